@@ -1,0 +1,40 @@
+import type { SqlDatabase, SqlExecutor } from './sql';
+
+export interface OnceResult<T> {
+  result: T;
+  /** false when the key was already used and the stored result is returned instead. */
+  firstRun: boolean;
+}
+
+/**
+ * Exactly-once side effects. `runOnce` claims the key and runs the effect in ONE
+ * transaction: if the effect throws, the claim rolls back and a retry runs it again;
+ * if it commits, every later call with the key returns the stored result. A concurrent
+ * caller with the same key waits on the key's row lock, then sees the stored result.
+ * Effects outside the database (a payment provider) must take the same key as their
+ * own idempotency key.
+ */
+export class IdempotencyKeys {
+  constructor(private readonly db: SqlDatabase) {}
+
+  async runOnce<T>(key: string, effect: (tx: SqlExecutor) => Promise<T>): Promise<OnceResult<T>> {
+    return this.db.transaction(async (tx) => {
+      const claimed = await tx.query(
+        'INSERT INTO idempotency_keys (key) VALUES ($1) ON CONFLICT (key) DO NOTHING RETURNING key',
+        [key],
+      );
+      if (claimed.length === 0) {
+        const [stored] = await tx.query<{ result: T }>('SELECT result FROM idempotency_keys WHERE key = $1', [key]);
+        return { result: stored?.result as T, firstRun: false };
+      }
+      const result = await effect(tx);
+      await tx.query('UPDATE idempotency_keys SET result = $2 WHERE key = $1', [key, JSON.stringify(result ?? null)]);
+      return { result, firstRun: true };
+    });
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const [row] = await this.db.query<{ result: T }>('SELECT result FROM idempotency_keys WHERE key = $1', [key]);
+    return row?.result;
+  }
+}

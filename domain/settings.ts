@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { parseInput } from './validation';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const optionalText = z.string().trim().min(1).optional().catch(undefined);
+
+/** Every environment variable arxflow reads itself (Temporal's TEMPORAL_* TLS/API-key
+ * variables are read by @temporalio/envconfig); defaults need none of them set. */
+const environmentSchema = z.object({
+  ARXFLOW_PORT: port(8080),
+  ARXFLOW_HOST: z.string().min(1).default('127.0.0.1'),
+  ARXFLOW_DATA_DIR: z.string().min(1).default('.arxflow'),
+  ARXFLOW_TASK_QUEUE: z.string().min(1).default('arxflow'),
+  ARXFLOW_METRICS_PORT: port(9464),
+  ARXFLOW_TEMPORAL_PORT: port(7233),
+  ARXFLOW_TEMPORAL_UI_PORT: port(8233),
+  ARXFLOW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  TEMPORAL_ADDRESS: optionalText,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+});
+
+export interface Settings {
+  gatewayPort: number;
+  gatewayHost: string;
+  dataDir: string;
+  taskQueue: string;
+  metricsPort: number;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  databaseUrl?: string;
+  namespace: string;
+  /** Set: use that Temporal server. Unset: `npm start` runs a dev server on devServer's ports. */
+  temporalAddress?: string;
+  devServer: { port: number; uiPort: number };
+}
+
+export function parseSettings(env: Record<string, string | undefined>): Settings {
+  const e = parseInput(environmentSchema, env, 'environment');
+  return {
+    gatewayPort: e.ARXFLOW_PORT,
+    gatewayHost: e.ARXFLOW_HOST,
+    dataDir: e.ARXFLOW_DATA_DIR,
+    taskQueue: e.ARXFLOW_TASK_QUEUE,
+    metricsPort: e.ARXFLOW_METRICS_PORT,
+    logLevel: e.ARXFLOW_LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    namespace: e.TEMPORAL_NAMESPACE,
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    devServer: { port: e.ARXFLOW_TEMPORAL_PORT, uiPort: e.ARXFLOW_TEMPORAL_UI_PORT },
+  };
+}

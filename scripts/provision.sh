@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Provisions what `npm start` (dev) and `npm test` (test) need. Idempotent and quiet when done.
+set -euo pipefail
+here="$(dirname "$0")"
+case "${1:-all}" in
+  dev)  [ -n "${TEMPORAL_ADDRESS:-}" ] || bash "$here/provision-temporal-cli.sh" ;;
+  test) bash "$here/provision-test-server.sh"; bash "$here/provision-temporal-cli.sh" ;;
+  all)  bash "$here/provision-test-server.sh"; bash "$here/provision-temporal-cli.sh" ;;
+  *) echo "usage: provision.sh dev|test|all" >&2; exit 2 ;;
+esac

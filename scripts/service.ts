@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Settings } from '../domain/settings';
+import { openStore, type Store } from '../db/store';
+import { temporalTarget } from '../client/connection';
+import { buildGateway } from '../client/gateway/server';
+import { buildWorkflowBundle } from '../workers/bundle';
+import { createArxflowWorker } from '../workers/worker';
+import { installRuntime } from '../workers/runtime';
+import type { AppLogger } from '../workers/logger';
+import { startDevServer, type RunningDevServer } from './dev-server';
+import { assertPortFree } from './ports';
+import { temporalCliExecutable } from './temporal-tools';
+
+export interface RunningService {
+  gatewayUrl: string;
+  webUiUrl?: string;
+  temporalAddress: string;
+  metricsUrl: string;
+  /** Resolves when the worker stops on its own (fatal error); `stop()` is still needed. */
+  workerStopped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Brings up the whole service: store, Temporal (dev server unless TEMPORAL_ADDRESS), worker, gateway. */
+export async function startService(settings: Settings, logger: AppLogger): Promise<RunningService> {
+  const host = settings.gatewayHost;
+  await assertPortFree(settings.gatewayPort, host, 'ARXFLOW_PORT');
+  await assertPortFree(settings.metricsPort, '127.0.0.1', 'ARXFLOW_METRICS_PORT');
+  if (!settings.temporalAddress) {
+    await assertPortFree(settings.devServer.port, '127.0.0.1', 'ARXFLOW_TEMPORAL_PORT (or TEMPORAL_ADDRESS to use a running server)');
+    await assertPortFree(settings.devServer.uiPort, '127.0.0.1', 'ARXFLOW_TEMPORAL_UI_PORT');
+  }
+
+  const stack: (() => Promise<void>)[] = []; // undone in reverse on stop or on a failed start
+  const stop = async () => {
+    for (const undo of stack.reverse()) await undo().catch((err) => logger.error({ err }, 'shutdown step failed'));
+    stack.length = 0;
+  };
+
+  try {
+    installRuntime(logger, `127.0.0.1:${settings.metricsPort}`);
+    const store: Store = await openStore(
+      settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : { pgliteDir: path.join(settings.dataDir, 'pglite') },
+    );
+    stack.push(() => store.close());
+    logger.info({ database: store.db.kind }, 'store ready, migrations applied');
+
+    let devServer: RunningDevServer | undefined;
+    if (!settings.temporalAddress) {
+      devServer = await startDevServer({
+        executable: temporalCliExecutable(), dataDir: settings.dataDir, namespace: settings.namespace, ...settings.devServer,
+      });
+      stack.push(() => devServer!.stop());
+    }
+    const target = temporalTarget(settings);
+    const nativeConnection = await NativeConnection.connect(target.connectionOptions);
+    stack.push(() => nativeConnection.close());
+    const connection = await Connection.connect(target.connectionOptions as Parameters<typeof Connection.connect>[0]);
+    stack.push(() => connection.close());
+    const client = new Client({ connection, namespace: target.namespace });
+
+    const worker = await createArxflowWorker({
+      connection: nativeConnection, namespace: target.namespace, taskQueue: settings.taskQueue,
+      workflowBundle: await buildWorkflowBundle(), deps: { store },
+    });
+    const workerStopped = worker.run();
+    stack.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerStopped.catch(() => undefined);
+    });
+
+    const gateway = buildGateway({ temporal: client, taskQueue: settings.taskQueue, logger });
+    await gateway.listen({ port: settings.gatewayPort, host });
+    stack.push(() => gateway.close());
+
+    return {
+      gatewayUrl: `http://${host}:${settings.gatewayPort}`,
+      webUiUrl: devServer?.uiUrl,
+      temporalAddress: target.connectionOptions.address ?? '',
+      metricsUrl: `http://127.0.0.1:${settings.metricsPort}/metrics`,
+      workerStopped,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

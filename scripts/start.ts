@@ -1,0 +1,58 @@
+// `npm start`: the whole service on embedded defaults. Ctrl-C / SIGTERM shut it down in order.
+import { parseSettings } from '../domain/settings';
+import { InputError } from '../domain/validation';
+import { createLogger } from '../workers/logger';
+import { startService } from './service';
+
+async function main(): Promise<void> {
+  let settings;
+  try {
+    settings = parseSettings(process.env);
+  } catch (err) {
+    console.error(`arxflow: ${(err as Error).message}`);
+    process.exit(err instanceof InputError ? 2 : 1);
+  }
+  const logger = createLogger(settings.logLevel);
+  let service;
+  try {
+    service = await startService(settings, logger);
+  } catch (err) {
+    console.error(`arxflow: cannot start: ${(err as Error).message}`);
+    process.exit(1);
+  }
+
+  console.log(
+    [
+      '',
+      'arxflow is running',
+      `  gateway   ${service.gatewayUrl}  (GET /healthz, GET /readyz)`,
+      `  Web UI    ${service.webUiUrl ?? '(served by your Temporal server)'}`,
+      `  Temporal  ${service.temporalAddress}  namespace ${settings.namespace}, task queue ${settings.taskQueue}`,
+      `  metrics   ${service.metricsUrl}`,
+      `  data      ${settings.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${settings.dataDir}/pglite`}`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const shutdown = async (reason: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'shutting down');
+    await service.stop();
+    logger.info('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+  service.workerStopped.then(
+    () => void shutdown('worker stopped', 0),
+    (err) => {
+      logger.error({ err }, 'worker failed');
+      void shutdown('worker failed', 1);
+    },
+  );
+}
+
+void main();

@@ -1,0 +1,23 @@
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+
+export interface ArxflowWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  workflowBundle: WorkflowBundle;
+  deps: ActivityDeps;
+}
+
+/** The arxflow worker: every workflow in workflows/index.ts and every activity, on one task queue. */
+export function createArxflowWorker(options: ArxflowWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    workflowBundle: options.workflowBundle,
+    activities: createActivities(options.deps),
+    // Let in-flight activities finish on shutdown; Temporal retries whatever is cut off.
+    shutdownGraceTime: '10 seconds',
+  });
+}

@@ -1,0 +1,30 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+// Typed search attributes that arxflow's workflows upsert, so operators can find them in
+// the Web UI. The dev server (`npm start`), the test dev server and temporal-dev.yml
+// register exactly this list.
+export const ProjectId = defineSearchAttributeKey('ProjectId', SearchAttributeType.KEYWORD);
+export const MilestoneId = defineSearchAttributeKey('MilestoneId', SearchAttributeType.KEYWORD);
+export const GateStatus = defineSearchAttributeKey('GateStatus', SearchAttributeType.KEYWORD);
+export const AmountMinor = defineSearchAttributeKey('AmountMinor', SearchAttributeType.INT);
+export const Jurisdiction = defineSearchAttributeKey('Jurisdiction', SearchAttributeType.KEYWORD);
+export const ReviewStatus = defineSearchAttributeKey('ReviewStatus', SearchAttributeType.KEYWORD);
+export const Severity = defineSearchAttributeKey('Severity', SearchAttributeType.KEYWORD);
+export const IncidentStatus = defineSearchAttributeKey('IncidentStatus', SearchAttributeType.KEYWORD);
+export const Service = defineSearchAttributeKey('Service', SearchAttributeType.KEYWORD);
+export const DeployEnvironment = defineSearchAttributeKey('DeployEnvironment', SearchAttributeType.KEYWORD);
+export const DeploymentStatus = defineSearchAttributeKey('DeploymentStatus', SearchAttributeType.KEYWORD);
+
+export const ARXFLOW_SEARCH_ATTRIBUTES = [
+  ProjectId,
+  MilestoneId,
+  GateStatus,
+  AmountMinor,
+  Jurisdiction,
+  ReviewStatus,
+  Severity,
+  IncidentStatus,
+  Service,
+  DeployEnvironment,
+  DeploymentStatus,
+];
