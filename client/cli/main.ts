@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../../domain/validation';
+import { version } from '../../package.json';
 import { registerHealthCommand } from './commands/health';
 import { registerProbeCommands } from './commands/probe';
 import { registerWorkflowCommands } from './commands/workflows';
@@ -8,7 +9,7 @@ import { CliError, EXIT } from './output';
 export function buildProgram(): Command {
   const program = new Command('arxflow')
     .description('arxflow: durable workflows for construction funding, compliance, deployments and incidents')
-    .version(require('../../package.json').version)
+    .version(version)
     .showHelpAfterError()
     .exitOverride();
   registerHealthCommand(program);

@@ -1,0 +1,59 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { openStore, type Store } from '../../db/store';
+import { durabilityProbe } from '../../workflows';
+import { createTestWorker, startTimeSkippingEnv, uniqueTaskQueue } from '../support/temporal-env';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+describe('durabilityProbe on the time-skipping server', () => {
+  let env: TestWorkflowEnvironment;
+  let store: Store;
+
+  beforeAll(async () => {
+    [env, store] = await Promise.all([startTimeSkippingEnv(), openStore({ inMemory: true })]);
+  });
+  afterAll(async () => {
+    await env?.teardown();
+    await store?.close();
+  });
+
+  it('sleeps on a 30-day durable timer in seconds of wall time and records each step once', async () => {
+    const taskQueue = uniqueTaskQueue();
+    const worker = await createTestWorker(env, taskQueue, { store });
+    const wallStart = Date.now();
+    const result = await worker.runUntil(
+      env.client.workflow.execute(durabilityProbe, {
+        taskQueue,
+        workflowId: 'durability-probe/thirty-days',
+        args: [{ sleep: '30 days', label: 'thirty-days' }],
+      }),
+    );
+    const wallSeconds = (Date.now() - wallStart) / 1000;
+
+    const workflowDays = (Date.parse(result.completedAt) - Date.parse(result.startedAt)) / DAY_MS;
+    expect(workflowDays).toBeGreaterThanOrEqual(30);
+    expect(workflowDays).toBeLessThan(30.01);
+    expect(wallSeconds).toBeLessThan(60); // behaviour check: the timer was skipped, not waited for
+
+    const events = await store.audit.list();
+    const probeEvents = events.filter((e) => e.workflowId === 'durability-probe/thirty-days');
+    expect(probeEvents.map((e) => e.action)).toEqual(['probe.started', 'probe.completed']);
+    expect(await store.audit.verify()).toEqual({ ok: true, checked: events.length });
+  });
+
+  it('fails with a non-retryable InvalidInput naming the field when the duration is not one', async () => {
+    const taskQueue = uniqueTaskQueue();
+    const worker = await createTestWorker(env, taskQueue, { store });
+    const run = env.client.workflow.execute(durabilityProbe, {
+      taskQueue,
+      workflowId: 'durability-probe/bad-input',
+      args: [{ sleep: 'next tuesday' }],
+    });
+    const error = await worker.runUntil(run.catch((err: unknown) => err));
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const cause = (error as WorkflowFailedError).cause as { type?: string; message: string };
+    expect(cause.type).toBe('InvalidInput');
+    expect(cause.message).toMatch(/sleep/);
+  });
+});
