@@ -1,0 +1,38 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import * as workflows from '../../workflows';
+import { sharedWorkflowBundle } from '../support/bundle';
+
+// Every recorded history (npm run histories:record) must replay on today's workflow code:
+// a change that is not behind patched() fails here before it reaches running workflows.
+const HISTORIES_DIR = path.resolve(__dirname, '..', 'histories');
+const histories = readdirSync(HISTORIES_DIR)
+  .filter((file) => file.endsWith('.json'))
+  .map((file) => ({ file, history: JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) }));
+
+function workflowTypeOf(history: { events: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }[] }) {
+  return history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+}
+
+describe('workflow history replay', () => {
+  it('has a recorded history for every workflow type the worker runs', () => {
+    const recorded = new Set(histories.map(({ history }) => workflowTypeOf(history)));
+    expect([...Object.keys(workflows)].filter((type) => !recorded.has(type))).toEqual([]);
+  });
+
+  it('replays every recorded history without nondeterminism', async () => {
+    const results = Worker.runReplayHistories(
+      { workflowBundle: sharedWorkflowBundle() },
+      histories.map(({ file, history }) => ({ workflowId: file, history })),
+    );
+    const failures: string[] = [];
+    let replayed = 0;
+    for await (const result of results) {
+      replayed += 1;
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed).toBe(histories.length);
+  });
+});
