@@ -8,7 +8,9 @@ TEMPORAL_TEST_SERVER_VERSION="1.31.0" # keep in step with scripts/test-server/po
 say() { echo "arxflow provision: $*" >&2; }
 
 # True when the SDK's own download host answers: the last fallback for tools we cannot build here.
+# ARXFLOW_OFFLINE=1 treats it as unreachable (tests of the offline path).
 sdk_download_reachable() {
+  [ "${ARXFLOW_OFFLINE:-}" = "1" ] && return 1
   command -v curl >/dev/null 2>&1 || return 1
   curl -s -o /dev/null --max-time 5 -I https://temporal.download/ 2>/dev/null
 }

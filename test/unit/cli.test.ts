@@ -1,0 +1,41 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from '../../scripts/ports';
+
+const BIN = path.resolve(__dirname, '..', '..', 'bin', 'arxflow.js');
+
+function arxflow(args: string[], env: Record<string, string> = {}) {
+  return spawnSync('node', [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+}
+
+describe('arxflow CLI', () => {
+  it('--help lists the command areas and exits 0', () => {
+    const result = arxflow(['--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/Usage: arxflow/);
+    for (const area of ['health', 'probe', 'workflows']) expect(result.stdout).toContain(area);
+  });
+
+  it('exits 2 naming the field for a bad duration, without contacting Temporal', () => {
+    const result = arxflow(['probe', 'start', '--sleep', 'next tuesday']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('probe start: sleep: must be a duration');
+  });
+
+  it('exits 2 for a missing required option and for an unknown command', () => {
+    expect(arxflow(['probe', 'start']).status).toBe(2);
+    expect(arxflow(['bogus']).status).toBe(2);
+  });
+
+  it('exits 2 when the environment is malformed', () => {
+    const result = arxflow(['health'], { ARXFLOW_TEMPORAL_PORT: 'x' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('ARXFLOW_TEMPORAL_PORT');
+  });
+
+  it('exits 1 with a hint when Temporal is unreachable', async () => {
+    const result = arxflow(['health'], { ARXFLOW_TEMPORAL_PORT: String(await freePort()), TEMPORAL_ADDRESS: '' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/cannot reach Temporal at 127\.0\.0\.1:\d+.*npm start/);
+  });
+});

@@ -1,0 +1,45 @@
+import { parseSettings } from '../../domain/settings';
+import { InputError } from '../../domain/validation';
+
+describe('parseSettings', () => {
+  it('needs no environment at all', () => {
+    expect(parseSettings({})).toEqual({
+      gatewayPort: 8080,
+      gatewayHost: '127.0.0.1',
+      dataDir: '.arxflow',
+      taskQueue: 'arxflow',
+      metricsPort: 9464,
+      logLevel: 'info',
+      databaseUrl: undefined,
+      namespace: 'default',
+      temporalAddress: undefined,
+      devServer: { port: 7233, uiPort: 8233 },
+    });
+  });
+
+  it('reads every setting from its variable', () => {
+    const settings = parseSettings({
+      ARXFLOW_PORT: '9090', ARXFLOW_DATA_DIR: '/var/lib/arxflow', DATABASE_URL: 'postgresql://a:b@db:5432/arx',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_NAMESPACE: 'construction', ARXFLOW_TASK_QUEUE: 'arx-prod',
+    });
+    expect(settings).toMatchObject({
+      gatewayPort: 9090, dataDir: '/var/lib/arxflow', databaseUrl: 'postgresql://a:b@db:5432/arx',
+      temporalAddress: 'temporal.internal:7233', namespace: 'construction', taskQueue: 'arx-prod',
+    });
+  });
+
+  it('treats empty DATABASE_URL and TEMPORAL_ADDRESS as unset', () => {
+    expect(parseSettings({ DATABASE_URL: '', TEMPORAL_ADDRESS: '' })).toMatchObject({ databaseUrl: undefined, temporalAddress: undefined });
+  });
+
+  it.each([
+    [{ ARXFLOW_PORT: 'eighty' }, 'ARXFLOW_PORT'],
+    [{ ARXFLOW_PORT: '70000' }, 'ARXFLOW_PORT'],
+    [{ ARXFLOW_TEMPORAL_UI_PORT: '0' }, 'ARXFLOW_TEMPORAL_UI_PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ ARXFLOW_LOG_LEVEL: 'loud' }, 'ARXFLOW_LOG_LEVEL'],
+  ])('refuses %o naming %s', (env, variable) => {
+    expect(() => parseSettings(env)).toThrow(InputError);
+    expect(() => parseSettings(env)).toThrow(new RegExp(`^environment: ${variable}: `));
+  });
+});
