@@ -4,27 +4,35 @@ import path from 'node:path';
 import { openStore, type Store, type StoreLocation } from '../../db/store';
 import { GENESIS_HASH } from '../../db/audit-log';
 import { migrate } from '../../db/migrate';
+import { createScratchSchema } from '../../db/scratch-schema';
 
 // One contract, every backend: PGlite always; PostgreSQL when DATABASE_URL is set (CI
-// sets it after starting Debian's postgresql, see .ci/run).
-const backends: [string, () => StoreLocation][] = [['PGlite', () => ({ inMemory: true })]];
-if (process.env.DATABASE_URL) backends.push(['PostgreSQL', () => ({ databaseUrl: process.env.DATABASE_URL! })]);
-else console.warn('store contract: DATABASE_URL is not set, so only PGlite runs here (.ci/run sets it).');
+// sets it after starting Debian's postgresql, see .ci/run), in a throwaway schema.
+type Backend = { location: StoreLocation; cleanup: () => Promise<void> };
+const backends: [string, () => Promise<Backend>][] = [
+  ['PGlite', async () => ({ location: { inMemory: true }, cleanup: async () => undefined })],
+];
+if (process.env.DATABASE_URL) {
+  backends.push(['PostgreSQL', async () => {
+    const scratch = await createScratchSchema(process.env.DATABASE_URL!, 'arxflow_test');
+    return { location: { databaseUrl: scratch.databaseUrl }, cleanup: scratch.drop };
+  }]);
+} else {
+  console.warn('store contract: DATABASE_URL is not set, so only PGlite runs here (.ci/run sets it).');
+}
 
-describe.each(backends)('store contract on %s', (_name, location) => {
+describe.each(backends)('store contract on %s', (_name, createBackend) => {
+  let backend: Backend;
   let store: Store;
+  const location = () => backend.location;
 
   beforeAll(async () => {
+    backend = await createBackend();
     store = await openStore(location());
-    // A shared PostgreSQL keeps rows between runs: start each run from an empty chain.
-    await store.db.exec(`
-      ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete;
-      DELETE FROM audit_events;
-      ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete;
-      DELETE FROM idempotency_keys;`);
   });
   afterAll(async () => {
     await store?.close();
+    await backend?.cleanup();
   });
 
   it('applies migrations once: a reopened database has none pending', async () => {
