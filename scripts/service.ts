@@ -1,12 +1,9 @@
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import type { Settings } from '../domain/settings';
-import { openStore, type Store } from '../db/store';
+import type { Store } from '../db/store';
 import { temporalTarget } from '../client/connection';
 import { buildGateway } from '../client/gateway/server';
-import { buildWorkflowBundle } from '../workers/bundle';
-import { createArxflowWorker } from '../workers/worker';
+import { openSettingsStore, runArxflowWorker } from '../workers/main';
 import { installRuntime } from '../workers/runtime';
 import type { AppLogger } from '../workers/logger';
 import { startDevServer, type RunningDevServer } from './dev-server';
@@ -41,9 +38,7 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
 
   try {
     installRuntime(logger, `127.0.0.1:${settings.metricsPort}`);
-    const store: Store = await openStore(
-      settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : { pgliteDir: path.join(settings.dataDir, 'pglite') },
-    );
+    const store: Store = await openSettingsStore(settings);
     stack.push(() => store.close());
     logger.info({ database: store.db.kind }, 'store ready, migrations applied');
 
@@ -55,21 +50,12 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
       stack.push(() => devServer!.stop());
     }
     const target = temporalTarget(settings);
-    const nativeConnection = await NativeConnection.connect(target.connectionOptions);
-    stack.push(() => nativeConnection.close());
     const connection = await Connection.connect(target.connectionOptions as Parameters<typeof Connection.connect>[0]);
     stack.push(() => connection.close());
     const client = new Client({ connection, namespace: target.namespace });
 
-    const worker = await createArxflowWorker({
-      connection: nativeConnection, namespace: target.namespace, taskQueue: settings.taskQueue,
-      workflowBundle: await buildWorkflowBundle(), deps: { store },
-    });
-    const workerStopped = worker.run();
-    stack.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await workerStopped.catch(() => undefined);
-    });
+    const worker = await runArxflowWorker(settings, store);
+    stack.push(() => worker.stop());
 
     const gateway = buildGateway({ temporal: client, taskQueue: settings.taskQueue, logger });
     await gateway.listen({ port: settings.gatewayPort, host });
@@ -80,7 +66,7 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
       webUiUrl: devServer?.uiUrl,
       temporalAddress: target.connectionOptions.address ?? '',
       metricsUrl: `http://127.0.0.1:${settings.metricsPort}/metrics`,
-      workerStopped,
+      workerStopped: worker.stopped,
       stop,
     };
   } catch (err) {

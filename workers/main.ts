@@ -1,0 +1,79 @@
+// `npm run worker`: a worker process on its own, for running more workers against a
+// shared Temporal (TEMPORAL_ADDRESS) and PostgreSQL (DATABASE_URL). `npm start` runs the
+// same worker in-process through runArxflowWorker.
+import path from 'node:path';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { parseSettings, type Settings } from '../domain/settings';
+import { InputError } from '../domain/validation';
+import { temporalTarget } from '../client/connection';
+import { openStore, type Store } from '../db/store';
+import { buildWorkflowBundle } from './bundle';
+import { createLogger, type AppLogger } from './logger';
+import { installRuntime } from './runtime';
+import { createArxflowWorker } from './worker';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Settles when the worker stops: after stop(), or on a fatal error. */
+  stopped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Connects to Temporal and runs the arxflow worker on the settings' task queue. */
+export async function runArxflowWorker(settings: Settings, store: Store): Promise<RunningWorker> {
+  const target = temporalTarget(settings);
+  const connection = await NativeConnection.connect(target.connectionOptions);
+  try {
+    const worker = await createArxflowWorker({
+      connection, namespace: target.namespace, taskQueue: settings.taskQueue,
+      workflowBundle: await buildWorkflowBundle(), deps: { store },
+    });
+    const stopped = worker.run().finally(() => connection.close());
+    return {
+      worker,
+      stopped,
+      async stop() {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await stopped.catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+}
+
+/** Opens the store the settings name: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
+export function openSettingsStore(settings: Settings): Promise<Store> {
+  return openStore(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : { pgliteDir: path.join(settings.dataDir, 'pglite') });
+}
+
+async function main(): Promise<void> {
+  let settings: Settings;
+  try {
+    settings = parseSettings(process.env);
+  } catch (err) {
+    console.error(`arxflow worker: ${(err as Error).message}`);
+    process.exit(err instanceof InputError ? 2 : 1);
+  }
+  const logger: AppLogger = createLogger(settings.logLevel, 'arxflow-worker');
+  installRuntime(logger, `127.0.0.1:${settings.metricsPort}`);
+  const store = await openSettingsStore(settings);
+  const running = await runArxflowWorker(settings, store);
+  logger.info({ taskQueue: settings.taskQueue, namespace: settings.namespace }, 'worker running');
+  const shutdown = () => void running.stop();
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  try {
+    await running.stopped;
+  } finally {
+    await store.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(`arxflow worker: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}
