@@ -23,6 +23,13 @@ const environmentSchema = z.object({
     .or(z.literal('').transform(() => undefined)),
   TEMPORAL_ADDRESS: optionalText,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  ARXFLOW_CONFIG: z.string().min(1).default('arxflow.config.yaml'),
+  ARXFLOW_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional().or(z.literal('').transform(() => undefined)),
+  ARXFLOW_JWKS_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  ARXFLOW_JWT_ISSUER: z.string().min(1).default('arxflow'),
+  ARXFLOW_JWT_AUDIENCE: z.string().min(1).default('arxflow'),
+  ARXFLOW_WEB_UI_ORIGIN: z.string().min(1).optional(),
+  ARXFLOW_ENCRYPTION_KEYS: optionalText,
 });
 
 export interface Settings {
@@ -37,6 +44,13 @@ export interface Settings {
   /** Set: use that Temporal server. Unset: `npm start` runs a dev server on devServer's ports. */
   temporalAddress?: string;
   devServer: { port: number; uiPort: number };
+  /** YAML file with webhook sources and schedules (missing file: none of either). */
+  configFile: string;
+  auth: { jwtSecret?: string; jwksUrl?: string; issuer: string; audience: string };
+  /** Origin of the Temporal Web UI allowed to call the codec endpoints (CORS). */
+  webUiOrigin: string;
+  /** `keyId:base64key,...`; the first key encrypts, every key decrypts. Unset: payloads are not encrypted. */
+  encryptionKeys?: string;
 }
 
 export function parseSettings(env: Record<string, string | undefined>): Settings {
@@ -52,5 +66,9 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     namespace: e.TEMPORAL_NAMESPACE,
     temporalAddress: e.TEMPORAL_ADDRESS,
     devServer: { port: e.ARXFLOW_TEMPORAL_PORT, uiPort: e.ARXFLOW_TEMPORAL_UI_PORT },
+    configFile: e.ARXFLOW_CONFIG,
+    auth: { jwtSecret: e.ARXFLOW_JWT_SECRET, jwksUrl: e.ARXFLOW_JWKS_URL, issuer: e.ARXFLOW_JWT_ISSUER, audience: e.ARXFLOW_JWT_AUDIENCE },
+    webUiOrigin: e.ARXFLOW_WEB_UI_ORIGIN ?? `http://localhost:${e.ARXFLOW_TEMPORAL_UI_PORT}`,
+    encryptionKeys: e.ARXFLOW_ENCRYPTION_KEYS,
   };
 }

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { openStore } from '../db/store';
@@ -14,12 +15,26 @@ import { buildWorkflowBundle } from '../workers/bundle';
 import { createArxflowWorker } from '../workers/worker';
 import { temporalCliExecutable } from './temporal-tools';
 
-type WorkflowType = keyof typeof workflows;
+type Exports = typeof workflows;
+type WorkflowType = { [K in keyof Exports]: Exports[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof Exports];
 
-/** One representative run per workflow type: the args it is started with. */
-const SAMPLES: Record<WorkflowType, unknown[]> = {
-  healthCheck: [],
-  durabilityProbe: [{ sleep: '1 second', label: 'history-sample' }],
+interface Sample {
+  args: unknown[];
+  /** Messages sent while it runs, so the history covers its handlers too. */
+  drive?: (handle: WorkflowHandle) => Promise<void>;
+}
+
+/** One representative run per workflow type. */
+const SAMPLES: Record<WorkflowType, Sample> = {
+  healthCheck: { args: [] },
+  durabilityProbe: {
+    args: [{ sleep: '1 hour', label: 'history-sample' }],
+    drive: async (handle) => {
+      await handle.query(workflows.probeStatusQuery);
+      await handle.signal(workflows.wakeUpSignal, { reason: '', actor: 'history-recorder' }); // refused and recorded
+      await handle.executeUpdate(workflows.wakeUpUpdate, { args: [{ reason: 'history sample', actor: 'history-recorder' }] });
+    },
+  },
 };
 
 const HISTORIES_DIR = path.resolve(__dirname, '..', 'test', 'histories');
@@ -38,8 +53,9 @@ async function main(): Promise<void> {
     });
     mkdirSync(HISTORIES_DIR, { recursive: true });
     await worker.runUntil(async () => {
-      for (const [type, args] of Object.entries(SAMPLES)) {
-        const handle = await env.client.workflow.start(type, { taskQueue, workflowId: `history-sample/${type}`, args });
+      for (const [type, sample] of Object.entries(SAMPLES)) {
+        const handle = await env.client.workflow.start(type, { taskQueue, workflowId: `history-sample/${type}`, args: sample.args });
+        await sample.drive?.(handle);
         await handle.result();
         const file = path.join(HISTORIES_DIR, `${type}.json`);
         writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2)}\n`);

@@ -1,6 +1,16 @@
-import { ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
-import { durabilityProbeInputSchema, type DurabilityProbeInput, type DurabilityProbeResult } from '../domain/probes';
+import { ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  durabilityProbeInputSchema, ProbeState,
+  type DurabilityProbeInput, type DurabilityProbeResult, type ProbeStatus, type WakeUpRequest,
+} from '../domain/probes';
 import type { HealthActivities } from '../activities/health';
+
+// Update: the caller learns at once whether the wake-up was accepted. Signal with the same
+// payload: for the Web UI, which can only signal; the same rule applies and a refused
+// signal is recorded instead of thrown.
+export const wakeUpUpdate = defineUpdate<ProbeStatus, [WakeUpRequest]>('wakeUp');
+export const wakeUpSignal = defineSignal<[WakeUpRequest]>('wakeUp');
+export const probeStatusQuery = defineQuery<ProbeStatus>('probeStatus');
 
 const { recordProbeEvent } = proxyActivities<HealthActivities>({
   startToCloseTimeout: '10 seconds',
@@ -11,6 +21,7 @@ const { recordProbeEvent } = proxyActivities<HealthActivities>({
  * An operator's canary for durability: records that it started, sleeps on a durable
  * timer, records that it woke up. Start one before a restart or upgrade of workers or
  * server; it must still complete afterwards, and each record exists exactly once.
+ * An operator may wake it early (wakeUp).
  */
 export async function durabilityProbe(input: DurabilityProbeInput): Promise<DurabilityProbeResult> {
   const parsed = durabilityProbeInputSchema.safeParse(input);
@@ -18,9 +29,31 @@ export async function durabilityProbe(input: DurabilityProbeInput): Promise<Dura
     throw ApplicationFailure.nonRetryable(`durabilityProbe input: ${parsed.error.message}`, 'InvalidInput');
   }
   const { sleep: duration, label } = parsed.data;
+  const probe = new ProbeState();
+
+  setHandler(probeStatusQuery, () => probe.status());
+  setHandler(
+    wakeUpUpdate,
+    (request) => {
+      probe.wakeUp(request);
+      return probe.status();
+    },
+    {
+      validator: (request) => {
+        const refusal = probe.refusalOf(request);
+        if (refusal) throw new Error(refusal);
+      },
+    },
+  );
+  setHandler(wakeUpSignal, (request) => {
+    if (probe.refusalOf(request)) probe.recordRefusal(request);
+    else probe.wakeUp(request);
+  });
+
   const startedAt = new Date().toISOString();
   await recordProbeEvent({ step: 'started', label });
-  await sleep(duration);
+  await condition(() => probe.phase === 'awake', duration);
+  probe.phase = 'awake';
   await recordProbeEvent({ step: 'completed', label });
-  return { label, sleep: duration, startedAt, completedAt: new Date().toISOString() };
+  return { label, sleep: duration, startedAt, completedAt: new Date().toISOString(), wokenBy: probe.wokenBy };
 }

@@ -18,7 +18,11 @@ function workflowTypeOf(history: { events: { workflowExecutionStartedEventAttrib
 describe('workflow history replay', () => {
   it('has a recorded history for every workflow type the worker runs', () => {
     const recorded = new Set(histories.map(({ history }) => workflowTypeOf(history)));
-    expect([...Object.keys(workflows)].filter((type) => !recorded.has(type))).toEqual([]);
+    const workflowTypes = Object.entries(workflows)
+      .filter(([, value]) => typeof value === 'function') // the rest are message definitions
+      .map(([name]) => name);
+    expect(workflowTypes.length).toBeGreaterThan(0);
+    expect(workflowTypes.filter((type) => !recorded.has(type))).toEqual([]);
   });
 
   it('replays every recorded history without nondeterminism', async () => {

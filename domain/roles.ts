@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/**
+ * Roles of the gateway and CLI. They are not a ladder: an approver signs off money or
+ * plans but need not run operations. `admin` may do everything.
+ *   viewer   read workflows, queries, OpenAPI, codec decode
+ *   operator start workflows, send operational signals/updates, trigger/pause schedules
+ *   approver send approval decisions (their identity is the token's subject)
+ *   admin    all of the above, plus schedules sync and audit
+ */
+export const ROLES = ['viewer', 'operator', 'approver', 'admin'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
+/** The roles that may read anything. */
+export const ANY_ROLE: readonly Role[] = ROLES;
+
+export function hasAnyRole(granted: readonly Role[], allowed: readonly Role[]): boolean {
+  return granted.includes('admin') || granted.some((role) => allowed.includes(role));
+}
