@@ -12,6 +12,8 @@ export interface DevServerOptions {
   port: number;
   uiPort: number;
   namespace: string;
+  /** The gateway's codec server, so the Web UI can show encrypted payloads. */
+  codecEndpoint?: string;
 }
 
 export interface RunningDevServer {
@@ -46,6 +48,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
       server: {
         executable: { type: 'cached-download' }, dbFilename, ip: '127.0.0.1', port: options.port,
         ui: true, uiPort: options.uiPort, namespace: options.namespace, searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES,
+        extraArgs: options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : [],
       },
     });
     return { address, uiUrl, logFile, stop: () => env.teardown() };
@@ -55,7 +58,8 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   const child = spawn(
     options.executable.path,
     ['server', 'start-dev', '--db-filename', dbFilename, '--ip', '127.0.0.1', '--port', String(options.port),
-      '--ui-port', String(options.uiPort), '--namespace', options.namespace, '--log-level', 'warn', ...searchAttributeFlags()],
+      '--ui-port', String(options.uiPort), '--namespace', options.namespace, '--log-level', 'warn', ...searchAttributeFlags(),
+      ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout.pipe(log);

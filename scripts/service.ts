@@ -3,6 +3,8 @@ import type { Settings } from '../domain/settings';
 import type { Store } from '../db/store';
 import { temporalTarget } from '../client/connection';
 import { buildGateway } from '../client/gateway/server';
+import { createAuthenticator, usesDevelopmentSecret } from '../client/gateway/auth';
+import { codecFromKeys } from '../client/codec/aes-gcm-codec';
 import { openSettingsStore, runArxflowWorker } from '../workers/main';
 import { installRuntime } from '../workers/runtime';
 import type { AppLogger } from '../workers/logger';
@@ -42,22 +44,27 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
     stack.push(() => store.close());
     logger.info({ database: store.db.kind }, 'store ready, migrations applied');
 
+    const codec = codecFromKeys(settings.encryptionKeys);
     let devServer: RunningDevServer | undefined;
     if (!settings.temporalAddress) {
       devServer = await startDevServer({
         executable: temporalCliExecutable(), dataDir: settings.dataDir, namespace: settings.namespace, ...settings.devServer,
+        codecEndpoint: codec ? `http://127.0.0.1:${settings.gatewayPort}/codec` : undefined,
       });
       stack.push(() => devServer!.stop());
     }
     const target = temporalTarget(settings);
     const connection = await Connection.connect(target.connectionOptions as Parameters<typeof Connection.connect>[0]);
     stack.push(() => connection.close());
-    const client = new Client({ connection, namespace: target.namespace });
+    const client = new Client({ connection, namespace: target.namespace, dataConverter: codec ? { payloadCodecs: [codec] } : undefined });
 
     const worker = await runArxflowWorker(settings, store);
     stack.push(() => worker.stop());
 
-    const gateway = buildGateway({ temporal: client, taskQueue: settings.taskQueue, logger });
+    const { app: gateway } = await buildGateway({
+      temporal: client, taskQueue: settings.taskQueue, logger, store, authenticator: createAuthenticator(settings),
+      codec: codec && { codec, webUiOrigin: settings.webUiOrigin, trustLocalWebUi: usesDevelopmentSecret(settings) },
+    });
     await gateway.listen({ port: settings.gatewayPort, host });
     stack.push(() => gateway.close());
 

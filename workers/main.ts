@@ -6,6 +6,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { parseSettings, type Settings } from '../domain/settings';
 import { InputError } from '../domain/validation';
 import { temporalTarget } from '../client/connection';
+import { dataConverterFor } from '../client/codec/aes-gcm-codec';
 import { openStore, type Store } from '../db/store';
 import { buildWorkflowBundle } from './bundle';
 import { createLogger, type AppLogger } from './logger';
@@ -26,7 +27,7 @@ export async function runArxflowWorker(settings: Settings, store: Store): Promis
   try {
     const worker = await createArxflowWorker({
       connection, namespace: target.namespace, taskQueue: settings.taskQueue,
-      workflowBundle: await buildWorkflowBundle(), deps: { store },
+      workflowBundle: await buildWorkflowBundle(), deps: { store }, dataConverter: dataConverterFor(settings.encryptionKeys),
     });
     const stopped = worker.run().finally(() => connection.close());
     return {

@@ -1,4 +1,5 @@
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
 
 export interface ArxflowWorkerOptions {
@@ -7,6 +8,8 @@ export interface ArxflowWorkerOptions {
   taskQueue: string;
   workflowBundle: WorkflowBundle;
   deps: ActivityDeps;
+  /** Payload encryption (see client/codec): must match the clients'. */
+  dataConverter?: DataConverter;
 }
 
 /** The arxflow worker: every workflow in workflows/index.ts and every activity, on one task queue. */
@@ -17,6 +20,7 @@ export function createArxflowWorker(options: ArxflowWorkerOptions): Promise<Work
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle,
     activities: createActivities(options.deps),
+    dataConverter: options.dataConverter,
     // Let in-flight activities finish on shutdown; Temporal retries whatever is cut off.
     shutdownGraceTime: '10 seconds',
   });

@@ -1,19 +1,66 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import type { Store } from '../../db/store';
 import type { AppLogger } from '../../workers/logger';
+import { TemporalOperations } from '../api/temporal-operations';
+import type { Authenticator } from './auth';
+import { registerAuditRoutes } from './audit-routes';
+import { registerCodecRoutes } from './codec-routes';
+import { registerErrorHandler } from './errors';
 import { registerHealthRoutes } from './health-routes';
+import { registerMetrics, type GatewayMetrics } from './metrics';
+import { registerWorkflowRoutes } from './workflow-routes';
 
 export interface GatewayDeps {
   temporal: Client;
   taskQueue: string;
   logger: AppLogger;
+  authenticator: Authenticator;
+  store: Store;
   readyTimeout?: string;
+  /** Set when payload encryption is on: serves /codec/encode and /codec/decode. */
+  codec?: { codec: PayloadCodec; webUiOrigin: string; trustLocalWebUi: boolean };
 }
 
-/** The HTTP gateway. Issue-specific routes register themselves here as they arrive. */
-export function buildGateway(deps: GatewayDeps): FastifyInstance {
+export interface Gateway {
+  app: FastifyInstance;
+  metrics: GatewayMetrics;
+}
+
+/** The HTTP gateway: health, metrics, OpenAPI, workflows API, audit, codec server. */
+export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'gateway' });
-  const app = Fastify({ loggerInstance, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: 1024 * 1024,
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    // Tokens and signatures stay out of the request logs.
+    disableRequestLogging: false,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'arxflow gateway', version: '1', description: 'Start and steer arxflow workflows. Bearer JWT with roles viewer, operator, approver, admin.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const metrics = registerMetrics(app);
   registerHealthRoutes(app, deps);
-  return app;
+  registerWorkflowRoutes(app, { operations: new TemporalOperations(deps.temporal, deps.taskQueue), authenticator: deps.authenticator });
+  registerAuditRoutes(app, { store: deps.store, authenticator: deps.authenticator });
+  if (deps.codec) await registerCodecRoutes(app, { ...deps.codec, authenticator: deps.authenticator });
+  return { app, metrics };
 }

@@ -1,8 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { openStore, type Store } from '../../db/store';
-import { buildGateway } from '../../client/gateway/server';
-import { createLogger } from '../../workers/logger';
+import { startGateway } from '../support/gateway';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
 
@@ -15,8 +14,7 @@ describe('gateway health on the dev server', () => {
 
   beforeAll(async () => {
     [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
-    gateway = buildGateway({ temporal: env.client, taskQueue, logger: createLogger('silent'), readyTimeout: '3 seconds' });
-    baseUrl = await gateway.listen({ port: 0, host: '127.0.0.1' });
+    ({ app: gateway, url: baseUrl } = await startGateway(env, store, taskQueue));
   });
   afterAll(async () => {
     await gateway?.close();

@@ -1,0 +1,50 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { FastifyInstance } from 'fastify';
+import type { Role } from '../../domain/roles';
+import { parseSettings } from '../../domain/settings';
+import type { Store } from '../../db/store';
+import { createAuthenticator, createToken } from '../../client/gateway/auth';
+import { buildGateway, type GatewayDeps } from '../../client/gateway/server';
+import { createLogger } from '../../workers/logger';
+
+export const TEST_SETTINGS = parseSettings({ ARXFLOW_JWT_SECRET: 'test-secret-that-is-at-least-32-characters' });
+
+export function tokenFor(subject: string, ...roles: Role[]): Promise<string> {
+  return createToken(TEST_SETTINGS, { subject, roles });
+}
+
+/** The real gateway on a free port over real HTTP (fastify's inject pulls an ESM-only module jest cannot load). */
+export async function startGateway(
+  env: TestWorkflowEnvironment,
+  store: Store,
+  taskQueue: string,
+  extra: Partial<GatewayDeps> = {},
+): Promise<{ app: FastifyInstance; url: string }> {
+  const { app } = await buildGateway({
+    temporal: env.client, taskQueue, store, logger: createLogger('silent'),
+    authenticator: createAuthenticator(TEST_SETTINGS), readyTimeout: '3 seconds', ...extra,
+  });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, url };
+}
+
+/** fetch with a JSON body and an optional bearer token; returns status and parsed body. */
+export async function call(url: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const response = await fetch(url, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: {
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      ...init.headers,
+    },
+    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, json: json as Record<string, unknown>, text, headers: response.headers };
+}
