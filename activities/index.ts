@@ -1,4 +1,5 @@
 import { createHealthActivities, type HealthDeps } from './health';
+import { createAuditActivities } from './audit';
 
 export type ActivityDeps = HealthDeps;
 
@@ -6,6 +7,7 @@ export type ActivityDeps = HealthDeps;
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps),
+    ...createAuditActivities(deps),
   };
 }
 

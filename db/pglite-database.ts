@@ -1,9 +1,17 @@
 import { PGlite } from '@electric-sql/pglite';
+import { lockPgliteDir } from './pglite-lock';
 import type { SqlDatabase, SqlExecutor } from './sql';
 
 /** Embedded PostgreSQL (PGlite). `dataDir` undefined means in memory. */
 export async function openPglite(dataDir?: string): Promise<SqlDatabase> {
-  const db = await PGlite.create(dataDir ? { dataDir } : {});
+  const unlock = dataDir ? lockPgliteDir(dataDir) : () => undefined;
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir ? { dataDir } : {});
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const executor = (runner: Pick<PGlite, 'query' | 'exec'>): SqlExecutor => ({
     async query<Row>(sql: string, params: unknown[] = []) {
       const result = await runner.query<Row>(sql, params);
@@ -17,6 +25,9 @@ export async function openPglite(dataDir?: string): Promise<SqlDatabase> {
     kind: 'pglite',
     ...executor(db),
     transaction: (work) => db.transaction((tx) => work(executor(tx))),
-    close: () => db.close(),
+    async close() {
+      await db.close();
+      unlock();
+    },
   };
 }

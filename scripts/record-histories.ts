@@ -27,6 +27,7 @@ interface Sample {
 /** One representative run per workflow type. */
 const SAMPLES: Record<WorkflowType, Sample> = {
   healthCheck: { args: [] },
+  auditChainCheck: { args: [] },
   durabilityProbe: {
     args: [{ sleep: '1 hour', label: 'history-sample' }],
     drive: async (handle) => {

@@ -5,6 +5,8 @@ import { temporalTarget } from '../client/connection';
 import { buildGateway } from '../client/gateway/server';
 import { createAuthenticator, usesDevelopmentSecret } from '../client/gateway/auth';
 import { codecFromKeys } from '../client/codec/aes-gcm-codec';
+import { loadConfigFile } from '../client/config-file';
+import { syncSchedules } from '../client/schedules';
 import { openSettingsStore, runArxflowWorker } from '../workers/main';
 import { installRuntime } from '../workers/runtime';
 import type { AppLogger } from '../workers/logger';
@@ -24,6 +26,7 @@ export interface RunningService {
 
 /** Brings up the whole service: store, Temporal (dev server unless TEMPORAL_ADDRESS), worker, gateway. */
 export async function startService(settings: Settings, logger: AppLogger): Promise<RunningService> {
+  const config = loadConfigFile(settings.configFile); // a bad config file stops us before anything starts
   const host = settings.gatewayHost;
   await assertPortFree(settings.gatewayPort, host, 'ARXFLOW_PORT');
   await assertPortFree(settings.metricsPort, '127.0.0.1', 'ARXFLOW_METRICS_PORT');
@@ -61,8 +64,12 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
     const worker = await runArxflowWorker(settings, store);
     stack.push(() => worker.stop());
 
+    const schedules = await syncSchedules(client, config.schedules, settings.taskQueue);
+    logger.info(schedules, 'schedules synced from the config file');
+    if (schedules.unmanaged.length) logger.warn({ unmanaged: schedules.unmanaged }, 'schedules in Temporal but not in the config file (left alone)');
+
     const { app: gateway } = await buildGateway({
-      temporal: client, taskQueue: settings.taskQueue, logger, store, authenticator: createAuthenticator(settings),
+      temporal: client, taskQueue: settings.taskQueue, logger, store, authenticator: createAuthenticator(settings), schedules: config.schedules,
       codec: codec && { codec, webUiOrigin: settings.webUiOrigin, trustLocalWebUi: usesDevelopmentSecret(settings) },
     });
     await gateway.listen({ port: settings.gatewayPort, host });

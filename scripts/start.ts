@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     service = await startService(settings, logger);
   } catch (err) {
     console.error(`arxflow: cannot start: ${(err as Error).message}`);
-    process.exit(1);
+    process.exit(err instanceof InputError ? 2 : 1);
   }
 
   console.log(

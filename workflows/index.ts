@@ -1,3 +1,4 @@
 // Every workflow type the arxflow worker runs; the bundle is built from this file.
 export { healthCheck } from './health-check';
 export { durabilityProbe, wakeUpUpdate, wakeUpSignal, probeStatusQuery } from './durability-probe';
+export { auditChainCheck } from './audit-chain-check';

@@ -1,24 +1,34 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../../domain/validation';
 import { version } from '../../package.json';
+import { ApiError } from '../api/errors';
+import { registerAuditCommands } from './commands/audit';
 import { registerHealthCommand } from './commands/health';
 import { registerProbeCommands } from './commands/probe';
+import { registerScheduleCommands } from './commands/schedules';
+import { registerTokenCommands } from './commands/token';
 import { registerWorkflowCommands } from './commands/workflows';
 import { CliError, EXIT } from './output';
 
+/** `arxflow <area> <verb>`; every command takes --json. Through the gateway when ARXFLOW_URL is set. */
 export function buildProgram(): Command {
   const program = new Command('arxflow')
-    .description('arxflow: durable workflows for construction funding, compliance, deployments and incidents')
+    .description('arxflow: durable workflows for construction funding, compliance, deployments and incidents.\n' +
+      'Talks to Temporal directly, or to the gateway when ARXFLOW_URL (and ARXFLOW_TOKEN) are set.\n' +
+      'Exit codes: 0 done, 1 refused or failed, 2 bad input.')
     .version(version)
-    .showHelpAfterError()
-    .exitOverride();
+    .showHelpAfterError();
   registerHealthCommand(program);
-  registerProbeCommands(program);
   registerWorkflowCommands(program);
-  for (const command of program.commands) {
+  registerProbeCommands(program);
+  registerScheduleCommands(program);
+  registerAuditCommands(program);
+  registerTokenCommands(program);
+  const exitOverride = (command: Command) => {
     command.exitOverride();
-    for (const sub of command.commands) sub.exitOverride();
-  }
+    command.commands.forEach(exitOverride);
+  };
+  exitOverride(program);
   return program;
 }
 
@@ -31,11 +41,9 @@ export async function run(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.badInput; // help and version exit 0; usage errors are bad input
     }
-    if (err instanceof InputError) {
-      console.error(`arxflow: ${err.message}`);
-      return EXIT.badInput;
-    }
     console.error(`arxflow: ${(err as Error).message}`);
+    if (err instanceof InputError) return EXIT.badInput;
+    if (err instanceof ApiError) return err.status === 400 ? EXIT.badInput : EXIT.failed;
     return err instanceof CliError ? err.exitCode : EXIT.failed;
   }
 }

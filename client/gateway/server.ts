@@ -13,7 +13,9 @@ import { registerCodecRoutes } from './codec-routes';
 import { registerErrorHandler } from './errors';
 import { registerHealthRoutes } from './health-routes';
 import { registerMetrics, type GatewayMetrics } from './metrics';
+import { registerScheduleRoutes } from './schedule-routes';
 import { registerWorkflowRoutes } from './workflow-routes';
+import type { ScheduleConfig } from '../../domain/schedule-config';
 
 export interface GatewayDeps {
   temporal: Client;
@@ -21,6 +23,8 @@ export interface GatewayDeps {
   logger: AppLogger;
   authenticator: Authenticator;
   store: Store;
+  /** The configured schedules that POST /v1/schedules/sync applies. */
+  schedules: ScheduleConfig[];
   readyTimeout?: string;
   /** Set when payload encryption is on: serves /codec/encode and /codec/decode. */
   codec?: { codec: PayloadCodec; webUiOrigin: string; trustLocalWebUi: boolean };
@@ -61,6 +65,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   registerHealthRoutes(app, deps);
   registerWorkflowRoutes(app, { operations: new TemporalOperations(deps.temporal, deps.taskQueue), authenticator: deps.authenticator });
   registerAuditRoutes(app, { store: deps.store, authenticator: deps.authenticator });
+  registerScheduleRoutes(app, deps);
   if (deps.codec) await registerCodecRoutes(app, { ...deps.codec, authenticator: deps.authenticator });
   return { app, metrics };
 }

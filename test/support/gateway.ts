@@ -21,7 +21,7 @@ export async function startGateway(
   extra: Partial<GatewayDeps> = {},
 ): Promise<{ app: FastifyInstance; url: string }> {
   const { app } = await buildGateway({
-    temporal: env.client, taskQueue, store, logger: createLogger('silent'),
+    temporal: env.client, taskQueue, store, logger: createLogger('silent'), schedules: [],
     authenticator: createAuthenticator(TEST_SETTINGS), readyTimeout: '3 seconds', ...extra,
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });

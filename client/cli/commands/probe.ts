@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { durabilityProbeInputSchema } from '../../../domain/probes';
 import { parseInput } from '../../../domain/validation';
-import type { durabilityProbe } from '../../../workflows';
-import { openTemporalClient } from '../temporal-client';
-import { print } from '../output';
+import { withCliContext } from '../context';
+import { CliError, print } from '../output';
+import { waitForOutcome } from '../watch';
 
 export function registerProbeCommands(program: Command): void {
   const probe = program.command('probe').description('durability probes: durable timers that must survive restarts');
@@ -17,19 +16,12 @@ export function registerProbeCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { sleep: string; label?: string; wait?: boolean; json?: boolean }) => {
       const input = parseInput(durabilityProbeInputSchema, { sleep: options.sleep, label: options.label }, 'probe start');
-      const { client, settings, close } = await openTemporalClient();
-      try {
-        const workflowId = `durability-probe/${input.label ?? randomUUID()}`;
-        const handle = await client.workflow.start<typeof durabilityProbe>('durabilityProbe', {
-          taskQueue: settings.taskQueue,
-          workflowId,
-          args: [input],
-        });
-        const started = { workflowId, runId: handle.firstExecutionRunId, status: 'started' };
-        if (!options.wait) return print(started, !!options.json);
-        print({ ...started, status: 'completed', result: await handle.result() }, !!options.json);
-      } finally {
-        await close();
-      }
+      await withCliContext(async (ctx) => {
+        const started = await ctx.operations.start('durabilityProbe', input, ctx.caller);
+        if (!options.wait) return print({ ...started, status: 'started' }, !!options.json);
+        const final = await waitForOutcome(ctx.operations, started.workflowId);
+        if (final.status !== 'COMPLETED') throw new CliError(`probe ${started.workflowId} ended ${final.status}`);
+        print({ ...started, ...final }, !!options.json);
+      });
     });
 }

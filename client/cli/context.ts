@@ -1,0 +1,62 @@
+import { userInfo } from 'node:os';
+import { parseSettings, type Settings } from '../../domain/settings';
+import { GatewayClient } from '../api/gateway-client';
+import { HttpOperations } from '../api/http-operations';
+import type { Caller, WorkflowOperations } from '../api/operations';
+import { TemporalOperations } from '../api/temporal-operations';
+import { openTemporalClient } from './temporal-client';
+
+/**
+ * How a command reaches arxflow: through the gateway when ARXFLOW_URL is set (the token
+ * in ARXFLOW_TOKEN is the identity), else Temporal directly, where whoever can reach
+ * Temporal is trusted as admin and acts as ARXFLOW_ACTOR or `cli:<login>`.
+ */
+export interface CliContext {
+  settings: Settings;
+  operations: WorkflowOperations;
+  caller: Caller;
+  /** Set in gateway mode. */
+  gateway?: GatewayClient;
+  /** Opens (once) and returns a Temporal client; direct mode only. */
+  temporal(): ReturnType<typeof openTemporalClient>;
+  close(): Promise<void>;
+}
+
+export async function withCliContext<T>(work: (context: CliContext) => Promise<T>): Promise<T> {
+  const settings = parseSettings(process.env);
+  const caller: Caller = { subject: process.env.ARXFLOW_ACTOR || `cli:${userInfo().username}`, roles: ['admin'] };
+  const url = process.env.ARXFLOW_URL;
+  let opened: ReturnType<typeof openTemporalClient> | undefined;
+  const temporal = () => (opened ??= openTemporalClient(settings));
+  const context: CliContext = url
+    ? (() => {
+        const gateway = new GatewayClient(url, process.env.ARXFLOW_TOKEN);
+        return { settings, caller, gateway, operations: new HttpOperations(gateway), temporal, close: async () => undefined };
+      })()
+    : {
+        settings, caller, temporal,
+        operations: lazyTemporalOperations(temporal, settings.taskQueue),
+        close: async () => {
+          if (opened) await (await opened).close();
+        },
+      };
+  try {
+    return await work(context);
+  } finally {
+    await context.close();
+  }
+}
+
+/** Connects to Temporal only when an operation runs, so bad input exits 2 without a connection. */
+function lazyTemporalOperations(temporal: () => ReturnType<typeof openTemporalClient>, taskQueue: string): WorkflowOperations {
+  const ops = async () => new TemporalOperations((await temporal()).client, taskQueue);
+  return {
+    start: async (...args) => (await ops()).start(...args),
+    describe: async (...args) => (await ops()).describe(...args),
+    list: async (...args) => (await ops()).list(...args),
+    signal: async (...args) => (await ops()).signal(...args),
+    update: async (...args) => (await ops()).update(...args),
+    query: async (...args) => (await ops()).query(...args),
+    outcome: async (...args) => (await ops()).outcome(...args),
+  };
+}

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { schedulesConfigSchema } from './schedule-config';
+
+/**
+ * arxflow.config.yaml (ARXFLOW_CONFIG): the declared schedules and the webhook sources.
+ * The webhooks section is parsed by its own schema (domain/webhook-config.ts) when the
+ * gateway loads it, together with the secrets from the environment.
+ */
+export const configFileSchema = z
+  .object({
+    schedules: schedulesConfigSchema.default([]),
+    webhooks: z.unknown().optional(),
+  })
+  .strict();
+
+export type ConfigFile = z.output<typeof configFileSchema>;
