@@ -2,6 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { openStore, type Store } from '../../db/store';
 import { startGateway } from '../support/gateway';
+import { MIGRATIONS } from '../support/migrations';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
 
@@ -40,7 +41,7 @@ describe('gateway health on the dev server', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       status: 'ready',
-      checks: { temporal: { ok: true }, workerAndStore: { ok: true, detail: { database: 'pglite', migrations: 1 } } },
+      checks: { temporal: { ok: true }, workerAndStore: { ok: true, detail: { database: 'pglite', migrations: MIGRATIONS.length } } },
     });
   });
 

@@ -5,6 +5,7 @@ import { openStore, type Store, type StoreLocation } from '../../db/store';
 import { GENESIS_HASH } from '../../db/audit-log';
 import { migrate } from '../../db/migrate';
 import { createScratchSchema } from '../../db/scratch-schema';
+import { MIGRATIONS } from '../support/migrations';
 
 // One contract, every backend: PGlite always; PostgreSQL when DATABASE_URL is set (CI
 // sets it after starting Debian's postgresql, see .ci/run), in a throwaway schema.
@@ -44,7 +45,7 @@ describe.each(backends)('store contract on %s', (_name, createBackend) => {
       try {
         expect(await migrate(reopened.db)).toEqual([]);
         const rows = await reopened.db.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name');
-        expect(rows.map((r) => r.name)).toEqual(['001_audit_and_idempotency.sql']);
+        expect(rows.map((r) => r.name)).toEqual(MIGRATIONS);
       } finally {
         await reopened.close();
       }

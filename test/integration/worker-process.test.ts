@@ -6,6 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { healthCheck } from '../../workflows';
 import { freePort } from '../../scripts/ports';
 import { startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
+import { MIGRATIONS } from '../support/migrations';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -39,7 +40,7 @@ describe('npm run worker: a standalone worker process', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
 
     const report = await env.client.workflow.execute(healthCheck, { taskQueue, workflowId: `health/${taskQueue}` });
-    expect(report).toMatchObject({ database: 'pglite', migrations: 1 });
+    expect(report).toMatchObject({ database: 'pglite', migrations: MIGRATIONS.length });
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/temporal_workflow_completed/);
 

@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../scripts/ports';
+import { createAuthenticator } from '../../client/gateway/auth';
+import { parseSettings } from '../../domain/settings';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'arxflow.js');
 
@@ -13,7 +15,7 @@ describe('arxflow CLI', () => {
     const result = arxflow(['--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/Usage: arxflow/);
-    for (const area of ['health', 'probe', 'workflows']) expect(result.stdout).toContain(area);
+    for (const area of ['health', 'workflows', 'probe', 'schedules', 'audit', 'token']) expect(result.stdout).toContain(area);
   });
 
   it('exits 2 naming the field for a bad duration, without contacting Temporal', () => {
@@ -31,6 +33,24 @@ describe('arxflow CLI', () => {
     const result = arxflow(['health'], { ARXFLOW_TEMPORAL_PORT: 'x' });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('ARXFLOW_TEMPORAL_PORT');
+  });
+
+  it('token create mints a token the gateway accepts; a bad role exits 2', async () => {
+    const env = { ARXFLOW_JWT_SECRET: 'cli-test-secret-cli-test-secret-123456' };
+    const minted = arxflow(['token', 'create', '--sub', 'ana', '--role', 'approver', '--role', 'viewer', '--json'], env);
+    expect(minted.status).toBe(0);
+    const { token } = JSON.parse(minted.stdout);
+    const principal = await createAuthenticator(parseSettings(env)).verify(token);
+    expect(principal).toEqual({ subject: 'ana', roles: ['approver', 'viewer'] });
+    const refused = arxflow(['token', 'create', '--sub', 'ana', '--role', 'overlord'], env);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/roles\.0/);
+  });
+
+  it('exits 2 naming the option when --body is not JSON', () => {
+    const result = arxflow(['workflows', 'update', 'x', 'wakeUp', '--body', '{reason:']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--body: not valid JSON');
   });
 
   it('exits 1 with a hint when Temporal is unreachable', async () => {

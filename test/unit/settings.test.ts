@@ -14,6 +14,10 @@ describe('parseSettings', () => {
       namespace: 'default',
       temporalAddress: undefined,
       devServer: { port: 7233, uiPort: 8233 },
+      configFile: 'arxflow.config.yaml',
+      auth: { jwtSecret: undefined, jwksUrl: undefined, issuer: 'arxflow', audience: 'arxflow' },
+      webUiOrigin: 'http://localhost:8233',
+      encryptionKeys: undefined,
     });
   });
 
@@ -38,6 +42,8 @@ describe('parseSettings', () => {
     [{ ARXFLOW_TEMPORAL_UI_PORT: '0' }, 'ARXFLOW_TEMPORAL_UI_PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ ARXFLOW_LOG_LEVEL: 'loud' }, 'ARXFLOW_LOG_LEVEL'],
+    [{ ARXFLOW_JWT_SECRET: 'short' }, 'ARXFLOW_JWT_SECRET'],
+    [{ ARXFLOW_JWKS_URL: 'not a url' }, 'ARXFLOW_JWKS_URL'],
   ])('refuses %o naming %s', (env, variable) => {
     expect(() => parseSettings(env)).toThrow(InputError);
     expect(() => parseSettings(env)).toThrow(new RegExp(`^environment: ${variable}: `));
