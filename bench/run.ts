@@ -1,72 +1,19 @@
-// `npm run bench`: measures what the foundation adds over the plain database, in one run.
-// audit append (hash chain + table lock) against a baseline INSERT of the same row into a
-// table without the chain; runOnce (claim + effect + store result) against the bare effect.
-// Prints a table and writes bench/results/store.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { openStore, type Store } from '../db/store';
-import { createScratchSchema } from '../db/scratch-schema';
+// `npm run bench [-- <name>...]`: runs the named benchmarks (all by default). Each prints a
+// table against a baseline measured in the same run and writes bench/results/<name>.json.
+import { benchStore } from './store';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 500);
-
-async function timeIt(rounds: number, op: (i: number) => Promise<unknown>): Promise<number> {
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < rounds; i++) await op(i);
-  return Number(process.hrtime.bigint() - started) / 1e6 / rounds; // ms per op
-}
-
-async function benchBackend(name: string, store: Store) {
-  await store.db.exec(`CREATE TEMP TABLE bench_plain (LIKE audit_events INCLUDING DEFAULTS);
-    CREATE TEMP TABLE bench_effects (id SERIAL PRIMARY KEY, note TEXT)`);
-  const entry = (i: number) => ({ actor: 'bench', action: 'bench.append', subject: `s${i}`, data: { i, amount: i * 100 } });
-  const baselineInsert = await timeIt(ROUNDS, (i) =>
-    store.db.query(
-      `INSERT INTO bench_plain (id, at, actor, action, subject, data, prev_hash, hash) VALUES ($1, now(), $2, $3, $4, $5, '', $6)`,
-      [i, 'bench', 'bench.append', `s${i}`, JSON.stringify(entry(i).data), `h${i}`],
-    ),
-  );
-  const auditAppend = await timeIt(ROUNDS, (i) => store.audit.append(entry(i)));
-  const bareEffect = await timeIt(ROUNDS, (i) => store.db.query('INSERT INTO bench_effects (note) VALUES ($1)', [`e${i}`]));
-  const runOnce = await timeIt(ROUNDS, (i) =>
-    store.idempotency.runOnce(`bench/${Date.now()}/${i}`, (tx) => tx.query('INSERT INTO bench_effects (note) VALUES ($1)', [`o${i}`])),
-  );
-  const verifyStarted = process.hrtime.bigint();
-  const verified = await store.audit.verify();
-  if (!verified.ok) throw new Error(`bench chain broken at ${verified.brokenAt}: ${verified.reason}`);
-  const verifyMs = Number(process.hrtime.bigint() - verifyStarted) / 1e6;
-  return [
-    { backend: name, operation: 'INSERT row (baseline)', msPerOp: baselineInsert, vsBaseline: 1 },
-    { backend: name, operation: 'audit.append (hash chain)', msPerOp: auditAppend, vsBaseline: auditAppend / baselineInsert },
-    { backend: name, operation: 'bare effect (baseline)', msPerOp: bareEffect, vsBaseline: 1 },
-    { backend: name, operation: 'idempotency.runOnce(effect)', msPerOp: runOnce, vsBaseline: runOnce / bareEffect },
-    { backend: name, operation: `audit.verify (${verified.checked} events)`, msPerOp: verifyMs / Math.max(1, verified.checked), vsBaseline: NaN },
-  ];
-}
-
-/** Runs `work` on a store migrated into a throwaway schema, so the bench never touches real audit rows. */
-async function withScratchSchema<T>(databaseUrl: string, work: (store: Store) => Promise<T>): Promise<T> {
-  const scratch = await createScratchSchema(databaseUrl, 'arxflow_bench');
-  const store = await openStore({ databaseUrl: scratch.databaseUrl });
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-    await scratch.drop();
-  }
-}
+const BENCHES: Record<string, () => Promise<void>> = {
+  store: benchStore,
+};
 
 async function main(): Promise<void> {
-  const rows = [];
-  const pglite = await openStore({ inMemory: true });
-  rows.push(...(await benchBackend('PGlite', pglite)));
-  await pglite.close();
-  if (process.env.DATABASE_URL) rows.push(...(await withScratchSchema(process.env.DATABASE_URL, (store) => benchBackend('PostgreSQL', store))));
-  console.log(`store benchmark, ${ROUNDS} sequential operations each`);
-  console.table(rows.map((r) => ({ ...r, msPerOp: r.msPerOp.toFixed(3), vsBaseline: Number.isNaN(r.vsBaseline) ? '-' : `${r.vsBaseline.toFixed(2)}x` })));
-  const out = path.resolve(__dirname, 'results', 'store.json');
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ rounds: ROUNDS, at: new Date().toISOString(), rows }, null, 2));
-  console.log(`results: ${path.relative(process.cwd(), out)}`);
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !(name in BENCHES));
+  if (unknown.length) {
+    console.error(`unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(BENCHES).join(', ')}`);
+    process.exit(2);
+  }
+  for (const name of wanted.length ? wanted : Object.keys(BENCHES)) await BENCHES[name]!();
 }
 
 main().catch((err) => {

@@ -1,3 +1,4 @@
+import { ApiError } from './api/errors';
 import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError as TemporalScheduleNotFoundError,
@@ -279,4 +280,16 @@ function formatMs(ms: number): string {
   }
   if (rest > 0 || parts.length === 0) parts.push(`${rest}ms`);
   return parts.join('');
+}
+
+/** trigger | pause | unpause one schedule; an unknown id is a 404 ApiError (CLI exit 1). */
+export async function scheduleAction(client: Client, verb: 'trigger' | 'pause' | 'unpause', scheduleId: string, note: string) {
+  try {
+    if (verb === 'trigger') await triggerSchedule(client, scheduleId);
+    if (verb === 'pause') await pauseSchedule(client, scheduleId, note);
+    if (verb === 'unpause') await unpauseSchedule(client, scheduleId, note);
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) throw new ApiError(err.message, 404, 'not_found');
+    throw err;
+  }
 }

@@ -6,6 +6,7 @@ import { buildGateway } from '../client/gateway/server';
 import { createAuthenticator, usesDevelopmentSecret } from '../client/gateway/auth';
 import { codecFromKeys } from '../client/codec/aes-gcm-codec';
 import { loadConfigFile } from '../client/config-file';
+import { loadWebhookSources } from '../client/gateway/webhooks/routes';
 import { syncSchedules } from '../client/schedules';
 import { openSettingsStore, runArxflowWorker } from '../workers/main';
 import { installRuntime } from '../workers/runtime';
@@ -26,7 +27,9 @@ export interface RunningService {
 
 /** Brings up the whole service: store, Temporal (dev server unless TEMPORAL_ADDRESS), worker, gateway. */
 export async function startService(settings: Settings, logger: AppLogger): Promise<RunningService> {
-  const config = loadConfigFile(settings.configFile); // a bad config file stops us before anything starts
+  // A bad config file or a webhook source without a secret stops us before anything starts.
+  const config = loadConfigFile(settings.configFile);
+  const webhookSources = loadWebhookSources(config.webhooks, process.env);
   const host = settings.gatewayHost;
   await assertPortFree(settings.gatewayPort, host, 'ARXFLOW_PORT');
   await assertPortFree(settings.metricsPort, '127.0.0.1', 'ARXFLOW_METRICS_PORT');
@@ -69,7 +72,7 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
     if (schedules.unmanaged.length) logger.warn({ unmanaged: schedules.unmanaged }, 'schedules in Temporal but not in the config file (left alone)');
 
     const { app: gateway } = await buildGateway({
-      temporal: client, taskQueue: settings.taskQueue, logger, store, authenticator: createAuthenticator(settings), schedules: config.schedules,
+      temporal: client, taskQueue: settings.taskQueue, logger, store, authenticator: createAuthenticator(settings), schedules: config.schedules, webhookSources,
       codec: codec && { codec, webUiOrigin: settings.webUiOrigin, trustLocalWebUi: usesDevelopmentSecret(settings) },
     });
     await gateway.listen({ port: settings.gatewayPort, host });

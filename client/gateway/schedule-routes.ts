@@ -4,8 +4,7 @@ import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { ScheduleConfig } from '../../domain/schedule-config';
 import { ANY_ROLE } from '../../domain/roles';
-import { listSchedules, syncSchedules } from '../schedules';
-import { scheduleAction } from '../cli/commands/schedules';
+import { listSchedules, scheduleAction, syncSchedules } from '../schedules';
 import { requireRole, type Authenticator } from './auth';
 
 export interface ScheduleRouteDeps {
@@ -21,7 +20,6 @@ const noteBody = z.object({ note: z.string().trim().min(1).max(500).optional() }
 /** Schedules: list for everyone, trigger/pause for operators, sync from the config for admins. */
 export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRouteDeps) {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const temporal = async () => ({ client: deps.temporal });
   routes.get('/v1/schedules', { preHandler: requireRole(deps.authenticator, ANY_ROLE), schema: { tags: ['schedules'], summary: 'List schedules' } },
     async () => ({ schedules: await listSchedules(deps.temporal) }));
   routes.post('/v1/schedules/sync', {
@@ -33,7 +31,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
       preHandler: requireRole(deps.authenticator, ['operator']),
       schema: { tags: ['schedules'], summary: `${verb} a schedule`, params: idParams, body: noteBody },
     }, async (request) => {
-      await scheduleAction({ temporal }, verb, request.params.scheduleId, request.body.note ?? `${verb} by ${request.principal!.subject}`);
+      await scheduleAction(deps.temporal, verb, request.params.scheduleId, request.body.note ?? `${verb} by ${request.principal!.subject}`);
       return { scheduleId: request.params.scheduleId, action: verb, status: 'done' };
     });
   }

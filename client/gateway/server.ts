@@ -14,6 +14,8 @@ import { registerErrorHandler } from './errors';
 import { registerHealthRoutes } from './health-routes';
 import { registerMetrics, type GatewayMetrics } from './metrics';
 import { registerScheduleRoutes } from './schedule-routes';
+import { registerWebhookRoutes, type WebhookSources } from './webhooks/routes';
+import { WebhookDeliveries } from '../../db/webhook-deliveries';
 import { registerWorkflowRoutes } from './workflow-routes';
 import type { ScheduleConfig } from '../../domain/schedule-config';
 
@@ -25,6 +27,8 @@ export interface GatewayDeps {
   store: Store;
   /** The configured schedules that POST /v1/schedules/sync applies. */
   schedules: ScheduleConfig[];
+  /** Webhook sources of the config file, secrets resolved (see loadWebhookSources). */
+  webhookSources?: WebhookSources;
   readyTimeout?: string;
   /** Set when payload encryption is on: serves /codec/encode and /codec/decode. */
   codec?: { codec: PayloadCodec; webUiOrigin: string; trustLocalWebUi: boolean };
@@ -43,8 +47,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     bodyLimit: 1024 * 1024,
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
-    // Tokens and signatures stay out of the request logs.
-    disableRequestLogging: false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -66,6 +68,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   registerWorkflowRoutes(app, { operations: new TemporalOperations(deps.temporal, deps.taskQueue), authenticator: deps.authenticator });
   registerAuditRoutes(app, { store: deps.store, authenticator: deps.authenticator });
   registerScheduleRoutes(app, deps);
+  registerWebhookRoutes(app, {
+    temporal: deps.temporal, taskQueue: deps.taskQueue, deliveries: new WebhookDeliveries(deps.store.db),
+    sources: deps.webhookSources ?? new Map(), webhookVerifications: metrics.webhookVerifications,
+  });
   if (deps.codec) await registerCodecRoutes(app, { ...deps.codec, authenticator: deps.authenticator });
   return { app, metrics };
 }

@@ -30,18 +30,20 @@ describe('arxflow CLI against a dev server', () => {
   });
 
   // Async spawn: the worker in this process must keep polling while the CLI runs.
-  function arxflow(args: string[], extraEnv: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn('node', [BIN, ...args], {
-        env: { ...process.env, TEMPORAL_ADDRESS: env.address, ARXFLOW_TASK_QUEUE: taskQueue, ...extraEnv },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
+  function arxflowLive(args: string[], extraEnv: Record<string, string> = {}) {
+    const child = spawn('node', [BIN, ...args], {
+      env: { ...process.env, TEMPORAL_ADDRESS: env.address, ARXFLOW_TASK_QUEUE: taskQueue, ...extraEnv },
     });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
+      child.on('close', (status) => resolve({ status, stdout, stderr })),
+    );
+    return { done, stdout: () => stdout };
   }
+  const arxflow = (args: string[], extraEnv: Record<string, string> = {}) => arxflowLive(args, extraEnv).done;
 
   it('health runs the healthCheck workflow through the worker and the store', async () => {
     const result = await arxflow(['health', '--json']);
@@ -88,11 +90,12 @@ describe('arxflow CLI against a dev server', () => {
       expect(started.status).toBe(0);
       expect(JSON.parse(started.stdout)).toMatchObject({ workflowId: 'durability-probe/via-gateway' });
 
-      const watching = arxflow(['workflows', 'describe', 'durability-probe/via-gateway', '--watch', '--interval', '0.2'], viaGateway);
+      const watching = arxflowLive(['workflows', 'describe', 'durability-probe/via-gateway', '--watch', '--interval', '0.2'], viaGateway);
+      while (!watching.stdout().includes('RUNNING')) await new Promise((resolve) => setTimeout(resolve, 50));
       const woken = await arxflow(['workflows', 'update', 'durability-probe/via-gateway', 'wakeUp', '--body', '{"reason":"cli"}', '--json'], viaGateway);
       expect(woken.status).toBe(0);
       expect(JSON.parse(woken.stdout).result).toMatchObject({ phase: 'awake', wokenBy: 'olga' });
-      const watched = await watching;
+      const watched = await watching.done;
       expect(watched.status).toBe(0);
       expect(watched.stdout).toMatch(/RUNNING[\s\S]*COMPLETED/);
 

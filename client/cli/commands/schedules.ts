@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../config-file';
-import { ApiError } from '../../api/errors';
-import {
-  listSchedules, pauseSchedule, ScheduleNotFoundError, syncSchedules, triggerSchedule, unpauseSchedule,
-  type ScheduleListing, type SyncReport,
-} from '../../schedules';
-import { withCliContext, type CliContext } from '../context';
+import { listSchedules, scheduleAction, syncSchedules, type ScheduleListing, type SyncReport } from '../../schedules';
+import { withCliContext } from '../context';
 import { print, printTable } from '../output';
 
 /** Schedules declared in the config file (ARXFLOW_CONFIG), kept in Temporal by the Schedules API. */
@@ -41,23 +37,11 @@ export function registerScheduleCommands(program: Command): void {
       .action(async (scheduleId: string, options: { note: string; json?: boolean }) => {
         await withCliContext(async (ctx) => {
           if (ctx.gateway) return ctx.gateway.request('POST', `/v1/schedules/${encodeURIComponent(scheduleId)}/${verb}`, { note: options.note });
-          await scheduleAction(ctx, verb, scheduleId, options.note);
+          await scheduleAction((await ctx.temporal()).client, verb, scheduleId, options.note);
         });
         print({ scheduleId, action: verb, status: 'done' }, !!options.json);
       });
   act('trigger', 'run the scheduled workflow now');
   act('pause', 'pause a schedule');
   act('unpause', 'resume a paused schedule');
-}
-
-export async function scheduleAction(ctx: Pick<CliContext, 'temporal'>, verb: 'trigger' | 'pause' | 'unpause', scheduleId: string, note: string) {
-  const { client } = await ctx.temporal();
-  try {
-    if (verb === 'trigger') await triggerSchedule(client, scheduleId);
-    if (verb === 'pause') await pauseSchedule(client, scheduleId, note);
-    if (verb === 'unpause') await unpauseSchedule(client, scheduleId, note);
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw new ApiError(err.message, 404, 'not_found');
-    throw err;
-  }
 }
