@@ -3,6 +3,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const IO_MODULES = ['node:*', 'fs', 'net', 'http', 'https', 'crypto', 'child_process', 'pg', '@electric-sql/pglite', 'nodemailer', 'openai', '@slack/web-api'];
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.tools/', '.arxflow/', 'coverage/', 'bench/results/'] },
   js.configs.recommended,
@@ -18,12 +20,12 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['../activities', '../activities/*', '../db', '../db/*', '../client', '../client/*'], allowTypeImports: true, message: 'Workflow and domain code may import only types from activities/db/client.' },
-          { group: ['node:*', 'fs', 'net', 'http', 'https', 'crypto', 'child_process', 'pg', '@electric-sql/pglite', 'nodemailer', 'openai', '@slack/web-api'], message: 'No I/O in workflow or domain code: it must stay deterministic.' },
+          { regex: '^(\\.\\./)+(activities|db|client|workers|scripts)(/|$)', allowTypeImports: true, message: 'Workflow code may import only types from activities, db and client.' },
+          { group: IO_MODULES, message: 'No I/O in workflow code: it must stay deterministic.' },
         ],
       }],
     },
@@ -32,7 +34,11 @@ export default tseslint.config(
     files: ['domain/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['@temporalio/*', '../*'], allowTypeImports: false, message: 'domain/ is pure TypeScript: no Temporal, no I/O, no imports from other layers.' }],
+        patterns: [
+          { regex: '^(\\.\\./)+(activities|db|client|workers|workflows|scripts)(/|$)', message: 'domain/ is pure: it imports only domain/ and libraries like zod.' },
+          { group: ['@temporalio/*'], message: 'domain/ has no Temporal imports.' },
+          { group: IO_MODULES, message: 'No I/O in domain code: it runs inside workflows.' },
+        ],
       }],
     },
   },

@@ -1,13 +1,22 @@
-import { createHealthActivities, type HealthDeps } from './health';
+import type { Store } from '../db/store';
 import { createAuditActivities } from './audit';
+import { createFundingGateActivities } from './funding-gate';
+import { createFundingPaymentActivities, type PaymentProvider } from './funding-payments';
+import { createHealthActivities } from './health';
 
-export type ActivityDeps = HealthDeps;
+export interface ActivityDeps {
+  store: Store;
+  /** The payment provider's client; default: ledger-only (a funds-available check in the store's ledger). */
+  paymentProvider?: PaymentProvider;
+}
 
 /** All activities of the arxflow task queue, bound to their dependencies (real ones in tests too). */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps),
     ...createAuditActivities(deps),
+    ...createFundingGateActivities(deps),
+    ...createFundingPaymentActivities({ store: deps.store, provider: deps.paymentProvider }),
   };
 }
 

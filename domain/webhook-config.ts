@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from './durations';
+import { durationSchema, durationToMs } from './durations';
 import { parseInput } from './validation';
 
 /**
@@ -260,16 +260,6 @@ export function parseWebhooksSection(section: unknown): Record<string, WebhookSo
 /** ARXFLOW_WEBHOOK_SECRET_<SOURCE>: upper-cased, every non-alphanumeric as "_". */
 export function secretEnvVar(source: string): string {
   return `ARXFLOW_WEBHOOK_SECRET_${source.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-}
-
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** Milliseconds of a duration that durationSchema accepted ("90s", "5 minutes"). */
-export function durationToMs(duration: string): number {
-  const [, amount = '0', unit = ''] = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(duration.trim()) ?? [];
-  const lower = unit.toLowerCase();
-  const factor = lower === 'ms' || lower.startsWith('milli') ? 1 : (UNIT_MS[lower.charAt(0)] ?? Number.NaN);
-  return Math.round(Number(amount) * factor);
 }
 
 // ---------------------------------------------------------------- rules

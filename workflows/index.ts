@@ -2,3 +2,7 @@
 export { healthCheck } from './health-check';
 export { durabilityProbe, wakeUpUpdate, wakeUpSignal, probeStatusQuery } from './durability-probe';
 export { auditChainCheck } from './audit-chain-check';
+export {
+  fundingGate, decideUpdate, decideSignal, evidenceUpdate, evidenceSignal, waiveUpdate, resubmitUpdate, holdSignal, resumeSignal,
+  reverseUpdate, statusQuery,
+} from './funding-gate';

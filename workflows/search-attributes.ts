@@ -6,7 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const ProjectId = defineSearchAttributeKey('ProjectId', SearchAttributeType.KEYWORD);
 export const MilestoneId = defineSearchAttributeKey('MilestoneId', SearchAttributeType.KEYWORD);
 export const GateStatus = defineSearchAttributeKey('GateStatus', SearchAttributeType.KEYWORD);
-export const AmountMinor = defineSearchAttributeKey('AmountMinor', SearchAttributeType.INT);
+export const AmountRequested = defineSearchAttributeKey('AmountRequested', SearchAttributeType.INT);
 export const Jurisdiction = defineSearchAttributeKey('Jurisdiction', SearchAttributeType.KEYWORD);
 export const ReviewStatus = defineSearchAttributeKey('ReviewStatus', SearchAttributeType.KEYWORD);
 export const Severity = defineSearchAttributeKey('Severity', SearchAttributeType.KEYWORD);
@@ -19,7 +19,7 @@ export const ARXFLOW_SEARCH_ATTRIBUTES = [
   ProjectId,
   MilestoneId,
   GateStatus,
-  AmountMinor,
+  AmountRequested,
   Jurisdiction,
   ReviewStatus,
   Severity,

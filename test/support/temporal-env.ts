@@ -1,4 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { createArxflowWorker } from '../../workers/worker';
@@ -7,9 +8,16 @@ import { ARXFLOW_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { temporalCliExecutable, testServerExecutable } from '../../scripts/temporal-tools';
 import { sharedWorkflowBundle } from './bundle';
 
-/** Java time-skipping test server on a free port: timers of days pass in milliseconds. */
-export function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+/** Java time-skipping test server on a free port, with arxflow's search attributes: timers of days pass in milliseconds. */
+export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+  const { IndexedValueType } = temporal.api.enums.v1;
+  const indexedTypes: Record<string, number> = { KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, INT: IndexedValueType.INDEXED_VALUE_TYPE_INT };
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(ARXFLOW_SEARCH_ATTRIBUTES.map((key) => [key.name, indexedTypes[key.type]!])),
+  });
+  return env;
 }
 
 /** Temporal CLI dev server (in memory, free port) with arxflow's search attributes: visibility, Web UI, real timers. */

@@ -1,8 +1,9 @@
 import { parse as parseYaml } from 'yaml';
 import {
-  durationToMs, interpolate, lookupPath, matchRule, MissingEventFieldError, parseWebhooksSection, planWebhookCommand,
+  interpolate, lookupPath, matchRule, MissingEventFieldError, parseWebhooksSection, planWebhookCommand,
   resolveTemplate, secretEnvVar, type WebhookRule,
 } from '../../domain/webhook-config';
+import { durationToMs } from '../../domain/durations';
 import { InputError } from '../../domain/validation';
 import { loadWebhookSources } from '../../client/gateway/webhooks/sources';
 

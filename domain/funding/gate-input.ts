@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { durationSchema } from '../durations';
+import { approvalPolicySchema } from './approvals';
+import { conditionDefinitionsSchema } from './conditions';
+import { currencySchema } from './money';
+import { budgetLineSchema, retainagePolicySchema } from './retainage';
+
+/** Ids that become part of a workflow id (`funding-gate/<projectId>/<milestoneId>`): no slashes. */
+const keySegment = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'letters, digits, ".", "_", ":" or "-" (no "/")');
+
+/** The draw's clocks; they pause while the gate is on hold or waiting on the applicant. */
+export const gateClocksSchema = z
+  .object({
+    /** Pending approvers are reminded this often. */
+    reminderEvery: durationSchema.default('1 day'),
+    /** After this, the escalation contact is told once. */
+    slaAfter: durationSchema.default('5 days'),
+    /** After this, the gate expires undecided and nothing is paid. */
+    expireAfter: durationSchema.default('30 days'),
+    escalationContact: z.string().trim().min(1).max(200),
+    /** After payment: the unconditional waiver is due within this, then flagged overdue. */
+    unconditionalWaiverDue: durationSchema.default('10 days'),
+  })
+  .strict();
+
+export const fundingGateInputSchema = z
+  .object({
+    projectId: keySegment,
+    milestoneId: keySegment,
+    requestedBy: z.string().trim().min(1).max(200),
+    payeeId: keySegment,
+    currency: currencySchema,
+    lines: z.array(budgetLineSchema).min(1),
+    retainage: retainagePolicySchema,
+    projectPercentComplete: z.number().min(0).max(100),
+    conditions: conditionDefinitionsSchema.default([]),
+    approvals: approvalPolicySchema,
+    clocks: gateClocksSchema,
+    waiverRoles: z.array(z.string()).optional(),
+  })
+  .strict();
+
+export type FundingGateInput = z.input<typeof fundingGateInputSchema>;
+export type ParsedFundingGateInput = z.output<typeof fundingGateInputSchema>;
+
+export function fundingGateId(input: { projectId: string; milestoneId: string }): string {
+  return `funding-gate/${input.projectId}/${input.milestoneId}`;
+}

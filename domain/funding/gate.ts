@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import { ApprovalLedger, type ApprovalSummary } from './approvals';
+import { ConditionBook, type ConditionBookSummary } from './conditions';
+import { GateClock } from './gate-clock';
+import type { ParsedFundingGateInput } from './gate-input';
+import { computeRelease, type ReleaseComputation } from './retainage';
+
+export const GATE_STATUSES = [
+  'open', 'on_hold', 'changes_requested', 'disbursing', 'disbursed', 'rejected', 'expired', 'reversed', 'completed',
+] as const;
+export type GateStatus = (typeof GATE_STATUSES)[number];
+
+const actorSchema = z.string().trim().min(1).max(200);
+const rolesSchema = z.array(z.string()).max(20);
+
+/** Messages, as the gateway/CLI send them: `actor` and `roles` come from the caller's credentials. */
+export const voteRequestSchema = z.object({
+  decision: z.enum(['approve', 'reject', 'request_changes']),
+  reasonCode: z.string().trim().max(100).optional(),
+  comment: z.string().trim().max(2000).optional(),
+  approvedAmounts: z.record(z.string(), z.number()).optional(),
+  actor: actorSchema,
+  roles: rolesSchema,
+}).strict();
+export type VoteRequest = z.infer<typeof voteRequestSchema>;
+
+export const holdRequestSchema = z.object({ reason: z.string().trim().min(1).max(500), actor: actorSchema, roles: rolesSchema }).strict();
+export type HoldRequest = z.infer<typeof holdRequestSchema>;
+export const reverseRequestSchema = holdRequestSchema;
+export type ReverseRequest = HoldRequest;
+export const resubmitRequestSchema = z.object({ comment: z.string().trim().max(2000).optional(), actor: actorSchema, roles: rolesSchema }).strict();
+export type ResubmitRequest = z.infer<typeof resubmitRequestSchema>;
+export const waiveRequestSchema = z.object({ conditionId: z.string().min(1), comment: z.string().trim().max(2000), actor: actorSchema, roles: rolesSchema }).strict();
+export type WaiveRequest = z.infer<typeof waiveRequestSchema>;
+/** Evidence as sent: the kind-specific fields; `actor` from credentials; `at` is added by the gate. */
+export type EvidenceRequest = Record<string, unknown> & { kind: string; actor: string };
+
+const HOLD_ROLES = ['admin', 'approver', 'operator'];
+const REVERSE_ROLES = ['admin', 'approver'];
+
+export interface TimelineEntry {
+  at: string;
+  by: string;
+  event: string;
+  detail?: string;
+}
+
+export interface GateStatusView {
+  status: GateStatus;
+  projectId: string;
+  milestoneId: string;
+  requestedBy: string;
+  currency: string;
+  requestedTotal: number;
+  onHold?: { by: string; reason: string; since: string };
+  conditions: ConditionBookSummary;
+  approvals: ApprovalSummary;
+  clock: { waitingMs: number; paused: boolean; remindersSent: number; escalated: boolean };
+  release?: ReleaseComputation;
+  payment?: { transactionId: number; providerRef: string | null };
+  unconditionalWaiverOverdue: boolean;
+  timeline: TimelineEntry[];
+}
+
+/**
+ * One construction draw's gate: conditions, approvals, hold, clocks and the release, as
+ * plain state the fundingGate workflow drives. Every method returns a refusal reason
+ * (or undefined) instead of throwing, so the same rule serves the Update validator and
+ * the Signal handler. `version` changes on every accepted message: the workflow waits on it.
+ */
+export class FundingGate {
+  readonly book: ConditionBook;
+  readonly approvals: ApprovalLedger;
+  readonly clock: GateClock;
+  readonly timeline: TimelineEntry[] = [];
+  status: GateStatus = 'open';
+  onHold?: { by: string; reason: string; since: string };
+  release?: ReleaseComputation;
+  payment?: { transactionId: number; providerRef: string | null };
+  unconditionalWaiverOverdue = false;
+  unconditionalWaiverReceived = false;
+  version = 0;
+
+  constructor(readonly input: ParsedFundingGateInput, now: number) {
+    this.book = new ConditionBook(input.conditions, input.lines, { waiverRoles: input.waiverRoles });
+    this.approvals = new ApprovalLedger(input.approvals, { requestedBy: input.requestedBy, lines: input.lines });
+    this.clock = new GateClock(now, input.clocks);
+    this.note(now, input.requestedBy, 'opened');
+  }
+
+  get closed(): boolean {
+    return ['rejected', 'expired', 'completed', 'reversed'].includes(this.status);
+  }
+
+  /** After payment, a conditional waiver must be followed by an unconditional one. */
+  get awaitsUnconditionalWaiver(): boolean {
+    return this.input.conditions.some((c) => c.type === 'lien_waiver' && c.waiverType.startsWith('conditional')) && !this.unconditionalWaiverReceived;
+  }
+
+  /** Approved by every stage, no blocking condition outstanding as of `now`, not on hold. */
+  readyToPay(now: number): boolean {
+    if (this.approvals.gateState !== 'approved' || this.onHold) return false;
+    this.book.evaluate(new Date(now).toISOString());
+    return this.book.blockingOutstanding().length === 0;
+  }
+
+  refusalOfVote(request: unknown, now: number): string | undefined {
+    const parsed = voteRequestSchema.safeParse(request);
+    if (!parsed.success) return issues(parsed.error);
+    if (this.closed || this.status === 'disbursing' || this.status === 'disbursed') return `the gate is ${this.status}`;
+    return this.approvals.refusalOf(this.voteOf(parsed.data, now));
+  }
+
+  vote(request: VoteRequest, now: number): void {
+    this.approvals.record(this.voteOf(request, now));
+    this.note(now, request.actor, `vote ${request.decision}`, request.reasonCode ?? request.comment);
+    const state = this.approvals.gateState;
+    if (state === 'rejected') this.status = 'rejected';
+    if (state === 'changes_requested') {
+      this.status = 'changes_requested';
+      this.clock.pause(now); // waiting on the applicant stops the approvers' clock
+    }
+    this.version++;
+  }
+
+  recordRefusedVote(request: unknown, reason: string, now: number): void {
+    const vote = typeof request === 'object' && request !== null ? { ...request, at: new Date(now).toISOString() } : request;
+    this.approvals.recordRefused(vote, reason);
+    this.version++;
+  }
+
+  refusalOfEvidence(request: unknown, now: number): string | undefined {
+    if (this.closed) return `the gate is ${this.status}`;
+    return this.book.refusalOfEvidence(this.stamped(request, now));
+  }
+
+  addEvidence(request: unknown, now: number): string | undefined {
+    const refusal = this.book.addEvidence(this.stamped(request, now));
+    if (!refusal) {
+      const { kind, actor, waiverType } = request as EvidenceRequest;
+      if (kind === 'lien_waiver' && String(waiverType).startsWith('unconditional')) this.unconditionalWaiverReceived = true;
+      this.note(now, actor, `evidence ${kind}`);
+      this.version++;
+    }
+    return refusal;
+  }
+
+  refusalOfWaiver(request: unknown, now: number): string | undefined {
+    const parsed = waiveRequestSchema.safeParse(request);
+    if (!parsed.success) return issues(parsed.error);
+    if (this.closed) return `the gate is ${this.status}`;
+    const { conditionId, ...waiver } = parsed.data;
+    return this.book.refusalOfWaiver(conditionId, { ...waiver, at: new Date(now).toISOString() });
+  }
+
+  waive(request: WaiveRequest, now: number): void {
+    const { conditionId, ...waiver } = request;
+    this.book.waive(conditionId, { ...waiver, at: new Date(now).toISOString() });
+    this.note(now, request.actor, `waived ${conditionId}`, request.comment);
+    this.version++;
+  }
+
+  refusalOfHold(request: unknown): string | undefined {
+    const parsed = holdRequestSchema.safeParse(request);
+    if (!parsed.success) return issues(parsed.error);
+    if (!parsed.data.roles.some((role) => HOLD_ROLES.includes(role))) return `hold needs role ${HOLD_ROLES.join(' or ')}`;
+    if (this.closed) return `the gate is ${this.status}`;
+    if (this.onHold) return `the gate is already on hold (by ${this.onHold.by})`;
+    return undefined;
+  }
+
+  hold(request: HoldRequest, now: number): void {
+    this.onHold = { by: request.actor, reason: request.reason, since: new Date(now).toISOString() };
+    this.clock.pause(now);
+    this.note(now, request.actor, 'hold', request.reason);
+    this.version++;
+  }
+
+  refusalOfResume(request: unknown): string | undefined {
+    const parsed = holdRequestSchema.safeParse(request);
+    if (!parsed.success) return issues(parsed.error);
+    if (!parsed.data.roles.some((role) => HOLD_ROLES.includes(role))) return `resume needs role ${HOLD_ROLES.join(' or ')}`;
+    return this.onHold ? undefined : 'the gate is not on hold';
+  }
+
+  resume(request: HoldRequest, now: number): void {
+    this.onHold = undefined;
+    if (this.status === 'open') this.clock.resume(now);
+    this.note(now, request.actor, 'resume', request.reason);
+    this.version++;
+  }
+
+  refusalOfResubmit(request: unknown): string | undefined {
+    const parsed = resubmitRequestSchema.safeParse(request);
+    if (!parsed.success) return issues(parsed.error);
+    if (parsed.data.actor !== this.input.requestedBy) return `only the requester (${this.input.requestedBy}) resubmits`;
+    if (this.status !== 'changes_requested') return `the gate is ${this.status}, not waiting on changes`;
+    return undefined;
+  }
+
+  resubmit(request: ResubmitRequest, now: number): void {
+    this.approvals.resubmit({ actor: request.actor, at: new Date(now).toISOString(), comment: request.comment });
+    this.status = 'open';
+    if (!this.onHold) this.clock.resume(now);
+    this.note(now, request.actor, 'resubmitted', request.comment);
+    this.version++;
+  }
+
+  refusalOfReverse(request: unknown): string | undefined {
+    const parsed = reverseRequestSchema.safeParse(request);
+    if (!parsed.success) return issues(parsed.error);
+    if (!parsed.data.roles.some((role) => REVERSE_ROLES.includes(role))) return `reverse needs role ${REVERSE_ROLES.join(' or ')}`;
+    if (this.status !== 'disbursed') return `only a disbursed release can be reversed (the gate is ${this.status})`;
+    return undefined;
+  }
+
+  expire(now: number): void {
+    this.approvals.expire(new Date(now).toISOString());
+    this.status = 'expired';
+    this.note(now, 'system', 'expired');
+    this.version++;
+  }
+
+  /** The release the approvals and retainage policy give; throws an InputError if the amounts do not fit. */
+  computeRelease(): ReleaseComputation {
+    return computeRelease({
+      lines: this.input.lines,
+      approvedAmounts: this.approvals.approvedAmounts ?? {},
+      policy: this.input.retainage,
+      projectPercentComplete: this.input.projectPercentComplete,
+      currency: this.input.currency,
+    });
+  }
+
+  note(now: number, by: string, event: string, detail?: string): void {
+    this.timeline.push({ at: new Date(now).toISOString(), by, event, ...(detail ? { detail } : {}) });
+  }
+
+  view(now: number): GateStatusView {
+    return {
+      status: this.status,
+      projectId: this.input.projectId,
+      milestoneId: this.input.milestoneId,
+      requestedBy: this.input.requestedBy,
+      currency: this.input.currency,
+      requestedTotal: this.approvals.requestedTotal,
+      onHold: this.onHold,
+      conditions: this.book.summary(),
+      approvals: this.approvals.summary(),
+      clock: { waitingMs: this.clock.elapsed(now), paused: this.clock.paused, remindersSent: this.clock.remindersSent, escalated: this.clock.escalated },
+      release: this.release,
+      payment: this.payment,
+      unconditionalWaiverOverdue: this.unconditionalWaiverOverdue,
+      timeline: [...this.timeline],
+    };
+  }
+
+  private voteOf(request: VoteRequest, now: number) {
+    return { ...request, at: new Date(now).toISOString() };
+  }
+
+  private stamped(request: unknown, now: number): unknown {
+    return typeof request === 'object' && request !== null ? { ...request, at: new Date(now).toISOString() } : request;
+  }
+}
+
+function issues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'request'}: ${issue.message}`).join('; ');
+}
