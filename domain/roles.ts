@@ -15,6 +15,12 @@ export type Role = z.infer<typeof roleSchema>;
 /** The roles that may read anything. */
 export const ANY_ROLE: readonly Role[] = ROLES;
 
-export function hasAnyRole(granted: readonly Role[], allowed: readonly Role[]): boolean {
-  return granted.includes('admin') || granted.some((role) => allowed.includes(role));
+/**
+ * Any role name a token may carry: the gateway roles above, plus business roles that
+ * workflows check themselves (an approval stage for `signatory`, say).
+ */
+export const roleNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,40}$/, 'a role name: lower-case letters, digits, _ or -');
+
+export function hasAnyRole(granted: readonly string[], allowed: readonly Role[]): boolean {
+  return granted.includes('admin') || granted.some((role) => (allowed as readonly string[]).includes(role));
 }

@@ -1,10 +1,9 @@
-import type { Role } from '../../domain/roles';
 import type { ListFilter } from './visibility-query';
 
 /** Who asks. From the gateway: the verified token. From the CLI on Temporal directly: the local user. */
 export interface Caller {
   subject: string;
-  roles: Role[];
+  roles: string[];
 }
 
 export interface WorkflowSummary {

@@ -2,12 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { durabilityProbeInputSchema, wakeUpRequestSchema } from '../../domain/probes';
 import type { Role } from '../../domain/roles';
+import { fundingGateId, fundingGateInputSchema } from '../../domain/funding/gate-input';
+import { holdRequestSchema, resubmitRequestSchema, voteRequestSchema, waiveRequestSchema } from '../../domain/funding/gate';
 
-/** A message the API may send to a workflow. `identity`: the caller's token subject is added as `actor`. */
+/**
+ * A message the API may send to a workflow. `identity`: the caller's token subject is
+ * added as `actor` (and with `withRoles`, the token's roles as `roles`); bodies carrying
+ * either are refused.
+ */
 export interface MessageEntry {
   body: z.ZodType;
   roles: readonly Role[];
   identity: boolean;
+  withRoles?: boolean;
   description: string;
 }
 
@@ -37,6 +44,38 @@ export const WORKFLOW_REGISTRY: Record<string, WorkflowEntry> = {
     updates: { wakeUp: { body: wakeUpBody, roles: ['operator'], identity: true, description: 'Wake the probe early; refused once awake.' } },
     queries: { probeStatus: { roles: ['viewer', 'operator', 'approver'], description: 'Phase, who woke it, refused wake-ups.' } },
   },
+};
+
+const withoutIdentity = <T extends z.ZodObject>(schema: T) => schema.omit({ actor: true, roles: true } as never).strict();
+/** Evidence is checked by the gate's condition book (refusals are 422); here only its shape and no identity. */
+const evidenceBody = z.object({ kind: z.string().min(1) }).catchall(z.unknown()).superRefine((body, ctx) => {
+  for (const key of ['actor', 'at', 'roles']) if (key in body) ctx.addIssue({ code: 'custom', path: [key], message: 'is set by arxflow, not by the caller' });
+});
+const decideBody = withoutIdentity(voteRequestSchema);
+const reasonBody = withoutIdentity(holdRequestSchema);
+const fundingMessage = (body: z.ZodType, roles: readonly Role[], description: string, withRoles = true): MessageEntry =>
+  ({ body, roles, identity: true, withRoles, description });
+
+WORKFLOW_REGISTRY.fundingGate = {
+  type: 'fundingGate',
+  description: 'A construction draw: evidence, staged approvals, clocks, exactly-once disbursement, reversal.',
+  input: fundingGateInputSchema,
+  workflowId: (input: z.infer<typeof fundingGateInputSchema>) => fundingGateId(input),
+  startRoles: ['operator'],
+  updates: {
+    decide: fundingMessage(decideBody, ['approver'], 'approve, reject (reasonCode) or request changes; 422 on four-eyes, duplicate, not an approver, closed'),
+    submitEvidence: fundingMessage(evidenceBody, ['operator', 'approver'], 'evidence for a condition (document, lien_waiver, inspection, ...)', false),
+    waiveCondition: fundingMessage(withoutIdentity(waiveRequestSchema), ['approver'], 'waive a condition with a comment'),
+    resubmit: fundingMessage(withoutIdentity(resubmitRequestSchema), ['operator'], 'the requester resubmits after changes were requested'),
+    reverse: fundingMessage(reasonBody, ['approver'], 'reverse a disbursed release (compensating ledger entry)'),
+  },
+  signals: {
+    decide: fundingMessage(decideBody, ['approver'], 'Web UI path of decide: refusals are recorded, not returned'),
+    submitEvidence: fundingMessage(evidenceBody, ['operator', 'approver'], 'Web UI path of submitEvidence', false),
+    hold: fundingMessage(reasonBody, ['operator', 'approver'], 'freeze the gate and its clocks (dispute)'),
+    resume: fundingMessage(reasonBody, ['operator', 'approver'], 'lift a hold'),
+  },
+  queries: { status: { roles: ['viewer', 'operator', 'approver'], description: 'conditions, votes, clocks, amounts, timeline' } },
 };
 
 export function registryEntry(type: string): WorkflowEntry | undefined {

@@ -108,7 +108,8 @@ function validate(schema: Parameters<typeof parseInput>[0], body: unknown, what:
 
 /** The identity is the caller's, never a field of the body (the body schemas refuse `actor`). */
 function withIdentity(message: MessageEntry, payload: unknown, caller: Caller) {
-  return message.identity ? { ...(payload as object), actor: caller.subject } : payload;
+  if (!message.identity) return payload;
+  return { ...(payload as object), actor: caller.subject, ...(message.withRoles ? { roles: caller.roles } : {}) };
 }
 
 function summarize(execution: Omit<WorkflowExecutionInfo, 'raw'>): WorkflowSummary {

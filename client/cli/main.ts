@@ -3,6 +3,7 @@ import { InputError } from '../../domain/validation';
 import { version } from '../../package.json';
 import { ApiError } from '../api/errors';
 import { registerAuditCommands } from './commands/audit';
+import { registerFundingCommands } from './commands/funding';
 import { registerHealthCommand } from './commands/health';
 import { registerProbeCommands } from './commands/probe';
 import { registerScheduleCommands } from './commands/schedules';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerHealthCommand(program);
   registerWorkflowCommands(program);
+  registerFundingCommands(program);
   registerProbeCommands(program);
   registerScheduleCommands(program);
   registerAuditCommands(program);

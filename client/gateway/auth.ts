@@ -3,13 +3,14 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { hasAnyRole, roleSchema, type Role } from '../../domain/roles';
+import { hasAnyRole, roleNameSchema, type Role } from '../../domain/roles';
 import type { Settings } from '../../domain/settings';
 
 /** Who called: the token's subject is the only identity passed on to workflows. */
 export interface Principal {
   subject: string;
-  roles: Role[];
+  /** Gateway roles (viewer, operator, approver, admin) and business roles (signatory...). */
+  roles: string[];
 }
 
 export interface Authenticator {
@@ -63,7 +64,7 @@ export function createAuthenticator(settings: Settings): Authenticator {
       }
       if (!payload.sub) throw new AuthError('invalid token: no subject (sub)', 401);
       const claimed = Array.isArray(payload.roles) ? payload.roles : [payload.role].filter(Boolean);
-      const roles = claimed.flatMap((role: unknown) => (roleSchema.safeParse(role).success ? [role as Role] : []));
+      const roles = claimed.filter((role: unknown): role is string => roleNameSchema.safeParse(role).success);
       return { subject: payload.sub, roles };
     },
   };
@@ -72,7 +73,7 @@ export function createAuthenticator(settings: Settings): Authenticator {
 /** Mints an HS256 token (development and tests; production tokens come from the identity provider). */
 export async function createToken(
   settings: Settings,
-  claims: { subject: string; roles: Role[]; ttl?: string },
+  claims: { subject: string; roles: string[]; ttl?: string },
 ): Promise<string> {
   if (settings.auth.jwksUrl && !settings.auth.jwtSecret) {
     throw new Error('tokens are verified with ARXFLOW_JWKS_URL: mint them with your identity provider');

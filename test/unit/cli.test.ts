@@ -42,7 +42,7 @@ describe('arxflow CLI', () => {
     const { token } = JSON.parse(minted.stdout);
     const principal = await createAuthenticator(parseSettings(env)).verify(token);
     expect(principal).toEqual({ subject: 'ana', roles: ['approver', 'viewer'] });
-    const refused = arxflow(['token', 'create', '--sub', 'ana', '--role', 'overlord'], env);
+    const refused = arxflow(['token', 'create', '--sub', 'ana', '--role', 'Over Lord!'], env);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/roles\.0/);
   });

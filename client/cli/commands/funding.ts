@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { fundingGateId } from '../../../domain/funding/gate-input';
+import type { Caller } from '../../api/operations';
+import { withCliContext, type CliContext } from '../context';
+import { CliError, EXIT, jsonOption, print } from '../output';
+
+interface ActingOptions {
+  as?: string;
+  role: string[];
+  json?: boolean;
+}
+
+const repeatable = (value: string, all: string[]) => [...all, value];
+
+/**
+ * `arxflow funding ...`: run a construction draw by hand. On Temporal directly, `--as` and
+ * `--role` say who acts (you are trusted as whoever can reach Temporal); through the
+ * gateway the token decides, and `--as` must match its subject.
+ */
+export function registerFundingCommands(program: Command): void {
+  const funding = program.command('funding').description('funding release gates: start a draw, add evidence, approve, watch, reverse');
+
+  funding.command('start').description('start a fundingGate from a JSON file (see README)').argument('<file>')
+    .option('--json', 'print JSON')
+    .action(async (file: string, options: { json?: boolean }) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new CliError(`${file}: ${(err as Error).message}`, EXIT.badInput);
+      }
+      const input = jsonOption(text, file);
+      print(await withCliContext((ctx) => ctx.operations.start('fundingGate', input, ctx.caller)), !!options.json);
+    });
+
+  funding.command('status').description('conditions, votes, clocks, amounts and timeline of a draw')
+    .argument('<projectId>').argument('<milestoneId>')
+    .option('--json', 'print JSON')
+    .action(async (projectId: string, milestoneId: string, options: { json?: boolean }) => {
+      const status = await withCliContext((ctx) => ctx.operations.query(fundingGateId({ projectId, milestoneId }), 'status', ctx.caller));
+      print(options.json ? (status as Record<string, unknown>) : summarize(status as GateView), !!options.json);
+    });
+
+  const decision = (verb: 'approve' | 'reject' | 'request-changes', description: string) =>
+    funding.command(verb).description(description).argument('<projectId>').argument('<milestoneId>')
+      .option('--as <userId>', 'who decides (direct mode); through the gateway, the token subject')
+      .option('--role <role>', 'a role the approver holds, e.g. signatory (direct mode; repeatable)', repeatable, [] as string[])
+      .option('--amount <lineId=minorUnits>', 'approve less than requested on a line (repeatable)', repeatable, [] as string[])
+      .option('--reason <code>', 'reason code (required to reject)')
+      .option('--comment <text>', 'a comment')
+      .option('--json', 'print JSON')
+      .action(async (projectId: string, milestoneId: string, options: ActingOptions & { amount: string[]; reason?: string; comment?: string }) => {
+        const body = {
+          decision: verb === 'request-changes' ? 'request_changes' : verb,
+          ...(options.reason ? { reasonCode: options.reason } : {}),
+          ...(options.comment ? { comment: options.comment } : {}),
+          ...(options.amount.length ? { approvedAmounts: parseAmounts(options.amount) } : {}),
+        };
+        const result = await withCliContext((ctx) =>
+          ctx.operations.update(fundingGateId({ projectId, milestoneId }), 'decide', body, acting(ctx, options)));
+        print(options.json ? { result } : summarize(result as GateView), !!options.json);
+      });
+  decision('approve', 'approve the draw (optionally less on some lines)');
+  decision('reject', 'reject the draw with a reason code');
+  decision('request-changes', 'send the draw back to the requester');
+
+  funding.command('evidence').description('submit evidence for a condition')
+    .argument('<projectId>').argument('<milestoneId>')
+    .requiredOption('--body <json>', 'the evidence, e.g. {"kind":"document","name":"schedule-of-values"}')
+    .option('--as <userId>', 'who submits (direct mode)')
+    .option('--role <role>', 'a role (direct mode; repeatable)', repeatable, [] as string[])
+    .option('--json', 'print JSON')
+    .action(async (projectId: string, milestoneId: string, options: ActingOptions & { body: string }) => {
+      const body = jsonOption(options.body, '--body');
+      const result = await withCliContext((ctx) =>
+        ctx.operations.update(fundingGateId({ projectId, milestoneId }), 'submitEvidence', body, acting(ctx, options)));
+      print(options.json ? { result } : summarize(result as GateView), !!options.json);
+    });
+
+  for (const [verb, kind, message] of [['hold', 'signal', 'hold'], ['resume', 'signal', 'resume'], ['reverse', 'update', 'reverse']] as const) {
+    funding.command(verb).description(`${verb} the draw`).argument('<projectId>').argument('<milestoneId>')
+      .requiredOption('--reason <text>', 'why')
+      .option('--as <userId>', 'who acts (direct mode)')
+      .option('--role <role>', 'a role (direct mode; repeatable)', repeatable, [] as string[])
+      .option('--json', 'print JSON')
+      .action(async (projectId: string, milestoneId: string, options: ActingOptions & { reason: string }) => {
+        const id = fundingGateId({ projectId, milestoneId });
+        await withCliContext(async (ctx) => {
+          if (kind === 'signal') await ctx.operations.signal(id, message, { reason: options.reason }, acting(ctx, options));
+          else await ctx.operations.update(id, message, { reason: options.reason }, acting(ctx, options));
+        });
+        print({ workflowId: id, action: verb, status: 'accepted' }, !!options.json);
+      });
+  }
+}
+
+function acting(ctx: CliContext, options: ActingOptions): Caller {
+  if (ctx.gateway) {
+    if (options.as) throw new CliError('--as: through the gateway you act as your token\'s subject', EXIT.badInput);
+    return ctx.caller;
+  }
+  return { subject: options.as ?? ctx.caller.subject, roles: [...ctx.caller.roles, ...options.role] };
+}
+
+function parseAmounts(pairs: string[]): Record<string, number> {
+  return Object.fromEntries(pairs.map((pair) => {
+    const match = /^([^=]+)=(\d+)$/.exec(pair);
+    if (!match) throw new CliError(`--amount ${pair}: expected lineId=minorUnits, e.g. L1=150000`, EXIT.badInput);
+    return [match[1]!, Number(match[2])];
+  }));
+}
+
+interface GateView {
+  status: string;
+  requestedTotal: number;
+  currency: string;
+  conditions: { conditions: { id: string; status: string }[] };
+  approvals: { state: string; currentStage?: string };
+  release?: { totals: { approved: number; releasedNow: number; retainageHeld: number } };
+}
+
+function summarize(view: GateView): Record<string, unknown> {
+  return {
+    status: view.status,
+    requested: `${view.requestedTotal} ${view.currency} (minor units)`,
+    conditions: view.conditions.conditions.map((c) => `${c.id}=${c.status}`).join(' '),
+    approvals: `${view.approvals.state}${view.approvals.currentStage ? ` (stage ${view.approvals.currentStage})` : ''}`,
+    release: view.release ? `approved ${view.release.totals.approved}, paid ${view.release.totals.releasedNow}, retained ${view.release.totals.retainageHeld}` : '-',
+  };
+}

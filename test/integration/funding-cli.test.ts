@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { openStore, type Store } from '../../db/store';
+import { drawInput, fundProject } from '../fixtures/funding-gate';
+import { startGateway, tokenFor } from '../support/gateway';
+import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
+
+const BIN = path.resolve(__dirname, '..', '..', 'bin', 'arxflow.js');
+
+// A whole draw by hand: started from a file with the CLI, evidence and approvals through
+// the gateway with each person's token, on a dev server with the real worker.
+describe('a construction draw through the CLI and the gateway', () => {
+  let env: TestWorkflowEnvironment;
+  let store: Store;
+  let worker: Worker;
+  let workerRun: Promise<void>;
+  let gateway: FastifyInstance;
+  let url: string;
+  let dir: string;
+  const taskQueue = uniqueTaskQueue('funding-cli');
+
+  beforeAll(async () => {
+    [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
+    worker = await createTestWorker(env, taskQueue, { store });
+    workerRun = worker.run();
+    ({ app: gateway, url } = await startGateway(env, store, taskQueue));
+    dir = mkdtempSync(path.join(tmpdir(), 'arxflow-draw-'));
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    worker?.shutdown();
+    await workerRun;
+    await env?.teardown();
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function arxflow(args: string[], extraEnv: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn('node', [BIN, ...args], { env: { ...process.env, TEMPORAL_ADDRESS: env.address, ARXFLOW_TASK_QUEUE: taskQueue, ...extraEnv } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  }
+  const as = async (subject: string, ...roles: string[]) => ({ ARXFLOW_URL: url, ARXFLOW_TOKEN: await tokenFor(subject, ...(roles as never[])) });
+
+  it('starts, collects evidence, refuses the requester, approves in two stages and pays once', async () => {
+    await fundProject(store, 'CLI', 10_000_000);
+    const file = path.join(dir, 'draw.json');
+    writeFileSync(file, JSON.stringify(drawInput({ projectId: 'CLI', milestoneId: 'M7' })));
+    const started = await arxflow(['funding', 'start', file, '--json']);
+    expect(started.stderr).toBe('');
+    expect(JSON.parse(started.stdout)).toMatchObject({ workflowId: 'funding-gate/CLI/M7' });
+
+    const gc = await as('gc-alex', 'operator');
+    expect((await arxflow(['funding', 'evidence', 'CLI', 'M7', '--body', '{"kind":"document","name":"schedule-of-values"}'], gc)).status).toBe(0);
+    const waiver = '{"kind":"lien_waiver","waiverType":"conditional-progress","from":"acme-builders","throughDate":"2026-11-30","amount":3000000}';
+    expect((await arxflow(['funding', 'evidence', 'CLI', 'M7', '--body', waiver], gc)).status).toBe(0);
+
+    const selfApproval = await arxflow(['funding', 'approve', 'CLI', 'M7'], await as('gc-alex', 'approver'));
+    expect(selfApproval.status).toBe(1);
+    expect(selfApproval.stderr).toMatch(/four eyes/);
+    const spoof = await arxflow(['funding', 'approve', 'CLI', 'M7', '--as', 'rita'], await as('gc-alex', 'approver'));
+    expect(spoof.status).toBe(2);
+
+    expect((await arxflow(['funding', 'approve', 'CLI', 'M7'], await as('rita', 'approver'))).status).toBe(0);
+    const signed = await arxflow(['funding', 'approve', 'CLI', 'M7', '--amount', 'L1=1500000', '--json'], await as('sam', 'approver', 'signatory'));
+    expect(signed.status).toBe(0);
+
+    let status: { status: string; release?: { totals: { approved: number } } } = { status: '' };
+    for (let attempt = 0; attempt < 100 && status.status !== 'disbursed'; attempt++) {
+      status = JSON.parse((await arxflow(['funding', 'status', 'CLI', 'M7', '--json'], gc)).stdout);
+    }
+    expect(status.status).toBe('disbursed');
+    expect(status.release?.totals.approved).toBe(2_500_000);
+    const payments = await store.db.query("SELECT 1 FROM ledger_transactions WHERE workflow_id = 'funding-gate/CLI/M7' AND kind = 'disbursement'");
+    expect(payments).toHaveLength(1);
+  });
+
+  it('refuses a malformed draw file with exit 2 and starts nothing', async () => {
+    const file = path.join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ ...drawInput({ projectId: 'CLI', milestoneId: 'BAD' }), lines: [{ lineId: 'L1', description: 'x', scheduledValue: 100, requestedAmount: -5 }] }));
+    const result = await arxflow(['funding', 'start', file]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/lines\.0\.requestedAmount/);
+    await expect(env.client.workflow.getHandle('funding-gate/CLI/BAD').describe()).rejects.toThrow(/not found/i);
+  });
+});
