@@ -55,6 +55,7 @@ const SAMPLES: Record<WorkflowType, Sample> = {
       await handle.executeUpdate(workflows.wakeUpUpdate, { args: [{ reason: 'history sample', actor: 'history-recorder' }] });
     },
   },
+  fundingDeposit: { args: [{ projectId: 'SAMPLE', reference: 'wire-0001', amount: 500_000, currency: 'USD' }] },
   fundingGate: {
     args: [SAMPLE_DRAW],
     prepare: async (store) => {

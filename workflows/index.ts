@@ -6,3 +6,4 @@ export {
   fundingGate, decideUpdate, decideSignal, evidenceUpdate, evidenceSignal, waiveUpdate, resubmitUpdate, holdSignal, resumeSignal,
   reverseUpdate, statusQuery,
 } from './funding-gate';
+export { fundingDeposit } from './funding-deposit';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { durabilityProbeInputSchema, wakeUpRequestSchema } from '../../domain/probes';
 import type { Role } from '../../domain/roles';
 import { fundingGateId, fundingGateInputSchema } from '../../domain/funding/gate-input';
+import { depositInputSchema, depositWorkflowId } from '../../domain/funding/deposit';
 import { holdRequestSchema, resubmitRequestSchema, voteRequestSchema, waiveRequestSchema } from '../../domain/funding/gate';
 
 /**
@@ -76,6 +77,17 @@ WORKFLOW_REGISTRY.fundingGate = {
     resume: fundingMessage(reasonBody, ['operator', 'approver'], 'lift a hold'),
   },
   queries: { status: { roles: ['viewer', 'operator', 'approver'], description: 'conditions, votes, clocks, amounts, timeline' } },
+};
+
+WORKFLOW_REGISTRY.fundingDeposit = {
+  type: 'fundingDeposit',
+  description: "A lender's deposit into a project's funding account, once per reference.",
+  input: depositInputSchema,
+  workflowId: (input: z.infer<typeof depositInputSchema>) => depositWorkflowId(input),
+  startRoles: ['admin'],
+  signals: {},
+  updates: {},
+  queries: {},
 };
 
 export function registryEntry(type: string): WorkflowEntry | undefined {

@@ -6,7 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { openStore, type Store } from '../../db/store';
-import { drawInput, fundProject } from '../fixtures/funding-gate';
+import { drawInput } from '../fixtures/funding-gate';
 import { startGateway, tokenFor } from '../support/gateway';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
 
@@ -53,7 +53,11 @@ describe('a construction draw through the CLI and the gateway', () => {
   const as = async (subject: string, ...roles: string[]) => ({ ARXFLOW_URL: url, ARXFLOW_TOKEN: await tokenFor(subject, ...(roles as never[])) });
 
   it('starts, collects evidence, refuses the requester, approves in two stages and pays once', async () => {
-    await fundProject(store, 'CLI', 10_000_000);
+    const deposit = await arxflow(['funding', 'deposit', 'CLI', '10000000', '--reference', 'wire-1', '--json']);
+    expect(JSON.parse(deposit.stdout)).toMatchObject({ status: 'COMPLETED', result: { balance: 10_000_000, firstRun: true } });
+    const again = await arxflow(['funding', 'deposit', 'CLI', '10000000', '--reference', 'wire-1', '--json']);
+    // The same reference again is acknowledged and not posted twice.
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'COMPLETED', result: { balance: 10_000_000, firstRun: false } });
     const file = path.join(dir, 'draw.json');
     writeFileSync(file, JSON.stringify(drawInput({ projectId: 'CLI', milestoneId: 'M7' })));
     const started = await arxflow(['funding', 'start', file, '--json']);

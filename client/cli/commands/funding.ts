@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fundingGateId } from '../../../domain/funding/gate-input';
+import { depositInputSchema } from '../../../domain/funding/deposit';
+import { parseInput } from '../../../domain/validation';
+import { waitForOutcome } from '../watch';
 import type { Caller } from '../../api/operations';
 import { withCliContext, type CliContext } from '../context';
 import { CliError, EXIT, jsonOption, print } from '../output';
@@ -32,6 +35,21 @@ export function registerFundingCommands(program: Command): void {
       }
       const input = jsonOption(text, file);
       print(await withCliContext((ctx) => ctx.operations.start('fundingGate', input, ctx.caller)), !!options.json);
+    });
+
+  funding.command('deposit').description("post a lender's deposit to the project's funding account (once per --reference)")
+    .argument('<projectId>').argument('<amountMinorUnits>')
+    .requiredOption('--reference <id>', 'the bank transfer id: the same reference is posted once')
+    .option('--currency <code>', 'ISO 4217', 'USD')
+    .option('--json', 'print JSON')
+    .action(async (projectId: string, amount: string, options: { reference: string; currency: string; json?: boolean }) => {
+      const input = parseInput(depositInputSchema, { projectId, reference: options.reference, amount: Number(amount), currency: options.currency }, 'funding deposit');
+      const result = await withCliContext(async (ctx) => {
+        const { workflowId } = await ctx.operations.start('fundingDeposit', input, ctx.caller);
+        return { workflowId, ...(await waitForOutcome(ctx.operations, workflowId)) };
+      });
+      print(result, !!options.json);
+      if (result.status !== 'COMPLETED') throw new CliError(`deposit ${result.workflowId} ended ${result.status}`);
     });
 
   funding.command('status').description('conditions, votes, clocks, amounts and timeline of a draw')

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { currencySchema, minorUnitsSchema } from './money';
+
+const keySegment = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'letters, digits, ".", "_", ":" or "-" (no "/")');
+
+/** A lender's deposit into a project's funding account; `reference` (the bank transfer id) makes it happen once. */
+export const depositInputSchema = z
+  .object({
+    projectId: keySegment,
+    reference: keySegment,
+    amount: minorUnitsSchema.refine((amount) => amount > 0, 'must be more than 0'),
+    currency: currencySchema,
+    memo: z.string().max(500).default('lender deposit'),
+  })
+  .strict();
+
+export type DepositInput = z.input<typeof depositInputSchema>;
+
+export function depositWorkflowId(input: { projectId: string; reference: string }): string {
+  return `funding-deposit/${input.projectId}/${input.reference}`;
+}
