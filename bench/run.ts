@@ -1,11 +1,13 @@
 // `npm run bench [-- <name>...]`: runs the named benchmarks (all by default). Each prints a
 // table against a baseline measured in the same run and writes bench/results/<name>.json.
+import { benchFunding } from './funding';
 import { benchGateway } from './gateway';
 import { benchStore } from './store';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   store: benchStore,
   gateway: benchGateway,
+  funding: benchFunding,
 };
 
 async function main(): Promise<void> {
