@@ -63,8 +63,11 @@ export const disburseRequestSchema = z
     releasedNow: minorUnitsSchema,
     retainageHeld: minorUnitsSchema,
     memo: z.string({ error: 'must be a text' }).max(500),
+    /** Where the money comes from: the funding account (a progress draw) or the held retainage (a retainage release). */
+    source: z.enum(['funding', 'retainage']).default('funding'),
   })
   .strict()
+  .refine((r) => r.source === 'funding' || r.retainageHeld === 0, { error: 'a retainage release holds nothing back', path: ['retainageHeld'] })
   .refine((r) => r.releasedNow + r.retainageHeld > 0, { error: 'nothing to disburse: releasedNow and retainageHeld are both 0', path: ['releasedNow'] })
   .refine((r) => Number.isSafeInteger(r.releasedNow + r.retainageHeld), { error: 'releasedNow + retainageHeld is beyond the largest exact amount', path: ['retainageHeld'] });
 
@@ -149,6 +152,7 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
       const funding = ledgerAccounts.projectFunding(req.projectId);
       const retainage = ledgerAccounts.projectRetainage(req.projectId);
       const payable = ledgerAccounts.payeePayable(req.payeeId);
+      const from = req.source === 'retainage' ? retainage : funding;
 
       const claim = await failuresForWorkflow(() =>
         store.idempotency.runOnce(key, async (tx) => {
@@ -156,11 +160,11 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
           await ensureInOrder(ledger, tx, req.currency, [[funding, 'funding'], [retainage, 'retainage'], [payable, 'payable']]);
           const posted = await ledger.post(tx, {
             key,
-            kind: 'disbursement',
+            kind: req.source === 'retainage' ? 'retainage_release' : 'disbursement',
             workflowId: req.workflowId,
             memo: req.memo,
             entries: [
-              ...movement(funding, payable, req.releasedNow),
+              ...movement(from, payable, req.releasedNow),
               ...movement(funding, retainage, req.retainageHeld),
             ],
           });

@@ -98,7 +98,8 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
   try {
     if (gate.release.totals.approved > 0) gate.payment = await disburse({
       workflowId: workflowInfo().workflowId, releaseNumber: 1, projectId, payeeId: parsed.data.payeeId, currency: parsed.data.currency,
-      releasedNow: gate.release.totals.releasedNow, retainageHeld: gate.release.totals.retainageHeld, memo: `draw ${subject}`,
+      releasedNow: gate.release.totals.releasedNow, retainageHeld: gate.release.totals.retainageHeld, memo: `${parsed.data.kind} ${subject}`,
+      source: parsed.data.kind === 'retainage_release' ? 'retainage' : 'funding',
     });
   } catch (err) {
     log.error('disbursement refused', { error: String(err) });

@@ -25,6 +25,8 @@ export const gateClocksSchema = z
 
 export const fundingGateInputSchema = z
   .object({
+    /** progress: a draw paid from the funding account; retainage_release: held retainage paid at substantial completion. */
+    kind: z.enum(['progress', 'retainage_release']).default('progress'),
     projectId: keySegment,
     milestoneId: keySegment,
     requestedBy: z.string().trim().min(1).max(200),
@@ -38,7 +40,11 @@ export const fundingGateInputSchema = z
     clocks: gateClocksSchema,
     waiverRoles: z.array(z.string()).optional(),
   })
-  .strict();
+  .strict()
+  .refine((input) => input.kind === 'progress' || (input.retainage.percent === 0 && !input.retainage.perLine && !input.retainage.stepDown), {
+    message: 'a retainage release withholds nothing: use { percent: 0 }',
+    path: ['retainage'],
+  });
 
 export type FundingGateInput = z.input<typeof fundingGateInputSchema>;
 export type ParsedFundingGateInput = z.output<typeof fundingGateInputSchema>;

@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Ledger, ledgerAccounts } from '../../db/ledger';
 import { openStore, type Store } from '../../db/store';
@@ -105,6 +105,39 @@ describe('fundingGate on the time-skipping server', () => {
     expect(status.onHold).toBeUndefined();
     expect(status.clock.remindersSent).toBe(3);
     expect(status.status).toBe('open');
+  });
+
+  it('releases held retainage at substantial completion through a second gate', async () => {
+    const progress = drawInput({ projectId: 'RET', milestoneId: 'M1', conditions: [] });
+    await fundProject(store, 'RET', 10_000_000);
+    const approve = async (handle: WorkflowHandle<typeof fundingGate>) => {
+      await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
+      await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
+    };
+    const first = await run(async (taskQueue) => {
+      const handle = await env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(progress), args: [progress] });
+      await approve(handle);
+      return handle.result();
+    });
+    const held = first.release!.totals.retainageHeld;
+    expect(held).toBe(300_000);
+
+    const retainage = drawInput({
+      kind: 'retainage_release', projectId: 'RET', milestoneId: 'SUBSTANTIAL', conditions: [], retainage: { percent: 0 },
+      lines: first.release!.lines.map((line) => ({ lineId: line.lineId, description: line.description, scheduledValue: line.retainageHeld, requestedAmount: line.retainageHeld })),
+    });
+    const second = await run(async (taskQueue) => {
+      const handle = await env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(retainage), args: [retainage] });
+      await approve(handle);
+      return handle.result();
+    });
+    expect(second.status).toBe('completed');
+    expect(second.release!.totals).toMatchObject({ approved: held, releasedNow: held, retainageHeld: 0 });
+    const ledger = new Ledger(store.db);
+    expect(await ledger.balance(ledgerAccounts.projectRetainage('RET'))).toBe(0);
+    expect(await ledger.balance(ledgerAccounts.projectFunding('RET'))).toBe(10_000_000 - 3_000_000);
+    const kinds = await store.db.query<{ kind: string }>("SELECT kind FROM ledger_transactions WHERE workflow_id = $1", [fundingGateId(retainage)]);
+    expect(kinds.map((k) => k.kind)).toEqual(['retainage_release']);
   });
 
   it('reverses a disbursed release with a compensating ledger entry', async () => {

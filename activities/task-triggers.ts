@@ -1,0 +1,141 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Store } from '../db/store';
+import { TaskTriggers } from '../db/task-triggers';
+import { signGithub } from '../client/gateway/webhooks/signatures';
+import type { JsonValue } from '../domain/webhook-config';
+import { parseTaskEvent, planTaskEvent, type PlannedAction, type TaskEventInput } from '../domain/task-triggers';
+import { InputError } from '../domain/validation';
+
+export interface TriggerWebhookDelivery {
+  /** Stable per event and action (`task-event/<project>/<event>/<trigger>/<action>`): the receiver's delivery id. */
+  key: string;
+  url: string;
+  body: JsonValue;
+  /**
+   * Where the signing secret is read from: the stored trigger's action. Secrets stay out of
+   * workflow histories; `secret` may be passed directly by callers outside a workflow.
+   */
+  triggerId?: string;
+  actionIndex?: number;
+  secret?: string;
+}
+
+export interface TriggerWebhookResult {
+  status: number;
+  attempt: number;
+}
+
+/** Details of a failed delivery attempt, on the ApplicationFailure the workflow finally catches. */
+export interface WebhookAttemptDetails {
+  attempt: number;
+  status?: number;
+}
+
+export interface TriggerNotification {
+  key: string;
+  channel: 'email' | 'slack' | 'log';
+  recipients: string[];
+  subject: string;
+  body: string;
+}
+
+export interface TriggerDeadLetterInput {
+  key: string;
+  triggerId: string;
+  action: unknown;
+  error: string;
+  attempts: number;
+}
+
+export const DELIVERY_TIMEOUT_MS = 10_000;
+/** Statuses a retry can fix; any other 4xx is the receiver refusing this request for good. */
+const RETRYABLE_4XX = new Set([408, 409, 425, 429]);
+
+/** Side effects of task triggers: loading and planning, webhook delivery, notifications, dead letters. */
+export function createTaskTriggerActivities({ store, fetchImpl = fetch }: { store: Store; fetchImpl?: typeof fetch }) {
+  const triggers = new TaskTriggers(store.db);
+
+  async function secretFor(delivery: TriggerWebhookDelivery): Promise<string> {
+    if (delivery.secret !== undefined) return delivery.secret;
+    if (delivery.triggerId === undefined || delivery.actionIndex === undefined) {
+      throw ApplicationFailure.nonRetryable('a webhook delivery needs its secret or its trigger id and action index', 'InvalidInput');
+    }
+    const trigger = await triggers.get(delivery.triggerId);
+    const action = trigger?.actions[delivery.actionIndex];
+    if (!action || action.type !== 'webhook' || action.url !== delivery.url) {
+      throw ApplicationFailure.nonRetryable(`trigger ${delivery.triggerId} no longer has this webhook action`, 'TriggerChanged', { attempt: attempt() });
+    }
+    return action.secret;
+  }
+
+  const attempt = () => Context.current().info.attempt;
+
+  return {
+    /** The actions of every stored trigger this event matches, templates resolved (no secrets). */
+    async findTriggeredActions(input: TaskEventInput): Promise<PlannedAction[]> {
+      let event;
+      try {
+        event = parseTaskEvent(input);
+      } catch (err) {
+        if (err instanceof InputError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+        throw err;
+      }
+      return planTaskEvent(await triggers.forTask(event.projectId, event.taskId, event.type), event);
+    },
+
+    /**
+     * POSTs the JSON body signed like a GitHub webhook (`X-Hub-Signature-256`), with the key
+     * as `X-Arxflow-Delivery` so the receiver can drop a repeat. A non-2xx answer throws
+     * (retryable unless it is a 4xx a retry cannot fix), so Temporal retries with backoff.
+     */
+    async deliverTriggerWebhook(delivery: TriggerWebhookDelivery): Promise<TriggerWebhookResult> {
+      const secret = await secretFor(delivery);
+      const body = JSON.stringify(delivery.body);
+      const signal = AbortSignal.any([AbortSignal.timeout(DELIVERY_TIMEOUT_MS), Context.current().cancellationSignal]);
+      let response: Response;
+      try {
+        response = await fetchImpl(delivery.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'arxflow-task-triggers',
+            'x-hub-signature-256': signGithub(body, secret),
+            'x-arxflow-delivery': delivery.key,
+          },
+          body,
+          signal,
+        });
+      } catch (err) {
+        const details: WebhookAttemptDetails = { attempt: attempt() };
+        throw ApplicationFailure.retryable(`POST ${delivery.url} failed: ${(err as Error).message}`, 'WebhookUnreachable', details);
+      }
+      await response.arrayBuffer().catch(() => undefined); // drain, so the connection is reused
+      if (response.ok) return { status: response.status, attempt: attempt() };
+      const details: WebhookAttemptDetails = { attempt: attempt(), status: response.status };
+      const message = `POST ${delivery.url} answered ${response.status}`;
+      if (response.status >= 400 && response.status < 500 && !RETRYABLE_4XX.has(response.status)) {
+        throw ApplicationFailure.nonRetryable(message, 'WebhookRejected', details);
+      }
+      throw ApplicationFailure.retryable(message, 'WebhookFailed', details);
+    },
+
+    /** One dead letter per key, however often it is recorded. */
+    async recordTriggerDeadLetter(input: TriggerDeadLetterInput): Promise<void> {
+      const written = await triggers.recordDeadLetter(input);
+      if (written) Context.current().log.warn('trigger action dead-lettered', { key: input.key, triggerId: input.triggerId, error: input.error });
+    },
+
+    /** Writes the notification to the outbox once per key (the table funding gates use); the channel reads the outbox. */
+    async queueTriggerNotification(notification: TriggerNotification): Promise<void> {
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? null;
+      await store.db.query(
+        `INSERT INTO notification_outbox (key, channel, recipients, subject, body, workflow_id)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING`,
+        [notification.key, notification.channel, JSON.stringify(notification.recipients), notification.subject, notification.body, workflowId],
+      );
+      Context.current().log.info('notification queued', { key: notification.key, recipients: notification.recipients });
+    },
+  };
+}
+
+export type TaskTriggerActivities = ReturnType<typeof createTaskTriggerActivities>;

@@ -1,0 +1,273 @@
+import { z } from 'zod';
+import { lookupPath, MissingEventFieldError, placeholderPaths, resolveTemplate, interpolate, type JsonValue } from './webhook-config';
+import { parseInput } from './validation';
+
+/**
+ * Task triggers: the platform's task tracker reports task events (a task completed, its
+ * status changed, a milestone completed, a date reached); a trigger stored for the task
+ * turns a matching event into actions (signal a funding gate, start a workflow, notify,
+ * call a webhook). Pure: schemas, matching and template resolution; no I/O.
+ *
+ *   { id: close-out-m3, projectId: TOWER1, taskId: T-88, triggerType: task_completed,
+ *     conditions: [{ field: fields.phase, equals: framing }],
+ *     actions: [{ type: signal_gate, workflowId: "funding-gate/{{projectId}}/M3",
+ *                 payload: { kind: task, taskId: "{{taskId}}" } }] }
+ *
+ * Templates resolve against the whole event (`{{taskId}}`, `{{status}}`,
+ * `{{fields.assignee}}`) exactly as the webhook templates do: a string that is one
+ * placeholder keeps the field's type, other strings interpolate. Conditions use the same
+ * dot paths. A signal's `actor` is always `trigger:<id>`, whatever the payload says.
+ */
+
+export const TASK_TRIGGER_TYPES = ['task_completed', 'task_status_changed', 'milestone_completed', 'date_reached'] as const;
+export type TaskTriggerType = (typeof TASK_TRIGGER_TYPES)[number];
+export const NOTIFY_CHANNELS = ['email', 'slack', 'log'] as const;
+export const DEFAULT_GATE_SIGNAL = 'submitEvidence';
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+
+const DOT_PATH = /^[^.{}\s]+(\.[^.{}\s]+)*$/;
+
+// ---------------------------------------------------------------- schemas
+
+const jsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)], {
+    error: 'must be a string, number, boolean, null, list or mapping',
+  }),
+);
+
+function reportBadPlaceholders(text: string, ctx: z.RefinementCtx, path: (string | number)[] = []): void {
+  for (const placeholder of placeholderPaths(text)) {
+    if (!DOT_PATH.test(placeholder)) {
+      ctx.addIssue({ code: 'custom', path, message: `"{{${placeholder}}}" is not a dot path such as {{fields.assignee}}` });
+    }
+  }
+}
+
+function* stringsIn(value: JsonValue, path: (string | number)[] = []): Generator<{ path: (string | number)[]; text: string }> {
+  if (typeof value === 'string') yield { path, text: value };
+  else if (Array.isArray(value)) for (const [index, item] of value.entries()) yield* stringsIn(item, [...path, index]);
+  else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) yield* stringsIn(item, [...path, key]);
+}
+
+const templateSchema = jsonValueSchema.superRefine((value, ctx) => {
+  for (const { path, text } of stringsIn(value)) reportBadPlaceholders(text, ctx, path);
+});
+
+const objectTemplateSchema = z
+  .record(z.string(), jsonValueSchema, { error: 'must be a mapping (the message body)' })
+  .superRefine((value, ctx) => {
+    for (const { path, text } of stringsIn(value)) reportBadPlaceholders(text, ctx, path);
+  });
+
+const textTemplate = (what: string) =>
+  z.string({ error: `must be the ${what}` }).trim().min(1, `must be the ${what}`).superRefine((text, ctx) => reportBadPlaceholders(text, ctx));
+
+const idSchema = (what: string) => z.string({ error: `must be the ${what}` }).trim().min(1, `must be the ${what}`);
+
+const signalGateSchema = z.strictObject({
+  type: z.literal('signal_gate'),
+  workflowId: textTemplate('gate workflow id, such as "funding-gate/{{projectId}}/M3"'),
+  signal: idSchema('signal name').default(DEFAULT_GATE_SIGNAL),
+  payload: objectTemplateSchema.default({}),
+});
+
+const startWorkflowSchema = z.strictObject({
+  type: z.literal('start_workflow'),
+  workflowType: idSchema('workflow type name'),
+  workflowId: textTemplate('workflow id template'),
+  /** The workflow's argument list; a mapping is shorthand for a single argument. */
+  args: templateSchema.optional().transform((args): JsonValue[] => (args === undefined ? [] : Array.isArray(args) ? args : [args])),
+});
+
+const notifySchema = z.strictObject({
+  type: z.literal('notify'),
+  channel: z.enum(NOTIFY_CHANNELS, { error: `must be one of ${NOTIFY_CHANNELS.join(', ')}` }),
+  recipients: z.array(textTemplate('recipient'), { error: 'must be a list of recipients' }).min(1, 'must name at least one recipient'),
+  subject: textTemplate('subject'),
+  body: z.string({ error: 'must be the message body' }).superRefine((text, ctx) => reportBadPlaceholders(text, ctx)),
+});
+
+const webhookSchema = z.strictObject({
+  type: z.literal('webhook'),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  secret: z
+    .string({ error: 'must be the signing secret' })
+    .min(MIN_WEBHOOK_SECRET_LENGTH, `a secret must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`),
+  /** JSON template of the request body; the whole event when omitted. */
+  body: templateSchema.optional(),
+});
+
+export const triggerActionSchema = z.discriminatedUnion('type', [signalGateSchema, startWorkflowSchema, notifySchema, webhookSchema], {
+  error: 'type must be one of signal_gate, start_workflow, notify, webhook',
+});
+
+const conditionSchema = z.strictObject({
+  field: z.string({ error: 'must be a dot path such as fields.phase' }).regex(DOT_PATH, 'must be a dot path such as fields.phase'),
+  equals: z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'must be a string, number, boolean or null to compare with' }),
+});
+
+export const taskTriggerSchema = z.strictObject({
+  id: idSchema('trigger id'),
+  projectId: idSchema('project id'),
+  taskId: idSchema('task id'),
+  triggerType: z.enum(TASK_TRIGGER_TYPES, { error: `must be one of ${TASK_TRIGGER_TYPES.join(', ')}` }),
+  conditions: z.array(conditionSchema, { error: 'must be a list of { field, equals }' }).default([]),
+  actions: z.array(triggerActionSchema, { error: 'must be a list of actions' }).min(1, 'must have at least one action'),
+});
+
+export const taskEventSchema = z.strictObject({
+  /** The tracker's id of this event: a redelivery carries the same one. */
+  eventId: idSchema('event id'),
+  projectId: idSchema('project id'),
+  taskId: idSchema('task id'),
+  type: z.enum(TASK_TRIGGER_TYPES, { error: `must be one of ${TASK_TRIGGER_TYPES.join(', ')}` }),
+  status: z.string({ error: 'must be the task status' }).optional(),
+  occurredAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-25T10:00:00Z' }),
+  fields: z.record(z.string(), z.unknown(), { error: 'must be a mapping of field name to value' }).default({}),
+});
+
+export type TaskTrigger = z.output<typeof taskTriggerSchema>;
+export type TaskTriggerInput = z.input<typeof taskTriggerSchema>;
+export type TriggerAction = TaskTrigger['actions'][number];
+export type TriggerCondition = TaskTrigger['conditions'][number];
+export type TaskEvent = z.output<typeof taskEventSchema>;
+export type TaskEventInput = z.input<typeof taskEventSchema>;
+
+/** Parses a trigger definition; throws InputError naming each bad field (`task trigger: actions.0.url: ...`). */
+export function parseTaskTrigger(input: unknown): TaskTrigger {
+  return parseInput(taskTriggerSchema, input, 'task trigger');
+}
+
+export function parseTaskEvent(input: unknown): TaskEvent {
+  return parseInput(taskEventSchema, input, 'task event');
+}
+
+/** One workflow per tracker event, so a redelivered event finds the first one. */
+export function taskEventWorkflowId(event: Pick<TaskEvent, 'projectId' | 'eventId'>): string {
+  return `task-event/${event.projectId}/${event.eventId}`;
+}
+
+/** The identity a trigger's signals carry: the trigger, never a field of the event. */
+export function triggerActor(triggerId: string): string {
+  return `trigger:${triggerId}`;
+}
+
+// ---------------------------------------------------------------- matching
+
+export function conditionHolds(condition: TriggerCondition, event: TaskEvent): boolean {
+  const lookup = lookupPath(event, condition.field);
+  return lookup.found && lookup.value === condition.equals; // a field the event lacks never holds, as in webhook `when`
+}
+
+/** The triggers for this event's task, project and type whose conditions all hold, in the given order. */
+export function matchTriggers(triggers: readonly TaskTrigger[], event: TaskEvent): TaskTrigger[] {
+  return triggers.filter(
+    (trigger) =>
+      trigger.projectId === event.projectId &&
+      trigger.taskId === event.taskId &&
+      trigger.triggerType === event.type &&
+      trigger.conditions.every((condition) => conditionHolds(condition, event)),
+  );
+}
+
+// ---------------------------------------------------------------- planning
+
+interface PlannedBase {
+  /** `<triggerId>/<action index>`: with the workflow id, the idempotency key of the action's effect. */
+  step: string;
+  triggerId: string;
+  actionIndex: number;
+}
+
+/**
+ * An action with its templates resolved. A webhook's secret is left out on purpose: planned
+ * actions travel through workflow histories, so the delivering activity reads the secret
+ * from the stored trigger.
+ */
+export type PlannedAction =
+  | (PlannedBase & { type: 'signal_gate'; workflowId: string; signal: string; payload: Record<string, JsonValue> })
+  | (PlannedBase & { type: 'start_workflow'; workflowType: string; workflowId: string; args: JsonValue[] })
+  | (PlannedBase & { type: 'notify'; channel: (typeof NOTIFY_CHANNELS)[number]; recipients: string[]; subject: string; body: string })
+  | (PlannedBase & { type: 'webhook'; url: string; body: JsonValue })
+  /** Its templates need fields the event does not have: recorded as a dead letter, never run. */
+  | (PlannedBase & { type: 'unresolved'; actionType: TriggerAction['type']; error: string });
+
+/** Resolves every action of a matched trigger against the event; an action that cannot resolve becomes `unresolved`. */
+export function planActions(trigger: TaskTrigger, event: TaskEvent): PlannedAction[] {
+  return trigger.actions.map((action, actionIndex) => {
+    const base: PlannedBase = { step: `${trigger.id}/${actionIndex}`, triggerId: trigger.id, actionIndex };
+    try {
+      return planAction(action, event, trigger.id, base);
+    } catch (err) {
+      if (!(err instanceof MissingEventFieldError)) throw err;
+      return { ...base, type: 'unresolved', actionType: action.type, error: err.message };
+    }
+  });
+}
+
+function planAction(action: TriggerAction, event: TaskEvent, triggerId: string, base: PlannedBase): PlannedAction {
+  // Every missing field of the action is named at once, not only the first.
+  const missing: string[] = [];
+  const collect = <T>(resolve: () => T, fallback: T): T => {
+    try {
+      return resolve();
+    } catch (err) {
+      if (!(err instanceof MissingEventFieldError)) throw err;
+      missing.push(...err.paths);
+      return fallback;
+    }
+  };
+  const text = (template: string) => collect(() => interpolate(template, event), '');
+  const json = (template: JsonValue) => collect(() => resolveTemplate(template, event), null);
+  const planned = ((): PlannedAction => {
+    switch (action.type) {
+      case 'signal_gate': {
+        const workflowId = text(action.workflowId);
+        const payload = json(action.payload) as Record<string, JsonValue>;
+        return { ...base, type: 'signal_gate', workflowId, signal: action.signal, payload: { ...payload, actor: triggerActor(triggerId) } };
+      }
+      case 'start_workflow':
+        return {
+          ...base, type: 'start_workflow', workflowType: action.workflowType,
+          workflowId: text(action.workflowId), args: action.args.map(json),
+        };
+      case 'notify':
+        return {
+          ...base, type: 'notify', channel: action.channel, recipients: action.recipients.map(text),
+          subject: text(action.subject), body: text(action.body),
+        };
+      case 'webhook':
+        return { ...base, type: 'webhook', url: action.url, body: action.body === undefined ? (event as unknown as JsonValue) : json(action.body) };
+    }
+  })();
+  if (missing.length > 0) throw new MissingEventFieldError([...new Set(missing)]);
+  return planned;
+}
+
+/** Matches and plans in one step: every action of every matching trigger, in trigger order. */
+export function planTaskEvent(triggers: readonly TaskTrigger[], event: TaskEvent): PlannedAction[] {
+  return matchTriggers(triggers, event).flatMap((trigger) => planActions(trigger, event));
+}
+
+// ---------------------------------------------------------------- report
+
+export type ActionOutcome =
+  | 'signalled' | 'gate_not_found' | 'signal_failed'
+  | 'started' | 'already_started' | 'start_failed'
+  | 'queued' | 'delivered' | 'dead_lettered' | 'unresolved';
+
+export interface ActionReport {
+  step: string;
+  type: PlannedAction['type'];
+  outcome: ActionOutcome;
+  /** The workflow signalled or started, the webhook URL, the notification channel. */
+  target?: string;
+  detail?: string;
+}
+
+export interface TaskEventReport {
+  workflowId: string;
+  eventId: string;
+  matchedActions: number;
+  actions: ActionReport[];
+}
