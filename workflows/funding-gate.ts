@@ -1,5 +1,5 @@
 import {
-  allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, log, proxyActivities,
+  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities,
   setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { fundingGateInputSchema, type FundingGateInput } from '../domain/funding/gate-input';
@@ -71,42 +71,30 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
     { key: GateStatus, value: gate.status }, { key: AmountRequested, value: gate.approvals.requestedTotal },
   ]);
   await audit(parsed.data.requestedBy, 'funding.opened', { requested: gate.approvals.requestedTotal, currency: parsed.data.currency });
+  let audited = gate.timeline.length; // the 'opened' entry is audited above
 
-  // 1. Collect evidence and approvals; the clock reminds, escalates, expires.
-  let auditedVersion = gate.version;
-  while (!gate.closed && !gate.readyToPay(now())) {
-    const seen = gate.version;
-    if (gate.clock.paused) {
-      await condition(() => gate.version !== seen);
-    } else {
-      const due = gate.clock.next(now());
-      const changed = due.inMs > 0 && (await condition(() => gate.version !== seen, due.inMs));
-      if (!changed) await onClock(due.event);
+  // 1-2. Collect evidence and approvals until the gate may pay, then pay exactly once (key:
+  // workflow id + release number). Not enough funds puts the gate on hold: an operator
+  // resumes it after the lender's deposit, and the same key pays then.
+  for (;;) {
+    await collectDecision();
+    if (gate.closed) return finish();
+    gate.release = gate.computeRelease();
+    await setStatus('system', 'disbursing');
+    try {
+      if (gate.release.totals.approved > 0) gate.payment = await disburse({
+        workflowId: workflowInfo().workflowId, releaseNumber: 1, projectId, payeeId: parsed.data.payeeId, currency: parsed.data.currency,
+        releasedNow: gate.release.totals.releasedNow, retainageHeld: gate.release.totals.retainageHeld, memo: `${parsed.data.kind} ${subject}`,
+        source: parsed.data.kind === 'retainage_release' ? 'retainage' : 'funding',
+      });
+      break;
+    } catch (err) {
+      if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'InsufficientFunds')) throw err;
+      const reason = `insufficient funds: ${err.cause.message}`;
+      gate.status = 'open';
+      gate.hold({ reason, actor: 'system', roles: ['admin'] }, now());
+      await notify({ step: `insufficient-funds-${gate.version}`, channel: 'email', recipients: [clocks.escalationContact], subject: `Draw ${subject} could not be paid`, body: reason });
     }
-    if (gate.version !== auditedVersion) {
-      auditedVersion = gate.version;
-      const last = gate.timeline[gate.timeline.length - 1]!;
-      await audit(last.by, `funding.${last.event.replaceAll(' ', '_')}`, { status: gate.status, detail: last.detail });
-      upsertSearchAttributes([{ key: GateStatus, value: gate.onHold ? 'on_hold' : gate.status }]);
-    }
-  }
-  if (gate.closed) return finish();
-
-  // 2. Pay exactly once: the key is this workflow id and release number.
-  gate.release = gate.computeRelease();
-  await setStatus('system', 'disbursing');
-  try {
-    if (gate.release.totals.approved > 0) gate.payment = await disburse({
-      workflowId: workflowInfo().workflowId, releaseNumber: 1, projectId, payeeId: parsed.data.payeeId, currency: parsed.data.currency,
-      releasedNow: gate.release.totals.releasedNow, retainageHeld: gate.release.totals.retainageHeld, memo: `${parsed.data.kind} ${subject}`,
-      source: parsed.data.kind === 'retainage_release' ? 'retainage' : 'funding',
-    });
-  } catch (err) {
-    log.error('disbursement refused', { error: String(err) });
-    gate.note(now(), 'system', 'disbursement refused', String((err as Error).message));
-    await setStatus('system', 'open');
-    await notify({ step: 'disbursement-refused', channel: 'email', recipients: [clocks.escalationContact], subject: `Draw ${subject} could not be paid`, body: String((err as Error).message) });
-    throw err;
   }
   gate.note(now(), 'system', 'disbursed', formatMoney(gate.release.totals.releasedNow, parsed.data.currency));
   await setStatus('system', 'disbursed');
@@ -129,6 +117,29 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
     await setStatus('system', 'completed');
   }
   return finish();
+
+  async function collectDecision() {
+    while (!gate.closed && !gate.readyToPay(now())) {
+      const seen = gate.version;
+      if (gate.clock.paused) {
+        await condition(() => gate.version !== seen);
+      } else {
+        const due = gate.clock.next(now());
+        const changed = due.inMs > 0 && (await condition(() => gate.version !== seen, due.inMs));
+        if (!changed) await onClock(due.event);
+      }
+      await auditNewTimelineEntries();
+    }
+  }
+
+  /** Every accepted message and clock event is a timeline entry; each goes to the audit chain once. */
+  async function auditNewTimelineEntries() {
+    while (audited < gate.timeline.length) {
+      const entry = gate.timeline[audited++]!;
+      await audit(entry.by, `funding.${entry.event.replaceAll(' ', '_')}`, { status: gate.status, detail: entry.detail });
+    }
+    upsertSearchAttributes([{ key: GateStatus, value: gate.onHold ? 'on_hold' : gate.status }]);
+  }
 
   async function onClock(event: 'reminder' | 'sla' | 'expire') {
     if (event === 'expire') {

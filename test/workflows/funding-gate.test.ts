@@ -140,6 +140,27 @@ describe('fundingGate on the time-skipping server', () => {
     expect(kinds.map((k) => k.kind)).toEqual(['retainage_release']);
   });
 
+  it('puts an approved gate on hold when funds are short, and pays once after a deposit and resume', async () => {
+    const input = drawInput({ projectId: 'SHORT', milestoneId: 'M1', conditions: [] });
+    await fundProject(store, 'SHORT', 1_000_000); // 3,000,000.00 requested
+    const result = await run(async (taskQueue) => {
+      const handle = await env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
+      await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
+      let status = await handle.query(statusQuery);
+      while (!status.onHold) status = await handle.query(statusQuery);
+      expect(status.onHold.reason).toMatch(/insufficient funds/);
+      expect(status.status).toBe('open');
+      await fundProject(store, 'SHORT', 5_000_000);
+      await handle.signal(resumeSignal, { reason: 'lender deposited', actor: 'lender-ops', roles: ['operator'] });
+      return handle.result();
+    });
+    expect(result.status).toBe('completed');
+    const paid = await store.db.query("SELECT 1 FROM ledger_transactions WHERE workflow_id = $1 AND kind = 'disbursement'", [fundingGateId(input)]);
+    expect(paid).toHaveLength(1);
+    expect(await outbox(fundingGateId(input))).toEqual(expect.arrayContaining([expect.stringMatching(/^insufficient-funds-/)]));
+  });
+
   it('reverses a disbursed release with a compensating ledger entry', async () => {
     const input = drawInput({ projectId: 'REV', milestoneId: 'M1', conditions: [] });
     await fundProject(store, 'REV', 10_000_000);
