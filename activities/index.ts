@@ -3,6 +3,7 @@ import { createAuditActivities } from './audit';
 import { createFundingGateActivities } from './funding-gate';
 import { createFundingPaymentActivities, type PaymentProvider } from './funding-payments';
 import { createHealthActivities } from './health';
+import { createTaskTriggerActivities } from './task-triggers';
 
 export interface ActivityDeps {
   store: Store;
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(deps),
     ...createFundingGateActivities(deps),
     ...createFundingPaymentActivities({ store: deps.store, provider: deps.paymentProvider }),
+    ...createTaskTriggerActivities({ store: deps.store }),
   };
 }
 

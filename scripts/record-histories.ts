@@ -10,6 +10,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { openStore, type Store } from '../db/store';
 import { Ledger, ledgerAccounts } from '../db/ledger';
+import { TaskTriggers } from '../db/task-triggers';
 import type { FundingGateInput } from '../domain/funding/gate-input';
 import * as workflows from '../workflows';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -53,6 +54,18 @@ const SAMPLES: Record<WorkflowType, Sample> = {
       await handle.query(workflows.probeStatusQuery);
       await handle.signal(workflows.wakeUpSignal, { reason: '', actor: 'history-recorder' }); // refused and recorded
       await handle.executeUpdate(workflows.wakeUpUpdate, { args: [{ reason: 'history sample', actor: 'history-recorder' }] });
+    },
+  },
+  taskEvent: {
+    args: [{ eventId: 'history-sample-1', projectId: 'SAMPLE', taskId: 'T-1', type: 'task_completed', status: 'done', occurredAt: '2026-11-25T10:00:00Z', fields: { phase: 'framing' } }],
+    prepare: async (store) => {
+      await new TaskTriggers(store.db).upsert({
+        id: 'history-sample', projectId: 'SAMPLE', taskId: 'T-1', triggerType: 'task_completed',
+        actions: [
+          { type: 'notify', channel: 'log', recipients: ['ops'], subject: 'Task {{taskId}} {{status}}', body: 'phase {{fields.phase}}' },
+          { type: 'signal_gate', workflowId: 'funding-gate/SAMPLE/NONE', payload: { kind: 'task', taskId: '{{taskId}}' } },
+        ],
+      });
     },
   },
   fundingDeposit: { args: [{ projectId: 'SAMPLE', reference: 'wire-0001', amount: 500_000, currency: 'USD' }] },

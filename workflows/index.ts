@@ -7,3 +7,4 @@ export {
   reverseUpdate, statusQuery,
 } from './funding-gate';
 export { fundingDeposit } from './funding-deposit';
+export { taskEvent } from './task-event';

@@ -1,0 +1,155 @@
+import {
+  matchTriggers, parseTaskEvent, parseTaskTrigger, planActions, planTaskEvent, taskEventWorkflowId, type TaskEvent,
+  type TaskTriggerInput,
+} from '../../domain/task-triggers';
+import { InputError } from '../../domain/validation';
+
+const SECRET = 'trigger-secret-0123456789';
+
+function errorOf(run: () => unknown): InputError {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof InputError) return err;
+    throw err;
+  }
+  throw new Error('expected an InputError');
+}
+
+const event: TaskEvent = parseTaskEvent({
+  eventId: 'evt-1', projectId: 'TOWER1', taskId: 'T-88', type: 'task_completed', status: 'done',
+  occurredAt: '2026-11-25T10:00:00Z',
+  fields: { phase: 'framing', assignee: { name: 'Alex', email: 'alex@example.com' }, percent: 100, floors: [3, 4] },
+});
+
+const trigger = (overrides: Partial<TaskTriggerInput> = {}): TaskTriggerInput => ({
+  id: 'close-out', projectId: 'TOWER1', taskId: 'T-88', triggerType: 'task_completed',
+  actions: [{ type: 'signal_gate', workflowId: 'funding-gate/{{projectId}}/M3', payload: { kind: 'task', taskId: '{{taskId}}' } }],
+  ...overrides,
+});
+
+describe('task trigger schemas', () => {
+  it('fills defaults: submitEvidence signal, no conditions, args as a list', () => {
+    const parsed = parseTaskTrigger(trigger({
+      actions: [
+        { type: 'signal_gate', workflowId: 'funding-gate/TOWER1/M3' },
+        { type: 'start_workflow', workflowType: 'durabilityProbe', workflowId: 'probe/{{eventId}}', args: { sleep: '1 hour' } },
+      ],
+    }));
+    expect(parsed.conditions).toEqual([]);
+    expect(parsed.actions[0]).toEqual({ type: 'signal_gate', workflowId: 'funding-gate/TOWER1/M3', signal: 'submitEvidence', payload: {} });
+    expect(parsed.actions[1]).toMatchObject({ args: [{ sleep: '1 hour' }] });
+  });
+
+  it('names every bad field', () => {
+    const err = errorOf(() => parseTaskTrigger({
+      id: '', projectId: 'TOWER1', taskId: 'T-88', triggerType: 'task_done',
+      conditions: [{ field: 'fields..phase', equals: 'x' }],
+      actions: [
+        { type: 'webhook', url: 'ftp://example.com', secret: 'short' },
+        { type: 'notify', channel: 'fax', recipients: [], subject: 'x', body: 'y' },
+        { type: 'teleport' },
+        { type: 'signal_gate', workflowId: 'gate/{{ not a path }}' },
+      ],
+    }));
+    const paths = err.issues.map((issue) => issue.path);
+    expect(paths).toEqual(expect.arrayContaining([
+      'id', 'triggerType', 'conditions.0.field', 'actions.0.url', 'actions.0.secret', 'actions.1.channel', 'actions.1.recipients',
+      'actions.2.type', 'actions.3.workflowId',
+    ]));
+    expect(err.message).toMatch(/^task trigger: /);
+    expect(err.message).toContain('triggerType: must be one of task_completed, task_status_changed, milestone_completed, date_reached');
+    expect(err.message).toContain('actions.0.secret: a secret must be at least 16 characters');
+    expect(err.message).toContain('actions.2.type: type must be one of signal_gate, start_workflow, notify, webhook');
+  });
+
+  it('refuses unknown fields and a trigger without actions', () => {
+    const err = errorOf(() => parseTaskTrigger({ ...trigger(), actions: [], colour: 'red' }));
+    expect(err.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['actions', '(root)']));
+  });
+
+  it('validates events, naming the field', () => {
+    const err = errorOf(() => parseTaskEvent({ eventId: 'e', projectId: 'P', taskId: 'T', type: 'task_completed', occurredAt: 'yesterday' }));
+    expect(err.issues).toEqual([{ path: 'occurredAt', message: expect.stringContaining('ISO 8601') }]);
+    expect(parseTaskEvent({ eventId: 'e', projectId: 'P', taskId: 'T', type: 'date_reached', occurredAt: '2026-01-01T00:00:00Z' }).fields).toEqual({});
+    expect(taskEventWorkflowId(event)).toBe('task-event/TOWER1/evt-1');
+  });
+});
+
+describe('matching', () => {
+  const triggers = [
+    parseTaskTrigger(trigger({ id: 'a' })),
+    parseTaskTrigger(trigger({ id: 'other-task', taskId: 'T-89' })),
+    parseTaskTrigger(trigger({ id: 'other-project', projectId: 'TOWER2' })),
+    parseTaskTrigger(trigger({ id: 'other-type', triggerType: 'task_status_changed' })),
+    parseTaskTrigger(trigger({ id: 'framing-only', conditions: [{ field: 'fields.phase', equals: 'framing' }, { field: 'status', equals: 'done' }] })),
+    parseTaskTrigger(trigger({ id: 'roofing-only', conditions: [{ field: 'fields.phase', equals: 'roofing' }] })),
+    parseTaskTrigger(trigger({ id: 'typed', conditions: [{ field: 'fields.percent', equals: '100' }] })),
+    parseTaskTrigger(trigger({ id: 'missing-field', conditions: [{ field: 'fields.nothing', equals: null }] })),
+    parseTaskTrigger(trigger({ id: 'nested', conditions: [{ field: 'fields.assignee.name', equals: 'Alex' }, { field: 'fields.floors.1', equals: 4 }] })),
+  ];
+
+  it('matches task, project and type, and every condition, in order', () => {
+    expect(matchTriggers(triggers, event).map((t) => t.id)).toEqual(['a', 'framing-only', 'nested']);
+  });
+
+  it('compares values with their type, and a missing field never holds', () => {
+    const ids = matchTriggers(triggers, event).map((t) => t.id);
+    expect(ids).not.toContain('typed');
+    expect(ids).not.toContain('missing-field');
+  });
+});
+
+describe('planning', () => {
+  it('resolves templates against the event, keeping types, and stamps the actor', () => {
+    const planned = planActions(parseTaskTrigger(trigger({
+      actions: [
+        {
+          type: 'signal_gate', workflowId: 'funding-gate/{{projectId}}/M3',
+          payload: { kind: 'task', taskId: '{{taskId}}', percent: '{{fields.percent}}', note: 'done by {{fields.assignee.name}}', actor: 'mallory' },
+        },
+        { type: 'start_workflow', workflowType: 'durabilityProbe', workflowId: 'probe/{{taskId}}/{{eventId}}', args: [{ label: '{{fields.phase}}' }, '{{fields.floors}}'] },
+        { type: 'notify', channel: 'email', recipients: ['{{fields.assignee.email}}', 'ops@example.com'], subject: 'Task {{taskId}} {{status}}', body: 'Floors {{fields.floors}}' },
+        { type: 'webhook', url: 'https://partner.example.com/hook', secret: SECRET, body: { task: '{{taskId}}', at: '{{occurredAt}}' } },
+        { type: 'webhook', url: 'https://partner.example.com/all', secret: SECRET },
+      ],
+    })), event);
+
+    expect(planned).toEqual([
+      {
+        step: 'close-out/0', triggerId: 'close-out', actionIndex: 0, type: 'signal_gate', workflowId: 'funding-gate/TOWER1/M3', signal: 'submitEvidence',
+        payload: { kind: 'task', taskId: 'T-88', percent: 100, note: 'done by Alex', actor: 'trigger:close-out' },
+      },
+      {
+        step: 'close-out/1', triggerId: 'close-out', actionIndex: 1, type: 'start_workflow', workflowType: 'durabilityProbe',
+        workflowId: 'probe/T-88/evt-1', args: [{ label: 'framing' }, [3, 4]],
+      },
+      {
+        step: 'close-out/2', triggerId: 'close-out', actionIndex: 2, type: 'notify', channel: 'email',
+        recipients: ['alex@example.com', 'ops@example.com'], subject: 'Task T-88 done', body: 'Floors [3,4]',
+      },
+      { step: 'close-out/3', triggerId: 'close-out', actionIndex: 3, type: 'webhook', url: 'https://partner.example.com/hook', body: { task: 'T-88', at: '2026-11-25T10:00:00Z' } },
+      { step: 'close-out/4', triggerId: 'close-out', actionIndex: 4, type: 'webhook', url: 'https://partner.example.com/all', body: event },
+    ]);
+    expect(JSON.stringify(planned)).not.toContain(SECRET);
+  });
+
+  it('turns an action whose fields the event lacks into `unresolved`, naming them, and plans the others', () => {
+    const planned = planActions(parseTaskTrigger(trigger({
+      actions: [
+        { type: 'signal_gate', workflowId: 'funding-gate/{{projectId}}/{{fields.milestone}}', payload: { by: '{{fields.inspector}}' } },
+        { type: 'notify', channel: 'log', recipients: ['ops'], subject: 'ok', body: '' },
+      ],
+    })), event);
+    expect(planned[0]).toEqual({
+      step: 'close-out/0', triggerId: 'close-out', actionIndex: 0, type: 'unresolved', actionType: 'signal_gate',
+      error: 'the event has no fields fields.milestone, fields.inspector',
+    });
+    expect(planned[1]).toMatchObject({ type: 'notify', subject: 'ok' });
+  });
+
+  it('plans every action of every matching trigger', () => {
+    const triggers = [parseTaskTrigger(trigger({ id: 'x' })), parseTaskTrigger(trigger({ id: 'y', taskId: 'T-1' })), parseTaskTrigger(trigger({ id: 'z' }))];
+    expect(planTaskEvent(triggers, event).map((a) => a.step)).toEqual(['x/0', 'z/0']);
+  });
+});
