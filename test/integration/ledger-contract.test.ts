@@ -2,24 +2,14 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createFundingPaymentActivities, type PaymentProvider } from '../../activities/funding-payments';
 import { InsufficientFundsError, Ledger, LedgerError, ledgerAccounts } from '../../db/ledger';
-import { createScratchSchema } from '../../db/scratch-schema';
-import { openStore, type Store, type StoreLocation } from '../../db/store';
+import { openStore, type Store } from '../../db/store';
+import { storeBackends, type StoreBackend } from '../support/store-backends';
 
 // One contract, every backend: PGlite always; PostgreSQL when DATABASE_URL is set, in a
 // throwaway schema. PostgreSQL is where concurrency is real (a pool of connections and
 // row locks); PGlite runs one transaction at a time, and must give the same answers.
-type Backend = { location: StoreLocation; cleanup: () => Promise<void> };
-const backends: [string, () => Promise<Backend>][] = [
-  ['PGlite', async () => ({ location: { inMemory: true }, cleanup: async () => undefined })],
-];
-if (process.env.DATABASE_URL) {
-  backends.push(['PostgreSQL', async () => {
-    const scratch = await createScratchSchema(process.env.DATABASE_URL!, 'arxflow_test');
-    return { location: { databaseUrl: scratch.databaseUrl }, cleanup: scratch.drop };
-  }]);
-} else {
-  console.warn('ledger contract: DATABASE_URL is not set, so only PGlite runs here (.ci/run sets it).');
-}
+type Backend = StoreBackend;
+const backends = storeBackends('ledger contract');
 
 /** A payment provider that is idempotent by key, as real ones are, and counts what it paid. */
 class CountingProvider implements PaymentProvider {

@@ -1,26 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openStore, type Store, type StoreLocation } from '../../db/store';
+import { openStore, type Store } from '../../db/store';
+import { storeBackends, type StoreBackend } from '../support/store-backends';
 import { GENESIS_HASH } from '../../db/audit-log';
 import { migrate } from '../../db/migrate';
-import { createScratchSchema } from '../../db/scratch-schema';
 import { MIGRATIONS } from '../support/migrations';
 
 // One contract, every backend: PGlite always; PostgreSQL when DATABASE_URL is set (CI
 // sets it after starting Debian's postgresql, see .ci/run), in a throwaway schema.
-type Backend = { location: StoreLocation; cleanup: () => Promise<void> };
-const backends: [string, () => Promise<Backend>][] = [
-  ['PGlite', async () => ({ location: { inMemory: true }, cleanup: async () => undefined })],
-];
-if (process.env.DATABASE_URL) {
-  backends.push(['PostgreSQL', async () => {
-    const scratch = await createScratchSchema(process.env.DATABASE_URL!, 'arxflow_test');
-    return { location: { databaseUrl: scratch.databaseUrl }, cleanup: scratch.drop };
-  }]);
-} else {
-  console.warn('store contract: DATABASE_URL is not set, so only PGlite runs here (.ci/run sets it).');
-}
+type Backend = StoreBackend;
+const backends = storeBackends('store contract');
 
 describe.each(backends)('store contract on %s', (_name, createBackend) => {
   let backend: Backend;
