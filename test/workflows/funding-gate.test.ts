@@ -161,18 +161,32 @@ describe('fundingGate on the time-skipping server', () => {
     expect(await outbox(fundingGateId(input))).toEqual(expect.arrayContaining([expect.stringMatching(/^insufficient-funds-/)]));
   });
 
-  it('reverses a disbursed release with a compensating ledger entry', async () => {
-    const input = drawInput({ projectId: 'REV', milestoneId: 'M1', conditions: [] });
+  it('reverses a disbursed release with a compensating ledger entry while the unconditional waiver is outstanding', async () => {
+    const input = drawInput({ projectId: 'REV', milestoneId: 'M1', conditions: [
+      { id: 'waiver', type: 'lien_waiver', waiverType: 'conditional-progress', from: 'acme-builders', throughDate: '2026-11-30', mode: 'blocking' },
+    ] });
     await fundProject(store, 'REV', 10_000_000);
     const result = await run(async (taskQueue) => {
       const handle = await env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      await handle.executeUpdate(evidenceUpdate, {
+        args: [{ kind: 'lien_waiver', waiverType: 'conditional-progress', from: 'acme-builders', throughDate: '2026-11-30', amount: 3_000_000, actor: 'gc-alex' }],
+      });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
+      while ((await handle.query(statusQuery)).status !== 'disbursed') await env.sleep(1000);
+      const viewer = await handle.executeUpdate(reverseUpdate, { args: [{ reason: 'wrong payee', actor: 'vera', roles: ['viewer'] }] })
+        .then(() => 'accepted', (err: WorkflowUpdateFailedError) => err.cause?.message ?? '');
+      expect(viewer).toMatch(/reverse needs role/);
+      await handle.executeUpdate(reverseUpdate, { args: [{ reason: 'wrong payee', actor: 'lender-ops', roles: ['admin'] }] });
       return handle.result();
     });
-    // Without a conditional lien waiver there is nothing to wait for after payment.
-    expect(result.status).toBe('completed');
-    expect(result.release!.totals.approved).toBe(3_000_000);
+    expect(result.status).toBe('reversed');
+    const ledger = new Ledger(store.db);
+    expect(await ledger.balance(ledgerAccounts.projectFunding('REV'))).toBe(10_000_000);
+    expect(await ledger.balance(ledgerAccounts.projectRetainage('REV'))).toBe(0);
+    const kinds = await store.db.query<{ kind: string }>('SELECT kind FROM ledger_transactions WHERE workflow_id = $1 ORDER BY id', [fundingGateId(input)]);
+    expect(kinds.map((k) => k.kind)).toEqual(['disbursement', 'reversal']);
+
     const refused = await run(async (taskQueue) => {
       const other = drawInput({ projectId: 'REV', milestoneId: 'M2' });
       const handle = await env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(other), args: [other] });
