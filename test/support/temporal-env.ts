@@ -3,6 +3,7 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { createArxflowWorker } from '../../workers/worker';
+import { openStore, type Store } from '../../db/store';
 import type { ActivityDeps } from '../../activities';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { temporalCliExecutable, testServerExecutable } from '../../scripts/temporal-tools';
@@ -41,4 +42,25 @@ export function createTestWorker(env: TestWorkflowEnvironment, taskQueue: string
     workflowBundle: sharedWorkflowBundle(),
     deps,
   });
+}
+
+export interface TimeSkippingWorld {
+  env: TestWorkflowEnvironment;
+  store: Store;
+}
+
+/**
+ * A time-skipping server and an in-memory store for one describe block, set up in
+ * beforeAll and torn down in afterAll. Read `world.env` / `world.store` inside tests.
+ */
+export function useTimeSkippingWorld(): TimeSkippingWorld {
+  const world = {} as TimeSkippingWorld;
+  beforeAll(async () => {
+    [world.env, world.store] = await Promise.all([startTimeSkippingEnv(), openStore({ inMemory: true })]);
+  });
+  afterAll(async () => {
+    await world.env?.teardown();
+    await world.store?.close();
+  });
+  return world;
 }

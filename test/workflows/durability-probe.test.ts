@@ -1,29 +1,18 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { openStore, type Store } from '../../db/store';
 import { durabilityProbe } from '../../workflows';
-import { createTestWorker, startTimeSkippingEnv, uniqueTaskQueue } from '../support/temporal-env';
+import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe('durabilityProbe on the time-skipping server', () => {
-  let env: TestWorkflowEnvironment;
-  let store: Store;
-
-  beforeAll(async () => {
-    [env, store] = await Promise.all([startTimeSkippingEnv(), openStore({ inMemory: true })]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-    await store?.close();
-  });
+  const world = useTimeSkippingWorld();
 
   it('sleeps on a 30-day durable timer in seconds of wall time and records each step once', async () => {
     const taskQueue = uniqueTaskQueue();
-    const worker = await createTestWorker(env, taskQueue, { store });
+    const worker = await createTestWorker(world.env, taskQueue, { store: world.store });
     const wallStart = Date.now();
     const result = await worker.runUntil(
-      env.client.workflow.execute(durabilityProbe, {
+      world.env.client.workflow.execute(durabilityProbe, {
         taskQueue,
         workflowId: 'durability-probe/thirty-days',
         args: [{ sleep: '30 days', label: 'thirty-days' }],
@@ -36,16 +25,16 @@ describe('durabilityProbe on the time-skipping server', () => {
     expect(workflowDays).toBeLessThan(30.01);
     expect(wallSeconds).toBeLessThan(60); // behaviour check: the timer was skipped, not waited for
 
-    const events = await store.audit.list();
+    const events = await world.store.audit.list();
     const probeEvents = events.filter((e) => e.workflowId === 'durability-probe/thirty-days');
     expect(probeEvents.map((e) => e.action)).toEqual(['probe.started', 'probe.completed']);
-    expect(await store.audit.verify()).toEqual({ ok: true, checked: events.length });
+    expect(await world.store.audit.verify()).toEqual({ ok: true, checked: events.length });
   });
 
   it('fails with a non-retryable InvalidInput naming the field when the duration is not one', async () => {
     const taskQueue = uniqueTaskQueue();
-    const worker = await createTestWorker(env, taskQueue, { store });
-    const run = env.client.workflow.execute(durabilityProbe, {
+    const worker = await createTestWorker(world.env, taskQueue, { store: world.store });
+    const run = world.env.client.workflow.execute(durabilityProbe, {
       taskQueue,
       workflowId: 'durability-probe/bad-input',
       args: [{ sleep: 'next tuesday' }],

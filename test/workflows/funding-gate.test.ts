@@ -1,44 +1,33 @@
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Ledger, ledgerAccounts } from '../../db/ledger';
-import { openStore, type Store } from '../../db/store';
 import { fundingGateId } from '../../domain/funding/gate-input';
 import {
   decideSignal, decideUpdate, evidenceUpdate, fundingGate, holdSignal, resumeSignal, reverseUpdate, statusQuery,
 } from '../../workflows';
 import { drawInput, fundProject } from '../fixtures/funding-gate';
-import { createTestWorker, startTimeSkippingEnv, uniqueTaskQueue } from '../support/temporal-env';
+import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 describe('fundingGate on the time-skipping server', () => {
-  let env: TestWorkflowEnvironment;
-  let store: Store;
-
-  beforeAll(async () => {
-    [env, store] = await Promise.all([startTimeSkippingEnv(), openStore({ inMemory: true })]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-    await store?.close();
-  });
+  const world = useTimeSkippingWorld();
 
   const outbox = async (workflowId: string) =>
-    (await store.db.query<{ key: string }>('SELECT key FROM notification_outbox WHERE workflow_id = $1 ORDER BY created_at', [workflowId]))
+    (await world.store.db.query<{ key: string }>('SELECT key FROM notification_outbox WHERE workflow_id = $1 ORDER BY created_at', [workflowId]))
       .map((row) => row.key.split('/').pop());
 
   async function run<T>(work: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = uniqueTaskQueue('funding');
-    const worker = await createTestWorker(env, taskQueue, { store });
+    const worker = await createTestWorker(world.env, taskQueue, { store: world.store });
     return worker.runUntil(work(taskQueue));
   }
 
   it('releases a partially approved draw once, holds retainage per line, and completes on the unconditional waiver', async () => {
     const input = drawInput({ projectId: 'HAPPY', milestoneId: 'M1' });
-    await fundProject(store, 'HAPPY', 10_000_000);
+    await fundProject(world.store, 'HAPPY', 10_000_000);
     const result = await run(async (taskQueue) => {
-      const handle = await env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
       await handle.executeUpdate(evidenceUpdate, { args: [{ kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' }] });
       await handle.executeUpdate(evidenceUpdate, {
         args: [{ kind: 'lien_waiver', waiverType: 'conditional-progress', from: 'acme-builders', throughDate: '2026-11-30', amount: 3_000_000, actor: 'gc-alex' }],
@@ -46,7 +35,7 @@ describe('fundingGate on the time-skipping server', () => {
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: ['reviewer'] }] });
       // The inspector found less work on L1: the signatory approves 1,500,000.00 of 2,000,000.00.
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'], approvedAmounts: { L1: 1_500_000, L2: 1_000_000 } }] });
-      while ((await handle.query(statusQuery)).status !== 'disbursed') await env.sleep(1000);
+      while ((await handle.query(statusQuery)).status !== 'disbursed') await world.env.sleep(1000);
       await handle.executeUpdate(evidenceUpdate, {
         args: [{ kind: 'lien_waiver', waiverType: 'unconditional-progress', from: 'acme-builders', throughDate: '2026-11-30', amount: 2_375_000, actor: 'gc-alex' }],
       });
@@ -58,22 +47,22 @@ describe('fundingGate on the time-skipping server', () => {
       ['L1', 1_500_000, 150_000, 1_350_000, 3_500_000],
       ['L2', 1_000_000, 100_000, 900_000, 1_000_000],
     ]);
-    const ledger = new Ledger(store.db);
+    const ledger = new Ledger(world.store.db);
     expect(await ledger.balance(ledgerAccounts.projectFunding('HAPPY'))).toBe(10_000_000 - 2_500_000);
     expect(await ledger.balance(ledgerAccounts.payeePayable('acme-builders'))).toBeGreaterThanOrEqual(2_250_000);
     expect(await ledger.balance(ledgerAccounts.projectRetainage('HAPPY'))).toBe(250_000);
-    const disbursements = await store.db.query("SELECT id FROM ledger_transactions WHERE workflow_id = $1 AND kind = 'disbursement'", [fundingGateId(input)]);
+    const disbursements = await world.store.db.query("SELECT id FROM ledger_transactions WHERE workflow_id = $1 AND kind = 'disbursement'", [fundingGateId(input)]);
     expect(disbursements).toHaveLength(1);
-    const actions = (await store.audit.list({ limit: 5000 })).filter((e) => e.workflowId === fundingGateId(input)).map((e) => e.action);
+    const actions = (await world.store.audit.list({ limit: 5000 })).filter((e) => e.workflowId === fundingGateId(input)).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['funding.opened', 'funding.vote_approve', 'funding.disbursing', 'funding.disbursed', 'funding.completed']));
-    expect((await store.audit.verify()).ok).toBe(true);
+    expect((await world.store.audit.verify()).ok).toBe(true);
   });
 
   it('reminds pending approvers daily, escalates at the SLA, expires at the deadline, and pays nothing', async () => {
     const input = drawInput({ projectId: 'SLOW', milestoneId: 'M1' });
     const result = await run(async (taskQueue) => {
-      const handle = await env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
-      await env.sleep(DAY + HOUR);
+      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      await world.env.sleep(DAY + HOUR);
       expect((await handle.query(statusQuery)).clock.remindersSent).toBe(1);
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
       return handle.result();
@@ -82,22 +71,22 @@ describe('fundingGate on the time-skipping server', () => {
     const sent = await outbox(fundingGateId(input));
     expect(sent.filter((step) => step?.startsWith('reminder-'))).toHaveLength(9); // days 1..9; day 10 expires first
     expect(sent.filter((step) => step === 'sla-escalation')).toHaveLength(1);
-    expect(await store.db.query('SELECT 1 FROM ledger_transactions WHERE workflow_id = $1', [fundingGateId(input)])).toHaveLength(0);
+    expect(await world.store.db.query('SELECT 1 FROM ledger_transactions WHERE workflow_id = $1', [fundingGateId(input)])).toHaveLength(0);
   });
 
   it('stops the clocks while on hold', async () => {
     const input = drawInput({ projectId: 'HOLD', milestoneId: 'M1' });
     const status = await run(async (taskQueue) => {
-      const handle = await env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
-      await env.sleep(2 * DAY + HOUR);
+      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      await world.env.sleep(2 * DAY + HOUR);
       await handle.signal(holdSignal, { reason: 'payment dispute', actor: 'lender-ops', roles: ['operator'] });
-      await env.sleep(20 * DAY);
+      await world.env.sleep(20 * DAY);
       const held = await handle.query(statusQuery);
       expect(held.status).toBe('open');
       expect(held.onHold?.reason).toBe('payment dispute');
       expect(held.clock.remindersSent).toBe(2);
       await handle.signal(resumeSignal, { reason: 'settled', actor: 'lender-ops', roles: ['operator'] });
-      await env.sleep(DAY);
+      await world.env.sleep(DAY);
       const resumed = await handle.query(statusQuery);
       await handle.terminate('test done');
       return resumed;
@@ -109,13 +98,13 @@ describe('fundingGate on the time-skipping server', () => {
 
   it('releases held retainage at substantial completion through a second gate', async () => {
     const progress = drawInput({ projectId: 'RET', milestoneId: 'M1', conditions: [] });
-    await fundProject(store, 'RET', 10_000_000);
+    await fundProject(world.store, 'RET', 10_000_000);
     const approve = async (handle: WorkflowHandle<typeof fundingGate>) => {
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
     };
     const first = await run(async (taskQueue) => {
-      const handle = await env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(progress), args: [progress] });
+      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(progress), args: [progress] });
       await approve(handle);
       return handle.result();
     });
@@ -127,36 +116,36 @@ describe('fundingGate on the time-skipping server', () => {
       lines: first.release!.lines.map((line) => ({ lineId: line.lineId, description: line.description, scheduledValue: line.retainageHeld, requestedAmount: line.retainageHeld })),
     });
     const second = await run(async (taskQueue) => {
-      const handle = await env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(retainage), args: [retainage] });
+      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(retainage), args: [retainage] });
       await approve(handle);
       return handle.result();
     });
     expect(second.status).toBe('completed');
     expect(second.release!.totals).toMatchObject({ approved: held, releasedNow: held, retainageHeld: 0 });
-    const ledger = new Ledger(store.db);
+    const ledger = new Ledger(world.store.db);
     expect(await ledger.balance(ledgerAccounts.projectRetainage('RET'))).toBe(0);
     expect(await ledger.balance(ledgerAccounts.projectFunding('RET'))).toBe(10_000_000 - 3_000_000);
-    const kinds = await store.db.query<{ kind: string }>("SELECT kind FROM ledger_transactions WHERE workflow_id = $1", [fundingGateId(retainage)]);
+    const kinds = await world.store.db.query<{ kind: string }>("SELECT kind FROM ledger_transactions WHERE workflow_id = $1", [fundingGateId(retainage)]);
     expect(kinds.map((k) => k.kind)).toEqual(['retainage_release']);
   });
 
   it('puts an approved gate on hold when funds are short, and pays once after a deposit and resume', async () => {
     const input = drawInput({ projectId: 'SHORT', milestoneId: 'M1', conditions: [] });
-    await fundProject(store, 'SHORT', 1_000_000); // 3,000,000.00 requested
+    await fundProject(world.store, 'SHORT', 1_000_000); // 3,000,000.00 requested
     const result = await run(async (taskQueue) => {
-      const handle = await env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
       let status = await handle.query(statusQuery);
       while (!status.onHold) status = await handle.query(statusQuery);
       expect(status.onHold.reason).toMatch(/insufficient funds/);
       expect(status.status).toBe('open');
-      await fundProject(store, 'SHORT', 5_000_000);
+      await fundProject(world.store, 'SHORT', 5_000_000);
       await handle.signal(resumeSignal, { reason: 'lender deposited', actor: 'lender-ops', roles: ['operator'] });
       return handle.result();
     });
     expect(result.status).toBe('completed');
-    const paid = await store.db.query("SELECT 1 FROM ledger_transactions WHERE workflow_id = $1 AND kind = 'disbursement'", [fundingGateId(input)]);
+    const paid = await world.store.db.query("SELECT 1 FROM ledger_transactions WHERE workflow_id = $1 AND kind = 'disbursement'", [fundingGateId(input)]);
     expect(paid).toHaveLength(1);
     expect(await outbox(fundingGateId(input))).toEqual(expect.arrayContaining([expect.stringMatching(/^insufficient-funds-/)]));
   });
@@ -165,15 +154,15 @@ describe('fundingGate on the time-skipping server', () => {
     const input = drawInput({ projectId: 'REV', milestoneId: 'M1', conditions: [
       { id: 'waiver', type: 'lien_waiver', waiverType: 'conditional-progress', from: 'acme-builders', throughDate: '2026-11-30', mode: 'blocking' },
     ] });
-    await fundProject(store, 'REV', 10_000_000);
+    await fundProject(world.store, 'REV', 10_000_000);
     const result = await run(async (taskQueue) => {
-      const handle = await env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
       await handle.executeUpdate(evidenceUpdate, {
         args: [{ kind: 'lien_waiver', waiverType: 'conditional-progress', from: 'acme-builders', throughDate: '2026-11-30', amount: 3_000_000, actor: 'gc-alex' }],
       });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
-      while ((await handle.query(statusQuery)).status !== 'disbursed') await env.sleep(1000);
+      while ((await handle.query(statusQuery)).status !== 'disbursed') await world.env.sleep(1000);
       const viewer = await handle.executeUpdate(reverseUpdate, { args: [{ reason: 'wrong payee', actor: 'vera', roles: ['viewer'] }] })
         .then(() => 'accepted', (err: WorkflowUpdateFailedError) => err.cause?.message ?? '');
       expect(viewer).toMatch(/reverse needs role/);
@@ -181,15 +170,15 @@ describe('fundingGate on the time-skipping server', () => {
       return handle.result();
     });
     expect(result.status).toBe('reversed');
-    const ledger = new Ledger(store.db);
+    const ledger = new Ledger(world.store.db);
     expect(await ledger.balance(ledgerAccounts.projectFunding('REV'))).toBe(10_000_000);
     expect(await ledger.balance(ledgerAccounts.projectRetainage('REV'))).toBe(0);
-    const kinds = await store.db.query<{ kind: string }>('SELECT kind FROM ledger_transactions WHERE workflow_id = $1 ORDER BY id', [fundingGateId(input)]);
+    const kinds = await world.store.db.query<{ kind: string }>('SELECT kind FROM ledger_transactions WHERE workflow_id = $1 ORDER BY id', [fundingGateId(input)]);
     expect(kinds.map((k) => k.kind)).toEqual(['disbursement', 'reversal']);
 
     const refused = await run(async (taskQueue) => {
       const other = drawInput({ projectId: 'REV', milestoneId: 'M2' });
-      const handle = await env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(other), args: [other] });
+      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(other), args: [other] });
       const message = await handle.executeUpdate(reverseUpdate, { args: [{ reason: 'wrong payee', actor: 'lender-ops', roles: ['admin'] }] })
         .then(() => 'accepted', (err: WorkflowUpdateFailedError) => err.cause?.message ?? '');
       await handle.terminate('test done');
@@ -202,27 +191,18 @@ describe('fundingGate on the time-skipping server', () => {
 // On the Java test server, a run in which Updates were refused stops later runs on the same
 // server from skipping time (seen with 1.31.0), so the refusal cases get a server of their own.
 describe('fundingGate refusals on the time-skipping server', () => {
-  let env: TestWorkflowEnvironment;
-  let store: Store;
-
-  beforeAll(async () => {
-    [env, store] = await Promise.all([startTimeSkippingEnv(), openStore({ inMemory: true })]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-    await store?.close();
-  });
+  const world = useTimeSkippingWorld();
 
   async function run<T>(work: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = uniqueTaskQueue('funding-refusals');
-    const worker = await createTestWorker(env, taskQueue, { store });
+    const worker = await createTestWorker(world.env, taskQueue, { store: world.store });
     return worker.runUntil(work(taskQueue));
   }
 
   it('refuses self-approval, a stranger and a duplicate vote through the Update; records them from the Signal', async () => {
     const input = drawInput({ projectId: 'FOUR', milestoneId: 'M1' });
     const status = await run(async (taskQueue) => {
-      const handle = await env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
       const refusal = (vote: object) =>
         handle.executeUpdate(decideUpdate, { args: [vote as never] }).then(() => 'accepted', (err: WorkflowUpdateFailedError) => err.cause?.message ?? err.message);
       expect(await refusal({ decision: 'approve', actor: 'gc-alex', roles: ['reviewer'] })).toMatch(/four eyes/);
