@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const IO_MODULES = ['node:*', 'fs', 'net', 'http', 'https', 'crypto', 'child_process', 'pg', '@electric-sql/pglite', 'nodemailer', 'openai', '@slack/web-api'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', '.arxflow/', 'coverage/', 'bench/results/'] },
+  { ignores: ['node_modules/', '.tools/', '.arxflow/', '.scratch/', 'coverage/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -40,6 +40,12 @@ export default tseslint.config(
           { group: IO_MODULES, message: 'No I/O in domain code: it runs inside workflows.' },
         ],
       }],
+      // The SDK evaluates every module of the workflow bundle once per workflow: a schema
+      // built at import costs memory in each open workflow (measured ~1.2 MiB per workflow).
+      'no-restricted-syntax': ['error', ...['Program > VariableDeclaration', 'Program > ExportNamedDeclaration > VariableDeclaration'].map((declaration) => ({
+        selector: `${declaration} > VariableDeclarator > CallExpression.init:not([callee.name='lazySchema']) MemberExpression > Identifier.object[name='z']`,
+        message: 'Wrap module-level zod schemas in lazySchema(() => ...): workflows import domain/.',
+      }))],
     },
   },
 );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema';
 import { schedulesConfigSchema } from './schedule-config';
 
 /**
@@ -6,11 +7,11 @@ import { schedulesConfigSchema } from './schedule-config';
  * The webhooks section is parsed by its own schema (domain/webhook-config.ts) when the
  * gateway loads it, together with the secrets from the environment.
  */
-export const configFileSchema = z
+export const configFileSchema = lazySchema(() => z
   .object({
     schedules: schedulesConfigSchema.default([]),
     webhooks: z.unknown().optional(),
   })
-  .strict();
+  .strict());
 
 export type ConfigFile = z.output<typeof configFileSchema>;

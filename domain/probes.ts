@@ -1,23 +1,24 @@
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema';
 import { durationSchema } from './durations';
 
 /** Input of the durability probe: how long its durable timer sleeps. */
-export const durabilityProbeInputSchema = z
+export const durabilityProbeInputSchema = lazySchema(() => z
   .object({
     sleep: durationSchema,
     label: z.string().trim().min(1).max(200).optional(),
   })
-  .strict();
+  .strict());
 
 export type DurabilityProbeInput = z.infer<typeof durabilityProbeInputSchema>;
 
 /** An operator wakes a probe before its timer fires. `actor` is set by the gateway from the token, never by the caller. */
-export const wakeUpRequestSchema = z
+export const wakeUpRequestSchema = lazySchema(() => z
   .object({
     reason: z.string().trim().min(1, 'a reason is required').max(500),
     actor: z.string().trim().min(1).max(200),
   })
-  .strict();
+  .strict());
 
 export type WakeUpRequest = z.infer<typeof wakeUpRequestSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema';
 import { durationSchema } from './durations';
 
 /** What a schedule does when a run is due while the previous one still runs (Temporal's overlap policies). */
@@ -22,7 +23,7 @@ function cronProblem(expression: string): string | undefined {
   return fields >= 5 && fields <= 7 ? undefined : `must have 5 to 7 fields such as "0 2 * * *" (has ${fields})`;
 }
 
-const cronExpressionSchema = z
+const cronExpressionSchema = lazySchema(() => z
   .string()
   .trim()
   .min(1, 'must not be empty')
@@ -31,13 +32,13 @@ const cronExpressionSchema = z
   .superRefine((expression, ctx) => {
     const problem = cronProblem(expression);
     if (problem) ctx.addIssue({ code: 'custom', message: `cron "${expression}" ${problem}` });
-  });
+  }));
 
 /** One cron string or a list of them; always a list after parsing. */
-const cronSchema = z.preprocess(
+const cronSchema = lazySchema(() => z.preprocess(
   (value) => (typeof value === 'string' ? [value] : value),
   z.array(cronExpressionSchema, { error: 'cron must be a cron string or a list of cron strings' }).min(1, 'cron must list at least one cron string'),
-);
+));
 
 /** "x is required" when missing, "x must be text" when present but not a string. */
 const requiredText = (field: string) =>
@@ -53,7 +54,7 @@ function isTimeZone(name: string): boolean {
 }
 
 /** One entry of the `schedules:` section of arxflow.config.yaml. */
-export const scheduleConfigSchema = z
+export const scheduleConfigSchema = lazySchema(() => z
   .strictObject({
     id: requiredText('id')
       .regex(/^[a-z0-9-]+$/, 'id must be lowercase letters, digits and dashes, such as "audit-chain-nightly"')
@@ -79,13 +80,13 @@ export const scheduleConfigSchema = z
     if (!hasCron && !hasEvery) {
       ctx.addIssue({ code: 'custom', path: ['cron'], message: 'set cron or every: when the schedule runs' });
     }
-  });
+  }));
 
 export type ScheduleConfig = z.output<typeof scheduleConfigSchema>;
 export type ScheduleConfigInput = z.input<typeof scheduleConfigSchema>;
 
 /** The `schedules:` section: a list with unique ids (the id is the Temporal schedule id). */
-export const schedulesConfigSchema = z
+export const schedulesConfigSchema = lazySchema(() => z
   .array(scheduleConfigSchema, { error: 'schedules must be a list' })
   .superRefine((schedules, ctx) => {
     const firstIndexOf = new Map<string, number>();
@@ -94,4 +95,4 @@ export const schedulesConfigSchema = z
       if (first === undefined) firstIndexOf.set(schedule.id, index);
       else ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `id "${schedule.id}" is already used by schedule ${first}` });
     });
-  });
+  }));

@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema';
 import { parseInput } from './validation';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
-const optionalText = z.string().trim().min(1).optional().catch(undefined);
+const optionalText = lazySchema(() => z.string().trim().min(1).optional().catch(undefined));
 
 /** Every environment variable arxflow reads itself (Temporal's TEMPORAL_* TLS/API-key
  * variables are read by @temporalio/envconfig); defaults need none of them set. */
-const environmentSchema = z.object({
+const environmentSchema = lazySchema(() => z.object({
   ARXFLOW_PORT: port(8080),
   ARXFLOW_HOST: z.string().min(1).default('127.0.0.1'),
   ARXFLOW_DATA_DIR: z.string().min(1).default('.arxflow'),
@@ -30,7 +31,7 @@ const environmentSchema = z.object({
   ARXFLOW_JWT_AUDIENCE: z.string().min(1).default('arxflow'),
   ARXFLOW_WEB_UI_ORIGIN: z.string().min(1).optional(),
   ARXFLOW_ENCRYPTION_KEYS: optionalText,
-});
+}));
 
 export interface Settings {
   gatewayPort: number;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema';
 import { lookupPath, MissingEventFieldError, placeholderPaths, resolveTemplate, interpolate, type JsonValue } from './webhook-config';
 import { parseInput } from './validation';
 
@@ -29,11 +30,11 @@ const DOT_PATH = /^[^.{}\s]+(\.[^.{}\s]+)*$/;
 
 // ---------------------------------------------------------------- schemas
 
-const jsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
+const jsonValueSchema: z.ZodType<JsonValue> = lazySchema(() => z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)], {
     error: 'must be a string, number, boolean, null, list or mapping',
   }),
-);
+));
 
 function reportBadPlaceholders(text: string, ctx: z.RefinementCtx, path: (string | number)[] = []): void {
   for (const placeholder of placeholderPaths(text)) {
@@ -49,45 +50,45 @@ function* stringsIn(value: JsonValue, path: (string | number)[] = []): Generator
   else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) yield* stringsIn(item, [...path, key]);
 }
 
-const templateSchema = jsonValueSchema.superRefine((value, ctx) => {
+const templateSchema = lazySchema(() => jsonValueSchema.superRefine((value, ctx) => {
   for (const { path, text } of stringsIn(value)) reportBadPlaceholders(text, ctx, path);
-});
+}));
 
-const objectTemplateSchema = z
+const objectTemplateSchema = lazySchema(() => z
   .record(z.string(), jsonValueSchema, { error: 'must be a mapping (the message body)' })
   .superRefine((value, ctx) => {
     for (const { path, text } of stringsIn(value)) reportBadPlaceholders(text, ctx, path);
-  });
+  }));
 
 const textTemplate = (what: string) =>
   z.string({ error: `must be the ${what}` }).trim().min(1, `must be the ${what}`).superRefine((text, ctx) => reportBadPlaceholders(text, ctx));
 
 const idSchema = (what: string) => z.string({ error: `must be the ${what}` }).trim().min(1, `must be the ${what}`);
 
-const signalGateSchema = z.strictObject({
+const signalGateSchema = lazySchema(() => z.strictObject({
   type: z.literal('signal_gate'),
   workflowId: textTemplate('gate workflow id, such as "funding-gate/{{projectId}}/M3"'),
   signal: idSchema('signal name').default(DEFAULT_GATE_SIGNAL),
   payload: objectTemplateSchema.default({}),
-});
+}));
 
-const startWorkflowSchema = z.strictObject({
+const startWorkflowSchema = lazySchema(() => z.strictObject({
   type: z.literal('start_workflow'),
   workflowType: idSchema('workflow type name'),
   workflowId: textTemplate('workflow id template'),
   /** The workflow's argument list; a mapping is shorthand for a single argument. */
   args: templateSchema.optional().transform((args): JsonValue[] => (args === undefined ? [] : Array.isArray(args) ? args : [args])),
-});
+}));
 
-const notifySchema = z.strictObject({
+const notifySchema = lazySchema(() => z.strictObject({
   type: z.literal('notify'),
   channel: z.enum(NOTIFY_CHANNELS, { error: `must be one of ${NOTIFY_CHANNELS.join(', ')}` }),
   recipients: z.array(textTemplate('recipient'), { error: 'must be a list of recipients' }).min(1, 'must name at least one recipient'),
   subject: textTemplate('subject'),
   body: z.string({ error: 'must be the message body' }).superRefine((text, ctx) => reportBadPlaceholders(text, ctx)),
-});
+}));
 
-const webhookSchema = z.strictObject({
+const webhookSchema = lazySchema(() => z.strictObject({
   type: z.literal('webhook'),
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   secret: z
@@ -95,27 +96,27 @@ const webhookSchema = z.strictObject({
     .min(MIN_WEBHOOK_SECRET_LENGTH, `a secret must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`),
   /** JSON template of the request body; the whole event when omitted. */
   body: templateSchema.optional(),
-});
+}));
 
-export const triggerActionSchema = z.discriminatedUnion('type', [signalGateSchema, startWorkflowSchema, notifySchema, webhookSchema], {
+export const triggerActionSchema = lazySchema(() => z.discriminatedUnion('type', [signalGateSchema, startWorkflowSchema, notifySchema, webhookSchema], {
   error: 'type must be one of signal_gate, start_workflow, notify, webhook',
-});
+}));
 
-const conditionSchema = z.strictObject({
+const conditionSchema = lazySchema(() => z.strictObject({
   field: z.string({ error: 'must be a dot path such as fields.phase' }).regex(DOT_PATH, 'must be a dot path such as fields.phase'),
   equals: z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'must be a string, number, boolean or null to compare with' }),
-});
+}));
 
-export const taskTriggerSchema = z.strictObject({
+export const taskTriggerSchema = lazySchema(() => z.strictObject({
   id: idSchema('trigger id'),
   projectId: idSchema('project id'),
   taskId: idSchema('task id'),
   triggerType: z.enum(TASK_TRIGGER_TYPES, { error: `must be one of ${TASK_TRIGGER_TYPES.join(', ')}` }),
   conditions: z.array(conditionSchema, { error: 'must be a list of { field, equals }' }).default([]),
   actions: z.array(triggerActionSchema, { error: 'must be a list of actions' }).min(1, 'must have at least one action'),
-});
+}));
 
-export const taskEventSchema = z.strictObject({
+export const taskEventSchema = lazySchema(() => z.strictObject({
   /** The tracker's id of this event: a redelivery carries the same one. */
   eventId: idSchema('event id'),
   projectId: idSchema('project id'),
@@ -124,7 +125,7 @@ export const taskEventSchema = z.strictObject({
   status: z.string({ error: 'must be the task status' }).optional(),
   occurredAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-25T10:00:00Z' }),
   fields: z.record(z.string(), z.unknown(), { error: 'must be a mapping of field name to value' }).default({}),
-});
+}));
 
 export type TaskTrigger = z.output<typeof taskTriggerSchema>;
 export type TaskTriggerInput = z.input<typeof taskTriggerSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema';
 import { durationSchema, durationToMs } from './durations';
 import { parseInput } from './validation';
 
@@ -125,16 +126,16 @@ function interpolateCollecting(template: string, event: unknown, missing: string
 
 // ---------------------------------------------------------------- schema
 
-const jsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
+const jsonValueSchema: z.ZodType<JsonValue> = lazySchema(() => z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)], {
     error: 'must be a string, number, boolean, null, list or mapping',
   }),
-);
+));
 
 /** A JSON template whose placeholders are all well-formed dot paths. */
-const templateSchema = jsonValueSchema.superRefine((value, ctx) => {
+const templateSchema = lazySchema(() => jsonValueSchema.superRefine((value, ctx) => {
   for (const { path, text } of stringsIn(value)) reportBadPlaceholders(text, ctx, path);
-});
+}));
 
 function reportBadPlaceholders(text: string, ctx: z.RefinementCtx, path: (string | number)[] = []): void {
   for (const placeholder of placeholderPaths(text)) {
@@ -150,20 +151,20 @@ function* stringsIn(value: JsonValue, path: (string | number)[] = []): Generator
   else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) yield* stringsIn(item, [...path, key]);
 }
 
-const workflowIdTemplateSchema = z
+const workflowIdTemplateSchema = lazySchema(() => z
   .string({ error: 'must be a workflow id template such as "ci-build/{{repository.name}}/{{build.id}}"' })
   .trim()
   .min(1, 'must not be empty')
-  .superRefine((text, ctx) => reportBadPlaceholders(text, ctx));
+  .superRefine((text, ctx) => reportBadPlaceholders(text, ctx)));
 
 const nameSchema = (what: string) => z.string({ error: `must be the ${what} name` }).trim().min(1, `must be the ${what} name`);
 
-const whenSchema = z
+const whenSchema = lazySchema(() => z
   .record(
     z.string().regex(DOT_PATH, 'each key of "when" must be a dot path such as build.status'),
     z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'must be a string, number, boolean or null to compare with' }),
   )
-  .optional();
+  .optional());
 
 /** `args` is the workflow's argument list; a mapping is shorthand for a single argument. */
 const argsSchema = templateSchema.optional().transform((args): JsonValue[] => (args === undefined ? [] : Array.isArray(args) ? args : [args]));
@@ -174,7 +175,7 @@ const startFields = {
   args: argsSchema,
 };
 
-const ruleSchema = z.discriminatedUnion(
+const ruleSchema = lazySchema(() => z.discriminatedUnion(
   'action',
   [
     z.strictObject({ action: z.literal('start'), when: whenSchema, workflowId: workflowIdTemplateSchema, ...startFields }),
@@ -192,11 +193,11 @@ const ruleSchema = z.discriminatedUnion(
     }),
   ],
   { error: 'action must be one of start, signal, signalWithStart, update' },
-);
+));
 
 const durationMsSchema = durationSchema.transform(durationToMs);
 
-const sourceSchema = z.strictObject({
+const sourceSchema = lazySchema(() => z.strictObject({
   scheme: z.enum(SIGNATURE_SCHEMES, { error: `must be one of ${SIGNATURE_SCHEMES.join(', ')}` }),
   secrets: z
     .array(z.string().trim().min(MIN_SECRET_LENGTH, `a secret must be at least ${MIN_SECRET_LENGTH} characters`))
@@ -218,13 +219,13 @@ const sourceSchema = z.strictObject({
       timeWindowMs: limit?.timeWindow ?? DEFAULT_RATE_LIMIT.timeWindowMs,
     })),
   events: z.array(ruleSchema, { error: 'must be a list of rules' }).default([]),
-});
+}));
 
 /** Source names appear in the URL and in ARXFLOW_WEBHOOK_SECRET_<SOURCE>. */
 const SOURCE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const SOURCE_NAME_RULE = 'a source name is lower-case letters, digits, "-" and "_" (it is part of the URL)';
 
-export const webhooksSectionSchema = z
+export const webhooksSectionSchema = lazySchema(() => z
   .record(
     z.string().regex(SOURCE_NAME),
     sourceSchema,
@@ -246,7 +247,7 @@ export const webhooksSectionSchema = z
       if (other) ctx.addIssue({ code: 'custom', path: [name], message: `shares ${envVar} with source "${other}": rename one` });
       byEnvVar.set(envVar, name);
     }
-  });
+  }));
 
 export type WebhookSourceConfig = z.output<typeof sourceSchema>;
 export type WebhookRule = WebhookSourceConfig['events'][number];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from '../lazy-schema';
 // Same pure layer; see the note in conditions.ts.
 import { InputError, parseInput } from '../validation';
 import {
@@ -24,7 +25,7 @@ export type GateState = (typeof GATE_STATES)[number];
 
 const distinct = (values: readonly string[] | undefined) => [...new Set(values ?? [])];
 
-export const approvalStageSchema = z
+export const approvalStageSchema = lazySchema(() => z
   .object({
     name: idSchema,
     approvers: z
@@ -38,9 +39,9 @@ export const approvalStageSchema = z
   .refine((s) => (s.approvers.roles?.length ?? 0) > 0 || s.quorum <= distinct(s.approvers.users).length, {
     message: 'quorum exceeds the number of users who may approve',
     path: ['quorum'],
-  });
+  }));
 
-export const approvalPolicySchema = z
+export const approvalPolicySchema = lazySchema(() => z
   .object({
     stages: z.array(approvalStageSchema).min(1),
     /** Appended as the last stage when the requested total is strictly above amountOver. */
@@ -52,7 +53,7 @@ export const approvalPolicySchema = z
     names.forEach((name, index) => {
       if (names.indexOf(name) !== index) ctx.addIssue({ code: 'custom', path: ['stages'], message: `duplicate stage name "${name}"` });
     });
-  });
+  }));
 
 export type ApprovalStage = z.output<typeof approvalStageSchema>;
 export type ApprovalPolicy = z.output<typeof approvalPolicySchema>;
@@ -69,7 +70,7 @@ export interface ApprovalRequest {
   lines: readonly RequestedLine[];
 }
 
-const requestSchema = z
+const requestSchema = lazySchema(() => z
   .object({
     requestedBy: idSchema,
     lines: z.array(z.object({ lineId: idSchema, requestedAmount: minorUnitsSchema })).min(1),
@@ -79,7 +80,7 @@ const requestSchema = z
     ids.forEach((id, index) => {
       if (ids.indexOf(id) !== index) ctx.addIssue({ code: 'custom', path: ['lines', index, 'lineId'], message: `duplicate lineId "${id}"` });
     });
-  });
+  }));
 
 // ---- votes --------------------------------------------------------------------------
 
@@ -88,7 +89,7 @@ const requestSchema = z
  * clock (the gateway sets them), never from what a person typed.
  * Amounts are checked by refusalOf, not here, so the refusal reads as a business reason.
  */
-export const voteSchema = z
+export const voteSchema = lazySchema(() => z
   .object({
     actor: idSchema,
     roles: z.array(z.string()),
@@ -98,26 +99,26 @@ export const voteSchema = z
     approvedAmounts: z.record(z.string(), z.number()).optional(),
     at: isoDateTimeSchema,
   })
-  .strict();
+  .strict());
 
 export type Vote = z.output<typeof voteSchema>;
 
 /** A resubmission or a cancellation, from a person. */
-export const gateActionSchema = z.object({ actor: idSchema, at: isoDateTimeSchema, comment: z.string().trim().max(2000).optional() }).strict();
+export const gateActionSchema = lazySchema(() => z.object({ actor: idSchema, at: isoDateTimeSchema, comment: z.string().trim().max(2000).optional() }).strict());
 export type GateAction = z.output<typeof gateActionSchema>;
 
-const stageStateSchema = z.object({ name: z.string(), users: z.array(z.string()), roles: z.array(z.string()), quorum: z.number().int(), highValue: z.boolean() }).strict();
-const recordedVoteSchema = voteSchema.extend({ stage: z.string(), stageIndex: z.number().int(), counted: z.boolean() });
-const gateEventSchema = z.object({
+const stageStateSchema = lazySchema(() => z.object({ name: z.string(), users: z.array(z.string()), roles: z.array(z.string()), quorum: z.number().int(), highValue: z.boolean() }).strict());
+const recordedVoteSchema = lazySchema(() => voteSchema.extend({ stage: z.string(), stageIndex: z.number().int(), counted: z.boolean() }));
+const gateEventSchema = lazySchema(() => z.object({
   at: z.string(),
   by: z.string(),
   kind: z.enum(['stage_approved', 'approved', 'rejected', 'changes_requested', 'resubmitted', 'expired', 'cancelled']),
   stage: z.string().optional(),
   reasonCode: z.string().optional(),
   comment: z.string().optional(),
-}).strict();
+}).strict());
 
-export const approvalLedgerSnapshotSchema = z.object({
+export const approvalLedgerSnapshotSchema = lazySchema(() => z.object({
   version: z.literal(1),
   policy: approvalPolicySchema,
   requestedBy: z.string(),
@@ -129,7 +130,7 @@ export const approvalLedgerSnapshotSchema = z.object({
   refused: z.array(refusedMessageSchema.extend({ stage: z.string().optional() })),
   events: z.array(gateEventSchema),
   approvedAmounts: z.record(z.string(), z.number()).optional(),
-}).strict();
+}).strict());
 
 export type StageState = z.output<typeof stageStateSchema>;
 /** An accepted vote; `counted` turns false when a resubmission resets its stage (the vote stays in the record). */

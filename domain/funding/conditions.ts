@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from '../lazy-schema';
 // domain/validation.ts is this same pure layer; the lint rule's '../*' ban is meant for
 // top-level domain files reaching into workflows/, activities/ and the like.
 import { InputError, parseInput } from '../validation';
@@ -29,10 +30,10 @@ export const MAX_REFUSED_KEPT = 200;
 export type ConditionStatus = (typeof CONDITION_STATUSES)[number];
 export type LienWaiverType = (typeof WAIVER_TYPES)[number];
 
-export const idSchema = z.string().trim().min(1).max(200);
-export const isoDateSchema = z.iso.date();
-export const isoDateTimeSchema = z.iso.datetime({ offset: true });
-const textSchema = z.string().trim().max(2000);
+export const idSchema = lazySchema(() => z.string().trim().min(1).max(200));
+export const isoDateSchema = lazySchema(() => z.iso.date());
+export const isoDateTimeSchema = lazySchema(() => z.iso.datetime({ offset: true }));
+const textSchema = lazySchema(() => z.string().trim().max(2000));
 
 // ---- condition definitions ----------------------------------------------------------
 
@@ -43,7 +44,7 @@ const definitionBase = {
   description: textSchema.optional(),
 };
 
-export const conditionDefinitionSchema = z.discriminatedUnion('type', [
+export const conditionDefinitionSchema = lazySchema(() => z.discriminatedUnion('type', [
   z.object({ ...definitionBase, type: z.literal('task_completed'), taskIds: z.array(idSchema).min(1) }).strict(),
   z.object({ ...definitionBase, type: z.literal('inspection_passed'), tolerancePercent: z.number().min(0).max(100).default(5) }).strict(),
   z.object({
@@ -58,15 +59,15 @@ export const conditionDefinitionSchema = z.discriminatedUnion('type', [
   z.object({ ...definitionBase, type: z.literal('insurance_valid') }).strict(),
   z.object({ ...definitionBase, type: z.literal('compliance_approved') }).strict(),
   z.object({ ...definitionBase, type: z.literal('change_order_executed'), changeOrderId: idSchema }).strict(),
-]);
+]));
 
-export const conditionDefinitionsSchema = z.array(conditionDefinitionSchema).superRefine((defs, ctx) => {
+export const conditionDefinitionsSchema = lazySchema(() => z.array(conditionDefinitionSchema).superRefine((defs, ctx) => {
   const seen = new Set<string>();
   defs.forEach((def, index) => {
     if (seen.has(def.id)) ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate condition id "${def.id}"` });
     seen.add(def.id);
   });
-});
+}));
 
 export type ConditionDefinition = z.output<typeof conditionDefinitionSchema>;
 /** What a caller writes: `mode` and `tolerancePercent` may be left out. */
@@ -79,21 +80,21 @@ export type ConditionType = ConditionDefinition['type'];
  * The figures of a draw line the rules need. Not strict: a richer line (retainage.ts's
  * BudgetLine with description and currency) is accepted and its other fields ignored.
  */
-export const conditionBudgetLineSchema = z
+export const conditionBudgetLineSchema = lazySchema(() => z
   .object({ lineId: idSchema, scheduledValue: minorUnitsSchema, previouslyReleased: minorUnitsSchema.default(0), requestedAmount: minorUnitsSchema })
   // A draw never takes a line past its scheduled value; that needs a change order first.
   .refine((line) => line.previouslyReleased + line.requestedAmount <= line.scheduledValue, {
     message: 'previouslyReleased + requestedAmount exceeds scheduledValue',
     path: ['requestedAmount'],
-  });
+  }));
 
-export const conditionBudgetLinesSchema = z.array(conditionBudgetLineSchema).min(1).superRefine((lines, ctx) => {
+export const conditionBudgetLinesSchema = lazySchema(() => z.array(conditionBudgetLineSchema).min(1).superRefine((lines, ctx) => {
   const seen = new Set<string>();
   lines.forEach((line, index) => {
     if (seen.has(line.lineId)) ctx.addIssue({ code: 'custom', path: [index, 'lineId'], message: `duplicate lineId "${line.lineId}"` });
     seen.add(line.lineId);
   });
-});
+}));
 
 export type ConditionBudgetLine = z.output<typeof conditionBudgetLineSchema>;
 export type ConditionBudgetLineInput = z.input<typeof conditionBudgetLineSchema>;
@@ -103,7 +104,7 @@ export type ConditionBudgetLineInput = z.input<typeof conditionBudgetLineSchema>
 /** `actor` and `at` are set by the workflow from the message (gateway identity, workflow time), never trusted from the payload. */
 const evidenceBase = { actor: idSchema, at: isoDateTimeSchema };
 
-export const evidenceSchema = z.discriminatedUnion('kind', [
+export const evidenceSchema = lazySchema(() => z.discriminatedUnion('kind', [
   z.object({ ...evidenceBase, kind: z.literal('task_completed'), taskId: idSchema }).strict(),
   z.object({
     ...evidenceBase,
@@ -123,16 +124,16 @@ export const evidenceSchema = z.discriminatedUnion('kind', [
   z.object({ ...evidenceBase, kind: z.literal('insurance'), certificateId: idSchema, expiresOn: isoDateSchema }).strict(),
   z.object({ ...evidenceBase, kind: z.literal('compliance_result'), reviewId: idSchema, approved: z.boolean(), summary: textSchema.optional() }).strict(),
   z.object({ ...evidenceBase, kind: z.literal('change_order'), changeOrderId: idSchema, status: z.enum(['executed', 'voided']) }).strict(),
-]);
+]));
 
 export type Evidence = z.output<typeof evidenceSchema>;
 export type EvidenceKind = Evidence['kind'];
 
 // ---- waivers ------------------------------------------------------------------------
 
-export const waiverRequestSchema = z
+export const waiverRequestSchema = lazySchema(() => z
   .object({ actor: idSchema, roles: z.array(z.string()), comment: z.string().trim().max(2000), at: isoDateTimeSchema })
-  .strict();
+  .strict());
 
 export type WaiverRequest = z.input<typeof waiverRequestSchema>;
 
@@ -199,8 +200,8 @@ export interface ConditionBookOptions {
   releaseAt?: string | number;
 }
 
-const historyEntrySchema = z.object({ at: z.string(), status: z.enum(CONDITION_STATUSES), by: z.string(), note: z.string() }).strict();
-const conditionStateSchema = z.object({
+const historyEntrySchema = lazySchema(() => z.object({ at: z.string(), status: z.enum(CONDITION_STATUSES), by: z.string(), note: z.string() }).strict());
+const conditionStateSchema = lazySchema(() => z.object({
   id: z.string(),
   status: z.enum(CONDITION_STATUSES),
   evaluated: z.enum(['pending', 'passed', 'failed']),
@@ -216,12 +217,12 @@ const conditionStateSchema = z.object({
   }).strict()).optional(),
   waiver: z.object({ by: z.string(), at: z.string(), comment: z.string() }).strict().optional(),
   history: z.array(historyEntrySchema),
-}).strict();
-export const refusedMessageSchema = z
+}).strict());
+export const refusedMessageSchema = lazySchema(() => z
   .object({ actor: z.string().optional(), at: z.string().optional(), kind: z.string().optional(), reason: z.string() })
-  .strict();
+  .strict());
 
-export const conditionBookSnapshotSchema = z.object({
+export const conditionBookSnapshotSchema = lazySchema(() => z.object({
   version: z.literal(1),
   definitions: conditionDefinitionsSchema,
   lines: conditionBudgetLinesSchema,
@@ -230,7 +231,7 @@ export const conditionBookSnapshotSchema = z.object({
   evidence: z.array(evidenceSchema),
   conditions: z.array(conditionStateSchema),
   refusedEvidence: z.array(refusedMessageSchema),
-}).strict();
+}).strict());
 
 export type ConditionBookSnapshot = z.output<typeof conditionBookSnapshotSchema>;
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { lazySchema } from '../lazy-schema';
 import { currencySchema, minorUnitsSchema } from './money';
 
-const keySegment = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'letters, digits, ".", "_", ":" or "-" (no "/")');
+const keySegment = lazySchema(() => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'letters, digits, ".", "_", ":" or "-" (no "/")'));
 
 /** A lender's deposit into a project's funding account; `reference` (the bank transfer id) makes it happen once. */
-export const depositInputSchema = z
+export const depositInputSchema = lazySchema(() => z
   .object({
     projectId: keySegment,
     reference: keySegment,
@@ -12,7 +13,7 @@ export const depositInputSchema = z
     currency: currencySchema,
     memo: z.string().max(500).default('lender deposit'),
   })
-  .strict();
+  .strict());
 
 export type DepositInput = z.input<typeof depositInputSchema>;
 

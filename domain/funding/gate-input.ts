@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from '../lazy-schema';
 import { durationSchema } from '../durations';
 import { approvalPolicySchema } from './approvals';
 import { conditionDefinitionsSchema } from './conditions';
@@ -6,10 +7,10 @@ import { currencySchema } from './money';
 import { budgetLineSchema, retainagePolicySchema } from './retainage';
 
 /** Ids that become part of a workflow id (`funding-gate/<projectId>/<milestoneId>`): no slashes. */
-const keySegment = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'letters, digits, ".", "_", ":" or "-" (no "/")');
+const keySegment = lazySchema(() => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'letters, digits, ".", "_", ":" or "-" (no "/")'));
 
 /** The draw's clocks; they pause while the gate is on hold or waiting on the applicant. */
-export const gateClocksSchema = z
+export const gateClocksSchema = lazySchema(() => z
   .object({
     /** Pending approvers are reminded this often. */
     reminderEvery: durationSchema.default('1 day'),
@@ -21,9 +22,9 @@ export const gateClocksSchema = z
     /** After payment: the unconditional waiver is due within this, then flagged overdue. */
     unconditionalWaiverDue: durationSchema.default('10 days'),
   })
-  .strict();
+  .strict());
 
-export const fundingGateInputSchema = z
+export const fundingGateInputSchema = lazySchema(() => z
   .object({
     /** progress: a draw paid from the funding account; retainage_release: held retainage paid at substantial completion. */
     kind: z.enum(['progress', 'retainage_release']).default('progress'),
@@ -44,7 +45,7 @@ export const fundingGateInputSchema = z
   .refine((input) => input.kind === 'progress' || (input.retainage.percent === 0 && !input.retainage.perLine && !input.retainage.stepDown), {
     message: 'a retainage release withholds nothing: use { percent: 0 }',
     path: ['retainage'],
-  });
+  }));
 
 export type FundingGateInput = z.input<typeof fundingGateInputSchema>;
 export type ParsedFundingGateInput = z.output<typeof fundingGateInputSchema>;

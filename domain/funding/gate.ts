@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from '../lazy-schema';
 import { ApprovalLedger, type ApprovalSummary } from './approvals';
 import { ConditionBook, type ConditionBookSummary } from './conditions';
 import { GateClock } from './gate-clock';
@@ -10,27 +11,27 @@ export const GATE_STATUSES = [
 ] as const;
 export type GateStatus = (typeof GATE_STATUSES)[number];
 
-const actorSchema = z.string().trim().min(1).max(200);
-const rolesSchema = z.array(z.string()).max(20);
+const actorSchema = lazySchema(() => z.string().trim().min(1).max(200));
+const rolesSchema = lazySchema(() => z.array(z.string()).max(20));
 
 /** Messages, as the gateway/CLI send them: `actor` and `roles` come from the caller's credentials. */
-export const voteRequestSchema = z.object({
+export const voteRequestSchema = lazySchema(() => z.object({
   decision: z.enum(['approve', 'reject', 'request_changes']),
   reasonCode: z.string().trim().max(100).optional(),
   comment: z.string().trim().max(2000).optional(),
   approvedAmounts: z.record(z.string(), z.number()).optional(),
   actor: actorSchema,
   roles: rolesSchema,
-}).strict();
+}).strict());
 export type VoteRequest = z.infer<typeof voteRequestSchema>;
 
-export const holdRequestSchema = z.object({ reason: z.string().trim().min(1).max(500), actor: actorSchema, roles: rolesSchema }).strict();
+export const holdRequestSchema = lazySchema(() => z.object({ reason: z.string().trim().min(1).max(500), actor: actorSchema, roles: rolesSchema }).strict());
 export type HoldRequest = z.infer<typeof holdRequestSchema>;
 export const reverseRequestSchema = holdRequestSchema;
 export type ReverseRequest = HoldRequest;
-export const resubmitRequestSchema = z.object({ comment: z.string().trim().max(2000).optional(), actor: actorSchema, roles: rolesSchema }).strict();
+export const resubmitRequestSchema = lazySchema(() => z.object({ comment: z.string().trim().max(2000).optional(), actor: actorSchema, roles: rolesSchema }).strict());
 export type ResubmitRequest = z.infer<typeof resubmitRequestSchema>;
-export const waiveRequestSchema = z.object({ conditionId: z.string().min(1), comment: z.string().trim().max(2000), actor: actorSchema, roles: rolesSchema }).strict();
+export const waiveRequestSchema = lazySchema(() => z.object({ conditionId: z.string().min(1), comment: z.string().trim().max(2000), actor: actorSchema, roles: rolesSchema }).strict());
 export type WaiveRequest = z.infer<typeof waiveRequestSchema>;
 /** Evidence as sent: the kind-specific fields; `actor` from credentials; `at` is added by the gate. */
 export type EvidenceRequest = Record<string, unknown> & { kind: string; actor: string };

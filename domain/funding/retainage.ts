@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from '../lazy-schema';
 import { InputError, parseInput } from '../validation';
 import {
   applyBasisPointsRoundHalfUp,
@@ -14,7 +15,7 @@ import {
  * One line of a draw's schedule of values. A line may state its currency; when it does it
  * must be the release's, so amounts in another currency are refused instead of summed.
  */
-export const budgetLineSchema = z
+export const budgetLineSchema = lazySchema(() => z
   .object({
     lineId: z.string({ error: 'must be a line id' }).min(1, { error: 'must not be empty' }).max(200),
     description: z.string({ error: 'must be a text' }).max(500),
@@ -23,14 +24,14 @@ export const budgetLineSchema = z
     requestedAmount: minorUnitsSchema,
     currency: currencySchema.optional(),
   })
-  .strict();
+  .strict());
 
 export type BudgetLine = z.input<typeof budgetLineSchema>;
 
-const projectPercentSchema = z
+const projectPercentSchema = lazySchema(() => z
   .number({ error: 'must be a percentage (a number from 0 to 100)' })
   .min(0, { error: 'must be at least 0 (percent)' })
-  .max(100, { error: 'must be at most 100 (percent)' });
+  .max(100, { error: 'must be at most 100 (percent)' }));
 
 /**
  * Retainage: the share of each approved amount held back until the work is accepted.
@@ -38,7 +39,7 @@ const projectPercentSchema = z
  * whenProjectPercentComplete done, else percent. perLine entries for lines that are not in
  * this draw are allowed: a policy usually covers the whole contract, a draw only some lines.
  */
-export const retainagePolicySchema = z
+export const retainagePolicySchema = lazySchema(() => z
   .object({
     percent: percentSchema,
     stepDown: z
@@ -47,12 +48,12 @@ export const retainagePolicySchema = z
       .optional(),
     perLine: z.record(z.string(), percentSchema).optional(),
   })
-  .strict();
+  .strict());
 
 export type RetainagePolicy = z.infer<typeof retainagePolicySchema>;
 
 /** Lines missing from approvedAmounts are approved at 0 (nothing released for them this time). */
-export const releaseInputSchema = z
+export const releaseInputSchema = lazySchema(() => z
   .object({
     lines: z.array(budgetLineSchema).min(1, { error: 'must list at least one budget line' }),
     approvedAmounts: z.record(z.string(), minorUnitsSchema),
@@ -60,7 +61,7 @@ export const releaseInputSchema = z
     projectPercentComplete: projectPercentSchema,
     currency: currencySchema,
   })
-  .strict();
+  .strict());
 
 export type ReleaseInput = z.input<typeof releaseInputSchema>;
 type ParsedReleaseInput = z.output<typeof releaseInputSchema>;
