@@ -29,6 +29,17 @@ export interface PaymentProvider {
   reverse(request: { idempotencyKey: string; providerRef: string; amount: number }): Promise<{ providerRef: string }>;
 }
 
+/**
+ * Thrown by a provider that refuses a payment for good (closed account, payee not verified):
+ * retrying cannot help. Any other error is treated as transient and retried with the same key.
+ */
+export class PaymentRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PaymentRefusedError';
+  }
+}
+
 /** No payment rail: the ledger is the record, and the reference is derived from the key. */
 export const ledgerOnlyProvider: PaymentProvider = {
   async pay({ idempotencyKey }) {
@@ -138,6 +149,22 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
     return done.providerRef;
   }
 
+  /** The refusal is final for this release number: the money goes back, and the gate decides what next. */
+  function undoRefusedPayout(payout: Payout, refusal: string): Promise<Payout> {
+    return ledger.refusePayout(payout.key, refusal, (tx) =>
+      store.audit.append(
+        {
+          actor: SYSTEM_ACTOR,
+          action: 'funding.payment.refused',
+          subject: payout.key,
+          workflowId: payout.workflowId,
+          data: { refusal, amount: payout.amount, retainage: payout.retainage, currency: payout.currency, payeeId: payout.payeeId },
+        },
+        tx,
+      ),
+    );
+  }
+
   async function storedPayout(key: string): Promise<Payout> {
     const payout = await ledger.payout(key);
     // The claim and the payout row commit together, so a claimed key without one is a bug.
@@ -191,9 +218,15 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
 
       const payout = await storedPayout(key);
       refuseDifferentRelease(payout, req);
-      const providerRef = await settleWithProvider(payout, () =>
-        provider.pay({ idempotencyKey: key, payeeId: req.payeeId, amount: req.releasedNow, currency: req.currency, memo: req.memo }),
-      );
+      if (payout.status === 'refused') throw paymentRefused(payout);
+      const providerRef = await settleWithProvider(payout, async () => {
+        try {
+          return await provider.pay({ idempotencyKey: key, payeeId: req.payeeId, amount: req.releasedNow, currency: req.currency, memo: req.memo });
+        } catch (err) {
+          if (!(err instanceof PaymentRefusedError)) throw err;
+          throw paymentRefused(await undoRefusedPayout(payout, err.message));
+        }
+      });
       return { transactionId: payout.transactionId, providerRef, firstRun: claim.firstRun };
     },
 
@@ -296,6 +329,9 @@ async function settledRelease(ledger: Ledger, releaseKey: string, tx: SqlExecuto
   }
   // Reversing before the provider confirmed could return money that was never paid out, or
   // leave a payment behind with no ledger record: finish the disbursement first.
+  if (release.status === 'refused') {
+    throw ApplicationFailure.nonRetryable(`${releaseKey} was refused by the payment provider and undone: nothing to reverse`, 'ReleaseNotFound');
+  }
   if (release.status !== 'done') {
     throw ApplicationFailure.nonRetryable(
       `${releaseKey} is not confirmed by the payment provider yet: run disburse for it to completion before reversing`,
@@ -303,6 +339,14 @@ async function settledRelease(ledger: Ledger, releaseKey: string, tx: SqlExecuto
     );
   }
   return release;
+}
+
+function paymentRefused(payout: Payout): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `the payment provider refused ${payout.key} (${formatMoney(payout.amount, payout.currency)} to ${payout.payeeId}): ${payout.refusal}; the ledger posting was undone`,
+    'PaymentRefused',
+    { key: payout.key, refusal: payout.refusal },
+  );
 }
 
 /** A retried release number must be the same release: other amounts under the same key are a workflow bug. */

@@ -19,11 +19,11 @@ import type { SqlDatabase, SqlExecutor } from './sql';
  */
 
 export type AccountKind = 'funding' | 'payable' | 'retainage' | 'external';
-export type TransactionKind = 'funding' | 'disbursement' | 'reversal' | 'retainage_release';
+export type TransactionKind = 'funding' | 'disbursement' | 'reversal' | 'retainage_release' | 'payment_refused';
 
 /** Kinds whose balance must stay >= 0: they hold real money. */
 const HOLDS_MONEY: ReadonlySet<AccountKind> = new Set(['funding', 'payable', 'retainage']);
-const TRANSACTION_KINDS: ReadonlySet<string> = new Set(['funding', 'disbursement', 'reversal', 'retainage_release']);
+const TRANSACTION_KINDS: ReadonlySet<string> = new Set(['funding', 'disbursement', 'reversal', 'retainage_release', 'payment_refused']);
 
 export const ledgerAccounts = {
   projectFunding: (projectId: string) => `project/${idSegment(projectId, 'projectId')}/funding`,
@@ -130,11 +130,13 @@ export interface Payout {
   retainage: number;
   currency: string;
   reversesKey: string | null;
-  status: 'pending_provider' | 'done';
+  status: 'pending_provider' | 'done' | 'refused';
   providerRef: string | null;
+  /** Why the provider refused the payment for good (status 'refused'). */
+  refusal: string | null;
 }
 
-export type NewPayout = Omit<Payout, 'transactionId' | 'status' | 'providerRef'>;
+export type NewPayout = Omit<Payout, 'transactionId' | 'status' | 'providerRef' | 'refusal'>;
 
 interface TransactionRow {
   id: string | number;
@@ -164,6 +166,7 @@ interface PayoutRow {
   reverses_key: string | null;
   status: Payout['status'];
   provider_ref: string | null;
+  refusal: string | null;
 }
 
 export class Ledger {
@@ -361,6 +364,40 @@ export class Ledger {
       return payout;
     });
   }
+
+  /**
+   * The provider refused a pending payout for good: in one database transaction the payout
+   * becomes 'refused' and its posting is undone by a mirror transaction (`<key>/refused`),
+   * so the money is back where it came from. `onRefused` runs in that transaction, once:
+   * a second call (a retry) finds the payout refused and changes nothing.
+   */
+  async refusePayout(
+    key: string,
+    refusal: string,
+    onRefused: (tx: SqlExecutor, payout: Payout) => Promise<unknown> = async () => undefined,
+  ): Promise<Payout> {
+    return this.db.transaction(async (tx) => {
+      const [updated] = await tx.query<{ idempotency_key: string }>(
+        `UPDATE ledger_payouts SET status = 'refused', refusal = $2, completed_at = now()
+          WHERE idempotency_key = $1 AND status = 'pending_provider' RETURNING idempotency_key`,
+        [key, refusal],
+      );
+      const payout = await this.payout(key, tx);
+      if (!payout) throw new LedgerError('UnknownPayout', `no payout with key ${key}`);
+      if (updated) {
+        const posted = await this.transaction(key, tx);
+        await this.post(tx, {
+          key: `${key}/refused`,
+          kind: 'payment_refused',
+          workflowId: payout.workflowId,
+          memo: `payment refused by the provider: ${refusal}`.slice(0, 500),
+          entries: (posted?.entries ?? []).map((entry) => ({ accountId: entry.accountId, amount: -entry.amount })),
+        });
+        await onRefused(tx, payout);
+      }
+      return payout;
+    });
+  }
 }
 
 function idSegment(value: string, what: string): string {
@@ -450,5 +487,6 @@ function fromPayoutRow(row: PayoutRow): Payout {
     reversesKey: row.reverses_key,
     status: row.status,
     providerRef: row.provider_ref,
+    refusal: row.refusal,
   };
 }

@@ -35,7 +35,7 @@ const { recordGateEvent, notify } = proxyActivities<FundingGateActivities>({
 // refusal (not enough funds) is final and must reach the gate.
 const { disburse, reverseRelease } = proxyActivities<FundingPaymentActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', nonRetryableErrorTypes: ['InsufficientFunds', 'InvalidInput'] },
+  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', nonRetryableErrorTypes: ['InsufficientFunds', 'PaymentRefused', 'InvalidInput'] },
 });
 
 const now = () => Date.now(); // workflow time: deterministic on replay
@@ -75,7 +75,10 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
 
   // 1-2. Collect evidence and approvals until the gate may pay, then pay exactly once (key:
   // workflow id + release number). Not enough funds puts the gate on hold: an operator
-  // resumes it after the lender's deposit, and the same key pays then.
+  // resumes it after the lender's deposit, and the same key pays then. A payment the
+  // provider refused for good is undone in the ledger and also holds the gate: once the
+  // payee's details are fixed, resume pays under the next release number.
+  let releaseNumber = 1;
   for (;;) {
     await collectDecision();
     if (gate.closed) return finish();
@@ -83,17 +86,20 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
     await setStatus('system', 'disbursing');
     try {
       if (gate.release.totals.approved > 0) gate.payment = await disburse({
-        workflowId: workflowInfo().workflowId, releaseNumber: 1, projectId, payeeId: parsed.data.payeeId, currency: parsed.data.currency,
+        workflowId: workflowInfo().workflowId, releaseNumber, projectId, payeeId: parsed.data.payeeId, currency: parsed.data.currency,
         releasedNow: gate.release.totals.releasedNow, retainageHeld: gate.release.totals.retainageHeld, memo: `${parsed.data.kind} ${subject}`,
         source: parsed.data.kind === 'retainage_release' ? 'retainage' : 'funding',
       });
       break;
     } catch (err) {
-      if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'InsufficientFunds')) throw err;
-      const reason = `insufficient funds: ${err.cause.message}`;
+      const refusal = paymentRefusal(err);
+      if (!refusal) throw err;
+      if (refusal.type === 'PaymentRefused') releaseNumber += 1;
+      const reason = refusal.type === 'InsufficientFunds' ? `insufficient funds: ${refusal.message}` : `payment refused: ${refusal.message}`;
       gate.status = 'open';
       gate.hold({ reason, actor: 'system', roles: ['admin'] }, now());
-      await notify({ step: `insufficient-funds-${gate.version}`, channel: 'email', recipients: [clocks.escalationContact], subject: `Draw ${subject} could not be paid`, body: reason });
+      const step = refusal.type === 'InsufficientFunds' ? `insufficient-funds-${gate.version}` : `payment-refused-${releaseNumber - 1}`;
+      await notify({ step, channel: 'email', recipients: [clocks.escalationContact], subject: `Draw ${subject} could not be paid`, body: reason });
     }
   }
   gate.note(now(), 'system', 'disbursed', formatMoney(gate.release.totals.releasedNow, parsed.data.currency));
@@ -110,7 +116,7 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
     await condition(settled);
   }
   if (reversal) {
-    await reverseRelease({ workflowId: workflowInfo().workflowId, releaseNumber: 1, reason: reversal.reason, actor: reversal.actor });
+    await reverseRelease({ workflowId: workflowInfo().workflowId, releaseNumber, reason: reversal.reason, actor: reversal.actor });
     gate.note(now(), reversal.actor, 'reversed', reversal.reason);
     await setStatus(reversal.actor, 'reversed');
   } else {
@@ -169,6 +175,13 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
     await condition(allHandlersFinished);
     return gate.view(now());
   }
+}
+
+/** A business refusal of the payment that an operator can resolve; anything else fails the gate's task. */
+function paymentRefusal(err: unknown): { type: 'InsufficientFunds' | 'PaymentRefused'; message: string } | undefined {
+  if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure)) return undefined;
+  const { type, message } = err.cause;
+  return type === 'InsufficientFunds' || type === 'PaymentRefused' ? { type, message } : undefined;
 }
 
 /** The gate's messages: each Update validates with the gate's own rule; each Signal applies or records it. */

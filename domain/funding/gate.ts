@@ -212,7 +212,6 @@ export class FundingGate {
     if (!parsed.success) return issues(parsed.error);
     if (!parsed.data.roles.some((role) => REVERSE_ROLES.includes(role))) return `reverse needs role ${REVERSE_ROLES.join(' or ')}`;
     if (this.status !== 'disbursed') return `only a disbursed release can be reversed (the gate is ${this.status})`;
-    if (this.input.kind === 'retainage_release') return 'a retainage release is not reversed through the gate: post a correcting draw';
     return undefined;
   }
 

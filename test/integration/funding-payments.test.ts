@@ -4,6 +4,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import {
   createFundingPaymentActivities,
   ledgerOnlyProvider,
+  PaymentRefusedError,
   type DisburseRequest,
   type PaymentProvider,
 } from '../../activities/funding-payments';
@@ -20,9 +21,12 @@ class RecordingProvider implements PaymentProvider {
   readonly payments = new Map<string, { providerRef: string; amount: number; payeeId: string }>();
   readonly reversals = new Map<string, { providerRef: string; reverses: string; amount: number }>();
   crashAfterPaying = 0;
+  /** Payees the provider refuses for good (e.g. their bank account is closed). */
+  readonly refusedPayees = new Set<string>();
 
   async pay({ idempotencyKey, payeeId, amount }: Parameters<PaymentProvider['pay']>[0]) {
     this.calls.push({ method: 'pay', idempotencyKey, amount });
+    if (this.refusedPayees.has(payeeId)) throw new PaymentRefusedError(`payee ${payeeId}: account closed`);
     let payment = this.payments.get(idempotencyKey);
     if (!payment) {
       payment = { providerRef: `pay_${this.payments.size + 1}`, amount, payeeId };
@@ -133,6 +137,32 @@ describe('funding payment activities (PGlite store, MockActivityEnvironment)', (
     expect(await ledger.entriesFor('funding-gate/P2/M1')).toHaveLength(4); // one transaction
     expect(await ledger.balance('payee/P2-builder/payable')).toBe(90_000);
     expect(await auditActions('funding-gate/P2/M1')).toEqual(['funding.released', 'funding.payment.sent']);
+  });
+
+  it('a payment the provider refuses for good is undone in the ledger once, and is not retried', async () => {
+    await fund('PRF', 500_000);
+    provider.refusedPayees.add('PRF-builder');
+    const key = 'funding-gate/PRF/M1/release/1';
+
+    const refused = run(activities.disburse, release('PRF', 1));
+    await expect(refused).rejects.toMatchObject({ type: 'PaymentRefused', nonRetryable: true, message: expect.stringMatching(/account closed; the ledger posting was undone/) });
+    const again = run(activities.disburse, release('PRF', 1)); // a retry of the same release: the refusal stands
+    await expect(again).rejects.toMatchObject({ type: 'PaymentRefused' });
+    expect(provider.callsFor(key)).toHaveLength(1);
+    expect(await ledger.payout(key)).toMatchObject({ status: 'refused', refusal: 'payee PRF-builder: account closed', providerRef: null });
+    expect(await ledger.balance('project/PRF/funding')).toBe(500_000);
+    expect(await ledger.balance('payee/PRF-builder/payable')).toBe(0);
+    expect(await ledger.balance('project/PRF/retainage')).toBe(0);
+    await expect(run(activities.reverseRelease, { workflowId: 'funding-gate/PRF/M1', releaseNumber: 1, reason: 'x', actor: 'ops' }))
+      .rejects.toMatchObject({ type: 'ReleaseNotFound', message: expect.stringMatching(/refused by the payment provider/) });
+
+    provider.refusedPayees.delete('PRF-builder'); // the payee's account is fixed: the gate pays under the next release number
+    const paid = await run(activities.disburse, release('PRF', 2));
+    expect(paid).toMatchObject({ providerRef: 'pay_1', firstRun: true });
+    expect(await ledger.balance('project/PRF/funding')).toBe(400_000);
+    expect(await auditActions('funding-gate/PRF/M1')).toEqual(['funding.released', 'funding.payment.refused', 'funding.released', 'funding.payment.sent']);
+    const kinds = await store.db.query<{ kind: string }>('SELECT kind FROM ledger_transactions WHERE workflow_id = $1 ORDER BY id', ['funding-gate/PRF/M1']);
+    expect(kinds.map((row) => row.kind)).toEqual(['disbursement', 'payment_refused', 'disbursement']);
   });
 
   it('refuses a release the funding cannot cover, writes nothing, and runs it once funded', async () => {

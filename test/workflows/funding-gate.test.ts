@@ -1,4 +1,5 @@
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ledgerOnlyProvider, PaymentRefusedError, type PaymentProvider } from '../../activities/funding-payments';
 import { Ledger, ledgerAccounts } from '../../db/ledger';
 import { fundingGateId } from '../../domain/funding/gate-input';
 import {
@@ -17,9 +18,9 @@ describe('fundingGate on the time-skipping server', () => {
     (await world.store.db.query<{ key: string }>('SELECT key FROM notification_outbox WHERE workflow_id = $1 ORDER BY created_at', [workflowId]))
       .map((row) => row.key.split('/').pop());
 
-  async function run<T>(work: (taskQueue: string) => Promise<T>): Promise<T> {
+  async function run<T>(work: (taskQueue: string) => Promise<T>, paymentProvider?: PaymentProvider): Promise<T> {
     const taskQueue = uniqueTaskQueue('funding');
-    const worker = await createTestWorker(world.env, taskQueue, { store: world.store });
+    const worker = await createTestWorker(world.env, taskQueue, { store: world.store, paymentProvider });
     return worker.runUntil(work(taskQueue));
   }
 
@@ -148,6 +149,76 @@ describe('fundingGate on the time-skipping server', () => {
     const paid = await world.store.db.query("SELECT 1 FROM ledger_transactions WHERE workflow_id = $1 AND kind = 'disbursement'", [fundingGateId(input)]);
     expect(paid).toHaveLength(1);
     expect(await outbox(fundingGateId(input))).toEqual(expect.arrayContaining([expect.stringMatching(/^insufficient-funds-/)]));
+  });
+
+  it('holds the gate when the provider refuses the payment for good, and pays under the next release number after resume', async () => {
+    const input = drawInput({ projectId: 'REFUSED', milestoneId: 'M1', conditions: [] });
+    await fundProject(world.store, 'REFUSED', 10_000_000);
+    let accountClosed = true;
+    const provider: PaymentProvider = {
+      ...ledgerOnlyProvider,
+      pay: async (request) => {
+        if (accountClosed) throw new PaymentRefusedError(`payee ${request.payeeId}: account closed`);
+        return ledgerOnlyProvider.pay(request);
+      },
+    };
+    const result = await run(async (taskQueue) => {
+      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
+      await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
+      let status = await handle.query(statusQuery);
+      while (!status.onHold) status = await handle.query(statusQuery);
+      expect(status.onHold.reason).toMatch(/^payment refused: .*account closed/);
+      expect(status.status).toBe('open');
+      accountClosed = false; // the payee's bank details were corrected
+      await handle.signal(resumeSignal, { reason: 'payee account fixed', actor: 'lender-ops', roles: ['operator'] });
+      return handle.result();
+    }, provider);
+
+    expect(result.status).toBe('completed');
+    const workflowId = fundingGateId(input);
+    const kinds = await world.store.db.query<{ kind: string }>('SELECT kind FROM ledger_transactions WHERE workflow_id = $1 ORDER BY id', [workflowId]);
+    expect(kinds.map((row) => row.kind)).toEqual(['disbursement', 'payment_refused', 'disbursement']);
+    const ledger = new Ledger(world.store.db);
+    expect(await ledger.payout(`${workflowId}/release/1`)).toMatchObject({ status: 'refused' });
+    expect(await ledger.payout(`${workflowId}/release/2`)).toMatchObject({ status: 'done' });
+    expect(await ledger.balance(ledgerAccounts.projectFunding('REFUSED'))).toBe(10_000_000 - 3_000_000);
+    expect(await outbox(workflowId)).toEqual(expect.arrayContaining(['payment-refused-1']));
+  });
+
+  it('reverses a retainage release: the money goes back to held retainage', async () => {
+    await fundProject(world.store, 'RETREV', 10_000_000);
+    const approve = async (handle: WorkflowHandle<typeof fundingGate>) => {
+      await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
+      await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
+    };
+    const progress = drawInput({ projectId: 'RETREV', milestoneId: 'M1', conditions: [] });
+    await run(async (taskQueue) => {
+      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(progress), args: [progress] });
+      await approve(handle);
+      return handle.result();
+    });
+    const ledger = new Ledger(world.store.db);
+    const retainageAccount = ledgerAccounts.projectRetainage('RETREV');
+    expect(await ledger.balance(retainageAccount)).toBe(300_000);
+
+    const release = drawInput({
+      kind: 'retainage_release', projectId: 'RETREV', milestoneId: 'SUBSTANTIAL', retainage: { percent: 0 },
+      lines: [{ lineId: 'L1', description: 'Retainage', scheduledValue: 300_000, requestedAmount: 300_000 }],
+      conditions: [{ id: 'waiver', type: 'lien_waiver', waiverType: 'conditional-final', from: 'acme-builders', throughDate: '2026-12-31', mode: 'warning' }],
+    });
+    const result = await run(async (taskQueue) => {
+      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(release), args: [release] });
+      await approve(handle);
+      while ((await handle.query(statusQuery)).status !== 'disbursed') await world.env.sleep(1000);
+      expect(await ledger.balance(retainageAccount)).toBe(0);
+      await handle.executeUpdate(reverseUpdate, { args: [{ reason: 'work found defective at punch list', actor: 'lender-ops', roles: ['approver'] }] });
+      return handle.result();
+    });
+    expect(result.status).toBe('reversed');
+    expect(await ledger.balance(retainageAccount)).toBe(300_000);
+    const kinds = await world.store.db.query<{ kind: string }>('SELECT kind FROM ledger_transactions WHERE workflow_id = $1 ORDER BY id', [fundingGateId(release)]);
+    expect(kinds.map((row) => row.kind)).toEqual(['retainage_release', 'reversal']);
   });
 
   it('reverses a disbursed release with a compensating ledger entry while the unconditional waiver is outstanding', async () => {
