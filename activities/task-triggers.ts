@@ -3,7 +3,9 @@ import type { Store } from '../db/store';
 import { TaskTriggers } from '../db/task-triggers';
 import { signGithub } from '../client/gateway/webhooks/signatures';
 import type { JsonValue } from '../domain/webhook-config';
-import { parseTaskEvent, planTaskEvent, type PlannedAction, type TaskEventInput } from '../domain/task-triggers';
+import {
+  parseTaskEvent, planTaskEvent, type ActionOutcome, type PlannedAction, type TaskEventInput,
+} from '../domain/task-triggers';
 import { InputError } from '../domain/validation';
 
 export interface TriggerWebhookDelivery {
@@ -41,11 +43,32 @@ export interface TriggerNotification {
 
 export interface TriggerDeadLetterInput {
   key: string;
+  /** The first dead letter of this action, when this one comes from its replay. */
+  originKey?: string;
   triggerId: string;
   action: unknown;
   error: string;
   attempts: number;
 }
+
+export interface TriggerReplayStart {
+  deadLetterKey: string;
+  attempt: number;
+}
+
+/** What a replay re-runs: the recorded action and the key its effects keep. */
+export interface TriggerReplayPlan {
+  action: PlannedAction;
+  originKey: string;
+}
+
+export interface TriggerReplayDone {
+  deadLetterKey: string;
+  outcome: ActionOutcome;
+  newDeadLetterKey?: string;
+}
+
+const PLANNED_TYPES: readonly string[] = ['signal_gate', 'start_workflow', 'notify', 'webhook', 'unresolved'];
 
 export const DELIVERY_TIMEOUT_MS = 10_000;
 /** Statuses a retry can fix; any other 4xx is the receiver refusing this request for good. */
@@ -69,6 +92,12 @@ export function createTaskTriggerActivities({ store, fetchImpl = fetch }: { stor
   }
 
   const attempt = () => Context.current().info.attempt;
+  /** A replay is recorded under the workflow doing it. */
+  const callingWorkflowId = () => {
+    const workflowId = Context.current().info.workflowExecution?.workflowId;
+    if (!workflowId) throw ApplicationFailure.nonRetryable('a dead letter is replayed by a replayTriggerAction workflow', 'InvalidInput');
+    return workflowId;
+  };
 
   return {
     /** The actions of every stored trigger this event matches, templates resolved (no secrets). */
@@ -123,6 +152,34 @@ export function createTaskTriggerActivities({ store, fetchImpl = fetch }: { stor
     async recordTriggerDeadLetter(input: TriggerDeadLetterInput): Promise<void> {
       const written = await triggers.recordDeadLetter(input);
       if (written) Context.current().log.warn('trigger action dead-lettered', { key: input.key, triggerId: input.triggerId, error: input.error });
+    },
+
+    /**
+     * The dead letter a replay re-runs, noted as being replayed by the calling workflow.
+     * Refused for good (non-retryable) when it does not exist or was replayed already.
+     */
+    async beginTriggerReplay({ deadLetterKey, attempt }: TriggerReplayStart): Promise<TriggerReplayPlan> {
+      const workflowId = callingWorkflowId();
+      const letter = await triggers.deadLetter(deadLetterKey);
+      if (!letter) throw ApplicationFailure.nonRetryable(`no dead letter ${deadLetterKey}`, 'DeadLetterNotFound');
+      if (letter.replayedAt !== null) {
+        throw ApplicationFailure.nonRetryable(`dead letter ${deadLetterKey} was replayed by ${letter.replayWorkflowId}`, 'AlreadyReplayed');
+      }
+      const action = letter.action as PlannedAction | null;
+      if (!action || !PLANNED_TYPES.includes(action.type)) {
+        throw ApplicationFailure.nonRetryable(`dead letter ${deadLetterKey} holds no action arxflow can run`, 'InvalidInput');
+      }
+      await triggers.recordReplayStart(deadLetterKey, workflowId, attempt);
+      return { action, originKey: letter.originKey };
+    },
+
+    /** Marks the dead letter replayed by the calling workflow (once, however often retried). */
+    async finishTriggerReplay(done: TriggerReplayDone): Promise<void> {
+      const replayWorkflowId = callingWorkflowId();
+      const marked = await triggers.recordReplayDone({
+        key: done.deadLetterKey, replayWorkflowId, outcome: done.outcome, newDeadLetterKey: done.newDeadLetterKey,
+      });
+      if (!marked) Context.current().log.warn('dead letter was marked replayed by another workflow', { key: done.deadLetterKey });
     },
 
     /** Writes the notification to the outbox once per key (the table funding gates use); the channel reads the outbox. */

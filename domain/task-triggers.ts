@@ -148,6 +148,15 @@ export function taskEventWorkflowId(event: Pick<TaskEvent, 'projectId' | 'eventI
   return `task-event/${event.projectId}/${event.eventId}`;
 }
 
+/**
+ * One workflow per dead letter and replay attempt: a second click on "replay" computes the
+ * same attempt and is refused by Temporal (REJECT_DUPLICATE), while a replay that was cut
+ * off (terminated, timed out) can still be followed by the next attempt.
+ */
+export function triggerReplayWorkflowId(deadLetterKey: string, attempt: number): string {
+  return `trigger-replay/${deadLetterKey}/${attempt}`;
+}
+
 /** The identity a trigger's signals carry: the trigger, never a field of the event. */
 export function triggerActor(triggerId: string): string {
   return `trigger:${triggerId}`;
@@ -256,6 +265,13 @@ export type ActionOutcome =
   | 'signalled' | 'gate_not_found' | 'signal_failed'
   | 'started' | 'already_started' | 'start_failed'
   | 'queued' | 'delivered' | 'dead_lettered' | 'unresolved';
+
+/** Outcomes that left a dead letter behind. */
+const DEAD_LETTER_OUTCOMES: readonly ActionOutcome[] = ['gate_not_found', 'signal_failed', 'start_failed', 'dead_lettered', 'unresolved'];
+
+export function isDeadLettered(outcome: ActionOutcome): boolean {
+  return DEAD_LETTER_OUTCOMES.includes(outcome);
+}
 
 export interface ActionReport {
   step: string;

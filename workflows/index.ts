@@ -8,3 +8,4 @@ export {
 } from './funding-gate';
 export { fundingDeposit } from './funding-deposit';
 export { taskEvent } from './task-event';
+export { replayTriggerAction } from './replay-trigger-action';

@@ -33,16 +33,21 @@ export async function taskEvent(input: TaskEventInput): Promise<TaskEventReport>
   const { workflowId } = workflowInfo();
   const actions = await findTriggeredActions(event);
   const reports: ActionReport[] = [];
-  for (const action of actions) reports.push(await run(action, `${workflowId}/${action.step}`));
+  for (const action of actions) reports.push(await runTriggerAction(action, `${workflowId}/${action.step}`));
   return { workflowId, eventId: event.eventId, matchedActions: actions.length, actions: reports };
 }
 
-async function run(action: PlannedAction, key: string): Promise<ActionReport> {
+/**
+ * Runs one planned action; what cannot be done becomes the dead letter `key`. `originKey`
+ * keys the effect (the webhook's delivery id, the outbox row): a replay passes the first
+ * dead letter's key there, so a receiver sees the delivery it may already have.
+ */
+export async function runTriggerAction(action: PlannedAction, key: string, originKey = key): Promise<ActionReport> {
   const report = (outcome: ActionReport['outcome'], target?: string, detail?: string): ActionReport => ({
     step: action.step, type: action.type, outcome, ...(target === undefined ? {} : { target }), ...(detail === undefined ? {} : { detail }),
   });
   const deadLetter = async (error: string, attempts: number) => {
-    await recordTriggerDeadLetter({ key, triggerId: action.triggerId, action, error, attempts });
+    await recordTriggerDeadLetter({ key, triggerId: action.triggerId, originKey, action, error, attempts });
   };
 
   switch (action.type) {
@@ -75,12 +80,12 @@ async function run(action: PlannedAction, key: string): Promise<ActionReport> {
       }
 
     case 'notify':
-      await queueTriggerNotification({ key, channel: action.channel, recipients: action.recipients, subject: action.subject, body: action.body });
+      await queueTriggerNotification({ key: originKey, channel: action.channel, recipients: action.recipients, subject: action.subject, body: action.body });
       return report('queued', action.channel);
 
     case 'webhook':
       try {
-        const delivered = await deliverTriggerWebhook({ key, url: action.url, body: action.body, triggerId: action.triggerId, actionIndex: action.actionIndex });
+        const delivered = await deliverTriggerWebhook({ key: originKey, url: action.url, body: action.body, triggerId: action.triggerId, actionIndex: action.actionIndex });
         return report('delivered', action.url, `HTTP ${delivered.status} on attempt ${delivered.attempt}`);
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;

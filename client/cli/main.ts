@@ -3,6 +3,7 @@ import { InputError } from '../../domain/validation';
 import { version } from '../../package.json';
 import { ApiError } from '../api/errors';
 import { registerAuditCommands } from './commands/audit';
+import { registerComplianceCommands } from './commands/compliance';
 import { registerFundingCommands } from './commands/funding';
 import { registerHealthCommand } from './commands/health';
 import { registerProbeCommands } from './commands/probe';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerHealthCommand(program);
   registerWorkflowCommands(program);
   registerFundingCommands(program);
+  registerComplianceCommands(program);
   registerProbeCommands(program);
   registerScheduleCommands(program);
   registerAuditCommands(program);
