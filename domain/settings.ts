@@ -31,6 +31,14 @@ const environmentSchema = lazySchema(() => z.object({
   ARXFLOW_JWT_AUDIENCE: z.string().min(1).default('arxflow'),
   ARXFLOW_WEB_UI_ORIGIN: z.string().min(1).optional(),
   ARXFLOW_ENCRYPTION_KEYS: optionalText,
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  SMTP_URL: z.string().trim().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional().or(z.literal('').transform(() => undefined)),
+  ARXFLOW_EMAIL_FROM: z.string().trim().min(3).default('arxflow <arxflow@localhost>'),
+  ARXFLOW_ALERTMANAGER_TOKEN: optionalText,
+  ARXFLOW_EVENTS_TOKEN: optionalText,
+  ARXFLOW_METRICS_TOKEN: optionalText,
 }));
 
 export interface Settings {
@@ -52,6 +60,12 @@ export interface Settings {
   webUiOrigin: string;
   /** `keyId:base64key,...`; the first key encrypts, every key decrypts. Unset: payloads are not encrypted. */
   encryptionKeys?: string;
+  /** Unset token: Slack notifications go to the outbox. `apiUrl`: another Web API base URL. */
+  slack: { botToken?: string; signingSecret?: string; apiUrl?: string };
+  /** Unset smtpUrl: emails go to the outbox. */
+  email: { smtpUrl?: string; from: string };
+  /** Bearer tokens of the alert intake routes; a source without one accepts loopback callers only. */
+  alertTokens: { alertmanager?: string; events?: string; metrics?: string };
 }
 
 export function parseSettings(env: Record<string, string | undefined>): Settings {
@@ -71,5 +85,8 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     auth: { jwtSecret: e.ARXFLOW_JWT_SECRET, jwksUrl: e.ARXFLOW_JWKS_URL, issuer: e.ARXFLOW_JWT_ISSUER, audience: e.ARXFLOW_JWT_AUDIENCE },
     webUiOrigin: e.ARXFLOW_WEB_UI_ORIGIN ?? `http://localhost:${e.ARXFLOW_TEMPORAL_UI_PORT}`,
     encryptionKeys: e.ARXFLOW_ENCRYPTION_KEYS,
+    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL },
+    email: { smtpUrl: e.SMTP_URL, from: e.ARXFLOW_EMAIL_FROM },
+    alertTokens: { alertmanager: e.ARXFLOW_ALERTMANAGER_TOKEN, events: e.ARXFLOW_EVENTS_TOKEN, metrics: e.ARXFLOW_METRICS_TOKEN },
   };
 }

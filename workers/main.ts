@@ -7,6 +7,8 @@ import { parseSettings, type Settings } from '../domain/settings';
 import { InputError } from '../domain/validation';
 import { temporalTarget } from '../client/connection';
 import { dataConverterFor } from '../client/codec/aes-gcm-codec';
+import type { ActivityDeps } from '../activities';
+import { slackClient, smtpTransport } from '../activities/notifications/channels';
 import { openStore, type Store } from '../db/store';
 import { buildWorkflowBundle } from './bundle';
 import { createLogger, type AppLogger } from './logger';
@@ -27,7 +29,7 @@ export async function runArxflowWorker(settings: Settings, store: Store): Promis
   try {
     const worker = await createArxflowWorker({
       connection, namespace: target.namespace, taskQueue: settings.taskQueue,
-      workflowBundle: await buildWorkflowBundle(), deps: { store }, dataConverter: dataConverterFor(settings.encryptionKeys),
+      workflowBundle: await buildWorkflowBundle(), deps: { store, ...notificationChannels(settings) }, dataConverter: dataConverterFor(settings.encryptionKeys),
     });
     const stopped = worker.run().finally(() => connection.close());
     return {
@@ -77,4 +79,12 @@ if (require.main === module) {
     console.error(`arxflow worker: ${(err as Error).message}`);
     process.exit(1);
   });
+}
+
+/** Slack and email clients from the settings; a channel without settings falls back to the outbox. */
+export function notificationChannels(settings: Settings): Pick<ActivityDeps, 'slack' | 'email'> {
+  return {
+    ...(settings.slack.botToken ? { slack: slackClient({ token: settings.slack.botToken, apiUrl: settings.slack.apiUrl }) } : {}),
+    ...(settings.email.smtpUrl ? { email: { transport: smtpTransport(settings.email.smtpUrl), from: settings.email.from } } : {}),
+  };
 }

@@ -18,7 +18,22 @@ describe('parseSettings', () => {
       auth: { jwtSecret: undefined, jwksUrl: undefined, issuer: 'arxflow', audience: 'arxflow' },
       webUiOrigin: 'http://localhost:8233',
       encryptionKeys: undefined,
+      slack: { botToken: undefined, signingSecret: undefined, apiUrl: undefined },
+      email: { smtpUrl: undefined, from: 'arxflow <arxflow@localhost>' },
+      alertTokens: { alertmanager: undefined, events: undefined, metrics: undefined },
     });
+  });
+
+  it('reads the notification channels and alert intake tokens, and names a bad SMTP URL', () => {
+    expect(parseSettings({
+      SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'sig', SLACK_API_URL: 'http://127.0.0.1:9999/api/',
+      SMTP_URL: 'smtp://127.0.0.1:2525', ARXFLOW_EMAIL_FROM: 'ops@example.com', ARXFLOW_ALERTMANAGER_TOKEN: 'am-token',
+    })).toMatchObject({
+      slack: { botToken: 'xoxb-1', signingSecret: 'sig', apiUrl: 'http://127.0.0.1:9999/api/' },
+      email: { smtpUrl: 'smtp://127.0.0.1:2525', from: 'ops@example.com' },
+      alertTokens: { alertmanager: 'am-token', events: undefined },
+    });
+    expect(() => parseSettings({ SMTP_URL: 'mail.example.com' })).toThrow(/SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/);
   });
 
   it('reads every setting from its variable', () => {

@@ -1,0 +1,121 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { WebClient } from '@slack/web-api';
+import type { Transporter } from 'nodemailer';
+import { createHash } from 'node:crypto';
+import { NotificationDeliveries, type DeliveryChannel } from '../../db/notification-deliveries';
+import type { Store } from '../../db/store';
+import { plainText, slackBlocks, type NotificationMessage, type NotificationTarget } from './channels';
+
+export interface DeliveryRequest {
+  /** Unique per message and target (e.g. `alert/<id>/level-1/round-0/<target>`): a retry never posts twice. */
+  key: string;
+  target: NotificationTarget;
+  message: NotificationMessage;
+}
+
+export interface DeliveryResult {
+  channel: DeliveryChannel;
+  ref: Record<string, unknown>;
+  /** true when an earlier attempt had already delivered it. */
+  duplicate: boolean;
+}
+
+export interface NotificationDeps {
+  store: Store;
+  /** Unset: Slack messages go to the outbox (development without a workspace). */
+  slack?: WebClient;
+  /** Unset: emails go to the outbox. */
+  email?: { transport: Transporter; from: string };
+  fetchImpl?: typeof fetch;
+}
+
+/**
+ * Sends notifications to Slack (official client), email (nodemailer over SMTP) or a
+ * webhook, once per delivery key: the delivery is looked up before sending and recorded
+ * after. A crash between the send and the record can repeat that one message on retry;
+ * emails carry a Message-ID derived from the key, so mail clients fold such a repeat.
+ */
+export function createNotificationActivities({ store, slack, email, fetchImpl = fetch }: NotificationDeps) {
+  const deliveries = new NotificationDeliveries(store.db);
+
+  async function toOutbox(request: DeliveryRequest, channel: 'slack' | 'email', recipient: string) {
+    const { workflowExecution } = Context.current().info;
+    await store.db.query(
+      `INSERT INTO notification_outbox (key, channel, recipients, subject, body, workflow_id)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING`,
+      [request.key, channel, JSON.stringify([recipient]), request.message.title, plainText(request.message), workflowExecution?.workflowId ?? null],
+    );
+    Context.current().log.info('notification queued to the outbox (channel not configured)', { key: request.key, channel, recipient });
+    return { channel: 'outbox' as const, ref: { outboxKey: request.key } };
+  }
+
+  async function send(request: DeliveryRequest): Promise<{ channel: DeliveryChannel; ref: Record<string, unknown> }> {
+    const { target, message } = request;
+    switch (target.kind) {
+      case 'slack_channel':
+      case 'slack_user': {
+        const destination = target.kind === 'slack_channel' ? target.channel : target.user;
+        if (!slack) return toOutbox(request, 'slack', destination);
+        const posted = await slack.chat.postMessage({ channel: destination, text: `${message.title}: ${message.text}`, blocks: slackBlocks(message) as never });
+        return { channel: 'slack', ref: { channel: posted.channel, ts: posted.ts } };
+      }
+      case 'email': {
+        if (!email) return toOutbox(request, 'email', target.address);
+        const sent = await email.transport.sendMail({
+          from: email.from, to: target.address, subject: message.title, text: plainText(message), messageId: messageIdFor(request.key),
+        });
+        return { channel: 'email', ref: { messageId: sent.messageId } };
+      }
+      case 'webhook': {
+        const response = await fetchImpl(target.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-arxflow-delivery': request.key },
+          body: JSON.stringify({ key: request.key, ...message }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!response.ok) throw new Error(`webhook ${target.url} answered ${response.status}`);
+        return { channel: 'webhook', ref: { status: response.status } };
+      }
+    }
+  }
+
+  return {
+    async deliverNotification(request: DeliveryRequest): Promise<DeliveryResult> {
+      const earlier = await deliveries.get(request.key);
+      if (earlier) return { channel: earlier.channel, ref: earlier.ref, duplicate: true };
+      const { channel, ref } = await send(request);
+      await deliveries.record({ key: request.key, channel, target: describeTarget(request.target), ref });
+      return { channel, ref, duplicate: false };
+    },
+
+    /**
+     * Rewrites a Slack message posted under `key` in place (chat.update), e.g. "Acknowledged
+     * by ana" without the buttons. Nothing to do when it went to the outbox or elsewhere.
+     */
+    async updateSlackMessage(request: { key: string; message: NotificationMessage; footer: string }): Promise<boolean> {
+      const delivery = await deliveries.get(request.key);
+      if (!delivery || delivery.channel !== 'slack' || !slack) return false;
+      const { channel, ts } = delivery.ref as { channel?: string; ts?: string };
+      if (!channel || !ts) throw ApplicationFailure.nonRetryable(`delivery ${request.key} has no Slack channel/ts`, 'InvalidDelivery');
+      await slack.chat.update({
+        channel, ts, text: `${request.message.title}: ${request.footer}`, blocks: slackBlocks(request.message, request.footer) as never,
+      });
+      return true;
+    },
+  };
+}
+
+export type NotificationActivities = ReturnType<typeof createNotificationActivities>;
+
+function describeTarget(target: NotificationTarget): string {
+  switch (target.kind) {
+    case 'slack_channel': return `slack:${target.channel}`;
+    case 'slack_user': return `slack-user:${target.user}`;
+    case 'email': return `email:${target.address}`;
+    case 'webhook': return `webhook:${target.url}`;
+  }
+}
+
+function messageIdFor(key: string): string {
+  return `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@arxflow>`;
+}
