@@ -1,0 +1,395 @@
+import {
+  directPolicy, firstStep, manualEscalationTarget, nextStep, opensIncident, TARGET_KINDS,
+  type EscalationPolicy, type EscalationPosition, type EscalationTarget,
+} from './escalation-policy';
+import { actorRequestProblem, REASSIGN_ROLES, RESPONDER_ROLES, roleRefusal, type ActorRequest } from './requests';
+import { sha256Hex } from './sha256';
+import { isRecord, pushBounded, type AlertEvent, type AlertLink, type AlertSource, type Severity, type TimelineEntry } from './types';
+
+/**
+ * One alert's state, as plain data the `alertEscalation` workflow drives (the FundingGate
+ * pattern): each message has a refusalOf… method returning a reason or undefined (the same
+ * rule serves the Update validator and the Signal handler) and an apply method. Time is
+ * always passed in. `nextDue()` tells the workflow what to wait for, as an absolute
+ * instant, so re-planning after any wake-up gives the same answer. No zod (workflow code).
+ */
+
+export const ALERT_STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+export type ResolutionReason = 'source' | 'manual' | 'auto';
+
+export interface EscalateRequest extends ActorRequest {
+  /** Jump to this level (1-based) of the current round; default: the next step. */
+  level?: number;
+}
+
+/** Exactly one of `policy` (a configured policy's name) or `targets` (people to page directly). */
+export interface ReassignRequest extends ActorRequest {
+  policy?: string;
+  targets?: EscalationTarget[];
+}
+
+export type DeliveryOutcome = 'sent' | 'failed' | 'suppressed';
+
+export interface NotificationRecord {
+  key: string;
+  position: EscalationPosition;
+  target: EscalationTarget;
+  at: string;
+  outcome: DeliveryOutcome;
+  /** Slack channel and ts of the posted message (for chat.update), or the error, or the silence id. */
+  detail?: string;
+}
+
+export type AlertDue =
+  | { kind: 'notify'; at: number; position: EscalationPosition; targets: EscalationTarget[] }
+  | { kind: 'ack_timeout'; at: number }
+  | { kind: 'auto_resolve'; at: number };
+
+export interface AlertSnapshot {
+  dedupKey: string;
+  source: AlertSource;
+  sourceKey: string;
+  service?: string;
+  group?: string;
+  labels: Record<string, string>;
+  links: AlertLink[];
+  summary: string;
+  severity: Severity;
+  status: AlertStatus;
+  policy: EscalationPolicy;
+  openedAt: number;
+  lastSeenAt: number;
+  count: number;
+  /** Escalation restarts (ack timeout, reassign) start a new cycle at level 1. */
+  cycle: number;
+  cycleStartedAt: number;
+  position?: EscalationPosition;
+  notifiedAt?: number;
+  maxLevel: number;
+  /** An escalate-now waiting to be carried out. */
+  manual?: { position: EscalationPosition; at: number };
+  silence?: { id: string; until: number };
+  ack?: { by: string; at: number };
+  resolution?: { by: string; at: number; reason: ResolutionReason };
+  incident?: string;
+  notifications: NotificationRecord[];
+  counts: Record<DeliveryOutcome, number>;
+  timeline: TimelineEntry[];
+  version: number;
+}
+
+export interface AlertStatusView {
+  dedupKey: string;
+  source: AlertSource;
+  status: AlertStatus;
+  severity: Severity;
+  summary: string;
+  service?: string;
+  labels: Record<string, string>;
+  policy: string;
+  urgency: EscalationPolicy['urgency'];
+  /** Highest level notified so far (0: none yet). */
+  level: number;
+  round: number;
+  cycle: number;
+  count: number;
+  openedAt: string;
+  lastSeenAt: string;
+  acknowledged?: { by: string; at: string };
+  resolved?: { by: string; at: string; reason: ResolutionReason };
+  silenced?: { id: string; until: string };
+  incident?: string;
+  next?: { kind: AlertDue['kind']; at: string };
+  notifications: Record<DeliveryOutcome, number>;
+  timeline: TimelineEntry[];
+}
+
+const MAX_TIMELINE = 300;
+const MAX_NOTIFICATIONS = 200;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class AlertState {
+  private readonly policies: readonly EscalationPolicy[];
+
+  /** `policies`: what reassign-by-name may choose from (the workflow's config input). */
+  constructor(readonly state: AlertSnapshot, options: { policies?: readonly EscalationPolicy[] } = {}) {
+    this.policies = options.policies ?? [];
+  }
+
+  static open(event: AlertEvent, policy: EscalationPolicy, now: number, options: { policies?: readonly EscalationPolicy[] } = {}): AlertState {
+    const alert = new AlertState({
+      dedupKey: event.dedupKey, source: event.source, sourceKey: event.sourceKey,
+      ...(event.service !== undefined ? { service: event.service } : {}), ...(event.group !== undefined ? { group: event.group } : {}),
+      labels: { ...event.labels }, links: [...event.links], summary: event.summary, severity: event.severity,
+      status: 'triggered', policy, openedAt: now, lastSeenAt: now, count: 1, cycle: 1, cycleStartedAt: now, maxLevel: 0,
+      notifications: [], counts: { sent: 0, failed: 0, suppressed: 0 }, timeline: [], version: 0,
+    }, options);
+    alert.note(now, `source:${event.source}`, 'triggered', `${event.severity}: ${event.summary} (policy ${policy.name})`);
+    return alert;
+  }
+
+  get status(): AlertStatus {
+    return this.state.status;
+  }
+
+  get closed(): boolean {
+    return this.state.status === 'resolved';
+  }
+
+  // ------------------------------------------------------------ source events
+
+  /**
+   * Applies an event from the source for this alert. A repeated trigger only moves the
+   * last-seen time and the count (and takes the new severity and summary); acknowledge and
+   * resolve act as the source. Returns what happened; after resolve everything is ignored
+   * (a trigger after resolve is a new alert: a new workflow run).
+   */
+  observe(event: AlertEvent, now: number): 'duplicate' | 'acknowledged' | 'resolved' | 'ignored' {
+    if (event.dedupKey !== this.state.dedupKey || this.closed) return 'ignored';
+    const by = `source:${event.source}`;
+    if (event.action === 'resolve') {
+      this.finish(by, now, 'source');
+      return 'resolved';
+    }
+    if (event.action === 'acknowledge') {
+      if (this.state.status !== 'triggered') return 'ignored';
+      this.acknowledge({ actor: by, roles: [] }, now);
+      return 'acknowledged';
+    }
+    this.state.count++;
+    this.state.lastSeenAt = now;
+    if (event.severity !== this.state.severity) this.note(now, by, 'severity changed', `${this.state.severity} -> ${event.severity}`);
+    this.state.severity = event.severity;
+    this.state.summary = event.summary;
+    this.state.version++;
+    return 'duplicate';
+  }
+
+  // ------------------------------------------------------------ operator messages
+
+  refusalOfAcknowledge(request: unknown): string | undefined {
+    const problem = this.requestProblem(request, 'acknowledge', RESPONDER_ROLES);
+    if (problem) return problem;
+    return this.state.ack ? `already acknowledged by ${this.state.ack.by}` : undefined;
+  }
+
+  acknowledge(request: ActorRequest, now: number): void {
+    this.state.status = 'acknowledged';
+    this.state.ack = { by: request.actor, at: now };
+    this.state.manual = undefined;
+    this.note(now, request.actor, 'acknowledged', request.note);
+  }
+
+  refusalOfResolve(request: unknown): string | undefined {
+    return this.requestProblem(request, 'resolve', RESPONDER_ROLES);
+  }
+
+  resolve(request: ActorRequest, now: number): void {
+    this.finish(request.actor, now, 'manual', request.note);
+  }
+
+  refusalOfEscalateNow(request: unknown): string | undefined {
+    const problem = this.requestProblem(request, 'escalate', RESPONDER_ROLES);
+    if (problem) return problem;
+    const { level } = request as Record<string, unknown>;
+    if (level !== undefined && typeof level !== 'number') return 'level: must be a level number';
+    const target = manualEscalationTarget(this.state.policy, this.state.position, level as number | undefined);
+    return typeof target === 'string' ? target : undefined;
+  }
+
+  /** Notifies the next (or the given) level at once; an acknowledged alert is triggered again. */
+  escalateNow(request: EscalateRequest, now: number): void {
+    const position = manualEscalationTarget(this.state.policy, this.state.position, request.level);
+    if (typeof position === 'string') throw new Error(position);
+    this.state.manual = { position, at: now };
+    this.state.status = 'triggered';
+    this.state.ack = undefined;
+    this.note(now, request.actor, 'escalate now', `to level ${position.level} (round ${position.round})${request.note ? `: ${request.note}` : ''}`);
+  }
+
+  refusalOfReassign(request: unknown): string | undefined {
+    const problem = this.requestProblem(request, 'reassign', REASSIGN_ROLES);
+    if (problem) return problem;
+    const { policy, targets } = request as Record<string, unknown>;
+    if ((policy === undefined) === (targets === undefined)) return 'name either policy or targets';
+    if (policy !== undefined) {
+      if (typeof policy !== 'string' || !this.policies.some((p) => p.name === policy)) {
+        return `policy: no policy named "${String(policy)}" (known: ${this.policies.map((p) => p.name).join(', ') || 'none'})`;
+      }
+      return policy === this.state.policy.name ? `the alert already follows policy "${policy}"` : undefined;
+    }
+    return targetsProblem(targets);
+  }
+
+  /** Hands the alert to another policy or to explicit targets: escalation restarts at level 1 in a new cycle. */
+  reassign(request: ReassignRequest, now: number): void {
+    const named = request.policy === undefined ? undefined : this.policies.find((p) => p.name === request.policy);
+    this.state.policy = named ?? directPolicy(this.state.policy, request.targets ?? []);
+    this.restart(now);
+    const to = named ? `policy ${named.name}` : (request.targets ?? []).map((t) => `${t.kind}:${t.to}`).join(', ');
+    this.note(now, request.actor, 'reassigned', `to ${to}${request.note ? `: ${request.note}` : ''}`);
+  }
+
+  /** A refused Update or Signal, kept in the timeline (and so in the audit chain). */
+  recordRefused(kind: string, request: unknown, reason: string, now: number): void {
+    const actor = isRecord(request) && typeof request.actor === 'string' ? request.actor : 'unknown';
+    this.note(now, actor, `refused ${kind}`, reason);
+  }
+
+  // ------------------------------------------------------------ escalation, driven by the workflow
+
+  /** The next thing the workflow must do and when; undefined: nothing until a message arrives. */
+  nextDue(): AlertDue | undefined {
+    const s = this.state;
+    if (this.closed) return undefined;
+    const due: AlertDue[] = [];
+    // On a tie, resolving beats paging someone for an alert that is about to close.
+    if (s.policy.autoResolveMs !== undefined) due.push({ kind: 'auto_resolve', at: s.lastSeenAt + s.policy.autoResolveMs });
+    if (s.status === 'acknowledged' && s.ack && s.policy.ackTimeoutMs !== undefined) {
+      due.push({ kind: 'ack_timeout', at: s.ack.at + s.policy.ackTimeoutMs });
+    }
+    if (s.status === 'triggered') {
+      const step = s.manual
+        ? { kind: 'notify' as const, position: s.manual.position, at: s.manual.at, targets: s.policy.levels[s.manual.position.level - 1]?.targets ?? [] }
+        : s.position && s.notifiedAt !== undefined
+          ? nextStep(s.policy, s.position, s.notifiedAt)
+          : firstStep(s.policy, s.cycleStartedAt, s.cycle);
+      if (step.kind === 'notify') due.push({ ...step, at: Math.max(step.at, s.silence?.until ?? 0) });
+    }
+    return due.reduce<AlertDue | undefined>((first, item) => (!first || item.at < first.at ? item : first), undefined);
+  }
+
+  /** The idempotency key of one message: alert run, cycle, round, level and target (hashed: webhook URLs may hold tokens). */
+  notificationKey(position: EscalationPosition, target: EscalationTarget): string {
+    const p = position;
+    return `${this.state.dedupKey}@${this.state.openedAt}/c${p.cycle}r${p.round}l${p.level}/${target.kind}-${sha256Hex(target.to).slice(0, 16)}`;
+  }
+
+  /** One target's delivery result; a failed channel is recorded and does not hold up the others. */
+  recordDelivery(position: EscalationPosition, target: EscalationTarget, outcome: Exclude<DeliveryOutcome, 'suppressed'>, now: number, detail?: string): void {
+    this.pushNotification(position, target, outcome, now, detail);
+    this.state.version++;
+  }
+
+  /** The step at `position` was carried out (whatever each target's outcome): escalation moves on from here. */
+  markNotified(position: EscalationPosition, now: number): void {
+    const s = this.state;
+    s.position = position;
+    s.notifiedAt = now;
+    s.maxLevel = Math.max(s.maxLevel, position.level);
+    s.manual = undefined;
+    s.silence = undefined;
+    this.note(now, 'system', 'notified', `level ${position.level}, round ${position.round}${position.cycle > 1 ? `, cycle ${position.cycle}` : ''}`);
+  }
+
+  /** A silence matched when the step was due: nothing is sent, the step waits until the silence ends. */
+  recordSuppressed(position: EscalationPosition, silence: { id: string; until: number }, now: number): void {
+    this.state.silence = { ...silence };
+    for (const target of this.state.policy.levels[position.level - 1]?.targets ?? []) {
+      this.pushNotification(position, target, 'suppressed', now, `silence ${silence.id}`);
+    }
+    this.note(now, 'system', 'suppressed', `level ${position.level} by silence ${silence.id} until ${iso(silence.until)}`);
+  }
+
+  /** The silence was lifted (expired early or deleted): the waiting step is due at its planned time. */
+  clearSilence(now: number): void {
+    if (!this.state.silence) return;
+    this.note(now, 'system', 'silence lifted', this.state.silence.id);
+    this.state.silence = undefined;
+  }
+
+  /** Acknowledged but not resolved in time: triggered again, escalation restarts at level 1. */
+  ackTimedOut(now: number): void {
+    this.restart(now);
+    this.note(now, 'system', 'acknowledgement timed out', 'escalation restarts at level 1');
+  }
+
+  autoResolve(now: number): void {
+    this.finish('system', now, 'auto', 'not reported by the source for the auto-resolve period');
+  }
+
+  /** Whether the alert should open (or join) an incident now; false once it has one. */
+  get needsIncident(): boolean {
+    return !this.state.incident && !this.closed && opensIncident(this.state.policy, this.state.severity, this.state.maxLevel);
+  }
+
+  linkIncident(incident: string, now: number): void {
+    this.state.incident = incident;
+    this.note(now, 'system', 'incident', incident);
+  }
+
+  view(): AlertStatusView {
+    const s = this.state;
+    const next = this.nextDue();
+    return {
+      dedupKey: s.dedupKey, source: s.source, status: s.status, severity: s.severity, summary: s.summary,
+      ...(s.service !== undefined ? { service: s.service } : {}),
+      labels: { ...s.labels }, policy: s.policy.name, urgency: s.policy.urgency,
+      level: s.maxLevel, round: s.position?.round ?? 0, cycle: s.cycle, count: s.count,
+      openedAt: iso(s.openedAt), lastSeenAt: iso(s.lastSeenAt),
+      ...(s.ack ? { acknowledged: { by: s.ack.by, at: iso(s.ack.at) } } : {}),
+      ...(s.resolution ? { resolved: { by: s.resolution.by, at: iso(s.resolution.at), reason: s.resolution.reason } } : {}),
+      ...(s.silence ? { silenced: { id: s.silence.id, until: iso(s.silence.until) } } : {}),
+      ...(s.incident ? { incident: s.incident } : {}),
+      ...(next ? { next: { kind: next.kind, at: iso(next.at) } } : {}),
+      notifications: { ...s.counts },
+      timeline: [...s.timeline],
+    };
+  }
+
+  /** A copy for continue-as-new. */
+  snapshot(): AlertSnapshot {
+    return JSON.parse(JSON.stringify(this.state)) as AlertSnapshot;
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private requestProblem(request: unknown, what: string, roles: readonly string[]): string | undefined {
+    const problem = actorRequestProblem(request);
+    if (problem) return problem;
+    if (this.closed) return `the alert is resolved (by ${this.state.resolution?.by ?? 'unknown'})`;
+    return roleRefusal(`${what} alerts`, request as ActorRequest, roles);
+  }
+
+  private restart(now: number): void {
+    const s = this.state;
+    s.status = 'triggered';
+    s.ack = undefined;
+    s.manual = undefined;
+    s.position = undefined;
+    s.notifiedAt = undefined;
+    s.cycle++;
+    s.cycleStartedAt = now;
+  }
+
+  private finish(by: string, now: number, reason: ResolutionReason, detail?: string): void {
+    this.state.status = 'resolved';
+    this.state.resolution = { by, at: now, reason };
+    this.state.manual = undefined;
+    this.note(now, by, 'resolved', detail ?? (reason === 'source' ? 'the source reported it resolved' : undefined));
+  }
+
+  private pushNotification(position: EscalationPosition, target: EscalationTarget, outcome: DeliveryOutcome, now: number, detail?: string): void {
+    const record = { key: this.notificationKey(position, target), position, target, at: iso(now), outcome, ...(detail ? { detail } : {}) };
+    pushBounded(this.state.notifications, record, MAX_NOTIFICATIONS);
+    this.state.counts[outcome]++;
+  }
+
+  private note(now: number, by: string, event: string, detail?: string): void {
+    pushBounded(this.state.timeline, { at: iso(now), by, event, ...(detail ? { detail } : {}) }, MAX_TIMELINE);
+    this.state.version++;
+  }
+}
+
+function targetsProblem(targets: unknown): string | undefined {
+  if (!Array.isArray(targets) || targets.length === 0 || targets.length > 20) return 'targets: must be a list of 1 to 20 targets';
+  for (const [index, target] of targets.entries()) {
+    if (!isRecord(target) || !(TARGET_KINDS as readonly string[]).includes(String(target.kind))) {
+      return `targets.${index}.kind: must be one of ${TARGET_KINDS.join(', ')}`;
+    }
+    if (typeof target.to !== 'string' || target.to.trim() === '' || target.to.length > 2048) return `targets.${index}.to: must be a channel, user id, address or URL`;
+    if (target.kind === 'webhook' && !/^https?:\/\/\S+$/i.test(target.to)) return `targets.${index}.to: must be an http(s) URL`;
+  }
+  return undefined;
+}

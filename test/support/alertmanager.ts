@@ -1,0 +1,215 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+
+/**
+ * The real Prometheus Alertmanager (Debian's `prometheus-alertmanager`, 0.25) started by a
+ * test on loopback: clustering off, its own config and storage in a temp dir, one receiver
+ * that posts webhooks (payload version 4) with a bearer token, and short grouping times so
+ * a firing and a resolved notification arrive within seconds.
+ *
+ * Install: `apt-get install -y prometheus-alertmanager`. ALERTMANAGER_BIN overrides where
+ * the binary is looked for. The Debian package also sets up a system service on :9093;
+ * this instance never uses that port.
+ */
+
+export const ALERTMANAGER_CANDIDATES = ['/usr/bin/prometheus-alertmanager', '/usr/local/bin/alertmanager', '/usr/bin/alertmanager'];
+
+export function findAlertmanager(): string {
+  const found = [process.env.ALERTMANAGER_BIN, ...ALERTMANAGER_CANDIDATES].find((file): file is string => !!file && existsSync(file));
+  if (!found) throw new Error('Alertmanager not found: apt-get install -y prometheus-alertmanager (or set ALERTMANAGER_BIN)');
+  return found;
+}
+
+export interface AlertmanagerOptions {
+  /** Where the receiver posts (the gateway's /v1/alerts/alertmanager in real tests). */
+  webhookUrl: string;
+  /** Sent as `Authorization: Bearer <token>` (http_config.authorization). */
+  bearerToken?: string;
+  groupBy?: string[];
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+  /** 0: no limit; otherwise Alertmanager truncates and reports truncatedAlerts. */
+  maxAlerts?: number;
+}
+
+export interface PostedAlert {
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  startsAt?: string;
+  /** In the past: the alert is resolved. */
+  endsAt?: string;
+  generatorURL?: string;
+}
+
+export interface RunningAlertmanager {
+  url: string;
+  /** POST /api/v2/alerts, as Prometheus does. */
+  postAlerts(alerts: PostedAlert[]): Promise<void>;
+  /** GET /api/v2/alerts: what Alertmanager holds now. */
+  alerts(): Promise<unknown[]>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** The config file the test instance runs with (exported so a test can check what it sends). */
+export function alertmanagerConfig(options: AlertmanagerOptions): string {
+  return stringify({
+    route: {
+      receiver: 'arxflow',
+      group_by: options.groupBy ?? ['alertname'],
+      group_wait: options.groupWait ?? '1s',
+      group_interval: options.groupInterval ?? '1s',
+      repeat_interval: options.repeatInterval ?? '1h',
+    },
+    receivers: [{
+      name: 'arxflow',
+      webhook_configs: [{
+        url: options.webhookUrl,
+        send_resolved: true,
+        max_alerts: options.maxAlerts ?? 0,
+        ...(options.bearerToken ? { http_config: { authorization: { type: 'Bearer', credentials: options.bearerToken } } } : {}),
+      }],
+    }],
+  });
+}
+
+export async function startAlertmanager(options: AlertmanagerOptions): Promise<RunningAlertmanager> {
+  const binary = findAlertmanager();
+  const dir = mkdtempSync(path.join(tmpdir(), 'arxflow-alertmanager-'));
+  const configFile = path.join(dir, 'alertmanager.yml');
+  writeFileSync(configFile, alertmanagerConfig(options), { mode: 0o600 });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(binary, [
+    `--config.file=${configFile}`,
+    `--storage.path=${path.join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    // Empty: no gossip listener, so no port 9094 and no peers to wait for.
+    '--cluster.listen-address=',
+    '--log.level=warn',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitReady(`${url}/-/ready`, child, () => output);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    url,
+    async postAlerts(alerts) {
+      const response = await fetch(`${url}/api/v2/alerts`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts),
+      });
+      if (!response.ok) throw new Error(`Alertmanager refused the alerts: ${response.status} ${await response.text()}`);
+    },
+    async alerts() {
+      return (await (await fetch(`${url}/api/v2/alerts`)).json()) as unknown[];
+    },
+    output: () => output,
+    stop,
+  };
+}
+
+async function waitReady(readyUrl: string, child: ChildProcess, output: () => string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Alertmanager exited (${child.exitCode}):\n${output()}`);
+    try {
+      if ((await fetch(readyUrl)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`Alertmanager not ready after ${timeoutMs} ms:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A port free right now on loopback (the OS picks; a tiny race with other processes is accepted in tests). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------- a webhook listener
+
+export interface ReceivedWebhook {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+export interface WebhookRecorder {
+  url: string;
+  received(): ReceivedWebhook[];
+  /** Resolves with the first delivery (past or future) that `predicate` accepts. */
+  waitFor(predicate: (hook: ReceivedWebhook) => boolean, timeoutMs?: number): Promise<ReceivedWebhook>;
+  close(): Promise<void>;
+}
+
+/** A plain HTTP listener that records JSON POSTs and answers `status` (200 by default). */
+export async function startWebhookRecorder(status = 200): Promise<WebhookRecorder> {
+  const received: ReceivedWebhook[] = [];
+  const server = createServer((req, res) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (text += chunk));
+    req.on('end', () => {
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // kept as text
+      }
+      received.push({ path: req.url ?? '', headers: req.headers, body });
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received: () => [...received],
+    async waitFor(predicate, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hook = received.find(predicate);
+        if (hook) return hook;
+        if (Date.now() > deadline) throw new Error(`no matching webhook within ${timeoutMs} ms; got ${JSON.stringify(received.map((r) => r.body))}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
