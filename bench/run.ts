@@ -1,5 +1,6 @@
 // `npm run bench [-- <name>...]`: runs the named benchmarks (all by default). Each prints a
 // table against a baseline measured in the same run and writes bench/results/<name>.json.
+import { benchCompliance } from './compliance';
 import { benchFunding } from './funding';
 import { benchGateway } from './gateway';
 import { benchStore } from './store';
@@ -8,6 +9,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   store: benchStore,
   gateway: benchGateway,
   funding: benchFunding,
+  compliance: benchCompliance,
 };
 
 async function main(): Promise<void> {

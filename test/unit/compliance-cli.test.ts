@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { run } from '../../client/cli/main';
+import { EXAMPLE_PLAN_PATH, examplePlanJson } from '../fixtures/compliance-plans';
+
+/** Runs `arxflow <args>` in-process, capturing what it prints. */
+async function arxflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { out.push(parts.join(' ')); });
+  const error = jest.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => { err.push(parts.join(' ')); });
+  const stdoutWrite = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
+  const stderrWrite = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { err.push(String(chunk)); return true; });
+  try {
+    const code = await run(['node', 'arxflow', ...args]);
+    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    stdoutWrite.mockRestore();
+    stderrWrite.mockRestore();
+  }
+}
+
+describe('arxflow compliance', () => {
+  let dir: string;
+  const file = (name: string, content: string) => {
+    const at = path.join(dir, name);
+    writeFileSync(at, content);
+    return at;
+  };
+  const planFile = (name: string, change: (plan: Record<string, any>) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const plan = examplePlanJson() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    change(plan);
+    return file(name, JSON.stringify(plan));
+  };
+
+  beforeAll(() => { dir = mkdtempSync(path.join(tmpdir(), 'arxflow-compliance-')); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('check --json on the example plan exits 1 with the violation on D3', async () => {
+    const result = await arxflow('compliance', 'check', EXAMPLE_PLAN_PATH, '--json', '--as-of', '2025-01-01');
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report).toEqual({
+      compliant: false,
+      planId: 'PLAN-EXAMPLE-1',
+      jurisdiction: 'IBC-2021',
+      edition: 'IBC-2021',
+      asOf: '2025-01-01',
+      occupantLoad: { total: 101, bySpace: { S101: 30, S102: 40, S201: 30, S202: 1 }, byLevel: { L1: 70, L2: 31 } },
+      violations: [{
+        rule: 'IBC-1010.1.1', section: 'IBC 1010.1.1', elements: ['D3'], required: 32, actual: 30, unit: 'in', severity: 'error',
+        message: 'Door D3: clear width 30 in is less than the 32 in minimum (IBC 1010.1.1)',
+      }],
+    });
+    expect(result.stderr).toContain('PLAN-EXAMPLE-1 does not comply with IBC-2021: 1 violation');
+  });
+
+  it('check exits 0 for a compliant plan and prints a readable summary', async () => {
+    const compliant = planFile('ok.json', (plan) => { plan.doors[2].clearWidthIn = 32; });
+    const result = await arxflow('compliance', 'check', compliant);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Result: COMPLIANT, 0 violations, 0 warnings');
+    expect(result.stdout).toContain('Occupant load: 101 (L1 70, L2 31)');
+  });
+
+  it('check prints violations as a table without --json', async () => {
+    const result = await arxflow('compliance', 'check', EXAMPLE_PLAN_PATH);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/RULE\s+ELEMENTS\s+REQUIRED\s+ACTUAL\s+UNIT\s+SEVERITY\s+MESSAGE/);
+    expect(result.stdout).toMatch(/IBC-1010\.1\.1\s+D3\s+32\s+30\s+in\s+error/);
+  });
+
+  it('--jurisdiction checks against another code, and says an example is an example', async () => {
+    const result = await arxflow('compliance', 'check', EXAMPLE_PLAN_PATH, '--jurisdiction', 'EXAMPLE-CITY', '--as-of', '2025-07-01');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('illustrative data, not a real adopted code');
+    expect(result.stdout).toContain('EXC-1020.5');
+  });
+
+  it.each([
+    ['a missing file', () => path.join(dir, 'missing.json'), /missing\.json: ENOENT/],
+    ['a file that is not JSON', () => file('bad.json', '{"schemaVersion": 1,'), /bad\.json: not valid JSON/],
+    ['a plan with a negative area', () => planFile('neg.json', (plan) => { plan.spaces[1].areaSqft = -600; }), /plan: spaces\.1\.areaSqft: must be 0 or more/],
+    ['a plan with an unknown field', () => planFile('extra.json', (plan) => { plan.doors[0].swing = 'in'; }), /plan: doors\.0\.swing: unknown field/],
+    ['a plan with an unknown level', () => planFile('level.json', (plan) => { plan.corridors[0].level = 'L3'; }), /corridors\.0\.level: unknown level "L3"/],
+  ])('check exits 2 for %s, naming the problem', async (_what, makeFile, message) => {
+    const result = await arxflow('compliance', 'check', makeFile(), '--json');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe('');
+  });
+
+  it('check exits 2 for an unknown jurisdiction or a bad date', async () => {
+    const unknown = await arxflow('compliance', 'check', EXAMPLE_PLAN_PATH, '--jurisdiction', 'ATLANTIS');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown jurisdiction "ATLANTIS"');
+    expect((await arxflow('compliance', 'check', EXAMPLE_PLAN_PATH, '--as-of', 'next tuesday')).code).toBe(2);
+    expect((await arxflow('compliance', 'check')).code).toBe(2);
+  });
+
+  it('rules lists the rules in force and what was deleted', async () => {
+    const result = await arxflow('compliance', 'rules', '--jurisdiction', 'EXAMPLE-CITY', '--as-of', '2025-07-01', '--json');
+    expect(result.code).toBe(0);
+    const listing = JSON.parse(result.stdout);
+    expect(listing.chain).toEqual(['IBC-2021', 'EXAMPLE-STATE', 'EXAMPLE-CITY']);
+    expect(listing.rules.map((r: { rule: string }) => r.rule)).toContain('EXC-1020.5');
+    expect(listing.rules.map((r: { rule: string }) => r.rule)).not.toContain('IBC-1020.5');
+    expect(listing.deleted['IBC-1020.5']).toMatchObject({ amendment: 'EXC-2025-01' });
+  });
+
+  it('explain prints the rule, and exits 2 for an unknown one', async () => {
+    const result = await arxflow('compliance', 'explain', 'IBC-1010.1.1');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Door clear width (IBC 1010.1.1)');
+    expect(result.stdout).toContain('Source: IBC 2021 Section 1010.1.1');
+    expect((await arxflow('compliance', 'explain', 'IBC-0')).code).toBe(2);
+  });
+});
