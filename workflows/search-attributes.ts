@@ -7,9 +7,11 @@ export const ProjectId = defineSearchAttributeKey('ProjectId', SearchAttributeTy
 export const MilestoneId = defineSearchAttributeKey('MilestoneId', SearchAttributeType.KEYWORD);
 export const GateStatus = defineSearchAttributeKey('GateStatus', SearchAttributeType.KEYWORD);
 export const AmountRequested = defineSearchAttributeKey('AmountRequested', SearchAttributeType.INT);
+export const PlanId = defineSearchAttributeKey('PlanId', SearchAttributeType.KEYWORD);
 export const Jurisdiction = defineSearchAttributeKey('Jurisdiction', SearchAttributeType.KEYWORD);
 export const ReviewStatus = defineSearchAttributeKey('ReviewStatus', SearchAttributeType.KEYWORD);
 export const Severity = defineSearchAttributeKey('Severity', SearchAttributeType.KEYWORD);
+export const AlertStatus = defineSearchAttributeKey('AlertStatus', SearchAttributeType.KEYWORD);
 export const IncidentStatus = defineSearchAttributeKey('IncidentStatus', SearchAttributeType.KEYWORD);
 export const Service = defineSearchAttributeKey('Service', SearchAttributeType.KEYWORD);
 export const DeployEnvironment = defineSearchAttributeKey('DeployEnvironment', SearchAttributeType.KEYWORD);
@@ -20,9 +22,11 @@ export const ARXFLOW_SEARCH_ATTRIBUTES = [
   MilestoneId,
   GateStatus,
   AmountRequested,
+  PlanId,
   Jurisdiction,
   ReviewStatus,
   Severity,
+  AlertStatus,
   IncidentStatus,
   Service,
   DeployEnvironment,
