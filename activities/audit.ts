@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { ChainVerification } from '../db/audit-log';
 import type { Store } from '../db/store';
 
@@ -5,8 +6,27 @@ export interface AuditDeps {
   store: Store;
 }
 
+/** One transition of a workflow, for the audit chain (actor, what, before/after in `data`). */
+export interface WorkflowEventRecord {
+  /** Increases with every transition of one run: part of the idempotency key. */
+  sequence: number;
+  actor: string;
+  action: string;
+  subject: string;
+  data?: Record<string, unknown>;
+}
+
 export function createAuditActivities({ store }: AuditDeps) {
   return {
+    /** Appends one audit event per workflow transition, exactly once (keyed by run and sequence). */
+    async recordWorkflowEvent(event: WorkflowEventRecord): Promise<void> {
+      const { workflowExecution } = Context.current().info;
+      const workflowId = workflowExecution?.workflowId ?? 'unknown';
+      await store.idempotency.runOnce(`${workflowId}/${workflowExecution?.runId ?? 'unknown'}/audit/${event.sequence}`, (tx) =>
+        store.audit.append({ actor: event.actor, action: event.action, subject: event.subject, workflowId, data: event.data }, tx),
+      );
+    },
+
     /**
      * Read-only: a broken chain is returned as the finding, and nothing is appended to a log
      * that can no longer be trusted, so the evidence stays exactly as it was found.

@@ -1,7 +1,9 @@
 import type { WebClient } from '@slack/web-api';
 import type { Transporter } from 'nodemailer';
 import type { Store } from '../db/store';
+import { createAlertActivities } from './alerts';
 import { createAuditActivities } from './audit';
+import { createComplianceActivities } from './compliance';
 import { createFundingGateActivities } from './funding-gate';
 import { createFundingPaymentActivities, type PaymentProvider } from './funding-payments';
 import { createHealthActivities } from './health';
@@ -27,6 +29,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createFundingPaymentActivities({ store: deps.store, provider: deps.paymentProvider }),
     ...createTaskTriggerActivities({ store: deps.store }),
     ...createNotificationActivities({ store: deps.store, slack: deps.slack, email: deps.email }),
+    ...createComplianceActivities({ store: deps.store }),
+    ...createAlertActivities({ store: deps.store }),
   };
 }
 

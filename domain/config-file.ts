@@ -1,16 +1,37 @@
 import { z } from 'zod';
+import { escalationConfigSchema } from './alerts/escalation-policy-schemas';
 import { lazySchema } from './lazy-schema';
 import { schedulesConfigSchema } from './schedule-config';
 
 /**
- * arxflow.config.yaml (ARXFLOW_CONFIG): the declared schedules and the webhook sources.
- * The webhooks section is parsed by its own schema (domain/webhook-config.ts) when the
- * gateway loads it, together with the secrets from the environment.
+ * arxflow.config.yaml (ARXFLOW_CONFIG): the declared schedules, the webhook sources and
+ * the alert escalation policies. The webhooks section is parsed by its own schema
+ * (domain/webhook-config.ts) when the gateway loads it, together with the secrets from the
+ * environment. The escalation section has no secrets, so it is checked here and a mistake
+ * names the file and the field; left out, DEFAULT_ESCALATION applies.
  */
+/**
+ * Escalation when the config file has no `escalation:` section (the shipped
+ * arxflow.config.yaml spells the same policy out). Both targets work without Slack or SMTP
+ * configured: unsent notifications land in the outbox table and the log.
+ */
+export const DEFAULT_ESCALATION = {
+  default: 'default',
+  policies: [{
+    name: 'default',
+    levels: [
+      { notify: [{ slack: '#ops' }], escalateAfter: '15 minutes' },
+      { notify: [{ email: 'oncall@example.com' }] },
+    ],
+  }],
+};
+
 export const configFileSchema = lazySchema(() => z
   .object({
     schedules: schedulesConfigSchema.default([]),
     webhooks: z.unknown().optional(),
+    // prefault: the default goes through the schema too, so it is checked like a written one.
+    escalation: escalationConfigSchema.prefault(DEFAULT_ESCALATION),
   })
   .strict());
 

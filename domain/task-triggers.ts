@@ -30,11 +30,19 @@ const DOT_PATH = /^[^.{}\s]+(\.[^.{}\s]+)*$/;
 
 // ---------------------------------------------------------------- schemas
 
-const jsonValueSchema: z.ZodType<JsonValue> = lazySchema(() => z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)], {
-    error: 'must be a string, number, boolean, null, list or mapping',
-  }),
-));
+/**
+ * Any JSON value. Every reference to it (the recursion too) is to the built schema, never to
+ * a lazySchema proxy: zod's JSON Schema output (the gateway's OpenAPI for PUT /v1/task-triggers)
+ * tracks schemas by identity and throws on a z.lazy reached through a proxy.
+ */
+const jsonValue = lazySchema(() => {
+  const schema: z.ZodType<JsonValue> = z.lazy(() =>
+    z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(schema), z.record(z.string(), schema)], {
+      error: 'must be a string, number, boolean, null, list or mapping',
+    }),
+  );
+  return { schema };
+});
 
 function reportBadPlaceholders(text: string, ctx: z.RefinementCtx, path: (string | number)[] = []): void {
   for (const placeholder of placeholderPaths(text)) {
@@ -50,12 +58,12 @@ function* stringsIn(value: JsonValue, path: (string | number)[] = []): Generator
   else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) yield* stringsIn(item, [...path, key]);
 }
 
-const templateSchema = lazySchema(() => jsonValueSchema.superRefine((value, ctx) => {
+const templateSchema = lazySchema(() => jsonValue.schema.superRefine((value, ctx) => {
   for (const { path, text } of stringsIn(value)) reportBadPlaceholders(text, ctx, path);
 }));
 
 const objectTemplateSchema = lazySchema(() => z
-  .record(z.string(), jsonValueSchema, { error: 'must be a mapping (the message body)' })
+  .record(z.string(), jsonValue.schema, { error: 'must be a mapping (the message body)' })
   .superRefine((value, ctx) => {
     for (const { path, text } of stringsIn(value)) reportBadPlaceholders(text, ctx, path);
   }));

@@ -1,8 +1,9 @@
-// `npm run histories:record`: runs one sample of every workflow type on a Temporal dev
-// server with the real worker and writes each history to test/histories/<type>.json,
-// which test/replay replays against the current workflow code. Re-record after an
-// intended, patched() change; never to silence a determinism failure.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// `npm run histories:record [-- <type> ...]`: runs one sample of every workflow type (or
+// only the types named) on a Temporal dev server with the real worker and writes each
+// history to test/histories/<type>.json, which test/replay replays against the current
+// workflow code. Re-record after an intended, patched() change; never to silence a
+// determinism failure. Name the types you changed: the others keep their recorded history.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -68,6 +69,20 @@ const SAMPLES: Record<WorkflowType, Sample> = {
       });
     },
   },
+  replayTriggerAction: {
+    // A gate signal that failed, replayed while the gate still does not exist: the history
+    // covers the runner's failure path and the new dead letter.
+    args: [{ deadLetterKey: 'history-sample/dead-letter', attempt: 1 }],
+    prepare: async (store) => {
+      await new TaskTriggers(store.db).recordDeadLetter({
+        key: 'history-sample/dead-letter', triggerId: 'history-sample', attempts: 1, error: 'gate not found',
+        action: {
+          step: 'history-sample/0', triggerId: 'history-sample', actionIndex: 0, type: 'signal_gate',
+          workflowId: 'funding-gate/SAMPLE/NONE', signal: 'submitEvidence', payload: { kind: 'task', actor: 'trigger:history-sample' },
+        },
+      });
+    },
+  },
   fundingDeposit: { args: [{ projectId: 'SAMPLE', reference: 'wire-0001', amount: 500_000, currency: 'USD' }] },
   fundingGate: {
     args: [SAMPLE_DRAW],
@@ -87,11 +102,51 @@ const SAMPLES: Record<WorkflowType, Sample> = {
       await handle.executeUpdate(workflows.evidenceUpdate, { args: [{ ...waiver, waiverType: 'unconditional-progress' }] });
     },
   },
+  complianceReview: {
+    // The example plan (door D3 too narrow): corrections, a refused decision by the
+    // applicant (signal), the fixed version resubmitted, approved: every handler and both clocks.
+    args: [{
+      planId: 'PLAN-EXAMPLE-1', jurisdiction: 'IBC-2021', applicant: { id: 'arch-amy', email: 'amy@architects.example' },
+      reviewers: ['rev-ray'], supervisor: 'sup-sam', asOf: '2026-11-01', submission: { planVersion: 1, plan: examplePlan(), documents: SAMPLE_PLAN_DOCUMENTS },
+    }],
+    drive: async (handle) => {
+      const statusIs = async (status: string) => {
+        while ((await handle.query(workflows.complianceStatusQuery)).status !== status) await new Promise((resolve) => setTimeout(resolve, 200));
+      };
+      await statusIs('corrections_required');
+      await handle.signal(workflows.complianceDecideSignal, { decision: 'approve', actor: 'arch-amy' }); // not a reviewer: recorded
+      await handle.executeUpdate(workflows.complianceResubmitUpdate, {
+        args: [{ planVersion: 2, plan: examplePlan(36), documents: SAMPLE_PLAN_DOCUMENTS, actor: 'arch-amy' }],
+      });
+      await statusIs('in_review');
+      await handle.executeUpdate(workflows.complianceDecideUpdate, { args: [{ decision: 'approve', actor: 'rev-ray', comments: [{ element: 'D3', comment: 'Widened to 36 in' }] }] });
+    },
+  },
 };
 
 const HISTORIES_DIR = path.resolve(__dirname, '..', 'test', 'histories');
 
+const SAMPLE_PLAN_DOCUMENTS = [{ kind: 'floor-plans', name: 'A-101.pdf' }, { kind: 'code-analysis', name: 'G-001.pdf' }];
+
+/** The shared example plan; `doorD3In` widens its one non-compliant door. */
+function examplePlan(doorD3In?: number): Record<string, unknown> {
+  const plan = JSON.parse(readFileSync(path.resolve(__dirname, '..', 'test', 'fixtures', 'plans', 'plan-example.json'), 'utf8'));
+  if (doorD3In) plan.doors.find((door: { id: string }) => door.id === 'D3').clearWidthIn = doorD3In;
+  return plan;
+}
+
+/** The types named on the command line, else all; an unknown name is refused before anything runs. */
+function selectedSamples(names: string[]): [string, Sample][] {
+  const unknown = names.filter((name) => !Object.hasOwn(SAMPLES, name));
+  if (unknown.length > 0) {
+    console.error(`no sample for ${unknown.join(', ')}; workflow types: ${Object.keys(SAMPLES).join(', ')}`);
+    process.exit(2);
+  }
+  return Object.entries(SAMPLES).filter(([type]) => names.length === 0 || names.includes(type));
+}
+
 async function main(): Promise<void> {
+  const samples = selectedSamples(process.argv.slice(2));
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
@@ -105,7 +160,7 @@ async function main(): Promise<void> {
     });
     mkdirSync(HISTORIES_DIR, { recursive: true });
     await worker.runUntil(async () => {
-      for (const [type, sample] of Object.entries(SAMPLES)) {
+      for (const [type, sample] of samples) {
         await sample.prepare?.(store);
         const handle = await env.client.workflow.start(type, { taskQueue, workflowId: `history-sample/${type}`, args: sample.args });
         await sample.drive?.(handle);

@@ -3,6 +3,7 @@ import type { Settings } from '../domain/settings';
 import type { Store } from '../db/store';
 import { temporalTarget } from '../client/connection';
 import { buildGateway } from '../client/gateway/server';
+import { describeIntakeAuth } from '../client/gateway/alerts/routes';
 import { createAuthenticator, usesDevelopmentSecret } from '../client/gateway/auth';
 import { codecFromKeys } from '../client/codec/aes-gcm-codec';
 import { loadConfigFile } from '../client/config-file';
@@ -74,9 +75,11 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
     const { app: gateway } = await buildGateway({
       temporal: client, taskQueue: settings.taskQueue, logger, store, authenticator: createAuthenticator(settings), schedules: config.schedules, webhookSources,
       codec: codec && { codec, webUiOrigin: settings.webUiOrigin, trustLocalWebUi: usesDevelopmentSecret(settings) },
+      alerts: { escalation: config.escalation, tokens: settings.alertTokens, slackSigningSecret: settings.slack.signingSecret },
     });
     await gateway.listen({ port: settings.gatewayPort, host });
     stack.push(() => gateway.close());
+    logAlertIntake(logger, settings, config.escalation.policies.map((p) => p.name));
 
     return {
       gatewayUrl: `http://${host}:${settings.gatewayPort}`,
@@ -90,4 +93,14 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
     await stop();
     throw err;
   }
+}
+
+/** Says at start-up how each alert source is let in, so an open (loopback-only) intake is never a surprise. */
+function logAlertIntake(logger: AppLogger, settings: Settings, policies: string[]): void {
+  for (const { source, auth, variable } of describeIntakeAuth(settings.alertTokens)) {
+    if (auth === 'bearer token') logger.info({ source }, `alert intake ${source}: bearer token required`);
+    else logger.warn({ source }, `alert intake ${source}: no token set (${variable}): accepting loopback callers only`);
+  }
+  if (!settings.slack.signingSecret) logger.warn('Slack interactivity off: SLACK_SIGNING_SECRET is not set, /v1/slack/interactivity refuses every request');
+  logger.info({ policies }, 'escalation policies loaded from the config file');
 }

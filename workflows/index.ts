@@ -9,3 +9,8 @@ export {
 export { fundingDeposit } from './funding-deposit';
 export { taskEvent } from './task-event';
 export { replayTriggerAction } from './replay-trigger-action';
+export { complianceReview, complianceResubmitUpdate, complianceResubmitSignal, complianceDecideUpdate, complianceDecideSignal, complianceStatusQuery } from './compliance-review';
+export { alertEscalation } from './alerts/alert-escalation';
+export { incident } from './alerts/incident';
+export { incidentReview } from './alerts/incident-review';
+export * from './alerts/messages';

@@ -2,7 +2,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 // Typed search attributes that arxflow's workflows upsert, so operators can find them in
 // the Web UI. The dev server (`npm start`), the test dev server and temporal-dev.yml
-// register exactly this list.
+// register exactly this list. The dev server's SQL visibility store takes at most 10
+// Keyword attributes per namespace: deployments will need to share or replace some.
 export const ProjectId = defineSearchAttributeKey('ProjectId', SearchAttributeType.KEYWORD);
 export const MilestoneId = defineSearchAttributeKey('MilestoneId', SearchAttributeType.KEYWORD);
 export const GateStatus = defineSearchAttributeKey('GateStatus', SearchAttributeType.KEYWORD);
@@ -14,8 +15,6 @@ export const Severity = defineSearchAttributeKey('Severity', SearchAttributeType
 export const AlertStatus = defineSearchAttributeKey('AlertStatus', SearchAttributeType.KEYWORD);
 export const IncidentStatus = defineSearchAttributeKey('IncidentStatus', SearchAttributeType.KEYWORD);
 export const Service = defineSearchAttributeKey('Service', SearchAttributeType.KEYWORD);
-export const DeployEnvironment = defineSearchAttributeKey('DeployEnvironment', SearchAttributeType.KEYWORD);
-export const DeploymentStatus = defineSearchAttributeKey('DeploymentStatus', SearchAttributeType.KEYWORD);
 
 export const ARXFLOW_SEARCH_ATTRIBUTES = [
   ProjectId,
@@ -29,6 +28,4 @@ export const ARXFLOW_SEARCH_ATTRIBUTES = [
   AlertStatus,
   IncidentStatus,
   Service,
-  DeployEnvironment,
-  DeploymentStatus,
 ];

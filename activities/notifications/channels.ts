@@ -1,12 +1,9 @@
+import type { EscalationTarget } from '../../domain/alerts/escalation-policy';
 import { WebClient } from '@slack/web-api';
 import { createTransport, type Transporter } from 'nodemailer';
 
-/** Where one notification goes. */
-export type NotificationTarget =
-  | { kind: 'slack_channel'; channel: string }
-  | { kind: 'slack_user'; user: string }
-  | { kind: 'email'; address: string }
-  | { kind: 'webhook'; url: string };
+/** Where one notification goes: a Slack channel or user, an email address, an http(s) URL. */
+export type NotificationTarget = EscalationTarget;
 
 /** A notification as the workflows describe it; channels render it their way. */
 export interface NotificationMessage {

@@ -54,26 +54,25 @@ export function createNotificationActivities({ store, slack, email, fetchImpl = 
     switch (target.kind) {
       case 'slack_channel':
       case 'slack_user': {
-        const destination = target.kind === 'slack_channel' ? target.channel : target.user;
-        if (!slack) return toOutbox(request, 'slack', destination);
-        const posted = await slack.chat.postMessage({ channel: destination, text: `${message.title}: ${message.text}`, blocks: slackBlocks(message) as never });
+        if (!slack) return toOutbox(request, 'slack', target.to);
+        const posted = await slack.chat.postMessage({ channel: target.to, text: `${message.title}: ${message.text}`, blocks: slackBlocks(message) as never });
         return { channel: 'slack', ref: { channel: posted.channel, ts: posted.ts } };
       }
       case 'email': {
-        if (!email) return toOutbox(request, 'email', target.address);
+        if (!email) return toOutbox(request, 'email', target.to);
         const sent = await email.transport.sendMail({
-          from: email.from, to: target.address, subject: message.title, text: plainText(message), messageId: messageIdFor(request.key),
+          from: email.from, to: target.to, subject: message.title, text: plainText(message), messageId: messageIdFor(request.key),
         });
         return { channel: 'email', ref: { messageId: sent.messageId } };
       }
       case 'webhook': {
-        const response = await fetchImpl(target.url, {
+        const response = await fetchImpl(target.to, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-arxflow-delivery': request.key },
           body: JSON.stringify({ key: request.key, ...message }),
           signal: AbortSignal.timeout(10_000),
         });
-        if (!response.ok) throw new Error(`webhook ${target.url} answered ${response.status}`);
+        if (!response.ok) throw new Error(`webhook ${target.to} answered ${response.status}`);
         return { channel: 'webhook', ref: { status: response.status } };
       }
     }
@@ -107,13 +106,9 @@ export function createNotificationActivities({ store, slack, email, fetchImpl = 
 
 export type NotificationActivities = ReturnType<typeof createNotificationActivities>;
 
+/** For the delivery record: a webhook URL may carry a token, so only its origin is kept. */
 function describeTarget(target: NotificationTarget): string {
-  switch (target.kind) {
-    case 'slack_channel': return `slack:${target.channel}`;
-    case 'slack_user': return `slack-user:${target.user}`;
-    case 'email': return `email:${target.address}`;
-    case 'webhook': return `webhook:${target.url}`;
-  }
+  return target.kind === 'webhook' ? `webhook:${new URL(target.to).origin}` : `${target.kind}:${target.to}`;
 }
 
 function messageIdFor(key: string): string {

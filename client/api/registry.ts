@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
+import { alertEscalationEntry } from './alert-registry-entry';
 import { durabilityProbeInputSchema, wakeUpRequestSchema } from '../../domain/probes';
 import type { Role } from '../../domain/roles';
 import { fundingGateId, fundingGateInputSchema } from '../../domain/funding/gate-input';
 import { depositInputSchema, depositWorkflowId } from '../../domain/funding/deposit';
 import { holdRequestSchema, resubmitRequestSchema, voteRequestSchema, waiveRequestSchema } from '../../domain/funding/gate';
+import { taskEventSchema, taskEventWorkflowId } from '../../domain/task-triggers';
 
 /**
  * A message the API may send to a workflow. `identity`: the caller's token subject is
@@ -26,6 +29,11 @@ export interface WorkflowEntry {
   input: z.ZodType;
   /** The business key: starts are idempotent per key. */
   workflowId: (input: never) => string;
+  /**
+   * Whether a key whose workflow has closed may start again. Temporal's default allows it;
+   * REJECT_DUPLICATE for a key that names one event, which must never run twice.
+   */
+  idReusePolicy?: WorkflowIdReusePolicy;
   startRoles: readonly Role[];
   signals: Record<string, MessageEntry>;
   updates: Record<string, MessageEntry>;
@@ -89,6 +97,21 @@ WORKFLOW_REGISTRY.fundingDeposit = {
   updates: {},
   queries: {},
 };
+
+WORKFLOW_REGISTRY.taskEvent = {
+  type: 'taskEvent',
+  description: "A task tracker event: runs the actions of the stored triggers it matches. Once per eventId: a redelivery is 409.",
+  input: taskEventSchema,
+  workflowId: (input: z.infer<typeof taskEventSchema>) => taskEventWorkflowId(input),
+  // Refused even after the first run completed: a redelivered event must not run its actions again.
+  idReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+  startRoles: ['operator'],
+  signals: {},
+  updates: {},
+  queries: {},
+};
+
+WORKFLOW_REGISTRY.alertEscalation = alertEscalationEntry;
 
 export function registryEntry(type: string): WorkflowEntry | undefined {
   return Object.hasOwn(WORKFLOW_REGISTRY, type) ? WORKFLOW_REGISTRY[type] : undefined;

@@ -21,7 +21,9 @@ export class TemporalOperations implements WorkflowOperations {
     const parsed = validate(entry.input, input, `${type} input`);
     const workflowId = entry.workflowId(parsed as never);
     return translate(async () => {
-      const handle = await this.client.workflow.start(type, { taskQueue: this.taskQueue, workflowId, args: [parsed] });
+      const handle = await this.client.workflow.start(type, {
+        taskQueue: this.taskQueue, workflowId, args: [parsed], workflowIdReusePolicy: entry.idReusePolicy,
+      });
       return { workflowId, runId: handle.firstExecutionRunId };
     });
   }
@@ -128,7 +130,7 @@ function summarize(execution: Omit<WorkflowExecutionInfo, 'raw'>): WorkflowSumma
 }
 
 /** Temporal's errors as ApiErrors: not found 404, already started 409, refused update 422, unreachable 503. */
-async function translate<T>(call: () => Promise<T>): Promise<T> {
+export async function translate<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {

@@ -2,13 +2,16 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../../domain/validation';
 import { version } from '../../package.json';
 import { ApiError } from '../api/errors';
+import { registerAlertCommands } from './commands/alerts';
 import { registerAuditCommands } from './commands/audit';
 import { registerComplianceCommands } from './commands/compliance';
 import { registerFundingCommands } from './commands/funding';
 import { registerHealthCommand } from './commands/health';
+import { registerMcpCommand } from './commands/mcp';
 import { registerProbeCommands } from './commands/probe';
 import { registerScheduleCommands } from './commands/schedules';
 import { registerTokenCommands } from './commands/token';
+import { registerTriggerCommands } from './commands/triggers';
 import { registerWorkflowCommands } from './commands/workflows';
 import { CliError, EXIT } from './output';
 
@@ -27,7 +30,10 @@ export function buildProgram(): Command {
   registerProbeCommands(program);
   registerScheduleCommands(program);
   registerAuditCommands(program);
+  registerAlertCommands(program);
   registerTokenCommands(program);
+  registerTriggerCommands(program);
+  registerMcpCommand(program);
   const exitOverride = (command: Command) => {
     command.exitOverride();
     command.commands.forEach(exitOverride);

@@ -8,12 +8,14 @@ import type { Store } from '../../db/store';
 import type { AppLogger } from '../../workers/logger';
 import { TemporalOperations } from '../api/temporal-operations';
 import type { Authenticator } from './auth';
+import { registerAlertRoutes, type AlertGatewayConfig } from './alerts/routes';
 import { registerAuditRoutes } from './audit-routes';
 import { registerCodecRoutes } from './codec-routes';
 import { registerErrorHandler } from './errors';
 import { registerHealthRoutes } from './health-routes';
 import { registerMetrics, type GatewayMetrics } from './metrics';
 import { registerScheduleRoutes } from './schedule-routes';
+import { registerTaskTriggerRoutes } from './task-trigger-routes';
 import { registerWebhookRoutes, type WebhookSources } from './webhooks/routes';
 import { WebhookDeliveries } from '../../db/webhook-deliveries';
 import { registerWorkflowRoutes } from './workflow-routes';
@@ -30,6 +32,8 @@ export interface GatewayDeps {
   /** Webhook sources of the config file, secrets resolved (see loadWebhookSources). */
   webhookSources?: WebhookSources;
   readyTimeout?: string;
+  /** Alert intake tokens, escalation policies and the Slack signing secret (see alerts/routes.ts). */
+  alerts?: AlertGatewayConfig;
   /** Set when payload encryption is on: serves /codec/encode and /codec/decode. */
   codec?: { codec: PayloadCodec; webUiOrigin: string; trustLocalWebUi: boolean };
 }
@@ -39,7 +43,7 @@ export interface Gateway {
   metrics: GatewayMetrics;
 }
 
-/** The HTTP gateway: health, metrics, OpenAPI, workflows API, audit, codec server. */
+/** The HTTP gateway: health, metrics, OpenAPI, workflows API, audit, schedules, task triggers, webhooks, codec server. */
 export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'gateway' });
   const app = Fastify({
@@ -68,10 +72,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   registerWorkflowRoutes(app, { operations: new TemporalOperations(deps.temporal, deps.taskQueue), authenticator: deps.authenticator });
   registerAuditRoutes(app, { store: deps.store, authenticator: deps.authenticator });
   registerScheduleRoutes(app, deps);
+  registerTaskTriggerRoutes(app, deps);
   registerWebhookRoutes(app, {
     temporal: deps.temporal, taskQueue: deps.taskQueue, deliveries: new WebhookDeliveries(deps.store.db),
     sources: deps.webhookSources ?? new Map(), webhookVerifications: metrics.webhookVerifications,
   });
+  registerAlertRoutes(app, deps);
   if (deps.codec) await registerCodecRoutes(app, { ...deps.codec, authenticator: deps.authenticator });
   return { app, metrics };
 }

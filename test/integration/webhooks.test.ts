@@ -333,6 +333,17 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
       expect(await response.json()).toMatchObject({ error: 'already_started' });
     });
 
+    it('starting a workflow id whose run has closed is 409 too, and no second run starts', async () => {
+      await startProbe('b-closed');
+      const first = await handle(probeId('b-closed')).describe();
+      await handle(probeId('b-closed')).terminate('build cancelled');
+      // The same event again under a new delivery id: a duplicate of the business id, not a new run.
+      const response = await sendCi(buildEvent('build.started', 'b-closed'));
+      expect(response.status).toBe(409);
+      expect(await response.json()).toEqual({ error: 'already_started', message: `workflow ${probeId('b-closed')} was already started (it runs once per id)` });
+      expect(await handle(probeId('b-closed')).describe()).toMatchObject({ runId: first.runId, status: { name: 'TERMINATED' } });
+    });
+
     it('a signal or update for a workflow that does not exist is 404 and the delivery is released', async () => {
       const signal = ciRequest(buildEvent('build.nudged', 'b-nobody', { note: 'hello?' }));
       const signalResponse = await post('ci', signal.body, signal.headers);

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/ports';
 import { createAuthenticator } from '../../client/gateway/auth';
@@ -15,7 +17,7 @@ describe('arxflow CLI', () => {
     const result = arxflow(['--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/Usage: arxflow/);
-    for (const area of ['health', 'workflows', 'probe', 'schedules', 'audit', 'token']) expect(result.stdout).toContain(area);
+    for (const area of ['health', 'workflows', 'probe', 'schedules', 'audit', 'token', 'triggers']) expect(result.stdout).toContain(area);
   });
 
   it('exits 2 naming the field for a bad duration, without contacting Temporal', () => {
@@ -51,6 +53,21 @@ describe('arxflow CLI', () => {
     const result = arxflow(['workflows', 'update', 'x', 'wakeUp', '--body', '{reason:']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--body: not valid JSON');
+  });
+
+  it('exits 2 naming the field for a bad trigger file, before any store or gateway is reached', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'arxflow-cli-'));
+    try {
+      const file = path.join(dir, 'trigger.json');
+      writeFileSync(file, JSON.stringify({ id: 't', projectId: 'P', taskId: 'T', triggerType: 'task_completed', actions: [{ type: 'teleport' }] }));
+      // An unreachable gateway: reaching it would exit 1, not 2.
+      const result = arxflow(['triggers', 'put', file], { ARXFLOW_URL: 'http://127.0.0.1:1' });
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain(`${file}: actions.0.type: type must be one of signal_gate, start_workflow, notify, webhook`);
+      expect(arxflow(['triggers', 'put', path.join(dir, 'missing.yaml')]).status).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 with a hint when Temporal is unreachable', async () => {

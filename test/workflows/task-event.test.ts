@@ -200,6 +200,8 @@ describe('taskEvent on the time-skipping server', () => {
     expect(dead).toEqual([{
       key: 'task-event/DOWN/evt-1/partner-down/0', triggerId: 'partner-down', attempts: 5, error: `POST ${baseUrl}/down answered 503`,
       action: expect.objectContaining({ type: 'webhook', url: `${baseUrl}/down` }), createdAt: expect.any(Date),
+      originKey: 'task-event/DOWN/evt-1/partner-down/0', replayAttempts: 0, replayWorkflowId: null, replayedAt: null, replayOutcome: null,
+      replayDeadLetterKey: null,
     }]);
     expect(JSON.stringify(dead)).not.toContain(SECRET);
   });

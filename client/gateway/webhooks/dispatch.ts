@@ -1,5 +1,5 @@
 import {
-  isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError,
+  isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError, type Client,
 } from '@temporalio/client';
 import type { WebhookCommand } from '../../../domain/webhook-config';
@@ -15,10 +15,14 @@ export interface DispatchOptions {
 export async function dispatchWebhookCommand(temporal: Client, command: WebhookCommand, options: DispatchOptions): Promise<void> {
   switch (command.action) {
     case 'start':
+      // A webhook-started workflow is keyed by its business id (the build, the issue): once
+      // that id has run, closed or not, the same event arriving again under a new delivery id
+      // is a duplicate, refused with 409, never a second run.
       await temporal.workflow.start(command.workflowType, {
         workflowId: command.workflowId,
         taskQueue: command.taskQueue ?? options.taskQueue,
         args: command.args,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
       return;
     case 'signal':
@@ -59,7 +63,7 @@ const GRPC_UNAVAILABLE = 14;
 /** Temporal's answers a sender can act on; undefined for faults of ours (500). */
 export function temporalRefusal(err: unknown, command: WebhookCommand): TemporalRefusal | undefined {
   if (err instanceof WorkflowExecutionAlreadyStartedError) {
-    return { statusCode: 409, error: 'already_started', message: `workflow ${command.workflowId} is already running` };
+    return { statusCode: 409, error: 'already_started', message: `workflow ${command.workflowId} was already started (it runs once per id)` };
   }
   if (err instanceof WorkflowNotFoundError) {
     return { statusCode: 404, error: 'not_found', message: `workflow ${command.workflowId} not found or already closed` };

@@ -40,7 +40,8 @@ const IN_FLIGHT_RETRY_AFTER_SECONDS = 10;
  *   200 duplicate            this delivery id was done before: acknowledged, not repeated
  *   400 body not JSON, malformed delivery id      401 signature missing, wrong or stale
  *   404 unknown source, or the workflow to signal/update does not exist
- *   409 start of a running workflow, or the same delivery still in flight (Retry-After)
+ *   409 start of a workflow id that was already started (running or closed: started
+ *       with REJECT_DUPLICATE), or the same delivery still in flight (Retry-After)
  *   422 a field the rule needs is missing, or the update's validator refused
  *   429 the source's rate limit      503 Temporal unreachable
  * Nothing is recorded for a refusal: the sender's retry of a refused delivery runs again.

@@ -1,0 +1,110 @@
+import { Context } from '@temporalio/activity';
+import { ComplianceReports, type StoredReport } from '../db/compliance-reports';
+import type { Store } from '../db/store';
+import { checkPlan } from '../domain/compliance/engine';
+import { permitRecord } from '../domain/compliance/permit-export';
+import { parsePlan } from '../domain/compliance/plan-schema';
+import { violationsCsv } from '../domain/compliance/report-csv';
+import { renderReportHtml } from '../domain/compliance/report-html';
+import { reportModel, type ReportKind } from '../domain/compliance/report-model';
+import type { CheckSummary, ReviewStatusView } from '../domain/compliance/review-types';
+import { InputError } from '../domain/validation';
+import { renderReportPdf } from './compliance-pdf';
+
+export interface PlanCheckRequest {
+  planId: string;
+  jurisdiction: string;
+  /** YYYY-MM-DD: the code in force that day. */
+  asOf: string;
+  plan: unknown;
+}
+
+/** A plan that does not parse is the applicant's to fix, not a failure: it comes back as problems. */
+export type PlanCheckOutcome =
+  | { ok: true; summary: CheckSummary; elementIds: string[] }
+  | { ok: false; problems: string[] };
+
+export interface ReportRequest {
+  kind: ReportKind;
+  view: ReviewStatusView;
+  /** Workflow time, so a retry renders the same document. */
+  generatedAt: string;
+}
+
+export interface ExportRequest {
+  view: ReviewStatusView;
+  at: string;
+  permitNumber?: string;
+}
+
+/**
+ * The compliance review's side of the engine and its paperwork: parsing and checking a
+ * submitted plan (zod and the rule packs live here, not in the workflow bundle), rendering
+ * reports, and the jurisdiction export. Reports go to the store, once per key.
+ */
+export function createComplianceActivities({ store }: { store: Store }) {
+  const reports = new ComplianceReports(store.db);
+  const workflowId = () => Context.current().info.workflowExecution?.workflowId ?? 'unknown';
+
+  return {
+    async checkSubmittedPlan(request: PlanCheckRequest): Promise<PlanCheckOutcome> {
+      let plan;
+      try {
+        plan = parsePlan(request.plan);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        return { ok: false, problems: err.issues.map((issue) => `plan.${issue.path}: ${issue.message}`) };
+      }
+      let result;
+      try {
+        result = checkPlan(plan, { jurisdiction: request.jurisdiction, asOf: request.asOf });
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        return { ok: false, problems: [err.message] };
+      }
+      const elementIds = [plan.levels, plan.spaces, plan.doors, plan.corridors, plan.stairs, plan.accessibleRoutes]
+        .flatMap((list) => (list ?? []).map((element) => element.id));
+      return {
+        ok: true,
+        elementIds,
+        summary: {
+          compliant: result.compliant, planName: plan.name, edition: result.edition, asOf: result.asOf,
+          occupantLoad: result.occupantLoad.total, violations: result.violations,
+        },
+      };
+    },
+
+    /** The report of the review's current cycle in HTML, PDF, JSON and CSV; returns the stored keys. */
+    async storeComplianceReports(request: ReportRequest): Promise<string[]> {
+      const model = reportModel(request.kind, request.view, request.generatedAt);
+      const bodies: [StoredReport['format'], Buffer][] = [
+        ['html', Buffer.from(renderReportHtml(model))],
+        ['pdf', await renderReportPdf(model)],
+        ['json', Buffer.from(`${JSON.stringify(model, null, 2)}\n`)],
+        ['csv', Buffer.from(violationsCsv(model.violations))],
+      ];
+      const id = workflowId();
+      const keys: string[] = [];
+      for (const [format, body] of bodies) {
+        const key = `${id}/cycle-${model.cycle.number}/${request.kind}.${format}`;
+        await reports.put({ key, workflowId: id, planId: model.planId, cycle: model.cycle.number, kind: request.kind, format, body });
+        keys.push(key);
+      }
+      return keys;
+    },
+
+    /** The permit record (docs/jurisdiction-export.md) for the jurisdiction's permit system; returns its key. */
+    async exportPermitRecord(request: ExportRequest): Promise<string> {
+      const record = permitRecord(request.view, request.at, request.permitNumber);
+      const id = workflowId();
+      const cycle = request.view.cycles.length;
+      const key = `${id}/cycle-${cycle}/jurisdiction-export.json`;
+      await reports.put({
+        key, workflowId: id, planId: record.planId, cycle, kind: 'jurisdiction-export', format: 'json', body: Buffer.from(`${JSON.stringify(record, null, 2)}\n`),
+      });
+      return key;
+    },
+  };
+}
+
+export type ComplianceActivities = ReturnType<typeof createComplianceActivities>;

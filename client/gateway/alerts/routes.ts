@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import type { Client } from '@temporalio/client';
+import type { EscalationConfig } from '../../../domain/alerts/escalation-policy';
+import { configFileSchema } from '../../../domain/config-file';
+import type { Store } from '../../../db/store';
+import { StoreSilenceOperations } from '../../api/silence-operations';
+import type { Authenticator } from '../auth';
+import type { IntakeTokens } from './intake-auth';
+import { registerAlertIntakeRoutes } from './intake-routes';
+import { registerSilenceRoutes } from './silence-routes';
+import { registerSlackInteractivityRoute } from './slack-interactivity';
+
+export { describeIntakeAuth } from './intake-auth';
+
+/** What the alert routes need beyond the gateway's own deps; every field has a safe default. */
+export interface AlertGatewayConfig {
+  /** The config file's escalation section (default: the built-in policy). */
+  escalation?: EscalationConfig;
+  /** Settings.alertTokens; a source without one accepts loopback callers only. */
+  tokens?: IntakeTokens;
+  /** Settings.slack.signingSecret; unset, Slack interactivity refuses every request. */
+  slackSigningSecret?: string;
+}
+
+/** Alert intake (Alertmanager, PagerDuty events), Slack interactivity and silences. */
+export function registerAlertRoutes(
+  app: FastifyInstance,
+  deps: { temporal: Client; taskQueue: string; store: Store; authenticator: Authenticator; alerts?: AlertGatewayConfig },
+): void {
+  const config = deps.alerts ?? {};
+  registerAlertIntakeRoutes(app, {
+    temporal: deps.temporal, taskQueue: deps.taskQueue, tokens: config.tokens ?? {},
+    escalation: config.escalation ?? configFileSchema.parse({}).escalation,
+  });
+  registerSlackInteractivityRoute(app, { temporal: deps.temporal, signingSecret: config.slackSigningSecret });
+  registerSilenceRoutes(app, { silences: new StoreSilenceOperations(deps.store.db), authenticator: deps.authenticator });
+}

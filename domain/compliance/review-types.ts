@@ -1,0 +1,148 @@
+import type { Violation } from './violation';
+
+/*
+ * The complianceReview workflow's contract with its clients (gateway, CLI, MCP, tests):
+ * input, messages and the status view. Types only, so anything may import it.
+ */
+
+export const REVIEW_STATUSES = [
+  'intake', 'incomplete', 'checking', 'corrections_required', 'in_review', 'approved', 'rejected', 'expired',
+] as const;
+export type ReviewStatusValue = (typeof REVIEW_STATUSES)[number];
+
+/** A drawing set or form attached to a submission; `kind` is what completeness checks (e.g. "floor-plans"). */
+export interface PlanDocument {
+  kind: string;
+  name: string;
+  /** Where the file lives (document store URL or id); arxflow does not fetch it. */
+  ref?: string;
+}
+
+/** One version of the application: the plan (docs/plan-format.md) and its documents. */
+export interface Submission {
+  /** 1 for the first submission, higher for each resubmission. */
+  planVersion: number;
+  plan: unknown;
+  documents: PlanDocument[];
+  note?: string;
+}
+
+/** A resubmission as the applicant sends it; `actor` comes from the caller's credentials. */
+export interface ResubmissionRequest extends Submission {
+  actor: string;
+}
+
+export interface ElementComment {
+  /** A plan element id (space, door, ...); absent for a comment on the plan as a whole. */
+  element?: string;
+  comment: string;
+}
+
+export type ReviewDecisionKind = 'approve' | 'request_corrections' | 'reject';
+
+/** The plan reviewer's decision; `actor` comes from the caller's credentials. */
+export interface ReviewDecisionRequest {
+  decision: ReviewDecisionKind;
+  actor: string;
+  comments?: ElementComment[];
+  summary?: string;
+}
+
+/** Clock and completeness settings: each jurisdiction has its own (review-policy.ts); input may override. */
+export interface ReviewPolicy {
+  /** Business days the authority has for its review, counted only while it holds the application. */
+  reviewSlaBusinessDays: number;
+  /** Business days the applicant has to answer a notice or a corrections report before the application expires. */
+  correctionBusinessDays: number;
+  /** YYYY-MM-DD days off besides weekends. */
+  holidays: string[];
+  /** Document kinds every submission must include. */
+  requiredDocuments: string[];
+}
+
+export interface ComplianceReviewInput {
+  planId: string;
+  /** The code the plan is reviewed against; the plan must name the same jurisdiction. */
+  jurisdiction: string;
+  applicant: { id: string; email: string };
+  /** Plan reviewers assigned to this application: only they decide. */
+  reviewers: string[];
+  /** Receives the SLA escalation; may decide once the SLA is breached. */
+  supervisor: string;
+  submission: Submission;
+  policy?: Partial<ReviewPolicy>;
+  /** YYYY-MM-DD, the code in force on that day; default: the day of the first submission. */
+  asOf?: string;
+  /** Permit number for the jurisdiction export; default: derived from the plan id. */
+  permitNumber?: string;
+}
+
+/** The violations of a checked cycle compared with the cycle checked before it. */
+export interface CycleDiff {
+  fromCycle: number;
+  toCycle: number;
+  resolved: Violation[];
+  new: Violation[];
+  persisting: Violation[];
+}
+
+export interface CheckSummary {
+  compliant: boolean;
+  planName: string;
+  edition: string;
+  asOf: string;
+  occupantLoad: number;
+  violations: Violation[];
+}
+
+export interface ReviewDecision extends ReviewDecisionRequest {
+  at: string;
+}
+
+/** One submitted plan version and what became of it. */
+export interface ReviewCycle {
+  number: number;
+  planVersion: number;
+  submittedAt: string;
+  submittedBy: string;
+  documents: PlanDocument[];
+  /** Completeness problems (missing documents or fields, a plan that does not parse): the cycle went back to the applicant. */
+  missing?: string[];
+  check?: CheckSummary;
+  diff?: CycleDiff;
+  decision?: ReviewDecision;
+  reports?: string[];
+}
+
+export interface RefusedMessage {
+  at: string;
+  actor: string;
+  message: 'resubmit' | 'decide';
+  reason: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  by: string;
+  event: string;
+  detail?: string;
+}
+
+export interface ReviewStatusView {
+  planId: string;
+  jurisdiction: string;
+  status: ReviewStatusValue;
+  applicant: string;
+  reviewers: string[];
+  supervisor: string;
+  policy: ReviewPolicy;
+  /** Who must act next. */
+  waitingOn: 'applicant' | 'reviewer' | 'nobody';
+  /** When the applicant's correction clock runs out (while waiting on the applicant). */
+  correctionDueAt?: string;
+  sla: { usedBusinessHours: number; limitBusinessDays: number; running: boolean; dueAt?: string; escalated: boolean };
+  cycles: ReviewCycle[];
+  refused: RefusedMessage[];
+  exportRef?: string;
+  timeline: TimelineEntry[];
+}

@@ -1,0 +1,175 @@
+import {
+  allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, setHandler,
+  startChild, upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
+import { alertMessage, closingFooter } from '../../domain/alerts/alert-message';
+import { AlertState, type AlertDue, type AlertStatusView } from '../../domain/alerts/alert-state';
+import type { EscalationPosition, EscalationTarget } from '../../domain/alerts/escalation-policy';
+import { incidentKeyFor } from '../../domain/alerts/incident';
+import { activeSilenceFor } from '../../domain/alerts/silences';
+import type { ActorRequest } from '../../domain/alerts/requests';
+import type { AlertActivities } from '../../activities/alerts';
+import type { AuditActivities } from '../../activities/audit';
+import type { NotificationActivities } from '../../activities/notifications/deliver';
+import { AlertStatus, Service, Severity } from '../search-attributes';
+import { incident } from './incident';
+import {
+  acknowledgeSignal, acknowledgeUpdate, alertClosedSignal, alertStatusQuery, escalateNowSignal, escalateNowUpdate,
+  joinIncidentSignal, reassignSignal, reassignUpdate, resolveSignal, resolveUpdate, sourceEventSignal,
+  type AlertEscalationInput, type SourceEventMessage,
+} from './messages';
+
+const { currentSilences, recordWorkflowEvent, updateSlackMessage } = proxyActivities<AlertActivities & AuditActivities & NotificationActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+// A channel that keeps failing gives up after a few spaced tries, so it cannot hold the
+// other targets or the next level back; the failure is recorded on the alert.
+const { deliverNotification } = proxyActivities<NotificationActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
+});
+
+const now = () => Date.now(); // workflow time: deterministic on replay
+
+/**
+ * One alert, id `alert/<dedupKey>`: notify the policy's levels one after another (and the
+ * whole policy `repeat` more times) until someone acknowledges or it resolves. An
+ * acknowledgement that is not followed by a resolve in time starts escalation again; a
+ * matching silence holds notifications back until it ends; a critical alert, or one that
+ * reaches the policy's incident level, opens or joins the incident of its group.
+ */
+export async function alertEscalation(input: AlertEscalationInput): Promise<AlertStatusView> {
+  const alert = AlertState.open(input.event, input.policy, now(), { policies: input.policies });
+  const subject = `alert/${input.event.dedupKey}`;
+  let retrigger: SourceEventMessage | undefined; // a trigger after resolve: the next alert run
+  let sequence = 0;
+  let audited = 0;
+
+  setHandler(sourceEventSignal, (message) => {
+    if (message.intakeId === input.intakeId) return; // the start's own event, delivered again as its signal
+    const outcome = alert.observe(message.event, now());
+    if (outcome === 'ignored' && alert.closed && message.event.action === 'trigger') retrigger ??= message;
+  });
+  wireOperatorMessages(alert);
+  upsertSearchAttributes([
+    { key: Severity, value: input.event.severity }, { key: AlertStatus, value: alert.status },
+    ...(input.event.service ? [{ key: Service, value: input.event.service }] : []),
+  ]);
+
+  let slackUpdatedFor: string | undefined;
+  while (!alert.closed) {
+    const seen = alert.state.version;
+    const due = alert.nextDue();
+    if (!due) await condition(() => alert.state.version !== seen);
+    else if (due.at > now()) {
+      if (!(await condition(() => alert.state.version !== seen, due.at - now()))) await carryOut(due);
+    } else await carryOut(due);
+    await afterChange();
+  }
+  await afterChange();
+  if (alert.state.incident) await tellIncident(alert.state.incident, { dedupKey: alert.state.dedupKey, resolvedBy: alert.state.resolution?.by ?? 'unknown' });
+  await condition(allHandlersFinished);
+  if (retrigger) {
+    // Fired again after it was resolved: a new alert, in a new run of the same workflow id.
+    await continueAsNew<typeof alertEscalation>({ ...input, event: retrigger.event, intakeId: retrigger.intakeId });
+  }
+  return alert.view();
+
+  async function carryOut(due: AlertDue): Promise<void> {
+    if (due.kind === 'ack_timeout') return alert.ackTimedOut(now());
+    if (due.kind === 'auto_resolve') return alert.autoResolve(now());
+    const silence = activeSilenceFor(alert.state.labels, await currentSilences(), now());
+    if (silence) return alert.recordSuppressed(due.position, { id: silence.silence.id, until: silence.until }, now());
+    await notifyAll(due.position, due.targets);
+    alert.markNotified(due.position, now());
+  }
+
+  /** Every target at once: one failing channel never holds up the others. */
+  async function notifyAll(position: EscalationPosition, targets: EscalationTarget[]): Promise<void> {
+    const message = alertMessage(alert.view(), position);
+    await Promise.all(targets.map(async (target) => {
+      try {
+        const sent = await deliverNotification({ key: alert.notificationKey(position, target), target, message });
+        alert.recordDelivery(position, target, 'sent', now(), sent.channel === 'slack' ? JSON.stringify(sent.ref) : sent.channel);
+      } catch (err) {
+        log.warn('notification failed after retries', { target: target.kind, error: String(err) });
+        alert.recordDelivery(position, target, 'failed', now(), err instanceof Error ? err.message : String(err));
+      }
+    }));
+  }
+
+  /** After anything changed: audit trail, search attributes, Slack messages, incident. */
+  async function afterChange(): Promise<void> {
+    const timeline = alert.state.timeline;
+    for (; audited < timeline.length; audited++) {
+      const entry = timeline[audited]!;
+      await recordWorkflowEvent({ sequence: ++sequence, actor: entry.by, action: `alert.${entry.event.replaceAll(' ', '_')}`, subject, data: { detail: entry.detail, status: alert.status } });
+    }
+    upsertSearchAttributes([{ key: AlertStatus, value: alert.status }, { key: Severity, value: alert.state.severity }]);
+    await updateSlackMessages();
+    if (alert.needsIncident) await openOrJoinIncident();
+  }
+
+  /** Acknowledged or resolved: the posted Slack messages say by whom, without buttons (chat.update). */
+  async function updateSlackMessages(): Promise<void> {
+    const view = alert.view();
+    const footer = closingFooter(view);
+    if (!footer || footer === slackUpdatedFor) return;
+    slackUpdatedFor = footer;
+    const posted = alert.state.notifications.filter((n) => n.outcome === 'sent' && n.target.kind.startsWith('slack'));
+    await Promise.all(posted.map((n) => updateSlackMessage({ key: n.key, message: alertMessage(view, n.position), footer })));
+  }
+
+  async function openOrJoinIncident(): Promise<void> {
+    const key = incidentKeyFor({ ...alert.state, labels: alert.state.labels }, input.incidentGroupBy);
+    const incidentId = `incident/${key}`;
+    const member = { dedupKey: alert.state.dedupKey, summary: alert.state.summary, severity: alert.state.severity };
+    try {
+      await startChild(incident, {
+        workflowId: incidentId,
+        args: [{ key, title: alert.state.summary, severity: alert.state.severity, service: alert.state.service, firstAlert: member, review: input.review }],
+        parentClosePolicy: ParentClosePolicy.ABANDON, // the incident outlives the alert that opened it
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      await getExternalWorkflowHandle(incidentId).signal(joinIncidentSignal, member);
+    }
+    alert.linkIncident(incidentId, now());
+  }
+}
+
+/** The incident may have been resolved and closed already: then there is no one to tell. */
+async function tellIncident(incidentId: string, closed: { dedupKey: string; resolvedBy: string }): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(incidentId).signal(alertClosedSignal, closed);
+  } catch (err) {
+    log.info('incident no longer open', { incidentId, error: String(err) });
+  }
+}
+
+/** Updates refuse at once (validator); the Web UI's signals apply the same rule and record a refusal. */
+function wireOperatorMessages(alert: AlertState): void {
+  setHandler(alertStatusQuery, () => alert.view());
+  const wire = <R extends ActorRequest>(
+    update: UpdateDefinition<AlertStatusView, [R]>, signal: SignalDefinition<[R]>, kind: string,
+    refusal: (request: unknown) => string | undefined, apply: (request: R) => void,
+  ) => {
+    setHandler(update, (request) => (apply(request), alert.view()), {
+      validator: (request) => {
+        const reason = refusal(request);
+        if (reason) throw new Error(reason);
+      },
+    });
+    setHandler(signal, (request) => {
+      const reason = refusal(request);
+      if (reason) alert.recordRefused(kind, request, reason, now());
+      else apply(request);
+    });
+  };
+  wire(acknowledgeUpdate, acknowledgeSignal, 'acknowledge', (r) => alert.refusalOfAcknowledge(r), (r) => alert.acknowledge(r, now()));
+  wire(resolveUpdate, resolveSignal, 'resolve', (r) => alert.refusalOfResolve(r), (r) => alert.resolve(r, now()));
+  wire(escalateNowUpdate, escalateNowSignal, 'escalate', (r) => alert.refusalOfEscalateNow(r), (r) => alert.escalateNow(r, now()));
+  wire(reassignUpdate, reassignSignal, 'reassign', (r) => alert.refusalOfReassign(r), (r) => alert.reassign(r, now()));
+}

@@ -1,0 +1,82 @@
+import {
+  allHandlersFinished, condition, ParentClosePolicy, proxyActivities, setHandler, startChild, upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { Incident, type IncidentSnapshot, type ResponderRequest, type StatusRequest } from '../../domain/alerts/incident';
+import type { ActorRequest } from '../../domain/alerts/requests';
+import type { AuditActivities } from '../../activities/audit';
+import { IncidentStatus, Service, Severity } from '../search-attributes';
+import { incidentReview } from './incident-review';
+import {
+  addResponderUpdate, alertClosedSignal, incidentNoteUpdate, incidentQuery, incidentStatusSignal, incidentStatusUpdate,
+  joinIncidentSignal, type IncidentInput,
+} from './messages';
+
+const { recordWorkflowEvent } = proxyActivities<AuditActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+const now = () => Date.now();
+const refuse = (reason: string | undefined) => {
+  if (reason) throw new Error(reason);
+};
+
+/**
+ * An incident, id `incident/<group key>`: opened by its first critical or escalated alert,
+ * joined by the others of the group, moved investigating -> identified -> monitoring ->
+ * resolved by its responders, every step in the timeline and the audit chain. At resolve
+ * the post-incident review starts as its own workflow and this one ends, so the next
+ * alert of the group opens a new incident.
+ */
+export async function incident(input: IncidentInput): Promise<IncidentSnapshot> {
+  const state = Incident.open(input.key, input.firstAlert, `alert:${input.firstAlert.dedupKey}`, now(), input.review);
+  const subject = `incident/${input.key}`;
+  let audited = 0;
+
+  setHandler(incidentQuery, () => state.snapshot());
+  setHandler(joinIncidentSignal, (alert) => {
+    if (!state.refusalOfJoin()) state.join(alert, now());
+  });
+  setHandler(alertClosedSignal, ({ dedupKey, resolvedBy }) => state.record(now(), resolvedBy, 'alert resolved', dedupKey));
+  setHandler(incidentStatusUpdate, (request) => (state.setStatus(request, now()), state.snapshot()), {
+    validator: (request) => refuse(state.refusalOfStatus(request)),
+  });
+  setHandler(incidentStatusSignal, (request: StatusRequest) => {
+    const reason = state.refusalOfStatus(request);
+    if (reason) state.record(now(), String(request?.actor ?? 'unknown'), 'refused status change', reason);
+    else state.setStatus(request, now());
+  });
+  setHandler(addResponderUpdate, (request: ResponderRequest) => (state.addResponder(request, now()), state.snapshot()), {
+    validator: (request) => refuse(state.refusalOfResponder(request)),
+  });
+  setHandler(incidentNoteUpdate, (request: ActorRequest) => (state.addNote(request, now()), state.snapshot()), {
+    validator: (request) => refuse(state.refusalOfNote(request)),
+  });
+
+  while (!state.resolved) {
+    const seen = state.state.version;
+    await auditTimeline();
+    upsertSearchAttributes([
+      { key: IncidentStatus, value: state.status }, { key: Severity, value: state.state.severity },
+      ...(input.service ? [{ key: Service, value: input.service }] : []),
+    ]);
+    if (!state.resolved) await condition(() => state.state.version !== seen);
+  }
+  await auditTimeline();
+  upsertSearchAttributes([{ key: IncidentStatus, value: 'resolved' }]);
+  await condition(allHandlersFinished);
+  await startChild(incidentReview, {
+    workflowId: `incident-review/${input.key}/${Date.parse(state.state.resolvedAt!)}`,
+    args: [state.snapshot()],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+  });
+  return state.snapshot();
+
+  async function auditTimeline(): Promise<void> {
+    const timeline = state.state.timeline;
+    for (; audited < timeline.length; audited++) {
+      const entry = timeline[audited]!;
+      await recordWorkflowEvent({ sequence: audited + 1, actor: entry.by, action: `incident.${entry.event.replaceAll(' ', '_')}`, subject, data: { detail: entry.detail } });
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AlertStatusView, EscalateRequest, ReassignRequest } from '../../domain/alerts/alert-state';
+import type { EscalationPolicy } from '../../domain/alerts/escalation-policy';
+import type { IncidentSnapshot, ResponderRequest, ReviewOptions, StatusRequest } from '../../domain/alerts/incident';
+import type { ActorRequest } from '../../domain/alerts/requests';
+import type { AlertEvent } from '../../domain/alerts/types';
+
+/**
+ * The contract of the alert and incident workflows: what the gateway, the CLI, Slack and
+ * the Web UI send. Operator actions are Updates (validated: unknown alert, already
+ * resolved, actor not allowed) with a Signal of the same name for the Web UI, where a
+ * refusal is recorded in the timeline instead of returned.
+ */
+
+export interface AlertEscalationInput {
+  event: AlertEvent;
+  /** Unique per intake call: the start's own event is not counted again when its signal arrives. */
+  intakeId: string;
+  /** The policy chosen for the alert's labels and severity (selectPolicy at intake). */
+  policy: EscalationPolicy;
+  /** What reassign-by-name may choose from. */
+  policies?: EscalationPolicy[];
+  /** Which labels group alerts into one incident (default: the source's group). */
+  incidentGroupBy?: string[];
+  review?: Partial<ReviewOptions>;
+}
+
+/** An event from the source for an alert that may already be open (signalWithStart). */
+export interface SourceEventMessage {
+  event: AlertEvent;
+  intakeId: string;
+}
+
+export const sourceEventSignal = defineSignal<[SourceEventMessage]>('sourceEvent');
+
+export const acknowledgeUpdate = defineUpdate<AlertStatusView, [ActorRequest]>('acknowledge');
+export const acknowledgeSignal = defineSignal<[ActorRequest]>('acknowledge');
+export const resolveUpdate = defineUpdate<AlertStatusView, [ActorRequest]>('resolve');
+export const resolveSignal = defineSignal<[ActorRequest]>('resolve');
+export const escalateNowUpdate = defineUpdate<AlertStatusView, [EscalateRequest]>('escalateNow');
+export const escalateNowSignal = defineSignal<[EscalateRequest]>('escalateNow');
+export const reassignUpdate = defineUpdate<AlertStatusView, [ReassignRequest]>('reassign');
+export const reassignSignal = defineSignal<[ReassignRequest]>('reassign');
+export const alertStatusQuery = defineQuery<AlertStatusView>('status');
+
+export interface IncidentInput {
+  /** `incident/<key>`: alerts of one group join the open incident. */
+  key: string;
+  title: string;
+  severity: AlertEvent['severity'];
+  service?: string;
+  firstAlert: { dedupKey: string; summary: string; severity: AlertEvent['severity'] };
+  review?: Partial<ReviewOptions>;
+}
+
+export interface JoinIncidentMessage {
+  dedupKey: string;
+  summary: string;
+  severity: AlertEvent['severity'];
+}
+
+export const joinIncidentSignal = defineSignal<[JoinIncidentMessage]>('joinAlert');
+export const alertClosedSignal = defineSignal<[{ dedupKey: string; resolvedBy: string }]>('alertClosed');
+export const incidentStatusUpdate = defineUpdate<IncidentSnapshot, [StatusRequest]>('setStatus');
+export const incidentStatusSignal = defineSignal<[StatusRequest]>('setStatus');
+export const addResponderUpdate = defineUpdate<IncidentSnapshot, [ResponderRequest]>('addResponder');
+export const incidentNoteUpdate = defineUpdate<IncidentSnapshot, [ActorRequest]>('addNote');
+export const incidentQuery = defineQuery<IncidentSnapshot>('status');
+
+export const reviewDoneUpdate = defineUpdate<void, [ActorRequest]>('completeReview');
+export const reviewDoneSignal = defineSignal<[ActorRequest]>('completeReview');
