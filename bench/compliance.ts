@@ -6,6 +6,7 @@
 // Prints a table and writes bench/results/compliance.json.
 import { checkPlan } from '../domain/compliance/engine';
 import { parsePlan, type Plan } from '../domain/compliance/plan-schema';
+import { benchComplianceReports } from './compliance-reports';
 import { writeResults } from './results';
 
 const SIZES = (process.env.BENCH_COMPLIANCE_SIZES ?? '100,1000,10000,100000').split(',').map(Number);
@@ -102,4 +103,5 @@ export async function benchCompliance(): Promise<void> {
   const tenThousand = rows.find((r) => r.spaces === 10_000);
   if (tenThousand) console.log(`10,000 spaces: ${ms(tenThousand.checkMs)} ms (target: well under 100 ms)`);
   writeResults('compliance', { asOf: AS_OF, spacesPerLevel: SPACES_PER_LEVEL, rows });
+  await benchComplianceReports();
 }

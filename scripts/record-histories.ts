@@ -12,6 +12,9 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { openStore, type Store } from '../db/store';
 import { Ledger, ledgerAccounts } from '../db/ledger';
 import { TaskTriggers } from '../db/task-triggers';
+import { parseEscalationYaml } from '../domain/alerts/escalation-policy-schemas';
+import { Incident } from '../domain/alerts/incident';
+import type { AlertEvent } from '../domain/alerts/types';
 import type { FundingGateInput } from '../domain/funding/gate-input';
 import * as workflows from '../workflows';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -44,6 +47,38 @@ const SAMPLE_DRAW: FundingGateInput = {
   approvals: { stages: [{ name: 'review', approvers: { users: ['rita'] }, quorum: 1 }, { name: 'signatory', approvers: { roles: ['signatory'] }, quorum: 1 }] },
   clocks: { reminderEvery: '1 day', slaAfter: '3 days', expireAfter: '10 days', escalationContact: 'lender-ops', unconditionalWaiverDue: '10 days' },
 };
+
+const SAMPLE_PLAN_DOCUMENTS = [{ kind: 'floor-plans', name: 'A-101.pdf' }, { kind: 'code-analysis', name: 'G-001.pdf' }];
+
+/** The shared example plan; `doorD3In` widens its one non-compliant door. */
+function examplePlan(doorD3In?: number): Record<string, unknown> {
+  const plan = JSON.parse(readFileSync(path.resolve(__dirname, '..', 'test', 'fixtures', 'plans', 'plan-example.json'), 'utf8'));
+  if (doorD3In) plan.doors.find((door: { id: string }) => door.id === 'D3').clearWidthIn = doorD3In;
+  return plan;
+}
+
+const SAMPLE_ALERT: AlertEvent = {
+  source: 'alertmanager', dedupKey: 'history-sample', sourceKey: 'fp-history', action: 'trigger', severity: 'error', summary: 'Disk full on db-1',
+  service: 'billing', group: 'history', labels: { alertname: 'DiskFull', service: 'billing' }, annotations: {}, startsAt: '2026-11-25T10:00:00.000Z',
+  links: [], images: [],
+};
+const SAMPLE_POLICY = parseEscalationYaml(`
+default: sample
+policies:
+  - name: sample
+    levels:
+      - notify: [{ slack: "#ops" }, { email: oncall@example.com }]
+        escalateAfter: 10 minutes
+      - notify: [{ email: lead@example.com }]
+`).policies[0]!;
+
+/** A resolved incident whose review is due. */
+function sampleIncidentSnapshot() {
+  const resolvedAt = Date.parse('2026-11-25T12:00:00Z');
+  const sample = Incident.open('inc-history-sample', { dedupKey: 'history-sample', summary: 'Disk full on db-1', severity: 'critical' }, 'alert:history-sample', resolvedAt - 3_600_000);
+  sample.setStatus({ actor: 'ops:ann', roles: ['operator'], status: 'resolved' }, resolvedAt);
+  return sample.snapshot();
+}
 
 /** One representative run per workflow type. */
 const SAMPLES: Record<WorkflowType, Sample> = {
@@ -102,6 +137,32 @@ const SAMPLES: Record<WorkflowType, Sample> = {
       await handle.executeUpdate(workflows.evidenceUpdate, { args: [{ ...waiver, waiverType: 'unconditional-progress' }] });
     },
   },
+  alertEscalation: {
+    // Notified at level 1, a refused Web UI acknowledge (no role), acknowledged, resolved.
+    args: [{ event: SAMPLE_ALERT, intakeId: 'history-sample-intake', policy: SAMPLE_POLICY }],
+    drive: async (handle) => {
+      while ((await handle.query(workflows.alertStatusQuery)).level < 1) await new Promise((resolve) => setTimeout(resolve, 200));
+      await handle.signal(workflows.acknowledgeSignal, { actor: 'visitor', roles: ['viewer'] });
+      await handle.executeUpdate(workflows.acknowledgeUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'] }] });
+      await handle.executeUpdate(workflows.resolveUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'], note: 'disk extended' }] });
+    },
+  },
+  incident: {
+    args: [{ key: 'inc-history-sample', title: 'Disk full on db-1', severity: 'critical', firstAlert: { dedupKey: 'history-sample', summary: 'Disk full on db-1', severity: 'critical' } }],
+    drive: async (handle) => {
+      await handle.signal(workflows.joinIncidentSignal, { dedupKey: 'history-sample-2', summary: 'Replication lag', severity: 'error' });
+      await handle.executeUpdate(workflows.addResponderUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'], responder: 'sre-lead@example.com', role: 'commander' }] });
+      for (const status of ['identified', 'monitoring', 'resolved'] as const) {
+        await handle.executeUpdate(workflows.incidentStatusUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'], status }] });
+      }
+    },
+  },
+  incidentReview: {
+    args: [sampleIncidentSnapshot()],
+    drive: async (handle) => {
+      await handle.executeUpdate(workflows.reviewDoneUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'], note: 'review held' }] });
+    },
+  },
   complianceReview: {
     // The example plan (door D3 too narrow): corrections, a refused decision by the
     // applicant (signal), the fixed version resubmitted, approved: every handler and both clocks.
@@ -125,15 +186,6 @@ const SAMPLES: Record<WorkflowType, Sample> = {
 };
 
 const HISTORIES_DIR = path.resolve(__dirname, '..', 'test', 'histories');
-
-const SAMPLE_PLAN_DOCUMENTS = [{ kind: 'floor-plans', name: 'A-101.pdf' }, { kind: 'code-analysis', name: 'G-001.pdf' }];
-
-/** The shared example plan; `doorD3In` widens its one non-compliant door. */
-function examplePlan(doorD3In?: number): Record<string, unknown> {
-  const plan = JSON.parse(readFileSync(path.resolve(__dirname, '..', 'test', 'fixtures', 'plans', 'plan-example.json'), 'utf8'));
-  if (doorD3In) plan.doors.find((door: { id: string }) => door.id === 'D3').clearWidthIn = doorD3In;
-  return plan;
-}
 
 /** The types named on the command line, else all; an unknown name is refused before anything runs. */
 function selectedSamples(names: string[]): [string, Sample][] {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
 import { alertEscalationEntry } from './alert-registry-entry';
+import { complianceReviewEntry } from './compliance-registry-entry';
 import { durabilityProbeInputSchema, wakeUpRequestSchema } from '../../domain/probes';
 import type { Role } from '../../domain/roles';
 import { fundingGateId, fundingGateInputSchema } from '../../domain/funding/gate-input';
@@ -112,6 +113,7 @@ WORKFLOW_REGISTRY.taskEvent = {
 };
 
 WORKFLOW_REGISTRY.alertEscalation = alertEscalationEntry;
+WORKFLOW_REGISTRY.complianceReview = complianceReviewEntry;
 
 export function registryEntry(type: string): WorkflowEntry | undefined {
   return Object.hasOwn(WORKFLOW_REGISTRY, type) ? WORKFLOW_REGISTRY[type] : undefined;

@@ -1,9 +1,10 @@
 import { addBusinessDays, addBusinessMs, businessMsBetween, DAY_MS, type BusinessCalendar } from './business-days';
 
 /**
- * The authority's review SLA: business time used while it holds the application, paused
- * while the applicant revises. It starts at the first complete submission, as permit
- * review clocks do, and breaches once.
+ * The authority's review SLA: business time used while the plan reviewers hold the
+ * application, paused while the applicant revises (used time carries over). The automated
+ * check takes no business time worth counting, so the clock runs from the moment a
+ * complete, code-compliant version reaches the reviewers. It breaches once.
  */
 export class SlaClock {
   usedMs = 0;

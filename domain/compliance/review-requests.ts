@@ -1,4 +1,4 @@
-import type { ComplianceReviewInput, ReviewDecisionRequest, ReviewPolicy, ResubmissionRequest, Submission } from './review-types';
+import type { ComplianceReviewInput, ReviewPolicy, Submission } from './review-types';
 
 /*
  * Shape checks for the review's input and messages, written by hand: the workflow runs
@@ -19,7 +19,26 @@ export function inputProblems(input: unknown): string[] {
   if (!Array.isArray(input.reviewers) || input.reviewers.length === 0 || !input.reviewers.every((r) => isText(r))) problems.push('reviewers: name at least one reviewer');
   if (!isText(input.supervisor)) problems.push('supervisor: must be a text');
   if (input.asOf !== undefined && !(typeof input.asOf === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(input.asOf))) problems.push('asOf: must be YYYY-MM-DD');
+  problems.push(...policyProblems(input.policy));
   problems.push(...submissionShapeProblems(input.submission, 'submission'));
+  return problems;
+}
+
+/** Clock lengths must be whole business days, or a timer would never fire (or fire at once). */
+function policyProblems(policy: unknown): string[] {
+  if (policy === undefined) return [];
+  if (!isRecord(policy)) return ['policy: must be an object'];
+  const problems: string[] = [];
+  for (const key of ['reviewSlaBusinessDays', 'correctionBusinessDays']) {
+    const days = policy[key];
+    if (days !== undefined && !(Number.isInteger(days) && (days as number) >= 1 && (days as number) <= 365)) problems.push(`policy.${key}: must be a whole number of days, 1 to 365`);
+  }
+  if (policy.holidays !== undefined && !(Array.isArray(policy.holidays) && policy.holidays.every((d) => typeof d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(d)))) {
+    problems.push('policy.holidays: must be a list of YYYY-MM-DD days');
+  }
+  if (policy.requiredDocuments !== undefined && !(Array.isArray(policy.requiredDocuments) && policy.requiredDocuments.every((k) => isText(k, 100)))) {
+    problems.push('policy.requiredDocuments: must be a list of document kinds');
+  }
   return problems;
 }
 
@@ -76,4 +95,3 @@ export function completenessProblems(submission: Submission, input: Pick<Complia
   return problems;
 }
 
-export type { ReviewDecisionRequest, ResubmissionRequest };

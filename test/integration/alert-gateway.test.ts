@@ -204,7 +204,9 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
     it('answers 503 (Alertmanager and PagerDuty clients retry 5xx)', async () => {
       // A client whose server is a closed port: every call fails as when Temporal is down.
       const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-      const down = await startGateway({ client: new Client({ connection }) } as unknown as TestWorkflowEnvironment, store, taskQueue);
+      const down = await startGateway({ client: new Client({ connection }) } as unknown as TestWorkflowEnvironment, store, taskQueue, {
+        alerts: { temporalDeadlineMs: 2_000 },
+      });
       try {
         const am = await amPost(amPayload('firing', [{ name: 'down-1', fingerprint: 'down1' }]), undefined, down.url);
         expect(am.status).toBe(503);
@@ -275,6 +277,25 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       expect((await signed('foo=bar')).status).toBe(400);
     });
 
+    it('answers Slack before a slow update finishes, and the update still lands', async () => {
+      const pendingKey = pagerdutyDedupKey('R0UTING0KEY', 'slack-slow');
+      expect((await call(`${url}/v1/events`, { token: EVENTS_TOKEN, body: pdTrigger('slack-slow') })).status).toBe(202);
+      await eventually(pendingKey, (v) => v.status === 'triggered');
+      // Answer at once: every update is "slow" for this gateway.
+      const hasty = await startGateway(env, store, taskQueue, { alerts: { slackSigningSecret: SIGNING_SECRET, slackAnswerWithinMs: 0 } });
+      try {
+        const body = form('alert_ack', pendingKey);
+        const at = String(Math.floor(Date.now() / 1000));
+        const answered = await call(`${hasty.url}/v1/slack/interactivity`, {
+          body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': at, 'x-slack-signature': slackSignature(SIGNING_SECRET, at, body) },
+        });
+        expect(answered).toMatchObject({ status: 200, json: { ok: true, pending: true } });
+        await eventually(pendingKey, (v) => v.status === 'acknowledged');
+      } finally {
+        await hasty.app.close();
+      }
+    });
+
     it('refuses everything with 401 when no signing secret is configured', async () => {
       const body = form('alert_ack', key);
       const at = String(Math.floor(Date.now() / 1000));
@@ -284,6 +305,15 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       expect(refused.status).toBe(401);
       expect(refused.json.message).toMatch(/SLACK_SIGNING_SECRET/);
     });
+  });
+
+  it('documents the alert routes in the OpenAPI document', async () => {
+    const paths = (await call(`${url}/openapi.json`)).json.paths as Record<string, Record<string, { requestBody?: unknown }>>;
+    expect(JSON.stringify(paths['/v1/events']?.post?.requestBody)).toContain('event_action');
+    expect(JSON.stringify(paths['/v1/silences']?.post?.requestBody)).toContain('matchers');
+    expect(Object.keys(paths)).toEqual(expect.arrayContaining([
+      '/v1/alerts/alertmanager', '/v1/events', '/v1/slack/interactivity', '/v1/silences', '/v1/silences/{id}', '/v1/workflows/alertEscalation',
+    ]));
   });
 
   describe('/v1/silences', () => {

@@ -55,6 +55,8 @@ describe('npm start service lifecycle', () => {
     service = spawnService(env);
     await waitForOutput(service, /arxflow is running/);
     expect(service.output()).toContain(`Web UI    http://localhost:${env.ARXFLOW_TEMPORAL_UI_PORT}`);
+    // No intake tokens set: the log says the alert routes take loopback callers only.
+    expect(service.output()).toMatch(/alert intake alertmanager: no token set \(ARXFLOW_ALERTMANAGER_TOKEN\): accepting loopback callers only/);
 
     const ready = await fetch(`${gateway()}/readyz`);
     expect(ready.status).toBe(200);

@@ -104,16 +104,18 @@ describe('complianceReview on the time-skipping server', () => {
     expect((await outbox(workflowId)).map((n) => n.step)).toEqual(['cycle-1-corrections', 'cycle-2-corrections', 'approved']);
   });
 
-  it('expires when the applicant does not resubmit within the correction clock', async () => {
+  it('expires when the applicant does not resubmit within the correction clock, holidays not counted', async () => {
     const planId = 'EXPIRE-1';
     const friday = await toFridayAfternoon(world);
+    const holiday = new Date(friday + 10 * DAY).toISOString().slice(0, 10); // the Monday of the second week
+    const input = reviewInput(planId, { policy: { holidays: [holiday] } });
     const result = await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(complianceReview, { taskQueue, workflowId: complianceReviewId(planId), args: [reviewInput(planId)] });
+      const handle = await world.env.client.workflow.start(complianceReview, { taskQueue, workflowId: complianceReviewId(planId), args: [input] });
       return handle.result();
     });
     expect(result.status).toBe('expired');
     const expired = result.timeline.find((entry) => entry.event === 'expired')!;
-    expectNear(expired.at, friday + 14 * DAY);
+    expectNear(expired.at, friday + 17 * DAY); // one business day later for the holiday: over the weekend to Monday
     expect((await outbox(complianceReviewId(planId))).map((n) => n.step)).toEqual(['cycle-1-corrections', 'expired']);
   });
 

@@ -6,6 +6,7 @@ import { JURISDICTIONS } from '../../../domain/compliance/jurisdictions';
 import { parsePlan } from '../../../domain/compliance/plan-schema';
 import { resolveCode, type ResolvedCode } from '../../../domain/compliance/resolve';
 import { CliError, EXIT, jsonOption, print, printTable } from '../output';
+import { registerComplianceReportCommands } from './compliance-reports';
 
 interface CodeOptions {
   jurisdiction?: string;
@@ -66,6 +67,8 @@ export function registerComplianceCommands(program: Command): void {
       if (options.json) print(explanation as unknown as Record<string, unknown>, true);
       else console.log(`${explanation.text}\nSource: ${explanation.source}`);
     });
+
+  registerComplianceReportCommands(compliance);
 }
 
 function readJsonFile(file: string): unknown {

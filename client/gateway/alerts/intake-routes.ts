@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { EscalationConfig } from '../../../domain/alerts/escalation-policy';
-import { pagerdutyAccepted, parseAlertmanagerWebhook, parsePagerDutyEvent } from '../../../domain/alerts/intake-schemas';
+import { pagerdutyAccepted, pagerdutyEventSchema, parseAlertmanagerWebhook, parsePagerDutyEvent } from '../../../domain/alerts/intake-schemas';
 import type { AlertEvent } from '../../../domain/alerts/types';
 import { InputError } from '../../../domain/validation';
 import { raiseAlertEvent, type RaisedAlert } from '../../api/alert-intake';
@@ -14,6 +14,7 @@ export interface AlertIntakeDeps {
   taskQueue: string;
   escalation: EscalationConfig;
   tokens: IntakeTokens;
+  deadlineMs?: number;
 }
 
 /** How many alerts of one Alertmanager batch are handed to Temporal at once. */
@@ -34,7 +35,7 @@ const errorSchema = z.object({ error: z.string(), message: z.string() }).loose()
  */
 export function registerAlertIntakeRoutes(app: FastifyInstance, deps: AlertIntakeDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const raise = (event: AlertEvent) => raiseAlertEvent(deps.temporal, deps.taskQueue, event, deps.escalation);
+  const raise = (event: AlertEvent) => raiseAlertEvent(deps.temporal, deps.taskQueue, event, deps.escalation, { deadlineMs: deps.deadlineMs });
 
   routes.post('/v1/alerts/alertmanager', {
     onRequest: intakeGuard('alertmanager', deps.tokens.alertmanager),
@@ -53,7 +54,11 @@ export function registerAlertIntakeRoutes(app: FastifyInstance, deps: AlertIntak
 
   routes.post('/v1/events', {
     onRequest: intakeGuard('events', deps.tokens.events),
+    // The body schema is for the OpenAPI document only: parsePagerDutyEvent below parses it
+    // and answers in PagerDuty's 400 shape.
+    validatorCompiler: () => (value) => ({ value }),
     schema: {
+      body: pagerdutyEventSchema,
       tags: ['alerts'], summary: 'PagerDuty Events API v2 event', security: [{ bearer: [] }],
       description: 'trigger, acknowledge or resolve an alert by dedup_key (generated for a trigger without one). Bearer ARXFLOW_EVENTS_TOKEN.',
       response: {

@@ -20,6 +20,10 @@ export interface AlertGatewayConfig {
   tokens?: IntakeTokens;
   /** Settings.slack.signingSecret; unset, Slack interactivity refuses every request. */
   slackSigningSecret?: string;
+  /** How long Slack waits for the update's outcome before the answer goes out anyway (default 2.5 s; Slack gives up at 3 s). */
+  slackAnswerWithinMs?: number;
+  /** How long an intake call waits for Temporal before answering 503 (default 10 s). */
+  temporalDeadlineMs?: number;
 }
 
 /** Alert intake (Alertmanager, PagerDuty events), Slack interactivity and silences. */
@@ -29,9 +33,9 @@ export function registerAlertRoutes(
 ): void {
   const config = deps.alerts ?? {};
   registerAlertIntakeRoutes(app, {
-    temporal: deps.temporal, taskQueue: deps.taskQueue, tokens: config.tokens ?? {},
+    temporal: deps.temporal, taskQueue: deps.taskQueue, tokens: config.tokens ?? {}, deadlineMs: config.temporalDeadlineMs,
     escalation: config.escalation ?? configFileSchema.parse({}).escalation,
   });
-  registerSlackInteractivityRoute(app, { temporal: deps.temporal, signingSecret: config.slackSigningSecret });
+  registerSlackInteractivityRoute(app, { temporal: deps.temporal, signingSecret: config.slackSigningSecret, answerWithinMs: config.slackAnswerWithinMs });
   registerSilenceRoutes(app, { silences: new StoreSilenceOperations(deps.store.db), authenticator: deps.authenticator });
 }

@@ -21,6 +21,7 @@ export interface SlackInteractivityDeps {
 const BUTTONS = { alert_ack: acknowledgeUpdate, alert_resolve: resolveUpdate } as const;
 /** What Slack grants a verified user: the alert workflows let `responder` acknowledge and resolve. */
 const SLACK_ROLES = ['responder'];
+const UPDATE_DEADLINE_MS = 30_000;
 
 interface BlockAction {
   action_id?: string;
@@ -78,13 +79,15 @@ async function interact(request: FastifyRequest, reply: FastifyReply, deps: Slac
   const update = BUTTONS[action.action_id as keyof typeof BUTTONS];
   const workflowId = alertWorkflowId(dedupKey);
   const log = { workflowId, action: action.action_id, actor: actorRequest.actor };
-  const outcome = deps.temporal.workflow.getHandle(workflowId)
-    // Slack may resend the same click; the update id lets Temporal run it once.
-    .executeUpdate(update, { args: [actorRequest], updateId: `slack/${user}/${action.action_id}/${action.action_ts ?? ''}` })
+  // Slack may resend the same click; the update id lets Temporal run it once. Bounded, so
+  // an update still running after the answer went out cannot hang on forever.
+  const updateId = `slack/${user}/${action.action_id}/${action.action_ts ?? ''}`;
+  const outcome = deps.temporal
+    .withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => deps.temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [actorRequest], updateId }))
     .then(() => ({ ok: true as const }), (err: unknown) => failure(err));
   const answered = await Promise.race([outcome, delay(deps.answerWithinMs ?? 2_500)]);
   if (answered === undefined) {
-    void outcome.then((late) => request.log.info({ ...log, ...late }, 'slack action finished after the answer'));
+    void outcome.then((late) => (late.ok ? request.log.info(log, 'slack action applied after the answer') : request.log.warn({ ...log, reason: late.error }, 'slack action failed after the answer')));
     return reply.code(200).send({ ok: true, pending: true });
   }
   if (answered.ok) {

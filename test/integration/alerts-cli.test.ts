@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { openStore, type Store } from '../../db/store';
+import { pagerdutyDedupKey } from '../../domain/alerts/dedup';
+import { call, startGateway, tokenFor } from '../support/gateway';
+import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
+
+const BIN = path.resolve(__dirname, '..', '..', 'bin', 'arxflow.js');
+const ROUTING = 'R0UTING0KEY';
+
+// `arxflow alerts ...` through the gateway (token identity) and on Temporal directly,
+// against the real alertEscalation workflow on a dev server.
+describe('arxflow alerts (CLI)', () => {
+  let env: TestWorkflowEnvironment;
+  let store: Store;
+  let worker: Worker;
+  let workerRun: Promise<void>;
+  let gateway: FastifyInstance;
+  let url: string;
+  let dataDir: string;
+  const taskQueue = uniqueTaskQueue('alerts-cli');
+  const keys = { disk: pagerdutyDedupKey(ROUTING, 'cli-disk'), api: pagerdutyDedupKey(ROUTING, 'cli-api') };
+
+  beforeAll(async () => {
+    [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
+    worker = await createTestWorker(env, taskQueue, { store });
+    workerRun = worker.run();
+    ({ app: gateway, url } = await startGateway(env, store, taskQueue));
+    dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-alerts-cli-'));
+    for (const [key, severity] of [['cli-disk', 'warning'], ['cli-api', 'critical']] as const) {
+      const raised = await call(`${url}/v1/events`, {
+        body: { routing_key: ROUTING, event_action: 'trigger', dedup_key: key, payload: { summary: `${key} is failing`, source: 'host-1', severity } },
+      });
+      expect(raised.status).toBe(202);
+    }
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    worker?.shutdown();
+    await workerRun;
+    await env?.teardown();
+    await store?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  function arxflow(args: string[], extraEnv: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn('node', [BIN, ...args], {
+        env: { ...process.env, TEMPORAL_ADDRESS: env.address, ARXFLOW_TASK_QUEUE: taskQueue, ARXFLOW_DATA_DIR: dataDir, ...extraEnv },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  }
+  const as = async (subject: string, ...roles: ('viewer' | 'operator' | 'admin')[]) => ({ ARXFLOW_URL: url, ARXFLOW_TOKEN: await tokenFor(subject, ...roles) });
+
+  /** Visibility is eventually consistent: list until `check` holds. */
+  async function listUntil(args: string[], extraEnv: Record<string, string>, check: (rows: Record<string, unknown>[]) => boolean) {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const listed = await arxflow(['alerts', 'list', '--json', ...args], extraEnv);
+      expect(listed.status).toBe(0);
+      const rows = JSON.parse(listed.stdout) as Record<string, unknown>[];
+      if (check(rows) || Date.now() > deadline) return rows;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+
+  it('lists alerts with dedup key, status, severity and level (--json), through the gateway and directly', async () => {
+    const viewer = await as('vera', 'viewer');
+    const rows = await listUntil([], viewer, (found) => Object.values(keys).every((key) => found.some((row) => row.dedupKey === key)));
+    const api = rows.find((row) => row.dedupKey === keys.api);
+    expect(api).toEqual({
+      dedupKey: keys.api, status: 'triggered', severity: 'critical', level: expect.any(Number),
+      summary: 'cli-api is failing', service: 'host-1', workflowId: `alert/${keys.api}`,
+    });
+    const direct = await listUntil([], {}, (found) => found.some((row) => row.dedupKey === keys.disk));
+    expect(direct.find((row) => row.dedupKey === keys.disk)).toMatchObject({ status: 'triggered', severity: 'warning' });
+
+    const table = await arxflow(['alerts', 'list'], viewer);
+    expect(table.stdout).toMatch(/^DEDUPKEY\s+STATUS\s+SEVERITY\s+LEVEL/);
+  });
+
+  it('acknowledges through the gateway as the token subject; a viewer is refused (exit 1)', async () => {
+    const refused = await arxflow(['alerts', 'ack', keys.disk], await as('vera', 'viewer'));
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/needs role operator/);
+
+    const acked = await arxflow(['alerts', 'ack', keys.disk, '--note', 'looking at it', '--json'], await as('olga', 'operator'));
+    expect(acked.stderr).toBe('');
+    expect(acked.status).toBe(0);
+    expect(JSON.parse(acked.stdout)).toMatchObject({ dedupKey: keys.disk, status: 'acknowledged', acknowledged: { by: 'olga' } });
+  });
+
+  it('escalates and resolves directly on Temporal; resolving twice is refused (exit 1)', async () => {
+    const escalated = await arxflow(['alerts', 'escalate', keys.api, '--level', '2', '--json'], { ARXFLOW_ACTOR: 'cli:ops' });
+    expect(escalated.stderr).toBe('');
+    expect(escalated.status).toBe(0);
+
+    const resolved = await arxflow(['alerts', 'resolve', keys.api, '--note', 'fixed'], { ARXFLOW_ACTOR: 'cli:ops' });
+    expect(resolved.status).toBe(0);
+    expect(resolved.stdout).toMatch(/status\s+resolved/);
+    const again = await arxflow(['alerts', 'resolve', keys.api]);
+    expect(again.status).toBe(1);
+
+    const rows = await listUntil(['--status', 'resolved'], {}, (found) => found.some((row) => row.dedupKey === keys.api));
+    expect(rows.find((row) => row.dedupKey === keys.api)).toMatchObject({ status: 'resolved', severity: 'critical' });
+    expect(rows.every((row) => row.status === 'resolved')).toBe(true);
+  });
+
+  it('exits 2 for bad input before reaching anything', async () => {
+    expect((await arxflow(['alerts', 'ack', 'not a key!'])).status).toBe(2);
+    expect((await arxflow(['alerts', 'list', '--status', 'burning'])).status).toBe(2);
+    expect((await arxflow(['alerts', 'escalate', keys.disk, '--level', 'zero'])).status).toBe(2);
+    expect((await arxflow(['alerts', 'silence', 'add', '--for', '2h', '--comment', 'x'])).status).toBe(2);
+    expect((await arxflow(['alerts', 'silence', 'add', '--match', 'service=db', '--comment', 'x'])).status).toBe(2);
+    expect((await arxflow(['alerts', 'unknown-verb'])).status).toBe(2);
+  });
+
+  it('adds, lists and expires silences through the gateway', async () => {
+    const operator = await as('olga', 'operator');
+    const added = await arxflow(['alerts', 'silence', 'add', '--match', 'service=db', '--match', 'env=~"prod|staging"', '--for', '2h', '--comment', 'db maintenance', '--json'], operator);
+    expect(added.stderr).toBe('');
+    const silence = JSON.parse(added.stdout) as { id: string; createdBy: string; state: string };
+    expect(silence).toMatchObject({ createdBy: 'olga', state: 'active' });
+
+    const listed = await arxflow(['alerts', 'silence', 'list', '--json'], await as('vera', 'viewer'));
+    expect((JSON.parse(listed.stdout) as { id: string }[]).map((s) => s.id)).toContain(silence.id);
+    const table = await arxflow(['alerts', 'silence', 'list'], await as('vera', 'viewer'));
+    expect(table.stdout).toMatch(/service="db", env=~"prod\|staging"/);
+
+    expect((await arxflow(['alerts', 'silence', 'add', '--match', 'service=db', '--for', '2h', '--comment', 'x'], await as('vera', 'viewer'))).status).toBe(1);
+    const badDuration = await arxflow(['alerts', 'silence', 'add', '--match', 'service=db', '--for', 'soon', '--comment', 'x'], operator);
+    expect(badDuration.status).toBe(2);
+    expect(badDuration.stderr).toMatch(/duration/);
+
+    expect((await arxflow(['alerts', 'silence', 'expire', silence.id], operator)).status).toBe(0);
+    expect((await arxflow(['alerts', 'silence', 'expire', silence.id], operator)).status).toBe(1);
+  });
+
+  it('adds and lists silences directly on the store when ARXFLOW_URL is not set', async () => {
+    const added = await arxflow(['alerts', 'silence', 'add', '--match', 'team=infra', '--until', new Date(Date.now() + 3_600_000).toISOString(), '--comment', 'window', '--json'], { ARXFLOW_ACTOR: 'cli:ops' });
+    expect(added.stderr).toBe('');
+    expect(JSON.parse(added.stdout)).toMatchObject({ createdBy: 'cli:ops', matchers: [{ name: 'team', op: '=', value: 'infra' }] });
+    const listed = await arxflow(['alerts', 'silence', 'list', '--json']);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ comment: 'window', state: 'active' })]);
+  });
+});
