@@ -24,4 +24,15 @@ describe('lazySchema', () => {
     expect(item).toBeInstanceOf(z.ZodObject);
     expect(z.toJSONSchema(item)).toMatchObject({ type: 'object', required: ['a'], additionalProperties: false });
   });
+
+  it('composes into JSON Schema (OpenAPI) when wrapped schemas are optional, defaulted or reused inside others', () => {
+    const name = lazySchema(() => z.string().min(1).optional());
+    const count = lazySchema(() => z.number().int().default(3));
+    const outer = lazySchema(() => z.object({ name, count, again: count }).strict());
+    expect(z.toJSONSchema(outer, { io: 'input' })).toMatchObject({
+      type: 'object',
+      properties: { name: { type: 'string', minLength: 1 }, count: { type: 'integer', default: 3 }, again: { type: 'integer', default: 3 } },
+      additionalProperties: false,
+    });
+  });
 });
