@@ -1,5 +1,6 @@
 // `npm run bench [-- <name>...]`: runs the named benchmarks (all by default). Each prints a
 // table against a baseline measured in the same run and writes bench/results/<name>.json.
+import { benchAlerts } from './alerts';
 import { benchCompliance } from './compliance';
 import { benchFunding } from './funding';
 import { benchGateway } from './gateway';
@@ -10,6 +11,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   gateway: benchGateway,
   funding: benchFunding,
   compliance: benchCompliance,
+  alerts: benchAlerts,
 };
 
 async function main(): Promise<void> {
