@@ -18,13 +18,18 @@ export interface WorkflowEventRecord {
 
 export function createAuditActivities({ store }: AuditDeps) {
   return {
-    /** Appends one audit event per workflow transition, exactly once (keyed by run and sequence). */
-    async recordWorkflowEvent(event: WorkflowEventRecord): Promise<void> {
+    /**
+     * Appends the audit events of a workflow's transitions, each exactly once (keyed by run
+     * and sequence), in one activity: a burst of transitions costs one round trip.
+     */
+    async recordWorkflowEvents(events: WorkflowEventRecord[]): Promise<void> {
       const { workflowExecution } = Context.current().info;
       const workflowId = workflowExecution?.workflowId ?? 'unknown';
-      await store.idempotency.runOnce(`${workflowId}/${workflowExecution?.runId ?? 'unknown'}/audit/${event.sequence}`, (tx) =>
-        store.audit.append({ actor: event.actor, action: event.action, subject: event.subject, workflowId, data: event.data }, tx),
-      );
+      for (const event of events) {
+        await store.idempotency.runOnce(`${workflowId}/${workflowExecution?.runId ?? 'unknown'}/audit/${event.sequence}`, (tx) =>
+          store.audit.append({ actor: event.actor, action: event.action, subject: event.subject, workflowId, data: event.data }, tx),
+        );
+      }
     },
 
     /**

@@ -1,5 +1,5 @@
 import {
-  allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, setHandler,
+  allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, proxyLocalActivities, setHandler,
   startChild, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
@@ -9,6 +9,8 @@ import type { EscalationPosition, EscalationTarget } from '../../domain/alerts/e
 import { incidentKeyFor } from '../../domain/alerts/incident';
 import { activeSilenceFor } from '../../domain/alerts/silences';
 import type { ActorRequest } from '../../domain/alerts/requests';
+import type { TimelineEntry } from '../../domain/alerts/types';
+import { auditCursor } from './audit-cursor';
 import type { AlertActivities } from '../../activities/alerts';
 import type { AuditActivities } from '../../activities/audit';
 import type { NotificationActivities } from '../../activities/notifications/deliver';
@@ -20,9 +22,14 @@ import {
   type AlertEscalationInput, type SourceEventMessage,
 } from './messages';
 
-const { currentSilences, recordWorkflowEvent, updateSlackMessage } = proxyActivities<AlertActivities & AuditActivities & NotificationActivities>({
+const { recordWorkflowEvents, updateSlackMessage } = proxyActivities<AuditActivities & NotificationActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+// A short read on the worker's own store, before each notification: local, no server round trip.
+const { currentSilences } = proxyLocalActivities<AlertActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 // A channel that keeps failing gives up after a few spaced tries, so it cannot hold the
 // other targets or the next level back; the failure is recorded on the alert.
@@ -45,7 +52,7 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
   const subject = `alert/${input.event.dedupKey}`;
   let retrigger: SourceEventMessage | undefined; // a trigger after resolve: the next alert run
   let sequence = 0;
-  let audited = 0;
+  const unaudited = auditCursor<TimelineEntry>();
 
   setHandler(sourceEventSignal, (message) => {
     if (message.intakeId === input.intakeId) return; // the start's own event, delivered again as its signal
@@ -102,10 +109,11 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
 
   /** After anything changed: audit trail, search attributes, Slack messages, incident. */
   async function afterChange(): Promise<void> {
-    const timeline = alert.state.timeline;
-    for (; audited < timeline.length; audited++) {
-      const entry = timeline[audited]!;
-      await recordWorkflowEvent({ sequence: ++sequence, actor: entry.by, action: `alert.${entry.event.replaceAll(' ', '_')}`, subject, data: { detail: entry.detail, status: alert.status } });
+    const fresh = unaudited(alert.state.timeline);
+    if (fresh.length > 0) {
+      await recordWorkflowEvents(fresh.map((entry) => ({
+        sequence: ++sequence, actor: entry.by, action: `alert.${entry.event.replaceAll(' ', '_')}`, subject, data: { detail: entry.detail, status: alert.status },
+      })));
     }
     upsertSearchAttributes([{ key: AlertStatus, value: alert.status }, { key: Severity, value: alert.state.severity }]);
     await updateSlackMessages();

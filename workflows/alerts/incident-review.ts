@@ -4,7 +4,7 @@ import type { AuditActivities } from '../../activities/audit';
 import type { NotificationActivities } from '../../activities/notifications/deliver';
 import { incidentQuery, reviewDoneSignal, reviewDoneUpdate } from './messages';
 
-const { recordWorkflowEvent, deliverNotification } = proxyActivities<AuditActivities & NotificationActivities>({
+const { recordWorkflowEvents, deliverNotification } = proxyActivities<AuditActivities & NotificationActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -44,6 +44,6 @@ export async function incidentReview(snapshot: IncidentSnapshot): Promise<Incide
     }
   }
   await condition(() => review.state.review.completedAt !== undefined);
-  await recordWorkflowEvent({ sequence: 1, actor: review.state.review.completedBy ?? 'unknown', action: 'incident.review_completed', subject });
+  await recordWorkflowEvents([{ sequence: 1, actor: review.state.review.completedBy ?? 'unknown', action: 'incident.review_completed', subject }]);
   return review.snapshot();
 }

@@ -3,6 +3,8 @@ import {
 } from '@temporalio/workflow';
 import { Incident, type IncidentSnapshot, type ResponderRequest, type StatusRequest } from '../../domain/alerts/incident';
 import type { ActorRequest } from '../../domain/alerts/requests';
+import type { TimelineEntry } from '../../domain/alerts/types';
+import { auditCursor } from './audit-cursor';
 import type { AuditActivities } from '../../activities/audit';
 import { IncidentStatus, Service, Severity } from '../search-attributes';
 import { incidentReview } from './incident-review';
@@ -11,7 +13,7 @@ import {
   joinIncidentSignal, type IncidentInput,
 } from './messages';
 
-const { recordWorkflowEvent } = proxyActivities<AuditActivities>({
+const { recordWorkflowEvents } = proxyActivities<AuditActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -31,7 +33,8 @@ const refuse = (reason: string | undefined) => {
 export async function incident(input: IncidentInput): Promise<IncidentSnapshot> {
   const state = Incident.open(input.key, input.firstAlert, `alert:${input.firstAlert.dedupKey}`, now(), input.review);
   const subject = `incident/${input.key}`;
-  let audited = 0;
+  let sequence = 0;
+  const unaudited = auditCursor<TimelineEntry>();
 
   setHandler(incidentQuery, () => state.snapshot());
   setHandler(joinIncidentSignal, (alert) => {
@@ -73,10 +76,10 @@ export async function incident(input: IncidentInput): Promise<IncidentSnapshot> 
   return state.snapshot();
 
   async function auditTimeline(): Promise<void> {
-    const timeline = state.state.timeline;
-    for (; audited < timeline.length; audited++) {
-      const entry = timeline[audited]!;
-      await recordWorkflowEvent({ sequence: audited + 1, actor: entry.by, action: `incident.${entry.event.replaceAll(' ', '_')}`, subject, data: { detail: entry.detail } });
-    }
+    const fresh = unaudited(state.state.timeline);
+    if (fresh.length === 0) return;
+    await recordWorkflowEvents(fresh.map((entry) => ({
+      sequence: ++sequence, actor: entry.by, action: `incident.${entry.event.replaceAll(' ', '_')}`, subject, data: { detail: entry.detail },
+    })));
   }
 }
