@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { escalationConfigSchema } from './alerts/escalation-policy-schemas';
+import { metricRulesSchema } from './alerts/metric-rules-schemas';
 import { lazySchema } from './lazy-schema';
 import { schedulesConfigSchema } from './schedule-config';
 
@@ -8,7 +9,8 @@ import { schedulesConfigSchema } from './schedule-config';
  * the alert escalation policies. The webhooks section is parsed by its own schema
  * (domain/webhook-config.ts) when the gateway loads it, together with the secrets from the
  * environment. The escalation section has no secrets, so it is checked here and a mistake
- * names the file and the field; left out, DEFAULT_ESCALATION applies.
+ * names the file and the field; left out, DEFAULT_ESCALATION applies. The metricRules
+ * section likewise (parsed into ThresholdRule[], ready for the metric evaluator workflow).
  */
 /**
  * Escalation when the config file has no `escalation:` section (the shipped
@@ -32,6 +34,8 @@ export const configFileSchema = lazySchema(() => z
     webhooks: z.unknown().optional(),
     // prefault: the default goes through the schema too, so it is checked like a written one.
     escalation: escalationConfigSchema.prefault(DEFAULT_ESCALATION),
+    // Threshold rules for POST /v1/metrics (`metricRules: {rules: [...]}`); empty or left out: none.
+    metricRules: z.preprocess((section) => section ?? {}, metricRulesSchema),
   })
   .strict());
 

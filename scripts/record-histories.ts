@@ -14,6 +14,7 @@ import { Ledger, ledgerAccounts } from '../db/ledger';
 import { TaskTriggers } from '../db/task-triggers';
 import { parseEscalationYaml } from '../domain/alerts/escalation-policy-schemas';
 import { Incident } from '../domain/alerts/incident';
+import { parseMetricRulesYaml } from '../domain/alerts/metric-rules-schemas';
 import type { AlertEvent } from '../domain/alerts/types';
 import type { FundingGateInput } from '../domain/funding/gate-input';
 import * as workflows from '../workflows';
@@ -71,6 +72,14 @@ policies:
         escalateAfter: 10 minutes
       - notify: [{ email: lead@example.com }]
 `).policies[0]!;
+
+const SAMPLE_METRIC_RULES = parseMetricRulesYaml(`
+rules:
+  - name: disk-full
+    expr: disk.used_percent > 90
+    severity: warning
+    labels: { team: infra }
+`);
 
 /** A resolved incident whose review is due. */
 function sampleIncidentSnapshot() {
@@ -145,6 +154,20 @@ const SAMPLES: Record<WorkflowType, Sample> = {
       await handle.signal(workflows.acknowledgeSignal, { actor: 'visitor', roles: ['viewer'] });
       await handle.executeUpdate(workflows.acknowledgeUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'] }] });
       await handle.executeUpdate(workflows.resolveUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'], note: 'disk extended' }] });
+    },
+  },
+  metricEvaluator: {
+    // A breach raises its alert (child, ABANDON), recovery resolves it, then the idle run ends.
+    args: [{ rules: SAMPLE_METRIC_RULES, escalation: { policies: [SAMPLE_POLICY], defaultPolicy: 'sample' }, options: { idleAfterMs: 2_000 } }],
+    drive: async (handle) => {
+      const sample = (value: number) => ({ name: 'disk.used_percent', value, unit: '%', tags: { host: 'db-1' }, at: Date.now() });
+      const until = async (done: (totals: { raised: number; resolved: number }) => boolean) => {
+        while (!done((await handle.query(workflows.metricEvaluatorStatusQuery)).totals)) await new Promise((resolve) => setTimeout(resolve, 200));
+      };
+      await handle.signal(workflows.metricSamplesSignal, { samples: [sample(95)] });
+      await until((t) => t.raised === 1);
+      await handle.signal(workflows.metricSamplesSignal, { samples: [sample(40)] });
+      await until((t) => t.resolved === 1);
     },
   },
   incident: {

@@ -75,11 +75,11 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
     const { app: gateway } = await buildGateway({
       temporal: client, taskQueue: settings.taskQueue, logger, store, authenticator: createAuthenticator(settings), schedules: config.schedules, webhookSources,
       codec: codec && { codec, webUiOrigin: settings.webUiOrigin, trustLocalWebUi: usesDevelopmentSecret(settings) },
-      alerts: { escalation: config.escalation, tokens: settings.alertTokens, slackSigningSecret: settings.slack.signingSecret },
+      alerts: { escalation: config.escalation, metricRules: config.metricRules, tokens: settings.alertTokens, slackSigningSecret: settings.slack.signingSecret },
     });
     await gateway.listen({ port: settings.gatewayPort, host });
     stack.push(() => gateway.close());
-    logAlertIntake(logger, settings, config.escalation.policies.map((p) => p.name));
+    logAlertIntake(logger, settings, config.escalation.policies.map((p) => p.name), config.metricRules.map((r) => r.name));
 
     return {
       gatewayUrl: `http://${host}:${settings.gatewayPort}`,
@@ -96,11 +96,12 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
 }
 
 /** Says at start-up how each alert source is let in, so an open (loopback-only) intake is never a surprise. */
-function logAlertIntake(logger: AppLogger, settings: Settings, policies: string[]): void {
+function logAlertIntake(logger: AppLogger, settings: Settings, policies: string[], metricRules: string[]): void {
   for (const { source, auth, variable } of describeIntakeAuth(settings.alertTokens)) {
     if (auth === 'bearer token') logger.info({ source }, `alert intake ${source}: bearer token required`);
     else logger.warn({ source }, `alert intake ${source}: no token set (${variable}): accepting loopback callers only`);
   }
   if (!settings.slack.signingSecret) logger.warn('Slack interactivity off: SLACK_SIGNING_SECRET is not set, /v1/slack/interactivity refuses every request');
   logger.info({ policies }, 'escalation policies loaded from the config file');
+  logger.info({ metricRules }, metricRules.length ? 'metric threshold rules loaded from the config file' : 'no metric rules configured: POST /v1/metrics ignores every sample');
 }

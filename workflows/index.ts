@@ -13,4 +13,5 @@ export { complianceReview, complianceResubmitUpdate, complianceResubmitSignal, c
 export { alertEscalation } from './alerts/alert-escalation';
 export { incident } from './alerts/incident';
 export { incidentReview } from './alerts/incident-review';
+export { metricEvaluator, metricSamplesSignal, metricEvaluatorStatusQuery } from './alerts/metric-evaluator';
 export * from './alerts/messages';

@@ -2,9 +2,8 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { complianceReviewId } from '../../domain/compliance/review';
+import { ComplianceReviews } from '../../client/compliance';
 import type { ReviewStatusView } from '../../domain/compliance/review-types';
-import { complianceReview, complianceStatusQuery } from '../../workflows';
 import { examplePlanJson } from '../fixtures/compliance-plans';
 import { reviewInput } from '../fixtures/compliance-review';
 import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
@@ -65,8 +64,10 @@ describe('arxflow mcp over stdio', () => {
     const taskQueue = uniqueTaskQueue('compliance-mcp');
     const worker = await createTestWorker(world.env, taskQueue, { store: world.store });
     const view = await worker.runUntil(async () => {
-      const handle = await world.env.client.workflow.start(complianceReview, { taskQueue, workflowId: complianceReviewId(planId), args: [reviewInput(planId)] });
-      while ((await handle.query(complianceStatusQuery)).status !== 'corrections_required') await new Promise((resolve) => setTimeout(resolve, 50));
+      const reviews = new ComplianceReviews(world.env.client, taskQueue);
+      const handle = await reviews.start(reviewInput(planId));
+      expect((await reviews.start(reviewInput(planId))).firstExecutionRunId).toBe(handle.firstExecutionRunId); // one review per plan
+      while ((await reviews.status(planId)).status !== 'corrections_required') await new Promise((resolve) => setTimeout(resolve, 50));
       const answer = json(await call('review_status', { planId }));
       await handle.terminate('test done');
       return answer as { source: string; review: ReviewStatusView };
