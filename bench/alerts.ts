@@ -12,6 +12,7 @@ import { createAuthenticator } from '../client/gateway/auth';
 import { buildGateway } from '../client/gateway/server';
 import { createScratchSchema } from '../db/scratch-schema';
 import { openStore } from '../db/store';
+import { alertWorkflowId, pagerdutyDedupKey } from '../domain/alerts/dedup';
 import { parseEscalationYaml } from '../domain/alerts/escalation-policy-schemas';
 import { parseSettings } from '../domain/settings';
 import { temporalCliExecutable } from '../scripts/temporal-tools';
@@ -80,13 +81,16 @@ export async function benchAlerts(): Promise<void> {
   // Resolves when the Slack server has received the message of `dedupKey`.
   const waiting = new Map<string, () => void>();
   const seen = new Set<string>();
+  let scanned = 0;
   const poll = setInterval(() => {
-    for (const call of slack.calls('chat.postMessage')) {
+    const calls = slack.calls('chat.postMessage');
+    for (const call of calls.slice(scanned)) {
       const key = /bench-[\w-]+/.exec(String(call.params.text))?.[0];
       if (!key || seen.has(key)) continue;
       seen.add(key);
       waiting.get(key)?.();
     }
+    scanned = calls.length;
   }, 2);
   const slackMessageOf = (key: string) => new Promise<void>((resolve) => (seen.has(key) ? resolve() : waiting.set(key, resolve)));
 
@@ -115,13 +119,25 @@ export async function benchAlerts(): Promise<void> {
         });
         return performance.now() - t0;
       });
+      const slowest = { ms: 0, key: '' };
       const alerts = await driven(ALERTS, async (i) => {
         const key = `bench-${run}-${i}`;
         const t0 = performance.now();
         await post(key);
         await slackMessageOf(key);
-        return performance.now() - t0;
+        const ms = performance.now() - t0;
+        if (ms > slowest.ms) Object.assign(slowest, { ms, key });
+        return ms;
       });
+      if (process.env.BENCH_DEBUG) {
+        const history = await env.client.workflow.getHandle(alertWorkflowId(pagerdutyDedupKey('bench', slowest.key))).fetchHistory();
+        const first = Number(history.events![0]!.eventTime!.seconds) * 1000 + (history.events![0]!.eventTime!.nanos ?? 0) / 1e6;
+        for (const e of history.events!.slice(0, 25)) {
+          const at = Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
+          console.log(`${(at - first).toFixed(0).padStart(7)} ms`, Object.keys(e).find((k) => k.endsWith('Attributes')));
+        }
+        console.log('slowest', slowest);
+      }
       return { baseline, alerts };
     });
     const row = (name: string, r: typeof results.baseline) => ({

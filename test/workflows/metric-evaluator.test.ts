@@ -82,25 +82,35 @@ describe('metricEvaluator on the time-skipping server', () => {
 
       await world.env.sleep(4 * MIN); // the evaluator's own timer fires at 5 minutes
       const firing = await status((s) => s.totals.raised === 1, 'firing');
-      expect(firing.series[0]!.firingSince! - firing.series[0]!.activeSince).toBe(5 * MIN);
+      // At the timer, give or take the workflow task's start: not at the next sample.
+      expect(firing.series[0]!.firingSince! - firing.series[0]!.activeSince).toBeGreaterThanOrEqual(5 * MIN);
+      expect(firing.series[0]!.firingSince! - firing.series[0]!.activeSince).toBeLessThan(5 * MIN + 10_000);
       await alertView(alert, (v) => v.status === 'triggered', 'alert opened');
 
       await send(0.99); // still breaching: the same alert, not a second one
       await status((s) => s.totals.samples === 3, 'third sample');
       expect(await alert.query(alertStatusQuery)).toMatchObject({ count: 1, severity: 'error', policy: 'infra' });
+      const alertRun = (await alert.describe()).runId;
+
+      // Five minutes after firing a breaching sample re-sends the trigger to the open alert
+      // (its start is refused as already started): last-seen moves, still one alert.
+      await world.env.sleep(4 * MIN);
+      await send(0.98);
+      await alertView(alert, (v) => v.count === 2, 'repeat reached the alert');
+      expect((await alert.describe()).runId).toBe(alertRun);
 
       await send(0.42);
       await eventually(() => runState(alert), (state) => state === 'COMPLETED', 'alert closed');
-      expect(await alert.query(alertStatusQuery)).toMatchObject({ status: 'resolved', resolved: { reason: 'source' }, count: 1 });
-      expect(await status((s) => s.totals.resolved === 1, 'resolved')).toMatchObject({ series: [], totals: { raised: 1, resolved: 1, samples: 4 } });
+      expect(await alert.query(alertStatusQuery)).toMatchObject({ status: 'resolved', resolved: { reason: 'source' }, count: 2 });
+      expect(await status((s) => s.totals.resolved === 1, 'resolved')).toMatchObject({ series: [], totals: { raised: 1, resolved: 1, samples: 5 } });
     });
   });
 
-  it('resolves a firing series that stops reporting once the stale period has passed', async () => {
+  it('resolves a firing series that stops reporting once the stale period has passed, then ends when idle', async () => {
     const tags = { host: 'db-2' };
     const alert = alertOf('disk-full', 'disk.used_percent', tags);
     await run(async (taskQueue) => {
-      const { status } = await startEvaluator(taskQueue, { name: 'disk.used_percent', value: 95, tags });
+      const { evaluator, status } = await startEvaluator(taskQueue, { name: 'disk.used_percent', value: 95, tags }, { idleAfterMs: 10 * MIN });
       await alertView(alert, (v) => v.status === 'triggered', 'alert opened at once (no `for`)');
       await world.env.sleep(4 * MIN);
       expect(await runState(alert)).toBe('RUNNING');
@@ -108,6 +118,9 @@ describe('metricEvaluator on the time-skipping server', () => {
       await eventually(() => runState(alert), (state) => state === 'COMPLETED', 'alert closed');
       expect(await alert.query(alertStatusQuery)).toMatchObject({ status: 'resolved', resolved: { reason: 'source' } });
       expect(await status((s) => s.totals.resolved === 1, 'stale')).toMatchObject({ series: [] });
+      // Nothing breaching, nobody reporting for 10 minutes: the run ends (the next sample starts another).
+      await world.env.sleep(5 * MIN);
+      await eventually(() => runState(evaluator), (state) => state === 'COMPLETED', 'evaluator ended');
     });
   });
 

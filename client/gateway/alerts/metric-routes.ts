@@ -34,7 +34,7 @@ export function registerMetricIntakeRoute(app: FastifyInstance, deps: MetricInta
       body: z.union([metricSampleSchema, z.array(metricSampleSchema), z.object({ samples: z.array(metricSampleSchema) })]),
       tags: ['alerts'], summary: 'Metric samples for the threshold rules', security: [{ bearer: [] }],
       description: 'One sample {name, value, unit?, source?, tags?, timestamp?}, a list, or {samples: [...]}. Bearer ARXFLOW_METRICS_TOKEN. '
-        + 'A rule breached for its `for` duration raises alert/<dedupKey>; recovery or silence (5 minutes) resolves it.',
+        + 'A rule breached for its `for` duration raises alert/<dedupKey>; recovery, or no sample for 5 minutes, resolves it.',
       response: {
         202: z.object({ status: z.literal('accepted'), accepted: z.number(), ignored: z.number(), evaluator: z.string().optional() }),
         400: errorSchema, 401: errorSchema, 503: errorSchema,
