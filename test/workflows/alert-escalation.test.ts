@@ -102,6 +102,24 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
     expect(actions).toEqual(expect.arrayContaining(['alert.triggered', 'alert.notified', 'alert.incident', 'alert.resolved']));
   });
 
+  it('retries a failing channel without posting twice, and a channel that keeps failing does not hold the others back', async () => {
+    slack.failNext('chat.postMessage', 2, 'server_error');
+    smtp.rejectNext(5, 451); // every attempt of the email delivery
+    const view = await run(async (taskQueue) => {
+      const handle = await start(taskQueue, event('flaky-1'));
+      await world.env.sleep(2 * MIN);
+      const status = await handle.query(alertStatusQuery);
+      await handle.executeUpdate(resolveUpdate, { args: [ann] });
+      await handle.result();
+      return status;
+    });
+    const attempts = slack.calls('chat.postMessage').filter((c) => JSON.stringify(c.params).includes('flaky-1'));
+    expect(attempts.map((c) => c.outcome)).toEqual(['http_500', 'http_500', 'ok']); // retried by Temporal, posted once
+    expect(view.notifications).toEqual({ sent: 1, failed: 1, suppressed: 0 });
+    expect(notifiedAt(view)).toEqual(['0m level 1, round 1']);
+    expect(smtp.messages().filter((m) => m.subject?.includes('flaky-1'))).toHaveLength(0);
+  });
+
   it('stops escalating on acknowledge, and starts again from level 1 when the acknowledgement times out', async () => {
     const view = await run(async (taskQueue) => {
       const handle = await start(taskQueue, event('ack-1'));

@@ -89,8 +89,11 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
     if (due.kind === 'auto_resolve') return alert.autoResolve(now());
     const silence = activeSilenceFor(alert.state.labels, await currentSilences(), now());
     if (silence) return alert.recordSuppressed(due.position, { id: silence.silence.id, until: silence.until }, now());
+    // The step counts from when it went out, not from when its slowest channel gave up:
+    // retries of one failing target must not push the next level back.
+    const sentAt = now();
     await notifyAll(due.position, due.targets);
-    alert.markNotified(due.position, now());
+    alert.markNotified(due.position, sentAt);
   }
 
   /** Every target at once: one failing channel never holds up the others. */
