@@ -1,9 +1,7 @@
 import { networkInterfaces } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import { openStore, type Store } from '../../db/store';
 import type { AlertStatusView } from '../../domain/alerts/alert-state';
 import { alertmanagerDedupKey, alertWorkflowId, pagerdutyDedupKey } from '../../domain/alerts/dedup';
 import { createAuthenticator } from '../../client/gateway/auth';
@@ -12,7 +10,7 @@ import { slackSignature } from '../../client/gateway/slack/signature';
 import { createLogger } from '../../workers/logger';
 import { call, startGateway, TEST_SETTINGS, tokenFor } from '../support/gateway';
 import { freePort } from '../support/alertmanager';
-import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
+import { useDevServerWorld } from '../support/dev-server-world';
 
 const AM_TOKEN = 'am-token-0123456789abcdef';
 const EVENTS_TOKEN = 'events-token-0123456789abcdef';
@@ -38,35 +36,21 @@ const pdTrigger = (dedupKey?: string) => ({
 });
 
 describe('alert intake, Slack interactivity and silences on a dev server', () => {
-  let env: TestWorkflowEnvironment;
-  let store: Store;
-  let worker: Worker;
-  let workerRun: Promise<void>;
-  let app: FastifyInstance;
-  let url: string;
   let open: FastifyInstance; // no intake tokens: loopback only
   let openUrl: string;
-  const taskQueue = uniqueTaskQueue('alert-gateway');
+  // Declared before the world, so this gateway closes while the world is still up.
+  afterAll(async () => {
+    await open?.close();
+  });
+  const world = useDevServerWorld('alert-gateway', {
+    gateway: { alerts: { tokens: { alertmanager: AM_TOKEN, events: EVENTS_TOKEN }, slackSigningSecret: SIGNING_SECRET } },
+  });
 
   beforeAll(async () => {
-    [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
-    worker = await createTestWorker(env, taskQueue, { store });
-    workerRun = worker.run();
-    ({ app, url } = await startGateway(env, store, taskQueue, {
-      alerts: { tokens: { alertmanager: AM_TOKEN, events: EVENTS_TOKEN }, slackSigningSecret: SIGNING_SECRET },
-    }));
-    ({ app: open, url: openUrl } = await startGateway(env, store, taskQueue));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await open?.close();
-    worker?.shutdown();
-    await workerRun;
-    await env?.teardown();
-    await store?.close();
+    ({ app: open, url: openUrl } = await startGateway(world.env, world.store, world.taskQueue));
   });
 
-  const statusOf = (dedupKey: string) => env.client.workflow.getHandle(alertWorkflowId(dedupKey)).query<AlertStatusView>('status');
+  const statusOf = (dedupKey: string) => world.env.client.workflow.getHandle(alertWorkflowId(dedupKey)).query<AlertStatusView>('status');
   async function eventually(dedupKey: string, check: (view: AlertStatusView) => boolean): Promise<AlertStatusView> {
     const deadline = Date.now() + 15_000;
     for (;;) {
@@ -76,19 +60,19 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  const exists = async (dedupKey: string) => env.client.workflow.getHandle(alertWorkflowId(dedupKey)).describe().then(() => true, () => false);
-  const amPost = (body: unknown, token: string | undefined = AM_TOKEN, base = url) => call(`${base}/v1/alerts/alertmanager`, { token, body });
+  const exists = async (dedupKey: string) => world.env.client.workflow.getHandle(alertWorkflowId(dedupKey)).describe().then(() => true, () => false);
+  const amPost = (body: unknown, token: string | undefined = AM_TOKEN, base = world.url) => call(`${base}/v1/alerts/alertmanager`, { token, body });
 
   describe('authentication, before the body is parsed', () => {
     it('refuses a missing or wrong bearer token with 401, even for a body that is not JSON', async () => {
       for (const token of [undefined, 'wrong-token']) {
-        const refused = await call(`${url}/v1/alerts/alertmanager`, { token, body: '{not json', headers: { 'content-type': 'application/json' } });
+        const refused = await call(`${world.url}/v1/alerts/alertmanager`, { token, body: '{not json', headers: { 'content-type': 'application/json' } });
         expect(refused.status).toBe(401);
         expect(refused.json.message).toMatch(token ? /wrong bearer token/ : /missing bearer token/);
       }
       // The events token does not open the Alertmanager route.
       expect((await amPost(amPayload('firing', [{ name: 'x', fingerprint: 'f0' }]), EVENTS_TOKEN)).status).toBe(401);
-      expect((await call(`${url}/v1/events`, { token: AM_TOKEN, body: pdTrigger('x') })).status).toBe(401);
+      expect((await call(`${world.url}/v1/events`, { token: AM_TOKEN, body: pdTrigger('x') })).status).toBe(401);
     });
 
     it('accepts loopback callers without a token where none is configured', async () => {
@@ -102,7 +86,7 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       if (!external) return; // no non-loopback interface on this machine: covered by isLoopback's unit test
       // The gateway as a server would run it, listening on every interface; called from outside loopback.
       const { app: gateway } = await buildGateway({
-        temporal: env.client, taskQueue, store, logger: createLogger('silent'), schedules: [], authenticator: createAuthenticator(TEST_SETTINGS),
+        temporal: world.env.client, taskQueue: world.taskQueue, store: world.store, logger: createLogger('silent'), schedules: [], authenticator: createAuthenticator(TEST_SETTINGS),
       });
       const port = await freePort();
       await gateway.listen({ port, host: '0.0.0.0' });
@@ -138,7 +122,7 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       expect(resolved.status).toBe(200);
       expect(resolved.json.alerts).toEqual(keys.map((dedupKey) => expect.objectContaining({ dedupKey, action: 'resolve', outcome: 'signalled' })));
       for (const key of keys) {
-        const result = await env.client.workflow.getHandle(alertWorkflowId(key)).result() as AlertStatusView;
+        const result = await world.env.client.workflow.getHandle(alertWorkflowId(key)).result() as AlertStatusView;
         expect(result).toMatchObject({ status: 'resolved', resolved: { reason: 'source' } });
       }
     });
@@ -156,14 +140,14 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
         expect(refused.status).toBe(400);
         expect(refused.json.message).toMatch(message);
       }
-      const malformed = await call(`${url}/v1/alerts/alertmanager`, { token: AM_TOKEN, body: '{"version":', headers: { 'content-type': 'application/json' } });
+      const malformed = await call(`${world.url}/v1/alerts/alertmanager`, { token: AM_TOKEN, body: '{"version":', headers: { 'content-type': 'application/json' } });
       expect(malformed.status).toBe(400);
       expect(await exists(alertmanagerDedupKey('{}:{alertname="DiskFull"}', 'bad1'))).toBe(false);
     });
   });
 
   describe('POST /v1/events (PagerDuty Events API v2)', () => {
-    const events = (body: unknown) => call(`${url}/v1/events`, { token: EVENTS_TOKEN, body });
+    const events = (body: unknown) => call(`${world.url}/v1/events`, { token: EVENTS_TOKEN, body });
 
     it('triggers, acknowledges and resolves by dedup_key, answering 202 as PagerDuty does', async () => {
       const key = pagerdutyDedupKey('R0UTING0KEY', 'latency-api');
@@ -175,7 +159,7 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       expect((await events({ routing_key: 'R0UTING0KEY', event_action: 'acknowledge', dedup_key: 'latency-api' })).status).toBe(202);
       await eventually(key, (v) => v.status === 'acknowledged');
       expect((await events({ routing_key: 'R0UTING0KEY', event_action: 'resolve', dedup_key: 'latency-api' })).status).toBe(202);
-      expect(await env.client.workflow.getHandle(alertWorkflowId(key)).result()).toMatchObject({ status: 'resolved' });
+      expect(await world.env.client.workflow.getHandle(alertWorkflowId(key)).result()).toMatchObject({ status: 'resolved' });
     });
 
     it('generates a dedup_key for a trigger without one, and accepts a resolve of an alert that is not open', async () => {
@@ -204,7 +188,7 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
     it('answers 503 (Alertmanager and PagerDuty clients retry 5xx)', async () => {
       // A client whose server is a closed port: every call fails as when Temporal is down.
       const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-      const down = await startGateway({ client: new Client({ connection }) } as unknown as TestWorkflowEnvironment, store, taskQueue, {
+      const down = await startGateway({ client: new Client({ connection }) } as unknown as TestWorkflowEnvironment, world.store, world.taskQueue, {
         alerts: { temporalDeadlineMs: 2_000 },
       });
       try {
@@ -228,12 +212,12 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
         type: 'block_actions', user: { id: user, username: 'ann' }, actions: [{ action_id: actionId, value, action_ts: `${Date.now() / 1000}` }],
       }))}`;
     const slack = (body: string, headers: Record<string, string>) =>
-      call(`${url}/v1/slack/interactivity`, { body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+      call(`${world.url}/v1/slack/interactivity`, { body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
     const signed = (body: string, at = Math.floor(Date.now() / 1000)) =>
       slack(body, { 'x-slack-request-timestamp': String(at), 'x-slack-signature': slackSignature(SIGNING_SECRET, String(at), body) });
 
     beforeAll(async () => {
-      expect((await call(`${url}/v1/events`, { token: EVENTS_TOKEN, body: pdTrigger('slack-buttons') })).status).toBe(202);
+      expect((await call(`${world.url}/v1/events`, { token: EVENTS_TOKEN, body: pdTrigger('slack-buttons') })).status).toBe(202);
       await eventually(key, (v) => v.status === 'triggered');
     });
 
@@ -263,7 +247,7 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
 
       const resolved = await signed(form('alert_resolve', key, 'U0BOB0001'));
       expect(resolved).toMatchObject({ status: 200, json: { ok: true } });
-      expect(await env.client.workflow.getHandle(alertWorkflowId(key)).result()).toMatchObject({ status: 'resolved', resolved: { by: 'slack:U0BOB0001' } });
+      expect(await world.env.client.workflow.getHandle(alertWorkflowId(key)).result()).toMatchObject({ status: 'resolved', resolved: { by: 'slack:U0BOB0001' } });
 
       const again = await signed(form('alert_resolve', key));
       expect(again.status).toBe(200);
@@ -279,10 +263,10 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
 
     it('answers Slack before a slow update finishes, and the update still lands', async () => {
       const pendingKey = pagerdutyDedupKey('R0UTING0KEY', 'slack-slow');
-      expect((await call(`${url}/v1/events`, { token: EVENTS_TOKEN, body: pdTrigger('slack-slow') })).status).toBe(202);
+      expect((await call(`${world.url}/v1/events`, { token: EVENTS_TOKEN, body: pdTrigger('slack-slow') })).status).toBe(202);
       await eventually(pendingKey, (v) => v.status === 'triggered');
       // Answer at once: every update is "slow" for this gateway.
-      const hasty = await startGateway(env, store, taskQueue, { alerts: { slackSigningSecret: SIGNING_SECRET, slackAnswerWithinMs: 0 } });
+      const hasty = await startGateway(world.env, world.store, world.taskQueue, { alerts: { slackSigningSecret: SIGNING_SECRET, slackAnswerWithinMs: 0 } });
       try {
         const body = form('alert_ack', pendingKey);
         const at = String(Math.floor(Date.now() / 1000));
@@ -308,7 +292,7 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
   });
 
   it('documents the alert routes in the OpenAPI document', async () => {
-    const paths = (await call(`${url}/openapi.json`)).json.paths as Record<string, Record<string, { requestBody?: unknown }>>;
+    const paths = (await call(`${world.url}/openapi.json`)).json.paths as Record<string, Record<string, { requestBody?: unknown }>>;
     expect(JSON.stringify(paths['/v1/events']?.post?.requestBody)).toContain('event_action');
     expect(JSON.stringify(paths['/v1/silences']?.post?.requestBody)).toContain('matchers');
     expect(Object.keys(paths)).toEqual(expect.arrayContaining([
@@ -320,10 +304,10 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
     it('operators create and expire, viewers list, bad input is 400 naming the field', async () => {
       const [viewer, operator] = await Promise.all([tokenFor('vera', 'viewer'), tokenFor('olga', 'operator')]);
       const body = { matchers: ['service="db"', 'env=~"prod|staging"'], duration: '2h', comment: 'database maintenance' };
-      expect((await call(`${url}/v1/silences`, { token: viewer, body })).status).toBe(403);
-      expect((await call(`${url}/v1/silences`, { body })).status).toBe(401);
+      expect((await call(`${world.url}/v1/silences`, { token: viewer, body })).status).toBe(403);
+      expect((await call(`${world.url}/v1/silences`, { body })).status).toBe(401);
 
-      const created = await call(`${url}/v1/silences`, { token: operator, body });
+      const created = await call(`${world.url}/v1/silences`, { token: operator, body });
       expect(created.status).toBe(201);
       expect(created.json).toMatchObject({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/), createdBy: 'olga', comment: 'database maintenance', state: 'active',
@@ -331,17 +315,17 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       });
       expect(Date.parse(created.json.endsAt as string) - Date.parse(created.json.startsAt as string)).toBe(2 * 3_600_000);
 
-      const listed = await call(`${url}/v1/silences`, { token: viewer });
+      const listed = await call(`${world.url}/v1/silences`, { token: viewer });
       expect(listed.status).toBe(200);
       expect((listed.json.silences as { id: string }[]).map((s) => s.id)).toContain(created.json.id);
 
-      const expired = await call(`${url}/v1/silences/${created.json.id}`, { method: 'DELETE', token: operator });
+      const expired = await call(`${world.url}/v1/silences/${created.json.id}`, { method: 'DELETE', token: operator });
       expect(expired).toMatchObject({ status: 200, json: { id: created.json.id, state: 'expired' } });
-      expect((await call(`${url}/v1/silences/${created.json.id}`, { method: 'DELETE', token: operator })).status).toBe(404);
-      expect((await call(`${url}/v1/silences/${created.json.id}`, { method: 'DELETE', token: viewer })).status).toBe(403);
-      const current = await call(`${url}/v1/silences`, { token: viewer });
+      expect((await call(`${world.url}/v1/silences/${created.json.id}`, { method: 'DELETE', token: operator })).status).toBe(404);
+      expect((await call(`${world.url}/v1/silences/${created.json.id}`, { method: 'DELETE', token: viewer })).status).toBe(403);
+      const current = await call(`${world.url}/v1/silences`, { token: viewer });
       expect((current.json.silences as { id: string }[]).map((s) => s.id)).not.toContain(created.json.id);
-      const all = await call(`${url}/v1/silences?state=all`, { token: viewer });
+      const all = await call(`${world.url}/v1/silences?state=all`, { token: viewer });
       expect((all.json.silences as { id: string; state: string }[]).find((s) => s.id === created.json.id)?.state).toBe('expired');
 
       for (const [bad, message] of [
@@ -351,7 +335,7 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
         [{ matchers: ['service=~".*"'], duration: '1h', comment: 'all' }, /silence every alert/],
         [{ ...body, duration: undefined, endsAt: '2020-01-01T00:00:00Z' }, /endsAt: must be after the start/],
       ] as const) {
-        const refused = await call(`${url}/v1/silences`, { token: operator, body: bad });
+        const refused = await call(`${world.url}/v1/silences`, { token: operator, body: bad });
         expect(refused.status).toBe(400);
         expect(refused.json.message).toMatch(message);
       }

@@ -1,40 +1,21 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
-import { openStore, type Store } from '../../db/store';
 import type { AlertStatusView } from '../../domain/alerts/alert-state';
 import { startAlertmanager, type RunningAlertmanager } from '../support/alertmanager';
-import { startGateway } from '../support/gateway';
-import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
+import { useDevServerWorld } from '../support/dev-server-world';
 
 const TOKEN = 'alertmanager-token-0123456789';
 
 // The real Alertmanager (Debian prometheus-alertmanager) posting its webhook, with the
 // bearer token of http_config.authorization, to the gateway; the alert workflow follows.
 describe('Alertmanager -> gateway -> alertEscalation', () => {
-  let env: TestWorkflowEnvironment;
-  let store: Store;
-  let worker: Worker;
-  let workerRun: Promise<void>;
-  let gateway: FastifyInstance;
   let alertmanager: RunningAlertmanager;
-  const taskQueue = uniqueTaskQueue('alertmanager');
-
-  beforeAll(async () => {
-    [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
-    worker = await createTestWorker(env, taskQueue, { store });
-    workerRun = worker.run();
-    let url: string;
-    ({ app: gateway, url } = await startGateway(env, store, taskQueue, { alerts: { tokens: { alertmanager: TOKEN } } }));
-    alertmanager = await startAlertmanager({ webhookUrl: `${url}/v1/alerts/alertmanager`, bearerToken: TOKEN, groupBy: ['alertname'] });
-  });
+  // Declared before the world: Alertmanager stops before the gateway it posts to closes.
   afterAll(async () => {
     await alertmanager?.stop();
-    await gateway?.close();
-    worker?.shutdown();
-    await workerRun;
-    await env?.teardown();
-    await store?.close();
+  });
+  const world = useDevServerWorld('alertmanager', { gateway: { alerts: { tokens: { alertmanager: TOKEN } } } });
+
+  beforeAll(async () => {
+    alertmanager = await startAlertmanager({ webhookUrl: `${world.url}/v1/alerts/alertmanager`, bearerToken: TOKEN, groupBy: ['alertname'] });
   });
 
   async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -60,12 +41,12 @@ describe('Alertmanager -> gateway -> alertEscalation', () => {
     await alertmanager.postAlerts([{ labels, annotations: { summary: 'disk full on db-1' }, startsAt }]);
 
     const workflowId = await until('the alert workflow', async () => {
-      for await (const execution of env.client.workflow.list({ query: `WorkflowType = 'alertEscalation' AND TaskQueue = '${taskQueue}'` })) {
+      for await (const execution of world.env.client.workflow.list({ query: `WorkflowType = 'alertEscalation' AND TaskQueue = '${world.taskQueue}'` })) {
         return execution.workflowId;
       }
       return undefined;
     });
-    const handle = env.client.workflow.getHandle(workflowId);
+    const handle = world.env.client.workflow.getHandle(workflowId);
     expect(await handle.query<AlertStatusView>('status')).toMatchObject({
       source: 'alertmanager', status: 'triggered', severity: 'critical', service: 'db', summary: 'disk full on db-1', labels,
     });

@@ -1,66 +1,36 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
-import { openStore, type Store } from '../../db/store';
 import { pagerdutyDedupKey } from '../../domain/alerts/dedup';
-import { call, startGateway, tokenFor } from '../support/gateway';
-import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
+import { runArxflow } from '../support/cli-process';
+import { useDevServerWorld } from '../support/dev-server-world';
+import { call, tokenFor } from '../support/gateway';
 
-const BIN = path.resolve(__dirname, '..', '..', 'bin', 'arxflow.js');
 const ROUTING = 'R0UTING0KEY';
 
 // `arxflow alerts ...` through the gateway (token identity) and on Temporal directly,
 // against the real alertEscalation workflow on a dev server.
 describe('arxflow alerts (CLI)', () => {
-  let env: TestWorkflowEnvironment;
-  let store: Store;
-  let worker: Worker;
-  let workerRun: Promise<void>;
-  let gateway: FastifyInstance;
-  let url: string;
+  const world = useDevServerWorld('alerts-cli');
   let dataDir: string;
-  const taskQueue = uniqueTaskQueue('alerts-cli');
   const keys = { disk: pagerdutyDedupKey(ROUTING, 'cli-disk'), api: pagerdutyDedupKey(ROUTING, 'cli-api') };
 
   beforeAll(async () => {
-    [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
-    worker = await createTestWorker(env, taskQueue, { store });
-    workerRun = worker.run();
-    ({ app: gateway, url } = await startGateway(env, store, taskQueue));
     dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-alerts-cli-'));
     for (const [key, severity] of [['cli-disk', 'warning'], ['cli-api', 'critical']] as const) {
-      const raised = await call(`${url}/v1/events`, {
+      const raised = await call(`${world.url}/v1/events`, {
         body: { routing_key: ROUTING, event_action: 'trigger', dedup_key: key, payload: { summary: `${key} is failing`, source: 'host-1', severity } },
       });
       expect(raised.status).toBe(202);
     }
   });
-  afterAll(async () => {
-    await gateway?.close();
-    worker?.shutdown();
-    await workerRun;
-    await env?.teardown();
-    await store?.close();
+  afterAll(() => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  function arxflow(args: string[], extraEnv: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn('node', [BIN, ...args], {
-        env: { ...process.env, TEMPORAL_ADDRESS: env.address, ARXFLOW_TASK_QUEUE: taskQueue, ARXFLOW_DATA_DIR: dataDir, ...extraEnv },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
-  }
-  const as = async (subject: string, ...roles: ('viewer' | 'operator' | 'admin')[]) => ({ ARXFLOW_URL: url, ARXFLOW_TOKEN: await tokenFor(subject, ...roles) });
+  const arxflow = (args: string[], extraEnv: Record<string, string> = {}) =>
+    runArxflow(args, { TEMPORAL_ADDRESS: world.env.address, ARXFLOW_TASK_QUEUE: world.taskQueue, ARXFLOW_DATA_DIR: dataDir, ...extraEnv });
+  const as = async (subject: string, ...roles: ('viewer' | 'operator' | 'admin')[]) => ({ ARXFLOW_URL: world.url, ARXFLOW_TOKEN: await tokenFor(subject, ...roles) });
 
   /** Visibility is eventually consistent: list until `check` holds. */
   async function listUntil(args: string[], extraEnv: Record<string, string>, check: (rows: Record<string, unknown>[]) => boolean) {

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { openStore, type Store } from '../../db/store';
@@ -7,8 +5,7 @@ import { MIGRATIONS } from '../support/migrations';
 import type { FastifyInstance } from 'fastify';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
 import { startGateway, tokenFor } from '../support/gateway';
-
-const BIN = path.resolve(__dirname, '..', '..', 'bin', 'arxflow.js');
+import { spawnArxflow } from '../support/cli-process';
 
 describe('arxflow CLI against a dev server', () => {
   let env: TestWorkflowEnvironment;
@@ -30,19 +27,8 @@ describe('arxflow CLI against a dev server', () => {
   });
 
   // Async spawn: the worker in this process must keep polling while the CLI runs.
-  function arxflowLive(args: string[], extraEnv: Record<string, string> = {}) {
-    const child = spawn('node', [BIN, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: env.address, ARXFLOW_TASK_QUEUE: taskQueue, ...extraEnv },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
-      child.on('close', (status) => resolve({ status, stdout, stderr })),
-    );
-    return { done, stdout: () => stdout };
-  }
+  const arxflowLive = (args: string[], extraEnv: Record<string, string> = {}) =>
+    spawnArxflow(args, { TEMPORAL_ADDRESS: env.address, ARXFLOW_TASK_QUEUE: taskQueue, ...extraEnv });
   const arxflow = (args: string[], extraEnv: Record<string, string> = {}) => arxflowLive(args, extraEnv).done;
 
   it('health runs the healthCheck workflow through the worker and the store', async () => {

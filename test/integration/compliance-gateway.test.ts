@@ -1,47 +1,23 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
-import { openStore, type Store } from '../../db/store';
 import type { ReviewStatusView } from '../../domain/compliance/review-types';
 import { reviewInput, submission } from '../fixtures/compliance-review';
-import { call, startGateway, tokenFor } from '../support/gateway';
-import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
+import { call, tokenFor } from '../support/gateway';
+import { useDevServerWorld } from '../support/dev-server-world';
 
 /** complianceReview through the gateway's generic /v1/workflows routes (registry entry): identities come from tokens. */
 describe('complianceReview through the gateway', () => {
-  let env: TestWorkflowEnvironment;
-  let store: Store;
-  let worker: Worker;
-  let workerRun: Promise<void>;
-  let app: FastifyInstance;
-  let url: string;
-  const taskQueue = uniqueTaskQueue('compliance-api');
-
-  beforeAll(async () => {
-    [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
-    worker = await createTestWorker(env, taskQueue, { store });
-    workerRun = worker.run();
-    ({ app, url } = await startGateway(env, store, taskQueue));
-  });
-  afterAll(async () => {
-    await app?.close();
-    worker?.shutdown();
-    await workerRun;
-    await env?.teardown();
-    await store?.close();
-  });
+  const world = useDevServerWorld('compliance-api');
 
   it('starts by plan id, refuses bad input with the path, and runs resubmission and decision as the token subjects', async () => {
     const portal = await tokenFor('arch-amy', 'operator');
     const stranger = await tokenFor('rev-mallory', 'approver');
     const reviewer = await tokenFor('rev-ray', 'approver');
-    const review = `${url}/v1/workflows/${encodeURIComponent('compliance/API-1')}`;
+    const review = `${world.url}/v1/workflows/${encodeURIComponent('compliance/API-1')}`;
 
-    const bad = await call(`${url}/v1/workflows/complianceReview`, { token: portal, body: { ...reviewInput('API-1'), submission: submission('OTHER', 1) } });
+    const bad = await call(`${world.url}/v1/workflows/complianceReview`, { token: portal, body: { ...reviewInput('API-1'), submission: submission('OTHER', 1) } });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('submission.plan.planId');
 
-    const started = await call(`${url}/v1/workflows/complianceReview`, { token: portal, body: reviewInput('API-1') });
+    const started = await call(`${world.url}/v1/workflows/complianceReview`, { token: portal, body: reviewInput('API-1') });
     expect(started.status).toBeLessThan(300);
     expect(started.json).toMatchObject({ workflowId: 'compliance/API-1' });
 
@@ -61,7 +37,7 @@ describe('complianceReview through the gateway', () => {
     expect(refused.text).toContain('rev-mallory is not an assigned plan reviewer');
     const approved = await call(`${review}/updates/reviewDecision`, { token: reviewer, body: { decision: 'approve', comments: [{ element: 'D3', comment: 'now 36 in' }] } });
     expect(approved.status).toBe(200);
-    const result = await env.client.workflow.getHandle('compliance/API-1').result() as ReviewStatusView;
+    const result = await world.env.client.workflow.getHandle('compliance/API-1').result() as ReviewStatusView;
     expect(result.status).toBe('approved');
     expect(result.cycles[1]!.decision).toMatchObject({ actor: 'rev-ray', decision: 'approve' });
   });

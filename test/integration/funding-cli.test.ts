@@ -1,56 +1,27 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
-import { openStore, type Store } from '../../db/store';
 import { drawInput } from '../fixtures/funding-gate';
-import { startGateway, tokenFor } from '../support/gateway';
-import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
-
-const BIN = path.resolve(__dirname, '..', '..', 'bin', 'arxflow.js');
+import { runArxflow } from '../support/cli-process';
+import { useDevServerWorld } from '../support/dev-server-world';
+import { tokenFor } from '../support/gateway';
 
 // A whole draw by hand: started from a file with the CLI, evidence and approvals through
 // the gateway with each person's token, on a dev server with the real worker.
 describe('a construction draw through the CLI and the gateway', () => {
-  let env: TestWorkflowEnvironment;
-  let store: Store;
-  let worker: Worker;
-  let workerRun: Promise<void>;
-  let gateway: FastifyInstance;
-  let url: string;
+  const world = useDevServerWorld('funding-cli');
   let dir: string;
-  const taskQueue = uniqueTaskQueue('funding-cli');
 
-  beforeAll(async () => {
-    [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
-    worker = await createTestWorker(env, taskQueue, { store });
-    workerRun = worker.run();
-    ({ app: gateway, url } = await startGateway(env, store, taskQueue));
+  beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'arxflow-draw-'));
   });
-  afterAll(async () => {
-    await gateway?.close();
-    worker?.shutdown();
-    await workerRun;
-    await env?.teardown();
-    await store?.close();
+  afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function arxflow(args: string[], extraEnv: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn('node', [BIN, ...args], { env: { ...process.env, TEMPORAL_ADDRESS: env.address, ARXFLOW_TASK_QUEUE: taskQueue, ...extraEnv } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
-  }
-  const as = async (subject: string, ...roles: string[]) => ({ ARXFLOW_URL: url, ARXFLOW_TOKEN: await tokenFor(subject, ...(roles as never[])) });
+  const arxflow = (args: string[], extraEnv: Record<string, string> = {}) =>
+    runArxflow(args, { TEMPORAL_ADDRESS: world.env.address, ARXFLOW_TASK_QUEUE: world.taskQueue, ...extraEnv });
+  const as = async (subject: string, ...roles: string[]) => ({ ARXFLOW_URL: world.url, ARXFLOW_TOKEN: await tokenFor(subject, ...(roles as never[])) });
 
   it('starts, collects evidence, refuses the requester, approves in two stages and pays once', async () => {
     const deposit = await arxflow(['funding', 'deposit', 'CLI', '10000000', '--reference', 'wire-1', '--json']);
@@ -85,7 +56,7 @@ describe('a construction draw through the CLI and the gateway', () => {
     }
     expect(status.status).toBe('disbursed');
     expect(status.release?.totals.approved).toBe(2_500_000);
-    const payments = await store.db.query("SELECT 1 FROM ledger_transactions WHERE workflow_id = 'funding-gate/CLI/M7' AND kind = 'disbursement'");
+    const payments = await world.store.db.query("SELECT 1 FROM ledger_transactions WHERE workflow_id = 'funding-gate/CLI/M7' AND kind = 'disbursement'");
     expect(payments).toHaveLength(1);
   });
 
@@ -95,6 +66,6 @@ describe('a construction draw through the CLI and the gateway', () => {
     const result = await arxflow(['funding', 'start', file]);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/lines\.0\.requestedAmount/);
-    await expect(env.client.workflow.getHandle('funding-gate/CLI/BAD').describe()).rejects.toThrow(/not found/i);
+    await expect(world.env.client.workflow.getHandle('funding-gate/CLI/BAD').describe()).rejects.toThrow(/not found/i);
   });
 });

@@ -1,84 +1,63 @@
 import { SignJWT } from 'jose';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
-import { openStore, type Store } from '../../db/store';
-import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
-import { call, startGateway, TEST_SETTINGS, tokenFor } from '../support/gateway';
+import { call, TEST_SETTINGS, tokenFor } from '../support/gateway';
+import { useDevServerWorld } from '../support/dev-server-world';
 
 describe('gateway /v1 API on a dev server', () => {
-  let env: TestWorkflowEnvironment;
-  let store: Store;
-  let worker: Worker;
-  let workerRun: Promise<void>;
-  let app: FastifyInstance;
-  let url: string;
-  const taskQueue = uniqueTaskQueue('api');
+  const world = useDevServerWorld('api');
   const tokens: Record<string, string> = {};
-  const probe = (id: string) => `${url}/v1/workflows/${encodeURIComponent(id)}`;
+  const probe = (id: string) => `${world.url}/v1/workflows/${encodeURIComponent(id)}`;
 
   beforeAll(async () => {
-    [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
-    worker = await createTestWorker(env, taskQueue, { store });
-    workerRun = worker.run();
-    ({ app, url } = await startGateway(env, store, taskQueue));
     tokens.viewer = await tokenFor('vera', 'viewer');
     tokens.operator = await tokenFor('olga', 'operator');
     tokens.admin = await tokenFor('adam', 'admin');
   });
-  afterAll(async () => {
-    await app?.close();
-    worker?.shutdown();
-    await workerRun;
-    await env?.teardown();
-    await store?.close();
-  });
 
   describe('authentication and roles', () => {
     it('401 without a token, with a token signed by another secret, and with an expired token', async () => {
-      expect((await call(`${url}/v1/workflows`)).status).toBe(401);
+      expect((await call(`${world.url}/v1/workflows`)).status).toBe(401);
       const forged = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('mallory')
         .setIssuer('arxflow').setAudience('arxflow').setExpirationTime('1h').sign(new TextEncoder().encode('another-secret-another-secret-!!'));
-      const forgedCall = await call(`${url}/v1/workflows`, { token: forged });
+      const forgedCall = await call(`${world.url}/v1/workflows`, { token: forged });
       expect(forgedCall.status).toBe(401);
       expect(forgedCall.json.message).toMatch(/signature/);
       const expired = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('old')
         .setIssuer('arxflow').setAudience('arxflow').setExpirationTime(Math.floor(Date.now() / 1000) - 60)
         .sign(new TextEncoder().encode(TEST_SETTINGS.auth.jwtSecret!));
-      const expiredCall = await call(`${url}/v1/workflows`, { token: expired });
+      const expiredCall = await call(`${world.url}/v1/workflows`, { token: expired });
       expect(expiredCall.status).toBe(401);
       expect(expiredCall.json.message).toMatch(/exp/);
     });
 
     it('403 when the role does not allow the route, and nothing is started', async () => {
-      const refused = await call(`${url}/v1/workflows/durabilityProbe`, { token: tokens.viewer, body: { sleep: '1 hour', label: 'viewer-try' } });
+      const refused = await call(`${world.url}/v1/workflows/durabilityProbe`, { token: tokens.viewer, body: { sleep: '1 hour', label: 'viewer-try' } });
       expect(refused.status).toBe(403);
       expect((await call(probe('durability-probe/viewer-try'), { token: tokens.viewer })).status).toBe(404);
-      expect((await call(`${url}/v1/audit/verify`, { token: tokens.operator })).status).toBe(403);
+      expect((await call(`${world.url}/v1/audit/verify`, { token: tokens.operator })).status).toBe(403);
     });
   });
 
   describe('workflows', () => {
     it('starts by business key: 201, then 409 for the same key', async () => {
       const body = { sleep: '1 hour', label: 'api-start' };
-      const first = await call(`${url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body });
+      const first = await call(`${world.url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body });
       expect(first.status).toBe(201);
       expect(first.json).toMatchObject({ workflowId: 'durability-probe/api-start' });
-      const again = await call(`${url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body });
+      const again = await call(`${world.url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body });
       expect(again.status).toBe(409);
       const described = await call(probe('durability-probe/api-start'), { token: tokens.viewer });
-      expect(described.json).toMatchObject({ type: 'durabilityProbe', status: 'RUNNING', taskQueue });
+      expect(described.json).toMatchObject({ type: 'durabilityProbe', status: 'RUNNING', taskQueue: world.taskQueue });
     });
 
     it('400 naming the field for a bad start body; nothing started', async () => {
-      const bad = await call(`${url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body: { sleep: 'soon', label: 'bad-body' } });
+      const bad = await call(`${world.url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body: { sleep: 'soon', label: 'bad-body' } });
       expect(bad.status).toBe(400);
       expect(bad.json.message).toMatch(/sleep/);
       expect((await call(probe('durability-probe/bad-body'), { token: tokens.viewer })).status).toBe(404);
     });
 
     it('takes the identity from the token: actor is the subject, an actor in the body is refused', async () => {
-      await call(`${url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body: { sleep: '1 hour', label: 'api-update' } });
+      await call(`${world.url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body: { sleep: '1 hour', label: 'api-update' } });
       const spoofed = await call(`${probe('durability-probe/api-update')}/updates/wakeUp`, {
         token: tokens.operator, body: { reason: 'go', actor: 'someone-else' },
       });
@@ -91,7 +70,7 @@ describe('gateway /v1 API on a dev server', () => {
     });
 
     it('maps a validator rejection to 422 with its message', async () => {
-      await call(`${url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body: { sleep: '1 hour', label: 'api-422' } });
+      await call(`${world.url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body: { sleep: '1 hour', label: 'api-422' } });
       const path = `${probe('durability-probe/api-422')}/updates/wakeUp`;
       expect((await call(path, { token: tokens.operator, body: { reason: 'first' } })).status).toBe(200);
       const second = await call(path, { token: tokens.admin, body: { reason: 'second' } });
@@ -100,31 +79,31 @@ describe('gateway /v1 API on a dev server', () => {
     });
 
     it('signals and queries through the registry', async () => {
-      await call(`${url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body: { sleep: '1 hour', label: 'api-signal' } });
+      await call(`${world.url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body: { sleep: '1 hour', label: 'api-signal' } });
       const signalled = await call(`${probe('durability-probe/api-signal')}/signals/wakeUp`, { token: tokens.operator, body: { reason: 'ui path' } });
       expect(signalled.status).toBe(202);
       const status = await call(`${probe('durability-probe/api-signal')}/queries/probeStatus`, { token: tokens.viewer });
       expect(status.json.result).toMatchObject({ phase: 'awake', wokenBy: 'olga' });
-      const outcome = await env.client.workflow.getHandle('durability-probe/api-signal').result();
+      const outcome = await world.env.client.workflow.getHandle('durability-probe/api-signal').result();
       expect(outcome.wokenBy).toBe('olga');
     });
 
     it('404 for an unknown workflow, update name and query name', async () => {
       expect((await call(`${probe('durability-probe/never')}/updates/wakeUp`, { token: tokens.operator, body: { reason: 'x' } })).status).toBe(404);
-      await call(`${url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body: { sleep: '1 hour', label: 'api-404' } });
+      await call(`${world.url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body: { sleep: '1 hour', label: 'api-404' } });
       expect((await call(`${probe('durability-probe/api-404')}/updates/launch`, { token: tokens.operator, body: {} })).status).toBe(404);
       expect((await call(`${probe('durability-probe/api-404')}/queries/secrets`, { token: tokens.viewer })).status).toBe(404);
     });
 
     it('lists by status and type through visibility; refuses a malformed filter', async () => {
-      await call(`${url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body: { sleep: '1 hour', label: 'api-list' } });
+      await call(`${world.url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body: { sleep: '1 hour', label: 'api-list' } });
       let listed: { workflowId: string }[] = [];
       for (let attempt = 0; attempt < 50 && !listed.some((w) => w.workflowId === 'durability-probe/api-list'); attempt++) {
-        listed = (await call(`${url}/v1/workflows?status=open&type=durabilityProbe`, { token: tokens.viewer })).json.workflows as never;
+        listed = (await call(`${world.url}/v1/workflows?status=open&type=durabilityProbe`, { token: tokens.viewer })).json.workflows as never;
         await new Promise((resolve) => setTimeout(resolve, 100)); // visibility is eventually consistent
       }
       expect(listed.map((w) => w.workflowId)).toContain('durability-probe/api-list');
-      const injection = await call(`${url}/v1/workflows?project=${encodeURIComponent("x' OR '1'='1")}`, { token: tokens.viewer });
+      const injection = await call(`${world.url}/v1/workflows?project=${encodeURIComponent("x' OR '1'='1")}`, { token: tokens.viewer });
       expect(injection.status).toBe(400);
       expect(injection.json.message).toMatch(/project/);
     });
@@ -132,25 +111,25 @@ describe('gateway /v1 API on a dev server', () => {
 
   describe('audit, OpenAPI, metrics', () => {
     it('audit verify and events are for admins', async () => {
-      const verified = await call(`${url}/v1/audit/verify`, { token: tokens.admin });
+      const verified = await call(`${world.url}/v1/audit/verify`, { token: tokens.admin });
       expect(verified.status).toBe(200);
       expect(verified.json).toMatchObject({ ok: true });
-      const events = await call(`${url}/v1/audit/events?limit=5`, { token: tokens.admin });
+      const events = await call(`${world.url}/v1/audit/events?limit=5`, { token: tokens.admin });
       expect((events.json.events as unknown[]).length).toBeGreaterThan(0);
     });
 
     it('serves an OpenAPI document generated from the zod schemas, and a docs page', async () => {
-      const spec = await call(`${url}/openapi.json`);
+      const spec = await call(`${world.url}/openapi.json`);
       expect(spec.status).toBe(200);
       const paths = spec.json.paths as Record<string, Record<string, { requestBody?: unknown }>>;
       expect(paths['/v1/workflows/durabilityProbe']?.post?.requestBody).toBeDefined();
       expect(JSON.stringify(paths['/v1/workflows/durabilityProbe'])).toContain('sleep');
       expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/v1/workflows/{workflowId}/updates/{name}', '/v1/audit/verify']));
-      expect((await fetch(`${url}/docs/`)).status).toBe(200);
+      expect((await fetch(`${world.url}/docs/`)).status).toBe(200);
     });
 
     it('counts requests by route pattern and status', async () => {
-      const metrics = await call(`${url}/metrics`);
+      const metrics = await call(`${world.url}/metrics`);
       expect(metrics.text).toMatch(/arxflow_http_requests_total\{route="\/v1\/workflows\/:workflowId\/updates\/:name",method="POST",status="422"\} 1/);
     });
   });

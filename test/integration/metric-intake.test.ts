@@ -1,8 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import { openStore, type Store } from '../../db/store';
 import type { AlertStatusView } from '../../domain/alerts/alert-state';
 import { alertWorkflowId, metricDedupKey } from '../../domain/alerts/dedup';
 import { seriesKeyOf } from '../../domain/alerts/metric-rules';
@@ -12,7 +10,7 @@ import { metricEvaluatorId } from '../../client/api/metric-intake';
 import { metricEvaluatorStatusQuery } from '../../workflows/alerts/metric-messages';
 import { freePort } from '../support/alertmanager';
 import { call, startGateway } from '../support/gateway';
-import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
+import { useDevServerWorld } from '../support/dev-server-world';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 const metricRules = parseMetricRulesYaml(`
@@ -25,34 +23,22 @@ rules:
 const evaluatorId = metricEvaluatorId({ rules: metricRules, escalation: configFileSchema.parse({}).escalation });
 
 describe('POST /v1/metrics on a dev server', () => {
-  let env: TestWorkflowEnvironment;
-  let store: Store;
-  let worker: Worker;
-  let workerRun: Promise<void>;
-  let app: FastifyInstance;
-  let url: string;
   let open: FastifyInstance; // no metrics token: loopback only
   let openUrl: string;
-  const taskQueue = uniqueTaskQueue('metric-intake');
+  // Declared before the world, so this gateway closes while the world is still up.
+  afterAll(async () => {
+    await open?.close();
+  });
+  const world = useDevServerWorld('metric-intake', {
+    gateway: { alerts: { tokens: { metrics: TOKEN }, metricRules } },
+  });
 
   beforeAll(async () => {
-    [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
-    worker = await createTestWorker(env, taskQueue, { store });
-    workerRun = worker.run();
-    ({ app, url } = await startGateway(env, store, taskQueue, { alerts: { tokens: { metrics: TOKEN }, metricRules } }));
-    ({ app: open, url: openUrl } = await startGateway(env, store, taskQueue, { alerts: { metricRules } }));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await open?.close();
-    worker?.shutdown();
-    await workerRun;
-    await env?.teardown();
-    await store?.close();
+    ({ app: open, url: openUrl } = await startGateway(world.env, world.store, world.taskQueue, { alerts: { metricRules } }));
   });
 
-  const post = (body: unknown, token: string | undefined = TOKEN, base = url) => call(`${base}/v1/metrics`, { token, body });
-  const evaluatorRuns = () => env.client.workflow.getHandle(evaluatorId).describe().then(() => true, () => false);
+  const post = (body: unknown, token: string | undefined = TOKEN, base = world.url) => call(`${base}/v1/metrics`, { token, body });
+  const evaluatorRuns = () => world.env.client.workflow.getHandle(evaluatorId).describe().then(() => true, () => false);
   async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
     const deadline = Date.now() + 15_000;
     for (;;) {
@@ -65,7 +51,7 @@ describe('POST /v1/metrics on a dev server', () => {
 
   it('refuses a missing or wrong bearer token with 401 before reading the body', async () => {
     for (const token of [undefined, 'wrong-token']) {
-      const refused = await call(`${url}/v1/metrics`, { token, body: '{not json', headers: { 'content-type': 'application/json' } });
+      const refused = await call(`${world.url}/v1/metrics`, { token, body: '{not json', headers: { 'content-type': 'application/json' } });
       expect(refused.status).toBe(401);
       expect(refused.json.message).toMatch(token ? /wrong bearer token/ : /missing bearer token/);
     }
@@ -92,10 +78,10 @@ describe('POST /v1/metrics on a dev server', () => {
     const hot = await post({ name: 'cpu.temp', value: 93.5, unit: '°C', source: 'node-exporter', tags });
     expect(hot.status).toBe(202);
     expect(hot.json).toEqual({ status: 'accepted', accepted: 1, ignored: 0, evaluator: evaluatorId });
-    const evaluator = env.client.workflow.getHandle(evaluatorId);
+    const evaluator = world.env.client.workflow.getHandle(evaluatorId);
     expect(await eventually(() => evaluator.query(metricEvaluatorStatusQuery), (s) => s.totals.raised === 1))
       .toMatchObject({ rules: ['cpu-hot'], series: [{ rule: 'cpu-hot', phase: 'firing', lastValue: 93.5 }] });
-    const alert = env.client.workflow.getHandle(alertWorkflowId(key));
+    const alert = world.env.client.workflow.getHandle(alertWorkflowId(key));
     expect(await eventually(() => alert.query<AlertStatusView>('status'), (v) => v.status === 'triggered'))
       .toMatchObject({ severity: 'critical', summary: 'CPU web-7 at 93.5°C' });
 
@@ -113,7 +99,7 @@ describe('POST /v1/metrics on a dev server', () => {
 
   it('answers 503 when Temporal is unreachable, 400 for bad input still', async () => {
     const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-    const down = await startGateway({ client: new Client({ connection }) } as unknown as TestWorkflowEnvironment, store, taskQueue, {
+    const down = await startGateway({ client: new Client({ connection }) } as unknown as TestWorkflowEnvironment, world.store, world.taskQueue, {
       alerts: { metricRules, temporalDeadlineMs: 2_000 },
     });
     try {
@@ -128,7 +114,7 @@ describe('POST /v1/metrics on a dev server', () => {
   }, 60_000);
 
   it('documents the route in the OpenAPI document', async () => {
-    const paths = (await call(`${url}/openapi.json`)).json.paths as Record<string, Record<string, { requestBody?: unknown }>>;
+    const paths = (await call(`${world.url}/openapi.json`)).json.paths as Record<string, Record<string, { requestBody?: unknown }>>;
     expect(JSON.stringify(paths['/v1/metrics']?.post?.requestBody)).toContain('timestamp');
   });
 });

@@ -1,15 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { TaskTriggers } from '../../db/task-triggers';
 import { REDACTED_SECRET } from '../../client/api/trigger-operations';
+import { runArxflow } from '../support/cli-process';
 import { startGateway, tokenFor } from '../support/gateway';
 import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
-const BIN = path.resolve(__dirname, '..', '..', 'bin', 'arxflow.js');
 const SECRET = 'partner-secret-0123456789';
 
 const triggerYaml = (id: string, projectId: string, hookUrl: string) => `
@@ -50,18 +49,8 @@ describe('arxflow triggers', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function arxflow(args: string[], extraEnv: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn('node', [BIN, ...args], {
-        env: { ...process.env, TEMPORAL_ADDRESS: world.env.address, ARXFLOW_TASK_QUEUE: taskQueue, ARXFLOW_DATA_DIR: path.join(dir, 'data'), ...extraEnv },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
-  }
+  const arxflow = (args: string[], extraEnv: Record<string, string> = {}) =>
+    runArxflow(args, { TEMPORAL_ADDRESS: world.env.address, ARXFLOW_TASK_QUEUE: taskQueue, ARXFLOW_DATA_DIR: path.join(dir, 'data'), ...extraEnv });
   const as = async (role: 'operator' | 'viewer') => ({ ARXFLOW_URL: url, ARXFLOW_TOKEN: await tokenFor(`${role}-cli`, role) });
   const file = (name: string, text: string) => {
     const written = path.join(dir, name);
