@@ -347,22 +347,12 @@ export class Ledger {
    * database transaction, once only: a second completion (a retry) finds it done and
    * returns the first reference.
    */
-  async completePayout(
+  completePayout(
     key: string,
     providerRef: string,
     onCompleted: (tx: SqlExecutor, payout: Payout) => Promise<unknown> = async () => undefined,
   ): Promise<Payout> {
-    return this.db.transaction(async (tx) => {
-      const [updated] = await tx.query<{ idempotency_key: string }>(
-        `UPDATE ledger_payouts SET status = 'done', provider_ref = $2, completed_at = now()
-          WHERE idempotency_key = $1 AND status = 'pending_provider' RETURNING idempotency_key`,
-        [key, providerRef],
-      );
-      const payout = await this.payout(key, tx);
-      if (!payout) throw new LedgerError('UnknownPayout', `no payout with key ${key}`);
-      if (updated) await onCompleted(tx, payout);
-      return payout;
-    });
+    return this.settlePayout(key, 'done', providerRef, onCompleted);
   }
 
   /**
@@ -371,30 +361,41 @@ export class Ledger {
    * so the money is back where it came from. `onRefused` runs in that transaction, once:
    * a second call (a retry) finds the payout refused and changes nothing.
    */
-  async refusePayout(
+  refusePayout(
     key: string,
     refusal: string,
     onRefused: (tx: SqlExecutor, payout: Payout) => Promise<unknown> = async () => undefined,
   ): Promise<Payout> {
+    return this.settlePayout(key, 'refused', refusal, async (tx, payout) => {
+      const posted = await this.transaction(key, tx);
+      await this.post(tx, {
+        key: `${key}/refused`,
+        kind: 'payment_refused',
+        workflowId: payout.workflowId,
+        memo: `payment refused by the provider: ${refusal}`.slice(0, 500),
+        entries: (posted?.entries ?? []).map((entry) => ({ accountId: entry.accountId, amount: -entry.amount })),
+      });
+      await onRefused(tx, payout);
+    });
+  }
+
+  /** Ends a pending payout (done with the provider's reference, or refused with the reason); `then` runs once, in the same transaction. */
+  private settlePayout(
+    key: string,
+    status: 'done' | 'refused',
+    detail: string,
+    then: (tx: SqlExecutor, payout: Payout) => Promise<unknown>,
+  ): Promise<Payout> {
+    const column = status === 'done' ? 'provider_ref' : 'refusal';
     return this.db.transaction(async (tx) => {
       const [updated] = await tx.query<{ idempotency_key: string }>(
-        `UPDATE ledger_payouts SET status = 'refused', refusal = $2, completed_at = now()
+        `UPDATE ledger_payouts SET status = $3, ${column} = $2, completed_at = now()
           WHERE idempotency_key = $1 AND status = 'pending_provider' RETURNING idempotency_key`,
-        [key, refusal],
+        [key, detail, status],
       );
       const payout = await this.payout(key, tx);
       if (!payout) throw new LedgerError('UnknownPayout', `no payout with key ${key}`);
-      if (updated) {
-        const posted = await this.transaction(key, tx);
-        await this.post(tx, {
-          key: `${key}/refused`,
-          kind: 'payment_refused',
-          workflowId: payout.workflowId,
-          memo: `payment refused by the provider: ${refusal}`.slice(0, 500),
-          entries: (posted?.entries ?? []).map((entry) => ({ accountId: entry.accountId, amount: -entry.amount })),
-        });
-        await onRefused(tx, payout);
-      }
+      if (updated) await then(tx, payout);
       return payout;
     });
   }

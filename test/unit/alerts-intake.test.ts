@@ -6,18 +6,9 @@ import {
 import { pagerdutyAccepted, parseAlertmanagerWebhook, parseMetricSamples, parsePagerDutyEvent } from '../../domain/alerts/intake-schemas';
 import { sha256Hex } from '../../domain/alerts/sha256';
 import { normaliseSeverity } from '../../domain/alerts/types';
-import { InputError } from '../../domain/validation';
+import { inputErrorOf } from '../support/input-error';
 
-function inputError(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('expected an InputError');
-}
-const paths = (run: () => unknown) => inputError(run).issues.map((issue) => issue.path);
+const paths = (run: () => unknown) => inputErrorOf(run).issues.map((issue) => issue.path);
 
 /** A delivery as Alertmanager 0.25 sends it (captured from the real binary, then trimmed). */
 const delivery = (overrides: Record<string, unknown> = {}) => ({
@@ -145,7 +136,7 @@ describe('Alertmanager webhook v4', () => {
 
   it('refuses bad payloads naming the field', () => {
     expect(paths(() => parseAlertmanagerWebhook(delivery({ version: '3' })))).toEqual(['version']);
-    expect(inputError(() => parseAlertmanagerWebhook(delivery({ version: '3' }))).message).toMatch(/version: must be "4"/);
+    expect(inputErrorOf(() => parseAlertmanagerWebhook(delivery({ version: '3' }))).message).toMatch(/version: must be "4"/);
     expect(paths(() => parseAlertmanagerWebhook(delivery({ groupKey: '' })))).toEqual(['groupKey']);
     const badAlert = { ...delivery().alerts[0], status: 'pending', startsAt: 'yesterday', labels: { a: 1 } };
     expect(paths(() => parseAlertmanagerWebhook(delivery({ alerts: [delivery().alerts[0], badAlert] })))).toEqual([

@@ -14,6 +14,7 @@ import {
   type RetainagePolicy,
 } from '../../domain/funding/retainage';
 import { InputError } from '../../domain/validation';
+import { inputErrorOf } from '../support/input-error';
 
 // Up to 8 lines whose scheduled values still sum to a safe integer, so the large-amount
 // corner (where a float product would round) is exercised too.
@@ -64,13 +65,7 @@ const releaseArb: fc.Arbitrary<ReleaseInput> = fc.array(lineArb, { minLength: 1,
 });
 
 function refusal(input: unknown): InputError {
-  try {
-    computeRelease(input as ReleaseInput);
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('computeRelease accepted the input');
+  return inputErrorOf(() => computeRelease(input as ReleaseInput));
 }
 
 const oneLine = (overrides: Partial<BudgetLine> = {}): BudgetLine => ({

@@ -2,19 +2,9 @@ import {
   matchTriggers, parseTaskEvent, parseTaskTrigger, planActions, planTaskEvent, taskEventWorkflowId, type TaskEvent,
   type TaskTriggerInput,
 } from '../../domain/task-triggers';
-import { InputError } from '../../domain/validation';
+import { inputErrorOf } from '../support/input-error';
 
 const SECRET = 'trigger-secret-0123456789';
-
-function errorOf(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('expected an InputError');
-}
 
 const event: TaskEvent = parseTaskEvent({
   eventId: 'evt-1', projectId: 'TOWER1', taskId: 'T-88', type: 'task_completed', status: 'done',
@@ -42,7 +32,7 @@ describe('task trigger schemas', () => {
   });
 
   it('names every bad field', () => {
-    const err = errorOf(() => parseTaskTrigger({
+    const err = inputErrorOf(() => parseTaskTrigger({
       id: '', projectId: 'TOWER1', taskId: 'T-88', triggerType: 'task_done',
       conditions: [{ field: 'fields..phase', equals: 'x' }],
       actions: [
@@ -64,12 +54,12 @@ describe('task trigger schemas', () => {
   });
 
   it('refuses unknown fields and a trigger without actions', () => {
-    const err = errorOf(() => parseTaskTrigger({ ...trigger(), actions: [], colour: 'red' }));
+    const err = inputErrorOf(() => parseTaskTrigger({ ...trigger(), actions: [], colour: 'red' }));
     expect(err.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['actions', '(root)']));
   });
 
   it('validates events, naming the field', () => {
-    const err = errorOf(() => parseTaskEvent({ eventId: 'e', projectId: 'P', taskId: 'T', type: 'task_completed', occurredAt: 'yesterday' }));
+    const err = inputErrorOf(() => parseTaskEvent({ eventId: 'e', projectId: 'P', taskId: 'T', type: 'task_completed', occurredAt: 'yesterday' }));
     expect(err.issues).toEqual([{ path: 'occurredAt', message: expect.stringContaining('ISO 8601') }]);
     expect(parseTaskEvent({ eventId: 'e', projectId: 'P', taskId: 'T', type: 'date_reached', occurredAt: '2026-01-01T00:00:00Z' }).fields).toEqual({});
     expect(taskEventWorkflowId(event)).toBe('task-event/TOWER1/evt-1');

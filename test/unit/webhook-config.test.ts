@@ -6,6 +6,7 @@ import {
 import { durationToMs } from '../../domain/durations';
 import { InputError } from '../../domain/validation';
 import { loadWebhookSources } from '../../client/gateway/webhooks/sources';
+import { inputErrorOf } from '../support/input-error';
 
 const SECRET_A = 'secret-a-0123456789abcdef';
 const SECRET_B = 'secret-b-0123456789abcdef';
@@ -16,16 +17,6 @@ const event = {
   repository: { name: 'tower-a', owner: { login: 'arx' } },
   sender: { login: 'mallory' },
 };
-
-function errorOf(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('templates', () => {
   it('follows dot paths through objects and array indexes, own fields only', () => {
@@ -227,7 +218,7 @@ describe('webhooks config section', () => {
     [{ 'build-ci': { scheme: 'github' }, build_ci: { scheme: 'github' } }, 'build_ci: shares ARXFLOW_WEBHOOK_SECRET_BUILD_CI with source "build-ci"'],
     [['ci'], '(root): must be a mapping of source name to source settings'],
   ])('%j is refused naming the field', (section, message) => {
-    const error = errorOf(() => parseWebhooksSection(section));
+    const error = inputErrorOf(() => parseWebhooksSection(section));
     expect(error.message).toContain(message);
   });
 });
