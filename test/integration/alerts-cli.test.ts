@@ -29,7 +29,8 @@ describe('arxflow alerts (CLI)', () => {
   });
 
   const arxflow = (args: string[], extraEnv: Record<string, string> = {}) =>
-    runArxflow(args, { TEMPORAL_ADDRESS: world.env.address, ARXFLOW_TASK_QUEUE: world.taskQueue, ARXFLOW_DATA_DIR: dataDir, ...extraEnv });
+    // DATABASE_URL emptied: direct mode uses a PGlite store of its own in dataDir, never rows of earlier runs.
+    runArxflow(args, { TEMPORAL_ADDRESS: world.env.address, ARXFLOW_TASK_QUEUE: world.taskQueue, ARXFLOW_DATA_DIR: dataDir, DATABASE_URL: '', ...extraEnv });
   const as = async (subject: string, ...roles: ('viewer' | 'operator' | 'admin')[]) => ({ ARXFLOW_URL: world.url, ARXFLOW_TOKEN: await tokenFor(subject, ...roles) });
 
   /** Visibility is eventually consistent: list until `check` holds. */

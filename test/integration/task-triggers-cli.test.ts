@@ -50,7 +50,8 @@ describe('arxflow triggers', () => {
   });
 
   const arxflow = (args: string[], extraEnv: Record<string, string> = {}) =>
-    runArxflow(args, { TEMPORAL_ADDRESS: world.env.address, ARXFLOW_TASK_QUEUE: taskQueue, ARXFLOW_DATA_DIR: path.join(dir, 'data'), ...extraEnv });
+    // DATABASE_URL emptied: direct mode uses a PGlite store of its own in dir, never rows of earlier runs.
+    runArxflow(args, { TEMPORAL_ADDRESS: world.env.address, ARXFLOW_TASK_QUEUE: taskQueue, ARXFLOW_DATA_DIR: path.join(dir, 'data'), DATABASE_URL: '', ...extraEnv });
   const as = async (role: 'operator' | 'viewer') => ({ ARXFLOW_URL: url, ARXFLOW_TOKEN: await tokenFor(`${role}-cli`, role) });
   const file = (name: string, text: string) => {
     const written = path.join(dir, name);
