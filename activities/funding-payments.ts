@@ -224,7 +224,11 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
           return await provider.pay({ idempotencyKey: key, payeeId: req.payeeId, amount: req.releasedNow, currency: req.currency, memo: req.memo });
         } catch (err) {
           if (!(err instanceof PaymentRefusedError)) throw err;
-          throw paymentRefused(await undoRefusedPayout(payout, err.message));
+          const settled = await undoRefusedPayout(payout, err.message);
+          // An earlier attempt that timed out may have completed the payment meanwhile:
+          // then it stands, and the refusal of this late duplicate call changes nothing.
+          if (settled.status === 'done' && settled.providerRef !== null) return { providerRef: settled.providerRef };
+          throw paymentRefused(settled);
         }
       });
       return { transactionId: payout.transactionId, providerRef, firstRun: claim.firstRun };

@@ -194,13 +194,13 @@ export class AlertState {
     if (problem) return problem;
     const { level } = request as Record<string, unknown>;
     if (level !== undefined && typeof level !== 'number') return 'level: must be a level number';
-    const target = manualEscalationTarget(this.state.policy, this.state.position, level as number | undefined);
+    const target = manualEscalationTarget(this.state.policy, this.escalationBase(), level as number | undefined);
     return typeof target === 'string' ? target : undefined;
   }
 
   /** Notifies the next (or the given) level at once; an acknowledged alert is triggered again. */
   escalateNow(request: EscalateRequest, now: number): void {
-    const position = manualEscalationTarget(this.state.policy, this.state.position, request.level);
+    const position = manualEscalationTarget(this.state.policy, this.escalationBase(), request.level);
     if (typeof position === 'string') throw new Error(position);
     this.state.manual = { position, at: now };
     this.state.status = 'triggered';
@@ -251,7 +251,7 @@ export class AlertState {
     }
     if (s.status === 'triggered') {
       const step = s.manual
-        ? { kind: 'notify' as const, position: s.manual.position, at: s.manual.at, targets: s.policy.levels[s.manual.position.level - 1]?.targets ?? [] }
+        ? { kind: 'notify' as const, position: { ...s.manual.position, manualAt: s.manual.at }, at: s.manual.at, targets: s.policy.levels[s.manual.position.level - 1]?.targets ?? [] }
         : s.position && s.notifiedAt !== undefined
           ? nextStep(s.policy, s.position, s.notifiedAt)
           : firstStep(s.policy, s.cycleStartedAt, s.cycle);
@@ -263,7 +263,8 @@ export class AlertState {
   /** The idempotency key of one message: alert run, cycle, round, level and target (hashed: webhook URLs may hold tokens). */
   notificationKey(position: EscalationPosition, target: EscalationTarget): string {
     const p = position;
-    return `${this.state.dedupKey}@${this.state.openedAt}/c${p.cycle}r${p.round}l${p.level}/${target.kind}-${sha256Hex(target.to).slice(0, 16)}`;
+    const manual = p.manualAt === undefined ? '' : `m${p.manualAt}`;
+    return `${this.state.dedupKey}@${this.state.openedAt}/c${p.cycle}r${p.round}l${p.level}${manual}/${target.kind}-${sha256Hex(target.to).slice(0, 16)}`;
   }
 
   /** One target's delivery result; a failed channel is recorded and does not hold up the others. */
@@ -275,10 +276,17 @@ export class AlertState {
   /** The step at `position` was carried out (whatever each target's outcome): escalation moves on from here. */
   markNotified(position: EscalationPosition, now: number): void {
     const s = this.state;
-    s.position = position;
+    // Sending can take a while (a failing channel retries): an ack timeout or a reassign
+    // meanwhile started a new cycle, which this older step must not overwrite.
+    if (position.cycle !== s.cycle) {
+      this.note(now, 'system', 'notified', `level ${position.level}, round ${position.round} of cycle ${position.cycle} (superseded)`);
+      return;
+    }
+    const { manualAt, ...reached } = position;
+    s.position = reached;
     s.notifiedAt = now;
     s.maxLevel = Math.max(s.maxLevel, position.level);
-    s.manual = undefined;
+    if (manualAt !== undefined && s.manual?.at === manualAt) s.manual = undefined; // a later escalate-now still waits
     s.silence = undefined;
     this.note(now, 'system', 'notified', `level ${position.level}, round ${position.round}${position.cycle > 1 ? `, cycle ${position.cycle}` : ''}`);
   }
@@ -344,6 +352,11 @@ export class AlertState {
   }
 
   // ------------------------------------------------------------ internals
+
+  /** Where escalate-now counts from: the last step, or the start of the current cycle. */
+  private escalationBase(): EscalationPosition {
+    return this.state.position ?? { cycle: this.state.cycle, round: 1, level: 0 };
+  }
 
   private requestProblem(request: unknown, what: string, roles: readonly string[]): string | undefined {
     const problem = actorRequestProblem(request);

@@ -76,6 +76,8 @@ export interface EscalationPosition {
   cycle: number;
   round: number;
   level: number;
+  /** Set on a step someone asked for (escalate now): when they asked. Its messages get keys of their own. */
+  manualAt?: number;
 }
 
 export type EscalationStep =

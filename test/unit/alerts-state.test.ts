@@ -305,4 +305,51 @@ describe('AlertState: incidents, view and snapshot', () => {
     expect(copy.view()).toEqual(alert.view());
     expect(copy.nextDue()).toEqual(alert.nextDue());
   });
+
+  describe('escalate now and steps that overlap', () => {
+    const notify = (alert: AlertState, at: number) => {
+      const due = alert.nextDue();
+      if (due?.kind !== 'notify') throw new Error(`expected a notification, got ${due?.kind}`);
+      return { due, key: alert.notificationKey(due.position, due.targets[0]!), done: () => alert.markNotified(due.position, at) };
+    };
+
+    it('gives a manual page of a level already paged its own delivery keys', () => {
+      const alert = open();
+      const first = notify(alert, T0);
+      first.done();
+      alert.escalateNow({ ...ann, level: 1 }, T0 + MIN);
+      const again = notify(alert, T0 + MIN);
+      expect(again.due.position).toMatchObject({ level: 1, round: 1, manualAt: T0 + MIN });
+      expect(again.key).not.toBe(first.key);
+      again.done();
+      expect(alert.nextDue()).toMatchObject({ kind: 'notify', position: { level: 2 } });
+    });
+
+    it('pages the current cycle, not cycle 1, when someone escalates before its first step went out', () => {
+      const alert = open();
+      notify(alert, T0).done();
+      alert.acknowledge(ann, T0 + MIN);
+      alert.ackTimedOut(T0 + 31 * MIN); // cycle 2 starts; nothing sent in it yet
+      alert.escalateNow(ann, T0 + 31 * MIN + 1);
+      expect(notify(alert, T0 + 32 * MIN).due.position).toMatchObject({ cycle: 2, round: 1, level: 1 });
+    });
+
+    it('does not let a step that finished sending after an ack timeout overwrite the new cycle', () => {
+      const alert = open();
+      const sending = notify(alert, T0); // a failing channel keeps this step busy...
+      alert.acknowledge(ann, T0 + MIN);
+      alert.ackTimedOut(T0 + 31 * MIN); // ...while cycle 2 begins
+      sending.done();
+      expect(alert.state.cycle).toBe(2);
+      expect(alert.nextDue()).toMatchObject({ kind: 'notify', position: { cycle: 2, round: 1, level: 1 } });
+    });
+
+    it('keeps an escalate-now that arrives while a regular step is being sent', () => {
+      const alert = open();
+      const sending = notify(alert, T0);
+      alert.escalateNow({ ...ann, level: 2 }, T0 + 1);
+      sending.done();
+      expect(alert.nextDue()).toMatchObject({ kind: 'notify', position: { level: 2, manualAt: T0 + 1 } });
+    });
+  });
 });

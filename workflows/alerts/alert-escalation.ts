@@ -22,9 +22,14 @@ import {
   type AlertEscalationInput, type SourceEventMessage,
 } from './messages';
 
-const { recordWorkflowEvents, updateSlackMessage } = proxyActivities<AuditActivities & NotificationActivities>({
+const { recordWorkflowEvents } = proxyActivities<AuditActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+// Rewriting a posted message is cosmetic: a few tries, then the alert goes on without it.
+const { updateSlackMessage } = proxyActivities<NotificationActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 4 },
 });
 // A short read on the worker's own store, before each notification: local, no server round trip.
 const { currentSilences } = proxyLocalActivities<AlertActivities>({
@@ -130,7 +135,9 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
     if (!footer || footer === slackUpdatedFor) return;
     slackUpdatedFor = footer;
     const posted = alert.state.notifications.filter((n) => n.outcome === 'sent' && n.target.kind.startsWith('slack'));
-    await Promise.all(posted.map((n) => updateSlackMessage({ key: n.key, message: alertMessage(view, n.position), footer })));
+    await Promise.all(posted.map((n) => updateSlackMessage({ key: n.key, message: alertMessage(view, n.position), footer }).catch((err) => {
+      log.warn('Slack message not updated', { key: n.key, error: String(err) });
+    })));
   }
 
   async function openOrJoinIncident(): Promise<void> {
