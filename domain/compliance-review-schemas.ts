@@ -43,7 +43,9 @@ export const complianceReviewInputSchema = lazySchema(() => z.strictObject({
   }).optional(),
   asOf: z.iso.date().optional(),
   permitNumber: z.string().trim().min(1).max(100).optional(),
-}).refine((input) => input.submission.plan.planId === input.planId, { path: ['submission', 'plan', 'planId'], message: 'must equal planId' }));
+}).refine((input) => input.submission.plan.planId === input.planId, { path: ['submission', 'plan', 'planId'], message: 'must equal planId' })
+  .refine((input) => !input.reviewers.includes(input.applicant.id), { path: ['reviewers'], message: 'the applicant cannot review their own plan' })
+  .refine((input) => input.supervisor !== input.applicant.id, { path: ['supervisor'], message: 'the applicant cannot supervise their own review' }));
 
 /** Bodies as the API receives them: `actor` is added from the caller's token. */
 export const resubmissionBodySchema = submissionSchema;

@@ -18,6 +18,10 @@ export function inputProblems(input: unknown): string[] {
   if (!isRecord(input.applicant) || !isText(input.applicant.id) || !isText(input.applicant.email)) problems.push('applicant: needs id and email');
   if (!Array.isArray(input.reviewers) || input.reviewers.length === 0 || !input.reviewers.every((r) => isText(r))) problems.push('reviewers: name at least one reviewer');
   if (!isText(input.supervisor)) problems.push('supervisor: must be a text');
+  // Four eyes: whoever applies never reviews or decides their own plan.
+  const applicantId = isRecord(input.applicant) ? input.applicant.id : undefined;
+  if (Array.isArray(input.reviewers) && input.reviewers.includes(applicantId)) problems.push('reviewers: the applicant cannot review their own plan');
+  if (input.supervisor !== undefined && input.supervisor === applicantId) problems.push('supervisor: the applicant cannot supervise their own review');
   if (input.asOf !== undefined && !(typeof input.asOf === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(input.asOf))) problems.push('asOf: must be YYYY-MM-DD');
   problems.push(...policyProblems(input.policy));
   problems.push(...submissionShapeProblems(input.submission, 'submission'));

@@ -50,6 +50,9 @@ describe('PlanReview (the workflow state)', () => {
   it('validates the workflow input by hand, naming fields', () => {
     expect(inputProblems(reviewInput('P-1'))).toEqual([]);
     expect(inputProblems({ ...reviewInput('P-1'), reviewers: [], asOf: 'soon' })).toEqual(['reviewers: name at least one reviewer', 'asOf: must be YYYY-MM-DD']);
+    const own = reviewInput('P-1');
+    expect(inputProblems({ ...own, reviewers: [own.applicant.id] })).toEqual(['reviewers: the applicant cannot review their own plan']);
+    expect(inputProblems({ ...own, supervisor: own.applicant.id })).toEqual(['supervisor: the applicant cannot supervise their own review']);
     expect(inputProblems({ ...reviewInput('P-1'), policy: { reviewSlaBusinessDays: 0, holidays: ['25 Dec'] } })).toEqual([
       'policy.reviewSlaBusinessDays: must be a whole number of days, 1 to 365', 'policy.holidays: must be a list of YYYY-MM-DD days',
     ]);
@@ -64,5 +67,13 @@ describe('boundary schemas (gateway, CLI)', () => {
     const extra = complianceReviewInputSchema.safeParse({ ...reviewInput('P-1'), colour: 'red' });
     expect(extra.success).toBe(false);
     expect(decisionBodySchema.safeParse({ decision: 'approve', actor: 'x' }).success).toBe(false); // actor comes from the token
+  });
+
+  it('refuses an applicant among the reviewers or as the supervisor, naming the field', () => {
+    const input = reviewInput('P-1');
+    const own = complianceReviewInputSchema.safeParse({ ...input, reviewers: [input.applicant.id], supervisor: input.applicant.id });
+    expect(own.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'reviewers: the applicant cannot review their own plan', 'supervisor: the applicant cannot supervise their own review',
+    ]);
   });
 });
