@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Store } from '../db/store';
+import { createNotificationActivities, type NotificationDeps } from './notifications/deliver';
 
 export interface GateEventRecord {
   /** Increases with every transition of one gate run: part of the idempotency key. */
@@ -19,8 +20,11 @@ export interface Notification {
   body: string;
 }
 
+const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
 /** Side effects of a funding gate other than money: its audit trail and its notifications. */
-export function createFundingGateActivities({ store }: { store: Store }) {
+export function createFundingGateActivities({ store, email }: { store: Store; email?: NotificationDeps['email'] }) {
+  const { deliverNotification } = createNotificationActivities({ store, email });
   const run = () => {
     const { workflowExecution } = Context.current().info;
     return { workflowId: workflowExecution?.workflowId ?? 'unknown', runId: workflowExecution?.runId ?? 'unknown' };
@@ -44,6 +48,20 @@ export function createFundingGateActivities({ store }: { store: Store }) {
           notification.subject, notification.body, workflowId],
       );
       Context.current().log.info('notification queued', { step: notification.step, recipients: notification.recipients });
+      // With SMTP configured, emails to addresses go out now (once per recipient and step);
+      // other recipients (roles, user ids) stay in the outbox for the channel that knows them.
+      if (notification.channel !== 'email' || !email) return;
+      const addresses = notification.recipients.filter((recipient) => EMAIL_ADDRESS.test(recipient));
+      for (const to of addresses) {
+        await deliverNotification({
+          key: `${workflowId}/${runId}/${notification.step}/${to}`,
+          target: { kind: 'email', to },
+          message: { title: notification.subject, text: notification.body },
+        });
+      }
+      if (addresses.length === notification.recipients.length && addresses.length > 0) {
+        await store.db.query('UPDATE notification_outbox SET sent_at = now() WHERE key = $1 AND sent_at IS NULL', [`${workflowId}/${runId}/${notification.step}`]);
+      }
     },
   };
 }
