@@ -27,7 +27,7 @@ describe('gate and review notifications over a real SMTP server', () => {
   it('emails each address once, even when the activity runs again, and marks the outbox row sent', async () => {
     await notifyTwice({ step: 'sla-escalation', channel: 'email', recipients: ['lender-ops@example.com'], subject: 'Draw P/M passed its SLA', body: 'Undecided after 5 days.' });
     const mails = smtp.messages().filter((m) => m.subject === 'Draw P/M passed its SLA');
-    expect(mails.map((m) => [m.to, m.text.trim()])).toEqual([[['lender-ops@example.com'], 'Undecided after 5 days.']]);
+    expect(mails.map((m) => [m.to, m.text?.trim()])).toEqual([[['lender-ops@example.com'], 'Undecided after 5 days.']]);
     expect((await outboxRow('sla-escalation'))?.sent_at).toBeInstanceOf(Date);
   });
 
