@@ -45,6 +45,11 @@ export interface ExportRequest {
 export function createComplianceActivities({ store }: { store: Store }) {
   const reports = new ComplianceReports(store.db);
   const workflowId = () => Context.current().info.workflowExecution?.workflowId ?? 'unknown';
+  /** Reports are per run: a new application under the same plan id must not find the last one's keys taken. */
+  const runPrefix = () => {
+    const execution = Context.current().info.workflowExecution;
+    return `${execution?.workflowId ?? 'unknown'}/${execution?.runId ?? 'unknown'}`;
+  };
 
   return {
     async checkSubmittedPlan(request: PlanCheckRequest): Promise<PlanCheckOutcome> {
@@ -86,7 +91,7 @@ export function createComplianceActivities({ store }: { store: Store }) {
       const id = workflowId();
       const keys: string[] = [];
       for (const [format, body] of bodies) {
-        const key = `${id}/cycle-${model.cycle.number}/${request.kind}.${format}`;
+        const key = `${runPrefix()}/cycle-${model.cycle.number}/${request.kind}.${format}`;
         await reports.put({ key, workflowId: id, planId: model.planId, cycle: model.cycle.number, kind: request.kind, format, body });
         keys.push(key);
       }
@@ -98,7 +103,7 @@ export function createComplianceActivities({ store }: { store: Store }) {
       const record = permitRecord(request.view, request.at, request.permitNumber);
       const id = workflowId();
       const cycle = request.view.cycles.length;
-      const key = `${id}/cycle-${cycle}/jurisdiction-export.json`;
+      const key = `${runPrefix()}/cycle-${cycle}/jurisdiction-export.json`;
       await reports.put({
         key, workflowId: id, planId: record.planId, cycle, kind: 'jurisdiction-export', format: 'json', body: Buffer.from(`${JSON.stringify(record, null, 2)}\n`),
       });

@@ -90,7 +90,9 @@ describe('complianceReview on the time-skipping server', () => {
       '1/corrections.html', '1/corrections.pdf', '1/corrections.json', '1/corrections.csv', '2/corrections.html',
       '3/final.html', '3/final.pdf', '3/jurisdiction-export.json',
     ]));
-    const html = (await reports.get(`${workflowId}/cycle-1/corrections.html`))!.body.toString();
+    const [corrections] = stored.filter((r) => r.cycle === 1 && r.kind === 'corrections' && r.format === 'html');
+    expect(corrections!.key).toMatch(new RegExp(`^${workflowId}/[0-9a-f-]{36}/cycle-1/corrections\\.html$`));
+    const html = (await reports.get(corrections!.key))!.body.toString();
     expect(html).toContain('IBC-1010.1.1');
     expect(html).toContain('D3');
     const record = JSON.parse((await reports.get(result.exportRef!))!.body.toString()) as PermitRecord;
