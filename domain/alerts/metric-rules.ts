@@ -147,6 +147,11 @@ export class ThresholdEvaluator {
 
   /** Lets time pass without samples: pending series whose `for` elapsed fire; silent series go stale. */
   advance(now: number): MetricTransition[] {
+    // A series silent for the stale period is forgotten, so the state (carried through
+    // continue-as-new) holds the series that report, not every series ever seen.
+    for (const [seriesKey, at] of Object.entries(this.state.lastSeen)) {
+      if (now - at >= this.staleAfterMs) delete this.state.lastSeen[seriesKey];
+    }
     const transitions: MetricTransition[] = [];
     for (const series of Object.values(this.state.series)) {
       const rule = this.rules.find((r) => r.name === series.rule);

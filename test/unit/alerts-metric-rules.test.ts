@@ -105,6 +105,15 @@ describe('the threshold evaluator', () => {
     expect(kinds(evaluator.observe(sample(91, T0 + 8 * MIN)))).toEqual(['pending:disk-full']);
   });
 
+  it('forgets series that stopped reporting, so its state does not grow with every series ever seen', () => {
+    const evaluator = new ThresholdEvaluator(rules);
+    evaluator.observe(sample(10, T0, { host: 'web-1', env: 'prod' }));
+    evaluator.observe(sample(10, T0 + MIN, { host: 'web-2', env: 'prod' }));
+    expect(Object.keys(evaluator.snapshot().lastSeen)).toHaveLength(2);
+    evaluator.advance(T0 + 5 * MIN); // web-1 silent for the 5-minute stale period, web-2 for 4 minutes
+    expect(Object.keys(evaluator.snapshot().lastSeen)).toEqual([seriesKeyOf('disk.used_percent', { host: 'web-2', env: 'prod' })]);
+  });
+
   it('treats the threshold itself by the operator: > is strict, <= is not', () => {
     const evaluator = new ThresholdEvaluator(rules);
     expect(evaluator.observe(sample(90, T0))).toEqual([]);
