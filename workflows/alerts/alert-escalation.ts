@@ -1,8 +1,9 @@
 import {
-  allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, proxyLocalActivities, setHandler,
+  allHandlersFinished, ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, proxyLocalActivities, setHandler,
   startChild, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
+import { alertInputProblem } from '../../domain/alerts/alert-input';
 import { alertMessage, closingFooter } from '../../domain/alerts/alert-message';
 import { AlertState, type AlertDue, type AlertStatusView } from '../../domain/alerts/alert-state';
 import type { EscalationPosition, EscalationTarget } from '../../domain/alerts/escalation-policy';
@@ -53,6 +54,8 @@ const now = () => Date.now(); // workflow time: deterministic on replay
  * reaches the policy's incident level, opens or joins the incident of its group.
  */
 export async function alertEscalation(input: AlertEscalationInput): Promise<AlertStatusView> {
+  const problem = alertInputProblem(input);
+  if (problem) throw ApplicationFailure.nonRetryable(`alertEscalation input: ${problem}`, 'InvalidInput');
   const alert = AlertState.open(input.event, input.policy, now(), { policies: input.policies });
   const subject = `alert/${input.event.dedupKey}`;
   let retrigger: SourceEventMessage | undefined; // a trigger after resolve: the next alert run
@@ -152,7 +155,13 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      await getExternalWorkflowHandle(incidentId).signal(joinIncidentSignal, member);
+      try {
+        await getExternalWorkflowHandle(incidentId).signal(joinIncidentSignal, member);
+      } catch (signalErr) {
+        // The open incident closed between the two calls: the next change opens a new one.
+        log.warn('incident closed before the alert could join it', { incidentId, error: String(signalErr) });
+        return;
+      }
     }
     alert.linkIncident(incidentId, now());
   }
