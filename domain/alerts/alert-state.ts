@@ -69,7 +69,8 @@ export interface AlertSnapshot {
   maxLevel: number;
   /** An escalate-now waiting to be carried out. */
   manual?: { position: EscalationPosition; at: number };
-  silence?: { id: string; until: number };
+  /** `recheckAt`: silences can be expired early, so a held step looks again before `until`. */
+  silence?: { id: string; until: number; recheckAt?: number };
   ack?: { by: string; at: number };
   resolution?: { by: string; at: number; reason: ResolutionReason };
   incident?: string;
@@ -255,7 +256,8 @@ export class AlertState {
         : s.position && s.notifiedAt !== undefined
           ? nextStep(s.policy, s.position, s.notifiedAt)
           : firstStep(s.policy, s.cycleStartedAt, s.cycle);
-      if (step.kind === 'notify') due.push({ ...step, at: Math.max(step.at, s.silence?.until ?? 0) });
+      const heldUntil = s.silence ? Math.min(s.silence.until, s.silence.recheckAt ?? s.silence.until) : 0;
+      if (step.kind === 'notify') due.push({ ...step, at: Math.max(step.at, heldUntil) });
     }
     return due.reduce<AlertDue | undefined>((first, item) => (!first || item.at < first.at ? item : first), undefined);
   }
@@ -292,8 +294,13 @@ export class AlertState {
   }
 
   /** A silence matched when the step was due: nothing is sent, the step waits until the silence ends. */
-  recordSuppressed(position: EscalationPosition, silence: { id: string; until: number }, now: number): void {
+  recordSuppressed(position: EscalationPosition, silence: { id: string; until: number; recheckAt?: number }, now: number): void {
+    const holding = this.state.silence?.id === silence.id;
     this.state.silence = { ...silence };
+    if (holding) { // looked again and the same silence still holds: nothing new to record
+      this.state.version++;
+      return;
+    }
     for (const target of this.state.policy.levels[position.level - 1]?.targets ?? []) {
       this.pushNotification(position, target, 'suppressed', now, `silence ${silence.id}`);
     }

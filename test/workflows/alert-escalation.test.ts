@@ -160,6 +160,29 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
     expect(view).toMatchObject({ status: 'resolved', resolved: { reason: 'source' }, notifications: { sent: 2, suppressed: 2 } });
   });
 
+  it('releases a held alert within five minutes when its silence is expired early', async () => {
+    const serverNow = await world.env.currentTimeMs();
+    const silences = new AlertSilences(world.store.db);
+    const id = `maint-${randomUUID()}`;
+    await silences.add({
+      id, matchers: [{ name: 'service', op: '=', value: 'ledger' }], startsAt: new Date(serverNow - MIN).toISOString(),
+      endsAt: new Date(serverNow + 2 * 60 * MIN).toISOString(), createdBy: 'ops:ann', comment: 'long maintenance',
+    });
+    const view = await run(async (taskQueue) => {
+      const handle = await start(taskQueue, event('sil-2', { labels: { alertname: 'DiskFull', service: 'ledger' } }));
+      await world.env.sleep(2 * MIN);
+      expect((await handle.query(alertStatusQuery)).notifications.sent).toBe(0);
+      await silences.expire(id, new Date(serverNow + 2 * MIN)); // the operator ends the maintenance early
+      await world.env.sleep(4 * MIN);
+      const released = await handle.query(alertStatusQuery);
+      await handle.executeUpdate(resolveUpdate, { args: [ann] });
+      await handle.result(); // nothing left in flight when the worker stops
+      return released;
+    });
+    expect(view.notifications).toMatchObject({ sent: 2, suppressed: 2 });
+    expect(notifiedAt(view)).toEqual(['5m level 1, round 1']);
+  });
+
   it('reminds the responders of a post-incident review before, at and after its due date, until it is done', async () => {
     const resolvedAt = await world.env.currentTimeMs();
     const snapshot = Incident.open('inc-review-test', { dedupKey: 'rev-1', summary: 'Checkout down', severity: 'critical' }, 'alert:rev-1', resolvedAt - 3_600_000);

@@ -45,6 +45,8 @@ const { deliverNotification } = proxyActivities<NotificationActivities>({
 });
 
 const now = () => Date.now(); // workflow time: deterministic on replay
+/** A held step looks at the silences again this often: one expired early releases it within this. */
+const SILENCE_RECHECK_MS = 5 * 60_000;
 
 /**
  * One alert, id `alert/<dedupKey>`: notify the policy's levels one after another (and the
@@ -96,7 +98,7 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
     if (due.kind === 'ack_timeout') return alert.ackTimedOut(now());
     if (due.kind === 'auto_resolve') return alert.autoResolve(now());
     const silence = activeSilenceFor(alert.state.labels, await currentSilences(), now());
-    if (silence) return alert.recordSuppressed(due.position, { id: silence.silence.id, until: silence.until }, now());
+    if (silence) return alert.recordSuppressed(due.position, { id: silence.silence.id, until: silence.until, recheckAt: now() + SILENCE_RECHECK_MS }, now());
     // The step counts from when it went out, not from when its slowest channel gave up:
     // retries of one failing target must not push the next level back.
     const sentAt = now();
