@@ -368,12 +368,13 @@ export class Ledger {
   ): Promise<Payout> {
     return this.settlePayout(key, 'refused', refusal, async (tx, payout) => {
       const posted = await this.transaction(key, tx);
+      if (!posted) throw new LedgerError('UnknownPayout', `payout ${key} has no ledger transaction to undo`);
       await this.post(tx, {
         key: `${key}/refused`,
         kind: 'payment_refused',
         workflowId: payout.workflowId,
         memo: `payment refused by the provider: ${refusal}`.slice(0, 500),
-        entries: (posted?.entries ?? []).map((entry) => ({ accountId: entry.accountId, amount: -entry.amount })),
+        entries: posted.entries.map((entry) => ({ accountId: entry.accountId, amount: -entry.amount })),
       });
       await onRefused(tx, payout);
     });
