@@ -25,9 +25,16 @@ export interface SubmittedSamples {
  * one that still runs the old rules (a running workflow's input cannot change).
  */
 export function metricEvaluatorId(config: MetricIntakeConfig): string {
-  const digest = createHash('sha256').update(canonicalJson({ rules: config.rules, escalation: config.escalation })).digest('hex');
-  return `metric-evaluator/${digest.slice(0, 16)}`;
+  let id = evaluatorIds.get(config);
+  if (id === undefined) {
+    const digest = createHash('sha256').update(canonicalJson({ rules: config.rules, escalation: config.escalation })).digest('hex');
+    id = `metric-evaluator/${digest.slice(0, 16)}`;
+    evaluatorIds.set(config, id);
+  }
+  return id;
 }
+/** The gateway builds its config once: its digest is computed once, not on every POST. */
+const evaluatorIds = new WeakMap<MetricIntakeConfig, string>();
 
 /**
  * Hands samples to the evaluator by signalWithStart; resolves once Temporal has accepted
