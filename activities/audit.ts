@@ -16,6 +16,15 @@ export interface WorkflowEventRecord {
   data?: Record<string, unknown>;
 }
 
+/** Appends one transition of the calling activity's workflow run to the audit chain, exactly once (keyed by run and sequence). */
+export async function appendWorkflowEvent(store: Store, event: WorkflowEventRecord): Promise<void> {
+  const { workflowExecution } = Context.current().info;
+  const workflowId = workflowExecution?.workflowId ?? 'unknown';
+  await store.idempotency.runOnce(`${workflowId}/${workflowExecution?.runId ?? 'unknown'}/audit/${event.sequence}`, (tx) =>
+    store.audit.append({ actor: event.actor, action: event.action, subject: event.subject, workflowId, data: event.data }, tx),
+  );
+}
+
 export function createAuditActivities({ store }: AuditDeps) {
   return {
     /**
@@ -23,13 +32,7 @@ export function createAuditActivities({ store }: AuditDeps) {
      * and sequence), in one activity: a burst of transitions costs one round trip.
      */
     async recordWorkflowEvents(events: WorkflowEventRecord[]): Promise<void> {
-      const { workflowExecution } = Context.current().info;
-      const workflowId = workflowExecution?.workflowId ?? 'unknown';
-      for (const event of events) {
-        await store.idempotency.runOnce(`${workflowId}/${workflowExecution?.runId ?? 'unknown'}/audit/${event.sequence}`, (tx) =>
-          store.audit.append({ actor: event.actor, action: event.action, subject: event.subject, workflowId, data: event.data }, tx),
-        );
-      }
+      for (const event of events) await appendWorkflowEvent(store, event);
     },
 
     /**

@@ -1,15 +1,11 @@
 import { Context } from '@temporalio/activity';
+import { markNotificationSent, queueNotification } from '../db/notification-outbox';
 import type { Store } from '../db/store';
+import { appendWorkflowEvent, type WorkflowEventRecord } from './audit';
 import { createNotificationActivities, type NotificationDeps } from './notifications/deliver';
 
-export interface GateEventRecord {
-  /** Increases with every transition of one gate run: part of the idempotency key. */
-  sequence: number;
-  actor: string;
-  action: string;
-  subject: string;
-  data?: Record<string, unknown>;
-}
+/** One gate transition for the audit chain (the sequence numbers one gate run's transitions). */
+export type GateEventRecord = WorkflowEventRecord;
 
 export interface Notification {
   /** Unique per gate step (e.g. reminder-3), so a retry does not notify twice. */
@@ -32,21 +28,16 @@ export function createFundingGateActivities({ store, email }: { store: Store; em
   return {
     /** One audit event per gate transition, exactly once (actor, before/after in `data`). */
     async recordGateEvent(event: GateEventRecord): Promise<void> {
-      const { workflowId, runId } = run();
-      await store.idempotency.runOnce(`${workflowId}/${runId}/audit/${event.sequence}`, (tx) =>
-        store.audit.append({ actor: event.actor, action: event.action, subject: event.subject, workflowId, data: event.data }, tx),
-      );
+      await appendWorkflowEvent(store, event);
     },
 
     /** Writes the notification to the outbox once per step; the delivering channel reads the outbox. */
     async notify(notification: Notification): Promise<void> {
       const { workflowId, runId } = run();
-      await store.db.query(
-        `INSERT INTO notification_outbox (key, channel, recipients, subject, body, workflow_id)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING`,
-        [`${workflowId}/${runId}/${notification.step}`, notification.channel, JSON.stringify(notification.recipients),
-          notification.subject, notification.body, workflowId],
-      );
+      const key = `${workflowId}/${runId}/${notification.step}`;
+      await queueNotification(store.db, {
+        key, channel: notification.channel, recipients: notification.recipients, subject: notification.subject, body: notification.body, workflowId,
+      });
       Context.current().log.info('notification queued', { step: notification.step, recipients: notification.recipients });
       // With SMTP configured, emails to addresses go out now (once per recipient and step);
       // other recipients (roles, user ids) stay in the outbox for the channel that knows them.
@@ -60,7 +51,7 @@ export function createFundingGateActivities({ store, email }: { store: Store; em
         });
       }
       if (addresses.length === notification.recipients.length && addresses.length > 0) {
-        await store.db.query('UPDATE notification_outbox SET sent_at = now() WHERE key = $1 AND sent_at IS NULL', [`${workflowId}/${runId}/${notification.step}`]);
+        await markNotificationSent(store.db, key);
       }
     },
   };

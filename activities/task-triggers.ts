@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { queueNotification } from '../db/notification-outbox';
 import type { Store } from '../db/store';
 import { TaskTriggers } from '../db/task-triggers';
 import { signGithub } from '../client/gateway/webhooks/signatures';
@@ -185,11 +186,7 @@ export function createTaskTriggerActivities({ store, fetchImpl = fetch }: { stor
     /** Writes the notification to the outbox once per key (the table funding gates use); the channel reads the outbox. */
     async queueTriggerNotification(notification: TriggerNotification): Promise<void> {
       const workflowId = Context.current().info.workflowExecution?.workflowId ?? null;
-      await store.db.query(
-        `INSERT INTO notification_outbox (key, channel, recipients, subject, body, workflow_id)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING`,
-        [notification.key, notification.channel, JSON.stringify(notification.recipients), notification.subject, notification.body, workflowId],
-      );
+      await queueNotification(store.db, { ...notification, workflowId });
       Context.current().log.info('notification queued', { key: notification.key, recipients: notification.recipients });
     },
   };

@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Transporter } from 'nodemailer';
 import { createHash } from 'node:crypto';
 import { NotificationDeliveries, type DeliveryChannel } from '../../db/notification-deliveries';
+import { queueNotification } from '../../db/notification-outbox';
 import type { Store } from '../../db/store';
 import { plainText, slackBlocks, type NotificationMessage, type NotificationTarget } from './channels';
 
@@ -40,11 +41,10 @@ export function createNotificationActivities({ store, slack, email, fetchImpl = 
 
   async function toOutbox(request: DeliveryRequest, channel: 'slack' | 'email', recipient: string) {
     const { workflowExecution } = Context.current().info;
-    await store.db.query(
-      `INSERT INTO notification_outbox (key, channel, recipients, subject, body, workflow_id)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING`,
-      [request.key, channel, JSON.stringify([recipient]), request.message.title, plainText(request.message), workflowExecution?.workflowId ?? null],
-    );
+    await queueNotification(store.db, {
+      key: request.key, channel, recipients: [recipient], subject: request.message.title, body: plainText(request.message),
+      workflowId: workflowExecution?.workflowId ?? null,
+    });
     Context.current().log.info('notification queued to the outbox (channel not configured)', { key: request.key, channel, recipient });
     return { channel: 'outbox' as const, ref: { outboxKey: request.key } };
   }
