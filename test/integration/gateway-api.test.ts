@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { drawInput } from '../fixtures/funding-gate';
 import { call, TEST_SETTINGS, tokenFor } from '../support/gateway';
 import { useDevServerWorld } from '../support/dev-server-world';
 
@@ -70,12 +71,15 @@ describe('gateway /v1 API on a dev server', () => {
     });
 
     it('maps a validator rejection to 422 with its message', async () => {
-      await call(`${world.url}/v1/workflows/durabilityProbe`, { token: tokens.operator, body: { sleep: '1 hour', label: 'api-422' } });
-      const path = `${probe('durability-probe/api-422')}/updates/wakeUp`;
-      expect((await call(path, { token: tokens.operator, body: { reason: 'first' } })).status).toBe(200);
-      const second = await call(path, { token: tokens.admin, body: { reason: 'second' } });
-      expect(second.status).toBe(422);
-      expect(second.json.message).toMatch(/probe already woke up \(woken by olga\)/);
+      // A draw stays open after a refused vote (a woken probe completes at once, so a second
+      // wake-up could meet a closed workflow): the requester's own approval is refused.
+      const draw = drawInput({ projectId: 'API', milestoneId: 'M422' });
+      expect((await call(`${world.url}/v1/workflows/fundingGate`, { token: tokens.operator, body: draw })).status).toBe(201);
+      const requester = await tokenFor(draw.requestedBy, 'approver');
+      const refused = await call(`${probe('funding-gate/API/M422')}/updates/decide`, { token: requester, body: { decision: 'approve' } });
+      expect(refused.status).toBe(422);
+      expect(refused.json.message).toMatch(/gc-alex requested this release and may not vote on it \(four eyes\)/);
+      await world.env.client.workflow.getHandle('funding-gate/API/M422').terminate('test over');
     });
 
     it('signals and queries through the registry', async () => {
