@@ -31,6 +31,10 @@ const environmentSchema = lazySchema(() => z.object({
   ARXFLOW_JWT_AUDIENCE: z.string().min(1).default('arxflow'),
   ARXFLOW_WEB_UI_ORIGIN: z.string().min(1).optional(),
   ARXFLOW_ENCRYPTION_KEYS: optionalText,
+  ARXFLOW_IDENTITY_KEYS: z.string().trim()
+    .regex(/^[\w-]+:[A-Za-z0-9+/]{43}=(\s*,\s*[\w-]+:[A-Za-z0-9+/]{43}=)*$/, 'must be keyId:base64-32-bytes[,keyId:...] (key ids of letters, digits, _ or -)')
+    .optional().or(z.literal('').transform(() => undefined)),
+  ARXFLOW_UI_IDENTITY: z.enum(['on', 'off']).default('on'),
   SLACK_BOT_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
@@ -60,6 +64,9 @@ export interface Settings {
   webUiOrigin: string;
   /** `keyId:base64key,...`; the first key encrypts, every key decrypts. Unset: payloads are not encrypted. */
   encryptionKeys?: string;
+  /** Identity stamps (client/codec/identity-codec.ts): `keys` as encryptionKeys (unset: a dev key in the data dir);
+   * `ui: 'off'` refuses identities sent from the Temporal Web UI even in development. */
+  identity: { keys?: string; ui: 'on' | 'off' };
   /** Unset token: Slack notifications go to the outbox. `apiUrl`: another Web API base URL. */
   slack: { botToken?: string; signingSecret?: string; apiUrl?: string };
   /** Unset smtpUrl: emails go to the outbox. */
@@ -85,6 +92,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     auth: { jwtSecret: e.ARXFLOW_JWT_SECRET, jwksUrl: e.ARXFLOW_JWKS_URL, issuer: e.ARXFLOW_JWT_ISSUER, audience: e.ARXFLOW_JWT_AUDIENCE },
     webUiOrigin: e.ARXFLOW_WEB_UI_ORIGIN ?? `http://localhost:${e.ARXFLOW_TEMPORAL_UI_PORT}`,
     encryptionKeys: e.ARXFLOW_ENCRYPTION_KEYS,
+    identity: { keys: e.ARXFLOW_IDENTITY_KEYS, ui: e.ARXFLOW_UI_IDENTITY },
     slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL },
     email: { smtpUrl: e.SMTP_URL, from: e.ARXFLOW_EMAIL_FROM },
     alertTokens: { alertmanager: e.ARXFLOW_ALERTMANAGER_TOKEN, events: e.ARXFLOW_EVENTS_TOKEN, metrics: e.ARXFLOW_METRICS_TOKEN },

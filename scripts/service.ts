@@ -5,7 +5,7 @@ import { temporalTarget } from '../client/connection';
 import { buildGateway } from '../client/gateway/server';
 import { describeIntakeAuth } from '../client/gateway/alerts/routes';
 import { createAuthenticator, usesDevelopmentSecret } from '../client/gateway/auth';
-import { codecFromKeys } from '../client/codec/aes-gcm-codec';
+import { codecsFor, dataConverterOf, describeUiIdentity } from '../client/codec/data-converter';
 import { loadConfigFile } from '../client/config-file';
 import { loadWebhookSources } from '../client/gateway/webhooks/routes';
 import { syncSchedules } from '../client/schedules';
@@ -21,6 +21,8 @@ export interface RunningService {
   webUiUrl?: string;
   temporalAddress: string;
   metricsUrl: string;
+  /** How identities typed in the Web UI are treated (trusted in development, stamped with real auth, or off). */
+  uiIdentity: string;
   /** Resolves when the worker stops on its own (fatal error); `stop()` is still needed. */
   workerStopped: Promise<void>;
   stop(): Promise<void>;
@@ -51,19 +53,20 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
     stack.push(() => store.close());
     logger.info({ database: store.db.kind }, 'store ready, migrations applied');
 
-    const codec = codecFromKeys(settings.encryptionKeys);
+    const codecs = codecsFor(settings);
     let devServer: RunningDevServer | undefined;
     if (!settings.temporalAddress) {
       devServer = await startDevServer({
         executable: temporalCliExecutable(), dataDir: settings.dataDir, namespace: settings.namespace, ...settings.devServer,
-        codecEndpoint: codec ? `http://127.0.0.1:${settings.gatewayPort}/codec` : undefined,
+        // localhost, not 127.0.0.1: the same site as the UI on localhost, so the UI session cookie (SameSite=Lax) is sent.
+        codecEndpoint: `http://localhost:${settings.gatewayPort}/codec`,
       });
       stack.push(() => devServer!.stop());
     }
     const target = temporalTarget(settings);
     const connection = await Connection.connect(target.connectionOptions as Parameters<typeof Connection.connect>[0]);
     stack.push(() => connection.close());
-    const client = new Client({ connection, namespace: target.namespace, dataConverter: codec ? { payloadCodecs: [codec] } : undefined });
+    const client = new Client({ connection, namespace: target.namespace, dataConverter: dataConverterOf(codecs) });
 
     const worker = await runArxflowWorker(settings, store);
     stack.push(() => worker.stop());
@@ -74,7 +77,7 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
 
     const { app: gateway } = await buildGateway({
       temporal: client, taskQueue: settings.taskQueue, logger, store, authenticator: createAuthenticator(settings), schedules: config.schedules, webhookSources,
-      codec: codec && { codec, webUiOrigin: settings.webUiOrigin, trustLocalWebUi: usesDevelopmentSecret(settings) },
+      codec: { codecs, webUiOrigin: settings.webUiOrigin, trustLocalWebUi: usesDevelopmentSecret(settings) },
       alerts: { escalation: config.escalation, metricRules: config.metricRules, tokens: settings.alertTokens, slackSigningSecret: settings.slack.signingSecret },
     });
     await gateway.listen({ port: settings.gatewayPort, host });
@@ -86,6 +89,7 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
       webUiUrl: devServer?.uiUrl,
       temporalAddress: target.connectionOptions.address ?? '',
       metricsUrl: `http://127.0.0.1:${settings.metricsPort}/metrics`,
+      uiIdentity: describeUiIdentity(codecs.uiIdentity),
       workerStopped: worker.stopped,
       stop,
     };

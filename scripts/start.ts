@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       `  Web UI    ${service.webUiUrl ?? '(served by your Temporal server)'}`,
       `  Temporal  ${service.temporalAddress}  namespace ${settings.namespace}, task queue ${settings.taskQueue}`,
       `  metrics   ${service.metricsUrl}`,
+      `  Web UI identities  ${service.uiIdentity}${uiIdentityNote(service.uiIdentity)}`,
       `  data      ${settings.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${settings.dataDir}/pglite`}`,
       'Press Ctrl-C to stop.',
       '',
@@ -53,6 +54,13 @@ async function main(): Promise<void> {
       void shutdown('worker failed', 1);
     },
   );
+}
+
+/** One more clause for the start-up line, so nobody mistakes trusted development identities for checked ones. */
+function uiIdentityNote(mode: string): string {
+  if (mode.startsWith('trusted')) return ': actor/roles typed in the Web UI are believed; set ARXFLOW_JWT_SECRET or ARXFLOW_JWKS_URL to require stamps, or ARXFLOW_UI_IDENTITY=off';
+  if (mode === 'stamped') return ': the Web UI must pass a token or session to the codec server (docs/web-ui.md)';
+  return ': identities sent from the Web UI are refused (ARXFLOW_UI_IDENTITY=off)';
 }
 
 void main();

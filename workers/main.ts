@@ -6,7 +6,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { parseSettings, type Settings } from '../domain/settings';
 import { InputError } from '../domain/validation';
 import { temporalTarget } from '../client/connection';
-import { dataConverterFor } from '../client/codec/aes-gcm-codec';
+import { dataConverterForSettings } from '../client/codec/data-converter';
 import type { ActivityDeps } from '../activities';
 import { slackClient, smtpTransport } from '../activities/notifications/channels';
 import { openStore, type Store } from '../db/store';
@@ -29,7 +29,7 @@ export async function runArxflowWorker(settings: Settings, store: Store): Promis
   try {
     const worker = await createArxflowWorker({
       connection, namespace: target.namespace, taskQueue: settings.taskQueue,
-      workflowBundle: await buildWorkflowBundle(), deps: { store, ...notificationChannels(settings) }, dataConverter: dataConverterFor(settings.encryptionKeys),
+      workflowBundle: await buildWorkflowBundle(), deps: { store, ...notificationChannels(settings) }, dataConverter: dataConverterForSettings(settings),
     });
     const stopped = worker.run().finally(() => connection.close());
     return {

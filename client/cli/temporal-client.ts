@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { parseSettings, type Settings } from '../../domain/settings';
 import { temporalTarget } from '../connection';
 import { CliError } from './output';
-import { dataConverterFor } from '../codec/aes-gcm-codec';
+import { dataConverterForSettings } from '../codec/data-converter';
 
 /** Opens a Temporal client from the environment; the caller closes it with `close()`. */
 export async function openTemporalClient(settings: Settings = parseSettings(process.env)) {
@@ -17,7 +17,7 @@ export async function openTemporalClient(settings: Settings = parseSettings(proc
     );
   }
   return {
-    client: new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFor(settings.encryptionKeys) }),
+    client: new Client({ connection, namespace: target.namespace, dataConverter: dataConverterForSettings(settings) }),
     settings,
     close: () => connection.close(),
   };

@@ -78,9 +78,3 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 export function codecFromKeys(spec: string | undefined): AesGcmPayloadCodec | undefined {
   return spec ? new AesGcmPayloadCodec(parseEncryptionKeys(spec)) : undefined;
 }
-
-/** The data converter for client and worker: encrypting when keys are set, Temporal's default otherwise. */
-export function dataConverterFor(encryptionKeys: string | undefined): { payloadCodecs: PayloadCodec[] } | undefined {
-  const codec = codecFromKeys(encryptionKeys);
-  return codec ? { payloadCodecs: [codec] } : undefined;
-}

@@ -7,6 +7,8 @@ export interface HealthRouteDeps {
   taskQueue: string;
   /** How long readyz waits for the healthCheck workflow before answering 503. */
   readyTimeout?: string;
+  /** How identities typed in the Temporal Web UI are treated (client/codec/data-converter.ts describeUiIdentity). */
+  uiIdentity?: string;
 }
 
 type Check = { ok: true; detail?: unknown } | { ok: false; error: string };
@@ -23,7 +25,8 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthRouteDeps
     const temporal = await check(() => deps.temporal.connection.workflowService.getSystemInfo({}));
     const worker = temporal.ok ? await check(() => runHealthCheck(deps)) : { ok: false as const, error: 'skipped: Temporal unreachable' };
     const ready = temporal.ok && worker.ok;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: { temporal, workerAndStore: worker } });
+    const details = deps.uiIdentity ? { details: { uiIdentity: deps.uiIdentity } } : {};
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: { temporal, workerAndStore: worker }, ...details });
   });
 }
 

@@ -3,14 +3,14 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
-import type { PayloadCodec } from '@temporalio/common';
 import type { Store } from '../../db/store';
 import type { AppLogger } from '../../workers/logger';
 import { TemporalOperations } from '../api/temporal-operations';
 import type { Authenticator } from './auth';
 import { registerAlertRoutes, type AlertGatewayConfig } from './alerts/routes';
 import { registerAuditRoutes } from './audit-routes';
-import { registerCodecRoutes } from './codec-routes';
+import { registerCodecRoutes, type CodecServerConfig } from './codec-routes';
+import { describeUiIdentity } from '../codec/data-converter';
 import { registerErrorHandler } from './errors';
 import { registerHealthRoutes } from './health-routes';
 import { registerMetrics, type GatewayMetrics } from './metrics';
@@ -34,8 +34,8 @@ export interface GatewayDeps {
   readyTimeout?: string;
   /** Alert intake tokens, escalation policies and the Slack signing secret (see alerts/routes.ts). */
   alerts?: AlertGatewayConfig;
-  /** Set when payload encryption is on: serves /codec/encode and /codec/decode. */
-  codec?: { codec: PayloadCodec; webUiOrigin: string; trustLocalWebUi: boolean };
+  /** The codec server (/codec/encode, /codec/decode, /v1/ui-session): identity stamps, and encryption when on. */
+  codec?: CodecServerConfig;
 }
 
 export interface Gateway {
@@ -68,7 +68,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const metrics = registerMetrics(app);
-  registerHealthRoutes(app, deps);
+  registerHealthRoutes(app, { ...deps, uiIdentity: deps.codec ? describeUiIdentity(deps.codec.codecs.uiIdentity) : undefined });
   registerWorkflowRoutes(app, { operations: new TemporalOperations(deps.temporal, deps.taskQueue), authenticator: deps.authenticator });
   registerAuditRoutes(app, { store: deps.store, authenticator: deps.authenticator });
   registerScheduleRoutes(app, deps);

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { AesGcmPayloadCodec, parseEncryptionKeys } from '../../client/codec/aes-gcm-codec';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { openStore, type Store } from '../../db/store';
 import { WORKFLOW_REGISTRY } from '../../client/api/registry';
-import { startDevServerEnv } from '../support/temporal-env';
+import { startDevServerEnv, testCodecs } from '../support/temporal-env';
 import { startGateway, tokenFor } from '../support/gateway';
 
 // Every route of the OpenAPI document, hit with malformed JSON, wrong types and odd path
@@ -20,8 +19,8 @@ describe('gateway fuzzing (fast-check)', () => {
 
   beforeAll(async () => {
     [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
-    const codec = new AesGcmPayloadCodec(parseEncryptionKeys(`fuzz:${randomBytes(32).toString('base64')}`));
-    ({ app, url } = await startGateway(env, store, 'fuzz-no-worker', { codec: { codec, webUiOrigin: 'http://localhost:8233', trustLocalWebUi: false } }));
+    const codecs = testCodecs('stamped', `fuzz:${randomBytes(32).toString('base64')}`);
+    ({ app, url } = await startGateway(env, store, 'fuzz-no-worker', { codec: { codecs, webUiOrigin: 'http://localhost:8233', trustLocalWebUi: false } }));
     admin = await tokenFor('fuzzer', 'admin');
   });
   afterAll(async () => {

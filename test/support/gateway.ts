@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../domain/roles';
@@ -6,23 +7,33 @@ import type { Store } from '../../db/store';
 import { createAuthenticator, createToken } from '../../client/gateway/auth';
 import { buildGateway, type GatewayDeps } from '../../client/gateway/server';
 import { createLogger } from '../../workers/logger';
+import { codecsFor, dataConverterOf } from '../../client/codec/data-converter';
+import { TEST_IDENTITY_KEYS } from './temporal-env';
 
-export const TEST_SETTINGS = parseSettings({ ARXFLOW_JWT_SECRET: 'test-secret-that-is-at-least-32-characters' });
+export const TEST_SETTINGS = parseSettings({ ARXFLOW_JWT_SECRET: 'test-secret-that-is-at-least-32-characters', ARXFLOW_IDENTITY_KEYS: TEST_IDENTITY_KEYS });
 
 export function tokenFor(subject: string, ...roles: Role[]): Promise<string> {
   return createToken(TEST_SETTINGS, { subject, roles });
 }
 
-/** The real gateway on a free port over real HTTP (fastify's inject pulls an ESM-only module jest cannot load). */
+/**
+ * The real gateway on a free port over real HTTP (fastify's inject pulls an ESM-only module jest
+ * cannot load). Like `npm start` with real auth: its Temporal client stamps identities and the
+ * codec server is on (`extra.codec` replaces it, e.g. with encryption).
+ */
 export async function startGateway(
   env: TestWorkflowEnvironment,
   store: Store,
   taskQueue: string,
   extra: Partial<GatewayDeps> = {},
 ): Promise<{ app: FastifyInstance; url: string }> {
+  const codec = extra.codec ?? { codecs: codecsFor(TEST_SETTINGS), webUiOrigin: 'http://localhost:8233', trustLocalWebUi: false };
+  const temporal = env.connection
+    ? new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter: dataConverterOf(codec.codecs) })
+    : env.client;
   const { app } = await buildGateway({
-    temporal: env.client, taskQueue, store, logger: createLogger('silent'), schedules: [],
-    authenticator: createAuthenticator(TEST_SETTINGS), readyTimeout: '3 seconds', ...extra,
+    temporal, taskQueue, store, logger: createLogger('silent'), schedules: [],
+    authenticator: createAuthenticator(TEST_SETTINGS), readyTimeout: '3 seconds', codec, ...extra,
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url };

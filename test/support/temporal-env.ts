@@ -1,6 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { createArxflowWorker } from '../../workers/worker';
 import { openStore, type Store } from '../../db/store';
@@ -8,6 +9,23 @@ import type { ActivityDeps } from '../../activities';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { temporalCliExecutable, testServerExecutable } from '../../scripts/temporal-tools';
 import { sharedWorkflowBundle } from './bundle';
+import { parseSettings } from '../../domain/settings';
+import { codecsFor, dataConverterOf, type ArxflowCodecs } from '../../client/codec/data-converter';
+
+/** The identity stamp key of every test process (workers, gateway clients, codec server). */
+export const TEST_IDENTITY_KEYS = 'test:cCbXKMMlccQzV6qW6zZ4ciaLeNcDmDYfXtKINvyrYPE=';
+
+/**
+ * The codecs of a test process: `trusted` as in development (unstamped identities believed:
+ * tests that signal through a client without codecs), `stamped` as with real auth.
+ */
+export function testCodecs(mode: 'trusted' | 'stamped' = 'trusted', encryptionKeys?: string): ArxflowCodecs {
+  return codecsFor(parseSettings({
+    ARXFLOW_IDENTITY_KEYS: TEST_IDENTITY_KEYS,
+    ...(mode === 'stamped' ? { ARXFLOW_JWT_SECRET: 'test-secret-that-is-at-least-32-characters' } : {}),
+    ...(encryptionKeys ? { ARXFLOW_ENCRYPTION_KEYS: encryptionKeys } : {}),
+  }));
+}
 
 /** Java time-skipping test server on a free port, with arxflow's search attributes: timers of days pass in milliseconds. */
 export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -33,14 +51,20 @@ export function uniqueTaskQueue(prefix = 'test'): string {
   return `${prefix}-${randomUUID()}`;
 }
 
-/** The production worker (all workflows and activities, shared bundle) on the test environment. */
-export function createTestWorker(env: TestWorkflowEnvironment, taskQueue: string, deps: ActivityDeps): Promise<Worker> {
+/**
+ * The production worker (all workflows and activities, shared bundle) on the test environment,
+ * with the identity stamp codec (trusted mode unless another data converter is given).
+ */
+export function createTestWorker(
+  env: TestWorkflowEnvironment, taskQueue: string, deps: ActivityDeps, dataConverter: DataConverter = dataConverterOf(testCodecs()),
+): Promise<Worker> {
   return createArxflowWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: sharedWorkflowBundle(),
     deps,
+    dataConverter,
   });
 }
 

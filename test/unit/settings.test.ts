@@ -18,6 +18,7 @@ describe('parseSettings', () => {
       auth: { jwtSecret: undefined, jwksUrl: undefined, issuer: 'arxflow', audience: 'arxflow' },
       webUiOrigin: 'http://localhost:8233',
       encryptionKeys: undefined,
+      identity: { keys: undefined, ui: 'on' },
       slack: { botToken: undefined, signingSecret: undefined, apiUrl: undefined },
       email: { smtpUrl: undefined, from: 'arxflow <arxflow@localhost>' },
       alertTokens: { alertmanager: undefined, events: undefined, metrics: undefined },
@@ -59,6 +60,9 @@ describe('parseSettings', () => {
     [{ ARXFLOW_LOG_LEVEL: 'loud' }, 'ARXFLOW_LOG_LEVEL'],
     [{ ARXFLOW_JWT_SECRET: 'short' }, 'ARXFLOW_JWT_SECRET'],
     [{ ARXFLOW_JWKS_URL: 'not a url' }, 'ARXFLOW_JWKS_URL'],
+    [{ ARXFLOW_IDENTITY_KEYS: 'k1:short' }, 'ARXFLOW_IDENTITY_KEYS'],
+    [{ ARXFLOW_IDENTITY_KEYS: 'k.1:cCbXKMMlccQzV6qW6zZ4ciaLeNcDmDYfXtKINvyrYPE=' }, 'ARXFLOW_IDENTITY_KEYS'],
+    [{ ARXFLOW_UI_IDENTITY: 'maybe' }, 'ARXFLOW_UI_IDENTITY'],
   ])('refuses %o naming %s', (env, variable) => {
     expect(() => parseSettings(env)).toThrow(InputError);
     expect(() => parseSettings(env)).toThrow(new RegExp(`^environment: ${variable}: `));

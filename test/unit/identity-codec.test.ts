@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Payload } from '@temporalio/common';
+import { DefaultPayloadConverter } from '@temporalio/common';
+import { AesGcmPayloadCodec, parseEncryptionKeys } from '../../client/codec/aes-gcm-codec';
+import { codecsFor, dataConverterOf, uiIdentityMode } from '../../client/codec/data-converter';
+import {
+  IDENTITY_METADATA, IdentityStampCodec, parseIdentityKeys, resolveIdentityKeys, stampIn, stampOf, withCallerIdentity,
+} from '../../client/codec/identity-codec';
+import { cookieValue, principalOfSession, sessionValueOf } from '../../client/gateway/ui-session';
+import { parseSettings } from '../../domain/settings';
+
+const converter = new DefaultPayloadConverter();
+const keySpec = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
+const [k1, k2] = [keySpec('k1'), keySpec('k2')];
+const vote = { decision: 'approve', comment: 'looks right', actor: 'rita', roles: ['approver', 'signatory'] };
+
+const stamping = (spec: string) => new IdentityStampCodec(parseIdentityKeys(spec), { trustUnstamped: false });
+const payloadOf = (value: unknown): Payload => converter.toPayload(value);
+const valueOf = (payload: Payload | undefined): unknown => converter.fromPayload(payload!);
+
+/** Runs payloads through Temporal's order: encode with codecs in order, decode in reverse. */
+async function roundTrip(encoders: IdentityStampCodec | { payloadCodecs: { encode: (p: Payload[]) => Promise<Payload[]> }[] }, decoders: { payloadCodecs: { decode: (p: Payload[]) => Promise<Payload[]> }[] }, value: unknown) {
+  let payloads = [payloadOf(value)];
+  const encoding = 'payloadCodecs' in encoders ? encoders.payloadCodecs : [encoders];
+  for (const codec of encoding) payloads = await codec.encode(payloads);
+  const sent = payloads[0]!;
+  for (const codec of [...decoders.payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+  return { sent, received: payloads[0]! };
+}
+
+describe('identity stamp codec', () => {
+  it('stamps a message that names an actor and leaves it as it was on decode', async () => {
+    const codec = stamping(k1);
+    const [stamped] = await codec.encode([payloadOf(vote)]);
+    expect(stampIn(stamped!)).toMatch(/^k1\.[A-Za-z0-9_-]{43}$/);
+    const [decoded] = await codec.decode([stamped!]);
+    expect(valueOf(decoded)).toEqual(vote);
+    expect(decoded!.metadata?.[IDENTITY_METADATA]).toBeUndefined(); // never reaches the workflow
+  });
+
+  it('leaves payloads without an actor alone (no stamp), and non-JSON payloads too', async () => {
+    const codec = stamping(k1);
+    for (const value of [{ amount: 125000 }, 'a string', [{ actor: 'in-an-array' }], null, { actor: 7 }]) {
+      const [encoded] = await codec.encode([payloadOf(value)]);
+      expect(stampIn(encoded!)).toBeUndefined();
+      expect(valueOf((await codec.decode([encoded!]))[0])).toEqual(value);
+    }
+  });
+
+  it('marks an unstamped identity unverified and empties its roles, without a roles field when there was none', async () => {
+    const codec = stamping(k1);
+    const [received] = await codec.decode([payloadOf(vote)]);
+    expect(valueOf(received)).toEqual({ ...vote, actor: 'unverified:rita', roles: [] });
+    const [wake] = await codec.decode([payloadOf({ reason: 'now', actor: 'olga' })]);
+    expect(valueOf(wake)).toEqual({ reason: 'now', actor: 'unverified:olga' });
+  });
+
+  it('refuses forged metadata, a stamp over other roles, a stamp lifted onto another decision, and an unknown key', async () => {
+    const codec = stamping(k1);
+    const [stamped] = await codec.encode([payloadOf(vote)]);
+    const stamp = stampIn(stamped!)!;
+    const withStamp = (value: unknown, s: string): Payload => ({ ...payloadOf(value), metadata: { ...payloadOf(value).metadata, [IDENTITY_METADATA]: Buffer.from(s) } });
+    const cases: [string, Payload][] = [
+      ['forged text', withStamp(vote, 'k1.forged')],
+      ['no key id', withStamp(vote, stamp.slice(3))],
+      ['other roles', withStamp({ ...vote, roles: ['admin'] }, stamp)],
+      ['other decision', withStamp({ ...vote, decision: 'reject', reasonCode: 'x' }, stamp)],
+      ['stamp of another key', withStamp(vote, stampOf(vote, parseIdentityKeys(k2)[0]!))],
+      ['unknown key id', withStamp(vote, stamp.replace(/^k1/, 'k9'))],
+    ];
+    for (const [name, payload] of cases) {
+      const [received] = await codec.decode([payload]);
+      expect({ name, actor: (valueOf(received) as { actor: string }).actor }).toEqual({ name, actor: 'unverified:rita' });
+    }
+  });
+
+  it('trusts unstamped and badly stamped identities in development mode, still dropping the metadata', async () => {
+    const dev = new IdentityStampCodec(parseIdentityKeys(k1), { trustUnstamped: true });
+    const forged = { ...payloadOf(vote), metadata: { ...payloadOf(vote).metadata, [IDENTITY_METADATA]: Buffer.from('k1.forged') } };
+    const [received] = await dev.decode([forged]);
+    expect(valueOf(received)).toEqual(vote);
+    expect(received!.metadata?.[IDENTITY_METADATA]).toBeUndefined();
+  });
+
+  it('rotates keys: the first signs, every listed key verifies; a dropped key no longer does', async () => {
+    const [old] = await stamping(k1).encode([payloadOf(vote)]);
+    const rotated = stamping(`${k2},${k1}`);
+    expect(valueOf((await rotated.decode([old!]))[0])).toEqual(vote);
+    const [fresh] = await rotated.encode([payloadOf(vote)]);
+    expect(stampIn(fresh!)).toMatch(/^k2\./);
+    expect((valueOf((await stamping(k2).decode([old!]))[0]) as { actor: string }).actor).toBe('unverified:rita');
+  });
+
+  it.each([['off', undefined], ['on', `enc:${randomBytes(32).toString('base64')}`]])('composes with encryption %s: stamp inside, checked after decryption', async (_label, encryptionKeys) => {
+    const settings = parseSettings({ ARXFLOW_IDENTITY_KEYS: k1, ARXFLOW_JWT_SECRET: 'x'.repeat(32), ...(encryptionKeys ? { ARXFLOW_ENCRYPTION_KEYS: encryptionKeys } : {}) });
+    const converter = dataConverterOf(codecsFor(settings));
+    const { sent, received } = await roundTrip(converter, converter, vote);
+    expect(valueOf(received)).toEqual(vote);
+    if (encryptionKeys) {
+      expect(Buffer.from(sent.metadata!.encoding!).toString()).toBe('binary/encrypted');
+      expect(sent.metadata![IDENTITY_METADATA]).toBeUndefined(); // sealed inside the ciphertext
+      // An encrypted unstamped message (encrypted by someone with only the encryption key) is still unverified.
+      const [sealed] = await new AesGcmPayloadCodec(parseEncryptionKeys(encryptionKeys)).encode([payloadOf(vote)]);
+      const decoded = await converter.payloadCodecs[1]!.decode([sealed!]);
+      expect((valueOf((await converter.payloadCodecs[0]!.decode(decoded))[0]) as { actor: string }).actor).toBe('unverified:rita');
+    } else {
+      expect(stampIn(sent)).toMatch(/^k1\./);
+    }
+  });
+
+  it('overwrites a typed identity with the caller\'s for the codec server, only where the message names one', () => {
+    const caller = { subject: 'ana', roles: ['approver'] };
+    expect(valueOf(withCallerIdentity(payloadOf({ ...vote, actor: 'rita', roles: ['signatory'] }), caller))).toEqual({ ...vote, actor: 'ana', roles: ['approver'] });
+    expect(valueOf(withCallerIdentity(payloadOf({ decision: 'approve', roles: ['admin'] }), caller))).toEqual({ decision: 'approve', actor: 'ana', roles: ['approver'] });
+    expect(valueOf(withCallerIdentity(payloadOf({ projectId: 'P1' }), caller))).toEqual({ projectId: 'P1' });
+  });
+});
+
+describe('identity keys and modes', () => {
+  it('parses keys like ARXFLOW_ENCRYPTION_KEYS and names what is wrong', () => {
+    expect(parseIdentityKeys(`${k1}, ${k2}`).map((k) => k.id)).toEqual(['k1', 'k2']);
+    expect(() => parseIdentityKeys('k1:c2hvcnQ=')).toThrow(/ARXFLOW_IDENTITY_KEYS: key k1 must be 32 bytes/);
+    expect(() => parseIdentityKeys(`${k1},${k1}`)).toThrow(/listed twice/);
+    expect(() => parseIdentityKeys('nokey')).toThrow(/entry 1 must be keyId:base64key/);
+  });
+
+  it('generates a development key once in the data dir (0600) and keeps it', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-identity-'));
+    try {
+      const settings = parseSettings({ ARXFLOW_DATA_DIR: dataDir });
+      const first = resolveIdentityKeys(settings);
+      expect(first).toHaveLength(1);
+      expect(resolveIdentityKeys(settings)[0]!.key.equals(first[0]!.key)).toBe(true);
+      expect(statSync(path.join(dataDir, 'identity-key')).mode & 0o777).toBe(0o600);
+      expect(readFileSync(path.join(dataDir, 'identity-key'), 'utf8')).toMatch(/^dev:/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('trusts the Web UI only without real auth, and never with ARXFLOW_UI_IDENTITY=off', () => {
+    expect(uiIdentityMode(parseSettings({}))).toBe('trusted');
+    expect(uiIdentityMode(parseSettings({ ARXFLOW_JWT_SECRET: 'x'.repeat(32) }))).toBe('stamped');
+    expect(uiIdentityMode(parseSettings({ ARXFLOW_JWKS_URL: 'https://idp.example/jwks' }))).toBe('stamped');
+    expect(uiIdentityMode(parseSettings({ ARXFLOW_UI_IDENTITY: 'off' }))).toBe('off');
+    const off = codecsFor(parseSettings({ ARXFLOW_UI_IDENTITY: 'off', ARXFLOW_IDENTITY_KEYS: k1 }));
+    expect(off.identity.options.trustUnstamped).toBe(false);
+    expect(codecsFor(parseSettings({ ARXFLOW_IDENTITY_KEYS: k1 })).identity.options.trustUnstamped).toBe(true);
+  });
+});
+
+describe('Web UI session value', () => {
+  const keys = parseIdentityKeys(`${k2},${k1}`);
+  const principal = { subject: 'ana', roles: ['approver'] };
+
+  it('reads back the subject and roles it was made for, until it expires', () => {
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const value = sessionValueOf(principal, exp, keys[0]!);
+    expect(principalOfSession(value, keys)).toEqual(principal);
+    expect(principalOfSession(value, keys, (exp + 1) * 1000)).toBeUndefined();
+    expect(principalOfSession(cookieValue(`a=b; arxflow_ui_session=${value}; c=d`, 'arxflow_ui_session'), keys)).toEqual(principal);
+  });
+
+  it('refuses an edited body, a foreign key and garbage', () => {
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const value = sessionValueOf(principal, exp, keys[0]!);
+    const [, keyId, mac] = value.split('.');
+    const edited = Buffer.from(JSON.stringify({ sub: 'ana', roles: ['admin'], exp })).toString('base64url');
+    expect(principalOfSession(`${edited}.${keyId}.${mac}`, keys)).toBeUndefined();
+    expect(principalOfSession(sessionValueOf(principal, exp, parseIdentityKeys(keySpec('k2'))[0]!), keys)).toBeUndefined();
+    expect(principalOfSession('garbage', keys)).toBeUndefined();
+    expect(principalOfSession(undefined, keys)).toBeUndefined();
+  });
+});
