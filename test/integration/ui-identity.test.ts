@@ -1,0 +1,161 @@
+import { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { dataConverterOf } from '../../client/codec/data-converter';
+import { IDENTITY_METADATA } from '../../client/codec/identity-codec';
+import { fundingGate } from '../../workflows';
+import { drawInput } from '../fixtures/funding-gate';
+import { gateStatusWhen, votersOf } from '../support/funding-status';
+import { createToken } from '../../client/gateway/auth';
+import { call, startGateway, TEST_SETTINGS, tokenFor } from '../support/gateway';
+import { useDevServerWorld } from '../support/dev-server-world';
+import { createTestWorker, testCodecs, uniqueTaskQueue } from '../support/temporal-env';
+
+type WirePayload = { metadata: Record<string, string>; data: string };
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+const jsonPayload = (value: unknown): WirePayload => ({ metadata: { encoding: b64('json/plain') }, data: b64(JSON.stringify(value)) });
+const approve = (actor: string, roles: string[] = []) => ({ decision: 'approve', actor, roles });
+
+/**
+ * Stamp-required mode (real auth) on a real dev server: the gate's worker believes an identity
+ * only when a trusted process or the codec server (for a verified caller) stamped it.
+ */
+describe('identities the Web UI cannot forge (stamps required)', () => {
+  // The world's own worker trusts unstamped identities (as other tests need); this file's
+  // gates run on a second queue whose worker requires stamps, as with real auth.
+  const taskQueue = uniqueTaskQueue('stamped');
+  const stampedConverter = dataConverterOf(testCodecs('stamped'));
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let trusted: Client; // a trusted process: stamps what it sends (like the gateway)
+  let gateCount = 0;
+  afterAll(async () => { // before the world's own afterAll: this worker holds its connection
+    worker?.shutdown();
+    await running;
+  });
+  const world = useDevServerWorld('ui-identity');
+
+  beforeAll(async () => {
+    worker = await createTestWorker(world.env, taskQueue, { store: world.store }, stampedConverter);
+    running = worker.run();
+    trusted = new Client({ connection: world.env.connection, dataConverter: stampedConverter });
+  });
+
+  async function startGate(): Promise<string> {
+    const workflowId = `funding-gate/UI-ID/${++gateCount}`;
+    await trusted.workflow.start(fundingGate, { taskQueue, workflowId, args: [drawInput({ projectId: 'UI-ID', milestoneId: `M${gateCount}` })] });
+    return workflowId;
+  }
+
+  /** What the Web UI does: sends the payloads its codec server returned, as they are. */
+  async function signalRaw(workflowId: string, payloads: WirePayload[]): Promise<void> {
+    await world.env.connection.workflowService.signalWorkflowExecution({
+      namespace: 'default', workflowExecution: { workflowId }, signalName: 'decide', identity: 'web-ui',
+      input: temporal.api.common.v1.Payloads.create({
+        payloads: payloads.map((p) => ({
+          metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+          data: Buffer.from(p.data, 'base64'),
+        })),
+      }),
+    });
+  }
+
+  it('records an unstamped signal from a raw client as a refusal of unverified:<typed actor>, and counts a stamped one', async () => {
+    const workflowId = await startGate();
+    await world.env.client.workflow.getHandle(workflowId).signal('decide', approve('rita', ['approver'])); // no codec: unstamped
+    let status = await gateStatusWhen(trusted, workflowId, (s) => s.approvals.refused.length > 0);
+    expect(votersOf(status)).toEqual({
+      counted: [],
+      refused: [{ actor: 'unverified:rita', reason: expect.stringMatching(/^unverified:rita may not vote in stage "review"/) }],
+    });
+
+    await trusted.workflow.getHandle(workflowId).signal('decide', approve('rita', ['approver']));
+    status = await gateStatusWhen(trusted, workflowId, (s) => s.approvals.votes.length > 0);
+    expect(votersOf(status).counted).toEqual(['rita']);
+  });
+
+  it('refuses forged stamp metadata and a stamp taken from another message', async () => {
+    const workflowId = await startGate();
+    // A real stamp, for another decision of the same person (as a UI user could read in a history).
+    const [stamped] = await stampedConverter.payloadCodecs[0]!.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify({ decision: 'reject', reasonCode: 'x', actor: 'rita', roles: [] })) }]);
+    const lifted = Buffer.from(stamped!.metadata![IDENTITY_METADATA]!).toString('base64');
+    await signalRaw(workflowId, [{ ...jsonPayload(approve('rita')), metadata: { encoding: b64('json/plain'), [IDENTITY_METADATA]: b64('test.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA') } }]);
+    await signalRaw(workflowId, [{ ...jsonPayload(approve('rita')), metadata: { encoding: b64('json/plain'), [IDENTITY_METADATA]: lifted } }]);
+    const status = await gateStatusWhen(trusted, workflowId, (s) => s.approvals.refused.length >= 2);
+    expect(votersOf(status)).toEqual({
+      counted: [],
+      refused: [expect.objectContaining({ actor: 'unverified:rita' }), expect.objectContaining({ actor: 'unverified:rita' })],
+    });
+  });
+
+  it('codec server: an anonymous encode passes unstamped (refused); a bearer token or session signs as its subject whatever was typed', async () => {
+    const workflowId = await startGate();
+    const anonymous = await call(`${world.url}/codec/encode`, { body: { payloads: [jsonPayload(approve('rita', ['approver']))] } });
+    expect(anonymous.status).toBe(200);
+    const anonymousPayloads = (anonymous.json as { payloads: WirePayload[] }).payloads;
+    expect(anonymousPayloads[0]!.metadata[IDENTITY_METADATA]).toBeUndefined();
+    await signalRaw(workflowId, anonymousPayloads);
+    let status = await gateStatusWhen(trusted, workflowId, (s) => s.approvals.refused.length > 0);
+    expect(votersOf(status).refused).toEqual([expect.objectContaining({ actor: 'unverified:rita' })]);
+
+    // rita, signed in, types someone else: the stamp says rita, with her token's roles.
+    const rita = await tokenFor('rita', 'approver');
+    const encoded = await call(`${world.url}/codec/encode`, { token: rita, body: { payloads: [jsonPayload(approve('mallory', ['admin', 'signatory']))] } });
+    const payloads = (encoded.json as { payloads: WirePayload[] }).payloads;
+    expect(JSON.parse(Buffer.from(payloads[0]!.data, 'base64').toString())).toEqual(approve('rita', ['approver']));
+    await signalRaw(workflowId, payloads);
+    status = await gateStatusWhen(trusted, workflowId, (s) => s.approvals.votes.length > 0);
+    expect(votersOf(status).counted).toEqual(['rita']);
+
+    // sam, through a session cookie (the UI's "include credentials"), approves the signatory stage.
+    const session = await call(`${world.url}/v1/ui-session`, { method: 'POST', token: await createToken(TEST_SETTINGS, { subject: 'sam', roles: ['approver', 'signatory'] }) });
+    expect(session.status).toBe(200);
+    const setCookie = session.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^arxflow_ui_session=[^;]+; HttpOnly; SameSite=Lax; Path=\/codec; Max-Age=\d+$/);
+    const cookie = setCookie.split(';')[0]!;
+    const viaSession = await call(`${world.url}/codec/encode`, { body: { payloads: [jsonPayload(approve('rita'))] }, headers: { cookie } });
+    await signalRaw(workflowId, (viaSession.json as { payloads: WirePayload[] }).payloads);
+    status = await gateStatusWhen(trusted, workflowId, (s) => s.approvals.votes.length > 1);
+    expect(votersOf(status).counted).toEqual(['rita', 'sam']);
+
+    // A tampered cookie is no session; a bad bearer token is a 401, not an anonymous pass.
+    const tampered = await call(`${world.url}/codec/encode`, { body: { payloads: [jsonPayload(approve('x'))] }, headers: { cookie: `${cookie}x` } });
+    expect((tampered.json as { payloads: WirePayload[] }).payloads[0]!.metadata[IDENTITY_METADATA]).toBeUndefined();
+    expect((await call(`${world.url}/codec/encode`, { token: 'not-a-token', body: { payloads: [] } })).status).toBe(401);
+    const logout = await call(`${world.url}/v1/ui-session`, { method: 'DELETE' });
+    expect(logout.status).toBe(204);
+    expect(logout.headers.get('set-cookie')).toMatch(/^arxflow_ui_session=; .*Max-Age=0/);
+    expect((await call(`${world.url}/v1/ui-session`, { method: 'POST' })).status).toBe(401);
+  });
+
+  it('readyz says identities are stamped; the codec server answers the UI origin with credentials', async () => {
+    const ready = await call(`${world.url}/readyz`);
+    expect(ready.json).toMatchObject({ details: { uiIdentity: 'stamped' } });
+    const preflight = await fetch(`${world.url}/codec/encode`, {
+      method: 'OPTIONS', headers: { origin: 'http://localhost:8233', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+  });
+
+  it('ARXFLOW_UI_IDENTITY=off: the codec server never stamps, even for a verified caller', async () => {
+    const off = testCodecs('stamped');
+    const gateway = await startGateway(world.env, world.store, taskQueue, { codec: { codecs: { ...off, uiIdentity: 'off' }, webUiOrigin: 'http://localhost:8233', trustLocalWebUi: false } });
+    try {
+      const encoded = await call(`${gateway.url}/codec/encode`, { token: await tokenFor('rita', 'approver'), body: { payloads: [jsonPayload(approve('rita'))] } });
+      expect((encoded.json as { payloads: WirePayload[] }).payloads[0]!.metadata[IDENTITY_METADATA]).toBeUndefined();
+      expect((await call(`${gateway.url}/readyz`)).json).toMatchObject({ details: { uiIdentity: 'off' } });
+    } finally {
+      await gateway.app.close();
+    }
+  });
+
+  it('development mode (no real auth): an unstamped identity is believed as typed', async () => {
+    // The world's worker runs in trusted mode, like `npm start` without ARXFLOW_JWT_SECRET.
+    const workflowId = 'funding-gate/UI-ID-DEV/M1';
+    await trusted.workflow.start(fundingGate, { taskQueue: world.taskQueue, workflowId, args: [drawInput({ projectId: 'UI-ID-DEV', milestoneId: 'M1' })] });
+    await world.env.client.workflow.getHandle(workflowId).signal('decide', approve('rita'));
+    const status = await gateStatusWhen(trusted, workflowId, (s) => s.approvals.votes.length > 0);
+    expect(votersOf(status).counted).toEqual(['rita']);
+  });
+});
