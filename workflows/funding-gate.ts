@@ -1,11 +1,11 @@
 import {
-  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities,
+  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities,
   setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { fundingGateInputSchema, type FundingGateInput } from '../domain/funding/gate-input';
 import {
   FundingGate, type EvidenceRequest, type GateStatusView, type HoldRequest, type ResubmitRequest, type ReverseRequest,
-  type VoteRequest, type WaiveRequest,
+  type SetupChange, type VoteRequest, type WaiveRequest,
 } from '../domain/funding/gate';
 import { formatMoney } from '../domain/funding/money';
 import type { FundingGateActivities } from '../activities/funding-gate';
@@ -26,6 +26,9 @@ export const holdSignal = defineSignal<[HoldRequest]>('hold');
 export const resumeSignal = defineSignal<[HoldRequest]>('resume');
 export const reverseUpdate = defineUpdate<GateStatusView, [ReverseRequest]>('reverse');
 export const statusQuery = defineQuery<GateStatusView>('status');
+// An admin changed the project's funding program or payees: the author may not decide this
+// draw for the maker-checker window. It only restricts, so any sender is accepted.
+export const setupChangedSignal = defineSignal<[SetupChange]>('setupChanged');
 
 const { recordGateEvent, notify } = proxyActivities<FundingGateActivities>({
   startToCloseTimeout: '30 seconds',
@@ -70,8 +73,12 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
     { key: ProjectId, value: projectId }, { key: MilestoneId, value: milestoneId },
     { key: GateStatus, value: gate.status }, { key: AmountRequested, value: gate.approvals.requestedTotal },
   ]);
+  // The cursor is taken before the first await: messages accepted while 'opened' is being
+  // audited are timeline entries after it and must be audited too (before the patch, they
+  // were skipped).
+  const openedEntries = gate.timeline.length;
   await audit(parsed.data.requestedBy, 'funding.opened', { requested: gate.approvals.requestedTotal, currency: parsed.data.currency });
-  let audited = gate.timeline.length; // the 'opened' entry is audited above
+  let audited = patched('audit-first-activation') ? openedEntries : gate.timeline.length;
 
   // 1-2. Collect evidence and approvals until the gate may pay, then pay exactly once (key:
   // workflow id + release number). Not enough funds puts the gate on hold: an operator
@@ -213,6 +220,10 @@ function wireMessages(gate: FundingGate, onReverse: (request: ReverseRequest) =>
   });
   setHandler(resumeSignal, (request) => {
     if (!gate.refusalOfResume(request)) gate.resume(request, now());
+  });
+
+  setHandler(setupChangedSignal, (change) => {
+    if (!gate.refusalOfSetupChange(change)) gate.noteSetupChange(change, now());
   });
 
   setHandler(reverseUpdate, (request) => (onReverse(request), gate.view(now())), { validator: (request) => refuse(gate.refusalOfReverse(request)) });

@@ -5,7 +5,10 @@ import { alertEscalationEntry } from './alert-registry-entry';
 import { complianceReviewEntry } from './compliance-registry-entry';
 import { durabilityProbeInputSchema, wakeUpRequestSchema } from '../../domain/probes';
 import type { Role } from '../../domain/roles';
-import { fundingGateId, fundingGateInputSchema } from '../../domain/funding/gate-input';
+import { fundingGateId } from '../../domain/funding/gate-input';
+import { drawRequestSchema, type DrawRequest } from '../../domain/funding/program';
+import { prepareDraw, type DrawContext } from './funding-draws';
+import type { Caller } from './operations';
 import { depositInputSchema, depositWorkflowId } from '../../domain/funding/deposit';
 import { holdRequestSchema, resubmitRequestSchema, voteRequestSchema, waiveRequestSchema } from '../../domain/funding/gate';
 import { taskEventSchema, taskEventWorkflowId } from '../../domain/task-triggers';
@@ -23,11 +26,22 @@ export interface MessageEntry {
   description: string;
 }
 
+/** Server-side sources a start may read (the store's funding programs, settings). */
+export interface StartContext {
+  draws?: DrawContext;
+}
+
 /** What the API may do with one workflow type; the workflow's own validators still decide. */
 export interface WorkflowEntry {
   type: string;
   description: string;
+  /** The request body as the caller sends it. */
   input: z.ZodType;
+  /**
+   * Builds the workflow input from the validated body, the caller and server-side state
+   * (what the caller may not choose); unset: the body is the input.
+   */
+  prepare?: (body: never, caller: Caller, context: StartContext) => Promise<unknown>;
   /** The business key: starts are idempotent per key. */
   workflowId: (input: never) => string;
   /**
@@ -68,9 +82,13 @@ const fundingMessage = (body: z.ZodType, roles: readonly Role[], description: st
 
 WORKFLOW_REGISTRY.fundingGate = {
   type: 'fundingGate',
-  description: 'A construction draw: evidence, staged approvals, clocks, exactly-once disbursement, reversal.',
-  input: fundingGateInputSchema,
-  workflowId: (input: z.infer<typeof fundingGateInputSchema>) => fundingGateId(input),
+  description: "A construction draw: evidence, staged approvals, clocks, exactly-once disbursement, reversal. The requester is the caller; approvals, conditions, retainage and clocks come from the project's funding program; the payee must be registered.",
+  input: drawRequestSchema,
+  prepare: (body: DrawRequest, caller, context) => {
+    if (!context.draws) throw new Error('starting a draw needs the store (funding programs and payees)');
+    return prepareDraw(body, caller, context.draws);
+  },
+  workflowId: (input: { projectId: string; milestoneId: string }) => fundingGateId(input),
   startRoles: ['operator'],
   updates: {
     decide: fundingMessage(decideBody, ['approver'], 'approve, reject (reasonCode) or request changes; 422 on four-eyes, duplicate, not an approver, closed'),

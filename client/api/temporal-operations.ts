@@ -6,23 +6,25 @@ import { hasAnyRole } from '../../domain/roles';
 import { parseInput, InputError } from '../../domain/validation';
 import { ApiError, badInput, conflict, notFound, rejected, unavailable } from './errors';
 import type { Caller, WorkflowOperations, WorkflowOutcome, WorkflowSummary } from './operations';
-import { registryEntry, type MessageEntry, type WorkflowEntry } from './registry';
+import { registryEntry, type MessageEntry, type StartContext, type WorkflowEntry } from './registry';
 import { visibilityQuery, type ListFilter } from './visibility-query';
 
 export class TemporalOperations implements WorkflowOperations {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly startContext: StartContext = {},
   ) {}
 
   async start(type: string, input: unknown, caller: Caller) {
     const entry = this.entry(type);
     requireRoles(caller, entry.startRoles, `start ${type}`);
     const parsed = validate(entry.input, input, `${type} input`);
-    const workflowId = entry.workflowId(parsed as never);
+    const workflowInput = entry.prepare ? await entry.prepare(parsed as never, caller, this.startContext) : parsed;
+    const workflowId = entry.workflowId(workflowInput as never);
     return translate(async () => {
       const handle = await this.client.workflow.start(type, {
-        taskQueue: this.taskQueue, workflowId, args: [parsed], workflowIdReusePolicy: entry.idReusePolicy,
+        taskQueue: this.taskQueue, workflowId, args: [workflowInput], workflowIdReusePolicy: entry.idReusePolicy,
       });
       return { workflowId, runId: handle.firstExecutionRunId };
     });

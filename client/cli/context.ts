@@ -4,6 +4,10 @@ import { GatewayClient } from '../api/gateway-client';
 import { HttpOperations } from '../api/http-operations';
 import type { Caller, WorkflowOperations } from '../api/operations';
 import { TemporalOperations } from '../api/temporal-operations';
+import { FundingPrograms } from '../../db/funding-programs';
+import type { Store } from '../../db/store';
+import { openSettingsStore } from '../../workers/main';
+import type { DrawContext } from '../api/funding-draws';
 import { openTemporalClient } from './temporal-client';
 
 /**
@@ -28,6 +32,15 @@ export async function withCliContext<T>(work: (context: CliContext) => Promise<T
   const url = process.env.ARXFLOW_URL;
   let opened: ReturnType<typeof openTemporalClient> | undefined;
   const temporal = () => (opened ??= openTemporalClient(settings));
+  let store: Promise<Store> | undefined;
+  // Direct mode resolves draws against the store itself, as the gateway does.
+  const draws: DrawContext = {
+    programs: async () => {
+      const opened = await (store ??= openSettingsStore(settings));
+      return new FundingPrograms(opened.db, opened.audit);
+    },
+    makerCheckerWindow: settings.makerCheckerWindow,
+  };
   const context: CliContext = url
     ? (() => {
         const gateway = new GatewayClient(url, process.env.ARXFLOW_TOKEN);
@@ -35,9 +48,10 @@ export async function withCliContext<T>(work: (context: CliContext) => Promise<T
       })()
     : {
         settings, caller, temporal,
-        operations: lazyTemporalOperations(temporal, settings.taskQueue),
+        operations: lazyTemporalOperations(temporal, settings.taskQueue, draws),
         close: async () => {
           if (opened) await (await opened).close();
+          if (store) await (await store).close();
         },
       };
   try {
@@ -48,8 +62,8 @@ export async function withCliContext<T>(work: (context: CliContext) => Promise<T
 }
 
 /** Connects to Temporal only when an operation runs, so bad input exits 2 without a connection. */
-function lazyTemporalOperations(temporal: () => ReturnType<typeof openTemporalClient>, taskQueue: string): WorkflowOperations {
-  const ops = async () => new TemporalOperations((await temporal()).client, taskQueue);
+function lazyTemporalOperations(temporal: () => ReturnType<typeof openTemporalClient>, taskQueue: string, draws: DrawContext): WorkflowOperations {
+  const ops = async () => new TemporalOperations((await temporal()).client, taskQueue, { draws });
   return {
     start: async (...args) => (await ops()).start(...args),
     describe: async (...args) => (await ops()).describe(...args),

@@ -226,7 +226,7 @@ export class ApprovalLedger {
     if (closed) return closed;
     if (v.actor === this.state.requestedBy) return `${v.actor} requested this release and may not vote on it (four eyes)`;
     const earlier = this.counted().find((r) => r.actor === v.actor);
-    if (earlier) return `${v.actor} already voted in this gate (${earlier.decision} in stage "${earlier.stage}")`;
+    if (earlier) return `${v.actor} already voted in this gate (${earlier.decision} in stage "${earlier.stage}"): one vote per person per draw, no one carries two stages (separation of duties)`;
     const stage = this.stage();
     if (!stage.users.includes(v.actor) && !v.roles.some((role) => stage.roles.includes(role))) {
       return `${v.actor} may not vote in stage "${stage.name}" (users: ${stage.users.join(', ') || 'none'}; roles: ${stage.roles.join(', ') || 'none'})`;

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
+import { keySegment } from './gate-input';
 import { currencySchema, minorUnitsSchema } from './money';
-
-const keySegment = lazySchema(() => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'letters, digits, ".", "_", ":" or "-" (no "/")'));
 
 /** A lender's deposit into a project's funding account; `reference` (the bank transfer id) makes it happen once. */
 export const depositInputSchema = lazySchema(() => z

@@ -7,7 +7,7 @@ import { currencySchema } from './money';
 import { budgetLineSchema, retainagePolicySchema } from './retainage';
 
 /** Ids that become part of a workflow id (`funding-gate/<projectId>/<milestoneId>`): no slashes. */
-const keySegment = lazySchema(() => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'letters, digits, ".", "_", ":" or "-" (no "/")'));
+export const keySegment = lazySchema(() => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'letters, digits, ".", "_", ":" or "-" (no "/")'));
 
 /** The draw's clocks; they pause while the gate is on hold or waiting on the applicant. */
 export const gateClocksSchema = lazySchema(() => z
@@ -23,6 +23,12 @@ export const gateClocksSchema = lazySchema(() => z
     unconditionalWaiverDue: durationSchema.default('10 days'),
   })
   .strict());
+
+/** One change of a project's funding program or payees: its author may not decide draws for `window` after `at`. */
+export const makerSchema = lazySchema(() => z.object({ actor: z.string().min(1).max(200), at: z.iso.datetime({ offset: true }), what: z.string().max(200) }).strict());
+export type Maker = z.output<typeof makerSchema>;
+
+const separationSchema = lazySchema(() => z.object({ window: durationSchema, makers: z.array(makerSchema).max(200) }).strict());
 
 export const fundingGateInputSchema = lazySchema(() => z
   .object({
@@ -40,6 +46,10 @@ export const fundingGateInputSchema = lazySchema(() => z
     approvals: approvalPolicySchema,
     clocks: gateClocksSchema,
     waiverRoles: z.array(z.string()).optional(),
+    /** The funding program version the draw was resolved from (a later change does not alter it). */
+    program: z.object({ programId: keySegment, version: z.number().int().min(1) }).strict().optional(),
+    /** Maker-checker: who changed the program or payees of the project, and for how long that bars them from deciding. */
+    separation: separationSchema.optional(),
   })
   .strict()
   .refine((input) => input.kind === 'progress' || (input.retainage.percent === 0 && !input.retainage.perLine && !input.retainage.stepDown), {

@@ -3,7 +3,8 @@ import { lazySchema } from '../lazy-schema';
 import { ApprovalLedger, type ApprovalSummary } from './approvals';
 import { ConditionBook, type ConditionBookSummary } from './conditions';
 import { GateClock } from './gate-clock';
-import type { ParsedFundingGateInput } from './gate-input';
+import { durationToMs } from '../durations';
+import type { Maker, ParsedFundingGateInput } from './gate-input';
 import { computeRelease, type ReleaseComputation } from './retainage';
 
 export const GATE_STATUSES = [
@@ -33,6 +34,10 @@ export const resubmitRequestSchema = lazySchema(() => z.object({ comment: z.stri
 export type ResubmitRequest = z.infer<typeof resubmitRequestSchema>;
 export const waiveRequestSchema = lazySchema(() => z.object({ conditionId: z.string().min(1), comment: z.string().trim().max(2000), actor: actorSchema, roles: rolesSchema }).strict());
 export type WaiveRequest = z.infer<typeof waiveRequestSchema>;
+/** A change of the project's funding program or payees, told to its open draws (maker-checker). */
+export const setupChangeSchema = lazySchema(() => z.object({ what: z.string().trim().min(1).max(200), actor: actorSchema }).passthrough());
+export type SetupChange = { what: string; actor: string };
+
 /** Evidence as sent: the kind-specific fields; `actor` from credentials; `at` is added by the gate. */
 export type EvidenceRequest = Record<string, unknown> & { kind: string; actor: string };
 
@@ -60,6 +65,10 @@ export interface GateStatusView {
   release?: ReleaseComputation;
   payment?: { transactionId: number; providerRef: string | null };
   unconditionalWaiverOverdue: boolean;
+  /** The program version the draw started with; later versions do not change it. */
+  program?: { programId: string; version: number };
+  /** Maker-checker: who changed the project's program or payees, barred from deciding for `window` after. */
+  separation?: { window: string; makers: Maker[] };
   timeline: TimelineEntry[];
 }
 
@@ -80,12 +89,14 @@ export class FundingGate {
   payment?: { transactionId: number; providerRef: string | null };
   unconditionalWaiverOverdue = false;
   unconditionalWaiverReceived = false;
+  readonly makers: Maker[];
   version = 0;
 
   constructor(readonly input: ParsedFundingGateInput, now: number) {
     this.book = new ConditionBook(input.conditions, input.lines, { waiverRoles: input.waiverRoles });
     this.approvals = new ApprovalLedger(input.approvals, { requestedBy: input.requestedBy, lines: input.lines });
     this.clock = new GateClock(now, input.clocks);
+    this.makers = [...(input.separation?.makers ?? [])];
     this.note(now, input.requestedBy, 'opened');
   }
 
@@ -109,7 +120,7 @@ export class FundingGate {
     const parsed = voteRequestSchema.safeParse(request);
     if (!parsed.success) return issues(parsed.error);
     if (this.closed || this.status === 'disbursing' || this.status === 'disbursed') return `the gate is ${this.status}`;
-    return this.approvals.refusalOf(this.voteOf(parsed.data, now));
+    return this.refusalOfMaker(parsed.data.actor, now) ?? this.approvals.refusalOf(this.voteOf(parsed.data, now));
   }
 
   vote(request: VoteRequest, now: number): void {
@@ -151,6 +162,9 @@ export class FundingGate {
     if (!parsed.success) return issues(parsed.error);
     if (this.closed) return `the gate is ${this.status}`;
     const { conditionId, ...waiver } = parsed.data;
+    if (waiver.actor === this.input.requestedBy) return `${waiver.actor} requested this release and may not waive its conditions (four eyes)`;
+    const maker = this.refusalOfMaker(waiver.actor, now);
+    if (maker) return maker;
     return this.book.refusalOfWaiver(conditionId, { ...waiver, at: new Date(now).toISOString() });
   }
 
@@ -215,6 +229,33 @@ export class FundingGate {
     return undefined;
   }
 
+  /**
+   * Maker-checker: whoever changed the project's funding program or payees within the
+   * window may not decide its draws (their own change could be what lets the money move).
+   */
+  refusalOfMaker(actor: string, now: number): string | undefined {
+    const window = this.input.separation ? durationToMs(this.input.separation.window) : 0;
+    const recent = this.makers.filter((m) => m.actor === actor && now < Date.parse(m.at) + window);
+    const latest = recent.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+    if (!latest) return undefined;
+    const until = new Date(Date.parse(latest.at) + window).toISOString();
+    return `${actor} changed the project's ${latest.what} at ${latest.at} and may not decide its draws until ${until} (maker-checker)`;
+  }
+
+  /** Any change of the setup bars its author; it only ever restricts, so it is accepted from anyone. */
+  refusalOfSetupChange(request: unknown): string | undefined {
+    const parsed = setupChangeSchema.safeParse(request);
+    return parsed.success ? undefined : issues(parsed.error);
+  }
+
+  noteSetupChange(change: SetupChange, now: number): void {
+    const at = new Date(now).toISOString();
+    this.makers.push({ actor: change.actor, at, what: change.what });
+    if (this.makers.length > 200) this.makers.shift(); // bounded: older than any sensible window
+    this.note(now, change.actor, 'funding setup changed', change.what);
+    this.version++;
+  }
+
   expire(now: number): void {
     this.approvals.expire(new Date(now).toISOString());
     this.status = 'expired';
@@ -252,6 +293,8 @@ export class FundingGate {
       release: this.release,
       payment: this.payment,
       unconditionalWaiverOverdue: this.unconditionalWaiverOverdue,
+      ...(this.input.program ? { program: { ...this.input.program } } : {}),
+      ...(this.input.separation ? { separation: { window: this.input.separation.window, makers: this.makers.map((m) => ({ ...m })) } } : {}),
       timeline: [...this.timeline],
     };
   }

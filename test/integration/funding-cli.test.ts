@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { drawInput } from '../fixtures/funding-gate';
+import { drawRequest, programDefinition } from '../fixtures/funding-gate';
 import { runArxflow } from '../support/cli-process';
 import { useDevServerWorld } from '../support/dev-server-world';
 import { tokenFor } from '../support/gateway';
@@ -29,13 +29,24 @@ describe('a construction draw through the CLI and the gateway', () => {
     const again = await arxflow(['funding', 'deposit', 'CLI', '10000000', '--reference', 'wire-1', '--json']);
     // The same reference again is acknowledged and not posted twice.
     expect(JSON.parse(again.stdout)).toMatchObject({ status: 'COMPLETED', result: { balance: 10_000_000, firstRun: false } });
+    // An admin sets the project up: its program and the payee its draws may pay.
+    const admin = await as('ada', 'admin');
+    const programFile = path.join(dir, 'program.json');
+    writeFileSync(programFile, JSON.stringify(programDefinition()));
+    const published = await arxflow(['funding', 'program', 'publish', 'CLI', 'standard', programFile, '--json'], admin);
+    expect(JSON.parse(published.stdout)).toMatchObject({ projectId: 'CLI', programId: 'standard', version: 1, createdBy: 'ada' });
+    expect((await arxflow(['funding', 'payee', 'add', 'CLI', 'acme-builders', '--name', 'Acme Builders LLC'], admin)).status).toBe(0);
+    const payees = await arxflow(['funding', 'payee', 'list', 'CLI', '--json'], admin);
+    expect(JSON.parse(payees.stdout)).toEqual([expect.objectContaining({ payeeId: 'acme-builders', registeredBy: 'ada' })]);
+
+    // The requester is the token's subject.
+    const gc = await as('gc-alex', 'operator');
     const file = path.join(dir, 'draw.json');
-    writeFileSync(file, JSON.stringify(drawInput({ projectId: 'CLI', milestoneId: 'M7' })));
-    const started = await arxflow(['funding', 'start', file, '--json']);
+    writeFileSync(file, JSON.stringify(drawRequest({ projectId: 'CLI', milestoneId: 'M7' })));
+    const started = await arxflow(['funding', 'start', file, '--json'], gc);
     expect(started.stderr).toBe('');
     expect(JSON.parse(started.stdout)).toMatchObject({ workflowId: 'funding-gate/CLI/M7' });
 
-    const gc = await as('gc-alex', 'operator');
     expect((await arxflow(['funding', 'evidence', 'CLI', 'M7', '--body', '{"kind":"document","name":"schedule-of-values"}'], gc)).status).toBe(0);
     const waiver = '{"kind":"lien_waiver","waiverType":"conditional-progress","from":"acme-builders","throughDate":"2026-11-30","amount":3000000}';
     expect((await arxflow(['funding', 'evidence', 'CLI', 'M7', '--body', waiver], gc)).status).toBe(0);
@@ -62,8 +73,8 @@ describe('a construction draw through the CLI and the gateway', () => {
 
   it('refuses a malformed draw file with exit 2 and starts nothing', async () => {
     const file = path.join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify({ ...drawInput({ projectId: 'CLI', milestoneId: 'BAD' }), lines: [{ lineId: 'L1', description: 'x', scheduledValue: 100, requestedAmount: -5 }] }));
-    const result = await arxflow(['funding', 'start', file]);
+    writeFileSync(file, JSON.stringify(drawRequest({ projectId: 'CLI', milestoneId: 'BAD', lines: [{ lineId: 'L1', description: 'x', scheduledValue: 100, requestedAmount: -5 }] })));
+    const result = await arxflow(['funding', 'start', file], await as('gc-alex', 'operator'));
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/lines\.0\.requestedAmount/);
     await expect(world.env.client.workflow.getHandle('funding-gate/CLI/BAD').describe()).rejects.toThrow(/not found/i);

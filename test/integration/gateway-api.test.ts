@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { drawInput } from '../fixtures/funding-gate';
+import { drawRequest, setUpFundingProject } from '../fixtures/funding-gate';
 import { call, TEST_SETTINGS, tokenFor } from '../support/gateway';
 import { useDevServerWorld } from '../support/dev-server-world';
 
@@ -73,12 +73,13 @@ describe('gateway /v1 API on a dev server', () => {
     it('maps a validator rejection to 422 with its message', async () => {
       // A draw stays open after a refused vote (a woken probe completes at once, so a second
       // wake-up could meet a closed workflow): the requester's own approval is refused.
-      const draw = drawInput({ projectId: 'API', milestoneId: 'M422' });
+      await setUpFundingProject(world.store, 'API');
+      const draw = drawRequest({ projectId: 'API', milestoneId: 'M422' });
       expect((await call(`${world.url}/v1/workflows/fundingGate`, { token: tokens.operator, body: draw })).status).toBe(201);
-      const requester = await tokenFor(draw.requestedBy, 'approver');
+      const requester = await tokenFor('olga', 'approver');
       const refused = await call(`${probe('funding-gate/API/M422')}/updates/decide`, { token: requester, body: { decision: 'approve' } });
       expect(refused.status).toBe(422);
-      expect(refused.json.message).toMatch(/gc-alex requested this release and may not vote on it \(four eyes\)/);
+      expect(refused.json.message).toMatch(/olga requested this release and may not vote on it \(four eyes\)/);
       await world.env.client.workflow.getHandle('funding-gate/API/M422').terminate('test over');
     });
 

@@ -6,7 +6,9 @@ import { parseInput } from '../../../domain/validation';
 import { waitForOutcome } from '../watch';
 import type { Caller } from '../../api/operations';
 import { withCliContext, type CliContext } from '../context';
-import { CliError, EXIT, jsonOption, print } from '../output';
+import { CliError, EXIT, jsonOption, print, printTable } from '../output';
+import { openSettingsStore } from '../../../workers/main';
+import { HttpFundingSetupOperations, StoreFundingSetupOperations, type FundingSetupOperations } from '../../api/funding-setup-operations';
 
 interface ActingOptions {
   as?: string;
@@ -24,18 +26,16 @@ const repeatable = (value: string, all: string[]) => [...all, value];
 export function registerFundingCommands(program: Command): void {
   const funding = program.command('funding').description('funding release gates: start a draw, add evidence, approve, watch, reverse');
 
-  funding.command('start').description('start a fundingGate from a JSON file (see README)').argument('<file>')
+  funding.command('start').description("request a draw from a JSON file (docs/funding.md); you are the requester, the project's program decides approvals")
+    .argument('<file>')
+    .option('--as <userId>', 'who requests (direct mode); through the gateway, the token subject')
     .option('--json', 'print JSON')
-    .action(async (file: string, options: { json?: boolean }) => {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (err) {
-        throw new CliError(`${file}: ${(err as Error).message}`, EXIT.badInput);
-      }
-      const input = jsonOption(text, file);
-      print(await withCliContext((ctx) => ctx.operations.start('fundingGate', input, ctx.caller)), !!options.json);
+    .action(async (file: string, options: { as?: string; json?: boolean }) => {
+      const input = readJsonFile(file);
+      print(await withCliContext((ctx) => ctx.operations.start('fundingGate', input, acting(ctx, { ...options, role: [] }))), !!options.json);
     });
+
+  registerSetupCommands(funding);
 
   funding.command('deposit').description("post a lender's deposit to the project's funding account (once per --reference)")
     .argument('<projectId>').argument('<amountMinorUnits>')
@@ -111,6 +111,78 @@ export function registerFundingCommands(program: Command): void {
         print({ workflowId: id, action: verb, status: 'accepted' }, !!options.json);
       });
   }
+}
+
+/** `funding program ...` and `funding payee ...`: what admins decide for a project's draws. */
+function registerSetupCommands(funding: Command): void {
+  const program = funding.command('program').description("a project's funding program: approvals, conditions, retainage, clocks (admin)");
+  program.command('publish').description('publish the next version of a program from a JSON file; it becomes the current one')
+    .argument('<projectId>').argument('<programId>').argument('<file>')
+    .option('--not-current', 'publish without making it the project\'s current program')
+    .option('--json', 'print JSON')
+    .action(async (projectId: string, programId: string, file: string, options: { notCurrent?: boolean; json?: boolean }) => {
+      const definition = readJsonFile(file);
+      const published = await withSetup((ops, actor) => ops.publishProgram(projectId, programId, definition, actor, !options.notCurrent));
+      print(options.json ? { ...published } : { projectId, programId, version: published.version, by: published.createdBy }, !!options.json);
+    });
+  program.command('list').description("the project's programs (latest versions) and the current one").argument('<projectId>')
+    .option('--json', 'print JSON')
+    .action(async (projectId: string, options: { json?: boolean }) => {
+      const listed = await withSetup((ops) => ops.programs(projectId));
+      const rows = listed.programs.map((p) => ({ programId: p.programId, version: p.version, current: p.programId === listed.current, createdBy: p.createdBy, createdAt: p.createdAt }));
+      printTable(rows, ['programId', 'version', 'current', 'createdBy', 'createdAt'], !!options.json);
+    });
+  program.command('show').description('one program (latest version, or --version)').argument('<projectId>').argument('<programId>')
+    .option('--version <n>', 'a stored version')
+    .option('--json', 'print JSON')
+    .action(async (projectId: string, programId: string, options: { version?: string; json?: boolean }) => {
+      const version = options.version === undefined ? undefined : Number(options.version);
+      if (version !== undefined && !(Number.isInteger(version) && version >= 1)) throw new CliError('--version: a version number from 1', EXIT.badInput);
+      print({ ...(await withSetup((ops) => ops.program(projectId, programId, version))) }, true);
+    });
+
+  const payee = funding.command('payee').description("who a project's draws may pay (admin registers)");
+  payee.command('add').description('register a payee of the project').argument('<projectId>').argument('<payeeId>')
+    .requiredOption('--name <text>', 'the payee\'s legal name')
+    .option('--json', 'print JSON')
+    .action(async (projectId: string, payeeId: string, options: { name: string; json?: boolean }) => {
+      print({ ...(await withSetup((ops, actor) => ops.registerPayee(projectId, payeeId, { name: options.name }, actor))) }, !!options.json);
+    });
+  payee.command('remove').description('remove a registered payee (kept as a record)').argument('<projectId>').argument('<payeeId>')
+    .option('--json', 'print JSON')
+    .action(async (projectId: string, payeeId: string, options: { json?: boolean }) => {
+      await withSetup((ops, actor) => ops.removePayee(projectId, payeeId, actor));
+      print({ projectId, payeeId, status: 'removed' }, !!options.json);
+    });
+  payee.command('list').description("the project's registered payees").argument('<projectId>')
+    .option('--json', 'print JSON')
+    .action(async (projectId: string, options: { json?: boolean }) => {
+      const payees = await withSetup((ops) => ops.payees(projectId));
+      printTable(payees as unknown as Record<string, unknown>[], ['payeeId', 'name', 'registeredBy', 'registeredAt'], !!options.json);
+    });
+}
+
+/** Through the gateway (admin token) when ARXFLOW_URL is set, else on the store, telling open draws through Temporal. */
+async function withSetup<T>(work: (ops: FundingSetupOperations, actor: string) => Promise<T>): Promise<T> {
+  return withCliContext(async (ctx) => {
+    if (ctx.gateway) return work(new HttpFundingSetupOperations(ctx.gateway), ctx.caller.subject);
+    const store = await openSettingsStore(ctx.settings);
+    try {
+      return await work(new StoreFundingSetupOperations(store, (await ctx.temporal()).client), ctx.caller.subject);
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`${file}: ${(err as Error).message}`, EXIT.badInput);
+  }
+  return jsonOption(text, file);
 }
 
 function acting(ctx: CliContext, options: ActingOptions): Caller {
