@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { durationSchema } from './durations';
+import { DEFAULT_MAKER_CHECKER_WINDOW } from './funding/program';
 import { lazySchema } from './lazy-schema';
 import { parseInput } from './validation';
 
@@ -43,6 +45,7 @@ const environmentSchema = lazySchema(() => z.object({
   ARXFLOW_ALERTMANAGER_TOKEN: optionalText,
   ARXFLOW_EVENTS_TOKEN: optionalText,
   ARXFLOW_METRICS_TOKEN: optionalText,
+  ARXFLOW_MAKER_CHECKER_WINDOW: durationSchema.default(DEFAULT_MAKER_CHECKER_WINDOW),
 }));
 
 export interface Settings {
@@ -73,6 +76,8 @@ export interface Settings {
   email: { smtpUrl?: string; from: string };
   /** Bearer tokens of the alert intake routes; a source without one accepts loopback callers only. */
   alertTokens: { alertmanager?: string; events?: string; metrics?: string };
+  /** Whoever changed a project's funding program or payees may not decide its draws for this long. */
+  makerCheckerWindow: string;
 }
 
 export function parseSettings(env: Record<string, string | undefined>): Settings {
@@ -96,5 +101,6 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL },
     email: { smtpUrl: e.SMTP_URL, from: e.ARXFLOW_EMAIL_FROM },
     alertTokens: { alertmanager: e.ARXFLOW_ALERTMANAGER_TOKEN, events: e.ARXFLOW_EVENTS_TOKEN, metrics: e.ARXFLOW_METRICS_TOKEN },
+    makerCheckerWindow: e.ARXFLOW_MAKER_CHECKER_WINDOW,
   };
 }

@@ -19,6 +19,9 @@ import { registerTaskTriggerRoutes } from './task-trigger-routes';
 import { registerWebhookRoutes, type WebhookSources } from './webhooks/routes';
 import { WebhookDeliveries } from '../../db/webhook-deliveries';
 import { registerWorkflowRoutes } from './workflow-routes';
+import { registerFundingProgramRoutes } from './funding-program-routes';
+import { FundingPrograms } from '../../db/funding-programs';
+import { DEFAULT_MAKER_CHECKER_WINDOW } from '../../domain/funding/program';
 import type { ScheduleConfig } from '../../domain/schedule-config';
 
 export interface GatewayDeps {
@@ -32,6 +35,8 @@ export interface GatewayDeps {
   /** Webhook sources of the config file, secrets resolved (see loadWebhookSources). */
   webhookSources?: WebhookSources;
   readyTimeout?: string;
+  /** Whoever changed a project's funding program or payees may not decide its draws for this long (default 7 days). */
+  makerCheckerWindow?: string;
   /** Alert intake tokens, escalation policies and the Slack signing secret (see alerts/routes.ts). */
   alerts?: AlertGatewayConfig;
   /** The codec server (/codec/encode, /codec/decode, /v1/ui-session): identity stamps, and encryption when on. */
@@ -69,7 +74,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
 
   const metrics = registerMetrics(app);
   registerHealthRoutes(app, { ...deps, uiIdentity: deps.codec ? describeUiIdentity(deps.codec.codecs.uiIdentity) : undefined });
-  registerWorkflowRoutes(app, { operations: new TemporalOperations(deps.temporal, deps.taskQueue), authenticator: deps.authenticator });
+  const draws = { programs: async () => new FundingPrograms(deps.store.db, deps.store.audit), makerCheckerWindow: deps.makerCheckerWindow ?? DEFAULT_MAKER_CHECKER_WINDOW };
+  registerWorkflowRoutes(app, { operations: new TemporalOperations(deps.temporal, deps.taskQueue, { draws }), authenticator: deps.authenticator });
+  registerFundingProgramRoutes(app, deps);
   registerAuditRoutes(app, { store: deps.store, authenticator: deps.authenticator });
   registerScheduleRoutes(app, deps);
   registerTaskTriggerRoutes(app, deps);
