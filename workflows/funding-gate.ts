@@ -2,7 +2,8 @@ import {
   ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities,
   setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import { fundingGateInputSchema, type FundingGateInput } from '../domain/funding/gate-input';
+import { fundingGateInputSchema, type FundingGateInput, type ParsedFundingGateInput } from '../domain/funding/gate-input';
+import { InputError } from '../domain/validation';
 import {
   FundingGate, type EvidenceRequest, type GateStatusView, type HoldRequest, type ResubmitRequest, type ReverseRequest,
   type SetupChange, type VoteRequest, type WaiveRequest,
@@ -52,7 +53,7 @@ const now = () => Date.now(); // workflow time: deterministic on replay
 export async function fundingGate(input: FundingGateInput): Promise<GateStatusView> {
   const parsed = fundingGateInputSchema.safeParse(input);
   if (!parsed.success) throw ApplicationFailure.nonRetryable(`fundingGate input: ${parsed.error.message}`, 'InvalidInput');
-  const gate = new FundingGate(parsed.data, now());
+  const gate = openGate(parsed.data);
   const { projectId, milestoneId, clocks } = parsed.data;
   const subject = `${projectId}/${milestoneId}`;
   let sequence = 0;
@@ -181,6 +182,16 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
     await audit('system', `funding.closed`, { status: gate.status });
     await condition(allHandlersFinished);
     return gate.view(now());
+  }
+}
+
+/** The gate of a well-formed input; a policy the requester's four-eyes exclusion makes unreachable fails the draw at once (no task retries). */
+function openGate(input: ParsedFundingGateInput): FundingGate {
+  try {
+    return new FundingGate(input, now());
+  } catch (err) {
+    if (err instanceof InputError) throw ApplicationFailure.nonRetryable(`fundingGate input: ${err.message}`, 'InvalidInput');
+    throw err;
   }
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
 import { InputError } from '../validation';
-import { approvalPolicySchema } from './approvals';
+import { ApprovalLedger, approvalPolicySchema } from './approvals';
 import { conditionDefinitionsSchema } from './conditions';
 import { gateClocksSchema, keySegment, type FundingGateInput, type Maker } from './gate-input';
 import { currencySchema, minorUnitsSchema } from './money';
@@ -128,6 +128,13 @@ export function resolveDraw(program: FundingProgram, request: DrawRequest, reque
       problems.push({ path: `conditions.${index}.id`, message: `the program already has condition "${condition.id}" (a draw adds conditions, it cannot replace one)` });
     }
   });
+  try {
+    // Four eyes at the door: a stage the requester alone could fill can never be approved.
+    new ApprovalLedger(definition.approvals, { requestedBy: requester, lines: request.lines });
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    problems.push({ path: 'requestedBy', message: err.message });
+  }
   if (problems.length > 0) throw new InputError(`draw request: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
 
   return {

@@ -87,6 +87,15 @@ describe('funding draws: the server decides who requests, who approves and who i
     await notStarted('SEC3', 'P3');
   });
 
+  it('a requester who alone could fill a stage of the program is refused at the door (400), not left to a stuck draw', async () => {
+    await setUpFundingProject(world.store, 'SEC7');
+    const rita = await as('rita', 'operator');
+    const refused = await start(rita, drawRequest({ projectId: 'SEC7', milestoneId: 'M1' }));
+    expect(refused.status).toBe(400);
+    expect(refused.json.message).toMatch(/requestedBy: .*stage "review" needs 1 approval\(s\) but only 0 user\(s\) besides the requester rita may vote/);
+    await notStarted('SEC7', 'M1');
+  });
+
   it('one person never carries two stages, even holding both roles', async () => {
     await setUpFundingProject(world.store, 'SEC4');
     expect((await start(await as('gc-alex', 'operator'), drawRequest({ projectId: 'SEC4', milestoneId: 'M1' }))).status).toBe(201);
