@@ -1,5 +1,5 @@
 import {
-  allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler,
+  allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities, setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { PlanReview } from '../domain/compliance/review';
@@ -141,6 +141,9 @@ export async function complianceReview(input: ComplianceReviewInput): Promise<Re
     await tellApplicant(status, `Plan ${planId}: ${status}`, `The review of plan ${planId} ended: ${status}.`);
     await audit('system', 'closed', { status, export: review.exportRef });
     await condition(allHandlersFinished);
+    // Messages refused while the reports, the export and the last audit calls ran are in the
+    // timeline too: the last step before returning audits them (nothing awaits after it).
+    if (patched('audit-timeline-at-close')) await auditTimeline();
     return review.view(now());
   }
 
@@ -154,11 +157,16 @@ export async function complianceReview(input: ComplianceReviewInput): Promise<Re
 
   /** Every decision, message, refusal and clock event is a timeline entry; each reaches the audit chain once. */
   async function sync() {
+    await auditTimeline();
+    upsertSearchAttributes([{ key: ReviewStatus, value: review.status }]);
+  }
+
+  /** Up to the end of the timeline, including entries added while an audit call ran (the index is read after each await). */
+  async function auditTimeline() {
     while (audited < review.timeline.length) {
       const entry = review.timeline[audited++]!;
       await audit(entry.by, entry.event.replaceAll(' ', '_'), { status: review.status, cycle: review.current?.number, detail: entry.detail });
     }
-    upsertSearchAttributes([{ key: ReviewStatus, value: review.status }]);
   }
 }
 

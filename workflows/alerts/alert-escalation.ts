@@ -1,5 +1,5 @@
 import {
-  allHandlersFinished, ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, proxyLocalActivities, setHandler,
+  allHandlersFinished, ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, patched, proxyActivities, proxyLocalActivities, setHandler,
   startChild, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
@@ -88,6 +88,11 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
   await afterChange();
   if (alert.state.incident) await tellIncident(alert.state.incident, { dedupKey: alert.state.dedupKey, resolvedBy: alert.state.resolution?.by ?? 'unknown' });
   await condition(allHandlersFinished);
+  // Messages refused after the close (a late acknowledge, a duplicate resolve) arrive while
+  // the last audit, Slack and incident calls run: audited here, the last step of the run.
+  if (patched('audit-timeline-at-close')) {
+    while (await auditTimeline()) { /* entries added during the call are audited by the next one */ }
+  }
   if (retrigger) {
     // Fired again after it was resolved: a new alert, in a new run of the same workflow id.
     await continueAsNew<typeof alertEscalation>({ ...input, event: retrigger.event, intakeId: retrigger.intakeId });
@@ -122,15 +127,20 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
 
   /** After anything changed: audit trail, search attributes, Slack messages, incident. */
   async function afterChange(): Promise<void> {
-    const fresh = unaudited(alert.state.timeline);
-    if (fresh.length > 0) {
-      await recordWorkflowEvents(fresh.map((entry) => ({
-        sequence: ++sequence, actor: entry.by, action: `alert.${entry.event.replaceAll(' ', '_')}`, subject, data: { detail: entry.detail, status: alert.status },
-      })));
-    }
+    await auditTimeline();
     upsertSearchAttributes([{ key: AlertStatus, value: alert.status }, { key: Severity, value: alert.state.severity }]);
     await updateSlackMessages();
     if (alert.needsIncident) await openOrJoinIncident();
+  }
+
+  /** Audits the timeline entries not audited yet, in one activity; false when there were none. */
+  async function auditTimeline(): Promise<boolean> {
+    const fresh = unaudited(alert.state.timeline);
+    if (fresh.length === 0) return false;
+    await recordWorkflowEvents(fresh.map((entry) => ({
+      sequence: ++sequence, actor: entry.by, action: `alert.${entry.event.replaceAll(' ', '_')}`, subject, data: { detail: entry.detail, status: alert.status },
+    })));
+    return true;
   }
 
   /** Acknowledged or resolved: the posted Slack messages say by whom, without buttons (chat.update). */
