@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalJson } from '../domain/canonical-json';
 import type { SqlDatabase, SqlExecutor } from './sql';
 
@@ -25,9 +25,59 @@ export interface AuditEvent {
   hash: string;
 }
 
+/** A signed checkpoint of the chain's head, kept in audit_anchors (outside audit_events). */
+export interface AuditAnchor {
+  /** The id of the event that was the head when it was signed. */
+  sequence: number;
+  /** That event's hash. */
+  hash: string;
+  at: string;
+  /** Which key signed it (a fingerprint, never the key). */
+  keyId: string;
+  signature: string;
+}
+
+/** The latest anchor as a verification reports it (the nightly check keeps it in its result). */
+export type AnchorSummary = Omit<AuditAnchor, 'signature'>;
+
 export type ChainVerification =
-  | { ok: true; checked: number }
-  | { ok: false; checked: number; brokenAt: number; reason: string };
+  | { ok: true; checked: number; anchor: AnchorSummary | null }
+  | { ok: false; checked: number; brokenAt: number; reason: string; anchor: AnchorSummary | null };
+
+/** The server key that signs anchors: HMAC-SHA256, identified by a fingerprint. */
+export class AnchorKey {
+  readonly id: string;
+  readonly #secret: string;
+
+  constructor(secret: string) {
+    if (secret.length < 32) throw new Error('the audit anchor key must be at least 32 characters');
+    this.#secret = secret;
+    this.id = createHash('sha256').update(`arxflow-audit-key-id\n${secret}`).digest('hex').slice(0, 16);
+  }
+
+  sign(anchor: { sequence: number; hash: string; at: string }): string {
+    return createHmac('sha256', this.#secret).update(`arxflow-audit-anchor/v1\n${anchor.sequence}\n${anchor.hash}\n${anchor.at}`).digest('hex');
+  }
+
+  /** Why `anchor` does not verify with this key, or undefined when it does. */
+  refusalOf(anchor: AuditAnchor): string | undefined {
+    const expected = Buffer.from(this.sign(anchor), 'hex');
+    const given = Buffer.from(anchor.signature, 'hex');
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return undefined;
+    if (anchor.keyId !== this.id) {
+      return `the signature of the anchor at event ${anchor.sequence} does not verify: it names key ${anchor.keyId}, this server's key is ${this.id} (set ARXFLOW_AUDIT_KEY to the key that signed it, or the anchor was tampered with)`;
+    }
+    return `the signature of the anchor at event ${anchor.sequence} does not verify: the anchor was tampered with`;
+  }
+}
+
+interface AnchorRow {
+  sequence: string | number;
+  head_hash: string;
+  anchored_at: Date | string;
+  key_id: string;
+  signature: string;
+}
 
 interface AuditRow {
   id: string | number;
@@ -56,7 +106,10 @@ export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
 }
 
 export class AuditLog {
-  constructor(private readonly db: SqlDatabase) {}
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly anchorKey: AnchorKey,
+  ) {}
 
   /** Appends one event; pass `tx` to make it part of a caller's transaction. */
   async append(entry: AuditEntry, tx?: SqlExecutor): Promise<AuditEvent> {
@@ -83,7 +136,39 @@ export class AuditLog {
       [event.id, event.at.toISOString(), event.actor, event.action, event.subject, event.workflowId,
         JSON.stringify(event.data), event.prevHash, event.hash],
     );
+    await this.insertAnchor(tx, event.id, event.hash);
     return event;
+  }
+
+  /**
+   * Signs the current head, if it has no anchor yet (the chain as found when anchoring was
+   * introduced; every append anchors its own event afterwards). Returns the head's anchor.
+   */
+  async anchorHead(): Promise<AnchorSummary | null> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE');
+      const [last] = await tx.query<{ id: string | number; hash: string }>('SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1');
+      if (!last) return null;
+      const [existing] = await tx.query<AnchorRow>('SELECT * FROM audit_anchors WHERE sequence = $1', [Number(last.id)]);
+      return summary(existing ? anchorFromRow(existing) : await this.insertAnchor(tx, Number(last.id), last.hash));
+    });
+  }
+
+  /** The newest signed checkpoint of the head, or null when nothing was anchored yet. */
+  async latestAnchor(): Promise<AuditAnchor | null> {
+    const [row] = await this.db.query<AnchorRow>('SELECT * FROM audit_anchors ORDER BY sequence DESC LIMIT 1');
+    return row ? anchorFromRow(row) : null;
+  }
+
+  /** Runs under the append's table lock, in its transaction: one anchor per append, in order. */
+  private async insertAnchor(tx: SqlExecutor, sequence: number, hash: string): Promise<AuditAnchor> {
+    const at = new Date().toISOString();
+    const anchor: AuditAnchor = { sequence, hash, at, keyId: this.anchorKey.id, signature: this.anchorKey.sign({ sequence, hash, at }) };
+    await tx.query(
+      'INSERT INTO audit_anchors (sequence, head_hash, anchored_at, key_id, signature) VALUES ($1, $2, $3, $4, $5)',
+      [anchor.sequence, anchor.hash, anchor.at, anchor.keyId, anchor.signature],
+    );
+    return anchor;
   }
 
   async list(options: { since?: Date; afterId?: number; limit?: number } = {}): Promise<AuditEvent[]> {
@@ -94,26 +179,71 @@ export class AuditLog {
     return rows.map(fromRow);
   }
 
-  /** Walks the whole chain in id order and reports the first event that does not fit. */
+  /**
+   * Walks the whole chain in id order and reports the first event that does not fit: a
+   * missing or edited row (the chain itself), an event whose hash differs from its signed
+   * anchor (rows deleted or reordered and the chain re-hashed), a chain that ends before
+   * the latest anchor (tail deleted), events no anchor covers (anchors deleted), and an
+   * anchor whose signature does not verify (tampered with).
+   */
   async verify(pageSize = 1000): Promise<ChainVerification> {
+    const latest = await this.latestAnchor();
+    const anchor = latest ? summary(latest) : null;
     let expectedPrev = GENESIS_HASH;
     let expectedId = 1;
     let checked = 0;
+    const broken = (brokenAt: number, reason: string): ChainVerification => ({ ok: false, checked, brokenAt, reason, anchor });
+    const forged = latest && this.anchorKey.refusalOf(latest);
+    if (forged) return broken(latest.sequence, forged);
     for (;;) {
       const page = await this.list({ afterId: expectedId - 1, limit: pageSize });
+      const anchors = page.length === 0 ? new Map<number, AuditAnchor>() : await this.anchorsBetween(page[0]!.id, page[page.length - 1]!.id);
       for (const event of page) {
-        const broken = (reason: string): ChainVerification => ({ ok: false, checked, brokenAt: event.id, reason });
-        if (event.id !== expectedId) return broken(`event ${expectedId} is missing`);
-        if (event.prevHash !== expectedPrev) return broken('prev_hash does not match the hash of the event before');
+        if (event.id !== expectedId) return broken(event.id, `event ${expectedId} is missing`);
+        if (event.prevHash !== expectedPrev) return broken(event.id, 'prev_hash does not match the hash of the event before');
         const { hash, ...content } = event;
-        if (hashEvent(content) !== hash) return broken('content does not match its hash (edited)');
+        if (hashEvent(content) !== hash) return broken(event.id, 'content does not match its hash (edited)');
+        const signed = anchors.get(event.id);
+        if (signed) {
+          const refusal = this.anchorKey.refusalOf(signed);
+          if (refusal) return broken(event.id, refusal);
+          if (signed.hash !== hash) {
+            return broken(event.id, `event ${event.id} does not match its signed anchor: events up to it were deleted, reordered or rewritten and the chain re-hashed`);
+          }
+        }
         expectedPrev = hash;
         expectedId += 1;
         checked += 1;
       }
-      if (page.length < pageSize) return { ok: true, checked };
+      if (page.length < pageSize) break;
     }
+    const head = expectedId - 1;
+    if (latest && head < latest.sequence) {
+      return broken(head + 1, `${events(head + 1, latest.sequence)} missing: the chain ends at event ${head} but the latest signed anchor is at event ${latest.sequence} (tail deleted)`);
+    }
+    if (head > (latest?.sequence ?? 0)) {
+      const from = (latest?.sequence ?? 0) + 1;
+      return broken(from, `${events(from, head)} not covered by a signed anchor (anchors deleted, or events written outside arxflow)`);
+    }
+    return { ok: true, checked, anchor };
   }
+
+  private async anchorsBetween(from: number, to: number): Promise<Map<number, AuditAnchor>> {
+    const rows = await this.db.query<AnchorRow>('SELECT * FROM audit_anchors WHERE sequence BETWEEN $1 AND $2', [from, to]);
+    return new Map(rows.map((row) => [Number(row.sequence), anchorFromRow(row)]));
+  }
+}
+
+const events = (from: number, to: number) => (from === to ? `event ${from} is` : `events ${from} to ${to} are`);
+
+function anchorFromRow(row: AnchorRow): AuditAnchor {
+  return {
+    sequence: Number(row.sequence), hash: row.head_hash, at: new Date(row.anchored_at).toISOString(), keyId: row.key_id, signature: row.signature,
+  };
+}
+
+function summary({ signature: _signature, ...anchor }: AuditAnchor): AnchorSummary {
+  return anchor;
 }
 
 function truncateToMillis(date: Date): Date {

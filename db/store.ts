@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { AuditLog } from './audit-log';
+import { AuditLog, type AnchorKey } from './audit-log';
+import { resolveAuditKey } from './audit-key';
 import { IdempotencyKeys } from './idempotency-keys';
 import { migrate } from './migrate';
 import { openPglite } from './pglite-database';
@@ -21,18 +22,26 @@ export type StoreLocation =
   | { pgliteDir: string } // embedded, persisted in this folder
   | { inMemory: true }; // embedded, gone on close (tests)
 
-/** Opens PostgreSQL (DATABASE_URL) or PGlite and applies pending migrations. */
-export async function openStore(location: StoreLocation): Promise<Store> {
+/**
+ * Opens PostgreSQL (DATABASE_URL) or PGlite and applies pending migrations. `auditKey`
+ * signs the audit chain's anchors; default: resolveAuditKey (ARXFLOW_AUDIT_KEY or the data dir).
+ */
+export async function openStore(location: StoreLocation, options: { auditKey?: AnchorKey } = {}): Promise<Store> {
+  const auditKey = options.auditKey ?? resolveAuditKey(location);
   const db = await openDatabase(location);
+  let audit: AuditLog;
   try {
-    await migrate(db);
+    const applied = await migrate(db);
+    audit = new AuditLog(db, auditKey);
+    // The chain as it stood when anchoring arrived is signed once; every append anchors itself after.
+    if (applied.includes('012_audit_anchors.sql')) await audit.anchorHead();
   } catch (err) {
     await db.close().catch(() => undefined);
     throw err;
   }
   return {
     db,
-    audit: new AuditLog(db),
+    audit,
     idempotency: new IdempotencyKeys(db),
     async ping() {
       await db.query('SELECT 1');

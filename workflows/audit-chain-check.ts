@@ -15,10 +15,12 @@ const { verifyAuditChain } = proxyActivities<AuditActivities>({
 /**
  * Verifies the audit hash chain (run nightly by the `audit-chain-nightly` schedule). A broken
  * chain is a finding, not a failure of the check: the run completes with `ok: false` and
- * where the chain breaks, so the result is what operators look at.
+ * where the chain breaks, so the result is what operators look at. The result carries the
+ * latest signed anchor (sequence and hash of the head): kept in Temporal's history, outside
+ * the database, it lets a later run's head be compared with what was there that night.
  */
 export async function auditChainCheck(): Promise<AuditChainCheckResult> {
   const result = await verifyAuditChain();
-  if (!result.ok) log.warn('audit chain is broken', { brokenAt: result.brokenAt, reason: result.reason, checked: result.checked });
+  if (!result.ok) log.warn('audit chain is broken', { brokenAt: result.brokenAt, reason: result.reason, checked: result.checked, anchor: result.anchor });
   return result;
 }

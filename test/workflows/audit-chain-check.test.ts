@@ -14,7 +14,10 @@ describe('auditChainCheck on the time-skipping server', () => {
     for (const subject of ['PROJ1/M1', 'PROJ1/M2', 'PROJ2/M1']) {
       await world.store.audit.append({ actor: 'u:ana', action: 'gate.opened', subject });
     }
-    expect(await runCheck('audit-chain-check/intact')).toEqual({ ok: true, checked: 3 });
+    const head = (await world.store.audit.list()).at(-1)!;
+    expect(await runCheck('audit-chain-check/intact')).toEqual({
+      ok: true, checked: 3, anchor: { sequence: 3, hash: head.hash, at: expect.any(String), keyId: expect.any(String) },
+    });
     expect(await world.store.audit.list()).toHaveLength(3); // a check writes nothing
   });
 
@@ -25,9 +28,20 @@ describe('auditChainCheck on the time-skipping server', () => {
       ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete;`);
 
     expect(await runCheck('audit-chain-check/edited')).toEqual({
-      ok: false, checked: 1, brokenAt: 2, reason: expect.stringMatching(/edited/),
+      ok: false, checked: 1, brokenAt: 2, reason: expect.stringMatching(/edited/), anchor: expect.objectContaining({ sequence: 3 }),
     });
     const events = await world.store.audit.list();
     expect(events.map((event) => event.subject)).toEqual(['PROJ1/M1', 'PROJ9/M9', 'PROJ2/M1']); // evidence left as found
+  });
+
+  it('reports the newest rows deleted against the latest signed anchor, which the result carries', async () => {
+    await world.store.db.exec(`
+      ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete;
+      DELETE FROM audit_events WHERE id >= 2;
+      ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete;`);
+    expect(await runCheck('audit-chain-check/truncated')).toEqual({
+      ok: false, checked: 1, brokenAt: 2, reason: expect.stringMatching(/events 2 to 3 are missing.*tail deleted/),
+      anchor: expect.objectContaining({ sequence: 3 }),
+    });
   });
 });
