@@ -31,6 +31,9 @@ const environmentSchema = lazySchema(() => z.object({
   ARXFLOW_JWKS_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
   ARXFLOW_JWT_ISSUER: z.string().min(1).default('arxflow'),
   ARXFLOW_JWT_AUDIENCE: z.string().min(1).default('arxflow'),
+  ARXFLOW_JWT_MAX_LIFETIME: durationSchema.default('12h'),
+  // Read by db/audit-key.ts when the store opens; validated here so a bad value stops start-up.
+  ARXFLOW_AUDIT_KEY: z.string().trim().min(32, 'must be at least 32 characters').optional().or(z.literal('').transform(() => undefined)),
   ARXFLOW_WEB_UI_ORIGIN: z.string().min(1).optional(),
   ARXFLOW_ENCRYPTION_KEYS: optionalText,
   ARXFLOW_IDENTITY_KEYS: z.string().trim()
@@ -62,7 +65,8 @@ export interface Settings {
   devServer: { port: number; uiPort: number };
   /** YAML file with webhook sources and schedules (missing file: none of either). */
   configFile: string;
-  auth: { jwtSecret?: string; jwksUrl?: string; issuer: string; audience: string };
+  /** `maxLifetime`: the longest `exp - iat` a token may have (a duration). */
+  auth: { jwtSecret?: string; jwksUrl?: string; issuer: string; audience: string; maxLifetime: string };
   /** Origin of the Temporal Web UI allowed to call the codec endpoints (CORS). */
   webUiOrigin: string;
   /** `keyId:base64key,...`; the first key encrypts, every key decrypts. Unset: payloads are not encrypted. */
@@ -94,7 +98,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     temporalAddress: e.TEMPORAL_ADDRESS,
     devServer: { port: e.ARXFLOW_TEMPORAL_PORT, uiPort: e.ARXFLOW_TEMPORAL_UI_PORT },
     configFile: e.ARXFLOW_CONFIG,
-    auth: { jwtSecret: e.ARXFLOW_JWT_SECRET, jwksUrl: e.ARXFLOW_JWKS_URL, issuer: e.ARXFLOW_JWT_ISSUER, audience: e.ARXFLOW_JWT_AUDIENCE },
+    auth: { jwtSecret: e.ARXFLOW_JWT_SECRET, jwksUrl: e.ARXFLOW_JWKS_URL, issuer: e.ARXFLOW_JWT_ISSUER, audience: e.ARXFLOW_JWT_AUDIENCE, maxLifetime: e.ARXFLOW_JWT_MAX_LIFETIME },
     webUiOrigin: e.ARXFLOW_WEB_UI_ORIGIN ?? `http://localhost:${e.ARXFLOW_TEMPORAL_UI_PORT}`,
     encryptionKeys: e.ARXFLOW_ENCRYPTION_KEYS,
     identity: { keys: e.ARXFLOW_IDENTITY_KEYS, ui: e.ARXFLOW_UI_IDENTITY },

@@ -15,7 +15,7 @@ describe('parseSettings', () => {
       temporalAddress: undefined,
       devServer: { port: 7233, uiPort: 8233 },
       configFile: 'arxflow.config.yaml',
-      auth: { jwtSecret: undefined, jwksUrl: undefined, issuer: 'arxflow', audience: 'arxflow' },
+      auth: { jwtSecret: undefined, jwksUrl: undefined, issuer: 'arxflow', audience: 'arxflow', maxLifetime: '12h' },
       webUiOrigin: 'http://localhost:8233',
       encryptionKeys: undefined,
       identity: { keys: undefined, ui: 'on' },
