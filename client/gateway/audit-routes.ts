@@ -14,9 +14,9 @@ const eventsQuery = z.object({
 export function registerAuditRoutes(app: FastifyInstance, deps: { store: Store; authenticator: Authenticator }) {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const adminOnly = requireRole(deps.authenticator, ['admin']);
-  routes.get('/v1/audit/verify', { preHandler: adminOnly, schema: { tags: ['audit'], summary: 'Verify the audit hash chain' } },
+  routes.get('/v1/audit/verify', { onRequest: adminOnly, schema: { tags: ['audit'], summary: 'Verify the audit hash chain' } },
     async () => deps.store.audit.verify());
-  routes.get('/v1/audit/events', { preHandler: adminOnly, schema: { tags: ['audit'], summary: 'Audit events in id order', querystring: eventsQuery } },
+  routes.get('/v1/audit/events', { onRequest: adminOnly, schema: { tags: ['audit'], summary: 'Audit events in id order', querystring: eventsQuery } },
     async (request) => ({
       events: await deps.store.audit.list({
         since: request.query.since ? new Date(request.query.since) : undefined, afterId: request.query.afterId, limit: request.query.limit,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import { hasAnyRole, roleNameSchema, type Role } from '../../domain/roles';
 import type { Settings } from '../../domain/settings';
 import { durationToMs } from '../../domain/durations';
@@ -134,9 +134,17 @@ declare module 'fastify' {
   }
 }
 
-/** A preHandler: 401 without a valid bearer token, 403 when none of `allowed` roles is held. */
+const AUTH_HOOK = Symbol('arxflow.requireRole');
+type AuthHook = ((request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) & { [AUTH_HOOK]?: true };
+
+/**
+ * A route hook: 401 without a valid bearer token, 403 when none of `allowed` roles is held.
+ * Attach it as `onRequest` (before the body is read and validated, so an anonymous caller
+ * gets 401, never 400); attached as `preHandler` it is moved there by
+ * authenticateBeforeValidation.
+ */
 export function requireRole(authenticator: Authenticator, allowed: readonly Role[]) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  const hook: AuthHook = async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     try {
@@ -154,4 +162,21 @@ export function requireRole(authenticator: Authenticator, allowed: readonly Role
         .send({ error: err.statusCode === 401 ? 'unauthorized' : 'forbidden', message: err.message });
     }
   };
+  hook[AUTH_HOOK] = true;
+  return hook;
+}
+
+/**
+ * Every route's requireRole hook runs at onRequest, whatever the route declared: a
+ * requireRole preHandler (the hook Fastify runs after parsing and validating the body) is
+ * moved to the end of the route's onRequest hooks. Register before the routes.
+ */
+export function authenticateBeforeValidation(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const handlers = [route.preHandler ?? []].flat() as AuthHook[];
+    const auth = handlers.filter((hook) => hook[AUTH_HOOK]);
+    if (auth.length === 0) return;
+    route.preHandler = handlers.filter((hook) => !hook[AUTH_HOOK]) as preHandlerHookHandler[];
+    route.onRequest = [...[route.onRequest ?? []].flat(), ...auth] as onRequestHookHandler[];
+  });
 }

@@ -30,7 +30,7 @@ export function registerMetrics(app: FastifyInstance): GatewayMetrics {
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', async (_request, reply) =>
+  app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics of the gateway', security: [] } }, async (_request, reply) =>
     reply.header('content-type', registry.contentType).send(await registry.metrics()),
   );
   return { registry, webhookVerifications };

@@ -20,15 +20,15 @@ const noteBody = z.object({ note: z.string().trim().min(1).max(500).optional() }
 /** Schedules: list for everyone, trigger/pause for operators, sync from the config for admins. */
 export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRouteDeps) {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  routes.get('/v1/schedules', { preHandler: requireRole(deps.authenticator, ANY_ROLE), schema: { tags: ['schedules'], summary: 'List schedules' } },
+  routes.get('/v1/schedules', { onRequest: requireRole(deps.authenticator, ANY_ROLE), schema: { tags: ['schedules'], summary: 'List schedules' } },
     async () => ({ schedules: await listSchedules(deps.temporal) }));
   routes.post('/v1/schedules/sync', {
-    preHandler: requireRole(deps.authenticator, ['admin']),
+    onRequest: requireRole(deps.authenticator, ['admin']),
     schema: { tags: ['schedules'], summary: 'Create or update the configured schedules (idempotent)' },
   }, async () => syncSchedules(deps.temporal, deps.schedules, deps.taskQueue));
   for (const verb of ['trigger', 'pause', 'unpause'] as const) {
     routes.post(`/v1/schedules/:scheduleId/${verb}`, {
-      preHandler: requireRole(deps.authenticator, ['operator']),
+      onRequest: requireRole(deps.authenticator, ['operator']),
       schema: { tags: ['schedules'], summary: `${verb} a schedule`, params: idParams, body: noteBody },
     }, async (request) => {
       await scheduleAction(deps.temporal, verb, request.params.scheduleId, request.body.note ?? `${verb} by ${request.principal!.subject}`);

@@ -6,7 +6,8 @@ import type { Client } from '@temporalio/client';
 import type { Store } from '../../db/store';
 import type { AppLogger } from '../../workers/logger';
 import { TemporalOperations } from '../api/temporal-operations';
-import type { Authenticator } from './auth';
+import { authenticateBeforeValidation, type Authenticator } from './auth';
+import { refuseInvalidUnicode } from './unicode-guard';
 import { registerAlertRoutes, type AlertGatewayConfig } from './alerts/routes';
 import { registerAuditRoutes } from './audit-routes';
 import { registerCodecRoutes, type CodecServerConfig } from './codec-routes';
@@ -60,6 +61,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  authenticateBeforeValidation(app); // before any route: requireRole runs at onRequest (401 before 400)
+  refuseInvalidUnicode(app);
 
   await app.register(swagger, {
     openapi: {

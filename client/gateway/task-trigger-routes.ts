@@ -33,19 +33,19 @@ const triggerBody = taskTriggerSchema.partial({ id: true });
  */
 export function registerTaskTriggerRoutes(app: FastifyInstance, deps: TaskTriggerRouteDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const preHandler = requireRole(deps.authenticator, ['operator']); // admin holds every role
+  const onRequest = requireRole(deps.authenticator, ['operator']); // admin holds every role
   const operations = (request: FastifyRequest) =>
     new StoreTriggerOperations({ store: deps.store, temporal: async () => deps.temporal, taskQueue: deps.taskQueue, actor: request.principal!.subject });
 
-  routes.get('/v1/task-triggers', { preHandler, schema: { tags, summary: 'List task triggers (secrets redacted)', querystring: listQuery } },
+  routes.get('/v1/task-triggers', { onRequest, schema: { tags, summary: 'List task triggers (secrets redacted)', querystring: listQuery } },
     async (request) => ({ triggers: await operations(request).list(request.query) }));
 
   routes.get('/v1/task-triggers/dead-letters', {
-    preHandler, schema: { tags, summary: 'Dead letters of trigger actions, oldest first, with their replays', querystring: deadLetterQuery },
+    onRequest, schema: { tags, summary: 'Dead letters of trigger actions, oldest first, with their replays', querystring: deadLetterQuery },
   }, async (request) => ({ deadLetters: await operations(request).deadLetters(request.query) }));
 
   routes.post('/v1/task-triggers/dead-letters/:key/replay', {
-    preHandler,
+    onRequest,
     schema: {
       tags, params: deadLetterParams,
       summary: 'Replay a dead letter: 202 with the replay workflow; 409 when replayed already or in progress',
@@ -53,13 +53,13 @@ export function registerTaskTriggerRoutes(app: FastifyInstance, deps: TaskTrigge
   }, async (request, reply) => reply.code(202).send(await operations(request).replay(request.params.key)));
 
   routes.put('/v1/task-triggers/:id', {
-    preHandler, schema: { tags, summary: 'Create or replace a task trigger', params: triggerParams, body: triggerBody },
+    onRequest, schema: { tags, summary: 'Create or replace a task trigger', params: triggerParams, body: triggerBody },
   }, async (request) => operations(request).put(request.params.id, request.body));
 
-  routes.get('/v1/task-triggers/:id', { preHandler, schema: { tags, summary: 'One task trigger (secrets redacted)', params: triggerParams } },
+  routes.get('/v1/task-triggers/:id', { onRequest, schema: { tags, summary: 'One task trigger (secrets redacted)', params: triggerParams } },
     async (request) => operations(request).get(request.params.id));
 
-  routes.delete('/v1/task-triggers/:id', { preHandler, schema: { tags, summary: 'Delete a task trigger', params: triggerParams } },
+  routes.delete('/v1/task-triggers/:id', { onRequest, schema: { tags, summary: 'Delete a task trigger', params: triggerParams } },
     async (request, reply) => {
       await operations(request).remove(request.params.id);
       return reply.code(204).send();

@@ -17,21 +17,21 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: { operations:
   const anyRole = requireRole(deps.authenticator, ANY_ROLE);
   const caller = (request: { principal?: Caller }): Caller => request.principal!;
 
-  routes.get('/v1/workflows', { preHandler: anyRole, schema: { tags: ['workflows'], summary: 'List workflows (visibility)', querystring: listFilterSchema } },
+  routes.get('/v1/workflows', { onRequest: anyRole, schema: { tags: ['workflows'], summary: 'List workflows (visibility)', querystring: listFilterSchema } },
     async (request) => ({ workflows: await operations.list(request.query) }));
 
   for (const entry of Object.values(WORKFLOW_REGISTRY)) {
     routes.post(`/v1/workflows/${entry.type}`, {
-      preHandler: requireRole(deps.authenticator, entry.startRoles),
+      onRequest: requireRole(deps.authenticator, entry.startRoles),
       schema: { tags: ['workflows'], summary: `Start ${entry.type}`, description: entry.description, body: entry.input },
     }, async (request, reply) => reply.code(201).send(await operations.start(entry.type, request.body, caller(request))));
   }
 
-  routes.get('/v1/workflows/:workflowId', { preHandler: anyRole, schema: { tags: ['workflows'], summary: 'Describe a workflow', params: idParams } },
+  routes.get('/v1/workflows/:workflowId', { onRequest: anyRole, schema: { tags: ['workflows'], summary: 'Describe a workflow', params: idParams } },
     async (request) => operations.describe(request.params.workflowId));
 
   routes.get('/v1/workflows/:workflowId/result', {
-    preHandler: anyRole,
+    onRequest: anyRole,
     schema: { tags: ['workflows'], summary: 'Result of a closed workflow (status RUNNING while open)', params: idParams },
   }, async (request) => operations.outcome(request.params.workflowId));
 
@@ -39,7 +39,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: { operations:
   // the caller's identity is added from the token, and a body carrying one is refused.
   const messageBody = z.record(z.string(), z.unknown());
   routes.post('/v1/workflows/:workflowId/signals/:name', {
-    preHandler: requireRole(deps.authenticator, ROLES),
+    onRequest: requireRole(deps.authenticator, ROLES),
     schema: { tags: ['workflows'], summary: 'Send a signal', params: messageParams, body: messageBody },
   }, async (request, reply) => {
     await operations.signal(request.params.workflowId, request.params.name, request.body, caller(request));
@@ -47,11 +47,11 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: { operations:
   });
 
   routes.post('/v1/workflows/:workflowId/updates/:name', {
-    preHandler: requireRole(deps.authenticator, ROLES),
+    onRequest: requireRole(deps.authenticator, ROLES),
     schema: { tags: ['workflows'], summary: 'Send an update; 422 when the workflow refuses it', params: messageParams, body: messageBody },
   }, async (request) => ({ result: await operations.update(request.params.workflowId, request.params.name, request.body, caller(request)) }));
 
   routes.get('/v1/workflows/:workflowId/queries/:name', {
-    preHandler: anyRole, schema: { tags: ['workflows'], summary: 'Run a query', params: messageParams },
+    onRequest: anyRole, schema: { tags: ['workflows'], summary: 'Run a query', params: messageParams },
   }, async (request) => ({ result: await operations.query(request.params.workflowId, request.params.name, caller(request)) }));
 }

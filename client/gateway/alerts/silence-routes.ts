@@ -30,7 +30,7 @@ export function registerSilenceRoutes(app: FastifyInstance, deps: { silences: Si
   const operators = requireRole(deps.authenticator, ['operator']);
 
   routes.post('/v1/silences', {
-    preHandler: operators,
+    onRequest: operators,
     schema: {
       tags: ['alerts'], summary: 'Create a silence (maintenance window)',
       body: createBody, response: { 201: silenceSchema, 400: errorSchema },
@@ -38,7 +38,7 @@ export function registerSilenceRoutes(app: FastifyInstance, deps: { silences: Si
   }, async (request, reply) => reply.code(201).send(await deps.silences.add(request.body, request.principal!.subject)));
 
   routes.get('/v1/silences', {
-    preHandler: requireRole(deps.authenticator, ANY_ROLE),
+    onRequest: requireRole(deps.authenticator, ANY_ROLE),
     schema: {
       tags: ['alerts'], summary: 'List silences',
       querystring: z.object({ state: z.enum(['current', 'all']).default('current') }).strict(),
@@ -47,7 +47,7 @@ export function registerSilenceRoutes(app: FastifyInstance, deps: { silences: Si
   }, async (request) => ({ silences: await deps.silences.list(request.query.state) }));
 
   routes.delete('/v1/silences/:id', {
-    preHandler: operators,
+    onRequest: operators,
     schema: {
       tags: ['alerts'], summary: 'Expire a silence now (kept as a record)',
       params: z.object({ id: z.string().min(1).max(200) }), response: { 200: silenceSchema, 404: errorSchema },

@@ -6,6 +6,7 @@ import { acknowledgeUpdate, resolveUpdate } from '../../../workflows/alerts/mess
 import { asUnavailable } from '../../api/alert-intake';
 import { ApiError } from '../../api/errors';
 import { SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, verifySlackSignature } from '../slack/signature';
+import { invalidUnicodeIn } from '../../../domain/unicode';
 
 export interface SlackInteractivityDeps {
   temporal: Client;
@@ -65,6 +66,8 @@ async function interact(request: FastifyRequest, reply: FastifyReply, deps: Slac
 
   const payload = parsePayload(body);
   if (!payload) return reply.code(400).send({ error: 'bad_input', message: 'payload: must be a form field holding a JSON object' });
+  const notUnicode = invalidUnicodeIn(payload, 'payload');
+  if (notUnicode) return reply.code(400).send({ error: 'bad_input', message: notUnicode });
   // Shortcuts, view submissions, other buttons: acknowledged, nothing to do.
   const action = payload.type === 'block_actions' ? payload.actions?.find((a) => a.action_id !== undefined && Object.hasOwn(BUTTONS, a.action_id)) : undefined;
   if (!action) return reply.code(200).send({ ok: true, ignored: true });

@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Counter } from 'prom-client';
 import { z } from 'zod';
 import { DEFAULT_RATE_LIMIT, MissingEventFieldError, planWebhookCommand, type WebhookCommand } from '../../../domain/webhook-config';
+import { invalidUnicodeIn } from '../../../domain/unicode';
 import type { WebhookDeliveries } from '../../../db/webhook-deliveries';
 import { dispatchWebhookCommand, temporalRefusal } from './dispatch';
 import { DELIVERY_HEADER, derivedDeliveryId, SIGNATURE_HEADER, verifySignature, type VerificationResult } from './signatures';
@@ -38,7 +39,7 @@ const IN_FLIGHT_RETRY_AFTER_SECONDS = 10;
  *
  *   202 accepted | ignored   Temporal took the action / no rule matched (both recorded)
  *   200 duplicate            this delivery id was done before: acknowledged, not repeated
- *   400 body not JSON, malformed delivery id      401 signature missing, wrong or stale
+ *   400 body not JSON or not valid Unicode, malformed delivery id      401 signature missing, wrong or stale
  *   404 unknown source, or the workflow to signal/update does not exist
  *   409 start of a workflow id that was already started (running or closed: started
  *       with REJECT_DUPLICATE), or the same delivery still in flight (Retry-After)
@@ -63,7 +64,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
     scope.withTypeProvider<ZodTypeProvider>().post(
       '/v1/webhooks/:source',
       {
-        schema: { params: paramsSchema },
+        schema: { tags: ['webhooks'], summary: 'A webhook delivery, signed by its source (no bearer token)', params: paramsSchema, security: [] },
         // Before the body is read: an unknown source costs nothing.
         onRequest: async (request, reply) => {
           if (!knownSource(request, deps)) {
@@ -109,6 +110,9 @@ async function receiveDelivery(request: FastifyRequest, reply: FastifyReply, dep
     }
     const event = parseJson(body);
     if (!event.ok) return reply.code(400).send({ error: 'bad_input', message: `body is not JSON: ${event.message}` });
+    // Final, so 400 (a 5xx from Temporal's gRPC would be retried by the sender forever).
+    const notUnicode = invalidUnicodeIn(event.value, 'body');
+    if (notUnicode) return reply.code(400).send({ error: 'bad_input', message: notUnicode });
 
     let command: WebhookCommand | undefined;
     try {
