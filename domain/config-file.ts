@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { complianceConfigSchema } from './compliance-review-schemas';
 import { escalationConfigSchema } from './alerts/escalation-policy-schemas';
 import { metricRulesSchema } from './alerts/metric-rules-schemas';
 import { lazySchema } from './lazy-schema';
@@ -11,6 +12,8 @@ import { schedulesConfigSchema } from './schedule-config';
  * environment. The escalation section has no secrets, so it is checked here and a mistake
  * names the file and the field; left out, DEFAULT_ESCALATION applies. The metricRules
  * section likewise (parsed into ThresholdRule[], ready for the metric evaluator workflow).
+ * The compliance section names each jurisdiction's plan reviewers, supervisor and review
+ * policy: what a review start may not choose (domain/compliance-review-schemas.ts).
  */
 /**
  * Escalation when the config file has no `escalation:` section (the shipped
@@ -36,6 +39,8 @@ export const configFileSchema = lazySchema(() => z
     escalation: escalationConfigSchema.prefault(DEFAULT_ESCALATION),
     // Threshold rules for POST /v1/metrics (`metricRules: {rules: [...]}`); empty or left out: none.
     metricRules: z.preprocess((section) => section ?? {}, metricRulesSchema),
+    // Plan review teams per jurisdiction (`compliance: {jurisdictions: [...]}`); left out: none, every review start is refused.
+    compliance: z.preprocess((section) => section ?? {}, complianceConfigSchema),
   })
   .strict());
 

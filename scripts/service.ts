@@ -77,7 +77,7 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
 
     const { app: gateway } = await buildGateway({
       temporal: client, taskQueue: settings.taskQueue, logger, store, authenticator: createAuthenticator(settings), schedules: config.schedules, webhookSources,
-      makerCheckerWindow: settings.makerCheckerWindow,
+      makerCheckerWindow: settings.makerCheckerWindow, compliance: config.compliance,
       codec: { codecs, webUiOrigin: settings.webUiOrigin, trustLocalWebUi: usesDevelopmentSecret(settings) },
       alerts: { escalation: config.escalation, metricRules: config.metricRules, tokens: settings.alertTokens, slackSigningSecret: settings.slack.signingSecret },
     });

@@ -1,4 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { alertInputProblem } from '../../domain/alerts/alert-input';
+import type { EscalationConfig } from '../../domain/alerts/escalation-policy';
+import type { AlertEvent } from '../../domain/alerts/types';
+import type { AlertEscalationInput } from '../../workflows/alerts/messages';
+import { badInput, rejected } from './errors';
+import { startConfigOf } from './start-config';
 import { alertWorkflowId, isSafeDedupKey } from '../../domain/alerts/dedup';
 import { TARGET_KINDS } from '../../domain/alerts/escalation-policy';
 import { MAX_NOTE } from '../../domain/alerts/requests';
@@ -29,22 +36,40 @@ const RESPONDERS: readonly Role[] = ['operator'];
 const message = (body: z.ZodType, roles: readonly Role[], description: string): MessageEntry =>
   ({ body, roles, identity: true, withRoles: true, description });
 
+/** What a direct start may not choose, with the reason it is refused. */
+const SERVER_DECIDES: Partial<Record<string, string>> = {
+  policies: 'the configured escalation policies (config file, escalation.policies)',
+  intakeId: 'set by arxflow',
+  incidentGroupBy: 'set by arxflow, as for the intake routes',
+  review: 'set by arxflow, as for the intake routes',
+};
+const POLICY_BY_NAME = 'levels and targets come from the configured escalation policies (escalation.policies): name one';
+const refuseOtherKeys = (body: Record<string, unknown>, known: readonly string[], reasonOf: (key: string) => string, ctx: z.RefinementCtx) => {
+  for (const key of Object.keys(body)) {
+    if (!known.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `${reasonOf(key)}: not accepted in an alert start` });
+  }
+};
+
 /**
  * Alerts start from the intake routes (signalWithStart with the policy chosen from config);
- * a direct start is for admins replaying an event by hand, so the input is only checked
- * for what the API itself needs: the dedup key behind the workflow id.
+ * a direct start is for admins replaying an event by hand: the event, and the name of a
+ * configured policy, which the server resolves (levels and targets never come from a body).
  */
-const startInput = z.looseObject({
-  event: z.looseObject({ dedupKey: z.string().refine(isSafeDedupKey, 'must be 1 to 255 of A-Z a-z 0-9 . _ ~ -') }),
-  intakeId: z.string().min(1),
-  policy: z.looseObject({ name: z.string() }),
-});
+const startInput = z
+  .object({
+    event: z.looseObject({ dedupKey: z.string().refine(isSafeDedupKey, 'must be 1 to 255 of A-Z a-z 0-9 . _ ~ -') }),
+    policy: z.object({ name: z.string().trim().min(1).max(63) }).catchall(z.unknown())
+      .superRefine((policy, ctx) => refuseOtherKeys(policy, ['name'], () => POLICY_BY_NAME, ctx)),
+  })
+  .catchall(z.unknown())
+  .superRefine((body, ctx) => refuseOtherKeys(body, ['event', 'policy'], (key) => (Object.hasOwn(SERVER_DECIDES, key) && SERVER_DECIDES[key]) || 'unknown field', ctx));
 
 export const alertEscalationEntry: WorkflowEntry = {
   type: ALERT_WORKFLOW_TYPE,
-  description: 'One alert (alert/<dedupKey>): escalation by policy until acknowledged or resolved. Started by the alert intake routes.',
+  description: 'One alert (alert/<dedupKey>): escalation by policy until acknowledged or resolved. Started by the alert intake routes; a direct start (replaying an event) names a configured escalation policy: `{event, policy: {name}}`.',
   input: startInput,
-  workflowId: (input: z.infer<typeof startInput>) => alertWorkflowId(input.event.dedupKey),
+  prepare: async (body: z.output<typeof startInput>, _caller, context) => prepareAlertStart(body, startConfigOf(context).escalation),
+  workflowId: (input: { event: { dedupKey: string } }) => alertWorkflowId(input.event.dedupKey),
   startRoles: ['admin'],
   updates: {
     acknowledge: message(actorBody, RESPONDERS, 'acknowledge: stops escalation; 422 when unknown or already resolved'),
@@ -60,3 +85,19 @@ export const alertEscalationEntry: WorkflowEntry = {
   },
   queries: { status: { roles: ['viewer', 'operator', 'approver'], description: 'status, severity, level, round, notifications, timeline' } },
 };
+
+/**
+ * The workflow input of a direct start: the named policy and the reassignable ones from the
+ * configuration, as the intake routes give them. 422 for an unknown policy, 400 for an event
+ * the workflow would refuse; nothing starts either way.
+ */
+function prepareAlertStart(body: z.output<typeof startInput>, escalation: EscalationConfig): AlertEscalationInput {
+  const policy = escalation.policies.find((candidate) => candidate.name === body.policy.name);
+  if (!policy) {
+    throw rejected(`policy.name: no escalation policy "${body.policy.name}" is configured (configured: ${escalation.policies.map((p) => p.name).join(', ')})`);
+  }
+  const input: AlertEscalationInput = { event: body.event as unknown as AlertEvent, intakeId: randomUUID(), policy, policies: escalation.policies };
+  const problem = alertInputProblem(input);
+  if (problem) throw badInput(`alertEscalation input: ${problem}`);
+  return input;
+}

@@ -1,21 +1,26 @@
 import type { z } from 'zod';
 import { complianceReviewId } from '../../domain/compliance/review';
-import { complianceReviewInputSchema, decisionBodySchema, resubmissionBodySchema } from '../../domain/compliance-review-schemas';
+import { decisionBodySchema, resubmissionBodySchema, reviewStartBodySchema, type ReviewStartBody } from '../../domain/compliance-review-schemas';
+import { prepareReview } from './compliance-starts';
+import { startConfigOf } from './start-config';
 import type { MessageEntry, WorkflowEntry } from './registry';
 
 /**
- * complianceReview through /v1/workflows and `arxflow workflows ...`: the token's subject
- * becomes `actor`, and the workflow decides whether that actor is the applicant or an
- * assigned reviewer (422 with its reason otherwise). Roles here only gate the API: a
- * permit portal acting for applicants is an operator; plan reviewers are approvers.
+ * complianceReview through /v1/workflows and `arxflow workflows ...`: a start's applicant
+ * is the token's subject and its reviewers, supervisor and policy are the jurisdiction's
+ * configured ones (prepareReview); on messages the token's subject becomes `actor`, and the
+ * workflow decides whether that actor is the applicant or an assigned reviewer (422 with
+ * its reason otherwise). Roles here only gate the API: applicants (or a permit portal
+ * acting as them) are operators; plan reviewers are approvers.
  */
 const message = (body: z.ZodType, roles: MessageEntry['roles'], description: string): MessageEntry => ({ body, roles, identity: true, description });
 
 export const complianceReviewEntry: WorkflowEntry = {
   type: 'complianceReview',
-  description: 'A building plan application (compliance/<planId>): completeness, code check, correction cycles, plan review under business-day clocks.',
-  input: complianceReviewInputSchema,
-  workflowId: (input: z.infer<typeof complianceReviewInputSchema>) => complianceReviewId(input.planId),
+  description: "A building plan application (compliance/<planId>): completeness, code check, correction cycles, plan review under business-day clocks. The applicant is the caller; reviewers, supervisor and review policy come from the jurisdiction's configuration (compliance.jurisdictions).",
+  input: reviewStartBodySchema,
+  prepare: async (body: ReviewStartBody, caller, context) => prepareReview(body, caller, startConfigOf(context).compliance),
+  workflowId: (input: { planId: string }) => complianceReviewId(input.planId),
   startRoles: ['operator'],
   updates: {
     resubmitPlan: message(resubmissionBodySchema, ['operator'], 'the applicant submits the next plan version; 422 when not the applicant, not waiting, or not a newer version'),

@@ -5,6 +5,7 @@ import { alertEscalationEntry } from './alert-registry-entry';
 import { complianceReviewEntry } from './compliance-registry-entry';
 import { durabilityProbeInputSchema, wakeUpRequestSchema } from '../../domain/probes';
 import type { Role } from '../../domain/roles';
+import type { ConfigFile } from '../../domain/config-file';
 import { fundingGateId } from '../../domain/funding/gate-input';
 import { drawRequestSchema, type DrawRequest } from '../../domain/funding/program';
 import { prepareDraw, type DrawContext } from './funding-draws';
@@ -26,9 +27,14 @@ export interface MessageEntry {
   description: string;
 }
 
-/** Server-side sources a start may read (the store's funding programs, settings). */
+/** The config file's sections a start may read (compliance review teams, escalation policies). */
+export type StartConfig = Pick<ConfigFile, 'compliance' | 'escalation'>;
+
+/** Server-side sources a start may read (the store's funding programs, settings, the config file). */
 export interface StartContext {
   draws?: DrawContext;
+  /** Read when a start needs it; unset: no review jurisdictions and the default escalation policy. */
+  config?: () => StartConfig;
 }
 
 /** What the API may do with one workflow type; the workflow's own validators still decide. */

@@ -8,6 +8,9 @@ import { FundingPrograms } from '../../db/funding-programs';
 import type { Store } from '../../db/store';
 import { openSettingsStore } from '../../workers/main';
 import type { DrawContext } from '../api/funding-draws';
+import type { StartContext } from '../api/registry';
+import type { ConfigFile } from '../../domain/config-file';
+import { loadConfigFile } from '../config-file';
 import { openTemporalClient } from './temporal-client';
 
 /**
@@ -41,6 +44,9 @@ export async function withCliContext<T>(work: (context: CliContext) => Promise<T
     },
     makerCheckerWindow: settings.makerCheckerWindow,
   };
+  // And takes review teams and escalation policies from the config file (ARXFLOW_CONFIG), read when a start needs them.
+  let config: ConfigFile | undefined;
+  const startContext: StartContext = { draws, config: () => (config ??= loadConfigFile(settings.configFile)) };
   const context: CliContext = url
     ? (() => {
         const gateway = new GatewayClient(url, process.env.ARXFLOW_TOKEN);
@@ -48,7 +54,7 @@ export async function withCliContext<T>(work: (context: CliContext) => Promise<T
       })()
     : {
         settings, caller, temporal,
-        operations: lazyTemporalOperations(temporal, settings.taskQueue, draws),
+        operations: lazyTemporalOperations(temporal, settings.taskQueue, startContext),
         close: async () => {
           if (opened) await (await opened).close();
           if (store) await (await store).close();
@@ -62,8 +68,8 @@ export async function withCliContext<T>(work: (context: CliContext) => Promise<T
 }
 
 /** Connects to Temporal only when an operation runs, so bad input exits 2 without a connection. */
-function lazyTemporalOperations(temporal: () => ReturnType<typeof openTemporalClient>, taskQueue: string, draws: DrawContext): WorkflowOperations {
-  const ops = async () => new TemporalOperations((await temporal()).client, taskQueue, { draws });
+function lazyTemporalOperations(temporal: () => ReturnType<typeof openTemporalClient>, taskQueue: string, startContext: StartContext): WorkflowOperations {
+  const ops = async () => new TemporalOperations((await temporal()).client, taskQueue, startContext);
   return {
     start: async (...args) => (await ops()).start(...args),
     describe: async (...args) => (await ops()).describe(...args),

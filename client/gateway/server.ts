@@ -24,6 +24,8 @@ import { registerFundingProgramRoutes } from './funding-program-routes';
 import { FundingPrograms } from '../../db/funding-programs';
 import { DEFAULT_MAKER_CHECKER_WINDOW } from '../../domain/funding/program';
 import type { ScheduleConfig } from '../../domain/schedule-config';
+import type { ComplianceConfig } from '../../domain/compliance-review-schemas';
+import { configFileSchema } from '../../domain/config-file';
 
 export interface GatewayDeps {
   temporal: Client;
@@ -40,6 +42,8 @@ export interface GatewayDeps {
   makerCheckerWindow?: string;
   /** Alert intake tokens, escalation policies and the Slack signing secret (see alerts/routes.ts). */
   alerts?: AlertGatewayConfig;
+  /** The config file's plan review teams per jurisdiction; unset: none, every complianceReview start is refused (422). */
+  compliance?: ComplianceConfig;
   /** The codec server (/codec/encode, /codec/decode, /v1/ui-session): identity stamps, and encryption when on. */
   codec?: CodecServerConfig;
 }
@@ -78,7 +82,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   const metrics = registerMetrics(app);
   registerHealthRoutes(app, { ...deps, uiIdentity: deps.codec ? describeUiIdentity(deps.codec.codecs.uiIdentity) : undefined });
   const draws = { programs: async () => new FundingPrograms(deps.store.db, deps.store.audit), makerCheckerWindow: deps.makerCheckerWindow ?? DEFAULT_MAKER_CHECKER_WINDOW };
-  registerWorkflowRoutes(app, { operations: new TemporalOperations(deps.temporal, deps.taskQueue, { draws }), authenticator: deps.authenticator });
+  // What starts may not take from the body: review teams and escalation policies of the config file.
+  const config = () => ({ compliance: deps.compliance ?? { jurisdictions: [] }, escalation: deps.alerts?.escalation ?? configFileSchema.parse({}).escalation });
+  registerWorkflowRoutes(app, { operations: new TemporalOperations(deps.temporal, deps.taskQueue, { draws, config }), authenticator: deps.authenticator });
   registerFundingProgramRoutes(app, deps);
   registerAuditRoutes(app, { store: deps.store, authenticator: deps.authenticator });
   registerScheduleRoutes(app, deps);

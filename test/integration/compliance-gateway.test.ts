@@ -1,11 +1,11 @@
 import type { ReviewStatusView } from '../../domain/compliance/review-types';
-import { reviewInput, submission } from '../fixtures/compliance-review';
+import { REVIEW_TEAMS, reviewStartBody, submission } from '../fixtures/compliance-review';
 import { call, tokenFor } from '../support/gateway';
 import { useDevServerWorld } from '../support/dev-server-world';
 
-/** complianceReview through the gateway's generic /v1/workflows routes (registry entry): identities come from tokens. */
+/** complianceReview through the gateway's generic /v1/workflows routes (registry entry): identities come from tokens, the review team from the config. */
 describe('complianceReview through the gateway', () => {
-  const world = useDevServerWorld('compliance-api');
+  const world = useDevServerWorld('compliance-api', { gateway: { compliance: REVIEW_TEAMS } });
 
   it('starts by plan id, refuses bad input with the path, and runs resubmission and decision as the token subjects', async () => {
     const portal = await tokenFor('arch-amy', 'operator');
@@ -13,11 +13,11 @@ describe('complianceReview through the gateway', () => {
     const reviewer = await tokenFor('rev-ray', 'approver');
     const review = `${world.url}/v1/workflows/${encodeURIComponent('compliance/API-1')}`;
 
-    const bad = await call(`${world.url}/v1/workflows/complianceReview`, { token: portal, body: { ...reviewInput('API-1'), submission: submission('OTHER', 1) } });
+    const bad = await call(`${world.url}/v1/workflows/complianceReview`, { token: portal, body: { ...reviewStartBody('API-1'), submission: submission('OTHER', 1) } });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('submission.plan.planId');
 
-    const started = await call(`${world.url}/v1/workflows/complianceReview`, { token: portal, body: reviewInput('API-1') });
+    const started = await call(`${world.url}/v1/workflows/complianceReview`, { token: portal, body: reviewStartBody('API-1') });
     expect(started.status).toBeLessThan(300);
     expect(started.json).toMatchObject({ workflowId: 'compliance/API-1' });
 
