@@ -13,6 +13,8 @@ import type { Caller } from './operations';
 import { depositInputSchema, depositWorkflowId } from '../../domain/funding/deposit';
 import { holdRequestSchema, resubmitRequestSchema, voteRequestSchema, waiveRequestSchema } from '../../domain/funding/gate';
 import { taskEventSchema, taskEventWorkflowId } from '../../domain/task-triggers';
+import { lazySchema } from '../../domain/lazy-schema';
+import type { FundingDepositInput } from '../../workflows/funding-deposit';
 
 /**
  * A message the API may send to a workflow. `identity`: the caller's token subject is
@@ -112,10 +114,20 @@ WORKFLOW_REGISTRY.fundingGate = {
   queries: { status: { roles: ['viewer', 'operator', 'approver'], description: 'conditions, votes, clocks, amounts, timeline' } },
 };
 
+/** A deposit as an admin posts it; who posted it is the caller (`postedBy`, audited as the actor). */
+const depositBody = lazySchema(() => depositInputSchema.catchall(z.unknown()).superRefine((body, ctx) => {
+  for (const key of Object.keys(body)) {
+    if (['projectId', 'reference', 'amount', 'currency', 'memo'].includes(key)) continue;
+    const reason = key === 'postedBy' || key === 'actor' ? 'the depositor is the authenticated caller' : 'unknown field';
+    ctx.addIssue({ code: 'custom', path: [key], message: `${reason}: not accepted in a deposit` });
+  }
+}));
+
 WORKFLOW_REGISTRY.fundingDeposit = {
   type: 'fundingDeposit',
-  description: "A lender's deposit into a project's funding account, once per reference.",
-  input: depositInputSchema,
+  description: "A lender's deposit into a project's funding account, once per reference. The audit records the caller as who posted it.",
+  input: depositBody,
+  prepare: async (body: z.output<typeof depositInputSchema>, caller): Promise<FundingDepositInput> => ({ ...body, postedBy: caller.subject }),
   workflowId: (input: z.infer<typeof depositInputSchema>) => depositWorkflowId(input),
   startRoles: ['admin'],
   signals: {},

@@ -80,6 +80,26 @@ describe('starts through the gateway: the server decides identities, reviewers a
     });
   });
 
+  describe('fundingDeposit', () => {
+    it('records the caller as who posted the deposit; a body naming postedBy or actor is refused', async () => {
+      const ada = await tokenFor('ada', 'admin');
+      const deposit = { projectId: 'SEC-DEP', reference: 'wire-1', amount: 100_000, currency: 'USD' };
+      for (const field of ['postedBy', 'actor']) {
+        const forged = await call(`${world.url}/v1/workflows/fundingDeposit`, { token: ada, body: { ...deposit, reference: `wire-${field}`, [field]: 'lender-bank' } });
+        expect(forged.status).toBe(400);
+        expect(forged.json.message).toMatch(new RegExp(`${field}: the depositor is the authenticated caller`));
+        await notStarted(`funding-deposit/SEC-DEP/wire-${field}`);
+      }
+      const posted = await call(`${world.url}/v1/workflows/fundingDeposit`, { token: ada, body: deposit });
+      expect(posted.status).toBe(201);
+      await world.env.client.workflow.getHandle('funding-deposit/SEC-DEP/wire-1').result();
+      const audited = await world.store.db.query<{ actor: string }>(
+        "SELECT actor FROM audit_events WHERE action = 'funding.deposited' AND workflow_id = 'funding-deposit/SEC-DEP/wire-1'",
+      );
+      expect(audited).toEqual([{ actor: 'ada' }]);
+    });
+  });
+
   describe('the CLI on Temporal directly: the actor is the applicant, the team and policies come from ARXFLOW_CONFIG', () => {
     let dir: string;
     let config: string;
