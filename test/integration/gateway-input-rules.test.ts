@@ -1,9 +1,11 @@
 import { loadWebhookSources } from '../../client/gateway/webhooks/routes';
 import { signGithub } from '../../client/gateway/webhooks/signatures';
+import { slackSignature } from '../../client/gateway/slack/signature';
 import { call, tokenFor } from '../support/gateway';
 import { useDevServerWorld } from '../support/dev-server-world';
 
 const TRACKER_SECRET = 'tracker-secret-0123456789';
+const SLACK_SECRET = 'slack-signing-secret-0123456789';
 const webhookSources = loadWebhookSources({
   tracker: {
     scheme: 'github', secrets: [TRACKER_SECRET],
@@ -26,7 +28,7 @@ const PUBLIC_BY_DESIGN = [/^\/codec\//, /^\/v1\/ui-session$/];
 
 describe('gateway input rules on a dev server', () => {
   const world = useDevServerWorld('input-rules', {
-    gateway: { webhookSources, alerts: { tokens: { alertmanager: 'am-token-0123456789', events: 'events-token-0123456789', metrics: 'metrics-token-0123456789' } } },
+    gateway: { webhookSources, alerts: { slackSigningSecret: SLACK_SECRET, tokens: { alertmanager: 'am-token-0123456789', events: 'events-token-0123456789', metrics: 'metrics-token-0123456789' } } },
   });
 
   describe('authentication before body validation', () => {
@@ -109,6 +111,17 @@ describe('gateway input rules on a dev server', () => {
       // Unsigned, it is refused for the signature first: nothing about the body is told.
       const unsigned = await fetch(`${world.url}/v1/webhooks/tracker`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       expect(unsigned.status).toBe(401);
+    });
+
+    it('a lone surrogate in a signed Slack interactivity form is 400 naming the field', async () => {
+      const payload = `{"type": "block_actions", "user": {"id": ${LONE}}, "actions": [{"action_id": "alert_ack", "value": "k"}]}`;
+      const body = `payload=${encodeURIComponent(payload)}`;
+      const at = String(Math.floor(Date.now() / 1000));
+      const refused = await call(`${world.url}/v1/slack/interactivity`, {
+        body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': at, 'x-slack-signature': slackSignature(SLACK_SECRET, at, body) },
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.json.message).toMatch(/^payload\.user\.id: not valid Unicode/);
     });
 
     it('a lone surrogate in the alert intake is 400 naming the field', async () => {
