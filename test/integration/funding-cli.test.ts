@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { drawRequest, programDefinition } from '../fixtures/funding-gate';
+import { drawRequest, programDefinition, setUpFundingProject } from '../fixtures/funding-gate';
 import { runArxflow } from '../support/cli-process';
 import { useDevServerWorld } from '../support/dev-server-world';
 import { tokenFor } from '../support/gateway';
@@ -29,15 +29,7 @@ describe('a construction draw through the CLI and the gateway', () => {
     const again = await arxflow(['funding', 'deposit', 'CLI', '10000000', '--reference', 'wire-1', '--json']);
     // The same reference again is acknowledged and not posted twice.
     expect(JSON.parse(again.stdout)).toMatchObject({ status: 'COMPLETED', result: { balance: 10_000_000, firstRun: false } });
-    // An admin sets the project up: its program and the payee its draws may pay.
-    const admin = await as('ada', 'admin');
-    const programFile = path.join(dir, 'program.json');
-    writeFileSync(programFile, JSON.stringify(programDefinition()));
-    const published = await arxflow(['funding', 'program', 'publish', 'CLI', 'standard', programFile, '--json'], admin);
-    expect(JSON.parse(published.stdout)).toMatchObject({ projectId: 'CLI', programId: 'standard', version: 1, createdBy: 'ada' });
-    expect((await arxflow(['funding', 'payee', 'add', 'CLI', 'acme-builders', '--name', 'Acme Builders LLC'], admin)).status).toBe(0);
-    const payees = await arxflow(['funding', 'payee', 'list', 'CLI', '--json'], admin);
-    expect(JSON.parse(payees.stdout)).toEqual([expect.objectContaining({ payeeId: 'acme-builders', registeredBy: 'ada' })]);
+    await setUpFundingProject(world.store, 'CLI');
 
     // The requester is the token's subject.
     const gc = await as('gc-alex', 'operator');
@@ -69,6 +61,20 @@ describe('a construction draw through the CLI and the gateway', () => {
     expect(status.release?.totals.approved).toBe(2_500_000);
     const payments = await world.store.db.query("SELECT 1 FROM ledger_transactions WHERE workflow_id = 'funding-gate/CLI/M7' AND kind = 'disbursement'");
     expect(payments).toHaveLength(1);
+  });
+
+  it('an admin publishes a program version and registers a payee; an operator may not', async () => {
+    const admin = await as('ada', 'admin');
+    const programFile = path.join(dir, 'program.json');
+    writeFileSync(programFile, JSON.stringify(programDefinition()));
+    const published = await arxflow(['funding', 'program', 'publish', 'CLI2', 'standard', programFile, '--json'], admin);
+    expect(JSON.parse(published.stdout)).toMatchObject({ projectId: 'CLI2', programId: 'standard', version: 1, createdBy: 'ada' });
+    expect((await arxflow(['funding', 'payee', 'add', 'CLI2', 'acme-builders', '--name', 'Acme Builders LLC'], admin)).status).toBe(0);
+    const payees = await arxflow(['funding', 'payee', 'list', 'CLI2', '--json'], await as('olga', 'operator'));
+    expect(JSON.parse(payees.stdout)).toEqual([expect.objectContaining({ payeeId: 'acme-builders', registeredBy: 'ada' })]);
+    const refused = await arxflow(['funding', 'payee', 'add', 'CLI2', 'mallory', '--name', 'Mallory'], await as('olga', 'operator'));
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/admin/);
   });
 
   it('refuses a malformed draw file with exit 2 and starts nothing', async () => {

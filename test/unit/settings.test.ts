@@ -22,6 +22,7 @@ describe('parseSettings', () => {
       slack: { botToken: undefined, signingSecret: undefined, apiUrl: undefined },
       email: { smtpUrl: undefined, from: 'arxflow <arxflow@localhost>' },
       alertTokens: { alertmanager: undefined, events: undefined, metrics: undefined },
+      makerCheckerWindow: '7 days',
     });
   });
 
@@ -58,6 +59,7 @@ describe('parseSettings', () => {
     [{ ARXFLOW_TEMPORAL_UI_PORT: '0' }, 'ARXFLOW_TEMPORAL_UI_PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ ARXFLOW_LOG_LEVEL: 'loud' }, 'ARXFLOW_LOG_LEVEL'],
+    [{ ARXFLOW_MAKER_CHECKER_WINDOW: 'a week' }, 'ARXFLOW_MAKER_CHECKER_WINDOW'],
     [{ ARXFLOW_JWT_SECRET: 'short' }, 'ARXFLOW_JWT_SECRET'],
     [{ ARXFLOW_JWKS_URL: 'not a url' }, 'ARXFLOW_JWKS_URL'],
     [{ ARXFLOW_IDENTITY_KEYS: 'k1:short' }, 'ARXFLOW_IDENTITY_KEYS'],
