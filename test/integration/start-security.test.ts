@@ -100,6 +100,22 @@ describe('starts through the gateway: the server decides identities, reviewers a
     });
   });
 
+  describe('taskEvent', () => {
+    it('a stored trigger cannot start a draw (or any type the server prepares) with args from the event', async () => {
+      const olga = await tokenFor('olga', 'operator');
+      const refused = await call(`${world.url}/v1/task-triggers/self-draw`, {
+        method: 'PUT', token: olga,
+        body: {
+          projectId: 'SEC-T', taskId: 'T-1', triggerType: 'task_completed',
+          actions: [{ type: 'start_workflow', workflowType: 'fundingGate', workflowId: 'funding-gate/SEC-T/M1', args: { requestedBy: '{{fields.who}}', approvals: { stages: [] } } }],
+        },
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.json.message).toMatch(/actions\.0\.workflowType: a trigger may not start fundingGate/);
+      expect((await call(`${world.url}/v1/task-triggers/self-draw`, { token: olga })).status).toBe(404);
+    });
+  });
+
   describe('the CLI on Temporal directly: the actor is the applicant, the team and policies come from ARXFLOW_CONFIG', () => {
     let dir: string;
     let config: string;

@@ -1,7 +1,9 @@
+import { WORKFLOW_REGISTRY } from '../../client/api/registry';
 import {
-  matchTriggers, parseTaskEvent, parseTaskTrigger, planActions, planTaskEvent, taskEventWorkflowId, type TaskEvent,
+  matchTriggers, parseTaskEvent, parseTaskTrigger, planActions, planTaskEvent, taskEventWorkflowId, TRIGGER_REFUSED_WORKFLOW_TYPES, type TaskEvent,
   type TaskTriggerInput,
 } from '../../domain/task-triggers';
+import * as workflows from '../../workflows';
 import { inputErrorOf } from '../support/input-error';
 
 const SECRET = 'trigger-secret-0123456789';
@@ -141,5 +143,34 @@ describe('planning', () => {
   it('plans every action of every matching trigger', () => {
     const triggers = [parseTaskTrigger(trigger({ id: 'x' })), parseTaskTrigger(trigger({ id: 'y', taskId: 'T-1' })), parseTaskTrigger(trigger({ id: 'z' }))];
     expect(planTaskEvent(triggers, event).map((a) => a.step)).toEqual(['x/0', 'z/0']);
+  });
+});
+
+describe('task triggers cannot start what the server prepares (issue 10)', () => {
+  it('refuses a start_workflow action of a type whose start the API builds from the caller and server state, naming the field and the reason', () => {
+    const err = inputErrorOf(() => parseTaskTrigger(trigger({
+      actions: [{ type: 'start_workflow', workflowType: 'fundingGate', workflowId: 'funding-gate/{{projectId}}/M9', args: { requestedBy: '{{fields.assignee.name}}' } }],
+    })));
+    expect(err.message).toContain("actions.0.workflowType: a trigger may not start fundingGate: a draw's requester is the caller");
+  });
+
+  it('refuses every registry type that has a prepare hook or that operators may not start, and every internal type', () => {
+    for (const entry of Object.values(WORKFLOW_REGISTRY)) {
+      const operatorMayStartAsIs = !entry.prepare && entry.startRoles.includes('operator');
+      expect({ type: entry.type, refused: Object.hasOwn(TRIGGER_REFUSED_WORKFLOW_TYPES, entry.type) }).toEqual({ type: entry.type, refused: !operatorMayStartAsIs });
+    }
+    // Every workflow of this worker is either API-startable as is by operators, a harmless check, or refused.
+    const startable = ['durabilityProbe', 'taskEvent', 'healthCheck', 'auditChainCheck'];
+    const types = Object.entries(workflows).filter(([, value]) => typeof value === 'function').map(([name]) => name);
+    for (const type of types) expect({ type, covered: startable.includes(type) || Object.hasOwn(TRIGGER_REFUSED_WORKFLOW_TYPES, type) }).toEqual({ type, covered: true });
+  });
+});
+
+describe("task triggers cannot grant their signals roles (issue 10)", () => {
+  it('refuses a signal_gate payload carrying roles, naming the field', () => {
+    const err = inputErrorOf(() => parseTaskTrigger(trigger({
+      actions: [{ type: 'signal_gate', workflowId: 'funding-gate/{{projectId}}/M3', signal: 'hold', payload: { reason: 'x', roles: ['approver'] } }],
+    })));
+    expect(err.message).toContain("actions.0.payload.roles: a trigger's signals carry no roles");
   });
 });
