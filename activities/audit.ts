@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { ChainVerification } from '../db/audit-log';
+import type { ChainVerification, ChainWitness } from '../db/audit-log';
 import type { Store } from '../db/store';
 
 export interface AuditDeps {
@@ -39,8 +39,8 @@ export function createAuditActivities({ store }: AuditDeps) {
      * Read-only: a broken chain is returned as the finding, and nothing is appended to a log
      * that can no longer be trusted, so the evidence stays exactly as it was found.
      */
-    async verifyAuditChain(): Promise<ChainVerification> {
-      return store.audit.verify();
+    async verifyAuditChain(witness?: ChainWitness): Promise<ChainVerification> {
+      return store.audit.verify({ witness });
     },
   };
 }

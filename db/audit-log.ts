@@ -40,6 +40,16 @@ export interface AuditAnchor {
 /** The latest anchor as a verification reports it (the nightly check keeps it in its result). */
 export type AnchorSummary = Omit<AuditAnchor, 'signature'>;
 
+/**
+ * A head seen by an earlier check, kept outside the database (a nightly check's result in
+ * Temporal's history, an operator's note): the chain must still reach it with that hash.
+ * Catches what the anchors alone cannot: the newest events deleted together with their anchors.
+ */
+export interface ChainWitness {
+  sequence: number;
+  hash: string;
+}
+
 export type ChainVerification =
   | { ok: true; checked: number; anchor: AnchorSummary | null }
   | { ok: false; checked: number; brokenAt: number; reason: string; anchor: AnchorSummary | null };
@@ -186,7 +196,8 @@ export class AuditLog {
    * the latest anchor (tail deleted), events no anchor covers (anchors deleted), and an
    * anchor whose signature does not verify (tampered with).
    */
-  async verify(pageSize = 1000): Promise<ChainVerification> {
+  async verify(options: { witness?: ChainWitness; pageSize?: number } = {}): Promise<ChainVerification> {
+    const { witness, pageSize = 1000 } = options;
     const latest = await this.latestAnchor();
     const anchor = latest ? summary(latest) : null;
     let expectedPrev = GENESIS_HASH;
@@ -211,6 +222,9 @@ export class AuditLog {
             return broken(event.id, `event ${event.id} does not match its signed anchor: events up to it were deleted, reordered or rewritten and the chain re-hashed`);
           }
         }
+        if (witness && event.id === witness.sequence && witness.hash !== hash) {
+          return broken(event.id, `event ${event.id} does not match the head an earlier check saw (witness ${witness.hash.slice(0, 12)}…): the chain was rewritten since`);
+        }
         expectedPrev = hash;
         expectedId += 1;
         checked += 1;
@@ -218,6 +232,9 @@ export class AuditLog {
       if (page.length < pageSize) break;
     }
     const head = expectedId - 1;
+    if (witness && head < witness.sequence) {
+      return broken(head + 1, `${events(head + 1, witness.sequence)} missing: an earlier check saw the chain reach event ${witness.sequence}, it now ends at event ${head} (events and their anchors deleted)`);
+    }
     if (latest && head < latest.sequence) {
       return broken(head + 1, `${events(head + 1, latest.sequence)} missing: the chain ends at event ${head} but the latest signed anchor is at event ${latest.sequence} (tail deleted)`);
     }

@@ -4,6 +4,11 @@ import { z } from 'zod';
 import type { Store } from '../../db/store';
 import { requireRole, type Authenticator } from './auth';
 
+/** `<sequence>:<hash>`: a head an earlier check saw (its `anchor`); the chain must still reach it. */
+export const witnessSchema = z.string().regex(/^\d+:[0-9a-f]{64}$/, 'must be <sequence>:<64 hex hash>, an earlier check\'s anchor')
+  .transform((text) => ({ sequence: Number(text.split(':')[0]), hash: text.split(':')[1]! }));
+const verifyQuery = z.object({ witness: witnessSchema.optional() }).strict();
+
 const eventsQuery = z.object({
   since: z.iso.datetime({ offset: true }).optional(),
   afterId: z.coerce.number().int().min(0).default(0),
@@ -14,8 +19,8 @@ const eventsQuery = z.object({
 export function registerAuditRoutes(app: FastifyInstance, deps: { store: Store; authenticator: Authenticator }) {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const adminOnly = requireRole(deps.authenticator, ['admin']);
-  routes.get('/v1/audit/verify', { onRequest: adminOnly, schema: { tags: ['audit'], summary: 'Verify the audit hash chain' } },
-    async () => deps.store.audit.verify());
+  routes.get('/v1/audit/verify', { onRequest: adminOnly, schema: { tags: ['audit'], summary: 'Verify the audit hash chain and its signed anchors', querystring: verifyQuery } },
+    async (request) => deps.store.audit.verify({ witness: request.query.witness }));
   routes.get('/v1/audit/events', { onRequest: adminOnly, schema: { tags: ['audit'], summary: 'Audit events in id order', querystring: eventsQuery } },
     async (request) => ({
       events: await deps.store.audit.list({

@@ -128,6 +128,25 @@ describe.each(storeBackends('audit anchors'))('audit chain anchors on %s', (_nam
     });
   });
 
+  it('detects the newest events deleted with their anchors, given the head an earlier check saw (witness)', async () => {
+    const earlier = await store.audit.verify();
+    const witness = { sequence: earlier.anchor!.sequence, hash: earlier.anchor!.hash };
+    expect(await store.audit.verify({ witness })).toMatchObject({ ok: true, checked: 5 });
+    await tamper(store, async (tx) => {
+      await tx.query('DELETE FROM audit_events WHERE id >= 4');
+      await tx.query('DELETE FROM audit_anchors WHERE sequence >= 4');
+    });
+    expect(await store.audit.verify()).toMatchObject({ ok: true, checked: 3 }); // consistent on its own
+    expect(await store.audit.verify({ witness })).toMatchObject({
+      ok: false, brokenAt: 4, reason: expect.stringMatching(/events 4 to 5 are missing: an earlier check saw the chain reach event 5, it now ends at event 3/),
+    });
+    // Rewritten after the witness was taken: the hash at its sequence differs.
+    await rewriteChain(store, (events) => [...events, { ...events[0]!, actor: 'u:mallory' }, { ...events[0]!, actor: 'u:mallory' }]);
+    expect(await store.audit.verify({ witness })).toMatchObject({
+      ok: false, brokenAt: 5, reason: expect.stringMatching(/event 5 does not match the head an earlier check saw/),
+    });
+  });
+
   it('anchors the head of a chain written before anchoring existed, once', async () => {
     await tamper(store, (tx) => tx.query('DELETE FROM audit_anchors').then(() => undefined));
     expect(await store.audit.verify()).toMatchObject({ ok: false, brokenAt: 1 });
@@ -153,6 +172,10 @@ describe('arxflow audit verify (direct, on the data dir)', () => {
       expect(result.status).toBe(1);
       expect(result.stderr).toContain('audit chain broken at event 3: event 3 is missing: the chain ends at event 2');
       expect(result.stderr).toContain('tail deleted');
+
+      const badWitness = await runArxflow(['audit', 'verify', '--witness', '3:nothex'], env);
+      expect(badWitness.status).toBe(2);
+      expect(badWitness.stderr).toContain('witness: must be <sequence>:<64 hex hash>');
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -1,13 +1,14 @@
+import type { ChainWitness } from '../../db/audit-log';
 import { auditChainCheck } from '../../workflows';
 import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
 
 describe('auditChainCheck on the time-skipping server', () => {
   const world = useTimeSkippingWorld();
 
-  async function runCheck(workflowId: string) {
+  async function runCheck(workflowId: string, witness?: ChainWitness) {
     const taskQueue = uniqueTaskQueue();
     const worker = await createTestWorker(world.env, taskQueue, { store: world.store });
-    return worker.runUntil(world.env.client.workflow.execute(auditChainCheck, { taskQueue, workflowId }));
+    return worker.runUntil(world.env.client.workflow.execute(auditChainCheck, { taskQueue, workflowId, args: witness ? [{ witness }] : [] }));
   }
 
   it('reports an intact chain as ok with the number of events checked', async () => {
@@ -19,6 +20,14 @@ describe('auditChainCheck on the time-skipping server', () => {
       ok: true, checked: 3, anchor: { sequence: 3, hash: head.hash, at: expect.any(String), keyId: expect.any(String) },
     });
     expect(await world.store.audit.list()).toHaveLength(3); // a check writes nothing
+  });
+
+  it('checks the chain still reaches the head an earlier run saw (its anchor, passed as witness)', async () => {
+    const head = (await world.store.audit.list()).at(-1)!;
+    expect(await runCheck('audit-chain-check/witness-ok', { sequence: head.id, hash: head.hash })).toMatchObject({ ok: true, checked: 3 });
+    expect(await runCheck('audit-chain-check/witness-ahead', { sequence: 5, hash: 'f'.repeat(64) })).toMatchObject({
+      ok: false, brokenAt: 4, reason: expect.stringMatching(/events 4 to 5 are missing: an earlier check saw the chain reach event 5/),
+    });
   });
 
   it('completes with ok false and where the chain breaks when a row was edited behind the trigger', async () => {

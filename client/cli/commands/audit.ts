@@ -5,19 +5,25 @@ import type { AuditEvent, ChainVerification } from '../../../db/audit-log';
 import { openSettingsStore } from '../../../workers/main';
 import { withCliContext, type CliContext } from '../context';
 import { CliError, print } from '../output';
+import { witnessSchema } from '../../gateway/audit-routes';
 
 const exportOptions = z.object({ since: z.iso.datetime({ offset: true }).optional() });
+const verifyOptions = z.object({ witness: witnessSchema.optional() });
 const PAGE = 1000;
 
 /** The audit trail: through the gateway (admin token) or, directly, from the store DATABASE_URL / the data dir names. */
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('the append-only audit trail and its hash chain');
 
-  audit.command('verify').description('walk the hash chain; exit 1 at the first broken link')
+  audit.command('verify').description('walk the hash chain and its signed anchors; exit 1 at the first broken link')
+    .option('--witness <sequence:hash>', 'a head an earlier check saw (its anchor): the chain must still reach it')
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean; witness?: string }) => {
+      const { witness } = parseInput(verifyOptions, { witness: options.witness }, 'audit verify');
       const result = await withCliContext((ctx) =>
-        ctx.gateway ? ctx.gateway.request<ChainVerification>('GET', '/v1/audit/verify') : withStore(ctx, (store) => store.audit.verify()),
+        ctx.gateway
+          ? ctx.gateway.request<ChainVerification>('GET', `/v1/audit/verify${options.witness ? `?witness=${encodeURIComponent(options.witness)}` : ''}`)
+          : withStore(ctx, (store) => store.audit.verify({ witness })),
       );
       print(result as never, !!options.json);
       if (!result.ok) throw new CliError(`audit chain broken at event ${result.brokenAt}: ${result.reason}`);
