@@ -47,6 +47,8 @@ const SAMPLE_DRAW: FundingGateInput = {
   ],
   approvals: { stages: [{ name: 'review', approvers: { users: ['rita'] }, quorum: 1 }, { name: 'signatory', approvers: { roles: ['signatory'] }, quorum: 1 }] },
   clocks: { reminderEvery: '1 day', slaAfter: '3 days', expireAfter: '10 days', escalationContact: 'lender-ops', unconditionalWaiverDue: '10 days' },
+  program: { programId: 'standard', version: 1 },
+  separation: { window: '7 days', makers: [{ actor: 'ada', at: '2026-11-30T09:00:00.000Z', what: 'payees' }] },
 };
 
 const SAMPLE_PLAN_DOCUMENTS = [{ kind: 'floor-plans', name: 'A-101.pdf' }, { kind: 'code-analysis', name: 'G-001.pdf' }];
@@ -140,6 +142,8 @@ const SAMPLES: Record<WorkflowType, Sample> = {
       await handle.executeUpdate(workflows.evidenceUpdate, { args: [{ kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' }] });
       await handle.executeUpdate(workflows.evidenceUpdate, { args: [{ ...waiver, waiverType: 'conditional-progress' }] });
       await handle.signal(workflows.decideSignal, { decision: 'approve', actor: 'gc-alex', roles: ['reviewer'] }); // four eyes: recorded
+      await handle.signal(workflows.setupChangedSignal, { what: 'funding program', actor: 'sam-admin' });
+      await handle.signal(workflows.decideSignal, { decision: 'approve', actor: 'sam-admin', roles: ['signatory'] }); // maker-checker: recorded
       await handle.executeUpdate(workflows.decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
       await handle.executeUpdate(workflows.decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'], approvedAmounts: { L1: 1_500_000 } }] });
       while ((await handle.query(workflows.statusQuery)).status !== 'disbursed') await new Promise((resolve) => setTimeout(resolve, 200));

@@ -4,7 +4,7 @@ export { durabilityProbe, wakeUpUpdate, wakeUpSignal, probeStatusQuery } from '.
 export { auditChainCheck } from './audit-chain-check';
 export {
   fundingGate, decideUpdate, decideSignal, evidenceUpdate, evidenceSignal, waiveUpdate, resubmitUpdate, holdSignal, resumeSignal,
-  reverseUpdate, statusQuery,
+  reverseUpdate, statusQuery, setupChangedSignal,
 } from './funding-gate';
 export { fundingDeposit } from './funding-deposit';
 export { taskEvent } from './task-event';

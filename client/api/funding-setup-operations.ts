@@ -5,6 +5,7 @@ import { fundingProgramDefinitionSchema, type FundingProgram } from '../../domai
 import type { SetupChange } from '../../domain/funding/gate';
 import { parseInput } from '../../domain/validation';
 import { z } from 'zod';
+import { setupChangedSignal } from '../../workflows';
 import { notFound } from './errors';
 import type { GatewayClient } from './gateway-client';
 
@@ -75,7 +76,7 @@ export class StoreFundingSetupOperations implements FundingSetupOperations {
     if (!this.temporal) return;
     const query = `WorkflowType = 'fundingGate' AND ExecutionStatus = 'Running' AND ProjectId = '${projectId.replaceAll("'", '')}'`;
     for await (const execution of this.temporal.workflow.list({ query })) {
-      await this.temporal.workflow.getHandle(execution.workflowId).signal('setupChanged', change);
+      await this.temporal.workflow.getHandle(execution.workflowId).signal(setupChangedSignal, change);
     }
   }
 }
