@@ -79,7 +79,9 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
   // were skipped).
   const openedEntries = gate.timeline.length;
   await audit(parsed.data.requestedBy, 'funding.opened', { requested: gate.approvals.requestedTotal, currency: parsed.data.currency });
-  let audited = patched('audit-first-activation') ? openedEntries : gate.timeline.length;
+  const auditsFirstActivation = patched('audit-first-activation');
+  let audited = auditsFirstActivation ? openedEntries : gate.timeline.length;
+  if (auditsFirstActivation) await auditNewTimelineEntries(); // now, not at the next change
 
   // 1-2. Collect evidence and approvals until the gate may pay, then pay exactly once (key:
   // workflow id + release number). Not enough funds puts the gate on hold: an operator

@@ -14,6 +14,9 @@ import {
   complianceReview, complianceStatusQuery, incident, incidentNoteUpdate, incidentStatusSignal, incidentStatusUpdate, joinIncidentSignal, resolveSignal, resolveUpdate,
 } from '../../workflows';
 import { reviewInput, submission } from '../fixtures/compliance-review';
+import { drawInput } from '../fixtures/funding-gate';
+import { fundingGateId } from '../../domain/funding/gate-input';
+import { evidenceSignal, fundingGate, statusQuery } from '../../workflows';
 import { sharedWorkflowBundle } from '../support/bundle';
 import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
 
@@ -164,6 +167,39 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
     expect(result.status).toBe('resolved');
     expect(result.timeline.length).toBeLessThan(500);
     expect(await auditedEntries(world.store, workflowId)).toEqual(expectedEntries('incident', result.timeline));
+  });
+
+  it('fundingGate: evidence accepted while the opening is being audited is audited too', async () => {
+    const input = drawInput({ projectId: `AUDIT-${randomUUID().slice(0, 8)}`, milestoneId: 'M1' });
+    const workflowId = fundingGateId(input);
+    // Evidence arrives while the 'funding.opened' audit call runs: before the fix, the
+    // cursor taken after that call skipped every entry added meanwhile.
+    const activities = createActivities({ store: world.store });
+    const taskQueue = uniqueTaskQueue('audit-timeline');
+    const worker = await Worker.create({
+      connection: world.env.nativeConnection, namespace: world.env.namespace ?? 'default', taskQueue, workflowBundle: sharedWorkflowBundle(),
+      activities: {
+        ...activities,
+        async recordGateEvent(event: Parameters<typeof activities.recordGateEvent>[0]) {
+          if (event.action === 'funding.opened') {
+            const running = world.env.client.workflow.getHandle(Context.current().info.workflowExecution!.workflowId);
+            await running.signal(evidenceSignal, { kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' });
+            await running.signal(evidenceSignal, { kind: 'lien_waiver', waiverType: 'conditional-progress', from: 'acme-builders', throughDate: '2026-11-30', amount: 3_000_000, actor: 'gc-alex' });
+          }
+          return activities.recordGateEvent(event);
+        },
+      },
+    });
+    const timeline = await worker.runUntil(async () => {
+      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId, args: [input] });
+      await waitFor(async () => (await handle.query(statusQuery)).timeline.length >= 3);
+      await waitFor(async () => (await auditedEntries(world.store, workflowId)).length >= 3);
+      const { timeline } = await handle.query(statusQuery);
+      await handle.terminate('test over');
+      return timeline;
+    });
+    expect(timeline.map((e) => e.event)).toEqual(['opened', 'evidence document', 'evidence lien_waiver']);
+    expect(await auditedEntries(world.store, workflowId)).toEqual(expectedEntries('funding', timeline));
   });
 });
 
