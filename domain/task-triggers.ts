@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { lazySchema } from './lazy-schema';
 import { lookupPath, MissingEventFieldError, placeholderPaths, resolveTemplate, interpolate, type JsonValue } from './webhook-config';
 import { parseInput } from './validation';
+import { payloadGrantsRoles, refusedStart, rolesInPayloadRefusal, TRIGGER_REFUSED_WORKFLOW_TYPES } from './trigger-rules';
 
 /**
  * Task triggers: the platform's task tracker reports task events (a task completed, its
@@ -78,33 +79,18 @@ const signalGateSchema = lazySchema(() => z.strictObject({
   workflowId: textTemplate('gate workflow id, such as "funding-gate/{{projectId}}/M3"'),
   signal: idSchema('signal name').default(DEFAULT_GATE_SIGNAL),
   // The signal's identity is the trigger's (actor trigger:<id>), with no roles: a payload may not grant any.
-  payload: objectTemplateSchema.default({}).refine((payload) => !Object.hasOwn(payload, 'roles'), {
-    path: ['roles'], message: "a trigger's signals carry no roles (their actor is trigger:<id>): not accepted in a payload",
+  payload: objectTemplateSchema.default({}).refine((payload) => !payloadGrantsRoles(payload), {
+    path: ['roles'], message: rolesInPayloadRefusal('a trigger', 'trigger:<id>'),
   }),
 }));
 
-/**
- * Workflow types of this worker that a trigger may not start, with the reason. Operators
- * write triggers and the event's fields fill their args, so a trigger could otherwise start
- * with whatever input what the API builds from the caller and the server's configuration or
- * store (who requests a draw, who reviews a plan, whom an alert pages), or what only admins
- * or arxflow itself start. test/unit/task-triggers.test.ts keeps this in step with the API registry.
- */
-export const TRIGGER_REFUSED_WORKFLOW_TYPES: Readonly<Record<string, string>> = {
-  fundingGate: "a draw's requester is the caller and its approvals come from the project's funding program (POST /v1/workflows/fundingGate)",
-  fundingDeposit: 'deposits are posted by admins (POST /v1/workflows/fundingDeposit)',
-  complianceReview: "the applicant is the caller and the review team comes from the server's configuration (POST /v1/workflows/complianceReview)",
-  alertEscalation: 'alerts start from the intake routes with a configured escalation policy',
-  incident: 'started by arxflow itself',
-  incidentReview: 'started by arxflow itself',
-  metricEvaluator: 'started by arxflow itself',
-  replayTriggerAction: 'started by the dead-letter replay route',
-};
+// The refused workflow types live with the other trigger rules (domain/trigger-rules.ts), shared with webhooks.
+export { TRIGGER_REFUSED_WORKFLOW_TYPES };
 
 const startWorkflowSchema = lazySchema(() => z.strictObject({
   type: z.literal('start_workflow'),
-  workflowType: idSchema('workflow type name').refine((type) => !Object.hasOwn(TRIGGER_REFUSED_WORKFLOW_TYPES, type), {
-    error: (issue) => `a trigger may not start ${String(issue.input)}: ${TRIGGER_REFUSED_WORKFLOW_TYPES[String(issue.input)]}`,
+  workflowType: idSchema('workflow type name').refine((type) => refusedStart(type) === undefined, {
+    error: (issue) => refusedStart(String(issue.input)),
   }),
   workflowId: textTemplate('workflow id template'),
   /** The workflow's argument list; a mapping is shorthand for a single argument. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { lazySchema } from './lazy-schema';
 import { durationSchema, durationToMs } from './durations';
 import { parseInput } from './validation';
+import { payloadGrantsRoles, refusedStart, rolesInPayloadRefusal } from './trigger-rules';
 
 /**
  * The `webhooks:` section of the config file: one entry per sender (build system, task
@@ -193,7 +194,17 @@ const ruleSchema = lazySchema(() => z.discriminatedUnion(
     }),
   ],
   { error: 'action must be one of start, signal, signalWithStart, update' },
-));
+).superRefine((rule, ctx) => {
+  // The task triggers' rules (domain/trigger-rules.ts): a third party's event neither starts
+  // what the gateway starts from the caller and the server's configuration, nor grants roles.
+  if (rule.action === 'start' || rule.action === 'signalWithStart') {
+    const refusal = refusedStart(rule.workflowType, 'a webhook rule');
+    if (refusal) ctx.addIssue({ code: 'custom', path: ['workflowType'], message: refusal });
+  }
+  if (rule.action !== 'start' && payloadGrantsRoles(rule.payload)) {
+    ctx.addIssue({ code: 'custom', path: ['payload', 'roles'], message: rolesInPayloadRefusal('a webhook rule', 'webhook:<source>') });
+  }
+}));
 
 const durationMsSchema = durationSchema.transform(durationToMs);
 
@@ -253,9 +264,12 @@ export type WebhookSourceConfig = z.output<typeof sourceSchema>;
 export type WebhookRule = WebhookSourceConfig['events'][number];
 export type WebhookActionName = WebhookRule['action'];
 
-/** Parses the `webhooks:` section (missing or null: no sources); throws InputError naming each field. */
-export function parseWebhooksSection(section: unknown): Record<string, WebhookSourceConfig> {
-  return parseInput(webhooksSectionSchema, section, 'webhooks');
+/**
+ * Parses the `webhooks:` section (missing or null: no sources); throws InputError naming each
+ * field. `what` prefixes the message: the config file's name and the section, when known.
+ */
+export function parseWebhooksSection(section: unknown, what = 'webhooks'): Record<string, WebhookSourceConfig> {
+  return parseInput(webhooksSectionSchema, section, what);
 }
 
 /** ARXFLOW_WEBHOOK_SECRET_<SOURCE>: upper-cased, every non-alphanumeric as "_". */
@@ -326,5 +340,7 @@ function commandOf(rule: WebhookRule, source: string, event: unknown, missing: s
 
 function withActor(payload: JsonValue, source: string): JsonValue {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
-  return { ...payload, actor: webhookActor(source) };
+  // No roles either: a payload that is a whole placeholder ("{{approval}}") could bring the event's.
+  const { roles: _fromEvent, ...message } = payload;
+  return { ...message, actor: webhookActor(source) };
 }

@@ -32,7 +32,7 @@ export interface RunningService {
 export async function startService(settings: Settings, logger: AppLogger): Promise<RunningService> {
   // A bad config file or a webhook source without a secret stops us before anything starts.
   const config = loadConfigFile(settings.configFile);
-  const webhookSources = loadWebhookSources(config.webhooks, process.env);
+  const webhookSources = loadWebhookSources(config.webhooks, process.env, settings.configFile);
   const host = settings.gatewayHost;
   await assertPortFree(settings.gatewayPort, host, 'ARXFLOW_PORT');
   await assertPortFree(settings.metricsPort, '127.0.0.1', 'ARXFLOW_METRICS_PORT');

@@ -4,6 +4,7 @@ import {
   resolveTemplate, secretEnvVar, type WebhookRule,
 } from '../../domain/webhook-config';
 import { durationToMs } from '../../domain/durations';
+import { TRIGGER_REFUSED_WORKFLOW_TYPES } from '../../domain/trigger-rules';
 import { InputError } from '../../domain/validation';
 import { loadWebhookSources } from '../../client/gateway/webhooks/sources';
 import { inputErrorOf } from '../support/input-error';
@@ -264,5 +265,41 @@ describe('loadWebhookSources: secrets', () => {
 
   it('passes config errors through, naming the field', () => {
     expect(() => loadWebhookSources({ ci: { scheme: 'nope' } }, {})).toThrow('webhooks: ci.scheme: must be one of github, timestamped');
+  });
+});
+
+describe('webhook rules follow the task triggers rules (domain/trigger-rules.ts)', () => {
+  const source = (rule: Record<string, unknown>) => ({ ci: { scheme: 'github', secrets: [SECRET_A], events: [{ action: 'signal', workflowId: 'w', signal: 's' }, rule] } });
+
+  it.each(Object.keys(TRIGGER_REFUSED_WORKFLOW_TYPES))('refuses a start or signalWithStart of %s, naming the file, the source and the rule', (workflowType) => {
+    for (const action of ['start', 'signalWithStart']) {
+      const rule = { action, workflowType, workflowId: 'x/{{build.id}}', args: [{ requestedBy: '{{sender.login}}' }], ...(action === 'start' ? {} : { signal: 's' }) };
+      const error = inputErrorOf(() => loadWebhookSources(source(rule), {}, 'arxflow.config.yaml'));
+      expect(error).toBeInstanceOf(InputError);
+      expect(error.message).toContain(
+        `arxflow.config.yaml: webhooks: ci.events.1.workflowType: a webhook rule may not start ${workflowType}: ${TRIGGER_REFUSED_WORKFLOW_TYPES[workflowType]}`,
+      );
+    }
+  });
+
+  it.each(['signal', 'signalWithStart', 'update'])('refuses roles in a %s payload: webhook:<source> votes with no role', (action) => {
+    const rule = {
+      action, workflowId: 'funding-gate/{{project}}/M1', payload: { decision: 'approve', roles: ['approver'] },
+      ...(action === 'update' ? { update: 'u' } : { signal: 'approve' }), ...(action === 'signalWithStart' ? { workflowType: 'durabilityProbe' } : {}),
+    };
+    expect(() => parseWebhooksSection(source(rule))).toThrow(
+      "ci.events.1.payload.roles: a webhook rule's signals carry no roles (their actor is webhook:<source>): not accepted in a payload",
+    );
+  });
+
+  it('still allows what the task triggers allow', () => {
+    const sources = parseWebhooksSection(source({ action: 'signalWithStart', workflowType: 'durabilityProbe', workflowId: 'w', signal: 's', payload: { reason: 'x' } }));
+    expect(sources.ci?.events).toHaveLength(2);
+  });
+
+  it('drops roles an event brings through a whole-placeholder payload; the actor is the source', () => {
+    const rules = parseWebhooksSection(source({ action: 'signal', workflowId: 'g', signal: 'approve', payload: '{{approval}}' })).ci!.events.slice(1);
+    const command = planWebhookCommand('ci', rules, { approval: { decision: 'approve', roles: ['approver', 'admin'], actor: 'rita' } });
+    expect(command).toEqual({ action: 'signal', workflowId: 'g', signal: 'approve', args: [{ decision: 'approve', actor: 'webhook:ci' }] });
   });
 });

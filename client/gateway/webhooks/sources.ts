@@ -17,9 +17,11 @@ export type WebhookSources = ReadonlyMap<string, WebhookSource>;
  * environment (ARXFLOW_WEBHOOK_SECRET_<SOURCE>, comma-separated) replaces the file's
  * `secrets` when set, so secrets can stay out of the file and rotate without editing it.
  * A source without any secret stops start-up (InputError) naming the source and the variable.
+ * `configFile` names the file in the messages.
  */
-export function loadWebhookSources(section: unknown, env: NodeJS.ProcessEnv): WebhookSources {
-  const parsed = parseWebhooksSection(section);
+export function loadWebhookSources(section: unknown, env: NodeJS.ProcessEnv, configFile?: string): WebhookSources {
+  // A rule the trigger rules refuse (domain/trigger-rules.ts) stops start-up here too, naming file, source and rule.
+  const parsed = parseWebhooksSection(section, configFile ? `${configFile}: webhooks` : 'webhooks');
   const sources = new Map<string, WebhookSource>();
   for (const [name, config] of Object.entries(parsed)) {
     const { secrets: _fromFile, ...settings } = config;
