@@ -39,7 +39,7 @@ const environmentSchema = lazySchema(() => z.object({
   ARXFLOW_IDENTITY_KEYS: z.string().trim()
     .regex(/^[\w-]+:[A-Za-z0-9+/]{43}=(\s*,\s*[\w-]+:[A-Za-z0-9+/]{43}=)*$/, 'must be keyId:base64-32-bytes[,keyId:...] (key ids of letters, digits, _ or -)')
     .optional().or(z.literal('').transform(() => undefined)),
-  ARXFLOW_UI_IDENTITY: z.enum(['on', 'off']).default('on'),
+  ARXFLOW_UI_IDENTITY: z.enum(['on', 'stamped', 'trusted', 'off']).default('on'),
   SLACK_BOT_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
@@ -72,8 +72,10 @@ export interface Settings {
   /** `keyId:base64key,...`; the first key encrypts, every key decrypts. Unset: payloads are not encrypted. */
   encryptionKeys?: string;
   /** Identity stamps (client/codec/identity-codec.ts): `keys` as encryptionKeys (unset: a dev key in the data dir);
-   * `ui: 'off'` refuses identities sent from the Temporal Web UI even in development. */
-  identity: { keys?: string; ui: 'on' | 'off' };
+   * `ui`: `on` = `trusted` only with the embedded dev server and no real auth, else `stamped`;
+   * `off` refuses identities sent from the Temporal Web UI even in development
+   * (client/codec/data-converter.ts uiIdentityMode). */
+  identity: { keys?: string; ui: 'on' | 'stamped' | 'trusted' | 'off' };
   /** Unset token: Slack notifications go to the outbox. `apiUrl`: another Web API base URL. */
   slack: { botToken?: string; signingSecret?: string; apiUrl?: string };
   /** Unset smtpUrl: emails go to the outbox. */

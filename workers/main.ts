@@ -29,7 +29,7 @@ export async function runArxflowWorker(settings: Settings, store: Store): Promis
   try {
     const worker = await createArxflowWorker({
       connection, namespace: target.namespace, taskQueue: settings.taskQueue,
-      workflowBundle: await buildWorkflowBundle(), deps: { store, ...notificationChannels(settings) }, dataConverter: dataConverterForSettings(settings),
+      workflowBundle: await buildWorkflowBundle(), deps: { store, ...notificationChannels(settings) }, dataConverter: dataConverterForSettings(settings, 'worker'),
     });
     const stopped = worker.run().finally(() => connection.close());
     return {

@@ -6,9 +6,10 @@ export interface ArxflowWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /** From workers/bundle.ts buildWorkflowBundle: it carries the workflow interceptors (identity stamps). */
   workflowBundle: WorkflowBundle;
   deps: ActivityDeps;
-  /** Payload encryption (see client/codec): must match the clients'. */
+  /** Payload encryption and identity stamps (see client/codec): dataConverterOf(codecs, 'worker'); keys must match the clients'. */
   dataConverter?: DataConverter;
 }
 

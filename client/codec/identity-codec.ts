@@ -1,8 +1,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { canonicalJson } from '../../domain/canonical-json';
+import { DEFAULT_STAMP_WINDOW_MS, STAMP_KEY, type HandedStamp } from '../../domain/identity-stamp';
 import type { Settings } from '../../domain/settings';
 
 /**
@@ -17,14 +18,26 @@ import type { Settings } from '../../domain/settings';
  * record the refusal in its status (unless the codec trusts unstamped messages: development).
  *
  * The stamp covers the whole message (canonical JSON), not only actor and roles, so a stamp
- * seen in a history cannot be lifted onto another decision. Decoding is deterministic as long
- * as the keys and the trust mode stay: rotate keys like encryption keys (new first, keep the
- * old ones while any open workflow's history holds a stamp made with them).
+ * seen in a history cannot be lifted onto another decision, and the time it was made
+ * (`stampedAt`, epoch ms, in the metadata: `keyId.stampedAt.mac`). A worker in stamped mode
+ * hands that time and the MAC to the workflow under STAMP_KEY; the workflow inbound
+ * interceptor (workflows/identity-interceptor.ts) removes it and marks the message unverified
+ * when the stamp is stale, from the future, or already used in that workflow: a stamped
+ * payload read from one history cannot be resent later, nor twice to the same workflow.
+ * Decoding is deterministic as long as the keys and the trust mode stay: rotate keys like
+ * encryption keys (new first, keep the old ones while any open workflow's history holds a
+ * stamp made with them).
  */
+export { STAMP_KEY } from '../../domain/identity-stamp';
 export const IDENTITY_METADATA = 'arxflow-identity';
 export const UNVERIFIED_PREFIX = 'unverified:';
 const JSON_ENCODING = 'json/plain';
-const STAMP_CONTEXT = 'arxflow-identity/v1\n';
+const STAMP_CONTEXT = 'arxflow-identity/v2\n';
+/** A stamp that verified: when it was made and its MAC. */
+export interface VerifiedStamp {
+  at: number;
+  mac: string;
+}
 
 export interface IdentityKey {
   id: string;
@@ -86,20 +99,26 @@ export function identityMessageOf(payload: Payload): IdentityMessage | undefined
   return typeof (value as Record<string, unknown>).actor === 'string' ? (value as IdentityMessage) : undefined;
 }
 
-/** `keyId.` + base64url HMAC-SHA256 of the message's canonical JSON. */
-export function stampOf(message: IdentityMessage, key: IdentityKey): string {
-  return `${key.id}.${macOf(message, key.key)}`;
+/** `keyId.stampedAt.` + base64url HMAC-SHA256 of stampedAt (epoch ms) and the message's canonical JSON. */
+export function stampOf(message: IdentityMessage, key: IdentityKey, stampedAt = Date.now()): string {
+  const at = Math.floor(stampedAt);
+  return `${key.id}.${at}.${macOf(message, at, key.key)}`;
+}
+
+/** The stamp's time and MAC when `stamp` was made over exactly this message with one of `keys`; else undefined. */
+export function verifiedStamp(stamp: string | undefined, message: IdentityMessage, keys: readonly IdentityKey[]): VerifiedStamp | undefined {
+  const [keyId, atText, mac, ...rest] = (stamp ?? '').split('.');
+  const key = keys.find((k) => k.id === keyId);
+  if (!key || !atText || !mac || rest.length > 0 || !/^\d{1,15}$/.test(atText)) return undefined;
+  const at = Number(atText);
+  const given = Buffer.from(mac);
+  const expected = Buffer.from(macOf(message, at, key.key));
+  return given.length === expected.length && timingSafeEqual(given, expected) ? { at, mac } : undefined;
 }
 
 /** True when `stamp` was made over exactly this message with one of `keys`. */
 export function stampVerifies(stamp: string | undefined, message: IdentityMessage, keys: readonly IdentityKey[]): boolean {
-  if (!stamp) return false;
-  const dot = stamp.indexOf('.');
-  const key = keys.find((k) => k.id === stamp.slice(0, dot));
-  if (dot < 1 || !key) return false;
-  const given = Buffer.from(stamp.slice(dot + 1));
-  const expected = Buffer.from(macOf(message, key.key));
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return verifiedStamp(stamp, message, keys) !== undefined;
 }
 
 /** The payload's stamp metadata, if any. */
@@ -116,11 +135,11 @@ export function withoutStamp(payload: Payload): Payload {
 }
 
 /** A trusted process vouches for an identity-bearing payload; other payloads pass (without any stamp). */
-export function stampPayload(payload: Payload, key: IdentityKey): Payload {
+export function stampPayload(payload: Payload, key: IdentityKey, stampedAt = Date.now()): Payload {
   const clean = withoutStamp(payload);
   const message = identityMessageOf(clean);
   if (!message) return clean;
-  return { ...clean, metadata: { ...clean.metadata, [IDENTITY_METADATA]: Buffer.from(stampOf(message, key)) } };
+  return { ...clean, metadata: { ...clean.metadata, [IDENTITY_METADATA]: Buffer.from(stampOf(message, key, stampedAt)) } };
 }
 
 /** The message as an unverified sender: `actor` prefixed with `unverified:`, `roles` (when present) emptied. */
@@ -146,21 +165,49 @@ export function withCallerIdentity(payload: Payload, caller: { subject: string; 
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return payload;
   if (!('actor' in value) && !('roles' in value)) return payload;
-  return { ...payload, data: Buffer.from(JSON.stringify({ ...value, actor: caller.subject, roles: [...caller.roles] })) };
+  // `roles` only where the message has it: strict schemas (e.g. durabilityProbe's wakeUp) refuse unknown keys.
+  const overwritten = { ...value, actor: caller.subject, ...('roles' in value ? { roles: [...caller.roles] } : {}) };
+  return { ...payload, data: Buffer.from(JSON.stringify(overwritten)) };
 }
 
-/** Decode of one payload: check and drop the stamp; an identity without a valid one is trusted or marked unverified. */
-export function verifyPayload(payload: Payload, keys: readonly IdentityKey[], trustUnstamped: boolean): Payload {
+/**
+ * Decode of one payload: check and drop the stamp; an identity without a valid one is trusted
+ * or marked unverified. With `handTo` (a worker in stamped mode, decoding a payload a workflow
+ * receives), a verified message also carries its stamp under STAMP_KEY for the workflow's
+ * identity interceptor, and any STAMP_KEY a sender typed is dropped first.
+ */
+export function verifyPayload(payload: Payload, keys: readonly IdentityKey[], trustUnstamped: boolean, handTo?: { window: number }): Payload {
   const stamp = stampIn(payload);
   const clean = withoutStamp(payload);
-  const message = identityMessageOf(clean);
-  if (!message || trustUnstamped || stampVerifies(stamp, message, keys)) return clean;
+  let message = identityMessageOf(clean);
+  if (!message) return clean;
+  let data = clean.data;
+  if (handTo && STAMP_KEY in message) {
+    const { [STAMP_KEY]: _typed, ...rest } = message;
+    message = rest as IdentityMessage;
+    data = Buffer.from(JSON.stringify(message));
+  }
+  // Verified over the message as it was sent and stamped (a typed STAMP_KEY included, then dropped).
+  const verified = verifiedStamp(stamp, identityMessageOf(clean)!, keys);
+  if (verified && handTo) {
+    const handed: HandedStamp = { at: verified.at, id: verified.mac, window: handTo.window };
+    return { ...clean, data: Buffer.from(JSON.stringify({ ...message, [STAMP_KEY]: handed })) };
+  }
+  if (verified || trustUnstamped) return { ...clean, data };
   return { ...clean, data: Buffer.from(JSON.stringify(unverifiedMessage(message))) };
 }
 
 export interface IdentityCodecOptions {
   /** Development (no real auth): messages without a valid stamp keep their typed identity. */
   trustUnstamped: boolean;
+  /**
+   * Workers in stamped mode: hand each verified stamp (time, MAC, window) to the workflow
+   * under STAMP_KEY, for payloads a workflow receives (not activity inputs or results). Never
+   * on clients: their decoded results would carry it.
+   */
+  handToWorkflow?: boolean;
+  /** How long a stamp counts in a workflow (ms); DEFAULT_STAMP_WINDOW_MS when unset. */
+  stampWindowMs?: number;
 }
 
 /** The identity stamp PayloadCodec of trusted processes: stamps on encode, verifies on decode. */
@@ -179,11 +226,19 @@ export class IdentityStampCodec implements PayloadCodec {
     return payloads.map((payload) => stampPayload(payload, this.signingKey));
   }
 
-  async decode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => verifyPayload(payload, this.keys, this.options.trustUnstamped));
+  async decode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+    // Workflow-owned payloads only (start input, signals, updates, queries): activity inputs and results pass without it.
+    const handTo = this.options.handToWorkflow && !this.options.trustUnstamped && context?.type !== 'activity'
+      ? { window: this.options.stampWindowMs ?? DEFAULT_STAMP_WINDOW_MS } : undefined;
+    return payloads.map((payload) => verifyPayload(payload, this.keys, this.options.trustUnstamped, handTo));
+  }
+
+  /** This codec as a worker's: in stamped mode, verified stamps are handed to workflows (STAMP_KEY). */
+  forWorker(): IdentityStampCodec {
+    return new IdentityStampCodec(this.keys, { ...this.options, handToWorkflow: true });
   }
 }
 
-function macOf(message: IdentityMessage, key: Buffer): string {
-  return createHmac('sha256', key).update(STAMP_CONTEXT + canonicalJson(message)).digest('base64url');
+function macOf(message: IdentityMessage, stampedAt: number, key: Buffer): string {
+  return createHmac('sha256', key).update(`${STAMP_CONTEXT}${stampedAt}\n${canonicalJson(message)}`).digest('base64url');
 }

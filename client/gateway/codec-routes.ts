@@ -36,8 +36,11 @@ const DECODE_ROLES: Role[] = ['viewer', 'operator', 'approver'];
  *
  * Encode: a caller known by bearer token (the UI's "pass access token") or by session cookie
  * (the UI's "include cross-origin credentials") gets its subject and roles written over
- * whatever `actor`/`roles` were typed, then a stamp. Anyone else's payloads pass unstamped
- * (workers then believe them only in development). Both are encrypted when encryption is on.
+ * whatever `actor` was typed (and over `roles` when the message has them), then a stamp that
+ * also covers the time it was made (a workflow counts it once, within its window: see
+ * workflows/identity-interceptor.ts). Anyone else's payloads pass unstamped (workers then
+ * believe them only in trusted mode), but only when encryption is off: with encryption an
+ * anonymous encode is refused (401), so the endpoint is no encryption oracle.
  * Decode: open when payloads are not encrypted (it only drops stamps and marks unverified
  * identities as workers see them); with encryption, a viewer token or session, or the
  * trusted local UI in development.
@@ -54,6 +57,8 @@ export async function registerCodecRoutes(app: FastifyInstance, deps: CodecRoute
     routes.post('/codec/encode', { schema: schema('encode') }, async (request, reply) => {
       const caller = await callerOf(request, deps);
       if (caller instanceof AuthError) return unauthorized(reply, caller);
+      // With encryption, an anonymous encode would be an encryption oracle for anyone who can reach the gateway.
+      if (!caller && encryption) return unauthorized(reply, new AuthError('missing bearer token or Web UI session (payloads are encrypted)', 401));
       const vouched = (p: Payload) => (caller && uiIdentity !== 'off' ? stampPayload(withCallerIdentity(p, caller), identity.signingKey) : withoutStamp(p));
       const stamped = fromWire(request.body.payloads).map(vouched);
       return toWire(encryption ? await transform(() => encryption.encode(stamped), 'encode') : stamped);

@@ -7,8 +7,9 @@ import { DefaultPayloadConverter } from '@temporalio/common';
 import { AesGcmPayloadCodec, parseEncryptionKeys } from '../../client/codec/aes-gcm-codec';
 import { codecsFor, dataConverterOf, uiIdentityMode } from '../../client/codec/data-converter';
 import {
-  IDENTITY_METADATA, IdentityStampCodec, parseIdentityKeys, resolveIdentityKeys, stampIn, stampOf, withCallerIdentity,
+  IDENTITY_METADATA, IdentityStampCodec, parseIdentityKeys, resolveIdentityKeys, STAMP_KEY, stampIn, stampOf, withCallerIdentity,
 } from '../../client/codec/identity-codec';
+import { StampLedger, withoutHandedStamps } from '../../workflows/identity-interceptor';
 import { cookieValue, principalOfSession, sessionValueOf } from '../../client/gateway/ui-session';
 import { parseSettings } from '../../domain/settings';
 
@@ -35,7 +36,7 @@ describe('identity stamp codec', () => {
   it('stamps a message that names an actor and leaves it as it was on decode', async () => {
     const codec = stamping(k1);
     const [stamped] = await codec.encode([payloadOf(vote)]);
-    expect(stampIn(stamped!)).toMatch(/^k1\.[A-Za-z0-9_-]{43}$/);
+    expect(stampIn(stamped!)).toMatch(/^k1\.\d{13}\.[A-Za-z0-9_-]{43}$/);
     const [decoded] = await codec.decode([stamped!]);
     expect(valueOf(decoded)).toEqual(vote);
     expect(decoded!.metadata?.[IDENTITY_METADATA]).toBeUndefined(); // never reaches the workflow
@@ -70,6 +71,8 @@ describe('identity stamp codec', () => {
       ['other decision', withStamp({ ...vote, decision: 'reject', reasonCode: 'x' }, stamp)],
       ['stamp of another key', withStamp(vote, stampOf(vote, parseIdentityKeys(k2)[0]!))],
       ['unknown key id', withStamp(vote, stamp.replace(/^k1/, 'k9'))],
+      ['other time', withStamp(vote, stamp.replace(/^k1\.(\d+)\./, (_m, at: string) => `k1.${Number(at) + 1}.`))],
+      ['old format without time', withStamp(vote, stamp.replace(/^k1\.\d+\./, 'k1.'))],
     ];
     for (const [name, payload] of cases) {
       const [received] = await codec.decode([payload]);
@@ -116,6 +119,59 @@ describe('identity stamp codec', () => {
     expect(valueOf(withCallerIdentity(payloadOf({ ...vote, actor: 'rita', roles: ['signatory'] }), caller))).toEqual({ ...vote, actor: 'ana', roles: ['approver'] });
     expect(valueOf(withCallerIdentity(payloadOf({ decision: 'approve', roles: ['admin'] }), caller))).toEqual({ decision: 'approve', actor: 'ana', roles: ['approver'] });
     expect(valueOf(withCallerIdentity(payloadOf({ projectId: 'P1' }), caller))).toEqual({ projectId: 'P1' });
+    // No `roles` added where there was none: strict schemas (durabilityProbe's wakeUp) refuse unknown keys.
+    expect(valueOf(withCallerIdentity(payloadOf({ reason: 'now', actor: 'olga' }), caller))).toEqual({ reason: 'now', actor: 'ana' });
+  });
+});
+
+describe('stamps handed to workflows (replay protection)', () => {
+  const workflowContext = { type: 'workflow', namespace: 'default', workflowId: 'w1' } as const;
+  const activityContext = { type: 'activity', namespace: 'default', activityId: '1', isLocal: false } as const;
+
+  it('a worker in stamped mode hands a verified stamp\'s time, MAC and window to workflow payloads only', async () => {
+    const codec = stamping(k1);
+    const worker = new IdentityStampCodec(parseIdentityKeys(k1), { trustUnstamped: false, handToWorkflow: true, stampWindowMs: 5000 });
+    const [stamped] = await codec.encode([payloadOf(vote)]);
+    const [, at, mac] = stampIn(stamped!)!.split('.');
+    expect(valueOf((await worker.decode([stamped!], workflowContext))[0])).toEqual({ ...vote, [STAMP_KEY]: { at: Number(at), id: mac, window: 5000 } });
+    expect(valueOf((await worker.decode([stamped!], activityContext))[0])).toEqual(vote); // activity inputs and results
+    expect(valueOf((await codec.decode([stamped!], workflowContext))[0])).toEqual(vote); // clients never
+    // Trusted mode hands nothing (the interceptor then does nothing).
+    const trustedWorker = new IdentityStampCodec(parseIdentityKeys(k1), { trustUnstamped: true, handToWorkflow: true });
+    expect(valueOf((await trustedWorker.decode([stamped!], workflowContext))[0])).toEqual(vote);
+    expect(codec.forWorker().options).toEqual({ trustUnstamped: false, handToWorkflow: true });
+  });
+
+  it('drops a typed __stamp: an unstamped one is unverified without it, a stamped one gets the real stamp', async () => {
+    const worker = stamping(k1).forWorker();
+    const typed = { ...vote, [STAMP_KEY]: { at: Date.now(), id: 'x', window: 1e12 } };
+    expect(valueOf((await worker.decode([payloadOf(typed)], workflowContext))[0])).toEqual({ ...vote, actor: 'unverified:rita', roles: [] });
+    const [stamped] = await stamping(k1).encode([payloadOf(typed)]);
+    const decoded = valueOf((await worker.decode([stamped!], workflowContext))[0]) as Record<string, { id: string }>;
+    expect(decoded[STAMP_KEY]!.id).toBe(stampIn(stamped!)!.split('.')[2]);
+  });
+
+  it('the interceptor\'s judgement: fresh counts once; stale, future and reused stamps make the sender unverified', () => {
+    const ledger = new StampLedger();
+    const now = 1_000_000_000;
+    const stamp = { at: now - 1000, id: 'mac1', window: 10_000 };
+    expect(ledger.refusal(stamp, now)).toBeUndefined();
+    ledger.use(stamp, now);
+    expect(ledger.refusal(stamp, now + 1)).toBe('reused');
+    expect(ledger.refusal({ ...stamp, id: 'mac2' }, now)).toBeUndefined();
+    expect(ledger.refusal({ ...stamp, id: 'mac2', at: now - 10_001 }, now)).toBe('stale');
+    expect(ledger.refusal({ ...stamp, id: 'mac2', at: now + 61_000 }, now)).toBe('future');
+    expect(ledger.refusal({ ...stamp, id: 'mac2', at: now + 59_000 }, now)).toBeUndefined();
+    expect(ledger.refusal(stamp, now + 10_000)).toBe('stale'); // once stale, forgotten: pruned on the next use
+    ledger.use({ ...stamp, id: 'mac3', at: now + 20_000 }, now + 20_000);
+    expect(ledger.refusal({ ...stamp, at: now + 20_000 }, now + 20_000)).toBeUndefined();
+
+    const handed = { ...vote, [STAMP_KEY]: stamp };
+    expect(withoutHandedStamps([handed, 'x'], () => true)).toEqual([vote, 'x']);
+    expect(withoutHandedStamps([handed], () => false)).toEqual([{ ...vote, actor: 'unverified:rita', roles: [] }]);
+    expect(withoutHandedStamps([{ reason: 'now', actor: 'olga', [STAMP_KEY]: stamp }], () => false)).toEqual([{ reason: 'now', actor: 'unverified:olga' }]);
+    expect(withoutHandedStamps([{ ...handed, [STAMP_KEY]: 'junk' }], () => true)).toEqual([{ ...vote, actor: 'unverified:rita', roles: [] }]);
+    expect(withoutHandedStamps([handed])).toEqual([vote]); // start input, queries: removed, not judged
   });
 });
 
@@ -141,8 +197,14 @@ describe('identity keys and modes', () => {
     }
   });
 
-  it('trusts the Web UI only without real auth, and never with ARXFLOW_UI_IDENTITY=off', () => {
+  it('trusts the Web UI only with the embedded dev server and no real auth, or when told; never with ARXFLOW_UI_IDENTITY=off', () => {
     expect(uiIdentityMode(parseSettings({}))).toBe('trusted');
+    expect(uiIdentityMode(parseSettings({ ARXFLOW_UI_IDENTITY: 'on' }))).toBe('trusted');
+    // A worker against a shared Temporal without auth settings of its own fails closed.
+    expect(uiIdentityMode(parseSettings({ TEMPORAL_ADDRESS: 'temporal.internal:7233' }))).toBe('stamped');
+    expect(uiIdentityMode(parseSettings({ TEMPORAL_ADDRESS: 'temporal.internal:7233', ARXFLOW_UI_IDENTITY: 'trusted' }))).toBe('trusted');
+    expect(uiIdentityMode(parseSettings({ ARXFLOW_UI_IDENTITY: 'stamped' }))).toBe('stamped');
+    expect(() => parseSettings({ ARXFLOW_UI_IDENTITY: 'yes' })).toThrow(/ARXFLOW_UI_IDENTITY/);
     expect(uiIdentityMode(parseSettings({ ARXFLOW_JWT_SECRET: 'x'.repeat(32) }))).toBe('stamped');
     expect(uiIdentityMode(parseSettings({ ARXFLOW_JWKS_URL: 'https://idp.example/jwks' }))).toBe('stamped');
     expect(uiIdentityMode(parseSettings({ ARXFLOW_UI_IDENTITY: 'off' }))).toBe('off');
