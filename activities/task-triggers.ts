@@ -8,6 +8,7 @@ import {
   parseTaskEvent, planTaskEvent, type ActionOutcome, type PlannedAction, type TaskEventInput,
 } from '../domain/task-triggers';
 import { InputError } from '../domain/validation';
+import { TRIGGER_RULE_REFUSED, triggerActionRefusal } from '../domain/trigger-rules';
 
 export interface TriggerWebhookDelivery {
   /** Stable per event and action (`task-event/<project>/<event>/<trigger>/<action>`): the receiver's delivery id. */
@@ -170,6 +171,9 @@ export function createTaskTriggerActivities({ store, fetchImpl = fetch }: { stor
       if (!action || !PLANNED_TYPES.includes(action.type)) {
         throw ApplicationFailure.nonRetryable(`dead letter ${deadLetterKey} holds no action arxflow can run`, 'InvalidInput');
       }
+      // A dead letter recorded before the trigger rules existed is refused, not replayed as stored.
+      const refusal = triggerActionRefusal(action);
+      if (refusal) throw ApplicationFailure.nonRetryable(`dead letter ${deadLetterKey}: ${refusal}`, TRIGGER_RULE_REFUSED);
       await triggers.recordReplayStart(deadLetterKey, workflowId, attempt);
       return { action, originKey: letter.originKey };
     },

@@ -47,3 +47,14 @@ export function rolesInPayloadRefusal(who: string, actor: string): string {
 
 /** The type of the non-retryable failure of an action refused by these rules. */
 export const TRIGGER_RULE_REFUSED = 'TriggerRuleRefused';
+
+/**
+ * Why a planned trigger action breaks these rules, or undefined. Checked where the action runs
+ * (workflows/task-event.ts runTriggerAction, the replay's first step and route), not only by the
+ * trigger schema: a dead letter recorded before a rule existed is replayed as it was stored.
+ */
+export function triggerActionRefusal(action: { type?: unknown; workflowType?: unknown; payload?: unknown } | null | undefined): string | undefined {
+  if (action?.type === 'start_workflow' && typeof action.workflowType === 'string') return refusedStart(action.workflowType);
+  if (action?.type === 'signal_gate' && payloadGrantsRoles(action.payload)) return rolesInPayloadRefusal('a trigger', 'trigger:<id>');
+  return undefined;
+}

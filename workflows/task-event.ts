@@ -5,6 +5,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   taskEventSchema, type ActionReport, type PlannedAction, type TaskEventInput, type TaskEventReport,
 } from '../domain/task-triggers';
+import { TRIGGER_RULE_REFUSED, triggerActionRefusal } from '../domain/trigger-rules';
 import type { TaskTriggerActivities, WebhookAttemptDetails } from '../activities/task-triggers';
 
 export const WEBHOOK_MAX_ATTEMPTS = 5;
@@ -49,6 +50,9 @@ export async function runTriggerAction(action: PlannedAction, key: string, origi
   const deadLetter = async (error: string, attempts: number) => {
     await recordTriggerDeadLetter({ key, triggerId: action.triggerId, originKey, action, error, attempts });
   };
+  // The trigger rules hold here, where the action runs, whatever planned it (a stored dead letter, an old trigger).
+  const refusal = triggerActionRefusal(action);
+  if (refusal) throw ApplicationFailure.nonRetryable(`${action.step}: ${refusal}`, TRIGGER_RULE_REFUSED);
 
   switch (action.type) {
     case 'signal_gate':

@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, Workflo
 import type { Store } from '../../db/store';
 import { TaskTriggers, type TriggerDeadLetter } from '../../db/task-triggers';
 import { triggerReplayWorkflowId } from '../../domain/task-triggers';
+import { triggerActionRefusal } from '../../domain/trigger-rules';
 import { InputError } from '../../domain/validation';
 import type { replayTriggerAction } from '../../workflows';
 import { ApiError, notFound, rejected } from './errors';
@@ -102,6 +103,9 @@ export class StoreTriggerOperations implements TriggerOperations {
     if ((letter.action as { type?: unknown } | null)?.type === 'unresolved') {
       throw rejected(`dead letter ${key} is an action the event could not fill (${letter.error}); a replay would fail the same way`);
     }
+    // Recorded before the trigger rules existed: the replay would refuse it too (runTriggerAction).
+    const refusal = triggerActionRefusal(letter.action as Parameters<typeof triggerActionRefusal>[0]);
+    if (refusal) throw rejected(`dead letter ${key} breaks a trigger rule and is not replayed: ${refusal}`);
     return letter;
   }
 }

@@ -3,6 +3,7 @@ import {
   matchTriggers, parseTaskEvent, parseTaskTrigger, planActions, planTaskEvent, taskEventWorkflowId, TRIGGER_REFUSED_WORKFLOW_TYPES, type TaskEvent,
   type TaskTriggerInput,
 } from '../../domain/task-triggers';
+import { triggerActionRefusal } from '../../domain/trigger-rules';
 import * as workflows from '../../workflows';
 import { inputErrorOf } from '../support/input-error';
 
@@ -172,5 +173,16 @@ describe("task triggers cannot grant their signals roles (issue 10)", () => {
       actions: [{ type: 'signal_gate', workflowId: 'funding-gate/{{projectId}}/M3', signal: 'hold', payload: { reason: 'x', roles: ['approver'] } }],
     })));
     expect(err.message).toContain("actions.0.payload.roles: a trigger's signals carry no roles");
+  });
+});
+
+describe('triggerActionRefusal: the rules where an action runs (stored dead letters, old triggers)', () => {
+  it('refuses a start of a refused type and a gate signal granting roles, and nothing else', () => {
+    expect(triggerActionRefusal({ type: 'start_workflow', workflowType: 'fundingGate' })).toContain('a trigger may not start fundingGate');
+    expect(triggerActionRefusal({ type: 'signal_gate', payload: { roles: ['approver'] } })).toContain("a trigger's signals carry no roles");
+    expect(triggerActionRefusal({ type: 'start_workflow', workflowType: 'durabilityProbe' })).toBeUndefined();
+    expect(triggerActionRefusal({ type: 'signal_gate', payload: { kind: 'task' } })).toBeUndefined();
+    expect(triggerActionRefusal({ type: 'notify' })).toBeUndefined();
+    expect(triggerActionRefusal(null)).toBeUndefined();
   });
 });

@@ -171,4 +171,39 @@ describe('replaying dead letters', () => {
     expect((failure as WorkflowFailedError).cause?.cause).toMatchObject({ type: 'AlreadyReplayed' });
     expect(receiver.to('/partner')).toHaveLength(6);
   });
+
+  it('refuses dead letters recorded before the trigger rules: a start of fundingGate, a gate signal granting roles', async () => {
+    const triggers = new TaskTriggers(world.store.db);
+    const base = { triggerId: 'old', actionIndex: 0 };
+    await triggers.recordDeadLetter({
+      key: 'old-start', triggerId: 'old', attempts: 1, error: 'start failed',
+      action: { ...base, step: 'old/0', type: 'start_workflow', workflowType: 'fundingGate', workflowId: 'funding-gate/REPLAY/M9', args: [{ requestedBy: 'mallory' }] },
+    });
+    await triggers.recordDeadLetter({
+      key: 'old-signal', triggerId: 'old', attempts: 1, error: 'gate not found',
+      action: { ...base, step: 'old/1', type: 'signal_gate', workflowId: 'funding-gate/REPLAY/M9', signal: 'approve', payload: { decision: 'approve', roles: ['approver'] } },
+    });
+
+    const viaApi = await replay('old-start');
+    expect(viaApi.status).toBe(422);
+    expect(viaApi.json.message).toContain('a trigger may not start fundingGate');
+    const signalViaApi = await replay('old-signal');
+    expect(signalViaApi.status).toBe(422);
+    expect(signalViaApi.json.message).toContain("a trigger's signals carry no roles");
+
+    // Started by hand past the route: the replay refuses for good, naming the rule, and starts nothing.
+    for (const [key, rule] of [['old-start', 'a trigger may not start fundingGate'], ['old-signal', "a trigger's signals carry no roles"]] as const) {
+      const handle = await world.env.client.workflow.start('replayTriggerAction', {
+        taskQueue, workflowId: `trigger-replay/${key}/1`, args: [{ deadLetterKey: key, attempt: 1 }],
+      });
+      const failure = await withWorker(() => handle.result().catch((err: unknown) => err));
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      expect((failure as WorkflowFailedError).cause?.cause).toMatchObject({ type: 'TriggerRuleRefused', message: expect.stringContaining(rule) });
+    }
+    const started = await world.env.client.workflow.getHandle('funding-gate/REPLAY/M9').describe().catch((err: unknown) => err);
+    expect(started).toBeInstanceOf(Error);
+    expect((await deadLetters('old')).map(({ key, replayedAt }) => ({ key, replayedAt })).sort((a, b) => a.key.localeCompare(b.key))).toEqual([
+      { key: 'old-signal', replayedAt: null }, { key: 'old-start', replayedAt: null },
+    ]);
+  });
 });
