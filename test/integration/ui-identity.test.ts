@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { dataConverterOf } from '../../client/codec/data-converter';
+import type { Payload } from '@temporalio/common';
+import { codecsFor, dataConverterOf } from '../../client/codec/data-converter';
 import { IDENTITY_METADATA } from '../../client/codec/identity-codec';
 import { fundingGate } from '../../workflows';
 import { drawInput } from '../fixtures/funding-gate';
@@ -15,6 +17,10 @@ type WirePayload = { metadata: Record<string, string>; data: string };
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const jsonPayload = (value: unknown): WirePayload => ({ metadata: { encoding: b64('json/plain') }, data: b64(JSON.stringify(value)) });
 const approve = (actor: string, roles: string[] = []) => ({ decision: 'approve', actor, roles });
+/** This file's stamp window: short, so a test can outwait it. */
+const STAMP_WINDOW_MS = 4000;
+/** The gate's refusal of an unverified rita (by stage rules, or by the unverified rule first). */
+const UNVERIFIED_RITA = /^(unverified:rita may not vote in stage "review"|rita: identity not verified)/;
 
 /**
  * Stamp-required mode (real auth) on a real dev server: the gate's worker believes an identity
@@ -25,6 +31,8 @@ describe('identities the Web UI cannot forge (stamps required)', () => {
   // gates run on a second queue whose worker requires stamps, as with real auth.
   const taskQueue = uniqueTaskQueue('stamped');
   const stampedConverter = dataConverterOf(testCodecs('stamped'));
+  // The worker's: hands verified stamps to the workflows (the identity interceptor judges age and reuse).
+  const stampedWorkerConverter = dataConverterOf(codecsFor(TEST_SETTINGS, { stampWindowMs: STAMP_WINDOW_MS }), 'worker');
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let trusted: Client; // a trusted process: stamps what it sends (like the gateway)
@@ -36,7 +44,7 @@ describe('identities the Web UI cannot forge (stamps required)', () => {
   const world = useDevServerWorld('ui-identity');
 
   beforeAll(async () => {
-    worker = await createTestWorker(world.env, taskQueue, { store: world.store }, stampedConverter);
+    worker = await createTestWorker(world.env, taskQueue, { store: world.store }, stampedWorkerConverter);
     running = worker.run();
     trusted = new Client({ connection: world.env.connection, dataConverter: stampedConverter });
   });
@@ -60,13 +68,74 @@ describe('identities the Web UI cannot forge (stamps required)', () => {
     });
   }
 
+  /** Sends payloads exactly as given (stamp metadata included), as a copied history event would be resent. */
+  async function signalPayloads(workflowId: string, signalName: string, payloads: Payload[]): Promise<void> {
+    await world.env.connection.workflowService.signalWorkflowExecution({
+      namespace: 'default', workflowExecution: { workflowId }, signalName, identity: 'replayer', input: { payloads },
+    });
+  }
+
+  /** The payloads of the workflow's first `signalName` signal as stored in its history. */
+  async function storedSignal(workflowId: string, signalName: string): Promise<Payload[]> {
+    const history = await world.env.client.workflow.getHandle(workflowId).fetchHistory();
+    const event = history.events!.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === signalName)!;
+    return event.workflowExecutionSignaledEventAttributes!.input!.payloads! as Payload[];
+  }
+
+  /** A raw update with exactly these payloads; the rejection message, or undefined when it was accepted. */
+  async function updateRejection(workflowId: string, name: string, payloads: Payload[]): Promise<string | undefined> {
+    const response = await world.env.connection.workflowService.updateWorkflowExecution({
+      namespace: 'default', workflowExecution: { workflowId },
+      waitPolicy: { lifecycleStage: temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
+      request: { meta: { updateId: `${name}-${Math.random()}`, identity: 'replayer' }, input: { name, args: { payloads } } },
+    });
+    return response.outcome?.failure?.message ?? undefined;
+  }
+
+  it('replay: a stamped vote copied from one history counts in another workflow within the window, and is unverified after it', async () => {
+    const [first, second, third] = [await startGate(), await startGate(), await startGate()];
+    const sentAt = Date.now();
+    await trusted.workflow.getHandle(first).signal('decide', approve('rita', ['approver']));
+    expect(votersOf(await gateStatusWhen(trusted, first, (s) => s.approvals.votes.length > 0)).counted).toEqual(['rita']);
+    const copied = await storedSignal(first, 'decide');
+    expect(Buffer.from(copied[0]!.metadata![IDENTITY_METADATA]!).toString()).toMatch(/^test\.\d{13}\./);
+
+    // Within the window another workflow cannot tell (the stamp names no workflow): documented.
+    await signalPayloads(second, 'decide', copied);
+    expect(votersOf(await gateStatusWhen(trusted, second, (s) => s.approvals.votes.length > 0)).counted).toEqual(['rita']);
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, sentAt + STAMP_WINDOW_MS + 500 - Date.now())));
+    await signalPayloads(third, 'decide', copied);
+    let status = await gateStatusWhen(trusted, third, (s) => s.approvals.refused.length > 0);
+    expect(votersOf(status)).toEqual({
+      counted: [], refused: [{ actor: 'unverified:rita', reason: expect.stringMatching(UNVERIFIED_RITA) }],
+    });
+    // A fresh stamp for the same vote counts.
+    await trusted.workflow.getHandle(third).signal('decide', approve('rita', ['approver']));
+    status = await gateStatusWhen(trusted, third, (s) => s.approvals.votes.length > 0);
+    expect(votersOf(status).counted).toEqual(['rita']);
+  });
+
+  it('replay: a hold stamp resent as a reverse update of the same workflow is unverified; a fresh reverse is judged on its merits', async () => {
+    const workflowId = await startGate();
+    const hold = { reason: 'site inspection', actor: 'olga', roles: ['admin'] };
+    await trusted.workflow.getHandle(workflowId).signal('hold', hold);
+    await gateStatusWhen(trusted, workflowId, (s) => !!s.onHold);
+    const copied = await storedSignal(workflowId, 'hold');
+    // Same shape, same stamp, another message name: the stamp was used by the hold.
+    expect(await updateRejection(workflowId, 'reverse', copied)).toMatch(/^olga: identity not verified/);
+    // A freshly stamped reverse passes the identity check (and is refused because nothing was disbursed).
+    await expect(trusted.workflow.getHandle(workflowId).executeUpdate('reverse', { args: [hold] }))
+      .rejects.toMatchObject({ cause: { message: expect.stringMatching(/only a disbursed release can be reversed/) } });
+  });
+
   it('records an unstamped signal from a raw client as a refusal of unverified:<typed actor>, and counts a stamped one', async () => {
     const workflowId = await startGate();
     await world.env.client.workflow.getHandle(workflowId).signal('decide', approve('rita', ['approver'])); // no codec: unstamped
     let status = await gateStatusWhen(trusted, workflowId, (s) => s.approvals.refused.length > 0);
     expect(votersOf(status)).toEqual({
       counted: [],
-      refused: [{ actor: 'unverified:rita', reason: expect.stringMatching(/^unverified:rita may not vote in stage "review"/) }],
+      refused: [{ actor: 'unverified:rita', reason: expect.stringMatching(UNVERIFIED_RITA) }],
     });
 
     await trusted.workflow.getHandle(workflowId).signal('decide', approve('rita', ['approver']));
@@ -148,6 +217,27 @@ describe('identities the Web UI cannot forge (stamps required)', () => {
     } finally {
       await gateway.app.close();
     }
+  });
+
+  it('codec server: with encryption an anonymous encode is refused (no encryption oracle); roles are set only where the message has them', async () => {
+    const sealed = testCodecs('stamped', `enc:${randomBytes(32).toString('base64')}`);
+    const gateway = await startGateway(world.env, world.store, taskQueue, { codec: { codecs: sealed, webUiOrigin: 'http://localhost:8233', trustLocalWebUi: false } });
+    try {
+      const anonymous = await call(`${gateway.url}/codec/encode`, { body: { payloads: [jsonPayload(approve('rita'))] } });
+      expect(anonymous.status).toBe(401);
+      const signedIn = await call(`${gateway.url}/codec/encode`, { token: await tokenFor('rita', 'approver'), body: { payloads: [jsonPayload(approve('rita'))] } });
+      expect(signedIn.status).toBe(200);
+      expect(Buffer.from((signedIn.json as { payloads: WirePayload[] }).payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('binary/encrypted');
+    } finally {
+      await gateway.app.close();
+    }
+    // Without encryption an anonymous encode still passes (unstamped). A message without `roles`
+    // (durabilityProbe's wakeUp is strict) gets the caller as actor and no roles.
+    expect((await call(`${world.url}/codec/encode`, { body: { payloads: [] } })).status).toBe(200);
+    const wake = await call(`${world.url}/codec/encode`, { token: await tokenFor('rita', 'operator'), body: { payloads: [jsonPayload({ reason: 'now', actor: 'olga' })] } });
+    const [payload] = (wake.json as { payloads: WirePayload[] }).payloads;
+    expect(JSON.parse(Buffer.from(payload!.data, 'base64').toString())).toEqual({ reason: 'now', actor: 'rita' });
+    expect(payload!.metadata[IDENTITY_METADATA]).toBeDefined();
   });
 
   it('development mode (no real auth): an unstamped identity is believed as typed', async () => {
