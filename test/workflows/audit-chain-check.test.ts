@@ -1,5 +1,6 @@
 import type { ChainWitness } from '../../db/audit-log';
 import { auditChainCheck } from '../../workflows';
+import { witnessFrom } from '../../workflows/audit-chain-check';
 import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
 
 describe('auditChainCheck on the time-skipping server', () => {
@@ -52,5 +53,16 @@ describe('auditChainCheck on the time-skipping server', () => {
       ok: false, checked: 1, brokenAt: 2, reason: expect.stringMatching(/events 2 to 3 are missing.*tail deleted/),
       anchor: expect.objectContaining({ sequence: 3 }),
     });
+  });
+});
+
+describe('witnessFrom: the previous scheduled run\'s result (workflowInfo().lastResult) as tonight\'s witness', () => {
+  const anchor = { sequence: 7, hash: 'a'.repeat(64), at: '2026-12-01T02:00:00.000Z', keyId: 'k' };
+  it('takes a whole chain\'s anchor, a broken night\'s own witness, and nothing else', () => {
+    expect(witnessFrom({ ok: true, checked: 7, anchor })).toEqual({ sequence: 7, hash: anchor.hash });
+    expect(witnessFrom({ ok: false, checked: 1, brokenAt: 2, reason: 'x', anchor, witness: { sequence: 9, hash: 'b'.repeat(64) } })).toEqual({ sequence: 9, hash: 'b'.repeat(64) });
+    expect(witnessFrom({ ok: false, checked: 1, brokenAt: 2, reason: 'x', anchor })).toBeUndefined();
+    expect(witnessFrom({ ok: true, checked: 0, anchor: null })).toBeUndefined();
+    for (const junk of [undefined, null, 'x', [anchor], { ok: true, anchor: { sequence: '7', hash: 'a' } }]) expect(witnessFrom(junk)).toBeUndefined();
   });
 });
