@@ -42,10 +42,12 @@ describe('parseSettings', () => {
     const settings = parseSettings({
       ARXFLOW_PORT: '9090', ARXFLOW_DATA_DIR: '/var/lib/arxflow', DATABASE_URL: 'postgresql://a:b@db:5432/arx',
       TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_NAMESPACE: 'construction', ARXFLOW_TASK_QUEUE: 'arx-prod',
+      ARXFLOW_UI_IDENTITY: 'trusted',
     });
     expect(settings).toMatchObject({
       gatewayPort: 9090, dataDir: '/var/lib/arxflow', databaseUrl: 'postgresql://a:b@db:5432/arx',
       temporalAddress: 'temporal.internal:7233', namespace: 'construction', taskQueue: 'arx-prod',
+      identity: { keys: undefined, ui: 'trusted' },
     });
   });
 
