@@ -67,6 +67,13 @@ describe.each(storeBackends('audit anchors'))('audit chain anchors on %s', (_nam
     await expect(store.db.query('DELETE FROM audit_anchors')).rejects.toThrow(/append-only/);
   });
 
+  it('refuses TRUNCATE of audit_events and audit_anchors (row triggers never see it; migration 013)', async () => {
+    await expect(store.db.query('TRUNCATE audit_events')).rejects.toThrow(/audit_events is append-only \(TRUNCATE refused\)/);
+    await expect(store.db.query('TRUNCATE audit_anchors')).rejects.toThrow(/audit_anchors is append-only \(TRUNCATE refused\)/);
+    await expect(store.db.query('TRUNCATE audit_events, audit_anchors')).rejects.toThrow(/append-only/);
+    expect(await store.audit.verify()).toMatchObject({ ok: true, checked: 5 });
+  });
+
   it('keeps one unbroken, fully anchored chain under concurrent appends', async () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.audit.append({ actor: `u:c${i}`, action: 'load.test', subject: `s${i}` })));
     expect(await store.audit.verify()).toMatchObject({ ok: true, checked: 25, anchor: { sequence: 25 } });
