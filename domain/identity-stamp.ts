@@ -4,6 +4,9 @@
  * both sides, so free of Node modules: the workflow bundle imports it.
  */
 
+/** How an identity the worker could not vouch for is delivered: `unverified:<typed>` (as domain/identity.ts). */
+export const UNVERIFIED_STAMP_PREFIX = 'unverified:';
+
 /** The reserved key of a decoded message that carries its stamp; one typed by a sender is always dropped. */
 export const STAMP_KEY = '__stamp';
 
