@@ -9,7 +9,7 @@ import { codecsFor, dataConverterOf, describeUiIdentity } from '../client/codec/
 import { loadConfigFile } from '../client/config-file';
 import { loadWebhookSources } from '../client/gateway/webhooks/routes';
 import { syncSchedules } from '../client/schedules';
-import { openSettingsStore, runArxflowWorker } from '../workers/main';
+import { openSettingsStore, runArxflowWorker, sharedKeyWarnings } from '../workers/main';
 import { installRuntime } from '../workers/runtime';
 import type { AppLogger } from '../workers/logger';
 import { startDevServer, type RunningDevServer } from './dev-server';
@@ -52,6 +52,7 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
     const store: Store = await openSettingsStore(settings);
     stack.push(() => store.close());
     logger.info({ database: store.db.kind }, 'store ready, migrations applied');
+    for (const warning of sharedKeyWarnings(settings)) logger.warn(warning);
 
     const codecs = codecsFor(settings);
     let devServer: RunningDevServer | undefined;

@@ -46,6 +46,25 @@ export async function runArxflowWorker(settings: Settings, store: Store): Promis
   }
 }
 
+/**
+ * Start-up warnings for keys that every process of one PostgreSQL database (DATABASE_URL)
+ * must share: without ARXFLOW_AUDIT_KEY each host signs audit anchors with a key generated in
+ * its own data dir, so verifying on another host reports tampering that did not happen;
+ * without ARXFLOW_IDENTITY_KEYS each host stamps Web UI identities with its own key, which the
+ * others refuse. A single PGlite process needs neither.
+ */
+export function sharedKeyWarnings(settings: Pick<Settings, 'databaseUrl' | 'identity'>, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (!settings.databaseUrl) return [];
+  const warnings: string[] = [];
+  if (!env.ARXFLOW_AUDIT_KEY?.trim()) {
+    warnings.push('DATABASE_URL is set but ARXFLOW_AUDIT_KEY is not: this host signs audit anchors with a key of its own data dir; every worker and gateway of this database must share one ARXFLOW_AUDIT_KEY (32+ characters), or audit verification on another host reports tampering that did not happen');
+  }
+  if (!settings.identity.keys?.trim()) {
+    warnings.push('DATABASE_URL is set but ARXFLOW_IDENTITY_KEYS is not: this host stamps Web UI identities with a key of its own; every worker and gateway of this database must share ARXFLOW_IDENTITY_KEYS, or the others refuse its stamps');
+  }
+  return warnings;
+}
+
 /** Opens the store the settings name: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
 export function openSettingsStore(settings: Settings): Promise<Store> {
   return openStore(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : { pgliteDir: path.join(settings.dataDir, 'pglite') });
@@ -61,6 +80,7 @@ async function main(): Promise<void> {
   }
   const logger: AppLogger = createLogger(settings.logLevel, 'arxflow-worker');
   installRuntime(logger, `127.0.0.1:${settings.metricsPort}`);
+  for (const warning of sharedKeyWarnings(settings)) logger.warn(warning);
   const store = await openSettingsStore(settings);
   const running = await runArxflowWorker(settings, store);
   logger.info({ taskQueue: settings.taskQueue, namespace: settings.namespace }, 'worker running');
