@@ -4,8 +4,16 @@
  * both sides, so free of Node modules: the workflow bundle imports it.
  */
 
-/** How an identity the worker could not vouch for is delivered: `unverified:<typed>` (as domain/identity.ts). */
-export const UNVERIFIED_STAMP_PREFIX = 'unverified:';
+/**
+ * How an identity the worker could not vouch for is delivered: `unverified:<typed>` with no
+ * roles. Workflows refuse every message from such an actor (refusalOfUnverified) and record it.
+ */
+export const UNVERIFIED_PREFIX = 'unverified:';
+
+export function refusalOfUnverified(actor: string): string | undefined {
+  if (!actor.startsWith(UNVERIFIED_PREFIX)) return undefined;
+  return `${actor.slice(UNVERIFIED_PREFIX.length)}: identity not verified (no valid stamp from the gateway or the codec server); nothing was done`;
+}
 
 /** The reserved key of a decoded message that carries its stamp; one typed by a sender is always dropped. */
 export const STAMP_KEY = '__stamp';

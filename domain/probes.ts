@@ -1,3 +1,4 @@
+import { refusalOfUnverified } from './identity-stamp';
 import { z } from 'zod';
 import { lazySchema } from './lazy-schema';
 import { durationSchema } from './durations';
@@ -54,6 +55,8 @@ export class ProbeState {
   refusalOf(request: unknown): string | undefined {
     const parsed = wakeUpRequestSchema.safeParse(request);
     if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
+    const unverified = refusalOfUnverified(parsed.data.actor);
+    if (unverified) return unverified;
     if (this.phase === 'awake') return `probe already woke up${this.wokenBy ? ` (woken by ${this.wokenBy})` : ''}`;
     return undefined;
   }

@@ -54,6 +54,9 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
   const parsed = fundingGateInputSchema.safeParse(input);
   if (!parsed.success) throw ApplicationFailure.nonRetryable(`fundingGate input: ${parsed.error.message}`, 'InvalidInput');
   const gate = openGate(parsed.data);
+  // Only the 'opened' entry exists now: messages buffered for the first activation are
+  // delivered when their handlers are set (wireMessages) and must be audited after it.
+  const openedEntries = gate.timeline.length;
   const { projectId, milestoneId, clocks } = parsed.data;
   const subject = `${projectId}/${milestoneId}`;
   let sequence = 0;
@@ -74,14 +77,17 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
     { key: ProjectId, value: projectId }, { key: MilestoneId, value: milestoneId },
     { key: GateStatus, value: gate.status }, { key: AmountRequested, value: gate.approvals.requestedTotal },
   ]);
-  // The cursor is taken before the first await: messages accepted while 'opened' is being
-  // audited are timeline entries after it and must be audited too (before the patch, they
-  // were skipped).
-  const openedEntries = gate.timeline.length;
   await audit(parsed.data.requestedBy, 'funding.opened', { requested: gate.approvals.requestedTotal, currency: parsed.data.currency });
-  const auditsFirstActivation = patched('audit-first-activation');
-  let audited = auditsFirstActivation ? openedEntries : gate.timeline.length;
-  if (auditsFirstActivation) await auditNewTimelineEntries(); // now, not at the next change
+  // Every timeline entry reaches the audit chain once: those of messages in the first
+  // activation and during the 'opened' audit call, and those after the decision (payment,
+  // waivers, reversal, late refusals). Before the patch, the first were skipped and the
+  // last never audited.
+  const auditsEveryEntry = patched('audit-every-timeline-entry');
+  let audited = auditsEveryEntry ? openedEntries : gate.timeline.length;
+  const auditLate = async () => {
+    if (auditsEveryEntry) await auditNewTimelineEntries();
+  };
+  await auditLate();
 
   // 1-2. Collect evidence and approvals until the gate may pay, then pay exactly once (key:
   // workflow id + release number). Not enough funds puts the gate on hold: an operator
@@ -114,6 +120,7 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
   }
   gate.note(now(), 'system', 'disbursed', formatMoney(gate.release.totals.releasedNow, parsed.data.currency));
   await setStatus('system', 'disbursed');
+  await auditLate();
 
   // 3. After payment: the unconditional waiver is due (flagged when overdue); until it
   // arrives the release can still be reversed.
@@ -125,6 +132,7 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
     await notify({ step: 'waiver-overdue', channel: 'email', recipients: [clocks.escalationContact], subject: `Unconditional lien waiver overdue for ${subject}`, body: `Due within ${waiverDue} of payment.` });
     await condition(settled);
   }
+  await auditLate();
   if (reversal) {
     await reverseRelease({ workflowId: workflowInfo().workflowId, releaseNumber, reason: reversal.reason, actor: reversal.actor });
     gate.note(now(), reversal.actor, 'reversed', reversal.reason);
@@ -180,9 +188,11 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
   }
 
   async function finish(): Promise<GateStatusView> {
+    await auditLate();
     upsertSearchAttributes([{ key: GateStatus, value: gate.status }]);
     await audit('system', `funding.closed`, { status: gate.status });
     await condition(allHandlersFinished);
+    await auditLate(); // refusals recorded while closing; no await between the last check and the return
     return gate.view(now());
   }
 }

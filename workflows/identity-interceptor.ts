@@ -2,7 +2,7 @@ import type {
   Next, QueryInput, SignalInput, StartChildWorkflowExecutionInput, UpdateInput, WorkflowExecuteInput, WorkflowInboundCallsInterceptor,
   WorkflowInterceptorsFactory, WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
-import { isHandedStamp, STAMP_FUTURE_SKEW_MS, STAMP_KEY, UNVERIFIED_STAMP_PREFIX as UNVERIFIED_PREFIX, type HandedStamp } from '../domain/identity-stamp';
+import { isHandedStamp, STAMP_FUTURE_SKEW_MS, STAMP_KEY, UNVERIFIED_PREFIX, type HandedStamp } from '../domain/identity-stamp';
 
 /**
  * Identity stamps inside the workflow: every workflow type gets this interceptor (the bundle

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { canonicalJson } from '../../domain/canonical-json';
-import { DEFAULT_STAMP_WINDOW_MS, STAMP_KEY, type HandedStamp } from '../../domain/identity-stamp';
+import { DEFAULT_STAMP_WINDOW_MS, STAMP_KEY, UNVERIFIED_PREFIX, type HandedStamp } from '../../domain/identity-stamp';
 import type { Settings } from '../../domain/settings';
 
 /**
@@ -30,7 +30,6 @@ import type { Settings } from '../../domain/settings';
  */
 export { STAMP_KEY } from '../../domain/identity-stamp';
 export const IDENTITY_METADATA = 'arxflow-identity';
-export const UNVERIFIED_PREFIX = 'unverified:';
 const JSON_ENCODING = 'json/plain';
 const STAMP_CONTEXT = 'arxflow-identity/v2\n';
 /** A stamp that verified: when it was made and its MAC. */

@@ -437,10 +437,15 @@ export class ConditionBook {
   }
 
   /** Adds evidence and re-evaluates; returns the refusal (also recorded for the summary) when it is malformed. */
+  /** Records a refused attempt the gate decided on before the book (an unverified sender). */
+  recordRefusedEvidence(evidence: unknown, reason: string): void {
+    pushCapped(this.state.refusedEvidence, refusedMessage(evidence, reason, 'kind'));
+  }
+
   addEvidence(evidence: unknown): string | undefined {
     const refusal = this.refusalOfEvidence(evidence);
     if (refusal) {
-      pushCapped(this.state.refusedEvidence, refusedMessage(evidence, refusal, 'kind'));
+      this.recordRefusedEvidence(evidence, refusal);
       return refusal;
     }
     const e = evidenceSchema.parse(evidence);

@@ -4,6 +4,7 @@ import { ApprovalLedger, type ApprovalSummary } from './approvals';
 import { ConditionBook, type ConditionBookSummary } from './conditions';
 import { GateClock } from './gate-clock';
 import { durationToMs } from '../durations';
+import { refusalOfUnverified } from '../identity-stamp';
 import type { Maker, ParsedFundingGateInput } from './gate-input';
 import { computeRelease, type ReleaseComputation } from './retainage';
 
@@ -89,7 +90,9 @@ export class FundingGate {
   payment?: { transactionId: number; providerRef: string | null };
   unconditionalWaiverOverdue = false;
   unconditionalWaiverReceived = false;
-  readonly makers: Maker[];
+  /** Who changed the project's setup before the draw (from its input) and during it (setupChanged). */
+  readonly makers: readonly Maker[];
+  readonly changedDuringDraw: Maker[] = [];
   version = 0;
 
   constructor(readonly input: ParsedFundingGateInput, now: number) {
@@ -120,7 +123,7 @@ export class FundingGate {
     const parsed = voteRequestSchema.safeParse(request);
     if (!parsed.success) return issues(parsed.error);
     if (this.closed || this.status === 'disbursing' || this.status === 'disbursed') return `the gate is ${this.status}`;
-    return this.refusalOfMaker(parsed.data.actor, now) ?? this.approvals.refusalOf(this.voteOf(parsed.data, now));
+    return refusalOfUnverified(parsed.data.actor) ?? this.refusalOfMaker(parsed.data.actor, now) ?? this.approvals.refusalOf(this.voteOf(parsed.data, now));
   }
 
   vote(request: VoteRequest, now: number): void {
@@ -143,10 +146,15 @@ export class FundingGate {
 
   refusalOfEvidence(request: unknown, now: number): string | undefined {
     if (this.closed) return `the gate is ${this.status}`;
-    return this.book.refusalOfEvidence(this.stamped(request, now));
+    return unverifiedSender(request) ?? this.book.refusalOfEvidence(this.stamped(request, now));
   }
 
   addEvidence(request: unknown, now: number): string | undefined {
+    const unverified = unverifiedSender(request);
+    if (unverified) {
+      this.book.recordRefusedEvidence(this.stamped(request, now), unverified);
+      return unverified;
+    }
     const refusal = this.book.addEvidence(this.stamped(request, now));
     if (!refusal) {
       const { kind, actor, waiverType } = request as EvidenceRequest;
@@ -162,6 +170,8 @@ export class FundingGate {
     if (!parsed.success) return issues(parsed.error);
     if (this.closed) return `the gate is ${this.status}`;
     const { conditionId, ...waiver } = parsed.data;
+    const unverified = refusalOfUnverified(waiver.actor);
+    if (unverified) return unverified;
     if (waiver.actor === this.input.requestedBy) return `${waiver.actor} requested this release and may not waive its conditions (four eyes)`;
     const maker = this.refusalOfMaker(waiver.actor, now);
     if (maker) return maker;
@@ -178,6 +188,8 @@ export class FundingGate {
   refusalOfHold(request: unknown): string | undefined {
     const parsed = holdRequestSchema.safeParse(request);
     if (!parsed.success) return issues(parsed.error);
+    const unverified = refusalOfUnverified(parsed.data.actor);
+    if (unverified) return unverified;
     if (!parsed.data.roles.some((role) => HOLD_ROLES.includes(role))) return `hold needs role ${HOLD_ROLES.join(' or ')}`;
     if (this.closed) return `the gate is ${this.status}`;
     if (this.onHold) return `the gate is already on hold (by ${this.onHold.by})`;
@@ -194,6 +206,8 @@ export class FundingGate {
   refusalOfResume(request: unknown): string | undefined {
     const parsed = holdRequestSchema.safeParse(request);
     if (!parsed.success) return issues(parsed.error);
+    const unverified = refusalOfUnverified(parsed.data.actor);
+    if (unverified) return unverified;
     if (!parsed.data.roles.some((role) => HOLD_ROLES.includes(role))) return `resume needs role ${HOLD_ROLES.join(' or ')}`;
     return this.onHold ? undefined : 'the gate is not on hold';
   }
@@ -208,6 +222,8 @@ export class FundingGate {
   refusalOfResubmit(request: unknown): string | undefined {
     const parsed = resubmitRequestSchema.safeParse(request);
     if (!parsed.success) return issues(parsed.error);
+    const unverified = refusalOfUnverified(parsed.data.actor);
+    if (unverified) return unverified;
     if (parsed.data.actor !== this.input.requestedBy) return `only the requester (${this.input.requestedBy}) resubmits`;
     if (this.status !== 'changes_requested') return `the gate is ${this.status}, not waiting on changes`;
     return undefined;
@@ -224,6 +240,8 @@ export class FundingGate {
   refusalOfReverse(request: unknown): string | undefined {
     const parsed = reverseRequestSchema.safeParse(request);
     if (!parsed.success) return issues(parsed.error);
+    const unverified = refusalOfUnverified(parsed.data.actor);
+    if (unverified) return unverified;
     if (!parsed.data.roles.some((role) => REVERSE_ROLES.includes(role))) return `reverse needs role ${REVERSE_ROLES.join(' or ')}`;
     if (this.status !== 'disbursed') return `only a disbursed release can be reversed (the gate is ${this.status})`;
     return undefined;
@@ -235,7 +253,7 @@ export class FundingGate {
    */
   refusalOfMaker(actor: string, now: number): string | undefined {
     const window = this.input.separation ? durationToMs(this.input.separation.window) : 0;
-    const recent = this.makers.filter((m) => m.actor === actor && now < Date.parse(m.at) + window);
+    const recent = [...this.makers, ...this.changedDuringDraw].filter((m) => m.actor === actor && now < Date.parse(m.at) + window);
     const latest = recent.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
     if (!latest) return undefined;
     const until = new Date(Date.parse(latest.at) + window).toISOString();
@@ -245,13 +263,19 @@ export class FundingGate {
   /** Any change of the setup bars its author; it only ever restricts, so it is accepted from anyone. */
   refusalOfSetupChange(request: unknown): string | undefined {
     const parsed = setupChangeSchema.safeParse(request);
-    return parsed.success ? undefined : issues(parsed.error);
+    if (!parsed.success) return issues(parsed.error);
+    return refusalOfUnverified(parsed.data.actor);
   }
 
+  /**
+   * Keeps the latest change per author (so a flood of changes cannot push the makers out);
+   * the makers the draw started with are never dropped, those past their window are.
+   */
   noteSetupChange(change: SetupChange, now: number): void {
     const at = new Date(now).toISOString();
-    this.makers.push({ actor: change.actor, at, what: change.what });
-    if (this.makers.length > 200) this.makers.shift(); // bounded: older than any sensible window
+    const window = this.input.separation ? durationToMs(this.input.separation.window) : 0;
+    const kept = this.changedDuringDraw.filter((m) => m.actor !== change.actor && now < Date.parse(m.at) + window);
+    this.changedDuringDraw.splice(0, this.changedDuringDraw.length, ...kept, { actor: change.actor, at, what: change.what });
     this.note(now, change.actor, 'funding setup changed', change.what);
     this.version++;
   }
@@ -294,7 +318,7 @@ export class FundingGate {
       payment: this.payment,
       unconditionalWaiverOverdue: this.unconditionalWaiverOverdue,
       ...(this.input.program ? { program: { ...this.input.program } } : {}),
-      ...(this.input.separation ? { separation: { window: this.input.separation.window, makers: this.makers.map((m) => ({ ...m })) } } : {}),
+      ...(this.input.separation ? { separation: { window: this.input.separation.window, makers: [...this.makers, ...this.changedDuringDraw].map((m) => ({ ...m })) } } : {}),
       timeline: [...this.timeline],
     };
   }
@@ -306,6 +330,12 @@ export class FundingGate {
   private stamped(request: unknown, now: number): unknown {
     return typeof request === 'object' && request !== null ? { ...request, at: new Date(now).toISOString() } : request;
   }
+}
+
+/** The refusal of a message from an unverified actor, whatever its shape. */
+function unverifiedSender(request: unknown): string | undefined {
+  const actor = typeof request === 'object' && request !== null ? (request as { actor?: unknown }).actor : undefined;
+  return typeof actor === 'string' ? refusalOfUnverified(actor) : undefined;
 }
 
 function issues(error: z.ZodError): string {

@@ -16,6 +16,7 @@
 const net = require('node:net');
 const { readFileSync } = require('node:fs');
 const { spawn } = require('node:child_process');
+const { setTimeout } = require('node:timers');
 
 const [classpathFile, port, ...serverArgs] = process.argv.slice(2);
 if (!classpathFile || !/^\d+$/.test(port ?? '')) {

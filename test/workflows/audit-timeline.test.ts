@@ -14,9 +14,9 @@ import {
   complianceReview, complianceStatusQuery, incident, incidentNoteUpdate, incidentStatusSignal, incidentStatusUpdate, joinIncidentSignal, resolveSignal, resolveUpdate,
 } from '../../workflows';
 import { reviewInput, submission } from '../fixtures/compliance-review';
-import { drawInput } from '../fixtures/funding-gate';
+import { drawInput, fundProject } from '../fixtures/funding-gate';
 import { fundingGateId } from '../../domain/funding/gate-input';
-import { evidenceSignal, fundingGate, statusQuery } from '../../workflows';
+import { decideUpdate, evidenceSignal, evidenceUpdate, fundingGate, statusQuery } from '../../workflows';
 import { sharedWorkflowBundle } from '../support/bundle';
 import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
 
@@ -169,7 +169,7 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
     expect(await auditedEntries(world.store, workflowId)).toEqual(expectedEntries('incident', result.timeline));
   });
 
-  it('fundingGate: evidence accepted while the opening is being audited is audited too', async () => {
+  it('fundingGate: evidence in the first activation and while the opening is being audited is audited once', async () => {
     const input = drawInput({ projectId: `AUDIT-${randomUUID().slice(0, 8)}`, milestoneId: 'M1' });
     const workflowId = fundingGateId(input);
     // Evidence arrives while the 'funding.opened' audit call runs: before the fix, the
@@ -183,15 +183,16 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
         async recordGateEvent(event: Parameters<typeof activities.recordGateEvent>[0]) {
           if (event.action === 'funding.opened') {
             const running = world.env.client.workflow.getHandle(Context.current().info.workflowExecution!.workflowId);
-            await running.signal(evidenceSignal, { kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' });
             await running.signal(evidenceSignal, { kind: 'lien_waiver', waiverType: 'conditional-progress', from: 'acme-builders', throughDate: '2026-11-30', amount: 3_000_000, actor: 'gc-alex' });
           }
           return activities.recordGateEvent(event);
         },
       },
     });
+    // Started and signalled before any worker polls: both reach the workflow's first activation.
+    const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId, args: [input] });
+    await handle.signal(evidenceSignal, { kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' });
     const timeline = await worker.runUntil(async () => {
-      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId, args: [input] });
       await waitFor(async () => (await handle.query(statusQuery)).timeline.length >= 3);
       await waitFor(async () => (await auditedEntries(world.store, workflowId)).length >= 3);
       const { timeline } = await handle.query(statusQuery);
@@ -200,6 +201,33 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
     });
     expect(timeline.map((e) => e.event)).toEqual(['opened', 'evidence document', 'evidence lien_waiver']);
     expect(await auditedEntries(world.store, workflowId)).toEqual(expectedEntries('funding', timeline));
+  });
+
+  it('fundingGate: payment, the unconditional waiver and refusals while closing are audited once', async () => {
+    const input = drawInput({ projectId: `AUDIT-${randomUUID().slice(0, 8)}`, milestoneId: 'M2' });
+    const workflowId = fundingGateId(input);
+    await fundProject(world.store, input.projectId, 10_000_000);
+    const waiver = { kind: 'lien_waiver', from: 'acme-builders', throughDate: '2026-11-30', amount: 3_000_000, actor: 'gc-alex' };
+    const result = await run(async (taskQueue) => {
+      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId, args: [input] });
+      await handle.executeUpdate(evidenceUpdate, { args: [{ kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' }] });
+      await handle.executeUpdate(evidenceUpdate, { args: [{ ...waiver, waiverType: 'conditional-progress' }] });
+      await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
+      await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
+      await waitFor(async () => (await handle.query(statusQuery)).status === 'disbursed');
+      await handle.executeUpdate(evidenceUpdate, { args: [{ ...waiver, waiverType: 'unconditional-progress' }] });
+      // Refused (the gate closes): recorded while the last activities run.
+      const late = await sendUntilClosed(() => handle.signal(evidenceSignal, { kind: 'document', name: 'late', actor: 'gc-alex' }), 40);
+      expect(late).toBeGreaterThan(0);
+      return handle.result();
+    });
+    expect(result.status).toBe('completed');
+    const events = result.timeline.map((e) => e.event);
+    expect(events).toEqual(expect.arrayContaining(['disbursed', 'evidence lien_waiver']));
+    // Besides timeline entries: status changes (no detail) and the payment activity's own events.
+    const notTimeline = ['funding.disbursing|system|', 'funding.disbursed|system|', 'funding.completed|system|', 'funding.closed|system|'];
+    const audited = await auditedEntries(world.store, workflowId, ['funding.payment.sent', 'funding.released']);
+    expect(audited.filter((entry) => !notTimeline.includes(entry))).toEqual(expectedEntries('funding', result.timeline));
   });
 });
 
