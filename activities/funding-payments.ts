@@ -5,6 +5,7 @@ import { InputError, parseInput } from '../domain/validation';
 import { InsufficientFundsError, Ledger, LedgerError, ledgerAccounts, type Payout } from '../db/ledger';
 import type { SqlExecutor } from '../db/sql';
 import type { Store } from '../db/store';
+import { FundingPrograms } from '../db/funding-programs';
 
 /**
  * Moves released money to payees and back, exactly once per release.
@@ -130,6 +131,7 @@ export interface FundingResult {
 const SYSTEM_ACTOR = 'system:funding-payments';
 
 export function createFundingPaymentActivities({ store, ledger = new Ledger(store.db), provider = ledgerOnlyProvider }: FundingPaymentDeps) {
+  const payees = new FundingPrograms(store.db, store.audit);
   /** Steps 2 and 3 of the order above, shared by disbursements and reversals. */
   async function settleWithProvider(payout: Payout, callProvider: () => Promise<{ providerRef: string }>): Promise<string | null> {
     if (payout.status === 'done') return payout.providerRef;
@@ -183,6 +185,13 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
 
       const claim = await failuresForWorkflow(() =>
         store.idempotency.runOnce(key, async (tx) => {
+          // Checked again when the money moves (in the claim, so a retry of a claimed release
+          // is not re-judged): a payee removed while the draw ran is not paid.
+          if (!(await payees.isRegisteredPayee(req.projectId, req.payeeId, tx))) {
+            throw ApplicationFailure.nonRetryable(
+              `payee ${req.payeeId} is not (or no longer) a registered payee of project ${req.projectId}: nothing was paid`, 'PaymentRefused',
+            );
+          }
           // Created in id order, like the ledger's row locks, so concurrent first releases never deadlock.
           await ensureInOrder(ledger, tx, req.currency, [[funding, 'funding'], [retainage, 'retainage'], [payable, 'payable']]);
           const posted = await ledger.post(tx, {

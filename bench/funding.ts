@@ -2,6 +2,7 @@
 // on the dev server, against a baseline workflow with the same updates and activity calls
 // in the same run (ratio); then the worker's RSS with BENCH_OPEN_GATES gates waiting on
 // approvals.
+import { FundingPrograms } from '../db/funding-programs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
@@ -55,6 +56,7 @@ export async function benchFunding(): Promise<void> {
   const ledger = new Ledger(store.db);
   await ledger.ensureAccount(ledgerAccounts.projectFunding(project), 'funding', 'USD');
   await ledger.fund(ledgerAccounts.projectFunding(project), 1_000_000_000_000, `bench-${run}`, 'bench deposit');
+  await new FundingPrograms(store.db, store.audit).registerPayee(project, 'payee', 'Bench payee', 'bench-admin'); // disburse pays registered payees only
 
   const gateQueue = `bench-gates-${run}`;
   const baselineQueue = `bench-baseline-${run}`;

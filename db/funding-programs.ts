@@ -128,6 +128,12 @@ export class FundingPrograms {
     return row && toPayee(row);
   }
 
+  /** Whether the payee is registered for the project now; `executor`: inside a caller's transaction. */
+  async isRegisteredPayee(projectId: string, payeeId: string, executor: SqlExecutor = this.db): Promise<boolean> {
+    const rows = await executor.query('SELECT 1 FROM funding_payees WHERE project_id = $1 AND payee_id = $2 AND removed_at IS NULL', [projectId, payeeId]);
+    return rows.length > 0;
+  }
+
   async payees(projectId: string): Promise<Payee[]> {
     const rows = await this.db.query<PayeeRow>('SELECT * FROM funding_payees WHERE project_id = $1 AND removed_at IS NULL ORDER BY payee_id', [projectId]);
     return rows.map(toPayee);
@@ -135,10 +141,12 @@ export class FundingPrograms {
 
   /** Who changed the project's program or payees at or after `since` (from the audit trail). */
   async makersSince(projectId: string, since: Date): Promise<Maker[]> {
+    // The latest change of each author and part: however many changes others made, nobody drops out.
     const rows = await this.db.query<{ actor: string; at: Date | string; action: string }>(
-      `SELECT actor, at, action FROM audit_events
+      `SELECT actor, max(at) AS at, CASE WHEN action LIKE 'funding.program.%' THEN 'funding.program.' ELSE 'funding.payee.' END AS action
+         FROM audit_events
         WHERE subject = $1 AND at >= $2 AND (action LIKE 'funding.program.%' OR action LIKE 'funding.payee.%')
-        ORDER BY id DESC LIMIT 200`,
+        GROUP BY 1, 3 ORDER BY 2 DESC LIMIT 200`,
       [projectSubject(projectId), since.toISOString()],
     );
     return rows.map((row) => ({ actor: row.actor, at: new Date(row.at).toISOString(), what: setupPartOf(row.action) }));

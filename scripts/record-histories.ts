@@ -11,6 +11,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { openStore, type Store } from '../db/store';
 import { Ledger, ledgerAccounts } from '../db/ledger';
+import { FundingPrograms } from '../db/funding-programs';
 import { TaskTriggers } from '../db/task-triggers';
 import { parseEscalationYaml } from '../domain/alerts/escalation-policy-schemas';
 import { Incident } from '../domain/alerts/incident';
@@ -136,6 +137,7 @@ const SAMPLES: Record<WorkflowType, Sample> = {
       const ledger = new Ledger(store.db);
       await ledger.ensureAccount(ledgerAccounts.projectFunding('SAMPLE'), 'funding', 'USD');
       await ledger.fund(ledgerAccounts.projectFunding('SAMPLE'), 10_000_000, 'history-sample-deposit', 'sample deposit');
+      await new FundingPrograms(store.db, store.audit).registerPayee('SAMPLE', 'acme-builders', 'Acme Builders LLC', 'ada');
     },
     drive: async (handle) => {
       const waiver = { kind: 'lien_waiver', from: 'acme-builders', throughDate: '2026-11-30', amount: 2_700_000, actor: 'gc-alex' };

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { FundingPrograms, type Payee } from '../../db/funding-programs';
 import type { Store } from '../../db/store';
 import { fundingProgramDefinitionSchema, type FundingProgram } from '../../domain/funding/program';
@@ -30,8 +30,17 @@ export interface FundingSetupOperations {
 export class StoreFundingSetupOperations implements FundingSetupOperations {
   private readonly programsRepo: FundingPrograms;
 
-  /** `temporal`: the client that tells open draws of a change (unset: nothing is told; tests of the store only). */
-  constructor(store: Store, private readonly temporal?: Client) {
+  /**
+   * `temporal`: the client that tells open draws of a change (unset: nothing is told; tests of
+   * the store only). `onTellFailed`: where a draw that could not be told is reported (the
+   * draws prepared later read the change from the audit trail anyway).
+   */
+  constructor(
+    store: Store,
+    private readonly temporal?: Client,
+    private readonly onTellFailed: (what: string, err: unknown) => void = (what, err) =>
+      console.warn(`arxflow: could not tell ${what} of a funding setup change: ${(err as Error).message}`),
+  ) {
     this.programsRepo = new FundingPrograms(store.db, store.audit);
   }
 
@@ -75,8 +84,16 @@ export class StoreFundingSetupOperations implements FundingSetupOperations {
   private async tellOpenDraws(projectId: string, change: SetupChange): Promise<void> {
     if (!this.temporal) return;
     const query = `WorkflowType = 'fundingGate' AND ExecutionStatus = 'Running' AND ProjectId = '${projectId.replaceAll("'", '')}'`;
-    for await (const execution of this.temporal.workflow.list({ query })) {
-      await this.temporal.workflow.getHandle(execution.workflowId).signal(setupChangedSignal, change);
+    // The change is stored already: a draw that closed meanwhile, or Temporal being away,
+    // must not turn it into an error that invites a second publish. Each draw is told on its own.
+    try {
+      for await (const execution of this.temporal.workflow.list({ query })) {
+        await this.temporal.workflow.getHandle(execution.workflowId).signal(setupChangedSignal, change).catch((err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) this.onTellFailed(execution.workflowId, err);
+        });
+      }
+    } catch (err) {
+      this.onTellFailed(`open draws of ${projectId}`, err);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /** Exit codes shared by every command: 0 done, 1 refused or failed, 2 bad input. */
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
 
@@ -44,4 +45,15 @@ export function jsonOption(text: string | undefined, option: string): unknown {
   } catch (err) {
     throw new CliError(`${option}: not valid JSON (${(err as Error).message})`, EXIT.badInput);
   }
+}
+
+/** A JSON file named on the command line; unreadable or not JSON: exit 2 naming the file. */
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`${file}: ${(err as Error).message}`, EXIT.badInput);
+  }
+  return jsonOption(text, file);
 }

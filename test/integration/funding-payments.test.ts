@@ -1,3 +1,5 @@
+import { registerPayees } from '../fixtures/funding-gate';
+import { FundingPrograms } from '../../db/funding-programs';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
@@ -75,8 +77,11 @@ describe('funding payment activities (PGlite store, MockActivityEnvironment)', (
     await store?.close();
   });
 
-  const fund = (projectId: string, amount: number) =>
-    run(activities.fundProject, { idempotencyKey: `bank/${projectId}/1`, projectId, amount, currency: 'USD', memo: 'construction loan draw' });
+  // A project's builder is registered as its payee by an admin before any release (disburse checks it).
+  const fund = async (projectId: string, amount: number) => {
+    await registerPayees(store, projectId, [`${projectId}-builder`]);
+    return run(activities.fundProject, { idempotencyKey: `bank/${projectId}/1`, projectId, amount, currency: 'USD', memo: 'construction loan draw' });
+  };
 
   const release = (projectId: string, releaseNumber: number, overrides: Partial<DisburseRequest> = {}): DisburseRequest => ({
     workflowId: `funding-gate/${projectId}/M1`, releaseNumber, projectId, payeeId: `${projectId}-builder`, currency: 'USD',
@@ -273,10 +278,21 @@ describe('funding payment activities (PGlite store, MockActivityEnvironment)', (
 
   it('works without a payment rail (ledgerOnlyProvider is the default)', async () => {
     const ledgerOnly = createFundingPaymentActivities({ store });
+    await registerPayees(store, 'P11', ['P11-builder']);
     await run(ledgerOnly.fundProject, { idempotencyKey: 'bank/P11/1', projectId: 'P11', amount: 100_000, currency: 'USD', memo: 'loan' });
     const result = await run(ledgerOnly.disburse, release('P11', 1));
     expect(result.providerRef).toBe('ledger:funding-gate/P11/M1/release/1');
     expect(await ledgerOnlyProvider.reverse({ idempotencyKey: 'k', providerRef: 'r', amount: 1 })).toEqual({ providerRef: 'ledger:k' });
+  });
+
+  it('pays registered payees only: an unregistered or removed payee is refused (PaymentRefused) and nothing is posted', async () => {
+    await fund('P12', 500_000);
+    await expect(run(activities.disburse, release('P12', 1, { payeeId: 'mallory-holdings' })))
+      .rejects.toMatchObject({ type: 'PaymentRefused', nonRetryable: true, message: expect.stringMatching(/mallory-holdings is not \(or no longer\) a registered payee of project P12/) });
+    await new FundingPrograms(store.db, store.audit).removePayee('P12', 'P12-builder', 'admin-ada');
+    await expect(run(activities.disburse, release('P12', 2))).rejects.toMatchObject({ type: 'PaymentRefused' });
+    expect(provider.payments.size).toBe(0);
+    expect(await ledger.balance(ledgerAccounts.projectFunding('P12'))).toBe(500_000);
   });
 
   it('leaves an unbroken audit chain behind', async () => {

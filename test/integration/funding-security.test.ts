@@ -1,4 +1,4 @@
-import { drawRequest, programDefinition, setUpFundingProject } from '../fixtures/funding-gate';
+import { drawRequest, fundProject, programDefinition, setUpFundingProject } from '../fixtures/funding-gate';
 import { call, tokenFor } from '../support/gateway';
 import { useDevServerWorld } from '../support/dev-server-world';
 import type { Role } from '../../domain/roles';
@@ -85,6 +85,25 @@ describe('funding draws: the server decides who requests, who approves and who i
     expect(removed.status).toBe(204);
     expect((await start(gc, drawRequest({ projectId: 'SEC3', milestoneId: 'P3' }))).status).toBe(422);
     await notStarted('SEC3', 'P3');
+  });
+
+  it('a payee removed while the draw runs is not paid: the gate holds with the reason', async () => {
+    await setUpFundingProject(world.store, 'SEC8', { definition: programDefinition({ conditions: [] }) });
+    await fundProject(world.store, 'SEC8', 10_000_000);
+    expect((await start(await as('gc-alex', 'operator'), drawRequest({ projectId: 'SEC8', milestoneId: 'M1' }))).status).toBe(201);
+    const removed = await call(`${world.url}/v1/funding/projects/SEC8/payees/acme-builders`, { method: 'DELETE', token: await as('ada', 'admin') });
+    expect(removed.status).toBe(204);
+    expect((await decide('SEC8', 'M1', await as('rita', 'approver'))).status).toBe(200);
+    expect((await decide('SEC8', 'M1', await as('sam', 'approver', 'signatory'))).status).toBe(200);
+    let view = await status('SEC8', 'M1');
+    for (let attempt = 0; attempt < 100 && !view.onHold; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      view = await status('SEC8', 'M1');
+    }
+    expect(view.onHold).toMatchObject({ reason: expect.stringMatching(/payment refused: payee acme-builders is not \(or no longer\) a registered payee of project SEC8: nothing was paid/) });
+    const paid = await world.store.db.query("SELECT 1 FROM ledger_transactions WHERE workflow_id = 'funding-gate/SEC8/M1'");
+    expect(paid).toHaveLength(0);
+    await world.env.client.workflow.getHandle('funding-gate/SEC8/M1').terminate('test over');
   });
 
   it('a requester who alone could fill a stage of the program is refused at the door (400), not left to a stuck draw', async () => {

@@ -1,3 +1,4 @@
+import { registerPayees } from '../fixtures/funding-gate';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createFundingPaymentActivities, type PaymentProvider } from '../../activities/funding-payments';
@@ -177,6 +178,7 @@ describe.each(backends)('ledger contract on %s', (_name, createBackend) => {
 
   it('concurrent disbursements of the same release through the activity pay once', async () => {
     await fundedProject('RACE2', 10_000);
+    await registerPayees(store, 'RACE2', ['acme']);
     const provider = new CountingProvider();
     const { disburse } = createFundingPaymentActivities({ store, ledger, provider });
     const request = {
@@ -195,6 +197,7 @@ describe.each(backends)('ledger contract on %s', (_name, createBackend) => {
 
   it('20 concurrent disbursements against a funding account that affords 7: exactly 7 succeed and it never goes below zero', async () => {
     const funding = await fundedProject('LOAD1', 7 * 1_500 + 600);
+    await registerPayees(store, 'LOAD1', ['sub-0', 'sub-1', 'sub-2', 'sub-3']);
     const provider = new CountingProvider();
     const { disburse } = createFundingPaymentActivities({ store, ledger, provider });
     const outcomes = await Promise.allSettled(

@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { FundingGates } from '../../client/funding';
-import { drawInput } from '../fixtures/funding-gate';
+import { drawInput, registerPayees } from '../fixtures/funding-gate';
 import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
 
 describe('FundingGates: typed client helpers for services', () => {
@@ -11,6 +11,7 @@ describe('FundingGates: typed client helpers for services', () => {
     const worker = await createTestWorker(world.env, taskQueue, { store: world.store });
     const gates = new FundingGates(world.env.client, taskQueue);
     const draw = { projectId: 'SVC', milestoneId: 'M1' };
+    await registerPayees(world.store, 'SVC', ['acme-builders']);
     const result = await worker.runUntil(async () => {
       expect(await gates.deposit({ projectId: 'SVC', reference: 'wire-9', amount: 10_000_000, currency: 'USD' })).toMatchObject({ balance: 10_000_000 });
       const first = await gates.start(drawInput({ ...draw, conditions: [] }));

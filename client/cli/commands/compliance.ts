@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { checkPlanAgainst, type ComplianceResult } from '../../../domain/compliance/engine';
 import { explainRule } from '../../../domain/compliance/explain';
 import { JURISDICTIONS } from '../../../domain/compliance/jurisdictions';
 import { parsePlan } from '../../../domain/compliance/plan-schema';
 import { resolveCode, type ResolvedCode } from '../../../domain/compliance/resolve';
-import { CliError, EXIT, jsonOption, print, printTable } from '../output';
+import { CliError, EXIT, readJsonFile, print, printTable } from '../output';
 import { registerComplianceReportCommands } from './compliance-reports';
 
 interface CodeOptions {
@@ -71,15 +70,6 @@ export function registerComplianceCommands(program: Command): void {
   registerComplianceReportCommands(compliance);
 }
 
-function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CliError(`${file}: ${(err as Error).message}`, EXIT.badInput);
-  }
-  return jsonOption(text, file);
-}
 
 /** The CLI is the one place the engine's day comes from the clock. */
 function today(): string {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fundingGateId } from '../../../domain/funding/gate-input';
 import { depositInputSchema } from '../../../domain/funding/deposit';
@@ -6,7 +5,7 @@ import { parseInput } from '../../../domain/validation';
 import { waitForOutcome } from '../watch';
 import type { Caller } from '../../api/operations';
 import { withCliContext, type CliContext } from '../context';
-import { CliError, EXIT, jsonOption, print, printTable } from '../output';
+import { CliError, EXIT, jsonOption, readJsonFile, print, printTable } from '../output';
 import { openSettingsStore } from '../../../workers/main';
 import { HttpFundingSetupOperations, StoreFundingSetupOperations, type FundingSetupOperations } from '../../api/funding-setup-operations';
 
@@ -175,15 +174,6 @@ async function withSetup<T>(work: (ops: FundingSetupOperations, actor: string) =
   });
 }
 
-function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CliError(`${file}: ${(err as Error).message}`, EXIT.badInput);
-  }
-  return jsonOption(text, file);
-}
 
 function acting(ctx: CliContext, options: ActingOptions): Caller {
   if (ctx.gateway) {
