@@ -38,3 +38,28 @@ export function isHandedStamp(value: unknown): value is HandedStamp {
   const { at, id, window } = value as Record<string, unknown>;
   return Number.isFinite(at) && typeof id === 'string' && id.length > 0 && Number.isFinite(window) && (window as number) > 0;
 }
+
+/**
+ * The reserved key of a decoded workflow payload that carries its origin verdict: a worker in
+ * stamped mode hands `'arxflow'` when a trusted arxflow process encoded the payload (its
+ * origin MAC verified), else `'outside'` (e.g. the Temporal Web UI's "Start Workflow" form, or
+ * any client without arxflow's keys; the codec server never vouches for origin). One typed by
+ * a sender is always dropped. The identity interceptor removes it before any handler sees it.
+ */
+export const ORIGIN_KEY = '__origin';
+
+export type OriginVerdict = 'arxflow' | 'outside';
+
+/**
+ * Workflow types whose start input arxflow prepares on the server (client/api/registry.ts
+ * `prepare`: requester, approvals, ... from the token and the store). In stamped mode a start of
+ * one of these with an input that did not come from arxflow fails at once (UnpreparedInput).
+ */
+export const SERVER_PREPARED_WORKFLOW_TYPES: readonly string[] = ['fundingGate', 'fundingDeposit', 'complianceReview'];
+
+/** The failure message of a start whose input arxflow did not prepare. */
+export function unpreparedInputMessage(workflowType: string): string {
+  return `${workflowType} input was not prepared by arxflow (start it through the gateway or the arxflow CLI)`;
+}
+
+export const UNPREPARED_INPUT_FAILURE = 'UnpreparedInput';

@@ -1,8 +1,12 @@
-import type {
-  Next, QueryInput, SignalInput, StartChildWorkflowExecutionInput, UpdateInput, WorkflowExecuteInput, WorkflowInboundCallsInterceptor,
-  WorkflowInterceptorsFactory, WorkflowOutboundCallsInterceptor,
+import {
+  ApplicationFailure, patched, workflowInfo,
+  type ActivityInput, type LocalActivityInput, type Next, type QueryInput, type SignalInput, type StartChildWorkflowExecutionInput, type UpdateInput,
+  type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor, type WorkflowInterceptorsFactory, type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
-import { isHandedStamp, STAMP_FUTURE_SKEW_MS, STAMP_KEY, UNVERIFIED_PREFIX, type HandedStamp } from '../domain/identity-stamp';
+import {
+  isHandedStamp, ORIGIN_KEY, SERVER_PREPARED_WORKFLOW_TYPES, STAMP_FUTURE_SKEW_MS, STAMP_KEY, UNPREPARED_INPUT_FAILURE, UNVERIFIED_PREFIX,
+  unpreparedInputMessage, type HandedStamp,
+} from '../domain/identity-stamp';
 
 /**
  * Identity stamps inside the workflow: every workflow type gets this interceptor (the bundle
@@ -18,7 +22,17 @@ import { isHandedStamp, STAMP_FUTURE_SKEW_MS, STAMP_KEY, UNVERIFIED_PREFIX, type
  *
  * Start input, queries and child workflow results only lose STAMP_KEY (a retried or cron run
  * gets its first run's input: judging its age would refuse it). In trusted mode the worker
- * hands nothing and nothing here changes a message. It emits no command, so it needs no patch.
+ * hands nothing and nothing here changes a message.
+ *
+ * Origins: a worker in stamped mode also hands each JSON object a workflow receives its origin
+ * verdict under ORIGIN_KEY (`'arxflow'` when a trusted arxflow process encoded it, else
+ * `'outside'`). It is removed from every message, activity and child result here; a start of a
+ * SERVER_PREPARED_WORKFLOW_TYPES type whose input came from outside (the Web UI's start form,
+ * any client without arxflow's keys) fails at once, non-retryable (UnpreparedInput): its
+ * requester, approvals, ... must be the ones arxflow prepared on the server. A retried or
+ * continued run reuses an input whose origin MAC (no time in it) still verifies. Only that
+ * refusal emits a command (a patch marker, UNPREPARED_INPUT_PATCH): histories of runs started
+ * before origins were checked replay as they ran.
  */
 export const interceptors: WorkflowInterceptorsFactory = () => {
   const ledger = new StampLedger();
@@ -64,6 +78,38 @@ export function withoutHandedStamps(args: readonly unknown[], counts?: Judge): u
   });
 }
 
+/** The patch of the UnpreparedInput refusal: runs started before it replay without it. */
+export const UNPREPARED_INPUT_PATCH = 'refuse-unprepared-input';
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The origin verdicts the worker handed with `args` (one per JSON object that carries one). */
+export function originsOf(args: readonly unknown[]): unknown[] {
+  return args.filter((arg) => isPlainObject(arg) && ORIGIN_KEY in arg).map((arg) => (arg as Record<string, unknown>)[ORIGIN_KEY]);
+}
+
+/** `args` with ORIGIN_KEY removed from each object that carries it. */
+export function withoutOrigins(args: readonly unknown[]): unknown[] {
+  if (!args.some((arg) => isPlainObject(arg) && ORIGIN_KEY in arg)) return args as unknown[];
+  return args.map((arg) => {
+    if (!isPlainObject(arg) || !(ORIGIN_KEY in arg)) return arg;
+    const { [ORIGIN_KEY]: _verdict, ...message } = arg;
+    return message;
+  });
+}
+
+/** A value received by the workflow (activity or child result) without a handed stamp or origin. */
+function received(value: unknown): unknown {
+  return withoutHandedStamps(withoutOrigins([value]))[0];
+}
+
+/** Whether a start of `workflowType` with these verdicts must be refused: any input from outside, for a type arxflow prepares. */
+export function isUnpreparedStart(workflowType: string, verdicts: readonly unknown[]): boolean {
+  return SERVER_PREPARED_WORKFLOW_TYPES.includes(workflowType) && verdicts.some((verdict) => verdict !== 'arxflow');
+}
+
 function carriesStamp(args: readonly unknown[]): boolean {
   return args.some((arg) => arg !== null && typeof arg === 'object' && !Array.isArray(arg) && STAMP_KEY in arg);
 }
@@ -82,23 +128,33 @@ class IdentityInbound implements WorkflowInboundCallsInterceptor {
   }
 
   async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
-    return next(carriesStamp(input.args) ? { ...input, args: withoutHandedStamps(input.args) } : input);
+    const { workflowType } = workflowInfo();
+    // patched() only here: it records a marker in new runs and is false when an older run's history replays.
+    if (isUnpreparedStart(workflowType, originsOf(input.args)) && patched(UNPREPARED_INPUT_PATCH)) {
+      throw ApplicationFailure.nonRetryable(unpreparedInputMessage(workflowType), UNPREPARED_INPUT_FAILURE);
+    }
+    const args = withoutOrigins(input.args);
+    return next(carriesStamp(args) ? { ...input, args: withoutHandedStamps(args) } : { ...input, args });
   }
 
   async handleSignal(input: SignalInput, next: Next<WorkflowInboundCallsInterceptor, 'handleSignal'>): Promise<void> {
-    return next(carriesStamp(input.args) ? { ...input, args: this.judged(input.args, true) } : input);
+    const args = withoutOrigins(input.args);
+    return next(carriesStamp(args) ? { ...input, args: this.judged(args, true) } : { ...input, args });
   }
 
   validateUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'validateUpdate'>): void {
-    next(carriesStamp(input.args) ? { ...input, args: this.judged(input.args, false) } : input);
+    const args = withoutOrigins(input.args);
+    next(carriesStamp(args) ? { ...input, args: this.judged(args, false) } : { ...input, args });
   }
 
   async handleUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'handleUpdate'>): Promise<unknown> {
-    return next(carriesStamp(input.args) ? { ...input, args: this.judged(input.args, true) } : input);
+    const args = withoutOrigins(input.args);
+    return next(carriesStamp(args) ? { ...input, args: this.judged(args, true) } : { ...input, args });
   }
 
   async handleQuery(input: QueryInput, next: Next<WorkflowInboundCallsInterceptor, 'handleQuery'>): Promise<unknown> {
-    return next(carriesStamp(input.args) ? { ...input, args: withoutHandedStamps(input.args) } : input);
+    const args = withoutOrigins(input.args);
+    return next(carriesStamp(args) ? { ...input, args: withoutHandedStamps(args) } : { ...input, args });
   }
 }
 
@@ -107,8 +163,18 @@ class IdentityOutbound implements WorkflowOutboundCallsInterceptor {
     input: StartChildWorkflowExecutionInput, next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>,
   ): Promise<[Promise<string>, Promise<unknown>]> {
     const [started, completed] = await next(input);
-    const result = completed.then((value) => withoutHandedStamps([value])[0]);
+    const result = completed.then(received);
     result.catch(() => undefined); // as unhandled as the SDK's own: a parent that never awaits a failed child is not failed by this copy
     return [started, result];
+  }
+
+  // Activity results are decoded in the activity's context (nothing handed), except after the
+  // worker lost the context (a replay from history): then they may carry an origin verdict.
+  async scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>): Promise<unknown> {
+    return received(await next(input));
+  }
+
+  async scheduleLocalActivity(input: LocalActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>): Promise<unknown> {
+    return received(await next(input));
   }
 }

@@ -3,7 +3,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { canonicalJson } from '../../domain/canonical-json';
-import { DEFAULT_STAMP_WINDOW_MS, STAMP_KEY, UNVERIFIED_PREFIX, type HandedStamp } from '../../domain/identity-stamp';
+import {
+  DEFAULT_STAMP_WINDOW_MS, ORIGIN_KEY, STAMP_KEY, UNVERIFIED_PREFIX, type HandedStamp, type OriginVerdict,
+} from '../../domain/identity-stamp';
 import type { Settings } from '../../domain/settings';
 
 /**
@@ -28,10 +30,21 @@ import type { Settings } from '../../domain/settings';
  * encryption keys (new first, keep the old ones while any open workflow's history holds a
  * stamp made with them).
  */
-export { STAMP_KEY } from '../../domain/identity-stamp';
+export { ORIGIN_KEY, STAMP_KEY } from '../../domain/identity-stamp';
 export const IDENTITY_METADATA = 'arxflow-identity';
+/**
+ * Origin MACs: a trusted arxflow process (IdentityStampCodec.encode) vouches that it encoded a
+ * payload, whatever it holds: `keyId.` + base64url HMAC-SHA256 of ORIGIN_CONTEXT and the
+ * payload's data bytes. No time and no workflow id: a retried or continued run reuses its first
+ * input, and the MAC in its history must still verify. The codec server (the Web UI's encode)
+ * never adds one and drops any it is sent (client/gateway/codec-routes.ts), so only processes
+ * that hold the identity keys can make a workflow input that counts as prepared by arxflow
+ * (workflows/identity-interceptor.ts, SERVER_PREPARED_WORKFLOW_TYPES).
+ */
+export const ORIGIN_METADATA = 'arxflow-origin';
 const JSON_ENCODING = 'json/plain';
 const STAMP_CONTEXT = 'arxflow-identity/v2\n';
+const ORIGIN_CONTEXT = 'arxflow-origin/v1\n';
 /** A stamp that verified: when it was made and its MAC. */
 export interface VerifiedStamp {
   at: number;
@@ -141,6 +154,57 @@ export function stampPayload(payload: Payload, key: IdentityKey, stampedAt = Dat
   return { ...clean, metadata: { ...clean.metadata, [IDENTITY_METADATA]: Buffer.from(stampOf(message, key, stampedAt)) } };
 }
 
+/** `keyId.` + base64url HMAC-SHA256 of ORIGIN_CONTEXT and `data` (the payload's data bytes). */
+export function originOf(data: Uint8Array | null | undefined, key: IdentityKey): string {
+  return `${key.id}.${originMacOf(data, key.key)}`;
+}
+
+/** True when `origin` was made over exactly these data bytes with one of `keys`. */
+export function originVerifies(origin: string | undefined, data: Uint8Array | null | undefined, keys: readonly IdentityKey[]): boolean {
+  const [keyId, mac, ...rest] = (origin ?? '').split('.');
+  const key = keys.find((k) => k.id === keyId);
+  if (!key || !mac || rest.length > 0) return false;
+  const given = Buffer.from(mac);
+  const expected = Buffer.from(originMacOf(data, key.key));
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The payload's origin MAC metadata, if any. */
+export function originIn(payload: Payload): string | undefined {
+  const raw = payload.metadata?.[ORIGIN_METADATA];
+  return raw ? Buffer.from(raw).toString() : undefined;
+}
+
+/** The payload without any origin MAC metadata. */
+export function withoutOrigin(payload: Payload): Payload {
+  if (!payload.metadata || !(ORIGIN_METADATA in payload.metadata)) return payload;
+  const { [ORIGIN_METADATA]: _dropped, ...metadata } = payload.metadata;
+  return { ...payload, metadata };
+}
+
+/** A trusted arxflow process vouches that it encoded this payload (any payload: over its data bytes as they are). */
+export function withOrigin(payload: Payload, key: IdentityKey): Payload {
+  return { ...payload, metadata: { ...payload.metadata, [ORIGIN_METADATA]: Buffer.from(originOf(payload.data, key)) } };
+}
+
+/**
+ * A decoded JSON object payload for a workflow: any ORIGIN_KEY a sender typed dropped and, with
+ * a `verdict` (stamped mode), the verdict handed under ORIGIN_KEY. Other payloads pass.
+ */
+export function withOriginVerdict(payload: Payload, verdict: OriginVerdict | undefined): Payload {
+  if (Buffer.from(payload.metadata?.encoding ?? []).toString() !== JSON_ENCODING) return payload;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(payload.data ?? []).toString('utf8'));
+  } catch {
+    return payload;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return payload;
+  if (!verdict && !(ORIGIN_KEY in value)) return payload;
+  const { [ORIGIN_KEY]: _typed, ...rest } = value as Record<string, unknown>;
+  return { ...payload, data: Buffer.from(JSON.stringify(verdict ? { ...rest, [ORIGIN_KEY]: verdict } : rest)) };
+}
+
 /** The message as an unverified sender: `actor` prefixed with `unverified:`, `roles` (when present) emptied. */
 export function unverifiedMessage(message: IdentityMessage): IdentityMessage {
   return {
@@ -221,21 +285,37 @@ export class IdentityStampCodec implements PayloadCodec {
     this.signingKey = keys[0]!;
   }
 
+  /** Stamps identity-bearing payloads and vouches for the origin of every payload (ORIGIN_METADATA). */
   async encode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => stampPayload(payload, this.signingKey));
+    return payloads.map((payload) => withOrigin(stampPayload(withoutOrigin(payload), this.signingKey), this.signingKey));
   }
 
   async decode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     // Workflow-owned payloads only (start input, signals, updates, queries): activity inputs and results pass without it.
-    const handTo = this.options.handToWorkflow && !this.options.trustUnstamped && context?.type !== 'activity'
+    const forWorkflow = this.options.handToWorkflow && context?.type !== 'activity';
+    const handTo = forWorkflow && !this.options.trustUnstamped
       ? { window: this.options.stampWindowMs ?? DEFAULT_STAMP_WINDOW_MS } : undefined;
-    return payloads.map((payload) => verifyPayload(payload, this.keys, this.options.trustUnstamped, handTo));
+    return payloads.map((payload) => {
+      const verified = verifyPayload(withoutOrigin(payload), this.keys, this.options.trustUnstamped, handTo);
+      if (!forWorkflow) return verified;
+      // Stamped mode hands the origin verdict (the interceptor refuses unprepared starts); trusted mode only drops a typed one.
+      const verdict: OriginVerdict | undefined = handTo ? (originVerifies(originIn(payload), payload.data, this.keys) ? 'arxflow' : 'outside') : undefined;
+      return withOriginVerdict(verified, verdict);
+    });
   }
 
-  /** This codec as a worker's: in stamped mode, verified stamps are handed to workflows (STAMP_KEY). */
+  /**
+   * This codec as a worker's: in stamped mode, verified stamps are handed to workflows
+   * (STAMP_KEY), and every JSON object a workflow receives carries its origin verdict
+   * (ORIGIN_KEY); a typed ORIGIN_KEY is dropped in either mode.
+   */
   forWorker(): IdentityStampCodec {
     return new IdentityStampCodec(this.keys, { ...this.options, handToWorkflow: true });
   }
+}
+
+function originMacOf(data: Uint8Array | null | undefined, key: Buffer): string {
+  return createHmac('sha256', key).update(ORIGIN_CONTEXT).update(data ?? new Uint8Array()).digest('base64url');
 }
 
 function macOf(message: IdentityMessage, stampedAt: number, key: Buffer): string {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { hasAnyRole, type Role } from '../../domain/roles';
 import { rejected } from '../api/errors';
 import type { ArxflowCodecs } from '../codec/data-converter';
-import { stampPayload, withCallerIdentity, withoutStamp } from '../codec/identity-codec';
+import { stampPayload, withCallerIdentity, withoutOrigin, withoutStamp } from '../codec/identity-codec';
 import { AuthError, type Authenticator, type Principal } from './auth';
 import { cookieValue, MAX_SESSION_SECONDS, principalOfSession, SESSION_COOKIE, sessionCookieHeader, sessionValueOf } from './ui-session';
 
@@ -40,7 +40,9 @@ const DECODE_ROLES: Role[] = ['viewer', 'operator', 'approver'];
  * also covers the time it was made (a workflow counts it once, within its window: see
  * workflows/identity-interceptor.ts). Anyone else's payloads pass unstamped (workers then
  * believe them only in trusted mode), but only when encryption is off: with encryption an
- * anonymous encode is refused (401), so the endpoint is no encryption oracle.
+ * anonymous encode is refused (401), so the endpoint is no encryption oracle. Encode never
+ * adds an origin MAC and drops any it is sent: a workflow whose input arxflow prepares
+ * (fundingGate, fundingDeposit, complianceReview) refuses one started from the Web UI.
  * Decode: open when payloads are not encrypted (it only drops stamps and marks unverified
  * identities as workers see them); with encryption, a viewer token or session, or the
  * trusted local UI in development.
@@ -59,7 +61,11 @@ export async function registerCodecRoutes(app: FastifyInstance, deps: CodecRoute
       if (caller instanceof AuthError) return unauthorized(reply, caller);
       // With encryption, an anonymous encode would be an encryption oracle for anyone who can reach the gateway.
       if (!caller && encryption) return unauthorized(reply, new AuthError('missing bearer token or Web UI session (payloads are encrypted)', 401));
-      const vouched = (p: Payload) => (caller && uiIdentity !== 'off' ? stampPayload(withCallerIdentity(p, caller), identity.signingKey) : withoutStamp(p));
+      // Never an origin MAC (not even a sent one): what the Web UI starts is never "prepared by arxflow".
+      const vouched = (sent: Payload) => {
+        const p = withoutOrigin(sent);
+        return caller && uiIdentity !== 'off' ? stampPayload(withCallerIdentity(p, caller), identity.signingKey) : withoutStamp(p);
+      };
       const stamped = fromWire(request.body.payloads).map(vouched);
       return toWire(encryption ? await transform(() => encryption.encode(stamped), 'encode') : stamped);
     });

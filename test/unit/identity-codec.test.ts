@@ -133,7 +133,7 @@ describe('stamps handed to workflows (replay protection)', () => {
     const worker = new IdentityStampCodec(parseIdentityKeys(k1), { trustUnstamped: false, handToWorkflow: true, stampWindowMs: 5000 });
     const [stamped] = await codec.encode([payloadOf(vote)]);
     const [, at, mac] = stampIn(stamped!)!.split('.');
-    expect(valueOf((await worker.decode([stamped!], workflowContext))[0])).toEqual({ ...vote, [STAMP_KEY]: { at: Number(at), id: mac, window: 5000 } });
+    expect(valueOf((await worker.decode([stamped!], workflowContext))[0])).toEqual({ ...vote, [STAMP_KEY]: { at: Number(at), id: mac, window: 5000 }, __origin: 'arxflow' });
     expect(valueOf((await worker.decode([stamped!], activityContext))[0])).toEqual(vote); // activity inputs and results
     expect(valueOf((await codec.decode([stamped!], workflowContext))[0])).toEqual(vote); // clients never
     // Trusted mode hands nothing (the interceptor then does nothing).
@@ -145,7 +145,7 @@ describe('stamps handed to workflows (replay protection)', () => {
   it('drops a typed __stamp: an unstamped one is unverified without it, a stamped one gets the real stamp', async () => {
     const worker = stamping(k1).forWorker();
     const typed = { ...vote, [STAMP_KEY]: { at: Date.now(), id: 'x', window: 1e12 } };
-    expect(valueOf((await worker.decode([payloadOf(typed)], workflowContext))[0])).toEqual({ ...vote, actor: 'unverified:rita', roles: [] });
+    expect(valueOf((await worker.decode([payloadOf(typed)], workflowContext))[0])).toEqual({ ...vote, actor: 'unverified:rita', roles: [], __origin: 'outside' });
     const [stamped] = await stamping(k1).encode([payloadOf(typed)]);
     const decoded = valueOf((await worker.decode([stamped!], workflowContext))[0]) as Record<string, { id: string }>;
     expect(decoded[STAMP_KEY]!.id).toBe(stampIn(stamped!)!.split('.')[2]);
