@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from '@temporalio/client';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client, WorkflowFailedError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import type { Payload } from '@temporalio/common';
+import { DefaultPayloadConverter, type ApplicationFailure, type Payload } from '@temporalio/common';
 import { codecsFor, dataConverterOf } from '../../client/codec/data-converter';
-import { IDENTITY_METADATA } from '../../client/codec/identity-codec';
+import { IDENTITY_METADATA, ORIGIN_METADATA } from '../../client/codec/identity-codec';
 import { fundingGate } from '../../workflows';
 import { drawInput } from '../fixtures/funding-gate';
 import { gateStatusWhen, votersOf } from '../support/funding-status';
@@ -238,6 +238,70 @@ describe('identities the Web UI cannot forge (stamps required)', () => {
     const [payload] = (wake.json as { payloads: WirePayload[] }).payloads;
     expect(JSON.parse(Buffer.from(payload!.data, 'base64').toString())).toEqual({ reason: 'now', actor: 'rita' });
     expect(payload!.metadata[IDENTITY_METADATA]).toBeDefined();
+  });
+
+  /** What the Web UI's "Start Workflow" form does: a start with exactly these payloads (no codec of arxflow's). */
+  async function startRaw(workflowId: string, payloads: Payload[]): Promise<void> {
+    await world.env.connection.workflowService.startWorkflowExecution({
+      namespace: 'default', workflowId, requestId: randomUUID(), identity: 'web-ui',
+      workflowType: { name: 'fundingGate' }, taskQueue: { name: taskQueue }, input: { payloads },
+    });
+  }
+
+  /** The workflow's failure (it must fail), and whether it scheduled any activity (a payment is one). */
+  async function failureOf(workflowId: string): Promise<{ type?: string; message?: string; activities: number }> {
+    const handle = world.env.client.workflow.getHandle(workflowId);
+    const error = await handle.result().then(() => undefined, (err: unknown) => err);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
+    const history = await handle.fetchHistory();
+    return { type: cause?.type ?? undefined, message: cause?.message, activities: history.events!.filter((e) => e.activityTaskScheduledEventAttributes).length };
+  }
+
+  const UNPREPARED = { type: 'UnpreparedInput', message: 'fundingGate input was not prepared by arxflow (start it through the gateway or the arxflow CLI)', activities: 0 };
+
+  it('origin: a fundingGate started by a client without arxflow\'s codecs (the Web UI start form) fails UnpreparedInput and pays nothing', async () => {
+    const workflowId = 'funding-gate/UI-ORIGIN/RAW';
+    // Its own approvers and another requester: everything the gateway's prepare would have decided.
+    await world.env.client.workflow.start(fundingGate, {
+      taskQueue, workflowId, args: [drawInput({ projectId: 'UI-ORIGIN', milestoneId: 'RAW', requestedBy: 'mallory' })],
+    });
+    expect(await failureOf(workflowId)).toEqual(UNPREPARED);
+    // A typed __origin is no way around it.
+    const typedId = 'funding-gate/UI-ORIGIN/TYPED';
+    await world.env.client.workflow.start(fundingGate, {
+      taskQueue, workflowId: typedId, args: [{ ...drawInput({ projectId: 'UI-ORIGIN', milestoneId: 'TYPED' }), __origin: 'arxflow' } as never],
+    });
+    expect(await failureOf(typedId)).toEqual(UNPREPARED);
+  });
+
+  it('origin: a fundingGate started through a trusted (stamped) client runs', async () => {
+    const workflowId = await startGate();
+    await trusted.workflow.getHandle(workflowId).signal('decide', approve('rita', ['approver']));
+    expect(votersOf(await gateStatusWhen(trusted, workflowId, (s) => s.approvals.votes.length > 0)).counted).toEqual(['rita']);
+    const described = await trusted.workflow.getHandle(workflowId).describe();
+    expect(described.status.name).toBe('RUNNING');
+  });
+
+  it('origin: the codec server never adds an origin MAC, nor keeps a sent one: a Web UI start with a session fails UnpreparedInput', async () => {
+    const session = await call(`${world.url}/v1/ui-session`, { method: 'POST', token: await createToken(TEST_SETTINGS, { subject: 'olga', roles: ['operator', 'admin'] }) });
+    const cookie = session.headers.get('set-cookie')!.split(';')[0]!;
+    const input = drawInput({ projectId: 'UI-ORIGIN', milestoneId: 'SESSION' });
+    // A MAC copied from a trusted process's encode of the same input is dropped too.
+    const [signed] = await codecsFor(TEST_SETTINGS).identity.encode([new DefaultPayloadConverter().toPayload(input)]);
+    expect(signed!.metadata![ORIGIN_METADATA]).toBeDefined();
+    const sent = { ...jsonPayload(input), metadata: { ...jsonPayload(input).metadata, [ORIGIN_METADATA]: Buffer.from(signed!.metadata![ORIGIN_METADATA]!).toString('base64') } };
+    for (const headers of [{ cookie }, { authorization: `Bearer ${await tokenFor('olga', 'operator', 'admin')}` }, {}] as Record<string, string>[]) {
+      const encoded = await call(`${world.url}/codec/encode`, { body: { payloads: [jsonPayload(input), sent] }, headers });
+      expect(encoded.status).toBe(200);
+      for (const p of (encoded.json as { payloads: WirePayload[] }).payloads) expect(p.metadata[ORIGIN_METADATA]).toBeUndefined();
+    }
+    const encoded = await call(`${world.url}/codec/encode`, { body: { payloads: [sent] }, headers: { cookie } });
+    const workflowId = 'funding-gate/UI-ORIGIN/SESSION';
+    await startRaw(workflowId, (encoded.json as { payloads: WirePayload[] }).payloads.map((p) => ({
+      metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])), data: Buffer.from(p.data, 'base64'),
+    })));
+    expect(await failureOf(workflowId)).toEqual(UNPREPARED);
   });
 
   it('development mode (no real auth): an unstamped identity is believed as typed', async () => {
