@@ -315,7 +315,7 @@ export class IdentityStampCodec implements PayloadCodec {
 }
 
 function originMacOf(data: Uint8Array | null | undefined, key: Buffer): string {
-  return createHmac('sha256', key).update(ORIGIN_CONTEXT).update(data ?? new Uint8Array()).digest('base64url');
+  return createHmac('sha256', key).update(ORIGIN_CONTEXT).update(Buffer.from(data ?? [])).digest('base64url'); // data may be a plain array (payloads from JSON histories)
 }
 
 function macOf(message: IdentityMessage, stampedAt: number, key: Buffer): string {
