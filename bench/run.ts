@@ -4,6 +4,7 @@ import { benchAlerts } from './alerts';
 import { benchCompliance } from './compliance';
 import { benchFunding } from './funding';
 import { benchGateway } from './gateway';
+import { benchIdentity } from './identity';
 import { benchStore } from './store';
 
 const BENCHES: Record<string, () => Promise<void>> = {
@@ -12,6 +13,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   funding: benchFunding,
   compliance: benchCompliance,
   alerts: benchAlerts,
+  identity: benchIdentity,
 };
 
 async function main(): Promise<void> {
