@@ -3,6 +3,9 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { Connection } from '@temporalio/client';
 import { createArxflowWorker } from '../../workers/worker';
 import { openStore, type Store } from '../../db/store';
 import type { ActivityDeps } from '../../activities';
@@ -29,7 +32,10 @@ export function testCodecs(mode: 'trusted' | 'stamped' = 'trusted', encryptionKe
 
 /** Java time-skipping test server on a free port, with arxflow's search attributes: timers of days pass in milliseconds. */
 export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+  const executable = testServerExecutable();
+  const env = executable.type === 'existing-path'
+    ? await timeSkippingEnvOn(await startJavaTestServer(executable.path))
+    : await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } }); // the SDK's download (internet)
   const { IndexedValueType } = temporal.api.enums.v1;
   const indexedTypes: Record<string, number> = { KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, INT: IndexedValueType.INDEXED_VALUE_TYPE_INT };
   await env.connection.operatorService.addSearchAttributes({
@@ -87,4 +93,75 @@ export function useTimeSkippingWorld(): TimeSkippingWorld {
     await world.store?.close();
   });
   return world;
+}
+
+interface RunningTestServer {
+  address: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the Java test server ourselves and waits until it answers gRPC, for up to a minute.
+ * The SDK's own start gives a JVM 5 s to accept a connection (and its client 10 s to become
+ * ready) and then fails the whole test file: on a loaded 2-core machine, with two test files
+ * starting servers at once, a JVM sometimes needs longer. Waiting longer is the fix.
+ */
+async function startJavaTestServer(executablePath: string): Promise<RunningTestServer> {
+  const port = await freePort();
+  const child = spawn(executablePath, [String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  const address = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the time-skipping test server exited (${child.exitCode}) before answering`);
+    const connection = await Connection.connect({ address, connectTimeout: '2s' }).catch(() => undefined);
+    const answered = await connection?.workflowService.getSystemInfo({}).then(() => true, () => false);
+    await connection?.close();
+    if (answered) return { address, stop };
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the time-skipping test server on ${address} did not answer within 60 s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A time-skipping environment on a server we started; its teardown also stops the server. */
+async function timeSkippingEnvOn(server: RunningTestServer): Promise<TestWorkflowEnvironment> {
+  // `create` is the SDK's own constructor path for every environment (private in its typings):
+  // an existing server, with the time-skipping test service.
+  const sdk = TestWorkflowEnvironment as unknown as {
+    create(opts: { server: { type: 'existing' }; address: string; namespace: string; supportsTimeSkipping: boolean }): Promise<TestWorkflowEnvironment>;
+  };
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await sdk.create({ server: { type: 'existing' }, address: server.address, namespace: 'default', supportsTimeSkipping: true });
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  const teardown = env.teardown.bind(env);
+  env.teardown = async () => {
+    try {
+      await teardown();
+    } finally {
+      await server.stop();
+    }
+  };
+  return env;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
