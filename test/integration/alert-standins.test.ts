@@ -198,7 +198,9 @@ describe('a real Alertmanager truncating a group (max_alerts: 1)', () => {
 
   beforeAll(async () => {
     recorder = await startWebhookRecorder();
-    alertmanager = await startAlertmanager({ webhookUrl: recorder.url, groupBy: ['alertname'], maxAlerts: 1 });
+    // Both alerts must be in the group when it first flushes: Alertmanager inserts the alerts of
+    // one POST one by one, and on a loaded machine 1 s of group_wait could pass in between.
+    alertmanager = await startAlertmanager({ webhookUrl: recorder.url, groupBy: ['alertname'], maxAlerts: 1, groupWait: '3s' });
   });
   afterAll(async () => {
     await alertmanager?.stop();
