@@ -9,7 +9,7 @@ import { buildGateway } from '../../client/gateway/server';
 import { slackSignature } from '../../client/gateway/slack/signature';
 import { createLogger } from '../../workers/logger';
 import { call, startGateway, TEST_SETTINGS, tokenFor } from '../support/gateway';
-import { freePort } from '../support/alertmanager';
+import { freePort } from '../../scripts/ports';
 import { useDevServerWorld } from '../support/dev-server-world';
 
 const AM_TOKEN = 'am-token-0123456789abcdef';

@@ -8,7 +8,7 @@ import { parseMetricRulesYaml } from '../../domain/alerts/metric-rules-schemas';
 import { configFileSchema } from '../../domain/config-file';
 import { metricEvaluatorId } from '../../client/api/metric-intake';
 import { metricEvaluatorStatusQuery } from '../../workflows/alerts/metric-messages';
-import { freePort } from '../support/alertmanager';
+import { freePort } from '../../scripts/ports';
 import { call, startGateway } from '../support/gateway';
 import { useDevServerWorld } from '../support/dev-server-world';
 

@@ -1,3 +1,4 @@
+import { freePort } from '../../scripts/ports';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -146,17 +147,6 @@ async function waitReady(readyUrl: string, child: ChildProcess, output: () => st
   }
 }
 
-/** A port free right now on loopback (the OS picks; a tiny race with other processes is accepted in tests). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 // ---------------------------------------------------------------- a webhook listener
 

@@ -1,10 +1,10 @@
+import { freePort } from '../../scripts/ports';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { createArxflowWorker } from '../../workers/worker';
 import { openStore, type Store } from '../../db/store';
@@ -155,13 +155,3 @@ async function timeSkippingEnvOn(server: RunningTestServer): Promise<TestWorkflo
   return env;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
