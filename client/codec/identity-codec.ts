@@ -133,17 +133,27 @@ export function stampVerifies(stamp: string | undefined, message: IdentityMessag
   return verifiedStamp(stamp, message, keys) !== undefined;
 }
 
+/** A metadata entry of the payload as text, if any. */
+function metadataText(payload: Payload, name: string): string | undefined {
+  const raw = payload.metadata?.[name];
+  return raw ? Buffer.from(raw).toString() : undefined;
+}
+
+/** The payload without that metadata entry. */
+function withoutMetadata(payload: Payload, name: string): Payload {
+  if (!payload.metadata || !(name in payload.metadata)) return payload;
+  const { [name]: _dropped, ...metadata } = payload.metadata;
+  return { ...payload, metadata };
+}
+
 /** The payload's stamp metadata, if any. */
 export function stampIn(payload: Payload): string | undefined {
-  const raw = payload.metadata?.[IDENTITY_METADATA];
-  return raw ? Buffer.from(raw).toString() : undefined;
+  return metadataText(payload, IDENTITY_METADATA);
 }
 
 /** The payload without any stamp metadata. */
 export function withoutStamp(payload: Payload): Payload {
-  if (!payload.metadata || !(IDENTITY_METADATA in payload.metadata)) return payload;
-  const { [IDENTITY_METADATA]: _dropped, ...metadata } = payload.metadata;
-  return { ...payload, metadata };
+  return withoutMetadata(payload, IDENTITY_METADATA);
 }
 
 /** A trusted process vouches for an identity-bearing payload; other payloads pass (without any stamp). */
@@ -171,15 +181,12 @@ export function originVerifies(origin: string | undefined, data: Uint8Array | nu
 
 /** The payload's origin MAC metadata, if any. */
 export function originIn(payload: Payload): string | undefined {
-  const raw = payload.metadata?.[ORIGIN_METADATA];
-  return raw ? Buffer.from(raw).toString() : undefined;
+  return metadataText(payload, ORIGIN_METADATA);
 }
 
 /** The payload without any origin MAC metadata. */
 export function withoutOrigin(payload: Payload): Payload {
-  if (!payload.metadata || !(ORIGIN_METADATA in payload.metadata)) return payload;
-  const { [ORIGIN_METADATA]: _dropped, ...metadata } = payload.metadata;
-  return { ...payload, metadata };
+  return withoutMetadata(payload, ORIGIN_METADATA);
 }
 
 /** A trusted arxflow process vouches that it encoded this payload (any payload: over its data bytes as they are). */
