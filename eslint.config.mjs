@@ -1,7 +1,31 @@
-// Flat config: typescript-eslint's recommended rules, plus the one rule that keeps
-// workflow code deterministic: workflows/ never imports activity implementations or I/O.
+// Flat config: typescript-eslint's recommended rules, the import arrows between folders, and the
+// rules that keep workflow code deterministic (no I/O, no activity code).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/**
+ * domain <- platform <- db <- workflows, activities <- client <- gateway, cli, mcp; workers
+ * run workflows and activities. scripts/, bench/ and test/ compose everything.
+ */
+const LAYERS = ['domain', 'platform', 'db', 'workflows', 'activities', 'client', 'workers', 'gateway', 'mcp', 'cli'];
+const ENTRY_POINTS = ['scripts', 'bench', 'test', 'bin'];
+const ALLOWED_IMPORTS = {
+  platform: ['domain'],
+  db: ['domain', 'platform'],
+  workflows: ['domain', 'activities', 'db'],
+  activities: ['domain', 'platform', 'db'],
+  client: ['domain', 'platform', 'db', 'workflows'],
+  workers: ['domain', 'platform', 'db', 'workflows', 'activities'],
+  gateway: ['domain', 'platform', 'db', 'workflows', 'client'],
+  mcp: ['domain', 'platform', 'db', 'workflows', 'client'],
+  cli: ['domain', 'platform', 'db', 'workflows', 'client', 'mcp'],
+};
+const FORBIDDEN_IMPORTS = Object.fromEntries(
+  Object.entries(ALLOWED_IMPORTS).map(([folder, allowed]) => [
+    folder,
+    [...LAYERS, ...ENTRY_POINTS].filter((other) => other !== folder && !allowed.includes(other)),
+  ]),
+);
 
 const IO_MODULES = ['node:*', 'fs', 'net', 'http', 'https', 'crypto', 'child_process', 'pg', '@electric-sql/pglite', 'nodemailer', 'openai', '@slack/web-api'];
 
@@ -19,23 +43,34 @@ export default tseslint.config(
     files: ['bin/**/*.js', 'scripts/**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
-  {
-    files: ['workflows/**/*.ts'],
+  // The arrows (docs/architecture.md): each folder names the folders it must not import
+  // from, so an import that runs back up fails `npm run lint`. Workflows may import types
+  // (never code) from activities and db: proxyActivities<typeof ...> and result shapes.
+  ...Object.entries(FORBIDDEN_IMPORTS).map(([folder, forbidden]) => ({
+    files: [`${folder}/**/*.ts`],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { regex: '^(\\.\\./)+(activities|db|client|workers|scripts)(/|$)', allowTypeImports: true, message: 'Workflow code may import only types from activities, db and client.' },
-          { group: IO_MODULES, message: 'No I/O in workflow code: it must stay deterministic.' },
+          {
+            regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`,
+            message: `${folder}/ must not import from ${forbidden.join(', ')}: imports run one way (docs/architecture.md).`,
+          },
+          ...(folder === 'workflows'
+            ? [
+                { regex: '^(\\.\\./)+(activities|db)(/|$)', allowTypeImports: true, message: 'Workflow code may import only types from activities and db.' },
+                { group: IO_MODULES, message: 'No I/O in workflow code: it must stay deterministic.' },
+              ]
+            : []),
         ],
       }],
     },
-  },
+  })),
   {
     files: ['domain/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { regex: '^(\\.\\./)+(activities|db|client|workers|workflows|scripts)(/|$)', message: 'domain/ is pure: it imports only domain/ and libraries like zod.' },
+          { regex: `^(\\.\\./)+(${[...LAYERS, ...ENTRY_POINTS].filter((other) => other !== 'domain').join('|')})(/|$)`, message: 'domain/ is pure: it imports only domain/ and libraries like zod.' },
           { group: ['@temporalio/*'], message: 'domain/ has no Temporal imports.' },
           { group: IO_MODULES, message: 'No I/O in domain code: it runs inside workflows.' },
         ],

@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { queueNotification } from '../db/notification-outbox';
 import type { Store } from '../db/store';
 import { TaskTriggers } from '../db/task-triggers';
-import { signGithub } from '../client/gateway/webhooks/signatures';
+import { signGithub } from '../platform/webhook-signatures';
 import type { JsonValue } from '../domain/webhook-config';
 import {
   parseTaskEvent, planTaskEvent, type ActionOutcome, type PlannedAction, type TaskEventInput,

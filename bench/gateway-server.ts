@@ -3,10 +3,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { openStore } from '../db/store';
 import { parseSettings } from '../domain/settings';
-import { createAuthenticator } from '../client/gateway/auth';
-import { buildGateway } from '../client/gateway/server';
-import { loadWebhookSources } from '../client/gateway/webhooks/routes';
-import { createLogger } from '../workers/logger';
+import { createAuthenticator } from '../platform/tokens';
+import { buildGateway } from '../gateway/server';
+import { loadWebhookSources } from '../gateway/webhooks/routes';
+import { createLogger } from '../platform/logger';
 
 export const BENCH_SECRET = 'bench-secret-bench-secret-bench';
 export const BENCH_TASK_QUEUE = 'bench-no-worker'; // accepted by Temporal is the webhook's job; nothing needs to run

@@ -10,7 +10,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createScratchSchema } from '../db/scratch-schema';
-import { signGithub } from '../client/gateway/webhooks/signatures';
+import { signGithub } from '../platform/webhook-signatures';
 import { temporalCliExecutable } from '../scripts/temporal-tools';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { BENCH_SECRET as SECRET, BENCH_TASK_QUEUE as TASK_QUEUE } from './gateway-server';

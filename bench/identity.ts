@@ -4,7 +4,7 @@
 // Prints a table and writes bench/results/identity.json.
 import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
-import { codecsFor } from '../client/codec/data-converter';
+import { codecsFor } from '../platform/codec/data-converter';
 import { parseSettings } from '../domain/settings';
 import { writeResults } from './results';
 

@@ -2,7 +2,7 @@
 // The `arxflow` CLI. TypeScript runs through tsx, so there is no build step.
 'use strict';
 require('tsx/cjs');
-require('../client/cli/main.ts')
+require('../cli/main.ts')
   .run(process.argv)
   .then((code) => {
     process.exitCode = code;

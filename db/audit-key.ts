@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { AnchorKey } from './audit-log';
-import { readOrCreateSecretFile } from './secret-file';
+import { readOrCreateSecretFile } from '../platform/secret-file';
 import type { StoreLocation } from './store';
 
 /** An in-memory store lives as long as the process: so does its key. */

@@ -1,6 +1,6 @@
 /**
  * What a worker in stamped mode hands to a workflow with each verified identity stamp
- * (client/codec/identity-codec.ts decodes, workflows/identity-interceptor.ts judges). Shared by
+ * (platform/codec/identity-codec.ts decodes, workflows/identity-interceptor.ts judges). Shared by
  * both sides, so free of Node modules: the workflow bundle imports it.
  */
 

@@ -71,10 +71,10 @@ export interface Settings {
   webUiOrigin: string;
   /** `keyId:base64key,...`; the first key encrypts, every key decrypts. Unset: payloads are not encrypted. */
   encryptionKeys?: string;
-  /** Identity stamps (client/codec/identity-codec.ts): `keys` as encryptionKeys (unset: a dev key in the data dir);
+  /** Identity stamps (platform/codec/identity-codec.ts): `keys` as encryptionKeys (unset: a dev key in the data dir);
    * `ui`: `on` = `trusted` only with the embedded dev server and no real auth, else `stamped`;
    * `off` refuses identities sent from the Temporal Web UI even in development
-   * (client/codec/data-converter.ts uiIdentityMode). */
+   * (platform/codec/data-converter.ts uiIdentityMode). */
   identity: { keys?: string; ui: 'on' | 'stamped' | 'trusted' | 'off' };
   /** Unset token: Slack notifications go to the outbox. `apiUrl`: another Web API base URL. */
   slack: { botToken?: string; signingSecret?: string; apiUrl?: string };

@@ -1,7 +1,7 @@
 // `npm start`: the whole service on embedded defaults. Ctrl-C / SIGTERM shut it down in order.
 import { parseSettings } from '../domain/settings';
 import { InputError } from '../domain/validation';
-import { createLogger } from '../workers/logger';
+import { createLogger } from '../platform/logger';
 import { startService } from './service';
 
 async function main(): Promise<void> {

@@ -1,17 +1,17 @@
 // `npm run worker`: a worker process on its own, for running more workers against a
 // shared Temporal (TEMPORAL_ADDRESS) and PostgreSQL (DATABASE_URL). `npm start` runs the
 // same worker in-process through runArxflowWorker.
-import path from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { parseSettings, type Settings } from '../domain/settings';
 import { InputError } from '../domain/validation';
-import { temporalTarget } from '../client/connection';
-import { dataConverterForSettings } from '../client/codec/data-converter';
+import { temporalTarget } from '../platform/connection';
+import { dataConverterForSettings } from '../platform/codec/data-converter';
 import type { ActivityDeps } from '../activities';
 import { slackClient, smtpTransport } from '../activities/notifications/channels';
-import { openStore, type Store } from '../db/store';
+import type { Store } from '../db/store';
+import { openSettingsStore } from '../db/settings-store';
 import { buildWorkflowBundle } from './bundle';
-import { createLogger, type AppLogger } from './logger';
+import { createLogger, type AppLogger } from '../platform/logger';
 import { installRuntime } from './runtime';
 import { createArxflowWorker } from './worker';
 
@@ -63,11 +63,6 @@ export function sharedKeyWarnings(settings: Pick<Settings, 'databaseUrl' | 'iden
     warnings.push('DATABASE_URL is set but ARXFLOW_IDENTITY_KEYS is not: this host stamps Web UI identities with a key of its own; every worker and gateway of this database must share ARXFLOW_IDENTITY_KEYS, or the others refuse its stamps');
   }
   return warnings;
-}
-
-/** Opens the store the settings name: PostgreSQL when DATABASE_URL is set, else PGlite in the data dir. */
-export function openSettingsStore(settings: Settings): Promise<Store> {
-  return openStore(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : { pgliteDir: path.join(settings.dataDir, 'pglite') });
 }
 
 async function main(): Promise<void> {

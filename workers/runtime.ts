@@ -1,5 +1,5 @@
 import { Runtime } from '@temporalio/worker';
-import { temporalLogger, type AppLogger } from './logger';
+import { temporalLogger, type AppLogger } from '../platform/logger';
 
 /**
  * Installs the process-wide Temporal runtime once: SDK and Core logs through pino,

@@ -9,7 +9,7 @@ export interface ArxflowWorkerOptions {
   /** From workers/bundle.ts buildWorkflowBundle: it carries the workflow interceptors (identity stamps). */
   workflowBundle: WorkflowBundle;
   deps: ActivityDeps;
-  /** Payload encryption and identity stamps (see client/codec): dataConverterOf(codecs, 'worker'); keys must match the clients'. */
+  /** Payload encryption and identity stamps (see platform/codec): dataConverterOf(codecs, 'worker'); keys must match the clients'. */
   dataConverter?: DataConverter;
 }
 

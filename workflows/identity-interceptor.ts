@@ -11,7 +11,7 @@ import {
 /**
  * Identity stamps inside the workflow: every workflow type gets this interceptor (the bundle
  * registers it: workers/bundle.ts). A worker in stamped mode hands each verified stamp to the
- * workflow under STAMP_KEY (client/codec/identity-codec.ts); this removes it before any
+ * workflow under STAMP_KEY (platform/codec/identity-codec.ts); this removes it before any
  * handler sees the message (strict schemas refuse unknown keys) and, for signals and updates,
  * marks the message's sender unverified (`actor: "unverified:<actor>"`, `roles: []` when it has
  * roles) when the stamp

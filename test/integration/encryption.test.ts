@@ -3,13 +3,13 @@ import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { openStore, type Store } from '../../db/store';
-import { AesGcmPayloadCodec, parseEncryptionKeys } from '../../client/codec/aes-gcm-codec';
+import { AesGcmPayloadCodec, parseEncryptionKeys } from '../../platform/codec/aes-gcm-codec';
 import { createArxflowWorker } from '../../workers/worker';
 import { durabilityProbe, probeStatusQuery } from '../../workflows';
 import { sharedWorkflowBundle } from '../support/bundle';
 import { call, startGateway, tokenFor } from '../support/gateway';
 import { startDevServerEnv, testCodecs, uniqueTaskQueue } from '../support/temporal-env';
-import { dataConverterOf } from '../../client/codec/data-converter';
+import { dataConverterOf } from '../../platform/codec/data-converter';
 
 const oldKey = `k1:${randomBytes(32).toString('base64')}`;
 const newKey = `k2:${randomBytes(32).toString('base64')}`;

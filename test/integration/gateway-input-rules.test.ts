@@ -1,6 +1,6 @@
-import { loadWebhookSources } from '../../client/gateway/webhooks/routes';
-import { signGithub } from '../../client/gateway/webhooks/signatures';
-import { slackSignature } from '../../client/gateway/slack/signature';
+import { loadWebhookSources } from '../../gateway/webhooks/routes';
+import { signGithub } from '../../platform/webhook-signatures';
+import { slackSignature } from '../../gateway/slack/signature';
 import { call, tokenFor } from '../support/gateway';
 import { useDevServerWorld } from '../support/dev-server-world';
 
@@ -21,7 +21,7 @@ interface Operation {
 }
 type OpenApi = { security?: Record<string, string[]>[]; paths: Record<string, Record<string, Operation>> };
 
-// Owned by the codec server (client/gateway/codec-routes.ts): anonymous callers are served
+// Owned by the codec server (gateway/codec-routes.ts): anonymous callers are served
 // by design there (unstamped encode; decode without encryption), so its routes are not
 // "bearer required" although the document does not mark them public.
 const PUBLIC_BY_DESIGN = [/^\/codec\//, /^\/v1\/ui-session$/];

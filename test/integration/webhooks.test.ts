@@ -7,8 +7,8 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { Counter, Registry } from 'prom-client';
 import { openStore, type Store } from '../../db/store';
 import { WebhookDeliveries } from '../../db/webhook-deliveries';
-import { loadWebhookSources, registerWebhookRoutes, type WebhookRouteDeps } from '../../client/gateway/webhooks/routes';
-import { derivedDeliveryId, signGithub, signTimestamped } from '../../client/gateway/webhooks/signatures';
+import { loadWebhookSources, registerWebhookRoutes, type WebhookRouteDeps } from '../../gateway/webhooks/routes';
+import { derivedDeliveryId, signGithub, signTimestamped } from '../../platform/webhook-signatures';
 import type { ProbeStatus } from '../../domain/probes';
 import type { durabilityProbe } from '../../workflows';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';

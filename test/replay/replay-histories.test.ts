@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import * as workflows from '../../workflows';
 import { sharedWorkflowBundle } from '../support/bundle';
-import { dataConverterOf } from '../../client/codec/data-converter';
+import { dataConverterOf } from '../../platform/codec/data-converter';
 import { testCodecs } from '../support/temporal-env';
 
 // Every recorded history (npm run histories:record) must replay on today's workflow code:

@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { openStore, type Store } from '../../db/store';
-import type { GatewayDeps } from '../../client/gateway/server';
+import type { GatewayDeps } from '../../gateway/server';
 import { startGateway } from './gateway';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from './temporal-env';
 

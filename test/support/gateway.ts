@@ -4,10 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../domain/roles';
 import { parseSettings } from '../../domain/settings';
 import type { Store } from '../../db/store';
-import { createAuthenticator, createToken } from '../../client/gateway/auth';
-import { buildGateway, type GatewayDeps } from '../../client/gateway/server';
-import { createLogger } from '../../workers/logger';
-import { codecsFor, dataConverterOf } from '../../client/codec/data-converter';
+import { createAuthenticator, createToken } from '../../platform/tokens';
+import { buildGateway, type GatewayDeps } from '../../gateway/server';
+import { createLogger } from '../../platform/logger';
+import { codecsFor, dataConverterOf } from '../../platform/codec/data-converter';
 import { TEST_IDENTITY_KEYS } from './temporal-env';
 
 export const TEST_SETTINGS = parseSettings({ ARXFLOW_JWT_SECRET: 'test-secret-that-is-at-least-32-characters', ARXFLOW_IDENTITY_KEYS: TEST_IDENTITY_KEYS });

@@ -13,7 +13,7 @@ import { ARXFLOW_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { temporalCliExecutable, testServerExecutable } from '../../scripts/temporal-tools';
 import { sharedWorkflowBundle } from './bundle';
 import { parseSettings } from '../../domain/settings';
-import { codecsFor, dataConverterOf, type ArxflowCodecs } from '../../client/codec/data-converter';
+import { codecsFor, dataConverterOf, type ArxflowCodecs } from '../../platform/codec/data-converter';
 
 /** The identity stamp key of every test process (workers, gateway clients, codec server). */
 export const TEST_IDENTITY_KEYS = 'test:cCbXKMMlccQzV6qW6zZ4ciaLeNcDmDYfXtKINvyrYPE=';

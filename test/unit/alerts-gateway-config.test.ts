@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfigFile } from '../../client/config-file';
-import { describeIntakeAuth, isLoopback } from '../../client/gateway/alerts/intake-auth';
+import { loadConfigFile } from '../../platform/config-file';
+import { describeIntakeAuth, isLoopback } from '../../gateway/alerts/intake-auth';
 import { selectPolicy } from '../../domain/alerts/escalation-policy';
 import { configFileSchema } from '../../domain/config-file';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { SignJWT, type JWTPayload } from 'jose';
-import { AuthError, createAuthenticator, createToken } from '../../client/gateway/auth';
+import { AuthError, createAuthenticator, createToken } from '../../platform/tokens';
 import { parseSettings } from '../../domain/settings';
 import { InputError } from '../../domain/validation';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/ports';
-import { createAuthenticator } from '../../client/gateway/auth';
+import { createAuthenticator } from '../../platform/tokens';
 import { parseSettings } from '../../domain/settings';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'arxflow.js');

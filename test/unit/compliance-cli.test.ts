@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { run } from '../../client/cli/main';
+import { run } from '../../cli/main';
 import { EXAMPLE_PLAN_PATH, examplePlanJson } from '../fixtures/compliance-plans';
 
 /** Runs `arxflow <args>` in-process, capturing what it prints. */

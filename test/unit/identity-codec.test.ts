@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Payload } from '@temporalio/common';
 import { DefaultPayloadConverter } from '@temporalio/common';
-import { AesGcmPayloadCodec, parseEncryptionKeys } from '../../client/codec/aes-gcm-codec';
-import { codecsFor, dataConverterOf, uiIdentityMode } from '../../client/codec/data-converter';
+import { AesGcmPayloadCodec, parseEncryptionKeys } from '../../platform/codec/aes-gcm-codec';
+import { codecsFor, dataConverterOf, uiIdentityMode } from '../../platform/codec/data-converter';
 import {
   IDENTITY_METADATA, IdentityStampCodec, parseIdentityKeys, resolveIdentityKeys, STAMP_KEY, stampIn, stampOf, withCallerIdentity,
-} from '../../client/codec/identity-codec';
+} from '../../platform/codec/identity-codec';
 import { StampLedger, withoutHandedStamps } from '../../workflows/identity-interceptor';
-import { cookieValue, principalOfSession, sessionValueOf } from '../../client/gateway/ui-session';
+import { cookieValue, principalOfSession, sessionValueOf } from '../../gateway/ui-session';
 import { parseSettings } from '../../domain/settings';
 
 const converter = new DefaultPayloadConverter();

@@ -3,7 +3,7 @@ import type { Payload } from '@temporalio/common';
 import { DefaultPayloadConverter } from '@temporalio/common';
 import {
   IdentityStampCodec, ORIGIN_KEY, ORIGIN_METADATA, originIn, originOf, originVerifies, parseIdentityKeys, STAMP_KEY, stampIn,
-} from '../../client/codec/identity-codec';
+} from '../../platform/codec/identity-codec';
 import { isUnpreparedStart, originsOf, withoutOrigins } from '../../workflows/identity-interceptor';
 
 const converter = new DefaultPayloadConverter();

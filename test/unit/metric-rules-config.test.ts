@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfigFile } from '../../client/config-file';
+import { loadConfigFile } from '../../platform/config-file';
 import { metricEvaluatorId } from '../../client/api/metric-intake';
 import { configFileSchema } from '../../domain/config-file';
 

@@ -6,7 +6,7 @@ import {
 import { durationToMs } from '../../domain/durations';
 import { TRIGGER_REFUSED_WORKFLOW_TYPES } from '../../domain/trigger-rules';
 import { InputError } from '../../domain/validation';
-import { loadWebhookSources } from '../../client/gateway/webhooks/sources';
+import { loadWebhookSources } from '../../gateway/webhooks/sources';
 import { inputErrorOf } from '../support/input-error';
 
 const SECRET_A = 'secret-a-0123456789abcdef';

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import {
   derivedDeliveryId, signGithub, signTimestamped, verifySignature, type VerifyInput,
-} from '../../client/gateway/webhooks/signatures';
+} from '../../platform/webhook-signatures';
 
 const OLD_SECRET = 'old-secret-0123456789';
 const NEW_SECRET = 'new-secret-0123456789';

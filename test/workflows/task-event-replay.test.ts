@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { WorkflowFailedError } from '@temporalio/client';
 import { TaskTriggers } from '../../db/task-triggers';
 import type { TaskEventInput, TaskEventReport, TaskTriggerInput } from '../../domain/task-triggers';
-import { verifySignature } from '../../client/gateway/webhooks/signatures';
+import { verifySignature } from '../../platform/webhook-signatures';
 import type { DeadLetterView } from '../../client/api/trigger-operations';
 import type { ReplayTriggerActionResult } from '../../workflows/replay-trigger-action';
 import { call, startGateway, tokenFor } from '../support/gateway';

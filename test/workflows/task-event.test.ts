@@ -8,7 +8,7 @@ import { createTaskTriggerActivities } from '../../activities/task-triggers';
 import { openStore, type Store } from '../../db/store';
 import { TaskTriggers } from '../../db/task-triggers';
 import { taskEventWorkflowId, type TaskEventInput, type TaskTriggerInput } from '../../domain/task-triggers';
-import { verifySignature } from '../../client/gateway/webhooks/signatures';
+import { verifySignature } from '../../platform/webhook-signatures';
 import { taskEvent } from '../../workflows/task-event';
 import { gateRecorder } from './fixtures/task-event-workflows';
 import { startTimeSkippingEnv, uniqueTaskQueue } from '../support/temporal-env';

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import type { healthCheck } from '../../workflows';
+import { withCliContext } from '../context';
+import { CliError, print } from '../output';
+
+export function registerHealthCommand(program: Command): void {
+  program
+    .command('health')
+    .description('Temporal -> worker -> store: the healthCheck workflow, or the gateway\'s /readyz with ARXFLOW_URL')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      await withCliContext(async (ctx) => {
+        if (ctx.gateway) {
+          const ready = await ctx.gateway.request<{ status: string }>('GET', '/readyz').catch((err: Error) => {
+            throw new CliError(`not ready: ${err.message}`);
+          });
+          return print(ready, !!options.json);
+        }
+        const { client } = await ctx.temporal();
+        const report = await client.workflow.execute<typeof healthCheck>('healthCheck', {
+          taskQueue: ctx.settings.taskQueue,
+          workflowId: 'arxflow/health-check',
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          workflowExecutionTimeout: '10 seconds',
+        });
+        print({ status: 'healthy', ...report }, !!options.json);
+      });
+    });
+}

@@ -1,0 +1,82 @@
+import { userInfo } from 'node:os';
+import { parseSettings, type Settings } from '../domain/settings';
+import { GatewayClient } from '../client/api/gateway-client';
+import { HttpOperations } from '../client/api/http-operations';
+import type { Caller, WorkflowOperations } from '../client/api/operations';
+import { TemporalOperations } from '../client/api/temporal-operations';
+import { FundingPrograms } from '../db/funding-programs';
+import type { Store } from '../db/store';
+import { openSettingsStore } from '../db/settings-store';
+import type { DrawContext } from '../client/api/funding-draws';
+import type { StartContext } from '../client/api/registry';
+import type { ConfigFile } from '../domain/config-file';
+import { loadConfigFile } from '../platform/config-file';
+import { openTemporalClient } from './temporal-client';
+
+/**
+ * How a command reaches arxflow: through the gateway when ARXFLOW_URL is set (the token
+ * in ARXFLOW_TOKEN is the identity), else Temporal directly, where whoever can reach
+ * Temporal is trusted as admin and acts as ARXFLOW_ACTOR or `cli:<login>`.
+ */
+export interface CliContext {
+  settings: Settings;
+  operations: WorkflowOperations;
+  caller: Caller;
+  /** Set in gateway mode. */
+  gateway?: GatewayClient;
+  /** Opens (once) and returns a Temporal client; direct mode only. */
+  temporal(): ReturnType<typeof openTemporalClient>;
+  close(): Promise<void>;
+}
+
+export async function withCliContext<T>(work: (context: CliContext) => Promise<T>): Promise<T> {
+  const settings = parseSettings(process.env);
+  const caller: Caller = { subject: process.env.ARXFLOW_ACTOR || `cli:${userInfo().username}`, roles: ['admin'] };
+  const url = process.env.ARXFLOW_URL;
+  let opened: ReturnType<typeof openTemporalClient> | undefined;
+  const temporal = () => (opened ??= openTemporalClient(settings));
+  let store: Promise<Store> | undefined;
+  // Direct mode resolves draws against the store itself, as the gateway does.
+  const draws: DrawContext = {
+    programs: async () => {
+      const opened = await (store ??= openSettingsStore(settings));
+      return new FundingPrograms(opened.db, opened.audit);
+    },
+    makerCheckerWindow: settings.makerCheckerWindow,
+  };
+  // And takes review teams and escalation policies from the config file (ARXFLOW_CONFIG), read when a start needs them.
+  let config: ConfigFile | undefined;
+  const startContext: StartContext = { draws, config: () => (config ??= loadConfigFile(settings.configFile)) };
+  const context: CliContext = url
+    ? (() => {
+        const gateway = new GatewayClient(url, process.env.ARXFLOW_TOKEN);
+        return { settings, caller, gateway, operations: new HttpOperations(gateway), temporal, close: async () => undefined };
+      })()
+    : {
+        settings, caller, temporal,
+        operations: lazyTemporalOperations(temporal, settings.taskQueue, startContext),
+        close: async () => {
+          if (opened) await (await opened).close();
+          if (store) await (await store).close();
+        },
+      };
+  try {
+    return await work(context);
+  } finally {
+    await context.close();
+  }
+}
+
+/** Connects to Temporal only when an operation runs, so bad input exits 2 without a connection. */
+function lazyTemporalOperations(temporal: () => ReturnType<typeof openTemporalClient>, taskQueue: string, startContext: StartContext): WorkflowOperations {
+  const ops = async () => new TemporalOperations((await temporal()).client, taskQueue, startContext);
+  return {
+    start: async (...args) => (await ops()).start(...args),
+    describe: async (...args) => (await ops()).describe(...args),
+    list: async (...args) => (await ops()).list(...args),
+    signal: async (...args) => (await ops()).signal(...args),
+    update: async (...args) => (await ops()).update(...args),
+    query: async (...args) => (await ops()).query(...args),
+    outcome: async (...args) => (await ops()).outcome(...args),
+  };
+}

@@ -1,0 +1,59 @@
+import { Command, CommanderError } from 'commander';
+import { InputError } from '../domain/validation';
+import { version } from '../package.json';
+import { ApiError } from '../client/api/errors';
+import { registerAlertCommands } from './commands/alerts';
+import { registerAuditCommands } from './commands/audit';
+import { registerComplianceCommands } from './commands/compliance';
+import { registerFundingCommands } from './commands/funding';
+import { registerHealthCommand } from './commands/health';
+import { registerMcpCommand } from './commands/mcp';
+import { registerProbeCommands } from './commands/probe';
+import { registerScheduleCommands } from './commands/schedules';
+import { registerTokenCommands } from './commands/token';
+import { registerTriggerCommands } from './commands/triggers';
+import { registerWorkflowCommands } from './commands/workflows';
+import { CliError, EXIT } from './output';
+
+/** `arxflow <area> <verb>`; every command takes --json. Through the gateway when ARXFLOW_URL is set. */
+export function buildProgram(): Command {
+  const program = new Command('arxflow')
+    .description('arxflow: durable workflows for construction funding, compliance, deployments and incidents.\n' +
+      'Talks to Temporal directly, or to the gateway when ARXFLOW_URL (and ARXFLOW_TOKEN) are set.\n' +
+      'Exit codes: 0 done, 1 refused or failed, 2 bad input.')
+    .version(version)
+    .showHelpAfterError();
+  registerHealthCommand(program);
+  registerWorkflowCommands(program);
+  registerFundingCommands(program);
+  registerComplianceCommands(program);
+  registerProbeCommands(program);
+  registerScheduleCommands(program);
+  registerAuditCommands(program);
+  registerAlertCommands(program);
+  registerTokenCommands(program);
+  registerTriggerCommands(program);
+  registerMcpCommand(program);
+  const exitOverride = (command: Command) => {
+    command.exitOverride();
+    command.commands.forEach(exitOverride);
+  };
+  exitOverride(program);
+  return program;
+}
+
+/** Runs the CLI and returns its exit code: 0 done, 1 refused or failed, 2 bad input. */
+export async function run(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.badInput; // help and version exit 0; usage errors are bad input
+    }
+    console.error(`arxflow: ${(err as Error).message}`);
+    if (err instanceof InputError) return EXIT.badInput;
+    if (err instanceof ApiError) return err.status === 400 ? EXIT.badInput : EXIT.failed;
+    return err instanceof CliError ? err.exitCode : EXIT.failed;
+  }
+}

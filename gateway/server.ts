@@ -1,0 +1,100 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Client } from '@temporalio/client';
+import type { Store } from '../db/store';
+import type { AppLogger } from '../platform/logger';
+import { TemporalOperations } from '../client/api/temporal-operations';
+import { authenticateBeforeValidation } from './auth';
+import { type Authenticator } from '../platform/tokens';
+import { refuseInvalidUnicode } from './unicode-guard';
+import { registerAlertRoutes, type AlertGatewayConfig } from './alerts/routes';
+import { registerAuditRoutes } from './audit-routes';
+import { registerCodecRoutes, type CodecServerConfig } from './codec-routes';
+import { describeUiIdentity } from '../platform/codec/data-converter';
+import { registerErrorHandler } from './errors';
+import { registerHealthRoutes } from './health-routes';
+import { registerMetrics, type GatewayMetrics } from './metrics';
+import { registerScheduleRoutes } from './schedule-routes';
+import { registerTaskTriggerRoutes } from './task-trigger-routes';
+import { registerWebhookRoutes, type WebhookSources } from './webhooks/routes';
+import { WebhookDeliveries } from '../db/webhook-deliveries';
+import { registerWorkflowRoutes } from './workflow-routes';
+import { registerFundingProgramRoutes } from './funding-program-routes';
+import { FundingPrograms } from '../db/funding-programs';
+import { DEFAULT_MAKER_CHECKER_WINDOW } from '../domain/funding/program';
+import type { ScheduleConfig } from '../domain/schedule-config';
+import type { ComplianceConfig } from '../domain/compliance-review-schemas';
+import { configFileSchema } from '../domain/config-file';
+
+export interface GatewayDeps {
+  temporal: Client;
+  taskQueue: string;
+  logger: AppLogger;
+  authenticator: Authenticator;
+  store: Store;
+  /** The configured schedules that POST /v1/schedules/sync applies. */
+  schedules: ScheduleConfig[];
+  /** Webhook sources of the config file, secrets resolved (see loadWebhookSources). */
+  webhookSources?: WebhookSources;
+  readyTimeout?: string;
+  /** Whoever changed a project's funding program or payees may not decide its draws for this long (default 7 days). */
+  makerCheckerWindow?: string;
+  /** Alert intake tokens, escalation policies and the Slack signing secret (see alerts/routes.ts). */
+  alerts?: AlertGatewayConfig;
+  /** The config file's plan review teams per jurisdiction; unset: none, every complianceReview start is refused (422). */
+  compliance?: ComplianceConfig;
+  /** The codec server (/codec/encode, /codec/decode, /v1/ui-session): identity stamps, and encryption when on. */
+  codec?: CodecServerConfig;
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  metrics: GatewayMetrics;
+}
+
+/** The HTTP gateway: health, metrics, OpenAPI, workflows API, audit, schedules, task triggers, webhooks, codec server. */
+export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'gateway' });
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: 1024 * 1024,
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+  authenticateBeforeValidation(app); // before any route: requireRole runs at onRequest (401 before 400)
+  refuseInvalidUnicode(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'arxflow gateway', version: '1', description: 'Start and steer arxflow workflows. Bearer JWT with roles viewer, operator, approver, admin.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const metrics = registerMetrics(app);
+  registerHealthRoutes(app, { ...deps, uiIdentity: deps.codec ? describeUiIdentity(deps.codec.codecs.uiIdentity) : undefined });
+  const draws = { programs: async () => new FundingPrograms(deps.store.db, deps.store.audit), makerCheckerWindow: deps.makerCheckerWindow ?? DEFAULT_MAKER_CHECKER_WINDOW };
+  // What starts may not take from the body: review teams and escalation policies of the config file.
+  const config = () => ({ compliance: deps.compliance ?? { jurisdictions: [] }, escalation: deps.alerts?.escalation ?? configFileSchema.parse({}).escalation });
+  registerWorkflowRoutes(app, { operations: new TemporalOperations(deps.temporal, deps.taskQueue, { draws, config }), authenticator: deps.authenticator });
+  registerFundingProgramRoutes(app, deps);
+  registerAuditRoutes(app, { store: deps.store, authenticator: deps.authenticator });
+  registerScheduleRoutes(app, deps);
+  registerTaskTriggerRoutes(app, deps);
+  registerWebhookRoutes(app, {
+    temporal: deps.temporal, taskQueue: deps.taskQueue, deliveries: new WebhookDeliveries(deps.store.db),
+    sources: deps.webhookSources ?? new Map(), webhookVerifications: metrics.webhookVerifications,
+  });
+  registerAlertRoutes(app, deps);
+  if (deps.codec) await registerCodecRoutes(app, { ...deps.codec, authenticator: deps.authenticator });
+  return { app, metrics };
+}
