@@ -20,8 +20,13 @@ export interface WorkflowEventRecord {
 export async function appendWorkflowEvent(store: Store, event: WorkflowEventRecord): Promise<void> {
   const { workflowExecution } = Context.current().info;
   const workflowId = workflowExecution?.workflowId ?? 'unknown';
-  await store.idempotency.runOnce(`${workflowId}/${workflowExecution?.runId ?? 'unknown'}/audit/${event.sequence}`, (tx) =>
-    store.audit.append({ actor: event.actor, action: event.action, subject: event.subject, workflowId, data: event.data }, tx),
+  await store.idempotency.runOnce(
+    `${workflowId}/${workflowExecution?.runId ?? 'unknown'}/audit/${event.sequence}`,
+    (tx) =>
+      store.audit.append(
+        { actor: event.actor, action: event.action, subject: event.subject, workflowId, data: event.data },
+        tx,
+      ),
   );
 }
 

@@ -9,7 +9,11 @@ import type { Violation } from '../domain/compliance/violation';
  * the same document.
  */
 export function renderReportPdf(model: ReportModel): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'LETTER', margin: 54, info: { Title: model.title, Author: 'arxflow', CreationDate: new Date(model.generatedAt) } });
+  const doc = new PDFDocument({
+    size: 'LETTER',
+    margin: 54,
+    info: { Title: model.title, Author: 'arxflow', CreationDate: new Date(model.generatedAt) },
+  });
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -28,26 +32,51 @@ export function renderReportPdf(model: ReportModel): Promise<Buffer> {
     ['Occupant load', model.cycle.occupantLoad],
   ];
   for (const [label, value] of facts) if (value !== undefined) doc.text(`${label}: ${value}`);
-  if (model.missing.length) section(doc, 'Incomplete submission', model.missing.map((m) => `- ${m}`));
+  if (model.missing.length)
+    section(
+      doc,
+      'Incomplete submission',
+      model.missing.map((m) => `- ${m}`),
+    );
   if (model.decision) {
     const d = model.decision;
-    section(doc, 'Decision', [`${d.decision.replaceAll('_', ' ')} by ${d.by} on ${d.at}${d.summary ? `: ${d.summary}` : ''}`]);
+    section(doc, 'Decision', [
+      `${d.decision.replaceAll('_', ' ')} by ${d.by} on ${d.at}${d.summary ? `: ${d.summary}` : ''}`,
+    ]);
   }
   const errors = model.violations.filter((v) => v.severity === 'error');
   const warnings = model.violations.filter((v) => v.severity !== 'error');
   section(doc, `Violations (${errors.length})`, errors.length ? errors.map(line) : ['None.']);
   if (warnings.length) section(doc, `Warnings (${warnings.length})`, warnings.map(line));
-  if (model.comments.length) section(doc, 'Reviewer comments', model.comments.map((c) => `${c.element ?? 'whole plan'}: ${c.comment} (${c.by})`));
+  if (model.comments.length)
+    section(
+      doc,
+      'Reviewer comments',
+      model.comments.map((c) => `${c.element ?? 'whole plan'}: ${c.comment} (${c.by})`),
+    );
   if (model.diff) {
     const d = model.diff;
     const ids = (list: Violation[]) => list.map((v) => `${v.rule} on ${v.elements.join(', ')}`).join('; ') || 'none';
-    section(doc, `Changes since cycle ${d.fromCycle}`, [`Resolved: ${ids(d.resolved)}`, `New: ${ids(d.new)}`, `Still open: ${ids(d.persisting)}`]);
+    section(doc, `Changes since cycle ${d.fromCycle}`, [
+      `Resolved: ${ids(d.resolved)}`,
+      `New: ${ids(d.new)}`,
+      `Still open: ${ids(d.persisting)}`,
+    ]);
   }
   if (model.history.length > 1) {
-    section(doc, 'Review cycles', model.history.map((h) => `Cycle ${h.cycle}, plan version ${h.planVersion}: ${h.errors} violation(s), ${h.warnings} warning(s), ${h.outcome}`));
+    section(
+      doc,
+      'Review cycles',
+      model.history.map(
+        (h) =>
+          `Cycle ${h.cycle}, plan version ${h.planVersion}: ${h.errors} violation(s), ${h.warnings} warning(s), ${h.outcome}`,
+      ),
+    );
   }
   if (model.kind === 'corrections' && model.respondBy) {
-    section(doc, 'Next step', [`Resubmit a corrected plan (next plan version) by ${model.respondBy}; after that the application expires.`]);
+    section(doc, 'Next step', [
+      `Resubmit a corrected plan (next plan version) by ${model.respondBy}; after that the application expires.`,
+    ]);
   }
   doc.moveDown().fontSize(8).fillColor('#666').text(`Generated ${model.generatedAt} by arxflow.`);
   doc.end();

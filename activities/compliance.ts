@@ -21,8 +21,7 @@ export interface PlanCheckRequest {
 
 /** A plan that does not parse is the applicant's to fix, not a failure: it comes back as problems. */
 export type PlanCheckOutcome =
-  | { ok: true; summary: CheckSummary; elementIds: string[] }
-  | { ok: false; problems: string[] };
+  { ok: true; summary: CheckSummary; elementIds: string[] } | { ok: false; problems: string[] };
 
 export interface ReportRequest {
   kind: ReportKind;
@@ -67,14 +66,24 @@ export function createComplianceActivities({ store }: { store: Store }) {
         if (!(err instanceof InputError)) throw err;
         return { ok: false, problems: [err.message] };
       }
-      const elementIds = [plan.levels, plan.spaces, plan.doors, plan.corridors, plan.stairs, plan.accessibleRoutes]
-        .flatMap((list) => (list ?? []).map((element) => element.id));
+      const elementIds = [
+        plan.levels,
+        plan.spaces,
+        plan.doors,
+        plan.corridors,
+        plan.stairs,
+        plan.accessibleRoutes,
+      ].flatMap((list) => (list ?? []).map((element) => element.id));
       return {
         ok: true,
         elementIds,
         summary: {
-          compliant: result.compliant, planName: plan.name, edition: result.edition, asOf: result.asOf,
-          occupantLoad: result.occupantLoad.total, violations: result.violations,
+          compliant: result.compliant,
+          planName: plan.name,
+          edition: result.edition,
+          asOf: result.asOf,
+          occupantLoad: result.occupantLoad.total,
+          violations: result.violations,
         },
       };
     },
@@ -92,7 +101,15 @@ export function createComplianceActivities({ store }: { store: Store }) {
       const keys: string[] = [];
       for (const [format, body] of bodies) {
         const key = `${runPrefix()}/cycle-${model.cycle.number}/${request.kind}.${format}`;
-        await reports.put({ key, workflowId: id, planId: model.planId, cycle: model.cycle.number, kind: request.kind, format, body });
+        await reports.put({
+          key,
+          workflowId: id,
+          planId: model.planId,
+          cycle: model.cycle.number,
+          kind: request.kind,
+          format,
+          body,
+        });
         keys.push(key);
       }
       return keys;
@@ -105,7 +122,13 @@ export function createComplianceActivities({ store }: { store: Store }) {
       const cycle = request.view.cycles.length;
       const key = `${runPrefix()}/cycle-${cycle}/jurisdiction-export.json`;
       await reports.put({
-        key, workflowId: id, planId: record.planId, cycle, kind: 'jurisdiction-export', format: 'json', body: Buffer.from(`${JSON.stringify(record, null, 2)}\n`),
+        key,
+        workflowId: id,
+        planId: record.planId,
+        cycle,
+        kind: 'jurisdiction-export',
+        format: 'json',
+        body: Buffer.from(`${JSON.stringify(record, null, 2)}\n`),
       });
       return key;
     },

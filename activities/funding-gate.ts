@@ -36,9 +36,17 @@ export function createFundingGateActivities({ store, email }: { store: Store; em
       const { workflowId, runId } = run();
       const key = `${workflowId}/${runId}/${notification.step}`;
       await queueNotification(store.db, {
-        key, channel: notification.channel, recipients: notification.recipients, subject: notification.subject, body: notification.body, workflowId,
+        key,
+        channel: notification.channel,
+        recipients: notification.recipients,
+        subject: notification.subject,
+        body: notification.body,
+        workflowId,
       });
-      Context.current().log.info('notification queued', { step: notification.step, recipients: notification.recipients });
+      Context.current().log.info('notification queued', {
+        step: notification.step,
+        recipients: notification.recipients,
+      });
       // With SMTP configured, emails to addresses go out now (once per recipient and step);
       // other recipients (roles, user ids) stay in the outbox for the channel that knows them.
       if (notification.channel !== 'email' || !email) return;

@@ -25,7 +25,13 @@ import { FundingPrograms } from '../db/funding-programs';
 
 export interface PaymentProvider {
   /** Must be idempotent by `idempotencyKey`: the same key returns the same payment, never a second one. */
-  pay(request: { idempotencyKey: string; payeeId: string; amount: number; currency: string; memo: string }): Promise<{ providerRef: string }>;
+  pay(request: {
+    idempotencyKey: string;
+    payeeId: string;
+    amount: number;
+    currency: string;
+    memo: string;
+  }): Promise<{ providerRef: string }>;
   /** Idempotent by `idempotencyKey` too. `providerRef` is the payment being reversed. */
   reverse(request: { idempotencyKey: string; providerRef: string; amount: number }): Promise<{ providerRef: string }>;
 }
@@ -63,7 +69,10 @@ const idSegment = z
   .max(200);
 
 const workflowIdSchema = z.string({ error: 'must be a workflow id' }).min(1, { error: 'must not be empty' }).max(400);
-const releaseNumberSchema = z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).positive({ error: 'must be 1 or more' });
+const releaseNumberSchema = z
+  .number({ error: 'must be a number' })
+  .int({ error: 'must be a whole number' })
+  .positive({ error: 'must be 1 or more' });
 
 export const disburseRequestSchema = z
   .object({
@@ -79,9 +88,18 @@ export const disburseRequestSchema = z
     source: z.enum(['funding', 'retainage']).default('funding'),
   })
   .strict()
-  .refine((r) => r.source === 'funding' || r.retainageHeld === 0, { error: 'a retainage release holds nothing back', path: ['retainageHeld'] })
-  .refine((r) => r.releasedNow + r.retainageHeld > 0, { error: 'nothing to disburse: releasedNow and retainageHeld are both 0', path: ['releasedNow'] })
-  .refine((r) => Number.isSafeInteger(r.releasedNow + r.retainageHeld), { error: 'releasedNow + retainageHeld is beyond the largest exact amount', path: ['retainageHeld'] });
+  .refine((r) => r.source === 'funding' || r.retainageHeld === 0, {
+    error: 'a retainage release holds nothing back',
+    path: ['retainageHeld'],
+  })
+  .refine((r) => r.releasedNow + r.retainageHeld > 0, {
+    error: 'nothing to disburse: releasedNow and retainageHeld are both 0',
+    path: ['releasedNow'],
+  })
+  .refine((r) => Number.isSafeInteger(r.releasedNow + r.retainageHeld), {
+    error: 'releasedNow + retainageHeld is beyond the largest exact amount',
+    path: ['retainageHeld'],
+  });
 
 export type DisburseRequest = z.input<typeof disburseRequestSchema>;
 
@@ -130,10 +148,17 @@ export interface FundingResult {
 
 const SYSTEM_ACTOR = 'system:funding-payments';
 
-export function createFundingPaymentActivities({ store, ledger = new Ledger(store.db), provider = ledgerOnlyProvider }: FundingPaymentDeps) {
+export function createFundingPaymentActivities({
+  store,
+  ledger = new Ledger(store.db),
+  provider = ledgerOnlyProvider,
+}: FundingPaymentDeps) {
   const payees = new FundingPrograms(store.db, store.audit);
   /** Steps 2 and 3 of the order above, shared by disbursements and reversals. */
-  async function settleWithProvider(payout: Payout, callProvider: () => Promise<{ providerRef: string }>): Promise<string | null> {
+  async function settleWithProvider(
+    payout: Payout,
+    callProvider: () => Promise<{ providerRef: string }>,
+  ): Promise<string | null> {
     if (payout.status === 'done') return payout.providerRef;
     const { providerRef } = await callProvider();
     const done = await ledger.completePayout(payout.key, providerRef, (tx) =>
@@ -160,7 +185,13 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
           action: 'funding.payment.refused',
           subject: payout.key,
           workflowId: payout.workflowId,
-          data: { refusal, amount: payout.amount, retainage: payout.retainage, currency: payout.currency, payeeId: payout.payeeId },
+          data: {
+            refusal,
+            amount: payout.amount,
+            retainage: payout.retainage,
+            currency: payout.currency,
+            payeeId: payout.payeeId,
+          },
         },
         tx,
       ),
@@ -189,24 +220,33 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
           // is not re-judged): a payee removed while the draw ran is not paid.
           if (!(await payees.isRegisteredPayee(req.projectId, req.payeeId, tx))) {
             throw ApplicationFailure.nonRetryable(
-              `payee ${req.payeeId} is not (or no longer) a registered payee of project ${req.projectId}: nothing was paid`, 'PaymentRefused',
+              `payee ${req.payeeId} is not (or no longer) a registered payee of project ${req.projectId}: nothing was paid`,
+              'PaymentRefused',
             );
           }
           // Created in id order, like the ledger's row locks, so concurrent first releases never deadlock.
-          await ensureInOrder(ledger, tx, req.currency, [[funding, 'funding'], [retainage, 'retainage'], [payable, 'payable']]);
+          await ensureInOrder(ledger, tx, req.currency, [
+            [funding, 'funding'],
+            [retainage, 'retainage'],
+            [payable, 'payable'],
+          ]);
           const posted = await ledger.post(tx, {
             key,
             kind: req.source === 'retainage' ? 'retainage_release' : 'disbursement',
             workflowId: req.workflowId,
             memo: req.memo,
-            entries: [
-              ...movement(from, payable, req.releasedNow),
-              ...movement(funding, retainage, req.retainageHeld),
-            ],
+            entries: [...movement(from, payable, req.releasedNow), ...movement(funding, retainage, req.retainageHeld)],
           });
           await ledger.recordPayout(tx, {
-            key, direction: 'pay', workflowId: req.workflowId, projectId: req.projectId, payeeId: req.payeeId,
-            amount: req.releasedNow, retainage: req.retainageHeld, currency: req.currency, reversesKey: null,
+            key,
+            direction: 'pay',
+            workflowId: req.workflowId,
+            projectId: req.projectId,
+            payeeId: req.payeeId,
+            amount: req.releasedNow,
+            retainage: req.retainageHeld,
+            currency: req.currency,
+            reversesKey: null,
           });
           await store.audit.append(
             {
@@ -215,8 +255,14 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
               subject: key,
               workflowId: req.workflowId,
               data: {
-                projectId: req.projectId, payeeId: req.payeeId, releaseNumber: req.releaseNumber, currency: req.currency,
-                releasedNow: req.releasedNow, retainageHeld: req.retainageHeld, transactionId: posted.id, memo: req.memo,
+                projectId: req.projectId,
+                payeeId: req.payeeId,
+                releaseNumber: req.releaseNumber,
+                currency: req.currency,
+                releasedNow: req.releasedNow,
+                retainageHeld: req.retainageHeld,
+                transactionId: posted.id,
+                memo: req.memo,
               },
             },
             tx,
@@ -230,7 +276,13 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
       if (payout.status === 'refused') throw paymentRefused(payout);
       const providerRef = await settleWithProvider(payout, async () => {
         try {
-          return await provider.pay({ idempotencyKey: key, payeeId: req.payeeId, amount: req.releasedNow, currency: req.currency, memo: req.memo });
+          return await provider.pay({
+            idempotencyKey: key,
+            payeeId: req.payeeId,
+            amount: req.releasedNow,
+            currency: req.currency,
+            memo: req.memo,
+          });
         } catch (err) {
           if (!(err instanceof PaymentRefusedError)) throw err;
           const settled = await undoRefusedPayout(payout, err.message);
@@ -265,8 +317,15 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
             entries: (released?.entries ?? []).map((entry) => ({ accountId: entry.accountId, amount: -entry.amount })),
           });
           await ledger.recordPayout(tx, {
-            key, direction: 'reverse', workflowId: req.workflowId, projectId: release.projectId, payeeId: release.payeeId,
-            amount: release.amount, retainage: release.retainage, currency: release.currency, reversesKey: releaseKey,
+            key,
+            direction: 'reverse',
+            workflowId: req.workflowId,
+            projectId: release.projectId,
+            payeeId: release.payeeId,
+            amount: release.amount,
+            retainage: release.retainage,
+            currency: release.currency,
+            reversesKey: releaseKey,
           });
           await store.audit.append(
             {
@@ -275,8 +334,14 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
               subject: key,
               workflowId: req.workflowId,
               data: {
-                releaseNumber: req.releaseNumber, reason: req.reason, projectId: release.projectId, payeeId: release.payeeId,
-                currency: release.currency, releasedNow: release.amount, retainageHeld: release.retainage, transactionId: posted.id,
+                releaseNumber: req.releaseNumber,
+                reason: req.reason,
+                projectId: release.projectId,
+                payeeId: release.payeeId,
+                currency: release.currency,
+                releasedNow: release.amount,
+                retainageHeld: release.retainage,
+                transactionId: posted.id,
               },
             },
             tx,
@@ -289,7 +354,8 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
       const release = await storedPayout(releaseKey);
       const providerRef = await settleWithProvider(reversal, () => {
         // A release the provider moved money for is only `done` with its reference (settledRelease checked it).
-        if (release.providerRef === null) throw ApplicationFailure.nonRetryable(`${releaseKey} has no provider reference`, 'PayoutPending');
+        if (release.providerRef === null)
+          throw ApplicationFailure.nonRetryable(`${releaseKey} has no provider reference`, 'PayoutPending');
         return provider.reverse({ idempotencyKey: key, providerRef: release.providerRef, amount: reversal.amount });
       });
       return { transactionId: reversal.transactionId, providerRef, firstRun: claim.firstRun };
@@ -303,7 +369,11 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
         store.db.transaction(async (tx) => {
           await ledger.ensureAccount(accountId, 'funding', req.currency, tx);
           const source = req.source === undefined ? undefined : ledgerAccounts.external(req.source);
-          const posted = await ledger.fund(accountId, req.amount, req.idempotencyKey, req.memo, { source, workflowId: req.workflowId, tx });
+          const posted = await ledger.fund(accountId, req.amount, req.idempotencyKey, req.memo, {
+            source,
+            workflowId: req.workflowId,
+            tx,
+          });
           if (posted.firstRun) {
             await store.audit.append(
               {
@@ -311,7 +381,13 @@ export function createFundingPaymentActivities({ store, ledger = new Ledger(stor
                 action: 'funding.deposited',
                 subject: accountId,
                 workflowId: req.workflowId,
-                data: { amount: req.amount, currency: req.currency, key: req.idempotencyKey, transactionId: posted.id, memo: req.memo },
+                data: {
+                  amount: req.amount,
+                  currency: req.currency,
+                  key: req.idempotencyKey,
+                  transactionId: posted.id,
+                  memo: req.memo,
+                },
               },
               tx,
             );
@@ -327,11 +403,22 @@ export type FundingPaymentActivities = ReturnType<typeof createFundingPaymentAct
 
 /** Moving `amount` from one account to another: a credit and a debit (none when the amount is 0). */
 function movement(from: string, to: string, amount: number) {
-  return amount === 0 ? [] : [{ accountId: from, amount: -amount }, { accountId: to, amount }];
+  return amount === 0
+    ? []
+    : [
+        { accountId: from, amount: -amount },
+        { accountId: to, amount },
+      ];
 }
 
-async function ensureInOrder(ledger: Ledger, tx: SqlExecutor, currency: string, accounts: [string, 'funding' | 'retainage' | 'payable'][]) {
-  for (const [id, kind] of [...accounts].sort(([a], [b]) => (a < b ? -1 : 1))) await ledger.ensureAccount(id, kind, currency, tx);
+async function ensureInOrder(
+  ledger: Ledger,
+  tx: SqlExecutor,
+  currency: string,
+  accounts: [string, 'funding' | 'retainage' | 'payable'][],
+) {
+  for (const [id, kind] of [...accounts].sort(([a], [b]) => (a < b ? -1 : 1)))
+    await ledger.ensureAccount(id, kind, currency, tx);
 }
 
 /** The payout of a release that can be reversed: it exists and its provider payment is confirmed. */
@@ -343,7 +430,10 @@ async function settledRelease(ledger: Ledger, releaseKey: string, tx: SqlExecuto
   // Reversing before the provider confirmed could return money that was never paid out, or
   // leave a payment behind with no ledger record: finish the disbursement first.
   if (release.status === 'refused') {
-    throw ApplicationFailure.nonRetryable(`${releaseKey} was refused by the payment provider and undone: nothing to reverse`, 'ReleaseNotFound');
+    throw ApplicationFailure.nonRetryable(
+      `${releaseKey} was refused by the payment provider and undone: nothing to reverse`,
+      'ReleaseNotFound',
+    );
   }
   if (release.status !== 'done') {
     throw ApplicationFailure.nonRetryable(
@@ -364,8 +454,13 @@ function paymentRefused(payout: Payout): ApplicationFailure {
 
 /** A retried release number must be the same release: other amounts under the same key are a workflow bug. */
 function refuseDifferentRelease(payout: Payout, req: z.output<typeof disburseRequestSchema>): void {
-  const differs = payout.direction !== 'pay' || payout.projectId !== req.projectId || payout.payeeId !== req.payeeId
-    || payout.currency !== req.currency || payout.amount !== req.releasedNow || payout.retainage !== req.retainageHeld;
+  const differs =
+    payout.direction !== 'pay' ||
+    payout.projectId !== req.projectId ||
+    payout.payeeId !== req.payeeId ||
+    payout.currency !== req.currency ||
+    payout.amount !== req.releasedNow ||
+    payout.retainage !== req.retainageHeld;
   if (differs) {
     throw ApplicationFailure.nonRetryable(
       `${payout.key} was already disbursed as ${formatMoney(payout.amount, payout.currency)} to ${payout.payeeId} ` +
@@ -395,7 +490,10 @@ async function failuresForWorkflow<T>(work: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof InsufficientFundsError) {
       throw ApplicationFailure.nonRetryable(err.message, 'InsufficientFunds', {
-        accountId: err.accountId, balance: err.balance, requested: err.requested, currency: err.currency,
+        accountId: err.accountId,
+        balance: err.balance,
+        requested: err.requested,
+        currency: err.currency,
       });
     }
     if (err instanceof LedgerError) throw ApplicationFailure.nonRetryable(err.message, err.code);

@@ -16,7 +16,8 @@ export function createHealthActivities({ store }: HealthDeps) {
     /** One audit event per probe step, exactly once even when the activity is retried. */
     async recordProbeEvent(event: { step: 'started' | 'completed'; label?: string }): Promise<void> {
       const execution = Context.current().info.workflowExecution;
-      if (!execution) throw ApplicationFailure.nonRetryable('recordProbeEvent runs only for a workflow', 'InvalidInput');
+      if (!execution)
+        throw ApplicationFailure.nonRetryable('recordProbeEvent runs only for a workflow', 'InvalidInput');
       const { workflowId, runId } = execution;
       const key = `${workflowId}/${runId}/${event.step}`;
       await store.idempotency.runOnce(key, (tx) =>

@@ -5,7 +5,11 @@ import { TaskTriggers } from '../db/task-triggers';
 import { signGithub } from '../platform/webhook-signatures';
 import type { JsonValue } from '../domain/webhook-config';
 import {
-  parseTaskEvent, planTaskEvent, type ActionOutcome, type PlannedAction, type TaskEventInput,
+  parseTaskEvent,
+  planTaskEvent,
+  type ActionOutcome,
+  type PlannedAction,
+  type TaskEventInput,
 } from '../domain/task-triggers';
 import { InputError } from '../domain/validation';
 import { TRIGGER_RULE_REFUSED, triggerActionRefusal } from '../domain/trigger-rules';
@@ -83,12 +87,19 @@ export function createTaskTriggerActivities({ store, fetchImpl = fetch }: { stor
   async function secretFor(delivery: TriggerWebhookDelivery): Promise<string> {
     if (delivery.secret !== undefined) return delivery.secret;
     if (delivery.triggerId === undefined || delivery.actionIndex === undefined) {
-      throw ApplicationFailure.nonRetryable('a webhook delivery needs its secret or its trigger id and action index', 'InvalidInput');
+      throw ApplicationFailure.nonRetryable(
+        'a webhook delivery needs its secret or its trigger id and action index',
+        'InvalidInput',
+      );
     }
     const trigger = await triggers.get(delivery.triggerId);
     const action = trigger?.actions[delivery.actionIndex];
     if (!action || action.type !== 'webhook' || action.url !== delivery.url) {
-      throw ApplicationFailure.nonRetryable(`trigger ${delivery.triggerId} no longer has this webhook action`, 'TriggerChanged', { attempt: attempt() });
+      throw ApplicationFailure.nonRetryable(
+        `trigger ${delivery.triggerId} no longer has this webhook action`,
+        'TriggerChanged',
+        { attempt: attempt() },
+      );
     }
     return action.secret;
   }
@@ -97,7 +108,11 @@ export function createTaskTriggerActivities({ store, fetchImpl = fetch }: { stor
   /** A replay is recorded under the workflow doing it. */
   const callingWorkflowId = () => {
     const workflowId = Context.current().info.workflowExecution?.workflowId;
-    if (!workflowId) throw ApplicationFailure.nonRetryable('a dead letter is replayed by a replayTriggerAction workflow', 'InvalidInput');
+    if (!workflowId)
+      throw ApplicationFailure.nonRetryable(
+        'a dead letter is replayed by a replayTriggerAction workflow',
+        'InvalidInput',
+      );
     return workflowId;
   };
 
@@ -138,7 +153,11 @@ export function createTaskTriggerActivities({ store, fetchImpl = fetch }: { stor
         });
       } catch (err) {
         const details: WebhookAttemptDetails = { attempt: attempt() };
-        throw ApplicationFailure.retryable(`POST ${delivery.url} failed: ${(err as Error).message}`, 'WebhookUnreachable', details);
+        throw ApplicationFailure.retryable(
+          `POST ${delivery.url} failed: ${(err as Error).message}`,
+          'WebhookUnreachable',
+          details,
+        );
       }
       await response.arrayBuffer().catch(() => undefined); // drain, so the connection is reused
       if (response.ok) return { status: response.status, attempt: attempt() };
@@ -153,7 +172,12 @@ export function createTaskTriggerActivities({ store, fetchImpl = fetch }: { stor
     /** One dead letter per key, however often it is recorded. */
     async recordTriggerDeadLetter(input: TriggerDeadLetterInput): Promise<void> {
       const written = await triggers.recordDeadLetter(input);
-      if (written) Context.current().log.warn('trigger action dead-lettered', { key: input.key, triggerId: input.triggerId, error: input.error });
+      if (written)
+        Context.current().log.warn('trigger action dead-lettered', {
+          key: input.key,
+          triggerId: input.triggerId,
+          error: input.error,
+        });
     },
 
     /**
@@ -165,15 +189,22 @@ export function createTaskTriggerActivities({ store, fetchImpl = fetch }: { stor
       const letter = await triggers.deadLetter(deadLetterKey);
       if (!letter) throw ApplicationFailure.nonRetryable(`no dead letter ${deadLetterKey}`, 'DeadLetterNotFound');
       if (letter.replayedAt !== null) {
-        throw ApplicationFailure.nonRetryable(`dead letter ${deadLetterKey} was replayed by ${letter.replayWorkflowId}`, 'AlreadyReplayed');
+        throw ApplicationFailure.nonRetryable(
+          `dead letter ${deadLetterKey} was replayed by ${letter.replayWorkflowId}`,
+          'AlreadyReplayed',
+        );
       }
       const action = letter.action as PlannedAction | null;
       if (!action || !PLANNED_TYPES.includes(action.type)) {
-        throw ApplicationFailure.nonRetryable(`dead letter ${deadLetterKey} holds no action arxflow can run`, 'InvalidInput');
+        throw ApplicationFailure.nonRetryable(
+          `dead letter ${deadLetterKey} holds no action arxflow can run`,
+          'InvalidInput',
+        );
       }
       // A dead letter recorded before the trigger rules existed is refused, not replayed as stored.
       const refusal = triggerActionRefusal(action);
-      if (refusal) throw ApplicationFailure.nonRetryable(`dead letter ${deadLetterKey}: ${refusal}`, TRIGGER_RULE_REFUSED);
+      if (refusal)
+        throw ApplicationFailure.nonRetryable(`dead letter ${deadLetterKey}: ${refusal}`, TRIGGER_RULE_REFUSED);
       await triggers.recordReplayStart(deadLetterKey, workflowId, attempt);
       return { action, originKey: letter.originKey };
     },
@@ -182,9 +213,13 @@ export function createTaskTriggerActivities({ store, fetchImpl = fetch }: { stor
     async finishTriggerReplay(done: TriggerReplayDone): Promise<void> {
       const replayWorkflowId = callingWorkflowId();
       const marked = await triggers.recordReplayDone({
-        key: done.deadLetterKey, replayWorkflowId, outcome: done.outcome, newDeadLetterKey: done.newDeadLetterKey,
+        key: done.deadLetterKey,
+        replayWorkflowId,
+        outcome: done.outcome,
+        newDeadLetterKey: done.newDeadLetterKey,
       });
-      if (!marked) Context.current().log.warn('dead letter was marked replayed by another workflow', { key: done.deadLetterKey });
+      if (!marked)
+        Context.current().log.warn('dead letter was marked replayed by another workflow', { key: done.deadLetterKey });
     },
 
     /** Writes the notification to the outbox once per key (the table funding gates use); the channel reads the outbox. */

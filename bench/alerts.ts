@@ -45,7 +45,9 @@ function summary(latencies: number[], seconds: number) {
   const sorted = [...latencies].sort((a, b) => a - b);
   return {
     perSecond: latencies.length / seconds,
-    p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99),
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
   };
 }
 
@@ -54,26 +56,40 @@ async function driven(count: number, job: (i: number) => Promise<number>) {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < count) latencies.push(await job(next++));
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) latencies.push(await job(next++));
+    }),
+  );
   return summary(latencies, (performance.now() - started) / 1000);
 }
 
 export async function benchAlerts(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES } });
-  const scratch = process.env.DATABASE_URL ? await createScratchSchema(process.env.DATABASE_URL, 'arxflow_bench') : undefined;
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
+  });
+  const scratch = process.env.DATABASE_URL
+    ? await createScratchSchema(process.env.DATABASE_URL, 'arxflow_bench')
+    : undefined;
   const store = await openStore(scratch ? { databaseUrl: scratch.databaseUrl } : { inMemory: true });
   const slack = await startSlackApiServer({ token: TOKEN });
   const taskQueue = `bench-alerts-${randomUUID().slice(0, 8)}`;
   const worker = await createArxflowWorker({
-    connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await buildWorkflowBundle(),
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: await buildWorkflowBundle(),
     deps: { store, slack: slackClient({ token: TOKEN, apiUrl: slack.apiUrl }) },
   });
   const settings = parseSettings({ ARXFLOW_JWT_SECRET: 'bench-secret-that-is-at-least-32-characters' });
   const { app } = await buildGateway({
-    temporal: env.client, taskQueue, store, logger: createLogger('silent'), schedules: [], authenticator: createAuthenticator(settings),
+    temporal: env.client,
+    taskQueue,
+    store,
+    logger: createLogger('silent'),
+    schedules: [],
+    authenticator: createAuthenticator(settings),
     alerts: { escalation }, // no intake token: loopback callers only, as the bench is
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -92,19 +108,28 @@ export async function benchAlerts(): Promise<void> {
     }
     scanned = calls.length;
   }, 2);
-  const slackMessageOf = (key: string) => new Promise<void>((resolve) => (seen.has(key) ? resolve() : waiting.set(key, resolve)));
+  const slackMessageOf = (key: string) =>
+    new Promise<void>((resolve) => (seen.has(key) ? resolve() : waiting.set(key, resolve)));
 
   try {
     const results = await worker.runUntil(async () => {
       const run = randomUUID().slice(0, 8);
       const post = async (key: string) => {
         const response = await fetch(`${url}/v1/events`, {
-          method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ routing_key: 'bench', event_action: 'trigger', dedup_key: key, payload: { summary: `Bench alert ${key}`, source: 'bench', severity: 'critical' } }),
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            routing_key: 'bench',
+            event_action: 'trigger',
+            dedup_key: key,
+            payload: { summary: `Bench alert ${key}`, source: 'bench', severity: 'critical' },
+          }),
         });
-        if (response.status !== 202) throw new Error(`POST /v1/events answered ${response.status}: ${await response.text()}`);
+        if (response.status !== 202)
+          throw new Error(`POST /v1/events answered ${response.status}: ${await response.text()}`);
       };
-      await driven(20, async (i) => { // warm-up: bundle, caches, connections
+      await driven(20, async (i) => {
+        // warm-up: bundle, caches, connections
         const key = `bench-warm-${run}-${i}`;
         const t0 = performance.now();
         await post(key);
@@ -116,8 +141,11 @@ export async function benchAlerts(): Promise<void> {
         await env.client.workflow.signalWithStart('durabilityProbe', {
           // A queue no worker polls: the baseline is Temporal accepting the call, and its
           // workflows must not queue up ahead of the alerts measured next.
-          taskQueue: `${taskQueue}-baseline`, workflowId: `bench/baseline/${run}/${i}`, args: [{ sleep: '1 hour', label: `b-${run}-${i}` }],
-          signal: 'wakeUp', signalArgs: [{ reason: 'bench', actor: 'bench' }],
+          taskQueue: `${taskQueue}-baseline`,
+          workflowId: `bench/baseline/${run}/${i}`,
+          args: [{ sleep: '1 hour', label: `b-${run}-${i}` }],
+          signal: 'wakeUp',
+          signalArgs: [{ reason: 'bench', actor: 'bench' }],
         });
         return performance.now() - t0;
       });
@@ -131,22 +159,35 @@ export async function benchAlerts(): Promise<void> {
         if (ms > slowest.ms) Object.assign(slowest, { ms, key });
         return ms;
       });
-      if (process.env.BENCH_DEBUG) { // where the slowest alert spent its time
-        const history = await env.client.workflow.getHandle(alertWorkflowId(pagerdutyDedupKey('bench', slowest.key))).fetchHistory();
-        const first = Number(history.events![0]!.eventTime!.seconds) * 1000 + (history.events![0]!.eventTime!.nanos ?? 0) / 1e6;
+      if (process.env.BENCH_DEBUG) {
+        // where the slowest alert spent its time
+        const history = await env.client.workflow
+          .getHandle(alertWorkflowId(pagerdutyDedupKey('bench', slowest.key)))
+          .fetchHistory();
+        const first =
+          Number(history.events![0]!.eventTime!.seconds) * 1000 + (history.events![0]!.eventTime!.nanos ?? 0) / 1e6;
         for (const e of history.events!.slice(0, 25)) {
           const at = Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
-          console.log(`${(at - first).toFixed(0).padStart(7)} ms`, Object.keys(e).find((k) => k.endsWith('Attributes')));
+          console.log(
+            `${(at - first).toFixed(0).padStart(7)} ms`,
+            Object.keys(e).find((k) => k.endsWith('Attributes')),
+          );
         }
         console.log('slowest', slowest);
       }
       return { baseline, alerts };
     });
     const row = (name: string, r: typeof results.baseline) => ({
-      path: name, perSecond: r.perSecond.toFixed(1), p50Ms: r.p50.toFixed(1), p95Ms: r.p95.toFixed(1), p99Ms: r.p99.toFixed(1),
+      path: name,
+      perSecond: r.perSecond.toFixed(1),
+      p50Ms: r.p50.toFixed(1),
+      p95Ms: r.p95.toFixed(1),
+      p99Ms: r.p99.toFixed(1),
       vsBaseline: `${(r.perSecond / results.baseline.perSecond).toFixed(2)}x`,
     });
-    console.log(`alerts benchmark: ${ALERTS} alerts, ${CONCURRENCY} at a time, store ${store.db.kind}, Temporal dev server (SQLite)`);
+    console.log(
+      `alerts benchmark: ${ALERTS} alerts, ${CONCURRENCY} at a time, store ${store.db.kind}, Temporal dev server (SQLite)`,
+    );
     console.table([
       row('client.signalWithStart, accepted (baseline)', results.baseline),
       row('POST /v1/events -> first Slack chat.postMessage received', results.alerts),

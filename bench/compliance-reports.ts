@@ -15,18 +15,45 @@ const SIZES = (process.env.BENCH_REPORT_SIZES ?? '10,100,1000,10000').split(',')
 
 function reviewWith(violations: number): ReviewStatusView {
   const list: Violation[] = Array.from({ length: violations }, (_, i) => ({
-    rule: 'IBC-1010.1.1', section: '1010.1.1', elements: [`L${Math.floor(i / 100) + 1}-D${i}`], required: 32, actual: 30, unit: 'in', severity: 'error',
+    rule: 'IBC-1010.1.1',
+    section: '1010.1.1',
+    elements: [`L${Math.floor(i / 100) + 1}-D${i}`],
+    required: 32,
+    actual: 30,
+    unit: 'in',
+    severity: 'error',
     message: `Door L${Math.floor(i / 100) + 1}-D${i} clear width 30 in is below 32 in, "measured" at the stop (1010.1.1)`,
   }));
   return {
-    planId: `BENCH-${violations}`, jurisdiction: 'IBC-2021', status: 'corrections_required', applicant: 'bench', reviewers: ['bench'], supervisor: 'bench',
-    policy: { reviewSlaBusinessDays: 15, correctionBusinessDays: 10, holidays: [], requiredDocuments: [] }, waitingOn: 'applicant',
-    correctionDueAt: '2026-12-11T15:00:00.000Z', sla: { usedBusinessHours: 0, limitBusinessDays: 15, running: false, escalated: false },
-    cycles: [{
-      number: 1, planVersion: 1, submittedAt: '2026-11-27T15:00:00.000Z', submittedBy: 'bench', documents: [],
-      check: { compliant: false, planName: 'Generated', edition: 'IBC-2021', asOf: '2026-11-01', occupantLoad: 1000, violations: list },
-    }],
-    refused: [], timeline: [],
+    planId: `BENCH-${violations}`,
+    jurisdiction: 'IBC-2021',
+    status: 'corrections_required',
+    applicant: 'bench',
+    reviewers: ['bench'],
+    supervisor: 'bench',
+    policy: { reviewSlaBusinessDays: 15, correctionBusinessDays: 10, holidays: [], requiredDocuments: [] },
+    waitingOn: 'applicant',
+    correctionDueAt: '2026-12-11T15:00:00.000Z',
+    sla: { usedBusinessHours: 0, limitBusinessDays: 15, running: false, escalated: false },
+    cycles: [
+      {
+        number: 1,
+        planVersion: 1,
+        submittedAt: '2026-11-27T15:00:00.000Z',
+        submittedBy: 'bench',
+        documents: [],
+        check: {
+          compliant: false,
+          planName: 'Generated',
+          edition: 'IBC-2021',
+          asOf: '2026-11-01',
+          occupantLoad: 1000,
+          violations: list,
+        },
+      },
+    ],
+    refused: [],
+    timeline: [],
   };
 }
 
@@ -49,7 +76,8 @@ export async function benchComplianceReports(): Promise<void> {
     const model = reportModel('corrections', view, '2026-12-01T00:00:00.000Z');
     const rounds = Math.max(3, Math.min(50, Math.round(5_000 / violations)));
     rows.push({
-      violations, rounds,
+      violations,
+      rounds,
       jsonMs: await medianMs(rounds, () => JSON.stringify(model)),
       htmlMs: await medianMs(rounds, () => renderReportHtml(model)),
       csvMs: await medianMs(rounds, () => violationsCsv(model.violations)),
@@ -59,10 +87,20 @@ export async function benchComplianceReports(): Promise<void> {
     });
   }
   const ms = (value: number) => value.toFixed(value < 10 ? 3 : 1);
-  console.log('compliance reports: rendering a corrections report, median of the rounds shown; baseline JSON.stringify of the model in the same run');
-  console.table(rows.map((r) => ({
-    violations: r.violations.toLocaleString('en-US'), 'JSON.stringify ms (baseline)': ms(r.jsonMs), 'HTML ms': ms(r.htmlMs), 'CSV ms': ms(r.csvMs),
-    'export ms': ms(r.exportMs), 'PDF ms': ms(r.pdfMs), 'PDF KiB': r.pdfKiB.toFixed(0), 'HTML / baseline': `${(r.htmlMs / r.jsonMs).toFixed(1)}x`,
-  })));
+  console.log(
+    'compliance reports: rendering a corrections report, median of the rounds shown; baseline JSON.stringify of the model in the same run',
+  );
+  console.table(
+    rows.map((r) => ({
+      violations: r.violations.toLocaleString('en-US'),
+      'JSON.stringify ms (baseline)': ms(r.jsonMs),
+      'HTML ms': ms(r.htmlMs),
+      'CSV ms': ms(r.csvMs),
+      'export ms': ms(r.exportMs),
+      'PDF ms': ms(r.pdfMs),
+      'PDF KiB': r.pdfKiB.toFixed(0),
+      'HTML / baseline': `${(r.htmlMs / r.jsonMs).toFixed(1)}x`,
+    })),
+  );
   writeResults('compliance-reports', { rows });
 }

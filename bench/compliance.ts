@@ -22,26 +22,47 @@ const AS_OF = '2025-01-01';
 export function generatePlan(spaces: number): Plan {
   const levelCount = Math.ceil(spaces / SPACES_PER_LEVEL);
   const plan: Plan = {
-    schemaVersion: 1, planId: `BENCH-${spaces}`, name: `Generated tower, ${spaces} spaces`, jurisdiction: 'IBC-2021',
+    schemaVersion: 1,
+    planId: `BENCH-${spaces}`,
+    name: `Generated tower, ${spaces} spaces`,
+    jurisdiction: 'IBC-2021',
     // 100,000 spaces make 1,000 levels, more stories than the format allows (300); the cost
     // of a check follows the element count, not `stories`, so it is capped.
     building: { occupancyGroup: 'B', sprinkler: 'nfpa13', voiceAlarm: true, stories: Math.min(levelCount, 300) },
-    levels: [], spaces: [], doors: [], corridors: [], stairs: [], accessibleRoutes: [],
+    levels: [],
+    spaces: [],
+    doors: [],
+    corridors: [],
+    stairs: [],
+    accessibleRoutes: [],
   };
   for (let l = 0; l < levelCount; l++) {
     const level = `L${l + 1}`;
     plan.levels.push({ id: level, name: `Level ${l + 1}` });
     for (let e = 1; e <= 4; e++) plan.doors.push({ id: `${level}-X${e}`, level, clearWidthIn: 72, isExit: true });
-    for (let c = 1; c <= 2; c++) plan.corridors.push({ id: `${level}-C${c}`, level, widthIn: 100, deadEndFt: 30, occupantLoadServed: 500 });
+    for (let c = 1; c <= 2; c++)
+      plan.corridors.push({ id: `${level}-C${c}`, level, widthIn: 100, deadEndFt: 30, occupantLoadServed: 500 });
     plan.accessibleRoutes.push({ id: `${level}-AR`, level, clearWidthIn: 44 });
-    if (l > 0) for (let s = 1; s <= 4; s++) plan.stairs.push({ id: `${level}-ST${s}`, fromLevel: `L${l}`, toLevel: level, widthIn: 80 });
+    if (l > 0)
+      for (let s = 1; s <= 4; s++)
+        plan.stairs.push({ id: `${level}-ST${s}`, fromLevel: `L${l}`, toLevel: level, widthIn: 80 });
     const onLevel = Math.min(SPACES_PER_LEVEL, spaces - l * SPACES_PER_LEVEL);
     for (let s = 1; s <= onLevel; s++) {
       const id = `${level}-S${s}`;
-      plan.doors.push({ id: `${id}-D1`, level, clearWidthIn: 36, isExit: false }, { id: `${id}-D2`, level, clearWidthIn: 36, isExit: false });
+      plan.doors.push(
+        { id: `${id}-D1`, level, clearWidthIn: 36, isExit: false },
+        { id: `${id}-D2`, level, clearWidthIn: 36, isExit: false },
+      );
       plan.spaces.push({
-        id, level, name: `Office ${s}`, use: 'business', areaSqft: 1500, areaBasis: 'gross',
-        exitDoors: [`${id}-D1`, `${id}-D2`], commonPathFt: 60, travelDistanceFt: 180,
+        id,
+        level,
+        name: `Office ${s}`,
+        use: 'business',
+        areaSqft: 1500,
+        areaBasis: 'gross',
+        exitDoors: [`${id}-D1`, `${id}-D2`],
+        commonPathFt: 60,
+        travelDistanceFt: 180,
       });
     }
   }
@@ -78,7 +99,13 @@ export async function benchCompliance(): Promise<void> {
     const text = JSON.stringify(generatePlan(spaces));
     // Checked as a service receives it: parsed from JSON (flat strings), like the CLI and activities.
     const plan = JSON.parse(text) as Plan;
-    const elements = plan.levels.length + plan.spaces.length + plan.doors.length + plan.corridors.length + plan.stairs.length + plan.accessibleRoutes.length;
+    const elements =
+      plan.levels.length +
+      plan.spaces.length +
+      plan.doors.length +
+      plan.corridors.length +
+      plan.stairs.length +
+      plan.accessibleRoutes.length;
     const rounds = Math.max(5, Math.min(200, Math.round(200_000 / spaces)));
     const result = checkPlan(plan, { asOf: AS_OF });
     const jsonParseMs = medianMs(rounds, () => JSON.parse(text));
@@ -86,20 +113,37 @@ export async function benchCompliance(): Promise<void> {
     const checkMs = medianMs(rounds, () => checkPlan(plan, { asOf: AS_OF }));
     const parsePlanMs = medianMs(Math.max(3, Math.round(rounds / 4)), () => parsePlan(plan));
     rows.push({
-      spaces, elements, rounds, violations: result.violations.length,
-      jsonParseMs, indexMs, checkMs, parsePlanMs,
-      checkVsJsonParse: checkMs / jsonParseMs, checkVsIndex: checkMs / indexMs,
+      spaces,
+      elements,
+      rounds,
+      violations: result.violations.length,
+      jsonParseMs,
+      indexMs,
+      checkMs,
+      parsePlanMs,
+      checkVsJsonParse: checkMs / jsonParseMs,
+      checkVsIndex: checkMs / indexMs,
       checkMsPer1kSpaces: (checkMs / spaces) * 1000,
     });
   }
   const ms = (value: number) => value.toFixed(value < 10 ? 3 : 1);
-  console.log(`compliance benchmark: checkPlan (IBC-2021) on generated plans, median of the rounds shown; baselines measured in the same run`);
-  console.table(rows.map((r) => ({
-    spaces: r.spaces.toLocaleString('en-US'), elements: r.elements.toLocaleString('en-US'), violations: r.violations,
-    'JSON.parse ms (baseline)': ms(r.jsonParseMs), 'index by id ms (baseline)': ms(r.indexMs), 'checkPlan ms': ms(r.checkMs),
-    'check / JSON.parse': `${r.checkVsJsonParse.toFixed(2)}x`, 'check / index': `${r.checkVsIndex.toFixed(2)}x`,
-    'check ms per 1k spaces': r.checkMsPer1kSpaces.toFixed(3), 'parsePlan (zod) ms': ms(r.parsePlanMs),
-  })));
+  console.log(
+    `compliance benchmark: checkPlan (IBC-2021) on generated plans, median of the rounds shown; baselines measured in the same run`,
+  );
+  console.table(
+    rows.map((r) => ({
+      spaces: r.spaces.toLocaleString('en-US'),
+      elements: r.elements.toLocaleString('en-US'),
+      violations: r.violations,
+      'JSON.parse ms (baseline)': ms(r.jsonParseMs),
+      'index by id ms (baseline)': ms(r.indexMs),
+      'checkPlan ms': ms(r.checkMs),
+      'check / JSON.parse': `${r.checkVsJsonParse.toFixed(2)}x`,
+      'check / index': `${r.checkVsIndex.toFixed(2)}x`,
+      'check ms per 1k spaces': r.checkMsPer1kSpaces.toFixed(3),
+      'parsePlan (zod) ms': ms(r.parsePlanMs),
+    })),
+  );
   const tenThousand = rows.find((r) => r.spaces === 10_000);
   if (tenThousand) console.log(`10,000 spaces: ${ms(tenThousand.checkMs)} ms (target: well under 100 ms)`);
   writeResults('compliance', { asOf: AS_OF, spacesPerLevel: SPACES_PER_LEVEL, rows });

@@ -13,19 +13,33 @@ export const BENCH_TASK_QUEUE = 'bench-no-worker'; // accepted by Temporal is th
 
 export const BENCH_SOURCES = {
   bench: {
-    scheme: 'github', secrets: [BENCH_SECRET], rateLimit: { max: 1_000_000, timeWindow: '1 minute' },
-    events: [{
-      action: 'signalWithStart', workflowType: 'durabilityProbe', workflowId: 'bench/{{build.id}}',
-      args: [{ sleep: '1 hour', label: '{{build.id}}' }], signal: 'wakeUp', payload: { reason: 'bench' },
-    }],
+    scheme: 'github',
+    secrets: [BENCH_SECRET],
+    rateLimit: { max: 1_000_000, timeWindow: '1 minute' },
+    events: [
+      {
+        action: 'signalWithStart',
+        workflowType: 'durabilityProbe',
+        workflowId: 'bench/{{build.id}}',
+        args: [{ sleep: '1 hour', label: '{{build.id}}' }],
+        signal: 'wakeUp',
+        payload: { reason: 'bench' },
+      },
+    ],
   },
 };
 
 async function main(): Promise<void> {
   const connection = await Connection.connect({ address: process.env.BENCH_TEMPORAL_ADDRESS! });
-  const store = await openStore(process.env.BENCH_DATABASE_URL ? { databaseUrl: process.env.BENCH_DATABASE_URL } : { inMemory: true });
+  const store = await openStore(
+    process.env.BENCH_DATABASE_URL ? { databaseUrl: process.env.BENCH_DATABASE_URL } : { inMemory: true },
+  );
   const { app } = await buildGateway({
-    temporal: new Client({ connection }), taskQueue: BENCH_TASK_QUEUE, logger: createLogger('silent'), store, schedules: [],
+    temporal: new Client({ connection }),
+    taskQueue: BENCH_TASK_QUEUE,
+    logger: createLogger('silent'),
+    store,
+    schedules: [],
     webhookSources: loadWebhookSources(BENCH_SOURCES, {}),
     authenticator: createAuthenticator(parseSettings({ ARXFLOW_JWT_SECRET: BENCH_SECRET.repeat(2) })),
   });

@@ -11,8 +11,21 @@ import { writeResults } from './results';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20_000);
 
 /** A Web UI / gateway approval, and an activity input without an identity (the codec looks and passes it on). */
-const vote = { decision: 'approve', actor: 'rita', roles: ['approver', 'signatory'], approvedAmounts: { L1: 1_500_000 }, comment: 'site visit ok' };
-const activityInput = { workflowId: 'funding-gate/TOWER1/M3', releaseNumber: 1, projectId: 'TOWER1', payeeId: 'acme-builders', currency: 'USD', releasedNow: 2_250_000 };
+const vote = {
+  decision: 'approve',
+  actor: 'rita',
+  roles: ['approver', 'signatory'],
+  approvedAmounts: { L1: 1_500_000 },
+  comment: 'site visit ok',
+};
+const activityInput = {
+  workflowId: 'funding-gate/TOWER1/M3',
+  releaseNumber: 1,
+  projectId: 'TOWER1',
+  payeeId: 'acme-builders',
+  currency: 'USD',
+  releasedNow: 2_250_000,
+};
 
 async function microsPerRound(codecs: PayloadCodec[], worker: PayloadCodec[], message: unknown): Promise<number> {
   const started = process.hrtime.bigint();
@@ -28,13 +41,22 @@ async function microsPerRound(codecs: PayloadCodec[], worker: PayloadCodec[], me
 export async function benchIdentity(): Promise<void> {
   const keys = `bench:${randomBytes(32).toString('base64')}`;
   const stamped = codecsFor(parseSettings({ ARXFLOW_IDENTITY_KEYS: keys, ARXFLOW_UI_IDENTITY: 'stamped' }));
-  const encrypted = codecsFor(parseSettings({ ARXFLOW_IDENTITY_KEYS: keys, ARXFLOW_UI_IDENTITY: 'stamped', ARXFLOW_ENCRYPTION_KEYS: keys }));
+  const encrypted = codecsFor(
+    parseSettings({ ARXFLOW_IDENTITY_KEYS: keys, ARXFLOW_UI_IDENTITY: 'stamped', ARXFLOW_ENCRYPTION_KEYS: keys }),
+  );
   const rows = [];
-  for (const [label, message] of [['vote (actor, roles)', vote], ['activity input (no actor)', activityInput]] as const) {
+  for (const [label, message] of [
+    ['vote (actor, roles)', vote],
+    ['activity input (no actor)', activityInput],
+  ] as const) {
     const baseline = await microsPerRound([], [], message);
     const stamp = await microsPerRound([stamped.identity], [stamped.identity.forWorker()], message);
     const aes = await microsPerRound([encrypted.encryption!], [encrypted.encryption!], message);
-    const both = await microsPerRound([encrypted.identity, encrypted.encryption!], [encrypted.identity.forWorker(), encrypted.encryption!], message);
+    const both = await microsPerRound(
+      [encrypted.identity, encrypted.encryption!],
+      [encrypted.identity.forWorker(), encrypted.encryption!],
+      message,
+    );
     rows.push(
       { message: label, path: 'JSON convert (baseline)', microsPerMessage: baseline, vsBaseline: 1 },
       { message: label, path: 'stamp + verify', microsPerMessage: stamp, vsBaseline: stamp / baseline },
@@ -42,6 +64,12 @@ export async function benchIdentity(): Promise<void> {
       { message: label, path: 'stamp + AES-GCM', microsPerMessage: both, vsBaseline: both / baseline },
     );
   }
-  console.table(rows.map((r) => ({ ...r, microsPerMessage: r.microsPerMessage.toFixed(1), vsBaseline: `${r.vsBaseline.toFixed(1)}x` })));
+  console.table(
+    rows.map((r) => ({
+      ...r,
+      microsPerMessage: r.microsPerMessage.toFixed(1),
+      vsBaseline: `${r.vsBaseline.toFixed(1)}x`,
+    })),
+  );
   writeResults('identity', { rounds: ROUNDS, rows });
 }

@@ -17,7 +17,12 @@ async function timeIt(rounds: number, op: (i: number) => Promise<unknown>): Prom
 async function benchBackend(name: string, store: Store) {
   await store.db.exec(`CREATE TEMP TABLE bench_plain (LIKE audit_events INCLUDING DEFAULTS);
     CREATE TEMP TABLE bench_effects (id SERIAL PRIMARY KEY, note TEXT)`);
-  const entry = (i: number) => ({ actor: 'bench', action: 'bench.append', subject: `s${i}`, data: { i, amount: i * 100 } });
+  const entry = (i: number) => ({
+    actor: 'bench',
+    action: 'bench.append',
+    subject: `s${i}`,
+    data: { i, amount: i * 100 },
+  });
   const baselineInsert = await timeIt(ROUNDS, (i) =>
     store.db.query(
       `INSERT INTO bench_plain (id, at, actor, action, subject, data, prev_hash, hash) VALUES ($1, now(), $2, $3, $4, $5, '', $6)`,
@@ -25,9 +30,13 @@ async function benchBackend(name: string, store: Store) {
     ),
   );
   const auditAppend = await timeIt(ROUNDS, (i) => store.audit.append(entry(i)));
-  const bareEffect = await timeIt(ROUNDS, (i) => store.db.query('INSERT INTO bench_effects (note) VALUES ($1)', [`e${i}`]));
+  const bareEffect = await timeIt(ROUNDS, (i) =>
+    store.db.query('INSERT INTO bench_effects (note) VALUES ($1)', [`e${i}`]),
+  );
   const runOnce = await timeIt(ROUNDS, (i) =>
-    store.idempotency.runOnce(`bench/${Date.now()}/${i}`, (tx) => tx.query('INSERT INTO bench_effects (note) VALUES ($1)', [`o${i}`])),
+    store.idempotency.runOnce(`bench/${Date.now()}/${i}`, (tx) =>
+      tx.query('INSERT INTO bench_effects (note) VALUES ($1)', [`o${i}`]),
+    ),
   );
   const verifyStarted = process.hrtime.bigint();
   const verified = await store.audit.verify();
@@ -35,10 +44,20 @@ async function benchBackend(name: string, store: Store) {
   const verifyMs = Number(process.hrtime.bigint() - verifyStarted) / 1e6;
   return [
     { backend: name, operation: 'INSERT row (baseline)', msPerOp: baselineInsert, vsBaseline: 1 },
-    { backend: name, operation: 'audit.append (hash chain)', msPerOp: auditAppend, vsBaseline: auditAppend / baselineInsert },
+    {
+      backend: name,
+      operation: 'audit.append (hash chain)',
+      msPerOp: auditAppend,
+      vsBaseline: auditAppend / baselineInsert,
+    },
     { backend: name, operation: 'bare effect (baseline)', msPerOp: bareEffect, vsBaseline: 1 },
     { backend: name, operation: 'idempotency.runOnce(effect)', msPerOp: runOnce, vsBaseline: runOnce / bareEffect },
-    { backend: name, operation: `audit.verify (${verified.checked} events)`, msPerOp: verifyMs / Math.max(1, verified.checked), vsBaseline: NaN },
+    {
+      backend: name,
+      operation: `audit.verify (${verified.checked} events)`,
+      msPerOp: verifyMs / Math.max(1, verified.checked),
+      vsBaseline: NaN,
+    },
   ];
 }
 
@@ -59,8 +78,15 @@ export async function benchStore(): Promise<void> {
   const pglite = await openStore({ inMemory: true });
   rows.push(...(await benchBackend('PGlite', pglite)));
   await pglite.close();
-  if (process.env.DATABASE_URL) rows.push(...(await withScratchSchema(process.env.DATABASE_URL, (store) => benchBackend('PostgreSQL', store))));
+  if (process.env.DATABASE_URL)
+    rows.push(...(await withScratchSchema(process.env.DATABASE_URL, (store) => benchBackend('PostgreSQL', store))));
   console.log(`store benchmark, ${ROUNDS} sequential operations each`);
-  console.table(rows.map((r) => ({ ...r, msPerOp: r.msPerOp.toFixed(3), vsBaseline: Number.isNaN(r.vsBaseline) ? '-' : `${r.vsBaseline.toFixed(2)}x` })));
+  console.table(
+    rows.map((r) => ({
+      ...r,
+      msPerOp: r.msPerOp.toFixed(3),
+      vsBaseline: Number.isNaN(r.vsBaseline) ? '-' : `${r.vsBaseline.toFixed(2)}x`,
+    })),
+  );
   writeResults('store', { rounds: ROUNDS, rows });
 }

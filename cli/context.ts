@@ -50,10 +50,19 @@ export async function withCliContext<T>(work: (context: CliContext) => Promise<T
   const context: CliContext = url
     ? (() => {
         const gateway = new GatewayClient(url, process.env.ARXFLOW_TOKEN);
-        return { settings, caller, gateway, operations: new HttpOperations(gateway), temporal, close: async () => undefined };
+        return {
+          settings,
+          caller,
+          gateway,
+          operations: new HttpOperations(gateway),
+          temporal,
+          close: async () => undefined,
+        };
       })()
     : {
-        settings, caller, temporal,
+        settings,
+        caller,
+        temporal,
         operations: lazyTemporalOperations(temporal, settings.taskQueue, startContext),
         close: async () => {
           if (opened) await (await opened).close();
@@ -68,7 +77,11 @@ export async function withCliContext<T>(work: (context: CliContext) => Promise<T
 }
 
 /** Connects to Temporal only when an operation runs, so bad input exits 2 without a connection. */
-function lazyTemporalOperations(temporal: () => ReturnType<typeof openTemporalClient>, taskQueue: string, startContext: StartContext): WorkflowOperations {
+function lazyTemporalOperations(
+  temporal: () => ReturnType<typeof openTemporalClient>,
+  taskQueue: string,
+  startContext: StartContext,
+): WorkflowOperations {
   const ops = async () => new TemporalOperations((await temporal()).client, taskQueue, startContext);
   return {
     start: async (...args) => (await ops()).start(...args),

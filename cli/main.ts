@@ -18,9 +18,11 @@ import { CliError, EXIT } from './output';
 /** `arxflow <area> <verb>`; every command takes --json. Through the gateway when ARXFLOW_URL is set. */
 export function buildProgram(): Command {
   const program = new Command('arxflow')
-    .description('arxflow: durable workflows for construction funding, compliance, deployments and incidents.\n' +
-      'Talks to Temporal directly, or to the gateway when ARXFLOW_URL (and ARXFLOW_TOKEN) are set.\n' +
-      'Exit codes: 0 done, 1 refused or failed, 2 bad input.')
+    .description(
+      'arxflow: durable workflows for construction funding, compliance, deployments and incidents.\n' +
+        'Talks to Temporal directly, or to the gateway when ARXFLOW_URL (and ARXFLOW_TOKEN) are set.\n' +
+        'Exit codes: 0 done, 1 refused or failed, 2 bad input.',
+    )
     .version(version)
     .showHelpAfterError();
   registerHealthCommand(program);

@@ -19,7 +19,9 @@ export function print(value: Record<string, unknown>, json: boolean): void {
   }
   const width = Math.max(...Object.keys(value).map((key) => key.length));
   for (const [key, item] of Object.entries(value)) {
-    console.log(`${key.padEnd(width)}  ${typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item)}`);
+    console.log(
+      `${key.padEnd(width)}  ${typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item)}`,
+    );
   }
 }
 
@@ -29,9 +31,14 @@ export function printTable(rows: Record<string, unknown>[], columns: string[], j
     console.log(JSON.stringify(rows, null, 2));
     return;
   }
-  const cell = (value: unknown) => (value === null || value === undefined ? '-' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+  const cell = (value: unknown) =>
+    value === null || value === undefined ? '-' : typeof value === 'object' ? JSON.stringify(value) : String(value);
   const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column]).length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   console.log(line(columns.map((c) => c.toUpperCase())));
   for (const row of rows) console.log(line(columns.map((column) => cell(row[column]))));
   if (rows.length === 0) console.log('(none)');

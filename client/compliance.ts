@@ -1,9 +1,24 @@
-import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  WorkflowIdConflictPolicy,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { complianceReviewInputSchema } from '../domain/compliance-review-schemas';
 import { complianceReviewId } from '../domain/compliance/review';
-import type { ComplianceReviewInput, ReviewDecisionRequest, ReviewStatusView, ResubmissionRequest } from '../domain/compliance/review-types';
+import type {
+  ComplianceReviewInput,
+  ReviewDecisionRequest,
+  ReviewStatusView,
+  ResubmissionRequest,
+} from '../domain/compliance/review-types';
 import { parseInput } from '../domain/validation';
-import { complianceDecideUpdate, complianceResubmitUpdate, complianceReview, complianceStatusQuery } from '../workflows';
+import {
+  complianceDecideUpdate,
+  complianceResubmitUpdate,
+  complianceReview,
+  complianceStatusQuery,
+} from '../workflows';
 
 /**
  * Typed helpers for services (a permit portal) that run plan reviews with the Temporal
@@ -20,7 +35,9 @@ export class ComplianceReviews {
   async start(input: ComplianceReviewInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof complianceReview>> {
     const parsed = parseInput(complianceReviewInputSchema, input, 'complianceReview') as ComplianceReviewInput;
     return this.client.workflow.start(complianceReview, {
-      taskQueue: this.taskQueue, workflowId: complianceReviewId(parsed.planId), args: [parsed],
+      taskQueue: this.taskQueue,
+      workflowId: complianceReviewId(parsed.planId),
+      args: [parsed],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     });
   }

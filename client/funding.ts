@@ -1,10 +1,22 @@
-import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  WorkflowIdConflictPolicy,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import type { DepositInput } from '../domain/funding/deposit';
 import { depositWorkflowId } from '../domain/funding/deposit';
 import type { EvidenceRequest, GateStatusView, HoldRequest, ReverseRequest, VoteRequest } from '../domain/funding/gate';
 import { fundingGateId, type FundingGateInput } from '../domain/funding/gate-input';
 import {
-  decideUpdate, evidenceUpdate, fundingDeposit, fundingGate, holdSignal, resumeSignal, reverseUpdate, statusQuery,
+  decideUpdate,
+  evidenceUpdate,
+  fundingDeposit,
+  fundingGate,
+  holdSignal,
+  resumeSignal,
+  reverseUpdate,
+  statusQuery,
 } from '../workflows';
 
 type Draw = { projectId: string; milestoneId: string };
@@ -23,7 +35,9 @@ export class FundingGates {
 
   async start(input: FundingGateInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof fundingGate>> {
     return this.client.workflow.start(fundingGate, {
-      taskQueue: this.taskQueue, workflowId: fundingGateId(input), args: [input],
+      taskQueue: this.taskQueue,
+      workflowId: fundingGateId(input),
+      args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     });
   }
@@ -59,6 +73,10 @@ export class FundingGates {
 
   /** A lender's deposit, posted once per reference; resolves with the funding balance after it. */
   async deposit(input: DepositInput) {
-    return this.client.workflow.execute(fundingDeposit, { taskQueue: this.taskQueue, workflowId: depositWorkflowId(input), args: [input] });
+    return this.client.workflow.execute(fundingDeposit, {
+      taskQueue: this.taskQueue,
+      workflowId: depositWorkflowId(input),
+      args: [input],
+    });
   }
 }

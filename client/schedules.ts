@@ -25,7 +25,10 @@ export class ScheduleNotFoundError extends Error {
 
 /** Temporal refused to create or update a configured schedule (for example a cron field out of range). */
 export class ScheduleSyncError extends Error {
-  constructor(readonly scheduleId: string, cause: unknown) {
+  constructor(
+    readonly scheduleId: string,
+    cause: unknown,
+  ) {
     super(`schedule ${scheduleId}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'ScheduleSyncError';
   }
@@ -61,7 +64,11 @@ export function scheduleWorkflowId(scheduleId: string): string {
  * everything unchanged). Paused state and note are set on creation only; afterwards they
  * belong to operators, so a restart never unpauses a schedule paused during an incident.
  */
-export async function syncSchedules(client: Client, schedules: ScheduleConfig[], taskQueue: string): Promise<SyncReport> {
+export async function syncSchedules(
+  client: Client,
+  schedules: ScheduleConfig[],
+  taskQueue: string,
+): Promise<SyncReport> {
   const report: SyncReport = { created: [], updated: [], unchanged: [], unmanaged: [] };
   for (const config of schedules) {
     const outcome = await syncSchedule(client, config, taskQueue).catch((err: unknown) => {
@@ -77,7 +84,11 @@ export async function syncSchedules(client: Client, schedules: ScheduleConfig[],
   return report;
 }
 
-async function syncSchedule(client: Client, config: ScheduleConfig, taskQueue: string): Promise<'created' | 'updated' | 'unchanged'> {
+async function syncSchedule(
+  client: Client,
+  config: ScheduleConfig,
+  taskQueue: string,
+): Promise<'created' | 'updated' | 'unchanged'> {
   const handle = client.schedule.getHandle(config.id);
   let existing = await describeIfExists(handle);
   if (!existing) {
@@ -97,7 +108,11 @@ async function syncSchedule(client: Client, config: ScheduleConfig, taskQueue: s
   if (canonicalJson(configuredShape(config, taskQueue)) === canonicalJson(describedShape(existing))) return 'unchanged';
   await handle.update((previous) => ({
     ...scheduleDefinition(config, taskQueue),
-    state: { paused: previous.state.paused, note: previous.state.note, remainingActions: previous.state.remainingActions },
+    state: {
+      paused: previous.state.paused,
+      note: previous.state.note,
+      remainingActions: previous.state.remainingActions,
+    },
   }));
   return 'updated';
 }
@@ -181,7 +196,10 @@ function describedShape(description: ScheduleDescription): ScheduleShape {
     timezone: spec.timezone || 'UTC',
     overlap: policies.overlap,
     hasUnconfiguredSpec:
-      (spec.skip ?? []).length > 0 || !!spec.jitter || !!spec.startAt || !!spec.endAt ||
+      (spec.skip ?? []).length > 0 ||
+      !!spec.jitter ||
+      !!spec.startAt ||
+      !!spec.endAt ||
       (spec.intervals ?? []).some((interval) => !!interval.offset),
   };
 }
@@ -221,7 +239,11 @@ export function unpauseSchedule(client: Client, scheduleId: string, note: string
   return onSchedule(client, scheduleId, (handle) => handle.unpause(note));
 }
 
-async function onSchedule<T>(client: Client, scheduleId: string, act: (handle: ScheduleHandle) => Promise<T>): Promise<T> {
+async function onSchedule<T>(
+  client: Client,
+  scheduleId: string,
+  act: (handle: ScheduleHandle) => Promise<T>,
+): Promise<T> {
   try {
     return await act(client.schedule.getHandle(scheduleId));
   } catch (err) {
@@ -269,7 +291,12 @@ function short(value: number | string): string {
 }
 
 function formatMs(ms: number): string {
-  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
   let rest = ms;
   const parts: string[] = [];
   for (const [unit, size] of units) {
@@ -283,7 +310,12 @@ function formatMs(ms: number): string {
 }
 
 /** trigger | pause | unpause one schedule; an unknown id is a 404 ApiError (CLI exit 1). */
-export async function scheduleAction(client: Client, verb: 'trigger' | 'pause' | 'unpause', scheduleId: string, note: string) {
+export async function scheduleAction(
+  client: Client,
+  verb: 'trigger' | 'pause' | 'unpause',
+  scheduleId: string,
+  note: string,
+) {
   try {
     if (verb === 'trigger') await triggerSchedule(client, scheduleId);
     if (verb === 'pause') await pauseSchedule(client, scheduleId, note);

@@ -18,7 +18,14 @@ export class AlertSilences {
   async add(silence: Silence): Promise<Silence> {
     await this.db.query(
       'INSERT INTO alert_silences (id, matchers, starts_at, ends_at, created_by, comment) VALUES ($1, $2, $3, $4, $5, $6)',
-      [silence.id, JSON.stringify(silence.matchers), silence.startsAt, silence.endsAt, silence.createdBy, silence.comment],
+      [
+        silence.id,
+        JSON.stringify(silence.matchers),
+        silence.startsAt,
+        silence.endsAt,
+        silence.createdBy,
+        silence.comment,
+      ],
     );
     return silence;
   }
@@ -26,7 +33,7 @@ export class AlertSilences {
   /** Ends a silence now (kept as a record); false when there is no such silence still running. */
   async expire(id: string, now: Date): Promise<boolean> {
     const rows = await this.db.query(
-      'UPDATE alert_silences SET ends_at = GREATEST(starts_at + interval \'1 millisecond\', $2::timestamptz) WHERE id = $1 AND ends_at > $2 RETURNING id',
+      "UPDATE alert_silences SET ends_at = GREATEST(starts_at + interval '1 millisecond', $2::timestamptz) WHERE id = $1 AND ends_at > $2 RETURNING id",
       [id, now.toISOString()],
     );
     return rows.length > 0;
@@ -39,12 +46,17 @@ export class AlertSilences {
 
   /** Silences not yet ended at `now` (active or pending), soonest end first. */
   async current(now: Date): Promise<Silence[]> {
-    const rows = await this.db.query<SilenceRow>('SELECT * FROM alert_silences WHERE ends_at > $1 ORDER BY ends_at, id', [now.toISOString()]);
+    const rows = await this.db.query<SilenceRow>(
+      'SELECT * FROM alert_silences WHERE ends_at > $1 ORDER BY ends_at, id',
+      [now.toISOString()],
+    );
     return rows.map(toSilence);
   }
 
   async list(limit = 200): Promise<Silence[]> {
-    const rows = await this.db.query<SilenceRow>('SELECT * FROM alert_silences ORDER BY created_at DESC, id LIMIT $1', [limit]);
+    const rows = await this.db.query<SilenceRow>('SELECT * FROM alert_silences ORDER BY created_at DESC, id LIMIT $1', [
+      limit,
+    ]);
     return rows.map(toSilence);
   }
 }

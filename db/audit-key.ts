@@ -13,7 +13,10 @@ let processKey: string | undefined;
  * generated once in the data dir (`audit-key`, beside the PGlite store, or in
  * ARXFLOW_DATA_DIR for PostgreSQL), else for an in-memory store a key of this process.
  */
-export function resolveAuditKey(location: StoreLocation, env: Record<string, string | undefined> = process.env): AnchorKey {
+export function resolveAuditKey(
+  location: StoreLocation,
+  env: Record<string, string | undefined> = process.env,
+): AnchorKey {
   const configured = env.ARXFLOW_AUDIT_KEY?.trim();
   if (configured) {
     if (configured.length < 32) throw new Error('ARXFLOW_AUDIT_KEY: must be at least 32 characters');

@@ -66,7 +66,9 @@ export class AnchorKey {
   }
 
   sign(anchor: { sequence: number; hash: string; at: string }): string {
-    return createHmac('sha256', this.#secret).update(`arxflow-audit-anchor/v1\n${anchor.sequence}\n${anchor.hash}\n${anchor.at}`).digest('hex');
+    return createHmac('sha256', this.#secret)
+      .update(`arxflow-audit-anchor/v1\n${anchor.sequence}\n${anchor.hash}\n${anchor.at}`)
+      .digest('hex');
   }
 
   /** Why `anchor` does not verify with this key, or undefined when it does. */
@@ -143,8 +145,17 @@ export class AuditLog {
     await tx.query(
       `INSERT INTO audit_events (id, at, actor, action, subject, workflow_id, data, prev_hash, hash)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [event.id, event.at.toISOString(), event.actor, event.action, event.subject, event.workflowId,
-        JSON.stringify(event.data), event.prevHash, event.hash],
+      [
+        event.id,
+        event.at.toISOString(),
+        event.actor,
+        event.action,
+        event.subject,
+        event.workflowId,
+        JSON.stringify(event.data),
+        event.prevHash,
+        event.hash,
+      ],
     );
     await this.insertAnchor(tx, event.id, event.hash);
     return event;
@@ -157,9 +168,13 @@ export class AuditLog {
   async anchorHead(): Promise<AnchorSummary | null> {
     return this.db.transaction(async (tx) => {
       await tx.query('LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE');
-      const [last] = await tx.query<{ id: string | number; hash: string }>('SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1');
+      const [last] = await tx.query<{ id: string | number; hash: string }>(
+        'SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1',
+      );
       if (!last) return null;
-      const [existing] = await tx.query<AnchorRow>('SELECT * FROM audit_anchors WHERE sequence = $1', [Number(last.id)]);
+      const [existing] = await tx.query<AnchorRow>('SELECT * FROM audit_anchors WHERE sequence = $1', [
+        Number(last.id),
+      ]);
       return summary(existing ? anchorFromRow(existing) : await this.insertAnchor(tx, Number(last.id), last.hash));
     });
   }
@@ -173,7 +188,13 @@ export class AuditLog {
   /** Runs under the append's table lock, in its transaction: one anchor per append, in order. */
   private async insertAnchor(tx: SqlExecutor, sequence: number, hash: string): Promise<AuditAnchor> {
     const at = new Date().toISOString();
-    const anchor: AuditAnchor = { sequence, hash, at, keyId: this.anchorKey.id, signature: this.anchorKey.sign({ sequence, hash, at }) };
+    const anchor: AuditAnchor = {
+      sequence,
+      hash,
+      at,
+      keyId: this.anchorKey.id,
+      signature: this.anchorKey.sign({ sequence, hash, at }),
+    };
     await tx.query(
       'INSERT INTO audit_anchors (sequence, head_hash, anchored_at, key_id, signature) VALUES ($1, $2, $3, $4, $5)',
       [anchor.sequence, anchor.hash, anchor.at, anchor.keyId, anchor.signature],
@@ -203,15 +224,25 @@ export class AuditLog {
     let expectedPrev = GENESIS_HASH;
     let expectedId = 1;
     let checked = 0;
-    const broken = (brokenAt: number, reason: string): ChainVerification => ({ ok: false, checked, brokenAt, reason, anchor });
+    const broken = (brokenAt: number, reason: string): ChainVerification => ({
+      ok: false,
+      checked,
+      brokenAt,
+      reason,
+      anchor,
+    });
     const forged = latest && this.anchorKey.refusalOf(latest);
     if (forged) return broken(latest.sequence, forged);
     for (;;) {
       const page = await this.list({ afterId: expectedId - 1, limit: pageSize });
-      const anchors = page.length === 0 ? new Map<number, AuditAnchor>() : await this.anchorsBetween(page[0]!.id, page[page.length - 1]!.id);
+      const anchors =
+        page.length === 0
+          ? new Map<number, AuditAnchor>()
+          : await this.anchorsBetween(page[0]!.id, page[page.length - 1]!.id);
       for (const event of page) {
         if (event.id !== expectedId) return broken(event.id, `event ${expectedId} is missing`);
-        if (event.prevHash !== expectedPrev) return broken(event.id, 'prev_hash does not match the hash of the event before');
+        if (event.prevHash !== expectedPrev)
+          return broken(event.id, 'prev_hash does not match the hash of the event before');
         const { hash, ...content } = event;
         if (hashEvent(content) !== hash) return broken(event.id, 'content does not match its hash (edited)');
         const signed = anchors.get(event.id);
@@ -219,11 +250,17 @@ export class AuditLog {
           const refusal = this.anchorKey.refusalOf(signed);
           if (refusal) return broken(event.id, refusal);
           if (signed.hash !== hash) {
-            return broken(event.id, `event ${event.id} does not match its signed anchor: events up to it were deleted, reordered or rewritten and the chain re-hashed`);
+            return broken(
+              event.id,
+              `event ${event.id} does not match its signed anchor: events up to it were deleted, reordered or rewritten and the chain re-hashed`,
+            );
           }
         }
         if (witness && event.id === witness.sequence && witness.hash !== hash) {
-          return broken(event.id, `event ${event.id} does not match the head an earlier check saw (witness ${witness.hash.slice(0, 12)}…): the chain was rewritten since`);
+          return broken(
+            event.id,
+            `event ${event.id} does not match the head an earlier check saw (witness ${witness.hash.slice(0, 12)}…): the chain was rewritten since`,
+          );
         }
         expectedPrev = hash;
         expectedId += 1;
@@ -233,20 +270,32 @@ export class AuditLog {
     }
     const head = expectedId - 1;
     if (witness && head < witness.sequence) {
-      return broken(head + 1, `${events(head + 1, witness.sequence)} missing: an earlier check saw the chain reach event ${witness.sequence}, it now ends at event ${head} (events and their anchors deleted)`);
+      return broken(
+        head + 1,
+        `${events(head + 1, witness.sequence)} missing: an earlier check saw the chain reach event ${witness.sequence}, it now ends at event ${head} (events and their anchors deleted)`,
+      );
     }
     if (latest && head < latest.sequence) {
-      return broken(head + 1, `${events(head + 1, latest.sequence)} missing: the chain ends at event ${head} but the latest signed anchor is at event ${latest.sequence} (tail deleted)`);
+      return broken(
+        head + 1,
+        `${events(head + 1, latest.sequence)} missing: the chain ends at event ${head} but the latest signed anchor is at event ${latest.sequence} (tail deleted)`,
+      );
     }
     if (head > (latest?.sequence ?? 0)) {
       const from = (latest?.sequence ?? 0) + 1;
-      return broken(from, `${events(from, head)} not covered by a signed anchor (anchors deleted, or events written outside arxflow)`);
+      return broken(
+        from,
+        `${events(from, head)} not covered by a signed anchor (anchors deleted, or events written outside arxflow)`,
+      );
     }
     return { ok: true, checked, anchor };
   }
 
   private async anchorsBetween(from: number, to: number): Promise<Map<number, AuditAnchor>> {
-    const rows = await this.db.query<AnchorRow>('SELECT * FROM audit_anchors WHERE sequence BETWEEN $1 AND $2', [from, to]);
+    const rows = await this.db.query<AnchorRow>('SELECT * FROM audit_anchors WHERE sequence BETWEEN $1 AND $2', [
+      from,
+      to,
+    ]);
     return new Map(rows.map((row) => [Number(row.sequence), anchorFromRow(row)]));
   }
 }
@@ -255,7 +304,11 @@ const events = (from: number, to: number) => (from === to ? `event ${from} is` :
 
 function anchorFromRow(row: AnchorRow): AuditAnchor {
   return {
-    sequence: Number(row.sequence), hash: row.head_hash, at: new Date(row.anchored_at).toISOString(), keyId: row.key_id, signature: row.signature,
+    sequence: Number(row.sequence),
+    hash: row.head_hash,
+    at: new Date(row.anchored_at).toISOString(),
+    keyId: row.key_id,
+    signature: row.signature,
   };
 }
 

@@ -12,7 +12,10 @@ export interface StoredReport {
 }
 
 const CONTENT_TYPES: Record<StoredReport['format'], string> = {
-  html: 'text/html; charset=utf-8', pdf: 'application/pdf', json: 'application/json', csv: 'text/csv; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  pdf: 'application/pdf',
+  json: 'application/json',
+  csv: 'text/csv; charset=utf-8',
 };
 
 /** Generated compliance reports and exports (migration 010), written once per key. */
@@ -28,19 +31,32 @@ export class ComplianceReports {
     const rows = await this.db.query(
       `INSERT INTO compliance_reports (key, workflow_id, plan_id, cycle, kind, format, content_type, body)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [report.key, report.workflowId, report.planId, report.cycle, report.kind, report.format, CONTENT_TYPES[report.format], report.body],
+      [
+        report.key,
+        report.workflowId,
+        report.planId,
+        report.cycle,
+        report.kind,
+        report.format,
+        CONTENT_TYPES[report.format],
+        report.body,
+      ],
     );
     return rows.length > 0;
   }
 
   async get(key: string): Promise<StoredReport | undefined> {
-    const [row] = await this.db.query<Record<string, unknown>>('SELECT * FROM compliance_reports WHERE key = $1', [key]);
+    const [row] = await this.db.query<Record<string, unknown>>('SELECT * FROM compliance_reports WHERE key = $1', [
+      key,
+    ]);
     return row && toReport(row);
   }
 
   async listForPlan(planId: string): Promise<Omit<StoredReport, 'body'>[]> {
     const rows = await this.db.query<Record<string, unknown>>(
-      'SELECT key, workflow_id, plan_id, cycle, kind, format, content_type, body FROM compliance_reports WHERE plan_id = $1 ORDER BY created_at, key', [planId]);
+      'SELECT key, workflow_id, plan_id, cycle, kind, format, content_type, body FROM compliance_reports WHERE plan_id = $1 ORDER BY created_at, key',
+      [planId],
+    );
     return rows.map((row) => {
       const { body: _body, ...rest } = toReport(row);
       return rest;

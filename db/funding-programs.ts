@@ -44,13 +44,18 @@ export class FundingPrograms {
 
   /** Stores the next version of a program; it becomes the project's current program unless told otherwise. */
   async publish(
-    projectId: string, programId: string, definition: FundingProgramDefinition, actor: string, options: { makeCurrent?: boolean } = {},
+    projectId: string,
+    programId: string,
+    definition: FundingProgramDefinition,
+    actor: string,
+    options: { makeCurrent?: boolean } = {},
   ): Promise<FundingProgram> {
     return this.db.transaction(async (tx) => {
       // Versions without gaps or duplicates under concurrent publishers.
       await tx.query('LOCK TABLE funding_programs IN SHARE ROW EXCLUSIVE MODE');
       const [last] = await tx.query<{ version: number | null }>(
-        'SELECT max(version) AS version FROM funding_programs WHERE project_id = $1 AND program_id = $2', [projectId, programId],
+        'SELECT max(version) AS version FROM funding_programs WHERE project_id = $1 AND program_id = $2',
+        [projectId, programId],
       );
       const version = Number(last?.version ?? 0) + 1;
       const [row] = await tx.query<ProgramRow>(
@@ -61,36 +66,57 @@ export class FundingPrograms {
       if (makeCurrent) {
         await tx.query(
           `INSERT INTO funding_project_current_program (project_id, program_id) VALUES ($1, $2)
-           ON CONFLICT (project_id) DO UPDATE SET program_id = EXCLUDED.program_id`, [projectId, programId],
+           ON CONFLICT (project_id) DO UPDATE SET program_id = EXCLUDED.program_id`,
+          [projectId, programId],
         );
       }
-      await this.audit.append({ actor, action: 'funding.program.published', subject: projectSubject(projectId), data: { programId, version, current: makeCurrent } }, tx);
+      await this.audit.append(
+        {
+          actor,
+          action: 'funding.program.published',
+          subject: projectSubject(projectId),
+          data: { programId, version, current: makeCurrent },
+        },
+        tx,
+      );
       return toProgram(row!);
     });
   }
 
   /** A program's latest version, or the one asked for. */
   async get(projectId: string, programId: string, version?: number): Promise<FundingProgram | undefined> {
-    const [row] = version === undefined
-      ? await this.db.query<ProgramRow>(
-        'SELECT * FROM funding_programs WHERE project_id = $1 AND program_id = $2 ORDER BY version DESC LIMIT 1', [projectId, programId])
-      : await this.db.query<ProgramRow>(
-        'SELECT * FROM funding_programs WHERE project_id = $1 AND program_id = $2 AND version = $3', [projectId, programId, version]);
+    const [row] =
+      version === undefined
+        ? await this.db.query<ProgramRow>(
+            'SELECT * FROM funding_programs WHERE project_id = $1 AND program_id = $2 ORDER BY version DESC LIMIT 1',
+            [projectId, programId],
+          )
+        : await this.db.query<ProgramRow>(
+            'SELECT * FROM funding_programs WHERE project_id = $1 AND program_id = $2 AND version = $3',
+            [projectId, programId, version],
+          );
     return row && toProgram(row);
   }
 
   /** The latest version of the project's current program. */
   async current(projectId: string): Promise<FundingProgram | undefined> {
-    const [row] = await this.db.query<{ program_id: string }>('SELECT program_id FROM funding_project_current_program WHERE project_id = $1', [projectId]);
+    const [row] = await this.db.query<{ program_id: string }>(
+      'SELECT program_id FROM funding_project_current_program WHERE project_id = $1',
+      [projectId],
+    );
     return row && this.get(projectId, row.program_id);
   }
 
   /** The latest version of each of the project's programs, and which is current. */
   async list(projectId: string): Promise<{ current?: string; programs: FundingProgram[] }> {
     const rows = await this.db.query<ProgramRow>(
-      `SELECT DISTINCT ON (program_id) * FROM funding_programs WHERE project_id = $1 ORDER BY program_id, version DESC`, [projectId],
+      `SELECT DISTINCT ON (program_id) * FROM funding_programs WHERE project_id = $1 ORDER BY program_id, version DESC`,
+      [projectId],
     );
-    const [current] = await this.db.query<{ program_id: string }>('SELECT program_id FROM funding_project_current_program WHERE project_id = $1', [projectId]);
+    const [current] = await this.db.query<{ program_id: string }>(
+      'SELECT program_id FROM funding_project_current_program WHERE project_id = $1',
+      [projectId],
+    );
     return { ...(current ? { current: current.program_id } : {}), programs: rows.map(toProgram) };
   }
 
@@ -101,9 +127,13 @@ export class FundingPrograms {
         `INSERT INTO funding_payees (project_id, payee_id, name, registered_by) VALUES ($1, $2, $3, $4)
          ON CONFLICT (project_id, payee_id) DO UPDATE
            SET name = EXCLUDED.name, registered_by = EXCLUDED.registered_by, registered_at = now(), removed_by = NULL, removed_at = NULL
-         RETURNING *`, [projectId, payeeId, name, actor],
+         RETURNING *`,
+        [projectId, payeeId, name, actor],
       );
-      await this.audit.append({ actor, action: 'funding.payee.registered', subject: projectSubject(projectId), data: { payeeId, name } }, tx);
+      await this.audit.append(
+        { actor, action: 'funding.payee.registered', subject: projectSubject(projectId), data: { payeeId, name } },
+        tx,
+      );
       return toPayee(row!);
     });
   }
@@ -116,26 +146,36 @@ export class FundingPrograms {
         [projectId, payeeId, actor],
       );
       if (rows.length === 0) return false;
-      await this.audit.append({ actor, action: 'funding.payee.removed', subject: projectSubject(projectId), data: { payeeId } }, tx);
+      await this.audit.append(
+        { actor, action: 'funding.payee.removed', subject: projectSubject(projectId), data: { payeeId } },
+        tx,
+      );
       return true;
     });
   }
 
   async payee(projectId: string, payeeId: string): Promise<Payee | undefined> {
     const [row] = await this.db.query<PayeeRow>(
-      'SELECT * FROM funding_payees WHERE project_id = $1 AND payee_id = $2 AND removed_at IS NULL', [projectId, payeeId],
+      'SELECT * FROM funding_payees WHERE project_id = $1 AND payee_id = $2 AND removed_at IS NULL',
+      [projectId, payeeId],
     );
     return row && toPayee(row);
   }
 
   /** Whether the payee is registered for the project now; `executor`: inside a caller's transaction. */
   async isRegisteredPayee(projectId: string, payeeId: string, executor: SqlExecutor = this.db): Promise<boolean> {
-    const rows = await executor.query('SELECT 1 FROM funding_payees WHERE project_id = $1 AND payee_id = $2 AND removed_at IS NULL', [projectId, payeeId]);
+    const rows = await executor.query(
+      'SELECT 1 FROM funding_payees WHERE project_id = $1 AND payee_id = $2 AND removed_at IS NULL',
+      [projectId, payeeId],
+    );
     return rows.length > 0;
   }
 
   async payees(projectId: string): Promise<Payee[]> {
-    const rows = await this.db.query<PayeeRow>('SELECT * FROM funding_payees WHERE project_id = $1 AND removed_at IS NULL ORDER BY payee_id', [projectId]);
+    const rows = await this.db.query<PayeeRow>(
+      'SELECT * FROM funding_payees WHERE project_id = $1 AND removed_at IS NULL ORDER BY payee_id',
+      [projectId],
+    );
     return rows.map(toPayee);
   }
 
@@ -170,5 +210,11 @@ function toProgram(row: ProgramRow): FundingProgram {
 }
 
 function toPayee(row: PayeeRow): Payee {
-  return { projectId: row.project_id, payeeId: row.payee_id, name: row.name, registeredBy: row.registered_by, registeredAt: new Date(row.registered_at).toISOString() };
+  return {
+    projectId: row.project_id,
+    payeeId: row.payee_id,
+    name: row.name,
+    registeredBy: row.registered_by,
+    registeredAt: new Date(row.registered_at).toISOString(),
+  };
 }

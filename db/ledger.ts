@@ -23,7 +23,13 @@ export type TransactionKind = 'funding' | 'disbursement' | 'reversal' | 'retaina
 
 /** Kinds whose balance must stay >= 0: they hold real money. */
 const HOLDS_MONEY: ReadonlySet<AccountKind> = new Set(['funding', 'payable', 'retainage']);
-const TRANSACTION_KINDS: ReadonlySet<string> = new Set(['funding', 'disbursement', 'reversal', 'retainage_release', 'payment_refused']);
+const TRANSACTION_KINDS: ReadonlySet<string> = new Set([
+  'funding',
+  'disbursement',
+  'reversal',
+  'retainage_release',
+  'payment_refused',
+]);
 
 export const ledgerAccounts = {
   projectFunding: (projectId: string) => `project/${idSegment(projectId, 'projectId')}/funding`,
@@ -175,18 +181,23 @@ export class Ledger {
   /** Creates the account, or checks that the existing one has this kind and currency. */
   async ensureAccount(id: string, kind: AccountKind, currency: string, tx?: SqlExecutor): Promise<LedgerAccount> {
     const runner = tx ?? this.db;
-    if (!/^[A-Z]{3}$/.test(currency)) throw new LedgerError('InvalidPosting', `currency "${currency}" is not an ISO 4217 code`);
+    if (!/^[A-Z]{3}$/.test(currency))
+      throw new LedgerError('InvalidPosting', `currency "${currency}" is not an ISO 4217 code`);
     if (id.trim() === '') throw new LedgerError('InvalidAccountId', 'a ledger account id must not be empty');
     await runner.query(
       'INSERT INTO ledger_accounts (id, kind, currency) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
       [id, kind, currency],
     );
-    const [account] = await runner.query<LedgerAccount>('SELECT id, kind, currency FROM ledger_accounts WHERE id = $1', [id]);
+    const [account] = await runner.query<LedgerAccount>(
+      'SELECT id, kind, currency FROM ledger_accounts WHERE id = $1',
+      [id],
+    );
     if (!account) throw new LedgerError('UnknownAccount', `ledger account ${id} could not be created`);
     if (account.currency !== currency) {
       throw new LedgerError('CurrencyMismatch', `ledger account ${id} is in ${account.currency}, not ${currency}`);
     }
-    if (account.kind !== kind) throw new LedgerError('AccountMismatch', `ledger account ${id} is a ${account.kind} account, not ${kind}`);
+    if (account.kind !== kind)
+      throw new LedgerError('AccountMismatch', `ledger account ${id} is a ${account.kind} account, not ${kind}`);
     return account;
   }
 
@@ -209,7 +220,10 @@ export class Ledger {
     if (missing.length > 0) throw new LedgerError('UnknownAccount', `no ledger account ${missing.join(', ')}`);
     const currencies = new Set(accounts.map((account) => account.currency));
     if (currencies.size > 1) {
-      throw new LedgerError('CurrencyMismatch', `a transaction moves one currency; ${describe(request)} touches ${[...currencies].join(' and ')} accounts`);
+      throw new LedgerError(
+        'CurrencyMismatch',
+        `a transaction moves one currency; ${describe(request)} touches ${[...currencies].join(' and ')} accounts`,
+      );
     }
 
     // Looked up only once the accounts are locked: a concurrent posting of the same key has
@@ -232,16 +246,22 @@ export class Ledger {
     if (!inserted) {
       // The same key was posted meanwhile on other accounts (a different request): no lock was shared.
       const raced = await this.transaction(request.key, tx);
-      if (!raced) throw new LedgerError('IdempotencyConflict', `${describe(request)} was claimed and then vanished; retry`);
+      if (!raced)
+        throw new LedgerError('IdempotencyConflict', `${describe(request)} was claimed and then vanished; retry`);
       return { ...sameAsRequested(raced, request), firstRun: false };
     }
     const currency = accounts[0]!.currency;
     for (const entry of request.entries) {
-      await tx.query('INSERT INTO ledger_entries (transaction_id, account_id, amount, currency) VALUES ($1, $2, $3, $4)', [
-        inserted.id, entry.accountId, entry.amount, currency,
-      ]);
+      await tx.query(
+        'INSERT INTO ledger_entries (transaction_id, account_id, amount, currency) VALUES ($1, $2, $3, $4)',
+        [inserted.id, entry.accountId, entry.amount, currency],
+      );
     }
-    return { ...fromTransactionRow(inserted), entries: request.entries.map((e) => ({ ...e, currency })), firstRun: true };
+    return {
+      ...fromTransactionRow(inserted),
+      entries: request.entries.map((e) => ({ ...e, currency })),
+      firstRun: true,
+    };
   }
 
   /**
@@ -258,11 +278,17 @@ export class Ledger {
     if (!options.tx) return this.db.transaction((tx) => this.fund(accountId, amount, key, memo, { ...options, tx }));
     const { tx } = options;
     if (!Number.isSafeInteger(amount) || amount <= 0) {
-      throw new LedgerError('InvalidPosting', `a deposit must be a positive whole number of minor units, not ${amount}`);
+      throw new LedgerError(
+        'InvalidPosting',
+        `a deposit must be a positive whole number of minor units, not ${amount}`,
+      );
     }
-    const [target] = await tx.query<LedgerAccount>('SELECT id, kind, currency FROM ledger_accounts WHERE id = $1', [accountId]);
+    const [target] = await tx.query<LedgerAccount>('SELECT id, kind, currency FROM ledger_accounts WHERE id = $1', [
+      accountId,
+    ]);
     if (!target) throw new LedgerError('UnknownAccount', `no ledger account ${accountId}`);
-    if (target.kind !== 'funding') throw new LedgerError('AccountMismatch', `deposits go into a funding account; ${accountId} is ${target.kind}`);
+    if (target.kind !== 'funding')
+      throw new LedgerError('AccountMismatch', `deposits go into a funding account; ${accountId} is ${target.kind}`);
     const source = options.source ?? ledgerAccounts.external(`deposits-${target.currency}`);
     await this.ensureAccount(source, 'external', target.currency, tx);
     return this.post(tx, {
@@ -291,7 +317,9 @@ export class Ledger {
   /** The transaction posted with this key, with its entries. */
   async transaction(key: string, tx?: SqlExecutor): Promise<LedgerTransaction | undefined> {
     const runner = tx ?? this.db;
-    const [row] = await runner.query<TransactionRow>('SELECT * FROM ledger_transactions WHERE idempotency_key = $1', [key]);
+    const [row] = await runner.query<TransactionRow>('SELECT * FROM ledger_transactions WHERE idempotency_key = $1', [
+      key,
+    ]);
     if (!row) return undefined;
     const entries = await runner.query<EntryRow>(
       'SELECT account_id, amount, currency FROM ledger_entries WHERE transaction_id = $1 ORDER BY id',
@@ -327,8 +355,18 @@ export class Ledger {
       `INSERT INTO ledger_payouts (idempotency_key, direction, workflow_id, project_id, payee_id, amount, retainage,
                                    currency, reverses_key, status, completed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $10::text = 'done' THEN now() END)`,
-      [payout.key, payout.direction, payout.workflowId, payout.projectId, payout.payeeId, payout.amount, payout.retainage,
-        payout.currency, payout.reversesKey, status],
+      [
+        payout.key,
+        payout.direction,
+        payout.workflowId,
+        payout.projectId,
+        payout.payeeId,
+        payout.amount,
+        payout.retainage,
+        payout.currency,
+        payout.reversesKey,
+        status,
+      ],
     );
   }
 
@@ -404,7 +442,10 @@ export class Ledger {
 
 function idSegment(value: string, what: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(value)) {
-    throw new LedgerError('InvalidAccountId', `${what} "${value}" must be letters, digits, ".", "_", ":" or "-" (no "/")`);
+    throw new LedgerError(
+      'InvalidAccountId',
+      `${what} "${value}" must be letters, digits, ".", "_", ":" or "-" (no "/")`,
+    );
   }
   return value;
 }
@@ -437,7 +478,10 @@ function checkPostRequest(request: PostRequest): Map<string, number> {
   const netByAccount = new Map<string, number>();
   for (const [accountId, amount] of net) {
     if (amount > BigInt(Number.MAX_SAFE_INTEGER) || amount < BigInt(Number.MIN_SAFE_INTEGER)) {
-      throw new LedgerError('AmountOutOfRange', `${describe(request)}: ${accountId} would move ${amount}, beyond the largest exact amount`);
+      throw new LedgerError(
+        'AmountOutOfRange',
+        `${describe(request)}: ${accountId} would move ${amount}, beyond the largest exact amount`,
+      );
     }
     netByAccount.set(accountId, Number(amount));
   }
@@ -446,9 +490,16 @@ function checkPostRequest(request: PostRequest): Map<string, number> {
 
 /** The stored transaction, when it is the same posting as the request; a reused key with other content is a bug. */
 function sameAsRequested(stored: LedgerTransaction, request: PostRequest): LedgerTransaction {
-  const canonical = (entries: EntryRequest[]) => entries.map((e) => `${e.accountId}\t${e.amount}`).sort().join('\n');
+  const canonical = (entries: EntryRequest[]) =>
+    entries
+      .map((e) => `${e.accountId}\t${e.amount}`)
+      .sort()
+      .join('\n');
   if (stored.kind !== request.kind || canonical(stored.entries) !== canonical(request.entries)) {
-    throw new LedgerError('IdempotencyConflict', `${describe(request)} was already used for a different posting (transaction ${stored.id})`);
+    throw new LedgerError(
+      'IdempotencyConflict',
+      `${describe(request)} was already used for a different posting (transaction ${stored.id})`,
+    );
   }
   return stored;
 }
@@ -456,7 +507,8 @@ function sameAsRequested(stored: LedgerTransaction, request: PostRequest): Ledge
 /** BIGINT arrives as a string from pg and a number (or bigint) from PGlite; SUM arrives as NUMERIC text. */
 function toSafeAmount(value: string | number | bigint | null, what: string): number {
   const amount = value === null ? 0 : Number(value);
-  if (!Number.isSafeInteger(amount)) throw new LedgerError('AmountOutOfRange', `${what} (${String(value)}) is beyond the largest exact amount`);
+  if (!Number.isSafeInteger(amount))
+    throw new LedgerError('AmountOutOfRange', `${what} (${String(value)}) is beyond the largest exact amount`);
   return amount;
 }
 
@@ -472,7 +524,11 @@ function fromTransactionRow(row: TransactionRow): Omit<LedgerTransaction, 'entri
 }
 
 function fromEntryRow(row: EntryRow): LedgerEntry {
-  return { accountId: row.account_id, amount: toSafeAmount(row.amount, `entry of ${row.account_id}`), currency: row.currency };
+  return {
+    accountId: row.account_id,
+    amount: toSafeAmount(row.amount, `entry of ${row.account_id}`),
+    currency: row.currency,
+  };
 }
 
 function fromPayoutRow(row: PayoutRow): Payout {

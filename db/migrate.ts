@@ -9,7 +9,9 @@ export async function migrate(db: SqlDatabase): Promise<string[]> {
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
   const done = new Set((await db.query<{ name: string }>('SELECT name FROM schema_migrations')).map((r) => r.name));
-  const pending = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql') && !done.has(f)).sort();
+  const pending = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => f.endsWith('.sql') && !done.has(f))
+    .sort();
   for (const name of pending) {
     const script = readFileSync(path.join(MIGRATIONS_DIR, name), 'utf8');
     await db.transaction(async (tx) => {

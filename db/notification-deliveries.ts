@@ -24,10 +24,15 @@ export class NotificationDeliveries {
 
   async get(key: string): Promise<Delivery | undefined> {
     const [row] = await this.db.query<DeliveryRow>('SELECT * FROM notification_deliveries WHERE key = $1', [key]);
-    return row && {
-      key: row.key, channel: row.channel, target: row.target,
-      ref: typeof row.ref === 'string' ? JSON.parse(row.ref) : row.ref, sentAt: new Date(row.sent_at),
-    };
+    return (
+      row && {
+        key: row.key,
+        channel: row.channel,
+        target: row.target,
+        ref: typeof row.ref === 'string' ? JSON.parse(row.ref) : row.ref,
+        sentAt: new Date(row.sent_at),
+      }
+    );
   }
 
   /** Records a delivery; a concurrent record of the same key keeps the first. */

@@ -10,7 +10,9 @@ export async function openPostgres(databaseUrl: string, connectTimeoutMs = 5000)
     client.release();
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw new Error(`DATABASE_URL: cannot connect to PostgreSQL at ${redactUrl(databaseUrl)}: ${(err as Error).message}`);
+    throw new Error(
+      `DATABASE_URL: cannot connect to PostgreSQL at ${redactUrl(databaseUrl)}: ${(err as Error).message}`,
+    );
   }
 
   const executor = (runner: pg.Pool | pg.PoolClient): SqlExecutor => ({

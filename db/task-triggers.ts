@@ -117,7 +117,14 @@ export class TaskTriggers {
     const rows = await this.db.query(
       `INSERT INTO trigger_dead_letters (key, trigger_id, action, error, attempts, origin_key) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [input.key, input.triggerId, JSON.stringify(input.action ?? null), input.error, input.attempts, input.originKey ?? input.key],
+      [
+        input.key,
+        input.triggerId,
+        JSON.stringify(input.action ?? null),
+        input.error,
+        input.attempts,
+        input.originKey ?? input.key,
+      ],
     );
     return rows.length > 0;
   }
@@ -168,9 +175,17 @@ export class TaskTriggers {
 function deadLetterOf(row: DeadLetterRow): TriggerDeadLetter {
   const action = typeof row.action === 'string' ? JSON.parse(row.action) : row.action;
   return {
-    key: row.key, triggerId: row.trigger_id, action, error: row.error, attempts: Number(row.attempts), createdAt: new Date(row.created_at),
-    originKey: row.origin_key, replayAttempts: Number(row.replay_attempts), replayWorkflowId: row.replay_workflow_id,
-    replayedAt: row.replayed_at === null ? null : new Date(row.replayed_at), replayOutcome: row.replay_outcome,
+    key: row.key,
+    triggerId: row.trigger_id,
+    action,
+    error: row.error,
+    attempts: Number(row.attempts),
+    createdAt: new Date(row.created_at),
+    originKey: row.origin_key,
+    replayAttempts: Number(row.replay_attempts),
+    replayWorkflowId: row.replay_workflow_id,
+    replayedAt: row.replayed_at === null ? null : new Date(row.replayed_at),
+    replayOutcome: row.replay_outcome,
     replayDeadLetterKey: row.replay_dead_letter_key,
   };
 }

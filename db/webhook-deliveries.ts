@@ -91,14 +91,16 @@ export class WebhookDeliveries {
       'SELECT source, delivery_id, status, result, received_at, updated_at FROM webhook_deliveries WHERE source = $1 AND delivery_id = $2',
       [source, deliveryId],
     );
-    return row && {
-      source: row.source,
-      deliveryId: row.delivery_id,
-      status: row.status,
-      result: row.result,
-      receivedAt: new Date(row.received_at),
-      updatedAt: new Date(row.updated_at),
-    };
+    return (
+      row && {
+        source: row.source,
+        deliveryId: row.delivery_id,
+        status: row.status,
+        result: row.result,
+        receivedAt: new Date(row.received_at),
+        updatedAt: new Date(row.updated_at),
+      }
+    );
   }
 
   private held(source: string, deliveryId: string, token: string): HeldClaim {

@@ -22,26 +22,30 @@ import { schedulesConfigSchema } from './schedule-config';
  */
 export const DEFAULT_ESCALATION = {
   default: 'default',
-  policies: [{
-    name: 'default',
-    levels: [
-      { notify: [{ slack: '#ops' }], escalateAfter: '15 minutes' },
-      { notify: [{ email: 'oncall@example.com' }] },
-    ],
-  }],
+  policies: [
+    {
+      name: 'default',
+      levels: [
+        { notify: [{ slack: '#ops' }], escalateAfter: '15 minutes' },
+        { notify: [{ email: 'oncall@example.com' }] },
+      ],
+    },
+  ],
 };
 
-export const configFileSchema = lazySchema(() => z
-  .object({
-    schedules: schedulesConfigSchema.default([]),
-    webhooks: z.unknown().optional(),
-    // prefault: the default goes through the schema too, so it is checked like a written one.
-    escalation: escalationConfigSchema.prefault(DEFAULT_ESCALATION),
-    // Threshold rules for POST /v1/metrics (`metricRules: {rules: [...]}`); empty or left out: none.
-    metricRules: z.preprocess((section) => section ?? {}, metricRulesSchema),
-    // Plan review teams per jurisdiction (`compliance: {jurisdictions: [...]}`); left out: none, every review start is refused.
-    compliance: z.preprocess((section) => section ?? {}, complianceConfigSchema),
-  })
-  .strict());
+export const configFileSchema = lazySchema(() =>
+  z
+    .object({
+      schedules: schedulesConfigSchema.default([]),
+      webhooks: z.unknown().optional(),
+      // prefault: the default goes through the schema too, so it is checked like a written one.
+      escalation: escalationConfigSchema.prefault(DEFAULT_ESCALATION),
+      // Threshold rules for POST /v1/metrics (`metricRules: {rules: [...]}`); empty or left out: none.
+      metricRules: z.preprocess((section) => section ?? {}, metricRulesSchema),
+      // Plan review teams per jurisdiction (`compliance: {jurisdictions: [...]}`); left out: none, every review start is refused.
+      compliance: z.preprocess((section) => section ?? {}, complianceConfigSchema),
+    })
+    .strict(),
+);
 
 export type ConfigFile = z.output<typeof configFileSchema>;

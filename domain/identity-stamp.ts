@@ -36,7 +36,9 @@ export interface HandedStamp {
 export function isHandedStamp(value: unknown): value is HandedStamp {
   if (value === null || typeof value !== 'object') return false;
   const { at, id, window } = value as Record<string, unknown>;
-  return Number.isFinite(at) && typeof id === 'string' && id.length > 0 && Number.isFinite(window) && (window as number) > 0;
+  return (
+    Number.isFinite(at) && typeof id === 'string' && id.length > 0 && Number.isFinite(window) && (window as number) > 0
+  );
 }
 
 /**

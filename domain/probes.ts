@@ -4,22 +4,26 @@ import { lazySchema } from './lazy-schema';
 import { durationSchema } from './durations';
 
 /** Input of the durability probe: how long its durable timer sleeps. */
-export const durabilityProbeInputSchema = lazySchema(() => z
-  .object({
-    sleep: durationSchema,
-    label: z.string().trim().min(1).max(200).optional(),
-  })
-  .strict());
+export const durabilityProbeInputSchema = lazySchema(() =>
+  z
+    .object({
+      sleep: durationSchema,
+      label: z.string().trim().min(1).max(200).optional(),
+    })
+    .strict(),
+);
 
 export type DurabilityProbeInput = z.infer<typeof durabilityProbeInputSchema>;
 
 /** An operator wakes a probe before its timer fires. `actor` is set by the gateway from the token, never by the caller. */
-export const wakeUpRequestSchema = lazySchema(() => z
-  .object({
-    reason: z.string().trim().min(1, 'a reason is required').max(500),
-    actor: z.string().trim().min(1).max(200),
-  })
-  .strict());
+export const wakeUpRequestSchema = lazySchema(() =>
+  z
+    .object({
+      reason: z.string().trim().min(1, 'a reason is required').max(500),
+      actor: z.string().trim().min(1).max(200),
+    })
+    .strict(),
+);
 
 export type WakeUpRequest = z.infer<typeof wakeUpRequestSchema>;
 
@@ -54,7 +58,8 @@ export class ProbeState {
   /** Why `request` cannot wake the probe, or undefined when it can. */
   refusalOf(request: unknown): string | undefined {
     const parsed = wakeUpRequestSchema.safeParse(request);
-    if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
+    if (!parsed.success)
+      return parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
     const unverified = refusalOfUnverified(parsed.data.actor);
     if (unverified) return unverified;
     if (this.phase === 'awake') return `probe already woke up${this.wokenBy ? ` (woken by ${this.wokenBy})` : ''}`;
@@ -73,6 +78,11 @@ export class ProbeState {
   }
 
   status(): ProbeStatus {
-    return { phase: this.phase, wokenBy: this.wokenBy, wokenEarly: this.wokenEarly, refusedWakeUps: [...this.refusedWakeUps] };
+    return {
+      phase: this.phase,
+      wokenBy: this.wokenBy,
+      wokenEarly: this.wokenEarly,
+      refusedWakeUps: [...this.refusedWakeUps],
+    };
   }
 }

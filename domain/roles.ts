@@ -20,7 +20,9 @@ export const ANY_ROLE: readonly Role[] = ROLES;
  * Any role name a token may carry: the gateway roles above, plus business roles that
  * workflows check themselves (an approval stage for `signatory`, say).
  */
-export const roleNameSchema = lazySchema(() => z.string().regex(/^[a-z][a-z0-9_-]{0,40}$/, 'a role name: lower-case letters, digits, _ or -'));
+export const roleNameSchema = lazySchema(() =>
+  z.string().regex(/^[a-z][a-z0-9_-]{0,40}$/, 'a role name: lower-case letters, digits, _ or -'),
+);
 
 export function hasAnyRole(granted: readonly string[], allowed: readonly Role[]): boolean {
   return granted.includes('admin') || granted.some((role) => (allowed as readonly string[]).includes(role));

@@ -9,47 +9,75 @@ const optionalText = lazySchema(() => z.string().trim().min(1).optional().catch(
 
 /** Every environment variable arxflow reads itself (Temporal's TEMPORAL_* TLS/API-key
  * variables are read by @temporalio/envconfig); defaults need none of them set. */
-const environmentSchema = lazySchema(() => z.object({
-  ARXFLOW_PORT: port(8080),
-  ARXFLOW_HOST: z.string().min(1).default('127.0.0.1'),
-  ARXFLOW_DATA_DIR: z.string().min(1).default('.arxflow'),
-  ARXFLOW_TASK_QUEUE: z.string().min(1).default('arxflow'),
-  ARXFLOW_METRICS_PORT: port(9464),
-  ARXFLOW_TEMPORAL_PORT: port(7233),
-  ARXFLOW_TEMPORAL_UI_PORT: port(8233),
-  ARXFLOW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
-  DATABASE_URL: z
-    .string()
-    .trim()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-  TEMPORAL_ADDRESS: optionalText,
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  ARXFLOW_CONFIG: z.string().min(1).default('arxflow.config.yaml'),
-  ARXFLOW_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional().or(z.literal('').transform(() => undefined)),
-  ARXFLOW_JWKS_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
-  ARXFLOW_JWT_ISSUER: z.string().min(1).default('arxflow'),
-  ARXFLOW_JWT_AUDIENCE: z.string().min(1).default('arxflow'),
-  ARXFLOW_JWT_MAX_LIFETIME: durationSchema.default('12h'),
-  // Read by db/audit-key.ts when the store opens; validated here so a bad value stops start-up.
-  ARXFLOW_AUDIT_KEY: z.string().trim().min(32, 'must be at least 32 characters').optional().or(z.literal('').transform(() => undefined)),
-  ARXFLOW_WEB_UI_ORIGIN: z.string().min(1).optional(),
-  ARXFLOW_ENCRYPTION_KEYS: optionalText,
-  ARXFLOW_IDENTITY_KEYS: z.string().trim()
-    .regex(/^[\w-]+:[A-Za-z0-9+/]{43}=(\s*,\s*[\w-]+:[A-Za-z0-9+/]{43}=)*$/, 'must be keyId:base64-32-bytes[,keyId:...] (key ids of letters, digits, _ or -)')
-    .optional().or(z.literal('').transform(() => undefined)),
-  ARXFLOW_UI_IDENTITY: z.enum(['on', 'stamped', 'trusted', 'off']).default('on'),
-  SLACK_BOT_TOKEN: optionalText,
-  SLACK_SIGNING_SECRET: optionalText,
-  SLACK_API_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
-  SMTP_URL: z.string().trim().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional().or(z.literal('').transform(() => undefined)),
-  ARXFLOW_EMAIL_FROM: z.string().trim().min(3).default('arxflow <arxflow@localhost>'),
-  ARXFLOW_ALERTMANAGER_TOKEN: optionalText,
-  ARXFLOW_EVENTS_TOKEN: optionalText,
-  ARXFLOW_METRICS_TOKEN: optionalText,
-  ARXFLOW_MAKER_CHECKER_WINDOW: durationSchema.default(DEFAULT_MAKER_CHECKER_WINDOW),
-}));
+const environmentSchema = lazySchema(() =>
+  z.object({
+    ARXFLOW_PORT: port(8080),
+    ARXFLOW_HOST: z.string().min(1).default('127.0.0.1'),
+    ARXFLOW_DATA_DIR: z.string().min(1).default('.arxflow'),
+    ARXFLOW_TASK_QUEUE: z.string().min(1).default('arxflow'),
+    ARXFLOW_METRICS_PORT: port(9464),
+    ARXFLOW_TEMPORAL_PORT: port(7233),
+    ARXFLOW_TEMPORAL_UI_PORT: port(8233),
+    ARXFLOW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    TEMPORAL_ADDRESS: optionalText,
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    ARXFLOW_CONFIG: z.string().min(1).default('arxflow.config.yaml'),
+    ARXFLOW_JWT_SECRET: z
+      .string()
+      .min(32, 'must be at least 32 characters')
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    ARXFLOW_JWKS_URL: z
+      .url()
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    ARXFLOW_JWT_ISSUER: z.string().min(1).default('arxflow'),
+    ARXFLOW_JWT_AUDIENCE: z.string().min(1).default('arxflow'),
+    ARXFLOW_JWT_MAX_LIFETIME: durationSchema.default('12h'),
+    // Read by db/audit-key.ts when the store opens; validated here so a bad value stops start-up.
+    ARXFLOW_AUDIT_KEY: z
+      .string()
+      .trim()
+      .min(32, 'must be at least 32 characters')
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    ARXFLOW_WEB_UI_ORIGIN: z.string().min(1).optional(),
+    ARXFLOW_ENCRYPTION_KEYS: optionalText,
+    ARXFLOW_IDENTITY_KEYS: z
+      .string()
+      .trim()
+      .regex(
+        /^[\w-]+:[A-Za-z0-9+/]{43}=(\s*,\s*[\w-]+:[A-Za-z0-9+/]{43}=)*$/,
+        'must be keyId:base64-32-bytes[,keyId:...] (key ids of letters, digits, _ or -)',
+      )
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    ARXFLOW_UI_IDENTITY: z.enum(['on', 'stamped', 'trusted', 'off']).default('on'),
+    SLACK_BOT_TOKEN: optionalText,
+    SLACK_SIGNING_SECRET: optionalText,
+    SLACK_API_URL: z
+      .url()
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    SMTP_URL: z
+      .string()
+      .trim()
+      .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    ARXFLOW_EMAIL_FROM: z.string().trim().min(3).default('arxflow <arxflow@localhost>'),
+    ARXFLOW_ALERTMANAGER_TOKEN: optionalText,
+    ARXFLOW_EVENTS_TOKEN: optionalText,
+    ARXFLOW_METRICS_TOKEN: optionalText,
+    ARXFLOW_MAKER_CHECKER_WINDOW: durationSchema.default(DEFAULT_MAKER_CHECKER_WINDOW),
+  }),
+);
 
 export interface Settings {
   gatewayPort: number;
@@ -100,13 +128,23 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     temporalAddress: e.TEMPORAL_ADDRESS,
     devServer: { port: e.ARXFLOW_TEMPORAL_PORT, uiPort: e.ARXFLOW_TEMPORAL_UI_PORT },
     configFile: e.ARXFLOW_CONFIG,
-    auth: { jwtSecret: e.ARXFLOW_JWT_SECRET, jwksUrl: e.ARXFLOW_JWKS_URL, issuer: e.ARXFLOW_JWT_ISSUER, audience: e.ARXFLOW_JWT_AUDIENCE, maxLifetime: e.ARXFLOW_JWT_MAX_LIFETIME },
+    auth: {
+      jwtSecret: e.ARXFLOW_JWT_SECRET,
+      jwksUrl: e.ARXFLOW_JWKS_URL,
+      issuer: e.ARXFLOW_JWT_ISSUER,
+      audience: e.ARXFLOW_JWT_AUDIENCE,
+      maxLifetime: e.ARXFLOW_JWT_MAX_LIFETIME,
+    },
     webUiOrigin: e.ARXFLOW_WEB_UI_ORIGIN ?? `http://localhost:${e.ARXFLOW_TEMPORAL_UI_PORT}`,
     encryptionKeys: e.ARXFLOW_ENCRYPTION_KEYS,
     identity: { keys: e.ARXFLOW_IDENTITY_KEYS, ui: e.ARXFLOW_UI_IDENTITY },
     slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL },
     email: { smtpUrl: e.SMTP_URL, from: e.ARXFLOW_EMAIL_FROM },
-    alertTokens: { alertmanager: e.ARXFLOW_ALERTMANAGER_TOKEN, events: e.ARXFLOW_EVENTS_TOKEN, metrics: e.ARXFLOW_METRICS_TOKEN },
+    alertTokens: {
+      alertmanager: e.ARXFLOW_ALERTMANAGER_TOKEN,
+      events: e.ARXFLOW_EVENTS_TOKEN,
+      metrics: e.ARXFLOW_METRICS_TOKEN,
+    },
     makerCheckerWindow: e.ARXFLOW_MAKER_CHECKER_WINDOW,
   };
 }

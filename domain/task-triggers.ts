@@ -1,8 +1,20 @@
 import { z } from 'zod';
 import { lazySchema } from './lazy-schema';
-import { lookupPath, MissingEventFieldError, placeholderPaths, resolveTemplate, interpolate, type JsonValue } from './webhook-config';
+import {
+  lookupPath,
+  MissingEventFieldError,
+  placeholderPaths,
+  resolveTemplate,
+  interpolate,
+  type JsonValue,
+} from './webhook-config';
 import { parseInput } from './validation';
-import { payloadGrantsRoles, refusedStart, rolesInPayloadRefusal, TRIGGER_REFUSED_WORKFLOW_TYPES } from './trigger-rules';
+import {
+  payloadGrantsRoles,
+  refusedStart,
+  rolesInPayloadRefusal,
+  TRIGGER_REFUSED_WORKFLOW_TYPES,
+} from './trigger-rules';
 
 /**
  * Task triggers: the platform's task tracker reports task events (a task completed, its
@@ -21,7 +33,12 @@ import { payloadGrantsRoles, refusedStart, rolesInPayloadRefusal, TRIGGER_REFUSE
  * dot paths. A signal's `actor` is always `trigger:<id>`, whatever the payload says.
  */
 
-export const TASK_TRIGGER_TYPES = ['task_completed', 'task_status_changed', 'milestone_completed', 'date_reached'] as const;
+export const TASK_TRIGGER_TYPES = [
+  'task_completed',
+  'task_status_changed',
+  'milestone_completed',
+  'date_reached',
+] as const;
 export type TaskTriggerType = (typeof TASK_TRIGGER_TYPES)[number];
 export const NOTIFY_CHANNELS = ['email', 'slack', 'log'] as const;
 export const DEFAULT_GATE_SIGNAL = 'submitEvidence';
@@ -48,101 +65,148 @@ const jsonValue = lazySchema(() => {
 function reportBadPlaceholders(text: string, ctx: z.RefinementCtx, path: (string | number)[] = []): void {
   for (const placeholder of placeholderPaths(text)) {
     if (!DOT_PATH.test(placeholder)) {
-      ctx.addIssue({ code: 'custom', path, message: `"{{${placeholder}}}" is not a dot path such as {{fields.assignee}}` });
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `"{{${placeholder}}}" is not a dot path such as {{fields.assignee}}`,
+      });
     }
   }
 }
 
-function* stringsIn(value: JsonValue, path: (string | number)[] = []): Generator<{ path: (string | number)[]; text: string }> {
+function* stringsIn(
+  value: JsonValue,
+  path: (string | number)[] = [],
+): Generator<{ path: (string | number)[]; text: string }> {
   if (typeof value === 'string') yield { path, text: value };
   else if (Array.isArray(value)) for (const [index, item] of value.entries()) yield* stringsIn(item, [...path, index]);
-  else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) yield* stringsIn(item, [...path, key]);
+  else if (value !== null && typeof value === 'object')
+    for (const [key, item] of Object.entries(value)) yield* stringsIn(item, [...path, key]);
 }
 
-const templateSchema = lazySchema(() => jsonValue.schema.superRefine((value, ctx) => {
-  for (const { path, text } of stringsIn(value)) reportBadPlaceholders(text, ctx, path);
-}));
-
-const objectTemplateSchema = lazySchema(() => z
-  .record(z.string(), jsonValue.schema, { error: 'must be a mapping (the message body)' })
-  .superRefine((value, ctx) => {
+const templateSchema = lazySchema(() =>
+  jsonValue.schema.superRefine((value, ctx) => {
     for (const { path, text } of stringsIn(value)) reportBadPlaceholders(text, ctx, path);
-  }));
+  }),
+);
+
+const objectTemplateSchema = lazySchema(() =>
+  z
+    .record(z.string(), jsonValue.schema, { error: 'must be a mapping (the message body)' })
+    .superRefine((value, ctx) => {
+      for (const { path, text } of stringsIn(value)) reportBadPlaceholders(text, ctx, path);
+    }),
+);
 
 const textTemplate = (what: string) =>
-  z.string({ error: `must be the ${what}` }).trim().min(1, `must be the ${what}`).superRefine((text, ctx) => reportBadPlaceholders(text, ctx));
+  z
+    .string({ error: `must be the ${what}` })
+    .trim()
+    .min(1, `must be the ${what}`)
+    .superRefine((text, ctx) => reportBadPlaceholders(text, ctx));
 
-const idSchema = (what: string) => z.string({ error: `must be the ${what}` }).trim().min(1, `must be the ${what}`);
+const idSchema = (what: string) =>
+  z
+    .string({ error: `must be the ${what}` })
+    .trim()
+    .min(1, `must be the ${what}`);
 
-const signalGateSchema = lazySchema(() => z.strictObject({
-  type: z.literal('signal_gate'),
-  workflowId: textTemplate('gate workflow id, such as "funding-gate/{{projectId}}/M3"'),
-  signal: idSchema('signal name').default(DEFAULT_GATE_SIGNAL),
-  // The signal's identity is the trigger's (actor trigger:<id>), with no roles: a payload may not grant any.
-  payload: objectTemplateSchema.default({}).refine((payload) => !payloadGrantsRoles(payload), {
-    path: ['roles'], message: rolesInPayloadRefusal('a trigger', 'trigger:<id>'),
+const signalGateSchema = lazySchema(() =>
+  z.strictObject({
+    type: z.literal('signal_gate'),
+    workflowId: textTemplate('gate workflow id, such as "funding-gate/{{projectId}}/M3"'),
+    signal: idSchema('signal name').default(DEFAULT_GATE_SIGNAL),
+    // The signal's identity is the trigger's (actor trigger:<id>), with no roles: a payload may not grant any.
+    payload: objectTemplateSchema.default({}).refine((payload) => !payloadGrantsRoles(payload), {
+      path: ['roles'],
+      message: rolesInPayloadRefusal('a trigger', 'trigger:<id>'),
+    }),
   }),
-}));
+);
 
 // The refused workflow types live with the other trigger rules (domain/trigger-rules.ts), shared with webhooks.
 export { TRIGGER_REFUSED_WORKFLOW_TYPES };
 
-const startWorkflowSchema = lazySchema(() => z.strictObject({
-  type: z.literal('start_workflow'),
-  workflowType: idSchema('workflow type name').refine((type) => refusedStart(type) === undefined, {
-    error: (issue) => refusedStart(String(issue.input)),
+const startWorkflowSchema = lazySchema(() =>
+  z.strictObject({
+    type: z.literal('start_workflow'),
+    workflowType: idSchema('workflow type name').refine((type) => refusedStart(type) === undefined, {
+      error: (issue) => refusedStart(String(issue.input)),
+    }),
+    workflowId: textTemplate('workflow id template'),
+    /** The workflow's argument list; a mapping is shorthand for a single argument. */
+    args: templateSchema
+      .optional()
+      .transform((args): JsonValue[] => (args === undefined ? [] : Array.isArray(args) ? args : [args])),
   }),
-  workflowId: textTemplate('workflow id template'),
-  /** The workflow's argument list; a mapping is shorthand for a single argument. */
-  args: templateSchema.optional().transform((args): JsonValue[] => (args === undefined ? [] : Array.isArray(args) ? args : [args])),
-}));
+);
 
-const notifySchema = lazySchema(() => z.strictObject({
-  type: z.literal('notify'),
-  channel: z.enum(NOTIFY_CHANNELS, { error: `must be one of ${NOTIFY_CHANNELS.join(', ')}` }),
-  recipients: z.array(textTemplate('recipient'), { error: 'must be a list of recipients' }).min(1, 'must name at least one recipient'),
-  subject: textTemplate('subject'),
-  body: z.string({ error: 'must be the message body' }).superRefine((text, ctx) => reportBadPlaceholders(text, ctx)),
-}));
+const notifySchema = lazySchema(() =>
+  z.strictObject({
+    type: z.literal('notify'),
+    channel: z.enum(NOTIFY_CHANNELS, { error: `must be one of ${NOTIFY_CHANNELS.join(', ')}` }),
+    recipients: z
+      .array(textTemplate('recipient'), { error: 'must be a list of recipients' })
+      .min(1, 'must name at least one recipient'),
+    subject: textTemplate('subject'),
+    body: z.string({ error: 'must be the message body' }).superRefine((text, ctx) => reportBadPlaceholders(text, ctx)),
+  }),
+);
 
-const webhookSchema = lazySchema(() => z.strictObject({
-  type: z.literal('webhook'),
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-  secret: z
-    .string({ error: 'must be the signing secret' })
-    .min(MIN_WEBHOOK_SECRET_LENGTH, `a secret must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`),
-  /** JSON template of the request body; the whole event when omitted. */
-  body: templateSchema.optional(),
-}));
+const webhookSchema = lazySchema(() =>
+  z.strictObject({
+    type: z.literal('webhook'),
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    secret: z
+      .string({ error: 'must be the signing secret' })
+      .min(MIN_WEBHOOK_SECRET_LENGTH, `a secret must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`),
+    /** JSON template of the request body; the whole event when omitted. */
+    body: templateSchema.optional(),
+  }),
+);
 
-export const triggerActionSchema = lazySchema(() => z.discriminatedUnion('type', [signalGateSchema, startWorkflowSchema, notifySchema, webhookSchema], {
-  error: 'type must be one of signal_gate, start_workflow, notify, webhook',
-}));
+export const triggerActionSchema = lazySchema(() =>
+  z.discriminatedUnion('type', [signalGateSchema, startWorkflowSchema, notifySchema, webhookSchema], {
+    error: 'type must be one of signal_gate, start_workflow, notify, webhook',
+  }),
+);
 
-const conditionSchema = lazySchema(() => z.strictObject({
-  field: z.string({ error: 'must be a dot path such as fields.phase' }).regex(DOT_PATH, 'must be a dot path such as fields.phase'),
-  equals: z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'must be a string, number, boolean or null to compare with' }),
-}));
+const conditionSchema = lazySchema(() =>
+  z.strictObject({
+    field: z
+      .string({ error: 'must be a dot path such as fields.phase' })
+      .regex(DOT_PATH, 'must be a dot path such as fields.phase'),
+    equals: z.union([z.string(), z.number(), z.boolean(), z.null()], {
+      error: 'must be a string, number, boolean or null to compare with',
+    }),
+  }),
+);
 
-export const taskTriggerSchema = lazySchema(() => z.strictObject({
-  id: idSchema('trigger id'),
-  projectId: idSchema('project id'),
-  taskId: idSchema('task id'),
-  triggerType: z.enum(TASK_TRIGGER_TYPES, { error: `must be one of ${TASK_TRIGGER_TYPES.join(', ')}` }),
-  conditions: z.array(conditionSchema, { error: 'must be a list of { field, equals }' }).default([]),
-  actions: z.array(triggerActionSchema, { error: 'must be a list of actions' }).min(1, 'must have at least one action'),
-}));
+export const taskTriggerSchema = lazySchema(() =>
+  z.strictObject({
+    id: idSchema('trigger id'),
+    projectId: idSchema('project id'),
+    taskId: idSchema('task id'),
+    triggerType: z.enum(TASK_TRIGGER_TYPES, { error: `must be one of ${TASK_TRIGGER_TYPES.join(', ')}` }),
+    conditions: z.array(conditionSchema, { error: 'must be a list of { field, equals }' }).default([]),
+    actions: z
+      .array(triggerActionSchema, { error: 'must be a list of actions' })
+      .min(1, 'must have at least one action'),
+  }),
+);
 
-export const taskEventSchema = lazySchema(() => z.strictObject({
-  /** The tracker's id of this event: a redelivery carries the same one. */
-  eventId: idSchema('event id'),
-  projectId: idSchema('project id'),
-  taskId: idSchema('task id'),
-  type: z.enum(TASK_TRIGGER_TYPES, { error: `must be one of ${TASK_TRIGGER_TYPES.join(', ')}` }),
-  status: z.string({ error: 'must be the task status' }).optional(),
-  occurredAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-25T10:00:00Z' }),
-  fields: z.record(z.string(), z.unknown(), { error: 'must be a mapping of field name to value' }).default({}),
-}));
+export const taskEventSchema = lazySchema(() =>
+  z.strictObject({
+    /** The tracker's id of this event: a redelivery carries the same one. */
+    eventId: idSchema('event id'),
+    projectId: idSchema('project id'),
+    taskId: idSchema('task id'),
+    type: z.enum(TASK_TRIGGER_TYPES, { error: `must be one of ${TASK_TRIGGER_TYPES.join(', ')}` }),
+    status: z.string({ error: 'must be the task status' }).optional(),
+    occurredAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-25T10:00:00Z' }),
+    fields: z.record(z.string(), z.unknown(), { error: 'must be a mapping of field name to value' }).default({}),
+  }),
+);
 
 export type TaskTrigger = z.output<typeof taskTriggerSchema>;
 export type TaskTriggerInput = z.input<typeof taskTriggerSchema>;
@@ -214,7 +278,13 @@ interface PlannedBase {
 export type PlannedAction =
   | (PlannedBase & { type: 'signal_gate'; workflowId: string; signal: string; payload: Record<string, JsonValue> })
   | (PlannedBase & { type: 'start_workflow'; workflowType: string; workflowId: string; args: JsonValue[] })
-  | (PlannedBase & { type: 'notify'; channel: (typeof NOTIFY_CHANNELS)[number]; recipients: string[]; subject: string; body: string })
+  | (PlannedBase & {
+      type: 'notify';
+      channel: (typeof NOTIFY_CHANNELS)[number];
+      recipients: string[];
+      subject: string;
+      body: string;
+    })
   | (PlannedBase & { type: 'webhook'; url: string; body: JsonValue })
   /** Its templates need fields the event does not have: recorded as a dead letter, never run. */
   | (PlannedBase & { type: 'unresolved'; actionType: TriggerAction['type']; error: string });
@@ -251,20 +321,38 @@ function planAction(action: TriggerAction, event: TaskEvent, triggerId: string, 
       case 'signal_gate': {
         const workflowId = text(action.workflowId);
         const payload = json(action.payload) as Record<string, JsonValue>;
-        return { ...base, type: 'signal_gate', workflowId, signal: action.signal, payload: { ...payload, actor: triggerActor(triggerId) } };
+        return {
+          ...base,
+          type: 'signal_gate',
+          workflowId,
+          signal: action.signal,
+          payload: { ...payload, actor: triggerActor(triggerId) },
+        };
       }
       case 'start_workflow':
         return {
-          ...base, type: 'start_workflow', workflowType: action.workflowType,
-          workflowId: text(action.workflowId), args: action.args.map(json),
+          ...base,
+          type: 'start_workflow',
+          workflowType: action.workflowType,
+          workflowId: text(action.workflowId),
+          args: action.args.map(json),
         };
       case 'notify':
         return {
-          ...base, type: 'notify', channel: action.channel, recipients: action.recipients.map(text),
-          subject: text(action.subject), body: text(action.body),
+          ...base,
+          type: 'notify',
+          channel: action.channel,
+          recipients: action.recipients.map(text),
+          subject: text(action.subject),
+          body: text(action.body),
         };
       case 'webhook':
-        return { ...base, type: 'webhook', url: action.url, body: action.body === undefined ? (event as unknown as JsonValue) : json(action.body) };
+        return {
+          ...base,
+          type: 'webhook',
+          url: action.url,
+          body: action.body === undefined ? (event as unknown as JsonValue) : json(action.body),
+        };
     }
   })();
   if (missing.length > 0) throw new MissingEventFieldError([...new Set(missing)]);
@@ -279,12 +367,25 @@ export function planTaskEvent(triggers: readonly TaskTrigger[], event: TaskEvent
 // ---------------------------------------------------------------- report
 
 export type ActionOutcome =
-  | 'signalled' | 'gate_not_found' | 'signal_failed'
-  | 'started' | 'already_started' | 'start_failed'
-  | 'queued' | 'delivered' | 'dead_lettered' | 'unresolved';
+  | 'signalled'
+  | 'gate_not_found'
+  | 'signal_failed'
+  | 'started'
+  | 'already_started'
+  | 'start_failed'
+  | 'queued'
+  | 'delivered'
+  | 'dead_lettered'
+  | 'unresolved';
 
 /** Outcomes that left a dead letter behind. */
-const DEAD_LETTER_OUTCOMES: readonly ActionOutcome[] = ['gate_not_found', 'signal_failed', 'start_failed', 'dead_lettered', 'unresolved'];
+const DEAD_LETTER_OUTCOMES: readonly ActionOutcome[] = [
+  'gate_not_found',
+  'signal_failed',
+  'start_failed',
+  'dead_lettered',
+  'unresolved',
+];
 
 export function isDeadLettered(outcome: ActionOutcome): boolean {
   return DEAD_LETTER_OUTCOMES.includes(outcome);

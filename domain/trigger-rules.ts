@@ -19,9 +19,11 @@
  * or arxflow itself start. test/unit/task-triggers.test.ts keeps this in step with the API registry.
  */
 export const TRIGGER_REFUSED_WORKFLOW_TYPES: Readonly<Record<string, string>> = {
-  fundingGate: "a draw's requester is the caller and its approvals come from the project's funding program (POST /v1/workflows/fundingGate)",
+  fundingGate:
+    "a draw's requester is the caller and its approvals come from the project's funding program (POST /v1/workflows/fundingGate)",
   fundingDeposit: 'deposits are posted by admins (POST /v1/workflows/fundingDeposit)',
-  complianceReview: "the applicant is the caller and the review team comes from the server's configuration (POST /v1/workflows/complianceReview)",
+  complianceReview:
+    "the applicant is the caller and the review team comes from the server's configuration (POST /v1/workflows/complianceReview)",
   alertEscalation: 'alerts start from the intake routes with a configured escalation policy',
   incident: 'started by arxflow itself',
   incidentReview: 'started by arxflow itself',
@@ -53,8 +55,12 @@ export const TRIGGER_RULE_REFUSED = 'TriggerRuleRefused';
  * (workflows/task-event.ts runTriggerAction, the replay's first step and route), not only by the
  * trigger schema: a dead letter recorded before a rule existed is replayed as it was stored.
  */
-export function triggerActionRefusal(action: { type?: unknown; workflowType?: unknown; payload?: unknown } | null | undefined): string | undefined {
-  if (action?.type === 'start_workflow' && typeof action.workflowType === 'string') return refusedStart(action.workflowType);
-  if (action?.type === 'signal_gate' && payloadGrantsRoles(action.payload)) return rolesInPayloadRefusal('a trigger', 'trigger:<id>');
+export function triggerActionRefusal(
+  action: { type?: unknown; workflowType?: unknown; payload?: unknown } | null | undefined,
+): string | undefined {
+  if (action?.type === 'start_workflow' && typeof action.workflowType === 'string')
+    return refusedStart(action.workflowType);
+  if (action?.type === 'signal_gate' && payloadGrantsRoles(action.payload))
+    return rolesInPayloadRefusal('a trigger', 'trigger:<id>');
   return undefined;
 }

@@ -13,7 +13,8 @@ export function invalidUnicodeIn(value: unknown, root: string): string | undefin
     const [item, path] = pending.pop()!;
     if (typeof item === 'string') {
       const found = LONE_SURROGATE.exec(item);
-      if (found) return `${path}: not valid Unicode (lone surrogate U+${found[0].charCodeAt(0).toString(16).toUpperCase()} at character ${found.index})`;
+      if (found)
+        return `${path}: not valid Unicode (lone surrogate U+${found[0].charCodeAt(0).toString(16).toUpperCase()} at character ${found.index})`;
     } else if (Array.isArray(item)) {
       for (let i = item.length - 1; i >= 0; i--) pending.push([item[i], `${path}[${i}]`]);
     } else if (typeof item === 'object' && item !== null) {

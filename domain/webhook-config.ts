@@ -127,16 +127,23 @@ function interpolateCollecting(template: string, event: unknown, missing: string
 
 // ---------------------------------------------------------------- schema
 
-const jsonValueSchema: z.ZodType<JsonValue> = lazySchema(() => z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)], {
-    error: 'must be a string, number, boolean, null, list or mapping',
-  }),
-));
+const jsonValueSchema: z.ZodType<JsonValue> = lazySchema(() =>
+  z.lazy(() =>
+    z.union(
+      [z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)],
+      {
+        error: 'must be a string, number, boolean, null, list or mapping',
+      },
+    ),
+  ),
+);
 
 /** A JSON template whose placeholders are all well-formed dot paths. */
-const templateSchema = lazySchema(() => jsonValueSchema.superRefine((value, ctx) => {
-  for (const { path, text } of stringsIn(value)) reportBadPlaceholders(text, ctx, path);
-}));
+const templateSchema = lazySchema(() =>
+  jsonValueSchema.superRefine((value, ctx) => {
+    for (const { path, text } of stringsIn(value)) reportBadPlaceholders(text, ctx, path);
+  }),
+);
 
 function reportBadPlaceholders(text: string, ctx: z.RefinementCtx, path: (string | number)[] = []): void {
   for (const placeholder of placeholderPaths(text)) {
@@ -146,29 +153,45 @@ function reportBadPlaceholders(text: string, ctx: z.RefinementCtx, path: (string
   }
 }
 
-function* stringsIn(value: JsonValue, path: (string | number)[] = []): Generator<{ path: (string | number)[]; text: string }> {
+function* stringsIn(
+  value: JsonValue,
+  path: (string | number)[] = [],
+): Generator<{ path: (string | number)[]; text: string }> {
   if (typeof value === 'string') yield { path, text: value };
   else if (Array.isArray(value)) for (const [index, item] of value.entries()) yield* stringsIn(item, [...path, index]);
-  else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) yield* stringsIn(item, [...path, key]);
+  else if (value !== null && typeof value === 'object')
+    for (const [key, item] of Object.entries(value)) yield* stringsIn(item, [...path, key]);
 }
 
-const workflowIdTemplateSchema = lazySchema(() => z
-  .string({ error: 'must be a workflow id template such as "ci-build/{{repository.name}}/{{build.id}}"' })
-  .trim()
-  .min(1, 'must not be empty')
-  .superRefine((text, ctx) => reportBadPlaceholders(text, ctx)));
+const workflowIdTemplateSchema = lazySchema(() =>
+  z
+    .string({ error: 'must be a workflow id template such as "ci-build/{{repository.name}}/{{build.id}}"' })
+    .trim()
+    .min(1, 'must not be empty')
+    .superRefine((text, ctx) => reportBadPlaceholders(text, ctx)),
+);
 
-const nameSchema = (what: string) => z.string({ error: `must be the ${what} name` }).trim().min(1, `must be the ${what} name`);
+const nameSchema = (what: string) =>
+  z
+    .string({ error: `must be the ${what} name` })
+    .trim()
+    .min(1, `must be the ${what} name`);
 
-const whenSchema = lazySchema(() => z
-  .record(
-    z.string().regex(DOT_PATH, 'each key of "when" must be a dot path such as build.status'),
-    z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'must be a string, number, boolean or null to compare with' }),
-  )
-  .optional());
+const whenSchema = lazySchema(() =>
+  z
+    .record(
+      z.string().regex(DOT_PATH, 'each key of "when" must be a dot path such as build.status'),
+      z.union([z.string(), z.number(), z.boolean(), z.null()], {
+        error: 'must be a string, number, boolean or null to compare with',
+      }),
+    )
+    .optional(),
+);
 
 /** `args` is the workflow's argument list; a mapping is shorthand for a single argument. */
-const argsSchema = templateSchema.optional().transform((args): JsonValue[] => (args === undefined ? [] : Array.isArray(args) ? args : [args]));
+const argsSchema = templateSchema
+  .optional()
+  .transform((args): JsonValue[] => (args === undefined ? [] : Array.isArray(args) ? args : [args]));
 
 const startFields = {
   workflowType: nameSchema('workflow type'),
@@ -176,89 +199,122 @@ const startFields = {
   args: argsSchema,
 };
 
-const ruleSchema = lazySchema(() => z.discriminatedUnion(
-  'action',
-  [
-    z.strictObject({ action: z.literal('start'), when: whenSchema, workflowId: workflowIdTemplateSchema, ...startFields }),
-    z.strictObject({
-      action: z.literal('signal'), when: whenSchema, workflowId: workflowIdTemplateSchema,
-      signal: nameSchema('signal'), payload: templateSchema.optional(),
+const ruleSchema = lazySchema(() =>
+  z
+    .discriminatedUnion(
+      'action',
+      [
+        z.strictObject({
+          action: z.literal('start'),
+          when: whenSchema,
+          workflowId: workflowIdTemplateSchema,
+          ...startFields,
+        }),
+        z.strictObject({
+          action: z.literal('signal'),
+          when: whenSchema,
+          workflowId: workflowIdTemplateSchema,
+          signal: nameSchema('signal'),
+          payload: templateSchema.optional(),
+        }),
+        z.strictObject({
+          action: z.literal('signalWithStart'),
+          when: whenSchema,
+          workflowId: workflowIdTemplateSchema,
+          ...startFields,
+          signal: nameSchema('signal'),
+          payload: templateSchema.optional(),
+        }),
+        z.strictObject({
+          action: z.literal('update'),
+          when: whenSchema,
+          workflowId: workflowIdTemplateSchema,
+          update: nameSchema('update'),
+          payload: templateSchema.optional(),
+        }),
+      ],
+      { error: 'action must be one of start, signal, signalWithStart, update' },
+    )
+    .superRefine((rule, ctx) => {
+      // The task triggers' rules (domain/trigger-rules.ts): a third party's event neither starts
+      // what the gateway starts from the caller and the server's configuration, nor grants roles.
+      if (rule.action === 'start' || rule.action === 'signalWithStart') {
+        const refusal = refusedStart(rule.workflowType, 'a webhook rule');
+        if (refusal) ctx.addIssue({ code: 'custom', path: ['workflowType'], message: refusal });
+      }
+      if (rule.action !== 'start' && payloadGrantsRoles(rule.payload)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['payload', 'roles'],
+          message: rolesInPayloadRefusal('a webhook rule', 'webhook:<source>'),
+        });
+      }
     }),
-    z.strictObject({
-      action: z.literal('signalWithStart'), when: whenSchema, workflowId: workflowIdTemplateSchema, ...startFields,
-      signal: nameSchema('signal'), payload: templateSchema.optional(),
-    }),
-    z.strictObject({
-      action: z.literal('update'), when: whenSchema, workflowId: workflowIdTemplateSchema,
-      update: nameSchema('update'), payload: templateSchema.optional(),
-    }),
-  ],
-  { error: 'action must be one of start, signal, signalWithStart, update' },
-).superRefine((rule, ctx) => {
-  // The task triggers' rules (domain/trigger-rules.ts): a third party's event neither starts
-  // what the gateway starts from the caller and the server's configuration, nor grants roles.
-  if (rule.action === 'start' || rule.action === 'signalWithStart') {
-    const refusal = refusedStart(rule.workflowType, 'a webhook rule');
-    if (refusal) ctx.addIssue({ code: 'custom', path: ['workflowType'], message: refusal });
-  }
-  if (rule.action !== 'start' && payloadGrantsRoles(rule.payload)) {
-    ctx.addIssue({ code: 'custom', path: ['payload', 'roles'], message: rolesInPayloadRefusal('a webhook rule', 'webhook:<source>') });
-  }
-}));
+);
 
 const durationMsSchema = durationSchema.transform(durationToMs);
 
-const sourceSchema = lazySchema(() => z.strictObject({
-  scheme: z.enum(SIGNATURE_SCHEMES, { error: `must be one of ${SIGNATURE_SCHEMES.join(', ')}` }),
-  secrets: z
-    .array(z.string().trim().min(MIN_SECRET_LENGTH, `a secret must be at least ${MIN_SECRET_LENGTH} characters`))
-    .max(MAX_ACTIVE_SECRETS, `at most ${MAX_ACTIVE_SECRETS} secrets may be active (the new and the old one while rotating)`)
-    .optional(),
-  /** How far a timestamped signature's `t` may be from now, either way. */
-  tolerance: durationMsSchema.optional().transform((ms) => ms ?? DEFAULT_TOLERANCE_MS),
-  rateLimit: z
-    .strictObject({
-      max: z.number().int().positive('must be a positive whole number').default(DEFAULT_RATE_LIMIT.max),
-      /** A duration ("1 minute") or milliseconds, as @fastify/rate-limit takes it. */
-      timeWindow: z
-        .union([durationMsSchema, z.number().int().positive()], { error: 'must be a duration such as "1 minute" or milliseconds' })
-        .default(DEFAULT_RATE_LIMIT.timeWindowMs),
-    })
-    .optional()
-    .transform((limit) => ({
-      max: limit?.max ?? DEFAULT_RATE_LIMIT.max,
-      timeWindowMs: limit?.timeWindow ?? DEFAULT_RATE_LIMIT.timeWindowMs,
-    })),
-  events: z.array(ruleSchema, { error: 'must be a list of rules' }).default([]),
-}));
+const sourceSchema = lazySchema(() =>
+  z.strictObject({
+    scheme: z.enum(SIGNATURE_SCHEMES, { error: `must be one of ${SIGNATURE_SCHEMES.join(', ')}` }),
+    secrets: z
+      .array(z.string().trim().min(MIN_SECRET_LENGTH, `a secret must be at least ${MIN_SECRET_LENGTH} characters`))
+      .max(
+        MAX_ACTIVE_SECRETS,
+        `at most ${MAX_ACTIVE_SECRETS} secrets may be active (the new and the old one while rotating)`,
+      )
+      .optional(),
+    /** How far a timestamped signature's `t` may be from now, either way. */
+    tolerance: durationMsSchema.optional().transform((ms) => ms ?? DEFAULT_TOLERANCE_MS),
+    rateLimit: z
+      .strictObject({
+        max: z.number().int().positive('must be a positive whole number').default(DEFAULT_RATE_LIMIT.max),
+        /** A duration ("1 minute") or milliseconds, as @fastify/rate-limit takes it. */
+        timeWindow: z
+          .union([durationMsSchema, z.number().int().positive()], {
+            error: 'must be a duration such as "1 minute" or milliseconds',
+          })
+          .default(DEFAULT_RATE_LIMIT.timeWindowMs),
+      })
+      .optional()
+      .transform((limit) => ({
+        max: limit?.max ?? DEFAULT_RATE_LIMIT.max,
+        timeWindowMs: limit?.timeWindow ?? DEFAULT_RATE_LIMIT.timeWindowMs,
+      })),
+    events: z.array(ruleSchema, { error: 'must be a list of rules' }).default([]),
+  }),
+);
 
 /** Source names appear in the URL and in ARXFLOW_WEBHOOK_SECRET_<SOURCE>. */
 const SOURCE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const SOURCE_NAME_RULE = 'a source name is lower-case letters, digits, "-" and "_" (it is part of the URL)';
 
-export const webhooksSectionSchema = lazySchema(() => z
-  .record(
-    z.string().regex(SOURCE_NAME),
-    sourceSchema,
-    {
+export const webhooksSectionSchema = lazySchema(() =>
+  z
+    .record(z.string().regex(SOURCE_NAME), sourceSchema, {
       error: (issue) => {
         if (issue.code === 'invalid_key') return SOURCE_NAME_RULE;
         if (issue.code === 'invalid_type') return 'must be a mapping of source name to source settings';
         return undefined;
       },
-    },
-  )
-  .nullish()
-  .transform((sources) => sources ?? {})
-  .superRefine((sources, ctx) => {
-    const byEnvVar = new Map<string, string>();
-    for (const name of Object.keys(sources)) {
-      const envVar = secretEnvVar(name);
-      const other = byEnvVar.get(envVar);
-      if (other) ctx.addIssue({ code: 'custom', path: [name], message: `shares ${envVar} with source "${other}": rename one` });
-      byEnvVar.set(envVar, name);
-    }
-  }));
+    })
+    .nullish()
+    .transform((sources) => sources ?? {})
+    .superRefine((sources, ctx) => {
+      const byEnvVar = new Map<string, string>();
+      for (const name of Object.keys(sources)) {
+        const envVar = secretEnvVar(name);
+        const other = byEnvVar.get(envVar);
+        if (other)
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `shares ${envVar} with source "${other}": rename one`,
+          });
+        byEnvVar.set(envVar, name);
+      }
+    }),
+);
 
 export type WebhookSourceConfig = z.output<typeof sourceSchema>;
 export type WebhookRule = WebhookSourceConfig['events'][number];
@@ -294,8 +350,13 @@ export type WebhookCommand =
   | { action: 'start'; workflowId: string; workflowType: string; taskQueue?: string; args: JsonValue[] }
   | { action: 'signal'; workflowId: string; signal: string; args: JsonValue[] }
   | {
-      action: 'signalWithStart'; workflowId: string; workflowType: string; taskQueue?: string;
-      args: JsonValue[]; signal: string; signalArgs: JsonValue[];
+      action: 'signalWithStart';
+      workflowId: string;
+      workflowType: string;
+      taskQueue?: string;
+      args: JsonValue[];
+      signal: string;
+      signalArgs: JsonValue[];
     }
   | { action: 'update'; workflowId: string; update: string; args: JsonValue[] };
 
@@ -308,7 +369,11 @@ export function webhookActor(source: string): string {
  * Resolves the first matching rule into a command, or undefined when no rule matches.
  * Throws MissingEventFieldError when the event lacks a field the rule needs.
  */
-export function planWebhookCommand(source: string, rules: readonly WebhookRule[], event: unknown): WebhookCommand | undefined {
+export function planWebhookCommand(
+  source: string,
+  rules: readonly WebhookRule[],
+  event: unknown,
+): WebhookCommand | undefined {
   const rule = matchRule(rules, event);
   if (!rule) return undefined;
   const missing: string[] = [];
@@ -325,13 +390,24 @@ function commandOf(rule: WebhookRule, source: string, event: unknown, missing: s
     payload === undefined ? [] : [withActor(resolve(payload), source)];
   switch (rule.action) {
     case 'start':
-      return { action: 'start', workflowId, workflowType: rule.workflowType, taskQueue: rule.taskQueue, args: rule.args.map(resolve) };
+      return {
+        action: 'start',
+        workflowId,
+        workflowType: rule.workflowType,
+        taskQueue: rule.taskQueue,
+        args: rule.args.map(resolve),
+      };
     case 'signal':
       return { action: 'signal', workflowId, signal: rule.signal, args: messageArgs(rule.payload) };
     case 'signalWithStart':
       return {
-        action: 'signalWithStart', workflowId, workflowType: rule.workflowType, taskQueue: rule.taskQueue,
-        args: rule.args.map(resolve), signal: rule.signal, signalArgs: messageArgs(rule.payload),
+        action: 'signalWithStart',
+        workflowId,
+        workflowType: rule.workflowType,
+        taskQueue: rule.taskQueue,
+        args: rule.args.map(resolve),
+        signal: rule.signal,
+        signalArgs: messageArgs(rule.payload),
       };
     case 'update':
       return { action: 'update', workflowId, update: rule.update, args: messageArgs(rule.payload) };

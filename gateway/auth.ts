@@ -1,4 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+  preHandlerHookHandler,
+} from 'fastify';
 import { hasAnyRole, type Role } from '../domain/roles';
 import { AuthError, type Authenticator, type Principal } from '../platform/tokens';
 
@@ -25,7 +31,10 @@ export function requireRole(authenticator: Authenticator, allowed: readonly Role
       if (!token) throw new AuthError('missing bearer token', 401);
       const principal = await authenticator.verify(token);
       if (!hasAnyRole(principal.roles, allowed)) {
-        throw new AuthError(`role ${allowed.join(' or ')} required; token has ${principal.roles.join(', ') || 'no role'}`, 403);
+        throw new AuthError(
+          `role ${allowed.join(' or ')} required; token has ${principal.roles.join(', ') || 'no role'}`,
+          403,
+        );
       }
       request.principal = principal;
     } catch (err) {

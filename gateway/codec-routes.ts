@@ -9,11 +9,20 @@ import { rejected } from '../client/api/errors';
 import type { ArxflowCodecs } from '../platform/codec/data-converter';
 import { stampPayload, withCallerIdentity, withoutOrigin, withoutStamp } from '../platform/codec/identity-codec';
 import { AuthError, type Authenticator, type Principal } from '../platform/tokens';
-import { cookieValue, MAX_SESSION_SECONDS, principalOfSession, SESSION_COOKIE, sessionCookieHeader, sessionValueOf } from './ui-session';
+import {
+  cookieValue,
+  MAX_SESSION_SECONDS,
+  principalOfSession,
+  SESSION_COOKIE,
+  sessionCookieHeader,
+  sessionValueOf,
+} from './ui-session';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 const payloadsBody = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).default({}), data: base64.optional() })).max(1000),
+  payloads: z
+    .array(z.object({ metadata: z.record(z.string(), base64).default({}), data: base64.optional() }))
+    .max(1000),
 });
 
 /** The codec server's part of the gateway's settings (platform/codec/data-converter.ts codecsFor). */
@@ -51,20 +60,33 @@ export async function registerCodecRoutes(app: FastifyInstance, deps: CodecRoute
   const { identity, encryption, uiIdentity } = deps.codecs;
   await app.register(async (scope) => {
     await scope.register(cors, {
-      origin: deps.webUiOrigin, credentials: true, methods: ['POST'], allowedHeaders: ['content-type', 'x-namespace', 'authorization'],
+      origin: deps.webUiOrigin,
+      credentials: true,
+      methods: ['POST'],
+      allowedHeaders: ['content-type', 'x-namespace', 'authorization'],
     });
     const routes = scope.withTypeProvider<ZodTypeProvider>();
-    const schema = (action: string) => ({ tags: ['codec'], summary: `${action} payloads for the Temporal Web UI`, body: payloadsBody });
+    const schema = (action: string) => ({
+      tags: ['codec'],
+      summary: `${action} payloads for the Temporal Web UI`,
+      body: payloadsBody,
+    });
 
     routes.post('/codec/encode', { schema: schema('encode') }, async (request, reply) => {
       const caller = await callerOf(request, deps);
       if (caller instanceof AuthError) return unauthorized(reply, caller);
       // With encryption, an anonymous encode would be an encryption oracle for anyone who can reach the gateway.
-      if (!caller && encryption) return unauthorized(reply, new AuthError('missing bearer token or Web UI session (payloads are encrypted)', 401));
+      if (!caller && encryption)
+        return unauthorized(
+          reply,
+          new AuthError('missing bearer token or Web UI session (payloads are encrypted)', 401),
+        );
       // Never an origin MAC (not even a sent one): what the Web UI starts is never "prepared by arxflow".
       const vouched = (sent: Payload) => {
         const p = withoutOrigin(sent);
-        return caller && uiIdentity !== 'off' ? stampPayload(withCallerIdentity(p, caller), identity.signingKey) : withoutStamp(p);
+        return caller && uiIdentity !== 'off'
+          ? stampPayload(withCallerIdentity(p, caller), identity.signingKey)
+          : withoutStamp(p);
       };
       const stamped = fromWire(request.body.payloads).map(vouched);
       return toWire(encryption ? await transform(() => encryption.encode(stamped), 'encode') : stamped);
@@ -73,10 +95,17 @@ export async function registerCodecRoutes(app: FastifyInstance, deps: CodecRoute
     routes.post('/codec/decode', { schema: schema('decode') }, async (request, reply) => {
       if (encryption && !isTrustedLocalUi(request, deps)) {
         const caller = await callerOf(request, deps);
-        const refusal = caller instanceof AuthError ? caller
-          : !caller ? new AuthError('missing bearer token or Web UI session', 401)
-          : !hasAnyRole(caller.roles, DECODE_ROLES) ? new AuthError(`role ${DECODE_ROLES.join(' or ')} required; token has ${caller.roles.join(', ') || 'no role'}`, 403)
-          : undefined;
+        const refusal =
+          caller instanceof AuthError
+            ? caller
+            : !caller
+              ? new AuthError('missing bearer token or Web UI session', 401)
+              : !hasAnyRole(caller.roles, DECODE_ROLES)
+                ? new AuthError(
+                    `role ${DECODE_ROLES.join(' or ')} required; token has ${caller.roles.join(', ') || 'no role'}`,
+                    403,
+                  )
+                : undefined;
         if (refusal) return unauthorized(reply, refusal);
       }
       const payloads = fromWire(request.body.payloads);
@@ -87,26 +116,42 @@ export async function registerCodecRoutes(app: FastifyInstance, deps: CodecRoute
 
   // The Web UI session: the browser gets the cookie by sending its token here once (the page
   // at GET /v1/ui-session does it), on the gateway's host, e.g. http://localhost:8080.
-  app.get('/v1/ui-session', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(SESSION_PAGE));
-  app.post('/v1/ui-session', { schema: { tags: ['codec'], summary: 'Web UI session cookie for the codec server (bearer token)' } }, async (request, reply) => {
-    const token = bearerOf(request) ?? tokenInBody(request.body);
-    if (!token) return unauthorized(reply, new AuthError('missing bearer token', 401));
-    let principal: Principal;
-    try {
-      principal = await deps.authenticator.verify(token);
-    } catch (err) {
-      if (err instanceof AuthError) return unauthorized(reply, err);
-      throw err;
-    }
-    const now = Math.floor(Date.now() / 1000);
-    const exp = Math.min(now + MAX_SESSION_SECONDS, decodeJwt(token).exp ?? Infinity);
-    const value = sessionValueOf(principal, exp, identity.signingKey);
-    return reply
-      .header('set-cookie', sessionCookieHeader(value, exp - now, request.protocol === 'https'))
-      .send({ subject: principal.subject, roles: principal.roles, expiresAt: new Date(exp * 1000).toISOString(), uiIdentity });
-  });
-  app.delete('/v1/ui-session', { schema: { tags: ['codec'], summary: 'Ends the Web UI session' } }, async (request, reply) =>
-    reply.header('set-cookie', sessionCookieHeader('', 0, request.protocol === 'https')).code(204).send());
+  app.get('/v1/ui-session', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(SESSION_PAGE),
+  );
+  app.post(
+    '/v1/ui-session',
+    { schema: { tags: ['codec'], summary: 'Web UI session cookie for the codec server (bearer token)' } },
+    async (request, reply) => {
+      const token = bearerOf(request) ?? tokenInBody(request.body);
+      if (!token) return unauthorized(reply, new AuthError('missing bearer token', 401));
+      let principal: Principal;
+      try {
+        principal = await deps.authenticator.verify(token);
+      } catch (err) {
+        if (err instanceof AuthError) return unauthorized(reply, err);
+        throw err;
+      }
+      const now = Math.floor(Date.now() / 1000);
+      const exp = Math.min(now + MAX_SESSION_SECONDS, decodeJwt(token).exp ?? Infinity);
+      const value = sessionValueOf(principal, exp, identity.signingKey);
+      return reply.header('set-cookie', sessionCookieHeader(value, exp - now, request.protocol === 'https')).send({
+        subject: principal.subject,
+        roles: principal.roles,
+        expiresAt: new Date(exp * 1000).toISOString(),
+        uiIdentity,
+      });
+    },
+  );
+  app.delete(
+    '/v1/ui-session',
+    { schema: { tags: ['codec'], summary: 'Ends the Web UI session' } },
+    async (request, reply) =>
+      reply
+        .header('set-cookie', sessionCookieHeader('', 0, request.protocol === 'https'))
+        .code(204)
+        .send(),
+  );
 }
 
 /** The verified caller: bearer token first (an invalid one is an AuthError), else a valid session cookie, else undefined. */
@@ -151,7 +196,9 @@ function fromWire(payloads: WirePayload[]): Payload[] {
 function toWire(payloads: Payload[]) {
   return {
     payloads: payloads.map((p) => ({
-      metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      metadata: Object.fromEntries(
+        Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      ),
       data: Buffer.from(p.data ?? []).toString('base64'),
     })),
   };
@@ -183,5 +230,7 @@ document.getElementById('logout').onclick = async () => show(await fetch('/v1/ui
 
 function isTrustedLocalUi(request: FastifyRequest, deps: CodecRouteDeps): boolean {
   const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(request.ip);
-  return deps.trustLocalWebUi && loopback && request.headers.origin === deps.webUiOrigin && !request.headers.authorization;
+  return (
+    deps.trustLocalWebUi && loopback && request.headers.origin === deps.webUiOrigin && !request.headers.authorization
+  );
 }

@@ -19,15 +19,25 @@ type Check = { ok: true; detail?: unknown } | { ok: false; error: string };
  * run (same id, USE_EXISTING), so a probe storm starts one workflow at a time.
  */
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthRouteDeps): void {
-  app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness', security: [] } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness', security: [] } }, async () => ({
+    status: 'ok',
+  }));
 
-  app.get('/readyz', { schema: { tags: ['health'], summary: 'Readiness: Temporal, worker and store', security: [] } }, async (_request, reply) => {
-    const temporal = await check(() => deps.temporal.connection.workflowService.getSystemInfo({}));
-    const worker = temporal.ok ? await check(() => runHealthCheck(deps)) : { ok: false as const, error: 'skipped: Temporal unreachable' };
-    const ready = temporal.ok && worker.ok;
-    const details = deps.uiIdentity ? { details: { uiIdentity: deps.uiIdentity } } : {};
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: { temporal, workerAndStore: worker }, ...details });
-  });
+  app.get(
+    '/readyz',
+    { schema: { tags: ['health'], summary: 'Readiness: Temporal, worker and store', security: [] } },
+    async (_request, reply) => {
+      const temporal = await check(() => deps.temporal.connection.workflowService.getSystemInfo({}));
+      const worker = temporal.ok
+        ? await check(() => runHealthCheck(deps))
+        : { ok: false as const, error: 'skipped: Temporal unreachable' };
+      const ready = temporal.ok && worker.ok;
+      const details = deps.uiIdentity ? { details: { uiIdentity: deps.uiIdentity } } : {};
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'not ready', checks: { temporal, workerAndStore: worker }, ...details });
+    },
+  );
 }
 
 async function runHealthCheck({ temporal, taskQueue, readyTimeout = '5 seconds' }: HealthRouteDeps) {

@@ -21,19 +21,38 @@ const noteBody = z.object({ note: z.string().trim().min(1).max(500).optional() }
 /** Schedules: list for everyone, trigger/pause for operators, sync from the config for admins. */
 export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRouteDeps) {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  routes.get('/v1/schedules', { onRequest: requireRole(deps.authenticator, ANY_ROLE), schema: { tags: ['schedules'], summary: 'List schedules' } },
-    async () => ({ schedules: await listSchedules(deps.temporal) }));
-  routes.post('/v1/schedules/sync', {
-    onRequest: requireRole(deps.authenticator, ['admin']),
-    schema: { tags: ['schedules'], summary: 'Create or update the configured schedules (idempotent)' },
-  }, async () => syncSchedules(deps.temporal, deps.schedules, deps.taskQueue));
+  routes.get(
+    '/v1/schedules',
+    {
+      onRequest: requireRole(deps.authenticator, ANY_ROLE),
+      schema: { tags: ['schedules'], summary: 'List schedules' },
+    },
+    async () => ({ schedules: await listSchedules(deps.temporal) }),
+  );
+  routes.post(
+    '/v1/schedules/sync',
+    {
+      onRequest: requireRole(deps.authenticator, ['admin']),
+      schema: { tags: ['schedules'], summary: 'Create or update the configured schedules (idempotent)' },
+    },
+    async () => syncSchedules(deps.temporal, deps.schedules, deps.taskQueue),
+  );
   for (const verb of ['trigger', 'pause', 'unpause'] as const) {
-    routes.post(`/v1/schedules/:scheduleId/${verb}`, {
-      onRequest: requireRole(deps.authenticator, ['operator']),
-      schema: { tags: ['schedules'], summary: `${verb} a schedule`, params: idParams, body: noteBody },
-    }, async (request) => {
-      await scheduleAction(deps.temporal, verb, request.params.scheduleId, request.body.note ?? `${verb} by ${request.principal!.subject}`);
-      return { scheduleId: request.params.scheduleId, action: verb, status: 'done' };
-    });
+    routes.post(
+      `/v1/schedules/:scheduleId/${verb}`,
+      {
+        onRequest: requireRole(deps.authenticator, ['operator']),
+        schema: { tags: ['schedules'], summary: `${verb} a schedule`, params: idParams, body: noteBody },
+      },
+      async (request) => {
+        await scheduleAction(
+          deps.temporal,
+          verb,
+          request.params.scheduleId,
+          request.body.note ?? `${verb} by ${request.principal!.subject}`,
+        );
+        return { scheduleId: request.params.scheduleId, action: verb, status: 'done' };
+      },
+    );
   }
 }

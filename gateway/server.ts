@@ -71,7 +71,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'arxflow gateway', version: '1', description: 'Start and steer arxflow workflows. Bearer JWT with roles viewer, operator, approver, admin.' },
+      info: {
+        title: 'arxflow gateway',
+        version: '1',
+        description: 'Start and steer arxflow workflows. Bearer JWT with roles viewer, operator, approver, admin.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
@@ -81,18 +85,33 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const metrics = registerMetrics(app);
-  registerHealthRoutes(app, { ...deps, uiIdentity: deps.codec ? describeUiIdentity(deps.codec.codecs.uiIdentity) : undefined });
-  const draws = { programs: async () => new FundingPrograms(deps.store.db, deps.store.audit), makerCheckerWindow: deps.makerCheckerWindow ?? DEFAULT_MAKER_CHECKER_WINDOW };
+  registerHealthRoutes(app, {
+    ...deps,
+    uiIdentity: deps.codec ? describeUiIdentity(deps.codec.codecs.uiIdentity) : undefined,
+  });
+  const draws = {
+    programs: async () => new FundingPrograms(deps.store.db, deps.store.audit),
+    makerCheckerWindow: deps.makerCheckerWindow ?? DEFAULT_MAKER_CHECKER_WINDOW,
+  };
   // What starts may not take from the body: review teams and escalation policies of the config file.
-  const config = () => ({ compliance: deps.compliance ?? { jurisdictions: [] }, escalation: deps.alerts?.escalation ?? configFileSchema.parse({}).escalation });
-  registerWorkflowRoutes(app, { operations: new TemporalOperations(deps.temporal, deps.taskQueue, { draws, config }), authenticator: deps.authenticator });
+  const config = () => ({
+    compliance: deps.compliance ?? { jurisdictions: [] },
+    escalation: deps.alerts?.escalation ?? configFileSchema.parse({}).escalation,
+  });
+  registerWorkflowRoutes(app, {
+    operations: new TemporalOperations(deps.temporal, deps.taskQueue, { draws, config }),
+    authenticator: deps.authenticator,
+  });
   registerFundingProgramRoutes(app, deps);
   registerAuditRoutes(app, { store: deps.store, authenticator: deps.authenticator });
   registerScheduleRoutes(app, deps);
   registerTaskTriggerRoutes(app, deps);
   registerWebhookRoutes(app, {
-    temporal: deps.temporal, taskQueue: deps.taskQueue, deliveries: new WebhookDeliveries(deps.store.db),
-    sources: deps.webhookSources ?? new Map(), webhookVerifications: metrics.webhookVerifications,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    deliveries: new WebhookDeliveries(deps.store.db),
+    sources: deps.webhookSources ?? new Map(),
+    webhookVerifications: metrics.webhookVerifications,
   });
   registerAlertRoutes(app, deps);
   if (deps.codec) await registerCodecRoutes(app, { ...deps.codec, authenticator: deps.authenticator });

@@ -21,12 +21,18 @@ interface SessionBody {
 
 /** `body.keyId.mac`, body being base64url JSON of subject, roles and expiry (epoch seconds). */
 export function sessionValueOf(principal: Principal, expiresAt: number, key: IdentityKey): string {
-  const body = Buffer.from(JSON.stringify({ sub: principal.subject, roles: principal.roles, exp: expiresAt } satisfies SessionBody)).toString('base64url');
+  const body = Buffer.from(
+    JSON.stringify({ sub: principal.subject, roles: principal.roles, exp: expiresAt } satisfies SessionBody),
+  ).toString('base64url');
   return `${body}.${key.id}.${macOf(body, key.key)}`;
 }
 
 /** The principal of a session value MACed with one of `keys` and not expired at `now` (epoch ms); else undefined. */
-export function principalOfSession(value: string | undefined, keys: readonly IdentityKey[], now = Date.now()): Principal | undefined {
+export function principalOfSession(
+  value: string | undefined,
+  keys: readonly IdentityKey[],
+  now = Date.now(),
+): Principal | undefined {
   const [body, keyId, mac] = (value ?? '').split('.');
   const key = keys.find((k) => k.id === keyId);
   if (!body || !mac || !key) return undefined;
@@ -49,9 +55,18 @@ export function cookieValue(header: string | undefined, name: string): string | 
 
 /** Set-Cookie of a session (maxAge seconds; 0 clears it). */
 export function sessionCookieHeader(value: string, maxAge: number, secure: boolean): string {
-  return [`${SESSION_COOKIE}=${value}`, 'HttpOnly', 'SameSite=Lax', 'Path=/codec', `Max-Age=${maxAge}`, ...(secure ? ['Secure'] : [])].join('; ');
+  return [
+    `${SESSION_COOKIE}=${value}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    'Path=/codec',
+    `Max-Age=${maxAge}`,
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
 }
 
 function macOf(body: string, key: Buffer): string {
-  return createHmac('sha256', key).update(SESSION_CONTEXT + body).digest('base64url');
+  return createHmac('sha256', key)
+    .update(SESSION_CONTEXT + body)
+    .digest('base64url');
 }

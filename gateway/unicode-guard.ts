@@ -11,8 +11,10 @@ import { invalidUnicodeIn } from '../domain/unicode';
  */
 export function refuseInvalidUnicode(app: FastifyInstance): void {
   app.addHook('preValidation', async (request, reply) => {
-    const problem = (Buffer.isBuffer(request.body) ? undefined : invalidUnicodeIn(request.body, 'body'))
-      ?? invalidUnicodeIn(request.query, 'query') ?? invalidUnicodeIn(request.params, 'params');
+    const problem =
+      (Buffer.isBuffer(request.body) ? undefined : invalidUnicodeIn(request.body, 'body')) ??
+      invalidUnicodeIn(request.query, 'query') ??
+      invalidUnicodeIn(request.params, 'params');
     if (problem) return reply.code(400).send({ error: 'bad_input', message: problem });
   });
 }

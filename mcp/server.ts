@@ -30,32 +30,51 @@ export function createComplianceMcpServer(deps: McpDeps): McpServer {
   const server = new McpServer({ name: 'arxflow-compliance', version });
   const jurisdictions = JURISDICTIONS.map((j) => j.id).join(', ');
 
-  server.registerTool('check_plan', {
-    description: `Check a building plan (arxflow plan format v1, docs/plan-format.md) against a jurisdiction's code (${jurisdictions}). ` +
-      'Returns compliance, occupant loads and violations (rule, section, elements, required, actual, unit, severity, message).',
-    inputSchema: {
-      plan: z.union([z.record(z.string(), z.unknown()), z.string()]).describe('the plan as a JSON object, or JSON text'),
-      jurisdiction: z.string().optional().describe("the code to check against; default: the plan's jurisdiction"),
-      asOf: dateSchema.optional().describe('apply the amendments in force on this day; default: today'),
+  server.registerTool(
+    'check_plan',
+    {
+      description:
+        `Check a building plan (arxflow plan format v1, docs/plan-format.md) against a jurisdiction's code (${jurisdictions}). ` +
+        'Returns compliance, occupant loads and violations (rule, section, elements, required, actual, unit, severity, message).',
+      inputSchema: {
+        plan: z
+          .union([z.record(z.string(), z.unknown()), z.string()])
+          .describe('the plan as a JSON object, or JSON text'),
+        jurisdiction: z.string().optional().describe("the code to check against; default: the plan's jurisdiction"),
+        asOf: dateSchema.optional().describe('apply the amendments in force on this day; default: today'),
+      },
     },
-  }, async ({ plan, jurisdiction, asOf }) => answer(() => {
-    const parsed = parsePlan(typeof plan === 'string' ? parseJson(plan) : plan);
-    return checkPlanAgainst(parsed, resolveCode(jurisdiction ?? parsed.jurisdiction, asOf ?? today()));
-  }));
+    async ({ plan, jurisdiction, asOf }) =>
+      answer(() => {
+        const parsed = parsePlan(typeof plan === 'string' ? parseJson(plan) : plan);
+        return checkPlanAgainst(parsed, resolveCode(jurisdiction ?? parsed.jurisdiction, asOf ?? today()));
+      }),
+  );
 
-  server.registerTool('explain_rule', {
-    description: 'Explain one code rule as it stands in a jurisdiction on a day: requirement, values and exceptions in force, source and amendments.',
-    inputSchema: {
-      rule: z.string().describe('rule id, e.g. IBC-1010.1.1'),
-      jurisdiction: z.string().optional().describe('default: IBC-2021'),
-      asOf: dateSchema.optional().describe('default: today'),
+  server.registerTool(
+    'explain_rule',
+    {
+      description:
+        'Explain one code rule as it stands in a jurisdiction on a day: requirement, values and exceptions in force, source and amendments.',
+      inputSchema: {
+        rule: z.string().describe('rule id, e.g. IBC-1010.1.1'),
+        jurisdiction: z.string().optional().describe('default: IBC-2021'),
+        asOf: dateSchema.optional().describe('default: today'),
+      },
     },
-  }, async ({ rule, jurisdiction, asOf }) => answer(() => explainRule(rule, jurisdiction ?? 'IBC-2021', asOf ?? today())));
+    async ({ rule, jurisdiction, asOf }) =>
+      answer(() => explainRule(rule, jurisdiction ?? 'IBC-2021', asOf ?? today())),
+  );
 
-  server.registerTool('review_status', {
-    description: 'The state of the compliance review of a plan (workflow compliance/<planId>): status, who it waits on, clocks, cycles with violations and diffs, decisions.',
-    inputSchema: { planId: z.string().min(1).describe('the plan id the review was started for') },
-  }, async ({ planId }) => answer(() => deps.reviewStatus(planId)));
+  server.registerTool(
+    'review_status',
+    {
+      description:
+        'The state of the compliance review of a plan (workflow compliance/<planId>): status, who it waits on, clocks, cycles with violations and diffs, decisions.',
+      inputSchema: { planId: z.string().min(1).describe('the plan id the review was started for') },
+    },
+    async ({ planId }) => answer(() => deps.reviewStatus(planId)),
+  );
 
   return server;
 }
@@ -73,9 +92,13 @@ export async function runStdioMcpServer(deps: McpDeps): Promise<void> {
 async function answer(work: () => unknown): Promise<CallToolResult> {
   try {
     const result = await work();
-    return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }], structuredContent: result as Record<string, unknown> };
+    return {
+      content: [{ type: 'text', text: JSON.stringify(result, null, 2) }],
+      structuredContent: result as Record<string, unknown>,
+    };
   } catch (err) {
-    if (err instanceof InputError || err instanceof ReviewNotFoundError) return { isError: true, content: [{ type: 'text', text: err.message }] };
+    if (err instanceof InputError || err instanceof ReviewNotFoundError)
+      return { isError: true, content: [{ type: 'text', text: err.message }] };
     throw err;
   }
 }

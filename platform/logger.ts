@@ -8,13 +8,22 @@ export function createLogger(level: string, name = 'arxflow'): AppLogger {
     name,
     level,
     // Secrets never reach the logs, whatever a caller passes in.
-    redact: { paths: ['*.password', '*.token', '*.apiKey', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
+    redact: {
+      paths: ['*.password', '*.token', '*.apiKey', '*.authorization', 'headers.authorization'],
+      censor: '[redacted]',
+    },
   });
 }
 
 /** Temporal's Logger interface over pino, for Runtime.install (SDK and Core logs). */
 export function temporalLogger(logger: AppLogger): Logger {
-  const toPino: Record<LogLevel, pino.Level> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+  const toPino: Record<LogLevel, pino.Level> = {
+    TRACE: 'trace',
+    DEBUG: 'debug',
+    INFO: 'info',
+    WARN: 'warn',
+    ERROR: 'error',
+  };
   const log = (level: LogLevel, message: string, meta?: LogMetadata) => logger[toPino[level]](meta ?? {}, message);
   return {
     log,

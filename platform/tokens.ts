@@ -3,7 +3,14 @@
  * development tokens (`arxflow token create`), tests and benches do both.
  */
 import path from 'node:path';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { roleNameSchema } from '../domain/roles';
 import type { Settings } from '../domain/settings';
 import { durationToMs } from '../domain/durations';
@@ -54,7 +61,11 @@ export const CLOCK_SKEW_SECONDS = 60;
  * and a token issued in the future (beyond the clock skew) is refused. Returns the reason
  * naming the claim, or undefined.
  */
-export function tokenClaimsRefusal(payload: JWTPayload, maxLifetimeMs: number, nowSeconds = Math.floor(Date.now() / 1000)): string | undefined {
+export function tokenClaimsRefusal(
+  payload: JWTPayload,
+  maxLifetimeMs: number,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): string | undefined {
   if (typeof payload.exp !== 'number') return 'no expiry (exp claim): tokens must expire';
   if (payload.iat !== undefined && typeof payload.iat !== 'number') return 'iat claim: must be a number of seconds';
   if (payload.iat !== undefined && payload.iat > nowSeconds + CLOCK_SKEW_SECONDS) {
@@ -84,16 +95,25 @@ export function createAuthenticator(settings: Settings): Authenticator {
       let payload;
       try {
         const verifyOptions = {
-          issuer, audience, algorithms: settings.auth.jwksUrl ? undefined : ['HS256'], requiredClaims: ['exp'], clockTolerance: CLOCK_SKEW_SECONDS,
+          issuer,
+          audience,
+          algorithms: settings.auth.jwksUrl ? undefined : ['HS256'],
+          requiredClaims: ['exp'],
+          clockTolerance: CLOCK_SKEW_SECONDS,
         };
         ({ payload } =
-          key instanceof Uint8Array ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, key, verifyOptions));
+          key instanceof Uint8Array
+            ? await jwtVerify(token, key, verifyOptions)
+            : await jwtVerify(token, key, verifyOptions));
       } catch (err) {
         if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'exp' && err.reason === 'missing') {
           throw new AuthError('invalid token: no expiry (exp claim): tokens must expire', 401);
         }
         if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'nbf') {
-          throw new AuthError(`invalid token: not valid yet (nbf claim is more than ${CLOCK_SKEW_SECONDS}s in the future)`, 401);
+          throw new AuthError(
+            `invalid token: not valid yet (nbf claim is more than ${CLOCK_SKEW_SECONDS}s in the future)`,
+            401,
+          );
         }
         throw new AuthError(`invalid token: ${(err as Error).message}`, 401);
       }
@@ -119,7 +139,9 @@ export async function createToken(
   const ttlMs = durationToMs(ttl);
   if (!(ttlMs > 0)) throw new InputError(`ttl: "${ttl}" is not a duration such as 30m, 8h or 7d`);
   if (ttlMs > durationToMs(settings.auth.maxLifetime)) {
-    throw new InputError(`ttl: ${ttl} is longer than the maximum token lifetime ${settings.auth.maxLifetime} (ARXFLOW_JWT_MAX_LIFETIME); the gateway would refuse the token`);
+    throw new InputError(
+      `ttl: ${ttl} is longer than the maximum token lifetime ${settings.auth.maxLifetime} (ARXFLOW_JWT_MAX_LIFETIME); the gateway would refuse the token`,
+    );
   }
   return new SignJWT({ roles: claims.roles })
     .setProtectedHeader({ alg: 'HS256' })
@@ -130,4 +152,3 @@ export async function createToken(
     .setExpirationTime(ttl)
     .sign(new TextEncoder().encode(resolveJwtSecret(settings)));
 }
-

@@ -47,7 +47,9 @@ function verifyGithub({ header = '', body, secrets }: VerifyInput): Verification
   const hex = /^sha256=(.*)$/.exec(header.trim())?.[1];
   if (hex === undefined) return { result: 'invalid', reason: 'x-hub-signature-256 must be sha256=<hex digest>' };
   const matches = secrets.some((secret) => digestMatches(hmac(secret, body), hex));
-  return matches ? { result: 'valid', reason: 'signature matches' } : { result: 'invalid', reason: 'signature does not match' };
+  return matches
+    ? { result: 'valid', reason: 'signature matches' }
+    : { result: 'invalid', reason: 'signature does not match' };
 }
 
 /**
@@ -72,7 +74,10 @@ function verifyTimestamped({ header = '', body, secrets, nowMs, toleranceMs }: V
   if (!matches) return { result: 'invalid', reason: 'signature does not match' };
   const skewMs = Math.abs(nowMs - Number(timestamp) * 1000);
   if (skewMs > toleranceMs) {
-    return { result: 'stale', reason: `signature timestamp is ${Math.round(skewMs / 1000)}s from now (tolerance ${toleranceMs / 1000}s)` };
+    return {
+      result: 'stale',
+      reason: `signature timestamp is ${Math.round(skewMs / 1000)}s from now (tolerance ${toleranceMs / 1000}s)`,
+    };
   }
   return { result: 'valid', reason: 'signature matches' };
 }
@@ -96,9 +101,15 @@ export function signGithub(body: Buffer | string, secret: string): string {
 }
 
 /** The header a timestamped-scheme sender sets; one v1 per secret. */
-export function signTimestamped(body: Buffer | string, secrets: string | readonly string[], unixSeconds: number): string {
+export function signTimestamped(
+  body: Buffer | string,
+  secrets: string | readonly string[],
+  unixSeconds: number,
+): string {
   const t = String(Math.floor(unixSeconds));
-  const digests = [secrets].flat().map((secret) => `v1=${hmac(secret, Buffer.from(`${t}.`), Buffer.from(body)).toString('hex')}`);
+  const digests = [secrets]
+    .flat()
+    .map((secret) => `v1=${hmac(secret, Buffer.from(`${t}.`), Buffer.from(body)).toString('hex')}`);
   return [`t=${t}`, ...digests].join(',');
 }
 

@@ -24,7 +24,13 @@ export interface RunningDevServer {
 }
 
 const CLI_TYPE_NAMES: Record<string, string> = {
-  KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList',
+  KEYWORD: 'Keyword',
+  TEXT: 'Text',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
 };
 
 /** `--search-attribute Name=Type` flags for every arxflow search attribute. */
@@ -46,8 +52,14 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   if (options.executable.type === 'cached-download') {
     const env = await TestWorkflowEnvironment.createLocal({
       server: {
-        executable: { type: 'cached-download' }, dbFilename, ip: '127.0.0.1', port: options.port,
-        ui: true, uiPort: options.uiPort, namespace: options.namespace, searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES,
+        executable: { type: 'cached-download' },
+        dbFilename,
+        ip: '127.0.0.1',
+        port: options.port,
+        ui: true,
+        uiPort: options.uiPort,
+        namespace: options.namespace,
+        searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES,
         extraArgs: options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : [],
       },
     });
@@ -57,9 +69,24 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(
     options.executable.path,
-    ['server', 'start-dev', '--db-filename', dbFilename, '--ip', '127.0.0.1', '--port', String(options.port),
-      '--ui-port', String(options.uiPort), '--namespace', options.namespace, '--log-level', 'warn', ...searchAttributeFlags(),
-      ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : [])],
+    [
+      'server',
+      'start-dev',
+      '--db-filename',
+      dbFilename,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      '--ui-port',
+      String(options.uiPort),
+      '--namespace',
+      options.namespace,
+      '--log-level',
+      'warn',
+      ...searchAttributeFlags(),
+      ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout.pipe(log);

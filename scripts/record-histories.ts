@@ -25,7 +25,9 @@ import { createArxflowWorker } from '../workers/worker';
 import { temporalCliExecutable } from './temporal-tools';
 
 type Exports = typeof workflows;
-type WorkflowType = { [K in keyof Exports]: Exports[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof Exports];
+type WorkflowType = {
+  [K in keyof Exports]: Exports[K] extends (...args: never[]) => Promise<unknown> ? K : never;
+}[keyof Exports];
 
 interface Sample {
   args: unknown[];
@@ -36,35 +38,79 @@ interface Sample {
 }
 
 const SAMPLE_DRAW: FundingGateInput = {
-  projectId: 'SAMPLE', milestoneId: 'M1', requestedBy: 'gc-alex', payeeId: 'acme-builders', currency: 'USD',
+  projectId: 'SAMPLE',
+  milestoneId: 'M1',
+  requestedBy: 'gc-alex',
+  payeeId: 'acme-builders',
+  currency: 'USD',
   lines: [
     { lineId: 'L1', description: 'Foundations', scheduledValue: 5_000_000, requestedAmount: 2_000_000 },
-    { lineId: 'L2', description: 'Framing', scheduledValue: 3_000_000, previouslyReleased: 1_000_000, requestedAmount: 1_000_000 },
+    {
+      lineId: 'L2',
+      description: 'Framing',
+      scheduledValue: 3_000_000,
+      previouslyReleased: 1_000_000,
+      requestedAmount: 1_000_000,
+    },
   ],
-  retainage: { percent: 10 }, projectPercentComplete: 40,
+  retainage: { percent: 10 },
+  projectPercentComplete: 40,
   conditions: [
     { id: 'sov', type: 'document', name: 'schedule-of-values', mode: 'blocking' },
-    { id: 'waiver', type: 'lien_waiver', waiverType: 'conditional-progress', from: 'acme-builders', throughDate: '2026-11-30', mode: 'blocking' },
+    {
+      id: 'waiver',
+      type: 'lien_waiver',
+      waiverType: 'conditional-progress',
+      from: 'acme-builders',
+      throughDate: '2026-11-30',
+      mode: 'blocking',
+    },
   ],
-  approvals: { stages: [{ name: 'review', approvers: { users: ['rita'] }, quorum: 1 }, { name: 'signatory', approvers: { roles: ['signatory'] }, quorum: 1 }] },
-  clocks: { reminderEvery: '1 day', slaAfter: '3 days', expireAfter: '10 days', escalationContact: 'lender-ops', unconditionalWaiverDue: '10 days' },
+  approvals: {
+    stages: [
+      { name: 'review', approvers: { users: ['rita'] }, quorum: 1 },
+      { name: 'signatory', approvers: { roles: ['signatory'] }, quorum: 1 },
+    ],
+  },
+  clocks: {
+    reminderEvery: '1 day',
+    slaAfter: '3 days',
+    expireAfter: '10 days',
+    escalationContact: 'lender-ops',
+    unconditionalWaiverDue: '10 days',
+  },
   program: { programId: 'standard', version: 1 },
   separation: { window: '7 days', makers: [{ actor: 'ada', at: '2026-11-30T09:00:00.000Z', what: 'payees' }] },
 };
 
-const SAMPLE_PLAN_DOCUMENTS = [{ kind: 'floor-plans', name: 'A-101.pdf' }, { kind: 'code-analysis', name: 'G-001.pdf' }];
+const SAMPLE_PLAN_DOCUMENTS = [
+  { kind: 'floor-plans', name: 'A-101.pdf' },
+  { kind: 'code-analysis', name: 'G-001.pdf' },
+];
 
 /** The shared example plan; `doorD3In` widens its one non-compliant door. */
 function examplePlan(doorD3In?: number): Record<string, unknown> {
-  const plan = JSON.parse(readFileSync(path.resolve(__dirname, '..', 'test', 'fixtures', 'plans', 'plan-example.json'), 'utf8'));
+  const plan = JSON.parse(
+    readFileSync(path.resolve(__dirname, '..', 'test', 'fixtures', 'plans', 'plan-example.json'), 'utf8'),
+  );
   if (doorD3In) plan.doors.find((door: { id: string }) => door.id === 'D3').clearWidthIn = doorD3In;
   return plan;
 }
 
 const SAMPLE_ALERT: AlertEvent = {
-  source: 'alertmanager', dedupKey: 'history-sample', sourceKey: 'fp-history', action: 'trigger', severity: 'error', summary: 'Disk full on db-1',
-  service: 'billing', group: 'history', labels: { alertname: 'DiskFull', service: 'billing' }, annotations: {}, startsAt: '2026-11-25T10:00:00.000Z',
-  links: [], images: [],
+  source: 'alertmanager',
+  dedupKey: 'history-sample',
+  sourceKey: 'fp-history',
+  action: 'trigger',
+  severity: 'error',
+  summary: 'Disk full on db-1',
+  service: 'billing',
+  group: 'history',
+  labels: { alertname: 'DiskFull', service: 'billing' },
+  annotations: {},
+  startsAt: '2026-11-25T10:00:00.000Z',
+  links: [],
+  images: [],
 };
 const SAMPLE_POLICY = parseEscalationYaml(`
 default: sample
@@ -87,7 +133,12 @@ rules:
 /** A resolved incident whose review is due. */
 function sampleIncidentSnapshot() {
   const resolvedAt = Date.parse('2026-11-25T12:00:00Z');
-  const sample = Incident.open('inc-history-sample', { dedupKey: 'history-sample', summary: 'Disk full on db-1', severity: 'critical' }, 'alert:history-sample', resolvedAt - 3_600_000);
+  const sample = Incident.open(
+    'inc-history-sample',
+    { dedupKey: 'history-sample', summary: 'Disk full on db-1', severity: 'critical' },
+    'alert:history-sample',
+    resolvedAt - 3_600_000,
+  );
   sample.setStatus({ actor: 'ops:ann', roles: ['operator'], status: 'resolved' }, resolvedAt);
   return sample.snapshot();
 }
@@ -101,17 +152,42 @@ const SAMPLES: Record<WorkflowType, Sample> = {
     drive: async (handle) => {
       await handle.query(workflows.probeStatusQuery);
       await handle.signal(workflows.wakeUpSignal, { reason: '', actor: 'history-recorder' }); // refused and recorded
-      await handle.executeUpdate(workflows.wakeUpUpdate, { args: [{ reason: 'history sample', actor: 'history-recorder' }] });
+      await handle.executeUpdate(workflows.wakeUpUpdate, {
+        args: [{ reason: 'history sample', actor: 'history-recorder' }],
+      });
     },
   },
   taskEvent: {
-    args: [{ eventId: 'history-sample-1', projectId: 'SAMPLE', taskId: 'T-1', type: 'task_completed', status: 'done', occurredAt: '2026-11-25T10:00:00Z', fields: { phase: 'framing' } }],
+    args: [
+      {
+        eventId: 'history-sample-1',
+        projectId: 'SAMPLE',
+        taskId: 'T-1',
+        type: 'task_completed',
+        status: 'done',
+        occurredAt: '2026-11-25T10:00:00Z',
+        fields: { phase: 'framing' },
+      },
+    ],
     prepare: async (store) => {
       await new TaskTriggers(store.db).upsert({
-        id: 'history-sample', projectId: 'SAMPLE', taskId: 'T-1', triggerType: 'task_completed',
+        id: 'history-sample',
+        projectId: 'SAMPLE',
+        taskId: 'T-1',
+        triggerType: 'task_completed',
         actions: [
-          { type: 'notify', channel: 'log', recipients: ['ops'], subject: 'Task {{taskId}} {{status}}', body: 'phase {{fields.phase}}' },
-          { type: 'signal_gate', workflowId: 'funding-gate/SAMPLE/NONE', payload: { kind: 'task', taskId: '{{taskId}}' } },
+          {
+            type: 'notify',
+            channel: 'log',
+            recipients: ['ops'],
+            subject: 'Task {{taskId}} {{status}}',
+            body: 'phase {{fields.phase}}',
+          },
+          {
+            type: 'signal_gate',
+            workflowId: 'funding-gate/SAMPLE/NONE',
+            payload: { kind: 'task', taskId: '{{taskId}}' },
+          },
         ],
       });
     },
@@ -122,10 +198,18 @@ const SAMPLES: Record<WorkflowType, Sample> = {
     args: [{ deadLetterKey: 'history-sample/dead-letter', attempt: 1 }],
     prepare: async (store) => {
       await new TaskTriggers(store.db).recordDeadLetter({
-        key: 'history-sample/dead-letter', triggerId: 'history-sample', attempts: 1, error: 'gate not found',
+        key: 'history-sample/dead-letter',
+        triggerId: 'history-sample',
+        attempts: 1,
+        error: 'gate not found',
         action: {
-          step: 'history-sample/0', triggerId: 'history-sample', actionIndex: 0, type: 'signal_gate',
-          workflowId: 'funding-gate/SAMPLE/NONE', signal: 'submitEvidence', payload: { kind: 'task', actor: 'trigger:history-sample' },
+          step: 'history-sample/0',
+          triggerId: 'history-sample',
+          actionIndex: 0,
+          type: 'signal_gate',
+          workflowId: 'funding-gate/SAMPLE/NONE',
+          signal: 'submitEvidence',
+          payload: { kind: 'task', actor: 'trigger:history-sample' },
         },
       });
     },
@@ -136,39 +220,80 @@ const SAMPLES: Record<WorkflowType, Sample> = {
     prepare: async (store) => {
       const ledger = new Ledger(store.db);
       await ledger.ensureAccount(ledgerAccounts.projectFunding('SAMPLE'), 'funding', 'USD');
-      await ledger.fund(ledgerAccounts.projectFunding('SAMPLE'), 10_000_000, 'history-sample-deposit', 'sample deposit');
-      await new FundingPrograms(store.db, store.audit).registerPayee('SAMPLE', 'acme-builders', 'Acme Builders LLC', 'ada');
+      await ledger.fund(
+        ledgerAccounts.projectFunding('SAMPLE'),
+        10_000_000,
+        'history-sample-deposit',
+        'sample deposit',
+      );
+      await new FundingPrograms(store.db, store.audit).registerPayee(
+        'SAMPLE',
+        'acme-builders',
+        'Acme Builders LLC',
+        'ada',
+      );
     },
     drive: async (handle) => {
-      const waiver = { kind: 'lien_waiver', from: 'acme-builders', throughDate: '2026-11-30', amount: 2_700_000, actor: 'gc-alex' };
-      await handle.executeUpdate(workflows.evidenceUpdate, { args: [{ kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' }] });
-      await handle.executeUpdate(workflows.evidenceUpdate, { args: [{ ...waiver, waiverType: 'conditional-progress' }] });
+      const waiver = {
+        kind: 'lien_waiver',
+        from: 'acme-builders',
+        throughDate: '2026-11-30',
+        amount: 2_700_000,
+        actor: 'gc-alex',
+      };
+      await handle.executeUpdate(workflows.evidenceUpdate, {
+        args: [{ kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' }],
+      });
+      await handle.executeUpdate(workflows.evidenceUpdate, {
+        args: [{ ...waiver, waiverType: 'conditional-progress' }],
+      });
       await handle.signal(workflows.decideSignal, { decision: 'approve', actor: 'gc-alex', roles: ['reviewer'] }); // four eyes: recorded
       await handle.signal(workflows.setupChangedSignal, { what: 'funding program', actor: 'sam-admin' });
       await handle.signal(workflows.decideSignal, { decision: 'approve', actor: 'sam-admin', roles: ['signatory'] }); // maker-checker: recorded
       await handle.executeUpdate(workflows.decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
-      await handle.executeUpdate(workflows.decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'], approvedAmounts: { L1: 1_500_000 } }] });
-      while ((await handle.query(workflows.statusQuery)).status !== 'disbursed') await new Promise((resolve) => setTimeout(resolve, 200));
-      await handle.executeUpdate(workflows.evidenceUpdate, { args: [{ ...waiver, waiverType: 'unconditional-progress' }] });
+      await handle.executeUpdate(workflows.decideUpdate, {
+        args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'], approvedAmounts: { L1: 1_500_000 } }],
+      });
+      while ((await handle.query(workflows.statusQuery)).status !== 'disbursed')
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      await handle.executeUpdate(workflows.evidenceUpdate, {
+        args: [{ ...waiver, waiverType: 'unconditional-progress' }],
+      });
     },
   },
   alertEscalation: {
     // Notified at level 1, a refused Web UI acknowledge (no role), acknowledged, resolved.
     args: [{ event: SAMPLE_ALERT, intakeId: 'history-sample-intake', policy: SAMPLE_POLICY }],
     drive: async (handle) => {
-      while ((await handle.query(workflows.alertStatusQuery)).level < 1) await new Promise((resolve) => setTimeout(resolve, 200));
+      while ((await handle.query(workflows.alertStatusQuery)).level < 1)
+        await new Promise((resolve) => setTimeout(resolve, 200));
       await handle.signal(workflows.acknowledgeSignal, { actor: 'visitor', roles: ['viewer'] });
       await handle.executeUpdate(workflows.acknowledgeUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'] }] });
-      await handle.executeUpdate(workflows.resolveUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'], note: 'disk extended' }] });
+      await handle.executeUpdate(workflows.resolveUpdate, {
+        args: [{ actor: 'ops:ann', roles: ['operator'], note: 'disk extended' }],
+      });
     },
   },
   metricEvaluator: {
     // A breach raises its alert (child, ABANDON), recovery resolves it, then the idle run ends.
-    args: [{ rules: SAMPLE_METRIC_RULES, escalation: { policies: [SAMPLE_POLICY], defaultPolicy: 'sample' }, options: { idleAfterMs: 2_000 } }],
+    args: [
+      {
+        rules: SAMPLE_METRIC_RULES,
+        escalation: { policies: [SAMPLE_POLICY], defaultPolicy: 'sample' },
+        options: { idleAfterMs: 2_000 },
+      },
+    ],
     drive: async (handle) => {
-      const sample = (value: number) => ({ name: 'disk.used_percent', value, unit: '%', tags: { host: 'db-1' }, at: Date.now() });
+      const sample = (value: number) => ({
+        name: 'disk.used_percent',
+        value,
+        unit: '%',
+        tags: { host: 'db-1' },
+        at: Date.now(),
+      });
       const until = async (done: (totals: { raised: number; resolved: number }) => boolean) => {
-        while (!done((await handle.query(workflows.metricEvaluatorStatusQuery)).totals)) await new Promise((resolve) => setTimeout(resolve, 200));
+        while (!done((await handle.query(workflows.metricEvaluatorStatusQuery)).totals))
+          await new Promise((resolve) => setTimeout(resolve, 200));
       };
       await handle.signal(workflows.metricSamplesSignal, { samples: [sample(95)] });
       await until((t) => t.raised === 1);
@@ -177,31 +302,56 @@ const SAMPLES: Record<WorkflowType, Sample> = {
     },
   },
   incident: {
-    args: [{ key: 'inc-history-sample', title: 'Disk full on db-1', severity: 'critical', firstAlert: { dedupKey: 'history-sample', summary: 'Disk full on db-1', severity: 'critical' } }],
+    args: [
+      {
+        key: 'inc-history-sample',
+        title: 'Disk full on db-1',
+        severity: 'critical',
+        firstAlert: { dedupKey: 'history-sample', summary: 'Disk full on db-1', severity: 'critical' },
+      },
+    ],
     drive: async (handle) => {
-      await handle.signal(workflows.joinIncidentSignal, { dedupKey: 'history-sample-2', summary: 'Replication lag', severity: 'error' });
-      await handle.executeUpdate(workflows.addResponderUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'], responder: 'sre-lead@example.com', role: 'commander' }] });
+      await handle.signal(workflows.joinIncidentSignal, {
+        dedupKey: 'history-sample-2',
+        summary: 'Replication lag',
+        severity: 'error',
+      });
+      await handle.executeUpdate(workflows.addResponderUpdate, {
+        args: [{ actor: 'ops:ann', roles: ['operator'], responder: 'sre-lead@example.com', role: 'commander' }],
+      });
       for (const status of ['identified', 'monitoring', 'resolved'] as const) {
-        await handle.executeUpdate(workflows.incidentStatusUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'], status }] });
+        await handle.executeUpdate(workflows.incidentStatusUpdate, {
+          args: [{ actor: 'ops:ann', roles: ['operator'], status }],
+        });
       }
     },
   },
   incidentReview: {
     args: [sampleIncidentSnapshot()],
     drive: async (handle) => {
-      await handle.executeUpdate(workflows.reviewDoneUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'], note: 'review held' }] });
+      await handle.executeUpdate(workflows.reviewDoneUpdate, {
+        args: [{ actor: 'ops:ann', roles: ['operator'], note: 'review held' }],
+      });
     },
   },
   complianceReview: {
     // The example plan (door D3 too narrow): corrections, a refused decision by the
     // applicant (signal), the fixed version resubmitted, approved: every handler and both clocks.
-    args: [{
-      planId: 'PLAN-EXAMPLE-1', jurisdiction: 'IBC-2021', applicant: { id: 'arch-amy', email: 'amy@architects.example' },
-      reviewers: ['rev-ray'], supervisor: 'sup-sam', asOf: '2026-11-01', submission: { planVersion: 1, plan: examplePlan(), documents: SAMPLE_PLAN_DOCUMENTS },
-    }],
+    args: [
+      {
+        planId: 'PLAN-EXAMPLE-1',
+        jurisdiction: 'IBC-2021',
+        applicant: { id: 'arch-amy', email: 'amy@architects.example' },
+        reviewers: ['rev-ray'],
+        supervisor: 'sup-sam',
+        asOf: '2026-11-01',
+        submission: { planVersion: 1, plan: examplePlan(), documents: SAMPLE_PLAN_DOCUMENTS },
+      },
+    ],
     drive: async (handle) => {
       const statusIs = async (status: string) => {
-        while ((await handle.query(workflows.complianceStatusQuery)).status !== status) await new Promise((resolve) => setTimeout(resolve, 200));
+        while ((await handle.query(workflows.complianceStatusQuery)).status !== status)
+          await new Promise((resolve) => setTimeout(resolve, 200));
       };
       await statusIs('corrections_required');
       await handle.signal(workflows.complianceDecideSignal, { decision: 'approve', actor: 'arch-amy' }); // not a reviewer: recorded
@@ -209,7 +359,9 @@ const SAMPLES: Record<WorkflowType, Sample> = {
         args: [{ planVersion: 2, plan: examplePlan(36), documents: SAMPLE_PLAN_DOCUMENTS, actor: 'arch-amy' }],
       });
       await statusIs('in_review');
-      await handle.executeUpdate(workflows.complianceDecideUpdate, { args: [{ decision: 'approve', actor: 'rev-ray', comments: [{ element: 'D3', comment: 'Widened to 36 in' }] }] });
+      await handle.executeUpdate(workflows.complianceDecideUpdate, {
+        args: [{ decision: 'approve', actor: 'rev-ray', comments: [{ element: 'D3', comment: 'Widened to 36 in' }] }],
+      });
     },
   },
 };
@@ -236,14 +388,21 @@ async function main(): Promise<void> {
   try {
     const taskQueue = 'record-histories';
     const worker = await createArxflowWorker({
-      connection: env.nativeConnection, namespace: 'default', taskQueue,
-      workflowBundle: await buildWorkflowBundle(), deps: { store },
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: await buildWorkflowBundle(),
+      deps: { store },
     });
     mkdirSync(HISTORIES_DIR, { recursive: true });
     await worker.runUntil(async () => {
       for (const [type, sample] of samples) {
         await sample.prepare?.(store);
-        const handle = await env.client.workflow.start(type, { taskQueue, workflowId: `history-sample/${type}`, args: sample.args });
+        const handle = await env.client.workflow.start(type, {
+          taskQueue,
+          workflowId: `history-sample/${type}`,
+          args: sample.args,
+        });
         await sample.drive?.(handle);
         await handle.result();
         const file = path.join(HISTORIES_DIR, `${type}.json`);

@@ -38,7 +38,11 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
   await assertPortFree(settings.gatewayPort, host, 'ARXFLOW_PORT');
   await assertPortFree(settings.metricsPort, '127.0.0.1', 'ARXFLOW_METRICS_PORT');
   if (!settings.temporalAddress) {
-    await assertPortFree(settings.devServer.port, '127.0.0.1', 'ARXFLOW_TEMPORAL_PORT (or TEMPORAL_ADDRESS to use a running server)');
+    await assertPortFree(
+      settings.devServer.port,
+      '127.0.0.1',
+      'ARXFLOW_TEMPORAL_PORT (or TEMPORAL_ADDRESS to use a running server)',
+    );
     await assertPortFree(settings.devServer.uiPort, '127.0.0.1', 'ARXFLOW_TEMPORAL_UI_PORT');
   }
 
@@ -59,7 +63,10 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
     let devServer: RunningDevServer | undefined;
     if (!settings.temporalAddress) {
       devServer = await startDevServer({
-        executable: temporalCliExecutable(), dataDir: settings.dataDir, namespace: settings.namespace, ...settings.devServer,
+        executable: temporalCliExecutable(),
+        dataDir: settings.dataDir,
+        namespace: settings.namespace,
+        ...settings.devServer,
         // localhost, not 127.0.0.1: the same site as the UI on localhost, so the UI session cookie (SameSite=Lax) is sent.
         codecEndpoint: `http://localhost:${settings.gatewayPort}/codec`,
       });
@@ -75,17 +82,35 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
 
     const schedules = await syncSchedules(client, config.schedules, settings.taskQueue);
     logger.info(schedules, 'schedules synced from the config file');
-    if (schedules.unmanaged.length) logger.warn({ unmanaged: schedules.unmanaged }, 'schedules in Temporal but not in the config file (left alone)');
+    if (schedules.unmanaged.length)
+      logger.warn({ unmanaged: schedules.unmanaged }, 'schedules in Temporal but not in the config file (left alone)');
 
     const { app: gateway } = await buildGateway({
-      temporal: client, taskQueue: settings.taskQueue, logger, store, authenticator: createAuthenticator(settings), schedules: config.schedules, webhookSources,
-      makerCheckerWindow: settings.makerCheckerWindow, compliance: config.compliance,
+      temporal: client,
+      taskQueue: settings.taskQueue,
+      logger,
+      store,
+      authenticator: createAuthenticator(settings),
+      schedules: config.schedules,
+      webhookSources,
+      makerCheckerWindow: settings.makerCheckerWindow,
+      compliance: config.compliance,
       codec: { codecs, webUiOrigin: settings.webUiOrigin, trustLocalWebUi: usesDevelopmentSecret(settings) },
-      alerts: { escalation: config.escalation, metricRules: config.metricRules, tokens: settings.alertTokens, slackSigningSecret: settings.slack.signingSecret },
+      alerts: {
+        escalation: config.escalation,
+        metricRules: config.metricRules,
+        tokens: settings.alertTokens,
+        slackSigningSecret: settings.slack.signingSecret,
+      },
     });
     await gateway.listen({ port: settings.gatewayPort, host });
     stack.push(() => gateway.close());
-    logAlertIntake(logger, settings, config.escalation.policies.map((p) => p.name), config.metricRules.map((r) => r.name));
+    logAlertIntake(
+      logger,
+      settings,
+      config.escalation.policies.map((p) => p.name),
+      config.metricRules.map((r) => r.name),
+    );
 
     return {
       gatewayUrl: `http://${host}:${settings.gatewayPort}`,
@@ -108,7 +133,15 @@ function logAlertIntake(logger: AppLogger, settings: Settings, policies: string[
     if (auth === 'bearer token') logger.info({ source }, `alert intake ${source}: bearer token required`);
     else logger.warn({ source }, `alert intake ${source}: no token set (${variable}): accepting loopback callers only`);
   }
-  if (!settings.slack.signingSecret) logger.warn('Slack interactivity off: SLACK_SIGNING_SECRET is not set, /v1/slack/interactivity refuses every request');
+  if (!settings.slack.signingSecret)
+    logger.warn(
+      'Slack interactivity off: SLACK_SIGNING_SECRET is not set, /v1/slack/interactivity refuses every request',
+    );
   logger.info({ policies }, 'escalation policies loaded from the config file');
-  logger.info({ metricRules }, metricRules.length ? 'metric threshold rules loaded from the config file' : 'no metric rules configured: POST /v1/metrics ignores every sample');
+  logger.info(
+    { metricRules },
+    metricRules.length
+      ? 'metric threshold rules loaded from the config file'
+      : 'no metric rules configured: POST /v1/metrics ignores every sample',
+  );
 }

@@ -58,7 +58,8 @@ async function main(): Promise<void> {
 
 /** One more clause for the start-up line, so nobody mistakes trusted development identities for checked ones. */
 function uiIdentityNote(mode: string): string {
-  if (mode.startsWith('trusted')) return ': actor/roles typed in the Web UI are believed; set ARXFLOW_JWT_SECRET, ARXFLOW_JWKS_URL or ARXFLOW_UI_IDENTITY=stamped to require stamps, or ARXFLOW_UI_IDENTITY=off';
+  if (mode.startsWith('trusted'))
+    return ': actor/roles typed in the Web UI are believed; set ARXFLOW_JWT_SECRET, ARXFLOW_JWKS_URL or ARXFLOW_UI_IDENTITY=stamped to require stamps, or ARXFLOW_UI_IDENTITY=off';
   if (mode === 'stamped') return ': the Web UI must pass a token or session to the codec server (docs/web-ui.md)';
   return ': identities sent from the Web UI are refused (ARXFLOW_UI_IDENTITY=off)';
 }

@@ -9,8 +9,19 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/ident
 
 /** Builds the workflow bundle once per process; workers and tests share the result. */
 export function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: quietBundlerLogger });
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: quietBundlerLogger,
+  });
 }
 
 const ignore = () => undefined;
-const quietBundlerLogger = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: console.error };
+const quietBundlerLogger = {
+  log: ignore,
+  trace: ignore,
+  debug: ignore,
+  info: ignore,
+  warn: ignore,
+  error: console.error,
+};

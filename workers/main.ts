@@ -28,8 +28,12 @@ export async function runArxflowWorker(settings: Settings, store: Store): Promis
   const connection = await NativeConnection.connect(target.connectionOptions);
   try {
     const worker = await createArxflowWorker({
-      connection, namespace: target.namespace, taskQueue: settings.taskQueue,
-      workflowBundle: await buildWorkflowBundle(), deps: { store, ...notificationChannels(settings) }, dataConverter: dataConverterForSettings(settings, 'worker'),
+      connection,
+      namespace: target.namespace,
+      taskQueue: settings.taskQueue,
+      workflowBundle: await buildWorkflowBundle(),
+      deps: { store, ...notificationChannels(settings) },
+      dataConverter: dataConverterForSettings(settings, 'worker'),
     });
     const stopped = worker.run().finally(() => connection.close());
     return {
@@ -53,14 +57,21 @@ export async function runArxflowWorker(settings: Settings, store: Store): Promis
  * without ARXFLOW_IDENTITY_KEYS each host stamps Web UI identities with its own key, which the
  * others refuse. A single PGlite process needs neither.
  */
-export function sharedKeyWarnings(settings: Pick<Settings, 'databaseUrl' | 'identity'>, env: NodeJS.ProcessEnv = process.env): string[] {
+export function sharedKeyWarnings(
+  settings: Pick<Settings, 'databaseUrl' | 'identity'>,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
   if (!settings.databaseUrl) return [];
   const warnings: string[] = [];
   if (!env.ARXFLOW_AUDIT_KEY?.trim()) {
-    warnings.push('DATABASE_URL is set but ARXFLOW_AUDIT_KEY is not: this host signs audit anchors with a key of its own data dir; every worker and gateway of this database must share one ARXFLOW_AUDIT_KEY (32+ characters), or audit verification on another host reports tampering that did not happen');
+    warnings.push(
+      'DATABASE_URL is set but ARXFLOW_AUDIT_KEY is not: this host signs audit anchors with a key of its own data dir; every worker and gateway of this database must share one ARXFLOW_AUDIT_KEY (32+ characters), or audit verification on another host reports tampering that did not happen',
+    );
   }
   if (!settings.identity.keys?.trim()) {
-    warnings.push('DATABASE_URL is set but ARXFLOW_IDENTITY_KEYS is not: this host stamps Web UI identities with a key of its own; every worker and gateway of this database must share ARXFLOW_IDENTITY_KEYS, or the others refuse its stamps');
+    warnings.push(
+      'DATABASE_URL is set but ARXFLOW_IDENTITY_KEYS is not: this host stamps Web UI identities with a key of its own; every worker and gateway of this database must share ARXFLOW_IDENTITY_KEYS, or the others refuse its stamps',
+    );
   }
   return warnings;
 }
@@ -99,7 +110,11 @@ if (require.main === module) {
 /** Slack and email clients from the settings; a channel without settings falls back to the outbox. */
 export function notificationChannels(settings: Settings): Pick<ActivityDeps, 'slack' | 'email'> {
   return {
-    ...(settings.slack.botToken ? { slack: slackClient({ token: settings.slack.botToken, apiUrl: settings.slack.apiUrl }) } : {}),
-    ...(settings.email.smtpUrl ? { email: { transport: smtpTransport(settings.email.smtpUrl), from: settings.email.from } } : {}),
+    ...(settings.slack.botToken
+      ? { slack: slackClient({ token: settings.slack.botToken, apiUrl: settings.slack.apiUrl }) }
+      : {}),
+    ...(settings.email.smtpUrl
+      ? { email: { transport: smtpTransport(settings.email.smtpUrl), from: settings.email.from } }
+      : {}),
   };
 }

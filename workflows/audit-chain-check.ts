@@ -27,7 +27,14 @@ export async function auditChainCheck(input: { witness?: ChainWitness } = {}): P
   // their anchors is caught night to night. Same commands either way: no patch needed.
   const witness = input?.witness ?? witnessFrom(workflowInfo().lastResult);
   const result = await verifyAuditChain(witness);
-  if (!result.ok) log.warn('audit chain is broken', { brokenAt: result.brokenAt, reason: result.reason, checked: result.checked, anchor: result.anchor, witness });
+  if (!result.ok)
+    log.warn('audit chain is broken', {
+      brokenAt: result.brokenAt,
+      reason: result.reason,
+      checked: result.checked,
+      anchor: result.anchor,
+      witness,
+    });
   return witness ? { ...result, witness } : result;
 }
 
@@ -45,6 +52,11 @@ export function witnessFrom(previous: unknown): ChainWitness | undefined {
 function asWitness(value: unknown): ChainWitness | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const { sequence, hash } = value as { sequence?: unknown; hash?: unknown };
-  return typeof sequence === 'number' && Number.isInteger(sequence) && sequence > 0 && typeof hash === 'string' && hash !== ''
-    ? { sequence, hash } : undefined;
+  return typeof sequence === 'number' &&
+    Number.isInteger(sequence) &&
+    sequence > 0 &&
+    typeof hash === 'string' &&
+    hash !== ''
+    ? { sequence, hash }
+    : undefined;
 }

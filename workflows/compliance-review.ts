@@ -1,11 +1,23 @@
 import {
-  allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities, setHandler,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  patched,
+  proxyActivities,
+  setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { PlanReview } from '../domain/compliance/review';
 import { inputProblems } from '../domain/compliance/review-requests';
 import type {
-  ComplianceReviewInput, ReviewDecisionRequest, ReviewStatusView, ResubmissionRequest, Submission,
+  ComplianceReviewInput,
+  ReviewDecisionRequest,
+  ReviewStatusView,
+  ResubmissionRequest,
+  Submission,
 } from '../domain/compliance/review-types';
 import type { ComplianceActivities } from '../activities/compliance';
 import type { FundingGateActivities } from '../activities/funding-gate';
@@ -43,14 +55,19 @@ const now = () => Date.now(); // workflow time: deterministic on replay
  */
 export async function complianceReview(input: ComplianceReviewInput): Promise<ReviewStatusView> {
   const problems = inputProblems(input);
-  if (problems.length > 0) throw ApplicationFailure.nonRetryable(`complianceReview input: ${problems.join('; ')}`, 'InvalidInput');
+  if (problems.length > 0)
+    throw ApplicationFailure.nonRetryable(`complianceReview input: ${problems.join('; ')}`, 'InvalidInput');
   const review = new PlanReview(input, now());
   const { planId, applicant } = input;
   const asOf = input.asOf ?? new Date(now()).toISOString().slice(0, 10);
   let sequence = 0;
   let audited = 0;
   wireMessages(review);
-  upsertSearchAttributes([{ key: PlanId, value: planId }, { key: Jurisdiction, value: input.jurisdiction }, { key: ReviewStatus, value: review.status }]);
+  upsertSearchAttributes([
+    { key: PlanId, value: planId },
+    { key: Jurisdiction, value: input.jurisdiction },
+    { key: ReviewStatus, value: review.status },
+  ]);
 
   let submission: Submission = input.submission;
   let submittedBy = applicant.id;
@@ -59,13 +76,22 @@ export async function complianceReview(input: ComplianceReviewInput): Promise<Re
     const missing = review.completenessOf(submission);
     if (missing.length === 0) {
       review.status = 'checking';
-      const outcome = await checkSubmittedPlan({ planId, jurisdiction: input.jurisdiction, asOf, plan: submission.plan });
+      const outcome = await checkSubmittedPlan({
+        planId,
+        jurisdiction: input.jurisdiction,
+        asOf,
+        plan: submission.plan,
+      });
       if (outcome.ok) review.recordCheck(outcome.summary, outcome.elementIds, now());
       else missing.push(...outcome.problems);
     }
     if (missing.length > 0) {
       review.returnToApplicant('incomplete', now(), missing);
-      await tellApplicant(`cycle-${cycle.number}-incomplete`, `Plan ${planId}: submission incomplete`, missing.join('\n'));
+      await tellApplicant(
+        `cycle-${cycle.number}-incomplete`,
+        `Plan ${planId}: submission incomplete`,
+        missing.join('\n'),
+      );
     } else if (!cycle.check!.compliant) {
       review.returnToApplicant('corrections_required', now());
       await sendCorrections(cycle.number);
@@ -73,7 +99,8 @@ export async function complianceReview(input: ComplianceReviewInput): Promise<Re
       review.startReview(now());
       await sync();
       const decision = await awaitDecision();
-      if (decision.decision !== 'request_corrections') return close(decision.decision === 'approve' ? 'approved' : 'rejected');
+      if (decision.decision !== 'request_corrections')
+        return close(decision.decision === 'approve' ? 'approved' : 'rejected');
       review.returnToApplicant('corrections_required', now());
       await sendCorrections(cycle.number);
     }
@@ -113,14 +140,20 @@ export async function complianceReview(input: ComplianceReviewInput): Promise<Re
     review.escalate(now());
     const sla = review.view(now()).sla;
     await notify({
-      step: 'sla-escalation', channel: 'email', recipients: [input.supervisor],
+      step: 'sla-escalation',
+      channel: 'email',
+      recipients: [input.supervisor],
       subject: `Plan ${planId} passed its review SLA`,
       body: `Undecided after ${sla.limitBusinessDays} business days with the plan reviewers (${input.reviewers.join(', ')}). You may decide it yourself.`,
     });
   }
 
   async function sendCorrections(cycleNumber: number) {
-    const keys = await storeComplianceReports({ kind: 'corrections', view: review.view(now()), generatedAt: new Date(now()).toISOString() });
+    const keys = await storeComplianceReports({
+      kind: 'corrections',
+      view: review.view(now()),
+      generatedAt: new Date(now()).toISOString(),
+    });
     review.current!.reports = keys;
     const errors = review.current!.check?.violations.filter((v) => v.severity === 'error') ?? [];
     const lines = [
@@ -136,7 +169,10 @@ export async function complianceReview(input: ComplianceReviewInput): Promise<Re
     await sync();
     // The permit system keeps denied and expired applications too, so every outcome is exported.
     const at = new Date(now()).toISOString();
-    review.current!.reports = [...(review.current!.reports ?? []), ...(await storeComplianceReports({ kind: 'final', view: review.view(now()), generatedAt: at }))];
+    review.current!.reports = [
+      ...(review.current!.reports ?? []),
+      ...(await storeComplianceReports({ kind: 'final', view: review.view(now()), generatedAt: at })),
+    ];
     review.exportRef = await exportPermitRecord({ view: review.view(now()), at, permitNumber: input.permitNumber });
     await tellApplicant(status, `Plan ${planId}: ${status}`, `The review of plan ${planId} ended: ${status}.`);
     await audit('system', 'closed', { status, export: review.exportRef });
@@ -165,7 +201,11 @@ export async function complianceReview(input: ComplianceReviewInput): Promise<Re
   async function auditTimeline() {
     while (audited < review.timeline.length) {
       const entry = review.timeline[audited++]!;
-      await audit(entry.by, entry.event.replaceAll(' ', '_'), { status: review.status, cycle: review.current?.number, detail: entry.detail });
+      await audit(entry.by, entry.event.replaceAll(' ', '_'), {
+        status: review.status,
+        cycle: review.current?.number,
+        detail: entry.detail,
+      });
     }
   }
 }

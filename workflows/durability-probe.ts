@@ -1,7 +1,19 @@
-import { ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import {
-  durabilityProbeInputSchema, ProbeState,
-  type DurabilityProbeInput, type DurabilityProbeResult, type ProbeStatus, type WakeUpRequest,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import {
+  durabilityProbeInputSchema,
+  ProbeState,
+  type DurabilityProbeInput,
+  type DurabilityProbeResult,
+  type ProbeStatus,
+  type WakeUpRequest,
 } from '../domain/probes';
 import type { HealthActivities } from '../activities/health';
 

@@ -4,7 +4,11 @@ import type { FundingPaymentActivities, FundingResult } from '../activities/fund
 
 const { fundProject } = proxyActivities<FundingPaymentActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidInput', 'CurrencyMismatch', 'AccountMismatch'] },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['InvalidInput', 'CurrencyMismatch', 'AccountMismatch'],
+  },
 });
 
 /**
@@ -22,13 +26,22 @@ export type FundingDepositInput = DepositInput & { postedBy?: string };
 export async function fundingDeposit(input: FundingDepositInput): Promise<FundingResult> {
   const { postedBy, ...deposit } = (input ?? {}) as FundingDepositInput;
   const parsed = depositInputSchema.safeParse(deposit);
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`fundingDeposit input: ${parsed.error.message}`, 'InvalidInput');
+  if (!parsed.success)
+    throw ApplicationFailure.nonRetryable(`fundingDeposit input: ${parsed.error.message}`, 'InvalidInput');
   if (postedBy !== undefined && !(typeof postedBy === 'string' && postedBy.trim() !== '' && postedBy.length <= 200)) {
-    throw ApplicationFailure.nonRetryable('fundingDeposit input: postedBy: must be 1 to 200 characters', 'InvalidInput');
+    throw ApplicationFailure.nonRetryable(
+      'fundingDeposit input: postedBy: must be 1 to 200 characters',
+      'InvalidInput',
+    );
   }
   const { projectId, reference, amount, currency, memo } = parsed.data;
   return fundProject({
-    idempotencyKey: `deposit/${projectId}/${reference}`, projectId, amount, currency, memo, workflowId: workflowInfo().workflowId,
+    idempotencyKey: `deposit/${projectId}/${reference}`,
+    projectId,
+    amount,
+    currency,
+    memo,
+    workflowId: workflowInfo().workflowId,
     ...(postedBy === undefined ? {} : { actor: postedBy }),
   });
 }

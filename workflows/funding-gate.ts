@@ -1,12 +1,33 @@
 import {
-  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities,
-  setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
-import { fundingGateInputSchema, type FundingGateInput, type ParsedFundingGateInput } from '../domain/funding/gate-input';
+import {
+  fundingGateInputSchema,
+  type FundingGateInput,
+  type ParsedFundingGateInput,
+} from '../domain/funding/gate-input';
 import { InputError } from '../domain/validation';
 import {
-  FundingGate, type EvidenceRequest, type GateStatusView, type HoldRequest, type ResubmitRequest, type ReverseRequest,
-  type SetupChange, type VoteRequest, type WaiveRequest,
+  FundingGate,
+  type EvidenceRequest,
+  type GateStatusView,
+  type HoldRequest,
+  type ResubmitRequest,
+  type ReverseRequest,
+  type SetupChange,
+  type VoteRequest,
+  type WaiveRequest,
 } from '../domain/funding/gate';
 import { formatMoney } from '../domain/funding/money';
 import type { FundingGateActivities } from '../activities/funding-gate';
@@ -39,7 +60,11 @@ const { recordGateEvent, notify } = proxyActivities<FundingGateActivities>({
 // refusal (not enough funds) is final and must reach the gate.
 const { disburse, reverseRelease } = proxyActivities<FundingPaymentActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', nonRetryableErrorTypes: ['InsufficientFunds', 'PaymentRefused', 'InvalidInput'] },
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: ['InsufficientFunds', 'PaymentRefused', 'InvalidInput'],
+  },
 });
 
 const now = () => Date.now(); // workflow time: deterministic on replay
@@ -52,7 +77,8 @@ const now = () => Date.now(); // workflow time: deterministic on replay
  */
 export async function fundingGate(input: FundingGateInput): Promise<GateStatusView> {
   const parsed = fundingGateInputSchema.safeParse(input);
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`fundingGate input: ${parsed.error.message}`, 'InvalidInput');
+  if (!parsed.success)
+    throw ApplicationFailure.nonRetryable(`fundingGate input: ${parsed.error.message}`, 'InvalidInput');
   const gate = openGate(parsed.data);
   // Only the 'opened' entry exists now: messages buffered for the first activation are
   // delivered when their handlers are set (wireMessages) and must be audited after it.
@@ -74,10 +100,15 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
     reversal = request;
   });
   upsertSearchAttributes([
-    { key: ProjectId, value: projectId }, { key: MilestoneId, value: milestoneId },
-    { key: GateStatus, value: gate.status }, { key: AmountRequested, value: gate.approvals.requestedTotal },
+    { key: ProjectId, value: projectId },
+    { key: MilestoneId, value: milestoneId },
+    { key: GateStatus, value: gate.status },
+    { key: AmountRequested, value: gate.approvals.requestedTotal },
   ]);
-  await audit(parsed.data.requestedBy, 'funding.opened', { requested: gate.approvals.requestedTotal, currency: parsed.data.currency });
+  await audit(parsed.data.requestedBy, 'funding.opened', {
+    requested: gate.approvals.requestedTotal,
+    currency: parsed.data.currency,
+  });
   // Every timeline entry reaches the audit chain once: those of messages in the first
   // activation and during the 'opened' audit call, and those after the decision (payment,
   // waivers, reversal, late refusals). Before the patch, the first were skipped and the
@@ -101,21 +132,40 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
     gate.release = gate.computeRelease();
     await setStatus('system', 'disbursing');
     try {
-      if (gate.release.totals.approved > 0) gate.payment = await disburse({
-        workflowId: workflowInfo().workflowId, releaseNumber, projectId, payeeId: parsed.data.payeeId, currency: parsed.data.currency,
-        releasedNow: gate.release.totals.releasedNow, retainageHeld: gate.release.totals.retainageHeld, memo: `${parsed.data.kind} ${subject}`,
-        source: parsed.data.kind === 'retainage_release' ? 'retainage' : 'funding',
-      });
+      if (gate.release.totals.approved > 0)
+        gate.payment = await disburse({
+          workflowId: workflowInfo().workflowId,
+          releaseNumber,
+          projectId,
+          payeeId: parsed.data.payeeId,
+          currency: parsed.data.currency,
+          releasedNow: gate.release.totals.releasedNow,
+          retainageHeld: gate.release.totals.retainageHeld,
+          memo: `${parsed.data.kind} ${subject}`,
+          source: parsed.data.kind === 'retainage_release' ? 'retainage' : 'funding',
+        });
       break;
     } catch (err) {
       const refusal = paymentRefusal(err);
       if (!refusal) throw err;
       if (refusal.type === 'PaymentRefused') releaseNumber += 1;
-      const reason = refusal.type === 'InsufficientFunds' ? `insufficient funds: ${refusal.message}` : `payment refused: ${refusal.message}`;
+      const reason =
+        refusal.type === 'InsufficientFunds'
+          ? `insufficient funds: ${refusal.message}`
+          : `payment refused: ${refusal.message}`;
       gate.status = 'open';
       gate.hold({ reason, actor: 'system', roles: ['admin'] }, now());
-      const step = refusal.type === 'InsufficientFunds' ? `insufficient-funds-${gate.version}` : `payment-refused-${releaseNumber - 1}`;
-      await notify({ step, channel: 'email', recipients: [clocks.escalationContact], subject: `Draw ${subject} could not be paid`, body: reason });
+      const step =
+        refusal.type === 'InsufficientFunds'
+          ? `insufficient-funds-${gate.version}`
+          : `payment-refused-${releaseNumber - 1}`;
+      await notify({
+        step,
+        channel: 'email',
+        recipients: [clocks.escalationContact],
+        subject: `Draw ${subject} could not be paid`,
+        body: reason,
+      });
     }
   }
   gate.note(now(), 'system', 'disbursed', formatMoney(gate.release.totals.releasedNow, parsed.data.currency));
@@ -129,12 +179,23 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
   if (!(await condition(settled, waiverDue))) {
     gate.unconditionalWaiverOverdue = true;
     gate.note(now(), 'system', 'unconditional waiver overdue');
-    await notify({ step: 'waiver-overdue', channel: 'email', recipients: [clocks.escalationContact], subject: `Unconditional lien waiver overdue for ${subject}`, body: `Due within ${waiverDue} of payment.` });
+    await notify({
+      step: 'waiver-overdue',
+      channel: 'email',
+      recipients: [clocks.escalationContact],
+      subject: `Unconditional lien waiver overdue for ${subject}`,
+      body: `Due within ${waiverDue} of payment.`,
+    });
     await condition(settled);
   }
   await auditLate();
   if (reversal) {
-    await reverseRelease({ workflowId: workflowInfo().workflowId, releaseNumber, reason: reversal.reason, actor: reversal.actor });
+    await reverseRelease({
+      workflowId: workflowInfo().workflowId,
+      releaseNumber,
+      reason: reversal.reason,
+      actor: reversal.actor,
+    });
     gate.note(now(), reversal.actor, 'reversed', reversal.reason);
     await setStatus(reversal.actor, 'reversed');
   } else {
@@ -160,7 +221,10 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
   async function auditNewTimelineEntries() {
     while (audited < gate.timeline.length) {
       const entry = gate.timeline[audited++]!;
-      await audit(entry.by, `funding.${entry.event.replaceAll(' ', '_')}`, { status: gate.status, detail: entry.detail });
+      await audit(entry.by, `funding.${entry.event.replaceAll(' ', '_')}`, {
+        status: gate.status,
+        detail: entry.detail,
+      });
     }
     upsertSearchAttributes([{ key: GateStatus, value: gate.onHold ? 'on_hold' : gate.status }]);
   }
@@ -174,15 +238,21 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
     if (event === 'reminder') {
       gate.clock.remindersSent += 1;
       await notify({
-        step: `reminder-${gate.clock.remindersSent}`, channel: 'email', recipients: [...pending.users, ...pending.roles.map((role) => `role:${role}`)],
-        subject: `Draw ${subject} awaits your decision`, body: `Stage ${pending.stage ?? '-'} needs ${pending.approvalsNeeded} more approval(s).`,
+        step: `reminder-${gate.clock.remindersSent}`,
+        channel: 'email',
+        recipients: [...pending.users, ...pending.roles.map((role) => `role:${role}`)],
+        subject: `Draw ${subject} awaits your decision`,
+        body: `Stage ${pending.stage ?? '-'} needs ${pending.approvalsNeeded} more approval(s).`,
       });
     } else {
       gate.clock.escalated = true;
       gate.note(now(), 'system', 'escalated', clocks.escalationContact);
       await notify({
-        step: 'sla-escalation', channel: 'email', recipients: [clocks.escalationContact],
-        subject: `Draw ${subject} passed its SLA`, body: `Undecided after ${clocks.slaAfter} of waiting on approvers.`,
+        step: 'sla-escalation',
+        channel: 'email',
+        recipients: [clocks.escalationContact],
+        subject: `Draw ${subject} passed its SLA`,
+        body: `Undecided after ${clocks.slaAfter} of waiting on approvers.`,
       });
     }
   }
@@ -202,7 +272,8 @@ function openGate(input: ParsedFundingGateInput): FundingGate {
   try {
     return new FundingGate(input, now());
   } catch (err) {
-    if (err instanceof InputError) throw ApplicationFailure.nonRetryable(`fundingGate input: ${err.message}`, 'InvalidInput');
+    if (err instanceof InputError)
+      throw ApplicationFailure.nonRetryable(`fundingGate input: ${err.message}`, 'InvalidInput');
     throw err;
   }
 }
@@ -221,7 +292,9 @@ function wireMessages(gate: FundingGate, onReverse: (request: ReverseRequest) =>
   };
   setHandler(statusQuery, () => gate.view(now()));
 
-  setHandler(decideUpdate, (vote) => (gate.vote(vote, now()), gate.view(now())), { validator: (vote) => refuse(gate.refusalOfVote(vote, now())) });
+  setHandler(decideUpdate, (vote) => (gate.vote(vote, now()), gate.view(now())), {
+    validator: (vote) => refuse(gate.refusalOfVote(vote, now())),
+  });
   setHandler(decideSignal, (vote) => {
     const reason = gate.refusalOfVote(vote, now());
     if (reason) gate.recordRefusedVote(vote, reason, now());
@@ -235,8 +308,12 @@ function wireMessages(gate: FundingGate, onReverse: (request: ReverseRequest) =>
     gate.addEvidence(evidence, now()); // a refusal is recorded by the condition book
   });
 
-  setHandler(waiveUpdate, (request) => (gate.waive(request, now()), gate.view(now())), { validator: (request) => refuse(gate.refusalOfWaiver(request, now())) });
-  setHandler(resubmitUpdate, (request) => (gate.resubmit(request, now()), gate.view(now())), { validator: (request) => refuse(gate.refusalOfResubmit(request)) });
+  setHandler(waiveUpdate, (request) => (gate.waive(request, now()), gate.view(now())), {
+    validator: (request) => refuse(gate.refusalOfWaiver(request, now())),
+  });
+  setHandler(resubmitUpdate, (request) => (gate.resubmit(request, now()), gate.view(now())), {
+    validator: (request) => refuse(gate.refusalOfResubmit(request)),
+  });
 
   setHandler(holdSignal, (request) => {
     if (!gate.refusalOfHold(request)) gate.hold(request, now());
@@ -249,5 +326,7 @@ function wireMessages(gate: FundingGate, onReverse: (request: ReverseRequest) =>
     if (!gate.refusalOfSetupChange(change)) gate.noteSetupChange(change, now());
   });
 
-  setHandler(reverseUpdate, (request) => (onReverse(request), gate.view(now())), { validator: (request) => refuse(gate.refusalOfReverse(request)) });
+  setHandler(reverseUpdate, (request) => (onReverse(request), gate.view(now())), {
+    validator: (request) => refuse(gate.refusalOfReverse(request)),
+  });
 }

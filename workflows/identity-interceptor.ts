@@ -1,11 +1,29 @@
 import {
-  ApplicationFailure, patched, workflowInfo,
-  type ActivityInput, type LocalActivityInput, type Next, type QueryInput, type SignalInput, type StartChildWorkflowExecutionInput, type UpdateInput,
-  type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor, type WorkflowInterceptorsFactory, type WorkflowOutboundCallsInterceptor,
+  ApplicationFailure,
+  patched,
+  workflowInfo,
+  type ActivityInput,
+  type LocalActivityInput,
+  type Next,
+  type QueryInput,
+  type SignalInput,
+  type StartChildWorkflowExecutionInput,
+  type UpdateInput,
+  type WorkflowExecuteInput,
+  type WorkflowInboundCallsInterceptor,
+  type WorkflowInterceptorsFactory,
+  type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
 import {
-  isHandedStamp, ORIGIN_KEY, SERVER_PREPARED_WORKFLOW_TYPES, STAMP_FUTURE_SKEW_MS, STAMP_KEY, UNPREPARED_INPUT_FAILURE, UNVERIFIED_PREFIX,
-  unpreparedInputMessage, type HandedStamp,
+  isHandedStamp,
+  ORIGIN_KEY,
+  SERVER_PREPARED_WORKFLOW_TYPES,
+  STAMP_FUTURE_SKEW_MS,
+  STAMP_KEY,
+  UNPREPARED_INPUT_FAILURE,
+  UNVERIFIED_PREFIX,
+  unpreparedInputMessage,
+  type HandedStamp,
 } from '../domain/identity-stamp';
 
 /**
@@ -72,7 +90,9 @@ export function withoutHandedStamps(args: readonly unknown[], counts?: Judge): u
     if (typeof message.actor !== 'string') return message;
     return {
       ...message,
-      actor: message.actor.startsWith(UNVERIFIED_PREFIX) ? message.actor : `${UNVERIFIED_PREFIX}${message.actor.slice(0, 180)}`,
+      actor: message.actor.startsWith(UNVERIFIED_PREFIX)
+        ? message.actor
+        : `${UNVERIFIED_PREFIX}${message.actor.slice(0, 180)}`,
       ...('roles' in message ? { roles: [] } : {}),
     };
   });
@@ -87,7 +107,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** The origin verdicts the worker handed with `args` (one per JSON object that carries one). */
 export function originsOf(args: readonly unknown[]): unknown[] {
-  return args.filter((arg) => isPlainObject(arg) && ORIGIN_KEY in arg).map((arg) => (arg as Record<string, unknown>)[ORIGIN_KEY]);
+  return args
+    .filter((arg) => isPlainObject(arg) && ORIGIN_KEY in arg)
+    .map((arg) => (arg as Record<string, unknown>)[ORIGIN_KEY]);
 }
 
 /** `args` with ORIGIN_KEY removed from each object that carries it. */
@@ -147,7 +169,10 @@ class IdentityInbound implements WorkflowInboundCallsInterceptor {
     next(carriesStamp(args) ? { ...input, args: this.judged(args, false) } : { ...input, args });
   }
 
-  async handleUpdate(input: UpdateInput, next: Next<WorkflowInboundCallsInterceptor, 'handleUpdate'>): Promise<unknown> {
+  async handleUpdate(
+    input: UpdateInput,
+    next: Next<WorkflowInboundCallsInterceptor, 'handleUpdate'>,
+  ): Promise<unknown> {
     const args = withoutOrigins(input.args);
     return next(carriesStamp(args) ? { ...input, args: this.judged(args, true) } : { ...input, args });
   }
@@ -160,7 +185,8 @@ class IdentityInbound implements WorkflowInboundCallsInterceptor {
 
 class IdentityOutbound implements WorkflowOutboundCallsInterceptor {
   async startChildWorkflowExecution(
-    input: StartChildWorkflowExecutionInput, next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>,
+    input: StartChildWorkflowExecutionInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>,
   ): Promise<[Promise<string>, Promise<unknown>]> {
     const [started, completed] = await next(input);
     const result = completed.then(received);
@@ -170,11 +196,17 @@ class IdentityOutbound implements WorkflowOutboundCallsInterceptor {
 
   // Activity results are decoded in the activity's context (nothing handed), except after the
   // worker lost the context (a replay from history): then they may carry an origin verdict.
-  async scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>): Promise<unknown> {
+  async scheduleActivity(
+    input: ActivityInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>,
+  ): Promise<unknown> {
     return received(await next(input));
   }
 
-  async scheduleLocalActivity(input: LocalActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>): Promise<unknown> {
+  async scheduleLocalActivity(
+    input: LocalActivityInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
+  ): Promise<unknown> {
     return received(await next(input));
   }
 }

@@ -3,13 +3,30 @@ export { healthCheck } from './health-check';
 export { durabilityProbe, wakeUpUpdate, wakeUpSignal, probeStatusQuery } from './durability-probe';
 export { auditChainCheck } from './audit-chain-check';
 export {
-  fundingGate, decideUpdate, decideSignal, evidenceUpdate, evidenceSignal, waiveUpdate, resubmitUpdate, holdSignal, resumeSignal,
-  reverseUpdate, statusQuery, setupChangedSignal,
+  fundingGate,
+  decideUpdate,
+  decideSignal,
+  evidenceUpdate,
+  evidenceSignal,
+  waiveUpdate,
+  resubmitUpdate,
+  holdSignal,
+  resumeSignal,
+  reverseUpdate,
+  statusQuery,
+  setupChangedSignal,
 } from './funding-gate';
 export { fundingDeposit } from './funding-deposit';
 export { taskEvent } from './task-event';
 export { replayTriggerAction } from './replay-trigger-action';
-export { complianceReview, complianceResubmitUpdate, complianceResubmitSignal, complianceDecideUpdate, complianceDecideSignal, complianceStatusQuery } from './compliance-review';
+export {
+  complianceReview,
+  complianceResubmitUpdate,
+  complianceResubmitSignal,
+  complianceDecideUpdate,
+  complianceDecideSignal,
+  complianceStatusQuery,
+} from './compliance-review';
 export { alertEscalation } from './alerts/alert-escalation';
 export { incident } from './alerts/incident';
 export { incidentReview } from './alerts/incident-review';

@@ -31,12 +31,19 @@ const { beginTriggerReplay, finishTriggerReplay } = proxyActivities<TaskTriggerA
 export async function replayTriggerAction(input: ReplayTriggerActionInput): Promise<ReplayTriggerActionResult> {
   const { deadLetterKey, attempt } = input ?? {};
   if (typeof deadLetterKey !== 'string' || deadLetterKey === '' || !Number.isInteger(attempt) || attempt < 1) {
-    throw ApplicationFailure.nonRetryable('replayTriggerAction input: needs deadLetterKey (text) and attempt (1, 2, ...)', 'InvalidInput');
+    throw ApplicationFailure.nonRetryable(
+      'replayTriggerAction input: needs deadLetterKey (text) and attempt (1, 2, ...)',
+      'InvalidInput',
+    );
   }
   const { workflowId } = workflowInfo();
   const { action, originKey } = await beginTriggerReplay({ deadLetterKey, attempt });
   const report = await runTriggerAction(action, workflowId, originKey);
   const newDeadLetterKey = isDeadLettered(report.outcome) ? workflowId : undefined;
-  await finishTriggerReplay({ deadLetterKey, outcome: report.outcome, ...(newDeadLetterKey ? { newDeadLetterKey } : {}) });
+  await finishTriggerReplay({
+    deadLetterKey,
+    outcome: report.outcome,
+    ...(newDeadLetterKey ? { newDeadLetterKey } : {}),
+  });
   return { ...report, deadLetterKey, replayWorkflowId: workflowId, ...(newDeadLetterKey ? { newDeadLetterKey } : {}) };
 }

@@ -1,19 +1,31 @@
 import {
-  ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, startChild, workflowInfo,
+  ActivityFailure,
+  ApplicationFailure,
+  getExternalWorkflowHandle,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  startChild,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
-  taskEventSchema, type ActionReport, type PlannedAction, type TaskEventInput, type TaskEventReport,
+  taskEventSchema,
+  type ActionReport,
+  type PlannedAction,
+  type TaskEventInput,
+  type TaskEventReport,
 } from '../domain/task-triggers';
 import { TRIGGER_RULE_REFUSED, triggerActionRefusal } from '../domain/trigger-rules';
 import type { TaskTriggerActivities, WebhookAttemptDetails } from '../activities/task-triggers';
 
 export const WEBHOOK_MAX_ATTEMPTS = 5;
 
-const { findTriggeredActions, queueTriggerNotification, recordTriggerDeadLetter } = proxyActivities<TaskTriggerActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidInput'] },
-});
+const { findTriggeredActions, queueTriggerNotification, recordTriggerDeadLetter } =
+  proxyActivities<TaskTriggerActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidInput'] },
+  });
 // A receiver that is down gets a few spaced tries, then the delivery becomes a dead letter
 // an operator can replay: an event must not wait on a partner's outage for hours.
 const { deliverTriggerWebhook } = proxyActivities<TaskTriggerActivities>({
@@ -29,7 +41,8 @@ const { deliverTriggerWebhook } = proxyActivities<TaskTriggerActivities>({
  */
 export async function taskEvent(input: TaskEventInput): Promise<TaskEventReport> {
   const parsed = taskEventSchema.safeParse(input);
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`taskEvent input: ${parsed.error.message}`, 'InvalidInput');
+  if (!parsed.success)
+    throw ApplicationFailure.nonRetryable(`taskEvent input: ${parsed.error.message}`, 'InvalidInput');
   const event = parsed.data;
   const { workflowId } = workflowInfo();
   const actions = await findTriggeredActions(event);
@@ -45,7 +58,11 @@ export async function taskEvent(input: TaskEventInput): Promise<TaskEventReport>
  */
 export async function runTriggerAction(action: PlannedAction, key: string, originKey = key): Promise<ActionReport> {
   const report = (outcome: ActionReport['outcome'], target?: string, detail?: string): ActionReport => ({
-    step: action.step, type: action.type, outcome, ...(target === undefined ? {} : { target }), ...(detail === undefined ? {} : { detail }),
+    step: action.step,
+    type: action.type,
+    outcome,
+    ...(target === undefined ? {} : { target }),
+    ...(detail === undefined ? {} : { detail }),
   });
   const deadLetter = async (error: string, attempts: number) => {
     await recordTriggerDeadLetter({ key, triggerId: action.triggerId, originKey, action, error, attempts });
@@ -84,12 +101,24 @@ export async function runTriggerAction(action: PlannedAction, key: string, origi
       }
 
     case 'notify':
-      await queueTriggerNotification({ key: originKey, channel: action.channel, recipients: action.recipients, subject: action.subject, body: action.body });
+      await queueTriggerNotification({
+        key: originKey,
+        channel: action.channel,
+        recipients: action.recipients,
+        subject: action.subject,
+        body: action.body,
+      });
       return report('queued', action.channel);
 
     case 'webhook':
       try {
-        const delivered = await deliverTriggerWebhook({ key: originKey, url: action.url, body: action.body, triggerId: action.triggerId, actionIndex: action.actionIndex });
+        const delivered = await deliverTriggerWebhook({
+          key: originKey,
+          url: action.url,
+          body: action.body,
+          triggerId: action.triggerId,
+          actionIndex: action.actionIndex,
+        });
         return report('delivered', action.url, `HTTP ${delivered.status} on attempt ${delivered.attempt}`);
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;

@@ -29,7 +29,9 @@ export interface SlackSettings {
  */
 export function slackClient(settings: SlackSettings): WebClient {
   return new WebClient(settings.token, {
-    ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl.endsWith('/') ? settings.apiUrl : `${settings.apiUrl}/` } : {}),
+    ...(settings.apiUrl
+      ? { slackApiUrl: settings.apiUrl.endsWith('/') ? settings.apiUrl : `${settings.apiUrl}/` }
+      : {}),
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: 10_000,
@@ -47,15 +49,29 @@ export function slackBlocks(message: NotificationMessage, footer?: string) {
     { type: 'section', text: { type: 'mrkdwn', text: message.text.slice(0, 3000) } },
   ];
   if (message.fields?.length) {
-    blocks.push({ type: 'section', fields: message.fields.slice(0, 10).map(([label, value]) => ({ type: 'mrkdwn', text: `*${label}*\n${value}` })) });
+    blocks.push({
+      type: 'section',
+      fields: message.fields.slice(0, 10).map(([label, value]) => ({ type: 'mrkdwn', text: `*${label}*\n${value}` })),
+    });
   }
   if (footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: footer }] });
   else if (message.alertId) {
     blocks.push({
       type: 'actions',
       elements: [
-        { type: 'button', action_id: 'alert_ack', text: { type: 'plain_text', text: 'Acknowledge' }, value: message.alertId, style: 'primary' },
-        { type: 'button', action_id: 'alert_resolve', text: { type: 'plain_text', text: 'Resolve' }, value: message.alertId },
+        {
+          type: 'button',
+          action_id: 'alert_ack',
+          text: { type: 'plain_text', text: 'Acknowledge' },
+          value: message.alertId,
+          style: 'primary',
+        },
+        {
+          type: 'button',
+          action_id: 'alert_resolve',
+          text: { type: 'plain_text', text: 'Resolve' },
+          value: message.alertId,
+        },
       ],
     });
   }

@@ -42,10 +42,18 @@ export function createNotificationActivities({ store, slack, email, fetchImpl = 
   async function toOutbox(request: DeliveryRequest, channel: 'slack' | 'email', recipient: string) {
     const { workflowExecution } = Context.current().info;
     await queueNotification(store.db, {
-      key: request.key, channel, recipients: [recipient], subject: request.message.title, body: plainText(request.message),
+      key: request.key,
+      channel,
+      recipients: [recipient],
+      subject: request.message.title,
+      body: plainText(request.message),
       workflowId: workflowExecution?.workflowId ?? null,
     });
-    Context.current().log.info('notification queued to the outbox (channel not configured)', { key: request.key, channel, recipient });
+    Context.current().log.info('notification queued to the outbox (channel not configured)', {
+      key: request.key,
+      channel,
+      recipient,
+    });
     return { channel: 'outbox' as const, ref: { outboxKey: request.key } };
   }
 
@@ -55,13 +63,21 @@ export function createNotificationActivities({ store, slack, email, fetchImpl = 
       case 'slack_channel':
       case 'slack_user': {
         if (!slack) return toOutbox(request, 'slack', target.to);
-        const posted = await slack.chat.postMessage({ channel: target.to, text: `${message.title}: ${message.text}`, blocks: slackBlocks(message) as never });
+        const posted = await slack.chat.postMessage({
+          channel: target.to,
+          text: `${message.title}: ${message.text}`,
+          blocks: slackBlocks(message) as never,
+        });
         return { channel: 'slack', ref: { channel: posted.channel, ts: posted.ts } };
       }
       case 'email': {
         if (!email) return toOutbox(request, 'email', target.to);
         const sent = await email.transport.sendMail({
-          from: email.from, to: target.to, subject: message.title, text: plainText(message), messageId: messageIdFor(request.key),
+          from: email.from,
+          to: target.to,
+          subject: message.title,
+          text: plainText(message),
+          messageId: messageIdFor(request.key),
         });
         return { channel: 'email', ref: { messageId: sent.messageId } };
       }
@@ -95,9 +111,13 @@ export function createNotificationActivities({ store, slack, email, fetchImpl = 
       const delivery = await deliveries.get(request.key);
       if (!delivery || delivery.channel !== 'slack' || !slack) return false;
       const { channel, ts } = delivery.ref as { channel?: string; ts?: string };
-      if (!channel || !ts) throw ApplicationFailure.nonRetryable(`delivery ${request.key} has no Slack channel/ts`, 'InvalidDelivery');
+      if (!channel || !ts)
+        throw ApplicationFailure.nonRetryable(`delivery ${request.key} has no Slack channel/ts`, 'InvalidDelivery');
       await slack.chat.update({
-        channel, ts, text: `${request.message.title}: ${request.footer}`, blocks: slackBlocks(request.message, request.footer) as never,
+        channel,
+        ts,
+        text: `${request.message.title}: ${request.footer}`,
+        blocks: slackBlocks(request.message, request.footer) as never,
       });
       return true;
     },

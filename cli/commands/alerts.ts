@@ -35,28 +35,44 @@ export function registerAlertCommands(program: Command): void {
     ['ack', 'acknowledge', 'acknowledge an alert: stops its escalation'],
     ['resolve', 'resolve', 'resolve an alert by hand'],
   ] as const) {
-    alerts.command(verb).description(description).argument('<dedupKey>')
+    alerts
+      .command(verb)
+      .description(description)
+      .argument('<dedupKey>')
       .option('--note <text>', 'a note for the timeline')
       .option('--json', 'print JSON')
       .action(async (dedupKey: string, options: { note?: string; json?: boolean }) => {
         const body = options.note ? { note: options.note } : {};
-        const view = await withCliContext((ctx) => ctx.operations.update(workflowIdOf(dedupKey), update, body, ctx.caller));
+        const view = await withCliContext((ctx) =>
+          ctx.operations.update(workflowIdOf(dedupKey), update, body, ctx.caller),
+        );
         print(options.json ? (view as Record<string, unknown>) : brief(view as AlertStatusView), !!options.json);
       });
   }
 
-  alerts.command('escalate').description('notify the next escalation level now').argument('<dedupKey>')
+  alerts
+    .command('escalate')
+    .description('notify the next escalation level now')
+    .argument('<dedupKey>')
     .option('--level <n>', 'jump to this level (1-based) of the current round')
     .option('--note <text>', 'a note for the timeline')
     .option('--json', 'print JSON')
     .action(async (dedupKey: string, options: { level?: string; note?: string; json?: boolean }) => {
-      if (options.level !== undefined && !/^[1-9]\d{0,1}$/.test(options.level)) throw new CliError('--level: must be a level number from 1', EXIT.badInput);
-      const body = { ...(options.level ? { level: Number(options.level) } : {}), ...(options.note ? { note: options.note } : {}) };
-      const view = await withCliContext((ctx) => ctx.operations.update(workflowIdOf(dedupKey), 'escalateNow', body, ctx.caller));
+      if (options.level !== undefined && !/^[1-9]\d{0,1}$/.test(options.level))
+        throw new CliError('--level: must be a level number from 1', EXIT.badInput);
+      const body = {
+        ...(options.level ? { level: Number(options.level) } : {}),
+        ...(options.note ? { note: options.note } : {}),
+      };
+      const view = await withCliContext((ctx) =>
+        ctx.operations.update(workflowIdOf(dedupKey), 'escalateNow', body, ctx.caller),
+      );
       print(options.json ? (view as Record<string, unknown>) : brief(view as AlertStatusView), !!options.json);
     });
 
-  alerts.command('list').description("alerts with their dedup key, status, severity and level (newest first)")
+  alerts
+    .command('list')
+    .description('alerts with their dedup key, status, severity and level (newest first)')
     .option('--status <status>', `${LIST_STATUSES.join(' | ')}`, 'open')
     .option('--limit <n>', 'at most this many', '50')
     .option('--json', 'print JSON (a list of {dedupKey, status, severity, level, ...})')
@@ -68,14 +84,19 @@ export function registerAlertCommands(program: Command): void {
         throw new CliError('--limit: must be a number from 1 to 1000', EXIT.badInput);
       }
       const rows = await withCliContext((ctx) => listAlerts(ctx, options.status as ListStatus, Number(options.limit)));
-      printTable(rows as unknown as Record<string, unknown>[], ['dedupKey', 'status', 'severity', 'level', 'service', 'summary'], !!options.json);
+      printTable(
+        rows as unknown as Record<string, unknown>[],
+        ['dedupKey', 'status', 'severity', 'level', 'service', 'summary'],
+        !!options.json,
+      );
     });
 
   registerSilenceCommands(alerts);
 }
 
 function workflowIdOf(dedupKey: string): string {
-  if (!isSafeDedupKey(dedupKey)) throw new CliError(`${dedupKey}: not a dedup key (1 to 255 of A-Z a-z 0-9 . _ ~ -)`, EXIT.badInput);
+  if (!isSafeDedupKey(dedupKey))
+    throw new CliError(`${dedupKey}: not a dedup key (1 to 255 of A-Z a-z 0-9 . _ ~ -)`, EXIT.badInput);
   return alertWorkflowId(dedupKey);
 }
 
@@ -97,7 +118,8 @@ export async function listAlerts(ctx: CliContext, status: ListStatus, limit: num
 async function rowOf(operations: WorkflowOperations, ctx: CliContext, summary: WorkflowSummary): Promise<AlertListRow> {
   let view: AlertStatusView | undefined;
   try {
-    if (summary.status === 'RUNNING') view = (await operations.query(summary.workflowId, 'status', ctx.caller)) as AlertStatusView;
+    if (summary.status === 'RUNNING')
+      view = (await operations.query(summary.workflowId, 'status', ctx.caller)) as AlertStatusView;
     else {
       const outcome = await operations.outcome(summary.workflowId);
       if (outcome.status === 'COMPLETED' && 'result' in outcome) view = outcome.result as AlertStatusView;
@@ -111,7 +133,10 @@ async function rowOf(operations: WorkflowOperations, ctx: CliContext, summary: W
   };
   return {
     dedupKey: view?.dedupKey ?? summary.workflowId.replace(/^alert\//, ''),
-    status: view?.status ?? attribute('AlertStatus') ?? (summary.status === 'RUNNING' ? 'open' : summary.status.toLowerCase()),
+    status:
+      view?.status ??
+      attribute('AlertStatus') ??
+      (summary.status === 'RUNNING' ? 'open' : summary.status.toLowerCase()),
     severity: view?.severity ?? attribute('Severity'),
     level: view?.level ?? null,
     summary: view?.summary ?? null,

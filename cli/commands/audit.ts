@@ -15,21 +15,28 @@ const PAGE = 1000;
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('the append-only audit trail and its hash chain');
 
-  audit.command('verify').description('walk the hash chain and its signed anchors; exit 1 at the first broken link')
+  audit
+    .command('verify')
+    .description('walk the hash chain and its signed anchors; exit 1 at the first broken link')
     .option('--witness <sequence:hash>', 'a head an earlier check saw (its anchor): the chain must still reach it')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean; witness?: string }) => {
       const { witness } = parseInput(verifyOptions, { witness: options.witness }, 'audit verify');
       const result = await withCliContext((ctx) =>
         ctx.gateway
-          ? ctx.gateway.request<ChainVerification>('GET', `/v1/audit/verify${options.witness ? `?witness=${encodeURIComponent(options.witness)}` : ''}`)
+          ? ctx.gateway.request<ChainVerification>(
+              'GET',
+              `/v1/audit/verify${options.witness ? `?witness=${encodeURIComponent(options.witness)}` : ''}`,
+            )
           : withStore(ctx, (store) => store.audit.verify({ witness })),
       );
       print(result as never, !!options.json);
       if (!result.ok) throw new CliError(`audit chain broken at event ${result.brokenAt}: ${result.reason}`);
     });
 
-  audit.command('export').description('audit events as JSON lines, oldest first')
+  audit
+    .command('export')
+    .description('audit events as JSON lines, oldest first')
     .option('--since <iso-datetime>', 'only events at or after this time')
     .action(async (options: { since?: string }) => {
       const { since } = parseInput(exportOptions, options, 'audit export');
@@ -45,7 +52,11 @@ export function registerAuditCommands(program: Command): void {
         const { gateway } = ctx;
         if (gateway) {
           return printAll(async (afterId) => {
-            const query = new URLSearchParams({ afterId: String(afterId), limit: String(PAGE), ...(since ? { since } : {}) });
+            const query = new URLSearchParams({
+              afterId: String(afterId),
+              limit: String(PAGE),
+              ...(since ? { since } : {}),
+            });
             return (await gateway.request<{ events: AuditEvent[] }>('GET', `/v1/audit/events?${query}`)).events;
           });
         }
@@ -56,7 +67,10 @@ export function registerAuditCommands(program: Command): void {
     });
 }
 
-async function withStore<T>(ctx: CliContext, work: (store: Awaited<ReturnType<typeof openSettingsStore>>) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  ctx: CliContext,
+  work: (store: Awaited<ReturnType<typeof openSettingsStore>>) => Promise<T>,
+): Promise<T> {
   const store = await openSettingsStore(ctx.settings);
   try {
     return await work(store);

@@ -7,7 +7,7 @@ import { CliError, print } from '../output';
 export function registerHealthCommand(program: Command): void {
   program
     .command('health')
-    .description('Temporal -> worker -> store: the healthCheck workflow, or the gateway\'s /readyz with ARXFLOW_URL')
+    .description("Temporal -> worker -> store: the healthCheck workflow, or the gateway's /readyz with ARXFLOW_URL")
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       await withCliContext(async (ctx) => {

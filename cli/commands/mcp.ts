@@ -9,7 +9,8 @@ import { openTemporalClient } from '../temporal-client';
  * same settings as the other commands (TEMPORAL_ADDRESS, namespace, encryption keys).
  */
 export function registerMcpCommand(program: Command): void {
-  program.command('mcp')
+  program
+    .command('mcp')
     .description('serve the compliance tools (check_plan, explain_rule, review_status) over MCP on stdio')
     .action(async () => {
       let temporal: ReturnType<typeof openTemporalClient> | undefined;

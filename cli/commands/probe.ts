@@ -15,7 +15,11 @@ export function registerProbeCommands(program: Command): void {
     .option('--wait', 'wait for the probe to complete and print its result')
     .option('--json', 'print JSON')
     .action(async (options: { sleep: string; label?: string; wait?: boolean; json?: boolean }) => {
-      const input = parseInput(durabilityProbeInputSchema, { sleep: options.sleep, label: options.label }, 'probe start');
+      const input = parseInput(
+        durabilityProbeInputSchema,
+        { sleep: options.sleep, label: options.label },
+        'probe start',
+      );
       await withCliContext(async (ctx) => {
         const started = await ctx.operations.start('durabilityProbe', input, ctx.caller);
         if (!options.wait) return print({ ...started, status: 'started' }, !!options.json);

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../platform/config-file';
-import { listSchedules, scheduleAction, syncSchedules, type ScheduleListing, type SyncReport } from '../../client/schedules';
+import {
+  listSchedules,
+  scheduleAction,
+  syncSchedules,
+  type ScheduleListing,
+  type SyncReport,
+} from '../../client/schedules';
 import { withCliContext } from '../context';
 import { print, printTable } from '../output';
 
@@ -8,7 +14,9 @@ import { print, printTable } from '../output';
 export function registerScheduleCommands(program: Command): void {
   const schedules = program.command('schedules').description('periodic work: sync from config, list, trigger, pause');
 
-  schedules.command('sync').description('create or update the schedules of the config file (idempotent; never deletes)')
+  schedules
+    .command('sync')
+    .description('create or update the schedules of the config file (idempotent; never deletes)')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const report = await withCliContext(async (ctx) => {
@@ -19,7 +27,9 @@ export function registerScheduleCommands(program: Command): void {
       print(report as never, !!options.json);
     });
 
-  schedules.command('list').description('schedules in Temporal, with their next runs')
+  schedules
+    .command('list')
+    .description('schedules in Temporal, with their next runs')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const listed = await withCliContext(async (ctx) =>
@@ -31,12 +41,18 @@ export function registerScheduleCommands(program: Command): void {
     });
 
   const act = (verb: 'trigger' | 'pause' | 'unpause', description: string) =>
-    schedules.command(verb).description(description).argument('<scheduleId>')
+    schedules
+      .command(verb)
+      .description(description)
+      .argument('<scheduleId>')
       .option('--note <text>', 'why (shown in the Web UI)', `${verb} from the arxflow CLI`)
       .option('--json', 'print JSON')
       .action(async (scheduleId: string, options: { note: string; json?: boolean }) => {
         await withCliContext(async (ctx) => {
-          if (ctx.gateway) return ctx.gateway.request('POST', `/v1/schedules/${encodeURIComponent(scheduleId)}/${verb}`, { note: options.note });
+          if (ctx.gateway)
+            return ctx.gateway.request('POST', `/v1/schedules/${encodeURIComponent(scheduleId)}/${verb}`, {
+              note: options.note,
+            });
           await scheduleAction((await ctx.temporal()).client, verb, scheduleId, options.note);
         });
         print({ scheduleId, action: verb, status: 'done' }, !!options.json);

@@ -18,9 +18,14 @@ import { waitForOutcome } from '../watch';
  * data dir names (and Temporal, for a replay).
  */
 export function registerTriggerCommands(program: Command): void {
-  const triggers = program.command('triggers').description('task triggers: what task tracker events set in motion; dead letters and replay');
+  const triggers = program
+    .command('triggers')
+    .description('task triggers: what task tracker events set in motion; dead letters and replay');
 
-  triggers.command('put').description('create or replace a trigger from a JSON or YAML file (its id says which)').argument('<file>')
+  triggers
+    .command('put')
+    .description('create or replace a trigger from a JSON or YAML file (its id says which)')
+    .argument('<file>')
     .option('--json', 'print JSON')
     .action(async (file: string, options: { json?: boolean }) => {
       // Checked here first: bad input exits 2 before the store or the gateway is reached.
@@ -28,39 +33,57 @@ export function registerTriggerCommands(program: Command): void {
       print(await withTriggerOperations((ops) => ops.put(trigger.id, trigger)), !!options.json);
     });
 
-  triggers.command('list').description('triggers, by project and task (webhook secrets redacted)')
+  triggers
+    .command('list')
+    .description('triggers, by project and task (webhook secrets redacted)')
     .option('--project <projectId>', 'only this project')
     .option('--task <taskId>', 'only this task')
     .option('--json', 'print JSON')
     .action(async (options: { project?: string; task?: string; json?: boolean }) => {
-      const listed = await withTriggerOperations((ops) => ops.list({ projectId: options.project, taskId: options.task }));
+      const listed = await withTriggerOperations((ops) =>
+        ops.list({ projectId: options.project, taskId: options.task }),
+      );
       if (options.json) return print({ triggers: listed }, true);
       printTable(listed.map(summary), ['id', 'projectId', 'taskId', 'triggerType', 'conditions', 'actions'], false);
     });
 
-  triggers.command('show').description('one trigger (webhook secrets redacted)').argument('<id>')
+  triggers
+    .command('show')
+    .description('one trigger (webhook secrets redacted)')
+    .argument('<id>')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
       print(await withTriggerOperations((ops) => ops.get(id)), !!options.json);
     });
 
-  triggers.command('delete').description('delete a trigger; its dead letters stay').argument('<id>')
+  triggers
+    .command('delete')
+    .description('delete a trigger; its dead letters stay')
+    .argument('<id>')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
       await withTriggerOperations((ops) => ops.remove(id));
       print({ id, status: 'deleted' }, !!options.json);
     });
 
-  triggers.command('dead-letters').description('actions that could not be done, oldest first, with their replays')
+  triggers
+    .command('dead-letters')
+    .description('actions that could not be done, oldest first, with their replays')
     .option('--trigger <id>', 'only this trigger')
     .option('--json', 'print JSON')
     .action(async (options: { trigger?: string; json?: boolean }) => {
       const letters = await withTriggerOperations((ops) => ops.deadLetters({ triggerId: options.trigger }));
       if (options.json) return print({ deadLetters: letters }, true);
-      printTable(letters, ['key', 'triggerId', 'attempts', 'error', 'createdAt', 'replayOutcome', 'replayDeadLetterKey'], false);
+      printTable(
+        letters,
+        ['key', 'triggerId', 'attempts', 'error', 'createdAt', 'replayOutcome', 'replayDeadLetterKey'],
+        false,
+      );
     });
 
-  triggers.command('replay').description('run a dead letter\'s action again (webhooks keep their delivery id); once per dead letter')
+  triggers
+    .command('replay')
+    .description("run a dead letter's action again (webhooks keep their delivery id); once per dead letter")
     .argument('<key>')
     .option('--wait', 'wait for the replay; exit 1 if it failed again')
     .option('--json', 'print JSON')
@@ -68,10 +91,14 @@ export function registerTriggerCommands(program: Command): void {
       const started = await withTriggerOperations((ops) => ops.replay(key));
       if (!options.wait) return print({ ...started }, !!options.json);
       const outcome = await withCliContext((ctx) => waitForOutcome(ctx.operations, started.workflowId));
-      if (!('result' in outcome)) throw new CliError(`replay ${started.workflowId} ended ${outcome.status}: ${'failure' in outcome ? outcome.failure : ''}`);
+      if (!('result' in outcome))
+        throw new CliError(
+          `replay ${started.workflowId} ended ${outcome.status}: ${'failure' in outcome ? outcome.failure : ''}`,
+        );
       const result = outcome.result as ReplayTriggerActionResult;
       print({ ...result }, !!options.json);
-      if (result.newDeadLetterKey) throw new CliError(`the action failed again: dead letter ${result.newDeadLetterKey}`);
+      if (result.newDeadLetterKey)
+        throw new CliError(`the action failed again: dead letter ${result.newDeadLetterKey}`);
     });
 }
 
@@ -81,7 +108,9 @@ async function withTriggerOperations<T>(work: (operations: TriggerOperations) =>
     const store = await openSettingsStore(ctx.settings);
     try {
       const temporal = async () => (await ctx.temporal()).client;
-      return await work(new StoreTriggerOperations({ store, temporal, taskQueue: ctx.settings.taskQueue, actor: ctx.caller.subject }));
+      return await work(
+        new StoreTriggerOperations({ store, temporal, taskQueue: ctx.settings.taskQueue, actor: ctx.caller.subject }),
+      );
     } finally {
       await store.close();
     }
@@ -105,7 +134,11 @@ function readDocument(file: string): unknown {
 
 function summary(trigger: TaskTrigger) {
   return {
-    id: trigger.id, projectId: trigger.projectId, taskId: trigger.taskId, triggerType: trigger.triggerType,
-    conditions: trigger.conditions.length, actions: trigger.actions.map((action) => action.type).join(', '),
+    id: trigger.id,
+    projectId: trigger.projectId,
+    taskId: trigger.taskId,
+    triggerType: trigger.triggerType,
+    conditions: trigger.conditions.length,
+    actions: trigger.actions.map((action) => action.type).join(', '),
   };
 }

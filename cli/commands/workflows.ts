@@ -6,21 +6,32 @@ import { CliError, jsonOption, print, printTable } from '../output';
 import { watchWorkflow } from '../watch';
 
 export function registerWorkflowCommands(program: Command): void {
-  const workflows = program.command('workflows').description('arxflow workflows: list, describe, start, signal, update, query');
+  const workflows = program
+    .command('workflows')
+    .description('arxflow workflows: list, describe, start, signal, update, query');
 
-  workflows.command('list').description('list workflows (Temporal visibility)')
+  workflows
+    .command('list')
+    .description('list workflows (Temporal visibility)')
     .option('--status <status>', 'open | closed | all', 'all')
     .option('--project <id>', 'ProjectId search attribute')
     .option('--type <workflowType>', 'workflow type')
     .option('--limit <n>', 'at most this many', '50')
     .option('--json', 'print JSON')
     .action(async (options: { status: string; project?: string; type?: string; limit: string; json?: boolean }) => {
-      const filter = parseInput(listFilterSchema, { status: options.status, project: options.project, type: options.type, limit: options.limit }, 'workflows list');
+      const filter = parseInput(
+        listFilterSchema,
+        { status: options.status, project: options.project, type: options.type, limit: options.limit },
+        'workflows list',
+      );
       const rows = await withCliContext((ctx) => ctx.operations.list(filter));
       printTable(rows as never, ['workflowId', 'type', 'status', 'startTime', 'closeTime'], !!options.json);
     });
 
-  workflows.command('describe').description('status of one workflow').argument('<workflowId>')
+  workflows
+    .command('describe')
+    .description('status of one workflow')
+    .argument('<workflowId>')
     .option('--watch', 'follow its status until it closes')
     .option('--interval <seconds>', 'with --watch: seconds between checks', '2')
     .option('--json', 'print JSON')
@@ -32,7 +43,10 @@ export function registerWorkflowCommands(program: Command): void {
       });
     });
 
-  workflows.command('start').description('start a workflow by type').argument('<workflowType>')
+  workflows
+    .command('start')
+    .description('start a workflow by type')
+    .argument('<workflowType>')
     .option('--input <json>', 'the workflow input as JSON', '{}')
     .option('--json', 'print JSON')
     .action(async (type: string, options: { input: string; json?: boolean }) => {
@@ -41,8 +55,11 @@ export function registerWorkflowCommands(program: Command): void {
     });
 
   for (const kind of ['signal', 'update'] as const) {
-    workflows.command(kind).description(`send ${kind === 'signal' ? 'a signal' : 'an update (refusals exit 1 with the reason)'}`)
-      .argument('<workflowId>').argument('<name>')
+    workflows
+      .command(kind)
+      .description(`send ${kind === 'signal' ? 'a signal' : 'an update (refusals exit 1 with the reason)'}`)
+      .argument('<workflowId>')
+      .argument('<name>')
       .option('--body <json>', 'the message body as JSON (your identity is added, never taken from here)', '{}')
       .option('--json', 'print JSON')
       .action(async (workflowId: string, name: string, options: { body: string; json?: boolean }) => {
@@ -52,19 +69,29 @@ export function registerWorkflowCommands(program: Command): void {
             await ctx.operations.signal(workflowId, name, body, ctx.caller);
             return print({ workflowId, signal: name, status: 'accepted' }, !!options.json);
           }
-          print({ workflowId, update: name, result: await ctx.operations.update(workflowId, name, body, ctx.caller) }, !!options.json);
+          print(
+            { workflowId, update: name, result: await ctx.operations.update(workflowId, name, body, ctx.caller) },
+            !!options.json,
+          );
         });
       });
   }
 
-  workflows.command('query').description('run a query').argument('<workflowId>').argument('<name>')
+  workflows
+    .command('query')
+    .description('run a query')
+    .argument('<workflowId>')
+    .argument('<name>')
     .option('--json', 'print JSON')
     .action(async (workflowId: string, name: string, options: { json?: boolean }) => {
       const result = await withCliContext((ctx) => ctx.operations.query(workflowId, name, ctx.caller));
       print({ workflowId, query: name, result }, !!options.json);
     });
 
-  workflows.command('result').description('the result of a closed workflow').argument('<workflowId>')
+  workflows
+    .command('result')
+    .description('the result of a closed workflow')
+    .argument('<workflowId>')
     .option('--json', 'print JSON')
     .action(async (workflowId: string, options: { json?: boolean }) => {
       const outcome = await withCliContext((ctx) => ctx.operations.outcome(workflowId));

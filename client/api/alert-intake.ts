@@ -32,33 +32,52 @@ export interface RaisedAlert {
  * Throws ApiError 503 when Temporal is unreachable; the sender should retry.
  */
 export async function raiseAlertEvent(
-  client: Client, taskQueue: string, event: AlertEvent, escalation: EscalationConfig, options: { deadlineMs?: number } = {},
+  client: Client,
+  taskQueue: string,
+  event: AlertEvent,
+  escalation: EscalationConfig,
+  options: { deadlineMs?: number } = {},
 ): Promise<RaisedAlert> {
   // Bounded: a sender waits for our answer, and the client would otherwise retry an
   // unreachable server for a long while before giving up.
-  return client.withDeadline(Date.now() + (options.deadlineMs ?? DEFAULT_DEADLINE_MS), () => raise(client, taskQueue, event, escalation));
+  return client.withDeadline(Date.now() + (options.deadlineMs ?? DEFAULT_DEADLINE_MS), () =>
+    raise(client, taskQueue, event, escalation),
+  );
 }
 
 export const DEFAULT_DEADLINE_MS = 10_000;
 
-async function raise(client: Client, taskQueue: string, event: AlertEvent, escalation: EscalationConfig): Promise<RaisedAlert> {
+async function raise(
+  client: Client,
+  taskQueue: string,
+  event: AlertEvent,
+  escalation: EscalationConfig,
+): Promise<RaisedAlert> {
   const workflowId = alertWorkflowId(event.dedupKey);
   const message: SourceEventMessage = { event, intakeId: randomUUID() };
   const raised = { dedupKey: event.dedupKey, workflowId, action: event.action };
   try {
     if (event.action === 'trigger') {
       const input: AlertEscalationInput = {
-        event, intakeId: message.intakeId, policy: selectPolicy(escalation, event.labels, event.severity), policies: escalation.policies,
+        event,
+        intakeId: message.intakeId,
+        policy: selectPolicy(escalation, event.labels, event.severity),
+        policies: escalation.policies,
       };
       await client.workflow.signalWithStart(ALERT_WORKFLOW_TYPE, {
-        workflowId, taskQueue, args: [input], signal: sourceEventSignal, signalArgs: [message],
+        workflowId,
+        taskQueue,
+        args: [input],
+        signal: sourceEventSignal,
+        signalArgs: [message],
       });
       return { ...raised, outcome: 'raised' };
     }
     await client.workflow.getHandle(workflowId).signal(sourceEventSignal, message);
     return { ...raised, outcome: 'signalled' };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError || grpcCode(err) === GRPC.NOT_FOUND) return { ...raised, outcome: 'ignored' };
+    if (err instanceof WorkflowNotFoundError || grpcCode(err) === GRPC.NOT_FOUND)
+      return { ...raised, outcome: 'ignored' };
     throw asUnavailable(err);
   }
 }

@@ -26,15 +26,27 @@ const escalateBody = z.strictObject({ level: z.number().int().min(1).max(20).opt
 const reassignBody = z
   .strictObject({
     policy: z.string().min(1).max(63).optional(),
-    targets: z.array(z.strictObject({ kind: z.enum(TARGET_KINDS), to: z.string().min(1).max(2048) })).min(1).max(20).optional(),
+    targets: z
+      .array(z.strictObject({ kind: z.enum(TARGET_KINDS), to: z.string().min(1).max(2048) }))
+      .min(1)
+      .max(20)
+      .optional(),
     note,
   })
-  .refine((body) => (body.policy === undefined) !== (body.targets === undefined), { message: 'give either policy or targets', path: ['policy'] });
+  .refine((body) => (body.policy === undefined) !== (body.targets === undefined), {
+    message: 'give either policy or targets',
+    path: ['policy'],
+  });
 
 /** The operator role and up; a verified Slack user acts as `responder` through /v1/slack/interactivity instead. */
 const RESPONDERS: readonly Role[] = ['operator'];
-const message = (body: z.ZodType, roles: readonly Role[], description: string): MessageEntry =>
-  ({ body, roles, identity: true, withRoles: true, description });
+const message = (body: z.ZodType, roles: readonly Role[], description: string): MessageEntry => ({
+  body,
+  roles,
+  identity: true,
+  withRoles: true,
+  description,
+});
 
 /** What a direct start may not choose, with the reason it is refused. */
 const SERVER_DECIDES: Partial<Record<string, string>> = {
@@ -43,10 +55,17 @@ const SERVER_DECIDES: Partial<Record<string, string>> = {
   incidentGroupBy: 'set by arxflow, as for the intake routes',
   review: 'set by arxflow, as for the intake routes',
 };
-const POLICY_BY_NAME = 'levels and targets come from the configured escalation policies (escalation.policies): name one';
-const refuseOtherKeys = (body: Record<string, unknown>, known: readonly string[], reasonOf: (key: string) => string, ctx: z.RefinementCtx) => {
+const POLICY_BY_NAME =
+  'levels and targets come from the configured escalation policies (escalation.policies): name one';
+const refuseOtherKeys = (
+  body: Record<string, unknown>,
+  known: readonly string[],
+  reasonOf: (key: string) => string,
+  ctx: z.RefinementCtx,
+) => {
   for (const key of Object.keys(body)) {
-    if (!known.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `${reasonOf(key)}: not accepted in an alert start` });
+    if (!known.includes(key))
+      ctx.addIssue({ code: 'custom', path: [key], message: `${reasonOf(key)}: not accepted in an alert start` });
   }
 };
 
@@ -58,17 +77,28 @@ const refuseOtherKeys = (body: Record<string, unknown>, known: readonly string[]
 const startInput = z
   .object({
     event: z.looseObject({ dedupKey: z.string().refine(isSafeDedupKey, 'must be 1 to 255 of A-Z a-z 0-9 . _ ~ -') }),
-    policy: z.object({ name: z.string().trim().min(1).max(63) }).catchall(z.unknown())
+    policy: z
+      .object({ name: z.string().trim().min(1).max(63) })
+      .catchall(z.unknown())
       .superRefine((policy, ctx) => refuseOtherKeys(policy, ['name'], () => POLICY_BY_NAME, ctx)),
   })
   .catchall(z.unknown())
-  .superRefine((body, ctx) => refuseOtherKeys(body, ['event', 'policy'], (key) => (Object.hasOwn(SERVER_DECIDES, key) && SERVER_DECIDES[key]) || 'unknown field', ctx));
+  .superRefine((body, ctx) =>
+    refuseOtherKeys(
+      body,
+      ['event', 'policy'],
+      (key) => (Object.hasOwn(SERVER_DECIDES, key) && SERVER_DECIDES[key]) || 'unknown field',
+      ctx,
+    ),
+  );
 
 export const alertEscalationEntry: WorkflowEntry = {
   type: ALERT_WORKFLOW_TYPE,
-  description: 'One alert (alert/<dedupKey>): escalation by policy until acknowledged or resolved. Started by the alert intake routes; a direct start (replaying an event) names a configured escalation policy: `{event, policy: {name}}`.',
+  description:
+    'One alert (alert/<dedupKey>): escalation by policy until acknowledged or resolved. Started by the alert intake routes; a direct start (replaying an event) names a configured escalation policy: `{event, policy: {name}}`.',
   input: startInput,
-  prepare: async (body: z.output<typeof startInput>, _caller, context) => prepareAlertStart(body, startConfigOf(context).escalation),
+  prepare: async (body: z.output<typeof startInput>, _caller, context) =>
+    prepareAlertStart(body, startConfigOf(context).escalation),
   workflowId: (input: { event: { dedupKey: string } }) => alertWorkflowId(input.event.dedupKey),
   startRoles: ['admin'],
   updates: {
@@ -83,7 +113,12 @@ export const alertEscalationEntry: WorkflowEntry = {
     escalateNow: message(escalateBody, RESPONDERS, 'Web UI path of escalateNow'),
     reassign: message(reassignBody, ['operator'], 'Web UI path of reassign'),
   },
-  queries: { status: { roles: ['viewer', 'operator', 'approver'], description: 'status, severity, level, round, notifications, timeline' } },
+  queries: {
+    status: {
+      roles: ['viewer', 'operator', 'approver'],
+      description: 'status, severity, level, round, notifications, timeline',
+    },
+  },
 };
 
 /**
@@ -94,9 +129,16 @@ export const alertEscalationEntry: WorkflowEntry = {
 function prepareAlertStart(body: z.output<typeof startInput>, escalation: EscalationConfig): AlertEscalationInput {
   const policy = escalation.policies.find((candidate) => candidate.name === body.policy.name);
   if (!policy) {
-    throw rejected(`policy.name: no escalation policy "${body.policy.name}" is configured (configured: ${escalation.policies.map((p) => p.name).join(', ')})`);
+    throw rejected(
+      `policy.name: no escalation policy "${body.policy.name}" is configured (configured: ${escalation.policies.map((p) => p.name).join(', ')})`,
+    );
   }
-  const input: AlertEscalationInput = { event: body.event as unknown as AlertEvent, intakeId: randomUUID(), policy, policies: escalation.policies };
+  const input: AlertEscalationInput = {
+    event: body.event as unknown as AlertEvent,
+    intakeId: randomUUID(),
+    policy,
+    policies: escalation.policies,
+  };
   const problem = alertInputProblem(input);
   if (problem) throw badInput(`alertEscalation input: ${problem}`);
   return input;

@@ -1,6 +1,11 @@
 import type { z } from 'zod';
 import { complianceReviewId } from '../../domain/compliance/review';
-import { decisionBodySchema, resubmissionBodySchema, reviewStartBodySchema, type ReviewStartBody } from '../../domain/compliance-review-schemas';
+import {
+  decisionBodySchema,
+  resubmissionBodySchema,
+  reviewStartBodySchema,
+  type ReviewStartBody,
+} from '../../domain/compliance-review-schemas';
 import { prepareReview } from './compliance-starts';
 import { startConfigOf } from './start-config';
 import type { MessageEntry, WorkflowEntry } from './registry';
@@ -13,22 +18,46 @@ import type { MessageEntry, WorkflowEntry } from './registry';
  * its reason otherwise). Roles here only gate the API: applicants (or a permit portal
  * acting as them) are operators; plan reviewers are approvers.
  */
-const message = (body: z.ZodType, roles: MessageEntry['roles'], description: string): MessageEntry => ({ body, roles, identity: true, description });
+const message = (body: z.ZodType, roles: MessageEntry['roles'], description: string): MessageEntry => ({
+  body,
+  roles,
+  identity: true,
+  description,
+});
 
 export const complianceReviewEntry: WorkflowEntry = {
   type: 'complianceReview',
-  description: "A building plan application (compliance/<planId>): completeness, code check, correction cycles, plan review under business-day clocks. The applicant is the caller; reviewers, supervisor and review policy come from the jurisdiction's configuration (compliance.jurisdictions).",
+  description:
+    "A building plan application (compliance/<planId>): completeness, code check, correction cycles, plan review under business-day clocks. The applicant is the caller; reviewers, supervisor and review policy come from the jurisdiction's configuration (compliance.jurisdictions).",
   input: reviewStartBodySchema,
-  prepare: async (body: ReviewStartBody, caller, context) => prepareReview(body, caller, startConfigOf(context).compliance),
+  prepare: async (body: ReviewStartBody, caller, context) =>
+    prepareReview(body, caller, startConfigOf(context).compliance),
   workflowId: (input: { planId: string }) => complianceReviewId(input.planId),
   startRoles: ['operator'],
   updates: {
-    resubmitPlan: message(resubmissionBodySchema, ['operator'], 'the applicant submits the next plan version; 422 when not the applicant, not waiting, or not a newer version'),
-    reviewDecision: message(decisionBodySchema, ['approver'], 'approve, request_corrections or reject with comments per element; 422 when not an assigned reviewer or not in review'),
+    resubmitPlan: message(
+      resubmissionBodySchema,
+      ['operator'],
+      'the applicant submits the next plan version; 422 when not the applicant, not waiting, or not a newer version',
+    ),
+    reviewDecision: message(
+      decisionBodySchema,
+      ['approver'],
+      'approve, request_corrections or reject with comments per element; 422 when not an assigned reviewer or not in review',
+    ),
   },
   signals: {
-    resubmitPlan: message(resubmissionBodySchema, ['operator'], 'Web UI path of resubmitPlan: refusals are recorded, not returned'),
+    resubmitPlan: message(
+      resubmissionBodySchema,
+      ['operator'],
+      'Web UI path of resubmitPlan: refusals are recorded, not returned',
+    ),
     reviewDecision: message(decisionBodySchema, ['approver'], 'Web UI path of reviewDecision'),
   },
-  queries: { status: { roles: ['viewer', 'operator', 'approver'], description: 'status, clocks, cycles with violations and diffs, decisions, timeline' } },
+  queries: {
+    status: {
+      roles: ['viewer', 'operator', 'approver'],
+      description: 'status, clocks, cycles with violations and diffs, decisions, timeline',
+    },
+  },
 };

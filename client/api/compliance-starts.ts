@@ -1,4 +1,8 @@
-import { complianceReviewInputSchema, type ComplianceConfig, type ReviewStartBody } from '../../domain/compliance-review-schemas';
+import {
+  complianceReviewInputSchema,
+  type ComplianceConfig,
+  type ReviewStartBody,
+} from '../../domain/compliance-review-schemas';
 import type { ComplianceReviewInput } from '../../domain/compliance/review-types';
 import { InputError, parseInput } from '../../domain/validation';
 import { rejected } from './errors';
@@ -16,14 +20,20 @@ export function prepareReview(body: ReviewStartBody, caller: Caller, config: Com
   const team = config.jurisdictions.find((candidate) => candidate.id === jurisdiction);
   if (!team) {
     const configured = config.jurisdictions.map((candidate) => candidate.id).join(', ') || 'none';
-    throw rejected(`jurisdiction: ${jurisdiction} has no plan review team on this server (compliance.jurisdictions in the config file; configured: ${configured})`);
+    throw rejected(
+      `jurisdiction: ${jurisdiction} has no plan review team on this server (compliance.jurisdictions in the config file; configured: ${configured})`,
+    );
   }
   const applicant = caller.subject;
   if (team.reviewers.includes(applicant)) {
-    throw rejected(`applicant: ${applicant} is a configured plan reviewer of ${jurisdiction} and cannot apply for a review they would decide (four eyes)`);
+    throw rejected(
+      `applicant: ${applicant} is a configured plan reviewer of ${jurisdiction} and cannot apply for a review they would decide (four eyes)`,
+    );
   }
   if (team.supervisor === applicant) {
-    throw rejected(`applicant: ${applicant} supervises ${jurisdiction}'s plan reviews and cannot apply for a review they would decide (four eyes)`);
+    throw rejected(
+      `applicant: ${applicant} supervises ${jurisdiction}'s plan reviews and cannot apply for a review they would decide (four eyes)`,
+    );
   }
   const input = {
     planId: body.planId,

@@ -19,17 +19,28 @@ export interface DrawContext {
  * and whoever changed the program or payees within the window is named so the gate bars them.
  * Refused (422) before anything starts.
  */
-export async function prepareDraw(request: DrawRequest, caller: Caller, context: DrawContext, now = new Date()): Promise<FundingGateInput> {
+export async function prepareDraw(
+  request: DrawRequest,
+  caller: Caller,
+  context: DrawContext,
+  now = new Date(),
+): Promise<FundingGateInput> {
   const programs = await context.programs();
   const { projectId } = request;
-  const program = request.programId ? await programs.get(projectId, request.programId) : await programs.current(projectId);
+  const program = request.programId
+    ? await programs.get(projectId, request.programId)
+    : await programs.current(projectId);
   if (!program) {
-    throw rejected(request.programId
-      ? `programId: project ${projectId} has no funding program ${request.programId}`
-      : `programId: project ${projectId} has no current funding program (an admin publishes one)`);
+    throw rejected(
+      request.programId
+        ? `programId: project ${projectId} has no funding program ${request.programId}`
+        : `programId: project ${projectId} has no current funding program (an admin publishes one)`,
+    );
   }
   if (!(await programs.payee(projectId, request.payeeId))) {
-    throw rejected(`payeeId: ${request.payeeId} is not a registered payee of project ${projectId} (an admin registers payees)`);
+    throw rejected(
+      `payeeId: ${request.payeeId} is not a registered payee of project ${projectId} (an admin registers payees)`,
+    );
   }
   const since = new Date(now.getTime() - durationToMs(context.makerCheckerWindow));
   const makers = await programs.makersSince(projectId, since);

@@ -19,7 +19,13 @@ export const payeeBodySchema = z.strictObject({ name: z.string().trim().min(1).m
  * then bar its author from deciding them (maker-checker).
  */
 export interface FundingSetupOperations {
-  publishProgram(projectId: string, programId: string, definition: unknown, actor: string, makeCurrent: boolean): Promise<FundingProgram>;
+  publishProgram(
+    projectId: string,
+    programId: string,
+    definition: unknown,
+    actor: string,
+    makeCurrent: boolean,
+  ): Promise<FundingProgram>;
   programs(projectId: string): Promise<{ current?: string; programs: FundingProgram[] }>;
   program(projectId: string, programId: string, version?: number): Promise<FundingProgram>;
   registerPayee(projectId: string, payeeId: string, body: unknown, actor: string): Promise<Payee>;
@@ -57,7 +63,8 @@ export class StoreFundingSetupOperations implements FundingSetupOperations {
 
   async program(projectId: string, programId: string, version?: number) {
     const found = await this.programsRepo.get(projectId, programId, version);
-    if (!found) throw notFound(`project ${projectId} has no funding program ${programId}${version ? ` version ${version}` : ''}`);
+    if (!found)
+      throw notFound(`project ${projectId} has no funding program ${programId}${version ? ` version ${version}` : ''}`);
     return found;
   }
 
@@ -69,7 +76,8 @@ export class StoreFundingSetupOperations implements FundingSetupOperations {
   }
 
   async removePayee(projectId: string, payeeId: string, actor: string) {
-    if (!(await this.programsRepo.removePayee(projectId, payeeId, actor))) throw notFound(`${payeeId} is not a registered payee of project ${projectId}`);
+    if (!(await this.programsRepo.removePayee(projectId, payeeId, actor)))
+      throw notFound(`${payeeId} is not a registered payee of project ${projectId}`);
     await this.tellOpenDraws(projectId, { what: 'payees', actor });
   }
 
@@ -88,9 +96,12 @@ export class StoreFundingSetupOperations implements FundingSetupOperations {
     // must not turn it into an error that invites a second publish. Each draw is told on its own.
     try {
       for await (const execution of this.temporal.workflow.list({ query })) {
-        await this.temporal.workflow.getHandle(execution.workflowId).signal(setupChangedSignal, change).catch((err: unknown) => {
-          if (!(err instanceof WorkflowNotFoundError)) this.onTellFailed(execution.workflowId, err);
-        });
+        await this.temporal.workflow
+          .getHandle(execution.workflowId)
+          .signal(setupChangedSignal, change)
+          .catch((err: unknown) => {
+            if (!(err instanceof WorkflowNotFoundError)) this.onTellFailed(execution.workflowId, err);
+          });
       }
     } catch (err) {
       this.onTellFailed(`open draws of ${projectId}`, err);
@@ -102,16 +113,26 @@ export class HttpFundingSetupOperations implements FundingSetupOperations {
   constructor(private readonly gateway: GatewayClient) {}
 
   publishProgram(projectId: string, programId: string, definition: unknown, _actor: string, makeCurrent: boolean) {
-    return this.gateway.request<FundingProgram>('PUT', `${projectPath(projectId)}/programs/${encodeURIComponent(programId)}?makeCurrent=${makeCurrent}`, definition);
+    return this.gateway.request<FundingProgram>(
+      'PUT',
+      `${projectPath(projectId)}/programs/${encodeURIComponent(programId)}?makeCurrent=${makeCurrent}`,
+      definition,
+    );
   }
 
   programs(projectId: string) {
-    return this.gateway.request<{ current?: string; programs: FundingProgram[] }>('GET', `${projectPath(projectId)}/programs`);
+    return this.gateway.request<{ current?: string; programs: FundingProgram[] }>(
+      'GET',
+      `${projectPath(projectId)}/programs`,
+    );
   }
 
   program(projectId: string, programId: string, version?: number) {
     const query = version === undefined ? '' : `?version=${version}`;
-    return this.gateway.request<FundingProgram>('GET', `${projectPath(projectId)}/programs/${encodeURIComponent(programId)}${query}`);
+    return this.gateway.request<FundingProgram>(
+      'GET',
+      `${projectPath(projectId)}/programs/${encodeURIComponent(programId)}${query}`,
+    );
   }
 
   registerPayee(projectId: string, payeeId: string, body: unknown) {

@@ -7,7 +7,11 @@ export class HttpOperations implements WorkflowOperations {
   constructor(private readonly gateway: GatewayClient) {}
 
   start(type: string, input: unknown) {
-    return this.gateway.request<{ workflowId: string; runId: string }>('POST', `/v1/workflows/${encodeURIComponent(type)}`, input);
+    return this.gateway.request<{ workflowId: string; runId: string }>(
+      'POST',
+      `/v1/workflows/${encodeURIComponent(type)}`,
+      input,
+    );
   }
 
   describe(workflowId: string) {
@@ -25,11 +29,19 @@ export class HttpOperations implements WorkflowOperations {
   }
 
   async update(workflowId: string, name: string, body: unknown) {
-    return (await this.gateway.request<{ result: unknown }>('POST', `${path(workflowId)}/updates/${encodeURIComponent(name)}`, body)).result;
+    return (
+      await this.gateway.request<{ result: unknown }>(
+        'POST',
+        `${path(workflowId)}/updates/${encodeURIComponent(name)}`,
+        body,
+      )
+    ).result;
   }
 
   async query(workflowId: string, name: string) {
-    return (await this.gateway.request<{ result: unknown }>('GET', `${path(workflowId)}/queries/${encodeURIComponent(name)}`)).result;
+    return (
+      await this.gateway.request<{ result: unknown }>('GET', `${path(workflowId)}/queries/${encodeURIComponent(name)}`)
+    ).result;
   }
 
   outcome(workflowId: string) {

@@ -11,7 +11,8 @@ export class HttpTriggerOperations implements TriggerOperations {
   }
 
   async list(filter: TriggerFilter) {
-    return (await this.gateway.request<{ triggers: TaskTrigger[] }>('GET', `/v1/task-triggers${queryOf(filter)}`)).triggers;
+    return (await this.gateway.request<{ triggers: TaskTrigger[] }>('GET', `/v1/task-triggers${queryOf(filter)}`))
+      .triggers;
   }
 
   get(id: string) {
@@ -23,11 +24,20 @@ export class HttpTriggerOperations implements TriggerOperations {
   }
 
   async deadLetters(filter: { triggerId?: string }) {
-    return (await this.gateway.request<{ deadLetters: DeadLetterView[] }>('GET', `/v1/task-triggers/dead-letters${queryOf(filter)}`)).deadLetters;
+    return (
+      await this.gateway.request<{ deadLetters: DeadLetterView[] }>(
+        'GET',
+        `/v1/task-triggers/dead-letters${queryOf(filter)}`,
+      )
+    ).deadLetters;
   }
 
   replay(key: string) {
-    return this.gateway.request<ReplayStarted>('POST', `/v1/task-triggers/dead-letters/${encodeURIComponent(key)}/replay`, {});
+    return this.gateway.request<ReplayStarted>(
+      'POST',
+      `/v1/task-triggers/dead-letters/${encodeURIComponent(key)}/replay`,
+      {},
+    );
   }
 }
 

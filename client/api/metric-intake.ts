@@ -3,7 +3,11 @@ import type { Client } from '@temporalio/client';
 import { canonicalJson } from '../../domain/canonical-json';
 import type { EscalationConfig } from '../../domain/alerts/escalation-policy';
 import type { MetricSample, ThresholdRule } from '../../domain/alerts/metric-rules';
-import { METRIC_EVALUATOR_TYPE, metricSamplesSignal, type MetricEvaluatorInput } from '../../workflows/alerts/metric-messages';
+import {
+  METRIC_EVALUATOR_TYPE,
+  metricSamplesSignal,
+  type MetricEvaluatorInput,
+} from '../../workflows/alerts/metric-messages';
 import { asUnavailable, DEFAULT_DEADLINE_MS } from './alert-intake';
 
 export interface MetricIntakeConfig {
@@ -27,7 +31,9 @@ export interface SubmittedSamples {
 export function metricEvaluatorId(config: MetricIntakeConfig): string {
   let id = evaluatorIds.get(config);
   if (id === undefined) {
-    const digest = createHash('sha256').update(canonicalJson({ rules: config.rules, escalation: config.escalation })).digest('hex');
+    const digest = createHash('sha256')
+      .update(canonicalJson({ rules: config.rules, escalation: config.escalation }))
+      .digest('hex');
     id = `metric-evaluator/${digest.slice(0, 16)}`;
     evaluatorIds.set(config, id);
   }
@@ -42,7 +48,11 @@ const evaluatorIds = new WeakMap<MetricIntakeConfig, string>();
  * evaluator's history. Throws ApiError 503 when Temporal is unreachable.
  */
 export async function submitMetricSamples(
-  client: Client, taskQueue: string, samples: MetricSample[], config: MetricIntakeConfig, options: { deadlineMs?: number } = {},
+  client: Client,
+  taskQueue: string,
+  samples: MetricSample[],
+  config: MetricIntakeConfig,
+  options: { deadlineMs?: number } = {},
 ): Promise<SubmittedSamples> {
   const watched = new Set(config.rules.map((rule) => rule.metric));
   // Oldest first: the evaluator ignores a sample older than its series' last one.
@@ -52,9 +62,15 @@ export async function submitMetricSamples(
   const workflowId = metricEvaluatorId(config);
   const input: MetricEvaluatorInput = { rules: config.rules, escalation: config.escalation };
   try {
-    await client.withDeadline(Date.now() + (options.deadlineMs ?? DEFAULT_DEADLINE_MS), () => client.workflow.signalWithStart(METRIC_EVALUATOR_TYPE, {
-      workflowId, taskQueue, args: [input], signal: metricSamplesSignal, signalArgs: [{ samples: relevant }],
-    }));
+    await client.withDeadline(Date.now() + (options.deadlineMs ?? DEFAULT_DEADLINE_MS), () =>
+      client.workflow.signalWithStart(METRIC_EVALUATOR_TYPE, {
+        workflowId,
+        taskQueue,
+        args: [input],
+        signal: metricSamplesSignal,
+        signalArgs: [{ samples: relevant }],
+      }),
+    );
   } catch (err) {
     throw asUnavailable(err);
   }

@@ -18,9 +18,7 @@ export interface WorkflowSummary {
 }
 
 export type WorkflowOutcome =
-  | { status: 'RUNNING' }
-  | { status: 'COMPLETED'; result: unknown }
-  | { status: string; failure: string };
+  { status: 'RUNNING' } | { status: 'COMPLETED'; result: unknown } | { status: string; failure: string };
 
 /**
  * Everything the gateway's /v1/workflows routes and the CLI's `workflows` commands do.

@@ -11,7 +11,12 @@ import { drawRequestSchema, type DrawRequest } from '../../domain/funding/progra
 import { prepareDraw, type DrawContext } from './funding-draws';
 import type { Caller } from './operations';
 import { depositInputSchema, depositWorkflowId } from '../../domain/funding/deposit';
-import { holdRequestSchema, resubmitRequestSchema, voteRequestSchema, waiveRequestSchema } from '../../domain/funding/gate';
+import {
+  holdRequestSchema,
+  resubmitRequestSchema,
+  voteRequestSchema,
+  waiveRequestSchema,
+} from '../../domain/funding/gate';
 import { taskEventSchema, taskEventWorkflowId } from '../../domain/task-triggers';
 import { lazySchema } from '../../domain/lazy-schema';
 import type { FundingDepositInput } from '../../workflows/funding-deposit';
@@ -70,27 +75,54 @@ export const WORKFLOW_REGISTRY: Record<string, WorkflowEntry> = {
     type: 'durabilityProbe',
     description: 'A canary that sleeps on a durable timer and must complete across restarts.',
     input: durabilityProbeInputSchema,
-    workflowId: (input: z.infer<typeof durabilityProbeInputSchema>) => `durability-probe/${input.label ?? randomUUID()}`,
+    workflowId: (input: z.infer<typeof durabilityProbeInputSchema>) =>
+      `durability-probe/${input.label ?? randomUUID()}`,
     startRoles: ['operator'],
-    signals: { wakeUp: { body: wakeUpBody, roles: ['operator'], identity: true, description: 'Wake the probe early (Web UI path).' } },
-    updates: { wakeUp: { body: wakeUpBody, roles: ['operator'], identity: true, description: 'Wake the probe early; refused once awake.' } },
-    queries: { probeStatus: { roles: ['viewer', 'operator', 'approver'], description: 'Phase, who woke it, refused wake-ups.' } },
+    signals: {
+      wakeUp: {
+        body: wakeUpBody,
+        roles: ['operator'],
+        identity: true,
+        description: 'Wake the probe early (Web UI path).',
+      },
+    },
+    updates: {
+      wakeUp: {
+        body: wakeUpBody,
+        roles: ['operator'],
+        identity: true,
+        description: 'Wake the probe early; refused once awake.',
+      },
+    },
+    queries: {
+      probeStatus: { roles: ['viewer', 'operator', 'approver'], description: 'Phase, who woke it, refused wake-ups.' },
+    },
   },
 };
 
-const withoutIdentity = <T extends z.ZodObject>(schema: T) => schema.omit({ actor: true, roles: true } as never).strict();
+const withoutIdentity = <T extends z.ZodObject>(schema: T) =>
+  schema.omit({ actor: true, roles: true } as never).strict();
 /** Evidence is checked by the gate's condition book (refusals are 422); here only its shape and no identity. */
-const evidenceBody = z.object({ kind: z.string().min(1) }).catchall(z.unknown()).superRefine((body, ctx) => {
-  for (const key of ['actor', 'at', 'roles']) if (key in body) ctx.addIssue({ code: 'custom', path: [key], message: 'is set by arxflow, not by the caller' });
-});
+const evidenceBody = z
+  .object({ kind: z.string().min(1) })
+  .catchall(z.unknown())
+  .superRefine((body, ctx) => {
+    for (const key of ['actor', 'at', 'roles'])
+      if (key in body) ctx.addIssue({ code: 'custom', path: [key], message: 'is set by arxflow, not by the caller' });
+  });
 const decideBody = withoutIdentity(voteRequestSchema);
 const reasonBody = withoutIdentity(holdRequestSchema);
-const fundingMessage = (body: z.ZodType, roles: readonly Role[], description: string, withRoles = true): MessageEntry =>
-  ({ body, roles, identity: true, withRoles, description });
+const fundingMessage = (
+  body: z.ZodType,
+  roles: readonly Role[],
+  description: string,
+  withRoles = true,
+): MessageEntry => ({ body, roles, identity: true, withRoles, description });
 
 WORKFLOW_REGISTRY.fundingGate = {
   type: 'fundingGate',
-  description: "A construction draw: evidence, staged approvals, clocks, exactly-once disbursement, reversal. The requester is the caller; approvals, conditions, retainage and clocks come from the project's funding program; the payee must be registered.",
+  description:
+    "A construction draw: evidence, staged approvals, clocks, exactly-once disbursement, reversal. The requester is the caller; approvals, conditions, retainage and clocks come from the project's funding program; the payee must be registered.",
   input: drawRequestSchema,
   prepare: (body: DrawRequest, caller, context) => {
     if (!context.draws) throw new Error('starting a draw needs the store (funding programs and payees)');
@@ -99,10 +131,27 @@ WORKFLOW_REGISTRY.fundingGate = {
   workflowId: (input: { projectId: string; milestoneId: string }) => fundingGateId(input),
   startRoles: ['operator'],
   updates: {
-    decide: fundingMessage(decideBody, ['approver'], 'approve, reject (reasonCode) or request changes; 422 on four-eyes, duplicate, not an approver, closed'),
-    submitEvidence: fundingMessage(evidenceBody, ['operator', 'approver'], 'evidence for a condition (document, lien_waiver, inspection, ...)', false),
-    waiveCondition: fundingMessage(withoutIdentity(waiveRequestSchema), ['approver'], 'waive a condition with a comment'),
-    resubmit: fundingMessage(withoutIdentity(resubmitRequestSchema), ['operator'], 'the requester resubmits after changes were requested'),
+    decide: fundingMessage(
+      decideBody,
+      ['approver'],
+      'approve, reject (reasonCode) or request changes; 422 on four-eyes, duplicate, not an approver, closed',
+    ),
+    submitEvidence: fundingMessage(
+      evidenceBody,
+      ['operator', 'approver'],
+      'evidence for a condition (document, lien_waiver, inspection, ...)',
+      false,
+    ),
+    waiveCondition: fundingMessage(
+      withoutIdentity(waiveRequestSchema),
+      ['approver'],
+      'waive a condition with a comment',
+    ),
+    resubmit: fundingMessage(
+      withoutIdentity(resubmitRequestSchema),
+      ['operator'],
+      'the requester resubmits after changes were requested',
+    ),
     reverse: fundingMessage(reasonBody, ['approver'], 'reverse a disbursed release (compensating ledger entry)'),
   },
   signals: {
@@ -111,23 +160,32 @@ WORKFLOW_REGISTRY.fundingGate = {
     hold: fundingMessage(reasonBody, ['operator', 'approver'], 'freeze the gate and its clocks (dispute)'),
     resume: fundingMessage(reasonBody, ['operator', 'approver'], 'lift a hold'),
   },
-  queries: { status: { roles: ['viewer', 'operator', 'approver'], description: 'conditions, votes, clocks, amounts, timeline' } },
+  queries: {
+    status: { roles: ['viewer', 'operator', 'approver'], description: 'conditions, votes, clocks, amounts, timeline' },
+  },
 };
 
 /** A deposit as an admin posts it; who posted it is the caller (`postedBy`, audited as the actor). */
-const depositBody = lazySchema(() => depositInputSchema.catchall(z.unknown()).superRefine((body, ctx) => {
-  for (const key of Object.keys(body)) {
-    if (['projectId', 'reference', 'amount', 'currency', 'memo'].includes(key)) continue;
-    const reason = key === 'postedBy' || key === 'actor' ? 'the depositor is the authenticated caller' : 'unknown field';
-    ctx.addIssue({ code: 'custom', path: [key], message: `${reason}: not accepted in a deposit` });
-  }
-}));
+const depositBody = lazySchema(() =>
+  depositInputSchema.catchall(z.unknown()).superRefine((body, ctx) => {
+    for (const key of Object.keys(body)) {
+      if (['projectId', 'reference', 'amount', 'currency', 'memo'].includes(key)) continue;
+      const reason =
+        key === 'postedBy' || key === 'actor' ? 'the depositor is the authenticated caller' : 'unknown field';
+      ctx.addIssue({ code: 'custom', path: [key], message: `${reason}: not accepted in a deposit` });
+    }
+  }),
+);
 
 WORKFLOW_REGISTRY.fundingDeposit = {
   type: 'fundingDeposit',
-  description: "A lender's deposit into a project's funding account, once per reference. The audit records the caller as who posted it.",
+  description:
+    "A lender's deposit into a project's funding account, once per reference. The audit records the caller as who posted it.",
   input: depositBody,
-  prepare: async (body: z.output<typeof depositInputSchema>, caller): Promise<FundingDepositInput> => ({ ...body, postedBy: caller.subject }),
+  prepare: async (body: z.output<typeof depositInputSchema>, caller): Promise<FundingDepositInput> => ({
+    ...body,
+    postedBy: caller.subject,
+  }),
   workflowId: (input: z.infer<typeof depositInputSchema>) => depositWorkflowId(input),
   startRoles: ['admin'],
   signals: {},
@@ -137,7 +195,8 @@ WORKFLOW_REGISTRY.fundingDeposit = {
 
 WORKFLOW_REGISTRY.taskEvent = {
   type: 'taskEvent',
-  description: "A task tracker event: runs the actions of the stored triggers it matches. Once per eventId: a redelivery is 409.",
+  description:
+    'A task tracker event: runs the actions of the stored triggers it matches. Once per eventId: a redelivery is 409.',
   input: taskEventSchema,
   workflowId: (input: z.infer<typeof taskEventSchema>) => taskEventWorkflowId(input),
   // Refused even after the first run completed: a redelivered event must not run its actions again.

@@ -28,7 +28,10 @@ export interface SilenceOperations {
 export class StoreSilenceOperations implements SilenceOperations {
   private readonly silences: AlertSilences;
 
-  constructor(db: SqlDatabase, private readonly now: () => number = Date.now) {
+  constructor(
+    db: SqlDatabase,
+    private readonly now: () => number = Date.now,
+  ) {
     this.silences = new AlertSilences(db);
   }
 
@@ -44,7 +47,8 @@ export class StoreSilenceOperations implements SilenceOperations {
   }
 
   async expire(id: string) {
-    if (!(await this.silences.expire(id, new Date(this.now())))) throw notFound(`no silence ${id} is active or pending`);
+    if (!(await this.silences.expire(id, new Date(this.now()))))
+      throw notFound(`no silence ${id} is active or pending`);
     const silence = await this.silences.get(id);
     if (!silence) throw notFound(`no silence ${id}`);
     return this.view(silence);

@@ -1,4 +1,10 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import type { Store } from '../../db/store';
 import { TaskTriggers, type TriggerDeadLetter } from '../../db/task-triggers';
 import { triggerReplayWorkflowId } from '../../domain/task-triggers';
@@ -8,7 +14,11 @@ import type { replayTriggerAction } from '../../workflows';
 import { ApiError, notFound, rejected } from './errors';
 import { translate } from './temporal-operations';
 import {
-  deadLetterView, redactSecrets, type ReplayStarted, type TriggerFilter, type TriggerOperations,
+  deadLetterView,
+  redactSecrets,
+  type ReplayStarted,
+  type TriggerFilter,
+  type TriggerOperations,
 } from './trigger-operations';
 
 export interface StoreTriggerDeps {
@@ -72,10 +82,15 @@ export class StoreTriggerOperations implements TriggerOperations {
         if (await isRunning(client, letter.replayWorkflowId)) throw replayStarted(key, letter.replayWorkflowId);
         letter = await this.replayable(key); // it may have finished since we looked
       }
-      const next = { attempt: letter.replayAttempts + 1, workflowId: triggerReplayWorkflowId(key, letter.replayAttempts + 1) };
+      const next = {
+        attempt: letter.replayAttempts + 1,
+        workflowId: triggerReplayWorkflowId(key, letter.replayAttempts + 1),
+      };
       try {
         await client.workflow.start<typeof replayTriggerAction>('replayTriggerAction', {
-          taskQueue: this.deps.taskQueue, workflowId: next.workflowId, args: [{ deadLetterKey: key, attempt: next.attempt }],
+          taskQueue: this.deps.taskQueue,
+          workflowId: next.workflowId,
+          args: [{ deadLetterKey: key, attempt: next.attempt }],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         });
@@ -90,7 +105,13 @@ export class StoreTriggerOperations implements TriggerOperations {
     });
     // The replay notes itself too; this covers a replay cut off before its first step.
     await this.triggers.recordReplayStart(key, workflowId, attempt);
-    await this.deps.store.audit.append({ actor: this.deps.actor, action: 'task_trigger.dead_letter.replay', subject: key, workflowId, data: { attempt } });
+    await this.deps.store.audit.append({
+      actor: this.deps.actor,
+      action: 'task_trigger.dead_letter.replay',
+      subject: key,
+      workflowId,
+      data: { attempt },
+    });
     return { key, workflowId, attempt };
   }
 
@@ -98,10 +119,16 @@ export class StoreTriggerOperations implements TriggerOperations {
     const letter = await this.triggers.deadLetter(key);
     if (!letter) throw notFound(`no dead letter ${key}`);
     if (letter.replayedAt !== null) {
-      throw new ApiError(`dead letter ${key} was already replayed by ${letter.replayWorkflowId} (${letter.replayOutcome})`, 409, 'already_replayed');
+      throw new ApiError(
+        `dead letter ${key} was already replayed by ${letter.replayWorkflowId} (${letter.replayOutcome})`,
+        409,
+        'already_replayed',
+      );
     }
     if ((letter.action as { type?: unknown } | null)?.type === 'unresolved') {
-      throw rejected(`dead letter ${key} is an action the event could not fill (${letter.error}); a replay would fail the same way`);
+      throw rejected(
+        `dead letter ${key} is an action the event could not fill (${letter.error}); a replay would fail the same way`,
+      );
     }
     // Recorded before the trigger rules existed: the replay would refuse it too (runTriggerAction).
     const refusal = triggerActionRefusal(letter.action as Parameters<typeof triggerActionRefusal>[0]);
@@ -114,8 +141,10 @@ const RESERVED_ID = 'dead-letters';
 
 /** The body's `id` may be left out (the path says it) but must not say otherwise. */
 function withPathId(id: string, body: unknown): unknown {
-  const refuse = (path: string, message: string) => new InputError(`task trigger: ${path}: ${message}`, [{ path, message }]);
-  if (id === RESERVED_ID) throw refuse('id', `"${RESERVED_ID}" is reserved (GET /v1/task-triggers/${RESERVED_ID} lists dead letters)`);
+  const refuse = (path: string, message: string) =>
+    new InputError(`task trigger: ${path}: ${message}`, [{ path, message }]);
+  if (id === RESERVED_ID)
+    throw refuse('id', `"${RESERVED_ID}" is reserved (GET /v1/task-triggers/${RESERVED_ID} lists dead letters)`);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return body; // the schema names it
   // PostgreSQL's text and jsonb cannot hold U+0000.
   if (hasNul(body)) throw refuse('(root)', 'must not contain NUL characters');

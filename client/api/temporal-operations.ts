@@ -1,6 +1,11 @@
 import {
-  WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError,
-  isGrpcServiceError, type Client, type WorkflowExecutionInfo,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  isGrpcServiceError,
+  type Client,
+  type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import { hasAnyRole } from '../../domain/roles';
 import { parseInput, InputError } from '../../domain/validation';
@@ -24,7 +29,10 @@ export class TemporalOperations implements WorkflowOperations {
     const workflowId = entry.workflowId(workflowInput as never);
     return translate(async () => {
       const handle = await this.client.workflow.start(type, {
-        taskQueue: this.taskQueue, workflowId, args: [workflowInput], workflowIdReusePolicy: entry.idReusePolicy,
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [workflowInput],
+        workflowIdReusePolicy: entry.idReusePolicy,
       });
       return { workflowId, runId: handle.firstExecutionRunId };
     });
@@ -98,7 +106,8 @@ export class TemporalOperations implements WorkflowOperations {
 }
 
 function requireRoles(caller: Caller, roles: readonly string[], action: string) {
-  if (!hasAnyRole(caller.roles, roles as never)) throw new ApiError(`${action} needs role ${roles.join(' or ')}`, 403, 'forbidden');
+  if (!hasAnyRole(caller.roles, roles as never))
+    throw new ApiError(`${action} needs role ${roles.join(' or ')}`, 403, 'forbidden');
 }
 
 function validate(schema: Parameters<typeof parseInput>[0], body: unknown, what: string) {
@@ -126,7 +135,10 @@ function summarize(execution: Omit<WorkflowExecutionInfo, 'raw'>): WorkflowSumma
     startTime: execution.startTime.toISOString(),
     closeTime: execution.closeTime?.toISOString() ?? null,
     searchAttributes: Object.fromEntries(
-      execution.typedSearchAttributes.getAll().filter((p) => p.key.name !== 'BuildIds').map((p) => [p.key.name, p.value]),
+      execution.typedSearchAttributes
+        .getAll()
+        .filter((p) => p.key.name !== 'BuildIds')
+        .map((p) => [p.key.name, p.value]),
     ),
   };
 }
@@ -138,11 +150,13 @@ export async function translate<T>(call: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof ApiError) throw err;
     if (err instanceof WorkflowNotFoundError) throw notFound(err.message);
-    if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`workflow ${err.workflowId} is already started`);
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      throw conflict(`workflow ${err.workflowId} is already started`);
     if (err instanceof WorkflowUpdateFailedError) throw rejected(err.cause?.message ?? err.message);
     if (isGrpcServiceError(err)) {
       if (err.code === 5) throw notFound(err.details || err.message); // NOT_FOUND
-      if (err.code === 14 || err.code === 4) throw unavailable(`Temporal is unreachable: ${err.details || err.message}`);
+      if (err.code === 14 || err.code === 4)
+        throw unavailable(`Temporal is unreachable: ${err.details || err.message}`);
       if (err.code === 3 && /update/i.test(err.message)) throw rejected(err.details || err.message);
     }
     throw err;

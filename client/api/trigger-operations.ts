@@ -10,7 +10,10 @@ export interface TriggerFilter {
 }
 
 /** A dead letter as the API and the CLI show it (dates as ISO 8601 text). */
-export type DeadLetterView = Omit<TriggerDeadLetter, 'createdAt' | 'replayedAt'> & { createdAt: string; replayedAt: string | null };
+export type DeadLetterView = Omit<TriggerDeadLetter, 'createdAt' | 'replayedAt'> & {
+  createdAt: string;
+  replayedAt: string | null;
+};
 
 export interface ReplayStarted {
   key: string;
@@ -34,7 +37,12 @@ export interface TriggerOperations {
 }
 
 export function redactSecrets(trigger: TaskTrigger): TaskTrigger {
-  return { ...trigger, actions: trigger.actions.map((action) => (action.type === 'webhook' ? { ...action, secret: REDACTED_SECRET } : action)) };
+  return {
+    ...trigger,
+    actions: trigger.actions.map((action) =>
+      action.type === 'webhook' ? { ...action, secret: REDACTED_SECRET } : action,
+    ),
+  };
 }
 
 export function deadLetterView(letter: TriggerDeadLetter): DeadLetterView {

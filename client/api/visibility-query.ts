@@ -3,8 +3,14 @@ import { z } from 'zod';
 export const listFilterSchema = z
   .object({
     status: z.enum(['open', 'closed', 'all']).default('all'),
-    project: z.string().regex(/^[A-Za-z0-9._:/-]{1,100}$/, 'letters, digits and . _ : / - only').optional(),
-    type: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,100}$/, 'a workflow type name').optional(),
+    project: z
+      .string()
+      .regex(/^[A-Za-z0-9._:/-]{1,100}$/, 'letters, digits and . _ : / - only')
+      .optional(),
+    type: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,100}$/, 'a workflow type name')
+      .optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(50),
   })
   .strict();

@@ -13,7 +13,9 @@ export interface AlertMessage {
 
 export function alertMessage(alert: AlertStatusView, position?: EscalationPosition, link?: string): AlertMessage {
   const fields: [string, string][] = [
-    ['Severity', alert.severity], ['Status', alert.status], ['Policy', `${alert.policy} (${alert.urgency} urgency)`],
+    ['Severity', alert.severity],
+    ['Status', alert.status],
+    ['Policy', `${alert.policy} (${alert.urgency} urgency)`],
   ];
   if (position) fields.push(['Escalation', `level ${position.level}, round ${position.round}`]);
   if (alert.service) fields.push(['Service', alert.service]);

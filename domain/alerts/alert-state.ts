@@ -1,10 +1,25 @@
 import {
-  directPolicy, firstStep, manualEscalationTarget, nextStep, opensIncident, TARGET_KINDS,
-  type EscalationPolicy, type EscalationPosition, type EscalationTarget,
+  directPolicy,
+  firstStep,
+  manualEscalationTarget,
+  nextStep,
+  opensIncident,
+  TARGET_KINDS,
+  type EscalationPolicy,
+  type EscalationPosition,
+  type EscalationTarget,
 } from './escalation-policy';
 import { actorRequestProblem, REASSIGN_ROLES, RESPONDER_ROLES, roleRefusal, type ActorRequest } from './requests';
 import { sha256Hex } from './sha256';
-import { isRecord, pushBounded, type AlertEvent, type AlertLink, type AlertSource, type Severity, type TimelineEntry } from './types';
+import {
+  isRecord,
+  pushBounded,
+  type AlertEvent,
+  type AlertLink,
+  type AlertSource,
+  type Severity,
+  type TimelineEntry,
+} from './types';
 
 /**
  * One alert's state, as plain data the `alertEscalation` workflow drives (the FundingGate
@@ -114,19 +129,51 @@ export class AlertState {
   private readonly policies: readonly EscalationPolicy[];
 
   /** `policies`: what reassign-by-name may choose from (the workflow's config input). */
-  constructor(readonly state: AlertSnapshot, options: { policies?: readonly EscalationPolicy[] } = {}) {
+  constructor(
+    readonly state: AlertSnapshot,
+    options: { policies?: readonly EscalationPolicy[] } = {},
+  ) {
     this.policies = options.policies ?? [];
   }
 
-  static open(event: AlertEvent, policy: EscalationPolicy, now: number, options: { policies?: readonly EscalationPolicy[] } = {}): AlertState {
-    const alert = new AlertState({
-      dedupKey: event.dedupKey, source: event.source, sourceKey: event.sourceKey,
-      ...(event.service !== undefined ? { service: event.service } : {}), ...(event.group !== undefined ? { group: event.group } : {}),
-      labels: { ...event.labels }, links: [...event.links], summary: event.summary, severity: event.severity,
-      status: 'triggered', policy, openedAt: now, lastSeenAt: now, count: 1, cycle: 1, cycleStartedAt: now, maxLevel: 0,
-      notifications: [], counts: { sent: 0, failed: 0, suppressed: 0 }, timeline: [], version: 0,
-    }, options);
-    alert.note(now, `source:${event.source}`, 'triggered', `${event.severity}: ${event.summary} (policy ${policy.name})`);
+  static open(
+    event: AlertEvent,
+    policy: EscalationPolicy,
+    now: number,
+    options: { policies?: readonly EscalationPolicy[] } = {},
+  ): AlertState {
+    const alert = new AlertState(
+      {
+        dedupKey: event.dedupKey,
+        source: event.source,
+        sourceKey: event.sourceKey,
+        ...(event.service !== undefined ? { service: event.service } : {}),
+        ...(event.group !== undefined ? { group: event.group } : {}),
+        labels: { ...event.labels },
+        links: [...event.links],
+        summary: event.summary,
+        severity: event.severity,
+        status: 'triggered',
+        policy,
+        openedAt: now,
+        lastSeenAt: now,
+        count: 1,
+        cycle: 1,
+        cycleStartedAt: now,
+        maxLevel: 0,
+        notifications: [],
+        counts: { sent: 0, failed: 0, suppressed: 0 },
+        timeline: [],
+        version: 0,
+      },
+      options,
+    );
+    alert.note(
+      now,
+      `source:${event.source}`,
+      'triggered',
+      `${event.severity}: ${event.summary} (policy ${policy.name})`,
+    );
     return alert;
   }
 
@@ -160,7 +207,8 @@ export class AlertState {
     }
     this.state.count++;
     this.state.lastSeenAt = now;
-    if (event.severity !== this.state.severity) this.note(now, by, 'severity changed', `${this.state.severity} -> ${event.severity}`);
+    if (event.severity !== this.state.severity)
+      this.note(now, by, 'severity changed', `${this.state.severity} -> ${event.severity}`);
     this.state.severity = event.severity;
     this.state.summary = event.summary;
     this.state.version++;
@@ -206,7 +254,12 @@ export class AlertState {
     this.state.manual = { position, at: now };
     this.state.status = 'triggered';
     this.state.ack = undefined;
-    this.note(now, request.actor, 'escalate now', `to level ${position.level} (round ${position.round})${request.note ? `: ${request.note}` : ''}`);
+    this.note(
+      now,
+      request.actor,
+      'escalate now',
+      `to level ${position.level} (round ${position.round})${request.note ? `: ${request.note}` : ''}`,
+    );
   }
 
   refusalOfReassign(request: unknown): string | undefined {
@@ -246,13 +299,19 @@ export class AlertState {
     if (this.closed) return undefined;
     const due: AlertDue[] = [];
     // On a tie, resolving beats paging someone for an alert that is about to close.
-    if (s.policy.autoResolveMs !== undefined) due.push({ kind: 'auto_resolve', at: s.lastSeenAt + s.policy.autoResolveMs });
+    if (s.policy.autoResolveMs !== undefined)
+      due.push({ kind: 'auto_resolve', at: s.lastSeenAt + s.policy.autoResolveMs });
     if (s.status === 'acknowledged' && s.ack && s.policy.ackTimeoutMs !== undefined) {
       due.push({ kind: 'ack_timeout', at: s.ack.at + s.policy.ackTimeoutMs });
     }
     if (s.status === 'triggered') {
       const step = s.manual
-        ? { kind: 'notify' as const, position: { ...s.manual.position, manualAt: s.manual.at }, at: s.manual.at, targets: s.policy.levels[s.manual.position.level - 1]?.targets ?? [] }
+        ? {
+            kind: 'notify' as const,
+            position: { ...s.manual.position, manualAt: s.manual.at },
+            at: s.manual.at,
+            targets: s.policy.levels[s.manual.position.level - 1]?.targets ?? [],
+          }
         : s.position && s.notifiedAt !== undefined
           ? nextStep(s.policy, s.position, s.notifiedAt)
           : firstStep(s.policy, s.cycleStartedAt, s.cycle);
@@ -270,7 +329,13 @@ export class AlertState {
   }
 
   /** One target's delivery result; a failed channel is recorded and does not hold up the others. */
-  recordDelivery(position: EscalationPosition, target: EscalationTarget, outcome: Exclude<DeliveryOutcome, 'suppressed'>, now: number, detail?: string): void {
+  recordDelivery(
+    position: EscalationPosition,
+    target: EscalationTarget,
+    outcome: Exclude<DeliveryOutcome, 'suppressed'>,
+    now: number,
+    detail?: string,
+  ): void {
     this.pushNotification(position, target, outcome, now, detail);
     this.state.version++;
   }
@@ -281,7 +346,12 @@ export class AlertState {
     // Sending can take a while (a failing channel retries): an ack timeout or a reassign
     // meanwhile started a new cycle, which this older step must not overwrite.
     if (position.cycle !== s.cycle) {
-      this.note(now, 'system', 'notified', `level ${position.level}, round ${position.round} of cycle ${position.cycle} (superseded)`);
+      this.note(
+        now,
+        'system',
+        'notified',
+        `level ${position.level}, round ${position.round} of cycle ${position.cycle} (superseded)`,
+      );
       return;
     }
     const { manualAt, ...reached } = position;
@@ -290,21 +360,36 @@ export class AlertState {
     s.maxLevel = Math.max(s.maxLevel, position.level);
     if (manualAt !== undefined && s.manual?.at === manualAt) s.manual = undefined; // a later escalate-now still waits
     s.silence = undefined;
-    this.note(now, 'system', 'notified', `level ${position.level}, round ${position.round}${position.cycle > 1 ? `, cycle ${position.cycle}` : ''}`);
+    this.note(
+      now,
+      'system',
+      'notified',
+      `level ${position.level}, round ${position.round}${position.cycle > 1 ? `, cycle ${position.cycle}` : ''}`,
+    );
   }
 
   /** A silence matched when the step was due: nothing is sent, the step waits until the silence ends. */
-  recordSuppressed(position: EscalationPosition, silence: { id: string; until: number; recheckAt?: number }, now: number): void {
+  recordSuppressed(
+    position: EscalationPosition,
+    silence: { id: string; until: number; recheckAt?: number },
+    now: number,
+  ): void {
     const holding = this.state.silence?.id === silence.id;
     this.state.silence = { ...silence };
-    if (holding) { // looked again and the same silence still holds: nothing new to record
+    if (holding) {
+      // looked again and the same silence still holds: nothing new to record
       this.state.version++;
       return;
     }
     for (const target of this.state.policy.levels[position.level - 1]?.targets ?? []) {
       this.pushNotification(position, target, 'suppressed', now, `silence ${silence.id}`);
     }
-    this.note(now, 'system', 'suppressed', `level ${position.level} by silence ${silence.id} until ${iso(silence.until)}`);
+    this.note(
+      now,
+      'system',
+      'suppressed',
+      `level ${position.level} by silence ${silence.id} until ${iso(silence.until)}`,
+    );
   }
 
   /** The silence was lifted (expired early or deleted): the waiting step is due at its planned time. */
@@ -326,7 +411,9 @@ export class AlertState {
 
   /** Whether the alert should open (or join) an incident now; false once it has one. */
   get needsIncident(): boolean {
-    return !this.state.incident && !this.closed && opensIncident(this.state.policy, this.state.severity, this.state.maxLevel);
+    return (
+      !this.state.incident && !this.closed && opensIncident(this.state.policy, this.state.severity, this.state.maxLevel)
+    );
   }
 
   linkIncident(incident: string, now: number): void {
@@ -338,13 +425,25 @@ export class AlertState {
     const s = this.state;
     const next = this.nextDue();
     return {
-      dedupKey: s.dedupKey, source: s.source, status: s.status, severity: s.severity, summary: s.summary,
+      dedupKey: s.dedupKey,
+      source: s.source,
+      status: s.status,
+      severity: s.severity,
+      summary: s.summary,
       ...(s.service !== undefined ? { service: s.service } : {}),
-      labels: { ...s.labels }, policy: s.policy.name, urgency: s.policy.urgency,
-      level: s.maxLevel, round: s.position?.round ?? 0, cycle: s.cycle, count: s.count,
-      openedAt: iso(s.openedAt), lastSeenAt: iso(s.lastSeenAt),
+      labels: { ...s.labels },
+      policy: s.policy.name,
+      urgency: s.policy.urgency,
+      level: s.maxLevel,
+      round: s.position?.round ?? 0,
+      cycle: s.cycle,
+      count: s.count,
+      openedAt: iso(s.openedAt),
+      lastSeenAt: iso(s.lastSeenAt),
       ...(s.ack ? { acknowledged: { by: s.ack.by, at: iso(s.ack.at) } } : {}),
-      ...(s.resolution ? { resolved: { by: s.resolution.by, at: iso(s.resolution.at), reason: s.resolution.reason } } : {}),
+      ...(s.resolution
+        ? { resolved: { by: s.resolution.by, at: iso(s.resolution.at), reason: s.resolution.reason } }
+        : {}),
       ...(s.silence ? { silenced: { id: s.silence.id, until: iso(s.silence.until) } } : {}),
       ...(s.incident ? { incident: s.incident } : {}),
       ...(next ? { next: { kind: next.kind, at: iso(next.at) } } : {}),
@@ -390,8 +489,21 @@ export class AlertState {
     this.note(now, by, 'resolved', detail ?? (reason === 'source' ? 'the source reported it resolved' : undefined));
   }
 
-  private pushNotification(position: EscalationPosition, target: EscalationTarget, outcome: DeliveryOutcome, now: number, detail?: string): void {
-    const record = { key: this.notificationKey(position, target), position, target, at: iso(now), outcome, ...(detail ? { detail } : {}) };
+  private pushNotification(
+    position: EscalationPosition,
+    target: EscalationTarget,
+    outcome: DeliveryOutcome,
+    now: number,
+    detail?: string,
+  ): void {
+    const record = {
+      key: this.notificationKey(position, target),
+      position,
+      target,
+      at: iso(now),
+      outcome,
+      ...(detail ? { detail } : {}),
+    };
     pushBounded(this.state.notifications, record, MAX_NOTIFICATIONS);
     this.state.counts[outcome]++;
   }
@@ -403,13 +515,16 @@ export class AlertState {
 }
 
 function targetsProblem(targets: unknown): string | undefined {
-  if (!Array.isArray(targets) || targets.length === 0 || targets.length > 20) return 'targets: must be a list of 1 to 20 targets';
+  if (!Array.isArray(targets) || targets.length === 0 || targets.length > 20)
+    return 'targets: must be a list of 1 to 20 targets';
   for (const [index, target] of targets.entries()) {
     if (!isRecord(target) || !(TARGET_KINDS as readonly string[]).includes(String(target.kind))) {
       return `targets.${index}.kind: must be one of ${TARGET_KINDS.join(', ')}`;
     }
-    if (typeof target.to !== 'string' || target.to.trim() === '' || target.to.length > 2048) return `targets.${index}.to: must be a channel, user id, address or URL`;
-    if (target.kind === 'webhook' && !/^https?:\/\/\S+$/i.test(target.to)) return `targets.${index}.to: must be an http(s) URL`;
+    if (typeof target.to !== 'string' || target.to.trim() === '' || target.to.length > 2048)
+      return `targets.${index}.to: must be a channel, user id, address or URL`;
+    if (target.kind === 'webhook' && !/^https?:\/\/\S+$/i.test(target.to))
+      return `targets.${index}.to: must be an http(s) URL`;
   }
   return undefined;
 }

@@ -36,9 +36,11 @@ export function businessHoursProblem(rule: BusinessHours): { field: keyof Busine
   if (bad !== undefined) return { field: 'days', message: `"${bad}" is not one of ${WEEKDAYS.join(', ')}` };
   const start = minutesOf(rule.start);
   const end = minutesOf(rule.end);
-  if (start === undefined || start >= 24 * 60) return { field: 'start', message: 'must be a local time "HH:MM" before 24:00' };
+  if (start === undefined || start >= 24 * 60)
+    return { field: 'start', message: 'must be a local time "HH:MM" before 24:00' };
   if (end === undefined) return { field: 'end', message: 'must be a local time "HH:MM"' };
-  if (end <= start) return { field: 'end', message: 'must be after start (hours that span midnight are not supported)' };
+  if (end <= start)
+    return { field: 'end', message: 'must be after start (hours that span midnight are not supported)' };
   return undefined;
 }
 
@@ -79,7 +81,14 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(timeZone);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     formatters.set(timeZone, formatter);
   }
@@ -100,7 +109,14 @@ function localParts(at: number, timeZone: string): LocalParts {
   for (const part of formatterFor(timeZone).formatToParts(at)) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
   }
-  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
+  return {
+    year: parts.year!,
+    month: parts.month!,
+    day: parts.day!,
+    hour: parts.hour!,
+    minute: parts.minute!,
+    second: parts.second!,
+  };
 }
 
 /** How far the zone's wall clock is ahead of UTC at `at`, in ms. */
@@ -111,10 +127,16 @@ function offsetAt(at: number, timeZone: string): number {
 }
 
 /** The instant a local date and minute-of-day occur in a zone (see the module note for gaps and repeats). */
-function zonedInstant(date: { year: number; month: number; day: number }, minuteOfDay: number, timeZone: string): number {
+function zonedInstant(
+  date: { year: number; month: number; day: number },
+  minuteOfDay: number,
+  timeZone: string,
+): number {
   const wall = Date.UTC(date.year, date.month - 1, date.day, 0, minuteOfDay);
   // The offset either side of the wall time covers both readings around a transition.
-  const candidates = [offsetAt(wall - DAY_MS / 2, timeZone), offsetAt(wall + DAY_MS / 2, timeZone)].map((offset) => wall - offset);
+  const candidates = [offsetAt(wall - DAY_MS / 2, timeZone), offsetAt(wall + DAY_MS / 2, timeZone)].map(
+    (offset) => wall - offset,
+  );
   const exact = candidates.filter((instant) => instant + offsetAt(instant, timeZone) === wall);
   // Repeated hour: the earlier instant. Skipped hour: none is exact; the later one is after the gap.
   return exact.length > 0 ? Math.min(...exact) : Math.max(...candidates);

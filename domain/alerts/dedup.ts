@@ -39,7 +39,10 @@ export function labelsFingerprint(labels: Readonly<Record<string, string>>): str
  */
 export function pagerdutyDedupKey(routingKey: string, clientKey: string): string {
   const prefix = `pd-${sha256Hex(routingKey).slice(0, 8)}-`;
-  const tail = SAFE_KEY.test(clientKey) && prefix.length + clientKey.length <= MAX_DEDUP_KEY_LENGTH ? clientKey : sha256Hex(clientKey);
+  const tail =
+    SAFE_KEY.test(clientKey) && prefix.length + clientKey.length <= MAX_DEDUP_KEY_LENGTH
+      ? clientKey
+      : sha256Hex(clientKey);
   return prefix + tail;
 }
 
@@ -48,7 +51,12 @@ export function pagerdutyDedupKey(routingKey: string, clientKey: string): string
  * from the content so that a client retrying the same POST (timeout, 5xx) does not open a
  * second alert. Two triggers differing in anything (timestamp included) get different keys.
  */
-export function generatedPagerdutyKey(content: { routingKey: string; payload: unknown; links: unknown; images: unknown }): string {
+export function generatedPagerdutyKey(content: {
+  routingKey: string;
+  payload: unknown;
+  links: unknown;
+  images: unknown;
+}): string {
   return sha256Hex(canonicalJson(content)).slice(0, 32);
 }
 

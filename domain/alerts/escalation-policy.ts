@@ -86,7 +86,8 @@ export type EscalationStep =
 
 /** The first notification of a cycle that starts at `startedAt`; low urgency waits for business hours. */
 export function firstStep(policy: EscalationPolicy, startedAt: number, cycle = 1): EscalationStep {
-  const at = policy.urgency === 'low' && policy.businessHours ? nextBusinessInstant(policy.businessHours, startedAt) : startedAt;
+  const at =
+    policy.urgency === 'low' && policy.businessHours ? nextBusinessInstant(policy.businessHours, startedAt) : startedAt;
   return notify(policy, { cycle, round: 1, level: 1 }, at);
 }
 
@@ -111,7 +112,9 @@ export function positionAfter(policy: EscalationPolicy, current: EscalationPosit
  * Returns a refusal string when there is nowhere to go.
  */
 export function manualEscalationTarget(
-  policy: EscalationPolicy, current: EscalationPosition | undefined, level?: number,
+  policy: EscalationPolicy,
+  current: EscalationPosition | undefined,
+  level?: number,
 ): EscalationPosition | string {
   const base = current ?? { cycle: 1, round: 1, level: 0 };
   if (level !== undefined) {
@@ -126,20 +129,30 @@ export function manualEscalationTarget(
 
 /** Does an alert at this severity that has reached `level` open (or join) an incident? */
 export function opensIncident(policy: EscalationPolicy, severity: Severity, level: number): boolean {
-  return policy.incident.severities.includes(severity) || (policy.incident.atLevel !== undefined && level >= policy.incident.atLevel);
+  return (
+    policy.incident.severities.includes(severity) ||
+    (policy.incident.atLevel !== undefined && level >= policy.incident.atLevel)
+  );
 }
 
 /** A one-off policy for an alert reassigned to explicit targets: one level, the base policy's timings. */
 export function directPolicy(base: EscalationPolicy, targets: EscalationTarget[]): EscalationPolicy {
   const escalateAfterMs = base.levels[0]?.escalateAfterMs ?? 0;
-  return { ...base, name: `${base.name}/reassigned`, urgency: 'high', businessHours: undefined, levels: [{ targets, escalateAfterMs }] };
+  return {
+    ...base,
+    name: `${base.name}/reassigned`,
+    urgency: 'high',
+    businessHours: undefined,
+    levels: [{ targets, escalateAfterMs }],
+  };
 }
 
 /** Cross-field checks the schema and hand-built policies share: the offending field's path and what is wrong. */
 export function policyProblem(policy: EscalationPolicy): { path: string[]; message: string } | undefined {
   if (policy.levels.length === 0) return { path: ['levels'], message: 'name at least one level' };
   if (policy.businessHours) {
-    if (policy.urgency !== 'low') return { path: ['businessHours'], message: 'applies to low urgency only (high urgency pages at any hour)' };
+    if (policy.urgency !== 'low')
+      return { path: ['businessHours'], message: 'applies to low urgency only (high urgency pages at any hour)' };
     const problem = businessHoursProblem(policy.businessHours);
     if (problem) return { path: ['businessHours', problem.field], message: problem.message };
   }

@@ -42,9 +42,14 @@ export function incidentKeyFor(
   alert: { dedupKey: string; group?: string; service?: string; labels: Readonly<Record<string, string>> },
   groupBy: readonly string[] = [],
 ): string {
-  const basis = groupBy.length > 0
-    ? { labels: Object.fromEntries(groupBy.map((name) => [name, alert.labels[name] ?? ''])) }
-    : alert.group !== undefined ? { group: alert.group } : alert.service !== undefined ? { service: alert.service } : { alert: alert.dedupKey };
+  const basis =
+    groupBy.length > 0
+      ? { labels: Object.fromEntries(groupBy.map((name) => [name, alert.labels[name] ?? ''])) }
+      : alert.group !== undefined
+        ? { group: alert.group }
+        : alert.service !== undefined
+          ? { service: alert.service }
+          : { alert: alert.dedupKey };
   return `inc-${sha256Hex(canonicalJson(basis)).slice(0, 24)}`;
 }
 
@@ -58,7 +63,12 @@ export interface ReviewOptions {
   overdueReminders: number;
 }
 
-export const DEFAULT_REVIEW: ReviewOptions = { dueDays: 5, remindBeforeMs: 86_400_000, overdueEveryMs: 86_400_000, overdueReminders: 3 };
+export const DEFAULT_REVIEW: ReviewOptions = {
+  dueDays: 5,
+  remindBeforeMs: 86_400_000,
+  overdueEveryMs: 86_400_000,
+  overdueReminders: 3,
+};
 
 export function reviewDueAt(resolvedAt: number, dueDays: number): number {
   return resolvedAt + dueDays * 86_400_000;
@@ -101,8 +111,13 @@ export interface IncidentSnapshot {
   version: number;
 }
 
-export interface StatusRequest extends ActorRequest { status: IncidentStatus }
-export interface ResponderRequest extends ActorRequest { responder: string; role?: string }
+export interface StatusRequest extends ActorRequest {
+  status: IncidentStatus;
+}
+export interface ResponderRequest extends ActorRequest {
+  responder: string;
+  role?: string;
+}
 
 const MAX_TIMELINE = 500;
 
@@ -110,12 +125,26 @@ export class Incident {
   constructor(readonly state: IncidentSnapshot) {}
 
   /** A new incident opened by `alert` (its summary is the title until someone renames it). */
-  static open(key: string, alert: IncidentAlert, openedBy: string, now: number, review: Partial<ReviewOptions> = {}): Incident {
+  static open(
+    key: string,
+    alert: IncidentAlert,
+    openedBy: string,
+    now: number,
+    review: Partial<ReviewOptions> = {},
+  ): Incident {
     const at = new Date(now).toISOString();
     const incident = new Incident({
-      key, title: alert.summary, severity: alert.severity, status: 'investigating', openedAt: at, openedBy,
-      alerts: [{ ...alert, joinedAt: at }], responders: [], review: { ...DEFAULT_REVIEW, ...review, remindersSent: 0 },
-      timeline: [], version: 0,
+      key,
+      title: alert.summary,
+      severity: alert.severity,
+      status: 'investigating',
+      openedAt: at,
+      openedBy,
+      alerts: [{ ...alert, joinedAt: at }],
+      responders: [],
+      review: { ...DEFAULT_REVIEW, ...review, remindersSent: 0 },
+      timeline: [],
+      version: 0,
     });
     incident.record(now, openedBy, 'opened', `${alert.dedupKey}: ${alert.summary}`);
     return incident;
@@ -161,15 +190,22 @@ export class Incident {
     const problem = this.actorProblem(request);
     if (problem) return problem;
     const { responder, role } = request as Record<string, unknown>;
-    if (typeof responder !== 'string' || responder.trim() === '' || responder.length > 200) return 'responder: must be 1 to 200 characters';
-    if (role !== undefined && (typeof role !== 'string' || role.length > 50)) return 'role: must be a short text such as commander';
+    if (typeof responder !== 'string' || responder.trim() === '' || responder.length > 200)
+      return 'responder: must be 1 to 200 characters';
+    if (role !== undefined && (typeof role !== 'string' || role.length > 50))
+      return 'role: must be a short text such as commander';
     if (this.resolved) return 'the incident is resolved';
     return this.state.responders.some((r) => r.who === responder) ? `${responder} is already a responder` : undefined;
   }
 
   addResponder(request: ResponderRequest, now: number): void {
     const role = request.role ?? 'responder';
-    this.state.responders.push({ who: request.responder, role, addedBy: request.actor, addedAt: new Date(now).toISOString() });
+    this.state.responders.push({
+      who: request.responder,
+      role,
+      addedBy: request.actor,
+      addedAt: new Date(now).toISOString(),
+    });
     this.record(now, request.actor, 'responder added', `${request.responder} (${role})`);
   }
 
@@ -198,7 +234,9 @@ export class Incident {
   }
 
   get reviewDueAt(): number | undefined {
-    return this.state.resolvedAt ? reviewDueAt(Date.parse(this.state.resolvedAt), this.state.review.dueDays) : undefined;
+    return this.state.resolvedAt
+      ? reviewDueAt(Date.parse(this.state.resolvedAt), this.state.review.dueDays)
+      : undefined;
   }
 
   /** When the next review reminder is due, or undefined (not resolved, review done, reminders used up). */
@@ -213,7 +251,11 @@ export class Incident {
   }
 
   record(now: number, by: string, event: string, detail?: string): void {
-    pushBounded(this.state.timeline, { at: new Date(now).toISOString(), by, event, ...(detail ? { detail } : {}) }, MAX_TIMELINE);
+    pushBounded(
+      this.state.timeline,
+      { at: new Date(now).toISOString(), by, event, ...(detail ? { detail } : {}) },
+      MAX_TIMELINE,
+    );
     this.state.version++;
   }
 

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
 import { parseInput } from '../validation';
-import { alertmanagerDedupKey, generatedPagerdutyKey, labelsFingerprint, MAX_DEDUP_KEY_LENGTH, pagerdutyDedupKey } from './dedup';
+import {
+  alertmanagerDedupKey,
+  generatedPagerdutyKey,
+  labelsFingerprint,
+  MAX_DEDUP_KEY_LENGTH,
+  pagerdutyDedupKey,
+} from './dedup';
 import { LABEL_NAME } from './matchers';
 import { METRIC_NAME, type MetricSample } from './metric-rules';
 import { isRecord, normaliseSeverity, SEVERITIES, type AlertEvent, type AlertLink } from './types';
@@ -22,14 +28,21 @@ const MAX_TEXT = 16_384;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** RFC 3339 with any fraction (Alertmanager sends nanoseconds), normalised to ISO with milliseconds. */
-const timestampSchema = lazySchema(() => z
-  .string({ error: 'must be an RFC 3339 time such as 2025-03-01T10:00:00Z' })
-  .refine((text) => RFC3339.test(text) && !Number.isNaN(Date.parse(text.replace(' ', 'T'))), 'must be an RFC 3339 time such as 2025-03-01T10:00:00Z')
-  .transform((text) => new Date(Date.parse(text.replace(' ', 'T'))).toISOString()));
+const timestampSchema = lazySchema(() =>
+  z
+    .string({ error: 'must be an RFC 3339 time such as 2025-03-01T10:00:00Z' })
+    .refine(
+      (text) => RFC3339.test(text) && !Number.isNaN(Date.parse(text.replace(' ', 'T'))),
+      'must be an RFC 3339 time such as 2025-03-01T10:00:00Z',
+    )
+    .transform((text) => new Date(Date.parse(text.replace(' ', 'T'))).toISOString()),
+);
 
-const labelSetSchema = lazySchema(() => z
-  .record(z.string().max(256), z.string().max(MAX_TEXT), { error: 'must be a mapping of names to strings' })
-  .refine((labels) => Object.keys(labels).length <= MAX_LABELS, `at most ${MAX_LABELS} entries`));
+const labelSetSchema = lazySchema(() =>
+  z
+    .record(z.string().max(256), z.string().max(MAX_TEXT), { error: 'must be a mapping of names to strings' })
+    .refine((labels) => Object.keys(labels).length <= MAX_LABELS, `at most ${MAX_LABELS} entries`),
+);
 
 /** Links go into Slack messages and emails: only http(s) is kept. */
 function httpLink(href: string | undefined, text: string): AlertLink[] {
@@ -43,28 +56,32 @@ const truncate = (text: string, max: number) => (text.length > max ? `${text.sli
 
 const amStatusSchema = lazySchema(() => z.enum(['firing', 'resolved'], { error: 'must be firing or resolved' }));
 
-const amAlertSchema = lazySchema(() => z.object({
-  status: amStatusSchema,
-  labels: labelSetSchema,
-  annotations: labelSetSchema.default({}),
-  startsAt: timestampSchema,
-  endsAt: timestampSchema.optional(),
-  generatorURL: z.string().max(MAX_TEXT).default(''),
-  fingerprint: z.string().trim().max(256).optional(),
-}));
+const amAlertSchema = lazySchema(() =>
+  z.object({
+    status: amStatusSchema,
+    labels: labelSetSchema,
+    annotations: labelSetSchema.default({}),
+    startsAt: timestampSchema,
+    endsAt: timestampSchema.optional(),
+    generatorURL: z.string().max(MAX_TEXT).default(''),
+    fingerprint: z.string().trim().max(256).optional(),
+  }),
+);
 
-export const alertmanagerWebhookSchema = lazySchema(() => z.object({
-  version: z.literal('4', { error: 'must be "4" (the Alertmanager webhook payload version this endpoint speaks)' }),
-  groupKey: z.string().min(1, 'must not be empty').max(MAX_TEXT),
-  truncatedAlerts: z.number().int().min(0).default(0),
-  status: amStatusSchema,
-  receiver: z.string().max(1024),
-  groupLabels: labelSetSchema.default({}),
-  commonLabels: labelSetSchema.default({}),
-  commonAnnotations: labelSetSchema.default({}),
-  externalURL: z.string().max(MAX_TEXT).default(''),
-  alerts: z.array(amAlertSchema, { error: 'must be a list of alerts' }).max(1000, 'at most 1000 alerts per delivery'),
-}));
+export const alertmanagerWebhookSchema = lazySchema(() =>
+  z.object({
+    version: z.literal('4', { error: 'must be "4" (the Alertmanager webhook payload version this endpoint speaks)' }),
+    groupKey: z.string().min(1, 'must not be empty').max(MAX_TEXT),
+    truncatedAlerts: z.number().int().min(0).default(0),
+    status: amStatusSchema,
+    receiver: z.string().max(1024),
+    groupLabels: labelSetSchema.default({}),
+    commonLabels: labelSetSchema.default({}),
+    commonAnnotations: labelSetSchema.default({}),
+    externalURL: z.string().max(MAX_TEXT).default(''),
+    alerts: z.array(amAlertSchema, { error: 'must be a list of alerts' }).max(1000, 'at most 1000 alerts per delivery'),
+  }),
+);
 
 export interface AlertmanagerBatch {
   receiver: string;
@@ -101,7 +118,14 @@ export function parseAlertmanagerWebhook(body: unknown): AlertmanagerBatch {
       sourceKey: fingerprint,
       action: alert.status === 'firing' ? 'trigger' : 'resolve',
       severity: normaliseSeverity(labels.severity) ?? 'warning',
-      summary: truncate(annotations.summary ?? annotations.description ?? annotations.message ?? labels.alertname ?? 'Alertmanager alert', MAX_SUMMARY),
+      summary: truncate(
+        annotations.summary ??
+          annotations.description ??
+          annotations.message ??
+          labels.alertname ??
+          'Alertmanager alert',
+        MAX_SUMMARY,
+      ),
       ...(service ? { service } : {}),
       group: hook.groupKey,
       labels,
@@ -131,37 +155,71 @@ export function parseAlertmanagerWebhook(body: unknown): AlertmanagerBatch {
 
 // ---------------------------------------------------------------- PagerDuty Events API v2
 
-const httpUrlSchema = lazySchema(() => z.string().max(MAX_TEXT).regex(/^https?:\/\/\S+$/i, 'must be an http(s) URL'));
+const httpUrlSchema = lazySchema(() =>
+  z
+    .string()
+    .max(MAX_TEXT)
+    .regex(/^https?:\/\/\S+$/i, 'must be an http(s) URL'),
+);
 
-export const pagerdutyEventSchema = lazySchema(() => z
-  .object({
-    routing_key: z.string({ error: 'required: the integration key' }).trim().min(1, 'required: the integration key').max(128),
-    event_action: z.enum(['trigger', 'acknowledge', 'resolve'], { error: 'must be trigger, acknowledge or resolve' }),
-    dedup_key: z.string().min(1, 'must not be empty').max(MAX_DEDUP_KEY_LENGTH, `at most ${MAX_DEDUP_KEY_LENGTH} characters`).optional(),
-    payload: z
-      .object({
-        // PagerDuty truncates long summaries rather than refusing them; so do we.
-        summary: z.string({ error: 'required: a brief text summary' }).trim().min(1, 'required: a brief text summary').transform((s) => truncate(s, MAX_SUMMARY)),
-        source: z.string({ error: 'required: the affected system' }).trim().min(1, 'required: the affected system').max(255),
-        severity: z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(', ')}` }),
-        timestamp: timestampSchema.optional(),
-        component: z.string().trim().max(255).optional(),
-        group: z.string().trim().max(255).optional(),
-        class: z.string().trim().max(255).optional(),
-        custom_details: z.unknown().optional(),
-      })
-      .optional(),
-    client: z.string().max(255).optional(),
-    client_url: httpUrlSchema.optional(),
-    links: z.array(z.object({ href: httpUrlSchema, text: z.string().max(1024).optional() })).max(50).default([]),
-    images: z.array(z.object({ src: httpUrlSchema, href: httpUrlSchema.optional(), alt: z.string().max(1024).optional() })).max(50).default([]),
-  })
-  .superRefine((event, ctx) => {
-    if (event.event_action === 'trigger' && !event.payload) ctx.addIssue({ code: 'custom', path: ['payload'], message: 'required for a trigger' });
-    if (event.event_action !== 'trigger' && !event.dedup_key) {
-      ctx.addIssue({ code: 'custom', path: ['dedup_key'], message: `required to ${event.event_action} (the key of the alert to ${event.event_action})` });
-    }
-  }));
+export const pagerdutyEventSchema = lazySchema(() =>
+  z
+    .object({
+      routing_key: z
+        .string({ error: 'required: the integration key' })
+        .trim()
+        .min(1, 'required: the integration key')
+        .max(128),
+      event_action: z.enum(['trigger', 'acknowledge', 'resolve'], { error: 'must be trigger, acknowledge or resolve' }),
+      dedup_key: z
+        .string()
+        .min(1, 'must not be empty')
+        .max(MAX_DEDUP_KEY_LENGTH, `at most ${MAX_DEDUP_KEY_LENGTH} characters`)
+        .optional(),
+      payload: z
+        .object({
+          // PagerDuty truncates long summaries rather than refusing them; so do we.
+          summary: z
+            .string({ error: 'required: a brief text summary' })
+            .trim()
+            .min(1, 'required: a brief text summary')
+            .transform((s) => truncate(s, MAX_SUMMARY)),
+          source: z
+            .string({ error: 'required: the affected system' })
+            .trim()
+            .min(1, 'required: the affected system')
+            .max(255),
+          severity: z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(', ')}` }),
+          timestamp: timestampSchema.optional(),
+          component: z.string().trim().max(255).optional(),
+          group: z.string().trim().max(255).optional(),
+          class: z.string().trim().max(255).optional(),
+          custom_details: z.unknown().optional(),
+        })
+        .optional(),
+      client: z.string().max(255).optional(),
+      client_url: httpUrlSchema.optional(),
+      links: z
+        .array(z.object({ href: httpUrlSchema, text: z.string().max(1024).optional() }))
+        .max(50)
+        .default([]),
+      images: z
+        .array(z.object({ src: httpUrlSchema, href: httpUrlSchema.optional(), alt: z.string().max(1024).optional() }))
+        .max(50)
+        .default([]),
+    })
+    .superRefine((event, ctx) => {
+      if (event.event_action === 'trigger' && !event.payload)
+        ctx.addIssue({ code: 'custom', path: ['payload'], message: 'required for a trigger' });
+      if (event.event_action !== 'trigger' && !event.dedup_key) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dedup_key'],
+          message: `required to ${event.event_action} (the key of the alert to ${event.event_action})`,
+        });
+      }
+    }),
+);
 
 export interface PagerDutyIntake {
   event: AlertEvent;
@@ -180,12 +238,17 @@ export interface PagerDutyIntake {
 export function parsePagerDutyEvent(body: unknown, receivedAt: number): PagerDutyIntake {
   const e = parseInput(pagerdutyEventSchema, body, 'event');
   const generated = e.dedup_key === undefined;
-  const clientKey = e.dedup_key ?? generatedPagerdutyKey({ routingKey: e.routing_key, payload: e.payload, links: e.links, images: e.images });
+  const clientKey =
+    e.dedup_key ??
+    generatedPagerdutyKey({ routingKey: e.routing_key, payload: e.payload, links: e.links, images: e.images });
   const p = e.payload;
   const labels: Record<string, string> = p
     ? {
-        source: p.source, severity: p.severity,
-        ...(p.component ? { component: p.component } : {}), ...(p.group ? { group: p.group } : {}), ...(p.class ? { class: p.class } : {}),
+        source: p.source,
+        severity: p.severity,
+        ...(p.component ? { component: p.component } : {}),
+        ...(p.group ? { group: p.group } : {}),
+        ...(p.class ? { class: p.class } : {}),
       }
     : {};
   const details = p?.custom_details;
@@ -205,7 +268,14 @@ export function parsePagerDutyEvent(body: unknown, receivedAt: number): PagerDut
     startsAt: p?.timestamp ?? new Date(receivedAt).toISOString(),
     links: [...e.links, ...httpLink(e.client_url, e.client ?? 'Source')],
     images: e.images,
-    ...(details === undefined ? {} : { details: typeof details === 'object' && details !== null && !Array.isArray(details) ? (details as Record<string, unknown>) : { details } }),
+    ...(details === undefined
+      ? {}
+      : {
+          details:
+            typeof details === 'object' && details !== null && !Array.isArray(details)
+              ? (details as Record<string, unknown>)
+              : { details },
+        }),
   };
   return { event, dedupKey: clientKey, generated };
 }
@@ -217,24 +287,45 @@ export function pagerdutyAccepted(dedupKey: string): { status: 'success'; messag
 
 // ---------------------------------------------------------------- metric samples
 
-const tagValueSchema = lazySchema(() => z.union([z.string().max(1024), z.number(), z.boolean()], { error: 'must be a string, number or boolean' }).transform(String));
+const tagValueSchema = lazySchema(() =>
+  z
+    .union([z.string().max(1024), z.number(), z.boolean()], { error: 'must be a string, number or boolean' })
+    .transform(String),
+);
 
-export const metricSampleSchema = lazySchema(() => z.strictObject({
-  name: z.string({ error: 'required: the metric name' }).regex(METRIC_NAME, 'must be a metric name such as disk.used_percent').max(200),
-  value: z.number({ error: 'must be a finite number' }),
-  unit: z.string().trim().max(32).optional(),
-  source: z.string().trim().max(200).optional(),
-  tags: z
-    .record(z.string().regex(LABEL_NAME), tagValueSchema, {
-      error: (issue) => (issue.code === 'invalid_key' ? 'tag names are letters, digits and _' : 'must be a mapping of tag names to values'),
-    })
-    .refine((tags) => Object.keys(tags).length <= 50, 'at most 50 tags')
-    .default({}),
-  /** When it was measured: RFC 3339 or epoch milliseconds; default, when it arrived. */
-  timestamp: z.union([timestampSchema, z.number().int().nonnegative()], { error: 'must be an RFC 3339 time or epoch milliseconds' }).optional(),
-}));
+export const metricSampleSchema = lazySchema(() =>
+  z.strictObject({
+    name: z
+      .string({ error: 'required: the metric name' })
+      .regex(METRIC_NAME, 'must be a metric name such as disk.used_percent')
+      .max(200),
+    value: z.number({ error: 'must be a finite number' }),
+    unit: z.string().trim().max(32).optional(),
+    source: z.string().trim().max(200).optional(),
+    tags: z
+      .record(z.string().regex(LABEL_NAME), tagValueSchema, {
+        error: (issue) =>
+          issue.code === 'invalid_key'
+            ? 'tag names are letters, digits and _'
+            : 'must be a mapping of tag names to values',
+      })
+      .refine((tags) => Object.keys(tags).length <= 50, 'at most 50 tags')
+      .default({}),
+    /** When it was measured: RFC 3339 or epoch milliseconds; default, when it arrived. */
+    timestamp: z
+      .union([timestampSchema, z.number().int().nonnegative()], {
+        error: 'must be an RFC 3339 time or epoch milliseconds',
+      })
+      .optional(),
+  }),
+);
 
-const sampleListSchema = lazySchema(() => z.array(metricSampleSchema, { error: 'must be a list of samples' }).min(1, 'name at least one sample').max(1000, 'at most 1000 samples per request'));
+const sampleListSchema = lazySchema(() =>
+  z
+    .array(metricSampleSchema, { error: 'must be a list of samples' })
+    .min(1, 'name at least one sample')
+    .max(1000, 'at most 1000 samples per request'),
+);
 const sampleBatchSchema = lazySchema(() => z.strictObject({ samples: sampleListSchema }));
 
 /**
@@ -253,6 +344,7 @@ export function parseMetricSamples(body: unknown, receivedAt: number): MetricSam
     ...(s.unit ? { unit: s.unit } : {}),
     ...(s.source ? { source: s.source } : {}),
     tags: s.tags,
-    at: s.timestamp === undefined ? receivedAt : typeof s.timestamp === 'number' ? s.timestamp : Date.parse(s.timestamp),
+    at:
+      s.timestamp === undefined ? receivedAt : typeof s.timestamp === 'number' ? s.timestamp : Date.parse(s.timestamp),
   }));
 }

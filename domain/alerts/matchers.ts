@@ -35,7 +35,8 @@ const MATCHER = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/s;
 /** Parses one matcher such as `team=~"infra|db"`; the value may be quoted (with \" \\ \n escapes) or bare. */
 export function parseMatcher(text: string): LabelMatcher {
   const match = MATCHER.exec(text);
-  if (!match) throw new MatcherSyntaxError(`"${text}" is not a matcher such as severity="critical" (operators =, !=, =~, !~)`);
+  if (!match)
+    throw new MatcherSyntaxError(`"${text}" is not a matcher such as severity="critical" (operators =, !=, =~, !~)`);
   const [, name = '', op = '=', raw = ''] = match;
   const matcher = { name, op: op as MatchOp, value: unquote(raw, text) };
   const problem = matcherProblem(matcher);
@@ -68,7 +69,8 @@ export function parseMatcherList(text: string): LabelMatcher[] {
 
 function unquote(raw: string, text: string): string {
   if (!raw.startsWith('"')) {
-    if (/["\s,{}]/.test(raw)) throw new MatcherSyntaxError(`"${text}": quote a value with spaces, commas, braces or quotes`);
+    if (/["\s,{}]/.test(raw))
+      throw new MatcherSyntaxError(`"${text}": quote a value with spaces, commas, braces or quotes`);
     return raw;
   }
   if (raw.length < 2 || !raw.endsWith('"')) {
@@ -96,8 +98,10 @@ function unquote(raw: string, text: string): string {
 export function matcherProblem(matcher: unknown): string | undefined {
   if (typeof matcher !== 'object' || matcher === null) return 'a matcher must be an object {name, op, value}';
   const { name, op, value } = matcher as Partial<Record<keyof LabelMatcher, unknown>>;
-  if (typeof name !== 'string' || !LABEL_NAME.test(name)) return 'the label name must be letters, digits and _ (not starting with a digit)';
-  if (typeof op !== 'string' || !(MATCH_OPS as readonly string[]).includes(op)) return `the operator must be one of ${MATCH_OPS.join(' ')}`;
+  if (typeof name !== 'string' || !LABEL_NAME.test(name))
+    return 'the label name must be letters, digits and _ (not starting with a digit)';
+  if (typeof op !== 'string' || !(MATCH_OPS as readonly string[]).includes(op))
+    return `the operator must be one of ${MATCH_OPS.join(' ')}`;
   if (typeof value !== 'string') return 'the value must be a string';
   if (value.length > MAX_MATCHER_VALUE) return `the value is longer than ${MAX_MATCHER_VALUE} characters`;
   if (op === '=~' || op === '!~') {
@@ -111,7 +115,12 @@ export function matcherProblem(matcher: unknown): string | undefined {
 }
 
 /** Alertmanager's API v2 shape of a matcher (silences, amtool). */
-export function matcherFromApi(api: { name: string; value: string; isRegex: boolean; isEqual?: boolean }): LabelMatcher {
+export function matcherFromApi(api: {
+  name: string;
+  value: string;
+  isRegex: boolean;
+  isEqual?: boolean;
+}): LabelMatcher {
   const equal = api.isEqual ?? true;
   return { name: api.name, value: api.value, op: api.isRegex ? (equal ? '=~' : '!~') : equal ? '=' : '!=' };
 }

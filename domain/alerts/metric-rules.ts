@@ -71,7 +71,14 @@ export interface EvaluatorState {
 
 export type MetricTransition =
   | { kind: 'pending' | 'cleared'; rule: string; seriesKey: string; at: number; value: number }
-  | { kind: 'firing' | 'repeat' | 'resolved'; rule: string; seriesKey: string; at: number; value: number; event: AlertEvent };
+  | {
+      kind: 'firing' | 'repeat' | 'resolved';
+      rule: string;
+      seriesKey: string;
+      at: number;
+      value: number;
+      event: AlertEvent;
+    };
 
 export interface EvaluatorOptions {
   /** A series silent this long clears or resolves (Prometheus' staleness is 5 minutes). */
@@ -89,16 +96,22 @@ export const DEFAULT_REPEAT_EVERY_MS = 5 * 60_000;
 
 /** `name{a="1",b="2"}` with tags sorted: one series of a metric. */
 export function seriesKeyOf(name: string, tags: Readonly<Record<string, string>>): string {
-  const pairs = Object.keys(tags).sort().map((key) => `${key}=${JSON.stringify(tags[key])}`);
+  const pairs = Object.keys(tags)
+    .sort()
+    .map((key) => `${key}=${JSON.stringify(tags[key])}`);
   return `${name}{${pairs.join(',')}}`;
 }
 
 export function breaches(rule: ThresholdRule, value: number): boolean {
   switch (rule.op) {
-    case '>': return value > rule.threshold;
-    case '>=': return value >= rule.threshold;
-    case '<': return value < rule.threshold;
-    case '<=': return value <= rule.threshold;
+    case '>':
+      return value > rule.threshold;
+    case '>=':
+      return value >= rule.threshold;
+    case '<':
+      return value < rule.threshold;
+    case '<=':
+      return value <= rule.threshold;
   }
 }
 
@@ -107,7 +120,11 @@ export class ThresholdEvaluator {
   private readonly staleAfterMs: number;
   private readonly repeatEveryMs: number;
 
-  constructor(private readonly rules: readonly ThresholdRule[], state?: EvaluatorState, options: EvaluatorOptions = {}) {
+  constructor(
+    private readonly rules: readonly ThresholdRule[],
+    state?: EvaluatorState,
+    options: EvaluatorOptions = {},
+  ) {
     this.state = state ? structuredCloneState(state) : { series: {}, lastSeen: {} };
     this.staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
     this.repeatEveryMs = options.repeatEveryMs ?? DEFAULT_REPEAT_EVERY_MS;
@@ -129,18 +146,33 @@ export class ThresholdEvaluator {
         continue;
       }
       const series: SeriesState = current ?? {
-        rule: rule.name, seriesKey, tags: { ...sample.tags }, phase: 'pending', activeSince: sample.at, lastValue: sample.value, lastAt: sample.at,
+        rule: rule.name,
+        seriesKey,
+        tags: { ...sample.tags },
+        phase: 'pending',
+        activeSince: sample.at,
+        lastValue: sample.value,
+        lastAt: sample.at,
         ...(sample.source !== undefined ? { source: sample.source } : {}),
         ...(sample.unit !== undefined ? { unit: sample.unit } : {}),
       };
       series.lastValue = sample.value;
       series.lastAt = sample.at;
       this.state.series[id] = series;
-      if (series.phase === 'pending' && sample.at - series.activeSince >= rule.forMs) transitions.push(this.fire(rule, series, sample.at));
+      if (series.phase === 'pending' && sample.at - series.activeSince >= rule.forMs)
+        transitions.push(this.fire(rule, series, sample.at));
       else if (series.phase === 'firing' && sample.at - (series.reportedAt ?? 0) >= this.repeatEveryMs) {
         series.reportedAt = sample.at;
-        transitions.push({ kind: 'repeat', rule: rule.name, seriesKey, at: sample.at, value: sample.value, event: eventOf(rule, series, 'trigger', sample.at) });
-      } else if (!current) transitions.push({ kind: 'pending', rule: rule.name, seriesKey, at: sample.at, value: sample.value });
+        transitions.push({
+          kind: 'repeat',
+          rule: rule.name,
+          seriesKey,
+          at: sample.at,
+          value: sample.value,
+          event: eventOf(rule, series, 'trigger', sample.at),
+        });
+      } else if (!current)
+        transitions.push({ kind: 'pending', rule: rule.name, seriesKey, at: sample.at, value: sample.value });
     }
     return transitions;
   }
@@ -157,7 +189,8 @@ export class ThresholdEvaluator {
       const rule = this.rules.find((r) => r.name === series.rule);
       if (!rule) continue;
       if (now - series.lastAt >= this.staleAfterMs) transitions.push(this.end(rule, series, now, series.lastValue));
-      else if (series.phase === 'pending' && now - series.activeSince >= rule.forMs) transitions.push(this.fire(rule, series, now));
+      else if (series.phase === 'pending' && now - series.activeSince >= rule.forMs)
+        transitions.push(this.fire(rule, series, now));
     }
     return transitions;
   }
@@ -181,7 +214,14 @@ export class ThresholdEvaluator {
     series.phase = 'firing';
     series.firingSince = at;
     series.reportedAt = at;
-    return { kind: 'firing', rule: rule.name, seriesKey: series.seriesKey, at, value: series.lastValue, event: eventOf(rule, series, 'trigger', at) };
+    return {
+      kind: 'firing',
+      rule: rule.name,
+      seriesKey: series.seriesKey,
+      at,
+      value: series.lastValue,
+      event: eventOf(rule, series, 'trigger', at),
+    };
   }
 
   private end(rule: ThresholdRule, series: SeriesState, at: number, value: number): MetricTransition {
@@ -197,7 +237,12 @@ function structuredCloneState(state: EvaluatorState): EvaluatorState {
 }
 
 /** The AlertEvent a breach raises or a recovery resolves: same dedup key for both. */
-export function eventOf(rule: ThresholdRule, series: SeriesState, action: 'trigger' | 'resolve', at: number): AlertEvent {
+export function eventOf(
+  rule: ThresholdRule,
+  series: SeriesState,
+  action: 'trigger' | 'resolve',
+  at: number,
+): AlertEvent {
   const labels: Record<string, string> = {
     ...series.tags,
     ...(series.source !== undefined && series.tags.source === undefined ? { source: series.source } : {}),
@@ -222,7 +267,12 @@ export function eventOf(rule: ThresholdRule, series: SeriesState, action: 'trigg
     ...(action === 'resolve' ? { endsAt: new Date(at).toISOString() } : {}),
     links: [],
     images: [],
-    details: { value: series.lastValue, threshold: rule.threshold, op: rule.op, ...(series.unit ? { unit: series.unit } : {}) },
+    details: {
+      value: series.lastValue,
+      threshold: rule.threshold,
+      op: rule.op,
+      ...(series.unit ? { unit: series.unit } : {}),
+    },
   };
 }
 
@@ -231,10 +281,16 @@ export const SUMMARY_FIELDS = ['value', 'threshold', 'metric', 'unit', 'rule'];
 
 function summaryOf(rule: ThresholdRule, series: SeriesState): string {
   const unit = series.unit ?? '';
-  if (!rule.summary) return `${rule.metric} ${rule.op} ${rule.threshold}${unit}: ${series.lastValue}${unit} (${series.seriesKey})`;
+  if (!rule.summary)
+    return `${rule.metric} ${rule.op} ${rule.threshold}${unit}: ${series.lastValue}${unit} (${series.seriesKey})`;
   const fields: Record<string, string> = {
-    value: String(series.lastValue), threshold: String(rule.threshold), metric: rule.metric, unit, rule: rule.name,
+    value: String(series.lastValue),
+    threshold: String(rule.threshold),
+    metric: rule.metric,
+    unit,
+    rule: rule.name,
   };
   return rule.summary.replace(PLACEHOLDER, (_m, path: string) =>
-    path.startsWith('tags.') ? (series.tags[path.slice(5)] ?? '') : (fields[path] ?? ''));
+    path.startsWith('tags.') ? (series.tags[path.slice(5)] ?? '') : (fields[path] ?? ''),
+  );
 }

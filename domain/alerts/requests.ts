@@ -25,9 +25,12 @@ export const MAX_NOTE = 2000;
 export function actorRequestProblem(request: unknown): string | undefined {
   if (!isRecord(request)) return 'request: must be an object with actor and roles';
   const { actor, roles, note } = request;
-  if (typeof actor !== 'string' || actor.trim() === '' || actor.length > MAX_ACTOR) return `actor: must be 1 to ${MAX_ACTOR} characters`;
-  if (!Array.isArray(roles) || roles.length > 20 || roles.some((role) => typeof role !== 'string')) return 'roles: must be a list of role names';
-  if (note !== undefined && (typeof note !== 'string' || note.length > MAX_NOTE)) return `note: must be text of at most ${MAX_NOTE} characters`;
+  if (typeof actor !== 'string' || actor.trim() === '' || actor.length > MAX_ACTOR)
+    return `actor: must be 1 to ${MAX_ACTOR} characters`;
+  if (!Array.isArray(roles) || roles.length > 20 || roles.some((role) => typeof role !== 'string'))
+    return 'roles: must be a list of role names';
+  if (note !== undefined && (typeof note !== 'string' || note.length > MAX_NOTE))
+    return `note: must be text of at most ${MAX_NOTE} characters`;
   return undefined;
 }
 
@@ -36,5 +39,7 @@ export function hasRole(granted: readonly string[], allowed: readonly string[]):
 }
 
 export function roleRefusal(what: string, request: ActorRequest, allowed: readonly string[]): string | undefined {
-  return hasRole(request.roles, allowed) ? undefined : `${request.actor} may not ${what}: needs role ${allowed.join(' or ')}`;
+  return hasRole(request.roles, allowed)
+    ? undefined
+    : `${request.actor} may not ${what}: needs role ${allowed.join(' or ')}`;
 }

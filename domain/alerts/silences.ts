@@ -41,9 +41,11 @@ export function activeSilenceFor(labels: Labels, silences: readonly Silence[], n
   const matching = silences.filter((silence) => matchesAll(silence.matchers, labels));
   const active = matching.filter((silence) => silenceState(silence, now) === 'active');
   if (active.length === 0) return undefined;
-  const longest = active.reduce((best, silence) => (Date.parse(silence.endsAt) > Date.parse(best.endsAt) ? silence : best));
+  const longest = active.reduce((best, silence) =>
+    Date.parse(silence.endsAt) > Date.parse(best.endsAt) ? silence : best,
+  );
   let until = Date.parse(longest.endsAt);
-  for (let extended = true; extended; ) {
+  for (let extended = true; extended;) {
     extended = false;
     for (const silence of matching) {
       const [start, end] = [Date.parse(silence.startsAt), Date.parse(silence.endsAt)];
@@ -76,9 +78,14 @@ export function silenceProblem(value: unknown): string | undefined {
     const problem = matcherProblem(matcher);
     if (problem) return `matchers.${index}: ${problem}`;
   }
-  if (matchesEverything(matchers as LabelMatcher[])) return 'matchers: at least one matcher must not match an empty label (this would silence every alert)';
-  for (const [field, time] of [['startsAt', startsAt], ['endsAt', endsAt]] as const) {
-    if (typeof time !== 'string' || !ISO.test(time) || Number.isNaN(Date.parse(time))) return `${field}: must be an ISO 8601 time`;
+  if (matchesEverything(matchers as LabelMatcher[]))
+    return 'matchers: at least one matcher must not match an empty label (this would silence every alert)';
+  for (const [field, time] of [
+    ['startsAt', startsAt],
+    ['endsAt', endsAt],
+  ] as const) {
+    if (typeof time !== 'string' || !ISO.test(time) || Number.isNaN(Date.parse(time)))
+      return `${field}: must be an ISO 8601 time`;
   }
   if (Date.parse(endsAt as string) <= Date.parse(startsAt as string)) return 'endsAt: must be after startsAt';
   if (typeof createdBy !== 'string' || createdBy.trim() === '') return 'createdBy: must be a non-empty string';

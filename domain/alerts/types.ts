@@ -77,10 +77,29 @@ export function isSeverity(value: unknown): value is Severity {
  * the caller decides the default.
  */
 const SEVERITY_ALIASES: Record<string, Severity> = {
-  critical: 'critical', crit: 'critical', page: 'critical', fatal: 'critical', emergency: 'critical', p1: 'critical',
-  error: 'error', err: 'error', high: 'error', major: 'error', p2: 'error',
-  warning: 'warning', warn: 'warning', medium: 'warning', minor: 'warning', p3: 'warning',
-  info: 'info', informational: 'info', low: 'info', none: 'info', notice: 'info', p4: 'info', p5: 'info',
+  critical: 'critical',
+  crit: 'critical',
+  page: 'critical',
+  fatal: 'critical',
+  emergency: 'critical',
+  p1: 'critical',
+  error: 'error',
+  err: 'error',
+  high: 'error',
+  major: 'error',
+  p2: 'error',
+  warning: 'warning',
+  warn: 'warning',
+  medium: 'warning',
+  minor: 'warning',
+  p3: 'warning',
+  info: 'info',
+  informational: 'info',
+  low: 'info',
+  none: 'info',
+  notice: 'info',
+  p4: 'info',
+  p5: 'info',
 };
 
 export function normaliseSeverity(text: string | undefined): Severity | undefined {

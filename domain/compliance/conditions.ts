@@ -25,7 +25,11 @@ export function conditionHolds(when: Condition | undefined, ctx: ConditionContex
 }
 
 /** The last exception that applies replaces `base`; `exception` names it for the message. */
-export function governingValue(base: number, exceptions: readonly RuleException[], ctx: ConditionContext): { value: number; exception?: string } {
+export function governingValue(
+  base: number,
+  exceptions: readonly RuleException[],
+  ctx: ConditionContext,
+): { value: number; exception?: string } {
   for (let i = exceptions.length - 1; i >= 0; i--) {
     const exception = exceptions[i]!;
     if (conditionHolds(exception.when, ctx)) return { value: exception.value, exception: exception.id };

@@ -6,7 +6,12 @@ import type { Violation } from './violation';
  * there. A violation is the same finding when the rule and its elements match; its
  * numbers may change (a door widened from 28 to 30 in is still too narrow: persisting).
  */
-export function diffViolations(fromCycle: number, before: readonly Violation[], toCycle: number, after: readonly Violation[]): CycleDiff {
+export function diffViolations(
+  fromCycle: number,
+  before: readonly Violation[],
+  toCycle: number,
+  after: readonly Violation[],
+): CycleDiff {
   const beforeKeys = new Set(before.map(findingKey));
   const afterKeys = new Set(after.map(findingKey));
   return {

@@ -24,7 +24,12 @@ export interface RuleExplanation {
 
 const DESCRIPTIVE_FIELDS = new Set(['id', 'kind', 'section', 'title', 'summary', 'source', 'severity', 'exceptions']);
 
-export function explainRule(ruleId: string, jurisdiction: string, asOf: string, registry?: readonly Jurisdiction[]): RuleExplanation {
+export function explainRule(
+  ruleId: string,
+  jurisdiction: string,
+  asOf: string,
+  registry?: readonly Jurisdiction[],
+): RuleExplanation {
   const code = resolveCode(jurisdiction, asOf, registry);
   const resolved = code.rules.find((rule) => rule.definition.id === ruleId);
   if (!resolved) {
@@ -41,7 +46,9 @@ export function explainRule(ruleId: string, jurisdiction: string, asOf: string, 
     `${definition.title} (${definition.section}), ${code.jurisdiction.id} on ${asOf}: ${definition.summary}`,
     ...inForce(definition),
     ...exceptions.map((e) => `Exception ${e.id}: ${e.description}.`),
-    ...resolved.amendedBy.map((a) => `Amended by ${a.jurisdiction} ${a.amendment} (effective ${a.effective}): ${a.change}.`),
+    ...resolved.amendedBy.map(
+      (a) => `Amended by ${a.jurisdiction} ${a.amendment} (effective ${a.effective}): ${a.change}.`,
+    ),
   ];
   return {
     rule: definition.id,
@@ -67,16 +74,35 @@ function inForce(rule: RuleDefinition): string[] {
     case 'limit':
       return typeof rule.limit === 'number'
         ? [`In force: ${rule.label} ${rule.bound === 'min' ? 'at least' : 'at most'} ${rule.limit} ${rule.unit}.`]
-        : [`In force: ${rule.label} ${rule.bound === 'min' ? 'at least' : 'at most'} by group (unsprinklered / sprinklered, ${rule.unit}): ${Object.entries(rule.limit.byGroup)
-          .map(([group, row]) => `${group} ${row.unsprinklered ?? 'NP'}/${row.sprinklered ?? 'NP'}`).join(', ')}.`];
+        : [
+            `In force: ${rule.label} ${rule.bound === 'min' ? 'at least' : 'at most'} by group (unsprinklered / sprinklered, ${rule.unit}): ${Object.entries(
+              rule.limit.byGroup,
+            )
+              .map(([group, row]) => `${group} ${row.unsprinklered ?? 'NP'}/${row.sprinklered ?? 'NP'}`)
+              .join(', ')}.`,
+          ];
     case 'egress-capacity':
       return [`In force: ${rule.inchesPerOccupant} in per occupant.`];
     case 'exit-count':
-      return [`In force: ${rule.tiers.map((t) => `${t.maxOccupantLoad === null ? 'above' : `up to ${t.maxOccupantLoad}`}: ${t.exits} exits`).join('; ')}.`];
+      return [
+        `In force: ${rule.tiers.map((t) => `${t.maxOccupantLoad === null ? 'above' : `up to ${t.maxOccupantLoad}`}: ${t.exits} exits`).join('; ')}.`,
+      ];
     case 'occupant-load':
-      return [`In force (sq ft per occupant): ${Object.entries(rule.factors).map(([use, f]) => `${use} ${f.sqftPerOccupant} ${f.basis}`).join(', ')}.`];
+      return [
+        `In force (sq ft per occupant): ${Object.entries(rule.factors)
+          .map(([use, f]) => `${use} ${f.sqftPerOccupant} ${f.basis}`)
+          .join(', ')}.`,
+      ];
     case 'single-exit-space':
-      return [`In force (max occupants; common path ft unsprinklered <=${rule.smallLoadMax} / >${rule.smallLoadMax} / sprinklered): ${Object.entries(rule.byGroup)
-        .map(([group, row]) => `${group} ${row.maxOccupantLoad}; ${row.commonPathFt.unsprinkleredSmallLoad ?? 'NP'}/${row.commonPathFt.unsprinkleredLargeLoad ?? 'NP'}/${row.commonPathFt.sprinklered ?? 'NP'}`).join(', ')}.`];
+      return [
+        `In force (max occupants; common path ft unsprinklered <=${rule.smallLoadMax} / >${rule.smallLoadMax} / sprinklered): ${Object.entries(
+          rule.byGroup,
+        )
+          .map(
+            ([group, row]) =>
+              `${group} ${row.maxOccupantLoad}; ${row.commonPathFt.unsprinkleredSmallLoad ?? 'NP'}/${row.commonPathFt.unsprinkleredLargeLoad ?? 'NP'}/${row.commonPathFt.sprinklered ?? 'NP'}`,
+          )
+          .join(', ')}.`,
+      ];
   }
 }

@@ -5,7 +5,11 @@ import { rowForGroup, type SprinklerSystem } from './vocabulary';
 import { violationOf, type Violation } from './violation';
 
 const TARGET_LABEL: Record<LimitRule['target'], string> = {
-  door: 'Door', corridor: 'Corridor', stair: 'Stair', accessibleRoute: 'Accessible route', space: 'Space',
+  door: 'Door',
+  corridor: 'Corridor',
+  stair: 'Stair',
+  accessibleRoute: 'Accessible route',
+  space: 'Space',
 };
 
 interface LimitInForce {
@@ -32,17 +36,27 @@ export function checkLimit(rule: LimitRule, facts: PlanFacts, out: Violation[]):
     if (!limit) return;
     if (limit.value === null) {
       const systems = (limit.sprinklerSystems ?? []).join(' or ');
-      out.push(violationOf(rule, {
-        elements: [id], required: `sprinklered (${systems})`, actual: building.sprinkler, unit: 'sprinkler system',
-        message: `${TARGET_LABEL[rule.target]} ${id}: group ${limit.group} is not permitted without an automatic sprinkler system (${systems}) (${rule.title})`,
-      }));
+      out.push(
+        violationOf(rule, {
+          elements: [id],
+          required: `sprinklered (${systems})`,
+          actual: building.sprinkler,
+          unit: 'sprinkler system',
+          message: `${TARGET_LABEL[rule.target]} ${id}: group ${limit.group} is not permitted without an automatic sprinkler system (${systems}) (${rule.title})`,
+        }),
+      );
       return;
     }
     if (rule.bound === 'min' ? actual >= limit.value : actual <= limit.value) return;
-    out.push(violationOf(rule, {
-      elements: [id], required: limit.value, actual, unit: rule.unit,
-      message: `${TARGET_LABEL[rule.target]} ${id}: ${rule.label} ${actual} ${rule.unit} is ${rule.bound === 'min' ? 'less' : 'more'} than the ${limit.value} ${rule.unit} ${rule.bound === 'min' ? 'minimum' : 'maximum'}${limit.why ? ` ${limit.why}` : ''}`,
-    }));
+    out.push(
+      violationOf(rule, {
+        elements: [id],
+        required: limit.value,
+        actual,
+        unit: rule.unit,
+        message: `${TARGET_LABEL[rule.target]} ${id}: ${rule.label} ${actual} ${rule.unit} is ${rule.bound === 'min' ? 'less' : 'more'} than the ${limit.value} ${rule.unit} ${rule.bound === 'min' ? 'minimum' : 'maximum'}${limit.why ? ` ${limit.why}` : ''}`,
+      }),
+    );
   };
 
   switch (rule.target) {
@@ -50,16 +64,27 @@ export function checkLimit(rule: LimitRule, facts: PlanFacts, out: Violation[]):
       plan.doors.forEach((door, i) => check(door.id, door[rule.measure], facts.doorGroups[i]!, facts.doorLoads[i]!));
       return;
     case 'corridor':
-      for (const corridor of plan.corridors) check(corridor.id, corridor[rule.measure], facts.levelGroups.get(corridor.level) ?? [building.occupancyGroup], corridor.occupantLoadServed);
+      for (const corridor of plan.corridors)
+        check(
+          corridor.id,
+          corridor[rule.measure],
+          facts.levelGroups.get(corridor.level) ?? [building.occupancyGroup],
+          corridor.occupantLoadServed,
+        );
       return;
     case 'stair':
-      plan.stairs.forEach((stair, i) => check(stair.id, stair[rule.measure], facts.stairGroups[i]!, facts.stairLoads[i]!));
+      plan.stairs.forEach((stair, i) =>
+        check(stair.id, stair[rule.measure], facts.stairGroups[i]!, facts.stairLoads[i]!),
+      );
       return;
     case 'accessibleRoute':
-      for (const route of plan.accessibleRoutes) check(route.id, route[rule.measure], facts.levelGroups.get(route.level) ?? [building.occupancyGroup], 0);
+      for (const route of plan.accessibleRoutes)
+        check(route.id, route[rule.measure], facts.levelGroups.get(route.level) ?? [building.occupancyGroup], 0);
       return;
     case 'space':
-      plan.spaces.forEach((space, i) => check(space.id, space[rule.measure], facts.spaceGroups[i]!, facts.spaceLoads[i]!));
+      plan.spaces.forEach((space, i) =>
+        check(space.id, space[rule.measure], facts.spaceGroups[i]!, facts.spaceLoads[i]!),
+      );
       return;
   }
 }
@@ -75,9 +100,15 @@ class LimitsInForce {
   private readonly exceptions: LimitInForce[];
   private readonly rows = new Map<string, LimitInForce | undefined>();
 
-  constructor(private readonly rule: LimitRule, private readonly sprinkler: SprinklerSystem) {
+  constructor(
+    private readonly rule: LimitRule,
+    private readonly sprinkler: SprinklerSystem,
+  ) {
     this.fixed = typeof rule.limit === 'number' ? { value: rule.limit, why: '' } : undefined;
-    this.exceptions = rule.exceptions.map((exception) => ({ value: exception.value, why: `under exception ${exception.id}` }));
+    this.exceptions = rule.exceptions.map((exception) => ({
+      value: exception.value,
+      why: `under exception ${exception.id}`,
+    }));
   }
 
   for(ctx: ConditionContext): LimitInForce | undefined {
@@ -88,7 +119,8 @@ class LimitsInForce {
     let strictest: LimitInForce | undefined;
     for (const group of ctx.groups) {
       const candidate = this.row(group);
-      if (candidate && (!strictest || stricter(this.rule.bound, candidate.value, strictest.value))) strictest = candidate;
+      if (candidate && (!strictest || stricter(this.rule.bound, candidate.value, strictest.value)))
+        strictest = candidate;
     }
     return strictest;
   }

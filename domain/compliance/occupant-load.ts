@@ -21,13 +21,15 @@ export function spaceOccupantLoads(plan: Plan, rule: OccupantLoadRule): { loads:
     const factor = rule.factors[space.use];
     loads.push(occupantLoad(space.areaSqft, factor.sqftPerOccupant));
     if (space.areaBasis === 'net' && factor.basis === 'gross') {
-      warnings.push(violationOf(rule, {
-        elements: [space.id],
-        required: 'gross',
-        actual: 'net',
-        unit: 'area basis',
-        message: `Space ${space.id}: the ${space.use} factor (${factor.sqftPerOccupant} sq ft per occupant) applies to gross area; a net area under-counts occupants`,
-      }));
+      warnings.push(
+        violationOf(rule, {
+          elements: [space.id],
+          required: 'gross',
+          actual: 'net',
+          unit: 'area basis',
+          message: `Space ${space.id}: the ${space.use} factor (${factor.sqftPerOccupant} sq ft per occupant) applies to gross area; a net area under-counts occupants`,
+        }),
+      );
     }
   }
   return { loads, warnings };

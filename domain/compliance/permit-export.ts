@@ -40,8 +40,14 @@ export interface PermitRecord {
 }
 
 const STATUS: Record<ReviewStatusView['status'], PermitStatus> = {
-  intake: 'Applied', checking: 'Applied', incomplete: 'Corrections Required', corrections_required: 'Corrections Required',
-  in_review: 'In Review', approved: 'Issued', rejected: 'Denied', expired: 'Expired',
+  intake: 'Applied',
+  checking: 'Applied',
+  incomplete: 'Corrections Required',
+  corrections_required: 'Corrections Required',
+  in_review: 'In Review',
+  approved: 'Issued',
+  rejected: 'Denied',
+  expired: 'Expired',
 };
 
 /** The permit number a plan gets when the application did not bring one. */
@@ -72,7 +78,14 @@ export function permitRecord(view: ReviewStatusView, at: string, permitNumber?: 
     reviewCycles: cycles.length,
     occupantLoad: last?.check?.occupantLoad ?? null,
     reviewers: view.reviewers,
-    decision: decision ? { decision: decision.decision, by: decision.actor, at: decision.at, ...(decision.summary ? { summary: decision.summary } : {}) } : null,
+    decision: decision
+      ? {
+          decision: decision.decision,
+          by: decision.actor,
+          at: decision.at,
+          ...(decision.summary ? { summary: decision.summary } : {}),
+        }
+      : null,
     violations: violationHistory(checked.map((c) => ({ cycle: c.number, violations: c.check!.violations }))),
   };
 }
@@ -92,7 +105,9 @@ function violationHistory(checked: { cycle: number; violations: Violation[] }[])
   const open = new Set((lastCycle?.violations ?? []).map(findingKey));
   return [...found.entries()].map(([key, violation]) => {
     if (open.has(key)) return violation;
-    const resolvedCycle = checked.find((c) => c.cycle > violation.firstFoundCycle && !c.violations.some((v) => findingKey(v) === key))?.cycle;
+    const resolvedCycle = checked.find(
+      (c) => c.cycle > violation.firstFoundCycle && !c.violations.some((v) => findingKey(v) === key),
+    )?.cycle;
     return { ...violation, status: 'resolved' as const, ...(resolvedCycle ? { resolvedCycle } : {}) };
   });
 }

@@ -54,7 +54,8 @@ export function planFacts(plan: Plan, spaceLoads: number[]): PlanFacts {
   // Doors listed by a space with a group of its own need their own list of groups; every
   // other served door serves the building's group only. Finding them first avoids a list per door.
   const doorsWithOwnGroups = new Set<string>();
-  for (const space of plan.spaces) if (space.occupancyGroup) for (const doorId of space.exitDoors) doorsWithOwnGroups.add(doorId);
+  for (const space of plan.spaces)
+    if (space.occupancyGroup) for (const doorId of space.exitDoors) doorsWithOwnGroups.add(doorId);
 
   const levelLoads = new Map<string, number>();
   const levelGroupLists = new Map<string, OccupancyGroup[]>();
@@ -73,7 +74,10 @@ export function planFacts(plan: Plan, spaceLoads: number[]): PlanFacts {
     for (const doorId of space.exitDoors) {
       const at = doorIndex.get(doorId);
       // parsePlan refuses this already; a plan built in code gets the same answer.
-      if (at === undefined) throw new InputError(`plan: spaces.${i}.exitDoors: unknown door "${doorId}"`, [{ path: `spaces.${i}.exitDoors`, message: `unknown door "${doorId}"` }]);
+      if (at === undefined)
+        throw new InputError(`plan: spaces.${i}.exitDoors: unknown door "${doorId}"`, [
+          { path: `spaces.${i}.exitDoors`, message: `unknown door "${doorId}"` },
+        ]);
       doorLoads[at] = doorLoads[at]! + load;
       doorServed[at] = 1;
       exitWidth += plan.doors[at]!.clearWidthIn;
@@ -81,9 +85,13 @@ export function planFacts(plan: Plan, spaceLoads: number[]): PlanFacts {
     }
     spaceExitWidths[i] = exitWidth;
   });
-  const levelGroups = new Map<string, readonly OccupancyGroup[]>(plan.levels.map((level) => [level.id, levelGroupLists.get(level.id) ?? buildingGroups]));
-  const doorGroups = plan.doors.map((door, i) =>
-    doorGroupLists.get(door.id) ?? (doorServed[i] ? buildingGroups : levelGroups.get(door.level) ?? buildingGroups));
+  const levelGroups = new Map<string, readonly OccupancyGroup[]>(
+    plan.levels.map((level) => [level.id, levelGroupLists.get(level.id) ?? buildingGroups]),
+  );
+  const doorGroups = plan.doors.map(
+    (door, i) =>
+      doorGroupLists.get(door.id) ?? (doorServed[i] ? buildingGroups : (levelGroups.get(door.level) ?? buildingGroups)),
+  );
 
   // A stair serves the stories it connects, except the level of exit discharge: occupants
   // there leave through its exit doors, not down the stair.
@@ -99,8 +107,19 @@ export function planFacts(plan: Plan, spaceLoads: number[]): PlanFacts {
   }
 
   return {
-    plan, spaceLoads, spaceGroups, spaceExitWidths, levelLoads, levelGroups, dischargeLevels,
-    doorLoads, doorGroups, exitDoorsByLevel, stairsByLevel, stairLoads, stairGroups,
+    plan,
+    spaceLoads,
+    spaceGroups,
+    spaceExitWidths,
+    levelLoads,
+    levelGroups,
+    dischargeLevels,
+    doorLoads,
+    doorGroups,
+    exitDoorsByLevel,
+    stairsByLevel,
+    stairLoads,
+    stairGroups,
   };
 }
 

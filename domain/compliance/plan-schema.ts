@@ -14,84 +14,142 @@ import { AREA_BASES, OCCUPANCY_GROUPS, SPACE_USES, SPRINKLER_SYSTEMS } from './v
 export const PLAN_SCHEMA_VERSION = 1;
 
 /** Ids end up in workflow ids (`compliance/<planId>`) and in reports: no slashes or spaces. */
-const idSchema = lazySchema(() => z.string({ error: 'must be an id (text)' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, { error: 'must be 1-100 letters, digits, ".", "_", ":" or "-", starting with a letter or digit' }));
-const textSchema = lazySchema(() => z.string({ error: 'must be a text' }).trim().min(1, { error: 'must not be empty' }).max(500));
-const inches = (what: string) => z.number({ error: `must be a number (${what}, inches)` }).positive({ error: `must be more than 0 (${what}, inches)` }).max(10_000);
-const feet = (what: string) => z.number({ error: `must be a number (${what}, feet)` }).nonnegative({ error: `must be 0 or more (${what}, feet)` }).max(100_000);
+const idSchema = lazySchema(() =>
+  z.string({ error: 'must be an id (text)' }).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, {
+    error: 'must be 1-100 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
+  }),
+);
+const textSchema = lazySchema(() =>
+  z.string({ error: 'must be a text' }).trim().min(1, { error: 'must not be empty' }).max(500),
+);
+const inches = (what: string) =>
+  z
+    .number({ error: `must be a number (${what}, inches)` })
+    .positive({ error: `must be more than 0 (${what}, inches)` })
+    .max(10_000);
+const feet = (what: string) =>
+  z
+    .number({ error: `must be a number (${what}, feet)` })
+    .nonnegative({ error: `must be 0 or more (${what}, feet)` })
+    .max(100_000);
 
-const buildingSchema = lazySchema(() => z.object({
-  occupancyGroup: z.enum(OCCUPANCY_GROUPS),
-  sprinkler: z.enum(SPRINKLER_SYSTEMS),
-  voiceAlarm: z.boolean({ error: 'must be true or false (emergency voice/alarm communication system, IBC 907.5.2.2)' }),
-  stories: z.int({ error: 'must be a whole number of stories' }).min(1, { error: 'must be at least 1' }).max(300, { error: 'must be at most 300' }),
-}).strict());
+const buildingSchema = lazySchema(() =>
+  z
+    .object({
+      occupancyGroup: z.enum(OCCUPANCY_GROUPS),
+      sprinkler: z.enum(SPRINKLER_SYSTEMS),
+      voiceAlarm: z.boolean({
+        error: 'must be true or false (emergency voice/alarm communication system, IBC 907.5.2.2)',
+      }),
+      stories: z
+        .int({ error: 'must be a whole number of stories' })
+        .min(1, { error: 'must be at least 1' })
+        .max(300, { error: 'must be at most 300' }),
+    })
+    .strict(),
+);
 
-const levelSchema = lazySchema(() => z.object({
-  id: idSchema,
-  name: textSchema,
-  /** The level occupants leave the building from; when no level says so, the first listed is. */
-  exitDischarge: z.boolean({ error: 'must be true or false' }).optional(),
-}).strict());
+const levelSchema = lazySchema(() =>
+  z
+    .object({
+      id: idSchema,
+      name: textSchema,
+      /** The level occupants leave the building from; when no level says so, the first listed is. */
+      exitDischarge: z.boolean({ error: 'must be true or false' }).optional(),
+    })
+    .strict(),
+);
 
-const spaceSchema = lazySchema(() => z.object({
-  id: idSchema,
-  level: idSchema,
-  name: textSchema,
-  use: z.enum(SPACE_USES),
-  areaSqft: z.number({ error: 'must be a number (square feet)' }).nonnegative({ error: 'must be 0 or more (square feet)' }).max(100_000_000),
-  areaBasis: z.enum(AREA_BASES),
-  exitDoors: z.array(idSchema),
-  commonPathFt: feet('common path of egress travel'),
-  travelDistanceFt: feet('exit access travel distance'),
-  /** Defaults to the building's group. */
-  occupancyGroup: z.enum(OCCUPANCY_GROUPS).optional(),
-}).strict());
+const spaceSchema = lazySchema(() =>
+  z
+    .object({
+      id: idSchema,
+      level: idSchema,
+      name: textSchema,
+      use: z.enum(SPACE_USES),
+      areaSqft: z
+        .number({ error: 'must be a number (square feet)' })
+        .nonnegative({ error: 'must be 0 or more (square feet)' })
+        .max(100_000_000),
+      areaBasis: z.enum(AREA_BASES),
+      exitDoors: z.array(idSchema),
+      commonPathFt: feet('common path of egress travel'),
+      travelDistanceFt: feet('exit access travel distance'),
+      /** Defaults to the building's group. */
+      occupancyGroup: z.enum(OCCUPANCY_GROUPS).optional(),
+    })
+    .strict(),
+);
 
-const doorSchema = lazySchema(() => z.object({
-  id: idSchema,
-  level: idSchema,
-  clearWidthIn: inches('clear width'),
-  /** An exit door, or the door into an exit stairway: what counts toward a story's exits. */
-  isExit: z.boolean({ error: 'must be true or false' }),
-}).strict());
+const doorSchema = lazySchema(() =>
+  z
+    .object({
+      id: idSchema,
+      level: idSchema,
+      clearWidthIn: inches('clear width'),
+      /** An exit door, or the door into an exit stairway: what counts toward a story's exits. */
+      isExit: z.boolean({ error: 'must be true or false' }),
+    })
+    .strict(),
+);
 
-const corridorSchema = lazySchema(() => z.object({
-  id: idSchema,
-  level: idSchema,
-  widthIn: inches('width'),
-  deadEndFt: feet('dead end length'),
-  occupantLoadServed: z.int({ error: 'must be a whole number of occupants' }).nonnegative({ error: 'must be 0 or more (occupants)' }),
-}).strict());
+const corridorSchema = lazySchema(() =>
+  z
+    .object({
+      id: idSchema,
+      level: idSchema,
+      widthIn: inches('width'),
+      deadEndFt: feet('dead end length'),
+      occupantLoadServed: z
+        .int({ error: 'must be a whole number of occupants' })
+        .nonnegative({ error: 'must be 0 or more (occupants)' }),
+    })
+    .strict(),
+);
 
-const stairSchema = lazySchema(() => z.object({
-  id: idSchema,
-  fromLevel: idSchema,
-  toLevel: idSchema,
-  widthIn: inches('width'),
-}).strict());
+const stairSchema = lazySchema(() =>
+  z
+    .object({
+      id: idSchema,
+      fromLevel: idSchema,
+      toLevel: idSchema,
+      widthIn: inches('width'),
+    })
+    .strict(),
+);
 
-const accessibleRouteSchema = lazySchema(() => z.object({
-  id: idSchema,
-  level: idSchema,
-  clearWidthIn: inches('clear width'),
-}).strict());
+const accessibleRouteSchema = lazySchema(() =>
+  z
+    .object({
+      id: idSchema,
+      level: idSchema,
+      clearWidthIn: inches('clear width'),
+    })
+    .strict(),
+);
 
-export const planSchema = lazySchema(() => z.object({
-  schemaVersion: z.literal(PLAN_SCHEMA_VERSION, { error: `unsupported plan format version: this arxflow reads schemaVersion ${PLAN_SCHEMA_VERSION}` }),
-  planId: idSchema,
-  name: textSchema,
-  jurisdiction: idSchema,
-  building: buildingSchema,
-  levels: z.array(levelSchema).min(1, { error: 'must list at least one level' }),
-  spaces: z.array(spaceSchema).min(1, { error: 'must list at least one space' }),
-  doors: z.array(doorSchema).default([]),
-  corridors: z.array(corridorSchema).default([]),
-  stairs: z.array(stairSchema).default([]),
-  accessibleRoutes: z.array(accessibleRouteSchema).default([]),
-}).strict().superRefine((plan, ctx) => {
-  for (const problem of referenceProblems(plan)) ctx.addIssue({ code: 'custom', ...problem });
-}));
+export const planSchema = lazySchema(() =>
+  z
+    .object({
+      schemaVersion: z.literal(PLAN_SCHEMA_VERSION, {
+        error: `unsupported plan format version: this arxflow reads schemaVersion ${PLAN_SCHEMA_VERSION}`,
+      }),
+      planId: idSchema,
+      name: textSchema,
+      jurisdiction: idSchema,
+      building: buildingSchema,
+      levels: z.array(levelSchema).min(1, { error: 'must list at least one level' }),
+      spaces: z.array(spaceSchema).min(1, { error: 'must list at least one space' }),
+      doors: z.array(doorSchema).default([]),
+      corridors: z.array(corridorSchema).default([]),
+      stairs: z.array(stairSchema).default([]),
+      accessibleRoutes: z.array(accessibleRouteSchema).default([]),
+    })
+    .strict()
+    .superRefine((plan, ctx) => {
+      for (const problem of referenceProblems(plan)) ctx.addIssue({ code: 'custom', ...problem });
+    }),
+);
 
 export type Plan = z.output<typeof planSchema>;
 /** What a caller writes: element lists other than levels and spaces may be left out. */
@@ -127,7 +185,14 @@ function referenceProblems(plan: PlanReferences): Problem[] {
   const problems: Problem[] = [];
   // Ids first, in document order, so a duplicate is reported where it repeats.
   const definedAt = new Map<string, string>();
-  const lists = [['levels', plan.levels], ['spaces', plan.spaces], ['doors', plan.doors], ['corridors', plan.corridors], ['stairs', plan.stairs], ['accessibleRoutes', plan.accessibleRoutes]] as const;
+  const lists = [
+    ['levels', plan.levels],
+    ['spaces', plan.spaces],
+    ['doors', plan.doors],
+    ['corridors', plan.corridors],
+    ['stairs', plan.stairs],
+    ['accessibleRoutes', plan.accessibleRoutes],
+  ] as const;
   for (const [name, elements] of lists) {
     elements.forEach((element, i) => {
       const first = definedAt.get(element.id);
@@ -151,7 +216,8 @@ function referenceProblems(plan: PlanReferences): Problem[] {
       const path = ['spaces', i, 'exitDoors', j];
       const doorLevel = doorLevels.get(doorId);
       if (doorLevel === undefined) problems.push({ path, message: `unknown door "${doorId}"` });
-      else if (levels.has(space.level) && doorLevel !== space.level) problems.push({ path, message: `door "${doorId}" is on level "${doorLevel}", the space on "${space.level}"` });
+      else if (levels.has(space.level) && doorLevel !== space.level)
+        problems.push({ path, message: `door "${doorId}" is on level "${doorLevel}", the space on "${space.level}"` });
       if (listed.has(doorId)) problems.push({ path, message: `door "${doorId}" is listed twice` });
       listed.add(doorId);
     });
@@ -160,7 +226,8 @@ function referenceProblems(plan: PlanReferences): Problem[] {
   plan.stairs.forEach((stair, i) => {
     level(stair.fromLevel, ['stairs', i, 'fromLevel']);
     level(stair.toLevel, ['stairs', i, 'toLevel']);
-    if (stair.fromLevel === stair.toLevel) problems.push({ path: ['stairs', i, 'toLevel'], message: 'must differ from fromLevel' });
+    if (stair.fromLevel === stair.toLevel)
+      problems.push({ path: ['stairs', i, 'toLevel'], message: 'must differ from fromLevel' });
   });
   plan.accessibleRoutes.forEach((route, i) => level(route.level, ['accessibleRoutes', i, 'level']));
   return problems;

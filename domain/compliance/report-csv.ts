@@ -7,10 +7,28 @@ import type { Violation } from './violation';
  * from applicants' element names, which arxflow does not control).
  */
 
-export const VIOLATION_CSV_COLUMNS = ['rule', 'section', 'elements', 'required', 'actual', 'unit', 'severity', 'message'] as const;
+export const VIOLATION_CSV_COLUMNS = [
+  'rule',
+  'section',
+  'elements',
+  'required',
+  'actual',
+  'unit',
+  'severity',
+  'message',
+] as const;
 
 export function violationsCsv(violations: readonly Violation[]): string {
-  const rows = violations.map((v) => [v.rule, v.section, v.elements.join(' '), v.required, v.actual, v.unit, v.severity, v.message]);
+  const rows = violations.map((v) => [
+    v.rule,
+    v.section,
+    v.elements.join(' '),
+    v.required,
+    v.actual,
+    v.unit,
+    v.severity,
+    v.message,
+  ]);
   return [[...VIOLATION_CSV_COLUMNS], ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 

@@ -8,16 +8,24 @@ export function renderReportHtml(model: ReportModel): string {
   const sections = [
     `<h1>${esc(model.title)}</h1>`,
     facts(model),
-    model.missing.length ? `<h2>Incomplete submission</h2><ul>${model.missing.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>` : '',
+    model.missing.length
+      ? `<h2>Incomplete submission</h2><ul>${model.missing.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>`
+      : '',
     model.decision ? decision(model) : '',
     `<h2>Violations (${errors.length})</h2>${errors.length ? table(errors) : '<p>None.</p>'}`,
     warnings.length ? `<h2>Warnings (${warnings.length})</h2>${table(warnings)}` : '',
-    model.comments.length ? `<h2>Reviewer comments</h2><table><tr><th>Element</th><th>Comment</th><th>By</th></tr>${model.comments
-      .map((c) => `<tr><td>${esc(c.element ?? 'whole plan')}</td><td>${esc(c.comment)}</td><td>${esc(c.by)}</td></tr>`).join('')}</table>` : '',
+    model.comments.length
+      ? `<h2>Reviewer comments</h2><table><tr><th>Element</th><th>Comment</th><th>By</th></tr>${model.comments
+          .map(
+            (c) => `<tr><td>${esc(c.element ?? 'whole plan')}</td><td>${esc(c.comment)}</td><td>${esc(c.by)}</td></tr>`,
+          )
+          .join('')}</table>`
+      : '',
     model.diff ? diff(model) : '',
     model.history.length > 1 ? history(model) : '',
     model.kind === 'corrections' && model.respondBy
-      ? `<p class="due">Resubmit a corrected plan (next plan version) by <strong>${esc(model.respondBy)}</strong>; after that the application expires.</p>` : '',
+      ? `<p class="due">Resubmit a corrected plan (next plan version) by <strong>${esc(model.respondBy)}</strong>; after that the application expires.</p>`
+      : '',
   ];
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(model.title)}</title>
@@ -31,11 +39,18 @@ ${sections.filter(Boolean).join('\n')}
 
 function facts(model: ReportModel): string {
   const rows: [string, string | number | undefined][] = [
-    ['Plan', model.cycle.planName ? `${model.planId}: ${model.cycle.planName}` : model.planId], ['Jurisdiction', model.jurisdiction], ['Code', model.cycle.edition && `${model.cycle.edition}, in force on ${model.cycle.asOf}`],
-    ['Review status', model.status], ['Applicant', model.applicant], ['Cycle', `${model.cycle.number} (plan version ${model.cycle.planVersion}, submitted ${model.cycle.submittedAt})`],
+    ['Plan', model.cycle.planName ? `${model.planId}: ${model.cycle.planName}` : model.planId],
+    ['Jurisdiction', model.jurisdiction],
+    ['Code', model.cycle.edition && `${model.cycle.edition}, in force on ${model.cycle.asOf}`],
+    ['Review status', model.status],
+    ['Applicant', model.applicant],
+    ['Cycle', `${model.cycle.number} (plan version ${model.cycle.planVersion}, submitted ${model.cycle.submittedAt})`],
     ['Occupant load', model.cycle.occupantLoad],
   ];
-  return `<table>${rows.filter(([, v]) => v !== undefined).map(([k, v]) => `<tr><th>${k}</th><td>${esc(String(v))}</td></tr>`).join('')}</table>`;
+  return `<table>${rows
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `<tr><th>${k}</th><td>${esc(String(v))}</td></tr>`)
+    .join('')}</table>`;
 }
 
 function decision(model: ReportModel): string {
@@ -44,23 +59,43 @@ function decision(model: ReportModel): string {
 }
 
 function table(violations: readonly Violation[]): string {
-  const head = '<tr><th>Rule</th><th>Section</th><th>Elements</th><th>Required</th><th>Actual</th><th>Message</th></tr>';
-  return `<table>${head}${violations.map((v) => `<tr><td>${esc(v.rule)}</td><td>${esc(v.section)}</td><td>${esc(v.elements.join(', '))}</td>` +
-    `<td>${esc(`${v.required} ${v.unit}`)}</td><td>${esc(`${v.actual} ${v.unit}`)}</td><td>${esc(v.message)}</td></tr>`).join('')}</table>`;
+  const head =
+    '<tr><th>Rule</th><th>Section</th><th>Elements</th><th>Required</th><th>Actual</th><th>Message</th></tr>';
+  return `<table>${head}${violations
+    .map(
+      (v) =>
+        `<tr><td>${esc(v.rule)}</td><td>${esc(v.section)}</td><td>${esc(v.elements.join(', '))}</td>` +
+        `<td>${esc(`${v.required} ${v.unit}`)}</td><td>${esc(`${v.actual} ${v.unit}`)}</td><td>${esc(v.message)}</td></tr>`,
+    )
+    .join('')}</table>`;
 }
 
 function diff(model: ReportModel): string {
   const d = model.diff!;
-  const list = (items: readonly Violation[]) => items.length ? `<ul>${items.map((v) => `<li>${esc(v.rule)} on ${esc(v.elements.join(', '))}</li>`).join('')}</ul>` : '<p>None.</p>';
-  return `<h2>Changes since cycle ${d.fromCycle}</h2><h3>Resolved (${d.resolved.length})</h3>${list(d.resolved)}` +
-    `<h3>New (${d.new.length})</h3>${list(d.new)}<h3>Still open (${d.persisting.length})</h3>${list(d.persisting)}`;
+  const list = (items: readonly Violation[]) =>
+    items.length
+      ? `<ul>${items.map((v) => `<li>${esc(v.rule)} on ${esc(v.elements.join(', '))}</li>`).join('')}</ul>`
+      : '<p>None.</p>';
+  return (
+    `<h2>Changes since cycle ${d.fromCycle}</h2><h3>Resolved (${d.resolved.length})</h3>${list(d.resolved)}` +
+    `<h3>New (${d.new.length})</h3>${list(d.new)}<h3>Still open (${d.persisting.length})</h3>${list(d.persisting)}`
+  );
 }
 
 function history(model: ReportModel): string {
   return `<h2>Review cycles</h2><table><tr><th>Cycle</th><th>Plan version</th><th>Violations</th><th>Warnings</th><th>Outcome</th></tr>${model.history
-    .map((h) => `<tr><td>${h.cycle}</td><td>${h.planVersion}</td><td>${h.errors}</td><td>${h.warnings}</td><td>${esc(h.outcome)}</td></tr>`).join('')}</table>`;
+    .map(
+      (h) =>
+        `<tr><td>${h.cycle}</td><td>${h.planVersion}</td><td>${h.errors}</td><td>${h.warnings}</td><td>${esc(h.outcome)}</td></tr>`,
+    )
+    .join('')}</table>`;
 }
 
 export function esc(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
 }

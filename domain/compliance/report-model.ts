@@ -16,7 +16,15 @@ export interface ReportModel {
   status: string;
   applicant: string;
   generatedAt: string;
-  cycle: { number: number; planVersion: number; submittedAt: string; planName?: string; edition?: string; asOf?: string; occupantLoad?: number };
+  cycle: {
+    number: number;
+    planVersion: number;
+    submittedAt: string;
+    planName?: string;
+    edition?: string;
+    asOf?: string;
+    occupantLoad?: number;
+  };
   /** Completeness problems of the cycle (an incomplete submission has no violations yet). */
   missing: string[];
   violations: Violation[];
@@ -33,23 +41,36 @@ export function reportModel(kind: ReportKind, view: ReviewStatusView, generatedA
   const decision = cycle.decision;
   return {
     kind,
-    title: kind === 'corrections' ? `Corrections required: plan ${view.planId}` : `Compliance report: plan ${view.planId}`,
+    title:
+      kind === 'corrections' ? `Corrections required: plan ${view.planId}` : `Compliance report: plan ${view.planId}`,
     planId: view.planId,
     jurisdiction: view.jurisdiction,
     status: view.status,
     applicant: view.applicant,
     generatedAt,
     cycle: {
-      number: cycle.number, planVersion: cycle.planVersion, submittedAt: cycle.submittedAt, planName: cycle.check?.planName,
-      edition: cycle.check?.edition, asOf: cycle.check?.asOf, occupantLoad: cycle.check?.occupantLoad,
+      number: cycle.number,
+      planVersion: cycle.planVersion,
+      submittedAt: cycle.submittedAt,
+      planName: cycle.check?.planName,
+      edition: cycle.check?.edition,
+      asOf: cycle.check?.asOf,
+      occupantLoad: cycle.check?.occupantLoad,
     },
     missing: cycle.missing ?? [],
     violations: cycle.check?.violations ?? [],
     comments: (decision?.comments ?? []).map((comment) => ({ ...comment, by: decision!.actor })),
-    ...(decision ? { decision: { decision: decision.decision, by: decision.actor, at: decision.at, summary: decision.summary } } : {}),
+    ...(decision
+      ? { decision: { decision: decision.decision, by: decision.actor, at: decision.at, summary: decision.summary } }
+      : {}),
     ...(cycle.diff ? { diff: cycle.diff } : {}),
     ...(view.correctionDueAt ? { respondBy: view.correctionDueAt } : {}),
-    history: view.cycles.map((c) => ({ cycle: c.number, planVersion: c.planVersion, ...counts(c), outcome: outcomeOf(c) })),
+    history: view.cycles.map((c) => ({
+      cycle: c.number,
+      planVersion: c.planVersion,
+      ...counts(c),
+      outcome: outcomeOf(c),
+    })),
   };
 }
 

@@ -40,12 +40,23 @@ const ISO_DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const NULLABLE_LEAVES = new Set(['unsprinklered', 'sprinklered', 'unsprinkleredSmallLoad', 'unsprinkleredLargeLoad']);
 const SEVERITIES: readonly Severity[] = ['error', 'warning'];
 
-export function resolveCode(jurisdictionId: string, asOf: string, registry: readonly Jurisdiction[] = JURISDICTIONS): ResolvedCode {
-  if (!ISO_DAY.test(asOf)) throw new InputError(`asOf: must be a date YYYY-MM-DD, got "${asOf}"`, [{ path: 'asOf', message: 'must be a date YYYY-MM-DD' }]);
+export function resolveCode(
+  jurisdictionId: string,
+  asOf: string,
+  registry: readonly Jurisdiction[] = JURISDICTIONS,
+): ResolvedCode {
+  if (!ISO_DAY.test(asOf))
+    throw new InputError(`asOf: must be a date YYYY-MM-DD, got "${asOf}"`, [
+      { path: 'asOf', message: 'must be a date YYYY-MM-DD' },
+    ]);
   const chain = jurisdictionChain(jurisdictionId, registry);
   const root = chain[0]!;
   const pack = root.pack as RulePack;
-  const rules: ResolvedRule[] = pack.rules.map((rule) => ({ definition: clonePlain(rule), definedBy: pack.id, amendedBy: [] }));
+  const rules: ResolvedRule[] = pack.rules.map((rule) => ({
+    definition: clonePlain(rule),
+    definedBy: pack.id,
+    amendedBy: [],
+  }));
   const deleted: Record<string, AmendmentRef> = {};
   for (const jurisdiction of chain) {
     const inForce = jurisdiction.amendments
@@ -53,25 +64,42 @@ export function resolveCode(jurisdictionId: string, asOf: string, registry: read
       .sort((a, b) => (a.effective < b.effective ? -1 : a.effective > b.effective ? 1 : 0)); // stable: same-day amendments keep their order
     for (const amendment of inForce) {
       for (const change of amendment.changes) {
-        const ref = (description: string): AmendmentRef =>
-          ({ jurisdiction: jurisdiction.id, amendment: amendment.id, effective: amendment.effective, change: description });
+        const ref = (description: string): AmendmentRef => ({
+          jurisdiction: jurisdiction.id,
+          amendment: amendment.id,
+          effective: amendment.effective,
+          change: description,
+        });
         try {
           applyChange(rules, deleted, change, ref, jurisdiction.id);
         } catch (err) {
-          throw new Error(`${jurisdiction.id} amendment ${amendment.id}: ${change.op} ${typeof change.rule === 'string' ? change.rule : change.rule.id}: ${(err as Error).message}`);
+          throw new Error(
+            `${jurisdiction.id} amendment ${amendment.id}: ${change.op} ${typeof change.rule === 'string' ? change.rule : change.rule.id}: ${(err as Error).message}`,
+          );
         }
       }
     }
   }
   const occupantLoadRules = rules.filter((rule) => rule.definition.kind === 'occupant-load').length;
-  if (occupantLoadRules !== 1) throw new Error(`${jurisdictionId}: the code in force needs exactly one occupant-load rule, has ${occupantLoadRules}`);
+  if (occupantLoadRules !== 1)
+    throw new Error(
+      `${jurisdictionId}: the code in force needs exactly one occupant-load rule, has ${occupantLoadRules}`,
+    );
   const leaf = chain[chain.length - 1]!;
   return {
-    jurisdiction: { id: leaf.id, name: leaf.name, chain: chain.map((j) => j.id), example: chain.some((j) => j.example === true) },
+    jurisdiction: {
+      id: leaf.id,
+      name: leaf.name,
+      chain: chain.map((j) => j.id),
+      example: chain.some((j) => j.example === true),
+    },
     edition: pack.id,
     editionTitle: pack.edition,
     asOf,
-    sources: [...pack.sources, ...chain.flatMap((j) => j.amendments.filter((a) => a.effective <= asOf).map((a) => `${a.id}: ${a.source}`))],
+    sources: [
+      ...pack.sources,
+      ...chain.flatMap((j) => j.amendments.filter((a) => a.effective <= asOf).map((a) => `${a.id}: ${a.source}`)),
+    ],
     notModelled: [...pack.notModelled],
     rules,
     deleted,
@@ -83,11 +111,16 @@ function jurisdictionChain(id: string, registry: readonly Jurisdiction[]): Juris
   const byId = new Map(registry.map((j) => [j.id, j]));
   const chain: Jurisdiction[] = [];
   const seen = new Set<string>();
-  for (let current = byId.get(id); current; current = current.parent === undefined ? undefined : byId.get(current.parent)) {
+  for (
+    let current = byId.get(id);
+    current;
+    current = current.parent === undefined ? undefined : byId.get(current.parent)
+  ) {
     if (seen.has(current.id)) throw new Error(`jurisdiction ${id}: its parents form a cycle at ${current.id}`);
     seen.add(current.id);
     chain.unshift(current);
-    if (current.parent !== undefined && !byId.has(current.parent)) throw new Error(`jurisdiction ${current.id}: unknown parent ${current.parent}`);
+    if (current.parent !== undefined && !byId.has(current.parent))
+      throw new Error(`jurisdiction ${current.id}: unknown parent ${current.parent}`);
   }
   if (chain.length === 0) {
     const message = `unknown jurisdiction "${id}"; known: ${registry.map((j) => j.id).join(', ')}`;
@@ -97,9 +130,16 @@ function jurisdictionChain(id: string, registry: readonly Jurisdiction[]): Juris
   return chain;
 }
 
-function applyChange(rules: ResolvedRule[], deleted: Record<string, AmendmentRef>, change: Change, ref: (description: string) => AmendmentRef, by: string): void {
+function applyChange(
+  rules: ResolvedRule[],
+  deleted: Record<string, AmendmentRef>,
+  change: Change,
+  ref: (description: string) => AmendmentRef,
+  by: string,
+): void {
   if (change.op === 'add-rule') {
-    if (rules.some((rule) => rule.definition.id === change.rule.id)) throw new Error('a rule with this id is already in force');
+    if (rules.some((rule) => rule.definition.id === change.rule.id))
+      throw new Error('a rule with this id is already in force');
     rules.push({ definition: clonePlain(change.rule), definedBy: by, amendedBy: [ref('added rule')] });
     delete deleted[change.rule.id];
     return;
@@ -120,7 +160,8 @@ function applyChange(rules: ResolvedRule[], deleted: Record<string, AmendmentRef
     }
     case 'add-exception':
       if (!('exceptions' in definition)) throw new Error('this rule has no exceptions');
-      if (definition.exceptions.some((e) => e.id === change.exception.id)) throw new Error(`exception ${change.exception.id} exists already`);
+      if (definition.exceptions.some((e) => e.id === change.exception.id))
+        throw new Error(`exception ${change.exception.id} exists already`);
       definition.exceptions.push(clonePlain(change.exception));
       target.amendedBy.push(ref(`added exception ${change.exception.id}`));
       return;
@@ -147,7 +188,9 @@ function replaceAt(definition: RuleDefinition, path: string, value: number | nul
   for (const segment of segments) {
     node = Array.isArray(node)
       ? node.find((item: { id?: unknown }) => item?.id === segment)
-      : isRecord(node) && Object.hasOwn(node, segment) ? node[segment] : undefined;
+      : isRecord(node) && Object.hasOwn(node, segment)
+        ? node[segment]
+        : undefined;
     if (node === undefined) throw new Error(`no value at ${path}`);
   }
   if (!isRecord(node) || !Object.hasOwn(node, leaf)) throw new Error(`no value at ${path}`);
@@ -156,8 +199,12 @@ function replaceAt(definition: RuleDefinition, path: string, value: number | nul
     if (!SEVERITIES.includes(value as Severity)) throw new Error(`severity must be one of ${SEVERITIES.join(', ')}`);
   } else if (typeof previous !== 'number' && previous !== null) {
     throw new Error(`${path} is not a number and cannot be replaced`);
-  } else if (value === null ? !NULLABLE_LEAVES.has(leaf) : typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new Error(`${path} needs a number of 0 or more${NULLABLE_LEAVES.has(leaf) ? ' or null (not permitted)' : ''}`);
+  } else if (
+    value === null ? !NULLABLE_LEAVES.has(leaf) : typeof value !== 'number' || !Number.isFinite(value) || value < 0
+  ) {
+    throw new Error(
+      `${path} needs a number of 0 or more${NULLABLE_LEAVES.has(leaf) ? ' or null (not permitted)' : ''}`,
+    );
   }
   node[leaf] = value;
   return previous;
@@ -170,6 +217,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** A deep copy of JSON-like data (structuredClone is not available in every workflow sandbox). */
 function clonePlain<T>(value: T): T {
   if (Array.isArray(value)) return value.map(clonePlain) as T;
-  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, clonePlain(item)])) as T;
+  if (isRecord(value))
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, clonePlain(item)])) as T;
   return value;
 }

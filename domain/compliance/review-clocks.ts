@@ -11,7 +11,10 @@ export class SlaClock {
   runningSince?: number;
   escalated = false;
 
-  constructor(readonly limitBusinessDays: number, private readonly calendar: BusinessCalendar) {}
+  constructor(
+    readonly limitBusinessDays: number,
+    private readonly calendar: BusinessCalendar,
+  ) {}
 
   get running(): boolean {
     return this.runningSince !== undefined;
@@ -28,7 +31,9 @@ export class SlaClock {
   }
 
   used(now: number): number {
-    return this.usedMs + (this.runningSince === undefined ? 0 : businessMsBetween(this.runningSince, now, this.calendar));
+    return (
+      this.usedMs + (this.runningSince === undefined ? 0 : businessMsBetween(this.runningSince, now, this.calendar))
+    );
   }
 
   /** When the SLA is breached if the clock keeps running from `now`; undefined while paused. */

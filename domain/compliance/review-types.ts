@@ -6,7 +6,14 @@ import type { Violation } from './violation';
  */
 
 export const REVIEW_STATUSES = [
-  'intake', 'incomplete', 'checking', 'corrections_required', 'in_review', 'approved', 'rejected', 'expired',
+  'intake',
+  'incomplete',
+  'checking',
+  'corrections_required',
+  'in_review',
+  'approved',
+  'rejected',
+  'expired',
 ] as const;
 export type ReviewStatusValue = (typeof REVIEW_STATUSES)[number];
 

@@ -3,8 +3,17 @@ import { correctionDeadline, SlaClock } from './review-clocks';
 import { reviewPolicyFor } from './review-policy';
 import { completenessProblems, decisionShapeProblem, resubmissionShapeProblem } from './review-requests';
 import type {
-  CheckSummary, ComplianceReviewInput, RefusedMessage, ReviewCycle, ReviewDecisionRequest, ReviewPolicy, ReviewStatusValue,
-  ReviewStatusView, ResubmissionRequest, Submission, TimelineEntry,
+  CheckSummary,
+  ComplianceReviewInput,
+  RefusedMessage,
+  ReviewCycle,
+  ReviewDecisionRequest,
+  ReviewPolicy,
+  ReviewStatusValue,
+  ReviewStatusView,
+  ResubmissionRequest,
+  Submission,
+  TimelineEntry,
 } from './review-types';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -30,7 +39,10 @@ export class PlanReview {
   /** The checked plan's element ids: reviewer comments must name one of them. */
   private elementIds = new Set<string>();
 
-  constructor(readonly input: ComplianceReviewInput, now: number) {
+  constructor(
+    readonly input: ComplianceReviewInput,
+    now: number,
+  ) {
     this.policy = reviewPolicyFor(input.jurisdiction, input.policy);
     this.sla = new SlaClock(this.policy.reviewSlaBusinessDays, this.policy);
     this.note(now, input.applicant.id, 'submitted', `plan version ${input.submission.planVersion}`);
@@ -51,7 +63,11 @@ export class PlanReview {
 
   openCycle(submission: Submission, by: string, now: number): ReviewCycle {
     const cycle: ReviewCycle = {
-      number: this.cycles.length + 1, planVersion: submission.planVersion, submittedAt: iso(now), submittedBy: by, documents: submission.documents,
+      number: this.cycles.length + 1,
+      planVersion: submission.planVersion,
+      submittedAt: iso(now),
+      submittedBy: by,
+      documents: submission.documents,
     };
     this.cycles.push(cycle);
     this.status = 'intake';
@@ -68,8 +84,12 @@ export class PlanReview {
     const cycle = this.current!;
     this.elementIds = new Set(elementIds);
     cycle.check = check;
-    const previous = this.cycles.slice(0, -1).reverse().find((c) => c.check);
-    if (previous) cycle.diff = diffViolations(previous.number, previous.check!.violations, cycle.number, check.violations);
+    const previous = this.cycles
+      .slice(0, -1)
+      .reverse()
+      .find((c) => c.check);
+    if (previous)
+      cycle.diff = diffViolations(previous.number, previous.check!.violations, cycle.number, check.violations);
     const errors = check.violations.filter((v) => v.severity === 'error').length;
     this.note(now, 'system', 'checked', `${errors} violation(s), ${check.violations.length - errors} warning(s)`);
   }
@@ -94,7 +114,8 @@ export class PlanReview {
     if (shape) return shape;
     const { actor, planVersion } = request as ResubmissionRequest;
     if (actor !== this.input.applicant.id) return `only the applicant (${this.input.applicant.id}) resubmits`;
-    if (this.waitingOn !== 'applicant' || this.pendingResubmission) return `the review is ${this.status}, not waiting on a resubmission`;
+    if (this.waitingOn !== 'applicant' || this.pendingResubmission)
+      return `the review is ${this.status}, not waiting on a resubmission`;
     const last = this.current?.planVersion ?? 0;
     if (planVersion <= last) return `planVersion must be greater than ${last}, the last version submitted`;
     return undefined;
@@ -121,8 +142,11 @@ export class PlanReview {
     if (!this.input.reviewers.includes(actor) && !supervisorMayDecide) {
       return `${actor} is not an assigned plan reviewer (assigned: ${this.input.reviewers.join(', ')})`;
     }
-    if (this.status !== 'in_review' || this.pendingDecision) return `the review is ${this.status}, not waiting on a reviewer's decision`;
-    const unknown = (request as ReviewDecisionRequest).comments?.find((c) => c.element !== undefined && !this.elementIds.has(c.element));
+    if (this.status !== 'in_review' || this.pendingDecision)
+      return `the review is ${this.status}, not waiting on a reviewer's decision`;
+    const unknown = (request as ReviewDecisionRequest).comments?.find(
+      (c) => c.element !== undefined && !this.elementIds.has(c.element),
+    );
     if (unknown) return `comments: "${unknown.element}" is not an element of plan version ${this.current!.planVersion}`;
     return undefined;
   }
@@ -130,7 +154,12 @@ export class PlanReview {
   decide(request: ReviewDecisionRequest, now: number): void {
     this.pendingDecision = request;
     this.current!.decision = { ...request, at: iso(now) };
-    this.note(now, request.actor, request.decision, request.summary ?? request.comments?.map((c) => c.comment).join('; '));
+    this.note(
+      now,
+      request.actor,
+      request.decision,
+      request.summary ?? request.comments?.map((c) => c.comment).join('; '),
+    );
     this.version++;
   }
 
@@ -141,8 +170,10 @@ export class PlanReview {
   }
 
   recordRefused(message: RefusedMessage['message'], request: unknown, reason: string, now: number): void {
-    const actor = typeof request === 'object' && request !== null && typeof (request as { actor?: unknown }).actor === 'string'
-      ? (request as { actor: string }).actor : 'unknown';
+    const actor =
+      typeof request === 'object' && request !== null && typeof (request as { actor?: unknown }).actor === 'string'
+        ? (request as { actor: string }).actor
+        : 'unknown';
     this.refused.push({ at: iso(now), actor, message, reason });
     this.note(now, actor, `refused ${message}`, reason);
     this.version++;

@@ -66,27 +66,35 @@ export type LimitTarget =
   | { target: 'space'; measure: 'travelDistanceFt' | 'commonPathFt' | 'areaSqft' };
 
 /** One measurement of each element of a kind against a minimum or maximum. */
-export type LimitRule = RuleBase & LimitTarget & {
-  kind: 'limit';
-  /** How the measure reads in a message: "clear width". */
-  label: string;
-  bound: 'min' | 'max';
-  unit: 'in' | 'ft' | 'sqft';
-  limit: number | { byGroup: Record<string, GroupLimitRow> };
-  /** Tried in order; the last that applies sets the limit, so an overlay's addition wins. */
-  exceptions: RuleException[];
-};
+export type LimitRule = RuleBase &
+  LimitTarget & {
+    kind: 'limit';
+    /** How the measure reads in a message: "clear width". */
+    label: string;
+    bound: 'min' | 'max';
+    unit: 'in' | 'ft' | 'sqft';
+    limit: number | { byGroup: Record<string, GroupLimitRow> };
+    /** Tried in order; the last that applies sets the limit, so an overlay's addition wins. */
+    exceptions: RuleException[];
+  };
 
 /** IBC 1006.2.1: a space with one exit must stay within its group's occupant load and common path. */
 export interface SingleExitRule extends RuleBase {
   kind: 'single-exit-space';
   /** The unsprinklered common path column splits at this occupant load (OL <= 30 / OL > 30). */
   smallLoadMax: number;
-  byGroup: Record<string, {
-    maxOccupantLoad: number;
-    commonPathFt: { unsprinkleredSmallLoad: number | null; unsprinkleredLargeLoad: number | null; sprinklered: number | null };
-    sprinklerSystems: readonly SprinklerSystem[];
-  }>;
+  byGroup: Record<
+    string,
+    {
+      maxOccupantLoad: number;
+      commonPathFt: {
+        unsprinkleredSmallLoad: number | null;
+        unsprinkleredLargeLoad: number | null;
+        sprinklered: number | null;
+      };
+      sprinklerSystems: readonly SprinklerSystem[];
+    }
+  >;
 }
 
 /** IBC 1006.3.3 and 1006.2.1.1: exits required for an occupant load, per space and per story. */

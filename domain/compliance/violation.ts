@@ -14,7 +14,10 @@ export interface Violation {
 }
 
 /** A finding of `rule`: its id, section and severity filled in, the section appended to the message. */
-export function violationOf(rule: RuleDefinition, finding: Omit<Violation, 'rule' | 'section' | 'severity'>): Violation {
+export function violationOf(
+  rule: RuleDefinition,
+  finding: Omit<Violation, 'rule' | 'section' | 'severity'>,
+): Violation {
   return {
     rule: rule.id,
     section: rule.section,

@@ -9,16 +9,55 @@ export type SprinklerSystem = (typeof SPRINKLER_SYSTEMS)[number];
 
 /** Occupancy classifications of IBC 2021 Section 302.1. */
 export const OCCUPANCY_GROUPS = [
-  'A-1', 'A-2', 'A-3', 'A-4', 'A-5', 'B', 'E', 'F-1', 'F-2', 'H-1', 'H-2', 'H-3', 'H-4', 'H-5',
-  'I-1', 'I-2', 'I-3', 'I-4', 'M', 'R-1', 'R-2', 'R-3', 'R-4', 'S-1', 'S-2', 'U',
+  'A-1',
+  'A-2',
+  'A-3',
+  'A-4',
+  'A-5',
+  'B',
+  'E',
+  'F-1',
+  'F-2',
+  'H-1',
+  'H-2',
+  'H-3',
+  'H-4',
+  'H-5',
+  'I-1',
+  'I-2',
+  'I-3',
+  'I-4',
+  'M',
+  'R-1',
+  'R-2',
+  'R-3',
+  'R-4',
+  'S-1',
+  'S-2',
+  'U',
 ] as const;
 export type OccupancyGroup = (typeof OCCUPANCY_GROUPS)[number];
 
 /** Function of space, one per row of IBC 2021 Table 1004.5 that plans may name (format version 1). */
 export const SPACE_USES = [
-  'business', 'assembly-unconcentrated', 'assembly-concentrated', 'assembly-standing', 'exhibit',
-  'classroom', 'shop', 'day-care', 'exercise', 'mercantile', 'residential', 'kitchen-commercial',
-  'industrial', 'library-reading', 'library-stacks', 'parking', 'storage-accessory', 'warehouse',
+  'business',
+  'assembly-unconcentrated',
+  'assembly-concentrated',
+  'assembly-standing',
+  'exhibit',
+  'classroom',
+  'shop',
+  'day-care',
+  'exercise',
+  'mercantile',
+  'residential',
+  'kitchen-commercial',
+  'industrial',
+  'library-reading',
+  'library-stacks',
+  'parking',
+  'storage-accessory',
+  'warehouse',
 ] as const;
 export type SpaceUse = (typeof SPACE_USES)[number];
 

@@ -3,7 +3,14 @@ import { lazySchema } from '../lazy-schema';
 // Same pure layer; see the note in conditions.ts.
 import { InputError, parseInput } from '../validation';
 import {
-  clonePlain, describeIssues, idSchema, isoDateTimeSchema, pushCapped, refusedMessage, refusedMessageSchema, type RefusedMessage,
+  clonePlain,
+  describeIssues,
+  idSchema,
+  isoDateTimeSchema,
+  pushCapped,
+  refusedMessage,
+  refusedMessageSchema,
+  type RefusedMessage,
 } from './conditions';
 import { minorUnitsSchema } from './money';
 
@@ -25,35 +32,43 @@ export type GateState = (typeof GATE_STATES)[number];
 
 const distinct = (values: readonly string[] | undefined) => [...new Set(values ?? [])];
 
-export const approvalStageSchema = lazySchema(() => z
-  .object({
-    name: idSchema,
-    approvers: z
-      .object({ users: z.array(idSchema).optional(), roles: z.array(idSchema).optional() })
-      .strict()
-      .refine((a) => (a.users?.length ?? 0) + (a.roles?.length ?? 0) > 0, 'name at least one user or role'),
-    quorum: z.number().int().min(1),
-  })
-  .strict()
-  // With roles, any number of people may hold them; with users only, the quorum must be reachable.
-  .refine((s) => (s.approvers.roles?.length ?? 0) > 0 || s.quorum <= distinct(s.approvers.users).length, {
-    message: 'quorum exceeds the number of users who may approve',
-    path: ['quorum'],
-  }));
+export const approvalStageSchema = lazySchema(() =>
+  z
+    .object({
+      name: idSchema,
+      approvers: z
+        .object({ users: z.array(idSchema).optional(), roles: z.array(idSchema).optional() })
+        .strict()
+        .refine((a) => (a.users?.length ?? 0) + (a.roles?.length ?? 0) > 0, 'name at least one user or role'),
+      quorum: z.number().int().min(1),
+    })
+    .strict()
+    // With roles, any number of people may hold them; with users only, the quorum must be reachable.
+    .refine((s) => (s.approvers.roles?.length ?? 0) > 0 || s.quorum <= distinct(s.approvers.users).length, {
+      message: 'quorum exceeds the number of users who may approve',
+      path: ['quorum'],
+    }),
+);
 
-export const approvalPolicySchema = lazySchema(() => z
-  .object({
-    stages: z.array(approvalStageSchema).min(1),
-    /** Appended as the last stage when the requested total is strictly above amountOver. */
-    highValueStage: z.object({ amountOver: minorUnitsSchema, stage: approvalStageSchema }).strict().optional(),
-  })
-  .strict()
-  .superRefine((policy, ctx) => {
-    const names = [...policy.stages.map((s) => s.name), ...(policy.highValueStage ? [policy.highValueStage.stage.name] : [])];
-    names.forEach((name, index) => {
-      if (names.indexOf(name) !== index) ctx.addIssue({ code: 'custom', path: ['stages'], message: `duplicate stage name "${name}"` });
-    });
-  }));
+export const approvalPolicySchema = lazySchema(() =>
+  z
+    .object({
+      stages: z.array(approvalStageSchema).min(1),
+      /** Appended as the last stage when the requested total is strictly above amountOver. */
+      highValueStage: z.object({ amountOver: minorUnitsSchema, stage: approvalStageSchema }).strict().optional(),
+    })
+    .strict()
+    .superRefine((policy, ctx) => {
+      const names = [
+        ...policy.stages.map((s) => s.name),
+        ...(policy.highValueStage ? [policy.highValueStage.stage.name] : []),
+      ];
+      names.forEach((name, index) => {
+        if (names.indexOf(name) !== index)
+          ctx.addIssue({ code: 'custom', path: ['stages'], message: `duplicate stage name "${name}"` });
+      });
+    }),
+);
 
 export type ApprovalStage = z.output<typeof approvalStageSchema>;
 export type ApprovalPolicy = z.output<typeof approvalPolicySchema>;
@@ -70,17 +85,20 @@ export interface ApprovalRequest {
   lines: readonly RequestedLine[];
 }
 
-const requestSchema = lazySchema(() => z
-  .object({
-    requestedBy: idSchema,
-    lines: z.array(z.object({ lineId: idSchema, requestedAmount: minorUnitsSchema })).min(1),
-  })
-  .superRefine((request, ctx) => {
-    const ids = request.lines.map((l) => l.lineId);
-    ids.forEach((id, index) => {
-      if (ids.indexOf(id) !== index) ctx.addIssue({ code: 'custom', path: ['lines', index, 'lineId'], message: `duplicate lineId "${id}"` });
-    });
-  }));
+const requestSchema = lazySchema(() =>
+  z
+    .object({
+      requestedBy: idSchema,
+      lines: z.array(z.object({ lineId: idSchema, requestedAmount: minorUnitsSchema })).min(1),
+    })
+    .superRefine((request, ctx) => {
+      const ids = request.lines.map((l) => l.lineId);
+      ids.forEach((id, index) => {
+        if (ids.indexOf(id) !== index)
+          ctx.addIssue({ code: 'custom', path: ['lines', index, 'lineId'], message: `duplicate lineId "${id}"` });
+      });
+    }),
+);
 
 // ---- votes --------------------------------------------------------------------------
 
@@ -89,48 +107,80 @@ const requestSchema = lazySchema(() => z
  * clock (the gateway sets them), never from what a person typed.
  * Amounts are checked by refusalOf, not here, so the refusal reads as a business reason.
  */
-export const voteSchema = lazySchema(() => z
-  .object({
-    actor: idSchema,
-    roles: z.array(z.string()),
-    decision: z.enum(DECISIONS),
-    reasonCode: z.string().trim().max(100).optional(),
-    comment: z.string().trim().max(2000).optional(),
-    approvedAmounts: z.record(z.string(), z.number()).optional(),
-    at: isoDateTimeSchema,
-  })
-  .strict());
+export const voteSchema = lazySchema(() =>
+  z
+    .object({
+      actor: idSchema,
+      roles: z.array(z.string()),
+      decision: z.enum(DECISIONS),
+      reasonCode: z.string().trim().max(100).optional(),
+      comment: z.string().trim().max(2000).optional(),
+      approvedAmounts: z.record(z.string(), z.number()).optional(),
+      at: isoDateTimeSchema,
+    })
+    .strict(),
+);
 
 export type Vote = z.output<typeof voteSchema>;
 
 /** A resubmission or a cancellation, from a person. */
-export const gateActionSchema = lazySchema(() => z.object({ actor: idSchema, at: isoDateTimeSchema, comment: z.string().trim().max(2000).optional() }).strict());
+export const gateActionSchema = lazySchema(() =>
+  z.object({ actor: idSchema, at: isoDateTimeSchema, comment: z.string().trim().max(2000).optional() }).strict(),
+);
 export type GateAction = z.output<typeof gateActionSchema>;
 
-const stageStateSchema = lazySchema(() => z.object({ name: z.string(), users: z.array(z.string()), roles: z.array(z.string()), quorum: z.number().int(), highValue: z.boolean() }).strict());
-const recordedVoteSchema = lazySchema(() => voteSchema.extend({ stage: z.string(), stageIndex: z.number().int(), counted: z.boolean() }));
-const gateEventSchema = lazySchema(() => z.object({
-  at: z.string(),
-  by: z.string(),
-  kind: z.enum(['stage_approved', 'approved', 'rejected', 'changes_requested', 'resubmitted', 'expired', 'cancelled']),
-  stage: z.string().optional(),
-  reasonCode: z.string().optional(),
-  comment: z.string().optional(),
-}).strict());
+const stageStateSchema = lazySchema(() =>
+  z
+    .object({
+      name: z.string(),
+      users: z.array(z.string()),
+      roles: z.array(z.string()),
+      quorum: z.number().int(),
+      highValue: z.boolean(),
+    })
+    .strict(),
+);
+const recordedVoteSchema = lazySchema(() =>
+  voteSchema.extend({ stage: z.string(), stageIndex: z.number().int(), counted: z.boolean() }),
+);
+const gateEventSchema = lazySchema(() =>
+  z
+    .object({
+      at: z.string(),
+      by: z.string(),
+      kind: z.enum([
+        'stage_approved',
+        'approved',
+        'rejected',
+        'changes_requested',
+        'resubmitted',
+        'expired',
+        'cancelled',
+      ]),
+      stage: z.string().optional(),
+      reasonCode: z.string().optional(),
+      comment: z.string().optional(),
+    })
+    .strict(),
+);
 
-export const approvalLedgerSnapshotSchema = lazySchema(() => z.object({
-  version: z.literal(1),
-  policy: approvalPolicySchema,
-  requestedBy: z.string(),
-  lines: z.array(z.object({ lineId: z.string(), requestedAmount: minorUnitsSchema }).strict()),
-  stages: z.array(stageStateSchema).min(1),
-  state: z.enum(GATE_STATES),
-  stageIndex: z.number().int().nonnegative(),
-  votes: z.array(recordedVoteSchema),
-  refused: z.array(refusedMessageSchema.extend({ stage: z.string().optional() })),
-  events: z.array(gateEventSchema),
-  approvedAmounts: z.record(z.string(), z.number()).optional(),
-}).strict());
+export const approvalLedgerSnapshotSchema = lazySchema(() =>
+  z
+    .object({
+      version: z.literal(1),
+      policy: approvalPolicySchema,
+      requestedBy: z.string(),
+      lines: z.array(z.object({ lineId: z.string(), requestedAmount: minorUnitsSchema }).strict()),
+      stages: z.array(stageStateSchema).min(1),
+      state: z.enum(GATE_STATES),
+      stageIndex: z.number().int().nonnegative(),
+      votes: z.array(recordedVoteSchema),
+      refused: z.array(refusedMessageSchema.extend({ stage: z.string().optional() })),
+      events: z.array(gateEventSchema),
+      approvedAmounts: z.record(z.string(), z.number()).optional(),
+    })
+    .strict(),
+);
 
 export type StageState = z.output<typeof stageStateSchema>;
 /** An accepted vote; `counted` turns false when a resubmission resets its stage (the vote stays in the record). */
@@ -165,7 +215,13 @@ export interface ApprovalSummary {
 // ---- the ledger ---------------------------------------------------------------------
 
 function resolveStage(stage: ApprovalStage, highValue: boolean): StageState {
-  return { name: stage.name, users: distinct(stage.approvers.users), roles: distinct(stage.approvers.roles), quorum: stage.quorum, highValue };
+  return {
+    name: stage.name,
+    users: distinct(stage.approvers.users),
+    roles: distinct(stage.approvers.roles),
+    quorum: stage.quorum,
+    highValue,
+  };
 }
 
 /**
@@ -194,8 +250,16 @@ export class ApprovalLedger {
       }
     }
     this.state = {
-      version: 1, policy: parsedPolicy, requestedBy, lines: lines.map((l) => ({ lineId: l.lineId, requestedAmount: l.requestedAmount })),
-      stages, state: 'pending', stageIndex: 0, votes: [], refused: [], events: [],
+      version: 1,
+      policy: parsedPolicy,
+      requestedBy,
+      lines: lines.map((l) => ({ lineId: l.lineId, requestedAmount: l.requestedAmount })),
+      stages,
+      state: 'pending',
+      stageIndex: 0,
+      votes: [],
+      refused: [],
+      events: [],
     };
   }
 
@@ -224,9 +288,11 @@ export class ApprovalLedger {
     const v = parsed.data;
     const closed = this.closedReason();
     if (closed) return closed;
-    if (v.actor === this.state.requestedBy) return `${v.actor} requested this release and may not vote on it (four eyes)`;
+    if (v.actor === this.state.requestedBy)
+      return `${v.actor} requested this release and may not vote on it (four eyes)`;
     const earlier = this.counted().find((r) => r.actor === v.actor);
-    if (earlier) return `${v.actor} already voted in this gate (${earlier.decision} in stage "${earlier.stage}"): one vote per person per draw, no one carries two stages (separation of duties)`;
+    if (earlier)
+      return `${v.actor} already voted in this gate (${earlier.decision} in stage "${earlier.stage}"): one vote per person per draw, no one carries two stages (separation of duties)`;
     const stage = this.stage();
     if (!stage.users.includes(v.actor) && !v.roles.some((role) => stage.roles.includes(role))) {
       return `${v.actor} may not vote in stage "${stage.name}" (users: ${stage.users.join(', ') || 'none'}; roles: ${stage.roles.join(', ') || 'none'})`;
@@ -243,7 +309,13 @@ export class ApprovalLedger {
     const v = voteSchema.parse(vote);
     const stage = this.stage();
     this.state.votes.push({ ...v, stage: stage.name, stageIndex: this.state.stageIndex, counted: true });
-    const event = { at: v.at, by: v.actor, stage: stage.name, ...(v.reasonCode ? { reasonCode: v.reasonCode } : {}), ...(v.comment ? { comment: v.comment } : {}) };
+    const event = {
+      at: v.at,
+      by: v.actor,
+      stage: stage.name,
+      ...(v.reasonCode ? { reasonCode: v.reasonCode } : {}),
+      ...(v.comment ? { comment: v.comment } : {}),
+    };
     if (v.decision === 'reject') {
       this.state.state = 'rejected';
       this.state.events.push({ ...event, kind: 'rejected' });
@@ -275,7 +347,13 @@ export class ApprovalLedger {
     for (const vote of this.state.votes) if (vote.stageIndex === this.state.stageIndex) vote.counted = false;
     this.state.state = 'pending';
     const { actor, at, comment } = parsed.data;
-    this.state.events.push({ at, by: actor, kind: 'resubmitted', stage: this.stage().name, ...(comment ? { comment } : {}) });
+    this.state.events.push({
+      at,
+      by: actor,
+      kind: 'resubmitted',
+      stage: this.stage().name,
+      ...(comment ? { comment } : {}),
+    });
     return undefined;
   }
 
@@ -340,7 +418,9 @@ export class ApprovalLedger {
   static fromSnapshot(snapshot: unknown): ApprovalLedger {
     const state = parseInput(approvalLedgerSnapshotSchema, snapshot, 'approval ledger snapshot');
     if (state.stageIndex > state.stages.length) {
-      throw new InputError('approval ledger snapshot: stageIndex beyond the last stage', [{ path: 'stageIndex', message: 'beyond the last stage' }]);
+      throw new InputError('approval ledger snapshot: stageIndex beyond the last stage', [
+        { path: 'stageIndex', message: 'beyond the last stage' },
+      ]);
     }
     const ledger = new ApprovalLedger(state.policy, { requestedBy: state.requestedBy, lines: state.lines });
     ledger.state = state;
@@ -364,15 +444,20 @@ export class ApprovalLedger {
 
   private closedReason(): string | undefined {
     switch (this.state.state) {
-      case 'pending': return undefined;
-      case 'changes_requested': return 'changes were requested: the gate waits for the applicant to resubmit';
-      case 'approved': return 'the gate is closed: already approved';
+      case 'pending':
+        return undefined;
+      case 'changes_requested':
+        return 'changes were requested: the gate waits for the applicant to resubmit';
+      case 'approved':
+        return 'the gate is closed: already approved';
       case 'rejected': {
         const rejected = [...this.state.events].reverse().find((e) => e.kind === 'rejected');
         return `the gate is closed: rejected${rejected ? ` by ${rejected.by} (${rejected.reasonCode ?? 'no reason code'})` : ''}`;
       }
-      case 'expired': return 'the gate is closed: it expired';
-      case 'cancelled': return 'the gate is closed: it was cancelled';
+      case 'expired':
+        return 'the gate is closed: it expired';
+      case 'cancelled':
+        return 'the gate is closed: it was cancelled';
     }
   }
 
@@ -382,7 +467,8 @@ export class ApprovalLedger {
     for (const [lineId, amount] of Object.entries(vote.approvedAmounts ?? {})) {
       const limit = requested.get(lineId);
       if (limit === undefined) return `approvedAmounts names unknown line "${lineId}"`;
-      if (!Number.isSafeInteger(amount) || amount < 0) return `approvedAmounts.${lineId} must be a non-negative integer amount in minor units`;
+      if (!Number.isSafeInteger(amount) || amount < 0)
+        return `approvedAmounts.${lineId} must be a non-negative integer amount in minor units`;
       if (amount > limit) return `approvedAmounts.${lineId} (${amount}) is above the requested ${limit}`;
     }
     return undefined;

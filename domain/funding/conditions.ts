@@ -21,7 +21,12 @@ import { minorUnitsSchema } from './money';
 
 export const CONDITION_MODES = ['blocking', 'warning'] as const;
 export const CONDITION_STATUSES = ['pending', 'passed', 'failed', 'waived'] as const;
-export const WAIVER_TYPES = ['conditional-progress', 'unconditional-progress', 'conditional-final', 'unconditional-final'] as const;
+export const WAIVER_TYPES = [
+  'conditional-progress',
+  'unconditional-progress',
+  'conditional-final',
+  'unconditional-final',
+] as const;
 /** Who may waive a condition unless the book is told otherwise. */
 export const DEFAULT_WAIVER_ROLES: readonly string[] = ['admin', 'approver'];
 /** Refused messages kept per book/ledger: a spamming caller cannot grow the state (and the continue-as-new payload) without bound. */
@@ -44,30 +49,43 @@ const definitionBase = {
   description: textSchema.optional(),
 };
 
-export const conditionDefinitionSchema = lazySchema(() => z.discriminatedUnion('type', [
-  z.object({ ...definitionBase, type: z.literal('task_completed'), taskIds: z.array(idSchema).min(1) }).strict(),
-  z.object({ ...definitionBase, type: z.literal('inspection_passed'), tolerancePercent: z.number().min(0).max(100).default(5) }).strict(),
-  z.object({
-    ...definitionBase,
-    type: z.literal('lien_waiver'),
-    waiverType: z.enum(WAIVER_TYPES),
-    from: idSchema,
-    throughDate: isoDateSchema,
-    amount: minorUnitsSchema.optional(),
-  }).strict(),
-  z.object({ ...definitionBase, type: z.literal('document'), name: idSchema }).strict(),
-  z.object({ ...definitionBase, type: z.literal('insurance_valid') }).strict(),
-  z.object({ ...definitionBase, type: z.literal('compliance_approved') }).strict(),
-  z.object({ ...definitionBase, type: z.literal('change_order_executed'), changeOrderId: idSchema }).strict(),
-]));
+export const conditionDefinitionSchema = lazySchema(() =>
+  z.discriminatedUnion('type', [
+    z.object({ ...definitionBase, type: z.literal('task_completed'), taskIds: z.array(idSchema).min(1) }).strict(),
+    z
+      .object({
+        ...definitionBase,
+        type: z.literal('inspection_passed'),
+        tolerancePercent: z.number().min(0).max(100).default(5),
+      })
+      .strict(),
+    z
+      .object({
+        ...definitionBase,
+        type: z.literal('lien_waiver'),
+        waiverType: z.enum(WAIVER_TYPES),
+        from: idSchema,
+        throughDate: isoDateSchema,
+        amount: minorUnitsSchema.optional(),
+      })
+      .strict(),
+    z.object({ ...definitionBase, type: z.literal('document'), name: idSchema }).strict(),
+    z.object({ ...definitionBase, type: z.literal('insurance_valid') }).strict(),
+    z.object({ ...definitionBase, type: z.literal('compliance_approved') }).strict(),
+    z.object({ ...definitionBase, type: z.literal('change_order_executed'), changeOrderId: idSchema }).strict(),
+  ]),
+);
 
-export const conditionDefinitionsSchema = lazySchema(() => z.array(conditionDefinitionSchema).superRefine((defs, ctx) => {
-  const seen = new Set<string>();
-  defs.forEach((def, index) => {
-    if (seen.has(def.id)) ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate condition id "${def.id}"` });
-    seen.add(def.id);
-  });
-}));
+export const conditionDefinitionsSchema = lazySchema(() =>
+  z.array(conditionDefinitionSchema).superRefine((defs, ctx) => {
+    const seen = new Set<string>();
+    defs.forEach((def, index) => {
+      if (seen.has(def.id))
+        ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate condition id "${def.id}"` });
+      seen.add(def.id);
+    });
+  }),
+);
 
 export type ConditionDefinition = z.output<typeof conditionDefinitionSchema>;
 /** What a caller writes: `mode` and `tolerancePercent` may be left out. */
@@ -80,21 +98,34 @@ export type ConditionType = ConditionDefinition['type'];
  * The figures of a draw line the rules need. Not strict: a richer line (retainage.ts's
  * BudgetLine with description and currency) is accepted and its other fields ignored.
  */
-export const conditionBudgetLineSchema = lazySchema(() => z
-  .object({ lineId: idSchema, scheduledValue: minorUnitsSchema, previouslyReleased: minorUnitsSchema.default(0), requestedAmount: minorUnitsSchema })
-  // A draw never takes a line past its scheduled value; that needs a change order first.
-  .refine((line) => line.previouslyReleased + line.requestedAmount <= line.scheduledValue, {
-    message: 'previouslyReleased + requestedAmount exceeds scheduledValue',
-    path: ['requestedAmount'],
-  }));
+export const conditionBudgetLineSchema = lazySchema(() =>
+  z
+    .object({
+      lineId: idSchema,
+      scheduledValue: minorUnitsSchema,
+      previouslyReleased: minorUnitsSchema.default(0),
+      requestedAmount: minorUnitsSchema,
+    })
+    // A draw never takes a line past its scheduled value; that needs a change order first.
+    .refine((line) => line.previouslyReleased + line.requestedAmount <= line.scheduledValue, {
+      message: 'previouslyReleased + requestedAmount exceeds scheduledValue',
+      path: ['requestedAmount'],
+    }),
+);
 
-export const conditionBudgetLinesSchema = lazySchema(() => z.array(conditionBudgetLineSchema).min(1).superRefine((lines, ctx) => {
-  const seen = new Set<string>();
-  lines.forEach((line, index) => {
-    if (seen.has(line.lineId)) ctx.addIssue({ code: 'custom', path: [index, 'lineId'], message: `duplicate lineId "${line.lineId}"` });
-    seen.add(line.lineId);
-  });
-}));
+export const conditionBudgetLinesSchema = lazySchema(() =>
+  z
+    .array(conditionBudgetLineSchema)
+    .min(1)
+    .superRefine((lines, ctx) => {
+      const seen = new Set<string>();
+      lines.forEach((line, index) => {
+        if (seen.has(line.lineId))
+          ctx.addIssue({ code: 'custom', path: [index, 'lineId'], message: `duplicate lineId "${line.lineId}"` });
+        seen.add(line.lineId);
+      });
+    }),
+);
 
 export type ConditionBudgetLine = z.output<typeof conditionBudgetLineSchema>;
 export type ConditionBudgetLineInput = z.input<typeof conditionBudgetLineSchema>;
@@ -104,36 +135,68 @@ export type ConditionBudgetLineInput = z.input<typeof conditionBudgetLineSchema>
 /** `actor` and `at` are set by the workflow from the message (gateway identity, workflow time), never trusted from the payload. */
 const evidenceBase = { actor: idSchema, at: isoDateTimeSchema };
 
-export const evidenceSchema = lazySchema(() => z.discriminatedUnion('kind', [
-  z.object({ ...evidenceBase, kind: z.literal('task_completed'), taskId: idSchema }).strict(),
-  z.object({
-    ...evidenceBase,
-    kind: z.literal('inspection'),
-    inspector: idSchema,
-    lines: z.array(z.object({ lineId: idSchema, verifiedPercent: z.number().min(0).max(100) }).strict()).min(1),
-  }).strict(),
-  z.object({
-    ...evidenceBase,
-    kind: z.literal('lien_waiver'),
-    waiverType: z.enum(WAIVER_TYPES),
-    from: idSchema,
-    throughDate: isoDateSchema,
-    amount: minorUnitsSchema,
-  }).strict(),
-  z.object({ ...evidenceBase, kind: z.literal('document'), name: idSchema, reference: textSchema.optional() }).strict(),
-  z.object({ ...evidenceBase, kind: z.literal('insurance'), certificateId: idSchema, expiresOn: isoDateSchema }).strict(),
-  z.object({ ...evidenceBase, kind: z.literal('compliance_result'), reviewId: idSchema, approved: z.boolean(), summary: textSchema.optional() }).strict(),
-  z.object({ ...evidenceBase, kind: z.literal('change_order'), changeOrderId: idSchema, status: z.enum(['executed', 'voided']) }).strict(),
-]));
+export const evidenceSchema = lazySchema(() =>
+  z.discriminatedUnion('kind', [
+    z.object({ ...evidenceBase, kind: z.literal('task_completed'), taskId: idSchema }).strict(),
+    z
+      .object({
+        ...evidenceBase,
+        kind: z.literal('inspection'),
+        inspector: idSchema,
+        lines: z.array(z.object({ lineId: idSchema, verifiedPercent: z.number().min(0).max(100) }).strict()).min(1),
+      })
+      .strict(),
+    z
+      .object({
+        ...evidenceBase,
+        kind: z.literal('lien_waiver'),
+        waiverType: z.enum(WAIVER_TYPES),
+        from: idSchema,
+        throughDate: isoDateSchema,
+        amount: minorUnitsSchema,
+      })
+      .strict(),
+    z
+      .object({ ...evidenceBase, kind: z.literal('document'), name: idSchema, reference: textSchema.optional() })
+      .strict(),
+    z
+      .object({ ...evidenceBase, kind: z.literal('insurance'), certificateId: idSchema, expiresOn: isoDateSchema })
+      .strict(),
+    z
+      .object({
+        ...evidenceBase,
+        kind: z.literal('compliance_result'),
+        reviewId: idSchema,
+        approved: z.boolean(),
+        summary: textSchema.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        ...evidenceBase,
+        kind: z.literal('change_order'),
+        changeOrderId: idSchema,
+        status: z.enum(['executed', 'voided']),
+      })
+      .strict(),
+  ]),
+);
 
 export type Evidence = z.output<typeof evidenceSchema>;
 export type EvidenceKind = Evidence['kind'];
 
 // ---- waivers ------------------------------------------------------------------------
 
-export const waiverRequestSchema = lazySchema(() => z
-  .object({ actor: idSchema, roles: z.array(z.string()), comment: z.string().trim().max(2000), at: isoDateTimeSchema })
-  .strict());
+export const waiverRequestSchema = lazySchema(() =>
+  z
+    .object({
+      actor: idSchema,
+      roles: z.array(z.string()),
+      comment: z.string().trim().max(2000),
+      at: isoDateTimeSchema,
+    })
+    .strict(),
+);
 
 export type WaiverRequest = z.input<typeof waiverRequestSchema>;
 
@@ -200,38 +263,61 @@ export interface ConditionBookOptions {
   releaseAt?: string | number;
 }
 
-const historyEntrySchema = lazySchema(() => z.object({ at: z.string(), status: z.enum(CONDITION_STATUSES), by: z.string(), note: z.string() }).strict());
-const conditionStateSchema = lazySchema(() => z.object({
-  id: z.string(),
-  status: z.enum(CONDITION_STATUSES),
-  evaluated: z.enum(['pending', 'passed', 'failed']),
-  note: z.string(),
-  lines: z.array(z.object({
-    lineId: z.string(),
-    requestedAmount: z.number(),
-    claimedPercent: z.number(),
-    requiredPercent: z.number(),
-    verifiedPercent: z.number().optional(),
-    inspector: z.string().optional(),
-    result: z.enum(['passed', 'failed', 'missing', 'not_requested']),
-  }).strict()).optional(),
-  waiver: z.object({ by: z.string(), at: z.string(), comment: z.string() }).strict().optional(),
-  history: z.array(historyEntrySchema),
-}).strict());
-export const refusedMessageSchema = lazySchema(() => z
-  .object({ actor: z.string().optional(), at: z.string().optional(), kind: z.string().optional(), reason: z.string() })
-  .strict());
+const historyEntrySchema = lazySchema(() =>
+  z.object({ at: z.string(), status: z.enum(CONDITION_STATUSES), by: z.string(), note: z.string() }).strict(),
+);
+const conditionStateSchema = lazySchema(() =>
+  z
+    .object({
+      id: z.string(),
+      status: z.enum(CONDITION_STATUSES),
+      evaluated: z.enum(['pending', 'passed', 'failed']),
+      note: z.string(),
+      lines: z
+        .array(
+          z
+            .object({
+              lineId: z.string(),
+              requestedAmount: z.number(),
+              claimedPercent: z.number(),
+              requiredPercent: z.number(),
+              verifiedPercent: z.number().optional(),
+              inspector: z.string().optional(),
+              result: z.enum(['passed', 'failed', 'missing', 'not_requested']),
+            })
+            .strict(),
+        )
+        .optional(),
+      waiver: z.object({ by: z.string(), at: z.string(), comment: z.string() }).strict().optional(),
+      history: z.array(historyEntrySchema),
+    })
+    .strict(),
+);
+export const refusedMessageSchema = lazySchema(() =>
+  z
+    .object({
+      actor: z.string().optional(),
+      at: z.string().optional(),
+      kind: z.string().optional(),
+      reason: z.string(),
+    })
+    .strict(),
+);
 
-export const conditionBookSnapshotSchema = lazySchema(() => z.object({
-  version: z.literal(1),
-  definitions: conditionDefinitionsSchema,
-  lines: conditionBudgetLinesSchema,
-  waiverRoles: z.array(z.string()),
-  releaseAt: isoDateTimeSchema.optional(),
-  evidence: z.array(evidenceSchema),
-  conditions: z.array(conditionStateSchema),
-  refusedEvidence: z.array(refusedMessageSchema),
-}).strict());
+export const conditionBookSnapshotSchema = lazySchema(() =>
+  z
+    .object({
+      version: z.literal(1),
+      definitions: conditionDefinitionsSchema,
+      lines: conditionBudgetLinesSchema,
+      waiverRoles: z.array(z.string()),
+      releaseAt: isoDateTimeSchema.optional(),
+      evidence: z.array(evidenceSchema),
+      conditions: z.array(conditionStateSchema),
+      refusedEvidence: z.array(refusedMessageSchema),
+    })
+    .strict(),
+);
 
 export type ConditionBookSnapshot = z.output<typeof conditionBookSnapshotSchema>;
 
@@ -244,7 +330,9 @@ export function clonePlain<T>(value: T): T {
 
 /** The zod issues of a refused message as one line naming each field. */
 export function describeIssues(error: z.ZodError, what: string): string {
-  return error.issues.map((issue) => `${what}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`).join('; ');
+  return error.issues
+    .map((issue) => `${what}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`)
+    .join('; ');
 }
 
 /** Keeps what identifies a refused message (never the whole payload), truncated. */
@@ -269,7 +357,8 @@ export function pushCapped<T>(list: T[], item: T): void {
 /** An instant as a UTC ISO string: ISO date, ISO date-time or epoch ms. */
 export function toUtcInstant(asOf: string | number, what: string): string {
   if (typeof asOf === 'number') {
-    if (!Number.isFinite(asOf)) throw new InputError(`${what}: must be a finite epoch-ms number`, [{ path: what, message: 'not finite' }]);
+    if (!Number.isFinite(asOf))
+      throw new InputError(`${what}: must be a finite epoch-ms number`, [{ path: what, message: 'not finite' }]);
     return new Date(asOf).toISOString();
   }
   const parsed = parseInput(z.union([isoDateTimeSchema, isoDateSchema]), asOf, what);
@@ -294,51 +383,92 @@ function ofKind<K extends EvidenceKind>(evidence: readonly Evidence[], kind: K):
 const round2 = (value: number) => Math.round(value * 100) / 100;
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
-function evaluateTasks(def: Extract<ConditionDefinition, { type: 'task_completed' }>, ctx: EvaluationContext): Evaluation {
+function evaluateTasks(
+  def: Extract<ConditionDefinition, { type: 'task_completed' }>,
+  ctx: EvaluationContext,
+): Evaluation {
   const done = new Set(ofKind(ctx.evidence, 'task_completed').map((e) => e.taskId));
   const missing = def.taskIds.filter((id) => !done.has(id));
   if (missing.length === 0) return { evaluated: 'passed', note: `completed: ${def.taskIds.join(', ')}` };
   return { evaluated: 'pending', note: `waiting for task(s) ${missing.join(', ')}` };
 }
 
-function evaluateInspection(def: Extract<ConditionDefinition, { type: 'inspection_passed' }>, ctx: EvaluationContext): Evaluation {
+function evaluateInspection(
+  def: Extract<ConditionDefinition, { type: 'inspection_passed' }>,
+  ctx: EvaluationContext,
+): Evaluation {
   // A re-inspection replaces earlier figures for the lines it covers, and only those.
   const latest = new Map<string, { verifiedPercent: number; inspector: string }>();
   for (const inspection of ofKind(ctx.evidence, 'inspection')) {
-    for (const line of inspection.lines) latest.set(line.lineId, { verifiedPercent: line.verifiedPercent, inspector: inspection.inspector });
+    for (const line of inspection.lines)
+      latest.set(line.lineId, { verifiedPercent: line.verifiedPercent, inspector: inspection.inspector });
   }
   const lines = ctx.lines.map((line): InspectionLineReport => {
     if (line.requestedAmount === 0) {
-      return { lineId: line.lineId, requestedAmount: 0, claimedPercent: 0, requiredPercent: 0, result: 'not_requested' };
+      return {
+        lineId: line.lineId,
+        requestedAmount: 0,
+        claimedPercent: 0,
+        requiredPercent: 0,
+        result: 'not_requested',
+      };
     }
     // requestedAmount > 0 and the budget-line invariant make scheduledValue > 0.
     const claimed = ((line.previouslyReleased + line.requestedAmount) * 100) / line.scheduledValue;
     const required = Math.max(0, claimed - def.tolerancePercent);
     const report: InspectionLineReport = {
-      lineId: line.lineId, requestedAmount: line.requestedAmount, claimedPercent: round2(claimed), requiredPercent: round2(required), result: 'missing',
+      lineId: line.lineId,
+      requestedAmount: line.requestedAmount,
+      claimedPercent: round2(claimed),
+      requiredPercent: round2(required),
+      result: 'missing',
     };
     const verified = latest.get(line.lineId);
     if (!verified) return report;
     // The epsilon absorbs float noise of the division, so exactly-at-the-threshold passes.
     const ok = verified.verifiedPercent + 1e-9 >= required;
-    return { ...report, verifiedPercent: verified.verifiedPercent, inspector: verified.inspector, result: ok ? 'passed' : 'failed' };
+    return {
+      ...report,
+      verifiedPercent: verified.verifiedPercent,
+      inspector: verified.inspector,
+      result: ok ? 'passed' : 'failed',
+    };
   });
   const failed = lines.filter((l) => l.result === 'failed');
   const missing = lines.filter((l) => l.result === 'missing');
   if (failed.length > 0) {
-    const why = failed.map((l) => `${l.lineId} verified ${l.verifiedPercent}% < required ${l.requiredPercent}% (claimed ${l.claimedPercent}% - ${def.tolerancePercent}%)`);
+    const why = failed.map(
+      (l) =>
+        `${l.lineId} verified ${l.verifiedPercent}% < required ${l.requiredPercent}% (claimed ${l.claimedPercent}% - ${def.tolerancePercent}%)`,
+    );
     return { evaluated: 'failed', note: why.join('; '), lines };
   }
-  if (missing.length > 0) return { evaluated: 'pending', note: `no inspection yet for line(s) ${missing.map((l) => l.lineId).join(', ')}`, lines };
+  if (missing.length > 0)
+    return {
+      evaluated: 'pending',
+      note: `no inspection yet for line(s) ${missing.map((l) => l.lineId).join(', ')}`,
+      lines,
+    };
   return { evaluated: 'passed', note: 'every requested line verified within tolerance', lines };
 }
 
-function evaluateLienWaiver(def: Extract<ConditionDefinition, { type: 'lien_waiver' }>, ctx: EvaluationContext): Evaluation {
+function evaluateLienWaiver(
+  def: Extract<ConditionDefinition, { type: 'lien_waiver' }>,
+  ctx: EvaluationContext,
+): Evaluation {
   const wanted = `${def.waiverType} waiver from ${def.from} through ${def.throughDate} or later${def.amount === undefined ? '' : ` for at least ${def.amount}`}`;
   // The type must match exactly: a progress waiver does not release final retainage and vice versa.
-  const fromParty = ofKind(ctx.evidence, 'lien_waiver').filter((w) => w.waiverType === def.waiverType && w.from === def.from);
-  const match = fromParty.find((w) => w.throughDate >= def.throughDate && (def.amount === undefined || w.amount >= def.amount));
-  if (match) return { evaluated: 'passed', note: `received ${def.waiverType} waiver from ${def.from} through ${match.throughDate} for ${match.amount}` };
+  const fromParty = ofKind(ctx.evidence, 'lien_waiver').filter(
+    (w) => w.waiverType === def.waiverType && w.from === def.from,
+  );
+  const match = fromParty.find(
+    (w) => w.throughDate >= def.throughDate && (def.amount === undefined || w.amount >= def.amount),
+  );
+  if (match)
+    return {
+      evaluated: 'passed',
+      note: `received ${def.waiverType} waiver from ${def.from} through ${match.throughDate} for ${match.amount}`,
+    };
   const nearMiss = fromParty.length > 0 ? ` (${fromParty.length} received that do not cover the date or amount)` : '';
   return { evaluated: 'pending', note: `waiting for a ${wanted}${nearMiss}` };
 }
@@ -357,7 +487,8 @@ function evaluateInsurance(ctx: EvaluationContext): Evaluation {
   if (!ctx.releaseAt) return { evaluated: 'pending', note: `${what}; no release date to check it against yet` };
   // Coverage must outlast the whole release day (UTC): expiring on that day is not enough.
   const releaseDay = ctx.releaseAt.slice(0, 10);
-  if (certificate.expiresOn > releaseDay) return { evaluated: 'passed', note: `${what}, after the release date ${releaseDay}` };
+  if (certificate.expiresOn > releaseDay)
+    return { evaluated: 'passed', note: `${what}, after the release date ${releaseDay}` };
   return { evaluated: 'failed', note: `${what}, not after the release date ${releaseDay}` };
 }
 
@@ -370,8 +501,13 @@ function evaluateCompliance(ctx: EvaluationContext): Evaluation {
     : { evaluated: 'failed', note: `review ${result.reviewId} not approved${summary}` };
 }
 
-function evaluateChangeOrder(def: Extract<ConditionDefinition, { type: 'change_order_executed' }>, ctx: EvaluationContext): Evaluation {
-  const latest = ofKind(ctx.evidence, 'change_order').filter((c) => c.changeOrderId === def.changeOrderId).at(-1);
+function evaluateChangeOrder(
+  def: Extract<ConditionDefinition, { type: 'change_order_executed' }>,
+  ctx: EvaluationContext,
+): Evaluation {
+  const latest = ofKind(ctx.evidence, 'change_order')
+    .filter((c) => c.changeOrderId === def.changeOrderId)
+    .at(-1);
   if (!latest) return { evaluated: 'pending', note: `waiting for change order ${def.changeOrderId} to be executed` };
   return latest.status === 'executed'
     ? { evaluated: 'passed', note: `change order ${def.changeOrderId} executed` }
@@ -380,13 +516,20 @@ function evaluateChangeOrder(def: Extract<ConditionDefinition, { type: 'change_o
 
 export function evaluateCondition(def: ConditionDefinition, ctx: EvaluationContext): Evaluation {
   switch (def.type) {
-    case 'task_completed': return evaluateTasks(def, ctx);
-    case 'inspection_passed': return evaluateInspection(def, ctx);
-    case 'lien_waiver': return evaluateLienWaiver(def, ctx);
-    case 'document': return evaluateDocument(def, ctx);
-    case 'insurance_valid': return evaluateInsurance(ctx);
-    case 'compliance_approved': return evaluateCompliance(ctx);
-    case 'change_order_executed': return evaluateChangeOrder(def, ctx);
+    case 'task_completed':
+      return evaluateTasks(def, ctx);
+    case 'inspection_passed':
+      return evaluateInspection(def, ctx);
+    case 'lien_waiver':
+      return evaluateLienWaiver(def, ctx);
+    case 'document':
+      return evaluateDocument(def, ctx);
+    case 'insurance_valid':
+      return evaluateInsurance(ctx);
+    case 'compliance_approved':
+      return evaluateCompliance(ctx);
+    case 'change_order_executed':
+      return evaluateChangeOrder(def, ctx);
   }
 }
 
@@ -401,10 +544,18 @@ export class ConditionBook {
   private state: ConditionBookSnapshot;
 
   /** Throws an InputError for malformed definitions, lines or options (workflow input, not a person's message). */
-  constructor(definitions: readonly ConditionDefinitionInput[], lines: readonly ConditionBudgetLineInput[], options: ConditionBookOptions = {}) {
+  constructor(
+    definitions: readonly ConditionDefinitionInput[],
+    lines: readonly ConditionBudgetLineInput[],
+    options: ConditionBookOptions = {},
+  ) {
     const defs = parseInput(conditionDefinitionsSchema, definitions, 'conditions');
     const budget = parseInput(conditionBudgetLinesSchema, lines, 'budget lines');
-    const waiverRoles = parseInput(z.array(z.string().min(1)).min(1), options.waiverRoles ?? DEFAULT_WAIVER_ROLES, 'waiverRoles');
+    const waiverRoles = parseInput(
+      z.array(z.string().min(1)).min(1),
+      options.waiverRoles ?? DEFAULT_WAIVER_ROLES,
+      'waiverRoles',
+    );
     this.state = {
       version: 1,
       definitions: defs,
@@ -428,7 +579,8 @@ export class ConditionBook {
       const known = new Set(this.state.lines.map((l) => l.lineId));
       const seen = new Set<string>();
       for (const line of e.lines) {
-        if (!known.has(line.lineId)) return `inspection names line "${line.lineId}", which is not a budget line of this draw`;
+        if (!known.has(line.lineId))
+          return `inspection names line "${line.lineId}", which is not a budget line of this draw`;
         if (seen.has(line.lineId)) return `inspection names line "${line.lineId}" twice`;
         seen.add(line.lineId);
       }
@@ -537,7 +689,9 @@ export class ConditionBook {
     const state = parseInput(conditionBookSnapshotSchema, snapshot, 'condition book snapshot');
     const ids = state.definitions.map((d) => d.id).join('\u0000');
     if (state.conditions.map((c) => c.id).join('\u0000') !== ids) {
-      throw new InputError('condition book snapshot: conditions do not match definitions', [{ path: 'conditions', message: 'do not match definitions' }]);
+      throw new InputError('condition book snapshot: conditions do not match definitions', [
+        { path: 'conditions', message: 'do not match definitions' },
+      ]);
     }
     const book = new ConditionBook(state.definitions, state.lines, { waiverRoles: state.waiverRoles });
     book.state = state;
@@ -564,7 +718,11 @@ export class ConditionBook {
 
   /** Recomputes every condition; a change of status is written to its history as `at`/`by` (not at construction). */
   private reevaluate(change?: { at: string; by: string }): void {
-    const ctx: EvaluationContext = { evidence: this.state.evidence, lines: this.state.lines, releaseAt: this.state.releaseAt };
+    const ctx: EvaluationContext = {
+      evidence: this.state.evidence,
+      lines: this.state.lines,
+      releaseAt: this.state.releaseAt,
+    };
     this.state.conditions.forEach((condition, index) => {
       const result = evaluateCondition(this.definition(index), ctx);
       condition.evaluated = result.evaluated;

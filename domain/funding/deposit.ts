@@ -4,15 +4,17 @@ import { keySegment } from './gate-input';
 import { currencySchema, minorUnitsSchema } from './money';
 
 /** A lender's deposit into a project's funding account; `reference` (the bank transfer id) makes it happen once. */
-export const depositInputSchema = lazySchema(() => z
-  .object({
-    projectId: keySegment,
-    reference: keySegment,
-    amount: minorUnitsSchema.refine((amount) => amount > 0, 'must be more than 0'),
-    currency: currencySchema,
-    memo: z.string().max(500).default('lender deposit'),
-  })
-  .strict());
+export const depositInputSchema = lazySchema(() =>
+  z
+    .object({
+      projectId: keySegment,
+      reference: keySegment,
+      amount: minorUnitsSchema.refine((amount) => amount > 0, 'must be more than 0'),
+      currency: currencySchema,
+      memo: z.string().max(500).default('lender deposit'),
+    })
+    .strict(),
+);
 
 export type DepositInput = z.input<typeof depositInputSchema>;
 

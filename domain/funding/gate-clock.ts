@@ -19,7 +19,10 @@ export class GateClock {
   remindersSent = 0;
   escalated = false;
 
-  constructor(now: number, private readonly settings: ClockSettings) {
+  constructor(
+    now: number,
+    private readonly settings: ClockSettings,
+  ) {
     this.runningSince = now;
   }
 

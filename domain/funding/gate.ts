@@ -9,7 +9,15 @@ import type { Maker, ParsedFundingGateInput } from './gate-input';
 import { computeRelease, type ReleaseComputation } from './retainage';
 
 export const GATE_STATUSES = [
-  'open', 'on_hold', 'changes_requested', 'disbursing', 'disbursed', 'rejected', 'expired', 'reversed', 'completed',
+  'open',
+  'on_hold',
+  'changes_requested',
+  'disbursing',
+  'disbursed',
+  'rejected',
+  'expired',
+  'reversed',
+  'completed',
 ] as const;
 export type GateStatus = (typeof GATE_STATUSES)[number];
 
@@ -17,26 +25,45 @@ const actorSchema = lazySchema(() => z.string().trim().min(1).max(200));
 const rolesSchema = lazySchema(() => z.array(z.string()).max(20));
 
 /** Messages, as the gateway/CLI send them: `actor` and `roles` come from the caller's credentials. */
-export const voteRequestSchema = lazySchema(() => z.object({
-  decision: z.enum(['approve', 'reject', 'request_changes']),
-  reasonCode: z.string().trim().max(100).optional(),
-  comment: z.string().trim().max(2000).optional(),
-  approvedAmounts: z.record(z.string(), z.number()).optional(),
-  actor: actorSchema,
-  roles: rolesSchema,
-}).strict());
+export const voteRequestSchema = lazySchema(() =>
+  z
+    .object({
+      decision: z.enum(['approve', 'reject', 'request_changes']),
+      reasonCode: z.string().trim().max(100).optional(),
+      comment: z.string().trim().max(2000).optional(),
+      approvedAmounts: z.record(z.string(), z.number()).optional(),
+      actor: actorSchema,
+      roles: rolesSchema,
+    })
+    .strict(),
+);
 export type VoteRequest = z.infer<typeof voteRequestSchema>;
 
-export const holdRequestSchema = lazySchema(() => z.object({ reason: z.string().trim().min(1).max(500), actor: actorSchema, roles: rolesSchema }).strict());
+export const holdRequestSchema = lazySchema(() =>
+  z.object({ reason: z.string().trim().min(1).max(500), actor: actorSchema, roles: rolesSchema }).strict(),
+);
 export type HoldRequest = z.infer<typeof holdRequestSchema>;
 export const reverseRequestSchema = holdRequestSchema;
 export type ReverseRequest = HoldRequest;
-export const resubmitRequestSchema = lazySchema(() => z.object({ comment: z.string().trim().max(2000).optional(), actor: actorSchema, roles: rolesSchema }).strict());
+export const resubmitRequestSchema = lazySchema(() =>
+  z.object({ comment: z.string().trim().max(2000).optional(), actor: actorSchema, roles: rolesSchema }).strict(),
+);
 export type ResubmitRequest = z.infer<typeof resubmitRequestSchema>;
-export const waiveRequestSchema = lazySchema(() => z.object({ conditionId: z.string().min(1), comment: z.string().trim().max(2000), actor: actorSchema, roles: rolesSchema }).strict());
+export const waiveRequestSchema = lazySchema(() =>
+  z
+    .object({
+      conditionId: z.string().min(1),
+      comment: z.string().trim().max(2000),
+      actor: actorSchema,
+      roles: rolesSchema,
+    })
+    .strict(),
+);
 export type WaiveRequest = z.infer<typeof waiveRequestSchema>;
 /** A change of the project's funding program or payees, told to its open draws (maker-checker). */
-export const setupChangeSchema = lazySchema(() => z.object({ what: z.string().trim().min(1).max(200), actor: actorSchema }).passthrough());
+export const setupChangeSchema = lazySchema(() =>
+  z.object({ what: z.string().trim().min(1).max(200), actor: actorSchema }).passthrough(),
+);
 export type SetupChange = { what: string; actor: string };
 
 /** Evidence as sent: the kind-specific fields; `actor` from credentials; `at` is added by the gate. */
@@ -95,7 +122,10 @@ export class FundingGate {
   readonly changedDuringDraw: Maker[] = [];
   version = 0;
 
-  constructor(readonly input: ParsedFundingGateInput, now: number) {
+  constructor(
+    readonly input: ParsedFundingGateInput,
+    now: number,
+  ) {
     this.book = new ConditionBook(input.conditions, input.lines, { waiverRoles: input.waiverRoles });
     this.approvals = new ApprovalLedger(input.approvals, { requestedBy: input.requestedBy, lines: input.lines });
     this.clock = new GateClock(now, input.clocks);
@@ -109,7 +139,10 @@ export class FundingGate {
 
   /** After payment, a conditional waiver must be followed by an unconditional one. */
   get awaitsUnconditionalWaiver(): boolean {
-    return this.input.conditions.some((c) => c.type === 'lien_waiver' && c.waiverType.startsWith('conditional')) && !this.unconditionalWaiverReceived;
+    return (
+      this.input.conditions.some((c) => c.type === 'lien_waiver' && c.waiverType.startsWith('conditional')) &&
+      !this.unconditionalWaiverReceived
+    );
   }
 
   /** Approved by every stage, no blocking condition outstanding as of `now`, not on hold. */
@@ -123,7 +156,11 @@ export class FundingGate {
     const parsed = voteRequestSchema.safeParse(request);
     if (!parsed.success) return issues(parsed.error);
     if (this.closed || this.status === 'disbursing' || this.status === 'disbursed') return `the gate is ${this.status}`;
-    return refusalOfUnverified(parsed.data.actor) ?? this.refusalOfMaker(parsed.data.actor, now) ?? this.approvals.refusalOf(this.voteOf(parsed.data, now));
+    return (
+      refusalOfUnverified(parsed.data.actor) ??
+      this.refusalOfMaker(parsed.data.actor, now) ??
+      this.approvals.refusalOf(this.voteOf(parsed.data, now))
+    );
   }
 
   vote(request: VoteRequest, now: number): void {
@@ -139,7 +176,8 @@ export class FundingGate {
   }
 
   recordRefusedVote(request: unknown, reason: string, now: number): void {
-    const vote = typeof request === 'object' && request !== null ? { ...request, at: new Date(now).toISOString() } : request;
+    const vote =
+      typeof request === 'object' && request !== null ? { ...request, at: new Date(now).toISOString() } : request;
     this.approvals.recordRefused(vote, reason);
     this.version++;
   }
@@ -158,7 +196,8 @@ export class FundingGate {
     const refusal = this.book.addEvidence(this.stamped(request, now));
     if (!refusal) {
       const { kind, actor, waiverType } = request as EvidenceRequest;
-      if (kind === 'lien_waiver' && String(waiverType).startsWith('unconditional')) this.unconditionalWaiverReceived = true;
+      if (kind === 'lien_waiver' && String(waiverType).startsWith('unconditional'))
+        this.unconditionalWaiverReceived = true;
       this.note(now, actor, `evidence ${kind}`);
       this.version++;
     }
@@ -172,7 +211,8 @@ export class FundingGate {
     const { conditionId, ...waiver } = parsed.data;
     const unverified = refusalOfUnverified(waiver.actor);
     if (unverified) return unverified;
-    if (waiver.actor === this.input.requestedBy) return `${waiver.actor} requested this release and may not waive its conditions (four eyes)`;
+    if (waiver.actor === this.input.requestedBy)
+      return `${waiver.actor} requested this release and may not waive its conditions (four eyes)`;
     const maker = this.refusalOfMaker(waiver.actor, now);
     if (maker) return maker;
     return this.book.refusalOfWaiver(conditionId, { ...waiver, at: new Date(now).toISOString() });
@@ -190,7 +230,8 @@ export class FundingGate {
     if (!parsed.success) return issues(parsed.error);
     const unverified = refusalOfUnverified(parsed.data.actor);
     if (unverified) return unverified;
-    if (!parsed.data.roles.some((role) => HOLD_ROLES.includes(role))) return `hold needs role ${HOLD_ROLES.join(' or ')}`;
+    if (!parsed.data.roles.some((role) => HOLD_ROLES.includes(role)))
+      return `hold needs role ${HOLD_ROLES.join(' or ')}`;
     if (this.closed) return `the gate is ${this.status}`;
     if (this.onHold) return `the gate is already on hold (by ${this.onHold.by})`;
     return undefined;
@@ -208,7 +249,8 @@ export class FundingGate {
     if (!parsed.success) return issues(parsed.error);
     const unverified = refusalOfUnverified(parsed.data.actor);
     if (unverified) return unverified;
-    if (!parsed.data.roles.some((role) => HOLD_ROLES.includes(role))) return `resume needs role ${HOLD_ROLES.join(' or ')}`;
+    if (!parsed.data.roles.some((role) => HOLD_ROLES.includes(role)))
+      return `resume needs role ${HOLD_ROLES.join(' or ')}`;
     return this.onHold ? undefined : 'the gate is not on hold';
   }
 
@@ -242,7 +284,8 @@ export class FundingGate {
     if (!parsed.success) return issues(parsed.error);
     const unverified = refusalOfUnverified(parsed.data.actor);
     if (unverified) return unverified;
-    if (!parsed.data.roles.some((role) => REVERSE_ROLES.includes(role))) return `reverse needs role ${REVERSE_ROLES.join(' or ')}`;
+    if (!parsed.data.roles.some((role) => REVERSE_ROLES.includes(role)))
+      return `reverse needs role ${REVERSE_ROLES.join(' or ')}`;
     if (this.status !== 'disbursed') return `only a disbursed release can be reversed (the gate is ${this.status})`;
     return undefined;
   }
@@ -253,7 +296,9 @@ export class FundingGate {
    */
   refusalOfMaker(actor: string, now: number): string | undefined {
     const window = this.input.separation ? durationToMs(this.input.separation.window) : 0;
-    const recent = [...this.makers, ...this.changedDuringDraw].filter((m) => m.actor === actor && now < Date.parse(m.at) + window);
+    const recent = [...this.makers, ...this.changedDuringDraw].filter(
+      (m) => m.actor === actor && now < Date.parse(m.at) + window,
+    );
     const latest = recent.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
     if (!latest) return undefined;
     const until = new Date(Date.parse(latest.at) + window).toISOString();
@@ -275,7 +320,11 @@ export class FundingGate {
     const at = new Date(now).toISOString();
     const window = this.input.separation ? durationToMs(this.input.separation.window) : 0;
     const kept = this.changedDuringDraw.filter((m) => m.actor !== change.actor && now < Date.parse(m.at) + window);
-    this.changedDuringDraw.splice(0, this.changedDuringDraw.length, ...kept, { actor: change.actor, at, what: change.what });
+    this.changedDuringDraw.splice(0, this.changedDuringDraw.length, ...kept, {
+      actor: change.actor,
+      at,
+      what: change.what,
+    });
     this.note(now, change.actor, 'funding setup changed', change.what);
     this.version++;
   }
@@ -313,12 +362,24 @@ export class FundingGate {
       onHold: this.onHold,
       conditions: this.book.summary(),
       approvals: this.approvals.summary(),
-      clock: { waitingMs: this.clock.elapsed(now), paused: this.clock.paused, remindersSent: this.clock.remindersSent, escalated: this.clock.escalated },
+      clock: {
+        waitingMs: this.clock.elapsed(now),
+        paused: this.clock.paused,
+        remindersSent: this.clock.remindersSent,
+        escalated: this.clock.escalated,
+      },
       release: this.release,
       payment: this.payment,
       unconditionalWaiverOverdue: this.unconditionalWaiverOverdue,
       ...(this.input.program ? { program: { ...this.input.program } } : {}),
-      ...(this.input.separation ? { separation: { window: this.input.separation.window, makers: [...this.makers, ...this.changedDuringDraw].map((m) => ({ ...m })) } } : {}),
+      ...(this.input.separation
+        ? {
+            separation: {
+              window: this.input.separation.window,
+              makers: [...this.makers, ...this.changedDuringDraw].map((m) => ({ ...m })),
+            },
+          }
+        : {}),
       timeline: [...this.timeline],
     };
   }

@@ -9,21 +9,43 @@ import { lazySchema } from '../lazy-schema';
 export type MinorUnits = number;
 
 /** An amount in minor units: a non-negative safe integer. */
-export const minorUnitsSchema = lazySchema(() => z
-  .number({ error: 'must be an amount in minor units (a number of cents)' })
-  .int({ error: `must be a whole number of minor units (cents) no larger than ${Number.MAX_SAFE_INTEGER}` })
-  .nonnegative({ error: 'must not be negative' }));
+export const minorUnitsSchema = lazySchema(() =>
+  z
+    .number({ error: 'must be an amount in minor units (a number of cents)' })
+    .int({ error: `must be a whole number of minor units (cents) no larger than ${Number.MAX_SAFE_INTEGER}` })
+    .nonnegative({ error: 'must not be negative' }),
+);
 
 /** ISO 4217 alphabetic code. */
-export const currencySchema = lazySchema(() => z
-  .string({ error: 'must be an ISO 4217 currency code such as "USD"' })
-  .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 currency code of three upper-case letters, such as "USD"' }));
+export const currencySchema = lazySchema(() =>
+  z
+    .string({ error: 'must be an ISO 4217 currency code such as "USD"' })
+    .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 currency code of three upper-case letters, such as "USD"' }),
+);
 
 export type Currency = z.infer<typeof currencySchema>;
 
 // ISO 4217 minor-unit exponents that differ from the usual 2. Only formatting needs them:
 // every computation works in minor units whatever the exponent.
-const ZERO_DECIMAL = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
+const ZERO_DECIMAL = new Set([
+  'BIF',
+  'CLP',
+  'DJF',
+  'GNF',
+  'ISK',
+  'JPY',
+  'KMF',
+  'KRW',
+  'PYG',
+  'RWF',
+  'UGX',
+  'UYI',
+  'VND',
+  'VUV',
+  'XAF',
+  'XOF',
+  'XPF',
+]);
 const THREE_DECIMAL = new Set(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND']);
 
 /** How many decimal places the currency's minor unit has (2 for USD, 0 for JPY, 3 for KWD). */
@@ -48,13 +70,15 @@ export function formatMoney(minor: MinorUnits, currency: string): string {
 }
 
 /** A percentage between 0 and 100 with at most two decimals (12.25 %), so it is an exact count of basis points. */
-export const percentSchema = lazySchema(() => z
-  .number({ error: 'must be a percentage (a number from 0 to 100)' })
-  .min(0, { error: 'must be at least 0 (percent)' })
-  .max(100, { error: 'must be at most 100 (percent)' })
-  .refine((percent) => Math.abs(percent * 100 - Math.round(percent * 100)) < 1e-9, {
-    error: 'must have at most two decimals (a whole number of basis points)',
-  }));
+export const percentSchema = lazySchema(() =>
+  z
+    .number({ error: 'must be a percentage (a number from 0 to 100)' })
+    .min(0, { error: 'must be at least 0 (percent)' })
+    .max(100, { error: 'must be at most 100 (percent)' })
+    .refine((percent) => Math.abs(percent * 100 - Math.round(percent * 100)) < 1e-9, {
+      error: 'must have at most two decimals (a whole number of basis points)',
+    }),
+);
 
 /** 12.25 -> 1225. Exact for any value percentSchema accepts (the float is within 1e-9 of the integer). */
 export function toBasisPoints(percent: number): number {

@@ -14,22 +14,34 @@ import { budgetLineSchema, retainagePolicySchema } from './retainage';
  * A draw may narrow what its program allows (ask for less, add conditions), never widen it.
  */
 
-export const fundingProgramDefinitionSchema = lazySchema(() => z
-  .object({
-    currency: currencySchema,
-    approvals: approvalPolicySchema,
-    /** Carried by every draw of the program; a draw may add its own, not remove these. */
-    conditions: conditionDefinitionsSchema.default([]),
-    retainage: retainagePolicySchema,
-    clocks: gateClocksSchema,
-    waiverRoles: z.array(z.string().min(1).max(40)).max(20).optional(),
-    /** The schedule of values: when set, a draw's lines must be lines of it, with its scheduled values. */
-    budget: z.array(z.object({ lineId: z.string().min(1).max(200), description: z.string().max(500), scheduledValue: minorUnitsSchema }).strict())
-      .min(1).optional(),
-    /** The most one draw may request in total. */
-    maxDrawTotal: minorUnitsSchema.optional(),
-  })
-  .strict());
+export const fundingProgramDefinitionSchema = lazySchema(() =>
+  z
+    .object({
+      currency: currencySchema,
+      approvals: approvalPolicySchema,
+      /** Carried by every draw of the program; a draw may add its own, not remove these. */
+      conditions: conditionDefinitionsSchema.default([]),
+      retainage: retainagePolicySchema,
+      clocks: gateClocksSchema,
+      waiverRoles: z.array(z.string().min(1).max(40)).max(20).optional(),
+      /** The schedule of values: when set, a draw's lines must be lines of it, with its scheduled values. */
+      budget: z
+        .array(
+          z
+            .object({
+              lineId: z.string().min(1).max(200),
+              description: z.string().max(500),
+              scheduledValue: minorUnitsSchema,
+            })
+            .strict(),
+        )
+        .min(1)
+        .optional(),
+      /** The most one draw may request in total. */
+      maxDrawTotal: minorUnitsSchema.optional(),
+    })
+    .strict(),
+);
 
 export type FundingProgramDefinition = z.output<typeof fundingProgramDefinitionSchema>;
 export type FundingProgramDefinitionInput = z.input<typeof fundingProgramDefinitionSchema>;
@@ -61,29 +73,40 @@ const SERVER_DECIDES: Record<string, string> = {
 };
 
 /** What a requester sends to start a draw (POST /v1/workflows/fundingGate, `arxflow funding start`). */
-export const drawRequestSchema = lazySchema(() => z
-  .object({
-    kind: z.enum(['progress', 'retainage_release']).default('progress'),
-    projectId: keySegment,
-    milestoneId: keySegment,
-    /** Unset: the project's current program. */
-    programId: keySegment.optional(),
-    payeeId: keySegment,
-    lines: z.array(budgetLineSchema).min(1),
-    projectPercentComplete: z.number().min(0).max(100),
-    /** Conditions added to the program's for this draw only. */
-    conditions: conditionDefinitionsSchema.default([]),
-  })
-  .catchall(z.unknown())
-  .superRefine((body, ctx) => {
-    for (const key of Object.keys(body)) {
-      if (key in drawRequestKnownKeys) continue;
-      const reason = Object.hasOwn(SERVER_DECIDES, key) ? SERVER_DECIDES[key] : 'unknown field';
-      ctx.addIssue({ code: 'custom', path: [key], message: `${reason}: not accepted in a draw request` });
-    }
-  }));
+export const drawRequestSchema = lazySchema(() =>
+  z
+    .object({
+      kind: z.enum(['progress', 'retainage_release']).default('progress'),
+      projectId: keySegment,
+      milestoneId: keySegment,
+      /** Unset: the project's current program. */
+      programId: keySegment.optional(),
+      payeeId: keySegment,
+      lines: z.array(budgetLineSchema).min(1),
+      projectPercentComplete: z.number().min(0).max(100),
+      /** Conditions added to the program's for this draw only. */
+      conditions: conditionDefinitionsSchema.default([]),
+    })
+    .catchall(z.unknown())
+    .superRefine((body, ctx) => {
+      for (const key of Object.keys(body)) {
+        if (key in drawRequestKnownKeys) continue;
+        const reason = Object.hasOwn(SERVER_DECIDES, key) ? SERVER_DECIDES[key] : 'unknown field';
+        ctx.addIssue({ code: 'custom', path: [key], message: `${reason}: not accepted in a draw request` });
+      }
+    }),
+);
 
-const drawRequestKnownKeys = { kind: 1, projectId: 1, milestoneId: 1, programId: 1, payeeId: 1, lines: 1, projectPercentComplete: 1, conditions: 1 };
+const drawRequestKnownKeys = {
+  kind: 1,
+  projectId: 1,
+  milestoneId: 1,
+  programId: 1,
+  payeeId: 1,
+  lines: 1,
+  projectPercentComplete: 1,
+  conditions: 1,
+};
 
 export type DrawRequest = z.output<typeof drawRequestSchema>;
 export type DrawRequestInput = z.input<typeof drawRequestSchema>;
@@ -98,34 +121,59 @@ export interface Separation {
  * The workflow input of a draw: the request, narrowed by its program. Throws an InputError
  * naming the field when the request asks for more than the program allows.
  */
-export function resolveDraw(program: FundingProgram, request: DrawRequest, requester: string, separation: Separation): FundingGateInput {
+export function resolveDraw(
+  program: FundingProgram,
+  request: DrawRequest,
+  requester: string,
+  separation: Separation,
+): FundingGateInput {
   const { definition } = program;
   const problems: { path: string; message: string }[] = [];
-  if (request.projectId !== program.projectId) problems.push({ path: 'programId', message: `program ${program.programId} belongs to project ${program.projectId}` });
+  if (request.projectId !== program.projectId)
+    problems.push({
+      path: 'programId',
+      message: `program ${program.programId} belongs to project ${program.projectId}`,
+    });
 
   if (definition.budget) {
     const budget = new Map(definition.budget.map((line) => [line.lineId, line]));
     request.lines.forEach((line, index) => {
       const planned = budget.get(line.lineId);
-      if (!planned) problems.push({ path: `lines.${index}.lineId`, message: `"${line.lineId}" is not a line of program ${program.programId}'s schedule of values` });
+      if (!planned)
+        problems.push({
+          path: `lines.${index}.lineId`,
+          message: `"${line.lineId}" is not a line of program ${program.programId}'s schedule of values`,
+        });
       else if (line.scheduledValue !== planned.scheduledValue) {
-        problems.push({ path: `lines.${index}.scheduledValue`, message: `must be the program's ${planned.scheduledValue}` });
+        problems.push({
+          path: `lines.${index}.scheduledValue`,
+          message: `must be the program's ${planned.scheduledValue}`,
+        });
       }
     });
   }
   request.lines.forEach((line, index) => {
     if (line.requestedAmount + line.previouslyReleased > line.scheduledValue) {
-      problems.push({ path: `lines.${index}.requestedAmount`, message: 'with previouslyReleased, more than the scheduled value' });
+      problems.push({
+        path: `lines.${index}.requestedAmount`,
+        message: 'with previouslyReleased, more than the scheduled value',
+      });
     }
   });
   const total = request.lines.reduce((sum, line) => sum + line.requestedAmount, 0);
   if (definition.maxDrawTotal !== undefined && total > definition.maxDrawTotal) {
-    problems.push({ path: 'lines', message: `requested total ${total} is above the program's maxDrawTotal ${definition.maxDrawTotal}` });
+    problems.push({
+      path: 'lines',
+      message: `requested total ${total} is above the program's maxDrawTotal ${definition.maxDrawTotal}`,
+    });
   }
   const programConditions = new Set(definition.conditions.map((c) => c.id));
   request.conditions.forEach((condition, index) => {
     if (programConditions.has(condition.id)) {
-      problems.push({ path: `conditions.${index}.id`, message: `the program already has condition "${condition.id}" (a draw adds conditions, it cannot replace one)` });
+      problems.push({
+        path: `conditions.${index}.id`,
+        message: `the program already has condition "${condition.id}" (a draw adds conditions, it cannot replace one)`,
+      });
     }
   });
   try {
@@ -135,7 +183,8 @@ export function resolveDraw(program: FundingProgram, request: DrawRequest, reque
     if (!(err instanceof InputError)) throw err;
     problems.push({ path: 'requestedBy', message: err.message });
   }
-  if (problems.length > 0) throw new InputError(`draw request: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+  if (problems.length > 0)
+    throw new InputError(`draw request: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
 
   return {
     kind: request.kind,

@@ -15,23 +15,27 @@ import {
  * One line of a draw's schedule of values. A line may state its currency; when it does it
  * must be the release's, so amounts in another currency are refused instead of summed.
  */
-export const budgetLineSchema = lazySchema(() => z
-  .object({
-    lineId: z.string({ error: 'must be a line id' }).min(1, { error: 'must not be empty' }).max(200),
-    description: z.string({ error: 'must be a text' }).max(500),
-    scheduledValue: minorUnitsSchema,
-    previouslyReleased: minorUnitsSchema.default(0),
-    requestedAmount: minorUnitsSchema,
-    currency: currencySchema.optional(),
-  })
-  .strict());
+export const budgetLineSchema = lazySchema(() =>
+  z
+    .object({
+      lineId: z.string({ error: 'must be a line id' }).min(1, { error: 'must not be empty' }).max(200),
+      description: z.string({ error: 'must be a text' }).max(500),
+      scheduledValue: minorUnitsSchema,
+      previouslyReleased: minorUnitsSchema.default(0),
+      requestedAmount: minorUnitsSchema,
+      currency: currencySchema.optional(),
+    })
+    .strict(),
+);
 
 export type BudgetLine = z.input<typeof budgetLineSchema>;
 
-const projectPercentSchema = lazySchema(() => z
-  .number({ error: 'must be a percentage (a number from 0 to 100)' })
-  .min(0, { error: 'must be at least 0 (percent)' })
-  .max(100, { error: 'must be at most 100 (percent)' }));
+const projectPercentSchema = lazySchema(() =>
+  z
+    .number({ error: 'must be a percentage (a number from 0 to 100)' })
+    .min(0, { error: 'must be at least 0 (percent)' })
+    .max(100, { error: 'must be at most 100 (percent)' }),
+);
 
 /**
  * Retainage: the share of each approved amount held back until the work is accepted.
@@ -39,29 +43,33 @@ const projectPercentSchema = lazySchema(() => z
  * whenProjectPercentComplete done, else percent. perLine entries for lines that are not in
  * this draw are allowed: a policy usually covers the whole contract, a draw only some lines.
  */
-export const retainagePolicySchema = lazySchema(() => z
-  .object({
-    percent: percentSchema,
-    stepDown: z
-      .object({ whenProjectPercentComplete: projectPercentSchema, percent: percentSchema })
-      .strict()
-      .optional(),
-    perLine: z.record(z.string(), percentSchema).optional(),
-  })
-  .strict());
+export const retainagePolicySchema = lazySchema(() =>
+  z
+    .object({
+      percent: percentSchema,
+      stepDown: z
+        .object({ whenProjectPercentComplete: projectPercentSchema, percent: percentSchema })
+        .strict()
+        .optional(),
+      perLine: z.record(z.string(), percentSchema).optional(),
+    })
+    .strict(),
+);
 
 export type RetainagePolicy = z.infer<typeof retainagePolicySchema>;
 
 /** Lines missing from approvedAmounts are approved at 0 (nothing released for them this time). */
-export const releaseInputSchema = lazySchema(() => z
-  .object({
-    lines: z.array(budgetLineSchema).min(1, { error: 'must list at least one budget line' }),
-    approvedAmounts: z.record(z.string(), minorUnitsSchema),
-    policy: retainagePolicySchema,
-    projectPercentComplete: projectPercentSchema,
-    currency: currencySchema,
-  })
-  .strict());
+export const releaseInputSchema = lazySchema(() =>
+  z
+    .object({
+      lines: z.array(budgetLineSchema).min(1, { error: 'must list at least one budget line' }),
+      approvedAmounts: z.record(z.string(), minorUnitsSchema),
+      policy: retainagePolicySchema,
+      projectPercentComplete: projectPercentSchema,
+      currency: currencySchema,
+    })
+    .strict(),
+);
 
 export type ReleaseInput = z.input<typeof releaseInputSchema>;
 type ParsedReleaseInput = z.output<typeof releaseInputSchema>;
@@ -125,12 +133,23 @@ export function computeRelease(input: ReleaseInput): ReleaseComputation {
       remaining: line.scheduledValue - line.previouslyReleased - approved,
     };
   });
-  return { currency: parsed.currency, projectPercentComplete: parsed.projectPercentComplete, lines, totals: sumLines(lines) };
+  return {
+    currency: parsed.currency,
+    projectPercentComplete: parsed.projectPercentComplete,
+    lines,
+    totals: sumLines(lines),
+  };
 }
 
 function sumLines(lines: LineRelease[]): ReleaseTotals {
   const totals: ReleaseTotals = {
-    scheduledValue: 0, previouslyReleased: 0, requested: 0, approved: 0, retainageHeld: 0, releasedNow: 0, remaining: 0,
+    scheduledValue: 0,
+    previouslyReleased: 0,
+    requested: 0,
+    approved: 0,
+    retainageHeld: 0,
+    releasedNow: 0,
+    remaining: 0,
   };
   for (const line of lines) {
     for (const key of Object.keys(totals) as (keyof ReleaseTotals)[]) totals[key] += line[key];
@@ -164,7 +183,8 @@ function refuseInconsistentAmounts(input: ParsedReleaseInput): void {
     }
   });
   // Every other total is bounded by the scheduled total, so this one check keeps all sums exact.
-  if (totalScheduled > Number.MAX_SAFE_INTEGER) refuse('lines', 'the total scheduled value is above the largest exact amount');
+  if (totalScheduled > Number.MAX_SAFE_INTEGER)
+    refuse('lines', 'the total scheduled value is above the largest exact amount');
 
   for (const [lineId, approved] of Object.entries(input.approvedAmounts)) {
     const i = indexById.get(lineId);

@@ -21,7 +21,12 @@ export function intakeGuard(source: IntakeSource, token: string | undefined) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (expected === undefined) {
       if (isLoopback(request.socket.remoteAddress)) return;
-      return refuse(request, reply, source, `no token is configured for ${source} (${INTAKE_SOURCES[source]}): only loopback callers are accepted`);
+      return refuse(
+        request,
+        reply,
+        source,
+        `no token is configured for ${source} (${INTAKE_SOURCES[source]}): only loopback callers are accepted`,
+      );
     }
     const given = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
     if (given === undefined) return refuse(request, reply, source, 'missing bearer token');
@@ -45,8 +50,12 @@ export function isLoopback(address: string | undefined): boolean {
 }
 
 /** For the start-up log: how each source is authenticated. */
-export function describeIntakeAuth(tokens: IntakeTokens): { source: IntakeSource; auth: 'bearer token' | 'loopback only'; variable: string }[] {
+export function describeIntakeAuth(
+  tokens: IntakeTokens,
+): { source: IntakeSource; auth: 'bearer token' | 'loopback only'; variable: string }[] {
   return (Object.keys(INTAKE_SOURCES) as IntakeSource[]).map((source) => ({
-    source, auth: tokens[source] ? 'bearer token' : 'loopback only', variable: INTAKE_SOURCES[source],
+    source,
+    auth: tokens[source] ? 'bearer token' : 'loopback only',
+    variable: INTAKE_SOURCES[source],
   }));
 }

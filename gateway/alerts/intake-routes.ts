@@ -3,7 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { EscalationConfig } from '../../domain/alerts/escalation-policy';
-import { pagerdutyAccepted, pagerdutyEventSchema, parseAlertmanagerWebhook, parsePagerDutyEvent } from '../../domain/alerts/intake-schemas';
+import {
+  pagerdutyAccepted,
+  pagerdutyEventSchema,
+  parseAlertmanagerWebhook,
+  parsePagerDutyEvent,
+} from '../../domain/alerts/intake-schemas';
 import type { AlertEvent } from '../../domain/alerts/types';
 import { InputError } from '../../domain/validation';
 import { raiseAlertEvent, type RaisedAlert } from '../../client/api/alert-intake';
@@ -21,7 +26,10 @@ export interface AlertIntakeDeps {
 const BATCH_CONCURRENCY = 16;
 
 const raisedSchema = z.object({
-  dedupKey: z.string(), workflowId: z.string(), action: z.enum(['trigger', 'acknowledge', 'resolve']), outcome: z.enum(['raised', 'signalled', 'ignored']),
+  dedupKey: z.string(),
+  workflowId: z.string(),
+  action: z.enum(['trigger', 'acknowledge', 'resolve']),
+  outcome: z.enum(['raised', 'signalled', 'ignored']),
 });
 const errorSchema = z.object({ error: z.string(), message: z.string() }).loose();
 
@@ -35,56 +43,88 @@ const errorSchema = z.object({ error: z.string(), message: z.string() }).loose()
  */
 export function registerAlertIntakeRoutes(app: FastifyInstance, deps: AlertIntakeDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const raise = (event: AlertEvent) => raiseAlertEvent(deps.temporal, deps.taskQueue, event, deps.escalation, { deadlineMs: deps.deadlineMs });
+  const raise = (event: AlertEvent) =>
+    raiseAlertEvent(deps.temporal, deps.taskQueue, event, deps.escalation, { deadlineMs: deps.deadlineMs });
 
-  routes.post('/v1/alerts/alertmanager', {
-    onRequest: intakeGuard('alertmanager', deps.tokens.alertmanager),
-    schema: {
-      tags: ['alerts'], summary: 'Alertmanager webhook (payload version 4)', security: [{ bearer: [] }],
-      description: 'Point a webhook_configs receiver here (send_resolved: true, http_config.authorization with ARXFLOW_ALERTMANAGER_TOKEN). '
-        + 'Each alert of the batch becomes (or feeds) the workflow alert/<dedupKey>; 200 only once Temporal has accepted all of them.',
-      response: { 200: z.object({ status: z.literal('accepted'), alerts: z.array(raisedSchema) }), 400: errorSchema, 401: errorSchema, 503: errorSchema },
-    },
-  }, async (request) => {
-    const batch = parseAlertmanagerWebhook(request.body);
-    const alerts = await inBatches(batch.events, BATCH_CONCURRENCY, raise);
-    request.log.info({ groupKey: batch.groupKey, status: batch.status, alerts: alerts.length, truncated: batch.truncatedAlerts }, 'alertmanager delivery accepted');
-    return { status: 'accepted' as const, alerts };
-  });
-
-  routes.post('/v1/events', {
-    onRequest: intakeGuard('events', deps.tokens.events),
-    // The body schema is for the OpenAPI document only: parsePagerDutyEvent below parses it
-    // and answers in PagerDuty's 400 shape.
-    validatorCompiler: () => (value) => ({ value }),
-    schema: {
-      body: pagerdutyEventSchema,
-      tags: ['alerts'], summary: 'PagerDuty Events API v2 event', security: [{ bearer: [] }],
-      description: 'trigger, acknowledge or resolve an alert by dedup_key (generated for a trigger without one). Bearer ARXFLOW_EVENTS_TOKEN.',
-      response: {
-        202: z.object({ status: z.literal('success'), message: z.string(), dedup_key: z.string() }),
-        400: errorSchema, 401: errorSchema, 503: errorSchema,
+  routes.post(
+    '/v1/alerts/alertmanager',
+    {
+      onRequest: intakeGuard('alertmanager', deps.tokens.alertmanager),
+      schema: {
+        tags: ['alerts'],
+        summary: 'Alertmanager webhook (payload version 4)',
+        security: [{ bearer: [] }],
+        description:
+          'Point a webhook_configs receiver here (send_resolved: true, http_config.authorization with ARXFLOW_ALERTMANAGER_TOKEN). ' +
+          'Each alert of the batch becomes (or feeds) the workflow alert/<dedupKey>; 200 only once Temporal has accepted all of them.',
+        response: {
+          200: z.object({ status: z.literal('accepted'), alerts: z.array(raisedSchema) }),
+          400: errorSchema,
+          401: errorSchema,
+          503: errorSchema,
+        },
       },
     },
-  }, async (request, reply) => {
-    let intake;
-    try {
-      intake = parsePagerDutyEvent(request.body, Date.now());
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      // PagerDuty's own 400 shape beside ours, for clients written against its API.
-      return reply.code(400).send({
-        error: 'bad_input', status: 'invalid event', message: err.message, errors: err.issues.map((i) => `${i.path}: ${i.message}`),
-      });
-    }
-    const raised = await raise(intake.event);
-    request.log.info({ dedupKey: raised.dedupKey, action: raised.action, outcome: raised.outcome }, 'event accepted');
-    return reply.code(202).send(pagerdutyAccepted(intake.dedupKey));
-  });
+    async (request) => {
+      const batch = parseAlertmanagerWebhook(request.body);
+      const alerts = await inBatches(batch.events, BATCH_CONCURRENCY, raise);
+      request.log.info(
+        { groupKey: batch.groupKey, status: batch.status, alerts: alerts.length, truncated: batch.truncatedAlerts },
+        'alertmanager delivery accepted',
+      );
+      return { status: 'accepted' as const, alerts };
+    },
+  );
+
+  routes.post(
+    '/v1/events',
+    {
+      onRequest: intakeGuard('events', deps.tokens.events),
+      // The body schema is for the OpenAPI document only: parsePagerDutyEvent below parses it
+      // and answers in PagerDuty's 400 shape.
+      validatorCompiler: () => (value) => ({ value }),
+      schema: {
+        body: pagerdutyEventSchema,
+        tags: ['alerts'],
+        summary: 'PagerDuty Events API v2 event',
+        security: [{ bearer: [] }],
+        description:
+          'trigger, acknowledge or resolve an alert by dedup_key (generated for a trigger without one). Bearer ARXFLOW_EVENTS_TOKEN.',
+        response: {
+          202: z.object({ status: z.literal('success'), message: z.string(), dedup_key: z.string() }),
+          400: errorSchema,
+          401: errorSchema,
+          503: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      let intake;
+      try {
+        intake = parsePagerDutyEvent(request.body, Date.now());
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        // PagerDuty's own 400 shape beside ours, for clients written against its API.
+        return reply.code(400).send({
+          error: 'bad_input',
+          status: 'invalid event',
+          message: err.message,
+          errors: err.issues.map((i) => `${i.path}: ${i.message}`),
+        });
+      }
+      const raised = await raise(intake.event);
+      request.log.info({ dedupKey: raised.dedupKey, action: raised.action, outcome: raised.outcome }, 'event accepted');
+      return reply.code(202).send(pagerdutyAccepted(intake.dedupKey));
+    },
+  );
 }
 
 /** Runs `work` over `items`, at most `limit` at a time; fails with the first failure (the sender retries the whole batch). */
-async function inBatches(items: AlertEvent[], limit: number, work: (item: AlertEvent) => Promise<RaisedAlert>): Promise<RaisedAlert[]> {
+async function inBatches(
+  items: AlertEvent[],
+  limit: number,
+  work: (item: AlertEvent) => Promise<RaisedAlert>,
+): Promise<RaisedAlert[]> {
   const results: RaisedAlert[] = new Array(items.length);
   let next = 0;
   const lane = async () => {

@@ -25,28 +25,50 @@ const errorSchema = z.object({ error: z.string(), message: z.string() }).loose()
  * unreachable. The evaluator, not this route, decides when a breach becomes an alert.
  */
 export function registerMetricIntakeRoute(app: FastifyInstance, deps: MetricIntakeDeps): void {
-  app.withTypeProvider<ZodTypeProvider>().post('/v1/metrics', {
-    onRequest: intakeGuard('metrics', deps.token),
-    // The body schema is for the OpenAPI document only: parseMetricSamples below takes one
-    // sample, a list or {samples}, and its errors name the field.
-    validatorCompiler: () => (value) => ({ value }),
-    schema: {
-      body: z.union([metricSampleSchema, z.array(metricSampleSchema), z.object({ samples: z.array(metricSampleSchema) })]),
-      tags: ['alerts'], summary: 'Metric samples for the threshold rules', security: [{ bearer: [] }],
-      description: 'One sample {name, value, unit?, source?, tags?, timestamp?}, a list, or {samples: [...]}. Bearer ARXFLOW_METRICS_TOKEN. '
-        + 'A rule breached for its `for` duration raises alert/<dedupKey>; recovery, or no sample for 5 minutes, resolves it.',
-      response: {
-        202: z.object({ status: z.literal('accepted'), accepted: z.number(), ignored: z.number(), evaluator: z.string().optional() }),
-        400: errorSchema, 401: errorSchema, 503: errorSchema,
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/v1/metrics',
+    {
+      onRequest: intakeGuard('metrics', deps.token),
+      // The body schema is for the OpenAPI document only: parseMetricSamples below takes one
+      // sample, a list or {samples}, and its errors name the field.
+      validatorCompiler: () => (value) => ({ value }),
+      schema: {
+        body: z.union([
+          metricSampleSchema,
+          z.array(metricSampleSchema),
+          z.object({ samples: z.array(metricSampleSchema) }),
+        ]),
+        tags: ['alerts'],
+        summary: 'Metric samples for the threshold rules',
+        security: [{ bearer: [] }],
+        description:
+          'One sample {name, value, unit?, source?, tags?, timestamp?}, a list, or {samples: [...]}. Bearer ARXFLOW_METRICS_TOKEN. ' +
+          'A rule breached for its `for` duration raises alert/<dedupKey>; recovery, or no sample for 5 minutes, resolves it.',
+        response: {
+          202: z.object({
+            status: z.literal('accepted'),
+            accepted: z.number(),
+            ignored: z.number(),
+            evaluator: z.string().optional(),
+          }),
+          400: errorSchema,
+          401: errorSchema,
+          503: errorSchema,
+        },
       },
     },
-  }, async (request, reply) => {
-    const samples = parseMetricSamples(request.body, Date.now());
-    const submitted = await submitMetricSamples(deps.temporal, deps.taskQueue, samples, deps.config, { deadlineMs: deps.deadlineMs });
-    request.log.debug({ accepted: submitted.accepted, ignored: submitted.ignored }, 'metric samples accepted');
-    return reply.code(202).send({
-      status: 'accepted' as const, accepted: submitted.accepted, ignored: submitted.ignored,
-      ...(submitted.workflowId ? { evaluator: submitted.workflowId } : {}),
-    });
-  });
+    async (request, reply) => {
+      const samples = parseMetricSamples(request.body, Date.now());
+      const submitted = await submitMetricSamples(deps.temporal, deps.taskQueue, samples, deps.config, {
+        deadlineMs: deps.deadlineMs,
+      });
+      request.log.debug({ accepted: submitted.accepted, ignored: submitted.ignored }, 'metric samples accepted');
+      return reply.code(202).send({
+        status: 'accepted' as const,
+        accepted: submitted.accepted,
+        ignored: submitted.ignored,
+        ...(submitted.workflowId ? { evaluator: submitted.workflowId } : {}),
+      });
+    },
+  );
 }

@@ -33,17 +33,37 @@ export interface AlertGatewayConfig {
 /** Alert intake (Alertmanager, PagerDuty events, metric samples), Slack interactivity and silences. */
 export function registerAlertRoutes(
   app: FastifyInstance,
-  deps: { temporal: Client; taskQueue: string; store: Store; authenticator: Authenticator; alerts?: AlertGatewayConfig },
+  deps: {
+    temporal: Client;
+    taskQueue: string;
+    store: Store;
+    authenticator: Authenticator;
+    alerts?: AlertGatewayConfig;
+  },
 ): void {
   const config = deps.alerts ?? {};
   const escalation = config.escalation ?? configFileSchema.parse({}).escalation;
   registerAlertIntakeRoutes(app, {
-    temporal: deps.temporal, taskQueue: deps.taskQueue, tokens: config.tokens ?? {}, deadlineMs: config.temporalDeadlineMs, escalation,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    tokens: config.tokens ?? {},
+    deadlineMs: config.temporalDeadlineMs,
+    escalation,
   });
   registerMetricIntakeRoute(app, {
-    temporal: deps.temporal, taskQueue: deps.taskQueue, token: config.tokens?.metrics, deadlineMs: config.temporalDeadlineMs,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    token: config.tokens?.metrics,
+    deadlineMs: config.temporalDeadlineMs,
     config: { rules: config.metricRules ?? [], escalation },
   });
-  registerSlackInteractivityRoute(app, { temporal: deps.temporal, signingSecret: config.slackSigningSecret, answerWithinMs: config.slackAnswerWithinMs });
-  registerSilenceRoutes(app, { silences: new StoreSilenceOperations(deps.store.db), authenticator: deps.authenticator });
+  registerSlackInteractivityRoute(app, {
+    temporal: deps.temporal,
+    signingSecret: config.slackSigningSecret,
+    answerWithinMs: config.slackAnswerWithinMs,
+  });
+  registerSilenceRoutes(app, {
+    silences: new StoreSilenceOperations(deps.store.db),
+    authenticator: deps.authenticator,
+  });
 }

@@ -49,27 +49,43 @@ export function registerSlackInteractivityRoute(app: FastifyInstance, deps: Slac
     // Bytes in: the signature covers the body exactly as sent.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    scope.post('/v1/slack/interactivity', {
-      schema: { tags: ['alerts'], summary: 'Slack interactivity (Ack / Resolve buttons); Slack-signed', security: [] },
-    }, (request, reply) => interact(request, reply, deps));
+    scope.post(
+      '/v1/slack/interactivity',
+      {
+        schema: {
+          tags: ['alerts'],
+          summary: 'Slack interactivity (Ack / Resolve buttons); Slack-signed',
+          security: [],
+        },
+      },
+      (request, reply) => interact(request, reply, deps),
+    );
   });
 }
 
 async function interact(request: FastifyRequest, reply: FastifyReply, deps: SlackInteractivityDeps) {
   const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-  if (!deps.signingSecret) return refuse(request, reply, 'SLACK_SIGNING_SECRET is not set: Slack requests cannot be verified');
+  if (!deps.signingSecret)
+    return refuse(request, reply, 'SLACK_SIGNING_SECRET is not set: Slack requests cannot be verified');
   const verification = verifySlackSignature({
-    signature: header(request, SLACK_SIGNATURE_HEADER), timestamp: header(request, SLACK_TIMESTAMP_HEADER),
-    body, signingSecret: deps.signingSecret, nowMs: (deps.now ?? Date.now)(),
+    signature: header(request, SLACK_SIGNATURE_HEADER),
+    timestamp: header(request, SLACK_TIMESTAMP_HEADER),
+    body,
+    signingSecret: deps.signingSecret,
+    nowMs: (deps.now ?? Date.now)(),
   });
   if (verification.result !== 'valid') return refuse(request, reply, verification.reason);
 
   const payload = parsePayload(body);
-  if (!payload) return reply.code(400).send({ error: 'bad_input', message: 'payload: must be a form field holding a JSON object' });
+  if (!payload)
+    return reply.code(400).send({ error: 'bad_input', message: 'payload: must be a form field holding a JSON object' });
   const notUnicode = invalidUnicodeIn(payload, 'payload');
   if (notUnicode) return reply.code(400).send({ error: 'bad_input', message: notUnicode });
   // Shortcuts, view submissions, other buttons: acknowledged, nothing to do.
-  const action = payload.type === 'block_actions' ? payload.actions?.find((a) => a.action_id !== undefined && Object.hasOwn(BUTTONS, a.action_id)) : undefined;
+  const action =
+    payload.type === 'block_actions'
+      ? payload.actions?.find((a) => a.action_id !== undefined && Object.hasOwn(BUTTONS, a.action_id))
+      : undefined;
   if (!action) return reply.code(200).send({ ok: true, ignored: true });
 
   const dedupKey = action.value ?? '';
@@ -86,11 +102,20 @@ async function interact(request: FastifyRequest, reply: FastifyReply, deps: Slac
   // an update still running after the answer went out cannot hang on forever.
   const updateId = `slack/${user}/${action.action_id}/${action.action_ts ?? ''}`;
   const outcome = deps.temporal
-    .withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => deps.temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [actorRequest], updateId }))
-    .then(() => ({ ok: true as const }), (err: unknown) => failure(err));
+    .withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
+      deps.temporal.workflow.getHandle(workflowId).executeUpdate(update, { args: [actorRequest], updateId }),
+    )
+    .then(
+      () => ({ ok: true as const }),
+      (err: unknown) => failure(err),
+    );
   const answered = await Promise.race([outcome, delay(deps.answerWithinMs ?? 2_500)]);
   if (answered === undefined) {
-    void outcome.then((late) => (late.ok ? request.log.info(log, 'slack action applied after the answer') : request.log.warn({ ...log, reason: late.error }, 'slack action failed after the answer')));
+    void outcome.then((late) =>
+      late.ok
+        ? request.log.info(log, 'slack action applied after the answer')
+        : request.log.warn({ ...log, reason: late.error }, 'slack action failed after the answer'),
+    );
     return reply.code(200).send({ ok: true, pending: true });
   }
   if (answered.ok) {
@@ -103,7 +128,8 @@ async function interact(request: FastifyRequest, reply: FastifyReply, deps: Slac
 }
 
 function failure(err: unknown): { ok: false; status: 200 | 503; error: string } {
-  if (err instanceof WorkflowUpdateFailedError) return { ok: false, status: 200, error: err.cause?.message ?? err.message };
+  if (err instanceof WorkflowUpdateFailedError)
+    return { ok: false, status: 200, error: err.cause?.message ?? err.message };
   if (err instanceof WorkflowNotFoundError) return { ok: false, status: 200, error: 'no such alert is open' };
   const mapped = asUnavailable(err);
   if (mapped instanceof ApiError) return { ok: false, status: 503, error: mapped.message };
@@ -118,7 +144,9 @@ function refuse(request: FastifyRequest, reply: FastifyReply, reason: string) {
 function parsePayload(body: Buffer): InteractionPayload | undefined {
   try {
     const value: unknown = JSON.parse(new URLSearchParams(body.toString('utf8')).get('payload') ?? '');
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as InteractionPayload) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as InteractionPayload)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -17,8 +17,13 @@ export interface SlackSignedRequest {
 
 export function verifySlackSignature(request: SlackSignedRequest): Verification {
   const { signature, timestamp } = request;
-  if (!signature || !timestamp) return { result: 'missing', reason: `missing ${!signature ? SLACK_SIGNATURE_HEADER : SLACK_TIMESTAMP_HEADER} header` };
-  if (!/^\d{1,12}$/.test(timestamp)) return { result: 'invalid', reason: `${SLACK_TIMESTAMP_HEADER} must be Unix seconds` };
+  if (!signature || !timestamp)
+    return {
+      result: 'missing',
+      reason: `missing ${!signature ? SLACK_SIGNATURE_HEADER : SLACK_TIMESTAMP_HEADER} header`,
+    };
+  if (!/^\d{1,12}$/.test(timestamp))
+    return { result: 'invalid', reason: `${SLACK_TIMESTAMP_HEADER} must be Unix seconds` };
   if (Math.abs(request.nowMs - Number(timestamp) * 1000) > SLACK_TOLERANCE_MS) {
     return { result: 'stale', reason: `${SLACK_TIMESTAMP_HEADER} is more than 5 minutes away from now` };
   }
@@ -26,7 +31,9 @@ export function verifySlackSignature(request: SlackSignedRequest): Verification 
   const given = Buffer.from(signature);
   const wanted = Buffer.from(expected);
   const matches = given.length === wanted.length && timingSafeEqual(given, wanted);
-  return matches ? { result: 'valid', reason: 'signature matches' } : { result: 'invalid', reason: 'signature does not match' };
+  return matches
+    ? { result: 'valid', reason: 'signature matches' }
+    : { result: 'invalid', reason: 'signature does not match' };
 }
 
 /** Signs like Slack does: for tests and the local Slack stand-in. */

@@ -1,6 +1,11 @@
 import {
-  isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError, type Client,
+  isGrpcServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
 } from '@temporalio/client';
 import type { WebhookCommand } from '../../domain/webhook-config';
 
@@ -12,7 +17,11 @@ export interface DispatchOptions {
 }
 
 /** Sends one resolved webhook command to Temporal; resolves once Temporal accepted it. */
-export async function dispatchWebhookCommand(temporal: Client, command: WebhookCommand, options: DispatchOptions): Promise<void> {
+export async function dispatchWebhookCommand(
+  temporal: Client,
+  command: WebhookCommand,
+  options: DispatchOptions,
+): Promise<void> {
   switch (command.action) {
     case 'start':
       // A webhook-started workflow is keyed by its business id (the build, the issue): once
@@ -63,10 +72,18 @@ const GRPC_UNAVAILABLE = 14;
 /** Temporal's answers a sender can act on; undefined for faults of ours (500). */
 export function temporalRefusal(err: unknown, command: WebhookCommand): TemporalRefusal | undefined {
   if (err instanceof WorkflowExecutionAlreadyStartedError) {
-    return { statusCode: 409, error: 'already_started', message: `workflow ${command.workflowId} was already started (it runs once per id)` };
+    return {
+      statusCode: 409,
+      error: 'already_started',
+      message: `workflow ${command.workflowId} was already started (it runs once per id)`,
+    };
   }
   if (err instanceof WorkflowNotFoundError) {
-    return { statusCode: 404, error: 'not_found', message: `workflow ${command.workflowId} not found or already closed` };
+    return {
+      statusCode: 404,
+      error: 'not_found',
+      message: `workflow ${command.workflowId} not found or already closed`,
+    };
   }
   if (err instanceof WorkflowUpdateFailedError) {
     return { statusCode: 422, error: 'rejected', message: err.cause?.message ?? err.message };
@@ -77,14 +94,26 @@ export function temporalRefusal(err: unknown, command: WebhookCommand): Temporal
   // The client wraps transport failures in ServiceError with the gRPC error as cause.
   const grpc = [err, (err as { cause?: unknown } | undefined)?.cause].find(isGrpcServiceError);
   if (grpc?.code === GRPC_NOT_FOUND) {
-    return { statusCode: 404, error: 'not_found', message: `workflow ${command.workflowId} not found or already closed` };
+    return {
+      statusCode: 404,
+      error: 'not_found',
+      message: `workflow ${command.workflowId} not found or already closed`,
+    };
   }
   if (grpc?.code === GRPC_INVALID_ARGUMENT) {
     // The event filled the rule in with something Temporal will not take (an empty workflow id, say).
-    return { statusCode: 422, error: 'rejected', message: `Temporal refused the request: ${grpc.details || grpc.message}` };
+    return {
+      statusCode: 422,
+      error: 'rejected',
+      message: `Temporal refused the request: ${grpc.details || grpc.message}`,
+    };
   }
   if (grpc?.code === GRPC_UNAVAILABLE || grpc?.code === GRPC_DEADLINE_EXCEEDED) {
-    return { statusCode: 503, error: 'unavailable', message: `Temporal is unreachable: ${grpc.details || grpc.message}` };
+    return {
+      statusCode: 503,
+      error: 'unavailable',
+      message: `Temporal is unreachable: ${grpc.details || grpc.message}`,
+    };
   }
   return undefined;
 }

@@ -4,11 +4,22 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
 import type { Counter } from 'prom-client';
 import { z } from 'zod';
-import { DEFAULT_RATE_LIMIT, MissingEventFieldError, planWebhookCommand, type WebhookCommand } from '../../domain/webhook-config';
+import {
+  DEFAULT_RATE_LIMIT,
+  MissingEventFieldError,
+  planWebhookCommand,
+  type WebhookCommand,
+} from '../../domain/webhook-config';
 import { invalidUnicodeIn } from '../../domain/unicode';
 import type { WebhookDeliveries } from '../../db/webhook-deliveries';
 import { dispatchWebhookCommand, temporalRefusal } from './dispatch';
-import { DELIVERY_HEADER, derivedDeliveryId, SIGNATURE_HEADER, verifySignature, type VerificationResult } from '../../platform/webhook-signatures';
+import {
+  DELIVERY_HEADER,
+  derivedDeliveryId,
+  SIGNATURE_HEADER,
+  verifySignature,
+  type VerificationResult,
+} from '../../platform/webhook-signatures';
 import type { WebhookSource, WebhookSources } from './sources';
 
 export { loadWebhookSources, type WebhookSource, type WebhookSources } from './sources';
@@ -58,13 +69,19 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
       timeWindow: (request) => knownSource(request, deps)?.rateLimit.timeWindowMs ?? DEFAULT_RATE_LIMIT.timeWindowMs,
       errorResponseBuilder: (_request, context) =>
         Object.assign(new Error(`rate limit of ${context.max} deliveries exceeded, retry in ${context.after}`), {
-          statusCode: 429, code: 'rate_limited',
+          statusCode: 429,
+          code: 'rate_limited',
         }),
     });
     scope.withTypeProvider<ZodTypeProvider>().post(
       '/v1/webhooks/:source',
       {
-        schema: { tags: ['webhooks'], summary: 'A webhook delivery, signed by its source (no bearer token)', params: paramsSchema, security: [] },
+        schema: {
+          tags: ['webhooks'],
+          summary: 'A webhook delivery, signed by its source (no bearer token)',
+          params: paramsSchema,
+          security: [],
+        },
         // Before the body is read: an unknown source costs nothing.
         onRequest: async (request, reply) => {
           if (!knownSource(request, deps)) {
@@ -73,7 +90,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
           }
         },
       },
-      (request, reply) => receiveDelivery(request, reply, deps, deps.sources.get(request.params.source) as WebhookSource),
+      (request, reply) =>
+        receiveDelivery(request, reply, deps, deps.sources.get(request.params.source) as WebhookSource),
     );
   });
 }
@@ -81,7 +99,9 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
 /** Every body arrives as bytes: the signature covers the exact bytes sent, so parsing must wait for verification. */
 function acceptRawBodies(scope: FastifyInstance): void {
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser(['application/json', '*'], { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  scope.addContentTypeParser(['application/json', '*'], { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
 }
 
 function knownSource(request: FastifyRequest, deps: WebhookRouteDeps): WebhookSource | undefined {
@@ -89,12 +109,21 @@ function knownSource(request: FastifyRequest, deps: WebhookRouteDeps): WebhookSo
   return source === undefined ? undefined : deps.sources.get(source);
 }
 
-async function receiveDelivery(request: FastifyRequest, reply: FastifyReply, deps: WebhookRouteDeps, source: WebhookSource) {
+async function receiveDelivery(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: WebhookRouteDeps,
+  source: WebhookSource,
+) {
   const count = (result: CountedResult) => deps.webhookVerifications?.inc({ source: source.name, result });
   const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
   const signatureHeader = singleHeader(request, SIGNATURE_HEADER[source.scheme]);
   const verification = verifySignature(source.scheme, {
-    header: signatureHeader, body, secrets: source.secrets, nowMs: (deps.now ?? Date.now)(), toleranceMs: source.tolerance,
+    header: signatureHeader,
+    body,
+    secrets: source.secrets,
+    nowMs: (deps.now ?? Date.now)(),
+    toleranceMs: source.tolerance,
   });
   if (verification.result !== 'valid') {
     count(verification.result);
@@ -106,7 +135,10 @@ async function receiveDelivery(request: FastifyRequest, reply: FastifyReply, dep
   try {
     const deliveryId = deliveryIdOf(request, source, signatureHeader ?? '', body);
     if (deliveryId === undefined) {
-      return reply.code(400).send({ error: 'bad_input', message: `${DELIVERY_HEADER[source.scheme]}: must be 1 to 200 visible ASCII characters` });
+      return reply.code(400).send({
+        error: 'bad_input',
+        message: `${DELIVERY_HEADER[source.scheme]}: must be 1 to 200 visible ASCII characters`,
+      });
     }
     const event = parseJson(body);
     if (!event.ok) return reply.code(400).send({ error: 'bad_input', message: `body is not JSON: ${event.message}` });
@@ -147,16 +179,27 @@ async function receiveDelivery(request: FastifyRequest, reply: FastifyReply, dep
       );
       const refusal = temporalRefusal(err, command);
       if (!refusal) throw err;
-      request.log.warn({ source: source.name, deliveryId, workflowId: command.workflowId }, `webhook refused by Temporal: ${refusal.message}`);
+      request.log.warn(
+        { source: source.name, deliveryId, workflowId: command.workflowId },
+        `webhook refused by Temporal: ${refusal.message}`,
+      );
       return reply.code(refusal.statusCode).send({ error: refusal.error, message: refusal.message });
     }
 
-    const accepted = { status: 'accepted', action: command.action, workflowId: command.workflowId, deliveryId } as const;
+    const accepted = {
+      status: 'accepted',
+      action: command.action,
+      workflowId: command.workflowId,
+      deliveryId,
+    } as const;
     await claim.complete(accepted).catch((err: unknown) =>
       // Temporal has it: answering 5xx would make the sender retry an action that happened.
       request.log.error({ err, source: source.name, deliveryId }, 'webhook delivery acted on but not marked done'),
     );
-    request.log.info({ source: source.name, deliveryId, action: command.action, workflowId: command.workflowId }, 'webhook accepted');
+    request.log.info(
+      { source: source.name, deliveryId, action: command.action, workflowId: command.workflowId },
+      'webhook accepted',
+    );
     return reply.code(202).send(accepted);
   } finally {
     count(counted);
@@ -164,7 +207,12 @@ async function receiveDelivery(request: FastifyRequest, reply: FastifyReply, dep
 }
 
 /** The sender's delivery id, else one derived from the signed request; undefined when the header is malformed. */
-function deliveryIdOf(request: FastifyRequest, source: WebhookSource, signatureHeader: string, body: Buffer): string | undefined {
+function deliveryIdOf(
+  request: FastifyRequest,
+  source: WebhookSource,
+  signatureHeader: string,
+  body: Buffer,
+): string | undefined {
   const header = singleHeader(request, DELIVERY_HEADER[source.scheme])?.trim();
   if (header === undefined || header === '') return derivedDeliveryId(signatureHeader, body);
   return DELIVERY_ID.test(header) ? header : undefined;

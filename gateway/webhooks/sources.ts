@@ -1,5 +1,9 @@
 import {
-  MAX_ACTIVE_SECRETS, MIN_SECRET_LENGTH, parseWebhooksSection, secretEnvVar, type WebhookSourceConfig,
+  MAX_ACTIVE_SECRETS,
+  MIN_SECRET_LENGTH,
+  parseWebhooksSection,
+  secretEnvVar,
+  type WebhookSourceConfig,
 } from '../../domain/webhook-config';
 import { InputError } from '../../domain/validation';
 
@@ -35,13 +39,20 @@ export function loadWebhookSources(section: unknown, env: NodeJS.ProcessEnv, con
 
 function resolveSecrets(name: string, config: WebhookSourceConfig, env: NodeJS.ProcessEnv): string[] {
   const variable = secretEnvVar(name);
-  const fromEnv = (env[variable] ?? '').split(',').map((secret) => secret.trim()).filter(Boolean);
+  const fromEnv = (env[variable] ?? '')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter(Boolean);
   if (fromEnv.length === 0) {
     if (config.secrets && config.secrets.length > 0) return config.secrets;
-    throw new InputError(`webhooks.${name}: no secret: set ${variable} (comma-separated while rotating) or webhooks.${name}.secrets`);
+    throw new InputError(
+      `webhooks.${name}: no secret: set ${variable} (comma-separated while rotating) or webhooks.${name}.secrets`,
+    );
   }
   if (fromEnv.length > MAX_ACTIVE_SECRETS) {
-    throw new InputError(`${variable}: at most ${MAX_ACTIVE_SECRETS} secrets may be active (the new and the old one while rotating)`);
+    throw new InputError(
+      `${variable}: at most ${MAX_ACTIVE_SECRETS} secrets may be active (the new and the old one while rotating)`,
+    );
   }
   if (fromEnv.some((secret) => secret.length < MIN_SECRET_LENGTH)) {
     throw new InputError(`${variable}: each secret must be at least ${MIN_SECRET_LENGTH} characters`);

@@ -22,7 +22,8 @@ export function parseEncryptionKeys(spec: string): EncryptionKey[] {
     const [id, material] = entry.trim().split(':');
     if (!id || !material) throw new Error(`ARXFLOW_ENCRYPTION_KEYS: entry ${index + 1} must be keyId:base64key`);
     const key = Buffer.from(material, 'base64');
-    if (key.length !== 32) throw new Error(`ARXFLOW_ENCRYPTION_KEYS: key ${id} must be 32 bytes of base64 (got ${key.length})`);
+    if (key.length !== 32)
+      throw new Error(`ARXFLOW_ENCRYPTION_KEYS: key ${id} must be 32 bytes of base64 (got ${key.length})`);
     return { id, key };
   });
   const ids = keys.map((k) => k.id);
@@ -68,7 +69,10 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const sealed = Buffer.from(payload.data ?? []);
       const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
       decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+      const plain = Buffer.concat([
+        decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
       return temporal.api.common.v1.Payload.decode(plain);
     });
   }

@@ -38,7 +38,10 @@ export interface ArxflowCodecs {
 export function codecsFor(settings: Settings, options: { stampWindowMs?: number } = {}): ArxflowCodecs {
   const uiIdentity = uiIdentityMode(settings);
   return {
-    identity: new IdentityStampCodec(resolveIdentityKeys(settings), { trustUnstamped: uiIdentity === 'trusted', stampWindowMs: options.stampWindowMs }),
+    identity: new IdentityStampCodec(resolveIdentityKeys(settings), {
+      trustUnstamped: uiIdentity === 'trusted',
+      stampWindowMs: options.stampWindowMs,
+    }),
     encryption: codecFromKeys(settings.encryptionKeys),
     uiIdentity,
   };
@@ -51,12 +54,18 @@ export function codecsFor(settings: Settings, options: { stampWindowMs?: number 
  * also hands verified stamps to its workflows in stamped mode (workflows/identity-interceptor.ts
  * judges their age and reuse); clients must not: their decoded results would carry them.
  */
-export function dataConverterOf(codecs: ArxflowCodecs, role: 'client' | 'worker' = 'client'): { payloadCodecs: PayloadCodec[] } {
+export function dataConverterOf(
+  codecs: ArxflowCodecs,
+  role: 'client' | 'worker' = 'client',
+): { payloadCodecs: PayloadCodec[] } {
   const identity = role === 'worker' ? codecs.identity.forWorker() : codecs.identity;
   return { payloadCodecs: [identity, ...(codecs.encryption ? [codecs.encryption] : [])] };
 }
 
 /** dataConverterOf(codecsFor(settings), role). */
-export function dataConverterForSettings(settings: Settings, role: 'client' | 'worker' = 'client'): { payloadCodecs: PayloadCodec[] } {
+export function dataConverterForSettings(
+  settings: Settings,
+  role: 'client' | 'worker' = 'client',
+): { payloadCodecs: PayloadCodec[] } {
   return dataConverterOf(codecsFor(settings), role);
 }

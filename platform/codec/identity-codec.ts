@@ -4,7 +4,12 @@ import path from 'node:path';
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { canonicalJson } from '../../domain/canonical-json';
 import {
-  DEFAULT_STAMP_WINDOW_MS, ORIGIN_KEY, STAMP_KEY, UNVERIFIED_PREFIX, type HandedStamp, type OriginVerdict,
+  DEFAULT_STAMP_WINDOW_MS,
+  ORIGIN_KEY,
+  STAMP_KEY,
+  UNVERIFIED_PREFIX,
+  type HandedStamp,
+  type OriginVerdict,
 } from '../../domain/identity-stamp';
 import type { Settings } from '../../domain/settings';
 
@@ -67,9 +72,11 @@ export function parseIdentityKeys(spec: string): IdentityKey[] {
   const keys = spec.split(',').map((entry, index) => {
     const [id, material] = entry.trim().split(':');
     if (!id || !material) throw new Error(`ARXFLOW_IDENTITY_KEYS: entry ${index + 1} must be keyId:base64key`);
-    if (!/^[\w-]+$/.test(id)) throw new Error(`ARXFLOW_IDENTITY_KEYS: key id ${id} may hold letters, digits, _ and - only`);
+    if (!/^[\w-]+$/.test(id))
+      throw new Error(`ARXFLOW_IDENTITY_KEYS: key id ${id} may hold letters, digits, _ and - only`);
     const key = Buffer.from(material, 'base64');
-    if (key.length !== 32) throw new Error(`ARXFLOW_IDENTITY_KEYS: key ${id} must be 32 bytes of base64 (got ${key.length})`);
+    if (key.length !== 32)
+      throw new Error(`ARXFLOW_IDENTITY_KEYS: key ${id} must be 32 bytes of base64 (got ${key.length})`);
     return { id, key };
   });
   const ids = keys.map((k) => k.id);
@@ -118,7 +125,11 @@ export function stampOf(message: IdentityMessage, key: IdentityKey, stampedAt = 
 }
 
 /** The stamp's time and MAC when `stamp` was made over exactly this message with one of `keys`; else undefined. */
-export function verifiedStamp(stamp: string | undefined, message: IdentityMessage, keys: readonly IdentityKey[]): VerifiedStamp | undefined {
+export function verifiedStamp(
+  stamp: string | undefined,
+  message: IdentityMessage,
+  keys: readonly IdentityKey[],
+): VerifiedStamp | undefined {
   const [keyId, atText, mac, ...rest] = (stamp ?? '').split('.');
   const key = keys.find((k) => k.id === keyId);
   if (!key || !atText || !mac || rest.length > 0 || !/^\d{1,15}$/.test(atText)) return undefined;
@@ -129,7 +140,11 @@ export function verifiedStamp(stamp: string | undefined, message: IdentityMessag
 }
 
 /** True when `stamp` was made over exactly this message with one of `keys`. */
-export function stampVerifies(stamp: string | undefined, message: IdentityMessage, keys: readonly IdentityKey[]): boolean {
+export function stampVerifies(
+  stamp: string | undefined,
+  message: IdentityMessage,
+  keys: readonly IdentityKey[],
+): boolean {
   return verifiedStamp(stamp, message, keys) !== undefined;
 }
 
@@ -161,7 +176,10 @@ export function stampPayload(payload: Payload, key: IdentityKey, stampedAt = Dat
   const clean = withoutStamp(payload);
   const message = identityMessageOf(clean);
   if (!message) return clean;
-  return { ...clean, metadata: { ...clean.metadata, [IDENTITY_METADATA]: Buffer.from(stampOf(message, key, stampedAt)) } };
+  return {
+    ...clean,
+    metadata: { ...clean.metadata, [IDENTITY_METADATA]: Buffer.from(stampOf(message, key, stampedAt)) },
+  };
 }
 
 /** `keyId.` + base64url HMAC-SHA256 of ORIGIN_CONTEXT and `data` (the payload's data bytes). */
@@ -170,7 +188,11 @@ export function originOf(data: Uint8Array | null | undefined, key: IdentityKey):
 }
 
 /** True when `origin` was made over exactly these data bytes with one of `keys`. */
-export function originVerifies(origin: string | undefined, data: Uint8Array | null | undefined, keys: readonly IdentityKey[]): boolean {
+export function originVerifies(
+  origin: string | undefined,
+  data: Uint8Array | null | undefined,
+  keys: readonly IdentityKey[],
+): boolean {
   const [keyId, mac, ...rest] = (origin ?? '').split('.');
   const key = keys.find((k) => k.id === keyId);
   if (!key || !mac || rest.length > 0) return false;
@@ -246,7 +268,12 @@ export function withCallerIdentity(payload: Payload, caller: { subject: string; 
  * receives), a verified message also carries its stamp under STAMP_KEY for the workflow's
  * identity interceptor, and any STAMP_KEY a sender typed is dropped first.
  */
-export function verifyPayload(payload: Payload, keys: readonly IdentityKey[], trustUnstamped: boolean, handTo?: { window: number }): Payload {
+export function verifyPayload(
+  payload: Payload,
+  keys: readonly IdentityKey[],
+  trustUnstamped: boolean,
+  handTo?: { window: number },
+): Payload {
   const stamp = stampIn(payload);
   const clean = withoutStamp(payload);
   let message = identityMessageOf(clean);
@@ -294,19 +321,27 @@ export class IdentityStampCodec implements PayloadCodec {
 
   /** Stamps identity-bearing payloads and vouches for the origin of every payload (ORIGIN_METADATA). */
   async encode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => withOrigin(stampPayload(withoutOrigin(payload), this.signingKey), this.signingKey));
+    return payloads.map((payload) =>
+      withOrigin(stampPayload(withoutOrigin(payload), this.signingKey), this.signingKey),
+    );
   }
 
   async decode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     // Workflow-owned payloads only (start input, signals, updates, queries): activity inputs and results pass without it.
     const forWorkflow = this.options.handToWorkflow && context?.type !== 'activity';
-    const handTo = forWorkflow && !this.options.trustUnstamped
-      ? { window: this.options.stampWindowMs ?? DEFAULT_STAMP_WINDOW_MS } : undefined;
+    const handTo =
+      forWorkflow && !this.options.trustUnstamped
+        ? { window: this.options.stampWindowMs ?? DEFAULT_STAMP_WINDOW_MS }
+        : undefined;
     return payloads.map((payload) => {
       const verified = verifyPayload(withoutOrigin(payload), this.keys, this.options.trustUnstamped, handTo);
       if (!forWorkflow) return verified;
       // Stamped mode hands the origin verdict (the interceptor refuses unprepared starts); trusted mode only drops a typed one.
-      const verdict: OriginVerdict | undefined = handTo ? (originVerifies(originIn(payload), payload.data, this.keys) ? 'arxflow' : 'outside') : undefined;
+      const verdict: OriginVerdict | undefined = handTo
+        ? originVerifies(originIn(payload), payload.data, this.keys)
+          ? 'arxflow'
+          : 'outside'
+        : undefined;
       return withOriginVerdict(verified, verdict);
     });
   }
@@ -322,9 +357,14 @@ export class IdentityStampCodec implements PayloadCodec {
 }
 
 function originMacOf(data: Uint8Array | null | undefined, key: Buffer): string {
-  return createHmac('sha256', key).update(ORIGIN_CONTEXT).update(Buffer.from(data ?? [])).digest('base64url'); // data may be a plain array (payloads from JSON histories)
+  return createHmac('sha256', key)
+    .update(ORIGIN_CONTEXT)
+    .update(Buffer.from(data ?? []))
+    .digest('base64url'); // data may be a plain array (payloads from JSON histories)
 }
 
 function macOf(message: IdentityMessage, stampedAt: number, key: Buffer): string {
-  return createHmac('sha256', key).update(`${STAMP_CONTEXT}${stampedAt}\n${canonicalJson(message)}`).digest('base64url');
+  return createHmac('sha256', key)
+    .update(`${STAMP_CONTEXT}${stampedAt}\n${canonicalJson(message)}`)
+    .digest('base64url');
 }

@@ -17,21 +17,37 @@ const EVENTS_TOKEN = 'events-token-0123456789abcdef';
 const SIGNING_SECRET = 'slack-signing-secret-0123456789';
 
 /** An Alertmanager webhook (payload version 4) as Alertmanager 0.25 sends it. */
-function amPayload(status: 'firing' | 'resolved', alerts: { name: string; fingerprint: string; severity?: string }[], groupKey = '{}:{alertname="DiskFull"}') {
+function amPayload(
+  status: 'firing' | 'resolved',
+  alerts: { name: string; fingerprint: string; severity?: string }[],
+  groupKey = '{}:{alertname="DiskFull"}',
+) {
   return {
-    version: '4', groupKey, truncatedAlerts: 0, status, receiver: 'arxflow',
-    groupLabels: { alertname: 'DiskFull' }, commonLabels: { alertname: 'DiskFull' }, commonAnnotations: {}, externalURL: 'http://am.example:9093',
+    version: '4',
+    groupKey,
+    truncatedAlerts: 0,
+    status,
+    receiver: 'arxflow',
+    groupLabels: { alertname: 'DiskFull' },
+    commonLabels: { alertname: 'DiskFull' },
+    commonAnnotations: {},
+    externalURL: 'http://am.example:9093',
     alerts: alerts.map((a) => ({
-      status, labels: { alertname: 'DiskFull', instance: a.name, severity: a.severity ?? 'warning', service: 'db' },
-      annotations: { summary: `disk full on ${a.name}` }, startsAt: '2026-11-25T10:00:00.123456789Z',
+      status,
+      labels: { alertname: 'DiskFull', instance: a.name, severity: a.severity ?? 'warning', service: 'db' },
+      annotations: { summary: `disk full on ${a.name}` },
+      startsAt: '2026-11-25T10:00:00.123456789Z',
       endsAt: status === 'resolved' ? '2026-11-25T10:05:00Z' : '0001-01-01T00:00:00Z',
-      generatorURL: 'http://prom.example/graph', fingerprint: a.fingerprint,
+      generatorURL: 'http://prom.example/graph',
+      fingerprint: a.fingerprint,
     })),
   };
 }
 
 const pdTrigger = (dedupKey?: string) => ({
-  routing_key: 'R0UTING0KEY', event_action: 'trigger', ...(dedupKey ? { dedup_key: dedupKey } : {}),
+  routing_key: 'R0UTING0KEY',
+  event_action: 'trigger',
+  ...(dedupKey ? { dedup_key: dedupKey } : {}),
   payload: { summary: 'API latency high', source: 'api-1', severity: 'critical', component: 'api' },
 });
 
@@ -43,14 +59,17 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
     await open?.close();
   });
   const world = useDevServerWorld('alert-gateway', {
-    gateway: { alerts: { tokens: { alertmanager: AM_TOKEN, events: EVENTS_TOKEN }, slackSigningSecret: SIGNING_SECRET } },
+    gateway: {
+      alerts: { tokens: { alertmanager: AM_TOKEN, events: EVENTS_TOKEN }, slackSigningSecret: SIGNING_SECRET },
+    },
   });
 
   beforeAll(async () => {
     ({ app: open, url: openUrl } = await startGateway(world.env, world.store, world.taskQueue));
   });
 
-  const statusOf = (dedupKey: string) => world.env.client.workflow.getHandle(alertWorkflowId(dedupKey)).query<AlertStatusView>('status');
+  const statusOf = (dedupKey: string) =>
+    world.env.client.workflow.getHandle(alertWorkflowId(dedupKey)).query<AlertStatusView>('status');
   async function eventually(dedupKey: string, check: (view: AlertStatusView) => boolean): Promise<AlertStatusView> {
     const deadline = Date.now() + 15_000;
     for (;;) {
@@ -60,13 +79,25 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  const exists = async (dedupKey: string) => world.env.client.workflow.getHandle(alertWorkflowId(dedupKey)).describe().then(() => true, () => false);
-  const amPost = (body: unknown, token: string | undefined = AM_TOKEN, base = world.url) => call(`${base}/v1/alerts/alertmanager`, { token, body });
+  const exists = async (dedupKey: string) =>
+    world.env.client.workflow
+      .getHandle(alertWorkflowId(dedupKey))
+      .describe()
+      .then(
+        () => true,
+        () => false,
+      );
+  const amPost = (body: unknown, token: string | undefined = AM_TOKEN, base = world.url) =>
+    call(`${base}/v1/alerts/alertmanager`, { token, body });
 
   describe('authentication, before the body is parsed', () => {
     it('refuses a missing or wrong bearer token with 401, even for a body that is not JSON', async () => {
       for (const token of [undefined, 'wrong-token']) {
-        const refused = await call(`${world.url}/v1/alerts/alertmanager`, { token, body: '{not json', headers: { 'content-type': 'application/json' } });
+        const refused = await call(`${world.url}/v1/alerts/alertmanager`, {
+          token,
+          body: '{not json',
+          headers: { 'content-type': 'application/json' },
+        });
         expect(refused.status).toBe(401);
         expect(refused.json.message).toMatch(token ? /wrong bearer token/ : /missing bearer token/);
       }
@@ -76,22 +107,37 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
     });
 
     it('accepts loopback callers without a token where none is configured', async () => {
-      const accepted = await amPost(amPayload('firing', [{ name: 'lo-1', fingerprint: 'lo1' }], '{}:{alertname="Loopback"}'), undefined, openUrl);
+      const accepted = await amPost(
+        amPayload('firing', [{ name: 'lo-1', fingerprint: 'lo1' }], '{}:{alertname="Loopback"}'),
+        undefined,
+        openUrl,
+      );
       expect(accepted.status).toBe(200);
       expect(accepted.json).toMatchObject({ status: 'accepted', alerts: [{ outcome: 'raised' }] });
     });
 
     it('refuses a caller from another address when no token is configured', async () => {
-      const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+      const external = Object.values(networkInterfaces())
+        .flat()
+        .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
       if (!external) return; // no non-loopback interface on this machine: covered by isLoopback's unit test
       // The gateway as a server would run it, listening on every interface; called from outside loopback.
       const { app: gateway } = await buildGateway({
-        temporal: world.env.client, taskQueue: world.taskQueue, store: world.store, logger: createLogger('silent'), schedules: [], authenticator: createAuthenticator(TEST_SETTINGS),
+        temporal: world.env.client,
+        taskQueue: world.taskQueue,
+        store: world.store,
+        logger: createLogger('silent'),
+        schedules: [],
+        authenticator: createAuthenticator(TEST_SETTINGS),
       });
       const port = await freePort();
       await gateway.listen({ port, host: '0.0.0.0' });
       try {
-        const refused = await amPost(amPayload('firing', [{ name: 'ext', fingerprint: 'ext' }]), undefined, `http://${external}:${port}`);
+        const refused = await amPost(
+          amPayload('firing', [{ name: 'ext', fingerprint: 'ext' }]),
+          undefined,
+          `http://${external}:${port}`,
+        );
         expect(refused.status).toBe(401);
         expect(refused.json.message).toMatch(/ARXFLOW_ALERTMANAGER_TOKEN.*loopback/);
       } finally {
@@ -103,15 +149,28 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
   describe('POST /v1/alerts/alertmanager', () => {
     it('raises each alert of a batch, then resolves them from the resolved delivery', async () => {
       const groupKey = '{}:{alertname="DiskFull"}';
-      const alerts = [{ name: 'db-1', fingerprint: 'aaa111' }, { name: 'db-2', fingerprint: 'bbb222', severity: 'critical' }];
+      const alerts = [
+        { name: 'db-1', fingerprint: 'aaa111' },
+        { name: 'db-2', fingerprint: 'bbb222', severity: 'critical' },
+      ];
       const keys = alerts.map((a) => alertmanagerDedupKey(groupKey, a.fingerprint));
       const firing = await amPost(amPayload('firing', alerts, groupKey));
       expect(firing.status).toBe(200);
       expect(firing.json).toEqual({
         status: 'accepted',
-        alerts: keys.map((dedupKey) => ({ dedupKey, workflowId: alertWorkflowId(dedupKey), action: 'trigger', outcome: 'raised' })),
+        alerts: keys.map((dedupKey) => ({
+          dedupKey,
+          workflowId: alertWorkflowId(dedupKey),
+          action: 'trigger',
+          outcome: 'raised',
+        })),
       });
-      expect(await eventually(keys[0]!, (v) => v.status === 'triggered')).toMatchObject({ severity: 'warning', service: 'db', policy: 'default', count: 1 });
+      expect(await eventually(keys[0]!, (v) => v.status === 'triggered')).toMatchObject({
+        severity: 'warning',
+        service: 'db',
+        policy: 'default',
+        count: 1,
+      });
       expect((await statusOf(keys[1]!)).severity).toBe('critical');
 
       // A repeat of the same firing delivery is a duplicate: counted, not a second alert.
@@ -120,9 +179,11 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
 
       const resolved = await amPost(amPayload('resolved', alerts, groupKey));
       expect(resolved.status).toBe(200);
-      expect(resolved.json.alerts).toEqual(keys.map((dedupKey) => expect.objectContaining({ dedupKey, action: 'resolve', outcome: 'signalled' })));
+      expect(resolved.json.alerts).toEqual(
+        keys.map((dedupKey) => expect.objectContaining({ dedupKey, action: 'resolve', outcome: 'signalled' })),
+      );
       for (const key of keys) {
-        const result = await world.env.client.workflow.getHandle(alertWorkflowId(key)).result() as AlertStatusView;
+        const result = (await world.env.client.workflow.getHandle(alertWorkflowId(key)).result()) as AlertStatusView;
         expect(result).toMatchObject({ status: 'resolved', resolved: { reason: 'source' } });
       }
     });
@@ -131,7 +192,10 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       const bad = amPayload('firing', [{ name: 'bad-1', fingerprint: 'bad1' }]) as Record<string, unknown>;
       const cases: [unknown, RegExp][] = [
         [{ ...bad, version: '3' }, /version: must be "4"/],
-        [{ ...bad, alerts: [{ ...(bad.alerts as object[])[0], status: 'burning' }] }, /alerts\.0\.status: must be firing or resolved/],
+        [
+          { ...bad, alerts: [{ ...(bad.alerts as object[])[0], status: 'burning' }] },
+          /alerts\.0\.status: must be firing or resolved/,
+        ],
         [{ ...bad, alerts: [{ ...(bad.alerts as object[])[0], startsAt: 'yesterday' }] }, /alerts\.0\.startsAt/],
         [{ ...bad, groupKey: undefined }, /groupKey/],
       ];
@@ -140,7 +204,11 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
         expect(refused.status).toBe(400);
         expect(refused.json.message).toMatch(message);
       }
-      const malformed = await call(`${world.url}/v1/alerts/alertmanager`, { token: AM_TOKEN, body: '{"version":', headers: { 'content-type': 'application/json' } });
+      const malformed = await call(`${world.url}/v1/alerts/alertmanager`, {
+        token: AM_TOKEN,
+        body: '{"version":',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(malformed.status).toBe(400);
       expect(await exists(alertmanagerDedupKey('{}:{alertname="DiskFull"}', 'bad1'))).toBe(false);
     });
@@ -156,17 +224,26 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       expect(triggered.json).toEqual({ status: 'success', message: 'Event processed', dedup_key: 'latency-api' });
       await eventually(key, (v) => v.status === 'triggered' && v.severity === 'critical');
 
-      expect((await events({ routing_key: 'R0UTING0KEY', event_action: 'acknowledge', dedup_key: 'latency-api' })).status).toBe(202);
+      expect(
+        (await events({ routing_key: 'R0UTING0KEY', event_action: 'acknowledge', dedup_key: 'latency-api' })).status,
+      ).toBe(202);
       await eventually(key, (v) => v.status === 'acknowledged');
-      expect((await events({ routing_key: 'R0UTING0KEY', event_action: 'resolve', dedup_key: 'latency-api' })).status).toBe(202);
-      expect(await world.env.client.workflow.getHandle(alertWorkflowId(key)).result()).toMatchObject({ status: 'resolved' });
+      expect(
+        (await events({ routing_key: 'R0UTING0KEY', event_action: 'resolve', dedup_key: 'latency-api' })).status,
+      ).toBe(202);
+      expect(await world.env.client.workflow.getHandle(alertWorkflowId(key)).result()).toMatchObject({
+        status: 'resolved',
+      });
     });
 
     it('generates a dedup_key for a trigger without one, and accepts a resolve of an alert that is not open', async () => {
       const triggered = await events(pdTrigger());
       expect(triggered.status).toBe(202);
       expect(triggered.json.dedup_key).toMatch(/^[0-9a-f]{32}$/);
-      await eventually(pagerdutyDedupKey('R0UTING0KEY', triggered.json.dedup_key as string), (v) => v.status === 'triggered');
+      await eventually(
+        pagerdutyDedupKey('R0UTING0KEY', triggered.json.dedup_key as string),
+        (v) => v.status === 'triggered',
+      );
 
       const unknown = await events({ routing_key: 'R0UTING0KEY', event_action: 'resolve', dedup_key: 'never-raised' });
       expect(unknown.status).toBe(202);
@@ -176,8 +253,15 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
     it('answers 400 naming the field (PagerDuty shape too), and starts nothing', async () => {
       const refused = await events({ routing_key: 'R0UTING0KEY', event_action: 'trigger', dedup_key: 'no-payload' });
       expect(refused.status).toBe(400);
-      expect(refused.json).toMatchObject({ error: 'bad_input', status: 'invalid event', errors: ['payload: required for a trigger'] });
-      const severity = await events({ ...pdTrigger('bad-severity'), payload: { summary: 's', source: 'x', severity: 'urgent' } });
+      expect(refused.json).toMatchObject({
+        error: 'bad_input',
+        status: 'invalid event',
+        errors: ['payload: required for a trigger'],
+      });
+      const severity = await events({
+        ...pdTrigger('bad-severity'),
+        payload: { summary: 's', source: 'x', severity: 'urgent' },
+      });
       expect(severity.json.message).toMatch(/payload\.severity: must be one of critical, error, warning, info/);
       expect(await exists(pagerdutyDedupKey('R0UTING0KEY', 'no-payload'))).toBe(false);
       expect(await exists(pagerdutyDedupKey('R0UTING0KEY', 'bad-severity'))).toBe(false);
@@ -188,13 +272,21 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
     it('answers 503 (Alertmanager and PagerDuty clients retry 5xx)', async () => {
       // A client whose server is a closed port: every call fails as when Temporal is down.
       const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-      const down = await startGateway({ client: new Client({ connection }) } as unknown as TestWorkflowEnvironment, world.store, world.taskQueue, {
-        alerts: { temporalDeadlineMs: 2_000 },
-      });
+      const down = await startGateway(
+        { client: new Client({ connection }) } as unknown as TestWorkflowEnvironment,
+        world.store,
+        world.taskQueue,
+        {
+          alerts: { temporalDeadlineMs: 2_000 },
+        },
+      );
       try {
         const am = await amPost(amPayload('firing', [{ name: 'down-1', fingerprint: 'down1' }]), undefined, down.url);
         expect(am.status).toBe(503);
-        expect(am.json).toMatchObject({ error: 'unavailable', message: expect.stringMatching(/Temporal is unreachable/) });
+        expect(am.json).toMatchObject({
+          error: 'unavailable',
+          message: expect.stringMatching(/Temporal is unreachable/),
+        });
         expect((await call(`${down.url}/v1/events`, { body: pdTrigger('down') })).status).toBe(503);
         // Bad input is still 400 without asking Temporal.
         expect((await amPost({ version: '4' }, undefined, down.url)).status).toBe(400);
@@ -208,16 +300,28 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
   describe('POST /v1/slack/interactivity', () => {
     const key = pagerdutyDedupKey('R0UTING0KEY', 'slack-buttons');
     const form = (actionId: string, value: string, user = 'U024BE7LH') =>
-      `payload=${encodeURIComponent(JSON.stringify({
-        type: 'block_actions', user: { id: user, username: 'ann' }, actions: [{ action_id: actionId, value, action_ts: `${Date.now() / 1000}` }],
-      }))}`;
+      `payload=${encodeURIComponent(
+        JSON.stringify({
+          type: 'block_actions',
+          user: { id: user, username: 'ann' },
+          actions: [{ action_id: actionId, value, action_ts: `${Date.now() / 1000}` }],
+        }),
+      )}`;
     const slack = (body: string, headers: Record<string, string>) =>
-      call(`${world.url}/v1/slack/interactivity`, { body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+      call(`${world.url}/v1/slack/interactivity`, {
+        body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      });
     const signed = (body: string, at = Math.floor(Date.now() / 1000)) =>
-      slack(body, { 'x-slack-request-timestamp': String(at), 'x-slack-signature': slackSignature(SIGNING_SECRET, String(at), body) });
+      slack(body, {
+        'x-slack-request-timestamp': String(at),
+        'x-slack-signature': slackSignature(SIGNING_SECRET, String(at), body),
+      });
 
     beforeAll(async () => {
-      expect((await call(`${world.url}/v1/events`, { token: EVENTS_TOKEN, body: pdTrigger('slack-buttons') })).status).toBe(202);
+      expect(
+        (await call(`${world.url}/v1/events`, { token: EVENTS_TOKEN, body: pdTrigger('slack-buttons') })).status,
+      ).toBe(202);
       await eventually(key, (v) => v.status === 'triggered');
     });
 
@@ -227,7 +331,10 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       expect(missing.status).toBe(401);
       expect(missing.json.message).toMatch(/missing x-slack-signature/);
       const now = String(Math.floor(Date.now() / 1000));
-      const invalid = await slack(body, { 'x-slack-request-timestamp': now, 'x-slack-signature': slackSignature('another-secret', now, body) });
+      const invalid = await slack(body, {
+        'x-slack-request-timestamp': now,
+        'x-slack-signature': slackSignature('another-secret', now, body),
+      });
       expect(invalid.status).toBe(401);
       expect(invalid.json.message).toMatch(/does not match/);
       const stale = await signed(body, Math.floor(Date.now() / 1000) - 6 * 60);
@@ -235,7 +342,10 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       expect(stale.json.message).toMatch(/more than 5 minutes/);
       // Tampered after signing.
       const at = String(Math.floor(Date.now() / 1000));
-      const tampered = await slack(form('alert_resolve', key), { 'x-slack-request-timestamp': at, 'x-slack-signature': slackSignature(SIGNING_SECRET, at, body) });
+      const tampered = await slack(form('alert_resolve', key), {
+        'x-slack-request-timestamp': at,
+        'x-slack-signature': slackSignature(SIGNING_SECRET, at, body),
+      });
       expect(tampered.status).toBe(401);
       expect((await statusOf(key)).status).toBe('triggered');
     });
@@ -247,7 +357,10 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
 
       const resolved = await signed(form('alert_resolve', key, 'U0BOB0001'));
       expect(resolved).toMatchObject({ status: 200, json: { ok: true } });
-      expect(await world.env.client.workflow.getHandle(alertWorkflowId(key)).result()).toMatchObject({ status: 'resolved', resolved: { by: 'slack:U0BOB0001' } });
+      expect(await world.env.client.workflow.getHandle(alertWorkflowId(key)).result()).toMatchObject({
+        status: 'resolved',
+        resolved: { by: 'slack:U0BOB0001' },
+      });
 
       const again = await signed(form('alert_resolve', key));
       expect(again.status).toBe(200);
@@ -263,15 +376,24 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
 
     it('answers Slack before a slow update finishes, and the update still lands', async () => {
       const pendingKey = pagerdutyDedupKey('R0UTING0KEY', 'slack-slow');
-      expect((await call(`${world.url}/v1/events`, { token: EVENTS_TOKEN, body: pdTrigger('slack-slow') })).status).toBe(202);
+      expect(
+        (await call(`${world.url}/v1/events`, { token: EVENTS_TOKEN, body: pdTrigger('slack-slow') })).status,
+      ).toBe(202);
       await eventually(pendingKey, (v) => v.status === 'triggered');
       // Answer at once: every update is "slow" for this gateway.
-      const hasty = await startGateway(world.env, world.store, world.taskQueue, { alerts: { slackSigningSecret: SIGNING_SECRET, slackAnswerWithinMs: 0 } });
+      const hasty = await startGateway(world.env, world.store, world.taskQueue, {
+        alerts: { slackSigningSecret: SIGNING_SECRET, slackAnswerWithinMs: 0 },
+      });
       try {
         const body = form('alert_ack', pendingKey);
         const at = String(Math.floor(Date.now() / 1000));
         const answered = await call(`${hasty.url}/v1/slack/interactivity`, {
-          body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': at, 'x-slack-signature': slackSignature(SIGNING_SECRET, at, body) },
+          body,
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-slack-request-timestamp': at,
+            'x-slack-signature': slackSignature(SIGNING_SECRET, at, body),
+          },
         });
         expect(answered).toMatchObject({ status: 200, json: { ok: true, pending: true } });
         await eventually(pendingKey, (v) => v.status === 'acknowledged');
@@ -284,7 +406,12 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       const body = form('alert_ack', key);
       const at = String(Math.floor(Date.now() / 1000));
       const refused = await call(`${openUrl}/v1/slack/interactivity`, {
-        body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': at, 'x-slack-signature': slackSignature(SIGNING_SECRET, at, body) },
+        body,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': at,
+          'x-slack-signature': slackSignature(SIGNING_SECRET, at, body),
+        },
       });
       expect(refused.status).toBe(401);
       expect(refused.json.message).toMatch(/SLACK_SIGNING_SECRET/);
@@ -292,28 +419,50 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
   });
 
   it('documents the alert routes in the OpenAPI document', async () => {
-    const paths = (await call(`${world.url}/openapi.json`)).json.paths as Record<string, Record<string, { requestBody?: unknown }>>;
+    const paths = (await call(`${world.url}/openapi.json`)).json.paths as Record<
+      string,
+      Record<string, { requestBody?: unknown }>
+    >;
     expect(JSON.stringify(paths['/v1/events']?.post?.requestBody)).toContain('event_action');
     expect(JSON.stringify(paths['/v1/silences']?.post?.requestBody)).toContain('matchers');
-    expect(Object.keys(paths)).toEqual(expect.arrayContaining([
-      '/v1/alerts/alertmanager', '/v1/events', '/v1/slack/interactivity', '/v1/silences', '/v1/silences/{id}', '/v1/workflows/alertEscalation',
-    ]));
+    expect(Object.keys(paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/alerts/alertmanager',
+        '/v1/events',
+        '/v1/slack/interactivity',
+        '/v1/silences',
+        '/v1/silences/{id}',
+        '/v1/workflows/alertEscalation',
+      ]),
+    );
   });
 
   describe('/v1/silences', () => {
     it('operators create and expire, viewers list, bad input is 400 naming the field', async () => {
       const [viewer, operator] = await Promise.all([tokenFor('vera', 'viewer'), tokenFor('olga', 'operator')]);
-      const body = { matchers: ['service="db"', 'env=~"prod|staging"'], duration: '2h', comment: 'database maintenance' };
+      const body = {
+        matchers: ['service="db"', 'env=~"prod|staging"'],
+        duration: '2h',
+        comment: 'database maintenance',
+      };
       expect((await call(`${world.url}/v1/silences`, { token: viewer, body })).status).toBe(403);
       expect((await call(`${world.url}/v1/silences`, { body })).status).toBe(401);
 
       const created = await call(`${world.url}/v1/silences`, { token: operator, body });
       expect(created.status).toBe(201);
       expect(created.json).toMatchObject({
-        id: expect.stringMatching(/^[0-9a-f-]{36}$/), createdBy: 'olga', comment: 'database maintenance', state: 'active',
-        matchers: [{ name: 'service', op: '=', value: 'db' }, { name: 'env', op: '=~', value: 'prod|staging' }],
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        createdBy: 'olga',
+        comment: 'database maintenance',
+        state: 'active',
+        matchers: [
+          { name: 'service', op: '=', value: 'db' },
+          { name: 'env', op: '=~', value: 'prod|staging' },
+        ],
       });
-      expect(Date.parse(created.json.endsAt as string) - Date.parse(created.json.startsAt as string)).toBe(2 * 3_600_000);
+      expect(Date.parse(created.json.endsAt as string) - Date.parse(created.json.startsAt as string)).toBe(
+        2 * 3_600_000,
+      );
 
       const listed = await call(`${world.url}/v1/silences`, { token: viewer });
       expect(listed.status).toBe(200);
@@ -321,12 +470,18 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
 
       const expired = await call(`${world.url}/v1/silences/${created.json.id}`, { method: 'DELETE', token: operator });
       expect(expired).toMatchObject({ status: 200, json: { id: created.json.id, state: 'expired' } });
-      expect((await call(`${world.url}/v1/silences/${created.json.id}`, { method: 'DELETE', token: operator })).status).toBe(404);
-      expect((await call(`${world.url}/v1/silences/${created.json.id}`, { method: 'DELETE', token: viewer })).status).toBe(403);
+      expect(
+        (await call(`${world.url}/v1/silences/${created.json.id}`, { method: 'DELETE', token: operator })).status,
+      ).toBe(404);
+      expect(
+        (await call(`${world.url}/v1/silences/${created.json.id}`, { method: 'DELETE', token: viewer })).status,
+      ).toBe(403);
       const current = await call(`${world.url}/v1/silences`, { token: viewer });
       expect((current.json.silences as { id: string }[]).map((s) => s.id)).not.toContain(created.json.id);
       const all = await call(`${world.url}/v1/silences?state=all`, { token: viewer });
-      expect((all.json.silences as { id: string; state: string }[]).find((s) => s.id === created.json.id)?.state).toBe('expired');
+      expect((all.json.silences as { id: string; state: string }[]).find((s) => s.id === created.json.id)?.state).toBe(
+        'expired',
+      );
 
       for (const [bad, message] of [
         [{ ...body, matchers: ['service'] }, /matchers\.0/],

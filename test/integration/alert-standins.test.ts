@@ -2,7 +2,13 @@ import { ErrorCode, LogLevel, WebClient, type WebAPIHTTPError, type WebAPIPlatfo
 import nodemailer from 'nodemailer';
 import { parseAlertmanagerWebhook } from '../../domain/alerts/intake-schemas';
 import { alertWorkflowId, isSafeDedupKey } from '../../domain/alerts/dedup';
-import { startAlertmanager, startWebhookRecorder, type ReceivedWebhook, type RunningAlertmanager, type WebhookRecorder } from '../support/alertmanager';
+import {
+  startAlertmanager,
+  startWebhookRecorder,
+  type ReceivedWebhook,
+  type RunningAlertmanager,
+  type WebhookRecorder,
+} from '../support/alertmanager';
 import { startSlackApiServer, type SlackApiServer } from '../support/slack-api-server';
 import { startSmtpServer, type SmtpTestServer } from '../support/smtp-server';
 
@@ -11,7 +17,12 @@ const BOT_TOKEN = 'xoxb-test-0123456789';
 describe('Slack Web API stand-in, through the official @slack/web-api client', () => {
   let slack: SlackApiServer;
   const client = (token = BOT_TOKEN, extra: ConstructorParameters<typeof WebClient>[1] = {}) =>
-    new WebClient(token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR, ...extra });
+    new WebClient(token, {
+      slackApiUrl: slack.apiUrl,
+      retryConfig: { retries: 0 },
+      logLevel: LogLevel.ERROR,
+      ...extra,
+    });
 
   beforeAll(async () => {
     slack = await startSlackApiServer({ token: BOT_TOKEN });
@@ -20,19 +31,36 @@ describe('Slack Web API stand-in, through the official @slack/web-api client', (
   afterAll(() => slack.close());
 
   it('answers auth.test with the bot identity and checks the bearer token', async () => {
-    await expect(client().auth.test()).resolves.toMatchObject({ ok: true, team_id: 'T0ARXFLOW', user_id: 'U0ARXBOT1', bot_id: 'B0ARXBOT1' });
-    const refused = await client('xoxb-wrong').auth.test().catch((err: WebAPIPlatformError) => err);
+    await expect(client().auth.test()).resolves.toMatchObject({
+      ok: true,
+      team_id: 'T0ARXFLOW',
+      user_id: 'U0ARXBOT1',
+      bot_id: 'B0ARXBOT1',
+    });
+    const refused = await client('xoxb-wrong')
+      .auth.test()
+      .catch((err: WebAPIPlatformError) => err);
     expect(refused).toMatchObject({ code: ErrorCode.PlatformError, data: { ok: false, error: 'invalid_auth' } });
-    expect(slack.calls('auth.test').map((c) => [c.token, c.outcome])).toEqual([[BOT_TOKEN, 'ok'], ['xoxb-wrong', 'invalid_auth']]);
+    expect(slack.calls('auth.test').map((c) => [c.token, c.outcome])).toEqual([
+      [BOT_TOKEN, 'ok'],
+      ['xoxb-wrong', 'invalid_auth'],
+    ]);
   });
 
   it('posts Block Kit messages (form-encoded by the client) and updates them in place', async () => {
     const blocks = [
       { type: 'section', text: { type: 'mrkdwn', text: '*CRITICAL* disk full on web-1' } },
-      { type: 'actions', elements: [{ type: 'button', action_id: 'ack', text: { type: 'plain_text', text: 'Ack' }, value: 'am-123' }] },
+      {
+        type: 'actions',
+        elements: [{ type: 'button', action_id: 'ack', text: { type: 'plain_text', text: 'Ack' }, value: 'am-123' }],
+      },
     ];
     const posted = await client().chat.postMessage({ channel: '#ops', text: 'CRITICAL disk full on web-1', blocks });
-    expect(posted).toMatchObject({ ok: true, channel: expect.stringMatching(/^C[A-Z0-9]+$/), ts: expect.stringMatching(/^\d+\.\d+$/) });
+    expect(posted).toMatchObject({
+      ok: true,
+      channel: expect.stringMatching(/^C[A-Z0-9]+$/),
+      ts: expect.stringMatching(/^\d+\.\d+$/),
+    });
     const [call] = slack.calls('chat.postMessage');
     expect(call?.contentType).toBe('application/x-www-form-urlencoded');
     expect(call?.params).toMatchObject({ channel: '#ops', text: 'CRITICAL disk full on web-1', blocks });
@@ -40,13 +68,26 @@ describe('Slack Web API stand-in, through the official @slack/web-api client', (
     const dm = await client().chat.postMessage({ channel: 'U024BE7LH', text: 'you are on call' });
     expect(dm.channel).toBe('D024BE7LH');
 
-    const updated = await client().chat.update({ channel: posted.channel!, ts: posted.ts!, text: 'Acknowledged by ann', blocks: [] });
+    const updated = await client().chat.update({
+      channel: posted.channel!,
+      ts: posted.ts!,
+      text: 'Acknowledged by ann',
+      blocks: [],
+    });
     expect(updated).toMatchObject({ ok: true, channel: posted.channel, ts: posted.ts });
-    expect(slack.messages().find((m) => m.ts === posted.ts)).toMatchObject({ text: 'Acknowledged by ann', blocks: [], updates: 1 });
+    expect(slack.messages().find((m) => m.ts === posted.ts)).toMatchObject({
+      text: 'Acknowledged by ann',
+      blocks: [],
+      updates: 1,
+    });
 
-    const missing = await client().chat.update({ channel: posted.channel!, ts: '1.000000', text: 'x' }).catch((err: WebAPIPlatformError) => err);
+    const missing = await client()
+      .chat.update({ channel: posted.channel!, ts: '1.000000', text: 'x' })
+      .catch((err: WebAPIPlatformError) => err);
     expect(missing).toMatchObject({ data: { error: 'message_not_found' } });
-    const noText = await client().chat.postMessage({ channel: '#ops' } as never).catch((err: WebAPIPlatformError) => err);
+    const noText = await client()
+      .chat.postMessage({ channel: '#ops' } as never)
+      .catch((err: WebAPIPlatformError) => err);
     expect(noText).toMatchObject({ data: { error: 'no_text' } });
   });
 
@@ -57,34 +98,52 @@ describe('Slack Web API stand-in, through the official @slack/web-api client', (
       body: JSON.stringify({ channel: 'C024BE91L', text: 'json body', blocks: [{ type: 'divider' }] }),
     });
     expect(await response.json()).toMatchObject({ ok: true, channel: 'C024BE91L' });
-    expect(slack.calls('chat.postMessage')[0]?.params).toEqual({ channel: 'C024BE91L', text: 'json body', blocks: [{ type: 'divider' }] });
+    expect(slack.calls('chat.postMessage')[0]?.params).toEqual({
+      channel: 'C024BE91L',
+      text: 'json body',
+      blocks: [{ type: 'divider' }],
+    });
     const broken = await fetch(`${slack.apiUrl}chat.postMessage`, {
-      method: 'POST', headers: { authorization: `Bearer ${BOT_TOKEN}`, 'content-type': 'application/json' }, body: '{"channel":',
+      method: 'POST',
+      headers: { authorization: `Bearer ${BOT_TOKEN}`, 'content-type': 'application/json' },
+      body: '{"channel":',
     });
     expect(await broken.json()).toEqual({ ok: false, error: 'invalid_json' });
   });
 
   it('rate-limits with 429 and Retry-After; the client waits and retries', async () => {
     slack.failNext('chat.postMessage', 2, 'ratelimited', 0);
-    const posted = await client(BOT_TOKEN, { retryConfig: { retries: 3, minTimeout: 10, maxTimeout: 20 } }).chat.postMessage({ channel: '#ops', text: 'third time' });
+    const posted = await client(BOT_TOKEN, {
+      retryConfig: { retries: 3, minTimeout: 10, maxTimeout: 20 },
+    }).chat.postMessage({ channel: '#ops', text: 'third time' });
     expect(posted.ok).toBe(true);
     expect(slack.calls('chat.postMessage').map((c) => c.outcome)).toEqual(['ratelimited', 'ratelimited', 'ok']);
     expect(slack.messages()).toHaveLength(1);
 
     slack.failNext('chat.postMessage', 1, 'ratelimited', 7);
-    const rejected = await client(BOT_TOKEN, { rejectRateLimitedCalls: true }).chat.postMessage({ channel: '#ops', text: 'x' }).catch((err: Error) => err);
+    const rejected = await client(BOT_TOKEN, { rejectRateLimitedCalls: true })
+      .chat.postMessage({ channel: '#ops', text: 'x' })
+      .catch((err: Error) => err);
     expect(rejected).toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 7 });
   });
 
   it('fails with HTTP 500 for as many calls as told, then recovers', async () => {
     slack.failNext('chat.update', 1, 'server_error');
     slack.failNext('chat.postMessage', 1, 'server_error');
-    const failed = await client().chat.postMessage({ channel: '#ops', text: 'x' }).catch((err: WebAPIHTTPError) => err);
+    const failed = await client()
+      .chat.postMessage({ channel: '#ops', text: 'x' })
+      .catch((err: WebAPIHTTPError) => err);
     expect(failed).toMatchObject({ code: ErrorCode.HTTPError, statusCode: 500 });
     await expect(client().chat.postMessage({ channel: '#ops', text: 'x' })).resolves.toMatchObject({ ok: true });
     slack.failNext('chat.postMessage', 1, { error: 'channel_not_found' });
-    await expect(client().chat.postMessage({ channel: '#gone', text: 'x' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
-    expect(slack.calls().map((c) => `${c.method}:${c.outcome}`)).toEqual(['chat.postMessage:http_500', 'chat.postMessage:ok', 'chat.postMessage:channel_not_found']);
+    await expect(client().chat.postMessage({ channel: '#gone', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'channel_not_found' },
+    });
+    expect(slack.calls().map((c) => `${c.method}:${c.outcome}`)).toEqual([
+      'chat.postMessage:http_500',
+      'chat.postMessage:ok',
+      'chat.postMessage:channel_not_found',
+    ]);
   });
 });
 
@@ -126,12 +185,15 @@ describe('SMTP stand-in, through nodemailer', () => {
     const url = new URL(smtp.url);
     url.password = 'wrong';
     const wrong = nodemailer.createTransport(url.toString());
-    await expect(wrong.sendMail({ from: 'a@arxflow.test', to: 'b@example.com', subject: 'x', text: 'x' })).rejects.toMatchObject({ code: 'EAUTH' });
+    await expect(
+      wrong.sendMail({ from: 'a@arxflow.test', to: 'b@example.com', subject: 'x', text: 'x' }),
+    ).rejects.toMatchObject({ code: 'EAUTH' });
     wrong.close();
 
     smtp.rejectNext(1);
     const transport = nodemailer.createTransport(smtp.url);
-    const send = () => transport.sendMail({ from: 'a@arxflow.test', to: 'b@example.com', subject: 'retry me', text: 'x' });
+    const send = () =>
+      transport.sendMail({ from: 'a@arxflow.test', to: 'b@example.com', subject: 'retry me', text: 'x' });
     await expect(send()).rejects.toMatchObject({ responseCode: 451 });
     await expect(send()).resolves.toMatchObject({ accepted: ['b@example.com'] });
     expect(smtp.messages().map((m) => m.subject)).toEqual(['retry me']);
@@ -146,7 +208,11 @@ describe('a real Alertmanager posting webhooks', () => {
 
   beforeAll(async () => {
     recorder = await startWebhookRecorder();
-    alertmanager = await startAlertmanager({ webhookUrl: `${recorder.url}/v1/alerts/alertmanager`, bearerToken: TOKEN, groupBy: ['alertname', 'service'] });
+    alertmanager = await startAlertmanager({
+      webhookUrl: `${recorder.url}/v1/alerts/alertmanager`,
+      bearerToken: TOKEN,
+      groupBy: ['alertname', 'service'],
+    });
   });
   afterAll(async () => {
     await alertmanager?.stop();
@@ -168,14 +234,24 @@ describe('a real Alertmanager posting webhooks', () => {
     expect(firing.path).toBe('/v1/alerts/alertmanager');
     expect(firing.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(firing.headers['content-type']).toMatch(/^application\/json/);
-    expect(firing.body).toMatchObject({ version: '4', receiver: 'arxflow', truncatedAlerts: 0, groupLabels: { alertname: 'DiskFull', service: 'storage' } });
+    expect(firing.body).toMatchObject({
+      version: '4',
+      receiver: 'arxflow',
+      truncatedAlerts: 0,
+      groupLabels: { alertname: 'DiskFull', service: 'storage' },
+    });
 
     const fired = parseAlertmanagerWebhook(firing.body);
     expect(fired.events).toHaveLength(1);
     const [event] = fired.events;
     expect(event).toMatchObject({
-      source: 'alertmanager', action: 'trigger', severity: 'critical', summary: 'Disk full on web-1', service: 'storage',
-      startsAt: new Date(Date.parse(startsAt)).toISOString(), labels: alert.labels,
+      source: 'alertmanager',
+      action: 'trigger',
+      severity: 'critical',
+      summary: 'Disk full on web-1',
+      service: 'storage',
+      startsAt: new Date(Date.parse(startsAt)).toISOString(),
+      labels: alert.labels,
     });
     expect(event?.endsAt).toBeUndefined();
     expect(event?.links.map((l) => l.text)).toEqual(['Source', 'Runbook', 'Alertmanager']);
@@ -200,7 +276,12 @@ describe('a real Alertmanager truncating a group (max_alerts: 1)', () => {
     recorder = await startWebhookRecorder();
     // Both alerts must be in the group when it first flushes: Alertmanager inserts the alerts of
     // one POST one by one, and on a loaded machine 1 s of group_wait could pass in between.
-    alertmanager = await startAlertmanager({ webhookUrl: recorder.url, groupBy: ['alertname'], maxAlerts: 1, groupWait: '3s' });
+    alertmanager = await startAlertmanager({
+      webhookUrl: recorder.url,
+      groupBy: ['alertname'],
+      maxAlerts: 1,
+      groupWait: '3s',
+    });
   });
   afterAll(async () => {
     await alertmanager?.stop();
@@ -223,6 +304,8 @@ describe('a real Alertmanager truncating a group (max_alerts: 1)', () => {
     const batch = parseAlertmanagerWebhook(body);
     expect(batch.truncatedAlerts).toBe(1);
     expect(batch.commonLabels).toEqual({ alertname: 'HighLatency' });
-    expect(batch.events[0]?.labels).toEqual(body.alerts.length === 1 ? (body.alerts[0] as { labels: object }).labels : {});
+    expect(batch.events[0]?.labels).toEqual(
+      body.alerts.length === 1 ? (body.alerts[0] as { labels: object }).labels : {},
+    );
   });
 });

@@ -15,7 +15,11 @@ describe('Alertmanager -> gateway -> alertEscalation', () => {
   const world = useDevServerWorld('alertmanager', { gateway: { alerts: { tokens: { alertmanager: TOKEN } } } });
 
   beforeAll(async () => {
-    alertmanager = await startAlertmanager({ webhookUrl: `${world.url}/v1/alerts/alertmanager`, bearerToken: TOKEN, groupBy: ['alertname'] });
+    alertmanager = await startAlertmanager({
+      webhookUrl: `${world.url}/v1/alerts/alertmanager`,
+      bearerToken: TOKEN,
+      groupBy: ['alertname'],
+    });
   });
 
   async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -31,8 +35,12 @@ describe('Alertmanager -> gateway -> alertEscalation', () => {
   /** Alertmanager's own count of webhook notifications, sent and failed. */
   async function webhookNotifications(): Promise<{ sent: number; failed: number }> {
     const text = await (await fetch(`${alertmanager.url}/metrics`)).text();
-    const value = (metric: string) => Number(new RegExp(`^${metric}\\{[^}]*integration="webhook"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-    return { sent: value('alertmanager_notifications_total'), failed: value('alertmanager_notifications_failed_total') };
+    const value = (metric: string) =>
+      Number(new RegExp(`^${metric}\\{[^}]*integration="webhook"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    return {
+      sent: value('alertmanager_notifications_total'),
+      failed: value('alertmanager_notifications_failed_total'),
+    };
   }
 
   it('opens the alert on firing and resolves it on resolved, both deliveries accepted', async () => {
@@ -41,19 +49,35 @@ describe('Alertmanager -> gateway -> alertEscalation', () => {
     await alertmanager.postAlerts([{ labels, annotations: { summary: 'disk full on db-1' }, startsAt }]);
 
     const workflowId = await until('the alert workflow', async () => {
-      for await (const execution of world.env.client.workflow.list({ query: `WorkflowType = 'alertEscalation' AND TaskQueue = '${world.taskQueue}'` })) {
+      for await (const execution of world.env.client.workflow.list({
+        query: `WorkflowType = 'alertEscalation' AND TaskQueue = '${world.taskQueue}'`,
+      })) {
         return execution.workflowId;
       }
       return undefined;
     });
     const handle = world.env.client.workflow.getHandle(workflowId);
     expect(await handle.query<AlertStatusView>('status')).toMatchObject({
-      source: 'alertmanager', status: 'triggered', severity: 'critical', service: 'db', summary: 'disk full on db-1', labels,
+      source: 'alertmanager',
+      status: 'triggered',
+      severity: 'critical',
+      service: 'db',
+      summary: 'disk full on db-1',
+      labels,
     });
-    await until('the firing notification counted', async () => ((await webhookNotifications()).sent >= 1 ? true : undefined));
+    await until('the firing notification counted', async () =>
+      (await webhookNotifications()).sent >= 1 ? true : undefined,
+    );
 
     // endsAt in the past: Alertmanager marks it resolved and (send_resolved) tells the receiver.
-    await alertmanager.postAlerts([{ labels, annotations: { summary: 'disk full on db-1' }, startsAt, endsAt: new Date(Date.now() - 1_000).toISOString() }]);
+    await alertmanager.postAlerts([
+      {
+        labels,
+        annotations: { summary: 'disk full on db-1' },
+        startsAt,
+        endsAt: new Date(Date.now() - 1_000).toISOString(),
+      },
+    ]);
     const result = (await handle.result()) as AlertStatusView;
     expect(result).toMatchObject({ status: 'resolved', resolved: { by: 'source:alertmanager', reason: 'source' } });
 

@@ -17,9 +17,17 @@ describe('arxflow alerts (CLI)', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-alerts-cli-'));
-    for (const [key, severity] of [['cli-disk', 'warning'], ['cli-api', 'critical']] as const) {
+    for (const [key, severity] of [
+      ['cli-disk', 'warning'],
+      ['cli-api', 'critical'],
+    ] as const) {
       const raised = await call(`${world.url}/v1/events`, {
-        body: { routing_key: ROUTING, event_action: 'trigger', dedup_key: key, payload: { summary: `${key} is failing`, source: 'host-1', severity } },
+        body: {
+          routing_key: ROUTING,
+          event_action: 'trigger',
+          dedup_key: key,
+          payload: { summary: `${key} is failing`, source: 'host-1', severity },
+        },
       });
       expect(raised.status).toBe(202);
     }
@@ -30,11 +38,24 @@ describe('arxflow alerts (CLI)', () => {
 
   const arxflow = (args: string[], extraEnv: Record<string, string> = {}) =>
     // DATABASE_URL emptied: direct mode uses a PGlite store of its own in dataDir, never rows of earlier runs.
-    runArxflow(args, { TEMPORAL_ADDRESS: world.env.address, ARXFLOW_TASK_QUEUE: world.taskQueue, ARXFLOW_DATA_DIR: dataDir, DATABASE_URL: '', ...extraEnv });
-  const as = async (subject: string, ...roles: ('viewer' | 'operator' | 'admin')[]) => ({ ARXFLOW_URL: world.url, ARXFLOW_TOKEN: await tokenFor(subject, ...roles) });
+    runArxflow(args, {
+      TEMPORAL_ADDRESS: world.env.address,
+      ARXFLOW_TASK_QUEUE: world.taskQueue,
+      ARXFLOW_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      ...extraEnv,
+    });
+  const as = async (subject: string, ...roles: ('viewer' | 'operator' | 'admin')[]) => ({
+    ARXFLOW_URL: world.url,
+    ARXFLOW_TOKEN: await tokenFor(subject, ...roles),
+  });
 
   /** Visibility is eventually consistent: list until `check` holds. */
-  async function listUntil(args: string[], extraEnv: Record<string, string>, check: (rows: Record<string, unknown>[]) => boolean) {
+  async function listUntil(
+    args: string[],
+    extraEnv: Record<string, string>,
+    check: (rows: Record<string, unknown>[]) => boolean,
+  ) {
     const deadline = Date.now() + 20_000;
     for (;;) {
       const listed = await arxflow(['alerts', 'list', '--json', ...args], extraEnv);
@@ -47,14 +68,24 @@ describe('arxflow alerts (CLI)', () => {
 
   it('lists alerts with dedup key, status, severity and level (--json), through the gateway and directly', async () => {
     const viewer = await as('vera', 'viewer');
-    const rows = await listUntil([], viewer, (found) => Object.values(keys).every((key) => found.some((row) => row.dedupKey === key)));
+    const rows = await listUntil([], viewer, (found) =>
+      Object.values(keys).every((key) => found.some((row) => row.dedupKey === key)),
+    );
     const api = rows.find((row) => row.dedupKey === keys.api);
     expect(api).toEqual({
-      dedupKey: keys.api, status: 'triggered', severity: 'critical', level: expect.any(Number),
-      summary: 'cli-api is failing', service: 'host-1', workflowId: `alert/${keys.api}`,
+      dedupKey: keys.api,
+      status: 'triggered',
+      severity: 'critical',
+      level: expect.any(Number),
+      summary: 'cli-api is failing',
+      service: 'host-1',
+      workflowId: `alert/${keys.api}`,
     });
     const direct = await listUntil([], {}, (found) => found.some((row) => row.dedupKey === keys.disk));
-    expect(direct.find((row) => row.dedupKey === keys.disk)).toMatchObject({ status: 'triggered', severity: 'warning' });
+    expect(direct.find((row) => row.dedupKey === keys.disk)).toMatchObject({
+      status: 'triggered',
+      severity: 'warning',
+    });
 
     const table = await arxflow(['alerts', 'list'], viewer);
     expect(table.stdout).toMatch(/^DEDUPKEY\s+STATUS\s+SEVERITY\s+LEVEL/);
@@ -65,14 +96,23 @@ describe('arxflow alerts (CLI)', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/needs role operator/);
 
-    const acked = await arxflow(['alerts', 'ack', keys.disk, '--note', 'looking at it', '--json'], await as('olga', 'operator'));
+    const acked = await arxflow(
+      ['alerts', 'ack', keys.disk, '--note', 'looking at it', '--json'],
+      await as('olga', 'operator'),
+    );
     expect(acked.stderr).toBe('');
     expect(acked.status).toBe(0);
-    expect(JSON.parse(acked.stdout)).toMatchObject({ dedupKey: keys.disk, status: 'acknowledged', acknowledged: { by: 'olga' } });
+    expect(JSON.parse(acked.stdout)).toMatchObject({
+      dedupKey: keys.disk,
+      status: 'acknowledged',
+      acknowledged: { by: 'olga' },
+    });
   });
 
   it('escalates and resolves directly on Temporal; resolving twice is refused (exit 1)', async () => {
-    const escalated = await arxflow(['alerts', 'escalate', keys.api, '--level', '2', '--json'], { ARXFLOW_ACTOR: 'cli:ops' });
+    const escalated = await arxflow(['alerts', 'escalate', keys.api, '--level', '2', '--json'], {
+      ARXFLOW_ACTOR: 'cli:ops',
+    });
     expect(escalated.stderr).toBe('');
     expect(escalated.status).toBe(0);
 
@@ -82,7 +122,9 @@ describe('arxflow alerts (CLI)', () => {
     const again = await arxflow(['alerts', 'resolve', keys.api]);
     expect(again.status).toBe(1);
 
-    const rows = await listUntil(['--status', 'resolved'], {}, (found) => found.some((row) => row.dedupKey === keys.api));
+    const rows = await listUntil(['--status', 'resolved'], {}, (found) =>
+      found.some((row) => row.dedupKey === keys.api),
+    );
     expect(rows.find((row) => row.dedupKey === keys.api)).toMatchObject({ status: 'resolved', severity: 'critical' });
     expect(rows.every((row) => row.status === 'resolved')).toBe(true);
   });
@@ -98,7 +140,23 @@ describe('arxflow alerts (CLI)', () => {
 
   it('adds, lists and expires silences through the gateway', async () => {
     const operator = await as('olga', 'operator');
-    const added = await arxflow(['alerts', 'silence', 'add', '--match', 'service=db', '--match', 'env=~"prod|staging"', '--for', '2h', '--comment', 'db maintenance', '--json'], operator);
+    const added = await arxflow(
+      [
+        'alerts',
+        'silence',
+        'add',
+        '--match',
+        'service=db',
+        '--match',
+        'env=~"prod|staging"',
+        '--for',
+        '2h',
+        '--comment',
+        'db maintenance',
+        '--json',
+      ],
+      operator,
+    );
     expect(added.stderr).toBe('');
     const silence = JSON.parse(added.stdout) as { id: string; createdBy: string; state: string };
     expect(silence).toMatchObject({ createdBy: 'olga', state: 'active' });
@@ -108,8 +166,18 @@ describe('arxflow alerts (CLI)', () => {
     const table = await arxflow(['alerts', 'silence', 'list'], await as('vera', 'viewer'));
     expect(table.stdout).toMatch(/service="db", env=~"prod\|staging"/);
 
-    expect((await arxflow(['alerts', 'silence', 'add', '--match', 'service=db', '--for', '2h', '--comment', 'x'], await as('vera', 'viewer'))).status).toBe(1);
-    const badDuration = await arxflow(['alerts', 'silence', 'add', '--match', 'service=db', '--for', 'soon', '--comment', 'x'], operator);
+    expect(
+      (
+        await arxflow(
+          ['alerts', 'silence', 'add', '--match', 'service=db', '--for', '2h', '--comment', 'x'],
+          await as('vera', 'viewer'),
+        )
+      ).status,
+    ).toBe(1);
+    const badDuration = await arxflow(
+      ['alerts', 'silence', 'add', '--match', 'service=db', '--for', 'soon', '--comment', 'x'],
+      operator,
+    );
     expect(badDuration.status).toBe(2);
     expect(badDuration.stderr).toMatch(/duration/);
 
@@ -118,9 +186,26 @@ describe('arxflow alerts (CLI)', () => {
   });
 
   it('adds and lists silences directly on the store when ARXFLOW_URL is not set', async () => {
-    const added = await arxflow(['alerts', 'silence', 'add', '--match', 'team=infra', '--until', new Date(Date.now() + 3_600_000).toISOString(), '--comment', 'window', '--json'], { ARXFLOW_ACTOR: 'cli:ops' });
+    const added = await arxflow(
+      [
+        'alerts',
+        'silence',
+        'add',
+        '--match',
+        'team=infra',
+        '--until',
+        new Date(Date.now() + 3_600_000).toISOString(),
+        '--comment',
+        'window',
+        '--json',
+      ],
+      { ARXFLOW_ACTOR: 'cli:ops' },
+    );
     expect(added.stderr).toBe('');
-    expect(JSON.parse(added.stdout)).toMatchObject({ createdBy: 'cli:ops', matchers: [{ name: 'team', op: '=', value: 'infra' }] });
+    expect(JSON.parse(added.stdout)).toMatchObject({
+      createdBy: 'cli:ops',
+      matchers: [{ name: 'team', op: '=', value: 'infra' }],
+    });
     const listed = await arxflow(['alerts', 'silence', 'list', '--json']);
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ comment: 'window', state: 'active' })]);
   });

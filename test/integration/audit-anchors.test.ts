@@ -35,7 +35,17 @@ async function rewriteChain(store: Store, change: (events: AuditEvent[]) => Audi
       const hash = hashEvent(content);
       await tx.query(
         `INSERT INTO audit_events (id, at, actor, action, subject, workflow_id, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [content.id, content.at.toISOString(), content.actor, content.action, content.subject, content.workflowId, JSON.stringify(content.data), prevHash, hash],
+        [
+          content.id,
+          content.at.toISOString(),
+          content.actor,
+          content.action,
+          content.subject,
+          content.workflowId,
+          JSON.stringify(content.data),
+          prevHash,
+          hash,
+        ],
       );
       prevHash = hash;
     }
@@ -49,7 +59,8 @@ describe.each(storeBackends('audit anchors'))('audit chain anchors on %s', (_nam
   beforeEach(async () => {
     backend = await createBackend();
     store = await openStore(backend.location, { auditKey: KEY });
-    for (let i = 1; i <= 5; i++) await store.audit.append({ actor: `u:${i}`, action: 'gate.step', subject: 'PROJ1/M1', data: { step: i } });
+    for (let i = 1; i <= 5; i++)
+      await store.audit.append({ actor: `u:${i}`, action: 'gate.step', subject: 'PROJ1/M1', data: { step: i } });
   });
   afterEach(async () => {
     await store?.close();
@@ -59,7 +70,9 @@ describe.each(storeBackends('audit anchors'))('audit chain anchors on %s', (_nam
   it('a clean chain verifies, with its latest signed anchor', async () => {
     const head = (await store.audit.list()).at(-1)!;
     expect(await store.audit.verify()).toEqual({
-      ok: true, checked: 5, anchor: { sequence: 5, hash: head.hash, at: expect.any(String), keyId: KEY.id },
+      ok: true,
+      checked: 5,
+      anchor: { sequence: 5, hash: head.hash, at: expect.any(String), keyId: KEY.id },
     });
     const anchors = await store.db.query<{ sequence: string }>('SELECT sequence FROM audit_anchors ORDER BY sequence');
     expect(anchors.map((a) => Number(a.sequence))).toEqual([1, 2, 3, 4, 5]);
@@ -68,28 +81,43 @@ describe.each(storeBackends('audit anchors'))('audit chain anchors on %s', (_nam
   });
 
   it('refuses TRUNCATE of audit_events and audit_anchors (row triggers never see it; migration 013)', async () => {
-    await expect(store.db.query('TRUNCATE audit_events')).rejects.toThrow(/audit_events is append-only \(TRUNCATE refused\)/);
-    await expect(store.db.query('TRUNCATE audit_anchors')).rejects.toThrow(/audit_anchors is append-only \(TRUNCATE refused\)/);
+    await expect(store.db.query('TRUNCATE audit_events')).rejects.toThrow(
+      /audit_events is append-only \(TRUNCATE refused\)/,
+    );
+    await expect(store.db.query('TRUNCATE audit_anchors')).rejects.toThrow(
+      /audit_anchors is append-only \(TRUNCATE refused\)/,
+    );
     await expect(store.db.query('TRUNCATE audit_events, audit_anchors')).rejects.toThrow(/append-only/);
     expect(await store.audit.verify()).toMatchObject({ ok: true, checked: 5 });
   });
 
   it('keeps one unbroken, fully anchored chain under concurrent appends', async () => {
-    await Promise.all(Array.from({ length: 20 }, (_, i) => store.audit.append({ actor: `u:c${i}`, action: 'load.test', subject: `s${i}` })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        store.audit.append({ actor: `u:c${i}`, action: 'load.test', subject: `s${i}` }),
+      ),
+    );
     expect(await store.audit.verify()).toMatchObject({ ok: true, checked: 25, anchor: { sequence: 25 } });
   });
 
   it('detects the newest rows deleted (tail truncation)', async () => {
     await tamper(store, (tx) => tx.query('DELETE FROM audit_events WHERE id >= 4').then(() => undefined));
     expect(await store.audit.verify()).toMatchObject({
-      ok: false, checked: 3, brokenAt: 4, reason: expect.stringMatching(/events 4 to 5 are missing.*tail deleted/), anchor: { sequence: 5 },
+      ok: false,
+      checked: 3,
+      brokenAt: 4,
+      reason: expect.stringMatching(/events 4 to 5 are missing.*tail deleted/),
+      anchor: { sequence: 5 },
     });
   });
 
   it('detects a row deleted in the middle and the chain re-hashed after it', async () => {
     await rewriteChain(store, (events) => events.filter((e) => e.id !== 3));
     expect(await store.audit.verify()).toMatchObject({
-      ok: false, checked: 2, brokenAt: 3, reason: expect.stringMatching(/event 3 does not match its signed anchor/),
+      ok: false,
+      checked: 2,
+      brokenAt: 3,
+      reason: expect.stringMatching(/event 3 does not match its signed anchor/),
     });
   });
 
@@ -101,7 +129,10 @@ describe.each(storeBackends('audit anchors'))('audit chain anchors on %s', (_nam
   it('detects two rows swapped and the chain re-hashed (reordering)', async () => {
     await rewriteChain(store, (events) => [events[0]!, events[2]!, events[1]!, events[3]!, events[4]!]);
     expect(await store.audit.verify()).toMatchObject({
-      ok: false, checked: 1, brokenAt: 2, reason: expect.stringMatching(/event 2 does not match its signed anchor/),
+      ok: false,
+      checked: 1,
+      brokenAt: 2,
+      reason: expect.stringMatching(/event 2 does not match its signed anchor/),
     });
   });
 
@@ -112,16 +143,23 @@ describe.each(storeBackends('audit anchors'))('audit chain anchors on %s', (_nam
       await tx.query("UPDATE audit_anchors SET anchored_at = anchored_at + interval '1 hour' WHERE sequence = 4");
     });
     expect(await store.audit.verify()).toMatchObject({
-      ok: false, brokenAt: 4, reason: expect.stringMatching(/signature of the anchor at event 4 does not verify: the anchor was tampered with/),
+      ok: false,
+      brokenAt: 4,
+      reason: expect.stringMatching(/signature of the anchor at event 4 does not verify: the anchor was tampered with/),
     });
   });
 
   it('detects a forged anchor signed with another key, naming both key ids', async () => {
     const other = new AnchorKey('another-key-that-is-not-the-servers-0000');
     await tamper(store, async (tx) => {
-      const [row] = await tx.query<{ head_hash: string; anchored_at: Date | string }>('SELECT head_hash, anchored_at FROM audit_anchors WHERE sequence = 5');
+      const [row] = await tx.query<{ head_hash: string; anchored_at: Date | string }>(
+        'SELECT head_hash, anchored_at FROM audit_anchors WHERE sequence = 5',
+      );
       const at = new Date(row!.anchored_at).toISOString();
-      await tx.query('UPDATE audit_anchors SET key_id = $1, signature = $2 WHERE sequence = 5', [other.id, other.sign({ sequence: 5, hash: row!.head_hash, at })]);
+      await tx.query('UPDATE audit_anchors SET key_id = $1, signature = $2 WHERE sequence = 5', [
+        other.id,
+        other.sign({ sequence: 5, hash: row!.head_hash, at }),
+      ]);
     });
     const result = await store.audit.verify();
     expect(result).toMatchObject({ ok: false, brokenAt: 5 });
@@ -131,7 +169,10 @@ describe.each(storeBackends('audit anchors'))('audit chain anchors on %s', (_nam
   it('detects events no anchor covers (anchors deleted)', async () => {
     await tamper(store, (tx) => tx.query('DELETE FROM audit_anchors WHERE sequence >= 4').then(() => undefined));
     expect(await store.audit.verify()).toMatchObject({
-      ok: false, brokenAt: 4, reason: expect.stringMatching(/events 4 to 5 are not covered by a signed anchor/), anchor: { sequence: 3 },
+      ok: false,
+      brokenAt: 4,
+      reason: expect.stringMatching(/events 4 to 5 are not covered by a signed anchor/),
+      anchor: { sequence: 3 },
     });
   });
 
@@ -145,12 +186,22 @@ describe.each(storeBackends('audit anchors'))('audit chain anchors on %s', (_nam
     });
     expect(await store.audit.verify()).toMatchObject({ ok: true, checked: 3 }); // consistent on its own
     expect(await store.audit.verify({ witness })).toMatchObject({
-      ok: false, brokenAt: 4, reason: expect.stringMatching(/events 4 to 5 are missing: an earlier check saw the chain reach event 5, it now ends at event 3/),
+      ok: false,
+      brokenAt: 4,
+      reason: expect.stringMatching(
+        /events 4 to 5 are missing: an earlier check saw the chain reach event 5, it now ends at event 3/,
+      ),
     });
     // Rewritten after the witness was taken: the hash at its sequence differs.
-    await rewriteChain(store, (events) => [...events, { ...events[0]!, actor: 'u:mallory' }, { ...events[0]!, actor: 'u:mallory' }]);
+    await rewriteChain(store, (events) => [
+      ...events,
+      { ...events[0]!, actor: 'u:mallory' },
+      { ...events[0]!, actor: 'u:mallory' },
+    ]);
     expect(await store.audit.verify({ witness })).toMatchObject({
-      ok: false, brokenAt: 5, reason: expect.stringMatching(/event 5 does not match the head an earlier check saw/),
+      ok: false,
+      brokenAt: 5,
+      reason: expect.stringMatching(/event 5 does not match the head an earlier check saw/),
     });
   });
 
@@ -164,9 +215,15 @@ describe.each(storeBackends('audit anchors'))('audit chain anchors on %s', (_nam
 });
 
 describe('arxflow audit verify (direct, on the data dir)', () => {
-  it('exits 1 naming the tail truncation; the key is the data dir\'s audit-key file, not in the database', async () => {
+  it("exits 1 naming the tail truncation; the key is the data dir's audit-key file, not in the database", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-anchors-'));
-    const env = { ARXFLOW_DATA_DIR: dataDir, ARXFLOW_URL: undefined, ARXFLOW_TOKEN: undefined, DATABASE_URL: undefined, ARXFLOW_AUDIT_KEY: undefined };
+    const env = {
+      ARXFLOW_DATA_DIR: dataDir,
+      ARXFLOW_URL: undefined,
+      ARXFLOW_TOKEN: undefined,
+      DATABASE_URL: undefined,
+      ARXFLOW_AUDIT_KEY: undefined,
+    };
     try {
       const store = await openStore({ pgliteDir: path.join(dataDir, 'pglite') });
       for (let i = 1; i <= 3; i++) await store.audit.append({ actor: 'u:ana', action: 'gate.step', subject: `S${i}` });

@@ -35,14 +35,20 @@ describe('arxflow CLI against a dev server', () => {
     const result = await arxflow(['health', '--json']);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'healthy', database: 'pglite', migrations: MIGRATIONS.length });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      status: 'healthy',
+      database: 'pglite',
+      migrations: MIGRATIONS.length,
+    });
   });
 
   it('probe start --wait runs a durability probe to completion; workflows describe shows it', async () => {
     const started = await arxflow(['probe', 'start', '--sleep', '1s', '--label', 'cli-probe', '--wait', '--json']);
     expect(started.status).toBe(0);
     expect(JSON.parse(started.stdout)).toMatchObject({
-      workflowId: 'durability-probe/cli-probe', status: 'COMPLETED', result: { label: 'cli-probe', sleep: '1s' },
+      workflowId: 'durability-probe/cli-probe',
+      status: 'COMPLETED',
+      result: { label: 'cli-probe', sleep: '1s' },
     });
 
     const described = await arxflow(['workflows', 'describe', 'durability-probe/cli-probe', '--json']);
@@ -62,7 +68,17 @@ describe('arxflow CLI against a dev server', () => {
 
     beforeAll(async () => {
       const started = await startGateway(env, store, taskQueue, {
-        schedules: [{ id: 'cli-hourly', workflowType: 'healthCheck', args: [], every: '1 hour', overlap: 'skip', paused: false, cron: undefined } as never],
+        schedules: [
+          {
+            id: 'cli-hourly',
+            workflowType: 'healthCheck',
+            args: [],
+            every: '1 hour',
+            overlap: 'skip',
+            paused: false,
+            cron: undefined,
+          } as never,
+        ],
       });
       gateway = started.app;
       viaGateway = { ARXFLOW_URL: started.url, ARXFLOW_TOKEN: await tokenFor('olga', 'operator') };
@@ -72,20 +88,32 @@ describe('arxflow CLI against a dev server', () => {
     });
 
     it('starts, watches and updates a workflow; the identity is the token subject', async () => {
-      const started = await arxflow(['workflows', 'start', 'durabilityProbe', '--input', '{"sleep":"1 hour","label":"via-gateway"}', '--json'], viaGateway);
+      const started = await arxflow(
+        ['workflows', 'start', 'durabilityProbe', '--input', '{"sleep":"1 hour","label":"via-gateway"}', '--json'],
+        viaGateway,
+      );
       expect(started.status).toBe(0);
       expect(JSON.parse(started.stdout)).toMatchObject({ workflowId: 'durability-probe/via-gateway' });
 
-      const watching = arxflowLive(['workflows', 'describe', 'durability-probe/via-gateway', '--watch', '--interval', '0.2'], viaGateway);
+      const watching = arxflowLive(
+        ['workflows', 'describe', 'durability-probe/via-gateway', '--watch', '--interval', '0.2'],
+        viaGateway,
+      );
       while (!watching.stdout().includes('RUNNING')) await new Promise((resolve) => setTimeout(resolve, 50));
-      const woken = await arxflow(['workflows', 'update', 'durability-probe/via-gateway', 'wakeUp', '--body', '{"reason":"cli"}', '--json'], viaGateway);
+      const woken = await arxflow(
+        ['workflows', 'update', 'durability-probe/via-gateway', 'wakeUp', '--body', '{"reason":"cli"}', '--json'],
+        viaGateway,
+      );
       expect(woken.status).toBe(0);
       expect(JSON.parse(woken.stdout).result).toMatchObject({ phase: 'awake', wokenBy: 'olga' });
       const watched = await watching.done;
       expect(watched.status).toBe(0);
       expect(watched.stdout).toMatch(/RUNNING[\s\S]*COMPLETED/);
 
-      const again = await arxflow(['workflows', 'update', 'durability-probe/via-gateway', 'wakeUp', '--body', '{"reason":"twice"}'], viaGateway);
+      const again = await arxflow(
+        ['workflows', 'update', 'durability-probe/via-gateway', 'wakeUp', '--body', '{"reason":"twice"}'],
+        viaGateway,
+      );
       expect(again.status).toBe(1);
     });
 
@@ -94,7 +122,10 @@ describe('arxflow CLI against a dev server', () => {
       const refused = await arxflow(['probe', 'start', '--sleep', '1 hour', '--label', 'viewer'], asViewer);
       expect(refused.status).toBe(1);
       expect(refused.stderr).toMatch(/role operator/);
-      const bad = await arxflow(['workflows', 'start', 'durabilityProbe', '--input', '{"sleep":"whenever"}'], viaGateway);
+      const bad = await arxflow(
+        ['workflows', 'start', 'durabilityProbe', '--input', '{"sleep":"whenever"}'],
+        viaGateway,
+      );
       expect(bad.status).toBe(2);
       expect(bad.stderr).toMatch(/sleep/);
     });
@@ -102,7 +133,11 @@ describe('arxflow CLI against a dev server', () => {
     it('lists open workflows as a table and as JSON', async () => {
       await arxflow(['probe', 'start', '--sleep', '1 hour', '--label', 'listed'], viaGateway);
       let listed: { workflowId: string }[] = [];
-      for (let attempt = 0; attempt < 30 && !listed.some((w) => w.workflowId === 'durability-probe/listed'); attempt++) {
+      for (
+        let attempt = 0;
+        attempt < 30 && !listed.some((w) => w.workflowId === 'durability-probe/listed');
+        attempt++
+      ) {
         listed = JSON.parse((await arxflow(['workflows', 'list', '--status', 'open', '--json'], viaGateway)).stdout);
       }
       expect(listed.map((w) => w.workflowId)).toContain('durability-probe/listed');
@@ -116,7 +151,12 @@ describe('arxflow CLI against a dev server', () => {
       expect(verified.status).toBe(0);
       expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true });
       const exported = await arxflow(['audit', 'export'], admin);
-      expect(exported.stdout.trim().split('\n').map((line) => JSON.parse(line).action)).toContain('probe.started');
+      expect(
+        exported.stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line).action),
+      ).toContain('probe.started');
 
       const synced = await arxflow(['schedules', 'sync', '--json'], admin);
       expect(JSON.parse(synced.stdout)).toMatchObject({ created: ['cli-hourly'] });
@@ -125,7 +165,9 @@ describe('arxflow CLI against a dev server', () => {
       const paused = await arxflow(['schedules', 'pause', 'cli-hourly', '--note', 'maintenance'], viaGateway);
       expect(paused.status).toBe(0);
       const listedSchedules = JSON.parse((await arxflow(['schedules', 'list', '--json'], viaGateway)).stdout);
-      expect(listedSchedules).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'cli-hourly', paused: true })]));
+      expect(listedSchedules).toEqual(
+        expect.arrayContaining([expect.objectContaining({ id: 'cli-hourly', paused: true })]),
+      );
       expect((await arxflow(['schedules', 'trigger', 'no-such-schedule'], viaGateway)).status).toBe(1);
     });
   });

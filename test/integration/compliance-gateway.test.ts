@@ -13,11 +13,17 @@ describe('complianceReview through the gateway', () => {
     const reviewer = await tokenFor('rev-ray', 'approver');
     const review = `${world.url}/v1/workflows/${encodeURIComponent('compliance/API-1')}`;
 
-    const bad = await call(`${world.url}/v1/workflows/complianceReview`, { token: portal, body: { ...reviewStartBody('API-1'), submission: submission('OTHER', 1) } });
+    const bad = await call(`${world.url}/v1/workflows/complianceReview`, {
+      token: portal,
+      body: { ...reviewStartBody('API-1'), submission: submission('OTHER', 1) },
+    });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('submission.plan.planId');
 
-    const started = await call(`${world.url}/v1/workflows/complianceReview`, { token: portal, body: reviewStartBody('API-1') });
+    const started = await call(`${world.url}/v1/workflows/complianceReview`, {
+      token: portal,
+      body: reviewStartBody('API-1'),
+    });
     expect(started.status).toBeLessThan(300);
     expect(started.json).toMatchObject({ workflowId: 'compliance/API-1' });
 
@@ -25,9 +31,15 @@ describe('complianceReview through the gateway', () => {
     do status = (await call(`${review}/queries/status`, { token: portal })).json.result as ReviewStatusView;
     while (status?.status !== 'corrections_required');
 
-    const spoofed = await call(`${review}/updates/resubmitPlan`, { token: portal, body: { ...submission('API-1', 2, { fixDoor: true }), actor: 'someone' } });
+    const spoofed = await call(`${review}/updates/resubmitPlan`, {
+      token: portal,
+      body: { ...submission('API-1', 2, { fixDoor: true }), actor: 'someone' },
+    });
     expect(spoofed.status).toBe(400);
-    const resubmitted = await call(`${review}/updates/resubmitPlan`, { token: portal, body: submission('API-1', 2, { fixDoor: true }) });
+    const resubmitted = await call(`${review}/updates/resubmitPlan`, {
+      token: portal,
+      body: submission('API-1', 2, { fixDoor: true }),
+    });
     expect(resubmitted.status).toBe(200);
     do status = (await call(`${review}/queries/status`, { token: portal })).json.result as ReviewStatusView;
     while (status?.status !== 'in_review');
@@ -35,9 +47,12 @@ describe('complianceReview through the gateway', () => {
     const refused = await call(`${review}/updates/reviewDecision`, { token: stranger, body: { decision: 'approve' } });
     expect(refused.status).toBe(422);
     expect(refused.text).toContain('rev-mallory is not an assigned plan reviewer');
-    const approved = await call(`${review}/updates/reviewDecision`, { token: reviewer, body: { decision: 'approve', comments: [{ element: 'D3', comment: 'now 36 in' }] } });
+    const approved = await call(`${review}/updates/reviewDecision`, {
+      token: reviewer,
+      body: { decision: 'approve', comments: [{ element: 'D3', comment: 'now 36 in' }] },
+    });
     expect(approved.status).toBe(200);
-    const result = await world.env.client.workflow.getHandle('compliance/API-1').result() as ReviewStatusView;
+    const result = (await world.env.client.workflow.getHandle('compliance/API-1').result()) as ReviewStatusView;
     expect(result.status).toBe('approved');
     expect(result.cycles[1]!.decision).toMatchObject({ actor: 'rev-ray', decision: 'approve' });
   });

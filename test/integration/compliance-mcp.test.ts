@@ -20,17 +20,25 @@ describe('arxflow mcp over stdio', () => {
 
   beforeAll(async () => {
     client = new Client({ name: 'arxflow-test', version: '1.0.0' });
-    const env = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-    await client.connect(new StdioClientTransport({
-      command: process.execPath, args: [path.join(ROOT, 'bin', 'arxflow.js'), 'mcp'], cwd: ROOT, stderr: 'pipe',
-      env: { ...env, TEMPORAL_ADDRESS: world.env.address, TEMPORAL_NAMESPACE: world.env.namespace ?? 'default' },
-    }));
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [path.join(ROOT, 'bin', 'arxflow.js'), 'mcp'],
+        cwd: ROOT,
+        stderr: 'pipe',
+        env: { ...env, TEMPORAL_ADDRESS: world.env.address, TEMPORAL_NAMESPACE: world.env.namespace ?? 'default' },
+      }),
+    );
   });
   afterAll(async () => {
     await client?.close();
   });
 
-  const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
+  const call = async (name: string, args: Record<string, unknown>) =>
+    (await client.callTool({ name, arguments: args })) as CallToolResult;
   const json = (result: CallToolResult) => JSON.parse((result.content[0] as { text: string }).text);
 
   it('lists the three tools', async () => {
@@ -38,13 +46,16 @@ describe('arxflow mcp over stdio', () => {
     expect(tools.map((t) => t.name).sort()).toEqual(['check_plan', 'explain_rule', 'review_status']);
   });
 
-  it('check_plan finds the example plan\'s door violation, and names the path of a bad field', async () => {
+  it("check_plan finds the example plan's door violation, and names the path of a bad field", async () => {
     const result = await call('check_plan', { plan: examplePlanJson(), asOf: '2026-11-01' });
     expect(result.isError).toBeFalsy();
     const body = json(result);
     expect(body.compliant).toBe(false);
-    expect(body.violations.filter((v: { severity: string }) => v.severity === 'error').map((v: { rule: string; elements: string[] }) => [v.rule, v.elements]))
-      .toEqual([['IBC-1010.1.1', ['D3']]]);
+    expect(
+      body.violations
+        .filter((v: { severity: string }) => v.severity === 'error')
+        .map((v: { rule: string; elements: string[] }) => [v.rule, v.elements]),
+    ).toEqual([['IBC-1010.1.1', ['D3']]]);
     const bad = await call('check_plan', { plan: JSON.stringify({ ...examplePlanJson(), spaces: [{ id: 'S1' }] }) });
     expect(bad.isError).toBe(true);
     expect((bad.content[0] as { text: string }).text).toMatch(/spaces\.0\.level/);
@@ -67,7 +78,8 @@ describe('arxflow mcp over stdio', () => {
       const reviews = new ComplianceReviews(world.env.client, taskQueue);
       const handle = await reviews.start(reviewInput(planId));
       expect((await reviews.start(reviewInput(planId))).firstExecutionRunId).toBe(handle.firstExecutionRunId); // one review per plan
-      while ((await reviews.status(planId)).status !== 'corrections_required') await new Promise((resolve) => setTimeout(resolve, 50));
+      while ((await reviews.status(planId)).status !== 'corrections_required')
+        await new Promise((resolve) => setTimeout(resolve, 50));
       const answer = json(await call('review_status', { planId }));
       await handle.terminate('test done');
       return answer as { source: string; review: ReviewStatusView };
@@ -78,6 +90,8 @@ describe('arxflow mcp over stdio', () => {
 
     const missing = await call('review_status', { planId: 'NO-SUCH-PLAN' });
     expect(missing.isError).toBe(true);
-    expect((missing.content[0] as { text: string }).text).toBe('no compliance review for plan "NO-SUCH-PLAN" (workflow compliance/NO-SUCH-PLAN not found)');
+    expect((missing.content[0] as { text: string }).text).toBe(
+      'no compliance review for plan "NO-SUCH-PLAN" (workflow compliance/NO-SUCH-PLAN not found)',
+    );
   });
 });

@@ -26,7 +26,9 @@ describe('payload encryption (AES-256-GCM) and the codec server', () => {
 
   beforeAll(async () => {
     [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
-    ({ app, url } = await startGateway(env, store, 'unused', { codec: { codecs, webUiOrigin: WEB_UI, trustLocalWebUi: false } }));
+    ({ app, url } = await startGateway(env, store, 'unused', {
+      codec: { codecs, webUiOrigin: WEB_UI, trustLocalWebUi: false },
+    }));
   });
   afterAll(async () => {
     await app?.close();
@@ -38,12 +40,21 @@ describe('payload encryption (AES-256-GCM) and the codec server', () => {
     const taskQueue = uniqueTaskQueue('encrypted');
     const dataConverter = dataConverterOf(codecs);
     const worker = await createArxflowWorker({
-      connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: sharedWorkflowBundle(), deps: { store }, dataConverter,
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: sharedWorkflowBundle(),
+      deps: { store },
+      dataConverter,
     });
     const encryptingClient = new Client({ connection: env.connection, dataConverter });
     const workflowId = 'durability-probe/encrypted'; // ids and search attributes are never encrypted: no business data in them
     const result = await worker.runUntil(async () => {
-      const handle = await encryptingClient.workflow.start(durabilityProbe, { taskQueue, workflowId, args: [{ sleep: '1 hour', label: SECRET_LABEL }] });
+      const handle = await encryptingClient.workflow.start(durabilityProbe, {
+        taskQueue,
+        workflowId,
+        args: [{ sleep: '1 hour', label: SECRET_LABEL }],
+      });
       await handle.signal('wakeUp', { reason: 'confidential-reason-xyz', actor: 'olga' });
       expect((await handle.query(probeStatusQuery)).wokenBy).toBe('olga');
       return handle.result();
@@ -60,22 +71,41 @@ describe('payload encryption (AES-256-GCM) and the codec server', () => {
   });
 
   it('decrypts payloads written under a rotated-out key; encrypts with the current one', async () => {
-    const [sealedWithOld] = await new AesGcmPayloadCodec(parseEncryptionKeys(oldKey)).encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"lien waiver"') }]);
+    const [sealedWithOld] = await new AesGcmPayloadCodec(parseEncryptionKeys(oldKey)).encode([
+      { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"lien waiver"') },
+    ]);
     const [opened] = await codec.decode([sealedWithOld!]);
     expect(Buffer.from(opened!.data!).toString()).toBe('"lien waiver"');
     const [sealedNow] = await codec.encode([opened!]);
     expect(Buffer.from(sealedNow!.metadata!['encryption-key-id']!).toString()).toBe('k2');
-    await expect(new AesGcmPayloadCodec(parseEncryptionKeys(newKey)).decode([sealedWithOld!])).rejects.toThrow(/unknown key id "k1"/);
+    await expect(new AesGcmPayloadCodec(parseEncryptionKeys(newKey)).decode([sealedWithOld!])).rejects.toThrow(
+      /unknown key id "k1"/,
+    );
   });
 
   it('round-trips through /codec/encode and /codec/decode with tokens; refuses without one', async () => {
-    const plain = { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('{"amount":125000}').toString('base64') }] };
+    const plain = {
+      payloads: [
+        {
+          metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+          data: Buffer.from('{"amount":125000}').toString('base64'),
+        },
+      ],
+    };
     const operator = await tokenFor('olga', 'operator');
     const viewer = await tokenFor('vera', 'viewer');
-    const encoded = await call(`${url}/codec/encode`, { token: operator, body: plain, headers: { 'x-namespace': 'default' } });
+    const encoded = await call(`${url}/codec/encode`, {
+      token: operator,
+      body: plain,
+      headers: { 'x-namespace': 'default' },
+    });
     expect(encoded.status).toBe(200);
     expect(JSON.stringify(encoded.json)).not.toContain(plain.payloads[0]!.data);
-    const decoded = await call(`${url}/codec/decode`, { token: viewer, body: encoded.json, headers: { 'x-namespace': 'default' } });
+    const decoded = await call(`${url}/codec/decode`, {
+      token: viewer,
+      body: encoded.json,
+      headers: { 'x-namespace': 'default' },
+    });
     expect(decoded.json).toEqual(plain);
     expect((await call(`${url}/codec/decode`, { body: encoded.json })).status).toBe(401);
     // Any verified caller may encode: what it signs is its own identity, which the workflows' rules judge.
@@ -85,12 +115,19 @@ describe('payload encryption (AES-256-GCM) and the codec server', () => {
   it('answers the Web UI CORS preflight for its origin and the x-namespace header', async () => {
     const preflight = await fetch(`${url}/codec/decode`, {
       method: 'OPTIONS',
-      headers: { origin: WEB_UI, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+      headers: {
+        origin: WEB_UI,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-namespace',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(WEB_UI);
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/x-namespace/);
-    const other = await fetch(`${url}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    const other = await fetch(`${url}/codec/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(other.headers.get('access-control-allow-origin')).not.toBe('http://evil.example'); // the browser then refuses
   });
 });

@@ -21,14 +21,23 @@ describe('a construction draw through the CLI and the gateway', () => {
 
   const arxflow = (args: string[], extraEnv: Record<string, string> = {}) =>
     runArxflow(args, { TEMPORAL_ADDRESS: world.env.address, ARXFLOW_TASK_QUEUE: world.taskQueue, ...extraEnv });
-  const as = async (subject: string, ...roles: string[]) => ({ ARXFLOW_URL: world.url, ARXFLOW_TOKEN: await tokenFor(subject, ...(roles as never[])) });
+  const as = async (subject: string, ...roles: string[]) => ({
+    ARXFLOW_URL: world.url,
+    ARXFLOW_TOKEN: await tokenFor(subject, ...(roles as never[])),
+  });
 
   it('starts, collects evidence, refuses the requester, approves in two stages and pays once', async () => {
     const deposit = await arxflow(['funding', 'deposit', 'CLI', '10000000', '--reference', 'wire-1', '--json']);
-    expect(JSON.parse(deposit.stdout)).toMatchObject({ status: 'COMPLETED', result: { balance: 10_000_000, firstRun: true } });
+    expect(JSON.parse(deposit.stdout)).toMatchObject({
+      status: 'COMPLETED',
+      result: { balance: 10_000_000, firstRun: true },
+    });
     const again = await arxflow(['funding', 'deposit', 'CLI', '10000000', '--reference', 'wire-1', '--json']);
     // The same reference again is acknowledged and not posted twice.
-    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'COMPLETED', result: { balance: 10_000_000, firstRun: false } });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      status: 'COMPLETED',
+      result: { balance: 10_000_000, firstRun: false },
+    });
     await setUpFundingProject(world.store, 'CLI');
 
     // The requester is the token's subject.
@@ -39,8 +48,16 @@ describe('a construction draw through the CLI and the gateway', () => {
     expect(started.stderr).toBe('');
     expect(JSON.parse(started.stdout)).toMatchObject({ workflowId: 'funding-gate/CLI/M7' });
 
-    expect((await arxflow(['funding', 'evidence', 'CLI', 'M7', '--body', '{"kind":"document","name":"schedule-of-values"}'], gc)).status).toBe(0);
-    const waiver = '{"kind":"lien_waiver","waiverType":"conditional-progress","from":"acme-builders","throughDate":"2026-11-30","amount":3000000}';
+    expect(
+      (
+        await arxflow(
+          ['funding', 'evidence', 'CLI', 'M7', '--body', '{"kind":"document","name":"schedule-of-values"}'],
+          gc,
+        )
+      ).status,
+    ).toBe(0);
+    const waiver =
+      '{"kind":"lien_waiver","waiverType":"conditional-progress","from":"acme-builders","throughDate":"2026-11-30","amount":3000000}';
     expect((await arxflow(['funding', 'evidence', 'CLI', 'M7', '--body', waiver], gc)).status).toBe(0);
 
     const selfApproval = await arxflow(['funding', 'approve', 'CLI', 'M7'], await as('gc-alex', 'approver'));
@@ -50,7 +67,10 @@ describe('a construction draw through the CLI and the gateway', () => {
     expect(spoof.status).toBe(2);
 
     expect((await arxflow(['funding', 'approve', 'CLI', 'M7'], await as('rita', 'approver'))).status).toBe(0);
-    const signed = await arxflow(['funding', 'approve', 'CLI', 'M7', '--amount', 'L1=1500000', '--json'], await as('sam', 'approver', 'signatory'));
+    const signed = await arxflow(
+      ['funding', 'approve', 'CLI', 'M7', '--amount', 'L1=1500000', '--json'],
+      await as('sam', 'approver', 'signatory'),
+    );
     expect(signed.status).toBe(0);
 
     let status: { status: string; release?: { totals: { approved: number } } } = { status: '' };
@@ -59,7 +79,9 @@ describe('a construction draw through the CLI and the gateway', () => {
     }
     expect(status.status).toBe('disbursed');
     expect(status.release?.totals.approved).toBe(2_500_000);
-    const payments = await world.store.db.query("SELECT 1 FROM ledger_transactions WHERE workflow_id = 'funding-gate/CLI/M7' AND kind = 'disbursement'");
+    const payments = await world.store.db.query(
+      "SELECT 1 FROM ledger_transactions WHERE workflow_id = 'funding-gate/CLI/M7' AND kind = 'disbursement'",
+    );
     expect(payments).toHaveLength(1);
   });
 
@@ -67,19 +89,44 @@ describe('a construction draw through the CLI and the gateway', () => {
     const admin = await as('ada', 'admin');
     const programFile = path.join(dir, 'program.json');
     writeFileSync(programFile, JSON.stringify(programDefinition()));
-    const published = await arxflow(['funding', 'program', 'publish', 'CLI2', 'standard', programFile, '--json'], admin);
-    expect(JSON.parse(published.stdout)).toMatchObject({ projectId: 'CLI2', programId: 'standard', version: 1, createdBy: 'ada' });
-    expect((await arxflow(['funding', 'payee', 'add', 'CLI2', 'acme-builders', '--name', 'Acme Builders LLC'], admin)).status).toBe(0);
+    const published = await arxflow(
+      ['funding', 'program', 'publish', 'CLI2', 'standard', programFile, '--json'],
+      admin,
+    );
+    expect(JSON.parse(published.stdout)).toMatchObject({
+      projectId: 'CLI2',
+      programId: 'standard',
+      version: 1,
+      createdBy: 'ada',
+    });
+    expect(
+      (await arxflow(['funding', 'payee', 'add', 'CLI2', 'acme-builders', '--name', 'Acme Builders LLC'], admin))
+        .status,
+    ).toBe(0);
     const payees = await arxflow(['funding', 'payee', 'list', 'CLI2', '--json'], await as('olga', 'operator'));
-    expect(JSON.parse(payees.stdout)).toEqual([expect.objectContaining({ payeeId: 'acme-builders', registeredBy: 'ada' })]);
-    const refused = await arxflow(['funding', 'payee', 'add', 'CLI2', 'mallory', '--name', 'Mallory'], await as('olga', 'operator'));
+    expect(JSON.parse(payees.stdout)).toEqual([
+      expect.objectContaining({ payeeId: 'acme-builders', registeredBy: 'ada' }),
+    ]);
+    const refused = await arxflow(
+      ['funding', 'payee', 'add', 'CLI2', 'mallory', '--name', 'Mallory'],
+      await as('olga', 'operator'),
+    );
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/admin/);
   });
 
   it('refuses a malformed draw file with exit 2 and starts nothing', async () => {
     const file = path.join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify(drawRequest({ projectId: 'CLI', milestoneId: 'BAD', lines: [{ lineId: 'L1', description: 'x', scheduledValue: 100, requestedAmount: -5 }] })));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        drawRequest({
+          projectId: 'CLI',
+          milestoneId: 'BAD',
+          lines: [{ lineId: 'L1', description: 'x', scheduledValue: 100, requestedAmount: -5 }],
+        }),
+      ),
+    );
     const result = await arxflow(['funding', 'start', file], await as('gc-alex', 'operator'));
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/lines\.0\.requestedAmount/);

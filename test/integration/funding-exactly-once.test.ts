@@ -83,7 +83,10 @@ describe(`fundingGate pays exactly once when a worker dies mid-payment (dev serv
     await cleanupBackend?.();
   });
 
-  async function startWorker(taskQueue: string, paymentProvider: PaymentProvider): Promise<{ worker: Worker; run: Promise<void> }> {
+  async function startWorker(
+    taskQueue: string,
+    paymentProvider: PaymentProvider,
+  ): Promise<{ worker: Worker; run: Promise<void> }> {
     const worker = await createArxflowWorker({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
@@ -135,13 +138,17 @@ describe(`fundingGate pays exactly once when a worker dies mid-payment (dev serv
     expect(provider.calls).toBe(1);
     expect([...provider.paid.keys()]).toEqual([releaseKey]);
     const pending = await store.db.query<{ status: string; provider_ref: string | null }>(
-      'SELECT status, provider_ref FROM ledger_payouts WHERE workflow_id = $1', [workflowId],
+      'SELECT status, provider_ref FROM ledger_payouts WHERE workflow_id = $1',
+      [workflowId],
     );
     expect(pending).toEqual([{ status: 'pending_provider', provider_ref: null }]);
 
     // A new worker on the same task queue, store and provider picks up the retry and the rest of the workflow.
     const second = await startWorker(taskQueue, provider);
-    const finished = await Promise.race([result, second.run.then(() => Promise.reject(new Error('the second worker stopped early')))]);
+    const finished = await Promise.race([
+      result,
+      second.run.then(() => Promise.reject(new Error('the second worker stopped early'))),
+    ]);
     second.worker.shutdown();
     await second.run;
 
@@ -158,22 +165,40 @@ describe(`fundingGate pays exactly once when a worker dies mid-payment (dev serv
     expect(finished.payment?.providerRef).toBe('pay_1');
 
     // The database, counted row by row: one posting, one payout, confirmed with the provider's reference.
-    expect(await countRows(
-      "SELECT count(*)::int AS n FROM ledger_transactions WHERE workflow_id = $1 AND kind = 'disbursement'", [workflowId],
-    )).toBe(1);
-    const payouts = await store.db.query<{ idempotency_key: string; direction: string; status: string; provider_ref: string | null; completed: boolean }>(
+    expect(
+      await countRows(
+        "SELECT count(*)::int AS n FROM ledger_transactions WHERE workflow_id = $1 AND kind = 'disbursement'",
+        [workflowId],
+      ),
+    ).toBe(1);
+    const payouts = await store.db.query<{
+      idempotency_key: string;
+      direction: string;
+      status: string;
+      provider_ref: string | null;
+      completed: boolean;
+    }>(
       'SELECT idempotency_key, direction, status, provider_ref, completed_at IS NOT NULL AS completed FROM ledger_payouts WHERE workflow_id = $1',
       [workflowId],
     );
-    expect(payouts).toEqual([{ idempotency_key: releaseKey, direction: 'pay', status: 'done', provider_ref: 'pay_1', completed: true }]);
+    expect(payouts).toEqual([
+      { idempotency_key: releaseKey, direction: 'pay', status: 'done', provider_ref: 'pay_1', completed: true },
+    ]);
     // The activity's own audit events: released once (the ledger leg), paid once (the provider leg).
     for (const action of ['funding.released', 'funding.payment.sent']) {
-      expect(await countRows('SELECT count(*)::int AS n FROM audit_events WHERE subject = $1 AND action = $2', [releaseKey, action])).toBe(1);
+      expect(
+        await countRows('SELECT count(*)::int AS n FROM audit_events WHERE subject = $1 AND action = $2', [
+          releaseKey,
+          action,
+        ]),
+      ).toBe(1);
     }
 
     // The money moved once: out of funding, into the payee's payable and the project's retainage.
     const ledger = new Ledger(store.db);
-    expect(await ledger.balance(ledgerAccounts.projectFunding(input.projectId))).toBe(FUNDED - totals.releasedNow - totals.retainageHeld);
+    expect(await ledger.balance(ledgerAccounts.projectFunding(input.projectId))).toBe(
+      FUNDED - totals.releasedNow - totals.retainageHeld,
+    );
     expect(await ledger.balance(ledgerAccounts.payeePayable(input.payeeId))).toBe(totals.releasedNow);
     expect(await ledger.balance(ledgerAccounts.projectRetainage(input.projectId))).toBe(totals.retainageHeld);
 

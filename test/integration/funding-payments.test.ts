@@ -80,12 +80,29 @@ describe('funding payment activities (PGlite store, MockActivityEnvironment)', (
   // A project's builder is registered as its payee by an admin before any release (disburse checks it).
   const fund = async (projectId: string, amount: number) => {
     await registerPayees(store, projectId, [`${projectId}-builder`]);
-    return run(activities.fundProject, { idempotencyKey: `bank/${projectId}/1`, projectId, amount, currency: 'USD', memo: 'construction loan draw' });
+    return run(activities.fundProject, {
+      idempotencyKey: `bank/${projectId}/1`,
+      projectId,
+      amount,
+      currency: 'USD',
+      memo: 'construction loan draw',
+    });
   };
 
-  const release = (projectId: string, releaseNumber: number, overrides: Partial<DisburseRequest> = {}): DisburseRequest => ({
-    workflowId: `funding-gate/${projectId}/M1`, releaseNumber, projectId, payeeId: `${projectId}-builder`, currency: 'USD',
-    releasedNow: 90_000, retainageHeld: 10_000, memo: `M1 release ${releaseNumber}`, ...overrides,
+  const release = (
+    projectId: string,
+    releaseNumber: number,
+    overrides: Partial<DisburseRequest> = {},
+  ): DisburseRequest => ({
+    workflowId: `funding-gate/${projectId}/M1`,
+    releaseNumber,
+    projectId,
+    payeeId: `${projectId}-builder`,
+    currency: 'USD',
+    releasedNow: 90_000,
+    retainageHeld: 10_000,
+    memo: `M1 release ${releaseNumber}`,
+    ...overrides,
   });
 
   const auditActions = async (workflowId: string) =>
@@ -96,7 +113,9 @@ describe('funding payment activities (PGlite store, MockActivityEnvironment)', (
     const again = await fund('FUND1', 500_000);
     expect(first).toEqual({ transactionId: expect.any(Number), firstRun: true, balance: 500_000 });
     expect(again).toEqual({ ...first, firstRun: false });
-    const deposits = (await store.audit.list({ limit: 10_000 })).filter((e) => e.action === 'funding.deposited' && e.subject === 'project/FUND1/funding');
+    const deposits = (await store.audit.list({ limit: 10_000 })).filter(
+      (e) => e.action === 'funding.deposited' && e.subject === 'project/FUND1/funding',
+    );
     expect(deposits).toHaveLength(1);
   });
 
@@ -112,8 +131,10 @@ describe('funding payment activities (PGlite store, MockActivityEnvironment)', (
     const entries = await ledger.entriesFor('funding-gate/P1/M1');
     expect(new Set(entries.map((e) => e.transactionId))).toEqual(new Set([first.transactionId]));
     expect(entries.map((e) => [e.accountId, e.amount])).toEqual([
-      ['project/P1/funding', -90_000], ['payee/P1-builder/payable', 90_000],
-      ['project/P1/funding', -10_000], ['project/P1/retainage', 10_000],
+      ['project/P1/funding', -90_000],
+      ['payee/P1-builder/payable', 90_000],
+      ['project/P1/funding', -10_000],
+      ['project/P1/retainage', 10_000],
     ]);
     expect(await ledger.balance('project/P1/funding')).toBe(400_000);
     expect(await ledger.balance('payee/P1-builder/payable')).toBe(90_000);
@@ -150,23 +171,48 @@ describe('funding payment activities (PGlite store, MockActivityEnvironment)', (
     const key = 'funding-gate/PRF/M1/release/1';
 
     const refused = run(activities.disburse, release('PRF', 1));
-    await expect(refused).rejects.toMatchObject({ type: 'PaymentRefused', nonRetryable: true, message: expect.stringMatching(/account closed; the ledger posting was undone/) });
+    await expect(refused).rejects.toMatchObject({
+      type: 'PaymentRefused',
+      nonRetryable: true,
+      message: expect.stringMatching(/account closed; the ledger posting was undone/),
+    });
     const again = run(activities.disburse, release('PRF', 1)); // a retry of the same release: the refusal stands
     await expect(again).rejects.toMatchObject({ type: 'PaymentRefused' });
     expect(provider.callsFor(key)).toHaveLength(1);
-    expect(await ledger.payout(key)).toMatchObject({ status: 'refused', refusal: 'payee PRF-builder: account closed', providerRef: null });
+    expect(await ledger.payout(key)).toMatchObject({
+      status: 'refused',
+      refusal: 'payee PRF-builder: account closed',
+      providerRef: null,
+    });
     expect(await ledger.balance('project/PRF/funding')).toBe(500_000);
     expect(await ledger.balance('payee/PRF-builder/payable')).toBe(0);
     expect(await ledger.balance('project/PRF/retainage')).toBe(0);
-    await expect(run(activities.reverseRelease, { workflowId: 'funding-gate/PRF/M1', releaseNumber: 1, reason: 'x', actor: 'ops' }))
-      .rejects.toMatchObject({ type: 'ReleaseNotFound', message: expect.stringMatching(/refused by the payment provider/) });
+    await expect(
+      run(activities.reverseRelease, {
+        workflowId: 'funding-gate/PRF/M1',
+        releaseNumber: 1,
+        reason: 'x',
+        actor: 'ops',
+      }),
+    ).rejects.toMatchObject({
+      type: 'ReleaseNotFound',
+      message: expect.stringMatching(/refused by the payment provider/),
+    });
 
     provider.refusedPayees.delete('PRF-builder'); // the payee's account is fixed: the gate pays under the next release number
     const paid = await run(activities.disburse, release('PRF', 2));
     expect(paid).toMatchObject({ providerRef: 'pay_1', firstRun: true });
     expect(await ledger.balance('project/PRF/funding')).toBe(400_000);
-    expect(await auditActions('funding-gate/PRF/M1')).toEqual(['funding.released', 'funding.payment.refused', 'funding.released', 'funding.payment.sent']);
-    const kinds = await store.db.query<{ kind: string }>('SELECT kind FROM ledger_transactions WHERE workflow_id = $1 ORDER BY id', ['funding-gate/PRF/M1']);
+    expect(await auditActions('funding-gate/PRF/M1')).toEqual([
+      'funding.released',
+      'funding.payment.refused',
+      'funding.released',
+      'funding.payment.sent',
+    ]);
+    const kinds = await store.db.query<{ kind: string }>(
+      'SELECT kind FROM ledger_transactions WHERE workflow_id = $1 ORDER BY id',
+      ['funding-gate/PRF/M1'],
+    );
     expect(kinds.map((row) => row.kind)).toEqual(['disbursement', 'payment_refused', 'disbursement']);
   });
 
@@ -175,14 +221,22 @@ describe('funding payment activities (PGlite store, MockActivityEnvironment)', (
     const request = release('P3', 1);
     const refused = run(activities.disburse, request);
     await expect(refused).rejects.toMatchObject({
-      type: 'InsufficientFunds', nonRetryable: true, message: expect.stringMatching(/project\/P3\/funding holds 500\.00 USD, less than the 1000\.00 USD/),
+      type: 'InsufficientFunds',
+      nonRetryable: true,
+      message: expect.stringMatching(/project\/P3\/funding holds 500\.00 USD, less than the 1000\.00 USD/),
     });
     expect(provider.calls).toEqual([]);
     expect(await ledger.entriesFor('funding-gate/P3/M1')).toEqual([]);
     expect(await store.idempotency.get('funding-gate/P3/M1/release/1')).toBeUndefined();
     expect(await auditActions('funding-gate/P3/M1')).toEqual([]);
 
-    await run(activities.fundProject, { idempotencyKey: 'bank/P3/2', projectId: 'P3', amount: 50_000, currency: 'USD', memo: 'top-up' });
+    await run(activities.fundProject, {
+      idempotencyKey: 'bank/P3/2',
+      projectId: 'P3',
+      amount: 50_000,
+      currency: 'USD',
+      memo: 'top-up',
+    });
     expect(await run(activities.disburse, request)).toMatchObject({ firstRun: true, providerRef: 'pay_1' });
     expect(await ledger.balance('project/P3/funding')).toBe(0);
   });
@@ -190,7 +244,12 @@ describe('funding payment activities (PGlite store, MockActivityEnvironment)', (
   it('reverses a release once: the money goes back to funding and the provider reverses the payment', async () => {
     await fund('P4', 500_000);
     const paid = await run(activities.disburse, release('P4', 1));
-    const reversal = { workflowId: 'funding-gate/P4/M1', releaseNumber: 1, reason: 'lien waiver missing', actor: 'u:ana' };
+    const reversal = {
+      workflowId: 'funding-gate/P4/M1',
+      releaseNumber: 1,
+      reason: 'lien waiver missing',
+      actor: 'u:ana',
+    };
     const first = await run(activities.reverseRelease, reversal);
     const second = await run(activities.reverseRelease, reversal);
 
@@ -204,9 +263,14 @@ describe('funding payment activities (PGlite store, MockActivityEnvironment)', (
     expect(await ledger.balance('payee/P4-builder/payable')).toBe(0);
     expect(await ledger.balance('project/P4/retainage')).toBe(0);
     expect(await auditActions('funding-gate/P4/M1')).toEqual([
-      'funding.released', 'funding.payment.sent', 'funding.release.reversed', 'funding.payment.reversed',
+      'funding.released',
+      'funding.payment.sent',
+      'funding.release.reversed',
+      'funding.payment.reversed',
     ]);
-    const reversedBy = (await store.audit.list({ limit: 10_000 })).find((e) => e.action === 'funding.release.reversed' && e.workflowId === 'funding-gate/P4/M1');
+    const reversedBy = (await store.audit.list({ limit: 10_000 })).find(
+      (e) => e.action === 'funding.release.reversed' && e.workflowId === 'funding-gate/P4/M1',
+    );
     expect(reversedBy).toMatchObject({ actor: 'u:ana', data: { reason: 'lien waiver missing' } });
   });
 
@@ -216,13 +280,27 @@ describe('funding payment activities (PGlite store, MockActivityEnvironment)', (
     // The payee's money was settled out of the ledger in the meantime.
     const payable = ledgerAccounts.payeePayable('P5-builder');
     await ledger.ensureAccount('external/settlements', 'external', 'USD');
-    await store.db.transaction((tx) => ledger.post(tx, {
-      key: 'settlement/P5/1', kind: 'disbursement', entries: [{ accountId: payable, amount: -60_000 }, { accountId: 'external/settlements', amount: 60_000 }],
-    }));
+    await store.db.transaction((tx) =>
+      ledger.post(tx, {
+        key: 'settlement/P5/1',
+        kind: 'disbursement',
+        entries: [
+          { accountId: payable, amount: -60_000 },
+          { accountId: 'external/settlements', amount: 60_000 },
+        ],
+      }),
+    );
 
-    const refused = run(activities.reverseRelease, { workflowId: 'funding-gate/P5/M1', releaseNumber: 1, reason: 'duplicate invoice', actor: 'u:bo' });
+    const refused = run(activities.reverseRelease, {
+      workflowId: 'funding-gate/P5/M1',
+      releaseNumber: 1,
+      reason: 'duplicate invoice',
+      actor: 'u:bo',
+    });
     await expect(refused).rejects.toMatchObject({
-      type: 'InsufficientFunds', nonRetryable: true, message: expect.stringMatching(/payee\/P5-builder\/payable holds 300\.00 USD, less than the 900\.00 USD/),
+      type: 'InsufficientFunds',
+      nonRetryable: true,
+      message: expect.stringMatching(/payee\/P5-builder\/payable holds 300\.00 USD, less than the 900\.00 USD/),
     });
     expect(provider.calls.filter((c) => c.method === 'reverse')).toEqual([]);
     expect(await ledger.transaction('funding-gate/P5/M1/reversal/1')).toBeUndefined();
@@ -232,14 +310,26 @@ describe('funding payment activities (PGlite store, MockActivityEnvironment)', (
   });
 
   it('refuses to reverse a release that was never made or whose payment is not confirmed', async () => {
-    await expect(run(activities.reverseRelease, { workflowId: 'funding-gate/NONE/M1', releaseNumber: 1, reason: 'x', actor: 'u:ana' }))
-      .rejects.toMatchObject({ type: 'ReleaseNotFound', nonRetryable: true });
+    await expect(
+      run(activities.reverseRelease, {
+        workflowId: 'funding-gate/NONE/M1',
+        releaseNumber: 1,
+        reason: 'x',
+        actor: 'u:ana',
+      }),
+    ).rejects.toMatchObject({ type: 'ReleaseNotFound', nonRetryable: true });
 
     await fund('P6', 500_000);
     provider.crashAfterPaying = 1;
     await expect(run(activities.disburse, release('P6', 1))).rejects.toThrow(/socket hang up/);
-    await expect(run(activities.reverseRelease, { workflowId: 'funding-gate/P6/M1', releaseNumber: 1, reason: 'x', actor: 'u:ana' }))
-      .rejects.toMatchObject({ type: 'PayoutPending', nonRetryable: true });
+    await expect(
+      run(activities.reverseRelease, {
+        workflowId: 'funding-gate/P6/M1',
+        releaseNumber: 1,
+        reason: 'x',
+        actor: 'u:ana',
+      }),
+    ).rejects.toMatchObject({ type: 'PayoutPending', nonRetryable: true });
   });
 
   it('holds everything back without calling the provider when the whole amount is retained', async () => {
@@ -254,41 +344,73 @@ describe('funding payment activities (PGlite store, MockActivityEnvironment)', (
     await fund('P8', 500_000);
     await run(activities.disburse, release('P8', 1));
     await expect(run(activities.disburse, release('P8', 1, { releasedNow: 80_000 }))).rejects.toMatchObject({
-      type: 'IdempotencyConflict', nonRetryable: true, message: expect.stringMatching(/already disbursed as 900\.00 USD to P8-builder/),
+      type: 'IdempotencyConflict',
+      nonRetryable: true,
+      message: expect.stringMatching(/already disbursed as 900\.00 USD to P8-builder/),
     });
     expect(provider.calls).toHaveLength(1);
   });
 
   it('refuses bad input naming the field, before anything is written', async () => {
     await expect(run(activities.disburse, release('P9', 1, { releasedNow: -5 }))).rejects.toMatchObject({
-      type: 'InvalidInput', nonRetryable: true, message: expect.stringMatching(/disburse: releasedNow: must not be negative/),
+      type: 'InvalidInput',
+      nonRetryable: true,
+      message: expect.stringMatching(/disburse: releasedNow: must not be negative/),
     });
-    await expect(run(activities.disburse, release('P9', 0))).rejects.toMatchObject({ type: 'InvalidInput', message: expect.stringMatching(/releaseNumber: must be 1 or more/) });
-    await expect(run(activities.disburse, release('P9', 1, { projectId: 'a/b' }))).rejects.toMatchObject({ type: 'InvalidInput', message: expect.stringMatching(/projectId/) });
-    await expect(run(activities.disburse, release('P9', 1, { releasedNow: 0, retainageHeld: 0 }))).rejects.toMatchObject({ message: expect.stringMatching(/nothing to disburse/) });
-    await expect(run(activities.reverseRelease, { workflowId: 'funding-gate/P9/M1', releaseNumber: 1, reason: ' ', actor: 'u:ana' }))
-      .rejects.toMatchObject({ type: 'InvalidInput', message: expect.stringMatching(/reason: a reason is required/) });
+    await expect(run(activities.disburse, release('P9', 0))).rejects.toMatchObject({
+      type: 'InvalidInput',
+      message: expect.stringMatching(/releaseNumber: must be 1 or more/),
+    });
+    await expect(run(activities.disburse, release('P9', 1, { projectId: 'a/b' }))).rejects.toMatchObject({
+      type: 'InvalidInput',
+      message: expect.stringMatching(/projectId/),
+    });
+    await expect(
+      run(activities.disburse, release('P9', 1, { releasedNow: 0, retainageHeld: 0 })),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/nothing to disburse/) });
+    await expect(
+      run(activities.reverseRelease, {
+        workflowId: 'funding-gate/P9/M1',
+        releaseNumber: 1,
+        reason: ' ',
+        actor: 'u:ana',
+      }),
+    ).rejects.toMatchObject({ type: 'InvalidInput', message: expect.stringMatching(/reason: a reason is required/) });
     expect(await ledger.entriesFor('funding-gate/P9/M1')).toEqual([]);
   });
 
   it('refuses a release in another currency than the project funding', async () => {
     await fund('P10', 500_000);
-    await expect(run(activities.disburse, release('P10', 1, { currency: 'EUR' }))).rejects.toMatchObject({ type: 'CurrencyMismatch', nonRetryable: true });
+    await expect(run(activities.disburse, release('P10', 1, { currency: 'EUR' }))).rejects.toMatchObject({
+      type: 'CurrencyMismatch',
+      nonRetryable: true,
+    });
   });
 
   it('works without a payment rail (ledgerOnlyProvider is the default)', async () => {
     const ledgerOnly = createFundingPaymentActivities({ store });
     await registerPayees(store, 'P11', ['P11-builder']);
-    await run(ledgerOnly.fundProject, { idempotencyKey: 'bank/P11/1', projectId: 'P11', amount: 100_000, currency: 'USD', memo: 'loan' });
+    await run(ledgerOnly.fundProject, {
+      idempotencyKey: 'bank/P11/1',
+      projectId: 'P11',
+      amount: 100_000,
+      currency: 'USD',
+      memo: 'loan',
+    });
     const result = await run(ledgerOnly.disburse, release('P11', 1));
     expect(result.providerRef).toBe('ledger:funding-gate/P11/M1/release/1');
-    expect(await ledgerOnlyProvider.reverse({ idempotencyKey: 'k', providerRef: 'r', amount: 1 })).toEqual({ providerRef: 'ledger:k' });
+    expect(await ledgerOnlyProvider.reverse({ idempotencyKey: 'k', providerRef: 'r', amount: 1 })).toEqual({
+      providerRef: 'ledger:k',
+    });
   });
 
   it('pays registered payees only: an unregistered or removed payee is refused (PaymentRefused) and nothing is posted', async () => {
     await fund('P12', 500_000);
-    await expect(run(activities.disburse, release('P12', 1, { payeeId: 'mallory-holdings' })))
-      .rejects.toMatchObject({ type: 'PaymentRefused', nonRetryable: true, message: expect.stringMatching(/mallory-holdings is not \(or no longer\) a registered payee of project P12/) });
+    await expect(run(activities.disburse, release('P12', 1, { payeeId: 'mallory-holdings' }))).rejects.toMatchObject({
+      type: 'PaymentRefused',
+      nonRetryable: true,
+      message: expect.stringMatching(/mallory-holdings is not \(or no longer\) a registered payee of project P12/),
+    });
     await new FundingPrograms(store.db, store.audit).removePayee('P12', 'P12-builder', 'admin-ada');
     await expect(run(activities.disburse, release('P12', 2))).rejects.toMatchObject({ type: 'PaymentRefused' });
     expect(provider.payments.size).toBe(0);

@@ -20,7 +20,9 @@ describe('gateway fuzzing (fast-check)', () => {
   beforeAll(async () => {
     [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
     const codecs = testCodecs('stamped', `fuzz:${randomBytes(32).toString('base64')}`);
-    ({ app, url } = await startGateway(env, store, 'fuzz-no-worker', { codec: { codecs, webUiOrigin: 'http://localhost:8233', trustLocalWebUi: false } }));
+    ({ app, url } = await startGateway(env, store, 'fuzz-no-worker', {
+      codec: { codecs, webUiOrigin: 'http://localhost:8233', trustLocalWebUi: false },
+    }));
     admin = await tokenFor('fuzzer', 'admin');
   });
   afterAll(async () => {
@@ -31,23 +33,53 @@ describe('gateway fuzzing (fast-check)', () => {
 
   const malformedJson = fc.oneof(
     fc.string(),
-    fc.constantFrom('{', '[1,', '{"a":}', 'null', 'true', '"x"', '{"__proto__":{"admin":true}}', '\u0000', '{"sleep": 5}'),
+    fc.constantFrom(
+      '{',
+      '[1,',
+      '{"a":}',
+      'null',
+      'true',
+      '"x"',
+      '{"__proto__":{"admin":true}}',
+      '\u0000',
+      '{"sleep": 5}',
+    ),
   );
   const wrongValue = fc.jsonValue({ maxDepth: 3 });
-  const oddSegment = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('..', '%00', 'a/b', ' ', 'x'.repeat(300)));
-  const startSchemas = Object.fromEntries(Object.values(WORKFLOW_REGISTRY).map((entry) => [`/v1/workflows/${entry.type}`, entry.input]));
+  const oddSegment = fc.oneof(
+    fc.string({ minLength: 1, maxLength: 40 }),
+    fc.constantFrom('..', '%00', 'a/b', ' ', 'x'.repeat(300)),
+  );
+  const startSchemas = Object.fromEntries(
+    Object.values(WORKFLOW_REGISTRY).map((entry) => [`/v1/workflows/${entry.type}`, entry.input]),
+  );
 
   it('answers every route below 500 and starts nothing', async () => {
-    const spec = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    const routes = Object.entries(spec.paths).flatMap(([path, methods]) =>
-      Object.keys(methods).filter((m) => ['get', 'post'].includes(m)).map((method) => ({ path, method: method.toUpperCase() })),
-    ).filter((route) => route.path !== '/readyz'); // readyz runs healthCheck by design
-    expect(routes.map((r) => r.path)).toEqual(expect.arrayContaining(['/codec/decode', '/v1/schedules/sync', '/v1/workflows/{workflowId}/updates/{name}']));
+    const spec = (await (await fetch(`${url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const routes = Object.entries(spec.paths)
+      .flatMap(([path, methods]) =>
+        Object.keys(methods)
+          .filter((m) => ['get', 'post'].includes(m))
+          .map((method) => ({ path, method: method.toUpperCase() })),
+      )
+      .filter((route) => route.path !== '/readyz'); // readyz runs healthCheck by design
+    expect(routes.map((r) => r.path)).toEqual(
+      expect.arrayContaining(['/codec/decode', '/v1/schedules/sync', '/v1/workflows/{workflowId}/updates/{name}']),
+    );
 
     const failures: string[] = [];
     for (const route of routes) {
       await fc.assert(
-        fc.asyncProperty(oddSegment, oddSegment, fc.oneof(malformedJson, wrongValue.map((v) => JSON.stringify(v))), fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 12 }), { maxKeys: 3 }),
+        fc.asyncProperty(
+          oddSegment,
+          oddSegment,
+          fc.oneof(
+            malformedJson,
+            wrongValue.map((v) => JSON.stringify(v)),
+          ),
+          fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 12 }), { maxKeys: 3 }),
           async (segmentA, segmentB, body, query) => {
             const schema = startSchemas[route.path];
             if (schema) {
@@ -57,15 +89,24 @@ describe('gateway fuzzing (fast-check)', () => {
                 /* not JSON: malformed, keep */
               }
             }
-            const path = route.path.replace(/\{[^}]+\}/, encodeURIComponent(segmentA)).replace(/\{[^}]+\}/, encodeURIComponent(segmentB));
+            const path = route.path
+              .replace(/\{[^}]+\}/, encodeURIComponent(segmentA))
+              .replace(/\{[^}]+\}/, encodeURIComponent(segmentB));
             const response = await fetch(`${url}${path}?${new URLSearchParams(query)}`, {
               method: route.method,
-              headers: { authorization: `Bearer ${admin}`, ...(route.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+              headers: {
+                authorization: `Bearer ${admin}`,
+                ...(route.method === 'POST' ? { 'content-type': 'application/json' } : {}),
+              },
               body: route.method === 'POST' ? body : undefined,
             });
-            if (response.status >= 500) failures.push(`${route.method} ${path} body=${body.slice(0, 80)} -> ${response.status} ${await response.text()}`);
+            if (response.status >= 500)
+              failures.push(
+                `${route.method} ${path} body=${body.slice(0, 80)} -> ${response.status} ${await response.text()}`,
+              );
             else await response.arrayBuffer();
-          }),
+          },
+        ),
         { numRuns: 40 },
       );
     }

@@ -6,12 +6,24 @@ import { useDevServerWorld } from '../support/dev-server-world';
 
 const TRACKER_SECRET = 'tracker-secret-0123456789';
 const SLACK_SECRET = 'slack-signing-secret-0123456789';
-const webhookSources = loadWebhookSources({
-  tracker: {
-    scheme: 'github', secrets: [TRACKER_SECRET],
-    events: [{ when: { action: 'opened' }, action: 'start', workflowType: 'durabilityProbe', workflowId: 'issue/{{issue.id}}', args: { sleep: '1 hour', label: '{{issue.title}}' } }],
+const webhookSources = loadWebhookSources(
+  {
+    tracker: {
+      scheme: 'github',
+      secrets: [TRACKER_SECRET],
+      events: [
+        {
+          when: { action: 'opened' },
+          action: 'start',
+          workflowType: 'durabilityProbe',
+          workflowId: 'issue/{{issue.id}}',
+          args: { sleep: '1 hour', label: '{{issue.title}}' },
+        },
+      ],
+    },
   },
-}, {});
+  {},
+);
 
 /** Raw JSON text: JSON.stringify would escape nothing here, and a lone surrogate must reach the gateway as `\ud800`. */
 const LONE = '"\\ud800"';
@@ -28,7 +40,17 @@ const PUBLIC_BY_DESIGN = [/^\/codec\//, /^\/v1\/ui-session$/];
 
 describe('gateway input rules on a dev server', () => {
   const world = useDevServerWorld('input-rules', {
-    gateway: { webhookSources, alerts: { slackSigningSecret: SLACK_SECRET, tokens: { alertmanager: 'am-token-0123456789', events: 'events-token-0123456789', metrics: 'metrics-token-0123456789' } } },
+    gateway: {
+      webhookSources,
+      alerts: {
+        slackSigningSecret: SLACK_SECRET,
+        tokens: {
+          alertmanager: 'am-token-0123456789',
+          events: 'events-token-0123456789',
+          metrics: 'metrics-token-0123456789',
+        },
+      },
+    },
   });
 
   describe('authentication before body validation', () => {
@@ -38,13 +60,22 @@ describe('gateway input rules on a dev server', () => {
       for (const [path, operations] of Object.entries(doc.paths)) {
         for (const [method, operation] of Object.entries(operations)) {
           const security = operation.security ?? doc.security ?? [];
-          if (security.some((requirement) => 'bearer' in requirement) && !PUBLIC_BY_DESIGN.some((pattern) => pattern.test(path))) {
+          if (
+            security.some((requirement) => 'bearer' in requirement) &&
+            !PUBLIC_BY_DESIGN.some((pattern) => pattern.test(path))
+          ) {
             protectedOps.push([method.toUpperCase(), path]);
           }
         }
       }
       expect(protectedOps.length).toBeGreaterThan(20);
-      expect(protectedOps).toEqual(expect.arrayContaining([['POST', '/v1/workflows/durabilityProbe'], ['POST', '/v1/workflows/{workflowId}/signals/{name}'], ['PUT', '/v1/task-triggers/{id}']]));
+      expect(protectedOps).toEqual(
+        expect.arrayContaining([
+          ['POST', '/v1/workflows/durabilityProbe'],
+          ['POST', '/v1/workflows/{workflowId}/signals/{name}'],
+          ['PUT', '/v1/task-triggers/{id}'],
+        ]),
+      );
 
       const answers: string[] = [];
       for (const [method, path] of protectedOps) {
@@ -76,20 +107,35 @@ describe('gateway input rules on a dev server', () => {
 
     it('a lone surrogate in a start body is 400 naming the field; nothing is started', async () => {
       const operator = await tokenFor('olga', 'operator');
-      const refused = await call(`${world.url}/v1/workflows/durabilityProbe`, { token: operator, body: `{"sleep": "1 hour", "label": ${LONE}}` });
+      const refused = await call(`${world.url}/v1/workflows/durabilityProbe`, {
+        token: operator,
+        body: `{"sleep": "1 hour", "label": ${LONE}}`,
+      });
       expect(refused.status).toBe(400);
-      expect(refused.json).toEqual({ error: 'bad_input', message: expect.stringMatching(/^body\.label: not valid Unicode \(lone surrogate U\+D800/) });
-      const nested = await call(`${world.url}/v1/workflows/durabilityProbe`, { token: operator, body: `{"sleep": "1 hour", "label": "ok", "x": {"a b": [0, "\\udc00"]}}` });
+      expect(refused.json).toEqual({
+        error: 'bad_input',
+        message: expect.stringMatching(/^body\.label: not valid Unicode \(lone surrogate U\+D800/),
+      });
+      const nested = await call(`${world.url}/v1/workflows/durabilityProbe`, {
+        token: operator,
+        body: `{"sleep": "1 hour", "label": "ok", "x": {"a b": [0, "\\udc00"]}}`,
+      });
       expect(nested.json.message).toMatch(/^body\.x\["a b"\]\[1\]: not valid Unicode \(lone surrogate U\+DC00/);
       expect(await listed("WorkflowType = 'durabilityProbe'")).toEqual([]);
     });
 
     it('a lone surrogate in a signal body is 400 naming the field; the workflow gets no signal', async () => {
       const operator = await tokenFor('olga', 'operator');
-      const started = await call(`${world.url}/v1/workflows/durabilityProbe`, { token: operator, body: { sleep: '1 hour', label: 'unicode-signal' } });
+      const started = await call(`${world.url}/v1/workflows/durabilityProbe`, {
+        token: operator,
+        body: { sleep: '1 hour', label: 'unicode-signal' },
+      });
       expect(started.status).toBe(201);
       const workflowId = started.json.workflowId as string;
-      const refused = await call(`${world.url}/v1/workflows/${encodeURIComponent(workflowId)}/signals/wakeUp`, { token: operator, body: `{"reason": ${LONE}}` });
+      const refused = await call(`${world.url}/v1/workflows/${encodeURIComponent(workflowId)}/signals/wakeUp`, {
+        token: operator,
+        body: `{"reason": ${LONE}}`,
+      });
       expect(refused.status).toBe(400);
       expect(refused.json.message).toMatch(/^body\.reason: not valid Unicode/);
       const history = await world.env.client.workflow.getHandle(workflowId).fetchHistory();
@@ -100,16 +146,26 @@ describe('gateway input rules on a dev server', () => {
       const body = `{"action": "opened", "issue": {"id": 77, "title": ${LONE}}}`;
       const response = await fetch(`${world.url}/v1/webhooks/tracker`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signGithub(body, TRACKER_SECRET), 'x-github-delivery': 'unicode-1' },
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': signGithub(body, TRACKER_SECRET),
+          'x-github-delivery': 'unicode-1',
+        },
         body,
       });
       expect(response.status).toBe(400);
-      expect(((await response.json()) as { message: string }).message).toMatch(/^body\.issue\.title: not valid Unicode/);
+      expect(((await response.json()) as { message: string }).message).toMatch(
+        /^body\.issue\.title: not valid Unicode/,
+      );
       expect(await world.store.db.query('SELECT * FROM webhook_deliveries')).toEqual([]);
       await expect(world.env.client.workflow.getHandle('issue/77').describe()).rejects.toThrow(/not found/i);
 
       // Unsigned, it is refused for the signature first: nothing about the body is told.
-      const unsigned = await fetch(`${world.url}/v1/webhooks/tracker`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const unsigned = await fetch(`${world.url}/v1/webhooks/tracker`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       expect(unsigned.status).toBe(401);
     });
 
@@ -118,7 +174,12 @@ describe('gateway input rules on a dev server', () => {
       const body = `payload=${encodeURIComponent(payload)}`;
       const at = String(Math.floor(Date.now() / 1000));
       const refused = await call(`${world.url}/v1/slack/interactivity`, {
-        body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': at, 'x-slack-signature': slackSignature(SLACK_SECRET, at, body) },
+        body,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': at,
+          'x-slack-signature': slackSignature(SLACK_SECRET, at, body),
+        },
       });
       expect(refused.status).toBe(400);
       expect(refused.json.message).toMatch(/^payload\.user\.id: not valid Unicode/);

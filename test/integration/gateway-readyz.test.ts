@@ -41,13 +41,19 @@ describe('gateway health on the dev server', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       status: 'ready',
-      checks: { temporal: { ok: true }, workerAndStore: { ok: true, detail: { database: 'pglite', migrations: MIGRATIONS.length } } },
+      checks: {
+        temporal: { ok: true },
+        workerAndStore: { ok: true, detail: { database: 'pglite', migrations: MIGRATIONS.length } },
+      },
     });
   });
 
   it('readyz is 503 when no worker polls the task queue', async () => {
     const response = await fetch(`${baseUrl}/readyz`);
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ status: 'not ready', checks: { temporal: { ok: true }, workerAndStore: { ok: false } } });
+    expect(await response.json()).toMatchObject({
+      status: 'not ready',
+      checks: { temporal: { ok: true }, workerAndStore: { ok: false } },
+    });
   });
 });

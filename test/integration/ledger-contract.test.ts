@@ -47,7 +47,8 @@ describe.each(backends)('ledger contract on %s', (_name, createBackend) => {
     await backend?.cleanup();
   });
 
-  const count = async (table: string) => Number((await store.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
+  const count = async (table: string) =>
+    Number((await store.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
 
   /** A project with `amount` deposited into its funding account. */
   async function fundedProject(projectId: string, amount: number) {
@@ -82,10 +83,20 @@ describe.each(backends)('ledger contract on %s', (_name, createBackend) => {
     await ledger.ensureAccount(payable, 'payable', 'USD');
     const before = await count('ledger_transactions');
     await expect(
-      store.db.transaction((tx) => ledger.post(tx, {
-        key: 'bal1/unbalanced', kind: 'disbursement', entries: [{ accountId: funding, amount: -100 }, { accountId: payable, amount: 99 }],
-      })),
-    ).rejects.toMatchObject({ code: 'InvalidPosting', message: expect.stringMatching(/do not balance: they sum to -1/) });
+      store.db.transaction((tx) =>
+        ledger.post(tx, {
+          key: 'bal1/unbalanced',
+          kind: 'disbursement',
+          entries: [
+            { accountId: funding, amount: -100 },
+            { accountId: payable, amount: 99 },
+          ],
+        }),
+      ),
+    ).rejects.toMatchObject({
+      code: 'InvalidPosting',
+      message: expect.stringMatching(/do not balance: they sum to -1/),
+    });
     expect(await count('ledger_transactions')).toBe(before);
 
     const sums = await store.db.query<{ total: string | number }>(
@@ -102,7 +113,10 @@ describe.each(backends)('ledger contract on %s', (_name, createBackend) => {
         const [row] = await tx.query<{ id: string | number }>(
           "INSERT INTO ledger_transactions (idempotency_key, kind) VALUES ('trg1/raw', 'disbursement') RETURNING id",
         );
-        await tx.query("INSERT INTO ledger_entries (transaction_id, account_id, amount, currency) VALUES ($1, $2, -5, 'USD')", [row!.id, funding]);
+        await tx.query(
+          "INSERT INTO ledger_entries (transaction_id, account_id, amount, currency) VALUES ($1, $2, -5, 'USD')",
+          [row!.id, funding],
+        );
       }),
     ).rejects.toThrow(/does not balance/);
     await expect(
@@ -118,9 +132,16 @@ describe.each(backends)('ledger contract on %s', (_name, createBackend) => {
     const euros = ledgerAccounts.payeePayable('EUR-payee');
     await ledger.ensureAccount(euros, 'payable', 'EUR');
     await expect(
-      store.db.transaction((tx) => ledger.post(tx, {
-        key: 'cur1/mixed', kind: 'disbursement', entries: [{ accountId: 'project/DEP1/funding', amount: -1 }, { accountId: euros, amount: 1 }],
-      })),
+      store.db.transaction((tx) =>
+        ledger.post(tx, {
+          key: 'cur1/mixed',
+          kind: 'disbursement',
+          entries: [
+            { accountId: 'project/DEP1/funding', amount: -1 },
+            { accountId: euros, amount: 1 },
+          ],
+        }),
+      ),
     ).rejects.toMatchObject({ code: 'CurrencyMismatch' });
   });
 
@@ -129,8 +150,14 @@ describe.each(backends)('ledger contract on %s', (_name, createBackend) => {
     const payable = ledgerAccounts.payeePayable('IDEM1-payee');
     await ledger.ensureAccount(payable, 'payable', 'USD');
     const request = {
-      key: 'wf-idem/release/1', kind: 'disbursement' as const, workflowId: 'wf-idem', memo: 'draw 1',
-      entries: [{ accountId: funding, amount: -4_000 }, { accountId: payable, amount: 4_000 }],
+      key: 'wf-idem/release/1',
+      kind: 'disbursement' as const,
+      workflowId: 'wf-idem',
+      memo: 'draw 1',
+      entries: [
+        { accountId: funding, amount: -4_000 },
+        { accountId: payable, amount: 4_000 },
+      ],
     };
     const first = await store.db.transaction((tx) => ledger.post(tx, request));
     const second = await store.db.transaction((tx) => ledger.post(tx, request));
@@ -138,11 +165,31 @@ describe.each(backends)('ledger contract on %s', (_name, createBackend) => {
     expect(second).toEqual({ ...first, firstRun: false, entries: first.entries });
     expect(await ledger.balance(funding)).toBe(6_000);
     await expect(
-      store.db.transaction((tx) => ledger.post(tx, { ...request, entries: [{ accountId: funding, amount: -5_000 }, { accountId: payable, amount: 5_000 }] })),
+      store.db.transaction((tx) =>
+        ledger.post(tx, {
+          ...request,
+          entries: [
+            { accountId: funding, amount: -5_000 },
+            { accountId: payable, amount: 5_000 },
+          ],
+        }),
+      ),
     ).rejects.toMatchObject({ code: 'IdempotencyConflict' });
     expect(await ledger.entriesFor('wf-idem')).toEqual([
-      expect.objectContaining({ transactionId: first.id, key: 'wf-idem/release/1', accountId: funding, amount: -4_000, currency: 'USD' }),
-      expect.objectContaining({ transactionId: first.id, key: 'wf-idem/release/1', accountId: payable, amount: 4_000, currency: 'USD' }),
+      expect.objectContaining({
+        transactionId: first.id,
+        key: 'wf-idem/release/1',
+        accountId: funding,
+        amount: -4_000,
+        currency: 'USD',
+      }),
+      expect.objectContaining({
+        transactionId: first.id,
+        key: 'wf-idem/release/1',
+        accountId: payable,
+        amount: 4_000,
+        currency: 'USD',
+      }),
     ]);
   });
 
@@ -151,11 +198,23 @@ describe.each(backends)('ledger contract on %s', (_name, createBackend) => {
     const payable = ledgerAccounts.payeePayable('NEG1-payee');
     await ledger.ensureAccount(payable, 'payable', 'USD');
     const [transactions, entries] = [await count('ledger_transactions'), await count('ledger_entries')];
-    const refused = store.db.transaction((tx) => ledger.post(tx, {
-      key: 'neg1/release/1', kind: 'disbursement', entries: [{ accountId: funding, amount: -1_001 }, { accountId: payable, amount: 1_001 }],
-    }));
+    const refused = store.db.transaction((tx) =>
+      ledger.post(tx, {
+        key: 'neg1/release/1',
+        kind: 'disbursement',
+        entries: [
+          { accountId: funding, amount: -1_001 },
+          { accountId: payable, amount: 1_001 },
+        ],
+      }),
+    );
     await expect(refused).rejects.toBeInstanceOf(InsufficientFundsError);
-    await expect(refused).rejects.toMatchObject({ accountId: funding, balance: 1_000, requested: 1_001, message: expect.stringMatching(/10\.00 USD, less than the 10\.01 USD/) });
+    await expect(refused).rejects.toMatchObject({
+      accountId: funding,
+      balance: 1_000,
+      requested: 1_001,
+      message: expect.stringMatching(/10\.00 USD, less than the 10\.01 USD/),
+    });
     expect([await count('ledger_transactions'), await count('ledger_entries')]).toEqual([transactions, entries]);
     expect(await ledger.balance(funding)).toBe(1_000);
     expect(await ledger.transaction('neg1/release/1')).toBeUndefined();
@@ -166,9 +225,18 @@ describe.each(backends)('ledger contract on %s', (_name, createBackend) => {
     const payable = ledgerAccounts.payeePayable('RACE1-payee');
     await ledger.ensureAccount(payable, 'payable', 'USD');
     const results = await Promise.all(
-      Array.from({ length: 8 }, () => store.db.transaction((tx) => ledger.post(tx, {
-        key: 'race1/release/1', kind: 'disbursement', entries: [{ accountId: funding, amount: -3_000 }, { accountId: payable, amount: 3_000 }],
-      }))),
+      Array.from({ length: 8 }, () =>
+        store.db.transaction((tx) =>
+          ledger.post(tx, {
+            key: 'race1/release/1',
+            kind: 'disbursement',
+            entries: [
+              { accountId: funding, amount: -3_000 },
+              { accountId: payable, amount: 3_000 },
+            ],
+          }),
+        ),
+      ),
     );
     expect(new Set(results.map((r) => r.id)).size).toBe(1);
     expect(results.filter((r) => r.firstRun)).toHaveLength(1);
@@ -182,8 +250,14 @@ describe.each(backends)('ledger contract on %s', (_name, createBackend) => {
     const provider = new CountingProvider();
     const { disburse } = createFundingPaymentActivities({ store, ledger, provider });
     const request = {
-      workflowId: 'funding-gate/RACE2/M1', releaseNumber: 1, projectId: 'RACE2', payeeId: 'acme', currency: 'USD',
-      releasedNow: 2_700, retainageHeld: 300, memo: 'M1 line 1',
+      workflowId: 'funding-gate/RACE2/M1',
+      releaseNumber: 1,
+      projectId: 'RACE2',
+      payeeId: 'acme',
+      currency: 'USD',
+      releasedNow: 2_700,
+      retainageHeld: 300,
+      memo: 'M1 line 1',
     };
     const results = await Promise.all(Array.from({ length: 6 }, () => runActivity(disburse, request)));
     expect(new Set(results.map((r) => r.transactionId)).size).toBe(1);
@@ -201,10 +275,18 @@ describe.each(backends)('ledger contract on %s', (_name, createBackend) => {
     const provider = new CountingProvider();
     const { disburse } = createFundingPaymentActivities({ store, ledger, provider });
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => runActivity(disburse, {
-        workflowId: 'funding-gate/LOAD1/M1', releaseNumber: i + 1, projectId: 'LOAD1', payeeId: `sub-${i % 4}`, currency: 'USD',
-        releasedNow: 1_350, retainageHeld: 150, memo: `line ${i + 1}`,
-      })),
+      Array.from({ length: 20 }, (_, i) =>
+        runActivity(disburse, {
+          workflowId: 'funding-gate/LOAD1/M1',
+          releaseNumber: i + 1,
+          projectId: 'LOAD1',
+          payeeId: `sub-${i % 4}`,
+          currency: 'USD',
+          releasedNow: 1_350,
+          retainageHeld: 150,
+          memo: `line ${i + 1}`,
+        }),
+      ),
     );
     const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(7);
@@ -224,10 +306,28 @@ describe.each(backends)('ledger contract on %s', (_name, createBackend) => {
 
   it('reports ledger refusals as LedgerError with a code', async () => {
     await expect(
-      store.db.transaction((tx) => ledger.post(tx, { key: 'x', kind: 'disbursement', entries: [{ accountId: 'project/NONE/funding', amount: -1 }, { accountId: 'payee/none/payable', amount: 1 }] })),
+      store.db.transaction((tx) =>
+        ledger.post(tx, {
+          key: 'x',
+          kind: 'disbursement',
+          entries: [
+            { accountId: 'project/NONE/funding', amount: -1 },
+            { accountId: 'payee/none/payable', amount: 1 },
+          ],
+        }),
+      ),
     ).rejects.toEqual(expect.objectContaining({ code: 'UnknownAccount' }));
     await expect(
-      store.db.transaction((tx) => ledger.post(tx, { key: 'y', kind: 'disbursement', entries: [{ accountId: 'project/DEP1/funding', amount: 0.5 }, { accountId: 'project/DEP1/funding', amount: -0.5 }] })),
+      store.db.transaction((tx) =>
+        ledger.post(tx, {
+          key: 'y',
+          kind: 'disbursement',
+          entries: [
+            { accountId: 'project/DEP1/funding', amount: 0.5 },
+            { accountId: 'project/DEP1/funding', amount: -0.5 },
+          ],
+        }),
+      ),
     ).rejects.toBeInstanceOf(LedgerError);
   });
 });

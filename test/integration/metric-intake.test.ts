@@ -34,11 +34,21 @@ describe('POST /v1/metrics on a dev server', () => {
   });
 
   beforeAll(async () => {
-    ({ app: open, url: openUrl } = await startGateway(world.env, world.store, world.taskQueue, { alerts: { metricRules } }));
+    ({ app: open, url: openUrl } = await startGateway(world.env, world.store, world.taskQueue, {
+      alerts: { metricRules },
+    }));
   });
 
-  const post = (body: unknown, token: string | undefined = TOKEN, base = world.url) => call(`${base}/v1/metrics`, { token, body });
-  const evaluatorRuns = () => world.env.client.workflow.getHandle(evaluatorId).describe().then(() => true, () => false);
+  const post = (body: unknown, token: string | undefined = TOKEN, base = world.url) =>
+    call(`${base}/v1/metrics`, { token, body });
+  const evaluatorRuns = () =>
+    world.env.client.workflow
+      .getHandle(evaluatorId)
+      .describe()
+      .then(
+        () => true,
+        () => false,
+      );
   async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
     const deadline = Date.now() + 15_000;
     for (;;) {
@@ -51,7 +61,11 @@ describe('POST /v1/metrics on a dev server', () => {
 
   it('refuses a missing or wrong bearer token with 401 before reading the body', async () => {
     for (const token of [undefined, 'wrong-token']) {
-      const refused = await call(`${world.url}/v1/metrics`, { token, body: '{not json', headers: { 'content-type': 'application/json' } });
+      const refused = await call(`${world.url}/v1/metrics`, {
+        token,
+        body: '{not json',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(refused.status).toBe(401);
       expect(refused.json.message).toMatch(token ? /wrong bearer token/ : /missing bearer token/);
     }
@@ -79,13 +93,26 @@ describe('POST /v1/metrics on a dev server', () => {
     expect(hot.status).toBe(202);
     expect(hot.json).toEqual({ status: 'accepted', accepted: 1, ignored: 0, evaluator: evaluatorId });
     const evaluator = world.env.client.workflow.getHandle(evaluatorId);
-    expect(await eventually(() => evaluator.query(metricEvaluatorStatusQuery), (s) => s.totals.raised === 1))
-      .toMatchObject({ rules: ['cpu-hot'], series: [{ rule: 'cpu-hot', phase: 'firing', lastValue: 93.5 }] });
+    expect(
+      await eventually(
+        () => evaluator.query(metricEvaluatorStatusQuery),
+        (s) => s.totals.raised === 1,
+      ),
+    ).toMatchObject({ rules: ['cpu-hot'], series: [{ rule: 'cpu-hot', phase: 'firing', lastValue: 93.5 }] });
     const alert = world.env.client.workflow.getHandle(alertWorkflowId(key));
-    expect(await eventually(() => alert.query<AlertStatusView>('status'), (v) => v.status === 'triggered'))
-      .toMatchObject({ severity: 'critical', summary: 'CPU web-7 at 93.5°C' });
+    expect(
+      await eventually(
+        () => alert.query<AlertStatusView>('status'),
+        (v) => v.status === 'triggered',
+      ),
+    ).toMatchObject({ severity: 'critical', summary: 'CPU web-7 at 93.5°C' });
 
-    const cooled = await post({ samples: [{ name: 'mem.used', value: 1 }, { name: 'cpu.temp', value: 61, tags }] });
+    const cooled = await post({
+      samples: [
+        { name: 'mem.used', value: 1 },
+        { name: 'cpu.temp', value: 61, tags },
+      ],
+    });
     expect(cooled.json).toMatchObject({ status: 'accepted', accepted: 1, ignored: 1 });
     expect(await alert.result()).toMatchObject({ status: 'resolved', resolved: { reason: 'source' } });
   });
@@ -99,13 +126,21 @@ describe('POST /v1/metrics on a dev server', () => {
 
   it('answers 503 when Temporal is unreachable, 400 for bad input still', async () => {
     const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-    const down = await startGateway({ client: new Client({ connection }) } as unknown as TestWorkflowEnvironment, world.store, world.taskQueue, {
-      alerts: { metricRules, temporalDeadlineMs: 2_000 },
-    });
+    const down = await startGateway(
+      { client: new Client({ connection }) } as unknown as TestWorkflowEnvironment,
+      world.store,
+      world.taskQueue,
+      {
+        alerts: { metricRules, temporalDeadlineMs: 2_000 },
+      },
+    );
     try {
       const refused = await post({ name: 'cpu.temp', value: 99 }, undefined, down.url);
       expect(refused.status).toBe(503);
-      expect(refused.json).toMatchObject({ error: 'unavailable', message: expect.stringMatching(/Temporal is unreachable/) });
+      expect(refused.json).toMatchObject({
+        error: 'unavailable',
+        message: expect.stringMatching(/Temporal is unreachable/),
+      });
       expect((await post({ name: 'cpu.temp' }, undefined, down.url)).status).toBe(400);
     } finally {
       await down.app.close();
@@ -114,7 +149,10 @@ describe('POST /v1/metrics on a dev server', () => {
   }, 60_000);
 
   it('documents the route in the OpenAPI document', async () => {
-    const paths = (await call(`${world.url}/openapi.json`)).json.paths as Record<string, Record<string, { requestBody?: unknown }>>;
+    const paths = (await call(`${world.url}/openapi.json`)).json.paths as Record<
+      string,
+      Record<string, { requestBody?: unknown }>
+    >;
     expect(JSON.stringify(paths['/v1/metrics']?.post?.requestBody)).toContain('timestamp');
   });
 });

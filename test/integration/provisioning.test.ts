@@ -36,7 +36,10 @@ describe('provisioning scripts', () => {
   it('without Java, Maven or internet: names what is missing, exits 1, installs nothing', () => {
     const tools = path.join(scratch, 'tools');
     const result = runScript('provision-test-server.sh', {
-      PATH: barePath(scratch), HOME: scratch, ARXFLOW_TOOLS_DIR: tools, ARXFLOW_OFFLINE: '1',
+      PATH: barePath(scratch),
+      HOME: scratch,
+      ARXFLOW_TOOLS_DIR: tools,
+      ARXFLOW_OFFLINE: '1',
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/Java 11\+ \(Debian: apt-get install openjdk-17-jre-headless\)/);
@@ -48,7 +51,10 @@ describe('provisioning scripts', () => {
   it('without Go, a temporal binary or internet: names what is missing, exits 1, installs nothing', () => {
     const tools = path.join(scratch, 'tools');
     const result = runScript('provision-temporal-cli.sh', {
-      PATH: barePath(scratch), HOME: scratch, ARXFLOW_TOOLS_DIR: tools, ARXFLOW_OFFLINE: '1',
+      PATH: barePath(scratch),
+      HOME: scratch,
+      ARXFLOW_TOOLS_DIR: tools,
+      ARXFLOW_OFFLINE: '1',
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/Go 1\.22\+ and the Go module proxy/);
@@ -58,7 +64,8 @@ describe('provisioning scripts', () => {
 
   it('refuses a TEMPORAL_TEST_SERVER_PATH that is not an executable', () => {
     const result = runScript('provision-test-server.sh', {
-      ...process.env, TEMPORAL_TEST_SERVER_PATH: path.join(scratch, 'nope'),
+      ...process.env,
+      TEMPORAL_TEST_SERVER_PATH: path.join(scratch, 'nope'),
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('is not an executable file');

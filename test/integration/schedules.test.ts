@@ -2,7 +2,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { openStore, type Store } from '../../db/store';
 import { schedulesConfigSchema, type ScheduleConfig, type ScheduleConfigInput } from '../../domain/schedule-config';
 import {
-  listSchedules, pauseSchedule, ScheduleNotFoundError, ScheduleSyncError, syncSchedules, triggerSchedule, unpauseSchedule,
+  listSchedules,
+  pauseSchedule,
+  ScheduleNotFoundError,
+  ScheduleSyncError,
+  syncSchedules,
+  triggerSchedule,
+  unpauseSchedule,
   type ScheduleListing,
 } from '../../client/schedules';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
@@ -10,7 +16,12 @@ import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support
 const configOf = (schedules: ScheduleConfigInput[]): ScheduleConfig[] => schedulesConfigSchema.parse(schedules);
 
 /** Polls `read` until `done` holds: schedule listings and recent actions are eventually consistent. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -43,20 +54,34 @@ describe('schedules from config on the dev server', () => {
       { id: 'health-check-hourly', workflowType: 'healthCheck', every: '1 hour', overlap: 'buffer_one' },
     ]);
     expect(await syncSchedules(env.client, config, taskQueue)).toEqual({
-      created: ['audit-chain-nightly', 'health-check-hourly'], updated: [], unchanged: [], unmanaged: [],
+      created: ['audit-chain-nightly', 'health-check-hourly'],
+      updated: [],
+      unchanged: [],
+      unmanaged: [],
     });
     expect(await syncSchedules(env.client, config, taskQueue)).toEqual({
-      created: [], updated: [], unchanged: ['audit-chain-nightly', 'health-check-hourly'], unmanaged: [],
+      created: [],
+      updated: [],
+      unchanged: ['audit-chain-nightly', 'health-check-hourly'],
+      unmanaged: [],
     });
 
-    const listed = await eventually(() => listSchedules(env.client), (all) => all.length >= 2, 'two listed schedules');
+    const listed = await eventually(
+      () => listSchedules(env.client),
+      (all) => all.length >= 2,
+      'two listed schedules',
+    );
     expect(listed.map((schedule) => schedule.id)).toEqual(['audit-chain-nightly', 'health-check-hourly']);
     expect(listed[0]).toMatchObject({ workflowType: 'auditChainCheck', spec: 'cron 0 2 * * * (UTC)', paused: false });
     expect(listed[0]!.nextRunTimes[0]!.toISOString()).toMatch(/T02:00:00\.000Z$/);
     expect(listed[1]).toMatchObject({ workflowType: 'healthCheck', spec: 'every 1h (UTC)', paused: false });
 
     const described = await describeSchedule('health-check-hourly');
-    expect(described.action).toMatchObject({ workflowType: 'healthCheck', workflowId: 'schedule/health-check-hourly', taskQueue });
+    expect(described.action).toMatchObject({
+      workflowType: 'healthCheck',
+      workflowId: 'schedule/health-check-hourly',
+      taskQueue,
+    });
     expect(described.policies.overlap).toBe('BUFFER_ONE');
   });
 
@@ -67,7 +92,9 @@ describe('schedules from config on the dev server', () => {
       { id: 'health-check-hourly', workflowType: 'healthCheck', every: '1 hour', overlap: 'buffer_one' },
     ]);
     expect(await syncSchedules(env.client, config, taskQueue)).toMatchObject({
-      created: [], updated: ['audit-chain-nightly'], unchanged: ['health-check-hourly'],
+      created: [],
+      updated: ['audit-chain-nightly'],
+      unchanged: ['health-check-hourly'],
     });
 
     const described = await describeSchedule('audit-chain-nightly');
@@ -80,15 +107,21 @@ describe('schedules from config on the dev server', () => {
       }),
     ]);
     expect(described.state).toMatchObject({ paused: true, note: 'chain under investigation' });
-    expect(await syncSchedules(env.client, config, taskQueue)).toMatchObject({ updated: [], unchanged: ['audit-chain-nightly', 'health-check-hourly'] });
+    expect(await syncSchedules(env.client, config, taskQueue)).toMatchObject({
+      updated: [],
+      unchanged: ['audit-chain-nightly', 'health-check-hourly'],
+    });
   });
 
   it('reports schedules it does not manage and never deletes them', async () => {
     await env.client.schedule.create({
-      scheduleId: 'made-by-hand', spec: { intervals: [{ every: '1 day' }] },
+      scheduleId: 'made-by-hand',
+      spec: { intervals: [{ every: '1 day' }] },
       action: { type: 'startWorkflow', workflowType: 'healthCheck', taskQueue },
     });
-    const config = configOf([{ id: 'health-check-hourly', workflowType: 'healthCheck', every: '1 hour', overlap: 'buffer_one' }]);
+    const config = configOf([
+      { id: 'health-check-hourly', workflowType: 'healthCheck', every: '1 hour', overlap: 'buffer_one' },
+    ]);
     const report = await eventually(
       () => syncSchedules(env.client, config, taskQueue),
       (r) => r.unmanaged.includes('made-by-hand'),
@@ -129,20 +162,27 @@ describe('schedules from config on the dev server', () => {
       (all) => (all.find((s) => s.id === 'health-on-demand')?.recentActions.length ?? 0) > 0,
       'the triggered action in the listing',
     );
-    expect(listing.find((s) => s.id === 'health-on-demand')!.recentActions[0]).toMatchObject<Partial<ScheduleListing['recentActions'][number]>>({
+    expect(listing.find((s) => s.id === 'health-on-demand')!.recentActions[0]).toMatchObject<
+      Partial<ScheduleListing['recentActions'][number]>
+    >({
       workflowId: expect.stringMatching(/^schedule\/health-on-demand-/),
     });
   });
 
   it('pause and unpause show in describe with their notes', async () => {
-    const config = configOf([{ id: 'pausable', workflowType: 'healthCheck', cron: yearly, paused: true, note: 'created paused' }]);
+    const config = configOf([
+      { id: 'pausable', workflowType: 'healthCheck', cron: yearly, paused: true, note: 'created paused' },
+    ]);
     await syncSchedules(env.client, config, taskQueue);
     expect((await describeSchedule('pausable')).state).toMatchObject({ paused: true, note: 'created paused' });
 
     await unpauseSchedule(env.client, 'pausable', 'survey done');
     expect((await describeSchedule('pausable')).state).toMatchObject({ paused: false, note: 'survey done' });
     await pauseSchedule(env.client, 'pausable', 'site closed for the holidays');
-    expect((await describeSchedule('pausable')).state).toMatchObject({ paused: true, note: 'site closed for the holidays' });
+    expect((await describeSchedule('pausable')).state).toMatchObject({
+      paused: true,
+      note: 'site closed for the holidays',
+    });
   });
 
   it('throws ScheduleNotFoundError for an unknown id', async () => {

@@ -56,7 +56,9 @@ describe('npm start service lifecycle', () => {
     await waitForOutput(service, /arxflow is running/);
     expect(service.output()).toContain(`Web UI    http://localhost:${env.ARXFLOW_TEMPORAL_UI_PORT}`);
     // No intake tokens set: the log says the alert routes take loopback callers only.
-    expect(service.output()).toMatch(/alert intake alertmanager: no token set \(ARXFLOW_ALERTMANAGER_TOKEN\): accepting loopback callers only/);
+    expect(service.output()).toMatch(
+      /alert intake alertmanager: no token set \(ARXFLOW_ALERTMANAGER_TOKEN\): accepting loopback callers only/,
+    );
 
     const ready = await fetch(`${gateway()}/readyz`);
     expect(ready.status).toBe(200);
@@ -72,7 +74,9 @@ describe('npm start service lifecycle', () => {
       });
       expect(described.pollers?.length).toBeGreaterThan(0);
       const handle = await client.workflow.start(durabilityProbe, {
-        taskQueue: 'arxflow', workflowId, args: [{ sleep: '8 seconds', label: 'across-restart' }],
+        taskQueue: 'arxflow',
+        workflowId,
+        args: [{ sleep: '8 seconds', label: 'across-restart' }],
       });
       expect((await handle.describe()).status.name).toBe('RUNNING');
     });
@@ -114,7 +118,9 @@ describe('npm start service lifecycle', () => {
   it('fails fast with a clear error when DATABASE_URL is unreachable', async () => {
     service = spawnService({ ...env, DATABASE_URL: 'postgres://arxflow:secret@127.0.0.1:1/arxflow' });
     expect(await service.exited).toBe(1);
-    expect(service.output()).toMatch(/DATABASE_URL: cannot connect to PostgreSQL at postgres:\/\/arxflow:\*\*\*@127\.0\.0\.1:1/);
+    expect(service.output()).toMatch(
+      /DATABASE_URL: cannot connect to PostgreSQL at postgres:\/\/arxflow:\*\*\*@127\.0\.0\.1:1/,
+    );
     expect(service.output()).not.toContain('secret');
   });
 

@@ -46,12 +46,26 @@ describe.each(backends)('store contract on %s', (_name, createBackend) => {
 
   describe('audit hash chain', () => {
     it('links each event to the one before and verifies', async () => {
-      const first = await store.audit.append({ actor: 'u:ana', action: 'gate.opened', subject: 'PROJ1/M1', data: { amount: 1200, b: [1, { z: 1, a: 2 }] } });
-      const second = await store.audit.append({ actor: 'u:bo', action: 'gate.approved', subject: 'PROJ1/M1', workflowId: 'funding-gate/PROJ1/M1' });
+      const first = await store.audit.append({
+        actor: 'u:ana',
+        action: 'gate.opened',
+        subject: 'PROJ1/M1',
+        data: { amount: 1200, b: [1, { z: 1, a: 2 }] },
+      });
+      const second = await store.audit.append({
+        actor: 'u:bo',
+        action: 'gate.approved',
+        subject: 'PROJ1/M1',
+        workflowId: 'funding-gate/PROJ1/M1',
+      });
       expect(first.prevHash).toBe(GENESIS_HASH);
       expect(second.prevHash).toBe(first.hash);
       expect(second.id).toBe(first.id + 1);
-      expect(await store.audit.verify()).toEqual({ ok: true, checked: 2, anchor: expect.objectContaining({ sequence: second.id, hash: second.hash }) });
+      expect(await store.audit.verify()).toEqual({
+        ok: true,
+        checked: 2,
+        anchor: expect.objectContaining({ sequence: second.id, hash: second.hash }),
+      });
       const listed = await store.audit.list();
       expect(listed.map((e) => e.hash)).toEqual([first.hash, second.hash]);
       expect(listed[0]!.data).toEqual({ amount: 1200, b: [1, { z: 1, a: 2 }] });
@@ -64,7 +78,9 @@ describe.each(backends)('store contract on %s', (_name, createBackend) => {
 
     it('serialises concurrent appends into one unbroken chain', async () => {
       await Promise.all(
-        Array.from({ length: 20 }, (_, i) => store.audit.append({ actor: `u:${i}`, action: 'load.test', subject: `s${i}` })),
+        Array.from({ length: 20 }, (_, i) =>
+          store.audit.append({ actor: `u:${i}`, action: 'load.test', subject: `s${i}` }),
+        ),
       );
       expect(await store.audit.verify()).toMatchObject({ ok: true, checked: 22, anchor: { sequence: 22 } });
     });
@@ -74,7 +90,12 @@ describe.each(backends)('store contract on %s', (_name, createBackend) => {
         ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete;
         UPDATE audit_events SET data = '{"amount": 999999}' WHERE id = 1;
         ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete;`);
-      expect(await store.audit.verify()).toMatchObject({ ok: false, checked: 0, brokenAt: 1, reason: expect.stringMatching(/edited/) });
+      expect(await store.audit.verify()).toMatchObject({
+        ok: false,
+        checked: 0,
+        brokenAt: 1,
+        reason: expect.stringMatching(/edited/),
+      });
     });
 
     it('detects a deleted row in the middle of the chain', async () => {

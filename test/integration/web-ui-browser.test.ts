@@ -36,21 +36,28 @@ const describeWithChromium = CHROMIUM ? describe : describe.skip;
 if (!CHROMIUM && process.env.CI) {
   // CI (.ci/run exports CI=1) installs chromium: a missing one is a failure there, not a skip.
   it('has chromium (CI: the Web UI browser test may not skip)', () => {
-    throw new Error('no chromium (/usr/bin/chromium, /usr/bin/chromium-browser or CHROMIUM_PATH): install it (.ci/run does) or unset CI to skip');
+    throw new Error(
+      'no chromium (/usr/bin/chromium, /usr/bin/chromium-browser or CHROMIUM_PATH): install it (.ci/run does) or unset CI to skip',
+    );
   });
 }
 
 function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    (p): p is string => !!p,
+  );
   const found = () => candidates.find((candidate) => existsSync(candidate));
   if (found()) return found();
   // Provisioning installs it when it may (root or sudo -n); it says why when it cannot.
-  const provision = spawnSync('bash', [path.resolve(__dirname, '../../scripts/provision-chromium.sh')], { encoding: 'utf8' });
+  const provision = spawnSync('bash', [path.resolve(__dirname, '../../scripts/provision-chromium.sh')], {
+    encoding: 'utf8',
+  });
   if (found()) return found();
-  console.warn(`Web UI browser test SKIPPED: no chromium (${candidates.join(', ')}) and it could not be installed: ${(provision.stderr || provision.stdout || `exit ${provision.status}`).trim()}`);
+  console.warn(
+    `Web UI browser test SKIPPED: no chromium (${candidates.join(', ')}) and it could not be installed: ${(provision.stderr || provision.stdout || `exit ${provision.status}`).trim()}`,
+  );
   return undefined;
 }
-
 
 interface Stack {
   codecs: ArxflowCodecs;
@@ -77,36 +84,73 @@ describeWithChromium('Temporal Web UI in chromium: identities typed in a signal'
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-web-ui-'));
-    const [port, uiPort, plainGatewayPort, encryptedGatewayPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [port, uiPort, plainGatewayPort, encryptedGatewayPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     uiUrl = `http://localhost:${uiPort}`;
     // As `npm start`: the dev server's UI is pointed at the gateway (here the plain one).
     [devServer, store] = await Promise.all([
       startDevServer({
-        executable: temporalCliExecutable(), dataDir, namespace: 'default', port, uiPort, codecEndpoint: `http://localhost:${plainGatewayPort}/codec`,
+        executable: temporalCliExecutable(),
+        dataDir,
+        namespace: 'default',
+        port,
+        uiPort,
+        codecEndpoint: `http://localhost:${plainGatewayPort}/codec`,
       }),
       openStore({ inMemory: true }),
     ]);
     connection = await Connection.connect({ address: devServer.address });
     nativeConnection = await NativeConnection.connect({ address: devServer.address });
     const env = { nativeConnection, namespace: 'default' } as TestWorkflowEnvironment; // what createTestWorker reads
-    for (const [encryption, gatewayPort] of [['off', plainGatewayPort], ['on', encryptedGatewayPort]] as const) {
-      const codecs = testCodecs('stamped', encryption === 'on' ? `ui:${randomBytes(32).toString('base64')}` : undefined);
+    for (const [encryption, gatewayPort] of [
+      ['off', plainGatewayPort],
+      ['on', encryptedGatewayPort],
+    ] as const) {
+      const codecs = testCodecs(
+        'stamped',
+        encryption === 'on' ? `ui:${randomBytes(32).toString('base64')}` : undefined,
+      );
       const taskQueue = uniqueTaskQueue(`web-ui-${encryption}`);
       const worker = await createTestWorker(env, taskQueue, { store }, dataConverterOf(codecs, 'worker'));
       const client = new Client({ connection, namespace: 'default', dataConverter: dataConverterOf(codecs) });
       const { app: gateway } = await buildGateway({
-        temporal: client, taskQueue, store, logger: createLogger('silent'), schedules: [], authenticator: createAuthenticator(TEST_SETTINGS),
+        temporal: client,
+        taskQueue,
+        store,
+        logger: createLogger('silent'),
+        schedules: [],
+        authenticator: createAuthenticator(TEST_SETTINGS),
         codec: { codecs, webUiOrigin: uiUrl, trustLocalWebUi: false },
       });
       await gateway.listen({ port: gatewayPort, host: 'localhost' }); // the UI's site: the Lax session cookie is sent
       stacks.set(encryption, {
-        codecs, taskQueue, worker, running: worker.run(), client, gateway,
-        codecEndpoint: `http://localhost:${gatewayPort}/codec`, sessionPage: `http://localhost:${gatewayPort}/v1/ui-session`,
+        codecs,
+        taskQueue,
+        worker,
+        running: worker.run(),
+        client,
+        gateway,
+        codecEndpoint: `http://localhost:${gatewayPort}/codec`,
+        sessionPage: `http://localhost:${gatewayPort}/v1/ui-session`,
       });
     }
     context = await chromium.launchPersistentContext(path.join(dataDir, 'chromium-profile'), {
-      executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 1000 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 1000 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(15_000);
@@ -130,7 +174,8 @@ describeWithChromium('Temporal Web UI in chromium: identities typed in a signal'
   async function useCodecServer(stack: Stack): Promise<void> {
     await page.goto(uiUrl);
     await page.evaluate((endpoint) => {
-      const storage = (globalThis as unknown as { localStorage: { setItem(key: string, value: string): void } }).localStorage;
+      const storage = (globalThis as unknown as { localStorage: { setItem(key: string, value: string): void } })
+        .localStorage;
       storage.setItem('overrideRemoteCodecConfiguration', 'true');
       storage.setItem('endpoint', JSON.stringify(endpoint));
       storage.setItem('includeCredentials', 'true');
@@ -149,7 +194,11 @@ describeWithChromium('Temporal Web UI in chromium: identities typed in a signal'
   async function startGate(stack: Stack): Promise<string> {
     gates += 1;
     const workflowId = `funding-gate/WEBUI/${gates}`;
-    await stack.client.workflow.start(fundingGate, { taskQueue: stack.taskQueue, workflowId, args: [drawInput({ projectId: 'WEBUI', milestoneId: `M${gates}` })] });
+    await stack.client.workflow.start(fundingGate, {
+      taskQueue: stack.taskQueue,
+      workflowId,
+      args: [drawInput({ projectId: 'WEBUI', milestoneId: `M${gates}` })],
+    });
     return workflowId;
   }
 
@@ -176,7 +225,9 @@ describeWithChromium('Temporal Web UI in chromium: identities typed in a signal'
     // moves Submit between mouse down and up: a click straight from the editor misses it (for
     // a person too). Leave the editor first, as a person does before looking for the button.
     await page.locator('dialog[open]').getByText('Encoding', { exact: true }).click();
-    const encode = page.waitForResponse((response) => response.url().endsWith('/codec/encode') && response.request().method() === 'POST');
+    const encode = page.waitForResponse(
+      (response) => response.url().endsWith('/codec/encode') && response.request().method() === 'POST',
+    );
     const signal = page.waitForResponse((response) => /\/signal\/decide/.test(response.url()));
     await page.locator('dialog[open]').getByRole('button', { name: 'Submit' }).click();
     expect((await encode).status()).toBe(encodeStatus);
@@ -185,7 +236,7 @@ describeWithChromium('Temporal Web UI in chromium: identities typed in a signal'
   }
 
   describe.each(['off', 'on'] as const)('payload encryption %s', (encryption) => {
-    it('refuses an approval typed as someone else without a session; counts one under the session\'s subject', async () => {
+    it("refuses an approval typed as someone else without a session; counts one under the session's subject", async () => {
       const stack = stacks.get(encryption)!;
       await context.clearCookies();
       await useCodecServer(stack);
@@ -202,21 +253,34 @@ describeWithChromium('Temporal Web UI in chromium: identities typed in a signal'
         status = await gateStatusWhen(stack.client, first, (s) => s.approvals.refused.length > 0);
         expect(votersOf(status)).toEqual({
           counted: [],
-          refused: [{ actor: 'unverified:rita', reason: expect.stringMatching(/^(unverified:rita may not vote in stage "review"|rita: identity not verified)/) }],
+          refused: [
+            {
+              actor: 'unverified:rita',
+              reason: expect.stringMatching(
+                /^(unverified:rita may not vote in stage "review"|rita: identity not verified)/,
+              ),
+            },
+          ],
         });
       }
 
       await startSession(stack, await tokenFor('rita', 'approver'));
       const second = await startGate(stack);
       await signalInUi(second, { decision: 'approve', actor: 'mallory', roles: ['admin'] });
-      status = await gateStatusWhen(stack.client, second, (s) => s.approvals.votes.length > 0 || s.approvals.refused.length > 0);
+      status = await gateStatusWhen(
+        stack.client,
+        second,
+        (s) => s.approvals.votes.length > 0 || s.approvals.refused.length > 0,
+      );
       expect(votersOf(status)).toEqual({ counted: ['rita'], refused: [] });
 
       // What the server stored for the UI's signal: encrypted when encryption is on, with the stamp inside.
       const history = await new Client({ connection }).workflow.getHandle(second).fetchHistory();
       const signaled = history.events!.find((event) => event.workflowExecutionSignaledEventAttributes)!;
       const [payload] = signaled.workflowExecutionSignaledEventAttributes!.input!.payloads!;
-      const metadata = Object.fromEntries(Object.entries(payload!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString()]));
+      const metadata = Object.fromEntries(
+        Object.entries(payload!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString()]),
+      );
       expect(metadata.encoding).toBe(encryption === 'on' ? 'binary/encrypted' : 'json/plain');
       if (encryption === 'off') expect(metadata[IDENTITY_METADATA]).toMatch(/^test\.\d{13}\./);
     });

@@ -26,21 +26,34 @@ const webhooksSection = {
     scheme: 'timestamped',
     events: [
       {
-        when: { kind: 'build.started' }, action: 'start', workflowType: 'durabilityProbe',
-        workflowId: 'ci-build/{{repository.name}}/{{build.id}}', args: [{ sleep: '1 hour', label: 'build {{build.id}}' }],
+        when: { kind: 'build.started' },
+        action: 'start',
+        workflowType: 'durabilityProbe',
+        workflowId: 'ci-build/{{repository.name}}/{{build.id}}',
+        args: [{ sleep: '1 hour', label: 'build {{build.id}}' }],
       },
       {
-        when: { kind: 'build.finished' }, action: 'update', workflowId: 'ci-build/{{repository.name}}/{{build.id}}',
-        update: 'wakeUp', payload: { reason: '{{build.summary}}', actor: '{{sender.login}}' },
+        when: { kind: 'build.finished' },
+        action: 'update',
+        workflowId: 'ci-build/{{repository.name}}/{{build.id}}',
+        update: 'wakeUp',
+        payload: { reason: '{{build.summary}}', actor: '{{sender.login}}' },
       },
       {
-        when: { kind: 'build.nudged' }, action: 'signal', workflowId: 'ci-build/{{repository.name}}/{{build.id}}',
-        signal: 'wakeUp', payload: { reason: '{{note}}' },
+        when: { kind: 'build.nudged' },
+        action: 'signal',
+        workflowId: 'ci-build/{{repository.name}}/{{build.id}}',
+        signal: 'wakeUp',
+        payload: { reason: '{{note}}' },
       },
       {
-        when: { kind: 'build.queued' }, action: 'signalWithStart', workflowType: 'durabilityProbe',
-        workflowId: 'ci-build/{{repository.name}}/{{build.id}}', args: [{ sleep: '1 hour', label: 'queued {{build.id}}' }],
-        signal: 'wakeUp', payload: { reason: 'queued and woken at once', actor: '{{sender.login}}' },
+        when: { kind: 'build.queued' },
+        action: 'signalWithStart',
+        workflowType: 'durabilityProbe',
+        workflowId: 'ci-build/{{repository.name}}/{{build.id}}',
+        args: [{ sleep: '1 hour', label: 'queued {{build.id}}' }],
+        signal: 'wakeUp',
+        payload: { reason: 'queued and woken at once', actor: '{{sender.login}}' },
       },
     ],
   },
@@ -48,7 +61,13 @@ const webhooksSection = {
     scheme: 'github',
     secrets: [TRACKER_SECRET],
     events: [
-      { when: { action: 'opened' }, action: 'start', workflowType: 'durabilityProbe', workflowId: 'issue/{{issue.id}}', args: { sleep: '1 hour' } },
+      {
+        when: { action: 'opened' },
+        action: 'start',
+        workflowType: 'durabilityProbe',
+        workflowId: 'issue/{{issue.id}}',
+        args: { sleep: '1 hour' },
+      },
     ],
   },
   limited: { scheme: 'github', secrets: [TRACKER_SECRET], rateLimit: { max: 2, timeWindow: '1 minute' } },
@@ -65,7 +84,10 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
   let baseUrl: string;
   const registry = new Registry();
   const verifications = new Counter({
-    name: 'arxflow_webhook_verifications_total', help: 'test', labelNames: ['source', 'result'] as const, registers: [registry],
+    name: 'arxflow_webhook_verifications_total',
+    help: 'test',
+    labelNames: ['source', 'result'] as const,
+    registers: [registry],
   });
   const taskQueue = uniqueTaskQueue('webhooks');
   const sources = loadWebhookSources(webhooksSection, { ARXFLOW_WEBHOOK_SECRET_CI: `${CI_NEW},${CI_OLD}` });
@@ -83,7 +105,13 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
     deliveries = new WebhookDeliveries(store.db);
     worker = await createTestWorker(env, taskQueue, { store });
     workerRun = worker.run();
-    ({ app, baseUrl } = await buildApp({ temporal: env.client, deliveries, sources, taskQueue, webhookVerifications: verifications }));
+    ({ app, baseUrl } = await buildApp({
+      temporal: env.client,
+      deliveries,
+      sources,
+      taskQueue,
+      webhookVerifications: verifications,
+    }));
   });
   afterAll(async () => {
     await app?.close();
@@ -94,7 +122,11 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
   });
 
   const post = (source: string, body: string, headers: Record<string, string>, url = baseUrl) =>
-    fetch(`${url}/v1/webhooks/${source}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    fetch(`${url}/v1/webhooks/${source}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
 
   const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -115,14 +147,24 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
   };
 
   /** A CI event about one build of tower-a; `build` fields are merged, other extras added at the top. */
-  const buildEvent = (kind: string, buildId: string, { build, ...extra }: { build?: object; [field: string]: unknown } = {}) => ({
-    kind, build: { id: buildId, summary: 'green', ...build }, repository: { name: 'tower-a' }, sender: { login: 'mallory' }, ...extra,
+  const buildEvent = (
+    kind: string,
+    buildId: string,
+    { build, ...extra }: { build?: object; [field: string]: unknown } = {},
+  ) => ({
+    kind,
+    build: { id: buildId, summary: 'green', ...build },
+    repository: { name: 'tower-a' },
+    sender: { login: 'mallory' },
+    ...extra,
   });
 
   const handle = (workflowId: string) => env.client.workflow.getHandle<typeof durabilityProbe>(workflowId);
-  const expectNotStarted = (workflowId: string) => expect(handle(workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  const expectNotStarted = (workflowId: string) =>
+    expect(handle(workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   const signalCount = async (workflowId: string) =>
-    (await handle(workflowId).fetchHistory()).events?.filter((event) => event.workflowExecutionSignaledEventAttributes).length;
+    (await handle(workflowId).fetchHistory()).events?.filter((event) => event.workflowExecutionSignaledEventAttributes)
+      .length;
 
   async function startProbe(build: string) {
     const response = await sendCi(buildEvent('build.started', build));
@@ -134,12 +176,18 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
       const { body, headers, deliveryId } = ciRequest(buildEvent('build.started', 'b-start'));
       const response = await post('ci', body, headers);
       expect(response.status).toBe(202);
-      expect(await response.json()).toEqual({ status: 'accepted', action: 'start', workflowId: probeId('b-start'), deliveryId });
+      expect(await response.json()).toEqual({
+        status: 'accepted',
+        action: 'start',
+        workflowId: probeId('b-start'),
+        deliveryId,
+      });
       const description = await handle(probeId('b-start')).describe();
       expect(description).toMatchObject({ type: 'durabilityProbe', taskQueue, status: { name: 'RUNNING' } });
       expect(await handle(probeId('b-start')).query<ProbeStatus>('probeStatus')).toMatchObject({ phase: 'sleeping' });
       expect(await deliveries.find('ci', deliveryId as string)).toMatchObject({
-        status: 'done', result: { status: 'accepted', action: 'start', workflowId: probeId('b-start') },
+        status: 'done',
+        result: { status: 'accepted', action: 'start', workflowId: probeId('b-start') },
       });
     });
 
@@ -147,7 +195,11 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
       await startProbe('b-update');
       const response = await sendCi(buildEvent('build.finished', 'b-update', { build: { summary: 'build passed' } }));
       expect(response.status).toBe(202);
-      expect(await response.json()).toMatchObject({ status: 'accepted', action: 'update', workflowId: probeId('b-update') });
+      expect(await response.json()).toMatchObject({
+        status: 'accepted',
+        action: 'update',
+        workflowId: probeId('b-update'),
+      });
       const result = await handle(probeId('b-update')).result();
       expect(result).toMatchObject({ label: 'build b-update', wokenBy: 'webhook:ci' });
     });
@@ -156,14 +208,22 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
       await startProbe('b-signal');
       const response = await sendCi(buildEvent('build.nudged', 'b-signal', { note: 'nudged by CI' }));
       expect(response.status).toBe(202);
-      expect(await response.json()).toMatchObject({ status: 'accepted', action: 'signal', workflowId: probeId('b-signal') });
+      expect(await response.json()).toMatchObject({
+        status: 'accepted',
+        action: 'signal',
+        workflowId: probeId('b-signal'),
+      });
       expect(await handle(probeId('b-signal')).result()).toMatchObject({ wokenBy: 'webhook:ci' });
     });
 
     it('signalWithStart: starts the probe and signals it in one call', async () => {
       const response = await sendCi(buildEvent('build.queued', 'b-sws'));
       expect(response.status).toBe(202);
-      expect(await response.json()).toMatchObject({ status: 'accepted', action: 'signalWithStart', workflowId: probeId('b-sws') });
+      expect(await response.json()).toMatchObject({
+        status: 'accepted',
+        action: 'signalWithStart',
+        workflowId: probeId('b-sws'),
+      });
       expect(await handle(probeId('b-sws')).describe()).toMatchObject({ type: 'durabilityProbe', taskQueue });
       expect(await handle(probeId('b-sws')).result()).toMatchObject({ label: 'queued b-sws', wokenBy: 'webhook:ci' });
       expect(await signalCount(probeId('b-sws'))).toBe(1);
@@ -171,9 +231,15 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
 
     it('github scheme: a tracker delivery starts its workflow', async () => {
       const body = JSON.stringify({ action: 'opened', issue: { id: 'ISS-7' } });
-      const response = await post('tracker', body, { 'x-hub-signature-256': signGithub(body, TRACKER_SECRET), 'x-github-delivery': randomUUID() });
+      const response = await post('tracker', body, {
+        'x-hub-signature-256': signGithub(body, TRACKER_SECRET),
+        'x-github-delivery': randomUUID(),
+      });
       expect(response.status).toBe(202);
-      expect(await handle('issue/ISS-7').describe()).toMatchObject({ type: 'durabilityProbe', status: { name: 'RUNNING' } });
+      expect(await handle('issue/ISS-7').describe()).toMatchObject({
+        type: 'durabilityProbe',
+        status: { name: 'RUNNING' },
+      });
     });
   });
 
@@ -201,7 +267,9 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
       expect(await (await post('ci', body, headers)).json()).toMatchObject({ status: 'accepted', deliveryId });
       expect(await (await post('ci', body, headers)).json()).toEqual({ status: 'duplicate', deliveryId });
       // The query waits for the workflow to take the signal; history shows it only after that.
-      expect(await handle(probeId('b-derived')).query<ProbeStatus>('probeStatus')).toMatchObject({ refusedWakeUps: [{ reason: '' }] });
+      expect(await handle(probeId('b-derived')).query<ProbeStatus>('probeStatus')).toMatchObject({
+        refusedWakeUps: [{ reason: '' }],
+      });
       expect(await signalCount(probeId('b-derived'))).toBe(1);
     });
 
@@ -210,26 +278,38 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
       const first = await post('ci', body, headers);
       expect(first.status).toBe(202);
       expect(await first.json()).toEqual({ status: 'ignored', deliveryId });
-      expect(await deliveries.find('ci', deliveryId as string)).toMatchObject({ status: 'done', result: { status: 'ignored' } });
+      expect(await deliveries.find('ci', deliveryId as string)).toMatchObject({
+        status: 'done',
+        result: { status: 'ignored' },
+      });
       const again = await post('ci', body, headers);
       expect([again.status, await again.json()]).toEqual([200, { status: 'duplicate', deliveryId }]);
     });
   });
 
   describe('signatures: refused before anything is parsed, started or written', () => {
-    const refusals: [string, (event: object) => { body: string; headers: Record<string, string>; deliveryId: string }][] = [
+    const refusals: [
+      string,
+      (event: object) => { body: string; headers: Record<string, string>; deliveryId: string },
+    ][] = [
       ['a signature made with another secret', (event) => signedBy(event, { secret: OTHER_SECRET })],
-      ['no signature header', (event) => {
-        const request = signedBy(event);
-        delete request.headers['x-arxflow-signature'];
-        return request;
-      }],
+      [
+        'no signature header',
+        (event) => {
+          const request = signedBy(event);
+          delete request.headers['x-arxflow-signature'];
+          return request;
+        },
+      ],
       ['a timestamp 6 minutes old', (event) => signedBy(event, { t: nowSeconds() - 6 * 60 })],
       ['a timestamp 6 minutes ahead', (event) => signedBy(event, { t: nowSeconds() + 6 * 60 })],
-      ['a body altered after signing', (event) => {
-        const request = signedBy(event);
-        return { ...request, body: request.body.replace('"build.started"', '"build.started" ') };
-      }],
+      [
+        'a body altered after signing',
+        (event) => {
+          const request = signedBy(event);
+          return { ...request, body: request.body.replace('"build.started"', '"build.started" ') };
+        },
+      ],
     ];
 
     function signedBy(event: object, options: { secret?: string; t?: number } = {}) {
@@ -251,7 +331,9 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
       const body = JSON.stringify({ action: 'opened', issue: { id: 'ISS-refused' } });
       expect((await post('tracker', body, { 'x-hub-signature-256': signGithub(body, OTHER_SECRET) })).status).toBe(401);
       expect((await post('tracker', body, {})).status).toBe(401);
-      expect((await post('tracker', `${body}\n`, { 'x-hub-signature-256': signGithub(body, TRACKER_SECRET) })).status).toBe(401);
+      expect(
+        (await post('tracker', `${body}\n`, { 'x-hub-signature-256': signGithub(body, TRACKER_SECRET) })).status,
+      ).toBe(401);
       await expectNotStarted('issue/ISS-refused');
     });
 
@@ -274,10 +356,14 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
       const body = 'kind=build.started';
       const deliveryId = randomUUID();
       const response = await post('ci', body, {
-        'x-arxflow-signature': signTimestamped(body, CI_NEW, nowSeconds()), 'x-arxflow-delivery': deliveryId,
+        'x-arxflow-signature': signTimestamped(body, CI_NEW, nowSeconds()),
+        'x-arxflow-delivery': deliveryId,
       });
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ error: 'bad_input', message: expect.stringMatching(/^body is not JSON/) });
+      expect(await response.json()).toMatchObject({
+        error: 'bad_input',
+        message: expect.stringMatching(/^body is not JSON/),
+      });
       expect(await deliveries.find('ci', deliveryId)).toBeUndefined();
     });
 
@@ -308,7 +394,9 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
       const response = await post('ci', body, headers);
       expect(response.status).toBe(422);
       expect(await response.json()).toEqual({
-        error: 'missing_field', message: 'the event has no field repository.name', paths: ['repository.name'],
+        error: 'missing_field',
+        message: 'the event has no field repository.name',
+        paths: ['repository.name'],
       });
       expect(await deliveries.find('ci', deliveryId as string)).toBeUndefined();
       await expectNotStarted('ci-build//b-no-repo');
@@ -316,12 +404,16 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
 
     it('an update the validator refuses is 422 with its message, and the delivery is released for a retry', async () => {
       await startProbe('b-refused-update');
-      const { body, headers, deliveryId } = ciRequest(buildEvent('build.finished', 'b-refused-update', { build: { summary: '' } }));
+      const { body, headers, deliveryId } = ciRequest(
+        buildEvent('build.finished', 'b-refused-update', { build: { summary: '' } }),
+      );
       const response = await post('ci', body, headers);
       expect(response.status).toBe(422);
       expect(await response.json()).toEqual({ error: 'rejected', message: 'reason: a reason is required' });
       expect(await deliveries.find('ci', deliveryId as string)).toBeUndefined();
-      expect(await handle(probeId('b-refused-update')).query<ProbeStatus>('probeStatus')).toMatchObject({ phase: 'sleeping' });
+      expect(await handle(probeId('b-refused-update')).query<ProbeStatus>('probeStatus')).toMatchObject({
+        phase: 'sleeping',
+      });
       // The sender retries the same delivery: refused again, not a "duplicate".
       expect((await post('ci', body, headers)).status).toBe(422);
     });
@@ -340,8 +432,14 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
       // The same event again under a new delivery id: a duplicate of the business id, not a new run.
       const response = await sendCi(buildEvent('build.started', 'b-closed'));
       expect(response.status).toBe(409);
-      expect(await response.json()).toEqual({ error: 'already_started', message: `workflow ${probeId('b-closed')} was already started (it runs once per id)` });
-      expect(await handle(probeId('b-closed')).describe()).toMatchObject({ runId: first.runId, status: { name: 'TERMINATED' } });
+      expect(await response.json()).toEqual({
+        error: 'already_started',
+        message: `workflow ${probeId('b-closed')} was already started (it runs once per id)`,
+      });
+      expect(await handle(probeId('b-closed')).describe()).toMatchObject({
+        runId: first.runId,
+        status: { name: 'TERMINATED' },
+      });
     });
 
     it('a signal or update for a workflow that does not exist is 404 and the delivery is released', async () => {
@@ -397,10 +495,14 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
     expect((await post('metered', valid.body, {})).status).toBe(401);
 
     const counts = Object.fromEntries(
-      (await verifications.get()).values.filter((v) => v.labels.source === 'metered').map((v) => [v.labels.result, v.value]),
+      (await verifications.get()).values
+        .filter((v) => v.labels.source === 'metered')
+        .map((v) => [v.labels.result, v.value]),
     );
     expect(counts).toEqual({ valid: 1, duplicate: 1, invalid: 1, stale: 2, missing: 1 });
-    expect(await registry.metrics()).toContain('arxflow_webhook_verifications_total{source="metered",result="stale"} 2');
+    expect(await registry.metrics()).toContain(
+      'arxflow_webhook_verifications_total{source="metered",result="stale"} 2',
+    );
   });
 });
 
@@ -424,7 +526,11 @@ describe('WebhookDeliveries claims', () => {
     const second = await deliveries.claim('ci', 'd-1');
     if (!second.claimed) throw new Error('expected a fresh claim after release');
     await second.complete({ status: 'accepted', workflowId: 'w' });
-    expect(await deliveries.claim('ci', 'd-1')).toEqual({ claimed: false, status: 'done', result: { status: 'accepted', workflowId: 'w' } });
+    expect(await deliveries.claim('ci', 'd-1')).toEqual({
+      claimed: false,
+      status: 'done',
+      result: { status: 'accepted', workflowId: 'w' },
+    });
   });
 
   it('a processing claim past the reclaim age is taken over; the presumed-dead claimant can no longer touch it', async () => {

@@ -29,8 +29,13 @@ describe('npm run worker: a standalone worker process', () => {
     const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['workers/main.ts'], {
       cwd: ROOT,
       env: {
-        ...process.env, TEMPORAL_ADDRESS: env.address, ARXFLOW_TASK_QUEUE: taskQueue, DATABASE_URL: '',
-        ARXFLOW_DATA_DIR: dataDir, ARXFLOW_METRICS_PORT: String(metricsPort), ARXFLOW_LOG_LEVEL: 'warn',
+        ...process.env,
+        TEMPORAL_ADDRESS: env.address,
+        ARXFLOW_TASK_QUEUE: taskQueue,
+        DATABASE_URL: '',
+        ARXFLOW_DATA_DIR: dataDir,
+        ARXFLOW_METRICS_PORT: String(metricsPort),
+        ARXFLOW_LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

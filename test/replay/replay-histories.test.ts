@@ -13,7 +13,9 @@ const histories = readdirSync(HISTORIES_DIR)
   .filter((file) => file.endsWith('.json'))
   .map((file) => ({ file, history: JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) }));
 
-function workflowTypeOf(history: { events: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }[] }) {
+function workflowTypeOf(history: {
+  events: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }[];
+}) {
   return history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
 }
 

@@ -18,11 +18,18 @@ import { stringify } from 'yaml';
  * this instance never uses that port.
  */
 
-export const ALERTMANAGER_CANDIDATES = ['/usr/bin/prometheus-alertmanager', '/usr/local/bin/alertmanager', '/usr/bin/alertmanager'];
+export const ALERTMANAGER_CANDIDATES = [
+  '/usr/bin/prometheus-alertmanager',
+  '/usr/local/bin/alertmanager',
+  '/usr/bin/alertmanager',
+];
 
 export function findAlertmanager(): string {
-  const found = [process.env.ALERTMANAGER_BIN, ...ALERTMANAGER_CANDIDATES].find((file): file is string => !!file && existsSync(file));
-  if (!found) throw new Error('Alertmanager not found: apt-get install -y prometheus-alertmanager (or set ALERTMANAGER_BIN)');
+  const found = [process.env.ALERTMANAGER_BIN, ...ALERTMANAGER_CANDIDATES].find(
+    (file): file is string => !!file && existsSync(file),
+  );
+  if (!found)
+    throw new Error('Alertmanager not found: apt-get install -y prometheus-alertmanager (or set ALERTMANAGER_BIN)');
   return found;
 }
 
@@ -68,15 +75,21 @@ export function alertmanagerConfig(options: AlertmanagerOptions): string {
       group_interval: options.groupInterval ?? '1s',
       repeat_interval: options.repeatInterval ?? '1h',
     },
-    receivers: [{
-      name: 'arxflow',
-      webhook_configs: [{
-        url: options.webhookUrl,
-        send_resolved: true,
-        max_alerts: options.maxAlerts ?? 0,
-        ...(options.bearerToken ? { http_config: { authorization: { type: 'Bearer', credentials: options.bearerToken } } } : {}),
-      }],
-    }],
+    receivers: [
+      {
+        name: 'arxflow',
+        webhook_configs: [
+          {
+            url: options.webhookUrl,
+            send_resolved: true,
+            max_alerts: options.maxAlerts ?? 0,
+            ...(options.bearerToken
+              ? { http_config: { authorization: { type: 'Bearer', credentials: options.bearerToken } } }
+              : {}),
+          },
+        ],
+      },
+    ],
   });
 }
 
@@ -87,14 +100,18 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
   writeFileSync(configFile, alertmanagerConfig(options), { mode: 0o600 });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(binary, [
-    `--config.file=${configFile}`,
-    `--storage.path=${path.join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    // Empty: no gossip listener, so no port 9094 and no peers to wait for.
-    '--cluster.listen-address=',
-    '--log.level=warn',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      `--config.file=${configFile}`,
+      `--storage.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      // Empty: no gossip listener, so no port 9094 and no peers to wait for.
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -121,7 +138,9 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
     url,
     async postAlerts(alerts) {
       const response = await fetch(`${url}/api/v2/alerts`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alerts),
       });
       if (!response.ok) throw new Error(`Alertmanager refused the alerts: ${response.status} ${await response.text()}`);
     },
@@ -133,7 +152,12 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
   };
 }
 
-async function waitReady(readyUrl: string, child: ChildProcess, output: () => string, timeoutMs = 20_000): Promise<void> {
+async function waitReady(
+  readyUrl: string,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Alertmanager exited (${child.exitCode}):\n${output()}`);
@@ -146,7 +170,6 @@ async function waitReady(readyUrl: string, child: ChildProcess, output: () => st
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
-
 
 // ---------------------------------------------------------------- a webhook listener
 
@@ -193,13 +216,17 @@ export async function startWebhookRecorder(status = 200): Promise<WebhookRecorde
       for (;;) {
         const hook = received.find(predicate);
         if (hook) return hook;
-        if (Date.now() > deadline) throw new Error(`no matching webhook within ${timeoutMs} ms; got ${JSON.stringify(received.map((r) => r.body))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no matching webhook within ${timeoutMs} ms; got ${JSON.stringify(received.map((r) => r.body))}`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

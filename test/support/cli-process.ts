@@ -15,7 +15,10 @@ export interface ArxflowResult {
  * undefined value leaves a variable out). Asynchronous, so a worker in this process keeps
  * polling while the CLI runs; `stdout()` reads what it has printed so far.
  */
-export function spawnArxflow(args: string[], env: Record<string, string | undefined>): { done: Promise<ArxflowResult>; stdout: () => string } {
+export function spawnArxflow(
+  args: string[],
+  env: Record<string, string | undefined>,
+): { done: Promise<ArxflowResult>; stdout: () => string } {
   const child = spawn(process.execPath, [ARXFLOW_BIN, ...args], { env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';

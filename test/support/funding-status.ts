@@ -4,7 +4,10 @@ import { statusQuery } from '../../workflows';
 
 /** Queries a gate's status until `accept` holds (signals are applied asynchronously); the last status otherwise. */
 export async function gateStatusWhen(
-  client: Client, workflowId: string, accept: (status: GateStatusView) => boolean, timeoutMs = 15_000,
+  client: Client,
+  workflowId: string,
+  accept: (status: GateStatusView) => boolean,
+  timeoutMs = 15_000,
 ): Promise<GateStatusView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -10,7 +10,10 @@ import { createLogger } from '../../platform/logger';
 import { codecsFor, dataConverterOf } from '../../platform/codec/data-converter';
 import { TEST_IDENTITY_KEYS } from './temporal-env';
 
-export const TEST_SETTINGS = parseSettings({ ARXFLOW_JWT_SECRET: 'test-secret-that-is-at-least-32-characters', ARXFLOW_IDENTITY_KEYS: TEST_IDENTITY_KEYS });
+export const TEST_SETTINGS = parseSettings({
+  ARXFLOW_JWT_SECRET: 'test-secret-that-is-at-least-32-characters',
+  ARXFLOW_IDENTITY_KEYS: TEST_IDENTITY_KEYS,
+});
 
 export function tokenFor(subject: string, ...roles: Role[]): Promise<string> {
   return createToken(TEST_SETTINGS, { subject, roles });
@@ -27,20 +30,38 @@ export async function startGateway(
   taskQueue: string,
   extra: Partial<GatewayDeps> = {},
 ): Promise<{ app: FastifyInstance; url: string }> {
-  const codec = extra.codec ?? { codecs: codecsFor(TEST_SETTINGS), webUiOrigin: 'http://localhost:8233', trustLocalWebUi: false };
+  const codec = extra.codec ?? {
+    codecs: codecsFor(TEST_SETTINGS),
+    webUiOrigin: 'http://localhost:8233',
+    trustLocalWebUi: false,
+  };
   const temporal = env.connection
-    ? new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter: dataConverterOf(codec.codecs) })
+    ? new Client({
+        connection: env.connection,
+        namespace: env.namespace ?? 'default',
+        dataConverter: dataConverterOf(codec.codecs),
+      })
     : env.client;
   const { app } = await buildGateway({
-    temporal, taskQueue, store, logger: createLogger('silent'), schedules: [],
-    authenticator: createAuthenticator(TEST_SETTINGS), readyTimeout: '3 seconds', codec, ...extra,
+    temporal,
+    taskQueue,
+    store,
+    logger: createLogger('silent'),
+    schedules: [],
+    authenticator: createAuthenticator(TEST_SETTINGS),
+    readyTimeout: '3 seconds',
+    codec,
+    ...extra,
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url };
 }
 
 /** fetch with a JSON body and an optional bearer token; returns status and parsed body. */
-export async function call(url: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+export async function call(
+  url: string,
+  init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
   const response = await fetch(url, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
     headers: {

@@ -107,14 +107,21 @@ export async function startSlackApiServer(options: { token: string }): Promise<S
         const ts = `${Math.floor(clock / 1000)}.${String(clock % 1000).padStart(3, '0')}100`;
         clock += 1;
         const message: SlackMessage = {
-          channel, ts, updates: 0,
+          channel,
+          ts,
+          updates: 0,
           ...(typeof params.text === 'string' ? { text: params.text } : {}),
           ...(params.blocks !== undefined ? { blocks: params.blocks } : {}),
           ...(typeof params.thread_ts === 'string' ? { thread_ts: params.thread_ts } : {}),
         };
         messages.set(`${channel}/${ts}`, message);
         const { updates: _updates, ...posted } = message;
-        return reply(200, { ok: true, channel, ts, message: { type: 'message', user: TEAM.user_id, bot_id: TEAM.bot_id, ...posted } });
+        return reply(200, {
+          ok: true,
+          channel,
+          ts,
+          message: { type: 'message', user: TEAM.user_id, bot_id: TEAM.bot_id, ...posted },
+        });
       }
       case 'chat.update': {
         if (typeof params.channel !== 'string' || typeof params.ts !== 'string') return error('invalid_arguments');
@@ -124,7 +131,13 @@ export async function startSlackApiServer(options: { token: string }): Promise<S
         if (typeof params.text === 'string') message.text = params.text;
         if (params.blocks !== undefined) message.blocks = params.blocks;
         message.updates++;
-        return reply(200, { ok: true, channel, ts: message.ts, text: message.text ?? '', message: { text: message.text, blocks: message.blocks } });
+        return reply(200, {
+          ok: true,
+          channel,
+          ts: message.ts,
+          text: message.text ?? '',
+          message: { text: message.text, blocks: message.blocks },
+        });
       }
       default:
         return error('unknown_method');
@@ -150,7 +163,10 @@ export async function startSlackApiServer(options: { token: string }): Promise<S
     async waitForCalls(method, count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (calls.filter((c) => c.method === method).length < count) {
-        if (Date.now() > deadline) throw new Error(`expected ${count} ${method} call(s), got ${calls.filter((c) => c.method === method).length}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `expected ${count} ${method} call(s), got ${calls.filter((c) => c.method === method).length}`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       return calls.filter((c) => c.method === method);
@@ -160,10 +176,11 @@ export async function startSlackApiServer(options: { token: string }): Promise<S
       failures = new Map();
       messages.clear();
     },
-    close: () => new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      server.close((err) => (err ? reject(err) : resolve()));
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
   };
 }
 
@@ -193,7 +210,9 @@ function parseBody(body: string, contentType: string): Record<string, unknown> |
   if (contentType.startsWith('application/json')) {
     try {
       const parsed: unknown = JSON.parse(body);
-      return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? { ...(parsed as Record<string, unknown>) } : undefined;
+      return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+        ? { ...(parsed as Record<string, unknown>) }
+        : undefined;
     } catch {
       return undefined;
     }

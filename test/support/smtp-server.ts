@@ -35,7 +35,9 @@ export interface SmtpTestServer {
   close(): Promise<void>;
 }
 
-export async function startSmtpServer(options: { auth?: { user: string; pass: string } } = {}): Promise<SmtpTestServer> {
+export async function startSmtpServer(
+  options: { auth?: { user: string; pass: string } } = {},
+): Promise<SmtpTestServer> {
   let messages: CapturedMail[] = [];
   let rejections = { count: 0, code: 451 };
 
@@ -60,7 +62,13 @@ export async function startSmtpServer(options: { auth?: { user: string; pass: st
         const raw = Buffer.concat(chunks).toString('utf8');
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const user = typeof session.user === 'string' ? session.user : undefined;
-        messages.push({ ...parseMail(raw), raw, from, to: session.envelope.rcptTo.map((r) => r.address), ...(user ? { user } : {}) });
+        messages.push({
+          ...parseMail(raw),
+          raw,
+          from,
+          to: session.envelope.rcptTo.map((r) => r.address),
+          ...(user ? { user } : {}),
+        });
         callback();
       });
     },
@@ -68,7 +76,9 @@ export async function startSmtpServer(options: { auth?: { user: string; pass: st
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
-  const credentials = options.auth ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@` : '';
+  const credentials = options.auth
+    ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@`
+    : '';
 
   return {
     url: `smtp://${credentials}127.0.0.1:${port}`,
@@ -161,5 +171,6 @@ function decodeWords(value: string): string {
     .replace(/=\?([^?]+)\?([QB])\?([^?]*)\?=/gi, (_m, _charset: string, kind: string, text: string) =>
       kind.toUpperCase() === 'B'
         ? Buffer.from(text, 'base64').toString('utf8')
-        : decodeBody(text.replace(/_/g, ' '), 'quoted-printable'));
+        : decodeBody(text.replace(/_/g, ' '), 'quoted-printable'),
+    );
 }

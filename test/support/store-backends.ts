@@ -12,10 +12,13 @@ export function storeBackends(contract: string): [string, () => Promise<StoreBac
     ['PGlite', async () => ({ location: { inMemory: true }, cleanup: async () => undefined })],
   ];
   if (process.env.DATABASE_URL) {
-    backends.push(['PostgreSQL', async () => {
-      const scratch = await createScratchSchema(process.env.DATABASE_URL!, 'arxflow_test');
-      return { location: { databaseUrl: scratch.databaseUrl }, cleanup: scratch.drop };
-    }]);
+    backends.push([
+      'PostgreSQL',
+      async () => {
+        const scratch = await createScratchSchema(process.env.DATABASE_URL!, 'arxflow_test');
+        return { location: { databaseUrl: scratch.databaseUrl }, cleanup: scratch.drop };
+      },
+    ]);
   } else {
     console.warn(`${contract}: DATABASE_URL is not set, so only PGlite runs here (.ci/run sets it).`);
   }

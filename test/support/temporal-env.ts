@@ -23,21 +23,27 @@ export const TEST_IDENTITY_KEYS = 'test:cCbXKMMlccQzV6qW6zZ4ciaLeNcDmDYfXtKINvyr
  * tests that signal through a client without codecs), `stamped` as with real auth.
  */
 export function testCodecs(mode: 'trusted' | 'stamped' = 'trusted', encryptionKeys?: string): ArxflowCodecs {
-  return codecsFor(parseSettings({
-    ARXFLOW_IDENTITY_KEYS: TEST_IDENTITY_KEYS,
-    ...(mode === 'stamped' ? { ARXFLOW_JWT_SECRET: 'test-secret-that-is-at-least-32-characters' } : {}),
-    ...(encryptionKeys ? { ARXFLOW_ENCRYPTION_KEYS: encryptionKeys } : {}),
-  }));
+  return codecsFor(
+    parseSettings({
+      ARXFLOW_IDENTITY_KEYS: TEST_IDENTITY_KEYS,
+      ...(mode === 'stamped' ? { ARXFLOW_JWT_SECRET: 'test-secret-that-is-at-least-32-characters' } : {}),
+      ...(encryptionKeys ? { ARXFLOW_ENCRYPTION_KEYS: encryptionKeys } : {}),
+    }),
+  );
 }
 
 /** Java time-skipping test server on a free port, with arxflow's search attributes: timers of days pass in milliseconds. */
 export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const executable = testServerExecutable();
-  const env = executable.type === 'existing-path'
-    ? await timeSkippingEnvOn(await startJavaTestServer(executable.path))
-    : await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } }); // the SDK's download (internet)
+  const env =
+    executable.type === 'existing-path'
+      ? await timeSkippingEnvOn(await startJavaTestServer(executable.path))
+      : await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } }); // the SDK's download (internet)
   const { IndexedValueType } = temporal.api.enums.v1;
-  const indexedTypes: Record<string, number> = { KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, INT: IndexedValueType.INDEXED_VALUE_TYPE_INT };
+  const indexedTypes: Record<string, number> = {
+    KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  };
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(ARXFLOW_SEARCH_ATTRIBUTES.map((key) => [key.name, indexedTypes[key.type]!])),
@@ -62,7 +68,10 @@ export function uniqueTaskQueue(prefix = 'test'): string {
  * with the identity stamp codec (trusted mode unless another data converter is given).
  */
 export function createTestWorker(
-  env: TestWorkflowEnvironment, taskQueue: string, deps: ActivityDeps, dataConverter: DataConverter = dataConverterOf(testCodecs()),
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  deps: ActivityDeps,
+  dataConverter: DataConverter = dataConverterOf(testCodecs()),
 ): Promise<Worker> {
   return createArxflowWorker({
     connection: env.nativeConnection,
@@ -117,9 +126,13 @@ async function startJavaTestServer(executablePath: string): Promise<RunningTestS
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the time-skipping test server exited (${child.exitCode}) before answering`);
+    if (child.exitCode !== null)
+      throw new Error(`the time-skipping test server exited (${child.exitCode}) before answering`);
     const connection = await Connection.connect({ address, connectTimeout: '2s' }).catch(() => undefined);
-    const answered = await connection?.workflowService.getSystemInfo({}).then(() => true, () => false);
+    const answered = await connection?.workflowService.getSystemInfo({}).then(
+      () => true,
+      () => false,
+    );
     await connection?.close();
     if (answered) return { address, stop };
     if (Date.now() > deadline) {
@@ -135,11 +148,21 @@ async function timeSkippingEnvOn(server: RunningTestServer): Promise<TestWorkflo
   // `create` is the SDK's own constructor path for every environment (private in its typings):
   // an existing server, with the time-skipping test service.
   const sdk = TestWorkflowEnvironment as unknown as {
-    create(opts: { server: { type: 'existing' }; address: string; namespace: string; supportsTimeSkipping: boolean }): Promise<TestWorkflowEnvironment>;
+    create(opts: {
+      server: { type: 'existing' };
+      address: string;
+      namespace: string;
+      supportsTimeSkipping: boolean;
+    }): Promise<TestWorkflowEnvironment>;
   };
   let env: TestWorkflowEnvironment;
   try {
-    env = await sdk.create({ server: { type: 'existing' }, address: server.address, namespace: 'default', supportsTimeSkipping: true });
+    env = await sdk.create({
+      server: { type: 'existing' },
+      address: server.address,
+      namespace: 'default',
+      supportsTimeSkipping: true,
+    });
   } catch (err) {
     await server.stop();
     throw err;
@@ -154,4 +177,3 @@ async function timeSkippingEnvOn(server: RunningTestServer): Promise<TestWorkflo
   };
   return env;
 }
-

@@ -24,8 +24,11 @@ export async function startWebhookReceiver() {
       const path = req.url ?? '/';
       const answered = queued.get(path)?.shift() ?? down.get(path) ?? 200;
       received.push({
-        path, delivery: req.headers['x-arxflow-delivery'] as string | undefined,
-        signature: req.headers['x-hub-signature-256'] as string | undefined, body: Buffer.concat(chunks), answered,
+        path,
+        delivery: req.headers['x-arxflow-delivery'] as string | undefined,
+        signature: req.headers['x-hub-signature-256'] as string | undefined,
+        body: Buffer.concat(chunks),
+        answered,
       });
       res.writeHead(answered).end();
     });

@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { businessHoursProblem, isWithinBusinessHours, nextBusinessInstant, type BusinessHours } from '../../domain/alerts/business-hours';
+import {
+  businessHoursProblem,
+  isWithinBusinessHours,
+  nextBusinessInstant,
+  type BusinessHours,
+} from '../../domain/alerts/business-hours';
 
 const weekdays: BusinessHours['days'] = ['mon', 'tue', 'wed', 'thu', 'fri'];
 const berlin: BusinessHours = { timeZone: 'Europe/Berlin', days: weekdays, start: '09:00', end: '17:00' };
@@ -34,7 +39,12 @@ describe('business hours', () => {
   });
 
   it('moves a local time inside the skipped hour forward and takes the first of a repeated hour', () => {
-    const sundays = (start: string): BusinessHours => ({ timeZone: 'America/New_York', days: ['sun'], start, end: '12:00' });
+    const sundays = (start: string): BusinessHours => ({
+      timeZone: 'America/New_York',
+      days: ['sun'],
+      start,
+      end: '12:00',
+    });
     // 02:30 does not exist on 2025-03-09 in New York: it opens at 03:30 EDT (07:30Z)
     expect(next(sundays('02:30'), '2025-03-08T12:00:00Z')).toBe('2025-03-09T07:30:00.000Z');
     // 01:30 happens twice on 2025-11-02: the first is 05:30Z (EDT)
@@ -49,18 +59,35 @@ describe('business hours', () => {
   });
 
   it('always returns an instant inside the hours, never before the given one, within a week', () => {
-    fc.assert(fc.property(fc.integer({ min: Date.parse('2024-01-01T00:00:00Z'), max: Date.parse('2027-01-01T00:00:00Z') }), fc.constantFrom(berlin, newYork), (at, rule) => {
-      const result = nextBusinessInstant(rule, at);
-      return result >= at && result - at <= 7 * 86_400_000 && isWithinBusinessHours(rule, result) && nextBusinessInstant(rule, result) === result;
-    }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse('2024-01-01T00:00:00Z'), max: Date.parse('2027-01-01T00:00:00Z') }),
+        fc.constantFrom(berlin, newYork),
+        (at, rule) => {
+          const result = nextBusinessInstant(rule, at);
+          return (
+            result >= at &&
+            result - at <= 7 * 86_400_000 &&
+            isWithinBusinessHours(rule, result) &&
+            nextBusinessInstant(rule, result) === result
+          );
+        },
+      ),
+    );
   });
 
   it('names the problem in an unusable rule', () => {
     expect(businessHoursProblem(berlin)).toBeUndefined();
     expect(businessHoursProblem({ ...berlin, timeZone: 'Mars/Olympus_Mons' })).toMatchObject({ field: 'timeZone' });
     expect(businessHoursProblem({ ...berlin, days: [] })).toMatchObject({ field: 'days' });
-    expect(businessHoursProblem({ ...berlin, days: ['mon', 'someday' as 'mon'] })).toMatchObject({ field: 'days', message: expect.stringMatching(/someday/) });
+    expect(businessHoursProblem({ ...berlin, days: ['mon', 'someday' as 'mon'] })).toMatchObject({
+      field: 'days',
+      message: expect.stringMatching(/someday/),
+    });
     expect(businessHoursProblem({ ...berlin, start: '9am' })).toMatchObject({ field: 'start' });
-    expect(businessHoursProblem({ ...berlin, start: '22:00', end: '06:00' })).toMatchObject({ field: 'end', message: expect.stringMatching(/midnight/) });
+    expect(businessHoursProblem({ ...berlin, start: '22:00', end: '06:00' })).toMatchObject({
+      field: 'end',
+      message: expect.stringMatching(/midnight/),
+    });
   });
 });

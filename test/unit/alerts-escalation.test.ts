@@ -1,6 +1,13 @@
 import {
-  directPolicy, firstStep, manualEscalationTarget, nextStep, opensIncident, selectPolicy,
-  type EscalationPolicy, type EscalationPosition, type EscalationStep,
+  directPolicy,
+  firstStep,
+  manualEscalationTarget,
+  nextStep,
+  opensIncident,
+  selectPolicy,
+  type EscalationPolicy,
+  type EscalationPosition,
+  type EscalationStep,
 } from '../../domain/alerts/escalation-policy';
 import { parseEscalationConfig, parseEscalationYaml } from '../../domain/alerts/escalation-policy-schemas';
 import { InputError } from '../../domain/validation';
@@ -52,7 +59,10 @@ describe('escalation policies from YAML', () => {
     expect(config.defaultPolicy).toBe('standard');
     expect(policy('infra-critical')).toEqual({
       name: 'infra-critical',
-      match: [{ name: 'team', op: '=', value: 'infra' }, { name: 'env', op: '=~', value: 'prod|staging' }],
+      match: [
+        { name: 'team', op: '=', value: 'infra' },
+        { name: 'env', op: '=~', value: 'prod|staging' },
+      ],
       severities: ['critical', 'error'],
       urgency: 'high',
       repeat: 2,
@@ -60,22 +70,49 @@ describe('escalation policies from YAML', () => {
       autoResolveMs: 24 * 60 * MIN,
       incident: { severities: ['critical'], atLevel: 2 },
       levels: [
-        { targets: [{ kind: 'slack_channel', to: '#infra-oncall' }, { kind: 'slack_user', to: 'U024BE7LH' }], escalateAfterMs: 15 * MIN },
-        { targets: [{ kind: 'email', to: 'lead@example.com' }, { kind: 'webhook', to: 'https://pager.example.com/hook?token=abc' }], escalateAfterMs: 30 * MIN },
+        {
+          targets: [
+            { kind: 'slack_channel', to: '#infra-oncall' },
+            { kind: 'slack_user', to: 'U024BE7LH' },
+          ],
+          escalateAfterMs: 15 * MIN,
+        },
+        {
+          targets: [
+            { kind: 'email', to: 'lead@example.com' },
+            { kind: 'webhook', to: 'https://pager.example.com/hook?token=abc' },
+          ],
+          escalateAfterMs: 30 * MIN,
+        },
       ],
     });
     // a single-level policy has no level 2 to open an incident at; the last level may omit escalateAfter when nothing repeats
-    expect(policy('infra')).toMatchObject({ urgency: 'high', repeat: 0, incident: { severities: ['critical'] }, levels: [{ escalateAfterMs: 0 }] });
+    expect(policy('infra')).toMatchObject({
+      urgency: 'high',
+      repeat: 0,
+      incident: { severities: ['critical'] },
+      levels: [{ escalateAfterMs: 0 }],
+    });
     expect(policy('infra').incident.atLevel).toBeUndefined();
     expect(policy('standard')).toMatchObject({
-      urgency: 'low', incident: { severities: [] },
-      businessHours: { timeZone: 'Europe/Berlin', days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00' },
+      urgency: 'low',
+      incident: { severities: [] },
+      businessHours: {
+        timeZone: 'Europe/Berlin',
+        days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+        start: '09:00',
+        end: '17:00',
+      },
     });
-    expect(parseEscalationConfig({ default: 'a', policies: [{ name: 'a', levels: [{ notify: [{ slack: '#a' }] }] }] }).policies).toHaveLength(1);
+    expect(
+      parseEscalationConfig({ default: 'a', policies: [{ name: 'a', levels: [{ notify: [{ slack: '#a' }] }] }] })
+        .policies,
+    ).toHaveLength(1);
   });
 
   it('names the path and the line of every mistake', () => {
-    expect(errors(`
+    expect(
+      errors(`
 default: nowhere
 policies:
   - name: p
@@ -84,7 +121,8 @@ policies:
       - notify: [{ slack: "#ok" }, { email: not-an-address }, { pager: x }, { slack: "#a", email: a@b.co }]
         escalateAfter: 30 seconds
       - notify: []
-`)).toEqual([
+`),
+    ).toEqual([
       'policies.0.levels.0.notify.1.email: must be an email address (line 7)',
       'policies.0.levels.0.notify.2: must be one of { slack: "#channel" }, { slackUser: U… }, { email: … }, { webhook: https://… } (line 7)',
       'policies.0.levels.0.notify.3: name exactly one of slack, slackUser, email, webhook (line 7)',
@@ -94,31 +132,54 @@ policies:
       'policies.0.levels.1.escalateAfter: required: how long this level has to acknowledge before escalating (line 9)',
       'default: no policy is named "nowhere" (line 2)',
     ]);
-    expect(errors('default: p\npolicies:\n  - name: p\n    repeat: 1\n    levels:\n      - notify: [{ slack: "#a" }]\n')).toEqual([
+    expect(
+      errors('default: p\npolicies:\n  - name: p\n    repeat: 1\n    levels:\n      - notify: [{ slack: "#a" }]\n'),
+    ).toEqual([
       'policies.0.levels.0.escalateAfter: required: how long this level has to acknowledge before escalating (line 6)',
     ]);
-    expect(errors('default: nowhere\npolicies:\n  - name: p\n    levels: [{ notify: [{ slack: "#a" }] }]\n  - name: p\n    levels: [{ notify: [{ slack: "#a" }] }]\n')).toEqual([
+    expect(
+      errors(
+        'default: nowhere\npolicies:\n  - name: p\n    levels: [{ notify: [{ slack: "#a" }] }]\n  - name: p\n    levels: [{ notify: [{ slack: "#a" }] }]\n',
+      ),
+    ).toEqual([
       'policies.1.name: duplicate policy name "p" (line 5)',
       'default: no policy is named "nowhere" (line 1)',
     ]);
-    expect(errors('default: p\npolicies:\n  - name: p\n    match: [\'team~"x"\']\n    urgency: medium\n    levels: [{ notify: [{ slack: "#a" }] }]\n')).toEqual([
+    expect(
+      errors(
+        'default: p\npolicies:\n  - name: p\n    match: [\'team~"x"\']\n    urgency: medium\n    levels: [{ notify: [{ slack: "#a" }] }]\n',
+      ),
+    ).toEqual([
       'policies.0.match.0: "team~"x"" is not a matcher such as severity="critical" (operators =, !=, =~, !~) (line 4)',
       'policies.0.urgency: must be high or low (line 5)',
     ]);
-    expect(errors('default: p\npolicies:\n  - name: p\n    businessHours: { timeZone: Europe/Berlin, days: [mon], hours: "09:00-17:00" }\n    levels: [{ notify: [{ slack: "#a" }] }]\n')).toEqual([
-      'policies.0.businessHours: applies to low urgency only (high urgency pages at any hour) (line 4)',
-    ]);
-    expect(errors('default: p\npolicies:\n  - name: p\n    urgency: low\n    businessHours: { timeZone: Mars/Base, days: [mon], hours: "17:00-09:00" }\n    levels: [{ notify: [{ slack: "#a" }] }]\n')).toEqual([
+    expect(
+      errors(
+        'default: p\npolicies:\n  - name: p\n    businessHours: { timeZone: Europe/Berlin, days: [mon], hours: "09:00-17:00" }\n    levels: [{ notify: [{ slack: "#a" }] }]\n',
+      ),
+    ).toEqual(['policies.0.businessHours: applies to low urgency only (high urgency pages at any hour) (line 4)']);
+    expect(
+      errors(
+        'default: p\npolicies:\n  - name: p\n    urgency: low\n    businessHours: { timeZone: Mars/Base, days: [mon], hours: "17:00-09:00" }\n    levels: [{ notify: [{ slack: "#a" }] }]\n',
+      ),
+    ).toEqual([
       'policies.0.businessHours.timeZone: "Mars/Base" is not an IANA time zone such as "Europe/Berlin" (line 5)',
     ]);
-    expect(errors('default: p\npolicies:\n  - name: p\n    urgency: low\n    businessHours: { timeZone: UTC, days: [mon], hours: "17:00-09:00" }\n    levels: [{ notify: [{ slack: "#a" }] }]\n')).toEqual([
+    expect(
+      errors(
+        'default: p\npolicies:\n  - name: p\n    urgency: low\n    businessHours: { timeZone: UTC, days: [mon], hours: "17:00-09:00" }\n    levels: [{ notify: [{ slack: "#a" }] }]\n',
+      ),
+    ).toEqual([
       'policies.0.businessHours.hours: must be after start (hours that span midnight are not supported) (line 5)',
     ]);
-    expect(errors('default: p\npolicies:\n  - name: p\n    ackTimeout: 0s\n    levels: [{ notify: [{ slack: "#a" }] }]\n')).toEqual([
-      'policies.0.ackTimeout: must be at least 1 minute (line 4)',
-    ]);
+    expect(
+      errors('default: p\npolicies:\n  - name: p\n    ackTimeout: 0s\n    levels: [{ notify: [{ slack: "#a" }] }]\n'),
+    ).toEqual(['policies.0.ackTimeout: must be at least 1 minute (line 4)']);
     expect(errors('default: p\npolicies: [\n')[0]).toMatch(/^\(yaml\): .*line 3/);
-    expect(errors('policies: []\n')).toEqual(['default: must name the policy used when none matches (line 1)', 'policies: name at least one policy (line 1)']);
+    expect(errors('policies: []\n')).toEqual([
+      'default: must name the policy used when none matches (line 1)',
+      'policies: name at least one policy (line 1)',
+    ]);
   });
 
   it('chooses the first policy whose matchers and severities fit, else the default', () => {
@@ -161,14 +222,20 @@ describe('the escalation planner', () => {
       { kind: 'done', reason: 'exhausted' },
     ]);
     expect(run({ ...high, repeat: 0 }, T0)).toEqual([
-      '+0m r1 l1 #infra-oncall,U024BE7LH', '+15m r1 l2 lead@example.com,https://pager.example.com/hook?token=abc', { kind: 'done', reason: 'exhausted' },
+      '+0m r1 l1 #infra-oncall,U024BE7LH',
+      '+15m r1 l2 lead@example.com,https://pager.example.com/hook?token=abc',
+      { kind: 'done', reason: 'exhausted' },
     ]);
   });
 
   it('plans from when the step was notified, not from when the workflow woke up', () => {
     const position: EscalationPosition = { cycle: 1, round: 1, level: 1 };
     const notifiedAt = T0 + 3 * MIN; // the send took a while
-    expect(nextStep(high, position, notifiedAt)).toMatchObject({ kind: 'notify', at: notifiedAt + 15 * MIN, position: { level: 2, round: 1 } });
+    expect(nextStep(high, position, notifiedAt)).toMatchObject({
+      kind: 'notify',
+      at: notifiedAt + 15 * MIN,
+      position: { level: 2, round: 1 },
+    });
     expect(firstStep(high, T0, 3)).toMatchObject({ position: { cycle: 3, round: 1, level: 1 }, at: T0 });
   });
 
@@ -186,12 +253,16 @@ describe('the escalation planner', () => {
     expect(manualEscalationTarget(high, undefined)).toEqual({ cycle: 1, round: 1, level: 1 });
     expect(manualEscalationTarget(high, { cycle: 1, round: 1, level: 1 })).toEqual({ cycle: 1, round: 1, level: 2 });
     expect(manualEscalationTarget(high, { cycle: 2, round: 1, level: 2 })).toEqual({ cycle: 2, round: 2, level: 1 });
-    expect(manualEscalationTarget(high, { cycle: 1, round: 3, level: 2 })).toBe('already at the last level (2) of the last round');
+    expect(manualEscalationTarget(high, { cycle: 1, round: 3, level: 2 })).toBe(
+      'already at the last level (2) of the last round',
+    );
     expect(manualEscalationTarget(high, { cycle: 1, round: 3, level: 2 }, 1)).toEqual({ cycle: 1, round: 3, level: 1 });
     expect(manualEscalationTarget(high, undefined, 2)).toEqual({ cycle: 1, round: 1, level: 2 });
     expect(manualEscalationTarget(high, undefined, 3)).toBe('level must be between 1 and 2 (policy "infra-critical")');
     // low urgency does not escalate by itself, but an operator may
-    expect(manualEscalationTarget(low, { cycle: 1, round: 1, level: 1 })).toBe('already at the last level (1) of the last round');
+    expect(manualEscalationTarget(low, { cycle: 1, round: 1, level: 1 })).toBe(
+      'already at the last level (1) of the last round',
+    );
   });
 
   it('opens an incident for its severities or at its level', () => {
@@ -203,7 +274,11 @@ describe('the escalation planner', () => {
 
   it('builds a one-level policy for a reassignment to explicit people', () => {
     const direct = directPolicy(low, [{ kind: 'slack_user', to: 'U0BOB0001' }]);
-    expect(direct).toMatchObject({ name: 'standard/reassigned', urgency: 'high', levels: [{ targets: [{ to: 'U0BOB0001' }] }] });
+    expect(direct).toMatchObject({
+      name: 'standard/reassigned',
+      urgency: 'high',
+      levels: [{ targets: [{ to: 'U0BOB0001' }] }],
+    });
     expect(direct.businessHours).toBeUndefined();
   });
 });

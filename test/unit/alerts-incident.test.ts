@@ -1,5 +1,12 @@
 import {
-  DEFAULT_REVIEW, Incident, incidentKeyFor, INCIDENT_STATUSES, reviewDueAt, reviewReminderTimes, transitionRefusal, type IncidentStatus,
+  DEFAULT_REVIEW,
+  Incident,
+  incidentKeyFor,
+  INCIDENT_STATUSES,
+  reviewDueAt,
+  reviewReminderTimes,
+  transitionRefusal,
+  type IncidentStatus,
 } from '../../domain/alerts/incident';
 
 const DAY = 86_400_000;
@@ -9,7 +16,12 @@ const viewer = { actor: 'someone', roles: ['viewer'] };
 const firstAlert = { dedupKey: 'am-1', summary: 'Disk full on db-1', severity: 'error' as const };
 
 /** Refuse or apply, the way the workflow's Signal handler does. */
-function setStatus(incident: Incident, status: string, by: { actor: string; roles: string[] } = ops, at = T0): string | undefined {
+function setStatus(
+  incident: Incident,
+  status: string,
+  by: { actor: string; roles: string[] } = ops,
+  at = T0,
+): string | undefined {
   const request = { ...by, status };
   const refusal = incident.refusalOfStatus(request);
   if (!refusal) incident.setStatus(request as typeof request & { status: IncidentStatus }, at);
@@ -18,11 +30,17 @@ function setStatus(incident: Incident, status: string, by: { actor: string; role
 
 describe('incident status transitions', () => {
   it('allows any move between open statuses, and nothing out of resolved', () => {
-    const table = INCIDENT_STATUSES.map((from) => INCIDENT_STATUSES.map((to) => (transitionRefusal(from, to) ? '-' : 'y')).join(''));
+    const table = INCIDENT_STATUSES.map((from) =>
+      INCIDENT_STATUSES.map((to) => (transitionRefusal(from, to) ? '-' : 'y')).join(''),
+    );
     expect(table).toEqual(['-yyy', 'y-yy', 'yy-y', '----']);
     expect(transitionRefusal('investigating', 'investigating')).toBe('the incident is already investigating');
-    expect(transitionRefusal('resolved', 'investigating')).toBe('the incident is resolved; a new alert opens a new incident');
-    expect(transitionRefusal('identified', 'fixed')).toBe('status: must be one of investigating, identified, monitoring, resolved');
+    expect(transitionRefusal('resolved', 'investigating')).toBe(
+      'the incident is resolved; a new alert opens a new incident',
+    );
+    expect(transitionRefusal('identified', 'fixed')).toBe(
+      'status: must be one of investigating, identified, monitoring, resolved',
+    );
   });
 
   it('walks investigating -> identified -> monitoring -> resolved with a timeline', () => {
@@ -35,7 +53,11 @@ describe('incident status transitions', () => {
     expect(setStatus(incident, 'resolved', ops, T0 + 4)).toBeUndefined();
     expect(setStatus(incident, 'monitoring')).toMatch(/resolved/);
     expect(incident.state.timeline.map((e) => `${e.by} ${e.event}`)).toEqual([
-      'alert/am-1 opened', 'ops:ann identified', 'ops:ann monitoring', 'ops:ann investigating', 'ops:ann resolved',
+      'alert/am-1 opened',
+      'ops:ann identified',
+      'ops:ann monitoring',
+      'ops:ann investigating',
+      'ops:ann resolved',
     ]);
     expect(incident.state).toMatchObject({ resolvedBy: 'ops:ann', resolvedAt: new Date(T0 + 4).toISOString() });
   });
@@ -44,14 +66,18 @@ describe('incident status transitions', () => {
     const incident = Incident.open('inc-1', firstAlert, 'system', T0);
     expect(incident.refusalOfStatus({ status: 'identified' })).toMatch(/^actor:/);
     expect(incident.refusalOfStatus({ ...ops, roles: 'operator', status: 'identified' })).toMatch(/^roles:/);
-    expect(setStatus(incident, 'identified', viewer)).toBe('someone may not update the incident: needs role responder or operator or admin or to be a responder');
+    expect(setStatus(incident, 'identified', viewer)).toBe(
+      'someone may not update the incident: needs role responder or operator or admin or to be a responder',
+    );
     const add = { ...ops, responder: 'someone', role: 'commander' };
     expect(incident.refusalOfResponder(add)).toBeUndefined();
     incident.addResponder(add, T0);
     expect(incident.refusalOfResponder(add)).toBe('someone is already a responder');
     expect(incident.refusalOfResponder({ ...ops, responder: '' })).toMatch(/^responder:/);
     expect(setStatus(incident, 'identified', viewer)).toBeUndefined();
-    expect(incident.state.responders).toEqual([{ who: 'someone', role: 'commander', addedBy: 'ops:ann', addedAt: new Date(T0).toISOString() }]);
+    expect(incident.state.responders).toEqual([
+      { who: 'someone', role: 'commander', addedBy: 'ops:ann', addedAt: new Date(T0).toISOString() },
+    ]);
     expect(incident.refusalOfNote({ ...viewer, note: ' ' })).toBe('note: must not be empty');
     incident.addNote({ ...viewer, note: 'disk replaced' }, T0);
     expect(incident.state.timeline.at(-1)).toMatchObject({ by: 'someone', event: 'note', detail: 'disk replaced' });
@@ -60,13 +86,22 @@ describe('incident status transitions', () => {
 
 describe('grouping alerts into incidents', () => {
   it('keys by configured labels, else by the source group, the service, or the alert itself', () => {
-    const a = { dedupKey: 'am-1', group: '{}:{alertname="X"}', service: 'billing', labels: { service: 'billing', env: 'prod', instance: 'a' } };
+    const a = {
+      dedupKey: 'am-1',
+      group: '{}:{alertname="X"}',
+      service: 'billing',
+      labels: { service: 'billing', env: 'prod', instance: 'a' },
+    };
     const b = { ...a, dedupKey: 'am-2', labels: { ...a.labels, instance: 'b' } };
     expect(incidentKeyFor(a)).toBe(incidentKeyFor(b));
     expect(incidentKeyFor(a)).toMatch(/^inc-[0-9a-f]{24}$/);
     expect(incidentKeyFor(a, ['service', 'env'])).toBe(incidentKeyFor({ ...b, group: 'other' }, ['service', 'env']));
-    expect(incidentKeyFor(a, ['service', 'env'])).not.toBe(incidentKeyFor({ ...b, labels: { ...b.labels, env: 'dev' } }, ['service', 'env']));
-    expect(incidentKeyFor({ dedupKey: 'pd-1', service: 'billing', labels: {} })).not.toBe(incidentKeyFor({ dedupKey: 'pd-1', group: 'billing', labels: {} }));
+    expect(incidentKeyFor(a, ['service', 'env'])).not.toBe(
+      incidentKeyFor({ ...b, labels: { ...b.labels, env: 'dev' } }, ['service', 'env']),
+    );
+    expect(incidentKeyFor({ dedupKey: 'pd-1', service: 'billing', labels: {} })).not.toBe(
+      incidentKeyFor({ dedupKey: 'pd-1', group: 'billing', labels: {} }),
+    );
     expect(incidentKeyFor({ dedupKey: 'pd-1', labels: {} })).not.toBe(incidentKeyFor({ dedupKey: 'pd-2', labels: {} }));
   });
 

@@ -10,8 +10,17 @@ policies:
         escalateAfter: 10 minutes
 `);
 const event = {
-  source: 'pagerduty', dedupKey: 'pd-1-disk', sourceKey: 'disk', action: 'trigger', severity: 'critical', summary: 'disk full',
-  labels: { host: 'db-1' }, annotations: {}, startsAt: '2026-11-25T10:00:00.000Z', links: [], images: [],
+  source: 'pagerduty',
+  dedupKey: 'pd-1-disk',
+  sourceKey: 'disk',
+  action: 'trigger',
+  severity: 'critical',
+  summary: 'disk full',
+  labels: { host: 'db-1' },
+  annotations: {},
+  startsAt: '2026-11-25T10:00:00.000Z',
+  links: [],
+  images: [],
 };
 const input = { event, intakeId: 'i-1', policy: policies[0], policies };
 
@@ -26,7 +35,13 @@ describe('alertEscalation input check (in the workflow, by hand)', () => {
     [{ ...input, event: { ...event, links: undefined } }, /^event\.links: must be a list/],
     [{ ...input, event: { ...event, severity: 'page' } }, /^event\.severity:/],
     [{ ...input, policy: { ...policies[0], levels: [] } }, /^policy\.levels: name at least one level/],
-    [{ ...input, policy: { ...policies[0], levels: [{ targets: [{ kind: 'pager', to: 'x' }], escalateAfterMs: 60_000 }] } }, /^policy\.levels\.0\.targets\.0:/],
+    [
+      {
+        ...input,
+        policy: { ...policies[0], levels: [{ targets: [{ kind: 'pager', to: 'x' }], escalateAfterMs: 60_000 }] },
+      },
+      /^policy\.levels\.0\.targets\.0:/,
+    ],
     [{ ...input, policies: [{ name: 'broken' }] }, /^policies\.0\.urgency:/],
     [{ ...input, intakeId: undefined }, /^intakeId:/],
   ])('refuses a malformed input naming the field (%#)', (bad, message) => {

@@ -1,8 +1,22 @@
 import {
-  formatMatcher, matcherFromApi, matcherProblem, matches, matchesAll, MatcherSyntaxError, parseMatcher, parseMatcherList, type LabelMatcher,
+  formatMatcher,
+  matcherFromApi,
+  matcherProblem,
+  matches,
+  matchesAll,
+  MatcherSyntaxError,
+  parseMatcher,
+  parseMatcherList,
+  type LabelMatcher,
 } from '../../domain/alerts/matchers';
 import { parseSilenceRequest } from '../../domain/alerts/silence-schemas';
-import { activeSilenceFor, nextSilenceStart, silenceProblem, silenceState, type Silence } from '../../domain/alerts/silences';
+import {
+  activeSilenceFor,
+  nextSilenceStart,
+  silenceProblem,
+  silenceState,
+  type Silence,
+} from '../../domain/alerts/silences';
 import { InputError } from '../../domain/validation';
 
 const labels = { alertname: 'DiskFull', service: 'billing', env: 'prod', instance: 'db-1:9100' };
@@ -16,14 +30,34 @@ describe('label matchers (Alertmanager semantics)', () => {
     expect(parseMatcher('msg="say \\"hi\\"\\n\\\\"')).toEqual({ name: 'msg', op: '=', value: 'say "hi"\n\\' });
     expect(parseMatcher('team=""')).toEqual({ name: 'team', op: '=', value: '' });
     expect(parseMatcherList('{service="billing", env=~"prod|staging", note="a,b"}').map(formatMatcher)).toEqual([
-      'service="billing"', 'env=~"prod|staging"', 'note="a,b"',
+      'service="billing"',
+      'env=~"prod|staging"',
+      'note="a,b"',
     ]);
-    expect(matcherFromApi({ name: 'env', value: 'dev.*', isRegex: true, isEqual: false })).toEqual({ name: 'env', op: '!~', value: 'dev.*' });
-    expect(matcherFromApi({ name: 'env', value: 'prod', isRegex: false })).toEqual({ name: 'env', op: '=', value: 'prod' });
+    expect(matcherFromApi({ name: 'env', value: 'dev.*', isRegex: true, isEqual: false })).toEqual({
+      name: 'env',
+      op: '!~',
+      value: 'dev.*',
+    });
+    expect(matcherFromApi({ name: 'env', value: 'prod', isRegex: false })).toEqual({
+      name: 'env',
+      op: '=',
+      value: 'prod',
+    });
   });
 
   it('refuses malformed matchers with a reason', () => {
-    const bad = ['service', '1abc="x"', 'a=="x"', 'a="unterminated', 'a="x\\"', 'a="bad \\t escape"', 'a=two words', 'a=~"("', 'a="x"y"'];
+    const bad = [
+      'service',
+      '1abc="x"',
+      'a=="x"',
+      'a="unterminated',
+      'a="x\\"',
+      'a="bad \\t escape"',
+      'a=two words',
+      'a=~"("',
+      'a="x"y"',
+    ];
     for (const text of bad) expect(() => parseMatcher(text)).toThrow(MatcherSyntaxError);
     expect(() => parseMatcher('a=~"("')).toThrow(/invalid regular expression/);
     expect(matcherProblem({ name: 'a', op: '~', value: 'x' })).toMatch(/operator/);
@@ -33,10 +67,27 @@ describe('label matchers (Alertmanager semantics)', () => {
 
   it('reads a missing label as "" and anchors regular expressions at both ends', () => {
     const m = (text: string) => matches(parseMatcher(text), labels);
-    expect([m('service="billing"'), m('service="bill"'), m('service!="billing"'), m('service!="web"')]).toEqual([true, false, false, true]);
-    expect([m('service=~"bill"'), m('service=~"bill.*"'), m('service=~"billing|web"'), m('service!~"bill"')]).toEqual([false, true, true, true]);
+    expect([m('service="billing"'), m('service="bill"'), m('service!="billing"'), m('service!="web"')]).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
+    expect([m('service=~"bill"'), m('service=~"bill.*"'), m('service=~"billing|web"'), m('service!~"bill"')]).toEqual([
+      false,
+      true,
+      true,
+      true,
+    ]);
     // missing label
-    expect([m('team=""'), m('team!=""'), m('team=~".*"'), m('team=~".+"'), m('team!~".+"'), m('team="x"')]).toEqual([true, false, true, false, true, false]);
+    expect([m('team=""'), m('team!=""'), m('team=~".*"'), m('team=~".+"'), m('team!~".+"'), m('team="x"')]).toEqual([
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+    ]);
     // present label against ""
     expect([m('service=""'), m('service!=""')]).toEqual([false, true]);
     // anchoring survives alternation: ^(?:a|b)$, not ^a|b$
@@ -52,12 +103,22 @@ describe('silences', () => {
   const T = Date.parse('2025-03-01T22:00:00Z');
   const H = 3_600_000;
   const silence = (id: string, matchers: string, from: number, to: number): Silence => ({
-    id, matchers: parseMatcherList(matchers), startsAt: new Date(from).toISOString(), endsAt: new Date(to).toISOString(), createdBy: 'ops:ann', comment: id,
+    id,
+    matchers: parseMatcherList(matchers),
+    startsAt: new Date(from).toISOString(),
+    endsAt: new Date(to).toISOString(),
+    createdBy: 'ops:ann',
+    comment: id,
   });
 
   it('is active from startsAt (inclusive) to endsAt (exclusive)', () => {
     const s = silence('mw', 'service="billing"', T, T + H);
-    expect([silenceState(s, T - 1), silenceState(s, T), silenceState(s, T + H - 1), silenceState(s, T + H)]).toEqual(['pending', 'active', 'active', 'expired']);
+    expect([silenceState(s, T - 1), silenceState(s, T), silenceState(s, T + H - 1), silenceState(s, T + H)]).toEqual([
+      'pending',
+      'active',
+      'active',
+      'expired',
+    ]);
     expect(activeSilenceFor(labels, [s], T - 1)).toBeUndefined();
     expect(activeSilenceFor(labels, [s], T)).toEqual({ silence: s, until: T + H });
     expect(activeSilenceFor(labels, [s], T + H)).toBeUndefined();
@@ -90,7 +151,9 @@ describe('silences', () => {
     const good = silence('mw', 'service="billing"', T, T + H);
     expect(silenceProblem(good)).toBeUndefined();
     expect(silenceProblem({ ...good, matchers: [] })).toMatch(/^matchers:/);
-    expect(silenceProblem({ ...good, matchers: [{ name: 'a', op: '=~', value: '(' }] })).toMatch(/^matchers\.0: invalid regular expression/);
+    expect(silenceProblem({ ...good, matchers: [{ name: 'a', op: '=~', value: '(' }] })).toMatch(
+      /^matchers\.0: invalid regular expression/,
+    );
     expect(silenceProblem({ ...good, matchers: parseMatcherList('team=~".*"') })).toMatch(/silence every alert/);
     expect(silenceProblem({ ...good, endsAt: good.startsAt })).toMatch(/^endsAt: must be after/);
     expect(silenceProblem({ ...good, startsAt: 'tomorrow' })).toMatch(/^startsAt:/);
@@ -103,18 +166,32 @@ describe('create-silence requests', () => {
   const context = { id: 'sil-1', createdBy: 'ops:ann', now: NOW };
 
   it('takes Alertmanager strings or API objects, an end or a duration; the creator comes from the caller', () => {
-    const byEnd = parseSilenceRequest({
-      matchers: ['service="billing"', { name: 'env', value: 'prod|staging', isRegex: true }],
-      startsAt: '2025-03-01T22:00:00Z', endsAt: '2025-03-02T02:00:00+00:00', comment: 'database maintenance',
-    }, context);
+    const byEnd = parseSilenceRequest(
+      {
+        matchers: ['service="billing"', { name: 'env', value: 'prod|staging', isRegex: true }],
+        startsAt: '2025-03-01T22:00:00Z',
+        endsAt: '2025-03-02T02:00:00+00:00',
+        comment: 'database maintenance',
+      },
+      context,
+    );
     expect(byEnd).toEqual({
-      id: 'sil-1', createdBy: 'ops:ann', comment: 'database maintenance',
-      matchers: [{ name: 'service', op: '=', value: 'billing' }, { name: 'env', op: '=~', value: 'prod|staging' }] satisfies LabelMatcher[],
-      startsAt: '2025-03-01T22:00:00.000Z', endsAt: '2025-03-02T02:00:00.000Z',
+      id: 'sil-1',
+      createdBy: 'ops:ann',
+      comment: 'database maintenance',
+      matchers: [
+        { name: 'service', op: '=', value: 'billing' },
+        { name: 'env', op: '=~', value: 'prod|staging' },
+      ] satisfies LabelMatcher[],
+      startsAt: '2025-03-01T22:00:00.000Z',
+      endsAt: '2025-03-02T02:00:00.000Z',
     });
     expect(silenceProblem(byEnd)).toBeUndefined();
     // no start, or a start in the past: from now
-    const byDuration = parseSilenceRequest({ matchers: ['service="billing"'], startsAt: '2025-03-01T00:00:00Z', duration: '2 hours', comment: 'deploy' }, context);
+    const byDuration = parseSilenceRequest(
+      { matchers: ['service="billing"'], startsAt: '2025-03-01T00:00:00Z', duration: '2 hours', comment: 'deploy' },
+      context,
+    );
     expect([byDuration.startsAt, byDuration.endsAt]).toEqual(['2025-03-01T21:30:00.000Z', '2025-03-01T23:30:00.000Z']);
   });
 
@@ -132,7 +209,9 @@ describe('create-silence requests', () => {
     expect(refuse({ matchers: ['env=~".*"'] })[0]).toMatch(/^matchers: .*silence every alert/);
     expect(refuse({ matchers: ['service="billing"', 'bad matcher'] })[0]).toMatch(/^matchers\.1: /);
     expect(refuse({ duration: undefined })).toEqual(['endsAt: give either endsAt or duration']);
-    expect(refuse({ duration: undefined, endsAt: '2025-03-01T20:00:00Z' })[0]).toMatch(/^endsAt: must be after the start/);
+    expect(refuse({ duration: undefined, endsAt: '2025-03-01T20:00:00Z' })[0]).toMatch(
+      /^endsAt: must be after the start/,
+    );
     expect(refuse({ duration: '91 days' })).toEqual(['endsAt: a silence lasts at most 90 days']);
     expect(refuse({ comment: '' })[0]).toMatch(/^comment:/);
     expect(refuse({ createdBy: 'mallory' })[0]).toMatch(/^\(root\): .*createdBy/);

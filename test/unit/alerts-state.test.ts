@@ -33,9 +33,20 @@ policies:
 const policy = (name: string): EscalationPolicy => config.policies.find((p) => p.name === name)!;
 
 const event = (overrides: Partial<AlertEvent> = {}): AlertEvent => ({
-  source: 'alertmanager', dedupKey: 'am-abc', sourceKey: 'fp1', action: 'trigger', severity: 'error', summary: 'Disk full on db-1',
-  service: 'billing', group: 'g1', labels: { alertname: 'DiskFull', service: 'billing' }, annotations: {}, startsAt: new Date(T0).toISOString(),
-  links: [], images: [], ...overrides,
+  source: 'alertmanager',
+  dedupKey: 'am-abc',
+  sourceKey: 'fp1',
+  action: 'trigger',
+  severity: 'error',
+  summary: 'Disk full on db-1',
+  service: 'billing',
+  group: 'g1',
+  labels: { alertname: 'DiskFull', service: 'billing' },
+  annotations: {},
+  startsAt: new Date(T0).toISOString(),
+  links: [],
+  images: [],
+  ...overrides,
 });
 const open = (name = 'infra', at = T0) => AlertState.open(event(), policy(name), at, { policies: config.policies });
 const ann = { actor: 'ops:ann', roles: ['operator'] };
@@ -72,7 +83,14 @@ function drive(alert: AlertState, until: number, silences: Silence[] = []): stri
 }
 
 /** Refuse or apply, as the workflow's Signal handler does (the Update validator calls the same refusalOf…). */
-function send<R>(alert: AlertState, kind: string, refusal: (r: unknown) => string | undefined, apply: (r: R, now: number) => void, request: R, now: number) {
+function send<R>(
+  alert: AlertState,
+  kind: string,
+  refusal: (r: unknown) => string | undefined,
+  apply: (r: R, now: number) => void,
+  request: R,
+  now: number,
+) {
   const reason = refusal.call(alert, request);
   if (reason) alert.recordRefused(kind, request, reason, now);
   else apply.call(alert, request, now);
@@ -82,7 +100,12 @@ function send<R>(alert: AlertState, kind: string, refusal: (r: unknown) => strin
 describe('AlertState: escalation without acknowledgement', () => {
   it('notifies each level on time, repeats, then waits for auto-resolve', () => {
     const alert = open();
-    expect(alert.nextDue()).toEqual({ kind: 'notify', at: T0, position: { cycle: 1, round: 1, level: 1 }, targets: policy('infra').levels[0]!.targets });
+    expect(alert.nextDue()).toEqual({
+      kind: 'notify',
+      at: T0,
+      position: { cycle: 1, round: 1, level: 1 },
+      targets: policy('infra').levels[0]!.targets,
+    });
     expect(drive(alert, T0 + 24 * 60 * MIN)).toEqual([
       '+0m c1 r1 l1 #infra,oncall@example.com',
       '+10m c1 r1 l2 U024BE7LH',
@@ -91,7 +114,10 @@ describe('AlertState: escalation without acknowledgement', () => {
       '+240m auto-resolved',
     ]);
     expect(alert.view()).toMatchObject({
-      status: 'resolved', level: 2, round: 2, notifications: { sent: 6, failed: 0, suppressed: 0 },
+      status: 'resolved',
+      level: 2,
+      round: 2,
+      notifications: { sent: 6, failed: 0, suppressed: 0 },
       resolved: { by: 'system', reason: 'auto', at: new Date(T0 + 240 * MIN).toISOString() },
     });
     expect(alert.nextDue()).toBeUndefined();
@@ -134,9 +160,15 @@ describe('AlertState: acknowledge, ack timeout, resolve', () => {
   it('acknowledging stops escalation; the ack timeout restarts it at level 1 in a new cycle', () => {
     const alert = open();
     drive(alert, T0 + 5 * MIN);
-    expect(send(alert, 'acknowledge', alert.refusalOfAcknowledge, alert.acknowledge, slackBob, T0 + 5 * MIN)).toBeUndefined();
+    expect(
+      send(alert, 'acknowledge', alert.refusalOfAcknowledge, alert.acknowledge, slackBob, T0 + 5 * MIN),
+    ).toBeUndefined();
     expect(alert.nextDue()).toEqual({ kind: 'ack_timeout', at: T0 + 35 * MIN });
-    expect(drive(alert, T0 + 50 * MIN)).toEqual(['+35m ack timed out', '+35m c2 r1 l1 #infra,oncall@example.com', '+45m c2 r1 l2 U024BE7LH']);
+    expect(drive(alert, T0 + 50 * MIN)).toEqual([
+      '+35m ack timed out',
+      '+35m c2 r1 l1 #infra,oncall@example.com',
+      '+45m c2 r1 l2 U024BE7LH',
+    ]);
     expect(alert.view()).toMatchObject({ status: 'triggered', cycle: 2 });
     expect(alert.view().acknowledged).toBeUndefined();
   });
@@ -150,10 +182,17 @@ describe('AlertState: acknowledge, ack timeout, resolve', () => {
   it('resolve ends everything; later messages are refused as resolved', () => {
     const alert = open();
     drive(alert, T0);
-    expect(send(alert, 'resolve', alert.refusalOfResolve, alert.resolve, { ...ann, note: 'disk cleaned' }, T0 + MIN)).toBeUndefined();
+    expect(
+      send(alert, 'resolve', alert.refusalOfResolve, alert.resolve, { ...ann, note: 'disk cleaned' }, T0 + MIN),
+    ).toBeUndefined();
     expect(alert.nextDue()).toBeUndefined();
     expect(alert.closed).toBe(true);
-    for (const refusal of [alert.refusalOfAcknowledge(ann), alert.refusalOfResolve(ann), alert.refusalOfEscalateNow(ann), alert.refusalOfReassign({ ...ann, policy: 'db' })]) {
+    for (const refusal of [
+      alert.refusalOfAcknowledge(ann),
+      alert.refusalOfResolve(ann),
+      alert.refusalOfEscalateNow(ann),
+      alert.refusalOfReassign({ ...ann, policy: 'db' }),
+    ]) {
       expect(refusal).toBe('the alert is resolved (by ops:ann)');
     }
     expect(alert.view().resolved).toEqual({ by: 'ops:ann', at: new Date(T0 + MIN).toISOString(), reason: 'manual' });
@@ -166,11 +205,19 @@ describe('AlertState: acknowledge, ack timeout, resolve', () => {
     expect(alert.refusalOfAcknowledge({ actor: 'x', roles: [1] })).toMatch(/^roles:/);
     expect(alert.refusalOfAcknowledge({ ...ann, note: 'x'.repeat(3000) })).toMatch(/^note:/);
     const viewer = { actor: 'web:vic', roles: ['viewer'] };
-    expect(send(alert, 'acknowledge', alert.refusalOfAcknowledge, alert.acknowledge, viewer, T0)).toBe('web:vic may not acknowledge alerts: needs role responder or operator or admin');
+    expect(send(alert, 'acknowledge', alert.refusalOfAcknowledge, alert.acknowledge, viewer, T0)).toBe(
+      'web:vic may not acknowledge alerts: needs role responder or operator or admin',
+    );
     // reassigning is an operator's call, not a responder's
-    expect(alert.refusalOfReassign({ ...slackBob, policy: 'db' })).toBe('slack:U0BOB0001 may not reassign alerts: needs role operator or admin');
+    expect(alert.refusalOfReassign({ ...slackBob, policy: 'db' })).toBe(
+      'slack:U0BOB0001 may not reassign alerts: needs role operator or admin',
+    );
     expect(alert.refusalOfReassign({ actor: 'root', roles: ['admin'], policy: 'db' })).toBeUndefined();
-    expect(alert.state.timeline.at(-1)).toMatchObject({ by: 'web:vic', event: 'refused acknowledge', detail: expect.stringMatching(/may not acknowledge/) });
+    expect(alert.state.timeline.at(-1)).toMatchObject({
+      by: 'web:vic',
+      event: 'refused acknowledge',
+      detail: expect.stringMatching(/may not acknowledge/),
+    });
     expect(alert.status).toBe('triggered');
   });
 });
@@ -180,12 +227,27 @@ describe('AlertState: events from the source', () => {
     const alert = open();
     drive(alert, T0);
     const before = alert.nextDue();
-    expect(alert.observe(event({ severity: 'critical', summary: 'Disk full on db-1 (99%)' }), T0 + 3 * 60 * MIN)).toBe('duplicate');
-    expect(alert.view()).toMatchObject({ count: 2, lastSeenAt: new Date(T0 + 180 * MIN).toISOString(), severity: 'critical', summary: 'Disk full on db-1 (99%)', level: 1 });
+    expect(alert.observe(event({ severity: 'critical', summary: 'Disk full on db-1 (99%)' }), T0 + 3 * 60 * MIN)).toBe(
+      'duplicate',
+    );
+    expect(alert.view()).toMatchObject({
+      count: 2,
+      lastSeenAt: new Date(T0 + 180 * MIN).toISOString(),
+      severity: 'critical',
+      summary: 'Disk full on db-1 (99%)',
+      level: 1,
+    });
     expect(alert.nextDue()).toEqual(before);
     expect(alert.state.timeline.map((e) => e.event)).toContain('severity changed');
     alert.acknowledge(ann, T0 + 180 * MIN);
-    expect(drive(alert, T0 + 24 * 60 * MIN)).toEqual(['+210m ack timed out', '+210m c2 r1 l1 #infra,oncall@example.com', '+220m c2 r1 l2 U024BE7LH', '+240m c2 r2 l1 #infra,oncall@example.com', '+250m c2 r2 l2 U024BE7LH', '+420m auto-resolved']);
+    expect(drive(alert, T0 + 24 * 60 * MIN)).toEqual([
+      '+210m ack timed out',
+      '+210m c2 r1 l1 #infra,oncall@example.com',
+      '+220m c2 r1 l2 U024BE7LH',
+      '+240m c2 r2 l1 #infra,oncall@example.com',
+      '+250m c2 r2 l2 U024BE7LH',
+      '+420m auto-resolved',
+    ]);
   });
 
   it('the source resolves or acknowledges; anything after resolve, or for another key, is ignored', () => {
@@ -205,8 +267,21 @@ describe('AlertState: escalate now and reassign', () => {
   it('escalate-now notifies the next level at once and escalation continues from there', () => {
     const alert = open();
     drive(alert, T0 + MIN);
-    expect(send(alert, 'escalate', alert.refusalOfEscalateNow, alert.escalateNow, { ...ann, note: 'customer down' }, T0 + 2 * MIN)).toBeUndefined();
-    expect(drive(alert, T0 + 35 * MIN)).toEqual(['+2m c1 r1 l2 U024BE7LH', '+22m c1 r2 l1 #infra,oncall@example.com', '+32m c1 r2 l2 U024BE7LH']);
+    expect(
+      send(
+        alert,
+        'escalate',
+        alert.refusalOfEscalateNow,
+        alert.escalateNow,
+        { ...ann, note: 'customer down' },
+        T0 + 2 * MIN,
+      ),
+    ).toBeUndefined();
+    expect(drive(alert, T0 + 35 * MIN)).toEqual([
+      '+2m c1 r1 l2 U024BE7LH',
+      '+22m c1 r2 l1 #infra,oncall@example.com',
+      '+32m c1 r2 l2 U024BE7LH',
+    ]);
     expect(alert.refusalOfEscalateNow(ann)).toBe('already at the last level (2) of the last round');
     expect(alert.refusalOfEscalateNow({ ...ann, level: 1 })).toBeUndefined();
     expect(alert.refusalOfEscalateNow({ ...ann, level: 7 })).toBe('level must be between 1 and 2 (policy "infra")');
@@ -226,13 +301,24 @@ describe('AlertState: escalate now and reassign', () => {
     const alert = open();
     drive(alert, T0 + 15 * MIN);
     expect(alert.refusalOfReassign({ ...ann })).toBe('name either policy or targets');
-    expect(alert.refusalOfReassign({ ...ann, policy: 'nope' })).toBe('policy: no policy named "nope" (known: infra, db, quiet)');
+    expect(alert.refusalOfReassign({ ...ann, policy: 'nope' })).toBe(
+      'policy: no policy named "nope" (known: infra, db, quiet)',
+    );
     expect(alert.refusalOfReassign({ ...ann, policy: 'infra' })).toBe('the alert already follows policy "infra"');
     expect(alert.refusalOfReassign({ ...ann, targets: [{ kind: 'pager', to: 'x' }] })).toMatch(/^targets\.0\.kind/);
-    expect(alert.refusalOfReassign({ ...ann, targets: [{ kind: 'webhook', to: 'ftp://x' }] })).toBe('targets.0.to: must be an http(s) URL');
+    expect(alert.refusalOfReassign({ ...ann, targets: [{ kind: 'webhook', to: 'ftp://x' }] })).toBe(
+      'targets.0.to: must be an http(s) URL',
+    );
     send(alert, 'reassign', alert.refusalOfReassign, alert.reassign, { ...ann, policy: 'db' }, T0 + 16 * MIN);
     expect(drive(alert, T0 + 60 * MIN)).toEqual(['+16m c2 r1 l1 #db', '+21m c2 r1 l2 dba@example.com']);
-    send(alert, 'reassign', alert.refusalOfReassign, alert.reassign, { ...ann, targets: [{ kind: 'slack_user', to: 'U0CAROL01' }] }, T0 + 61 * MIN);
+    send(
+      alert,
+      'reassign',
+      alert.refusalOfReassign,
+      alert.reassign,
+      { ...ann, targets: [{ kind: 'slack_user', to: 'U0CAROL01' }] },
+      T0 + 61 * MIN,
+    );
     expect(alert.view().policy).toBe('db/reassigned');
     expect(drive(alert, T0 + 62 * MIN)).toEqual(['+61m c3 r1 l1 U0CAROL01']);
   });
@@ -240,7 +326,12 @@ describe('AlertState: escalate now and reassign', () => {
 
 describe('AlertState: silences', () => {
   const silence = (id: string, from: number, to: number): Silence => ({
-    id, matchers: parseMatcherList('service="billing"'), startsAt: new Date(from).toISOString(), endsAt: new Date(to).toISOString(), createdBy: 'ops:ann', comment: 'maintenance',
+    id,
+    matchers: parseMatcherList('service="billing"'),
+    startsAt: new Date(from).toISOString(),
+    endsAt: new Date(to).toISOString(),
+    createdBy: 'ops:ann',
+    comment: 'maintenance',
   });
 
   it('suppresses (and records) notifications while silenced, then resumes where it stopped', () => {
@@ -252,7 +343,10 @@ describe('AlertState: silences', () => {
       '+35m c1 r1 l2 U024BE7LH',
     ]);
     expect(alert.view().notifications).toEqual({ sent: 3, failed: 0, suppressed: 2 });
-    expect(alert.state.notifications.filter((n) => n.outcome === 'suppressed').map((n) => n.detail)).toEqual(['silence mw-1', 'silence mw-1']);
+    expect(alert.state.notifications.filter((n) => n.outcome === 'suppressed').map((n) => n.detail)).toEqual([
+      'silence mw-1',
+      'silence mw-1',
+    ]);
   });
 
   it('shows the silence in the view, and lifting it early makes the step due at its planned time', () => {
@@ -289,14 +383,31 @@ describe('AlertState: incidents, view and snapshot', () => {
     drive(alert, T0);
     alert.acknowledge(slackBob, T0 + MIN);
     expect(alert.view()).toEqual({
-      dedupKey: 'am-abc', source: 'alertmanager', status: 'acknowledged', severity: 'error', summary: 'Disk full on db-1', service: 'billing',
-      labels: { alertname: 'DiskFull', service: 'billing' }, policy: 'infra', urgency: 'high', level: 1, round: 1, cycle: 1, count: 1,
-      openedAt: new Date(T0).toISOString(), lastSeenAt: new Date(T0).toISOString(),
+      dedupKey: 'am-abc',
+      source: 'alertmanager',
+      status: 'acknowledged',
+      severity: 'error',
+      summary: 'Disk full on db-1',
+      service: 'billing',
+      labels: { alertname: 'DiskFull', service: 'billing' },
+      policy: 'infra',
+      urgency: 'high',
+      level: 1,
+      round: 1,
+      cycle: 1,
+      count: 1,
+      openedAt: new Date(T0).toISOString(),
+      lastSeenAt: new Date(T0).toISOString(),
       acknowledged: { by: 'slack:U0BOB0001', at: new Date(T0 + MIN).toISOString() },
       next: { kind: 'ack_timeout', at: new Date(T0 + 31 * MIN).toISOString() },
       notifications: { sent: 2, failed: 0, suppressed: 0 },
       timeline: [
-        { at: new Date(T0).toISOString(), by: 'source:alertmanager', event: 'triggered', detail: 'error: Disk full on db-1 (policy infra)' },
+        {
+          at: new Date(T0).toISOString(),
+          by: 'source:alertmanager',
+          event: 'triggered',
+          detail: 'error: Disk full on db-1 (policy infra)',
+        },
         { at: new Date(T0).toISOString(), by: 'system', event: 'notified', detail: 'level 1, round 1' },
         { at: new Date(T0 + MIN).toISOString(), by: 'slack:U0BOB0001', event: 'acknowledged' },
       ],
@@ -310,7 +421,11 @@ describe('AlertState: incidents, view and snapshot', () => {
     const notify = (alert: AlertState, at: number) => {
       const due = alert.nextDue();
       if (due?.kind !== 'notify') throw new Error(`expected a notification, got ${due?.kind}`);
-      return { due, key: alert.notificationKey(due.position, due.targets[0]!), done: () => alert.markNotified(due.position, at) };
+      return {
+        due,
+        key: alert.notificationKey(due.position, due.targets[0]!),
+        done: () => alert.markNotified(due.position, at),
+      };
     };
 
     it('gives a manual page of a level already paged its own delivery keys', () => {

@@ -11,7 +11,17 @@ import ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '../..');
 const WORKFLOW_SIDE = [
-  'alert-state', 'escalation-policy', 'business-hours', 'silences', 'matchers', 'incident', 'metric-rules', 'dedup', 'types', 'requests', 'sha256',
+  'alert-state',
+  'escalation-policy',
+  'business-hours',
+  'silences',
+  'matchers',
+  'incident',
+  'metric-rules',
+  'dedup',
+  'types',
+  'requests',
+  'sha256',
 ].map((name) => `domain/alerts/${name}.ts`);
 const BOUNDARY_ONLY = ['zod', 'yaml'];
 
@@ -21,9 +31,14 @@ function runtimeImports(file: string): string[] {
   for (const statement of source.statements) {
     if (ts.isImportDeclaration(statement)) {
       const clause = statement.importClause;
-      const typeOnly = clause?.isTypeOnly
-        || (clause && !clause.name && clause.namedBindings && ts.isNamedImports(clause.namedBindings)
-          && clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((e) => e.isTypeOnly));
+      const typeOnly =
+        clause?.isTypeOnly ||
+        (clause &&
+          !clause.name &&
+          clause.namedBindings &&
+          ts.isNamedImports(clause.namedBindings) &&
+          clause.namedBindings.elements.length > 0 &&
+          clause.namedBindings.elements.every((e) => e.isTypeOnly));
       if (!typeOnly) specifiers.push((statement.moduleSpecifier as ts.StringLiteral).text);
     } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && !statement.isTypeOnly) {
       specifiers.push((statement.moduleSpecifier as ts.StringLiteral).text);

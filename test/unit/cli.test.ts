@@ -17,7 +17,8 @@ describe('arxflow CLI', () => {
     const result = arxflow(['--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/Usage: arxflow/);
-    for (const area of ['health', 'workflows', 'probe', 'schedules', 'audit', 'token', 'triggers']) expect(result.stdout).toContain(area);
+    for (const area of ['health', 'workflows', 'probe', 'schedules', 'audit', 'token', 'triggers'])
+      expect(result.stdout).toContain(area);
   });
 
   it('exits 2 naming the field for a bad duration, without contacting Temporal', () => {
@@ -39,7 +40,10 @@ describe('arxflow CLI', () => {
 
   it('token create mints a token the gateway accepts; a bad role exits 2', async () => {
     const env = { ARXFLOW_JWT_SECRET: 'cli-test-secret-cli-test-secret-123456' };
-    const minted = arxflow(['token', 'create', '--sub', 'ana', '--role', 'approver', '--role', 'viewer', '--json'], env);
+    const minted = arxflow(
+      ['token', 'create', '--sub', 'ana', '--role', 'approver', '--role', 'viewer', '--json'],
+      env,
+    );
     expect(minted.status).toBe(0);
     const { token } = JSON.parse(minted.stdout);
     const principal = await createAuthenticator(parseSettings(env)).verify(token);
@@ -59,11 +63,22 @@ describe('arxflow CLI', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'arxflow-cli-'));
     try {
       const file = path.join(dir, 'trigger.json');
-      writeFileSync(file, JSON.stringify({ id: 't', projectId: 'P', taskId: 'T', triggerType: 'task_completed', actions: [{ type: 'teleport' }] }));
+      writeFileSync(
+        file,
+        JSON.stringify({
+          id: 't',
+          projectId: 'P',
+          taskId: 'T',
+          triggerType: 'task_completed',
+          actions: [{ type: 'teleport' }],
+        }),
+      );
       // An unreachable gateway: reaching it would exit 1, not 2.
       const result = arxflow(['triggers', 'put', file], { ARXFLOW_URL: 'http://127.0.0.1:1' });
       expect(result.status).toBe(2);
-      expect(result.stderr).toContain(`${file}: actions.0.type: type must be one of signal_gate, start_workflow, notify, webhook`);
+      expect(result.stderr).toContain(
+        `${file}: actions.0.type: type must be one of signal_gate, start_workflow, notify, webhook`,
+      );
       expect(arxflow(['triggers', 'put', path.join(dir, 'missing.yaml')]).status).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,10 @@
-import { addBusinessDays, addBusinessMs, businessMsBetween, DAY_MS, isBusinessDay } from '../../domain/compliance/business-days';
+import {
+  addBusinessDays,
+  addBusinessMs,
+  businessMsBetween,
+  DAY_MS,
+  isBusinessDay,
+} from '../../domain/compliance/business-days';
 import { SlaClock } from '../../domain/compliance/review-clocks';
 import { reviewPolicyFor } from '../../domain/compliance/review-policy';
 
@@ -20,7 +26,9 @@ describe('business days', () => {
     expect(isBusinessDay(at('2026-12-25T12:00:00Z'), calendar)).toBe(false);
     expect(isBusinessDay(at('2026-12-24T12:00:00Z'), calendar)).toBe(true);
     // Thursday 24th 12:00 + 1 business day: Friday 25th is a holiday, so Monday 28th 12:00.
-    expect(new Date(addBusinessDays(at('2026-12-24T12:00:00Z'), 1, calendar)).toISOString()).toBe('2026-12-28T12:00:00.000Z');
+    expect(new Date(addBusinessDays(at('2026-12-24T12:00:00Z'), 1, calendar)).toISOString()).toBe(
+      '2026-12-28T12:00:00.000Z',
+    );
   });
 
   it('counts only business time between two instants, and adding it back lands on the same instant', () => {
@@ -54,7 +62,10 @@ describe('SLA clock', () => {
 describe('review policy', () => {
   it("takes the jurisdiction's values, then the application's overrides", () => {
     expect(reviewPolicyFor('EXAMPLE-CITY').requiredDocuments).toContain('life-safety-plan');
-    expect(reviewPolicyFor('EXAMPLE-CITY', { reviewSlaBusinessDays: 3, holidays: undefined })).toMatchObject({ reviewSlaBusinessDays: 3, holidays: ['2026-12-25', '2027-01-01'] });
+    expect(reviewPolicyFor('EXAMPLE-CITY', { reviewSlaBusinessDays: 3, holidays: undefined })).toMatchObject({
+      reviewSlaBusinessDays: 3,
+      holidays: ['2026-12-25', '2027-01-01'],
+    });
     expect(reviewPolicyFor('UNKNOWN')).toMatchObject({ reviewSlaBusinessDays: 15, correctionBusinessDays: 10 });
   });
 });

@@ -8,10 +8,20 @@ import { EXAMPLE_PLAN_PATH, examplePlanJson } from '../fixtures/compliance-plans
 async function arxflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { out.push(parts.join(' ')); });
-  const error = jest.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => { err.push(parts.join(' ')); });
-  const stdoutWrite = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
-  const stderrWrite = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { err.push(String(chunk)); return true; });
+  const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
+    out.push(parts.join(' '));
+  });
+  const error = jest.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => {
+    err.push(parts.join(' '));
+  });
+  const stdoutWrite = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
+  const stderrWrite = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err.push(String(chunk));
+    return true;
+  });
   try {
     const code = await run(['node', 'arxflow', ...args]);
     return { code, stdout: out.join('\n'), stderr: err.join('\n') };
@@ -30,13 +40,16 @@ describe('arxflow compliance', () => {
     writeFileSync(at, content);
     return at;
   };
-  const planFile = (name: string, change: (plan: Record<string, any>) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const planFile = (name: string, change: (plan: Record<string, any>) => void) => {
     const plan = examplePlanJson() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     change(plan);
     return file(name, JSON.stringify(plan));
   };
 
-  beforeAll(() => { dir = mkdtempSync(path.join(tmpdir(), 'arxflow-compliance-')); });
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'arxflow-compliance-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('check --json on the example plan exits 1 with the violation on D3', async () => {
@@ -50,16 +63,26 @@ describe('arxflow compliance', () => {
       edition: 'IBC-2021',
       asOf: '2025-01-01',
       occupantLoad: { total: 101, bySpace: { S101: 30, S102: 40, S201: 30, S202: 1 }, byLevel: { L1: 70, L2: 31 } },
-      violations: [{
-        rule: 'IBC-1010.1.1', section: 'IBC 1010.1.1', elements: ['D3'], required: 32, actual: 30, unit: 'in', severity: 'error',
-        message: 'Door D3: clear width 30 in is less than the 32 in minimum (IBC 1010.1.1)',
-      }],
+      violations: [
+        {
+          rule: 'IBC-1010.1.1',
+          section: 'IBC 1010.1.1',
+          elements: ['D3'],
+          required: 32,
+          actual: 30,
+          unit: 'in',
+          severity: 'error',
+          message: 'Door D3: clear width 30 in is less than the 32 in minimum (IBC 1010.1.1)',
+        },
+      ],
     });
     expect(result.stderr).toContain('PLAN-EXAMPLE-1 does not comply with IBC-2021: 1 violation');
   });
 
   it('check exits 0 for a compliant plan and prints a readable summary', async () => {
-    const compliant = planFile('ok.json', (plan) => { plan.doors[2].clearWidthIn = 32; });
+    const compliant = planFile('ok.json', (plan) => {
+      plan.doors[2].clearWidthIn = 32;
+    });
     const result = await arxflow('compliance', 'check', compliant);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Result: COMPLIANT, 0 violations, 0 warnings');
@@ -74,7 +97,15 @@ describe('arxflow compliance', () => {
   });
 
   it('--jurisdiction checks against another code, and says an example is an example', async () => {
-    const result = await arxflow('compliance', 'check', EXAMPLE_PLAN_PATH, '--jurisdiction', 'EXAMPLE-CITY', '--as-of', '2025-07-01');
+    const result = await arxflow(
+      'compliance',
+      'check',
+      EXAMPLE_PLAN_PATH,
+      '--jurisdiction',
+      'EXAMPLE-CITY',
+      '--as-of',
+      '2025-07-01',
+    );
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('illustrative data, not a real adopted code');
     expect(result.stdout).toContain('EXC-1020.5');
@@ -83,9 +114,30 @@ describe('arxflow compliance', () => {
   it.each([
     ['a missing file', () => path.join(dir, 'missing.json'), /missing\.json: ENOENT/],
     ['a file that is not JSON', () => file('bad.json', '{"schemaVersion": 1,'), /bad\.json: not valid JSON/],
-    ['a plan with a negative area', () => planFile('neg.json', (plan) => { plan.spaces[1].areaSqft = -600; }), /plan: spaces\.1\.areaSqft: must be 0 or more/],
-    ['a plan with an unknown field', () => planFile('extra.json', (plan) => { plan.doors[0].swing = 'in'; }), /plan: doors\.0\.swing: unknown field/],
-    ['a plan with an unknown level', () => planFile('level.json', (plan) => { plan.corridors[0].level = 'L3'; }), /corridors\.0\.level: unknown level "L3"/],
+    [
+      'a plan with a negative area',
+      () =>
+        planFile('neg.json', (plan) => {
+          plan.spaces[1].areaSqft = -600;
+        }),
+      /plan: spaces\.1\.areaSqft: must be 0 or more/,
+    ],
+    [
+      'a plan with an unknown field',
+      () =>
+        planFile('extra.json', (plan) => {
+          plan.doors[0].swing = 'in';
+        }),
+      /plan: doors\.0\.swing: unknown field/,
+    ],
+    [
+      'a plan with an unknown level',
+      () =>
+        planFile('level.json', (plan) => {
+          plan.corridors[0].level = 'L3';
+        }),
+      /corridors\.0\.level: unknown level "L3"/,
+    ],
   ])('check exits 2 for %s, naming the problem', async (_what, makeFile, message) => {
     const result = await arxflow('compliance', 'check', makeFile(), '--json');
     expect(result.code).toBe(2);
@@ -102,7 +154,15 @@ describe('arxflow compliance', () => {
   });
 
   it('rules lists the rules in force and what was deleted', async () => {
-    const result = await arxflow('compliance', 'rules', '--jurisdiction', 'EXAMPLE-CITY', '--as-of', '2025-07-01', '--json');
+    const result = await arxflow(
+      'compliance',
+      'rules',
+      '--jurisdiction',
+      'EXAMPLE-CITY',
+      '--as-of',
+      '2025-07-01',
+      '--json',
+    );
     expect(result.code).toBe(0);
     const listing = JSON.parse(result.stdout);
     expect(listing.chain).toEqual(['IBC-2021', 'EXAMPLE-STATE', 'EXAMPLE-CITY']);

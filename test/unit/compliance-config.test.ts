@@ -25,22 +25,44 @@ describe('compliance section of the config file (plan review teams per jurisdict
   });
 
   it('parses the shipped example once uncommented', () => {
-    const text = readFileSync(SHIPPED, 'utf8').replace('  jurisdictions: []\n', '').replace(/^ {2}# (jurisdictions:| {2}.*)$/gm, '  $1');
+    const text = readFileSync(SHIPPED, 'utf8')
+      .replace('  jurisdictions: []\n', '')
+      .replace(/^ {2}# (jurisdictions:| {2}.*)$/gm, '  $1');
     expect(loadConfigFile(fileWith(text)).compliance).toEqual({
-      jurisdictions: [{
-        id: 'IBC-2021', reviewers: ['rev-ray', 'rev-rosa'], supervisor: 'sup-sam',
-        policy: { reviewSlaBusinessDays: 15, correctionBusinessDays: 10, requiredDocuments: ['floor-plans', 'code-analysis'] },
-      }],
+      jurisdictions: [
+        {
+          id: 'IBC-2021',
+          reviewers: ['rev-ray', 'rev-rosa'],
+          supervisor: 'sup-sam',
+          policy: {
+            reviewSlaBusinessDays: 15,
+            correctionBusinessDays: 10,
+            requiredDocuments: ['floor-plans', 'code-analysis'],
+          },
+        },
+      ],
     });
   });
 
   it('names the file and the field of a mistake: unknown jurisdiction, twice configured, no reviewers, unknown key', () => {
     const team = '{ id: IBC-2021, reviewers: [rev-ray], supervisor: sup-sam }';
     const cases: [string, RegExp][] = [
-      ['compliance: { jurisdictions: [{ id: ATLANTIS, reviewers: [r], supervisor: s }] }', /compliance\.jurisdictions\.0\.id: not a jurisdiction arxflow has rules for \(IBC-2021, EXAMPLE-STATE, EXAMPLE-CITY\)/],
-      [`compliance: { jurisdictions: [${team}, ${team}] }`, /compliance\.jurisdictions\.1\.id: IBC-2021 is configured twice/],
-      ['compliance: { jurisdictions: [{ id: IBC-2021, reviewers: [], supervisor: s }] }', /compliance\.jurisdictions\.0\.reviewers/],
-      ['compliance: { jurisdictions: [{ id: IBC-2021, reviewers: [r], supervisor: s, policy: { reviewSlaBusinessDays: 0 } }] }', /compliance\.jurisdictions\.0\.policy\.reviewSlaBusinessDays/],
+      [
+        'compliance: { jurisdictions: [{ id: ATLANTIS, reviewers: [r], supervisor: s }] }',
+        /compliance\.jurisdictions\.0\.id: not a jurisdiction arxflow has rules for \(IBC-2021, EXAMPLE-STATE, EXAMPLE-CITY\)/,
+      ],
+      [
+        `compliance: { jurisdictions: [${team}, ${team}] }`,
+        /compliance\.jurisdictions\.1\.id: IBC-2021 is configured twice/,
+      ],
+      [
+        'compliance: { jurisdictions: [{ id: IBC-2021, reviewers: [], supervisor: s }] }',
+        /compliance\.jurisdictions\.0\.reviewers/,
+      ],
+      [
+        'compliance: { jurisdictions: [{ id: IBC-2021, reviewers: [r], supervisor: s, policy: { reviewSlaBusinessDays: 0 } }] }',
+        /compliance\.jurisdictions\.0\.policy\.reviewSlaBusinessDays/,
+      ],
       ['compliance: { teams: [] }', /compliance: Unrecognized key: "teams"/],
     ];
     for (const [text, message] of cases) {

@@ -58,7 +58,12 @@ describe('plan format version 1', () => {
     input.doors[2].isExit = 'no';
     input.building.stories = 1.5;
     input.corridors[0].occupantLoadServed = 70.5;
-    expect(refusedPaths(input).sort()).toEqual(['building.stories', 'corridors.0.occupantLoadServed', 'doors.2.isExit', 'spaces.0.areaSqft']);
+    expect(refusedPaths(input).sort()).toEqual([
+      'building.stories',
+      'corridors.0.occupantLoadServed',
+      'doors.2.isExit',
+      'spaces.0.areaSqft',
+    ]);
   });
 
   it('refuses negative areas and lengths and non-positive widths', () => {
@@ -68,7 +73,12 @@ describe('plan format version 1', () => {
     input.doors[0].clearWidthIn = 0;
     input.stairs[1].widthIn = -44;
     const paths = refusedPaths(input);
-    expect(paths.sort()).toEqual(['doors.0.clearWidthIn', 'spaces.2.areaSqft', 'spaces.3.travelDistanceFt', 'stairs.1.widthIn']);
+    expect(paths.sort()).toEqual([
+      'doors.0.clearWidthIn',
+      'spaces.2.areaSqft',
+      'spaces.3.travelDistanceFt',
+      'stairs.1.widthIn',
+    ]);
     expect(messageFor(input)).toMatch(/spaces\.2\.areaSqft: must be 0 or more/);
   });
 
@@ -88,8 +98,13 @@ describe('plan format version 1', () => {
     input.stairs[1].toLevel = 'L3';
     input.accessibleRoutes[0].level = 'nowhere';
     expect(refusedPaths(input).sort()).toEqual([
-      'accessibleRoutes.0.level', 'corridors.1.level', 'doors.0.level',
-      'spaces.0.level', 'spaces.1.exitDoors.1', 'stairs.0.fromLevel', 'stairs.1.toLevel',
+      'accessibleRoutes.0.level',
+      'corridors.1.level',
+      'doors.0.level',
+      'spaces.0.level',
+      'spaces.1.exitDoors.1',
+      'stairs.0.fromLevel',
+      'stairs.1.toLevel',
     ]);
     const message = messageFor(input);
     expect(message).toContain('spaces.0.level: unknown level "L9"');
@@ -121,7 +136,12 @@ describe('plan format version 1', () => {
     input.building.occupancyGroup = 'Z';
     input.building.sprinkler = 'nfpa14';
     input.spaces[0].use = 'ballroom';
-    expect(refusedPaths(input).sort()).toEqual(['building.occupancyGroup', 'building.sprinkler', 'schemaVersion', 'spaces.0.use']);
+    expect(refusedPaths(input).sort()).toEqual([
+      'building.occupancyGroup',
+      'building.sprinkler',
+      'schemaVersion',
+      'spaces.0.use',
+    ]);
     expect(messageFor(input)).toContain('schemaVersion: unsupported plan format version');
   });
 
@@ -143,10 +163,14 @@ describe('plan format version 1', () => {
 describe('the engine stays free of zod at runtime', () => {
   it('only plan-schema.ts imports zod; the other modules import it as types only', () => {
     const root = path.resolve(__dirname, '../../domain/compliance');
-    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts') && file !== 'plan-schema.ts');
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter(
+      (file) => file.endsWith('.ts') && file !== 'plan-schema.ts',
+    );
     expect(files).toEqual(expect.arrayContaining(['engine.ts', 'resolve.ts', 'packs/ibc-2021.ts']));
     for (const file of files) {
-      const runtimeImports = readFileSync(path.join(root, file), 'utf8').split('\n').filter((line) => /^(import|export) (?!type ).*from '(zod|\.\/plan-schema|\.\.\/plan-schema)'/.test(line));
+      const runtimeImports = readFileSync(path.join(root, file), 'utf8')
+        .split('\n')
+        .filter((line) => /^(import|export) (?!type ).*from '(zod|\.\/plan-schema|\.\.\/plan-schema)'/.test(line));
       expect({ file, runtimeImports }).toEqual({ file, runtimeImports: [] });
     }
   });

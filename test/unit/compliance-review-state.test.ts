@@ -9,14 +9,20 @@ describe('PlanReview (the workflow state)', () => {
   it('checks completeness: required documents and the fields the process relies on', () => {
     const review = new PlanReview(reviewInput('P-1'), NOW);
     expect(review.completenessOf(submission('P-1', 1))).toEqual([]);
-    const wrong = { ...submission('P-1', 1), documents: [], plan: { ...submission('P-1', 1).plan as object, planId: 'OTHER', jurisdiction: 'EXAMPLE-CITY' } };
+    const wrong = {
+      ...submission('P-1', 1),
+      documents: [],
+      plan: { ...(submission('P-1', 1).plan as object), planId: 'OTHER', jurisdiction: 'EXAMPLE-CITY' },
+    };
     expect(review.completenessOf(wrong)).toEqual([
       'documents: "floor-plans" is required',
       'documents: "code-analysis" is required',
       'plan.planId: must be "P-1" (the application\'s plan), got "OTHER"',
       'plan.jurisdiction: the application is for "IBC-2021", the plan names "EXAMPLE-CITY"',
     ]);
-    expect(review.completenessOf({ ...submission('P-1', 1), plan: 'not a plan' })).toContain('plan: must be a plan document (docs/plan-format.md)');
+    expect(review.completenessOf({ ...submission('P-1', 1), plan: 'not a plan' })).toContain(
+      'plan: must be a plan document (docs/plan-format.md)',
+    );
   });
 
   it('takes a resubmission only from the applicant, while waiting on them, with a newer version', () => {
@@ -37,11 +43,23 @@ describe('PlanReview (the workflow state)', () => {
   it('takes a decision only from an assigned reviewer in review; the supervisor only after escalation', () => {
     const review = new PlanReview(reviewInput('P-1'), NOW);
     review.openCycle(submission('P-1', 1), 'arch-amy', NOW);
-    review.recordCheck({ compliant: true, planName: 'x', edition: 'IBC-2021', asOf: '2026-11-01', occupantLoad: 1, violations: [] }, ['S101', 'D3'], NOW);
+    review.recordCheck(
+      { compliant: true, planName: 'x', edition: 'IBC-2021', asOf: '2026-11-01', occupantLoad: 1, violations: [] },
+      ['S101', 'D3'],
+      NOW,
+    );
     review.startReview(NOW);
-    expect(review.refusalOfDecision({ decision: 'approve', actor: 'sup-sam' })).toMatch(/not an assigned plan reviewer/);
+    expect(review.refusalOfDecision({ decision: 'approve', actor: 'sup-sam' })).toMatch(
+      /not an assigned plan reviewer/,
+    );
     expect(review.refusalOfDecision({ decision: 'maybe', actor: 'rev-ray' })).toMatch(/^decision: must be one of/);
-    expect(review.refusalOfDecision({ decision: 'request_corrections', actor: 'rev-ray', comments: [{ element: 'D3', comment: 'widen' }] })).toBeUndefined();
+    expect(
+      review.refusalOfDecision({
+        decision: 'request_corrections',
+        actor: 'rev-ray',
+        comments: [{ element: 'D3', comment: 'widen' }],
+      }),
+    ).toBeUndefined();
     review.escalate(NOW);
     expect(review.refusalOfDecision({ decision: 'approve', actor: 'sup-sam' })).toBeUndefined();
     expect(review.sla.running).toBe(true);
@@ -49,12 +67,22 @@ describe('PlanReview (the workflow state)', () => {
 
   it('validates the workflow input by hand, naming fields', () => {
     expect(inputProblems(reviewInput('P-1'))).toEqual([]);
-    expect(inputProblems({ ...reviewInput('P-1'), reviewers: [], asOf: 'soon' })).toEqual(['reviewers: name at least one reviewer', 'asOf: must be YYYY-MM-DD']);
+    expect(inputProblems({ ...reviewInput('P-1'), reviewers: [], asOf: 'soon' })).toEqual([
+      'reviewers: name at least one reviewer',
+      'asOf: must be YYYY-MM-DD',
+    ]);
     const own = reviewInput('P-1');
-    expect(inputProblems({ ...own, reviewers: [own.applicant.id] })).toEqual(['reviewers: the applicant cannot review their own plan']);
-    expect(inputProblems({ ...own, supervisor: own.applicant.id })).toEqual(['supervisor: the applicant cannot supervise their own review']);
-    expect(inputProblems({ ...reviewInput('P-1'), policy: { reviewSlaBusinessDays: 0, holidays: ['25 Dec'] } })).toEqual([
-      'policy.reviewSlaBusinessDays: must be a whole number of days, 1 to 365', 'policy.holidays: must be a list of YYYY-MM-DD days',
+    expect(inputProblems({ ...own, reviewers: [own.applicant.id] })).toEqual([
+      'reviewers: the applicant cannot review their own plan',
+    ]);
+    expect(inputProblems({ ...own, supervisor: own.applicant.id })).toEqual([
+      'supervisor: the applicant cannot supervise their own review',
+    ]);
+    expect(
+      inputProblems({ ...reviewInput('P-1'), policy: { reviewSlaBusinessDays: 0, holidays: ['25 Dec'] } }),
+    ).toEqual([
+      'policy.reviewSlaBusinessDays: must be a whole number of days, 1 to 365',
+      'policy.holidays: must be a list of YYYY-MM-DD days',
     ]);
   });
 });
@@ -71,9 +99,14 @@ describe('boundary schemas (gateway, CLI)', () => {
 
   it('refuses an applicant among the reviewers or as the supervisor, naming the field', () => {
     const input = reviewInput('P-1');
-    const own = complianceReviewInputSchema.safeParse({ ...input, reviewers: [input.applicant.id], supervisor: input.applicant.id });
+    const own = complianceReviewInputSchema.safeParse({
+      ...input,
+      reviewers: [input.applicant.id],
+      supervisor: input.applicant.id,
+    });
     expect(own.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
-      'reviewers: the applicant cannot review their own plan', 'supervisor: the applicant cannot supervise their own review',
+      'reviewers: the applicant cannot review their own plan',
+      'supervisor: the applicant cannot supervise their own review',
     ]);
   });
 });

@@ -23,8 +23,11 @@ function reachableFrom(entry: string): Set<string> {
   while (queue.length > 0) {
     const file = queue.shift()!;
     for (const specifier of runtimeRequires(file)) {
-      const target = specifier.startsWith('.') ? path.relative(ROOT, path.resolve(ROOT, path.dirname(file), `${specifier}.ts`)) : specifier;
-      if (specifier.startsWith('.') && !existsSync(path.join(ROOT, target))) throw new Error(`${file}: cannot resolve ${specifier}`);
+      const target = specifier.startsWith('.')
+        ? path.relative(ROOT, path.resolve(ROOT, path.dirname(file), `${specifier}.ts`))
+        : specifier;
+      if (specifier.startsWith('.') && !existsSync(path.join(ROOT, target)))
+        throw new Error(`${file}: cannot resolve ${specifier}`);
       if (seen.has(target)) continue;
       seen.add(target);
       if (specifier.startsWith('.')) queue.push(target);
@@ -37,7 +40,9 @@ describe('complianceReview workflow imports', () => {
   const modules = reachableFrom('workflows/compliance-review.ts');
 
   it('reaches no zod, no plan schema, no engine and no rule packs at run time', () => {
-    const heavy = [...modules].filter((m) => m === 'zod' || /plan-schema|engine|packs\/|jurisdictions|lazy-schema/.test(m));
+    const heavy = [...modules].filter(
+      (m) => m === 'zod' || /plan-schema|engine|packs\/|jurisdictions|lazy-schema/.test(m),
+    );
     expect(heavy).toEqual([]);
   });
 

@@ -32,8 +32,11 @@ describe('temporal-dev.yml (docker compose)', () => {
 
   it('registers exactly the search attributes the dev server registers', () => {
     const devServer = searchAttributeFlags().filter((flag) => flag !== '--search-attribute');
-    const composeList = compose.services['temporal-admin-tools']!.environment!.ARXFLOW_SEARCH_ATTRIBUTES!.trim().split(/\s+/);
+    const composeList =
+      compose.services['temporal-admin-tools']!.environment!.ARXFLOW_SEARCH_ATTRIBUTES!.trim().split(/\s+/);
     expect(composeList.sort()).toEqual(devServer.sort());
-    expect(compose.services['temporal-admin-tools']!.entrypoint!.join('\n')).toContain('temporal operator search-attribute create');
+    expect(compose.services['temporal-admin-tools']!.entrypoint!.join('\n')).toContain(
+      'temporal operator search-attribute create',
+    );
   });
 });

@@ -16,8 +16,15 @@ const policy = {
   highValueStage: { amountOver: 10_000, stage: { name: 'cfo', approvers: { users: ['cfo:dee'] }, quorum: 1 } },
 };
 
-const ledger = (p: typeof policy | object = policy, requestedBy = 'gc:req', l = lines) => new ApprovalLedger(p as typeof policy, { requestedBy, lines: l });
-const vote = (actor: string, decision: Decision = 'approve', extra: Partial<Vote> = {}): Vote => ({ actor, roles: [], decision, at: AT, ...extra });
+const ledger = (p: typeof policy | object = policy, requestedBy = 'gc:req', l = lines) =>
+  new ApprovalLedger(p as typeof policy, { requestedBy, lines: l });
+const vote = (actor: string, decision: Decision = 'approve', extra: Partial<Vote> = {}): Vote => ({
+  actor,
+  roles: [],
+  decision,
+  at: AT,
+  ...extra,
+});
 
 /** Refuse or record, the way the workflow's Signal handler does. */
 function send(l: ApprovalLedger, v: Vote): string | undefined {
@@ -31,7 +38,12 @@ describe('ApprovalLedger: stages and quorum', () => {
   it('walks the stages in order with N-of-M quorum, then approves the requested amounts', () => {
     const l = ledger();
     expect(l.currentStage).toBe('pm');
-    expect(l.pendingApprovers()).toEqual({ stage: 'pm', users: ['pm:ann', 'pm:bob', 'pm:cy'], roles: [], approvalsNeeded: 2 });
+    expect(l.pendingApprovers()).toEqual({
+      stage: 'pm',
+      users: ['pm:ann', 'pm:bob', 'pm:cy'],
+      roles: [],
+      approvalsNeeded: 2,
+    });
     // a finance approver cannot jump ahead
     expect(l.refusalOf(vote('fin:eve', 'approve', { roles: ['finance'] }))).toMatch(/may not vote in stage "pm"/);
     expect(send(l, vote('pm:ann'))).toBeUndefined();
@@ -47,13 +59,19 @@ describe('ApprovalLedger: stages and quorum', () => {
     expect(l.currentStage).toBeUndefined();
     expect(l.approvedAmounts).toEqual({ framing: 5_000, roofing: 2_000 });
     const summary = l.summary();
-    expect(summary.stages.map((s) => [s.name, s.status, s.approvals])).toEqual([['pm', 'approved', 2], ['finance', 'approved', 1]]);
+    expect(summary.stages.map((s) => [s.name, s.status, s.approvals])).toEqual([
+      ['pm', 'approved', 2],
+      ['finance', 'approved', 1],
+    ]);
     expect(summary).toMatchObject({ state: 'approved', requestedTotal: 7_000, approvedTotal: 7_000 });
     expect(summary.events.map((e) => e.kind)).toEqual(['stage_approved', 'stage_approved', 'approved']);
   });
 
   it('adds the high-value stage only above the threshold', () => {
-    const at = (total: number) => ledger(policy, 'gc:req', [{ lineId: 'framing', requestedAmount: total }]).summary().stages.map((s) => s.name);
+    const at = (total: number) =>
+      ledger(policy, 'gc:req', [{ lineId: 'framing', requestedAmount: total }])
+        .summary()
+        .stages.map((s) => s.name);
     expect(at(10_000)).toEqual(['pm', 'finance']);
     expect(at(10_001)).toEqual(['pm', 'finance', 'cfo']);
     const l = ledger(policy, 'gc:req', [{ lineId: 'framing', requestedAmount: 50_000 }]);
@@ -68,20 +86,37 @@ describe('ApprovalLedger: stages and quorum', () => {
 
   it('refuses a policy it cannot run', () => {
     expect(() => ledger({ stages: [] })).toThrow(InputError);
-    expect(() => ledger({ stages: [{ name: 's', approvers: {}, quorum: 1 }] })).toThrow(/name at least one user or role/);
-    expect(() => ledger({ stages: [{ name: 's', approvers: { users: ['a', 'a'] }, quorum: 2 }] })).toThrow(/quorum exceeds/);
-    expect(() => ledger({ stages: [{ name: 's', approvers: { users: ['a'] }, quorum: 1 }, { name: 's', approvers: { users: ['b'] }, quorum: 1 }] })).toThrow(/duplicate stage name "s"/);
+    expect(() => ledger({ stages: [{ name: 's', approvers: {}, quorum: 1 }] })).toThrow(
+      /name at least one user or role/,
+    );
+    expect(() => ledger({ stages: [{ name: 's', approvers: { users: ['a', 'a'] }, quorum: 2 }] })).toThrow(
+      /quorum exceeds/,
+    );
+    expect(() =>
+      ledger({
+        stages: [
+          { name: 's', approvers: { users: ['a'] }, quorum: 1 },
+          { name: 's', approvers: { users: ['b'] }, quorum: 1 },
+        ],
+      }),
+    ).toThrow(/duplicate stage name "s"/);
     // the requester's own vote can never count, so a users-only quorum must be reachable without it
-    expect(() => ledger({ stages: [{ name: 's', approvers: { users: ['gc:req', 'b'] }, quorum: 2 }] })).toThrow(/only 1 user\(s\) besides the requester/);
+    expect(() => ledger({ stages: [{ name: 's', approvers: { users: ['gc:req', 'b'] }, quorum: 2 }] })).toThrow(
+      /only 1 user\(s\) besides the requester/,
+    );
     expect(() => ledger(policy, 'gc:req', [{ lineId: 'x', requestedAmount: -1 }])).toThrow(InputError);
   });
 });
 
 describe('ApprovalLedger: refusals', () => {
   it('four eyes: the requester never votes, in any stage, whatever the roles', () => {
-    const l = ledger({ stages: [{ name: 'any', approvers: { users: ['gc:req', 'b'], roles: ['approver'] }, quorum: 1 }] });
+    const l = ledger({
+      stages: [{ name: 'any', approvers: { users: ['gc:req', 'b'], roles: ['approver'] }, quorum: 1 }],
+    });
     for (const decision of ['approve', 'reject', 'request_changes'] as const) {
-      expect(l.refusalOf(vote('gc:req', decision, { roles: ['approver', 'admin'], reasonCode: 'x' }))).toMatch(/requested this release.*four eyes/);
+      expect(l.refusalOf(vote('gc:req', decision, { roles: ['approver', 'admin'], reasonCode: 'x' }))).toMatch(
+        /requested this release.*four eyes/,
+      );
     }
     expect(l.pendingApprovers().users).toEqual(['b']);
   });
@@ -105,16 +140,22 @@ describe('ApprovalLedger: refusals', () => {
 
   it('refuses non-approvers, by id or role', () => {
     const l = ledger();
-    expect(l.refusalOf(vote('stranger', 'approve', { roles: ['approver', 'admin'] }))).toMatch(/stranger may not vote in stage "pm" \(users: pm:ann, pm:bob, pm:cy; roles: none\)/);
+    expect(l.refusalOf(vote('stranger', 'approve', { roles: ['approver', 'admin'] }))).toMatch(
+      /stranger may not vote in stage "pm" \(users: pm:ann, pm:bob, pm:cy; roles: none\)/,
+    );
   });
 
   it('a reject needs a reasonCode and closes the gate', () => {
     const l = ledger();
     expect(send(l, vote('pm:ann', 'reject'))).toBe('a reject needs a reasonCode');
     expect(send(l, vote('pm:ann', 'reject', { reasonCode: '  ' }))).toBe('a reject needs a reasonCode');
-    expect(send(l, vote('pm:ann', 'reject', { reasonCode: 'OVERBILLED', comment: 'framing is at 30%' }))).toBeUndefined();
+    expect(
+      send(l, vote('pm:ann', 'reject', { reasonCode: 'OVERBILLED', comment: 'framing is at 30%' })),
+    ).toBeUndefined();
     expect(l.gateState).toBe('rejected');
-    expect(l.summary().events).toEqual([{ at: AT, by: 'pm:ann', stage: 'pm', kind: 'rejected', reasonCode: 'OVERBILLED', comment: 'framing is at 30%' }]);
+    expect(l.summary().events).toEqual([
+      { at: AT, by: 'pm:ann', stage: 'pm', kind: 'rejected', reasonCode: 'OVERBILLED', comment: 'framing is at 30%' },
+    ]);
     expect(l.refusalOf(vote('pm:bob'))).toBe('the gate is closed: rejected by pm:ann (OVERBILLED)');
     expect(l.pendingApprovers()).toEqual({ users: [], roles: [], approvalsNeeded: 0 });
   });
@@ -138,11 +179,21 @@ describe('ApprovalLedger: refusals', () => {
 
   it('checks partial amounts: known lines, whole non-negative minor units, at most requested, approve only', () => {
     const l = ledger();
-    expect(l.refusalOf(vote('pm:ann', 'approve', { approvedAmounts: { plumbing: 1 } }))).toBe('approvedAmounts names unknown line "plumbing"');
-    expect(l.refusalOf(vote('pm:ann', 'approve', { approvedAmounts: { framing: -1 } }))).toMatch(/framing must be a non-negative integer/);
-    expect(l.refusalOf(vote('pm:ann', 'approve', { approvedAmounts: { framing: 10.5 } }))).toMatch(/framing must be a non-negative integer/);
-    expect(l.refusalOf(vote('pm:ann', 'approve', { approvedAmounts: { framing: 5_001 } }))).toBe('approvedAmounts.framing (5001) is above the requested 5000');
-    expect(l.refusalOf(vote('pm:ann', 'request_changes', { approvedAmounts: { framing: 1 } }))).toBe('approvedAmounts are only allowed on approve');
+    expect(l.refusalOf(vote('pm:ann', 'approve', { approvedAmounts: { plumbing: 1 } }))).toBe(
+      'approvedAmounts names unknown line "plumbing"',
+    );
+    expect(l.refusalOf(vote('pm:ann', 'approve', { approvedAmounts: { framing: -1 } }))).toMatch(
+      /framing must be a non-negative integer/,
+    );
+    expect(l.refusalOf(vote('pm:ann', 'approve', { approvedAmounts: { framing: 10.5 } }))).toMatch(
+      /framing must be a non-negative integer/,
+    );
+    expect(l.refusalOf(vote('pm:ann', 'approve', { approvedAmounts: { framing: 5_001 } }))).toBe(
+      'approvedAmounts.framing (5001) is above the requested 5000',
+    );
+    expect(l.refusalOf(vote('pm:ann', 'request_changes', { approvedAmounts: { framing: 1 } }))).toBe(
+      'approvedAmounts are only allowed on approve',
+    );
     expect(l.refusalOf(vote('pm:ann', 'approve', { approvedAmounts: { framing: 5_000, roofing: 0 } }))).toBeUndefined();
   });
 
@@ -180,8 +231,16 @@ describe('ApprovalLedger: changes and partial approval', () => {
     expect(m.gateState).toBe('pending');
     expect(m.resubmit({ actor: 'gc:req', at: AT })).toBe('nothing to resubmit: the gate is pending');
     // the stage starts over: earlier voters may vote again, and their old votes stay in the record
-    expect(m.pendingApprovers()).toEqual({ stage: 'pm', users: ['pm:ann', 'pm:bob', 'pm:cy'], roles: [], approvalsNeeded: 2 });
-    expect(m.summary().votes.map((v) => [v.actor, v.decision, v.counted])).toEqual([['pm:ann', 'approve', false], ['pm:bob', 'request_changes', false]]);
+    expect(m.pendingApprovers()).toEqual({
+      stage: 'pm',
+      users: ['pm:ann', 'pm:bob', 'pm:cy'],
+      roles: [],
+      approvalsNeeded: 2,
+    });
+    expect(m.summary().votes.map((v) => [v.actor, v.decision, v.counted])).toEqual([
+      ['pm:ann', 'approve', false],
+      ['pm:bob', 'request_changes', false],
+    ]);
     send(m, vote('pm:bob'));
     send(m, vote('pm:cy'));
     expect(m.currentStage).toBe('finance');
@@ -236,28 +295,38 @@ describe('ApprovalLedger: changes and partial approval', () => {
 describe('ApprovalLedger: invariants', () => {
   const actors = ['gc:req', 'pm:ann', 'pm:bob', 'pm:cy', 'fin:eve', 'cfo:dee', 'x'];
   const action = fc.oneof(
-    { weight: 8, arbitrary: fc.record({
-      op: fc.constant('vote' as const),
-      actor: fc.constantFrom(...actors),
-      roles: fc.subarray(['finance', 'approver', 'admin']),
-      decision: fc.constantFrom<Decision>('approve', 'approve', 'approve', 'reject', 'request_changes'),
-      reasonCode: fc.option(fc.constant('R'), { nil: undefined }),
-      framing: fc.option(fc.integer({ min: -10, max: 6_000 }), { nil: undefined }),
-    }) },
+    {
+      weight: 8,
+      arbitrary: fc.record({
+        op: fc.constant('vote' as const),
+        actor: fc.constantFrom(...actors),
+        roles: fc.subarray(['finance', 'approver', 'admin']),
+        decision: fc.constantFrom<Decision>('approve', 'approve', 'approve', 'reject', 'request_changes'),
+        reasonCode: fc.option(fc.constant('R'), { nil: undefined }),
+        framing: fc.option(fc.integer({ min: -10, max: 6_000 }), { nil: undefined }),
+      }),
+    },
     { weight: 1, arbitrary: fc.constant({ op: 'resubmit' as const }) },
   );
 
   it('no sequence of messages counts the requester, counts anyone twice, or skips a quorum', () => {
     fc.assert(
       fc.property(fc.array(action, { maxLength: 40 }), fc.constantFrom(7_000, 70_000), (actions, framing) => {
-        const l = ledger(policy, 'gc:req', [{ lineId: 'framing', requestedAmount: framing - 2_000 }, { lineId: 'roofing', requestedAmount: 2_000 }]);
+        const l = ledger(policy, 'gc:req', [
+          { lineId: 'framing', requestedAmount: framing - 2_000 },
+          { lineId: 'roofing', requestedAmount: 2_000 },
+        ]);
         let refusedCount = 0;
         for (const a of actions) {
           if (a.op === 'resubmit') {
             l.resubmit({ actor: 'gc:req', at: AT });
             continue;
           }
-          const v = vote(a.actor, a.decision, { roles: a.roles, ...(a.reasonCode ? { reasonCode: a.reasonCode } : {}), ...(a.framing !== undefined ? { approvedAmounts: { framing: a.framing } } : {}) });
+          const v = vote(a.actor, a.decision, {
+            roles: a.roles,
+            ...(a.reasonCode ? { reasonCode: a.reasonCode } : {}),
+            ...(a.framing !== undefined ? { approvedAmounts: { framing: a.framing } } : {}),
+          });
           if (send(l, v) !== undefined) refusedCount += 1;
 
           const summary = l.summary();

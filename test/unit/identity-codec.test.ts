@@ -7,7 +7,14 @@ import { DefaultPayloadConverter } from '@temporalio/common';
 import { AesGcmPayloadCodec, parseEncryptionKeys } from '../../platform/codec/aes-gcm-codec';
 import { codecsFor, dataConverterOf, uiIdentityMode } from '../../platform/codec/data-converter';
 import {
-  IDENTITY_METADATA, IdentityStampCodec, parseIdentityKeys, resolveIdentityKeys, STAMP_KEY, stampIn, stampOf, withCallerIdentity,
+  IDENTITY_METADATA,
+  IdentityStampCodec,
+  parseIdentityKeys,
+  resolveIdentityKeys,
+  STAMP_KEY,
+  stampIn,
+  stampOf,
+  withCallerIdentity,
 } from '../../platform/codec/identity-codec';
 import { StampLedger, withoutHandedStamps } from '../../workflows/identity-interceptor';
 import { cookieValue, principalOfSession, sessionValueOf } from '../../gateway/ui-session';
@@ -23,7 +30,11 @@ const payloadOf = (value: unknown): Payload => converter.toPayload(value);
 const valueOf = (payload: Payload | undefined): unknown => converter.fromPayload(payload!);
 
 /** Runs payloads through Temporal's order: encode with codecs in order, decode in reverse. */
-async function roundTrip(encoders: IdentityStampCodec | { payloadCodecs: { encode: (p: Payload[]) => Promise<Payload[]> }[] }, decoders: { payloadCodecs: { decode: (p: Payload[]) => Promise<Payload[]> }[] }, value: unknown) {
+async function roundTrip(
+  encoders: IdentityStampCodec | { payloadCodecs: { encode: (p: Payload[]) => Promise<Payload[]> }[] },
+  decoders: { payloadCodecs: { decode: (p: Payload[]) => Promise<Payload[]> }[] },
+  value: unknown,
+) {
   let payloads = [payloadOf(value)];
   const encoding = 'payloadCodecs' in encoders ? encoders.payloadCodecs : [encoders];
   for (const codec of encoding) payloads = await codec.encode(payloads);
@@ -63,7 +74,10 @@ describe('identity stamp codec', () => {
     const codec = stamping(k1);
     const [stamped] = await codec.encode([payloadOf(vote)]);
     const stamp = stampIn(stamped!)!;
-    const withStamp = (value: unknown, s: string): Payload => ({ ...payloadOf(value), metadata: { ...payloadOf(value).metadata, [IDENTITY_METADATA]: Buffer.from(s) } });
+    const withStamp = (value: unknown, s: string): Payload => ({
+      ...payloadOf(value),
+      metadata: { ...payloadOf(value).metadata, [IDENTITY_METADATA]: Buffer.from(s) },
+    });
     const cases: [string, Payload][] = [
       ['forged text', withStamp(vote, 'k1.forged')],
       ['no key id', withStamp(vote, stamp.slice(3))],
@@ -71,18 +85,30 @@ describe('identity stamp codec', () => {
       ['other decision', withStamp({ ...vote, decision: 'reject', reasonCode: 'x' }, stamp)],
       ['stamp of another key', withStamp(vote, stampOf(vote, parseIdentityKeys(k2)[0]!))],
       ['unknown key id', withStamp(vote, stamp.replace(/^k1/, 'k9'))],
-      ['other time', withStamp(vote, stamp.replace(/^k1\.(\d+)\./, (_m, at: string) => `k1.${Number(at) + 1}.`))],
+      [
+        'other time',
+        withStamp(
+          vote,
+          stamp.replace(/^k1\.(\d+)\./, (_m, at: string) => `k1.${Number(at) + 1}.`),
+        ),
+      ],
       ['old format without time', withStamp(vote, stamp.replace(/^k1\.\d+\./, 'k1.'))],
     ];
     for (const [name, payload] of cases) {
       const [received] = await codec.decode([payload]);
-      expect({ name, actor: (valueOf(received) as { actor: string }).actor }).toEqual({ name, actor: 'unverified:rita' });
+      expect({ name, actor: (valueOf(received) as { actor: string }).actor }).toEqual({
+        name,
+        actor: 'unverified:rita',
+      });
     }
   });
 
   it('trusts unstamped and badly stamped identities in development mode, still dropping the metadata', async () => {
     const dev = new IdentityStampCodec(parseIdentityKeys(k1), { trustUnstamped: true });
-    const forged = { ...payloadOf(vote), metadata: { ...payloadOf(vote).metadata, [IDENTITY_METADATA]: Buffer.from('k1.forged') } };
+    const forged = {
+      ...payloadOf(vote),
+      metadata: { ...payloadOf(vote).metadata, [IDENTITY_METADATA]: Buffer.from('k1.forged') },
+    };
     const [received] = await dev.decode([forged]);
     expect(valueOf(received)).toEqual(vote);
     expect(received!.metadata?.[IDENTITY_METADATA]).toBeUndefined();
@@ -97,8 +123,15 @@ describe('identity stamp codec', () => {
     expect((valueOf((await stamping(k2).decode([old!]))[0]) as { actor: string }).actor).toBe('unverified:rita');
   });
 
-  it.each([['off', undefined], ['on', `enc:${randomBytes(32).toString('base64')}`]])('composes with encryption %s: stamp inside, checked after decryption', async (_label, encryptionKeys) => {
-    const settings = parseSettings({ ARXFLOW_IDENTITY_KEYS: k1, ARXFLOW_JWT_SECRET: 'x'.repeat(32), ...(encryptionKeys ? { ARXFLOW_ENCRYPTION_KEYS: encryptionKeys } : {}) });
+  it.each([
+    ['off', undefined],
+    ['on', `enc:${randomBytes(32).toString('base64')}`],
+  ])('composes with encryption %s: stamp inside, checked after decryption', async (_label, encryptionKeys) => {
+    const settings = parseSettings({
+      ARXFLOW_IDENTITY_KEYS: k1,
+      ARXFLOW_JWT_SECRET: 'x'.repeat(32),
+      ...(encryptionKeys ? { ARXFLOW_ENCRYPTION_KEYS: encryptionKeys } : {}),
+    });
     const converter = dataConverterOf(codecsFor(settings));
     const { sent, received } = await roundTrip(converter, converter, vote);
     expect(valueOf(received)).toEqual(vote);
@@ -108,19 +141,32 @@ describe('identity stamp codec', () => {
       // An encrypted unstamped message (encrypted by someone with only the encryption key) is still unverified.
       const [sealed] = await new AesGcmPayloadCodec(parseEncryptionKeys(encryptionKeys)).encode([payloadOf(vote)]);
       const decoded = await converter.payloadCodecs[1]!.decode([sealed!]);
-      expect((valueOf((await converter.payloadCodecs[0]!.decode(decoded))[0]) as { actor: string }).actor).toBe('unverified:rita');
+      expect((valueOf((await converter.payloadCodecs[0]!.decode(decoded))[0]) as { actor: string }).actor).toBe(
+        'unverified:rita',
+      );
     } else {
       expect(stampIn(sent)).toMatch(/^k1\./);
     }
   });
 
-  it('overwrites a typed identity with the caller\'s for the codec server, only where the message names one', () => {
+  it("overwrites a typed identity with the caller's for the codec server, only where the message names one", () => {
     const caller = { subject: 'ana', roles: ['approver'] };
-    expect(valueOf(withCallerIdentity(payloadOf({ ...vote, actor: 'rita', roles: ['signatory'] }), caller))).toEqual({ ...vote, actor: 'ana', roles: ['approver'] });
-    expect(valueOf(withCallerIdentity(payloadOf({ decision: 'approve', roles: ['admin'] }), caller))).toEqual({ decision: 'approve', actor: 'ana', roles: ['approver'] });
+    expect(valueOf(withCallerIdentity(payloadOf({ ...vote, actor: 'rita', roles: ['signatory'] }), caller))).toEqual({
+      ...vote,
+      actor: 'ana',
+      roles: ['approver'],
+    });
+    expect(valueOf(withCallerIdentity(payloadOf({ decision: 'approve', roles: ['admin'] }), caller))).toEqual({
+      decision: 'approve',
+      actor: 'ana',
+      roles: ['approver'],
+    });
     expect(valueOf(withCallerIdentity(payloadOf({ projectId: 'P1' }), caller))).toEqual({ projectId: 'P1' });
     // No `roles` added where there was none: strict schemas (durabilityProbe's wakeUp) refuse unknown keys.
-    expect(valueOf(withCallerIdentity(payloadOf({ reason: 'now', actor: 'olga' }), caller))).toEqual({ reason: 'now', actor: 'ana' });
+    expect(valueOf(withCallerIdentity(payloadOf({ reason: 'now', actor: 'olga' }), caller))).toEqual({
+      reason: 'now',
+      actor: 'ana',
+    });
   });
 });
 
@@ -128,12 +174,20 @@ describe('stamps handed to workflows (replay protection)', () => {
   const workflowContext = { type: 'workflow', namespace: 'default', workflowId: 'w1' } as const;
   const activityContext = { type: 'activity', namespace: 'default', activityId: '1', isLocal: false } as const;
 
-  it('a worker in stamped mode hands a verified stamp\'s time, MAC and window to workflow payloads only', async () => {
+  it("a worker in stamped mode hands a verified stamp's time, MAC and window to workflow payloads only", async () => {
     const codec = stamping(k1);
-    const worker = new IdentityStampCodec(parseIdentityKeys(k1), { trustUnstamped: false, handToWorkflow: true, stampWindowMs: 5000 });
+    const worker = new IdentityStampCodec(parseIdentityKeys(k1), {
+      trustUnstamped: false,
+      handToWorkflow: true,
+      stampWindowMs: 5000,
+    });
     const [stamped] = await codec.encode([payloadOf(vote)]);
     const [, at, mac] = stampIn(stamped!)!.split('.');
-    expect(valueOf((await worker.decode([stamped!], workflowContext))[0])).toEqual({ ...vote, [STAMP_KEY]: { at: Number(at), id: mac, window: 5000 }, __origin: 'arxflow' });
+    expect(valueOf((await worker.decode([stamped!], workflowContext))[0])).toEqual({
+      ...vote,
+      [STAMP_KEY]: { at: Number(at), id: mac, window: 5000 },
+      __origin: 'arxflow',
+    });
     expect(valueOf((await worker.decode([stamped!], activityContext))[0])).toEqual(vote); // activity inputs and results
     expect(valueOf((await codec.decode([stamped!], workflowContext))[0])).toEqual(vote); // clients never
     // Trusted mode hands nothing (the interceptor then does nothing).
@@ -145,13 +199,18 @@ describe('stamps handed to workflows (replay protection)', () => {
   it('drops a typed __stamp: an unstamped one is unverified without it, a stamped one gets the real stamp', async () => {
     const worker = stamping(k1).forWorker();
     const typed = { ...vote, [STAMP_KEY]: { at: Date.now(), id: 'x', window: 1e12 } };
-    expect(valueOf((await worker.decode([payloadOf(typed)], workflowContext))[0])).toEqual({ ...vote, actor: 'unverified:rita', roles: [], __origin: 'outside' });
+    expect(valueOf((await worker.decode([payloadOf(typed)], workflowContext))[0])).toEqual({
+      ...vote,
+      actor: 'unverified:rita',
+      roles: [],
+      __origin: 'outside',
+    });
     const [stamped] = await stamping(k1).encode([payloadOf(typed)]);
     const decoded = valueOf((await worker.decode([stamped!], workflowContext))[0]) as Record<string, { id: string }>;
     expect(decoded[STAMP_KEY]!.id).toBe(stampIn(stamped!)!.split('.')[2]);
   });
 
-  it('the interceptor\'s judgement: fresh counts once; stale, future and reused stamps make the sender unverified', () => {
+  it("the interceptor's judgement: fresh counts once; stale, future and reused stamps make the sender unverified", () => {
     const ledger = new StampLedger();
     const now = 1_000_000_000;
     const stamp = { at: now - 1000, id: 'mac1', window: 10_000 };
@@ -169,8 +228,12 @@ describe('stamps handed to workflows (replay protection)', () => {
     const handed = { ...vote, [STAMP_KEY]: stamp };
     expect(withoutHandedStamps([handed, 'x'], () => true)).toEqual([vote, 'x']);
     expect(withoutHandedStamps([handed], () => false)).toEqual([{ ...vote, actor: 'unverified:rita', roles: [] }]);
-    expect(withoutHandedStamps([{ reason: 'now', actor: 'olga', [STAMP_KEY]: stamp }], () => false)).toEqual([{ reason: 'now', actor: 'unverified:olga' }]);
-    expect(withoutHandedStamps([{ ...handed, [STAMP_KEY]: 'junk' }], () => true)).toEqual([{ ...vote, actor: 'unverified:rita', roles: [] }]);
+    expect(withoutHandedStamps([{ reason: 'now', actor: 'olga', [STAMP_KEY]: stamp }], () => false)).toEqual([
+      { reason: 'now', actor: 'unverified:olga' },
+    ]);
+    expect(withoutHandedStamps([{ ...handed, [STAMP_KEY]: 'junk' }], () => true)).toEqual([
+      { ...vote, actor: 'unverified:rita', roles: [] },
+    ]);
     expect(withoutHandedStamps([handed])).toEqual([vote]); // start input, queries: removed, not judged
   });
 });
@@ -202,7 +265,9 @@ describe('identity keys and modes', () => {
     expect(uiIdentityMode(parseSettings({ ARXFLOW_UI_IDENTITY: 'on' }))).toBe('trusted');
     // A worker against a shared Temporal without auth settings of its own fails closed.
     expect(uiIdentityMode(parseSettings({ TEMPORAL_ADDRESS: 'temporal.internal:7233' }))).toBe('stamped');
-    expect(uiIdentityMode(parseSettings({ TEMPORAL_ADDRESS: 'temporal.internal:7233', ARXFLOW_UI_IDENTITY: 'trusted' }))).toBe('trusted');
+    expect(
+      uiIdentityMode(parseSettings({ TEMPORAL_ADDRESS: 'temporal.internal:7233', ARXFLOW_UI_IDENTITY: 'trusted' })),
+    ).toBe('trusted');
     expect(uiIdentityMode(parseSettings({ ARXFLOW_UI_IDENTITY: 'stamped' }))).toBe('stamped');
     expect(() => parseSettings({ ARXFLOW_UI_IDENTITY: 'yes' })).toThrow(/ARXFLOW_UI_IDENTITY/);
     expect(uiIdentityMode(parseSettings({ ARXFLOW_JWT_SECRET: 'x'.repeat(32) }))).toBe('stamped');
@@ -223,7 +288,9 @@ describe('Web UI session value', () => {
     const value = sessionValueOf(principal, exp, keys[0]!);
     expect(principalOfSession(value, keys)).toEqual(principal);
     expect(principalOfSession(value, keys, (exp + 1) * 1000)).toBeUndefined();
-    expect(principalOfSession(cookieValue(`a=b; arxflow_ui_session=${value}; c=d`, 'arxflow_ui_session'), keys)).toEqual(principal);
+    expect(
+      principalOfSession(cookieValue(`a=b; arxflow_ui_session=${value}; c=d`, 'arxflow_ui_session'), keys),
+    ).toEqual(principal);
   });
 
   it('refuses an edited body, a foreign key and garbage', () => {
@@ -232,7 +299,9 @@ describe('Web UI session value', () => {
     const [, keyId, mac] = value.split('.');
     const edited = Buffer.from(JSON.stringify({ sub: 'ana', roles: ['admin'], exp })).toString('base64url');
     expect(principalOfSession(`${edited}.${keyId}.${mac}`, keys)).toBeUndefined();
-    expect(principalOfSession(sessionValueOf(principal, exp, parseIdentityKeys(keySpec('k2'))[0]!), keys)).toBeUndefined();
+    expect(
+      principalOfSession(sessionValueOf(principal, exp, parseIdentityKeys(keySpec('k2'))[0]!), keys),
+    ).toBeUndefined();
     expect(principalOfSession('garbage', keys)).toBeUndefined();
     expect(principalOfSession(undefined, keys)).toBeUndefined();
   });

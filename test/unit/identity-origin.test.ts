@@ -2,17 +2,31 @@ import { randomBytes } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { DefaultPayloadConverter } from '@temporalio/common';
 import {
-  IdentityStampCodec, ORIGIN_KEY, ORIGIN_METADATA, originIn, originOf, originVerifies, parseIdentityKeys, STAMP_KEY, stampIn,
+  IdentityStampCodec,
+  ORIGIN_KEY,
+  ORIGIN_METADATA,
+  originIn,
+  originOf,
+  originVerifies,
+  parseIdentityKeys,
+  STAMP_KEY,
+  stampIn,
 } from '../../platform/codec/identity-codec';
 import { isUnpreparedStart, originsOf, withoutOrigins } from '../../workflows/identity-interceptor';
 
 const converter = new DefaultPayloadConverter();
 const keySpec = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
 const [k1, k2] = [keySpec('k1'), keySpec('k2')];
-const draw = { projectId: 'P1', milestoneId: 'M1', requester: 'olga', approvals: [{ stage: 'review', approvers: ['rita'] }] };
+const draw = {
+  projectId: 'P1',
+  milestoneId: 'M1',
+  requester: 'olga',
+  approvals: [{ stage: 'review', approvers: ['rita'] }],
+};
 const vote = { decision: 'approve', actor: 'rita', roles: ['approver'] };
 
-const codec = (spec: string, trustUnstamped = false) => new IdentityStampCodec(parseIdentityKeys(spec), { trustUnstamped });
+const codec = (spec: string, trustUnstamped = false) =>
+  new IdentityStampCodec(parseIdentityKeys(spec), { trustUnstamped });
 const payloadOf = (value: unknown): Payload => converter.toPayload(value);
 const valueOf = (payload: Payload | undefined): unknown => converter.fromPayload(payload!);
 const workflowContext = { type: 'workflow' as const, namespace: 'default', workflowId: 'funding-gate/P1/M1' };
@@ -56,14 +70,16 @@ describe('origin MAC (arxflow-origin)', () => {
   it('hands "outside" for an unsigned payload, a forged MAC or one moved onto other data', async () => {
     expect(valueOf(await workerDecodes(k1, payloadOf(draw)))).toEqual({ ...draw, [ORIGIN_KEY]: 'outside' });
     const forged = payloadOf(draw);
-    forged.metadata![ORIGIN_METADATA] = Buffer.from(originOf(forged.data, parseIdentityKeys(k2)[0]!).replace('k2.', 'k1.'));
+    forged.metadata![ORIGIN_METADATA] = Buffer.from(
+      originOf(forged.data, parseIdentityKeys(k2)[0]!).replace('k2.', 'k1.'),
+    );
     expect(valueOf(await workerDecodes(k1, forged))).toEqual({ ...draw, [ORIGIN_KEY]: 'outside' });
     const [signed] = await codec(k1).encode([payloadOf(draw)]);
     const moved = { ...payloadOf({ ...draw, requester: 'mallory' }), metadata: { ...signed!.metadata } };
     expect(valueOf(await workerDecodes(k1, moved))).toEqual({ ...draw, requester: 'mallory', [ORIGIN_KEY]: 'outside' });
   });
 
-  it('drops a typed __origin: the verdict is the worker\'s, in either mode', async () => {
+  it("drops a typed __origin: the verdict is the worker's, in either mode", async () => {
     const typed = payloadOf({ ...draw, [ORIGIN_KEY]: 'arxflow' });
     expect(valueOf(await workerDecodes(k1, typed))).toEqual({ ...draw, [ORIGIN_KEY]: 'outside' });
     // A trusted process that encodes a typed one: the MAC covers it, the worker still decides.
@@ -79,7 +95,9 @@ describe('origin MAC (arxflow-origin)', () => {
     const [client] = await codec(k1).decode([p!], workflowContext);
     expect(client!.metadata?.[ORIGIN_METADATA]).toBeUndefined();
     expect(valueOf(client)).toEqual(draw);
-    const [activity] = await codec(k1).forWorker().decode([p!], { type: 'activity', namespace: 'default', isLocal: false });
+    const [activity] = await codec(k1)
+      .forWorker()
+      .decode([p!], { type: 'activity', namespace: 'default', isLocal: false });
     expect(valueOf(activity)).toEqual(draw);
     const [list] = await codec(k1).encode([payloadOf([draw])]);
     expect(valueOf(await workerDecodes(k1, list!))).toEqual([draw]);
@@ -113,7 +131,10 @@ describe('origin MAC (arxflow-origin)', () => {
 describe('origin verdicts in the workflow interceptor', () => {
   it('strips __origin from every object argument', () => {
     expect(withoutOrigins([{ ...draw, [ORIGIN_KEY]: 'outside' }, 'x', null, [1]])).toEqual([draw, 'x', null, [1]]);
-    expect(originsOf([{ ...draw, [ORIGIN_KEY]: 'outside' }, { a: 1, [ORIGIN_KEY]: 'arxflow' }, 3])).toEqual(['outside', 'arxflow']);
+    expect(originsOf([{ ...draw, [ORIGIN_KEY]: 'outside' }, { a: 1, [ORIGIN_KEY]: 'arxflow' }, 3])).toEqual([
+      'outside',
+      'arxflow',
+    ]);
   });
 
   it('refuses an outside start only of a type whose input arxflow prepares', () => {

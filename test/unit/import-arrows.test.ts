@@ -12,7 +12,11 @@ const ESLINT = path.join(ROOT, 'node_modules/eslint/bin/eslint.js');
 function lintAs(file: string, source: string): string[] {
   let output: string;
   try {
-    output = execFileSync(process.execPath, [ESLINT, '--format', 'json', '--stdin', '--stdin-filename', file], { cwd: ROOT, input: source, encoding: 'utf8' });
+    output = execFileSync(process.execPath, [ESLINT, '--format', 'json', '--stdin', '--stdin-filename', file], {
+      cwd: ROOT,
+      input: source,
+      encoding: 'utf8',
+    });
   } catch (err) {
     output = (err as { stdout: string }).stdout;
   }

@@ -14,10 +14,14 @@ describe('lazySchema', () => {
 
   it('behaves as the schema it wraps: errors with paths, extend, discriminated unions, instanceof, JSON Schema', () => {
     const item = lazySchema(() => z.object({ a: z.number().int().min(1) }).strict());
-    const union = lazySchema(() => z.discriminatedUnion('kind', [z.object({ kind: z.literal('x'), item }), z.object({ kind: z.literal('y') })]));
+    const union = lazySchema(() =>
+      z.discriminatedUnion('kind', [z.object({ kind: z.literal('x'), item }), z.object({ kind: z.literal('y') })]),
+    );
     const extended = lazySchema(() => item.extend({ b: z.boolean() }));
 
-    const issues = union.safeParse({ kind: 'x', item: { a: 0, extra: 1 } }).error?.issues.map((i) => `${i.path.join('.')}: ${i.code}`);
+    const issues = union
+      .safeParse({ kind: 'x', item: { a: 0, extra: 1 } })
+      .error?.issues.map((i) => `${i.path.join('.')}: ${i.code}`);
     expect(issues).toEqual(['item.a: too_small', 'item: unrecognized_keys']);
     expect(extended.parse({ a: 2, b: true })).toEqual({ a: 2, b: true });
     expect(extended.safeParse({ a: 2 }).success).toBe(false);
@@ -31,7 +35,11 @@ describe('lazySchema', () => {
     const outer = lazySchema(() => z.object({ name, count, again: count }).strict());
     expect(z.toJSONSchema(outer, { io: 'input' })).toMatchObject({
       type: 'object',
-      properties: { name: { type: 'string', minLength: 1 }, count: { type: 'integer', default: 3 }, again: { type: 'integer', default: 3 } },
+      properties: {
+        name: { type: 'string', minLength: 1 },
+        count: { type: 'integer', default: 3 },
+        again: { type: 'integer', default: 3 },
+      },
       additionalProperties: false,
     });
   });

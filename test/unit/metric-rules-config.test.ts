@@ -27,10 +27,19 @@ describe('metricRules section of the config file', () => {
 
   it('parses the shipped example once uncommented', () => {
     const text = readFileSync(SHIPPED, 'utf8').replace(/^# (metricRules:| {2}.*)$/gm, '$1');
-    expect(loadConfigFile(fileWith(text)).metricRules).toEqual([{
-      name: 'disk-full', metric: 'disk.used_percent', op: '>', threshold: 90, forMs: 5 * 60_000, severity: 'critical',
-      summary: 'Disk on {{tags.host}} at {{value}}{{unit}}', labels: { team: 'infra' }, match: [{ name: 'env', op: '=', value: 'prod' }],
-    }]);
+    expect(loadConfigFile(fileWith(text)).metricRules).toEqual([
+      {
+        name: 'disk-full',
+        metric: 'disk.used_percent',
+        op: '>',
+        threshold: 90,
+        forMs: 5 * 60_000,
+        severity: 'critical',
+        summary: 'Disk on {{tags.host}} at {{value}}{{unit}}',
+        labels: { team: 'infra' },
+        match: [{ name: 'env', op: '=', value: 'prod' }],
+      },
+    ]);
   });
 
   it('stops loading with the file and the field named', () => {
@@ -43,7 +52,11 @@ describe('metricRules section of the config file', () => {
     const id = metricEvaluatorId({ rules: base.metricRules, escalation: base.escalation });
     expect(id).toMatch(/^metric-evaluator\/[0-9a-f]{16}$/);
     expect(metricEvaluatorId({ rules: base.metricRules, escalation: base.escalation })).toBe(id);
-    expect(metricEvaluatorId({ rules: [{ ...base.metricRules[0]!, threshold: 4 }], escalation: base.escalation })).not.toBe(id);
-    expect(metricEvaluatorId({ rules: base.metricRules, escalation: { ...base.escalation, defaultPolicy: 'other' } })).not.toBe(id);
+    expect(
+      metricEvaluatorId({ rules: [{ ...base.metricRules[0]!, threshold: 4 }], escalation: base.escalation }),
+    ).not.toBe(id);
+    expect(
+      metricEvaluatorId({ rules: base.metricRules, escalation: { ...base.escalation, defaultPolicy: 'other' } }),
+    ).not.toBe(id);
   });
 });

@@ -27,32 +27,51 @@ describe('parseSettings', () => {
   });
 
   it('reads the notification channels and alert intake tokens, and names a bad SMTP URL', () => {
-    expect(parseSettings({
-      SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'sig', SLACK_API_URL: 'http://127.0.0.1:9999/api/',
-      SMTP_URL: 'smtp://127.0.0.1:2525', ARXFLOW_EMAIL_FROM: 'ops@example.com', ARXFLOW_ALERTMANAGER_TOKEN: 'am-token',
-    })).toMatchObject({
+    expect(
+      parseSettings({
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_SIGNING_SECRET: 'sig',
+        SLACK_API_URL: 'http://127.0.0.1:9999/api/',
+        SMTP_URL: 'smtp://127.0.0.1:2525',
+        ARXFLOW_EMAIL_FROM: 'ops@example.com',
+        ARXFLOW_ALERTMANAGER_TOKEN: 'am-token',
+      }),
+    ).toMatchObject({
       slack: { botToken: 'xoxb-1', signingSecret: 'sig', apiUrl: 'http://127.0.0.1:9999/api/' },
       email: { smtpUrl: 'smtp://127.0.0.1:2525', from: 'ops@example.com' },
       alertTokens: { alertmanager: 'am-token', events: undefined },
     });
-    expect(() => parseSettings({ SMTP_URL: 'mail.example.com' })).toThrow(/SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/);
+    expect(() => parseSettings({ SMTP_URL: 'mail.example.com' })).toThrow(
+      /SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/,
+    );
   });
 
   it('reads every setting from its variable', () => {
     const settings = parseSettings({
-      ARXFLOW_PORT: '9090', ARXFLOW_DATA_DIR: '/var/lib/arxflow', DATABASE_URL: 'postgresql://a:b@db:5432/arx',
-      TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_NAMESPACE: 'construction', ARXFLOW_TASK_QUEUE: 'arx-prod',
+      ARXFLOW_PORT: '9090',
+      ARXFLOW_DATA_DIR: '/var/lib/arxflow',
+      DATABASE_URL: 'postgresql://a:b@db:5432/arx',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_NAMESPACE: 'construction',
+      ARXFLOW_TASK_QUEUE: 'arx-prod',
       ARXFLOW_UI_IDENTITY: 'trusted',
     });
     expect(settings).toMatchObject({
-      gatewayPort: 9090, dataDir: '/var/lib/arxflow', databaseUrl: 'postgresql://a:b@db:5432/arx',
-      temporalAddress: 'temporal.internal:7233', namespace: 'construction', taskQueue: 'arx-prod',
+      gatewayPort: 9090,
+      dataDir: '/var/lib/arxflow',
+      databaseUrl: 'postgresql://a:b@db:5432/arx',
+      temporalAddress: 'temporal.internal:7233',
+      namespace: 'construction',
+      taskQueue: 'arx-prod',
       identity: { keys: undefined, ui: 'trusted' },
     });
   });
 
   it('treats empty DATABASE_URL and TEMPORAL_ADDRESS as unset', () => {
-    expect(parseSettings({ DATABASE_URL: '', TEMPORAL_ADDRESS: '' })).toMatchObject({ databaseUrl: undefined, temporalAddress: undefined });
+    expect(parseSettings({ DATABASE_URL: '', TEMPORAL_ADDRESS: '' })).toMatchObject({
+      databaseUrl: undefined,
+      temporalAddress: undefined,
+    });
   });
 
   it.each([

@@ -11,7 +11,9 @@ describe('sharedKeyWarnings: keys every process of one database must share', () 
   });
 
   it('is quiet when both keys are set, or for PGlite (one process)', () => {
-    expect(sharedKeyWarnings({ ...shared, identity: { ui: 'on', keys: 'k1:abc' } }, { ARXFLOW_AUDIT_KEY: 'x'.repeat(32) })).toEqual([]);
+    expect(
+      sharedKeyWarnings({ ...shared, identity: { ui: 'on', keys: 'k1:abc' } }, { ARXFLOW_AUDIT_KEY: 'x'.repeat(32) }),
+    ).toEqual([]);
     expect(sharedKeyWarnings({ identity: { ui: 'on' } }, {})).toEqual([]);
   });
 });

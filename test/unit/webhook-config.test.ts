@@ -1,7 +1,14 @@
 import { parse as parseYaml } from 'yaml';
 import {
-  interpolate, lookupPath, matchRule, MissingEventFieldError, parseWebhooksSection, planWebhookCommand,
-  resolveTemplate, secretEnvVar, type WebhookRule,
+  interpolate,
+  lookupPath,
+  matchRule,
+  MissingEventFieldError,
+  parseWebhooksSection,
+  planWebhookCommand,
+  resolveTemplate,
+  secretEnvVar,
+  type WebhookRule,
 } from '../../domain/webhook-config';
 import { durationToMs } from '../../domain/durations';
 import { TRIGGER_REFUSED_WORKFLOW_TYPES } from '../../domain/trigger-rules';
@@ -74,7 +81,8 @@ describe('templates', () => {
 });
 
 describe('rules', () => {
-  const sources = parseWebhooksSection(parseYaml(`
+  const sources = parseWebhooksSection(
+    parseYaml(`
 ci:
   scheme: timestamped
   events:
@@ -101,7 +109,8 @@ ci:
       args: [{ sleep: 1 hour }]
       signal: wakeUp
       payload: "{{build.summary}}"
-`));
+`),
+  );
   const rules = sources.ci?.events ?? [];
 
   it('takes the first rule whose every `when` field equals the event', () => {
@@ -113,9 +122,10 @@ ci:
     const started = { ...event, kind: 'build.started' };
     expect(matchRule(rules, started)?.action).toBe('start');
     expect(matchRule(rules, { ...started, build: { ...event.build, green: 'true' } })).toBeUndefined();
-    const byNumber: WebhookRule[] = parseWebhooksSection({
-      x: { scheme: 'github', events: [{ when: { 'build.id': 42 }, action: 'signal', workflowId: 'w', signal: 's' }] },
-    }).x?.events ?? [];
+    const byNumber: WebhookRule[] =
+      parseWebhooksSection({
+        x: { scheme: 'github', events: [{ when: { 'build.id': 42 }, action: 'signal', workflowId: 'w', signal: 's' }] },
+      }).x?.events ?? [];
     expect(matchRule(byNumber, event)).toBeDefined();
     expect(matchRule(byNumber, { build: { id: '42' } })).toBeUndefined();
   });
@@ -127,7 +137,9 @@ ci:
   });
 
   it('a rule without `when` matches every event', () => {
-    const catchAll = parseWebhooksSection({ x: { scheme: 'github', events: [{ action: 'signal', workflowId: 'w', signal: 's' }] } });
+    const catchAll = parseWebhooksSection({
+      x: { scheme: 'github', events: [{ action: 'signal', workflowId: 'w', signal: 's' }] },
+    });
     expect(matchRule(catchAll.x?.events ?? [], {})).toBeDefined();
   });
 
@@ -143,21 +155,32 @@ ci:
   it('sets the actor on a signal payload that has none', () => {
     const failed = { ...event, build: { ...event.build, status: 'failed' } };
     expect(planWebhookCommand('ci', rules, failed)).toEqual({
-      action: 'signal', workflowId: 'ci-build/tower-a/42', signal: 'wakeUp', args: [{ reason: 'failed', actor: 'webhook:ci' }],
+      action: 'signal',
+      workflowId: 'ci-build/tower-a/42',
+      signal: 'wakeUp',
+      args: [{ reason: 'failed', actor: 'webhook:ci' }],
     });
   });
 
   it('plans a start; an `args` mapping is one argument', () => {
     expect(planWebhookCommand('ci', rules, { ...event, kind: 'build.started' })).toEqual({
-      action: 'start', workflowId: 'ci-build/tower-a/42', workflowType: 'durabilityProbe', taskQueue: undefined,
+      action: 'start',
+      workflowId: 'ci-build/tower-a/42',
+      workflowType: 'durabilityProbe',
+      taskQueue: undefined,
       args: [{ sleep: '1 hour', label: 'tower-a' }],
     });
   });
 
   it('plans a signalWithStart; a payload that is not an object gets no actor', () => {
     expect(planWebhookCommand('ci', rules, { ...event, kind: 'build.queued' })).toEqual({
-      action: 'signalWithStart', workflowId: 'ci-build/tower-a/42', workflowType: 'durabilityProbe', taskQueue: 'builds',
-      args: [{ sleep: '1 hour' }], signal: 'wakeUp', signalArgs: [null],
+      action: 'signalWithStart',
+      workflowId: 'ci-build/tower-a/42',
+      workflowType: 'durabilityProbe',
+      taskQueue: 'builds',
+      args: [{ sleep: '1 hour' }],
+      signal: 'wakeUp',
+      signalArgs: [null],
     });
   });
 
@@ -201,22 +224,66 @@ describe('webhooks config section', () => {
     [{ 'CI Server': { scheme: 'github' } }, 'CI Server: a source name is lower-case letters, digits, "-" and "_"'],
     [{ ci: { scheme: 'github', secret: 'x' } }, 'ci: Unrecognized key: "secret"'],
     [{ ci: { scheme: 'github', secrets: ['short'] } }, 'ci.secrets.0: a secret must be at least 16 characters'],
-    [{ ci: { scheme: 'github', secrets: [SECRET_A, SECRET_B, `${SECRET_A}c`] } }, 'ci.secrets: at most 2 secrets may be active'],
+    [
+      { ci: { scheme: 'github', secrets: [SECRET_A, SECRET_B, `${SECRET_A}c`] } },
+      'ci.secrets: at most 2 secrets may be active',
+    ],
     [{ ci: { scheme: 'timestamped', tolerance: 'a while' } }, 'ci.tolerance: must be a duration'],
     [{ ci: { scheme: 'github', rateLimit: { max: 0 } } }, 'ci.rateLimit.max: must be a positive whole number'],
-    [{ ci: { scheme: 'github', rateLimit: { timeWindow: 'soon' } } }, 'ci.rateLimit.timeWindow: must be a duration such as "1 minute" or milliseconds'],
+    [
+      { ci: { scheme: 'github', rateLimit: { timeWindow: 'soon' } } },
+      'ci.rateLimit.timeWindow: must be a duration such as "1 minute" or milliseconds',
+    ],
     [{ ci: { scheme: 'github', events: {} } }, 'ci.events: must be a list of rules'],
-    [{ ci: { scheme: 'github', events: [{ workflowId: 'x' }] } }, 'ci.events.0.action: action must be one of start, signal, signalWithStart, update'],
-    [{ ci: { scheme: 'github', events: [{ action: 'stop', workflowId: 'x' }] } }, 'ci.events.0.action: action must be one of'],
-    [{ ci: { scheme: 'github', events: [{ action: 'start', workflowId: 'x' }] } }, 'ci.events.0.workflowType: must be the workflow type name'],
-    [{ ci: { scheme: 'github', events: [{ action: 'signal', workflowId: 'x' }] } }, 'ci.events.0.signal: must be the signal name'],
-    [{ ci: { scheme: 'github', events: [{ action: 'update', workflowId: 'x' }] } }, 'ci.events.0.update: must be the update name'],
-    [{ ci: { scheme: 'github', events: [{ action: 'signal', signal: 's' }] } }, 'ci.events.0.workflowId: must be a workflow id template'],
-    [{ ci: { scheme: 'github', events: [{ action: 'signal', signal: 's', workflowId: 'b/{{build id}}' }] } }, 'ci.events.0.workflowId: "{{build id}}" is not a dot path'],
-    [{ ci: { scheme: 'github', events: [{ action: 'signal', signal: 's', workflowId: 'w', payload: { r: ['{{a..b}}'] } }] } }, 'ci.events.0.payload.r.0: "{{a..b}}" is not a dot path'],
-    [{ ci: { scheme: 'github', events: [{ action: 'signal', signal: 's', workflowId: 'w', when: { kind: [1] } }] } }, 'ci.events.0.when.kind: must be a string, number, boolean or null'],
-    [{ ci: { scheme: 'github', events: [{ action: 'signal', signal: 's', workflowId: 'w', workflowType: 'x' }] } }, 'ci.events.0: Unrecognized key: "workflowType"'],
-    [{ 'build-ci': { scheme: 'github' }, build_ci: { scheme: 'github' } }, 'build_ci: shares ARXFLOW_WEBHOOK_SECRET_BUILD_CI with source "build-ci"'],
+    [
+      { ci: { scheme: 'github', events: [{ workflowId: 'x' }] } },
+      'ci.events.0.action: action must be one of start, signal, signalWithStart, update',
+    ],
+    [
+      { ci: { scheme: 'github', events: [{ action: 'stop', workflowId: 'x' }] } },
+      'ci.events.0.action: action must be one of',
+    ],
+    [
+      { ci: { scheme: 'github', events: [{ action: 'start', workflowId: 'x' }] } },
+      'ci.events.0.workflowType: must be the workflow type name',
+    ],
+    [
+      { ci: { scheme: 'github', events: [{ action: 'signal', workflowId: 'x' }] } },
+      'ci.events.0.signal: must be the signal name',
+    ],
+    [
+      { ci: { scheme: 'github', events: [{ action: 'update', workflowId: 'x' }] } },
+      'ci.events.0.update: must be the update name',
+    ],
+    [
+      { ci: { scheme: 'github', events: [{ action: 'signal', signal: 's' }] } },
+      'ci.events.0.workflowId: must be a workflow id template',
+    ],
+    [
+      { ci: { scheme: 'github', events: [{ action: 'signal', signal: 's', workflowId: 'b/{{build id}}' }] } },
+      'ci.events.0.workflowId: "{{build id}}" is not a dot path',
+    ],
+    [
+      {
+        ci: {
+          scheme: 'github',
+          events: [{ action: 'signal', signal: 's', workflowId: 'w', payload: { r: ['{{a..b}}'] } }],
+        },
+      },
+      'ci.events.0.payload.r.0: "{{a..b}}" is not a dot path',
+    ],
+    [
+      { ci: { scheme: 'github', events: [{ action: 'signal', signal: 's', workflowId: 'w', when: { kind: [1] } }] } },
+      'ci.events.0.when.kind: must be a string, number, boolean or null',
+    ],
+    [
+      { ci: { scheme: 'github', events: [{ action: 'signal', signal: 's', workflowId: 'w', workflowType: 'x' }] } },
+      'ci.events.0: Unrecognized key: "workflowType"',
+    ],
+    [
+      { 'build-ci': { scheme: 'github' }, build_ci: { scheme: 'github' } },
+      'build_ci: shares ARXFLOW_WEBHOOK_SECRET_BUILD_CI with source "build-ci"',
+    ],
     [['ci'], '(root): must be a mapping of source name to source settings'],
   ])('%j is refused naming the field', (section, message) => {
     const error = inputErrorOf(() => parseWebhooksSection(section));
@@ -234,9 +301,16 @@ describe('loadWebhookSources: secrets', () => {
 
   it('takes the config secrets, or the comma-separated environment variable instead', () => {
     const sources = loadWebhookSources(section, { ARXFLOW_WEBHOOK_SECRET_BUILD_CI: ` ${SECRET_B} , ${SECRET_A},` });
-    expect(sources.get('build-ci')).toMatchObject({ name: 'build-ci', scheme: 'timestamped', secrets: [SECRET_B, SECRET_A] });
+    expect(sources.get('build-ci')).toMatchObject({
+      name: 'build-ci',
+      scheme: 'timestamped',
+      secrets: [SECRET_B, SECRET_A],
+    });
     expect(sources.get('tracker')?.secrets).toEqual([SECRET_A]);
-    const overridden = loadWebhookSources(section, { ARXFLOW_WEBHOOK_SECRET_BUILD_CI: SECRET_A, ARXFLOW_WEBHOOK_SECRET_TRACKER: SECRET_B });
+    const overridden = loadWebhookSources(section, {
+      ARXFLOW_WEBHOOK_SECRET_BUILD_CI: SECRET_A,
+      ARXFLOW_WEBHOOK_SECRET_TRACKER: SECRET_B,
+    });
     expect(overridden.get('tracker')?.secrets).toEqual([SECRET_B]);
   });
 
@@ -255,51 +329,87 @@ describe('loadWebhookSources: secrets', () => {
   });
 
   it('refuses more than two active secrets or a short one in the environment', () => {
-    expect(() => loadWebhookSources(section, { ARXFLOW_WEBHOOK_SECRET_BUILD_CI: [SECRET_A, SECRET_B, `${SECRET_A}x`].join(',') })).toThrow(
-      'ARXFLOW_WEBHOOK_SECRET_BUILD_CI: at most 2 secrets may be active',
-    );
+    expect(() =>
+      loadWebhookSources(section, { ARXFLOW_WEBHOOK_SECRET_BUILD_CI: [SECRET_A, SECRET_B, `${SECRET_A}x`].join(',') }),
+    ).toThrow('ARXFLOW_WEBHOOK_SECRET_BUILD_CI: at most 2 secrets may be active');
     expect(() => loadWebhookSources(section, { ARXFLOW_WEBHOOK_SECRET_BUILD_CI: 'short' })).toThrow(
       'ARXFLOW_WEBHOOK_SECRET_BUILD_CI: each secret must be at least 16 characters',
     );
   });
 
   it('passes config errors through, naming the field', () => {
-    expect(() => loadWebhookSources({ ci: { scheme: 'nope' } }, {})).toThrow('webhooks: ci.scheme: must be one of github, timestamped');
+    expect(() => loadWebhookSources({ ci: { scheme: 'nope' } }, {})).toThrow(
+      'webhooks: ci.scheme: must be one of github, timestamped',
+    );
   });
 });
 
 describe('webhook rules follow the task triggers rules (domain/trigger-rules.ts)', () => {
-  const source = (rule: Record<string, unknown>) => ({ ci: { scheme: 'github', secrets: [SECRET_A], events: [{ action: 'signal', workflowId: 'w', signal: 's' }, rule] } });
+  const source = (rule: Record<string, unknown>) => ({
+    ci: { scheme: 'github', secrets: [SECRET_A], events: [{ action: 'signal', workflowId: 'w', signal: 's' }, rule] },
+  });
 
-  it.each(Object.keys(TRIGGER_REFUSED_WORKFLOW_TYPES))('refuses a start or signalWithStart of %s, naming the file, the source and the rule', (workflowType) => {
-    for (const action of ['start', 'signalWithStart']) {
-      const rule = { action, workflowType, workflowId: 'x/{{build.id}}', args: [{ requestedBy: '{{sender.login}}' }], ...(action === 'start' ? {} : { signal: 's' }) };
-      const error = inputErrorOf(() => loadWebhookSources(source(rule), {}, 'arxflow.config.yaml'));
-      expect(error).toBeInstanceOf(InputError);
-      expect(error.message).toContain(
-        `arxflow.config.yaml: webhooks: ci.events.1.workflowType: a webhook rule may not start ${workflowType}: ${TRIGGER_REFUSED_WORKFLOW_TYPES[workflowType]}`,
+  it.each(Object.keys(TRIGGER_REFUSED_WORKFLOW_TYPES))(
+    'refuses a start or signalWithStart of %s, naming the file, the source and the rule',
+    (workflowType) => {
+      for (const action of ['start', 'signalWithStart']) {
+        const rule = {
+          action,
+          workflowType,
+          workflowId: 'x/{{build.id}}',
+          args: [{ requestedBy: '{{sender.login}}' }],
+          ...(action === 'start' ? {} : { signal: 's' }),
+        };
+        const error = inputErrorOf(() => loadWebhookSources(source(rule), {}, 'arxflow.config.yaml'));
+        expect(error).toBeInstanceOf(InputError);
+        expect(error.message).toContain(
+          `arxflow.config.yaml: webhooks: ci.events.1.workflowType: a webhook rule may not start ${workflowType}: ${TRIGGER_REFUSED_WORKFLOW_TYPES[workflowType]}`,
+        );
+      }
+    },
+  );
+
+  it.each(['signal', 'signalWithStart', 'update'])(
+    'refuses roles in a %s payload: webhook:<source> votes with no role',
+    (action) => {
+      const rule = {
+        action,
+        workflowId: 'funding-gate/{{project}}/M1',
+        payload: { decision: 'approve', roles: ['approver'] },
+        ...(action === 'update' ? { update: 'u' } : { signal: 'approve' }),
+        ...(action === 'signalWithStart' ? { workflowType: 'durabilityProbe' } : {}),
+      };
+      expect(() => parseWebhooksSection(source(rule))).toThrow(
+        "ci.events.1.payload.roles: a webhook rule's signals carry no roles (their actor is webhook:<source>): not accepted in a payload",
       );
-    }
-  });
-
-  it.each(['signal', 'signalWithStart', 'update'])('refuses roles in a %s payload: webhook:<source> votes with no role', (action) => {
-    const rule = {
-      action, workflowId: 'funding-gate/{{project}}/M1', payload: { decision: 'approve', roles: ['approver'] },
-      ...(action === 'update' ? { update: 'u' } : { signal: 'approve' }), ...(action === 'signalWithStart' ? { workflowType: 'durabilityProbe' } : {}),
-    };
-    expect(() => parseWebhooksSection(source(rule))).toThrow(
-      "ci.events.1.payload.roles: a webhook rule's signals carry no roles (their actor is webhook:<source>): not accepted in a payload",
-    );
-  });
+    },
+  );
 
   it('still allows what the task triggers allow', () => {
-    const sources = parseWebhooksSection(source({ action: 'signalWithStart', workflowType: 'durabilityProbe', workflowId: 'w', signal: 's', payload: { reason: 'x' } }));
+    const sources = parseWebhooksSection(
+      source({
+        action: 'signalWithStart',
+        workflowType: 'durabilityProbe',
+        workflowId: 'w',
+        signal: 's',
+        payload: { reason: 'x' },
+      }),
+    );
     expect(sources.ci?.events).toHaveLength(2);
   });
 
   it('drops roles an event brings through a whole-placeholder payload; the actor is the source', () => {
-    const rules = parseWebhooksSection(source({ action: 'signal', workflowId: 'g', signal: 'approve', payload: '{{approval}}' })).ci!.events.slice(1);
-    const command = planWebhookCommand('ci', rules, { approval: { decision: 'approve', roles: ['approver', 'admin'], actor: 'rita' } });
-    expect(command).toEqual({ action: 'signal', workflowId: 'g', signal: 'approve', args: [{ decision: 'approve', actor: 'webhook:ci' }] });
+    const rules = parseWebhooksSection(
+      source({ action: 'signal', workflowId: 'g', signal: 'approve', payload: '{{approval}}' }),
+    ).ci!.events.slice(1);
+    const command = planWebhookCommand('ci', rules, {
+      approval: { decision: 'approve', roles: ['approver', 'admin'], actor: 'rita' },
+    });
+    expect(command).toEqual({
+      action: 'signal',
+      workflowId: 'g',
+      signal: 'approve',
+      args: [{ decision: 'approve', actor: 'webhook:ci' }],
+    });
   });
 });

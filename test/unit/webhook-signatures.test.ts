@@ -1,7 +1,11 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import {
-  derivedDeliveryId, signGithub, signTimestamped, verifySignature, type VerifyInput,
+  derivedDeliveryId,
+  signGithub,
+  signTimestamped,
+  verifySignature,
+  type VerifyInput,
 } from '../../platform/webhook-signatures';
 
 const OLD_SECRET = 'old-secret-0123456789';
@@ -13,7 +17,12 @@ const FIVE_MINUTES_MS = 5 * 60_000;
 const body = Buffer.from('{"build":{"id":42},"repository":{"name":"tower-a"}}');
 
 const input = (header: string | undefined, overrides: Partial<VerifyInput> = {}): VerifyInput => ({
-  header, body, secrets: [NEW_SECRET], nowMs: NOW_MS, toleranceMs: FIVE_MINUTES_MS, ...overrides,
+  header,
+  body,
+  secrets: [NEW_SECRET],
+  nowMs: NOW_MS,
+  toleranceMs: FIVE_MINUTES_MS,
+  ...overrides,
 });
 
 describe('github scheme (X-Hub-Signature-256)', () => {
@@ -29,7 +38,10 @@ describe('github scheme (X-Hub-Signature-256)', () => {
   });
 
   it('refuses a signature made with another secret', () => {
-    expect(verifySignature('github', input(signGithub(body, THIRD_SECRET)))).toEqual({ result: 'invalid', reason: 'signature does not match' });
+    expect(verifySignature('github', input(signGithub(body, THIRD_SECRET)))).toEqual({
+      result: 'invalid',
+      reason: 'signature does not match',
+    });
   });
 
   it('refuses a body altered after signing, even by one byte', () => {
@@ -37,11 +49,16 @@ describe('github scheme (X-Hub-Signature-256)', () => {
     expect(verifySignature('github', input(signGithub(body, NEW_SECRET), { body: altered })).result).toBe('invalid');
     // Re-serialising the same JSON changes the bytes too: the raw body is what is signed.
     const reformatted = Buffer.from(JSON.stringify(JSON.parse(body.toString()), null, 2));
-    expect(verifySignature('github', input(signGithub(body, NEW_SECRET), { body: reformatted })).result).toBe('invalid');
+    expect(verifySignature('github', input(signGithub(body, NEW_SECRET), { body: reformatted })).result).toBe(
+      'invalid',
+    );
   });
 
   it.each([[undefined], [''], ['   ']])('reports a missing header (%p)', (header) => {
-    expect(verifySignature('github', input(header))).toEqual({ result: 'missing', reason: 'missing x-hub-signature-256 header' });
+    expect(verifySignature('github', input(header))).toEqual({
+      result: 'missing',
+      reason: 'missing x-hub-signature-256 header',
+    });
   });
 
   it.each([
@@ -88,7 +105,10 @@ describe('timestamped scheme (X-Arxflow-Signature)', () => {
     ['6 minutes old', -6 * 60],
     ['6 minutes ahead', 6 * 60],
   ])('refuses an authentic signature %s as stale', (_label, offsetSeconds) => {
-    const verification = verifySignature('timestamped', input(signTimestamped(body, NEW_SECRET, NOW_S + offsetSeconds)));
+    const verification = verifySignature(
+      'timestamped',
+      input(signTimestamped(body, NEW_SECRET, NOW_S + offsetSeconds)),
+    );
     expect(verification.result).toBe('stale');
     expect(verification.reason).toMatch(/360s from now \(tolerance 300s\)/);
   });
@@ -98,7 +118,9 @@ describe('timestamped scheme (X-Arxflow-Signature)', () => {
     ['4 minutes ahead', 4 * 60],
     ['exactly 5 minutes old', -5 * 60],
   ])('accepts a signature %s', (_label, offsetSeconds) => {
-    expect(verifySignature('timestamped', input(signTimestamped(body, NEW_SECRET, NOW_S + offsetSeconds))).result).toBe('valid');
+    expect(verifySignature('timestamped', input(signTimestamped(body, NEW_SECRET, NOW_S + offsetSeconds))).result).toBe(
+      'valid',
+    );
   });
 
   it('honours a configured tolerance', () => {
@@ -113,16 +135,23 @@ describe('timestamped scheme (X-Arxflow-Signature)', () => {
   });
 
   it('refuses a wrong secret as invalid even when the timestamp is also stale', () => {
-    expect(verifySignature('timestamped', input(signTimestamped(body, THIRD_SECRET, NOW_S - 3600))).result).toBe('invalid');
+    expect(verifySignature('timestamped', input(signTimestamped(body, THIRD_SECRET, NOW_S - 3600))).result).toBe(
+      'invalid',
+    );
   });
 
   it('refuses a body altered after signing', () => {
     const header = signTimestamped(body, NEW_SECRET, NOW_S);
-    expect(verifySignature('timestamped', input(header, { body: Buffer.concat([body, Buffer.from(' ')]) })).result).toBe('invalid');
+    expect(
+      verifySignature('timestamped', input(header, { body: Buffer.concat([body, Buffer.from(' ')]) })).result,
+    ).toBe('invalid');
   });
 
   it('reports a missing header', () => {
-    expect(verifySignature('timestamped', input(undefined))).toEqual({ result: 'missing', reason: 'missing x-arxflow-signature header' });
+    expect(verifySignature('timestamped', input(undefined))).toEqual({
+      result: 'missing',
+      reason: 'missing x-arxflow-signature header',
+    });
   });
 
   it.each([
@@ -137,10 +166,19 @@ describe('timestamped scheme (X-Arxflow-Signature)', () => {
 
   it('rotation: either active secret passes, several v1 are allowed, a third secret does not pass', () => {
     const secrets = [NEW_SECRET, OLD_SECRET];
-    expect(verifySignature('timestamped', input(signTimestamped(body, OLD_SECRET, NOW_S), { secrets })).result).toBe('valid');
-    expect(verifySignature('timestamped', input(signTimestamped(body, NEW_SECRET, NOW_S), { secrets })).result).toBe('valid');
-    expect(verifySignature('timestamped', input(signTimestamped(body, [THIRD_SECRET, OLD_SECRET], NOW_S), { secrets })).result).toBe('valid');
-    expect(verifySignature('timestamped', input(signTimestamped(body, THIRD_SECRET, NOW_S), { secrets })).result).toBe('invalid');
+    expect(verifySignature('timestamped', input(signTimestamped(body, OLD_SECRET, NOW_S), { secrets })).result).toBe(
+      'valid',
+    );
+    expect(verifySignature('timestamped', input(signTimestamped(body, NEW_SECRET, NOW_S), { secrets })).result).toBe(
+      'valid',
+    );
+    expect(
+      verifySignature('timestamped', input(signTimestamped(body, [THIRD_SECRET, OLD_SECRET], NOW_S), { secrets }))
+        .result,
+    ).toBe('valid');
+    expect(verifySignature('timestamped', input(signTimestamped(body, THIRD_SECRET, NOW_S), { secrets })).result).toBe(
+      'invalid',
+    );
   });
 });
 

@@ -9,8 +9,16 @@ import { alertWorkflowId } from '../../domain/alerts/dedup';
 import { Incident } from '../../domain/alerts/incident';
 import type { AlertEvent } from '../../domain/alerts/types';
 import {
-  acknowledgeUpdate, alertEscalation, alertStatusQuery, incidentQuery, incidentReview, incidentStatusUpdate, resolveSignal, resolveUpdate,
-  reviewDoneUpdate, sourceEventSignal,
+  acknowledgeUpdate,
+  alertEscalation,
+  alertStatusQuery,
+  incidentQuery,
+  incidentReview,
+  incidentStatusUpdate,
+  resolveSignal,
+  resolveUpdate,
+  reviewDoneUpdate,
+  sourceEventSignal,
 } from '../../workflows';
 import { startSlackApiServer, type SlackApiServer } from '../support/slack-api-server';
 import { startSmtpServer, type SmtpTestServer } from '../support/smtp-server';
@@ -36,15 +44,28 @@ const infra: EscalationPolicy = config.policies[0]!;
 const ann = { actor: 'ops:ann', roles: ['operator'] };
 
 const event = (dedupKey: string, overrides: Partial<AlertEvent> = {}): AlertEvent => ({
-  source: 'alertmanager', dedupKey, sourceKey: `fp-${dedupKey}`, action: 'trigger', severity: 'error', summary: `Disk full (${dedupKey})`,
-  service: 'billing', group: `group-${dedupKey}`, labels: { alertname: 'DiskFull', service: 'billing' }, annotations: {},
-  startsAt: new Date().toISOString(), links: [], images: [], ...overrides,
+  source: 'alertmanager',
+  dedupKey,
+  sourceKey: `fp-${dedupKey}`,
+  action: 'trigger',
+  severity: 'error',
+  summary: `Disk full (${dedupKey})`,
+  service: 'billing',
+  group: `group-${dedupKey}`,
+  labels: { alertname: 'DiskFull', service: 'billing' },
+  annotations: {},
+  startsAt: new Date().toISOString(),
+  links: [],
+  images: [],
+  ...overrides,
 });
 
 /** Minutes after the alert opened at which each (level, round) was notified, from its timeline. */
 function notifiedAt(view: AlertStatusView): string[] {
   const opened = Date.parse(view.openedAt);
-  return view.timeline.filter((e) => e.event === 'notified').map((e) => `${Math.round((Date.parse(e.at) - opened) / MIN)}m ${e.detail}`);
+  return view.timeline
+    .filter((e) => e.event === 'notified')
+    .map((e) => `${Math.round((Date.parse(e.at) - opened) / MIN)}m ${e.detail}`);
 }
 
 describe('alertEscalation on the time-skipping server (real Slack stand-in and SMTP server)', () => {
@@ -69,9 +90,15 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
     return worker.runUntil(work(taskQueue));
   }
 
-  const start = (taskQueue: string, alert: AlertEvent, policy = infra): Promise<WorkflowHandle<typeof alertEscalation>> =>
+  const start = (
+    taskQueue: string,
+    alert: AlertEvent,
+    policy = infra,
+  ): Promise<WorkflowHandle<typeof alertEscalation>> =>
     world.env.client.workflow.start(alertEscalation, {
-      taskQueue, workflowId: alertWorkflowId(alert.dedupKey), args: [{ event: alert, intakeId: randomUUID(), policy, policies: config.policies }],
+      taskQueue,
+      workflowId: alertWorkflowId(alert.dedupKey),
+      args: [{ event: alert, intakeId: randomUUID(), policy, policies: config.policies }],
     });
 
   it('notifies each level at its time, repeats the policy once, opens an incident at level 2, and updates Slack on resolve', async () => {
@@ -87,8 +114,17 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
       return { view: await handle.result(), incidentId: during.incident, members };
     });
 
-    expect(notifiedAt(view)).toEqual(['0m level 1, round 1', '10m level 2, round 1', '30m level 1, round 2', '40m level 2, round 2']);
-    expect(view).toMatchObject({ status: 'resolved', resolved: { by: 'ops:ann' }, notifications: { sent: 6, failed: 0, suppressed: 0 } });
+    expect(notifiedAt(view)).toEqual([
+      '0m level 1, round 1',
+      '10m level 2, round 1',
+      '30m level 1, round 2',
+      '40m level 2, round 2',
+    ]);
+    expect(view).toMatchObject({
+      status: 'resolved',
+      resolved: { by: 'ops:ann' },
+      notifications: { sent: 6, failed: 0, suppressed: 0 },
+    });
     const posted = slack.calls('chat.postMessage').filter((c) => JSON.stringify(c.params).includes('esc-1'));
     expect(posted.map((c) => c.params.channel)).toEqual(['#infra', 'U024BE7LH', '#infra', 'U024BE7LH']);
     const updated = slack.calls('chat.update').filter((c) => JSON.stringify(c.params).includes('Resolved by ops:ann'));
@@ -98,8 +134,12 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
 
     expect(incidentId).toMatch(/^incident\/inc-/);
     expect(members).toEqual(['esc-1']);
-    const actions = (await world.store.audit.list({ limit: 5000 })).filter((e) => e.subject === 'alert/esc-1').map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['alert.triggered', 'alert.notified', 'alert.incident', 'alert.resolved']));
+    const actions = (await world.store.audit.list({ limit: 5000 }))
+      .filter((e) => e.subject === 'alert/esc-1')
+      .map((e) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['alert.triggered', 'alert.notified', 'alert.incident', 'alert.resolved']),
+    );
   });
 
   it('retries a failing channel without posting twice, and a channel that keeps failing does not hold the others back', async () => {
@@ -133,8 +173,12 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
       return handle.result();
     });
     expect(notifiedAt(view)).toEqual(['0m level 1, round 1', '35m level 1, round 1, cycle 2']);
-    expect(view.timeline.map((e) => e.event)).toEqual(expect.arrayContaining(['acknowledged', 'acknowledgement timed out', 'resolved']));
-    expect(slack.calls('chat.update').some((c) => JSON.stringify(c.params).includes('Acknowledged by ops:ann'))).toBe(true);
+    expect(view.timeline.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['acknowledged', 'acknowledgement timed out', 'resolved']),
+    );
+    expect(slack.calls('chat.update').some((c) => JSON.stringify(c.params).includes('Acknowledged by ops:ann'))).toBe(
+      true,
+    );
   });
 
   it('suppresses notifications while a silence matches, and escalates when the alert outlives it', async () => {
@@ -142,8 +186,12 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
     const silenceEnds = serverNow + 15 * MIN;
     const silences = new AlertSilences(world.store.db);
     await silences.add({
-      id: `maint-${randomUUID()}`, matchers: [{ name: 'service', op: '=', value: 'payroll' }], startsAt: new Date(serverNow - MIN).toISOString(),
-      endsAt: new Date(silenceEnds).toISOString(), createdBy: 'ops:ann', comment: 'database maintenance',
+      id: `maint-${randomUUID()}`,
+      matchers: [{ name: 'service', op: '=', value: 'payroll' }],
+      startsAt: new Date(serverNow - MIN).toISOString(),
+      endsAt: new Date(silenceEnds).toISOString(),
+      createdBy: 'ops:ann',
+      comment: 'database maintenance',
     });
     const view = await run(async (taskQueue) => {
       const handle = await start(taskQueue, event('sil-1', { labels: { alertname: 'DiskFull', service: 'payroll' } }));
@@ -157,7 +205,11 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
     });
     const firstNotified = view.timeline.find((e) => e.event === 'notified')!;
     expect(Date.parse(firstNotified.at)).toBeGreaterThanOrEqual(silenceEnds);
-    expect(view).toMatchObject({ status: 'resolved', resolved: { reason: 'source' }, notifications: { sent: 2, suppressed: 2 } });
+    expect(view).toMatchObject({
+      status: 'resolved',
+      resolved: { reason: 'source' },
+      notifications: { sent: 2, suppressed: 2 },
+    });
   });
 
   it('releases a held alert within five minutes when its silence is expired early', async () => {
@@ -165,8 +217,12 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
     const silences = new AlertSilences(world.store.db);
     const id = `maint-${randomUUID()}`;
     await silences.add({
-      id, matchers: [{ name: 'service', op: '=', value: 'ledger' }], startsAt: new Date(serverNow - MIN).toISOString(),
-      endsAt: new Date(serverNow + 2 * 60 * MIN).toISOString(), createdBy: 'ops:ann', comment: 'long maintenance',
+      id,
+      matchers: [{ name: 'service', op: '=', value: 'ledger' }],
+      startsAt: new Date(serverNow - MIN).toISOString(),
+      endsAt: new Date(serverNow + 2 * 60 * MIN).toISOString(),
+      createdBy: 'ops:ann',
+      comment: 'long maintenance',
     });
     const view = await run(async (taskQueue) => {
       const handle = await start(taskQueue, event('sil-2', { labels: { alertname: 'DiskFull', service: 'ledger' } }));
@@ -185,11 +241,20 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
 
   it('reminds the responders of a post-incident review before, at and after its due date, until it is done', async () => {
     const resolvedAt = await world.env.currentTimeMs();
-    const snapshot = Incident.open('inc-review-test', { dedupKey: 'rev-1', summary: 'Checkout down', severity: 'critical' }, 'alert:rev-1', resolvedAt - 3_600_000);
+    const snapshot = Incident.open(
+      'inc-review-test',
+      { dedupKey: 'rev-1', summary: 'Checkout down', severity: 'critical' },
+      'alert:rev-1',
+      resolvedAt - 3_600_000,
+    );
     snapshot.addResponder({ ...ann, responder: 'sre-lead@example.com', role: 'commander' }, resolvedAt - 1_800_000);
     snapshot.setStatus({ ...ann, status: 'resolved' }, resolvedAt);
     const done = await run(async (taskQueue) => {
-      const review = await world.env.client.workflow.start(incidentReview, { taskQueue, workflowId: `incident-review/inc-review-test/${resolvedAt}`, args: [snapshot.snapshot()] });
+      const review = await world.env.client.workflow.start(incidentReview, {
+        taskQueue,
+        workflowId: `incident-review/inc-review-test/${resolvedAt}`,
+        args: [snapshot.snapshot()],
+      });
       await world.env.sleep(3 * DAY + 23 * 60 * MIN);
       expect((await review.query(incidentQuery)).review.remindersSent).toBe(0);
       await world.env.sleep(DAY + 2 * 60 * MIN); // day 4 (a day before due) and day 5 (due)
@@ -200,7 +265,11 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
     });
     expect(done.review).toMatchObject({ remindersSent: 3, completedBy: 'ops:ann' });
     const reminders = smtp.messages().filter((m) => m.subject === 'Post-incident review due: Checkout down');
-    expect(reminders.map((m) => m.to)).toEqual([['sre-lead@example.com'], ['sre-lead@example.com'], ['sre-lead@example.com']]);
+    expect(reminders.map((m) => m.to)).toEqual([
+      ['sre-lead@example.com'],
+      ['sre-lead@example.com'],
+      ['sre-lead@example.com'],
+    ]);
   });
 
   // Last: the Java test server stops skipping time once a workflow started by a parent that
@@ -220,9 +289,12 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
       for (const status of ['identified', 'monitoring', 'resolved'] as const) {
         await incident.executeUpdate(incidentStatusUpdate, { args: [{ ...ann, status }] });
       }
-      while ((await incident.describe()).status.name === 'RUNNING') await new Promise((resolve) => setTimeout(resolve, 100));
+      while ((await incident.describe()).status.name === 'RUNNING')
+        await new Promise((resolve) => setTimeout(resolve, 100));
       const closed = await incident.query(incidentQuery);
-      const review = world.env.client.workflow.getHandle(`incident-review/${closed.key}/${Date.parse(closed.resolvedAt!)}`);
+      const review = world.env.client.workflow.getHandle(
+        `incident-review/${closed.key}/${Date.parse(closed.resolvedAt!)}`,
+      );
       const reviewStatus = (await review.describe()).status.name;
       await review.terminate('test over');
       return { a, b, members, closed, reviewStatus };
@@ -231,7 +303,9 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
     expect(result.a.incident).toMatch(/^incident\/inc-/);
     expect(result.b.incident).toBe(result.a.incident);
     expect(result.members).toEqual(['crit-1', 'crit-2']);
-    expect(result.closed.timeline.map((e) => e.event)).toEqual(expect.arrayContaining(['alert joined', 'alert resolved', 'identified', 'monitoring', 'resolved']));
+    expect(result.closed.timeline.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['alert joined', 'alert resolved', 'identified', 'monitoring', 'resolved']),
+    );
     expect(result.reviewStatus).toBe('RUNNING');
   });
 });

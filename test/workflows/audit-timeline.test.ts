@@ -10,8 +10,21 @@ import { alertWorkflowId } from '../../domain/alerts/dedup';
 import type { AlertEvent } from '../../domain/alerts/types';
 import { complianceReviewId } from '../../domain/compliance/review';
 import {
-  acknowledgeSignal, alertClosedSignal, alertEscalation, complianceDecideSignal, complianceDecideUpdate, complianceResubmitSignal,
-  complianceReview, complianceStatusQuery, incident, incidentNoteUpdate, incidentStatusSignal, incidentStatusUpdate, joinIncidentSignal, resolveSignal, resolveUpdate,
+  acknowledgeSignal,
+  alertClosedSignal,
+  alertEscalation,
+  complianceDecideSignal,
+  complianceDecideUpdate,
+  complianceResubmitSignal,
+  complianceReview,
+  complianceStatusQuery,
+  incident,
+  incidentNoteUpdate,
+  incidentStatusSignal,
+  incidentStatusUpdate,
+  joinIncidentSignal,
+  resolveSignal,
+  resolveUpdate,
 } from '../../workflows';
 import { reviewInput, submission } from '../fixtures/compliance-review';
 import { drawInput, fundProject } from '../fixtures/funding-gate';
@@ -34,7 +47,9 @@ interface Entry {
 
 /** The workflow's audit events as `action|actor|detail`, minus the actions that are not timeline entries. */
 async function auditedEntries(store: Store, workflowId: string, notFromTimeline: string[] = []): Promise<string[]> {
-  const events = (await store.audit.list({ limit: 5000 })).filter((e) => e.workflowId === workflowId && !notFromTimeline.includes(e.action));
+  const events = (await store.audit.list({ limit: 5000 })).filter(
+    (e) => e.workflowId === workflowId && !notFromTimeline.includes(e.action),
+  );
   return events.map((e) => `${e.action}|${e.actor}|${String(e.data.detail ?? '')}`).sort();
 }
 
@@ -72,9 +87,19 @@ const ann = { actor: 'ops:ann', roles: ['operator'] };
 const stranger = { actor: 'someone', roles: [] as string[] };
 
 const alertEvent = (dedupKey: string): AlertEvent => ({
-  source: 'alertmanager', dedupKey, sourceKey: `fp-${dedupKey}`, action: 'trigger', severity: 'error', summary: `Disk full (${dedupKey})`,
-  service: 'billing', group: `group-${dedupKey}`, labels: { alertname: 'DiskFull', service: 'billing' }, annotations: {},
-  startsAt: new Date().toISOString(), links: [], images: [],
+  source: 'alertmanager',
+  dedupKey,
+  sourceKey: `fp-${dedupKey}`,
+  action: 'trigger',
+  severity: 'error',
+  summary: `Disk full (${dedupKey})`,
+  service: 'billing',
+  group: `group-${dedupKey}`,
+  labels: { alertname: 'DiskFull', service: 'billing' },
+  annotations: {},
+  startsAt: new Date().toISOString(),
+  links: [],
+  images: [],
 });
 
 describe('timeline entries reach the audit chain exactly once (time-skipping server)', () => {
@@ -93,19 +118,25 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
     const activities = createActivities({ store: world.store });
     const taskQueue = uniqueTaskQueue('audit-timeline');
     const worker = await Worker.create({
-      connection: world.env.nativeConnection, namespace: world.env.namespace ?? 'default', taskQueue, workflowBundle: sharedWorkflowBundle(),
+      connection: world.env.nativeConnection,
+      namespace: world.env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: sharedWorkflowBundle(),
       activities: {
         ...activities,
         async exportPermitRecord(input: Parameters<typeof activities.exportPermitRecord>[0]) {
           const running = world.env.client.workflow.getHandle(Context.current().info.workflowExecution!.workflowId);
-          for (let i = 0; i < 3; i++) await running.signal(complianceDecideSignal, { decision: 'reject', actor: 'rev-rosa' });
+          for (let i = 0; i < 3; i++)
+            await running.signal(complianceDecideSignal, { decision: 'reject', actor: 'rev-rosa' });
           return activities.exportPermitRecord(input);
         },
       },
     });
     const result = await worker.runUntil(async () => {
       const handle = await world.env.client.workflow.start(complianceReview, {
-        taskQueue, workflowId, args: [reviewInput(planId, { submission: submission(planId, 1, { fixDoor: true }) })],
+        taskQueue,
+        workflowId,
+        args: [reviewInput(planId, { submission: submission(planId, 1, { fixDoor: true }) })],
       });
       // Before the first activity (the code check) returns: refused resubmissions and decisions.
       await Promise.all([
@@ -113,13 +144,17 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
         handle.signal(complianceDecideSignal, { decision: 'approve', actor: 'not-a-reviewer' }),
         handle.signal(complianceResubmitSignal, { ...submission(planId, 2), actor: 'arch-amy' }),
       ]);
-      await waitFor(async () => (await handle.describe()).status.name !== 'RUNNING' || (await statusOf(handle)) === 'in_review');
+      await waitFor(
+        async () => (await handle.describe()).status.name !== 'RUNNING' || (await statusOf(handle)) === 'in_review',
+      );
       await handle.executeUpdate(complianceDecideUpdate, { args: [{ decision: 'approve', actor: 'rev-ray' }] });
       return handle.result();
     });
     expect(result.status).toBe('approved');
     expect(result.timeline.filter((e) => e.event.startsWith('refused')).length).toBeGreaterThanOrEqual(6);
-    expect(await auditedEntries(world.store, workflowId, ['compliance.closed'])).toEqual(expectedEntries('compliance', result.timeline));
+    expect(await auditedEntries(world.store, workflowId, ['compliance.closed'])).toEqual(
+      expectedEntries('compliance', result.timeline),
+    );
     expect((await world.store.audit.verify()).ok).toBe(true);
   });
 
@@ -128,7 +163,9 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
     const workflowId = alertWorkflowId(alert.dedupKey);
     const result = await run(async (taskQueue) => {
       const handle = await world.env.client.workflow.start(alertEscalation, {
-        taskQueue, workflowId, args: [{ event: alert, intakeId: randomUUID(), policy, policies: [policy] }],
+        taskQueue,
+        workflowId,
+        args: [{ event: alert, intakeId: randomUUID(), policy, policies: [policy] }],
       });
       await Promise.all([
         handle.signal(acknowledgeSignal, ann),
@@ -151,7 +188,9 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
     const first = { dedupKey: `${key}-a`, summary: 'API down', severity: 'critical' as const };
     const result = await run(async (taskQueue) => {
       const handle: WorkflowHandle<typeof incident> = await world.env.client.workflow.start(incident, {
-        taskQueue, workflowId, args: [{ key, title: 'API down', severity: 'critical', firstAlert: first }],
+        taskQueue,
+        workflowId,
+        args: [{ key, title: 'API down', severity: 'critical', firstAlert: first }],
       });
       await Promise.all([
         handle.signal(joinIncidentSignal, { dedupKey: `${key}-b`, summary: 'DB slow', severity: 'error' }),
@@ -160,7 +199,10 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
       ]);
       await handle.executeUpdate(incidentNoteUpdate, { args: [{ ...ann, note: 'looking' }] });
       await handle.executeUpdate(incidentStatusUpdate, { args: [{ ...ann, status: 'resolved' }] });
-      const late = await sendUntilClosed(() => handle.signal(alertClosedSignal, { dedupKey: `${key}-a`, resolvedBy: 'ops:ann' }), 150);
+      const late = await sendUntilClosed(
+        () => handle.signal(alertClosedSignal, { dedupKey: `${key}-a`, resolvedBy: 'ops:ann' }),
+        150,
+      );
       expect(late).toBeGreaterThan(0);
       return handle.result();
     });
@@ -177,13 +219,23 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
     const activities = createActivities({ store: world.store });
     const taskQueue = uniqueTaskQueue('audit-timeline');
     const worker = await Worker.create({
-      connection: world.env.nativeConnection, namespace: world.env.namespace ?? 'default', taskQueue, workflowBundle: sharedWorkflowBundle(),
+      connection: world.env.nativeConnection,
+      namespace: world.env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: sharedWorkflowBundle(),
       activities: {
         ...activities,
         async recordGateEvent(event: Parameters<typeof activities.recordGateEvent>[0]) {
           if (event.action === 'funding.opened') {
             const running = world.env.client.workflow.getHandle(Context.current().info.workflowExecution!.workflowId);
-            await running.signal(evidenceSignal, { kind: 'lien_waiver', waiverType: 'conditional-progress', from: 'acme-builders', throughDate: '2026-11-30', amount: 3_000_000, actor: 'gc-alex' });
+            await running.signal(evidenceSignal, {
+              kind: 'lien_waiver',
+              waiverType: 'conditional-progress',
+              from: 'acme-builders',
+              throughDate: '2026-11-30',
+              amount: 3_000_000,
+              actor: 'gc-alex',
+            });
           }
           return activities.recordGateEvent(event);
         },
@@ -207,17 +259,28 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
     const input = drawInput({ projectId: `AUDIT-${randomUUID().slice(0, 8)}`, milestoneId: 'M2' });
     const workflowId = fundingGateId(input);
     await fundProject(world.store, input.projectId, 10_000_000);
-    const waiver = { kind: 'lien_waiver', from: 'acme-builders', throughDate: '2026-11-30', amount: 3_000_000, actor: 'gc-alex' };
+    const waiver = {
+      kind: 'lien_waiver',
+      from: 'acme-builders',
+      throughDate: '2026-11-30',
+      amount: 3_000_000,
+      actor: 'gc-alex',
+    };
     const result = await run(async (taskQueue) => {
       const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId, args: [input] });
-      await handle.executeUpdate(evidenceUpdate, { args: [{ kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' }] });
+      await handle.executeUpdate(evidenceUpdate, {
+        args: [{ kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' }],
+      });
       await handle.executeUpdate(evidenceUpdate, { args: [{ ...waiver, waiverType: 'conditional-progress' }] });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
       await waitFor(async () => (await handle.query(statusQuery)).status === 'disbursed');
       await handle.executeUpdate(evidenceUpdate, { args: [{ ...waiver, waiverType: 'unconditional-progress' }] });
       // Refused (the gate closes): recorded while the last activities run.
-      const late = await sendUntilClosed(() => handle.signal(evidenceSignal, { kind: 'document', name: 'late', actor: 'gc-alex' }), 40);
+      const late = await sendUntilClosed(
+        () => handle.signal(evidenceSignal, { kind: 'document', name: 'late', actor: 'gc-alex' }),
+        40,
+      );
       expect(late).toBeGreaterThan(0);
       return handle.result();
     });
@@ -225,9 +288,16 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
     const events = result.timeline.map((e) => e.event);
     expect(events).toEqual(expect.arrayContaining(['disbursed', 'evidence lien_waiver']));
     // Besides timeline entries: status changes (no detail) and the payment activity's own events.
-    const notTimeline = ['funding.disbursing|system|', 'funding.disbursed|system|', 'funding.completed|system|', 'funding.closed|system|'];
+    const notTimeline = [
+      'funding.disbursing|system|',
+      'funding.disbursed|system|',
+      'funding.completed|system|',
+      'funding.closed|system|',
+    ];
     const audited = await auditedEntries(world.store, workflowId, ['funding.payment.sent', 'funding.released']);
-    expect(audited.filter((entry) => !notTimeline.includes(entry))).toEqual(expectedEntries('funding', result.timeline));
+    expect(audited.filter((entry) => !notTimeline.includes(entry))).toEqual(
+      expectedEntries('funding', result.timeline),
+    );
   });
 });
 

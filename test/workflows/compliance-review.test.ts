@@ -5,10 +5,20 @@ import type { PermitRecord } from '../../domain/compliance/permit-export';
 import { complianceReviewId } from '../../domain/compliance/review';
 import type { ReviewStatusView } from '../../domain/compliance/review-types';
 import {
-  complianceDecideSignal, complianceDecideUpdate, complianceResubmitSignal, complianceResubmitUpdate, complianceReview, complianceStatusQuery,
+  complianceDecideSignal,
+  complianceDecideUpdate,
+  complianceResubmitSignal,
+  complianceResubmitUpdate,
+  complianceReview,
+  complianceStatusQuery,
 } from '../../workflows';
 import { REVIEW_DOCUMENTS, reviewInput, submission } from '../fixtures/compliance-review';
-import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld, type TimeSkippingWorld } from '../support/temporal-env';
+import {
+  createTestWorker,
+  uniqueTaskQueue,
+  useTimeSkippingWorld,
+  type TimeSkippingWorld,
+} from '../support/temporal-env';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -47,8 +57,12 @@ function useReviewWorld(prefix: string) {
     return worker.runUntil(work(taskQueue));
   };
   const outbox = async (workflowId: string) =>
-    (await world.store.db.query<{ key: string; recipients: string[] }>('SELECT key, recipients FROM notification_outbox WHERE workflow_id = $1 ORDER BY created_at', [workflowId]))
-      .map((row) => ({ step: row.key.split('/').pop(), recipients: row.recipients }));
+    (
+      await world.store.db.query<{ key: string; recipients: string[] }>(
+        'SELECT key, recipients FROM notification_outbox WHERE workflow_id = $1 ORDER BY created_at',
+        [workflowId],
+      )
+    ).map((row) => ({ step: row.key.split('/').pop(), recipients: row.recipients }));
   return { world, run, outbox };
 }
 
@@ -60,15 +74,23 @@ describe('complianceReview on the time-skipping server', () => {
     const workflowId = complianceReviewId(planId);
     const friday = await toFridayAfternoon(world);
     const result = await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(complianceReview, { taskQueue, workflowId, args: [reviewInput(planId)] });
+      const handle = await world.env.client.workflow.start(complianceReview, {
+        taskQueue,
+        workflowId,
+        args: [reviewInput(planId)],
+      });
       const first = await waitForStatus(handle, (v) => v.status === 'corrections_required');
       // 10 business days from Friday 15:00: two weekends skipped, so Friday two weeks on.
       expectNear(first.correctionDueAt, friday + 14 * DAY);
       expect(first.sla.running).toBe(false);
-      expect(first.cycles[0]!.check!.violations.filter((v) => v.severity === 'error').map((v) => [v.rule, v.elements])).toEqual([['IBC-1010.1.1', ['D3']]]);
+      expect(
+        first.cycles[0]!.check!.violations.filter((v) => v.severity === 'error').map((v) => [v.rule, v.elements]),
+      ).toEqual([['IBC-1010.1.1', ['D3']]]);
 
       await world.env.sleep(9 * DAY); // the Sunday before the deadline: still open
-      await handle.executeUpdate(complianceResubmitUpdate, { args: [{ ...submission(planId, 2, { fixDoor: true, narrowD6: true }), actor: 'arch-amy' }] });
+      await handle.executeUpdate(complianceResubmitUpdate, {
+        args: [{ ...submission(planId, 2, { fixDoor: true, narrowD6: true }), actor: 'arch-amy' }],
+      });
       const second = await waitForStatus(handle, (v) => v.cycles.length === 2 && v.status === 'corrections_required');
       expect(second.cycles[1]!.diff).toMatchObject({ fromCycle: 1, toCycle: 2 });
       expect(second.cycles[1]!.diff!.resolved.map((v) => v.elements)).toEqual([['D3']]);
@@ -78,7 +100,9 @@ describe('complianceReview on the time-skipping server', () => {
       const third = await waitForStatus(handle, (v) => v.status === 'in_review');
       expect(third.cycles[2]!.diff!.resolved.map((v) => v.elements)).toEqual([['D6']]);
       expect(third.sla.running).toBe(true);
-      await handle.executeUpdate(complianceDecideUpdate, { args: [{ decision: 'approve', actor: 'rev-ray', comments: [{ element: 'S102', comment: 'Door hardware OK' }] }] });
+      await handle.executeUpdate(complianceDecideUpdate, {
+        args: [{ decision: 'approve', actor: 'rev-ray', comments: [{ element: 'S102', comment: 'Door hardware OK' }] }],
+      });
       return handle.result();
     });
 
@@ -86,24 +110,54 @@ describe('complianceReview on the time-skipping server', () => {
     expect(result.cycles.map((c) => c.planVersion)).toEqual([1, 2, 3]);
     const reports = new ComplianceReports(world.store.db);
     const stored = await reports.listForPlan(planId);
-    expect(stored.map((r) => `${r.cycle}/${r.kind}.${r.format}`)).toEqual(expect.arrayContaining([
-      '1/corrections.html', '1/corrections.pdf', '1/corrections.json', '1/corrections.csv', '2/corrections.html',
-      '3/final.html', '3/final.pdf', '3/jurisdiction-export.json',
-    ]));
+    expect(stored.map((r) => `${r.cycle}/${r.kind}.${r.format}`)).toEqual(
+      expect.arrayContaining([
+        '1/corrections.html',
+        '1/corrections.pdf',
+        '1/corrections.json',
+        '1/corrections.csv',
+        '2/corrections.html',
+        '3/final.html',
+        '3/final.pdf',
+        '3/jurisdiction-export.json',
+      ]),
+    );
     const [corrections] = stored.filter((r) => r.cycle === 1 && r.kind === 'corrections' && r.format === 'html');
     expect(corrections!.key).toMatch(new RegExp(`^${workflowId}/[0-9a-f-]{36}/cycle-1/corrections\\.html$`));
     const html = (await reports.get(corrections!.key))!.body.toString();
     expect(html).toContain('IBC-1010.1.1');
     expect(html).toContain('D3');
     const record = JSON.parse((await reports.get(result.exportRef!))!.body.toString()) as PermitRecord;
-    expect(record).toMatchObject({ permitNum: expect.stringContaining(planId), statusCurrent: 'Issued', reviewCycles: 3, planVersion: 3 });
-    expect(record.violations.map((v) => [v.elements[0], v.status, v.firstFoundCycle, v.resolvedCycle])).toEqual(expect.arrayContaining([
-      ['D3', 'resolved', 1, 2], ['D6', 'resolved', 2, 3],
-    ]));
-    const actions = (await world.store.audit.list({ limit: 5000 })).filter((e) => e.workflowId === workflowId).map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['compliance.corrections_required', 'compliance.resubmitted', 'compliance.approve', 'compliance.approved', 'compliance.closed']));
+    expect(record).toMatchObject({
+      permitNum: expect.stringContaining(planId),
+      statusCurrent: 'Issued',
+      reviewCycles: 3,
+      planVersion: 3,
+    });
+    expect(record.violations.map((v) => [v.elements[0], v.status, v.firstFoundCycle, v.resolvedCycle])).toEqual(
+      expect.arrayContaining([
+        ['D3', 'resolved', 1, 2],
+        ['D6', 'resolved', 2, 3],
+      ]),
+    );
+    const actions = (await world.store.audit.list({ limit: 5000 }))
+      .filter((e) => e.workflowId === workflowId)
+      .map((e) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'compliance.corrections_required',
+        'compliance.resubmitted',
+        'compliance.approve',
+        'compliance.approved',
+        'compliance.closed',
+      ]),
+    );
     expect((await world.store.audit.verify()).ok).toBe(true);
-    expect((await outbox(workflowId)).map((n) => n.step)).toEqual(['cycle-1-corrections', 'cycle-2-corrections', 'approved']);
+    expect((await outbox(workflowId)).map((n) => n.step)).toEqual([
+      'cycle-1-corrections',
+      'cycle-2-corrections',
+      'approved',
+    ]);
   });
 
   it('expires when the applicant does not resubmit within the correction clock, holidays not counted', async () => {
@@ -112,7 +166,11 @@ describe('complianceReview on the time-skipping server', () => {
     const holiday = new Date(friday + 10 * DAY).toISOString().slice(0, 10); // the Monday of the second week
     const input = reviewInput(planId, { policy: { holidays: [holiday] } });
     const result = await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(complianceReview, { taskQueue, workflowId: complianceReviewId(planId), args: [input] });
+      const handle = await world.env.client.workflow.start(complianceReview, {
+        taskQueue,
+        workflowId: complianceReviewId(planId),
+        args: [input],
+      });
       return handle.result();
     });
     expect(result.status).toBe('expired');
@@ -125,48 +183,77 @@ describe('complianceReview on the time-skipping server', () => {
     const planId = 'SLA-1';
     const workflowId = complianceReviewId(planId);
     const friday = await toFridayAfternoon(world);
-    const input = reviewInput(planId, { submission: submission(planId, 1, { fixDoor: true }), policy: { reviewSlaBusinessDays: 2 } });
+    const input = reviewInput(planId, {
+      submission: submission(planId, 1, { fixDoor: true }),
+      policy: { reviewSlaBusinessDays: 2 },
+    });
     const result = await run(async (taskQueue) => {
       const handle = await world.env.client.workflow.start(complianceReview, { taskQueue, workflowId, args: [input] });
       const open = await waitForStatus(handle, (v) => v.status === 'in_review');
       expectNear(open.sla.dueAt, friday + 4 * DAY); // Fri 9 h + Mon 24 h + Tue 15 h
       await world.env.sleep(3 * DAY); // Monday 15:00: one business day used
       await handle.executeUpdate(complianceDecideUpdate, {
-        args: [{ decision: 'request_corrections', actor: 'rev-rosa', comments: [{ element: 'C2', comment: 'Show the dead-end length on sheet A-102' }] }],
+        args: [
+          {
+            decision: 'request_corrections',
+            actor: 'rev-rosa',
+            comments: [{ element: 'C2', comment: 'Show the dead-end length on sheet A-102' }],
+          },
+        ],
       });
       const waiting = await waitForStatus(handle, (v) => v.status === 'corrections_required');
       expect(waiting.sla.running).toBe(false);
       expect(waiting.sla.usedBusinessHours).toBeCloseTo(24, 1);
       await world.env.sleep(3 * DAY); // Thursday: the applicant's time does not count
-      await handle.executeUpdate(complianceResubmitUpdate, { args: [{ ...submission(planId, 2, { fixDoor: true }), actor: 'arch-amy' }] });
+      await handle.executeUpdate(complianceResubmitUpdate, {
+        args: [{ ...submission(planId, 2, { fixDoor: true }), actor: 'arch-amy' }],
+      });
       const back = await waitForStatus(handle, (v) => v.status === 'in_review' && v.cycles.length === 2);
       expectNear(back.sla.dueAt, friday + 7 * DAY); // the remaining business day: Friday 15:00
       await world.env.sleep(DAY + HOUR);
       const late = await waitForStatus(handle, (v) => v.sla.escalated);
       expect(late.status).toBe('in_review');
-      await handle.executeUpdate(complianceDecideUpdate, { args: [{ decision: 'approve', actor: 'sup-sam', summary: 'Approved on escalation' }] });
+      await handle.executeUpdate(complianceDecideUpdate, {
+        args: [{ decision: 'approve', actor: 'sup-sam', summary: 'Approved on escalation' }],
+      });
       return handle.result();
     });
     expect(result.status).toBe('approved');
     expect(result.cycles.map((c) => c.decision?.decision)).toEqual(['request_corrections', 'approve']);
     const sent = await outbox(workflowId);
     expect(sent.find((n) => n.step === 'sla-escalation')?.recipients).toEqual(['sup-sam']);
-    const actions = (await world.store.audit.list({ limit: 5000 })).filter((e) => e.workflowId === workflowId).map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['compliance.request_corrections', 'compliance.sla_escalated', 'compliance.approve']));
+    const actions = (await world.store.audit.list({ limit: 5000 }))
+      .filter((e) => e.workflowId === workflowId)
+      .map((e) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['compliance.request_corrections', 'compliance.sla_escalated', 'compliance.approve']),
+    );
   });
 
   it('sends an incomplete submission back with what is missing, and checks the complete resubmission', async () => {
     const planId = 'INCOMPLETE-1';
     const workflowId = complianceReviewId(planId);
     const status = await run(async (taskQueue) => {
-      const first = { planVersion: 1, plan: { ...submission(planId, 1).plan as object, doors: 'none' }, documents: [REVIEW_DOCUMENTS[0]!] };
-      const handle = await world.env.client.workflow.start(complianceReview, { taskQueue, workflowId, args: [reviewInput(planId, { submission: first })] });
+      const first = {
+        planVersion: 1,
+        plan: { ...(submission(planId, 1).plan as object), doors: 'none' },
+        documents: [REVIEW_DOCUMENTS[0]!],
+      };
+      const handle = await world.env.client.workflow.start(complianceReview, {
+        taskQueue,
+        workflowId,
+        args: [reviewInput(planId, { submission: first })],
+      });
       const incomplete = await waitForStatus(handle, (v) => v.status === 'incomplete');
       expect(incomplete.cycles[0]!.missing).toEqual(['documents: "code-analysis" is required']);
-      await handle.executeUpdate(complianceResubmitUpdate, { args: [{ ...first, planVersion: 2, documents: REVIEW_DOCUMENTS, actor: 'arch-amy' }] });
+      await handle.executeUpdate(complianceResubmitUpdate, {
+        args: [{ ...first, planVersion: 2, documents: REVIEW_DOCUMENTS, actor: 'arch-amy' }],
+      });
       const unparsable = await waitForStatus(handle, (v) => v.cycles.length === 2 && v.status === 'incomplete');
       expect(unparsable.cycles[1]!.missing!.join('\n')).toMatch(/^plan\.doors: /);
-      await handle.executeUpdate(complianceResubmitUpdate, { args: [{ ...submission(planId, 3, { fixDoor: true }), actor: 'arch-amy' }] });
+      await handle.executeUpdate(complianceResubmitUpdate, {
+        args: [{ ...submission(planId, 3, { fixDoor: true }), actor: 'arch-amy' }],
+      });
       const view = await waitForStatus(handle, (v) => v.status === 'in_review');
       await handle.terminate('test done');
       return view;
@@ -185,26 +272,58 @@ describe('complianceReview refusals on the time-skipping server', () => {
   it('refuses strangers, the wrong turn and stale versions through the Update; records a refused Signal', async () => {
     const planId = 'REFUSE-1';
     const view = await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(complianceReview, { taskQueue, workflowId: complianceReviewId(planId), args: [reviewInput(planId)] });
+      const handle = await world.env.client.workflow.start(complianceReview, {
+        taskQueue,
+        workflowId: complianceReviewId(planId),
+        args: [reviewInput(planId)],
+      });
       await waitForStatus(handle, (v) => v.status === 'corrections_required');
       const refusal = <T>(update: typeof complianceDecideUpdate | typeof complianceResubmitUpdate, request: T) =>
-        handle.executeUpdate(update as typeof complianceDecideUpdate, { args: [request as never] })
-          .then(() => 'accepted', (err: WorkflowUpdateFailedError) => err.cause?.message ?? err.message);
-      expect(await refusal(complianceDecideUpdate, { decision: 'approve', actor: 'rev-ray' })).toMatch(/not waiting on a reviewer/);
-      expect(await refusal(complianceResubmitUpdate, { ...submission(planId, 2, { fixDoor: true }), actor: 'mallory' })).toMatch(/only the applicant \(arch-amy\)/);
-      expect(await refusal(complianceResubmitUpdate, { ...submission(planId, 1, { fixDoor: true }), actor: 'arch-amy' })).toMatch(/greater than 1/);
-      expect(await refusal(complianceResubmitUpdate, { ...submission(planId, 2, { fixDoor: true }), actor: 'arch-amy' })).toBe('accepted');
+        handle.executeUpdate(update as typeof complianceDecideUpdate, { args: [request as never] }).then(
+          () => 'accepted',
+          (err: WorkflowUpdateFailedError) => err.cause?.message ?? err.message,
+        );
+      expect(await refusal(complianceDecideUpdate, { decision: 'approve', actor: 'rev-ray' })).toMatch(
+        /not waiting on a reviewer/,
+      );
+      expect(
+        await refusal(complianceResubmitUpdate, { ...submission(planId, 2, { fixDoor: true }), actor: 'mallory' }),
+      ).toMatch(/only the applicant \(arch-amy\)/);
+      expect(
+        await refusal(complianceResubmitUpdate, { ...submission(planId, 1, { fixDoor: true }), actor: 'arch-amy' }),
+      ).toMatch(/greater than 1/);
+      expect(
+        await refusal(complianceResubmitUpdate, { ...submission(planId, 2, { fixDoor: true }), actor: 'arch-amy' }),
+      ).toBe('accepted');
       await waitForStatus(handle, (v) => v.status === 'in_review');
-      expect(await refusal(complianceDecideUpdate, { decision: 'approve', actor: 'mallory' })).toMatch(/mallory is not an assigned plan reviewer/);
-      expect(await refusal(complianceDecideUpdate, { decision: 'approve', actor: 'sup-sam' })).toMatch(/not an assigned plan reviewer/); // not escalated yet
-      expect(await refusal(complianceDecideUpdate, { decision: 'reject', actor: 'rev-ray' })).toMatch(/at least one comment/);
-      expect(await refusal(complianceDecideUpdate, { decision: 'reject', actor: 'rev-ray', comments: [{ element: 'NOPE', comment: 'x' }] })).toMatch(/"NOPE" is not an element/);
+      expect(await refusal(complianceDecideUpdate, { decision: 'approve', actor: 'mallory' })).toMatch(
+        /mallory is not an assigned plan reviewer/,
+      );
+      expect(await refusal(complianceDecideUpdate, { decision: 'approve', actor: 'sup-sam' })).toMatch(
+        /not an assigned plan reviewer/,
+      ); // not escalated yet
+      expect(await refusal(complianceDecideUpdate, { decision: 'reject', actor: 'rev-ray' })).toMatch(
+        /at least one comment/,
+      );
+      expect(
+        await refusal(complianceDecideUpdate, {
+          decision: 'reject',
+          actor: 'rev-ray',
+          comments: [{ element: 'NOPE', comment: 'x' }],
+        }),
+      ).toMatch(/"NOPE" is not an element/);
       await handle.signal(complianceDecideSignal, { decision: 'approve', actor: 'arch-amy' });
       const status = await waitForStatus(handle, (v) => v.refused.length > 0);
       await handle.terminate('test done'); // an open review would stop time skipping for later tests
       return status;
     });
     expect(view.status).toBe('in_review');
-    expect(view.refused).toEqual([expect.objectContaining({ actor: 'arch-amy', message: 'decide', reason: expect.stringMatching(/not an assigned plan reviewer/) })]);
+    expect(view.refused).toEqual([
+      expect.objectContaining({
+        actor: 'arch-amy',
+        message: 'decide',
+        reason: expect.stringMatching(/not an assigned plan reviewer/),
+      }),
+    ]);
   });
 });

@@ -28,7 +28,11 @@ describe('durabilityProbe on the time-skipping server', () => {
     const events = await world.store.audit.list();
     const probeEvents = events.filter((e) => e.workflowId === 'durability-probe/thirty-days');
     expect(probeEvents.map((e) => e.action)).toEqual(['probe.started', 'probe.completed']);
-    expect(await world.store.audit.verify()).toMatchObject({ ok: true, checked: events.length, anchor: { sequence: events.at(-1)!.id } });
+    expect(await world.store.audit.verify()).toMatchObject({
+      ok: true,
+      checked: events.length,
+      anchor: { sequence: events.at(-1)!.id },
+    });
   });
 
   it('fails with a non-retryable InvalidInput naming the field when the duration is not one', async () => {

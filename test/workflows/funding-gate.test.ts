@@ -3,7 +3,14 @@ import { ledgerOnlyProvider, PaymentRefusedError, type PaymentProvider } from '.
 import { Ledger, ledgerAccounts } from '../../db/ledger';
 import { fundingGateId } from '../../domain/funding/gate-input';
 import {
-  decideSignal, decideUpdate, evidenceUpdate, fundingGate, holdSignal, resumeSignal, reverseUpdate, statusQuery,
+  decideSignal,
+  decideUpdate,
+  evidenceUpdate,
+  fundingGate,
+  holdSignal,
+  resumeSignal,
+  reverseUpdate,
+  statusQuery,
 } from '../../workflows';
 import { drawInput, fundProject } from '../fixtures/funding-gate';
 import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
@@ -15,8 +22,12 @@ describe('fundingGate on the time-skipping server', () => {
   const world = useTimeSkippingWorld();
 
   const outbox = async (workflowId: string) =>
-    (await world.store.db.query<{ key: string }>('SELECT key FROM notification_outbox WHERE workflow_id = $1 ORDER BY created_at', [workflowId]))
-      .map((row) => row.key.split('/').pop());
+    (
+      await world.store.db.query<{ key: string }>(
+        'SELECT key FROM notification_outbox WHERE workflow_id = $1 ORDER BY created_at',
+        [workflowId],
+      )
+    ).map((row) => row.key.split('/').pop());
 
   async function run<T>(work: (taskQueue: string) => Promise<T>, paymentProvider?: PaymentProvider): Promise<T> {
     const taskQueue = uniqueTaskQueue('funding');
@@ -28,23 +39,58 @@ describe('fundingGate on the time-skipping server', () => {
     const input = drawInput({ projectId: 'HAPPY', milestoneId: 'M1' });
     await fundProject(world.store, 'HAPPY', 10_000_000);
     const result = await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
-      await handle.executeUpdate(evidenceUpdate, { args: [{ kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' }] });
+      const handle = await world.env.client.workflow.start(fundingGate, {
+        taskQueue,
+        workflowId: fundingGateId(input),
+        args: [input],
+      });
       await handle.executeUpdate(evidenceUpdate, {
-        args: [{ kind: 'lien_waiver', waiverType: 'conditional-progress', from: 'acme-builders', throughDate: '2026-11-30', amount: 3_000_000, actor: 'gc-alex' }],
+        args: [{ kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' }],
+      });
+      await handle.executeUpdate(evidenceUpdate, {
+        args: [
+          {
+            kind: 'lien_waiver',
+            waiverType: 'conditional-progress',
+            from: 'acme-builders',
+            throughDate: '2026-11-30',
+            amount: 3_000_000,
+            actor: 'gc-alex',
+          },
+        ],
       });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: ['reviewer'] }] });
       // The inspector found less work on L1: the signatory approves 1,500,000.00 of 2,000,000.00.
-      await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'], approvedAmounts: { L1: 1_500_000, L2: 1_000_000 } }] });
+      await handle.executeUpdate(decideUpdate, {
+        args: [
+          {
+            decision: 'approve',
+            actor: 'sam',
+            roles: ['signatory'],
+            approvedAmounts: { L1: 1_500_000, L2: 1_000_000 },
+          },
+        ],
+      });
       while ((await handle.query(statusQuery)).status !== 'disbursed') await world.env.sleep(1000);
       await handle.executeUpdate(evidenceUpdate, {
-        args: [{ kind: 'lien_waiver', waiverType: 'unconditional-progress', from: 'acme-builders', throughDate: '2026-11-30', amount: 2_375_000, actor: 'gc-alex' }],
+        args: [
+          {
+            kind: 'lien_waiver',
+            waiverType: 'unconditional-progress',
+            from: 'acme-builders',
+            throughDate: '2026-11-30',
+            amount: 2_375_000,
+            actor: 'gc-alex',
+          },
+        ],
       });
       return handle.result();
     });
 
     expect(result.status).toBe('completed');
-    expect(result.release!.lines.map((l) => [l.lineId, l.approved, l.retainageHeld, l.releasedNow, l.remaining])).toEqual([
+    expect(
+      result.release!.lines.map((l) => [l.lineId, l.approved, l.retainageHeld, l.releasedNow, l.remaining]),
+    ).toEqual([
       ['L1', 1_500_000, 150_000, 1_350_000, 3_500_000],
       ['L2', 1_000_000, 100_000, 900_000, 1_000_000],
     ]);
@@ -52,17 +98,34 @@ describe('fundingGate on the time-skipping server', () => {
     expect(await ledger.balance(ledgerAccounts.projectFunding('HAPPY'))).toBe(10_000_000 - 2_500_000);
     expect(await ledger.balance(ledgerAccounts.payeePayable('acme-builders'))).toBeGreaterThanOrEqual(2_250_000);
     expect(await ledger.balance(ledgerAccounts.projectRetainage('HAPPY'))).toBe(250_000);
-    const disbursements = await world.store.db.query("SELECT id FROM ledger_transactions WHERE workflow_id = $1 AND kind = 'disbursement'", [fundingGateId(input)]);
+    const disbursements = await world.store.db.query(
+      "SELECT id FROM ledger_transactions WHERE workflow_id = $1 AND kind = 'disbursement'",
+      [fundingGateId(input)],
+    );
     expect(disbursements).toHaveLength(1);
-    const actions = (await world.store.audit.list({ limit: 5000 })).filter((e) => e.workflowId === fundingGateId(input)).map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['funding.opened', 'funding.vote_approve', 'funding.disbursing', 'funding.disbursed', 'funding.completed']));
+    const actions = (await world.store.audit.list({ limit: 5000 }))
+      .filter((e) => e.workflowId === fundingGateId(input))
+      .map((e) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'funding.opened',
+        'funding.vote_approve',
+        'funding.disbursing',
+        'funding.disbursed',
+        'funding.completed',
+      ]),
+    );
     expect((await world.store.audit.verify()).ok).toBe(true);
   });
 
   it('reminds pending approvers daily, escalates at the SLA, expires at the deadline, and pays nothing', async () => {
     const input = drawInput({ projectId: 'SLOW', milestoneId: 'M1' });
     const result = await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      const handle = await world.env.client.workflow.start(fundingGate, {
+        taskQueue,
+        workflowId: fundingGateId(input),
+        args: [input],
+      });
       await world.env.sleep(DAY + HOUR);
       expect((await handle.query(statusQuery)).clock.remindersSent).toBe(1);
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
@@ -72,13 +135,19 @@ describe('fundingGate on the time-skipping server', () => {
     const sent = await outbox(fundingGateId(input));
     expect(sent.filter((step) => step?.startsWith('reminder-'))).toHaveLength(9); // days 1..9; day 10 expires first
     expect(sent.filter((step) => step === 'sla-escalation')).toHaveLength(1);
-    expect(await world.store.db.query('SELECT 1 FROM ledger_transactions WHERE workflow_id = $1', [fundingGateId(input)])).toHaveLength(0);
+    expect(
+      await world.store.db.query('SELECT 1 FROM ledger_transactions WHERE workflow_id = $1', [fundingGateId(input)]),
+    ).toHaveLength(0);
   });
 
   it('stops the clocks while on hold', async () => {
     const input = drawInput({ projectId: 'HOLD', milestoneId: 'M1' });
     const status = await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      const handle = await world.env.client.workflow.start(fundingGate, {
+        taskQueue,
+        workflowId: fundingGateId(input),
+        args: [input],
+      });
       await world.env.sleep(2 * DAY + HOUR);
       await handle.signal(holdSignal, { reason: 'payment dispute', actor: 'lender-ops', roles: ['operator'] });
       await world.env.sleep(20 * DAY);
@@ -105,7 +174,11 @@ describe('fundingGate on the time-skipping server', () => {
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
     };
     const first = await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(progress), args: [progress] });
+      const handle = await world.env.client.workflow.start(fundingGate, {
+        taskQueue,
+        workflowId: fundingGateId(progress),
+        args: [progress],
+      });
       await approve(handle);
       return handle.result();
     });
@@ -113,11 +186,24 @@ describe('fundingGate on the time-skipping server', () => {
     expect(held).toBe(300_000);
 
     const retainage = drawInput({
-      kind: 'retainage_release', projectId: 'RET', milestoneId: 'SUBSTANTIAL', conditions: [], retainage: { percent: 0 },
-      lines: first.release!.lines.map((line) => ({ lineId: line.lineId, description: line.description, scheduledValue: line.retainageHeld, requestedAmount: line.retainageHeld })),
+      kind: 'retainage_release',
+      projectId: 'RET',
+      milestoneId: 'SUBSTANTIAL',
+      conditions: [],
+      retainage: { percent: 0 },
+      lines: first.release!.lines.map((line) => ({
+        lineId: line.lineId,
+        description: line.description,
+        scheduledValue: line.retainageHeld,
+        requestedAmount: line.retainageHeld,
+      })),
     });
     const second = await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(retainage), args: [retainage] });
+      const handle = await world.env.client.workflow.start(fundingGate, {
+        taskQueue,
+        workflowId: fundingGateId(retainage),
+        args: [retainage],
+      });
       await approve(handle);
       return handle.result();
     });
@@ -126,7 +212,10 @@ describe('fundingGate on the time-skipping server', () => {
     const ledger = new Ledger(world.store.db);
     expect(await ledger.balance(ledgerAccounts.projectRetainage('RET'))).toBe(0);
     expect(await ledger.balance(ledgerAccounts.projectFunding('RET'))).toBe(10_000_000 - 3_000_000);
-    const kinds = await world.store.db.query<{ kind: string }>("SELECT kind FROM ledger_transactions WHERE workflow_id = $1", [fundingGateId(retainage)]);
+    const kinds = await world.store.db.query<{ kind: string }>(
+      'SELECT kind FROM ledger_transactions WHERE workflow_id = $1',
+      [fundingGateId(retainage)],
+    );
     expect(kinds.map((k) => k.kind)).toEqual(['retainage_release']);
   });
 
@@ -134,7 +223,11 @@ describe('fundingGate on the time-skipping server', () => {
     const input = drawInput({ projectId: 'SHORT', milestoneId: 'M1', conditions: [] });
     await fundProject(world.store, 'SHORT', 1_000_000); // 3,000,000.00 requested
     const result = await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      const handle = await world.env.client.workflow.start(fundingGate, {
+        taskQueue,
+        workflowId: fundingGateId(input),
+        args: [input],
+      });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
       let status = await handle.query(statusQuery);
@@ -146,9 +239,14 @@ describe('fundingGate on the time-skipping server', () => {
       return handle.result();
     });
     expect(result.status).toBe('completed');
-    const paid = await world.store.db.query("SELECT 1 FROM ledger_transactions WHERE workflow_id = $1 AND kind = 'disbursement'", [fundingGateId(input)]);
+    const paid = await world.store.db.query(
+      "SELECT 1 FROM ledger_transactions WHERE workflow_id = $1 AND kind = 'disbursement'",
+      [fundingGateId(input)],
+    );
     expect(paid).toHaveLength(1);
-    expect(await outbox(fundingGateId(input))).toEqual(expect.arrayContaining([expect.stringMatching(/^insufficient-funds-/)]));
+    expect(await outbox(fundingGateId(input))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^insufficient-funds-/)]),
+    );
   });
 
   it('holds the gate when the provider refuses the payment for good, and pays under the next release number after resume', async () => {
@@ -163,7 +261,11 @@ describe('fundingGate on the time-skipping server', () => {
       },
     };
     const result = await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      const handle = await world.env.client.workflow.start(fundingGate, {
+        taskQueue,
+        workflowId: fundingGateId(input),
+        args: [input],
+      });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
       let status = await handle.query(statusQuery);
@@ -177,7 +279,10 @@ describe('fundingGate on the time-skipping server', () => {
 
     expect(result.status).toBe('completed');
     const workflowId = fundingGateId(input);
-    const kinds = await world.store.db.query<{ kind: string }>('SELECT kind FROM ledger_transactions WHERE workflow_id = $1 ORDER BY id', [workflowId]);
+    const kinds = await world.store.db.query<{ kind: string }>(
+      'SELECT kind FROM ledger_transactions WHERE workflow_id = $1 ORDER BY id',
+      [workflowId],
+    );
     expect(kinds.map((row) => row.kind)).toEqual(['disbursement', 'payment_refused', 'disbursement']);
     const ledger = new Ledger(world.store.db);
     expect(await ledger.payout(`${workflowId}/release/1`)).toMatchObject({ status: 'refused' });
@@ -194,7 +299,11 @@ describe('fundingGate on the time-skipping server', () => {
     };
     const progress = drawInput({ projectId: 'RETREV', milestoneId: 'M1', conditions: [] });
     await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(progress), args: [progress] });
+      const handle = await world.env.client.workflow.start(fundingGate, {
+        taskQueue,
+        workflowId: fundingGateId(progress),
+        args: [progress],
+      });
       await approve(handle);
       return handle.result();
     });
@@ -203,55 +312,117 @@ describe('fundingGate on the time-skipping server', () => {
     expect(await ledger.balance(retainageAccount)).toBe(300_000);
 
     const release = drawInput({
-      kind: 'retainage_release', projectId: 'RETREV', milestoneId: 'SUBSTANTIAL', retainage: { percent: 0 },
+      kind: 'retainage_release',
+      projectId: 'RETREV',
+      milestoneId: 'SUBSTANTIAL',
+      retainage: { percent: 0 },
       lines: [{ lineId: 'L1', description: 'Retainage', scheduledValue: 300_000, requestedAmount: 300_000 }],
-      conditions: [{ id: 'waiver', type: 'lien_waiver', waiverType: 'conditional-final', from: 'acme-builders', throughDate: '2026-12-31', mode: 'warning' }],
+      conditions: [
+        {
+          id: 'waiver',
+          type: 'lien_waiver',
+          waiverType: 'conditional-final',
+          from: 'acme-builders',
+          throughDate: '2026-12-31',
+          mode: 'warning',
+        },
+      ],
     });
     const result = await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(release), args: [release] });
+      const handle = await world.env.client.workflow.start(fundingGate, {
+        taskQueue,
+        workflowId: fundingGateId(release),
+        args: [release],
+      });
       await approve(handle);
       while ((await handle.query(statusQuery)).status !== 'disbursed') await world.env.sleep(1000);
       expect(await ledger.balance(retainageAccount)).toBe(0);
-      await handle.executeUpdate(reverseUpdate, { args: [{ reason: 'work found defective at punch list', actor: 'lender-ops', roles: ['approver'] }] });
+      await handle.executeUpdate(reverseUpdate, {
+        args: [{ reason: 'work found defective at punch list', actor: 'lender-ops', roles: ['approver'] }],
+      });
       return handle.result();
     });
     expect(result.status).toBe('reversed');
     expect(await ledger.balance(retainageAccount)).toBe(300_000);
-    const kinds = await world.store.db.query<{ kind: string }>('SELECT kind FROM ledger_transactions WHERE workflow_id = $1 ORDER BY id', [fundingGateId(release)]);
+    const kinds = await world.store.db.query<{ kind: string }>(
+      'SELECT kind FROM ledger_transactions WHERE workflow_id = $1 ORDER BY id',
+      [fundingGateId(release)],
+    );
     expect(kinds.map((row) => row.kind)).toEqual(['retainage_release', 'reversal']);
   });
 
   it('reverses a disbursed release with a compensating ledger entry while the unconditional waiver is outstanding', async () => {
-    const input = drawInput({ projectId: 'REV', milestoneId: 'M1', conditions: [
-      { id: 'waiver', type: 'lien_waiver', waiverType: 'conditional-progress', from: 'acme-builders', throughDate: '2026-11-30', mode: 'blocking' },
-    ] });
+    const input = drawInput({
+      projectId: 'REV',
+      milestoneId: 'M1',
+      conditions: [
+        {
+          id: 'waiver',
+          type: 'lien_waiver',
+          waiverType: 'conditional-progress',
+          from: 'acme-builders',
+          throughDate: '2026-11-30',
+          mode: 'blocking',
+        },
+      ],
+    });
     await fundProject(world.store, 'REV', 10_000_000);
     const result = await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      const handle = await world.env.client.workflow.start(fundingGate, {
+        taskQueue,
+        workflowId: fundingGateId(input),
+        args: [input],
+      });
       await handle.executeUpdate(evidenceUpdate, {
-        args: [{ kind: 'lien_waiver', waiverType: 'conditional-progress', from: 'acme-builders', throughDate: '2026-11-30', amount: 3_000_000, actor: 'gc-alex' }],
+        args: [
+          {
+            kind: 'lien_waiver',
+            waiverType: 'conditional-progress',
+            from: 'acme-builders',
+            throughDate: '2026-11-30',
+            amount: 3_000_000,
+            actor: 'gc-alex',
+          },
+        ],
       });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
       while ((await handle.query(statusQuery)).status !== 'disbursed') await world.env.sleep(1000);
-      const viewer = await handle.executeUpdate(reverseUpdate, { args: [{ reason: 'wrong payee', actor: 'vera', roles: ['viewer'] }] })
-        .then(() => 'accepted', (err: WorkflowUpdateFailedError) => err.cause?.message ?? '');
+      const viewer = await handle
+        .executeUpdate(reverseUpdate, { args: [{ reason: 'wrong payee', actor: 'vera', roles: ['viewer'] }] })
+        .then(
+          () => 'accepted',
+          (err: WorkflowUpdateFailedError) => err.cause?.message ?? '',
+        );
       expect(viewer).toMatch(/reverse needs role/);
-      await handle.executeUpdate(reverseUpdate, { args: [{ reason: 'wrong payee', actor: 'lender-ops', roles: ['admin'] }] });
+      await handle.executeUpdate(reverseUpdate, {
+        args: [{ reason: 'wrong payee', actor: 'lender-ops', roles: ['admin'] }],
+      });
       return handle.result();
     });
     expect(result.status).toBe('reversed');
     const ledger = new Ledger(world.store.db);
     expect(await ledger.balance(ledgerAccounts.projectFunding('REV'))).toBe(10_000_000);
     expect(await ledger.balance(ledgerAccounts.projectRetainage('REV'))).toBe(0);
-    const kinds = await world.store.db.query<{ kind: string }>('SELECT kind FROM ledger_transactions WHERE workflow_id = $1 ORDER BY id', [fundingGateId(input)]);
+    const kinds = await world.store.db.query<{ kind: string }>(
+      'SELECT kind FROM ledger_transactions WHERE workflow_id = $1 ORDER BY id',
+      [fundingGateId(input)],
+    );
     expect(kinds.map((k) => k.kind)).toEqual(['disbursement', 'reversal']);
 
     const refused = await run(async (taskQueue) => {
       const other = drawInput({ projectId: 'REV', milestoneId: 'M2' });
-      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(other), args: [other] });
-      const message = await handle.executeUpdate(reverseUpdate, { args: [{ reason: 'wrong payee', actor: 'lender-ops', roles: ['admin'] }] })
-        .then(() => 'accepted', (err: WorkflowUpdateFailedError) => err.cause?.message ?? '');
+      const handle = await world.env.client.workflow.start(fundingGate, {
+        taskQueue,
+        workflowId: fundingGateId(other),
+        args: [other],
+      });
+      const message = await handle
+        .executeUpdate(reverseUpdate, { args: [{ reason: 'wrong payee', actor: 'lender-ops', roles: ['admin'] }] })
+        .then(
+          () => 'accepted',
+          (err: WorkflowUpdateFailedError) => err.cause?.message ?? '',
+        );
       await handle.terminate('test done');
       return message;
     });
@@ -273,11 +444,20 @@ describe('fundingGate refusals on the time-skipping server', () => {
   it('refuses self-approval, a stranger and a duplicate vote through the Update; records them from the Signal', async () => {
     const input = drawInput({ projectId: 'FOUR', milestoneId: 'M1' });
     const status = await run(async (taskQueue) => {
-      const handle = await world.env.client.workflow.start(fundingGate, { taskQueue, workflowId: fundingGateId(input), args: [input] });
+      const handle = await world.env.client.workflow.start(fundingGate, {
+        taskQueue,
+        workflowId: fundingGateId(input),
+        args: [input],
+      });
       const refusal = (vote: object) =>
-        handle.executeUpdate(decideUpdate, { args: [vote as never] }).then(() => 'accepted', (err: WorkflowUpdateFailedError) => err.cause?.message ?? err.message);
+        handle.executeUpdate(decideUpdate, { args: [vote as never] }).then(
+          () => 'accepted',
+          (err: WorkflowUpdateFailedError) => err.cause?.message ?? err.message,
+        );
       expect(await refusal({ decision: 'approve', actor: 'gc-alex', roles: ['reviewer'] })).toMatch(/four eyes/);
-      expect(await refusal({ decision: 'approve', actor: 'mallory', roles: ['reviewer'] })).toMatch(/not allowed|may not|not an approver/i);
+      expect(await refusal({ decision: 'approve', actor: 'mallory', roles: ['reviewer'] })).toMatch(
+        /not allowed|may not|not an approver/i,
+      );
       expect(await refusal({ decision: 'approve', actor: 'rita', roles: [] })).toBe('accepted');
       expect(await refusal({ decision: 'approve', actor: 'rita', roles: ['signatory'] })).toMatch(/already voted/);
       await handle.signal(decideSignal, { decision: 'approve', actor: 'gc-alex', roles: ['signatory'] });

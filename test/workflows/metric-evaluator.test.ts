@@ -51,22 +51,34 @@ describe('metricEvaluator on the time-skipping server', () => {
   }
 
   /** Started as the gateway does (signalWithStart), with an id of its own per test. */
-  async function startEvaluator(taskQueue: string, first: { name: string; value: number; tags: Record<string, string> }, options?: MetricEvaluatorInput['options']) {
+  async function startEvaluator(
+    taskQueue: string,
+    first: { name: string; value: number; tags: Record<string, string> },
+    options?: MetricEvaluatorInput['options'],
+  ) {
     const input: MetricEvaluatorInput = { rules, escalation, ...(options ? { options } : {}) };
     const handle = await world.env.client.workflow.signalWithStart(metricEvaluator, {
-      taskQueue, workflowId: `metric-evaluator/test-${randomUUID()}`, args: [input],
-      signal: metricSamplesSignal, signalArgs: [{ samples: [{ ...first, at: await world.env.currentTimeMs() }] }],
+      taskQueue,
+      workflowId: `metric-evaluator/test-${randomUUID()}`,
+      args: [input],
+      signal: metricSamplesSignal,
+      signalArgs: [{ samples: [{ ...first, at: await world.env.currentTimeMs() }] }],
     });
     const evaluator = world.env.client.workflow.getHandle(handle.workflowId); // follows continue-as-new
     const send = async (value: number) =>
       evaluator.signal(metricSamplesSignal, { samples: [{ ...first, value, at: await world.env.currentTimeMs() }] });
-    const status = (check: (s: MetricEvaluatorStatus) => boolean, what: string) => eventually(() => evaluator.query(metricEvaluatorStatusQuery), check, what);
+    const status = (check: (s: MetricEvaluatorStatus) => boolean, what: string) =>
+      eventually(() => evaluator.query(metricEvaluatorStatusQuery), check, what);
     return { evaluator, send, status };
   }
 
   const alertOf = (rule: string, name: string, tags: Record<string, string>): WorkflowHandle =>
     world.env.client.workflow.getHandle(alertWorkflowId(metricDedupKey(rule, seriesKeyOf(name, tags))));
-  const runState = (alert: WorkflowHandle) => alert.describe().then((d) => d.status.name, () => 'NOT_FOUND');
+  const runState = (alert: WorkflowHandle) =>
+    alert.describe().then(
+      (d) => d.status.name,
+      () => 'NOT_FOUND',
+    );
   const alertView = (alert: WorkflowHandle, check: (v: AlertStatusView) => boolean, what: string) =>
     eventually(() => alert.query(alertStatusQuery), check, what);
 
@@ -77,7 +89,10 @@ describe('metricEvaluator on the time-skipping server', () => {
       const { send, status } = await startEvaluator(taskQueue, { name: 'cpu.load', value: 0.95, tags });
       await world.env.sleep(2 * MIN);
       await send(0.97);
-      await status((s) => s.series[0]?.lastValue === 0.97 && s.series[0].phase === 'pending', 'second breaching sample');
+      await status(
+        (s) => s.series[0]?.lastValue === 0.97 && s.series[0].phase === 'pending',
+        'second breaching sample',
+      );
       expect(await runState(alert)).toBe('NOT_FOUND');
 
       await world.env.sleep(4 * MIN); // the evaluator's own timer fires at 5 minutes
@@ -100,9 +115,20 @@ describe('metricEvaluator on the time-skipping server', () => {
       expect((await alert.describe()).runId).toBe(alertRun);
 
       await send(0.42);
-      await eventually(() => runState(alert), (state) => state === 'COMPLETED', 'alert closed');
-      expect(await alert.query(alertStatusQuery)).toMatchObject({ status: 'resolved', resolved: { reason: 'source' }, count: 2 });
-      expect(await status((s) => s.totals.resolved === 1, 'resolved')).toMatchObject({ series: [], totals: { raised: 1, resolved: 1, samples: 5 } });
+      await eventually(
+        () => runState(alert),
+        (state) => state === 'COMPLETED',
+        'alert closed',
+      );
+      expect(await alert.query(alertStatusQuery)).toMatchObject({
+        status: 'resolved',
+        resolved: { reason: 'source' },
+        count: 2,
+      });
+      expect(await status((s) => s.totals.resolved === 1, 'resolved')).toMatchObject({
+        series: [],
+        totals: { raised: 1, resolved: 1, samples: 5 },
+      });
     });
   });
 
@@ -110,17 +136,29 @@ describe('metricEvaluator on the time-skipping server', () => {
     const tags = { host: 'db-2' };
     const alert = alertOf('disk-full', 'disk.used_percent', tags);
     await run(async (taskQueue) => {
-      const { evaluator, status } = await startEvaluator(taskQueue, { name: 'disk.used_percent', value: 95, tags }, { idleAfterMs: 10 * MIN });
+      const { evaluator, status } = await startEvaluator(
+        taskQueue,
+        { name: 'disk.used_percent', value: 95, tags },
+        { idleAfterMs: 10 * MIN },
+      );
       await alertView(alert, (v) => v.status === 'triggered', 'alert opened at once (no `for`)');
       await world.env.sleep(4 * MIN);
       expect(await runState(alert)).toBe('RUNNING');
       await world.env.sleep(2 * MIN); // 5 minutes without a sample: stale
-      await eventually(() => runState(alert), (state) => state === 'COMPLETED', 'alert closed');
+      await eventually(
+        () => runState(alert),
+        (state) => state === 'COMPLETED',
+        'alert closed',
+      );
       expect(await alert.query(alertStatusQuery)).toMatchObject({ status: 'resolved', resolved: { reason: 'source' } });
       expect(await status((s) => s.totals.resolved === 1, 'stale')).toMatchObject({ series: [] });
       // Nothing breaching, nobody reporting for 10 minutes: the run ends (the next sample starts another).
       await world.env.sleep(5 * MIN);
-      await eventually(() => runState(evaluator), (state) => state === 'COMPLETED', 'evaluator ended');
+      await eventually(
+        () => runState(evaluator),
+        (state) => state === 'COMPLETED',
+        'evaluator ended',
+      );
     });
   });
 
@@ -130,18 +168,33 @@ describe('metricEvaluator on the time-skipping server', () => {
     const tags = { host: 'db-3' };
     const alert = alertOf('disk-full', 'disk.used_percent', tags);
     await run(async (taskQueue) => {
-      const { evaluator, send, status } = await startEvaluator(taskQueue, { name: 'disk.used_percent', value: 95, tags }, { samplesPerRun: 2 });
+      const { evaluator, send, status } = await startEvaluator(
+        taskQueue,
+        { name: 'disk.used_percent', value: 95, tags },
+        { samplesPerRun: 2 },
+      );
       const firstRun = (await evaluator.describe()).runId;
       await alertView(alert, (v) => v.status === 'triggered', 'alert opened');
       await send(96);
-      await eventually(() => evaluator.describe(), (d) => d.runId !== firstRun, 'continued as new');
-      expect(await status(() => true, 'status')).toMatchObject({ totals: { samples: 2, raised: 1 }, series: [{ phase: 'firing', lastValue: 96 }] });
+      await eventually(
+        () => evaluator.describe(),
+        (d) => d.runId !== firstRun,
+        'continued as new',
+      );
+      expect(await status(() => true, 'status')).toMatchObject({
+        totals: { samples: 2, raised: 1 },
+        series: [{ phase: 'firing', lastValue: 96 }],
+      });
 
       await send(97);
       await status((s) => s.totals.samples === 3, 'sample in the new run');
       expect(await alert.query(alertStatusQuery)).toMatchObject({ status: 'triggered', count: 1 });
       await send(40);
-      await eventually(() => runState(alert), (state) => state === 'COMPLETED', 'alert closed');
+      await eventually(
+        () => runState(alert),
+        (state) => state === 'COMPLETED',
+        'alert closed',
+      );
       expect(await alert.query(alertStatusQuery)).toMatchObject({ status: 'resolved', count: 1 });
     });
   });

@@ -1,6 +1,17 @@
 import {
-  allHandlersFinished, ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, patched, proxyActivities, proxyLocalActivities, setHandler,
-  startChild, upsertSearchAttributes,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { alertInputProblem } from '../../domain/alerts/alert-input';
@@ -18,9 +29,20 @@ import type { NotificationActivities } from '../../activities/notifications/deli
 import { AlertStatus, Service, Severity } from '../search-attributes';
 import { incident } from './incident';
 import {
-  acknowledgeSignal, acknowledgeUpdate, alertClosedSignal, alertStatusQuery, escalateNowSignal, escalateNowUpdate,
-  joinIncidentSignal, reassignSignal, reassignUpdate, resolveSignal, resolveUpdate, sourceEventSignal,
-  type AlertEscalationInput, type SourceEventMessage,
+  acknowledgeSignal,
+  acknowledgeUpdate,
+  alertClosedSignal,
+  alertStatusQuery,
+  escalateNowSignal,
+  escalateNowUpdate,
+  joinIncidentSignal,
+  reassignSignal,
+  reassignUpdate,
+  resolveSignal,
+  resolveUpdate,
+  sourceEventSignal,
+  type AlertEscalationInput,
+  type SourceEventMessage,
 } from './messages';
 
 const { recordWorkflowEvents } = proxyActivities<AuditActivities>({
@@ -71,7 +93,8 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
   });
   wireOperatorMessages(alert);
   upsertSearchAttributes([
-    { key: Severity, value: input.event.severity }, { key: AlertStatus, value: alert.status },
+    { key: Severity, value: input.event.severity },
+    { key: AlertStatus, value: alert.status },
     ...(input.event.service ? [{ key: Service, value: input.event.service }] : []),
   ]);
 
@@ -86,12 +109,18 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
     await afterChange();
   }
   await afterChange();
-  if (alert.state.incident) await tellIncident(alert.state.incident, { dedupKey: alert.state.dedupKey, resolvedBy: alert.state.resolution?.by ?? 'unknown' });
+  if (alert.state.incident)
+    await tellIncident(alert.state.incident, {
+      dedupKey: alert.state.dedupKey,
+      resolvedBy: alert.state.resolution?.by ?? 'unknown',
+    });
   await condition(allHandlersFinished);
   // Messages refused after the close (a late acknowledge, a duplicate resolve) arrive while
   // the last audit, Slack and incident calls run: audited here, the last step of the run.
   if (patched('audit-timeline-at-close')) {
-    while (await auditTimeline()) { /* entries added during the call are audited by the next one */ }
+    while (await auditTimeline()) {
+      /* entries added during the call are audited by the next one */
+    }
   }
   if (retrigger) {
     // Fired again after it was resolved: a new alert, in a new run of the same workflow id.
@@ -103,7 +132,12 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
     if (due.kind === 'ack_timeout') return alert.ackTimedOut(now());
     if (due.kind === 'auto_resolve') return alert.autoResolve(now());
     const silence = activeSilenceFor(alert.state.labels, await currentSilences(), now());
-    if (silence) return alert.recordSuppressed(due.position, { id: silence.silence.id, until: silence.until, recheckAt: now() + SILENCE_RECHECK_MS }, now());
+    if (silence)
+      return alert.recordSuppressed(
+        due.position,
+        { id: silence.silence.id, until: silence.until, recheckAt: now() + SILENCE_RECHECK_MS },
+        now(),
+      );
     // The step counts from when it went out, not from when its slowest channel gave up:
     // retries of one failing target must not push the next level back.
     const sentAt = now();
@@ -114,21 +148,32 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
   /** Every target at once: one failing channel never holds up the others. */
   async function notifyAll(position: EscalationPosition, targets: EscalationTarget[]): Promise<void> {
     const message = alertMessage(alert.view(), position);
-    await Promise.all(targets.map(async (target) => {
-      try {
-        const sent = await deliverNotification({ key: alert.notificationKey(position, target), target, message });
-        alert.recordDelivery(position, target, 'sent', now(), sent.channel === 'slack' ? JSON.stringify(sent.ref) : sent.channel);
-      } catch (err) {
-        log.warn('notification failed after retries', { target: target.kind, error: String(err) });
-        alert.recordDelivery(position, target, 'failed', now(), err instanceof Error ? err.message : String(err));
-      }
-    }));
+    await Promise.all(
+      targets.map(async (target) => {
+        try {
+          const sent = await deliverNotification({ key: alert.notificationKey(position, target), target, message });
+          alert.recordDelivery(
+            position,
+            target,
+            'sent',
+            now(),
+            sent.channel === 'slack' ? JSON.stringify(sent.ref) : sent.channel,
+          );
+        } catch (err) {
+          log.warn('notification failed after retries', { target: target.kind, error: String(err) });
+          alert.recordDelivery(position, target, 'failed', now(), err instanceof Error ? err.message : String(err));
+        }
+      }),
+    );
   }
 
   /** After anything changed: audit trail, search attributes, Slack messages, incident. */
   async function afterChange(): Promise<void> {
     await auditTimeline();
-    upsertSearchAttributes([{ key: AlertStatus, value: alert.status }, { key: Severity, value: alert.state.severity }]);
+    upsertSearchAttributes([
+      { key: AlertStatus, value: alert.status },
+      { key: Severity, value: alert.state.severity },
+    ]);
     await updateSlackMessages();
     if (alert.needsIncident) await openOrJoinIncident();
   }
@@ -137,9 +182,15 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
   async function auditTimeline(): Promise<boolean> {
     const fresh = unaudited(alert.state.timeline);
     if (fresh.length === 0) return false;
-    await recordWorkflowEvents(fresh.map((entry) => ({
-      sequence: ++sequence, actor: entry.by, action: `alert.${entry.event.replaceAll(' ', '_')}`, subject, data: { detail: entry.detail, status: alert.status },
-    })));
+    await recordWorkflowEvents(
+      fresh.map((entry) => ({
+        sequence: ++sequence,
+        actor: entry.by,
+        action: `alert.${entry.event.replaceAll(' ', '_')}`,
+        subject,
+        data: { detail: entry.detail, status: alert.status },
+      })),
+    );
     return true;
   }
 
@@ -150,9 +201,13 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
     if (!footer || footer === slackUpdatedFor) return;
     slackUpdatedFor = footer;
     const posted = alert.state.notifications.filter((n) => n.outcome === 'sent' && n.target.kind.startsWith('slack'));
-    await Promise.all(posted.map((n) => updateSlackMessage({ key: n.key, message: alertMessage(view, n.position), footer }).catch((err) => {
-      log.warn('Slack message not updated', { key: n.key, error: String(err) });
-    })));
+    await Promise.all(
+      posted.map((n) =>
+        updateSlackMessage({ key: n.key, message: alertMessage(view, n.position), footer }).catch((err) => {
+          log.warn('Slack message not updated', { key: n.key, error: String(err) });
+        }),
+      ),
+    );
   }
 
   async function openOrJoinIncident(): Promise<void> {
@@ -162,7 +217,16 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
     try {
       await startChild(incident, {
         workflowId: incidentId,
-        args: [{ key, title: alert.state.summary, severity: alert.state.severity, service: alert.state.service, firstAlert: member, review: input.review }],
+        args: [
+          {
+            key,
+            title: alert.state.summary,
+            severity: alert.state.severity,
+            service: alert.state.service,
+            firstAlert: member,
+            review: input.review,
+          },
+        ],
         parentClosePolicy: ParentClosePolicy.ABANDON, // the incident outlives the alert that opened it
       });
     } catch (err) {
@@ -192,8 +256,11 @@ async function tellIncident(incidentId: string, closed: { dedupKey: string; reso
 function wireOperatorMessages(alert: AlertState): void {
   setHandler(alertStatusQuery, () => alert.view());
   const wire = <R extends ActorRequest>(
-    update: UpdateDefinition<AlertStatusView, [R]>, signal: SignalDefinition<[R]>, kind: string,
-    refusal: (request: unknown) => string | undefined, apply: (request: R) => void,
+    update: UpdateDefinition<AlertStatusView, [R]>,
+    signal: SignalDefinition<[R]>,
+    kind: string,
+    refusal: (request: unknown) => string | undefined,
+    apply: (request: R) => void,
   ) => {
     setHandler(update, (request) => (apply(request), alert.view()), {
       validator: (request) => {
@@ -207,8 +274,32 @@ function wireOperatorMessages(alert: AlertState): void {
       else apply(request);
     });
   };
-  wire(acknowledgeUpdate, acknowledgeSignal, 'acknowledge', (r) => alert.refusalOfAcknowledge(r), (r) => alert.acknowledge(r, now()));
-  wire(resolveUpdate, resolveSignal, 'resolve', (r) => alert.refusalOfResolve(r), (r) => alert.resolve(r, now()));
-  wire(escalateNowUpdate, escalateNowSignal, 'escalate', (r) => alert.refusalOfEscalateNow(r), (r) => alert.escalateNow(r, now()));
-  wire(reassignUpdate, reassignSignal, 'reassign', (r) => alert.refusalOfReassign(r), (r) => alert.reassign(r, now()));
+  wire(
+    acknowledgeUpdate,
+    acknowledgeSignal,
+    'acknowledge',
+    (r) => alert.refusalOfAcknowledge(r),
+    (r) => alert.acknowledge(r, now()),
+  );
+  wire(
+    resolveUpdate,
+    resolveSignal,
+    'resolve',
+    (r) => alert.refusalOfResolve(r),
+    (r) => alert.resolve(r, now()),
+  );
+  wire(
+    escalateNowUpdate,
+    escalateNowSignal,
+    'escalate',
+    (r) => alert.refusalOfEscalateNow(r),
+    (r) => alert.escalateNow(r, now()),
+  );
+  wire(
+    reassignUpdate,
+    reassignSignal,
+    'reassign',
+    (r) => alert.refusalOfReassign(r),
+    (r) => alert.reassign(r, now()),
+  );
 }

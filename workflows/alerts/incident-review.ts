@@ -34,16 +34,23 @@ export async function incidentReview(snapshot: IncidentSnapshot): Promise<Incide
     const done = await condition(() => review.state.review.completedAt !== undefined, Math.max(1, next - now()));
     if (done) break;
     review.markReminderSent(now());
-    const recipients = [...new Set([snapshot.resolvedBy ?? '', ...snapshot.responders.map((r) => r.who)])].filter((who) => who.includes('@'));
+    const recipients = [...new Set([snapshot.resolvedBy ?? '', ...snapshot.responders.map((r) => r.who)])].filter(
+      (who) => who.includes('@'),
+    );
     for (const to of recipients.length ? recipients : ['oncall@localhost']) {
       await deliverNotification({
         key: `${subject}/review-reminder-${review.state.review.remindersSent}/${to}`,
         target: { kind: 'email', to },
-        message: { title: `Post-incident review due: ${snapshot.title}`, text: `The review of ${subject} is due ${new Date(review.reviewDueAt!).toISOString()}.` },
+        message: {
+          title: `Post-incident review due: ${snapshot.title}`,
+          text: `The review of ${subject} is due ${new Date(review.reviewDueAt!).toISOString()}.`,
+        },
       });
     }
   }
   await condition(() => review.state.review.completedAt !== undefined);
-  await recordWorkflowEvents([{ sequence: 1, actor: review.state.review.completedBy ?? 'unknown', action: 'incident.review_completed', subject }]);
+  await recordWorkflowEvents([
+    { sequence: 1, actor: review.state.review.completedBy ?? 'unknown', action: 'incident.review_completed', subject },
+  ]);
   return review.snapshot();
 }

@@ -1,7 +1,19 @@
 import {
-  allHandlersFinished, condition, ParentClosePolicy, patched, proxyActivities, setHandler, startChild, upsertSearchAttributes,
+  allHandlersFinished,
+  condition,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { Incident, type IncidentSnapshot, type ResponderRequest, type StatusRequest } from '../../domain/alerts/incident';
+import {
+  Incident,
+  type IncidentSnapshot,
+  type ResponderRequest,
+  type StatusRequest,
+} from '../../domain/alerts/incident';
 import type { ActorRequest } from '../../domain/alerts/requests';
 import type { TimelineEntry } from '../../domain/alerts/types';
 import { auditCursor } from './audit-cursor';
@@ -9,8 +21,14 @@ import type { AuditActivities } from '../../activities/audit';
 import { IncidentStatus, Service, Severity } from '../search-attributes';
 import { incidentReview } from './incident-review';
 import {
-  addResponderUpdate, alertClosedSignal, incidentNoteUpdate, incidentQuery, incidentStatusSignal, incidentStatusUpdate,
-  joinIncidentSignal, type IncidentInput,
+  addResponderUpdate,
+  alertClosedSignal,
+  incidentNoteUpdate,
+  incidentQuery,
+  incidentStatusSignal,
+  incidentStatusUpdate,
+  joinIncidentSignal,
+  type IncidentInput,
 } from './messages';
 
 const { recordWorkflowEvents } = proxyActivities<AuditActivities>({
@@ -40,7 +58,9 @@ export async function incident(input: IncidentInput): Promise<IncidentSnapshot> 
   setHandler(joinIncidentSignal, (alert) => {
     if (!state.refusalOfJoin()) state.join(alert, now());
   });
-  setHandler(alertClosedSignal, ({ dedupKey, resolvedBy }) => state.record(now(), resolvedBy, 'alert resolved', dedupKey));
+  setHandler(alertClosedSignal, ({ dedupKey, resolvedBy }) =>
+    state.record(now(), resolvedBy, 'alert resolved', dedupKey),
+  );
   setHandler(incidentStatusUpdate, (request) => (state.setStatus(request, now()), state.snapshot()), {
     validator: (request) => refuse(state.refusalOfStatus(request)),
   });
@@ -49,9 +69,13 @@ export async function incident(input: IncidentInput): Promise<IncidentSnapshot> 
     if (reason) state.record(now(), String(request?.actor ?? 'unknown'), 'refused status change', reason);
     else state.setStatus(request, now());
   });
-  setHandler(addResponderUpdate, (request: ResponderRequest) => (state.addResponder(request, now()), state.snapshot()), {
-    validator: (request) => refuse(state.refusalOfResponder(request)),
-  });
+  setHandler(
+    addResponderUpdate,
+    (request: ResponderRequest) => (state.addResponder(request, now()), state.snapshot()),
+    {
+      validator: (request) => refuse(state.refusalOfResponder(request)),
+    },
+  );
   setHandler(incidentNoteUpdate, (request: ActorRequest) => (state.addNote(request, now()), state.snapshot()), {
     validator: (request) => refuse(state.refusalOfNote(request)),
   });
@@ -60,7 +84,8 @@ export async function incident(input: IncidentInput): Promise<IncidentSnapshot> 
     const seen = state.state.version;
     await auditTimeline();
     upsertSearchAttributes([
-      { key: IncidentStatus, value: state.status }, { key: Severity, value: state.state.severity },
+      { key: IncidentStatus, value: state.status },
+      { key: Severity, value: state.state.severity },
       ...(input.service ? [{ key: Service, value: input.service }] : []),
     ]);
     if (!state.resolved) await condition(() => state.state.version !== seen);
@@ -76,7 +101,9 @@ export async function incident(input: IncidentInput): Promise<IncidentSnapshot> 
   // Alerts closing with the incident tell it while the last audit call and the review's
   // start run: their entries are audited here, as the last step (nothing awaits after it).
   if (patched('audit-timeline-at-close')) {
-    while (await auditTimeline()) { /* entries added during the call are audited by the next one */ }
+    while (await auditTimeline()) {
+      /* entries added during the call are audited by the next one */
+    }
   }
   return state.snapshot();
 
@@ -84,9 +111,15 @@ export async function incident(input: IncidentInput): Promise<IncidentSnapshot> 
   async function auditTimeline(): Promise<boolean> {
     const fresh = unaudited(state.state.timeline);
     if (fresh.length === 0) return false;
-    await recordWorkflowEvents(fresh.map((entry) => ({
-      sequence: ++sequence, actor: entry.by, action: `incident.${entry.event.replaceAll(' ', '_')}`, subject, data: { detail: entry.detail },
-    })));
+    await recordWorkflowEvents(
+      fresh.map((entry) => ({
+        sequence: ++sequence,
+        actor: entry.by,
+        action: `incident.${entry.event.replaceAll(' ', '_')}`,
+        subject,
+        data: { detail: entry.detail },
+      })),
+    );
     return true;
   }
 }

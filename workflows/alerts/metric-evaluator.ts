@@ -1,5 +1,14 @@
 import {
-  allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, setHandler, startChild, uuid4, workflowInfo,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+  uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { alertWorkflowId } from '../../domain/alerts/dedup';
@@ -8,7 +17,12 @@ import { ThresholdEvaluator, type MetricTransition } from '../../domain/alerts/m
 import type { AlertEvent } from '../../domain/alerts/types';
 import { alertEscalation } from './alert-escalation';
 import { sourceEventSignal, type AlertEscalationInput } from './messages';
-import { metricEvaluatorStatusQuery, metricSamplesSignal, type MetricEvaluatorInput, type MetricEvaluatorStatus } from './metric-messages';
+import {
+  metricEvaluatorStatusQuery,
+  metricSamplesSignal,
+  type MetricEvaluatorInput,
+  type MetricEvaluatorStatus,
+} from './metric-messages';
 
 export { metricEvaluatorStatusQuery, metricSamplesSignal } from './metric-messages';
 
@@ -18,7 +32,8 @@ const DEFAULT_SAMPLES_PER_RUN = 500;
 const now = () => Date.now(); // workflow time: deterministic on replay
 
 type AlertTransition = Extract<MetricTransition, { event: AlertEvent }>;
-const raisesOrResolves = (t: MetricTransition): t is AlertTransition => t.kind === 'firing' || t.kind === 'repeat' || t.kind === 'resolved';
+const raisesOrResolves = (t: MetricTransition): t is AlertTransition =>
+  t.kind === 'firing' || t.kind === 'repeat' || t.kind === 'resolved';
 
 /**
  * The threshold rules of one configuration (id `metric-evaluator/<config hash>`), fed by
@@ -43,7 +58,11 @@ export async function metricEvaluator(input: MetricEvaluatorInput): Promise<Metr
     totals.samples += samples.length;
     lastSampleAt = now();
   });
-  const status = (): MetricEvaluatorStatus => ({ rules: input.rules.map((r) => r.name), totals: { ...totals }, series: Object.values(evaluator.snapshot().series) });
+  const status = (): MetricEvaluatorStatus => ({
+    rules: input.rules.map((r) => r.name),
+    totals: { ...totals },
+    series: Object.values(evaluator.snapshot().series),
+  });
   setHandler(metricEvaluatorStatusQuery, status);
 
   let idle = false;
@@ -87,7 +106,10 @@ export async function metricEvaluator(input: MetricEvaluatorInput): Promise<Metr
   /** signalWithStart semantics from inside a workflow: start alert/<key>, or feed the open one. */
   async function raise(event: AlertEvent): Promise<void> {
     const alertInput: AlertEscalationInput = {
-      event, intakeId: uuid4(), policy: selectPolicy(input.escalation, event.labels, event.severity), policies: input.escalation.policies,
+      event,
+      intakeId: uuid4(),
+      policy: selectPolicy(input.escalation, event.labels, event.severity),
+      policies: input.escalation.policies,
     };
     try {
       await startChild(alertEscalation, {
@@ -105,7 +127,10 @@ export async function metricEvaluator(input: MetricEvaluatorInput): Promise<Metr
 /** The alert may have been resolved and closed by an operator already: then there is nothing to tell. */
 async function signalAlert(event: AlertEvent, what: string): Promise<void> {
   try {
-    await getExternalWorkflowHandle(alertWorkflowId(event.dedupKey)).signal(sourceEventSignal, { event, intakeId: uuid4() });
+    await getExternalWorkflowHandle(alertWorkflowId(event.dedupKey)).signal(sourceEventSignal, {
+      event,
+      intakeId: uuid4(),
+    });
   } catch (err) {
     log.info(`alert not open, ${what} dropped`, { dedupKey: event.dedupKey, error: String(err) });
   }

@@ -1,6 +1,12 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { EscalationConfig } from '../../domain/alerts/escalation-policy';
-import type { EvaluatorOptions, EvaluatorState, MetricSample, SeriesState, ThresholdRule } from '../../domain/alerts/metric-rules';
+import type {
+  EvaluatorOptions,
+  EvaluatorState,
+  MetricSample,
+  SeriesState,
+  ThresholdRule,
+} from '../../domain/alerts/metric-rules';
 
 /**
  * The contract of `metricEvaluator` (metric-evaluator.ts): what the gateway's

@@ -34,7 +34,12 @@ export const EXAMPLE_STATE: Jurisdiction = {
         {
           op: 'add-exception',
           rule: 'IBC-1020.5',
-          exception: { id: 'EXS-sprinklered-30', description: 'Example State: any group, sprinklered per NFPA 13: 30 ft', when: { sprinkler: ['nfpa13'] }, value: 30 },
+          exception: {
+            id: 'EXS-sprinklered-30',
+            description: 'Example State: any group, sprinklered per NFPA 13: 30 ft',
+            when: { sprinkler: ['nfpa13'] },
+            value: 30,
+          },
         },
       ],
     },

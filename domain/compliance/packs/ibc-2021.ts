@@ -22,11 +22,23 @@ function rows<T>(groups: string[], row: T): Record<string, T> {
   return Object.fromEntries(groups.map((group) => [group, row]));
 }
 
-const travelRow = (unsprinklered: number | null, sprinklered: number, sprinklerSystems: readonly SprinklerSystem[]): GroupLimitRow =>
-  ({ unsprinklered, sprinklered, sprinklerSystems });
+const travelRow = (
+  unsprinklered: number | null,
+  sprinklered: number,
+  sprinklerSystems: readonly SprinklerSystem[],
+): GroupLimitRow => ({ unsprinklered, sprinklered, sprinklerSystems });
 
-const singleExitRow = (maxOccupantLoad: number, small: number | null, large: number | null, sprinklered: number, sprinklerSystems = NFPA_13_OR_13R) =>
-  ({ maxOccupantLoad, commonPathFt: { unsprinkleredSmallLoad: small, unsprinkleredLargeLoad: large, sprinklered }, sprinklerSystems });
+const singleExitRow = (
+  maxOccupantLoad: number,
+  small: number | null,
+  large: number | null,
+  sprinklered: number,
+  sprinklerSystems = NFPA_13_OR_13R,
+) => ({
+  maxOccupantLoad,
+  commonPathFt: { unsprinkleredSmallLoad: small, unsprinkleredLargeLoad: large, sprinklered },
+  sprinklerSystems,
+});
 
 /** Voice/alarm + sprinklers relax egress capacity, except in Groups H and I-2 (1005.3.1 and 1005.3.2, Exception 1). */
 const SPRINKLER_AND_VOICE = { sprinkler: NFPA_13_OR_13R, voiceAlarm: true, notGroups: ['H', 'I-2'] };
@@ -51,28 +63,45 @@ export const IBC_2021: RulePack = {
       kind: 'occupant-load',
       section: 'IBC 1004.5',
       title: 'Occupant load by function of space',
-      summary: 'The occupant load of a space is its floor area divided by the Table 1004.5 factor for its function, rounded up. A net area where the table calls for gross under-counts and is flagged.',
+      summary:
+        'The occupant load of a space is its floor area divided by the Table 1004.5 factor for its function, rounded up. A net area where the table calls for gross under-counts and is flagged.',
       source: 'IBC 2021 Section 1004.5 and Table 1004.5 (Maximum Floor Area Allowances per Occupant)',
       severity: 'warning',
       factors: {
-        'business': { sqftPerOccupant: 150, basis: 'gross', tableRow: 'Business areas' },
-        'assembly-unconcentrated': { sqftPerOccupant: 15, basis: 'net', tableRow: 'Assembly without fixed seats, unconcentrated (tables and chairs)' },
-        'assembly-concentrated': { sqftPerOccupant: 7, basis: 'net', tableRow: 'Assembly without fixed seats, concentrated (chairs only, not fixed)' },
-        'assembly-standing': { sqftPerOccupant: 5, basis: 'net', tableRow: 'Assembly without fixed seats, standing space' },
-        'exhibit': { sqftPerOccupant: 30, basis: 'net', tableRow: 'Assembly, exhibit gallery and museum' },
-        'classroom': { sqftPerOccupant: 20, basis: 'net', tableRow: 'Educational, classroom area' },
-        'shop': { sqftPerOccupant: 50, basis: 'net', tableRow: 'Educational, shops and other vocational room areas' },
+        business: { sqftPerOccupant: 150, basis: 'gross', tableRow: 'Business areas' },
+        'assembly-unconcentrated': {
+          sqftPerOccupant: 15,
+          basis: 'net',
+          tableRow: 'Assembly without fixed seats, unconcentrated (tables and chairs)',
+        },
+        'assembly-concentrated': {
+          sqftPerOccupant: 7,
+          basis: 'net',
+          tableRow: 'Assembly without fixed seats, concentrated (chairs only, not fixed)',
+        },
+        'assembly-standing': {
+          sqftPerOccupant: 5,
+          basis: 'net',
+          tableRow: 'Assembly without fixed seats, standing space',
+        },
+        exhibit: { sqftPerOccupant: 30, basis: 'net', tableRow: 'Assembly, exhibit gallery and museum' },
+        classroom: { sqftPerOccupant: 20, basis: 'net', tableRow: 'Educational, classroom area' },
+        shop: { sqftPerOccupant: 50, basis: 'net', tableRow: 'Educational, shops and other vocational room areas' },
         'day-care': { sqftPerOccupant: 35, basis: 'net', tableRow: 'Day care' },
-        'exercise': { sqftPerOccupant: 50, basis: 'gross', tableRow: 'Exercise rooms' },
-        'mercantile': { sqftPerOccupant: 60, basis: 'gross', tableRow: 'Mercantile' },
-        'residential': { sqftPerOccupant: 200, basis: 'gross', tableRow: 'Residential' },
+        exercise: { sqftPerOccupant: 50, basis: 'gross', tableRow: 'Exercise rooms' },
+        mercantile: { sqftPerOccupant: 60, basis: 'gross', tableRow: 'Mercantile' },
+        residential: { sqftPerOccupant: 200, basis: 'gross', tableRow: 'Residential' },
         'kitchen-commercial': { sqftPerOccupant: 200, basis: 'gross', tableRow: 'Kitchens, commercial' },
-        'industrial': { sqftPerOccupant: 100, basis: 'gross', tableRow: 'Industrial areas' },
+        industrial: { sqftPerOccupant: 100, basis: 'gross', tableRow: 'Industrial areas' },
         'library-reading': { sqftPerOccupant: 50, basis: 'net', tableRow: 'Library, reading rooms' },
         'library-stacks': { sqftPerOccupant: 100, basis: 'gross', tableRow: 'Library, stack area' },
-        'parking': { sqftPerOccupant: 200, basis: 'gross', tableRow: 'Parking garages' },
-        'storage-accessory': { sqftPerOccupant: 300, basis: 'gross', tableRow: 'Accessory storage areas, mechanical equipment room' },
-        'warehouse': { sqftPerOccupant: 500, basis: 'gross', tableRow: 'Warehouses' },
+        parking: { sqftPerOccupant: 200, basis: 'gross', tableRow: 'Parking garages' },
+        'storage-accessory': {
+          sqftPerOccupant: 300,
+          basis: 'gross',
+          tableRow: 'Accessory storage areas, mechanical equipment room',
+        },
+        warehouse: { sqftPerOccupant: 500, basis: 'gross', tableRow: 'Warehouses' },
       },
     },
     {
@@ -80,14 +109,16 @@ export const IBC_2021: RulePack = {
       kind: 'single-exit-space',
       section: 'IBC 1006.2.1',
       title: 'Spaces with one exit or exit access doorway',
-      summary: 'A space may have a single exit or exit access doorway only while its occupant load and its common path of egress travel stay within Table 1006.2.1 for its group and sprinkler status.',
-      source: 'IBC 2021 Section 1006.2.1 and Table 1006.2.1 (Spaces with One Exit or Exit Access Doorway), footnotes a and b',
+      summary:
+        'A space may have a single exit or exit access doorway only while its occupant load and its common path of egress travel stay within Table 1006.2.1 for its group and sprinkler status.',
+      source:
+        'IBC 2021 Section 1006.2.1 and Table 1006.2.1 (Spaces with One Exit or Exit Access Doorway), footnotes a and b',
       severity: 'error',
       smallLoadMax: 30,
       byGroup: {
         ...rows(['A', 'E', 'M'], singleExitRow(49, 75, 75, 75)),
-        'B': singleExitRow(49, 100, 75, 100),
-        'F': singleExitRow(49, 75, 75, 100),
+        B: singleExitRow(49, 100, 75, 100),
+        F: singleExitRow(49, 75, 75, 100),
         'H-1': singleExitRow(3, null, null, 25, NFPA_13),
         'H-2': singleExitRow(3, null, null, 100, NFPA_13),
         'H-3': singleExitRow(3, null, null, 100, NFPA_13),
@@ -96,8 +127,8 @@ export const IBC_2021: RulePack = {
         'I-3': singleExitRow(10, null, null, 100),
         'R-1': singleExitRow(10, null, null, 75),
         ...rows(['R-2', 'R-3', 'R-4'], singleExitRow(20, null, null, 125)),
-        'S': singleExitRow(29, 100, 75, 100),
-        'U': singleExitRow(49, 100, 75, 75),
+        S: singleExitRow(29, 100, 75, 100),
+        U: singleExitRow(49, 100, 75, 75),
       },
     },
     {
@@ -105,8 +136,10 @@ export const IBC_2021: RulePack = {
       kind: 'exit-count',
       section: 'IBC 1006.3.3',
       title: 'Exits required by occupant load',
-      summary: 'Occupant load 1-500 needs 2 exits, 501-1,000 needs 3, over 1,000 needs 4, for each story (Table 1006.3.3) and each space (1006.2.1.1); a space of 500 or fewer may have one where Table 1006.2.1 allows.',
-      source: 'IBC 2021 Section 1006.3.3 and Table 1006.3.3 (Minimum Number of Exits or Access to Exits per Story); Section 1006.2.1.1',
+      summary:
+        'Occupant load 1-500 needs 2 exits, 501-1,000 needs 3, over 1,000 needs 4, for each story (Table 1006.3.3) and each space (1006.2.1.1); a space of 500 or fewer may have one where Table 1006.2.1 allows.',
+      source:
+        'IBC 2021 Section 1006.3.3 and Table 1006.3.3 (Minimum Number of Exits or Access to Exits per Story); Section 1006.2.1.1',
       severity: 'error',
       scopes: ['space', 'story'],
       tiers: [
@@ -120,13 +153,20 @@ export const IBC_2021: RulePack = {
       kind: 'egress-capacity',
       section: 'IBC 1005.3.1',
       title: 'Stairway egress capacity',
-      summary: 'The stairways serving a story are together at least 0.3 in wide per occupant of that story, each story considered individually.',
+      summary:
+        'The stairways serving a story are together at least 0.3 in wide per occupant of that story, each story considered individually.',
       source: 'IBC 2021 Section 1005.3.1 and Exception 1',
       severity: 'error',
       components: ['story-stairs'],
       inchesPerOccupant: 0.3,
       exceptions: [
-        { id: 'sprinkler-and-voice', description: 'Sprinklered per NFPA 13 or 13R with an emergency voice/alarm system, not Group H or I-2: 0.2 in per occupant', when: SPRINKLER_AND_VOICE, value: 0.2 },
+        {
+          id: 'sprinkler-and-voice',
+          description:
+            'Sprinklered per NFPA 13 or 13R with an emergency voice/alarm system, not Group H or I-2: 0.2 in per occupant',
+          when: SPRINKLER_AND_VOICE,
+          value: 0.2,
+        },
       ],
     },
     {
@@ -134,13 +174,20 @@ export const IBC_2021: RulePack = {
       kind: 'egress-capacity',
       section: 'IBC 1005.3.2',
       title: 'Egress capacity of other components',
-      summary: 'Doors, corridors and other egress components other than stairways are at least 0.2 in wide per occupant served.',
+      summary:
+        'Doors, corridors and other egress components other than stairways are at least 0.2 in wide per occupant served.',
       source: 'IBC 2021 Section 1005.3.2 and Exception 1',
       severity: 'error',
       components: ['space-exit-doors', 'corridors', 'story-exit-doors'],
       inchesPerOccupant: 0.2,
       exceptions: [
-        { id: 'sprinkler-and-voice', description: 'Sprinklered per NFPA 13 or 13R with an emergency voice/alarm system, not Group H or I-2: 0.15 in per occupant', when: SPRINKLER_AND_VOICE, value: 0.15 },
+        {
+          id: 'sprinkler-and-voice',
+          description:
+            'Sprinklered per NFPA 13 or 13R with an emergency voice/alarm system, not Group H or I-2: 0.15 in per occupant',
+          when: SPRINKLER_AND_VOICE,
+          value: 0.15,
+        },
       ],
     },
     {
@@ -164,7 +211,8 @@ export const IBC_2021: RulePack = {
       kind: 'limit',
       section: 'IBC 1020.3',
       title: 'Corridor width',
-      summary: 'Corridors are at least 44 in wide; 36 in where they serve fewer than 50 occupants; 72 in in Group E where they serve 100 or more.',
+      summary:
+        'Corridors are at least 44 in wide; 36 in where they serve fewer than 50 occupants; 72 in in Group E where they serve 100 or more.',
       source: 'IBC 2021 Section 1020.3 and Table 1020.3 (Minimum Corridor Width)',
       severity: 'error',
       target: 'corridor',
@@ -174,8 +222,18 @@ export const IBC_2021: RulePack = {
       unit: 'in',
       limit: 44,
       exceptions: [
-        { id: 'load-under-50', description: 'Occupant load served under 50: 36 in', when: { loadServedBelow: 50 }, value: 36 },
-        { id: 'group-e-100', description: 'Group E, occupant load served 100 or more: 72 in', when: { groups: ['E'], loadServedAtLeast: 100 }, value: 72 },
+        {
+          id: 'load-under-50',
+          description: 'Occupant load served under 50: 36 in',
+          when: { loadServedBelow: 50 },
+          value: 36,
+        },
+        {
+          id: 'group-e-100',
+          description: 'Group E, occupant load served 100 or more: 72 in',
+          when: { groups: ['E'], loadServedAtLeast: 100 },
+          value: 72,
+        },
       ],
     },
     {
@@ -183,7 +241,8 @@ export const IBC_2021: RulePack = {
       kind: 'limit',
       section: 'IBC 1020.5',
       title: 'Dead-end corridors',
-      summary: 'Dead-end corridors are at most 20 ft long; 50 ft in Groups B, E, F, I-1, M, R-1, R-2, S and U in buildings sprinklered throughout per NFPA 13.',
+      summary:
+        'Dead-end corridors are at most 20 ft long; 50 ft in Groups B, E, F, I-1, M, R-1, R-2, S and U in buildings sprinklered throughout per NFPA 13.',
       source: 'IBC 2021 Section 1020.5 and Exception 2',
       severity: 'error',
       target: 'corridor',
@@ -193,7 +252,12 @@ export const IBC_2021: RulePack = {
       unit: 'ft',
       limit: 20,
       exceptions: [
-        { id: 'sprinklered-groups', description: 'Groups B, E, F, I-1, M, R-1, R-2, S, U sprinklered per NFPA 13: 50 ft', when: { groups: ['B', 'E', 'F', 'I-1', 'M', 'R-1', 'R-2', 'S', 'U'], sprinkler: NFPA_13 }, value: 50 },
+        {
+          id: 'sprinklered-groups',
+          description: 'Groups B, E, F, I-1, M, R-1, R-2, S, U sprinklered per NFPA 13: 50 ft',
+          when: { groups: ['B', 'E', 'F', 'I-1', 'M', 'R-1', 'R-2', 'S', 'U'], sprinkler: NFPA_13 },
+          value: 50,
+        },
       ],
     },
     {
@@ -201,7 +265,8 @@ export const IBC_2021: RulePack = {
       kind: 'limit',
       section: 'IBC 1017.2',
       title: 'Exit access travel distance',
-      summary: 'Exit access travel distance stays within Table 1017.2 for the group and sprinkler status (e.g. Group B: 200 ft, 300 ft sprinklered per NFPA 13).',
+      summary:
+        'Exit access travel distance stays within Table 1017.2 for the group and sprinkler status (e.g. Group B: 200 ft, 300 ft sprinklered per NFPA 13).',
       source: 'IBC 2021 Section 1017.2 and Table 1017.2 (Exit Access Travel Distance), footnotes b, c and d',
       severity: 'error',
       target: 'space',
@@ -213,7 +278,7 @@ export const IBC_2021: RulePack = {
         byGroup: {
           ...rows(['A', 'E', 'F-1', 'M', 'R', 'S-1'], travelRow(200, 250, NFPA_13_OR_13R)),
           'I-1': travelRow(null, 250, NFPA_13),
-          'B': travelRow(200, 300, NFPA_13),
+          B: travelRow(200, 300, NFPA_13),
           ...rows(['F-2', 'S-2', 'U'], travelRow(300, 400, NFPA_13)),
           'H-1': travelRow(null, 75, NFPA_13),
           'H-2': travelRow(null, 100, NFPA_13),
@@ -241,7 +306,12 @@ export const IBC_2021: RulePack = {
       unit: 'in',
       limit: 44,
       exceptions: [
-        { id: 'load-under-50', description: 'Occupant load served under 50: 36 in', when: { loadServedBelow: 50 }, value: 36 },
+        {
+          id: 'load-under-50',
+          description: 'Occupant load served under 50: 36 in',
+          when: { loadServedBelow: 50 },
+          value: 36,
+        },
       ],
     },
     {
