@@ -15,9 +15,57 @@ export class InputError extends Error {
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(root)',
-    message: issue.message,
-  }));
-  throw new InputError(`${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  throw inputErrorOf(result.error.issues, what);
+}
+
+export interface FieldIssue {
+  /** Dotted path of the field (`lines.0.amount`), or `root` (default `(root)`) for the whole value. */
+  path: string;
+  message: string;
+}
+
+/** zod's issues as field paths and messages; `prefix` is prepended to every path (`plan.`). */
+export function fieldIssues(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  options: { prefix?: string; root?: string } = {},
+): FieldIssue[] {
+  const root = options.root ?? '(root)';
+  return issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    const prefix = options.prefix ?? '';
+    return { path: path ? `${prefix}${path}` : prefix.replace(/\.$/, '') || root, message: issue.message };
+  });
+}
+
+/** Field issues as one line for users: `lines.0.amount: must be positive; payeeId: required`. */
+export function issuesText(issues: readonly FieldIssue[]): string {
+  return issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+}
+
+/** The one way a refused input becomes an error: `what: field: message; ...`, the issues kept for 4xx bodies. */
+export function inputErrorOf(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  what: string,
+): InputError {
+  const fields = fieldIssues(issues);
+  return new InputError(`${what}: ${issuesText(fields)}`, fields);
+}
+
+/**
+ * A superRefine step for request bodies with fields the server decides: every key not in
+ * `known` is an issue naming the key, with the reason from `reasons` (else "unknown field"),
+ * e.g. `requestedBy: the requester is the authenticated caller: not accepted in a draw request`.
+ */
+export function refuseUnknownKeys(
+  known: readonly string[],
+  reasons: Readonly<Record<string, string>>,
+  inWhat: string,
+): (body: Record<string, unknown>, ctx: z.RefinementCtx) => void {
+  return (body, ctx) => {
+    for (const key of Object.keys(body)) {
+      if (known.includes(key)) continue;
+      const reason = Object.hasOwn(reasons, key) ? reasons[key] : 'unknown field';
+      ctx.addIssue({ code: 'custom', path: [key], message: `${reason}: not accepted in ${inWhat}` });
+    }
+  };
 }
