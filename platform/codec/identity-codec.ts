@@ -107,6 +107,12 @@ export function resolveIdentityKeys(settings: Settings): IdentityKey[] {
 
 /** The message of a `json/plain` payload whose data is a JSON object with a string `actor`; else undefined. */
 export function identityMessageOf(payload: Payload): IdentityMessage | undefined {
+  const value = jsonObjectOf(payload);
+  return typeof value?.actor === 'string' ? (value as IdentityMessage) : undefined;
+}
+
+/** The payload's value when it is a JSON-encoded object (a message); undefined for anything else. */
+function jsonObjectOf(payload: Payload): Record<string, unknown> | undefined {
   if (Buffer.from(payload.metadata?.encoding ?? []).toString() !== JSON_ENCODING) return undefined;
   let value: unknown;
   try {
@@ -114,8 +120,9 @@ export function identityMessageOf(payload: Payload): IdentityMessage | undefined
   } catch {
     return undefined;
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  return typeof (value as Record<string, unknown>).actor === 'string' ? (value as IdentityMessage) : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** `keyId.stampedAt.` + base64url HMAC-SHA256 of stampedAt (epoch ms) and the message's canonical JSON. */
@@ -221,16 +228,9 @@ export function withOrigin(payload: Payload, key: IdentityKey): Payload {
  * a `verdict` (stamped mode), the verdict handed under ORIGIN_KEY. Other payloads pass.
  */
 export function withOriginVerdict(payload: Payload, verdict: OriginVerdict | undefined): Payload {
-  if (Buffer.from(payload.metadata?.encoding ?? []).toString() !== JSON_ENCODING) return payload;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(payload.data ?? []).toString('utf8'));
-  } catch {
-    return payload;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return payload;
-  if (!verdict && !(ORIGIN_KEY in value)) return payload;
-  const { [ORIGIN_KEY]: _typed, ...rest } = value as Record<string, unknown>;
+  const value = jsonObjectOf(payload);
+  if (!value || (!verdict && !(ORIGIN_KEY in value))) return payload;
+  const { [ORIGIN_KEY]: _typed, ...rest } = value;
   return { ...payload, data: Buffer.from(JSON.stringify(verdict ? { ...rest, [ORIGIN_KEY]: verdict } : rest)) };
 }
 
@@ -248,15 +248,8 @@ export function unverifiedMessage(message: IdentityMessage): IdentityMessage {
  * verified caller's subject and roles instead of whatever was typed. Other payloads pass.
  */
 export function withCallerIdentity(payload: Payload, caller: { subject: string; roles: string[] }): Payload {
-  if (Buffer.from(payload.metadata?.encoding ?? []).toString() !== JSON_ENCODING) return payload;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(payload.data ?? []).toString('utf8'));
-  } catch {
-    return payload;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return payload;
-  if (!('actor' in value) && !('roles' in value)) return payload;
+  const value = jsonObjectOf(payload);
+  if (!value || (!('actor' in value) && !('roles' in value))) return payload;
   // `roles` only where the message has it: strict schemas (e.g. durabilityProbe's wakeUp) refuse unknown keys.
   const overwritten = { ...value, actor: caller.subject, ...('roles' in value ? { roles: [...caller.roles] } : {}) };
   return { ...payload, data: Buffer.from(JSON.stringify(overwritten)) };
