@@ -1,7 +1,8 @@
-import { refusalOfUnverified } from './identity-stamp';
 import { z } from 'zod';
+import { refusalOfUnverified } from './identity-stamp';
 import { lazySchema } from './lazy-schema';
 import { durationSchema } from './durations';
+import { fieldIssues, issuesText } from './validation';
 
 /** Input of the durability probe: how long its durable timer sleeps. */
 export const durabilityProbeInputSchema = lazySchema(() =>
@@ -31,7 +32,8 @@ export interface ProbeStatus {
   phase: 'sleeping' | 'awake';
   wokenBy?: string;
   wokenEarly: boolean;
-  refusedWakeUps: { actor?: string; reason: string }[];
+  /** Wake-up signals that were refused: who sent them, the reason they gave, and why they were refused. */
+  refusedWakeUps: { actor?: string; reason: string; refusal: string }[];
 }
 
 export interface DurabilityProbeResult {
@@ -55,11 +57,10 @@ export class ProbeState {
   wokenEarly = false;
   readonly refusedWakeUps: ProbeStatus['refusedWakeUps'] = [];
 
-  /** Why `request` cannot wake the probe, or undefined when it can. */
-  refusalOf(request: unknown): string | undefined {
+  /** Why `request` cannot wake the probe, or undefined when it can: the Update's validator and the Signal's rule. */
+  refusalOfWakeUp(request: unknown): string | undefined {
     const parsed = wakeUpRequestSchema.safeParse(request);
-    if (!parsed.success)
-      return parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
+    if (!parsed.success) return issuesText(fieldIssues(parsed.error.issues, { root: 'request' }));
     const unverified = refusalOfUnverified(parsed.data.actor);
     if (unverified) return unverified;
     if (this.phase === 'awake') return `probe already woke up${this.wokenBy ? ` (woken by ${this.wokenBy})` : ''}`;
@@ -72,12 +73,13 @@ export class ProbeState {
     this.wokenEarly = true;
   }
 
-  recordRefusal(request: unknown): void {
+  /** A refused wake-up signal, kept for `probeStatus` (the probe has one message: `kind` is always wakeUp). */
+  recordRefused(_kind: string, request: unknown, refusal: string): void {
     const { actor, reason } = (request ?? {}) as Partial<WakeUpRequest>;
-    this.refusedWakeUps.push({ actor, reason: String(reason ?? '') });
+    this.refusedWakeUps.push({ actor, reason: String(reason ?? ''), refusal });
   }
 
-  status(): ProbeStatus {
+  view(): ProbeStatus {
     return {
       phase: this.phase,
       wokenBy: this.wokenBy,

@@ -310,6 +310,7 @@ const SAMPLES: Record<WorkflowType, Sample> = {
         firstAlert: { dedupKey: 'history-sample', summary: 'Disk full on db-1', severity: 'critical' },
       },
     ],
+    // A join, a responder (Update) and a note (Signal), a refused note (Signal: recorded), the walk to resolved.
     drive: async (handle) => {
       await handle.signal(workflows.joinIncidentSignal, {
         dedupKey: 'history-sample-2',
@@ -319,6 +320,12 @@ const SAMPLES: Record<WorkflowType, Sample> = {
       await handle.executeUpdate(workflows.addResponderUpdate, {
         args: [{ actor: 'ops:ann', roles: ['operator'], responder: 'sre-lead@example.com', role: 'commander' }],
       });
+      await handle.signal(workflows.incidentNoteSignal, {
+        actor: 'ops:ann',
+        roles: ['operator'],
+        note: 'failing over',
+      });
+      await handle.signal(workflows.incidentNoteSignal, { actor: 'visitor', roles: [], note: 'hello' }); // no role: recorded
       for (const status of ['identified', 'monitoring', 'resolved'] as const) {
         await handle.executeUpdate(workflows.incidentStatusUpdate, {
           args: [{ actor: 'ops:ann', roles: ['operator'], status }],

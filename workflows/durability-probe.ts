@@ -16,10 +16,11 @@ import {
   type WakeUpRequest,
 } from '../domain/probes';
 import type { HealthActivities } from '../activities/health';
+import { wireOperatorMessages } from './kit/operator-messages';
+import { nowIso } from './kit/time';
 
-// Update: the caller learns at once whether the wake-up was accepted. Signal with the same
-// payload: for the Web UI, which can only signal; the same rule applies and a refused
-// signal is recorded instead of thrown.
+// wakeUp: an Update (the caller learns at once whether it was accepted) and a Signal of the
+// same payload for the Web UI, which can only signal; a refused signal is kept in probeStatus.
 export const wakeUpUpdate = defineUpdate<ProbeStatus, [WakeUpRequest]>('wakeUp');
 export const wakeUpSignal = defineSignal<[WakeUpRequest]>('wakeUp');
 export const probeStatusQuery = defineQuery<ProbeStatus>('probeStatus');
@@ -43,29 +44,20 @@ export async function durabilityProbe(input: DurabilityProbeInput): Promise<Dura
   const { sleep: duration, label } = parsed.data;
   const probe = new ProbeState();
 
-  setHandler(probeStatusQuery, () => probe.status());
-  setHandler(
-    wakeUpUpdate,
-    (request) => {
-      probe.wakeUp(request);
-      return probe.status();
+  setHandler(probeStatusQuery, () => probe.view());
+  wireOperatorMessages(probe, {
+    wakeUp: {
+      update: wakeUpUpdate,
+      signal: wakeUpSignal,
+      refusal: (request) => probe.refusalOfWakeUp(request),
+      apply: (request) => probe.wakeUp(request),
     },
-    {
-      validator: (request) => {
-        const refusal = probe.refusalOf(request);
-        if (refusal) throw new Error(refusal);
-      },
-    },
-  );
-  setHandler(wakeUpSignal, (request) => {
-    if (probe.refusalOf(request)) probe.recordRefusal(request);
-    else probe.wakeUp(request);
   });
 
-  const startedAt = new Date().toISOString();
+  const startedAt = nowIso();
   await recordProbeEvent({ step: 'started', label });
   await condition(() => probe.phase === 'awake', duration);
   probe.phase = 'awake';
   await recordProbeEvent({ step: 'completed', label });
-  return { label, sleep: duration, startedAt, completedAt: new Date().toISOString(), wokenBy: probe.wokenBy };
+  return { label, sleep: duration, startedAt, completedAt: nowIso(), wokenBy: probe.wokenBy };
 }

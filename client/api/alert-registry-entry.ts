@@ -7,9 +7,11 @@ import type { AlertEscalationInput } from '../../workflows/alerts/messages';
 import { badInput, rejected } from './errors';
 import { startConfigOf } from './start-config';
 import { alertWorkflowId, isSafeDedupKey } from '../../domain/alerts/dedup';
-import { TARGET_KINDS } from '../../domain/alerts/escalation-policy';
-import { MAX_NOTE } from '../../domain/alerts/requests';
+import { escalateRequestSchema, reassignRequestSchema } from '../../domain/alerts/alert-state';
+import { actorRequestSchema, withoutIdentity } from '../../domain/alerts/requests';
+import { lazySchema } from '../../domain/lazy-schema';
 import type { Role } from '../../domain/roles';
+import { refuseUnknownKeys } from '../../domain/validation';
 import { ALERT_WORKFLOW_TYPE } from './alert-intake';
 import type { MessageEntry, WorkflowEntry } from './registry';
 
@@ -20,23 +22,11 @@ import type { MessageEntry, WorkflowEntry } from './registry';
  * `actor` and `roles`; a body carrying either is refused.
  */
 
-const note = z.string().max(MAX_NOTE).optional();
-const actorBody = z.strictObject({ note });
-const escalateBody = z.strictObject({ level: z.number().int().min(1).max(20).optional(), note });
-const reassignBody = z
-  .strictObject({
-    policy: z.string().min(1).max(63).optional(),
-    targets: z
-      .array(z.strictObject({ kind: z.enum(TARGET_KINDS), to: z.string().min(1).max(2048) }))
-      .min(1)
-      .max(20)
-      .optional(),
-    note,
-  })
-  .refine((body) => (body.policy === undefined) !== (body.targets === undefined), {
-    message: 'give either policy or targets',
-    path: ['policy'],
-  });
+// The workflow's own message schemas minus actor and roles (the caller's token gives those).
+const actorBody = lazySchema(() => withoutIdentity(actorRequestSchema));
+const escalateBody = lazySchema(() => withoutIdentity(escalateRequestSchema));
+// Which of policy or targets: the workflow's validator decides (422), as for a bad policy name.
+const reassignBody = lazySchema(() => withoutIdentity(reassignRequestSchema));
 
 /** The operator role and up; a verified Slack user acts as `responder` through /v1/slack/interactivity instead. */
 const RESPONDERS: readonly Role[] = ['operator'];
@@ -49,7 +39,7 @@ const message = (body: z.ZodType, roles: readonly Role[], description: string): 
 });
 
 /** What a direct start may not choose, with the reason it is refused. */
-const SERVER_DECIDES: Partial<Record<string, string>> = {
+const SERVER_DECIDES: Record<string, string> = {
   policies: 'the configured escalation policies (config file, escalation.policies)',
   intakeId: 'set by arxflow',
   incidentGroupBy: 'set by arxflow, as for the intake routes',
@@ -57,40 +47,30 @@ const SERVER_DECIDES: Partial<Record<string, string>> = {
 };
 const POLICY_BY_NAME =
   'levels and targets come from the configured escalation policies (escalation.policies): name one';
-const refuseOtherKeys = (
-  body: Record<string, unknown>,
-  known: readonly string[],
-  reasonOf: (key: string) => string,
-  ctx: z.RefinementCtx,
-) => {
-  for (const key of Object.keys(body)) {
-    if (!known.includes(key))
-      ctx.addIssue({ code: 'custom', path: [key], message: `${reasonOf(key)}: not accepted in an alert start` });
-  }
-};
 
 /**
  * Alerts start from the intake routes (signalWithStart with the policy chosen from config);
  * a direct start is for admins replaying an event by hand: the event, and the name of a
  * configured policy, which the server resolves (levels and targets never come from a body).
  */
-const startInput = z
-  .object({
-    event: z.looseObject({ dedupKey: z.string().refine(isSafeDedupKey, 'must be 1 to 255 of A-Z a-z 0-9 . _ ~ -') }),
-    policy: z
-      .object({ name: z.string().trim().min(1).max(63) })
-      .catchall(z.unknown())
-      .superRefine((policy, ctx) => refuseOtherKeys(policy, ['name'], () => POLICY_BY_NAME, ctx)),
-  })
-  .catchall(z.unknown())
-  .superRefine((body, ctx) =>
-    refuseOtherKeys(
-      body,
-      ['event', 'policy'],
-      (key) => (Object.hasOwn(SERVER_DECIDES, key) && SERVER_DECIDES[key]) || 'unknown field',
-      ctx,
-    ),
-  );
+const startInput = lazySchema(() =>
+  z
+    .object({
+      event: z.looseObject({
+        dedupKey: z.string().refine(isSafeDedupKey, 'must be 1 to 255 of A-Z a-z 0-9 . _ ~ -'),
+      }),
+      policy: z
+        .object({ name: z.string().trim().min(1).max(63) })
+        .catchall(z.unknown())
+        .superRefine((policy, ctx) => {
+          // Every other key of the policy gets the same reason: name a configured policy.
+          const reasons = Object.fromEntries(Object.keys(policy).map((key) => [key, POLICY_BY_NAME]));
+          refuseUnknownKeys(['name'], reasons, 'an alert start')(policy, ctx);
+        }),
+    })
+    .catchall(z.unknown())
+    .superRefine(refuseUnknownKeys(['event', 'policy'], SERVER_DECIDES, 'an alert start')),
+);
 
 export const alertEscalationEntry: WorkflowEntry = {
   type: ALERT_WORKFLOW_TYPE,

@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { lazySchema } from '../lazy-schema';
+import { pushCapped } from '../plain-data';
 import {
   directPolicy,
   firstStep,
@@ -9,11 +12,20 @@ import {
   type EscalationPosition,
   type EscalationTarget,
 } from './escalation-policy';
-import { actorRequestProblem, REASSIGN_ROLES, RESPONDER_ROLES, roleRefusal, type ActorRequest } from './requests';
+import {
+  actorRequestSchema,
+  identityFields,
+  messageSchema,
+  noteSchema,
+  REASSIGN_ROLES,
+  RESPONDER_ROLES,
+  roleRefusal,
+  shapeRefusal,
+  type ActorRequest,
+} from './requests';
 import { sha256Hex } from './sha256';
 import {
   isRecord,
-  pushBounded,
   type AlertEvent,
   type AlertLink,
   type AlertSource,
@@ -26,23 +38,57 @@ import {
  * pattern): each message has a refusalOf… method returning a reason or undefined (the same
  * rule serves the Update validator and the Signal handler) and an apply method. Time is
  * always passed in. `nextDue()` tells the workflow what to wait for, as an absolute
- * instant, so re-planning after any wake-up gives the same answer. No zod (workflow code).
+ * instant, so re-planning after any wake-up gives the same answer. Each message's shape is
+ * one zod schema below, which the gateway and CLI parse bodies with too.
  */
 
 export const ALERT_STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 export type ResolutionReason = 'source' | 'manual' | 'auto';
 
-export interface EscalateRequest extends ActorRequest {
-  /** Jump to this level (1-based) of the current round; default: the next step. */
-  level?: number;
-}
+export const escalateRequestSchema = lazySchema(() =>
+  messageSchema({
+    ...identityFields(),
+    note: noteSchema.optional(),
+    /** Jump to this level (1-based) of the current round; default: the next step. */
+    level: z
+      .number({ error: 'must be a level number' })
+      .int('must be a level number')
+      .min(1, 'must be a level number')
+      .optional(),
+  }),
+);
+export type EscalateRequest = z.infer<typeof escalateRequestSchema>;
 
-/** Exactly one of `policy` (a configured policy's name) or `targets` (people to page directly). */
-export interface ReassignRequest extends ActorRequest {
-  policy?: string;
-  targets?: EscalationTarget[];
-}
+const escalationTargetSchema = lazySchema(() =>
+  z
+    .strictObject({
+      kind: z.enum(TARGET_KINDS, { error: `must be one of ${TARGET_KINDS.join(', ')}` }),
+      to: z
+        .string({ error: 'must be a channel, user id, address or URL' })
+        .max(2048, 'must be a channel, user id, address or URL')
+        .refine((to) => to.trim() !== '', 'must be a channel, user id, address or URL'),
+    })
+    .refine((target) => target.kind !== 'webhook' || /^https?:\/\/\S+$/i.test(target.to), {
+      path: ['to'],
+      message: 'must be an http(s) URL',
+    }),
+);
+
+/** Exactly one of `policy` (a configured policy's name) or `targets` (people to page directly): refusalOfReassign checks which. */
+export const reassignRequestSchema = lazySchema(() =>
+  messageSchema({
+    ...identityFields(),
+    note: noteSchema.optional(),
+    policy: z.string({ error: 'must be the name of a configured policy' }).min(1).max(63).optional(),
+    targets: z
+      .array(escalationTargetSchema, { error: 'must be a list of 1 to 20 targets' })
+      .min(1, 'must be a list of 1 to 20 targets')
+      .max(20, 'must be a list of 1 to 20 targets')
+      .optional(),
+  }),
+);
+export type ReassignRequest = z.infer<typeof reassignRequestSchema>;
 
 export type DeliveryOutcome = 'sent' | 'failed' | 'suppressed';
 
@@ -218,7 +264,7 @@ export class AlertState {
   // ------------------------------------------------------------ operator messages
 
   refusalOfAcknowledge(request: unknown): string | undefined {
-    const problem = this.requestProblem(request, 'acknowledge', RESPONDER_ROLES);
+    const problem = this.requestProblem(actorRequestSchema, request, 'acknowledge', RESPONDER_ROLES);
     if (problem) return problem;
     return this.state.ack ? `already acknowledged by ${this.state.ack.by}` : undefined;
   }
@@ -231,7 +277,7 @@ export class AlertState {
   }
 
   refusalOfResolve(request: unknown): string | undefined {
-    return this.requestProblem(request, 'resolve', RESPONDER_ROLES);
+    return this.requestProblem(actorRequestSchema, request, 'resolve', RESPONDER_ROLES);
   }
 
   resolve(request: ActorRequest, now: number): void {
@@ -239,11 +285,10 @@ export class AlertState {
   }
 
   refusalOfEscalateNow(request: unknown): string | undefined {
-    const problem = this.requestProblem(request, 'escalate', RESPONDER_ROLES);
+    const problem = this.requestProblem(escalateRequestSchema, request, 'escalate', RESPONDER_ROLES);
     if (problem) return problem;
-    const { level } = request as Record<string, unknown>;
-    if (level !== undefined && typeof level !== 'number') return 'level: must be a level number';
-    const target = manualEscalationTarget(this.state.policy, this.escalationBase(), level as number | undefined);
+    const { level } = request as EscalateRequest;
+    const target = manualEscalationTarget(this.state.policy, this.escalationBase(), level);
     return typeof target === 'string' ? target : undefined;
   }
 
@@ -263,17 +308,14 @@ export class AlertState {
   }
 
   refusalOfReassign(request: unknown): string | undefined {
-    const problem = this.requestProblem(request, 'reassign', REASSIGN_ROLES);
+    const problem = this.requestProblem(reassignRequestSchema, request, 'reassign', REASSIGN_ROLES);
     if (problem) return problem;
-    const { policy, targets } = request as Record<string, unknown>;
+    const { policy, targets } = request as ReassignRequest;
     if ((policy === undefined) === (targets === undefined)) return 'name either policy or targets';
-    if (policy !== undefined) {
-      if (typeof policy !== 'string' || !this.policies.some((p) => p.name === policy)) {
-        return `policy: no policy named "${String(policy)}" (known: ${this.policies.map((p) => p.name).join(', ') || 'none'})`;
-      }
-      return policy === this.state.policy.name ? `the alert already follows policy "${policy}"` : undefined;
-    }
-    return targetsProblem(targets);
+    if (policy === undefined) return undefined;
+    if (!this.policies.some((p) => p.name === policy))
+      return `policy: no policy named "${policy}" (known: ${this.policies.map((p) => p.name).join(', ') || 'none'})`;
+    return policy === this.state.policy.name ? `the alert already follows policy "${policy}"` : undefined;
   }
 
   /** Hands the alert to another policy or to explicit targets: escalation restarts at level 1 in a new cycle. */
@@ -392,13 +434,6 @@ export class AlertState {
     );
   }
 
-  /** The silence was lifted (expired early or deleted): the waiting step is due at its planned time. */
-  clearSilence(now: number): void {
-    if (!this.state.silence) return;
-    this.note(now, 'system', 'silence lifted', this.state.silence.id);
-    this.state.silence = undefined;
-  }
-
   /** Acknowledged but not resolved in time: triggered again, escalation restarts at level 1. */
   ackTimedOut(now: number): void {
     this.restart(now);
@@ -452,11 +487,6 @@ export class AlertState {
     };
   }
 
-  /** A copy for continue-as-new. */
-  snapshot(): AlertSnapshot {
-    return JSON.parse(JSON.stringify(this.state)) as AlertSnapshot;
-  }
-
   // ------------------------------------------------------------ internals
 
   /** Where escalate-now counts from: the last step, or the start of the current cycle. */
@@ -464,8 +494,14 @@ export class AlertState {
     return this.state.position ?? { cycle: this.state.cycle, round: 1, level: 0 };
   }
 
-  private requestProblem(request: unknown, what: string, roles: readonly string[]): string | undefined {
-    const problem = actorRequestProblem(request);
+  /** The message's shape, then a closed alert, then the sender's roles. */
+  private requestProblem(
+    schema: z.ZodType,
+    request: unknown,
+    what: string,
+    roles: readonly string[],
+  ): string | undefined {
+    const problem = shapeRefusal(schema, request);
     if (problem) return problem;
     if (this.closed) return `the alert is resolved (by ${this.state.resolution?.by ?? 'unknown'})`;
     return roleRefusal(`${what} alerts`, request as ActorRequest, roles);
@@ -504,27 +540,12 @@ export class AlertState {
       outcome,
       ...(detail ? { detail } : {}),
     };
-    pushBounded(this.state.notifications, record, MAX_NOTIFICATIONS);
+    pushCapped(this.state.notifications, record, MAX_NOTIFICATIONS);
     this.state.counts[outcome]++;
   }
 
   private note(now: number, by: string, event: string, detail?: string): void {
-    pushBounded(this.state.timeline, { at: iso(now), by, event, ...(detail ? { detail } : {}) }, MAX_TIMELINE);
+    pushCapped(this.state.timeline, { at: iso(now), by, event, ...(detail ? { detail } : {}) }, MAX_TIMELINE);
     this.state.version++;
   }
-}
-
-function targetsProblem(targets: unknown): string | undefined {
-  if (!Array.isArray(targets) || targets.length === 0 || targets.length > 20)
-    return 'targets: must be a list of 1 to 20 targets';
-  for (const [index, target] of targets.entries()) {
-    if (!isRecord(target) || !(TARGET_KINDS as readonly string[]).includes(String(target.kind))) {
-      return `targets.${index}.kind: must be one of ${TARGET_KINDS.join(', ')}`;
-    }
-    if (typeof target.to !== 'string' || target.to.trim() === '' || target.to.length > 2048)
-      return `targets.${index}.to: must be a channel, user id, address or URL`;
-    if (target.kind === 'webhook' && !/^https?:\/\/\S+$/i.test(target.to))
-      return `targets.${index}.to: must be an http(s) URL`;
-  }
-  return undefined;
 }

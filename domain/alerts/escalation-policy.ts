@@ -4,8 +4,8 @@ import type { Severity } from './types';
 
 /**
  * Escalation policies (PagerDuty / Grafana OnCall style) and the pure planner the alert
- * workflow follows. The YAML side lives in escalation-policy-schemas.ts; this module has
- * no zod because workflows import it. Durations are already milliseconds here.
+ * workflow follows. The YAML side (zod and yaml, boundary only) lives in
+ * escalation-policy-schemas.ts. Durations are already milliseconds here.
  *
  * A policy runs in rounds. Each round notifies level 1, waits its escalateAfter, notifies
  * level 2, ... After the last level waits its escalateAfter, the next round starts at

@@ -1,13 +1,25 @@
+import { z } from 'zod';
 import { canonicalJson } from '../canonical-json';
-import { actorRequestProblem, hasRole, RESPONDER_ROLES, type ActorRequest } from './requests';
+import { lazySchema } from '../lazy-schema';
+import { clonePlain, pushCapped } from '../plain-data';
+import {
+  actorRequestSchema,
+  hasRole,
+  identityFields,
+  messageSchema,
+  noteSchema,
+  RESPONDER_ROLES,
+  shapeRefusal,
+  type ActorRequest,
+} from './requests';
 import { sha256Hex } from './sha256';
-import { pushBounded, worseSeverity, type Severity, type TimelineEntry } from './types';
+import { isRecord, worseSeverity, type Severity, type TimelineEntry } from './types';
 
 /**
  * An incident: what a critical alert, or one that reached the policy's incident level,
  * opens, and what later alerts of the same group join while it is open. Plain state the
- * `incident` workflow drives; every message has a refusalOf… check (same rule for the
- * Update validator and the Signal handler) and an apply method. No zod (workflow code).
+ * `incident` workflow drives; every operator message has a zod schema (below), a refusalOf…
+ * check (same rule for the Update validator and the Signal handler) and an apply method.
  *
  * After resolve, a post-incident review is due `dueDays` later, with reminders; a resolved
  * incident takes no new alerts: the same group opens a new incident.
@@ -24,13 +36,10 @@ const ALLOWED: Record<IncidentStatus, readonly IncidentStatus[]> = {
   resolved: [],
 };
 
-export function transitionRefusal(from: IncidentStatus, to: unknown): string | undefined {
-  if (typeof to !== 'string' || !(INCIDENT_STATUSES as readonly string[]).includes(to)) {
-    return `status: must be one of ${INCIDENT_STATUSES.join(', ')}`;
-  }
+export function transitionRefusal(from: IncidentStatus, to: IncidentStatus): string | undefined {
   if (from === to) return `the incident is already ${to}`;
   if (from === 'resolved') return 'the incident is resolved; a new alert opens a new incident';
-  return ALLOWED[from].includes(to as IncidentStatus) ? undefined : `an incident cannot go from ${from} to ${to}`;
+  return ALLOWED[from].includes(to) ? undefined : `an incident cannot go from ${from} to ${to}`;
 }
 
 /**
@@ -111,13 +120,38 @@ export interface IncidentSnapshot {
   version: number;
 }
 
-export interface StatusRequest extends ActorRequest {
-  status: IncidentStatus;
-}
-export interface ResponderRequest extends ActorRequest {
-  responder: string;
-  role?: string;
-}
+export const statusRequestSchema = lazySchema(() =>
+  messageSchema({
+    ...identityFields(),
+    note: noteSchema.optional(),
+    status: z.enum(INCIDENT_STATUSES, { error: `must be one of ${INCIDENT_STATUSES.join(', ')}` }),
+  }),
+);
+export type StatusRequest = z.infer<typeof statusRequestSchema>;
+
+export const responderRequestSchema = lazySchema(() =>
+  messageSchema({
+    ...identityFields(),
+    note: noteSchema.optional(),
+    responder: z
+      .string({ error: 'must be 1 to 200 characters' })
+      .max(200, 'must be 1 to 200 characters')
+      .refine((who) => who.trim() !== '', 'must be 1 to 200 characters'),
+    role: z
+      .string({ error: 'must be a short text such as commander' })
+      .max(50, 'must be a short text such as commander')
+      .optional(),
+  }),
+);
+export type ResponderRequest = z.infer<typeof responderRequestSchema>;
+
+export const noteRequestSchema = lazySchema(() =>
+  messageSchema({
+    ...identityFields(),
+    note: noteSchema.refine((note) => note.trim() !== '', 'must not be empty'),
+  }),
+);
+export type NoteRequest = z.infer<typeof noteRequestSchema>;
 
 const MAX_TIMELINE = 500;
 
@@ -172,9 +206,10 @@ export class Incident {
   }
 
   refusalOfStatus(request: unknown): string | undefined {
-    const problem = this.actorProblem(request);
-    if (problem) return problem;
-    return transitionRefusal(this.state.status, (request as Record<string, unknown>).status);
+    return (
+      this.senderProblem(statusRequestSchema, request) ??
+      transitionRefusal(this.state.status, (request as StatusRequest).status)
+    );
   }
 
   setStatus(request: StatusRequest, now: number): void {
@@ -187,13 +222,9 @@ export class Incident {
   }
 
   refusalOfResponder(request: unknown): string | undefined {
-    const problem = this.actorProblem(request);
+    const problem = this.senderProblem(responderRequestSchema, request);
     if (problem) return problem;
-    const { responder, role } = request as Record<string, unknown>;
-    if (typeof responder !== 'string' || responder.trim() === '' || responder.length > 200)
-      return 'responder: must be 1 to 200 characters';
-    if (role !== undefined && (typeof role !== 'string' || role.length > 50))
-      return 'role: must be a short text such as commander';
+    const { responder } = request as ResponderRequest;
     if (this.resolved) return 'the incident is resolved';
     return this.state.responders.some((r) => r.who === responder) ? `${responder} is already a responder` : undefined;
   }
@@ -210,18 +241,15 @@ export class Incident {
   }
 
   refusalOfNote(request: unknown): string | undefined {
-    const problem = this.actorProblem(request);
-    if (problem) return problem;
-    const { note } = request as Record<string, unknown>;
-    return typeof note === 'string' && note.trim() !== '' ? undefined : 'note: must not be empty';
+    return this.senderProblem(noteRequestSchema, request);
   }
 
-  addNote(request: ActorRequest, now: number): void {
+  addNote(request: NoteRequest, now: number): void {
     this.record(now, request.actor, 'note', request.note);
   }
 
   refusalOfReviewDone(request: unknown): string | undefined {
-    const problem = this.actorProblem(request);
+    const problem = this.senderProblem(actorRequestSchema, request);
     if (problem) return problem;
     if (!this.resolved) return 'the review comes after the incident is resolved';
     return this.state.review.completedAt ? `the review was completed by ${this.state.review.completedBy}` : undefined;
@@ -250,8 +278,14 @@ export class Incident {
     this.record(now, 'system', 'review reminder', `reminder ${this.state.review.remindersSent}`);
   }
 
+  /** A refused Update or Signal, kept in the timeline (and so in `status` and the audit chain). */
+  recordRefused(kind: string, request: unknown, reason: string, now: number): void {
+    const actor = isRecord(request) && typeof request.actor === 'string' ? request.actor : 'unknown';
+    this.record(now, actor, `refused ${kind}`, reason);
+  }
+
   record(now: number, by: string, event: string, detail?: string): void {
-    pushBounded(
+    pushCapped(
       this.state.timeline,
       { at: new Date(now).toISOString(), by, event, ...(detail ? { detail } : {}) },
       MAX_TIMELINE,
@@ -261,12 +295,12 @@ export class Incident {
 
   /** A copy for a query or continue-as-new. */
   snapshot(): IncidentSnapshot {
-    return JSON.parse(JSON.stringify(this.state)) as IncidentSnapshot;
+    return clonePlain(this.state);
   }
 
-  /** Responders of the incident may update it whatever their gateway roles. */
-  private actorProblem(request: unknown): string | undefined {
-    const problem = actorRequestProblem(request);
+  /** The message's shape, then its sender: responders of the incident may update it whatever their gateway roles. */
+  private senderProblem(schema: z.ZodType, request: unknown): string | undefined {
+    const problem = shapeRefusal(schema, request);
     if (problem) return problem;
     const { actor, roles } = request as ActorRequest;
     if (hasRole(roles, RESPONDER_ROLES) || this.state.responders.some((r) => r.who === actor)) return undefined;

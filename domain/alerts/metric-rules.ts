@@ -1,3 +1,4 @@
+import { clonePlain } from '../plain-data';
 import { metricDedupKey } from './dedup';
 import { matchesAll, type LabelMatcher } from './matchers';
 import type { AlertEvent, Severity } from './types';
@@ -10,7 +11,7 @@ import type { AlertEvent, Severity } from './types';
  * sample back within the threshold resolves it. A series that stops reporting for
  * `staleAfterMs` clears (pending) or resolves (firing), as a Prometheus series going stale.
  *
- * No zod: the evaluator can run inside a workflow; the YAML side is metric-rules-schemas.ts.
+ * The rules file (YAML, zod) is parsed in metric-rules-schemas.ts, at the boundary.
  */
 
 /** Prometheus metric names, plus the dots and dashes StatsD-style names use. */
@@ -125,7 +126,7 @@ export class ThresholdEvaluator {
     state?: EvaluatorState,
     options: EvaluatorOptions = {},
   ) {
-    this.state = state ? structuredCloneState(state) : { series: {}, lastSeen: {} };
+    this.state = state ? clonePlain(state) : { series: {}, lastSeen: {} };
     this.staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
     this.repeatEveryMs = options.repeatEveryMs ?? DEFAULT_REPEAT_EVERY_MS;
   }
@@ -207,7 +208,7 @@ export class ThresholdEvaluator {
 
   /** Plain JSON state for continue-as-new or a query. */
   snapshot(): EvaluatorState {
-    return structuredCloneState(this.state);
+    return clonePlain(this.state);
   }
 
   private fire(rule: ThresholdRule, series: SeriesState, at: number): MetricTransition {
@@ -230,10 +231,6 @@ export class ThresholdEvaluator {
     if (series.phase === 'pending') return { kind: 'cleared', ...base };
     return { kind: 'resolved', ...base, event: eventOf(rule, { ...series, lastValue: value }, 'resolve', at) };
   }
-}
-
-function structuredCloneState(state: EvaluatorState): EvaluatorState {
-  return JSON.parse(JSON.stringify(state)) as EvaluatorState;
 }
 
 /** The AlertEvent a breach raises or a recovery resolves: same dedup key for both. */

@@ -1,17 +1,14 @@
-import { isRecord } from './types';
+import { z } from 'zod';
+import { lazySchema } from '../lazy-schema';
+import { fieldIssues, issuesText } from '../validation';
 
 /**
- * The light, hand-written checks for the messages alert and incident workflows receive
- * (Updates and Signals): a zod schema would be rebuilt in every workflow for a handful of
- * fields. `actor` and `roles` come from the caller's credentials (gateway token, CLI,
- * verified Slack user), never from a request body.
+ * What every operator message to an alert or incident workflow carries. Each message has one
+ * zod schema (here and beside its state class): the gateway and the CLI parse a body with it
+ * minus `actor` and `roles` (`withoutIdentity`), and the workflow's Update validator and
+ * Signal handler with all of it. `actor` and `roles` come from the caller's credentials
+ * (gateway token, CLI, verified Slack user), never from a request body.
  */
-
-export interface ActorRequest {
-  actor: string;
-  roles: readonly string[];
-  note?: string;
-}
 
 /** Roles that may act on alerts and incidents. `responder` is what the gateway grants a verified Slack user. */
 export const RESPONDER_ROLES = ['responder', 'operator', 'admin'] as const;
@@ -21,17 +18,46 @@ export const REASSIGN_ROLES = ['operator', 'admin'] as const;
 export const MAX_ACTOR = 200;
 export const MAX_NOTE = 2000;
 
-/** What is wrong with an ActorRequest, naming the field, or undefined. */
-export function actorRequestProblem(request: unknown): string | undefined {
-  if (!isRecord(request)) return 'request: must be an object with actor and roles';
-  const { actor, roles, note } = request;
-  if (typeof actor !== 'string' || actor.trim() === '' || actor.length > MAX_ACTOR)
-    return `actor: must be 1 to ${MAX_ACTOR} characters`;
-  if (!Array.isArray(roles) || roles.length > 20 || roles.some((role) => typeof role !== 'string'))
-    return 'roles: must be a list of role names';
-  if (note !== undefined && (typeof note !== 'string' || note.length > MAX_NOTE))
-    return `note: must be text of at most ${MAX_NOTE} characters`;
-  return undefined;
+const notBlank = (text: string) => text.trim() !== '';
+
+/** The caller's identity: the fields a body never carries. */
+export const identityFields = () => ({
+  actor: z
+    .string({ error: `must be 1 to ${MAX_ACTOR} characters` })
+    .max(MAX_ACTOR, `must be 1 to ${MAX_ACTOR} characters`)
+    .refine(notBlank, `must be 1 to ${MAX_ACTOR} characters`),
+  roles: z
+    .array(z.string(), { error: 'must be a list of role names' })
+    .max(20, 'must be a list of role names')
+    .readonly(),
+});
+
+export const noteSchema = lazySchema(() =>
+  z
+    .string({ error: `must be text of at most ${MAX_NOTE} characters` })
+    .max(MAX_NOTE, `must be text of at most ${MAX_NOTE} characters`),
+);
+
+/** An operator message's schema: an object of exactly these fields (identity included). */
+export function messageSchema<S extends z.ZodRawShape>(shape: S) {
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'invalid_type' ? 'must be an object with actor and roles' : undefined),
+  });
+}
+
+/** acknowledge, resolve (alerts) and completeReview (incident reviews): who, and an optional note. */
+export const actorRequestSchema = lazySchema(() => messageSchema({ ...identityFields(), note: noteSchema.optional() }));
+export type ActorRequest = z.infer<typeof actorRequestSchema>;
+
+/** A message's body as the gateway and CLI accept it: the schema without the identity the server adds. */
+export function withoutIdentity<T extends z.ZodObject>(schema: T) {
+  return schema.omit({ actor: true, roles: true } as never).strict();
+}
+
+/** Why `request` does not fit `schema` (`actor: must be ...; note: ...`), or undefined: the first half of every refusalOf…. */
+export function shapeRefusal(schema: z.ZodType, request: unknown): string | undefined {
+  const parsed = schema.safeParse(request);
+  return parsed.success ? undefined : issuesText(fieldIssues(parsed.error.issues, { root: 'request' }));
 }
 
 export function hasRole(granted: readonly string[], allowed: readonly string[]): boolean {

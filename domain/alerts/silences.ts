@@ -1,11 +1,11 @@
-import { matcherProblem, matchesAll, matchesEverything, type LabelMatcher, type Labels } from './matchers';
-import { isRecord } from './types';
+import { matchesAll, type LabelMatcher, type Labels } from './matchers';
 
 /**
  * Silences and maintenance windows: label matchers with a start and an end, as in
  * Alertmanager. While one matches an alert, its notifications are suppressed (and
- * recorded); the alert workflow sleeps until `until` and escalation resumes if the alert
- * is still open. No zod: the alert workflow evaluates these.
+ * recorded); the alert workflow holds the step until `until` (looking again every few
+ * minutes, as a silence can be expired early) and escalation resumes if the alert is still
+ * open. Operators' requests are parsed in silence-schemas.ts.
  */
 
 export interface Silence {
@@ -56,39 +56,4 @@ export function activeSilenceFor(labels: Labels, silences: readonly Silence[], n
     }
   }
   return { silence: longest, until };
-}
-
-/** The next instant a matching silence starts: a workflow waiting on escalation wakes then to re-check. */
-export function nextSilenceStart(labels: Labels, silences: readonly Silence[], now: number): number | undefined {
-  const starts = silences
-    .filter((silence) => matchesAll(silence.matchers, labels) && Date.parse(silence.startsAt) > now)
-    .map((silence) => Date.parse(silence.startsAt));
-  return starts.length > 0 ? Math.min(...starts) : undefined;
-}
-
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** Why `value` is not a usable Silence, or undefined: the light check for silences arriving in a workflow message. */
-export function silenceProblem(value: unknown): string | undefined {
-  if (!isRecord(value)) return 'a silence must be an object';
-  const { id, matchers, startsAt, endsAt, createdBy, comment } = value;
-  if (typeof id !== 'string' || id.trim() === '' || id.length > 200) return 'id: must be a non-empty string';
-  if (!Array.isArray(matchers) || matchers.length === 0) return 'matchers: name at least one matcher';
-  for (const [index, matcher] of matchers.entries()) {
-    const problem = matcherProblem(matcher);
-    if (problem) return `matchers.${index}: ${problem}`;
-  }
-  if (matchesEverything(matchers as LabelMatcher[]))
-    return 'matchers: at least one matcher must not match an empty label (this would silence every alert)';
-  for (const [field, time] of [
-    ['startsAt', startsAt],
-    ['endsAt', endsAt],
-  ] as const) {
-    if (typeof time !== 'string' || !ISO.test(time) || Number.isNaN(Date.parse(time)))
-      return `${field}: must be an ISO 8601 time`;
-  }
-  if (Date.parse(endsAt as string) <= Date.parse(startsAt as string)) return 'endsAt: must be after startsAt';
-  if (typeof createdBy !== 'string' || createdBy.trim() === '') return 'createdBy: must be a non-empty string';
-  if (typeof comment !== 'string') return 'comment: must be a string';
-  return undefined;
 }

@@ -1,7 +1,6 @@
 /**
  * The common shape every alert source is normalised into, and the small vocabulary shared
- * by the alert modules. No zod here: workflows import these types and helpers, and a
- * module-level schema would be rebuilt inside every workflow (see domain/lazy-schema.ts).
+ * by the alert modules. The sources' own formats are parsed in intake-schemas.ts.
  */
 
 export const ALERT_SOURCES = ['alertmanager', 'pagerduty', 'metrics'] as const;
@@ -58,7 +57,7 @@ export interface TimelineEntry {
 }
 
 /** Smaller is more severe: sort ascending to put critical first. */
-export function severityRank(severity: Severity): number {
+function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
 }
 
@@ -104,12 +103,6 @@ const SEVERITY_ALIASES: Record<string, Severity> = {
 
 export function normaliseSeverity(text: string | undefined): Severity | undefined {
   return text === undefined ? undefined : SEVERITY_ALIASES[text.trim().toLowerCase()];
-}
-
-/** Appends to a bounded list, dropping the oldest: histories and continue-as-new payloads stay small. */
-export function pushBounded<T>(list: T[], item: T, max: number): void {
-  list.push(item);
-  if (list.length > max) list.splice(0, list.length - max);
 }
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>

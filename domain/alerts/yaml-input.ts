@@ -1,6 +1,6 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
-import { InputError, parseInput } from '../validation';
+import { InputError, issuesText, parseInput } from '../validation';
 
 /**
  * Parses YAML text with a zod schema; an InputError names each bad field by its path and
@@ -25,7 +25,7 @@ export function parseYamlInput<S extends z.ZodType>(schema: S, text: string, wha
       const line = lineOf(document.contents, issue.path, lineCounter);
       return line === undefined ? issue : { path: issue.path, message: `${issue.message} (line ${line})` };
     });
-    throw new InputError(`${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+    throw new InputError(`${what}: ${issuesText(issues)}`, issues);
   }
 }
 

@@ -38,7 +38,8 @@ describe('incident status transitions', () => {
     expect(transitionRefusal('resolved', 'investigating')).toBe(
       'the incident is resolved; a new alert opens a new incident',
     );
-    expect(transitionRefusal('identified', 'fixed')).toBe(
+    const incident = Incident.open('inc-1', firstAlert, 'alert/am-1', T0);
+    expect(incident.refusalOfStatus({ ...ops, status: 'fixed' })).toBe(
       'status: must be one of investigating, identified, monitoring, resolved',
     );
   });

@@ -17,6 +17,7 @@ import {
   incidentStatusUpdate,
   resolveSignal,
   resolveUpdate,
+  reviewDoneSignal,
   reviewDoneUpdate,
   sourceEventSignal,
 } from '../../workflows';
@@ -260,10 +261,26 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
       await world.env.sleep(DAY + 2 * 60 * MIN); // day 4 (a day before due) and day 5 (due)
       expect((await review.query(incidentQuery)).review.remindersSent).toBe(2);
       await world.env.sleep(DAY);
+      // The Web UI's signal applies the Update's rule: no role, refused and kept in the timeline.
+      await review.signal(reviewDoneSignal, { actor: 'visitor', roles: [] });
       await review.executeUpdate(reviewDoneUpdate, { args: [{ ...ann, note: 'review held, 4 actions' }] });
       return review.result();
     });
     expect(done.review).toMatchObject({ remindersSent: 3, completedBy: 'ops:ann' });
+    expect(done.timeline.filter((e) => e.event === 'refused complete review')).toEqual([
+      expect.objectContaining({ by: 'visitor', detail: expect.stringMatching(/^visitor may not update the incident/) }),
+    ]);
+    // The review's own entries (reminders, the refusal, the completion) reach the audit chain once.
+    const audited = (await world.store.audit.list({ limit: 5000 }))
+      .filter((e) => e.workflowId === `incident-review/inc-review-test/${resolvedAt}`)
+      .map((e) => `${e.action}|${e.actor}`);
+    expect(audited).toEqual([
+      'incident.review_reminder|system',
+      'incident.review_reminder|system',
+      'incident.review_reminder|system',
+      'incident.refused_complete_review|visitor',
+      'incident.review_completed|ops:ann',
+    ]);
     const reminders = smtp.messages().filter((m) => m.subject === 'Post-incident review due: Checkout down');
     expect(reminders.map((m) => m.to)).toEqual([
       ['sre-lead@example.com'],

@@ -18,7 +18,9 @@ import {
   complianceResubmitSignal,
   complianceReview,
   complianceStatusQuery,
+  addResponderSignal,
   incident,
+  incidentNoteSignal,
   incidentNoteUpdate,
   incidentStatusSignal,
   incidentStatusUpdate,
@@ -196,6 +198,8 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
         handle.signal(joinIncidentSignal, { dedupKey: `${key}-b`, summary: 'DB slow', severity: 'error' }),
         handle.signal(alertClosedSignal, { dedupKey: `${key}-b`, resolvedBy: 'ops:ann' }),
         handle.signal(incidentStatusSignal, { ...stranger, status: 'identified' }), // refused: no role
+        handle.signal(incidentNoteSignal, { ...stranger, note: 'me too' }), // refused: no role
+        handle.signal(addResponderSignal, { ...ann, responder: 'sre-lead@example.com' }),
       ]);
       await handle.executeUpdate(incidentNoteUpdate, { args: [{ ...ann, note: 'looking' }] });
       await handle.executeUpdate(incidentStatusUpdate, { args: [{ ...ann, status: 'resolved' }] });
@@ -207,6 +211,10 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
       return handle.result();
     });
     expect(result.status).toBe('resolved');
+    // Every operator message is an Update and a Signal: the signals' refusals are in the timeline.
+    expect(result.timeline.map((e) => `${e.by} ${e.event}`)).toEqual(
+      expect.arrayContaining(['someone refused status change', 'someone refused add note', 'ops:ann responder added']),
+    );
     expect(result.timeline.length).toBeLessThan(500);
     expect(await auditedEntries(world.store, workflowId)).toEqual(expectedEntries('incident', result.timeline));
   });

@@ -13,19 +13,19 @@ import {
   startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { alertInputProblem } from '../../domain/alerts/alert-input';
 import { alertMessage, closingFooter } from '../../domain/alerts/alert-message';
 import { AlertState, type AlertDue, type AlertStatusView } from '../../domain/alerts/alert-state';
 import type { EscalationPosition, EscalationTarget } from '../../domain/alerts/escalation-policy';
 import { incidentKeyFor } from '../../domain/alerts/incident';
 import { activeSilenceFor } from '../../domain/alerts/silences';
-import type { ActorRequest } from '../../domain/alerts/requests';
 import type { TimelineEntry } from '../../domain/alerts/types';
-import { auditCursor } from './audit-cursor';
 import type { AlertActivities } from '../../activities/alerts';
-import type { AuditActivities } from '../../activities/audit';
 import type { NotificationActivities } from '../../activities/notifications/deliver';
+import { AuditTrail } from '../kit/audit-trail';
+import { wireOperatorMessages } from '../kit/operator-messages';
+import { now } from '../kit/time';
 import { AlertStatus, Service, Severity } from '../search-attributes';
 import { incident } from './incident';
 import {
@@ -45,10 +45,6 @@ import {
   type SourceEventMessage,
 } from './messages';
 
-const { recordWorkflowEvents } = proxyActivities<AuditActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 // Rewriting a posted message is cosmetic: a few tries, then the alert goes on without it.
 const { updateSlackMessage } = proxyActivities<NotificationActivities>({
   startToCloseTimeout: '30 seconds',
@@ -66,7 +62,6 @@ const { deliverNotification } = proxyActivities<NotificationActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
-const now = () => Date.now(); // workflow time: deterministic on replay
 /** A held step looks at the silences again this often: one expired early releases it within this. */
 const SILENCE_RECHECK_MS = 5 * 60_000;
 
@@ -80,18 +75,59 @@ const SILENCE_RECHECK_MS = 5 * 60_000;
 export async function alertEscalation(input: AlertEscalationInput): Promise<AlertStatusView> {
   const problem = alertInputProblem(input);
   if (problem) throw ApplicationFailure.nonRetryable(`alertEscalation input: ${problem}`, 'InvalidInput');
+  // Runs begun before the workflow kit audited once per change (see `audit`); decided once, here.
+  const kit = patched('alert-workflow-kit');
   const alert = AlertState.open(input.event, input.policy, now(), { policies: input.policies });
-  const subject = `alert/${input.event.dedupKey}`;
   let retrigger: SourceEventMessage | undefined; // a trigger after resolve: the next alert run
-  let sequence = 0;
-  const unaudited = auditCursor<TimelineEntry>();
+  let frozen: readonly TimelineEntry[] | undefined;
+  const trail = new AuditTrail<TimelineEntry>({
+    subject: `alert/${input.event.dedupKey}`,
+    timeline: () => frozen ?? alert.state.timeline,
+    toEvent: (entry) => ({
+      actor: entry.by,
+      action: `alert.${entry.event.replaceAll(' ', '_')}`,
+      data: { detail: entry.detail, status: alert.status },
+    }),
+  });
 
   setHandler(sourceEventSignal, (message) => {
     if (message.intakeId === input.intakeId) return; // the start's own event, delivered again as its signal
     const outcome = alert.observe(message.event, now());
     if (outcome === 'ignored' && alert.closed && message.event.action === 'trigger') retrigger ??= message;
   });
-  wireOperatorMessages(alert);
+  setHandler(alertStatusQuery, () => alert.view());
+  wireOperatorMessages(
+    {
+      view: () => alert.view(),
+      recordRefused: (kind, request, reason) => alert.recordRefused(kind, request, reason, now()),
+    },
+    {
+      acknowledge: {
+        update: acknowledgeUpdate,
+        signal: acknowledgeSignal,
+        refusal: (request) => alert.refusalOfAcknowledge(request),
+        apply: (request) => alert.acknowledge(request, now()),
+      },
+      resolve: {
+        update: resolveUpdate,
+        signal: resolveSignal,
+        refusal: (request) => alert.refusalOfResolve(request),
+        apply: (request) => alert.resolve(request, now()),
+      },
+      escalate: {
+        update: escalateNowUpdate,
+        signal: escalateNowSignal,
+        refusal: (request) => alert.refusalOfEscalateNow(request),
+        apply: (request) => alert.escalateNow(request, now()),
+      },
+      reassign: {
+        update: reassignUpdate,
+        signal: reassignSignal,
+        refusal: (request) => alert.refusalOfReassign(request),
+        apply: (request) => alert.reassign(request, now()),
+      },
+    },
+  );
   upsertSearchAttributes([
     { key: Severity, value: input.event.severity },
     { key: AlertStatus, value: alert.status },
@@ -117,11 +153,7 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
   await condition(allHandlersFinished);
   // Messages refused after the close (a late acknowledge, a duplicate resolve) arrive while
   // the last audit, Slack and incident calls run: audited here, the last step of the run.
-  if (patched('audit-timeline-at-close')) {
-    while (await auditTimeline()) {
-      /* entries added during the call are audited by the next one */
-    }
-  }
+  if (kit || patched('audit-timeline-at-close')) await trail.flush();
   if (retrigger) {
     // Fired again after it was resolved: a new alert, in a new run of the same workflow id.
     await continueAsNew<typeof alertEscalation>({ ...input, event: retrigger.event, intakeId: retrigger.intakeId });
@@ -169,7 +201,7 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
 
   /** After anything changed: audit trail, search attributes, Slack messages, incident. */
   async function afterChange(): Promise<void> {
-    await auditTimeline();
+    await audit();
     upsertSearchAttributes([
       { key: AlertStatus, value: alert.status },
       { key: Severity, value: alert.state.severity },
@@ -178,20 +210,15 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
     if (alert.needsIncident) await openOrJoinIncident();
   }
 
-  /** Audits the timeline entries not audited yet, in one activity; false when there were none. */
-  async function auditTimeline(): Promise<boolean> {
-    const fresh = unaudited(alert.state.timeline);
-    if (fresh.length === 0) return false;
-    await recordWorkflowEvents(
-      fresh.map((entry) => ({
-        sequence: ++sequence,
-        actor: entry.by,
-        action: `alert.${entry.event.replaceAll(' ', '_')}`,
-        subject,
-        data: { detail: entry.detail, status: alert.status },
-      })),
-    );
-    return true;
+  /**
+   * Audits the timeline entries not audited yet, until none is left. Runs begun before the
+   * kit made one call per change, for the entries there were when it began (those added
+   * meanwhile waited for the next change): the trail is shown a copy taken then.
+   */
+  async function audit(): Promise<void> {
+    if (!kit) frozen = [...alert.state.timeline];
+    await trail.flush();
+    frozen = undefined;
   }
 
   /** Acknowledged or resolved: the posted Slack messages say by whom, without buttons (chat.update). */
@@ -250,56 +277,4 @@ async function tellIncident(incidentId: string, closed: { dedupKey: string; reso
   } catch (err) {
     log.info('incident no longer open', { incidentId, error: String(err) });
   }
-}
-
-/** Updates refuse at once (validator); the Web UI's signals apply the same rule and record a refusal. */
-function wireOperatorMessages(alert: AlertState): void {
-  setHandler(alertStatusQuery, () => alert.view());
-  const wire = <R extends ActorRequest>(
-    update: UpdateDefinition<AlertStatusView, [R]>,
-    signal: SignalDefinition<[R]>,
-    kind: string,
-    refusal: (request: unknown) => string | undefined,
-    apply: (request: R) => void,
-  ) => {
-    setHandler(update, (request) => (apply(request), alert.view()), {
-      validator: (request) => {
-        const reason = refusal(request);
-        if (reason) throw new Error(reason);
-      },
-    });
-    setHandler(signal, (request) => {
-      const reason = refusal(request);
-      if (reason) alert.recordRefused(kind, request, reason, now());
-      else apply(request);
-    });
-  };
-  wire(
-    acknowledgeUpdate,
-    acknowledgeSignal,
-    'acknowledge',
-    (r) => alert.refusalOfAcknowledge(r),
-    (r) => alert.acknowledge(r, now()),
-  );
-  wire(
-    resolveUpdate,
-    resolveSignal,
-    'resolve',
-    (r) => alert.refusalOfResolve(r),
-    (r) => alert.resolve(r, now()),
-  );
-  wire(
-    escalateNowUpdate,
-    escalateNowSignal,
-    'escalate',
-    (r) => alert.refusalOfEscalateNow(r),
-    (r) => alert.escalateNow(r, now()),
-  );
-  wire(
-    reassignUpdate,
-    reassignSignal,
-    'reassign',
-    (r) => alert.refusalOfReassign(r),
-    (r) => alert.reassign(r, now()),
-  );
 }

@@ -1,39 +1,59 @@
-import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { Incident, type IncidentSnapshot } from '../../domain/alerts/incident';
-import type { AuditActivities } from '../../activities/audit';
+import type { TimelineEntry } from '../../domain/alerts/types';
 import type { NotificationActivities } from '../../activities/notifications/deliver';
+import { AuditTrail } from '../kit/audit-trail';
+import { wireOperatorMessage } from '../kit/operator-messages';
+import { now } from '../kit/time';
 import { incidentQuery, reviewDoneSignal, reviewDoneUpdate } from './messages';
 
-const { recordWorkflowEvents, deliverNotification } = proxyActivities<AuditActivities & NotificationActivities>({
+const { deliverNotification } = proxyActivities<NotificationActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-const now = () => Date.now();
-
 /**
  * The post-incident review of a resolved incident, id `incident-review/<key>/<resolved ms>`:
  * due `dueDays` after the resolve; its responders are reminded before the due date, at it,
- * and a few times while overdue, until someone records the review as done.
+ * and a few times while overdue, until someone records the review as done. Its timeline
+ * entries (reminders, the completion, refused completions) go to the incident's audit subject.
  */
 export async function incidentReview(snapshot: IncidentSnapshot): Promise<IncidentSnapshot> {
+  // Runs begun before the workflow kit audited the completion only, in one call at the end.
+  const kit = patched('incident-review-workflow-kit');
   const review = new Incident(snapshot);
   const subject = `incident/${snapshot.key}`;
+  const trail = new AuditTrail<TimelineEntry>({
+    subject,
+    timeline: () => (kit ? review.state.timeline : []),
+    toEvent: (entry) => ({
+      actor: entry.by,
+      action: `incident.${entry.event.replaceAll(' ', '_')}`,
+      data: { detail: entry.detail },
+    }),
+  });
+  trail.skipTimeline(); // the incident's own entries: the incident audited them
+
   setHandler(incidentQuery, () => review.snapshot());
-  setHandler(reviewDoneUpdate, (request) => review.completeReview(request, now()), {
-    validator: (request) => {
-      const reason = review.refusalOfReviewDone(request);
-      if (reason) throw new Error(reason);
+  wireOperatorMessage(
+    {
+      view: () => review.snapshot(),
+      recordRefused: (kind, request, reason) => review.recordRefused(kind, request, reason, now()),
     },
-  });
-  setHandler(reviewDoneSignal, (request) => {
-    if (!review.refusalOfReviewDone(request)) review.completeReview(request, now());
-  });
+    'complete review',
+    {
+      update: reviewDoneUpdate,
+      signal: reviewDoneSignal,
+      refusal: (request) => review.refusalOfReviewDone(request),
+      apply: (request) => review.completeReview(request, now()),
+    },
+  );
 
   for (let next = review.nextReviewReminderAt; next !== undefined; next = review.nextReviewReminderAt) {
     const done = await condition(() => review.state.review.completedAt !== undefined, Math.max(1, next - now()));
     if (done) break;
     review.markReminderSent(now());
+    if (kit) await trail.flush();
     const recipients = [...new Set([snapshot.resolvedBy ?? '', ...snapshot.responders.map((r) => r.who)])].filter(
       (who) => who.includes('@'),
     );
@@ -49,8 +69,9 @@ export async function incidentReview(snapshot: IncidentSnapshot): Promise<Incide
     }
   }
   await condition(() => review.state.review.completedAt !== undefined);
-  await recordWorkflowEvents([
-    { sequence: 1, actor: review.state.review.completedBy ?? 'unknown', action: 'incident.review_completed', subject },
-  ]);
+  if (kit) {
+    await condition(allHandlersFinished);
+    await trail.flush();
+  } else await trail.record(review.state.review.completedBy ?? 'unknown', 'incident.review_completed');
   return review.snapshot();
 }

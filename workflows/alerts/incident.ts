@@ -3,26 +3,22 @@ import {
   condition,
   ParentClosePolicy,
   patched,
-  proxyActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import {
-  Incident,
-  type IncidentSnapshot,
-  type ResponderRequest,
-  type StatusRequest,
-} from '../../domain/alerts/incident';
-import type { ActorRequest } from '../../domain/alerts/requests';
+import { Incident, type IncidentSnapshot } from '../../domain/alerts/incident';
 import type { TimelineEntry } from '../../domain/alerts/types';
-import { auditCursor } from './audit-cursor';
-import type { AuditActivities } from '../../activities/audit';
+import { AuditTrail } from '../kit/audit-trail';
+import { wireOperatorMessages } from '../kit/operator-messages';
+import { now } from '../kit/time';
 import { IncidentStatus, Service, Severity } from '../search-attributes';
 import { incidentReview } from './incident-review';
 import {
+  addResponderSignal,
   addResponderUpdate,
   alertClosedSignal,
+  incidentNoteSignal,
   incidentNoteUpdate,
   incidentQuery,
   incidentStatusSignal,
@@ -30,16 +26,6 @@ import {
   joinIncidentSignal,
   type IncidentInput,
 } from './messages';
-
-const { recordWorkflowEvents } = proxyActivities<AuditActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-
-const now = () => Date.now();
-const refuse = (reason: string | undefined) => {
-  if (reason) throw new Error(reason);
-};
 
 /**
  * An incident, id `incident/<group key>`: opened by its first critical or escalated alert,
@@ -49,10 +35,19 @@ const refuse = (reason: string | undefined) => {
  * alert of the group opens a new incident.
  */
 export async function incident(input: IncidentInput): Promise<IncidentSnapshot> {
+  // Runs begun before the workflow kit audited once per change (see `audit`); decided once, here.
+  const kit = patched('incident-workflow-kit');
   const state = Incident.open(input.key, input.firstAlert, `alert:${input.firstAlert.dedupKey}`, now(), input.review);
-  const subject = `incident/${input.key}`;
-  let sequence = 0;
-  const unaudited = auditCursor<TimelineEntry>();
+  let frozen: readonly TimelineEntry[] | undefined;
+  const trail = new AuditTrail<TimelineEntry>({
+    subject: `incident/${input.key}`,
+    timeline: () => frozen ?? state.state.timeline,
+    toEvent: (entry) => ({
+      actor: entry.by,
+      action: `incident.${entry.event.replaceAll(' ', '_')}`,
+      data: { detail: entry.detail },
+    }),
+  });
 
   setHandler(incidentQuery, () => state.snapshot());
   setHandler(joinIncidentSignal, (alert) => {
@@ -61,28 +56,36 @@ export async function incident(input: IncidentInput): Promise<IncidentSnapshot> 
   setHandler(alertClosedSignal, ({ dedupKey, resolvedBy }) =>
     state.record(now(), resolvedBy, 'alert resolved', dedupKey),
   );
-  setHandler(incidentStatusUpdate, (request) => (state.setStatus(request, now()), state.snapshot()), {
-    validator: (request) => refuse(state.refusalOfStatus(request)),
-  });
-  setHandler(incidentStatusSignal, (request: StatusRequest) => {
-    const reason = state.refusalOfStatus(request);
-    if (reason) state.record(now(), String(request?.actor ?? 'unknown'), 'refused status change', reason);
-    else state.setStatus(request, now());
-  });
-  setHandler(
-    addResponderUpdate,
-    (request: ResponderRequest) => (state.addResponder(request, now()), state.snapshot()),
+  wireOperatorMessages(
     {
-      validator: (request) => refuse(state.refusalOfResponder(request)),
+      view: () => state.snapshot(),
+      recordRefused: (kind, request, reason) => state.recordRefused(kind, request, reason, now()),
+    },
+    {
+      'status change': {
+        update: incidentStatusUpdate,
+        signal: incidentStatusSignal,
+        refusal: (request) => state.refusalOfStatus(request),
+        apply: (request) => state.setStatus(request, now()),
+      },
+      'add responder': {
+        update: addResponderUpdate,
+        signal: addResponderSignal,
+        refusal: (request) => state.refusalOfResponder(request),
+        apply: (request) => state.addResponder(request, now()),
+      },
+      'add note': {
+        update: incidentNoteUpdate,
+        signal: incidentNoteSignal,
+        refusal: (request) => state.refusalOfNote(request),
+        apply: (request) => state.addNote(request, now()),
+      },
     },
   );
-  setHandler(incidentNoteUpdate, (request: ActorRequest) => (state.addNote(request, now()), state.snapshot()), {
-    validator: (request) => refuse(state.refusalOfNote(request)),
-  });
 
   while (!state.resolved) {
     const seen = state.state.version;
-    await auditTimeline();
+    await audit();
     upsertSearchAttributes([
       { key: IncidentStatus, value: state.status },
       { key: Severity, value: state.state.severity },
@@ -90,7 +93,7 @@ export async function incident(input: IncidentInput): Promise<IncidentSnapshot> 
     ]);
     if (!state.resolved) await condition(() => state.state.version !== seen);
   }
-  await auditTimeline();
+  await audit();
   upsertSearchAttributes([{ key: IncidentStatus, value: 'resolved' }]);
   await condition(allHandlersFinished);
   await startChild(incidentReview, {
@@ -100,26 +103,17 @@ export async function incident(input: IncidentInput): Promise<IncidentSnapshot> 
   });
   // Alerts closing with the incident tell it while the last audit call and the review's
   // start run: their entries are audited here, as the last step (nothing awaits after it).
-  if (patched('audit-timeline-at-close')) {
-    while (await auditTimeline()) {
-      /* entries added during the call are audited by the next one */
-    }
-  }
+  if (kit || patched('audit-timeline-at-close')) await trail.flush();
   return state.snapshot();
 
-  /** Audits the entries not audited yet; false when there were none. */
-  async function auditTimeline(): Promise<boolean> {
-    const fresh = unaudited(state.state.timeline);
-    if (fresh.length === 0) return false;
-    await recordWorkflowEvents(
-      fresh.map((entry) => ({
-        sequence: ++sequence,
-        actor: entry.by,
-        action: `incident.${entry.event.replaceAll(' ', '_')}`,
-        subject,
-        data: { detail: entry.detail },
-      })),
-    );
-    return true;
+  /**
+   * Audits the timeline entries not audited yet, until none is left. Runs begun before the
+   * kit made one call per change, for the entries there were when it began (those added
+   * meanwhile waited for the next change): the trail is shown a copy taken then.
+   */
+  async function audit(): Promise<void> {
+    if (!kit) frozen = [...state.state.timeline];
+    await trail.flush();
+    frozen = undefined;
   }
 }

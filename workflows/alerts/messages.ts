@@ -1,15 +1,21 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AlertStatusView, EscalateRequest, ReassignRequest } from '../../domain/alerts/alert-state';
 import type { EscalationPolicy } from '../../domain/alerts/escalation-policy';
-import type { IncidentSnapshot, ResponderRequest, ReviewOptions, StatusRequest } from '../../domain/alerts/incident';
+import type {
+  IncidentSnapshot,
+  NoteRequest,
+  ResponderRequest,
+  ReviewOptions,
+  StatusRequest,
+} from '../../domain/alerts/incident';
 import type { ActorRequest } from '../../domain/alerts/requests';
 import type { AlertEvent } from '../../domain/alerts/types';
 
 /**
  * The contract of the alert and incident workflows: what the gateway, the CLI, Slack and
- * the Web UI send. Operator actions are Updates (validated: unknown alert, already
- * resolved, actor not allowed) with a Signal of the same name for the Web UI, where a
- * refusal is recorded in the timeline instead of returned.
+ * the Web UI send. Every operator action is an Update (validated: malformed, already
+ * resolved, actor not allowed) with a Signal of the same name and payload for the Web UI,
+ * where a refusal is recorded in the timeline (and so in `status`) instead of returned.
  */
 
 export interface AlertEscalationInput {
@@ -64,8 +70,10 @@ export const alertClosedSignal = defineSignal<[{ dedupKey: string; resolvedBy: s
 export const incidentStatusUpdate = defineUpdate<IncidentSnapshot, [StatusRequest]>('setStatus');
 export const incidentStatusSignal = defineSignal<[StatusRequest]>('setStatus');
 export const addResponderUpdate = defineUpdate<IncidentSnapshot, [ResponderRequest]>('addResponder');
-export const incidentNoteUpdate = defineUpdate<IncidentSnapshot, [ActorRequest]>('addNote');
+export const addResponderSignal = defineSignal<[ResponderRequest]>('addResponder');
+export const incidentNoteUpdate = defineUpdate<IncidentSnapshot, [NoteRequest]>('addNote');
+export const incidentNoteSignal = defineSignal<[NoteRequest]>('addNote');
 export const incidentQuery = defineQuery<IncidentSnapshot>('status');
 
-export const reviewDoneUpdate = defineUpdate<void, [ActorRequest]>('completeReview');
+export const reviewDoneUpdate = defineUpdate<IncidentSnapshot, [ActorRequest]>('completeReview');
 export const reviewDoneSignal = defineSignal<[ActorRequest]>('completeReview');

@@ -15,6 +15,7 @@ import { alertWorkflowId } from '../../domain/alerts/dedup';
 import { selectPolicy } from '../../domain/alerts/escalation-policy';
 import { ThresholdEvaluator, type MetricTransition } from '../../domain/alerts/metric-rules';
 import type { AlertEvent } from '../../domain/alerts/types';
+import { now } from '../kit/time';
 import { alertEscalation } from './alert-escalation';
 import { sourceEventSignal, type AlertEscalationInput } from './messages';
 import {
@@ -28,8 +29,6 @@ export { metricEvaluatorStatusQuery, metricSamplesSignal } from './metric-messag
 
 const DEFAULT_IDLE_AFTER_MS = 60 * 60_000;
 const DEFAULT_SAMPLES_PER_RUN = 500;
-
-const now = () => Date.now(); // workflow time: deterministic on replay
 
 type AlertTransition = Extract<MetricTransition, { event: AlertEvent }>;
 const raisesOrResolves = (t: MetricTransition): t is AlertTransition =>

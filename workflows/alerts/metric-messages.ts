@@ -17,7 +17,7 @@ import type {
 export const METRIC_EVALUATOR_TYPE = 'metricEvaluator';
 
 export interface MetricEvaluatorInput {
-  /** Already parsed (config file): the workflow never imports zod. */
+  /** Already parsed from the config file (metric-rules-schemas.ts), at the boundary. */
   rules: ThresholdRule[];
   /** A breach becomes alert/<dedupKey> with the policy selectPolicy chooses from this. */
   escalation: EscalationConfig;
