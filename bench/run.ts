@@ -5,6 +5,7 @@ import { benchCompliance } from './compliance';
 import { benchFunding } from './funding';
 import { benchGateway } from './gateway';
 import { benchIdentity } from './identity';
+import { benchMemory } from './memory';
 import { benchStore } from './store';
 
 const BENCHES: Record<string, () => Promise<void>> = {
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   compliance: benchCompliance,
   alerts: benchAlerts,
   identity: benchIdentity,
+  memory: benchMemory,
 };
 
 async function main(): Promise<void> {

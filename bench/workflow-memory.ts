@@ -1,0 +1,402 @@
+// The heap a waiting workflow holds, per workflow type: shared by `npm run bench -- memory`
+// (bench/memory.ts) and its fast check test/integration/workflow-memory.test.ts.
+//
+// How: one worker per type in THIS thread (debugMode: the SDK's reusable V8 context runs
+// here instead of in a worker thread, so this isolate's heap includes every workflow's
+// sandbox), with a cache large enough that no run is evicted. Start a few runs (warm-up:
+// compiled code, the context's first modules), wait until each has finished its first
+// workflow task and is blocked, collect garbage, read the heap; start N more, wait, collect,
+// read again: (after - warm) / N is what one more waiting workflow costs.
+import { setFlagsFromString, getHeapStatistics } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Store } from '../db/store';
+import { Incident } from '../domain/alerts/incident';
+import { parseEscalationYaml } from '../domain/alerts/escalation-policy-schemas';
+import { parseMetricRulesYaml } from '../domain/alerts/metric-rules-schemas';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../workers/bundle';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** How a waiting run of one type is started and how we know it is waiting. */
+interface WaitingSample {
+  start(client: Client, taskQueue: string, id: string): Promise<unknown>;
+  /** The query every run answers once its first workflow task is done. */
+  query: string;
+  /** True once the run sits where it waits for people or time (its first activities done). */
+  waiting(answer: never): boolean;
+}
+
+const POLICY_YAML = `
+default: sample
+policies:
+  - name: sample
+    levels:
+      - notify: [{ slack: "#ops" }, { email: oncall@example.com }]
+        escalateAfter: 10 minutes
+      - notify: [{ email: lead@example.com }]
+`;
+
+/** The shared example plan (door D3 too narrow: corrections required), as the application `planId`. */
+function examplePlan(planId: string): Record<string, unknown> {
+  const plan = JSON.parse(
+    readFileSync(path.resolve(__dirname, '..', 'test', 'fixtures', 'plans', 'plan-example.json'), 'utf8'),
+  );
+  return { ...plan, planId };
+}
+
+/**
+ * The samples of scripts/record-histories.ts, made unique per run (audit subjects, dedup
+ * keys) and left where they wait: a gate collecting evidence and approvals, a review
+ * waiting on the applicant's corrections, an alert notified at level 1 waiting for an
+ * acknowledgement, an open incident, a review due in a week, an evaluator with one sample
+ * waiting on its idle timer, a probe asleep for an hour. All their timers are 10 minutes or more, and the bench never lets the time-skipping server skip.
+ */
+export const WAITING_SAMPLES: Record<string, WaitingSample> = {
+  fundingGate: {
+    query: 'status',
+    waiting: (view: { status: string }) => view.status === 'open',
+    start: (client, taskQueue, id) =>
+      client.workflow.start('fundingGate', {
+        taskQueue,
+        workflowId: `memory/fundingGate/${id}`,
+        args: [
+          {
+            projectId: 'MEMORY',
+            milestoneId: id,
+            requestedBy: 'gc-alex',
+            payeeId: 'acme-builders',
+            currency: 'USD',
+            lines: [
+              { lineId: 'L1', description: 'Foundations', scheduledValue: 5_000_000, requestedAmount: 2_000_000 },
+              {
+                lineId: 'L2',
+                description: 'Framing',
+                scheduledValue: 3_000_000,
+                previouslyReleased: 1_000_000,
+                requestedAmount: 1_000_000,
+              },
+            ],
+            retainage: { percent: 10 },
+            projectPercentComplete: 40,
+            conditions: [
+              { id: 'sov', type: 'document', name: 'schedule-of-values', mode: 'blocking' },
+              {
+                id: 'waiver',
+                type: 'lien_waiver',
+                waiverType: 'conditional-progress',
+                from: 'acme-builders',
+                throughDate: '2026-11-30',
+                mode: 'blocking',
+              },
+            ],
+            approvals: {
+              stages: [
+                { name: 'review', approvers: { users: ['rita'] }, quorum: 1 },
+                { name: 'signatory', approvers: { roles: ['signatory'] }, quorum: 1 },
+              ],
+            },
+            clocks: {
+              reminderEvery: '1 day',
+              slaAfter: '3 days',
+              expireAfter: '10 days',
+              escalationContact: 'lender-ops',
+              unconditionalWaiverDue: '10 days',
+            },
+            program: { programId: 'standard', version: 1 },
+          },
+        ],
+      }),
+  },
+  complianceReview: {
+    query: 'status',
+    waiting: (view: { status: string }) => view.status === 'corrections_required',
+    start: (client, taskQueue, id) =>
+      client.workflow.start('complianceReview', {
+        taskQueue,
+        workflowId: `memory/complianceReview/${id}`,
+        args: [
+          {
+            planId: `PLAN-${id}`,
+            jurisdiction: 'IBC-2021',
+            applicant: { id: 'arch-amy', email: 'amy@architects.example' },
+            reviewers: ['rev-ray'],
+            supervisor: 'sup-sam',
+            asOf: '2026-11-01',
+            submission: {
+              planVersion: 1,
+              plan: examplePlan(`PLAN-${id}`),
+              documents: [
+                { kind: 'floor-plans', name: 'A-101.pdf' },
+                { kind: 'code-analysis', name: 'G-001.pdf' },
+              ],
+            },
+          },
+        ],
+      }),
+  },
+  alertEscalation: {
+    query: 'status',
+    waiting: (view: { level: number }) => view.level >= 1,
+    start: (client, taskQueue, id) =>
+      client.workflow.start('alertEscalation', {
+        taskQueue,
+        workflowId: `memory/alertEscalation/${id}`,
+        args: [
+          {
+            event: {
+              source: 'alertmanager',
+              dedupKey: `memory-${id}`,
+              sourceKey: `fp-${id}`,
+              action: 'trigger',
+              severity: 'error',
+              summary: 'Disk full on db-1',
+              service: 'billing',
+              group: `memory-${id}`,
+              labels: { alertname: 'DiskFull', service: 'billing' },
+              annotations: {},
+              startsAt: new Date().toISOString(),
+              links: [],
+              images: [],
+            },
+            intakeId: `memory-intake-${id}`,
+            policy: parseEscalationYaml(POLICY_YAML).policies[0]!,
+          },
+        ],
+      }),
+  },
+  incident: {
+    query: 'status',
+    waiting: () => true,
+    start: (client, taskQueue, id) =>
+      client.workflow.start('incident', {
+        taskQueue,
+        workflowId: `memory/incident/${id}`,
+        args: [
+          {
+            key: `memory-${id}`,
+            title: 'Disk full on db-1',
+            severity: 'critical',
+            firstAlert: { dedupKey: `memory-${id}`, summary: 'Disk full on db-1', severity: 'critical' },
+          },
+        ],
+      }),
+  },
+  incidentReview: {
+    query: 'status',
+    waiting: () => true,
+    start: (client, taskQueue, id) => {
+      const resolvedAt = Date.now();
+      const sample = Incident.open(
+        `memory-${id}`,
+        { dedupKey: `memory-${id}`, summary: 'Disk full on db-1', severity: 'critical' },
+        `alert:memory-${id}`,
+        resolvedAt - 3_600_000,
+      );
+      sample.setStatus({ actor: 'ops:ann', roles: ['operator'], status: 'resolved' }, resolvedAt);
+      return client.workflow.start('incidentReview', {
+        taskQueue,
+        workflowId: `memory/incidentReview/${id}`,
+        args: [sample.snapshot()],
+      });
+    },
+  },
+  metricEvaluator: {
+    query: 'status',
+    waiting: (status: { totals: { samples: number } }) => status.totals.samples >= 1,
+    // As POST /v1/metrics starts it: signalWithStart with the first samples.
+    start: (client, taskQueue, id) =>
+      client.workflow.signalWithStart('metricEvaluator', {
+        taskQueue,
+        workflowId: `memory/metricEvaluator/${id}`,
+        args: [
+          {
+            rules: parseMetricRulesYaml(`
+rules:
+  - name: disk-full
+    expr: disk.used_percent > 90
+    severity: warning
+    labels: { team: infra }
+`),
+            escalation: { policies: parseEscalationYaml(POLICY_YAML).policies, defaultPolicy: 'sample' },
+          },
+        ],
+        signal: 'metricSamples',
+        signalArgs: [
+          { samples: [{ name: 'disk.used_percent', value: 40, unit: '%', tags: { host: 'db-1' }, at: Date.now() }] },
+        ],
+      }),
+  },
+  durabilityProbe: {
+    query: 'probeStatus',
+    waiting: () => true,
+    start: (client, taskQueue, id) =>
+      client.workflow.start('durabilityProbe', {
+        taskQueue,
+        workflowId: `memory/durabilityProbe/${id}`,
+        args: [{ sleep: '1 hour', label: `memory-${id}` }],
+      }),
+  },
+};
+
+/** Workflow types that run to the end in seconds (one task and a few activities): none waits for long, so none is measured. */
+export const NOT_LONG_LIVED = ['healthCheck', 'auditChainCheck', 'fundingDeposit', 'taskEvent', 'replayTriggerAction'];
+
+/** The project's bundle minus the shared zod preload (workers/bundle.ts): every workflow then evaluates zod for itself. */
+export function bundleWithoutPreload(): Promise<WorkflowBundle> {
+  const ignore = () => undefined;
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: console.error },
+  });
+}
+
+let gcFunction: (() => void) | undefined;
+
+/** global.gc, also without --expose-gc (jest workers, plain tsx): the flag is set at run time and a fresh context hands out gc. */
+function collectGarbage(): void {
+  if (!gcFunction) {
+    const exposed = (globalThis as { gc?: () => void }).gc;
+    if (exposed) gcFunction = exposed;
+    else {
+      setFlagsFromString('--expose-gc');
+      gcFunction = runInNewContext('gc') as () => void;
+    }
+  }
+  gcFunction();
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** Heap used after full collections: the median of five readings, each after two collections. */
+export async function settledHeapBytes(): Promise<number> {
+  const readings: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await tick();
+    collectGarbage();
+    collectGarbage();
+    readings.push(getHeapStatistics().used_heap_size);
+  }
+  return readings.sort((a, b) => a - b)[2]!;
+}
+
+async function pool(count: number, concurrency: number, one: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await one(next++);
+    }),
+  );
+}
+
+export interface TypeMemory {
+  type: string;
+  workflows: number;
+  warmUp: number;
+  /** Heap of this thread with the worker running and no workflow, after warm-up, with every run waiting. */
+  heapEmptyBytes: number;
+  heapWarmBytes: number;
+  heapFullBytes: number;
+  /** (full - warm) / workflows: what one more waiting workflow of this type costs. */
+  bytesPerWorkflow: number;
+  /** (warm - empty): the first runs, one-time costs included (compiled code, shared modules). */
+  firstRunsBytes: number;
+}
+
+export interface MeasureOptions {
+  env: TestWorkflowEnvironment;
+  store: Store;
+  bundle: WorkflowBundle;
+  type: string;
+  workflows: number;
+  warmUp?: number;
+  /** Give up waiting for the runs to block after this long. */
+  timeoutMs?: number;
+}
+
+/** Measures one workflow type with one bundle on a fresh worker (a fresh V8 context). */
+export async function measureWaitingWorkflows(options: MeasureOptions): Promise<TypeMemory> {
+  const { env, store, bundle, type, workflows } = options;
+  const warmUp = options.warmUp ?? 10;
+  const sample = WAITING_SAMPLES[type];
+  if (!sample) throw new Error(`no waiting sample for ${type}`);
+  const taskQueue = `memory-${type}-${Math.random().toString(36).slice(2, 10)}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: bundle,
+    activities: createActivities({ store }),
+    // Workflows in this thread (same reusable V8 context as a worker thread would have),
+    // so this isolate's heap statistics include them.
+    debugMode: true,
+    maxCachedWorkflows: warmUp + workflows + 10,
+  });
+  const deadline = Date.now() + (options.timeoutMs ?? 300_000);
+  let failureCheckAt = Date.now() + 3_000;
+  /** A run whose workflow task fails never waits: say why at once instead of at the deadline. */
+  const failIfTaskFailed = async (id: string) => {
+    const history = await env.client.workflow.getHandle(`memory/${type}/${id}`).fetchHistory();
+    const failed = history.events?.find((event) => event.workflowTaskFailedEventAttributes);
+    const failure = failed?.workflowTaskFailedEventAttributes?.failure;
+    if (failed) throw new Error(`${type}: its workflow task fails: ${failure?.message ?? 'no message'}`);
+  };
+  /** Until every run answers its query as waiting and the worker has nothing in flight. */
+  const allWaiting = async (ids: string[]) => {
+    let pending = ids;
+    for (;;) {
+      const status = worker.getStatus();
+      if (status.numInFlightWorkflowActivations === 0 && status.numInFlightActivities === 0) {
+        const answers = await Promise.all(
+          pending.map((id) =>
+            env.client.workflow
+              .getHandle(`memory/${type}/${id}`)
+              .query(sample.query)
+              .then((answer) => sample.waiting(answer as never))
+              .catch(() => false),
+          ),
+        );
+        pending = pending.filter((_, i) => !answers[i]);
+        const after = worker.getStatus();
+        if (pending.length === 0 && after.numInFlightActivities === 0) return;
+      }
+      if (pending.length > 0 && Date.now() > failureCheckAt) {
+        failureCheckAt = Date.now() + 3_000;
+        await failIfTaskFailed(pending[0]!);
+      }
+      if (Date.now() > deadline)
+        throw new Error(`${type}: ${pending.length} of ${ids.length} runs not waiting in time`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  const startAll = async (prefix: string, count: number) => {
+    const ids = Array.from({ length: count }, (_, i) => `${taskQueue}-${prefix}${i}`);
+    await pool(count, 16, (i) => sample.start(env.client, taskQueue, ids[i]!));
+    await allWaiting(ids);
+  };
+  // The runs stay open on the server when the worker stops; nothing of them stays in this process.
+  return worker.runUntil(async () => {
+    const heapEmptyBytes = await settledHeapBytes();
+    await startAll('w', warmUp);
+    const heapWarmBytes = await settledHeapBytes();
+    await startAll('n', workflows);
+    const heapFullBytes = await settledHeapBytes();
+    const cached = worker.getStatus().numCachedWorkflows;
+    if (cached !== warmUp + workflows)
+      throw new Error(`${type}: ${cached} runs cached, expected ${warmUp + workflows}: evicted runs are not measured`);
+    return {
+      type,
+      workflows,
+      warmUp,
+      heapEmptyBytes,
+      heapWarmBytes,
+      heapFullBytes,
+      bytesPerWorkflow: (heapFullBytes - heapWarmBytes) / workflows,
+      firstRunsBytes: heapWarmBytes - heapEmptyBytes,
+    };
+  });
+}
