@@ -12,45 +12,54 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import {
-  fundingGateInputSchema,
-  type FundingGateInput,
-  type ParsedFundingGateInput,
-} from '../domain/funding/gate-input';
-import { InputError } from '../domain/validation';
+import { fundingGateInputSchema, type FundingGateInput } from '../domain/funding/gate-input';
+import { InputError, parseInput } from '../domain/validation';
 import {
   FundingGate,
   type EvidenceRequest,
+  type GateStatus as GateStatusValue,
   type GateStatusView,
   type HoldRequest,
   type ResubmitRequest,
   type ReverseRequest,
   type SetupChange,
+  type TimelineEntry,
   type VoteRequest,
   type WaiveRequest,
 } from '../domain/funding/gate';
 import { formatMoney } from '../domain/funding/money';
 import type { FundingGateActivities } from '../activities/funding-gate';
 import type { FundingPaymentActivities } from '../activities/funding-payments';
+import { AuditTrail } from './kit/audit-trail';
+import { wireOperatorMessages } from './kit/operator-messages';
+import { now } from './kit/time';
 import { AmountRequested, GateStatus, MilestoneId, ProjectId } from './search-attributes';
 
-// Approvals, evidence, waivers, resubmission and reversal are Updates: the caller learns at
-// once whether it was accepted (four-eyes, duplicate vote, closed gate...). Each has a
-// Signal of the same payload for the Web UI, which can only signal: the same rule applies,
-// and a refused signal is recorded in the status instead of thrown.
+// Every operator message is an Update and a Signal of the same payload and name. The Update
+// tells the caller at once whether it was accepted (four eyes, duplicate vote, closed
+// gate...); the Signal is for the Web UI, which can only signal: the same rule applies, and
+// a refused signal is recorded in the status instead of thrown.
 export const decideUpdate = defineUpdate<GateStatusView, [VoteRequest]>('decide');
 export const decideSignal = defineSignal<[VoteRequest]>('decide');
 export const evidenceUpdate = defineUpdate<GateStatusView, [EvidenceRequest]>('submitEvidence');
 export const evidenceSignal = defineSignal<[EvidenceRequest]>('submitEvidence');
 export const waiveUpdate = defineUpdate<GateStatusView, [WaiveRequest]>('waiveCondition');
+export const waiveSignal = defineSignal<[WaiveRequest]>('waiveCondition');
 export const resubmitUpdate = defineUpdate<GateStatusView, [ResubmitRequest]>('resubmit');
+export const resubmitSignal = defineSignal<[ResubmitRequest]>('resubmit');
+export const holdUpdate = defineUpdate<GateStatusView, [HoldRequest]>('hold');
 export const holdSignal = defineSignal<[HoldRequest]>('hold');
+export const resumeUpdate = defineUpdate<GateStatusView, [HoldRequest]>('resume');
 export const resumeSignal = defineSignal<[HoldRequest]>('resume');
 export const reverseUpdate = defineUpdate<GateStatusView, [ReverseRequest]>('reverse');
+export const reverseSignal = defineSignal<[ReverseRequest]>('reverse');
 export const statusQuery = defineQuery<GateStatusView>('status');
 // An admin changed the project's funding program or payees: the author may not decide this
 // draw for the maker-checker window. It only restricts, so any sender is accepted.
 export const setupChangedSignal = defineSignal<[SetupChange]>('setupChanged');
+
+/** Runs that began before the workflow kit keep their commands: one audit activity per event, messages as they were. */
+const KIT_PATCH = 'funding-gate-kit';
 
 const { recordGateEvent, notify } = proxyActivities<FundingGateActivities>({
   startToCloseTimeout: '30 seconds',
@@ -67,8 +76,6 @@ const { disburse, reverseRelease } = proxyActivities<FundingPaymentActivities>({
   },
 });
 
-const now = () => Date.now(); // workflow time: deterministic on replay
-
 /**
  * A construction draw: evidence and approvals are collected while reminders and the SLA
  * clock run (paused on hold and while the applicant revises); once approved with every
@@ -76,49 +83,23 @@ const now = () => Date.now(); // workflow time: deterministic on replay
  * the unconditional lien waiver and can still be reversed.
  */
 export async function fundingGate(input: FundingGateInput): Promise<GateStatusView> {
-  const parsed = fundingGateInputSchema.safeParse(input);
-  if (!parsed.success)
-    throw ApplicationFailure.nonRetryable(`fundingGate input: ${parsed.error.message}`, 'InvalidInput');
-  const gate = openGate(parsed.data);
-  // Only the 'opened' entry exists now: messages buffered for the first activation are
-  // delivered when their handlers are set (wireMessages) and must be audited after it.
-  const openedEntries = gate.timeline.length;
-  const { projectId, milestoneId, clocks } = parsed.data;
+  const kit = patched(KIT_PATCH); // before any command: runs begun before take the old path throughout
+  const gate = openGate(input);
+  const { projectId, milestoneId, clocks, currency } = gate.input;
   const subject = `${projectId}/${milestoneId}`;
-  let sequence = 0;
-  const audit = (actor: string, action: string, data?: Record<string, unknown>) =>
-    recordGateEvent({ sequence: ++sequence, actor, action, subject, data });
-  const setStatus = async (actor: string, status: GateStatusView['status']) => {
-    const before = gate.status;
-    gate.status = status;
-    upsertSearchAttributes([{ key: GateStatus, value: status }]);
-    await audit(actor, `funding.${status}`, { before, after: status });
-  };
-  let reversal: ReverseRequest | undefined;
+  const recorder = kit ? new GateRecorder(gate, subject) : new GateRecorderBeforeKit(gate, subject);
 
-  wireMessages(gate, (request) => {
-    reversal = request;
-  });
+  setHandler(statusQuery, () => gate.view(now()));
+  if (kit) wireMessages(gate);
+  else wireMessagesBeforeKit(gate);
   upsertSearchAttributes([
     { key: ProjectId, value: projectId },
     { key: MilestoneId, value: milestoneId },
     { key: GateStatus, value: gate.status },
     { key: AmountRequested, value: gate.approvals.requestedTotal },
   ]);
-  await audit(parsed.data.requestedBy, 'funding.opened', {
-    requested: gate.approvals.requestedTotal,
-    currency: parsed.data.currency,
-  });
-  // Every timeline entry reaches the audit chain once: those of messages in the first
-  // activation and during the 'opened' audit call, and those after the decision (payment,
-  // waivers, reversal, late refusals). Before the patch, the first were skipped and the
-  // last never audited.
-  const auditsEveryEntry = patched('audit-every-timeline-entry');
-  let audited = auditsEveryEntry ? openedEntries : gate.timeline.length;
-  const auditLate = async () => {
-    if (auditsEveryEntry) await auditNewTimelineEntries();
-  };
-  await auditLate();
+  // With the entries of messages that arrived with the start (the first activation).
+  await recorder.opened(gate.input.requestedBy, { requested: gate.approvals.requestedTotal, currency });
 
   // 1-2. Collect evidence and approvals until the gate may pay, then pay exactly once (key:
   // workflow id + release number). Not enough funds puts the gate on hold: an operator
@@ -130,19 +111,19 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
     await collectDecision();
     if (gate.closed) return finish();
     gate.release = gate.computeRelease();
-    await setStatus('system', 'disbursing');
+    await recorder.setStatus('system', 'disbursing');
     try {
       if (gate.release.totals.approved > 0)
         gate.payment = await disburse({
           workflowId: workflowInfo().workflowId,
           releaseNumber,
           projectId,
-          payeeId: parsed.data.payeeId,
-          currency: parsed.data.currency,
+          payeeId: gate.input.payeeId,
+          currency,
           releasedNow: gate.release.totals.releasedNow,
           retainageHeld: gate.release.totals.retainageHeld,
-          memo: `${parsed.data.kind} ${subject}`,
-          source: parsed.data.kind === 'retainage_release' ? 'retainage' : 'funding',
+          memo: `${gate.input.kind} ${subject}`,
+          source: gate.input.kind === 'retainage_release' ? 'retainage' : 'funding',
         });
       break;
     } catch (err) {
@@ -155,6 +136,7 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
           : `payment refused: ${refusal.message}`;
       gate.status = 'open';
       gate.hold({ reason, actor: 'system', roles: ['admin'] }, now());
+      await recorder.held(); // the status and search attribute say on_hold from now on
       const step =
         refusal.type === 'InsufficientFunds'
           ? `insufficient-funds-${gate.version}`
@@ -168,14 +150,14 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
       });
     }
   }
-  gate.note(now(), 'system', 'disbursed', formatMoney(gate.release.totals.releasedNow, parsed.data.currency));
-  await setStatus('system', 'disbursed');
-  await auditLate();
+  gate.note(now(), 'system', 'disbursed', formatMoney(gate.release.totals.releasedNow, currency));
+  await recorder.setStatus('system', 'disbursed');
+  await recorder.late();
 
   // 3. After payment: the unconditional waiver is due (flagged when overdue); until it
   // arrives the release can still be reversed.
   const waiverDue = clocks.unconditionalWaiverDue;
-  const settled = () => reversal !== undefined || !gate.awaitsUnconditionalWaiver;
+  const settled = () => gate.reversal !== undefined || !gate.awaitsUnconditionalWaiver;
   if (!(await condition(settled, waiverDue))) {
     gate.unconditionalWaiverOverdue = true;
     gate.note(now(), 'system', 'unconditional waiver overdue');
@@ -188,7 +170,8 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
     });
     await condition(settled);
   }
-  await auditLate();
+  await recorder.late();
+  const reversal = gate.reversal;
   if (reversal) {
     await reverseRelease({
       workflowId: workflowInfo().workflowId,
@@ -197,9 +180,9 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
       actor: reversal.actor,
     });
     gate.note(now(), reversal.actor, 'reversed', reversal.reason);
-    await setStatus(reversal.actor, 'reversed');
+    await recorder.setStatus(reversal.actor, 'reversed');
   } else {
-    await setStatus('system', 'completed');
+    await recorder.setStatus('system', 'completed');
   }
   return finish();
 
@@ -213,20 +196,8 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
         const changed = due.inMs > 0 && (await condition(() => gate.version !== seen, due.inMs));
         if (!changed) await onClock(due.event);
       }
-      await auditNewTimelineEntries();
+      await recorder.settle();
     }
-  }
-
-  /** Every accepted message and clock event is a timeline entry; each goes to the audit chain once. */
-  async function auditNewTimelineEntries() {
-    while (audited < gate.timeline.length) {
-      const entry = gate.timeline[audited++]!;
-      await audit(entry.by, `funding.${entry.event.replaceAll(' ', '_')}`, {
-        status: gate.status,
-        detail: entry.detail,
-      });
-    }
-    upsertSearchAttributes([{ key: GateStatus, value: gate.onHold ? 'on_hold' : gate.status }]);
   }
 
   async function onClock(event: 'reminder' | 'sla' | 'expire') {
@@ -258,23 +229,21 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
   }
 
   async function finish(): Promise<GateStatusView> {
-    await auditLate();
-    upsertSearchAttributes([{ key: GateStatus, value: gate.status }]);
-    await audit('system', `funding.closed`, { status: gate.status });
+    await recorder.close();
     await condition(allHandlersFinished);
-    await auditLate(); // refusals recorded while closing; no await between the last check and the return
+    await recorder.late(); // refusals recorded while closing; no await between the last check and the return
     return gate.view(now());
   }
 }
 
-/** The gate of a well-formed input; a policy the requester's four-eyes exclusion makes unreachable fails the draw at once (no task retries). */
-function openGate(input: ParsedFundingGateInput): FundingGate {
+/** The gate of an input; a malformed one, or a policy the requester's four-eyes exclusion makes unreachable, fails the draw at once (no task retries). */
+function openGate(input: FundingGateInput): FundingGate {
   try {
-    return new FundingGate(input, now());
+    return new FundingGate(parseInput(fundingGateInputSchema, input, 'fundingGate input'), now());
   } catch (err) {
-    if (err instanceof InputError)
-      throw ApplicationFailure.nonRetryable(`fundingGate input: ${err.message}`, 'InvalidInput');
-    throw err;
+    if (!(err instanceof InputError)) throw err;
+    const message = err.message.startsWith('fundingGate input') ? err.message : `fundingGate input: ${err.message}`;
+    throw ApplicationFailure.nonRetryable(message, 'InvalidInput');
   }
 }
 
@@ -285,48 +254,233 @@ function paymentRefusal(err: unknown): { type: 'InsufficientFunds' | 'PaymentRef
   return type === 'InsufficientFunds' || type === 'PaymentRefused' ? { type, message } : undefined;
 }
 
-/** The gate's messages: each Update validates with the gate's own rule; each Signal applies or records it. */
-function wireMessages(gate: FundingGate, onReverse: (request: ReverseRequest) => void): void {
+/** The gate's operator messages: each Update validates with the gate's own rule; each Signal applies it or records the refusal. */
+function wireMessages(gate: FundingGate): void {
+  const state = {
+    view: () => gate.view(now()),
+    recordRefused: (kind: string, request: unknown, reason: string) => gate.recordRefused(kind, request, reason, now()),
+  };
+  wireOperatorMessages(state, {
+    decide: {
+      update: decideUpdate,
+      signal: decideSignal,
+      refusal: (vote: VoteRequest) => gate.refusalOfVote(vote, now()),
+      apply: (vote: VoteRequest) => gate.vote(vote, now()),
+    },
+    submitEvidence: {
+      update: evidenceUpdate,
+      signal: evidenceSignal,
+      refusal: (evidence: EvidenceRequest) => gate.refusalOfEvidence(evidence, now()),
+      apply: (evidence: EvidenceRequest) => gate.addEvidence(evidence, now()),
+    },
+    waiveCondition: {
+      update: waiveUpdate,
+      signal: waiveSignal,
+      refusal: (request: WaiveRequest) => gate.refusalOfWaiver(request, now()),
+      apply: (request: WaiveRequest) => gate.waive(request, now()),
+    },
+    resubmit: {
+      update: resubmitUpdate,
+      signal: resubmitSignal,
+      refusal: (request: ResubmitRequest) => gate.refusalOfResubmit(request),
+      apply: (request: ResubmitRequest) => gate.resubmit(request, now()),
+    },
+    hold: {
+      update: holdUpdate,
+      signal: holdSignal,
+      refusal: (request: HoldRequest) => gate.refusalOfHold(request),
+      apply: (request: HoldRequest) => gate.hold(request, now()),
+    },
+    resume: {
+      update: resumeUpdate,
+      signal: resumeSignal,
+      refusal: (request: HoldRequest) => gate.refusalOfResume(request),
+      apply: (request: HoldRequest) => gate.resume(request, now()),
+    },
+    reverse: {
+      update: reverseUpdate,
+      signal: reverseSignal,
+      refusal: (request: ReverseRequest) => gate.refusalOfReverse(request),
+      apply: (request: ReverseRequest) => gate.reverse(request),
+    },
+  });
+  setHandler(setupChangedSignal, (change) => {
+    const reason = gate.refusalOfSetupChange(change);
+    if (reason) gate.recordRefused('setupChanged', change, reason, now());
+    else gate.noteSetupChange(change, now());
+  });
+}
+
+/**
+ * How the gate reaches the audit chain and the GateStatus search attribute: every timeline
+ * entry and status change is audited once, in one activity call per burst, and the search
+ * attribute is upserted when the status the query shows changes (so the two agree).
+ */
+class GateRecorder {
+  private readonly trail: AuditTrail<TimelineEntry>;
+  private published: GateStatusValue;
+
+  constructor(
+    private readonly gate: FundingGate,
+    subject: string,
+  ) {
+    this.trail = new AuditTrail({
+      subject,
+      timeline: () => gate.timeline,
+      toEvent: (entry) => entryEvent(gate, entry),
+    });
+    this.trail.skipTimeline(); // 'opened' is audited as funding.opened, with the request's figures
+    this.published = gate.reportedStatus;
+  }
+
+  async opened(actor: string, data: Record<string, unknown>): Promise<void> {
+    this.trail.note(actor, 'funding.opened', data);
+    await this.settle();
+  }
+
+  async setStatus(actor: string, status: GateStatusValue): Promise<void> {
+    const before = this.gate.status;
+    this.gate.status = status;
+    this.trail.note(actor, `funding.${status}`, { before, after: status });
+    await this.settle();
+  }
+
+  /** After messages or a clock event: audits the new entries, publishes the status. */
+  async settle(): Promise<void> {
+    this.publish();
+    await this.trail.flush();
+    this.publish();
+  }
+
+  /** A payment could not be made and the gate went on hold: said at once, not at the next message. */
+  held(): Promise<void> {
+    return this.settle();
+  }
+
+  late(): Promise<void> {
+    return this.settle();
+  }
+
+  async close(): Promise<void> {
+    await this.settle();
+    await this.trail.record('system', 'funding.closed', { status: this.gate.status });
+  }
+
+  private publish(): void {
+    const status = this.gate.reportedStatus;
+    if (status === this.published) return;
+    this.published = status;
+    upsertSearchAttributes([{ key: GateStatus, value: status }]);
+  }
+}
+
+function entryEvent(gate: FundingGate, entry: TimelineEntry) {
+  return {
+    actor: entry.by,
+    action: `funding.${entry.event.replaceAll(' ', '_')}`,
+    data: { status: gate.status, detail: entry.detail },
+  };
+}
+
+// ---- runs begun before the kit ------------------------------------------------------
+// Kept exact, so their histories replay: one recordGateEvent activity per audit event, the
+// search attribute upserted after every audit loop, and the messages as they were (no
+// Signal for waive, resubmit and reverse; hold and resume only by Signal, refusals
+// dropped; evidence by Signal even on a closed gate; a refused vote wakes the loop).
+
+class GateRecorderBeforeKit {
+  private sequence = 0;
+  /** Only the 'opened' entry exists when the gate opens: later entries of the first activation are audited after it. */
+  private readonly openedEntries: number;
+  private audited = 0;
+  private auditsEveryEntry = false;
+
+  constructor(
+    private readonly gate: FundingGate,
+    private readonly subject: string,
+  ) {
+    this.openedEntries = gate.timeline.length;
+  }
+
+  async opened(actor: string, data: Record<string, unknown>): Promise<void> {
+    await this.audit(actor, 'funding.opened', data);
+    // Before this patch, the entries of the first activation were skipped and those after
+    // the decision never audited.
+    this.auditsEveryEntry = patched('audit-every-timeline-entry');
+    this.audited = this.auditsEveryEntry ? this.openedEntries : this.gate.timeline.length;
+    await this.late();
+  }
+
+  async setStatus(actor: string, status: GateStatusValue): Promise<void> {
+    const before = this.gate.status;
+    this.gate.status = status;
+    upsertSearchAttributes([{ key: GateStatus, value: status }]);
+    await this.audit(actor, `funding.${status}`, { before, after: status });
+  }
+
+  async settle(): Promise<void> {
+    while (this.audited < this.gate.timeline.length) {
+      const entry = this.gate.timeline[this.audited++]!;
+      const { actor, action, data } = entryEvent(this.gate, entry);
+      await this.audit(actor, action, data);
+    }
+    upsertSearchAttributes([{ key: GateStatus, value: this.gate.onHold ? 'on_hold' : this.gate.status }]);
+  }
+
+  async held(): Promise<void> {}
+
+  async late(): Promise<void> {
+    if (this.auditsEveryEntry) await this.settle();
+  }
+
+  async close(): Promise<void> {
+    await this.late();
+    upsertSearchAttributes([{ key: GateStatus, value: this.gate.status }]);
+    await this.audit('system', 'funding.closed', { status: this.gate.status });
+  }
+
+  private audit(actor: string, action: string, data?: Record<string, unknown>): Promise<void> {
+    return recordGateEvent({ sequence: ++this.sequence, actor, action, subject: this.subject, data });
+  }
+}
+
+function wireMessagesBeforeKit(gate: FundingGate): void {
   const refuse = (reason: string | undefined) => {
     if (reason) throw new Error(reason);
   };
-  setHandler(statusQuery, () => gate.view(now()));
-
   setHandler(decideUpdate, (vote) => (gate.vote(vote, now()), gate.view(now())), {
     validator: (vote) => refuse(gate.refusalOfVote(vote, now())),
   });
   setHandler(decideSignal, (vote) => {
     const reason = gate.refusalOfVote(vote, now());
-    if (reason) gate.recordRefusedVote(vote, reason, now());
-    else gate.vote(vote, now());
+    if (!reason) return gate.vote(vote, now());
+    gate.recordRefused('decide', vote, reason, now());
+    gate.version++;
   });
-
   setHandler(evidenceUpdate, (evidence) => (gate.addEvidence(evidence, now()), gate.view(now())), {
     validator: (evidence) => refuse(gate.refusalOfEvidence(evidence, now())),
   });
   setHandler(evidenceSignal, (evidence) => {
-    gate.addEvidence(evidence, now()); // a refusal is recorded by the condition book
+    const reason = gate.refusalOfEvidenceContent(evidence, now());
+    if (reason) gate.recordRefused('submitEvidence', evidence, reason, now());
+    else gate.addEvidence(evidence, now());
   });
-
   setHandler(waiveUpdate, (request) => (gate.waive(request, now()), gate.view(now())), {
     validator: (request) => refuse(gate.refusalOfWaiver(request, now())),
   });
   setHandler(resubmitUpdate, (request) => (gate.resubmit(request, now()), gate.view(now())), {
     validator: (request) => refuse(gate.refusalOfResubmit(request)),
   });
-
   setHandler(holdSignal, (request) => {
     if (!gate.refusalOfHold(request)) gate.hold(request, now());
   });
   setHandler(resumeSignal, (request) => {
     if (!gate.refusalOfResume(request)) gate.resume(request, now());
   });
-
   setHandler(setupChangedSignal, (change) => {
     if (!gate.refusalOfSetupChange(change)) gate.noteSetupChange(change, now());
   });
-
-  setHandler(reverseUpdate, (request) => (onReverse(request), gate.view(now())), {
+  setHandler(reverseUpdate, (request) => (gate.reverse(request), gate.view(now())), {
     validator: (request) => refuse(gate.refusalOfReverse(request)),
   });
 }

@@ -1,17 +1,10 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
-// Same pure layer; see the note in conditions.ts.
+// Same pure layer; see the note in condition-book.ts.
+import { clonePlain } from '../plain-data';
 import { InputError, parseInput } from '../validation';
-import {
-  clonePlain,
-  describeIssues,
-  idSchema,
-  isoDateTimeSchema,
-  pushCapped,
-  refusedMessage,
-  refusedMessageSchema,
-  type RefusedMessage,
-} from './conditions';
+import { idSchema, isoDateTimeSchema } from './condition-schemas';
+import { issuesRefusal, keepRefused, refusedMessage, type RefusedMessage } from './refused-messages';
 import { minorUnitsSchema } from './money';
 
 /*
@@ -19,8 +12,8 @@ import { minorUnitsSchema } from './money';
  * state machine the fundingGate workflow drives from an Update (validator = refusalOf)
  * and a Signal of the same payload (refusals recorded with recordRefused).
  *
- * Errors follow conditions.ts: votes and resubmissions return a reason string and never
- * throw; the policy, the request and snapshots are workflow input and throw an InputError.
+ * Errors follow condition-book.ts: votes and resubmissions return a reason string and never
+ * throw; the policy and the request are workflow input and throw an InputError.
  */
 
 export const DECISIONS = ['approve', 'reject', 'request_changes'] as const;
@@ -129,65 +122,38 @@ export const gateActionSchema = lazySchema(() =>
 );
 export type GateAction = z.output<typeof gateActionSchema>;
 
-const stageStateSchema = lazySchema(() =>
-  z
-    .object({
-      name: z.string(),
-      users: z.array(z.string()),
-      roles: z.array(z.string()),
-      quorum: z.number().int(),
-      highValue: z.boolean(),
-    })
-    .strict(),
-);
-const recordedVoteSchema = lazySchema(() =>
-  voteSchema.extend({ stage: z.string(), stageIndex: z.number().int(), counted: z.boolean() }),
-);
-const gateEventSchema = lazySchema(() =>
-  z
-    .object({
-      at: z.string(),
-      by: z.string(),
-      kind: z.enum([
-        'stage_approved',
-        'approved',
-        'rejected',
-        'changes_requested',
-        'resubmitted',
-        'expired',
-        'cancelled',
-      ]),
-      stage: z.string().optional(),
-      reasonCode: z.string().optional(),
-      comment: z.string().optional(),
-    })
-    .strict(),
-);
-
-export const approvalLedgerSnapshotSchema = lazySchema(() =>
-  z
-    .object({
-      version: z.literal(1),
-      policy: approvalPolicySchema,
-      requestedBy: z.string(),
-      lines: z.array(z.object({ lineId: z.string(), requestedAmount: minorUnitsSchema }).strict()),
-      stages: z.array(stageStateSchema).min(1),
-      state: z.enum(GATE_STATES),
-      stageIndex: z.number().int().nonnegative(),
-      votes: z.array(recordedVoteSchema),
-      refused: z.array(refusedMessageSchema.extend({ stage: z.string().optional() })),
-      events: z.array(gateEventSchema),
-      approvedAmounts: z.record(z.string(), z.number()).optional(),
-    })
-    .strict(),
-);
-
-export type StageState = z.output<typeof stageStateSchema>;
+export interface StageState {
+  name: string;
+  users: string[];
+  roles: string[];
+  quorum: number;
+  highValue: boolean;
+}
 /** An accepted vote; `counted` turns false when a resubmission resets its stage (the vote stays in the record). */
-export type RecordedVote = z.output<typeof recordedVoteSchema>;
+export type RecordedVote = Vote & { stage: string; stageIndex: number; counted: boolean };
 export type RefusedVote = RefusedMessage & { stage?: string };
-export type GateEvent = z.output<typeof gateEventSchema>;
-export type ApprovalLedgerSnapshot = z.output<typeof approvalLedgerSnapshotSchema>;
+export interface GateEvent {
+  at: string;
+  by: string;
+  kind: 'stage_approved' | 'approved' | 'rejected' | 'changes_requested' | 'resubmitted' | 'expired' | 'cancelled';
+  stage?: string;
+  reasonCode?: string;
+  comment?: string;
+}
+
+/** The ledger's plain state: the resolved stages, where the gate stands, every vote and refusal. */
+interface LedgerState {
+  policy: ApprovalPolicy;
+  requestedBy: string;
+  lines: RequestedLine[];
+  stages: StageState[];
+  state: GateState;
+  stageIndex: number;
+  votes: RecordedVote[];
+  refused: RefusedVote[];
+  events: GateEvent[];
+  approvedAmounts?: Record<string, number>;
+}
 
 export interface PendingApprovers {
   /** Undefined when the gate does not take votes (decided, expired, cancelled, or waiting for a resubmission). */
@@ -232,7 +198,7 @@ function resolveStage(stage: ApprovalStage, highValue: boolean): StageState {
  * a policy that wants admins lists the role.
  */
 export class ApprovalLedger {
-  private state: ApprovalLedgerSnapshot;
+  private readonly state: LedgerState;
 
   /** Throws an InputError for a malformed policy or request, or a stage the requester's four-eyes exclusion makes unreachable. */
   constructor(policy: ApprovalPolicyInput, request: ApprovalRequest) {
@@ -250,7 +216,6 @@ export class ApprovalLedger {
       }
     }
     this.state = {
-      version: 1,
       policy: parsedPolicy,
       requestedBy,
       lines: lines.map((l) => ({ lineId: l.lineId, requestedAmount: l.requestedAmount })),
@@ -284,7 +249,7 @@ export class ApprovalLedger {
   /** Why `vote` cannot be recorded, or undefined when it can. Never throws. */
   refusalOf(vote: unknown): string | undefined {
     const parsed = voteSchema.safeParse(vote);
-    if (!parsed.success) return describeIssues(parsed.error, 'vote');
+    if (!parsed.success) return issuesRefusal(parsed.error, 'vote');
     const v = parsed.data;
     const closed = this.closedReason();
     if (closed) return closed;
@@ -332,7 +297,7 @@ export class ApprovalLedger {
   /** Keeps a refused attempt for the record (the Signal path cannot throw back at its sender). */
   recordRefused(vote: unknown, reason: string): void {
     const stage = this.currentStage;
-    pushCapped(this.state.refused, { ...refusedMessage(vote, reason, 'decision'), ...(stage ? { stage } : {}) });
+    keepRefused(this.state.refused, { ...refusedMessage(vote, reason, 'decision'), ...(stage ? { stage } : {}) });
   }
 
   /**
@@ -342,7 +307,7 @@ export class ApprovalLedger {
    */
   resubmit(request: GateAction): string | undefined {
     const parsed = gateActionSchema.safeParse(request);
-    if (!parsed.success) return describeIssues(parsed.error, 'resubmit');
+    if (!parsed.success) return issuesRefusal(parsed.error, 'resubmit');
     if (this.state.state !== 'changes_requested') return `nothing to resubmit: the gate is ${this.state.state}`;
     for (const vote of this.state.votes) if (vote.stageIndex === this.state.stageIndex) vote.counted = false;
     this.state.state = 'pending';
@@ -368,7 +333,7 @@ export class ApprovalLedger {
   /** A person withdraws the request (from pending or while changes are requested). Never throws. */
   cancel(request: GateAction): string | undefined {
     const parsed = gateActionSchema.safeParse(request);
-    if (!parsed.success) return describeIssues(parsed.error, 'cancel');
+    if (!parsed.success) return issuesRefusal(parsed.error, 'cancel');
     const { actor, at, comment } = parsed.data;
     return this.close('cancelled', { at, by: actor, ...(comment ? { comment } : {}) });
   }
@@ -408,23 +373,6 @@ export class ApprovalLedger {
       summary.approvedTotal = Object.values(s.approvedAmounts).reduce((a, b) => a + b, 0);
     }
     return summary;
-  }
-
-  toSnapshot(): ApprovalLedgerSnapshot {
-    return clonePlain(this.state);
-  }
-
-  /** Rebuilds a ledger (e.g. after continue-as-new); throws an InputError for a malformed snapshot. */
-  static fromSnapshot(snapshot: unknown): ApprovalLedger {
-    const state = parseInput(approvalLedgerSnapshotSchema, snapshot, 'approval ledger snapshot');
-    if (state.stageIndex > state.stages.length) {
-      throw new InputError('approval ledger snapshot: stageIndex beyond the last stage', [
-        { path: 'stageIndex', message: 'beyond the last stage' },
-      ]);
-    }
-    const ledger = new ApprovalLedger(state.policy, { requestedBy: state.requestedBy, lines: state.lines });
-    ledger.state = state;
-    return ledger;
   }
 
   private stage(): StageState {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
 import { durationSchema } from '../durations';
 import { approvalPolicySchema } from './approvals';
-import { conditionDefinitionsSchema } from './conditions';
+import { conditionDefinitionsSchema } from './condition-schemas';
 import { currencySchema } from './money';
 import { budgetLineSchema, retainagePolicySchema } from './retainage';
 

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
 import { ApprovalLedger, type ApprovalSummary } from './approvals';
-import { ConditionBook, type ConditionBookSummary } from './conditions';
+import { ConditionBook, type ConditionBookSummary } from './condition-book';
 import { GateClock } from './gate-clock';
 import { durationToMs } from '../durations';
 import { refusalOfUnverified } from '../identity-stamp';
+import { fieldIssues, InputError, issuesText } from '../validation';
+import { keepRefused, refusedMessage, type RefusedMessage } from './refused-messages';
 import type { Maker, ParsedFundingGateInput } from './gate-input';
 import { computeRelease, type ReleaseComputation } from './retainage';
 
@@ -80,6 +82,7 @@ export interface TimelineEntry {
 }
 
 export interface GateStatusView {
+  /** The gate's status; `on_hold` while a hold stops a gate that has not paid (the GateStatus search attribute agrees). */
   status: GateStatus;
   projectId: string;
   milestoneId: string;
@@ -97,14 +100,23 @@ export interface GateStatusView {
   program?: { programId: string; version: number };
   /** Maker-checker: who changed the project's program or payees, barred from deciding for `window` after. */
   separation?: { window: string; makers: Maker[] };
+  /**
+   * Refused signals other than votes (approvals.refused) and evidence
+   * (conditions.refusedEvidence); `kind` names the message (hold, resume, reverse, ...).
+   */
+  refused: RefusedMessage[];
   timeline: TimelineEntry[];
 }
 
 /**
  * One construction draw's gate: conditions, approvals, hold, clocks and the release, as
- * plain state the fundingGate workflow drives. Every method returns a refusal reason
- * (or undefined) instead of throwing, so the same rule serves the Update validator and
- * the Signal handler. `version` changes on every accepted message: the workflow waits on it.
+ * plain state the fundingGate workflow drives. Each operator message has a `refusalOfX`
+ * that never throws and returns the reason (or undefined), so one rule serves the Update
+ * validator and the Signal twin, and a mutating method that applies a request its
+ * `refusalOfX` accepted: handed a refused one, it throws (the caller's bug, not a person's
+ * mistake). A refused signal is kept with `recordRefused`. The constructor and
+ * `computeRelease` throw an InputError for workflow input that does not fit.
+ * `version` changes on every accepted message: the workflow waits on it.
  */
 export class FundingGate {
   readonly book: ConditionBook;
@@ -120,6 +132,10 @@ export class FundingGate {
   /** Who changed the project's setup before the draw (from its input) and during it (setupChanged). */
   readonly makers: readonly Maker[];
   readonly changedDuringDraw: Maker[] = [];
+  /** The reversal asked for once the release was paid; the workflow carries it out. */
+  reversal?: ReverseRequest;
+  /** Refused signals other than votes and evidence (those are kept by the ledger and the book). */
+  readonly refused: RefusedMessage[] = [];
   version = 0;
 
   constructor(
@@ -135,6 +151,11 @@ export class FundingGate {
 
   get closed(): boolean {
     return ['rejected', 'expired', 'completed', 'reversed'].includes(this.status);
+  }
+
+  /** What the status query and the GateStatus search attribute show: `on_hold` while a hold stops a gate that has not paid. */
+  get reportedStatus(): GateStatus {
+    return this.onHold && (this.status === 'open' || this.status === 'changes_requested') ? 'on_hold' : this.status;
   }
 
   /** After payment, a conditional waiver must be followed by an unconditional one. */
@@ -175,33 +196,36 @@ export class FundingGate {
     this.version++;
   }
 
-  recordRefusedVote(request: unknown, reason: string, now: number): void {
-    const vote =
-      typeof request === 'object' && request !== null ? { ...request, at: new Date(now).toISOString() } : request;
-    this.approvals.recordRefused(vote, reason);
-    this.version++;
+  /**
+   * Keeps a refused signal for the status, stamped with the workflow time: votes with the
+   * approvals, evidence with the conditions, the other messages (`kind` is the message
+   * name) in `refused`. Bounded: the oldest are dropped.
+   */
+  recordRefused(kind: string, request: unknown, reason: string, now: number): void {
+    const stamped = this.stamped(request, now);
+    if (kind === 'decide') this.approvals.recordRefused(stamped, reason);
+    else if (kind === 'submitEvidence') this.book.recordRefusedEvidence(stamped, reason);
+    else keepRefused(this.refused, { ...refusedMessage(stamped, reason, 'kind'), kind });
   }
 
   refusalOfEvidence(request: unknown, now: number): string | undefined {
     if (this.closed) return `the gate is ${this.status}`;
+    return this.refusalOfEvidenceContent(request, now);
+  }
+
+  /** The evidence's own refusal (sender, shape, lines), whatever the gate's status. */
+  refusalOfEvidenceContent(request: unknown, now: number): string | undefined {
     return unverifiedSender(request) ?? this.book.refusalOfEvidence(this.stamped(request, now));
   }
 
-  addEvidence(request: unknown, now: number): string | undefined {
-    const unverified = unverifiedSender(request);
-    if (unverified) {
-      this.book.recordRefusedEvidence(this.stamped(request, now), unverified);
-      return unverified;
-    }
+  addEvidence(request: EvidenceRequest, now: number): void {
     const refusal = this.book.addEvidence(this.stamped(request, now));
-    if (!refusal) {
-      const { kind, actor, waiverType } = request as EvidenceRequest;
-      if (kind === 'lien_waiver' && String(waiverType).startsWith('unconditional'))
-        this.unconditionalWaiverReceived = true;
-      this.note(now, actor, `evidence ${kind}`);
-      this.version++;
-    }
-    return refusal;
+    if (refusal) throw new InputError(`evidence refused: ${refusal}`, [{ path: 'evidence', message: refusal }]);
+    const { kind, actor, waiverType } = request;
+    if (kind === 'lien_waiver' && String(waiverType).startsWith('unconditional'))
+      this.unconditionalWaiverReceived = true;
+    this.note(now, actor, `evidence ${kind}`);
+    this.version++;
   }
 
   refusalOfWaiver(request: unknown, now: number): string | undefined {
@@ -220,7 +244,8 @@ export class FundingGate {
 
   waive(request: WaiveRequest, now: number): void {
     const { conditionId, ...waiver } = request;
-    this.book.waive(conditionId, { ...waiver, at: new Date(now).toISOString() });
+    const refusal = this.book.waive(conditionId, { ...waiver, at: new Date(now).toISOString() });
+    if (refusal) throw new InputError(`waiver refused: ${refusal}`, [{ path: 'conditionId', message: refusal }]);
     this.note(now, request.actor, `waived ${conditionId}`, request.comment);
     this.version++;
   }
@@ -272,7 +297,12 @@ export class FundingGate {
   }
 
   resubmit(request: ResubmitRequest, now: number): void {
-    this.approvals.resubmit({ actor: request.actor, at: new Date(now).toISOString(), comment: request.comment });
+    const refusal = this.approvals.resubmit({
+      actor: request.actor,
+      at: new Date(now).toISOString(),
+      ...(request.comment === undefined ? {} : { comment: request.comment }),
+    });
+    if (refusal) throw new InputError(`resubmit refused: ${refusal}`, [{ path: 'resubmit', message: refusal }]);
     this.status = 'open';
     if (!this.onHold) this.clock.resume(now);
     this.note(now, request.actor, 'resubmitted', request.comment);
@@ -287,7 +317,14 @@ export class FundingGate {
     if (!parsed.data.roles.some((role) => REVERSE_ROLES.includes(role)))
       return `reverse needs role ${REVERSE_ROLES.join(' or ')}`;
     if (this.status !== 'disbursed') return `only a disbursed release can be reversed (the gate is ${this.status})`;
+    if (this.reversal) return `a reversal was already asked for by ${this.reversal.actor}`;
     return undefined;
+  }
+
+  /** Asks for the release to be reversed; the workflow moves the money back and then closes the gate. */
+  reverse(request: ReverseRequest): void {
+    this.reversal = request;
+    this.version++;
   }
 
   /**
@@ -353,7 +390,7 @@ export class FundingGate {
 
   view(now: number): GateStatusView {
     return {
-      status: this.status,
+      status: this.reportedStatus,
       projectId: this.input.projectId,
       milestoneId: this.input.milestoneId,
       requestedBy: this.input.requestedBy,
@@ -380,6 +417,7 @@ export class FundingGate {
             },
           }
         : {}),
+      refused: this.refused.map((refused) => ({ ...refused })),
       timeline: [...this.timeline],
     };
   }
@@ -400,5 +438,5 @@ function unverifiedSender(request: unknown): string | undefined {
 }
 
 function issues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || 'request'}: ${issue.message}`).join('; ');
+  return issuesText(fieldIssues(error.issues, { root: 'request' }));
 }

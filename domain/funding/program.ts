@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
 import { InputError } from '../validation';
 import { ApprovalLedger, approvalPolicySchema } from './approvals';
-import { conditionDefinitionsSchema } from './conditions';
+import { conditionDefinitionsSchema } from './condition-schemas';
 import { gateClocksSchema, keySegment, type FundingGateInput, type Maker } from './gate-input';
 import { currencySchema, minorUnitsSchema } from './money';
 import { budgetLineSchema, retainagePolicySchema } from './retainage';

@@ -53,8 +53,10 @@ describe('FundingGate refuses unverified identities', () => {
     const who = { actor: 'unverified:rita', roles: [] as string[] };
     const rule = /rita: identity not verified/;
     expect(gate.refusalOfVote({ decision: 'approve', ...who }, T0)).toMatch(rule);
-    expect(gate.refusalOfEvidence({ kind: 'document', name: 'schedule-of-values', ...who }, T0)).toMatch(rule);
-    expect(gate.addEvidence({ kind: 'document', name: 'schedule-of-values', ...who }, T0)).toMatch(rule);
+    const evidence = { kind: 'document', name: 'schedule-of-values', ...who };
+    const refused = gate.refusalOfEvidence(evidence, T0);
+    expect(refused).toMatch(rule);
+    gate.recordRefused('submitEvidence', evidence, refused!, T0);
     expect(gate.view(T0).conditions.refusedEvidence.map((r) => r.reason)).toEqual([expect.stringMatching(rule)]);
     expect(gate.view(T0).conditions.conditions.find((c) => c.id === 'sov')?.status).toBe('pending');
     expect(gate.refusalOfWaiver({ conditionId: 'sov', comment: 'x', ...who }, T0)).toMatch(rule);
