@@ -2,7 +2,16 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { currencySchema, formatMoney, minorUnitsSchema } from '../domain/funding/money';
 import { InputError, parseInput } from '../domain/validation';
-import { InsufficientFundsError, Ledger, LedgerError, ledgerAccounts, type Payout } from '../db/ledger';
+import {
+  InsufficientFundsError,
+  Ledger,
+  LedgerError,
+  ledgerAccounts,
+  type EntryRequest,
+  type NewPayout,
+  type Payout,
+  type TransactionKind,
+} from '../db/ledger';
 import type { SqlExecutor } from '../db/sql';
 import type { Store } from '../db/store';
 import { FundingPrograms } from '../db/funding-programs';
@@ -148,6 +157,15 @@ export interface FundingResult {
 
 const SYSTEM_ACTOR = 'system:funding-payments';
 
+/** What one release or reversal posts, records for the provider and audits (postPayout adds the key and run). */
+interface PayoutPosting {
+  kind: TransactionKind;
+  memo: string;
+  entries: EntryRequest[];
+  payout: Omit<NewPayout, 'key' | 'workflowId'>;
+  audit: { actor: string; action: string; data: Record<string, unknown> };
+}
+
 export function createFundingPaymentActivities({
   store,
   ledger = new Ledger(store.db),
@@ -198,6 +216,38 @@ export function createFundingPaymentActivities({
     );
   }
 
+  /**
+   * Step 1 of the order above, shared by disbursements and reversals: in ONE database
+   * transaction, claim `key`, post the ledger transaction `prepare` describes (it may refuse
+   * first, nothing written), record its payout as the provider's to settle, and append the
+   * audit event (with the transaction's id). A claimed key is not posted again.
+   */
+  function postPayout(
+    key: string,
+    workflowId: string,
+    prepare: (tx: SqlExecutor) => Promise<PayoutPosting>,
+  ): Promise<{ firstRun: boolean }> {
+    return failuresForWorkflow(() =>
+      store.idempotency.runOnce(key, async (tx) => {
+        const posting = await prepare(tx);
+        const posted = await ledger.post(tx, {
+          key,
+          kind: posting.kind,
+          workflowId,
+          memo: posting.memo,
+          entries: posting.entries,
+        });
+        await ledger.recordPayout(tx, { key, workflowId, ...posting.payout });
+        const { actor, action, data } = posting.audit;
+        await store.audit.append(
+          { actor, action, subject: key, workflowId, data: { ...data, transactionId: posted.id } },
+          tx,
+        );
+        return { transactionId: posted.id };
+      }),
+    );
+  }
+
   async function storedPayout(key: string): Promise<Payout> {
     const payout = await ledger.payout(key);
     // The claim and the payout row commit together, so a claimed key without one is a bug.
@@ -214,62 +264,49 @@ export function createFundingPaymentActivities({
       const payable = ledgerAccounts.payeePayable(req.payeeId);
       const from = req.source === 'retainage' ? retainage : funding;
 
-      const claim = await failuresForWorkflow(() =>
-        store.idempotency.runOnce(key, async (tx) => {
-          // Checked again when the money moves (in the claim, so a retry of a claimed release
-          // is not re-judged): a payee removed while the draw ran is not paid.
-          if (!(await payees.isRegisteredPayee(req.projectId, req.payeeId, tx))) {
-            throw ApplicationFailure.nonRetryable(
-              `payee ${req.payeeId} is not (or no longer) a registered payee of project ${req.projectId}: nothing was paid`,
-              'PaymentRefused',
-            );
-          }
-          // Created in id order, like the ledger's row locks, so concurrent first releases never deadlock.
-          await ensureInOrder(ledger, tx, req.currency, [
-            [funding, 'funding'],
-            [retainage, 'retainage'],
-            [payable, 'payable'],
-          ]);
-          const posted = await ledger.post(tx, {
-            key,
-            kind: req.source === 'retainage' ? 'retainage_release' : 'disbursement',
-            workflowId: req.workflowId,
-            memo: req.memo,
-            entries: [...movement(from, payable, req.releasedNow), ...movement(funding, retainage, req.retainageHeld)],
-          });
-          await ledger.recordPayout(tx, {
-            key,
+      const claim = await postPayout(key, req.workflowId, async (tx) => {
+        // Checked again when the money moves (in the claim, so a retry of a claimed release
+        // is not re-judged): a payee removed while the draw ran is not paid.
+        if (!(await payees.isRegisteredPayee(req.projectId, req.payeeId, tx))) {
+          throw ApplicationFailure.nonRetryable(
+            `payee ${req.payeeId} is not (or no longer) a registered payee of project ${req.projectId}: nothing was paid`,
+            'PaymentRefused',
+          );
+        }
+        // Created in id order, like the ledger's row locks, so concurrent first releases never deadlock.
+        await ensureInOrder(ledger, tx, req.currency, [
+          [funding, 'funding'],
+          [retainage, 'retainage'],
+          [payable, 'payable'],
+        ]);
+        return {
+          kind: req.source === 'retainage' ? 'retainage_release' : 'disbursement',
+          memo: req.memo,
+          entries: [...movement(from, payable, req.releasedNow), ...movement(funding, retainage, req.retainageHeld)],
+          payout: {
             direction: 'pay',
-            workflowId: req.workflowId,
             projectId: req.projectId,
             payeeId: req.payeeId,
             amount: req.releasedNow,
             retainage: req.retainageHeld,
             currency: req.currency,
             reversesKey: null,
-          });
-          await store.audit.append(
-            {
-              actor: SYSTEM_ACTOR,
-              action: 'funding.released',
-              subject: key,
-              workflowId: req.workflowId,
-              data: {
-                projectId: req.projectId,
-                payeeId: req.payeeId,
-                releaseNumber: req.releaseNumber,
-                currency: req.currency,
-                releasedNow: req.releasedNow,
-                retainageHeld: req.retainageHeld,
-                transactionId: posted.id,
-                memo: req.memo,
-              },
+          },
+          audit: {
+            actor: SYSTEM_ACTOR,
+            action: 'funding.released',
+            data: {
+              projectId: req.projectId,
+              payeeId: req.payeeId,
+              releaseNumber: req.releaseNumber,
+              currency: req.currency,
+              releasedNow: req.releasedNow,
+              retainageHeld: req.retainageHeld,
+              memo: req.memo,
             },
-            tx,
-          );
-          return { transactionId: posted.id };
-        }),
-      );
+          },
+        };
+      });
 
       const payout = await storedPayout(key);
       refuseDifferentRelease(payout, req);
@@ -305,50 +342,37 @@ export function createFundingPaymentActivities({
       const releaseKey = `${req.workflowId}/release/${req.releaseNumber}`;
       const key = `${req.workflowId}/reversal/${req.releaseNumber}`;
 
-      const claim = await failuresForWorkflow(() =>
-        store.idempotency.runOnce(key, async (tx) => {
-          const release = await settledRelease(ledger, releaseKey, tx);
-          const released = await ledger.transaction(releaseKey, tx);
-          const posted = await ledger.post(tx, {
-            key,
-            kind: 'reversal',
-            workflowId: req.workflowId,
-            memo: `reversal of release ${req.releaseNumber}: ${req.reason}`,
-            entries: (released?.entries ?? []).map((entry) => ({ accountId: entry.accountId, amount: -entry.amount })),
-          });
-          await ledger.recordPayout(tx, {
-            key,
+      const claim = await postPayout(key, req.workflowId, async (tx) => {
+        const release = await settledRelease(ledger, releaseKey, tx);
+        const released = await ledger.transaction(releaseKey, tx);
+        return {
+          kind: 'reversal',
+          memo: `reversal of release ${req.releaseNumber}: ${req.reason}`,
+          entries: (released?.entries ?? []).map((entry) => ({ accountId: entry.accountId, amount: -entry.amount })),
+          payout: {
             direction: 'reverse',
-            workflowId: req.workflowId,
             projectId: release.projectId,
             payeeId: release.payeeId,
             amount: release.amount,
             retainage: release.retainage,
             currency: release.currency,
             reversesKey: releaseKey,
-          });
-          await store.audit.append(
-            {
-              actor: req.actor,
-              action: 'funding.release.reversed',
-              subject: key,
-              workflowId: req.workflowId,
-              data: {
-                releaseNumber: req.releaseNumber,
-                reason: req.reason,
-                projectId: release.projectId,
-                payeeId: release.payeeId,
-                currency: release.currency,
-                releasedNow: release.amount,
-                retainageHeld: release.retainage,
-                transactionId: posted.id,
-              },
+          },
+          audit: {
+            actor: req.actor,
+            action: 'funding.release.reversed',
+            data: {
+              releaseNumber: req.releaseNumber,
+              reason: req.reason,
+              projectId: release.projectId,
+              payeeId: release.payeeId,
+              currency: release.currency,
+              releasedNow: release.amount,
+              retainageHeld: release.retainage,
             },
-            tx,
-          );
-          return { transactionId: posted.id };
-        }),
-      );
+          },
+        };
+      });
 
       const reversal = await storedPayout(key);
       const release = await storedPayout(releaseKey);

@@ -13,8 +13,8 @@ import {
   evidenceUpdate,
   fundingDeposit,
   fundingGate,
-  holdSignal,
-  resumeSignal,
+  holdUpdate,
+  resumeUpdate,
   reverseUpdate,
   statusQuery,
 } from '../workflows';
@@ -59,12 +59,14 @@ export class FundingGates {
     return this.handle(draw).executeUpdate(evidenceUpdate, { args: [evidence] });
   }
 
-  hold(draw: Draw, request: HoldRequest): Promise<void> {
-    return this.handle(draw).signal(holdSignal, request);
+  /** Throws WorkflowUpdateFailedError with the reason when refused (already on hold, closed, no role). */
+  hold(draw: Draw, request: HoldRequest): Promise<GateStatusView> {
+    return this.handle(draw).executeUpdate(holdUpdate, { args: [request] });
   }
 
-  resume(draw: Draw, request: HoldRequest): Promise<void> {
-    return this.handle(draw).signal(resumeSignal, request);
+  /** Throws WorkflowUpdateFailedError with the reason when refused (not on hold, no role). */
+  resume(draw: Draw, request: HoldRequest): Promise<GateStatusView> {
+    return this.handle(draw).executeUpdate(resumeUpdate, { args: [request] });
   }
 
   reverse(draw: Draw, request: ReverseRequest): Promise<GateStatusView> {

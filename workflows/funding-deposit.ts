@@ -1,5 +1,6 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { depositInputSchema, type DepositInput } from '../domain/funding/deposit';
+import { fundingDepositInputSchema, type FundingDepositInput } from '../domain/funding/deposit';
+import { InputError, parseInput } from '../domain/validation';
 import type { FundingPaymentActivities, FundingResult } from '../activities/funding-payments';
 
 const { fundProject } = proxyActivities<FundingPaymentActivities>({
@@ -12,29 +13,13 @@ const { fundProject } = proxyActivities<FundingPaymentActivities>({
 });
 
 /**
- * A deposit as the workflow receives it: `postedBy` is who posted it, set by the API from the
- * caller (token subject, ARXFLOW_ACTOR in CLI direct mode), never by a request body; unset
- * (older runs, the trusted typed client) the audit records the system actor.
- */
-export type FundingDepositInput = DepositInput & { postedBy?: string };
-
-/**
  * Posts a lender's deposit to the project's funding account. A workflow rather than a
  * direct write so the service that owns the store does it, exactly once per reference,
- * wherever the request came from (CLI, API, webhook).
+ * wherever the request came from (CLI, API, webhook). No clock and no messages: the
+ * workflow kit has nothing to add here.
  */
 export async function fundingDeposit(input: FundingDepositInput): Promise<FundingResult> {
-  const { postedBy, ...deposit } = (input ?? {}) as FundingDepositInput;
-  const parsed = depositInputSchema.safeParse(deposit);
-  if (!parsed.success)
-    throw ApplicationFailure.nonRetryable(`fundingDeposit input: ${parsed.error.message}`, 'InvalidInput');
-  if (postedBy !== undefined && !(typeof postedBy === 'string' && postedBy.trim() !== '' && postedBy.length <= 200)) {
-    throw ApplicationFailure.nonRetryable(
-      'fundingDeposit input: postedBy: must be 1 to 200 characters',
-      'InvalidInput',
-    );
-  }
-  const { projectId, reference, amount, currency, memo } = parsed.data;
+  const { postedBy, projectId, reference, amount, currency, memo } = parseDeposit(input);
   return fundProject({
     idempotencyKey: `deposit/${projectId}/${reference}`,
     projectId,
@@ -44,4 +29,14 @@ export async function fundingDeposit(input: FundingDepositInput): Promise<Fundin
     workflowId: workflowInfo().workflowId,
     ...(postedBy === undefined ? {} : { actor: postedBy }),
   });
+}
+
+/** A malformed input fails the deposit at once (no task retries). */
+function parseDeposit(input: FundingDepositInput) {
+  try {
+    return parseInput(fundingDepositInputSchema, input ?? {}, 'fundingDeposit input');
+  } catch (err) {
+    if (err instanceof InputError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+    throw err;
+  }
 }

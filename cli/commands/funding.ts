@@ -149,11 +149,8 @@ export function registerFundingCommands(program: Command): void {
       print(options.json ? { result } : summarize(result as GateView), !!options.json);
     });
 
-  for (const [verb, kind, message] of [
-    ['hold', 'signal', 'hold'],
-    ['resume', 'signal', 'resume'],
-    ['reverse', 'update', 'reverse'],
-  ] as const) {
+  // Updates, so a refusal (not on hold, already held, not disbursed...) exits 1 with the gate's reason.
+  for (const verb of ['hold', 'resume', 'reverse'] as const) {
     funding
       .command(verb)
       .description(`${verb} the draw`)
@@ -165,12 +162,10 @@ export function registerFundingCommands(program: Command): void {
       .option('--json', 'print JSON')
       .action(async (projectId: string, milestoneId: string, options: ActingOptions & { reason: string }) => {
         const id = fundingGateId({ projectId, milestoneId });
-        await withCliContext(async (ctx) => {
-          if (kind === 'signal')
-            await ctx.operations.signal(id, message, { reason: options.reason }, acting(ctx, options));
-          else await ctx.operations.update(id, message, { reason: options.reason }, acting(ctx, options));
-        });
-        print({ workflowId: id, action: verb, status: 'accepted' }, !!options.json);
+        const result = await withCliContext((ctx) =>
+          ctx.operations.update(id, verb, { reason: options.reason }, acting(ctx, options)),
+        );
+        print(options.json ? { result } : summarize(result as GateView), !!options.json);
       });
   }
 }

@@ -19,7 +19,8 @@ import {
 } from '../../domain/funding/gate';
 import { taskEventSchema, taskEventWorkflowId } from '../../domain/task-triggers';
 import { lazySchema } from '../../domain/lazy-schema';
-import type { FundingDepositInput } from '../../workflows/funding-deposit';
+import { refuseUnknownKeys } from '../../domain/validation';
+import type { FundingDepositInput } from '../../domain/funding/deposit';
 
 /**
  * A message the API may send to a workflow. `identity`: the caller's token subject is
@@ -152,13 +153,23 @@ WORKFLOW_REGISTRY.fundingGate = {
       ['operator'],
       'the requester resubmits after changes were requested',
     ),
+    hold: fundingMessage(
+      reasonBody,
+      ['operator', 'approver'],
+      'freeze the gate and its clocks (dispute); 422 when closed or held',
+    ),
+    resume: fundingMessage(reasonBody, ['operator', 'approver'], 'lift a hold; 422 when not on hold'),
     reverse: fundingMessage(reasonBody, ['approver'], 'reverse a disbursed release (compensating ledger entry)'),
   },
+  // The Web UI path of every update: the same rule, a refusal is recorded in status instead of returned.
   signals: {
     decide: fundingMessage(decideBody, ['approver'], 'Web UI path of decide: refusals are recorded, not returned'),
     submitEvidence: fundingMessage(evidenceBody, ['operator', 'approver'], 'Web UI path of submitEvidence', false),
-    hold: fundingMessage(reasonBody, ['operator', 'approver'], 'freeze the gate and its clocks (dispute)'),
-    resume: fundingMessage(reasonBody, ['operator', 'approver'], 'lift a hold'),
+    waiveCondition: fundingMessage(withoutIdentity(waiveRequestSchema), ['approver'], 'Web UI path of waiveCondition'),
+    resubmit: fundingMessage(withoutIdentity(resubmitRequestSchema), ['operator'], 'Web UI path of resubmit'),
+    hold: fundingMessage(reasonBody, ['operator', 'approver'], 'Web UI path of hold'),
+    resume: fundingMessage(reasonBody, ['operator', 'approver'], 'Web UI path of resume'),
+    reverse: fundingMessage(reasonBody, ['approver'], 'Web UI path of reverse'),
   },
   queries: {
     status: { roles: ['viewer', 'operator', 'approver'], description: 'conditions, votes, clocks, amounts, timeline' },
@@ -167,14 +178,15 @@ WORKFLOW_REGISTRY.fundingGate = {
 
 /** A deposit as an admin posts it; who posted it is the caller (`postedBy`, audited as the actor). */
 const depositBody = lazySchema(() =>
-  depositInputSchema.catchall(z.unknown()).superRefine((body, ctx) => {
-    for (const key of Object.keys(body)) {
-      if (['projectId', 'reference', 'amount', 'currency', 'memo'].includes(key)) continue;
-      const reason =
-        key === 'postedBy' || key === 'actor' ? 'the depositor is the authenticated caller' : 'unknown field';
-      ctx.addIssue({ code: 'custom', path: [key], message: `${reason}: not accepted in a deposit` });
-    }
-  }),
+  depositInputSchema
+    .catchall(z.unknown())
+    .superRefine(
+      refuseUnknownKeys(
+        Object.keys(depositInputSchema.shape),
+        { postedBy: 'the depositor is the authenticated caller', actor: 'the depositor is the authenticated caller' },
+        'a deposit',
+      ),
+    ),
 );
 
 WORKFLOW_REGISTRY.fundingDeposit = {

@@ -18,6 +18,16 @@ export const depositInputSchema = lazySchema(() =>
 
 export type DepositInput = z.input<typeof depositInputSchema>;
 
+/**
+ * A deposit as the fundingDeposit workflow receives it: `postedBy` is who posted it, set by
+ * the API from the caller (token subject, ARXFLOW_ACTOR in CLI direct mode), never by a
+ * request body; unset (older runs, the trusted typed client) the audit records the system actor.
+ */
+export const fundingDepositInputSchema = lazySchema(() =>
+  depositInputSchema.extend({ postedBy: z.string().trim().min(1).max(200).optional() }),
+);
+export type FundingDepositInput = z.input<typeof fundingDepositInputSchema>;
+
 export function depositWorkflowId(input: { projectId: string; reference: string }): string {
   return `funding-deposit/${input.projectId}/${input.reference}`;
 }

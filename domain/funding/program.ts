@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
-import { InputError } from '../validation';
+import { InputError, issuesText, refuseUnknownKeys } from '../validation';
 import { ApprovalLedger, approvalPolicySchema } from './approvals';
 import { conditionDefinitionsSchema } from './condition-schemas';
 import { gateClocksSchema, keySegment, type FundingGateInput, type Maker } from './gate-input';
@@ -73,40 +73,23 @@ const SERVER_DECIDES: Record<string, string> = {
 };
 
 /** What a requester sends to start a draw (POST /v1/workflows/fundingGate, `arxflow funding start`). */
-export const drawRequestSchema = lazySchema(() =>
-  z
-    .object({
-      kind: z.enum(['progress', 'retainage_release']).default('progress'),
-      projectId: keySegment,
-      milestoneId: keySegment,
-      /** Unset: the project's current program. */
-      programId: keySegment.optional(),
-      payeeId: keySegment,
-      lines: z.array(budgetLineSchema).min(1),
-      projectPercentComplete: z.number().min(0).max(100),
-      /** Conditions added to the program's for this draw only. */
-      conditions: conditionDefinitionsSchema.default([]),
-    })
+export const drawRequestSchema = lazySchema(() => {
+  const request = z.object({
+    kind: z.enum(['progress', 'retainage_release']).default('progress'),
+    projectId: keySegment,
+    milestoneId: keySegment,
+    /** Unset: the project's current program. */
+    programId: keySegment.optional(),
+    payeeId: keySegment,
+    lines: z.array(budgetLineSchema).min(1),
+    projectPercentComplete: z.number().min(0).max(100),
+    /** Conditions added to the program's for this draw only. */
+    conditions: conditionDefinitionsSchema.default([]),
+  });
+  return request
     .catchall(z.unknown())
-    .superRefine((body, ctx) => {
-      for (const key of Object.keys(body)) {
-        if (key in drawRequestKnownKeys) continue;
-        const reason = Object.hasOwn(SERVER_DECIDES, key) ? SERVER_DECIDES[key] : 'unknown field';
-        ctx.addIssue({ code: 'custom', path: [key], message: `${reason}: not accepted in a draw request` });
-      }
-    }),
-);
-
-const drawRequestKnownKeys = {
-  kind: 1,
-  projectId: 1,
-  milestoneId: 1,
-  programId: 1,
-  payeeId: 1,
-  lines: 1,
-  projectPercentComplete: 1,
-  conditions: 1,
-};
+    .superRefine(refuseUnknownKeys(Object.keys(request.shape), SERVER_DECIDES, 'a draw request'));
+});
 
 export type DrawRequest = z.output<typeof drawRequestSchema>;
 export type DrawRequestInput = z.input<typeof drawRequestSchema>;
@@ -183,8 +166,7 @@ export function resolveDraw(
     if (!(err instanceof InputError)) throw err;
     problems.push({ path: 'requestedBy', message: err.message });
   }
-  if (problems.length > 0)
-    throw new InputError(`draw request: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+  if (problems.length > 0) throw new InputError(`draw request: ${issuesText(problems)}`, problems);
 
   return {
     kind: request.kind,

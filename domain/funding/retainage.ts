@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
-import { InputError, parseInput } from '../validation';
+import { InputError, issuesText, parseInput } from '../validation';
 import {
   applyBasisPointsRoundHalfUp,
   currencySchema,
@@ -196,6 +196,6 @@ function refuseInconsistentAmounts(input: ParsedReleaseInput): void {
   }
 
   if (issues.length > 0) {
-    throw new InputError(`release: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`, issues);
+    throw new InputError(`release: ${issuesText(issues)}`, issues);
   }
 }

@@ -85,6 +85,25 @@ describe('a construction draw through the CLI and the gateway', () => {
     expect(payments).toHaveLength(1);
   });
 
+  it("hold and resume report the gate's refusal with exit 1 instead of printing accepted", async () => {
+    await setUpFundingProject(world.store, 'CLIH');
+    const file = path.join(dir, 'hold.json');
+    writeFileSync(file, JSON.stringify(drawRequest({ projectId: 'CLIH', milestoneId: 'M1' })));
+    expect((await arxflow(['funding', 'start', file, '--json'], await as('gc-alex', 'operator'))).status).toBe(0);
+    const ops = await as('lender-ops', 'operator');
+
+    const notHeld = await arxflow(['funding', 'resume', 'CLIH', 'M1', '--reason', 'nothing to lift'], ops);
+    expect(notHeld.status).toBe(1);
+    expect(notHeld.stderr).toMatch(/the gate is not on hold/);
+    const held = await arxflow(['funding', 'hold', 'CLIH', 'M1', '--reason', 'lender review', '--json'], ops);
+    expect(held.status).toBe(0);
+    expect(JSON.parse(held.stdout)).toMatchObject({ result: { status: 'on_hold', onHold: { by: 'lender-ops' } } });
+    const again = await arxflow(['funding', 'hold', 'CLIH', 'M1', '--reason', 'again'], ops);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/already on hold/);
+    expect((await arxflow(['funding', 'resume', 'CLIH', 'M1', '--reason', 'reviewed'], ops)).status).toBe(0);
+  });
+
   it('an admin publishes a program version and registers a payee; an operator may not', async () => {
     const admin = await as('ada', 'admin');
     const programFile = path.join(dir, 'program.json');

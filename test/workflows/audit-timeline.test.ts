@@ -222,8 +222,8 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
   it('fundingGate: evidence in the first activation and while the opening is being audited is audited once', async () => {
     const input = drawInput({ projectId: `AUDIT-${randomUUID().slice(0, 8)}`, milestoneId: 'M1' });
     const workflowId = fundingGateId(input);
-    // Evidence arrives while the 'funding.opened' audit call runs: before the fix, the
-    // cursor taken after that call skipped every entry added meanwhile.
+    // Evidence arrives while the 'funding.opened' audit call runs (one batch with the first
+    // activation's entries): the trail writes what was added meanwhile in the next batch.
     const activities = createActivities({ store: world.store });
     const taskQueue = uniqueTaskQueue('audit-timeline');
     const worker = await Worker.create({
@@ -233,8 +233,8 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
       workflowBundle: sharedWorkflowBundle(),
       activities: {
         ...activities,
-        async recordGateEvent(event: Parameters<typeof activities.recordGateEvent>[0]) {
-          if (event.action === 'funding.opened') {
+        async recordWorkflowEvents(events: Parameters<typeof activities.recordWorkflowEvents>[0]) {
+          if (events.some((event) => event.action === 'funding.opened')) {
             const running = world.env.client.workflow.getHandle(Context.current().info.workflowExecution!.workflowId);
             await running.signal(evidenceSignal, {
               kind: 'lien_waiver',
@@ -245,7 +245,7 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
               actor: 'gc-alex',
             });
           }
-          return activities.recordGateEvent(event);
+          return activities.recordWorkflowEvents(events);
         },
       },
     });

@@ -5,18 +5,38 @@ import { fundingGateId } from '../../domain/funding/gate-input';
 import {
   decideSignal,
   decideUpdate,
+  evidenceSignal,
   evidenceUpdate,
   fundingGate,
   holdSignal,
+  holdUpdate,
+  resubmitSignal,
   resumeSignal,
+  resumeUpdate,
+  reverseSignal,
   reverseUpdate,
   statusQuery,
+  waiveSignal,
 } from '../../workflows';
+import { GateStatus } from '../../workflows/search-attributes';
 import { drawInput, fundProject } from '../fixtures/funding-gate';
 import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+
+/** The GateStatus search attribute as the server has it. */
+async function searchedStatus(handle: WorkflowHandle<typeof fundingGate>): Promise<string | undefined> {
+  return (await handle.describe()).typedSearchAttributes.get(GateStatus);
+}
+
+async function waitUntil(ready: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await ready()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('never became ready');
+}
 
 describe('fundingGate on the time-skipping server', () => {
   const world = useTimeSkippingWorld();
@@ -152,8 +172,9 @@ describe('fundingGate on the time-skipping server', () => {
       await handle.signal(holdSignal, { reason: 'payment dispute', actor: 'lender-ops', roles: ['operator'] });
       await world.env.sleep(20 * DAY);
       const held = await handle.query(statusQuery);
-      expect(held.status).toBe('open');
+      expect(held.status).toBe('on_hold');
       expect(held.onHold?.reason).toBe('payment dispute');
+      expect(await searchedStatus(handle)).toBe('on_hold');
       expect(held.clock.remindersSent).toBe(2);
       await handle.signal(resumeSignal, { reason: 'settled', actor: 'lender-ops', roles: ['operator'] });
       await world.env.sleep(DAY);
@@ -233,7 +254,9 @@ describe('fundingGate on the time-skipping server', () => {
       let status = await handle.query(statusQuery);
       while (!status.onHold) status = await handle.query(statusQuery);
       expect(status.onHold.reason).toMatch(/insufficient funds/);
-      expect(status.status).toBe('open');
+      // The status query and the GateStatus search attribute agree: the gate cannot pay.
+      expect(status.status).toBe('on_hold');
+      await waitUntil(async () => (await searchedStatus(handle)) === 'on_hold');
       await fundProject(world.store, 'SHORT', 5_000_000);
       await handle.signal(resumeSignal, { reason: 'lender deposited', actor: 'lender-ops', roles: ['operator'] });
       return handle.result();
@@ -271,7 +294,7 @@ describe('fundingGate on the time-skipping server', () => {
       let status = await handle.query(statusQuery);
       while (!status.onHold) status = await handle.query(statusQuery);
       expect(status.onHold.reason).toMatch(/^payment refused: .*account closed/);
-      expect(status.status).toBe('open');
+      expect(status.status).toBe('on_hold');
       accountClosed = false; // the payee's bank details were corrected
       await handle.signal(resumeSignal, { reason: 'payee account fixed', actor: 'lender-ops', roles: ['operator'] });
       return handle.result();
@@ -467,5 +490,67 @@ describe('fundingGate refusals on the time-skipping server', () => {
     });
     expect(status.approvals.refused.map((r) => r.actor)).toEqual(expect.arrayContaining(['gc-alex']));
     expect(status.approvals.votes.filter((v) => v.counted).map((v) => v.actor)).toEqual(['rita']);
+  });
+
+  it('has a Signal twin for every operator message: refusals recorded in status; hold and resume as Updates', async () => {
+    const input = drawInput({ projectId: 'TWINS', milestoneId: 'M1' });
+    const ops = { actor: 'lender-ops', roles: ['operator'] };
+    const { status, refusedHold, held, resumed, searched } = await run(async (taskQueue) => {
+      const handle = await world.env.client.workflow.start(fundingGate, {
+        taskQueue,
+        workflowId: fundingGateId(input),
+        args: [input],
+      });
+      await handle.signal(holdSignal, { reason: 'dispute', actor: 'vera', roles: ['viewer'] });
+      await handle.signal(resumeSignal, { reason: 'nothing held', ...ops });
+      await handle.signal(waiveSignal, { conditionId: 'sov', comment: 'mine', actor: 'gc-alex', roles: ['approver'] });
+      await handle.signal(resubmitSignal, { actor: 'gc-alex', roles: [] });
+      await handle.signal(reverseSignal, { reason: 'early', actor: 'lender-ops', roles: ['admin'] });
+      const status = await handle.query(statusQuery);
+      const refusedHold = await handle
+        .executeUpdate(holdUpdate, { args: [{ reason: 'dispute', actor: 'vera', roles: ['viewer'] }] })
+        .then(
+          () => 'accepted',
+          (err: WorkflowUpdateFailedError) => err.cause?.message ?? err.message,
+        );
+      const held = await handle.executeUpdate(holdUpdate, { args: [{ reason: 'lender review', ...ops }] });
+      await waitUntil(async () => (await searchedStatus(handle)) === 'on_hold');
+      const searched = await searchedStatus(handle);
+      const resumed = await handle.executeUpdate(resumeUpdate, { args: [{ reason: 'reviewed', ...ops }] });
+      await handle.terminate('test done');
+      return { status, refusedHold, held, resumed, searched };
+    });
+    expect(status.refused.map((r) => [r.kind, r.actor, r.reason])).toEqual([
+      ['hold', 'vera', 'hold needs role admin or approver or operator'],
+      ['resume', 'lender-ops', 'the gate is not on hold'],
+      ['waiveCondition', 'gc-alex', 'gc-alex requested this release and may not waive its conditions (four eyes)'],
+      ['resubmit', 'gc-alex', 'the gate is open, not waiting on changes'],
+      ['reverse', 'lender-ops', 'only a disbursed release can be reversed (the gate is open)'],
+    ]);
+    expect(status.status).toBe('open');
+    expect(refusedHold).toBe('hold needs role admin or approver or operator');
+    expect(held.status).toBe('on_hold');
+    expect(searched).toBe('on_hold');
+    expect(resumed.status).toBe('open');
+  });
+
+  it('refuses evidence by Signal on a closed gate, as the Update does', async () => {
+    const input = drawInput({ projectId: 'LATE', milestoneId: 'M1' });
+    const taskQueue = uniqueTaskQueue('funding-refusals');
+    // Started, rejected and sent evidence before any worker polls: all in the first activation.
+    const handle = await world.env.client.workflow.start(fundingGate, {
+      taskQueue,
+      workflowId: fundingGateId(input),
+      args: [input],
+    });
+    await handle.signal(decideSignal, { decision: 'reject', reasonCode: 'scope', actor: 'rita', roles: [] });
+    await handle.signal(evidenceSignal, { kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' });
+    const worker = await createTestWorker(world.env, taskQueue, { store: world.store });
+    const result = await worker.runUntil(handle.result());
+    expect(result.status).toBe('rejected');
+    expect(result.timeline.map((e) => e.event)).toEqual(['opened', 'vote reject']);
+    expect(result.conditions.refusedEvidence).toEqual([
+      expect.objectContaining({ actor: 'gc-alex', kind: 'document', reason: 'the gate is rejected' }),
+    ]);
   });
 });
