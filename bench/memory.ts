@@ -12,10 +12,10 @@ import { startTimeSkippingEnv } from '../test/support/temporal-env';
 import { writeResults } from './results';
 import {
   bundleWithoutPreload,
-  measureWaitingWorkflows,
+  measureWaitingTypes,
   NOT_LONG_LIVED,
   WAITING_SAMPLES,
-  type TypeMemory,
+  type TypeOutcome,
 } from './workflow-memory';
 
 const WORKFLOWS = Number(process.env.BENCH_MEMORY_WORKFLOWS ?? 100);
@@ -40,20 +40,21 @@ export async function benchMemory(): Promise<void> {
   // this bench never does: every run stays where it waits), started with their patience.
   const env = await startTimeSkippingEnv();
   const store = await openStore({ inMemory: true });
-  const measured: Record<string, Record<string, TypeMemory | { error: string }>> = {};
+  const measured: Record<string, Record<string, TypeOutcome & { warmUpBytes?: number }>> = {};
   try {
     for (const [variant, bundle] of variants) {
       measured[variant] = {};
       for (const type of TYPES) {
-        // A type whose runs never wait (a failing workflow task) is reported, and the others still measured.
-        const result = await measureWaitingWorkflows({
+        // One fresh worker (V8 context) per type: each type's figure stands alone.
+        const run = await measureWaitingTypes({
           env,
           store,
           bundle: await bundle,
-          type,
+          types: [type],
           workflows: WORKFLOWS,
           warmUp: WARM_UP,
-        }).catch((err: Error) => ({ error: err.message }));
+        });
+        const result = { ...run.types[type]!, warmUpBytes: run.warmUpBytes };
         measured[variant]![type] = result;
         console.log(
           `${variant} ${type}: ${'error' in result ? result.error : `${kib(result.bytesPerWorkflow)} KiB per waiting workflow`}`,
@@ -65,7 +66,7 @@ export async function benchMemory(): Promise<void> {
     await env.teardown();
   }
 
-  const perWorkflow = (m: TypeMemory | { error: string } | undefined) =>
+  const perWorkflow = (m: TypeOutcome | undefined) =>
     m === undefined ? undefined : 'error' in m ? 'fails' : kib(m.bytesPerWorkflow);
   const [main, other] = Object.keys(measured);
   const rows = TYPES.map((type) => {
@@ -76,7 +77,7 @@ export async function benchMemory(): Promise<void> {
       type,
       [`KiB/waiting (${main})`]: perWorkflow(a),
       ...(b ? { [`KiB/waiting (${other})`]: perWorkflow(b), 'KiB saved by preload': saved } : {}),
-      [`KiB first ${WARM_UP} runs (${main})`]: 'error' in a ? '-' : kib(a.firstRunsBytes),
+      [`KiB first ${WARM_UP} runs (${main})`]: 'error' in a ? '-' : kib(a.warmUpBytes!),
     };
   });
   const commit = git('rev-parse', 'HEAD');

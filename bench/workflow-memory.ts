@@ -296,107 +296,148 @@ async function pool(count: number, concurrency: number, one: (i: number) => Prom
 export interface TypeMemory {
   type: string;
   workflows: number;
-  warmUp: number;
-  /** Heap of this thread with the worker running and no workflow, after warm-up, with every run waiting. */
-  heapEmptyBytes: number;
-  heapWarmBytes: number;
-  heapFullBytes: number;
-  /** (full - warm) / workflows: what one more waiting workflow of this type costs. */
+  /** Heap of this thread before this type's runs started (the worker and the warm-up runs already there). */
+  heapBeforeBytes: number;
+  /** ... and with its `workflows` more runs waiting. */
+  heapAfterBytes: number;
+  /** (after - before) / workflows: what one more waiting workflow of this type costs. */
   bytesPerWorkflow: number;
-  /** (warm - empty): the first runs, one-time costs included (compiled code, shared modules). */
-  firstRunsBytes: number;
+}
+
+export type TypeOutcome = TypeMemory | { type: string; error: string };
+
+export interface MemoryRun {
+  /** Heap with the worker running and no workflow. */
+  heapEmptyBytes: number;
+  /** The warm-up runs (`warmUp` of each type): one-time costs included (compiled code, shared modules). */
+  warmUpBytes: number;
+  types: Record<string, TypeOutcome>;
 }
 
 export interface MeasureOptions {
   env: TestWorkflowEnvironment;
   store: Store;
   bundle: WorkflowBundle;
-  type: string;
+  types: string[];
+  /** Waiting runs measured per type. */
   workflows: number;
+  /** Runs of each type started first and not measured. */
   warmUp?: number;
-  /** Give up waiting for the runs to block after this long. */
+  /** Give up waiting for one batch of runs to block after this long. */
   timeoutMs?: number;
 }
 
-/** Measures one workflow type with one bundle on a fresh worker (a fresh V8 context). */
-export async function measureWaitingWorkflows(options: MeasureOptions): Promise<TypeMemory> {
-  const { env, store, bundle, type, workflows } = options;
+/**
+ * Measures the types one after the other on ONE fresh worker (a fresh V8 context): warm-up
+ * runs of every type, then per type `workflows` more, the heap read before and after each
+ * batch. A type whose runs do not wait (a failing workflow task) gets an error and its
+ * runs are terminated; the other types are still measured.
+ */
+export async function measureWaitingTypes(options: MeasureOptions): Promise<MemoryRun> {
+  const { env, store, bundle, types, workflows } = options;
   const warmUp = options.warmUp ?? 10;
-  const sample = WAITING_SAMPLES[type];
-  if (!sample) throw new Error(`no waiting sample for ${type}`);
-  const taskQueue = `memory-${type}-${Math.random().toString(36).slice(2, 10)}`;
+  for (const type of types) if (!WAITING_SAMPLES[type]) throw new Error(`no waiting sample for ${type}`);
+  const taskQueue = `memory-${Math.random().toString(36).slice(2, 10)}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: bundle,
     activities: createActivities({ store }),
-    // Workflows in this thread (same reusable V8 context as a worker thread would have),
-    // so this isolate's heap statistics include them.
+    // Workflows in this thread (the same reusable V8 context a worker thread would have),
+    // so this isolate's heap statistics include them; and a cache that evicts none of them.
     debugMode: true,
-    maxCachedWorkflows: warmUp + workflows + 10,
+    maxCachedWorkflows: types.length * (warmUp + workflows) + 10,
   });
-  const deadline = Date.now() + (options.timeoutMs ?? 300_000);
-  let failureCheckAt = Date.now() + 3_000;
+  const handle = (type: string, id: string) => env.client.workflow.getHandle(`memory/${type}/${id}`);
   /** A run whose workflow task fails never waits: say why at once instead of at the deadline. */
-  const failIfTaskFailed = async (id: string) => {
-    const history = await env.client.workflow.getHandle(`memory/${type}/${id}`).fetchHistory();
+  const failIfTaskFailed = async (type: string, id: string) => {
+    const history = await handle(type, id).fetchHistory();
     const failed = history.events?.find((event) => event.workflowTaskFailedEventAttributes);
     const failure = failed?.workflowTaskFailedEventAttributes?.failure;
     if (failed) throw new Error(`${type}: its workflow task fails: ${failure?.message ?? 'no message'}`);
   };
   /** Until every run answers its query as waiting and the worker has nothing in flight. */
-  const allWaiting = async (ids: string[]) => {
+  const allWaiting = async (type: string, ids: string[]) => {
+    const sample = WAITING_SAMPLES[type]!;
+    const deadline = Date.now() + (options.timeoutMs ?? 300_000);
+    let failureCheckAt = Date.now() + 3_000;
     let pending = ids;
     for (;;) {
+      if (Date.now() > failureCheckAt) {
+        failureCheckAt = Date.now() + 3_000;
+        await failIfTaskFailed(type, pending[0]!);
+      }
       const status = worker.getStatus();
       if (status.numInFlightWorkflowActivations === 0 && status.numInFlightActivities === 0) {
+        // A query to a run whose first task has not completed may wait long on the server: bounded here.
         const answers = await Promise.all(
           pending.map((id) =>
-            env.client.workflow
-              .getHandle(`memory/${type}/${id}`)
-              .query(sample.query)
-              .then((answer) => sample.waiting(answer as never))
-              .catch(() => false),
+            Promise.race([
+              handle(type, id)
+                .query(sample.query)
+                .then((answer) => sample.waiting(answer as never))
+                .catch(() => false),
+              new Promise<false>((resolve) => setTimeout(() => resolve(false), 5_000).unref()),
+            ]),
           ),
         );
         pending = pending.filter((_, i) => !answers[i]);
-        const after = worker.getStatus();
-        if (pending.length === 0 && after.numInFlightActivities === 0) return;
-      }
-      if (pending.length > 0 && Date.now() > failureCheckAt) {
-        failureCheckAt = Date.now() + 3_000;
-        await failIfTaskFailed(pending[0]!);
+        if (pending.length === 0 && worker.getStatus().numInFlightActivities === 0) return;
       }
       if (Date.now() > deadline)
         throw new Error(`${type}: ${pending.length} of ${ids.length} runs not waiting in time`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   };
-  const startAll = async (prefix: string, count: number) => {
+  /** Starts `count` runs of the type and waits until they all wait; terminates them if they never will. */
+  const startAll = async (type: string, prefix: string, count: number) => {
     const ids = Array.from({ length: count }, (_, i) => `${taskQueue}-${prefix}${i}`);
-    await pool(count, 16, (i) => sample.start(env.client, taskQueue, ids[i]!));
-    await allWaiting(ids);
+    try {
+      await pool(count, 16, (i) => WAITING_SAMPLES[type]!.start(env.client, taskQueue, ids[i]!));
+      await allWaiting(type, ids);
+    } catch (err) {
+      await Promise.all(
+        ids.map((id) =>
+          handle(type, id)
+            .terminate('memory bench: does not wait')
+            .catch(() => undefined),
+        ),
+      );
+      throw err;
+    }
   };
+  const outcomes: Record<string, TypeOutcome> = {};
+  const failed = (type: string, err: unknown) => (outcomes[type] = { type, error: (err as Error).message });
   // The runs stay open on the server when the worker stops; nothing of them stays in this process.
   return worker.runUntil(async () => {
     const heapEmptyBytes = await settledHeapBytes();
-    await startAll('w', warmUp);
-    const heapWarmBytes = await settledHeapBytes();
-    await startAll('n', workflows);
-    const heapFullBytes = await settledHeapBytes();
-    const cached = worker.getStatus().numCachedWorkflows;
-    if (cached !== warmUp + workflows)
-      throw new Error(`${type}: ${cached} runs cached, expected ${warmUp + workflows}: evicted runs are not measured`);
-    return {
-      type,
-      workflows,
-      warmUp,
-      heapEmptyBytes,
-      heapWarmBytes,
-      heapFullBytes,
-      bytesPerWorkflow: (heapFullBytes - heapWarmBytes) / workflows,
-      firstRunsBytes: heapWarmBytes - heapEmptyBytes,
-    };
+    for (const type of types) await startAll(type, 'w', warmUp).catch((err) => failed(type, err));
+    let heapBeforeBytes = await settledHeapBytes();
+    const warmUpBytes = heapBeforeBytes - heapEmptyBytes;
+    for (const type of types.filter((t) => !outcomes[t])) {
+      const cachedBefore = worker.getStatus().numCachedWorkflows;
+      try {
+        await startAll(type, 'n', workflows);
+      } catch (err) {
+        failed(type, err);
+        heapBeforeBytes = await settledHeapBytes();
+        continue;
+      }
+      const heapAfterBytes = await settledHeapBytes();
+      const cached = worker.getStatus().numCachedWorkflows - cachedBefore;
+      outcomes[type] =
+        cached === workflows
+          ? {
+              type,
+              workflows,
+              heapBeforeBytes,
+              heapAfterBytes,
+              bytesPerWorkflow: (heapAfterBytes - heapBeforeBytes) / workflows,
+            }
+          : { type, error: `${cached} more runs cached, expected ${workflows}: evicted runs are not measured` };
+      heapBeforeBytes = heapAfterBytes;
+    }
+    return { heapEmptyBytes, warmUpBytes, types: Object.fromEntries(types.map((type) => [type, outcomes[type]!])) };
   });
 }
