@@ -17,12 +17,23 @@ import {
   sessionCookieHeader,
   sessionValueOf,
 } from './ui-session';
+import { errorResponses, noContent } from './responses';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 const payloadsBody = z.object({
   payloads: z
     .array(z.object({ metadata: z.record(z.string(), base64).default({}), data: base64.optional() }))
     .max(1000),
+});
+/** Temporal's JSON payloads, as the Web UI and `temporal` CLI read them. */
+const payloadsAnswer = z.object({
+  payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()), data: z.string() })),
+});
+const sessionAnswer = z.object({
+  subject: z.string(),
+  roles: z.array(z.string()),
+  expiresAt: z.string().describe("ISO 8601: the token's expiry, at most 8 hours away"),
+  uiIdentity: z.string().describe('how identities typed in the Web UI are treated'),
 });
 
 /** The codec server's part of the gateway's settings (platform/codec/data-converter.ts codecsFor). */
@@ -66,13 +77,20 @@ export async function registerCodecRoutes(app: FastifyInstance, deps: CodecRoute
       allowedHeaders: ['content-type', 'x-namespace', 'authorization'],
     });
     const routes = scope.withTypeProvider<ZodTypeProvider>();
-    const schema = (action: string) => ({
+    const schema = (action: string, refusals: Parameters<typeof errorResponses>[0]) => ({
       tags: ['codec'],
       summary: `${action} payloads for the Temporal Web UI`,
       body: payloadsBody,
+      response: {
+        200: payloadsAnswer.describe(`The payloads, ${action}d`),
+        ...errorResponses(refusals, {
+          401: 'Payloads are encrypted and the caller has no valid token or Web UI session',
+          422: `The payloads cannot be ${action}d`,
+        }),
+      },
     });
 
-    routes.post('/codec/encode', { schema: schema('encode') }, async (request, reply) => {
+    routes.post('/codec/encode', { schema: schema('encode', [400, 401, 422]) }, async (request, reply) => {
       const caller = await callerOf(request, deps);
       if (caller instanceof AuthError) return unauthorized(reply, caller);
       // With encryption, an anonymous encode would be an encryption oracle for anyone who can reach the gateway.
@@ -92,7 +110,7 @@ export async function registerCodecRoutes(app: FastifyInstance, deps: CodecRoute
       return toWire(encryption ? await transform(() => encryption.encode(stamped), 'encode') : stamped);
     });
 
-    routes.post('/codec/decode', { schema: schema('decode') }, async (request, reply) => {
+    routes.post('/codec/decode', { schema: schema('decode', [400, 401, 403, 422]) }, async (request, reply) => {
       if (encryption && !isTrustedLocalUi(request, deps)) {
         const caller = await callerOf(request, deps);
         const refusal =
@@ -119,9 +137,21 @@ export async function registerCodecRoutes(app: FastifyInstance, deps: CodecRoute
   app.get('/v1/ui-session', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(SESSION_PAGE),
   );
-  app.post(
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.post(
     '/v1/ui-session',
-    { schema: { tags: ['codec'], summary: 'Web UI session cookie for the codec server (bearer token)' } },
+    {
+      schema: {
+        tags: ['codec'],
+        summary: 'Web UI session cookie for the codec server (bearer token)',
+        description:
+          'The token as bearer, or as `token` in a JSON body; the answer sets the arxflow_ui_session cookie.',
+        response: {
+          200: sessionAnswer.describe('Session started: the cookie is set'),
+          ...errorResponses([400, 401], { 401: 'Missing, invalid or expired token' }),
+        },
+      },
+    },
     async (request, reply) => {
       const token = bearerOf(request) ?? tokenInBody(request.body);
       if (!token) return unauthorized(reply, new AuthError('missing bearer token', 401));
@@ -143,9 +173,18 @@ export async function registerCodecRoutes(app: FastifyInstance, deps: CodecRoute
       });
     },
   );
-  app.delete(
+  routes.delete(
     '/v1/ui-session',
-    { schema: { tags: ['codec'], summary: 'Ends the Web UI session' } },
+    {
+      schema: {
+        tags: ['codec'],
+        summary: 'Ends the Web UI session',
+        response: {
+          204: noContent.describe('The cookie is cleared'),
+          ...errorResponses([400], { 400: 'A body was sent that cannot be parsed' }),
+        },
+      },
+    },
     async (request, reply) =>
       reply
         .header('set-cookie', sessionCookieHeader('', 0, request.protocol === 'https'))

@@ -1,26 +1,31 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ApiError } from '../client/api/errors';
-import { InputError } from '../domain/validation';
+import { fieldIssues, InputError, issuesText } from '../domain/validation';
 
 /**
- * One error shape for every route: `{ error, message }`. Bad input is 4xx naming the
- * field; only a fault of ours is 5xx (and is logged).
+ * One error shape for every route: `{ error, message }` (gateway/responses.ts errorBody), plus
+ * `issues` (each refused field) when the input was refused by a schema. Bad input is 4xx naming
+ * the field; only a fault of ours is 5xx (and is logged).
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.status).send({ error: error.code, message: error.message });
-    if (error instanceof InputError) return reply.code(400).send({ error: 'bad_input', message: error.message });
+    if (error instanceof InputError) {
+      const issues = error.issues.length > 0 ? { issues: error.issues } : {};
+      return reply.code(400).send({ error: 'bad_input', message: error.message, ...issues });
+    }
     if (hasZodFastifySchemaValidationErrors(error)) {
+      // The route's own schema (body, querystring, params, headers) refused it: paths say which part.
       const where = error.validationContext ?? 'request';
-      const fields = error.validation.map((issue) => {
-        const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)';
-        return `${where}.${path}: ${issue.message}`;
-      });
-      return reply.code(400).send({ error: 'bad_input', message: fields.join('; ') });
+      const issues = fieldIssues(
+        error.validation.map((issue) => ({ path: zodPathOf(issue.instancePath), message: issue.message ?? 'invalid' })),
+        { prefix: `${where}.` },
+      );
+      return reply.code(400).send({ error: 'bad_input', message: issuesText(issues), issues });
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      // Fastify's own: malformed JSON, body too large, unsupported media type...
+      // Fastify's own: malformed JSON, body too large, unsupported media type... and the rate limit.
       return reply.code(error.statusCode).send({ error: error.code ?? 'bad_request', message: error.message });
     }
     request.log.error({ err: error }, 'request failed');
@@ -29,4 +34,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
+}
+
+/** fastify-type-provider-zod keeps zod's path as `/${path.join('/')}`: back to its segments (`/` is the root). */
+function zodPathOf(instancePath: string): string[] {
+  const segments = instancePath.replace(/^\//, '');
+  return segments === '' ? [] : segments.split('/');
 }

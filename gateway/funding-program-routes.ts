@@ -8,12 +8,12 @@ import { fundingProgramDefinitionSchema } from '../domain/funding/program';
 import type { Store } from '../db/store';
 import { payeeBodySchema, StoreFundingSetupOperations } from '../client/api/funding-setup-operations';
 import { requireRole } from './auth';
+import { errorResponses, noContent } from './responses';
 import { type Authenticator } from '../platform/tokens';
 
 const projectParams = z.object({ projectId: keySegment });
 const programParams = projectParams.extend({ programId: keySegment });
 const payeeParams = projectParams.extend({ payeeId: keySegment });
-const errorSchema = z.object({ error: z.string(), message: z.string() });
 const programSchema = z.object({
   projectId: z.string(),
   programId: z.string(),
@@ -55,7 +55,7 @@ export function registerFundingProgramRoutes(
         params: programParams,
         querystring: z.object({ makeCurrent: z.enum(['true', 'false']).default('true') }).strict(),
         body: fundingProgramDefinitionSchema,
-        response: { 201: programSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        response: { 201: programSchema.describe('Published: the new version'), ...errorResponses([400, 401, 403]) },
       },
     },
     async (request, reply) => {
@@ -80,8 +80,10 @@ export function registerFundingProgramRoutes(
         summary: "A project's funding programs (latest versions) and which is current",
         params: projectParams,
         response: {
-          200: z.object({ current: z.string().optional(), programs: z.array(programSchema) }),
-          401: errorSchema,
+          200: z
+            .object({ current: z.string().optional(), programs: z.array(programSchema) })
+            .describe('Latest version of each program; `current` names the one new draws use'),
+          ...errorResponses([400, 401, 403]),
         },
       },
     },
@@ -97,7 +99,7 @@ export function registerFundingProgramRoutes(
         summary: 'One funding program, latest version or ?version=N',
         params: programParams,
         querystring: z.object({ version: z.coerce.number().int().min(1).optional() }).strict(),
-        response: { 200: programSchema, 401: errorSchema, 404: errorSchema },
+        response: { 200: programSchema.describe('The program version'), ...errorResponses([400, 401, 403, 404]) },
       },
     },
     async (request) => setup.program(request.params.projectId, request.params.programId, request.query.version),
@@ -111,7 +113,10 @@ export function registerFundingProgramRoutes(
         tags,
         summary: "A project's registered payees",
         params: projectParams,
-        response: { 200: z.object({ payees: z.array(payeeSchema) }), 401: errorSchema },
+        response: {
+          200: z.object({ payees: z.array(payeeSchema) }).describe('Registered payees'),
+          ...errorResponses([400, 401, 403]),
+        },
       },
     },
     async (request) => ({ payees: await setup.payees(request.params.projectId) }),
@@ -126,7 +131,7 @@ export function registerFundingProgramRoutes(
         summary: 'Register a payee of the project (draws may only pay registered payees)',
         params: payeeParams,
         body: payeeBodySchema,
-        response: { 200: payeeSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        response: { 200: payeeSchema.describe('Registered'), ...errorResponses([400, 401, 403]) },
       },
     },
     async (request) =>
@@ -141,12 +146,12 @@ export function registerFundingProgramRoutes(
         tags,
         summary: 'Remove a registered payee (kept as a record)',
         params: payeeParams,
-        response: { 204: z.null(), 401: errorSchema, 404: errorSchema },
+        response: { 204: noContent, ...errorResponses([400, 401, 403, 404]) },
       },
     },
     async (request, reply) => {
       await setup.removePayee(request.params.projectId, request.params.payeeId, request.principal!.subject);
-      return reply.code(204).send(null);
+      return reply.code(204).send();
     },
   );
 }

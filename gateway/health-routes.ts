@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { healthCheck } from '../workflows';
 
 export interface HealthRouteDeps {
@@ -13,19 +15,51 @@ export interface HealthRouteDeps {
 
 type Check = { ok: true; detail?: unknown } | { ok: false; error: string };
 
+const checkSchema = z.looseObject({
+  ok: z.boolean(),
+  detail: z.unknown().optional(),
+  error: z.string().optional().describe('why the check failed'),
+});
+const readinessSchema = z.looseObject({
+  status: z.enum(['ready', 'not ready']),
+  checks: z.looseObject({ temporal: checkSchema, workerAndStore: checkSchema }),
+  details: z.looseObject({ uiIdentity: z.string().optional() }).optional(),
+});
+
 /**
  * GET /healthz: the process answers. GET /readyz: Temporal answers AND a worker ran the
  * healthCheck workflow, whose activity touched the store. Concurrent probes share one
  * run (same id, USE_EXISTING), so a probe storm starts one workflow at a time.
  */
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthRouteDeps): void {
-  app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness', security: [] } }, async () => ({
-    status: 'ok',
-  }));
+  // No input and no token: these probes have no 4xx (test/integration/gateway-openapi.test.ts knows it).
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness',
+        security: [],
+        response: { 200: z.object({ status: z.literal('ok') }).describe('The process answers') },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
 
-  app.get(
+  routes.get(
     '/readyz',
-    { schema: { tags: ['health'], summary: 'Readiness: Temporal, worker and store', security: [] } },
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: Temporal, worker and store',
+        security: [],
+        response: {
+          200: readinessSchema.describe('Ready'),
+          503: readinessSchema.describe('Not ready: `checks` says which part failed'),
+        },
+      },
+    },
     async (_request, reply) => {
       const temporal = await check(() => deps.temporal.connection.workflowService.getSystemInfo({}));
       const worker = temporal.ok

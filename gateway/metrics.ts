@@ -1,5 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -42,7 +43,16 @@ export function registerMetrics(app: FastifyInstance): GatewayMetrics {
   });
   app.get(
     '/metrics',
-    { schema: { tags: ['health'], summary: 'Prometheus metrics of the gateway', security: [] } },
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Prometheus metrics of the gateway',
+        security: [],
+        produces: ['text/plain'],
+        // A string with its own content type is sent as is, never through this schema.
+        response: { 200: z.string().describe('Prometheus text exposition format') },
+      },
+    },
     async (_request, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()),
   );
   return { registry, webhookVerifications };

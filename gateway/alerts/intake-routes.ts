@@ -10,9 +10,10 @@ import {
   parsePagerDutyEvent,
 } from '../../domain/alerts/intake-schemas';
 import type { AlertEvent } from '../../domain/alerts/types';
-import { InputError } from '../../domain/validation';
+import { InputError, issuesText } from '../../domain/validation';
 import { raiseAlertEvent, type RaisedAlert } from '../../client/api/alert-intake';
 import { intakeGuard, type IntakeTokens } from './intake-auth';
+import { errorBody, errorResponses } from '../responses';
 
 export interface AlertIntakeDeps {
   temporal: Client;
@@ -31,7 +32,13 @@ const raisedSchema = z.object({
   action: z.enum(['trigger', 'acknowledge', 'resolve']),
   outcome: z.enum(['raised', 'signalled', 'ignored']),
 });
-const errorSchema = z.object({ error: z.string(), message: z.string() }).loose();
+/** Our error body, and PagerDuty's 400 fields beside it for clients written against its API. */
+const pagerdutyRefusal = errorBody
+  .extend({
+    status: z.literal('invalid event').optional(),
+    errors: z.array(z.string()).optional().describe('each refused field, as PagerDuty lists them'),
+  })
+  .describe('The event is not a valid PagerDuty event: nothing was raised');
 
 /**
  * The alert sources' endpoints. Authentication runs in onRequest, before the body is
@@ -58,10 +65,10 @@ export function registerAlertIntakeRoutes(app: FastifyInstance, deps: AlertIntak
           'Point a webhook_configs receiver here (send_resolved: true, http_config.authorization with ARXFLOW_ALERTMANAGER_TOKEN). ' +
           'Each alert of the batch becomes (or feeds) the workflow alert/<dedupKey>; 200 only once Temporal has accepted all of them.',
         response: {
-          200: z.object({ status: z.literal('accepted'), alerts: z.array(raisedSchema) }),
-          400: errorSchema,
-          401: errorSchema,
-          503: errorSchema,
+          200: z
+            .object({ status: z.literal('accepted'), alerts: z.array(raisedSchema) })
+            .describe('Temporal accepted every alert of the batch'),
+          ...errorResponses([400, 401, 503]),
         },
       },
     },
@@ -91,10 +98,11 @@ export function registerAlertIntakeRoutes(app: FastifyInstance, deps: AlertIntak
         description:
           'trigger, acknowledge or resolve an alert by dedup_key (generated for a trigger without one). Bearer ARXFLOW_EVENTS_TOKEN.',
         response: {
-          202: z.object({ status: z.literal('success'), message: z.string(), dedup_key: z.string() }),
-          400: errorSchema,
-          401: errorSchema,
-          503: errorSchema,
+          202: z
+            .object({ status: z.literal('success'), message: z.string(), dedup_key: z.string() })
+            .describe("Accepted (PagerDuty's answer)"),
+          ...errorResponses([401, 503]),
+          400: pagerdutyRefusal,
         },
       },
     },
@@ -109,7 +117,8 @@ export function registerAlertIntakeRoutes(app: FastifyInstance, deps: AlertIntak
           error: 'bad_input',
           status: 'invalid event',
           message: err.message,
-          errors: err.issues.map((i) => `${i.path}: ${i.message}`),
+          issues: err.issues,
+          errors: err.issues.map((issue) => issuesText([issue])),
         });
       }
       const raised = await raise(intake.event);

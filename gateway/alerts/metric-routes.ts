@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { metricSampleSchema, parseMetricSamples } from '../../domain/alerts/intake-schemas';
 import { submitMetricSamples, type MetricIntakeConfig } from '../../client/api/metric-intake';
 import { intakeGuard } from './intake-auth';
+import { errorResponses } from '../responses';
 
 export interface MetricIntakeDeps {
   temporal: Client;
@@ -14,8 +15,6 @@ export interface MetricIntakeDeps {
   token: string | undefined;
   deadlineMs?: number;
 }
-
-const errorSchema = z.object({ error: z.string(), message: z.string() }).loose();
 
 /**
  * `POST /v1/metrics`: samples for the threshold rules of the config file's `metricRules:`.
@@ -45,15 +44,15 @@ export function registerMetricIntakeRoute(app: FastifyInstance, deps: MetricInta
           'One sample {name, value, unit?, source?, tags?, timestamp?}, a list, or {samples: [...]}. Bearer ARXFLOW_METRICS_TOKEN. ' +
           'A rule breached for its `for` duration raises alert/<dedupKey>; recovery, or no sample for 5 minutes, resolves it.',
         response: {
-          202: z.object({
-            status: z.literal('accepted'),
-            accepted: z.number(),
-            ignored: z.number(),
-            evaluator: z.string().optional(),
-          }),
-          400: errorSchema,
-          401: errorSchema,
-          503: errorSchema,
+          202: z
+            .object({
+              status: z.literal('accepted'),
+              accepted: z.number(),
+              ignored: z.number(),
+              evaluator: z.string().optional(),
+            })
+            .describe('Temporal accepted the samples (ignored: no rule watches them)'),
+          ...errorResponses([400, 401, 503]),
         },
       },
     },

@@ -5,6 +5,7 @@ import { ANY_ROLE } from '../../domain/roles';
 import type { SilenceOperations } from '../../client/api/silence-operations';
 import { requireRole } from '../auth';
 import { type Authenticator } from '../../platform/tokens';
+import { errorResponses } from '../responses';
 
 const matcherSchema = z.object({ name: z.string(), op: z.enum(['=', '!=', '=~', '!~']), value: z.string() });
 const silenceSchema = z.object({
@@ -36,7 +37,6 @@ const createBody = z
     comment: z.string(),
   })
   .loose();
-const errorSchema = z.object({ error: z.string(), message: z.string() });
 
 /** /v1/silences: operators and admins create and expire silences (the token subject is createdBy); every role may list them. */
 export function registerSilenceRoutes(
@@ -54,7 +54,7 @@ export function registerSilenceRoutes(
         tags: ['alerts'],
         summary: 'Create a silence (maintenance window)',
         body: createBody,
-        response: { 201: silenceSchema, 400: errorSchema },
+        response: { 201: silenceSchema.describe('Created'), ...errorResponses([400, 401, 403]) },
       },
     },
     async (request, reply) => reply.code(201).send(await deps.silences.add(request.body, request.principal!.subject)),
@@ -68,7 +68,10 @@ export function registerSilenceRoutes(
         tags: ['alerts'],
         summary: 'List silences',
         querystring: z.object({ state: z.enum(['current', 'all']).default('current') }).strict(),
-        response: { 200: z.object({ silences: z.array(silenceSchema) }) },
+        response: {
+          200: z.object({ silences: z.array(silenceSchema) }).describe('The silences'),
+          ...errorResponses([400, 401, 403]),
+        },
       },
     },
     async (request) => ({ silences: await deps.silences.list(request.query.state) }),
@@ -82,7 +85,7 @@ export function registerSilenceRoutes(
         tags: ['alerts'],
         summary: 'Expire a silence now (kept as a record)',
         params: z.object({ id: z.string().min(1).max(200) }),
-        response: { 200: silenceSchema, 404: errorSchema },
+        response: { 200: silenceSchema.describe('Expired now'), ...errorResponses([400, 401, 403, 404]) },
       },
     },
     async (request) => deps.silences.expire(request.params.id),

@@ -7,6 +7,8 @@ import { asUnavailable } from '../../client/api/alert-intake';
 import { ApiError } from '../../client/api/errors';
 import { SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, verifySlackSignature } from '../slack/signature';
 import { invalidUnicodeIn } from '../../domain/unicode';
+import { z } from 'zod';
+import { errorResponses } from '../responses';
 
 export interface SlackInteractivityDeps {
   temporal: Client;
@@ -56,6 +58,21 @@ export function registerSlackInteractivityRoute(app: FastifyInstance, deps: Slac
           tags: ['alerts'],
           summary: 'Slack interactivity (Ack / Resolve buttons); Slack-signed',
           security: [],
+          // Slack sends application/x-www-form-urlencoded with a `payload` field holding JSON.
+          response: {
+            200: z
+              .looseObject({
+                ok: z.boolean(),
+                ignored: z.boolean().optional(),
+                pending: z.boolean().optional(),
+                error: z.string().optional(),
+              })
+              .describe(
+                'Done (ok), nothing to do (ignored), still running (pending), or refused for a reason ' +
+                  'the user cannot change (ok false, error): Slack shows an error for anything but 200',
+              ),
+            ...errorResponses([400, 401, 503], { 401: 'Slack signature missing, wrong or older than 5 minutes' }),
+          },
         },
       },
       (request, reply) => interact(request, reply, deps),

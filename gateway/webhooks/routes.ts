@@ -21,6 +21,7 @@ import {
   type VerificationResult,
 } from '../../platform/webhook-signatures';
 import type { WebhookSource, WebhookSources } from './sources';
+import { errorBody, errorResponses } from '../responses';
 
 export { loadWebhookSources, type WebhookSource, type WebhookSources } from './sources';
 
@@ -41,6 +42,27 @@ const paramsSchema = z.object({ source: z.string().min(1).max(100) });
 /** Delivery ids are echoed back and stored: visible ASCII, bounded. */
 const DELIVERY_ID = /^[\x21-\x7e]{1,200}$/;
 const IN_FLIGHT_RETRY_AFTER_SECONDS = 10;
+
+const deliveryResponses = {
+  200: z.object({ status: z.literal('duplicate'), deliveryId: z.string() }).describe('Done before: not repeated'),
+  202: z
+    .object({
+      status: z.enum(['accepted', 'ignored']),
+      action: z.string().optional().describe('start, signal or update'),
+      workflowId: z.string().optional(),
+      deliveryId: z.string(),
+    })
+    .describe('Temporal took the action (accepted), or no rule matched (ignored)'),
+  ...errorResponses([400, 401, 404, 409, 429, 503], {
+    400: 'The body is not JSON or not valid Unicode, or the delivery id is malformed',
+    401: 'Signature missing, wrong or stale',
+    404: 'Unknown source, or the workflow to signal or update does not exist',
+    409: 'The workflow id was started already, or the same delivery is in flight (Retry-After)',
+  }),
+  422: errorBody
+    .extend({ paths: z.array(z.string()).optional().describe('the event fields a rule needs and that are missing') })
+    .describe("A field the rule needs is missing (missing_field), or the update's validator refused (rejected)"),
+};
 
 /**
  * POST /v1/webhooks/:source: verifies the sender's signature over the raw body, then
@@ -81,6 +103,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
           summary: 'A webhook delivery, signed by its source (no bearer token)',
           params: paramsSchema,
           security: [],
+          response: deliveryResponses,
         },
         // Before the body is read: an unknown source costs nothing.
         onRequest: async (request, reply) => {
