@@ -250,6 +250,20 @@ const SAMPLES: Record<WorkflowType, Sample> = {
       await handle.signal(workflows.decideSignal, { decision: 'approve', actor: 'gc-alex', roles: ['reviewer'] }); // four eyes: recorded
       await handle.signal(workflows.setupChangedSignal, { what: 'funding program', actor: 'sam-admin' });
       await handle.signal(workflows.decideSignal, { decision: 'approve', actor: 'sam-admin', roles: ['signatory'] }); // maker-checker: recorded
+      // Every other message's Signal twin refused (recorded in status), a hold and a resume by Update.
+      const ops = { actor: 'lender-ops', roles: ['operator'] };
+      await handle.signal(workflows.waiveSignal, {
+        conditionId: 'sov',
+        comment: 'mine',
+        actor: 'gc-alex',
+        roles: ['approver'],
+      }); // four eyes: recorded
+      await handle.signal(workflows.resubmitSignal, { actor: 'gc-alex', roles: [] }); // nothing requested: recorded
+      await handle.signal(workflows.reverseSignal, { reason: 'early', actor: 'lender-ops', roles: ['admin'] }); // not paid: recorded
+      await handle.signal(workflows.resumeSignal, { reason: 'nothing held', ...ops }); // not on hold: recorded
+      await handle.executeUpdate(workflows.holdUpdate, { args: [{ reason: 'lender review', ...ops }] });
+      await handle.signal(workflows.holdSignal, { reason: 'again', ...ops }); // already on hold: recorded
+      await handle.executeUpdate(workflows.resumeUpdate, { args: [{ reason: 'reviewed', ...ops }] });
       await handle.executeUpdate(workflows.decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
       await handle.executeUpdate(workflows.decideUpdate, {
         args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'], approvedAmounts: { L1: 1_500_000 } }],
@@ -334,16 +348,19 @@ const SAMPLES: Record<WorkflowType, Sample> = {
     },
   },
   incidentReview: {
+    // A refused completion (Signal, no role: recorded), then the review done.
     args: [sampleIncidentSnapshot()],
     drive: async (handle) => {
+      await handle.signal(workflows.reviewDoneSignal, { actor: 'visitor', roles: [] });
       await handle.executeUpdate(workflows.reviewDoneUpdate, {
         args: [{ actor: 'ops:ann', roles: ['operator'], note: 'review held' }],
       });
     },
   },
   complianceReview: {
-    // The example plan (door D3 too narrow): corrections, a refused decision by the
-    // applicant (signal), the fixed version resubmitted, approved: every handler and both clocks.
+    // The example plan (door D3 too narrow): corrections, a refused decision by the applicant
+    // and a refused resubmission without an actor (signals), the fixed version resubmitted,
+    // approved: every handler and both clocks.
     args: [
       {
         planId: 'PLAN-EXAMPLE-1',
@@ -362,6 +379,7 @@ const SAMPLES: Record<WorkflowType, Sample> = {
       };
       await statusIs('corrections_required');
       await handle.signal(workflows.complianceDecideSignal, { decision: 'approve', actor: 'arch-amy' }); // not a reviewer: recorded
+      await handle.signal(workflows.complianceResubmitSignal, { planVersion: 1, plan: examplePlan(36), documents: [] }); // no actor: recorded
       await handle.executeUpdate(workflows.complianceResubmitUpdate, {
         args: [{ planVersion: 2, plan: examplePlan(36), documents: SAMPLE_PLAN_DOCUMENTS, actor: 'arch-amy' }],
       });
