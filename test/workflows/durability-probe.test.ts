@@ -1,5 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { durabilityProbe } from '../../workflows';
+import { durabilityProbe, probeStatusQuery, wakeUpSignal, wakeUpUpdate } from '../../workflows';
 import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -33,6 +33,26 @@ describe('durabilityProbe on the time-skipping server', () => {
       checked: events.length,
       anchor: { sequence: events.at(-1)!.id },
     });
+  });
+
+  it('wakes up by Update; a refused wake-up Signal is kept in probeStatus with why it was refused', async () => {
+    const taskQueue = uniqueTaskQueue();
+    const worker = await createTestWorker(world.env, taskQueue, { store: world.store });
+    const result = await worker.runUntil(async () => {
+      const handle = await world.env.client.workflow.start(durabilityProbe, {
+        taskQueue,
+        workflowId: 'durability-probe/woken',
+        args: [{ sleep: '30 days', label: 'woken' }],
+      });
+      await handle.signal(wakeUpSignal, { reason: '', actor: 'ops:ann' });
+      expect((await handle.query(probeStatusQuery)).refusedWakeUps).toEqual([
+        { actor: 'ops:ann', reason: '', refusal: 'reason: a reason is required' },
+      ]);
+      const woken = await handle.executeUpdate(wakeUpUpdate, { args: [{ reason: 'upgrade done', actor: 'ops:ann' }] });
+      expect(woken).toMatchObject({ phase: 'awake', wokenBy: 'ops:ann', wokenEarly: true });
+      return handle.result();
+    });
+    expect(result.wokenBy).toBe('ops:ann');
   });
 
   it('fails with a non-retryable InvalidInput naming the field when the duration is not one', async () => {
