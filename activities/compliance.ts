@@ -3,12 +3,12 @@ import { ComplianceReports, type StoredReport } from '../db/compliance-reports';
 import type { Store } from '../db/store';
 import { checkPlan } from '../domain/compliance/engine';
 import { permitRecord } from '../domain/compliance/permit-export';
-import { parsePlan } from '../domain/compliance/plan-schema';
+import { readPlan } from '../domain/compliance/plan-schema';
 import { violationsCsv } from '../domain/compliance/report-csv';
 import { renderReportHtml } from '../domain/compliance/report-html';
 import { reportModel, type ReportKind } from '../domain/compliance/report-model';
 import type { CheckSummary, ReviewStatusView } from '../domain/compliance/review-types';
-import { InputError } from '../domain/validation';
+import { fieldIssues, InputError, issuesText } from '../domain/validation';
 import { renderReportPdf } from './compliance-pdf';
 
 export interface PlanCheckRequest {
@@ -52,13 +52,12 @@ export function createComplianceActivities({ store }: { store: Store }) {
 
   return {
     async checkSubmittedPlan(request: PlanCheckRequest): Promise<PlanCheckOutcome> {
-      let plan;
-      try {
-        plan = parsePlan(request.plan);
-      } catch (err) {
-        if (!(err instanceof InputError)) throw err;
-        return { ok: false, problems: err.issues.map((issue) => `plan.${issue.path}: ${issue.message}`) };
+      const reading = readPlan(request.plan);
+      if (!reading.ok) {
+        const issues = fieldIssues(reading.issues, { prefix: 'plan.' });
+        return { ok: false, problems: issues.map((issue) => issuesText([issue])) };
       }
+      const { plan } = reading;
       let result;
       try {
         result = checkPlan(plan, { jurisdiction: request.jurisdiction, asOf: request.asOf });

@@ -4,7 +4,7 @@ import {
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
-import { complianceReviewInputSchema } from '../domain/compliance-review-schemas';
+import { complianceReviewInputSchema } from '../domain/compliance/review-schemas';
 import { complianceReviewId } from '../domain/compliance/review';
 import type {
   ComplianceReviewInput,

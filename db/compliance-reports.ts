@@ -22,10 +22,6 @@ const CONTENT_TYPES: Record<StoredReport['format'], string> = {
 export class ComplianceReports {
   constructor(private readonly db: SqlExecutor) {}
 
-  static contentTypeOf(format: StoredReport['format']): string {
-    return CONTENT_TYPES[format];
-  }
-
   /** Stores the report unless its key exists (a retried activity): returns whether it was new. */
   async put(report: Omit<StoredReport, 'contentType'>): Promise<boolean> {
     const rows = await this.db.query(

@@ -11,29 +11,44 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { PlanReview } from '../domain/compliance/review';
-import { inputProblems } from '../domain/compliance/review-requests';
+import { complianceReviewInputSchema } from '../domain/compliance/review-schemas';
 import type {
   ComplianceReviewInput,
+  RefusedMessage,
   ReviewDecisionRequest,
   ReviewStatusView,
   ResubmissionRequest,
   Submission,
+  TimelineEntry,
 } from '../domain/compliance/review-types';
+import { inputErrorOf } from '../domain/validation';
 import type { ComplianceActivities } from '../activities/compliance';
 import type { FundingGateActivities } from '../activities/funding-gate';
+import type { AuditEvent } from './kit/audit-trail';
+import { AuditTrail } from './kit/audit-trail';
+import { wireOperatorMessages } from './kit/operator-messages';
+import { now, nowIso } from './kit/time';
 import { Jurisdiction, PlanId, ReviewStatus } from './search-attributes';
 
 // Resubmissions and decisions are Updates, so the caller learns at once that it was
 // refused (not the applicant, not an assigned reviewer, not their turn); each has a Signal
 // of the same payload for the Web UI, where a refusal is recorded in the status instead.
+// Both check the message with the schema the gateway parses it with (review-schemas.ts).
 export const complianceResubmitUpdate = defineUpdate<ReviewStatusView, [ResubmissionRequest]>('resubmitPlan');
 export const complianceResubmitSignal = defineSignal<[ResubmissionRequest]>('resubmitPlan');
 export const complianceDecideUpdate = defineUpdate<ReviewStatusView, [ReviewDecisionRequest]>('reviewDecision');
 export const complianceDecideSignal = defineSignal<[ReviewDecisionRequest]>('reviewDecision');
 export const complianceStatusQuery = defineQuery<ReviewStatusView>('status');
 
-// The audit chain and the outbox are the funding gate's activities: both are generic
-// (actor/action/subject, step-keyed notification), so the review reuses them as they are.
+/**
+ * Runs begun before the workflow kit parse nothing at their start (their input was checked
+ * when they began) and audit one event per activity call; runs with this marker parse their
+ * input with the gateway's schema and audit each burst of events in one call (AuditTrail).
+ */
+const COMPLIANCE_KIT_PATCH = 'compliance-review-kit';
+
+// The outbox is the funding gate's activity (generic: step-keyed notification), and so is
+// recordGateEvent, the one-event audit call of runs begun before the kit.
 const { recordGateEvent, notify } = proxyActivities<FundingGateActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
@@ -45,23 +60,19 @@ const { checkSubmittedPlan, storeComplianceReports, exportPermitRecord } = proxy
   retry: { initialInterval: '2 seconds', maximumInterval: '2 minutes' },
 });
 
-const now = () => Date.now(); // workflow time: deterministic on replay
-
 /**
  * A building plan application before the Authority Having Jurisdiction: completeness,
  * the automated code check, corrections back and forth under the applicant's clock, then
  * a plan reviewer's decision under the review SLA. History stays small without
  * continue-as-new: every cycle waits on a person under a clock that ends the application.
  */
-export async function complianceReview(input: ComplianceReviewInput): Promise<ReviewStatusView> {
-  const problems = inputProblems(input);
-  if (problems.length > 0)
-    throw ApplicationFailure.nonRetryable(`complianceReview input: ${problems.join('; ')}`, 'InvalidInput');
+export async function complianceReview(started: ComplianceReviewInput): Promise<ReviewStatusView> {
+  const kit = patched(COMPLIANCE_KIT_PATCH);
+  const input = kit ? parseStartInput(started) : started;
   const review = new PlanReview(input, now());
   const { planId, applicant } = input;
-  const asOf = input.asOf ?? new Date(now()).toISOString().slice(0, 10);
-  let sequence = 0;
-  let audited = 0;
+  const asOf = input.asOf ?? nowIso().slice(0, 10);
+  const audit = kit ? auditTrailOf(review) : auditBeforeKit(review);
   wireMessages(review);
   upsertSearchAttributes([
     { key: PlanId, value: planId },
@@ -149,11 +160,7 @@ export async function complianceReview(input: ComplianceReviewInput): Promise<Re
   }
 
   async function sendCorrections(cycleNumber: number) {
-    const keys = await storeComplianceReports({
-      kind: 'corrections',
-      view: review.view(now()),
-      generatedAt: new Date(now()).toISOString(),
-    });
+    const keys = await storeComplianceReports({ kind: 'corrections', view: review.view(now()), generatedAt: nowIso() });
     review.current!.reports = keys;
     const errors = review.current!.check?.violations.filter((v) => v.severity === 'error') ?? [];
     const lines = [
@@ -168,18 +175,14 @@ export async function complianceReview(input: ComplianceReviewInput): Promise<Re
     review.finish(status, now());
     await sync();
     // The permit system keeps denied and expired applications too, so every outcome is exported.
-    const at = new Date(now()).toISOString();
+    const at = nowIso();
     review.current!.reports = [
       ...(review.current!.reports ?? []),
       ...(await storeComplianceReports({ kind: 'final', view: review.view(now()), generatedAt: at })),
     ];
     review.exportRef = await exportPermitRecord({ view: review.view(now()), at, permitNumber: input.permitNumber });
     await tellApplicant(status, `Plan ${planId}: ${status}`, `The review of plan ${planId} ended: ${status}.`);
-    await audit('system', 'closed', { status, export: review.exportRef });
-    await condition(allHandlersFinished);
-    // Messages refused while the reports, the export and the last audit calls ran are in the
-    // timeline too: the last step before returning audits them (nothing awaits after it).
-    if (patched('audit-timeline-at-close')) await auditTimeline();
+    await audit.close({ status, export: review.exportRef });
     return review.view(now());
   }
 
@@ -187,49 +190,100 @@ export async function complianceReview(input: ComplianceReviewInput): Promise<Re
     return notify({ step, channel: 'email', recipients: [applicant.email], subject, body });
   }
 
-  function audit(actor: string, event: string, data?: Record<string, unknown>) {
-    return recordGateEvent({ sequence: ++sequence, actor, action: `compliance.${event}`, subject: planId, data });
-  }
-
   /** Every decision, message, refusal and clock event is a timeline entry; each reaches the audit chain once. */
   async function sync() {
-    await auditTimeline();
+    await audit.timeline();
     upsertSearchAttributes([{ key: ReviewStatus, value: review.status }]);
-  }
-
-  /** Up to the end of the timeline, including entries added while an audit call ran (the index is read after each await). */
-  async function auditTimeline() {
-    while (audited < review.timeline.length) {
-      const entry = review.timeline[audited++]!;
-      await audit(entry.by, entry.event.replaceAll(' ', '_'), {
-        status: review.status,
-        cycle: review.current?.number,
-        detail: entry.detail,
-      });
-    }
   }
 }
 
-/** The review's messages: each Update validates with the review's own rule; each Signal applies or records it. */
+/** The start input as the gateway parses it; refused input fails the run at once, naming each field. */
+function parseStartInput(input: unknown): ComplianceReviewInput {
+  const parsed = complianceReviewInputSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const error = inputErrorOf(parsed.error.issues, 'complianceReview input');
+  throw ApplicationFailure.nonRetryable(error.message, 'InvalidInput', error.issues);
+}
+
+/** Resubmit and decide: an Update and a Signal each, one rule (the review's refusalOf...) for both. */
 function wireMessages(review: PlanReview): void {
-  const refuse = (reason: string | undefined) => {
-    if (reason) throw new Error(reason);
-  };
+  wireOperatorMessages<ReviewStatusView>(
+    {
+      view: () => review.view(now()),
+      recordRefused: (kind, request, reason) =>
+        review.recordRefused(kind as RefusedMessage['message'], request, reason, now()),
+    },
+    {
+      resubmit: {
+        update: complianceResubmitUpdate,
+        signal: complianceResubmitSignal,
+        refusal: (request) => review.refusalOfResubmission(request),
+        apply: (request) => review.resubmit(request, now()),
+      },
+      decide: {
+        update: complianceDecideUpdate,
+        signal: complianceDecideSignal,
+        refusal: (request) => review.refusalOfDecision(request),
+        apply: (request) => review.decide(request, now()),
+      },
+    },
+  );
   setHandler(complianceStatusQuery, () => review.view(now()));
-  setHandler(complianceResubmitUpdate, (request) => (review.resubmit(request, now()), review.view(now())), {
-    validator: (request) => refuse(review.refusalOfResubmission(request)),
+}
+
+/** How the review's timeline reaches the audit chain. */
+interface ReviewAudit {
+  /** Writes every timeline entry not audited yet, including those added while it writes. */
+  timeline(): Promise<void>;
+  /** The last audit of a run: 'closed', and the messages refused while the review closed. */
+  close(data: Record<string, unknown>): Promise<void>;
+}
+
+/** A timeline entry as an audit event; the status is the review's at the time of the write. */
+function auditEventOf(review: PlanReview, entry: TimelineEntry): AuditEvent {
+  return {
+    actor: entry.by,
+    action: `compliance.${entry.event.replaceAll(' ', '_')}`,
+    data: { status: review.status, cycle: review.current?.number, detail: entry.detail },
+  };
+}
+
+function auditTrailOf(review: PlanReview): ReviewAudit {
+  const trail = new AuditTrail<TimelineEntry>({
+    subject: review.input.planId,
+    timeline: () => review.timeline,
+    toEvent: (entry) => auditEventOf(review, entry),
   });
-  setHandler(complianceResubmitSignal, (request) => {
-    const reason = review.refusalOfResubmission(request);
-    if (reason) review.recordRefused('resubmit', request, reason, now());
-    else review.resubmit(request, now());
-  });
-  setHandler(complianceDecideUpdate, (request) => (review.decide(request, now()), review.view(now())), {
-    validator: (request) => refuse(review.refusalOfDecision(request)),
-  });
-  setHandler(complianceDecideSignal, (request) => {
-    const reason = review.refusalOfDecision(request);
-    if (reason) review.recordRefused('decide', request, reason, now());
-    else review.decide(request, now());
-  });
+  return {
+    timeline: () => trail.flush(),
+    async close(data) {
+      await trail.record('system', 'compliance.closed', data);
+      // Messages refused while the last calls ran are timeline entries too: nothing awaits after this flush.
+      await condition(allHandlersFinished);
+      await trail.flush();
+    },
+  };
+}
+
+/**
+ * The audit of runs begun before the kit, command for command: one recordGateEvent per
+ * event, 'closed' on its own, and (behind its own patch) the entries refused meanwhile.
+ */
+function auditBeforeKit(review: PlanReview): ReviewAudit {
+  let sequence = 0;
+  let audited = 0;
+  const record = (event: AuditEvent) =>
+    recordGateEvent({ ...event, sequence: ++sequence, subject: review.input.planId });
+  const timeline = async () => {
+    // The length is read again after each await: entries added while one was written are written too.
+    while (audited < review.timeline.length) await record(auditEventOf(review, review.timeline[audited++]!));
+  };
+  return {
+    timeline,
+    async close(data) {
+      await record({ actor: 'system', action: 'compliance.closed', data });
+      await condition(allHandlersFinished);
+      if (patched('audit-timeline-at-close')) await timeline();
+    },
+  };
 }

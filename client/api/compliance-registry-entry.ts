@@ -5,7 +5,7 @@ import {
   resubmissionBodySchema,
   reviewStartBodySchema,
   type ReviewStartBody,
-} from '../../domain/compliance-review-schemas';
+} from '../../domain/compliance/review-schemas';
 import { prepareReview } from './compliance-starts';
 import { startConfigOf } from './start-config';
 import type { MessageEntry, WorkflowEntry } from './registry';

@@ -1,8 +1,5 @@
-import {
-  complianceReviewInputSchema,
-  type ComplianceConfig,
-  type ReviewStartBody,
-} from '../../domain/compliance-review-schemas';
+import type { ComplianceConfig } from '../../domain/compliance-review-schemas';
+import { complianceReviewInputSchema, type ReviewStartBody } from '../../domain/compliance/review-schemas';
 import type { ComplianceReviewInput } from '../../domain/compliance/review-types';
 import { InputError, parseInput } from '../../domain/validation';
 import { rejected } from './errors';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
-import { InputError } from '../validation';
+import { inputErrorOf } from '../validation';
 import { AREA_BASES, OCCUPANCY_GROUPS, SPACE_USES, SPRINKLER_SYSTEMS } from './vocabulary';
 
 /*
@@ -152,15 +152,7 @@ export const planSchema = lazySchema(() =>
 );
 
 export type Plan = z.output<typeof planSchema>;
-/** What a caller writes: element lists other than levels and spaces may be left out. */
-export type PlanInput = z.input<typeof planSchema>;
 export type PlanBuilding = Plan['building'];
-export type PlanLevel = Plan['levels'][number];
-export type PlanSpace = Plan['spaces'][number];
-export type PlanDoor = Plan['doors'][number];
-export type PlanCorridor = Plan['corridors'][number];
-export type PlanStair = Plan['stairs'][number];
-export type PlanAccessibleRoute = Plan['accessibleRoutes'][number];
 
 /** The parts of a plan its references live in (structural, so the schema can use it before Plan exists). */
 interface PlanReferences {
@@ -233,19 +225,28 @@ function referenceProblems(plan: PlanReferences): Problem[] {
   return problems;
 }
 
+/** What zod reports of a plan, with each unknown field an issue of its own (`spaces.0.colour: unknown field`). */
+export type PlanReading = { ok: true; plan: Plan } | { ok: false; issues: PlanIssue[] };
+type PlanIssue = { path: PropertyKey[]; message: string };
+
+/** Reads a plan: the parsed plan, or its issues (for a caller that reports them in its own words). */
+export function readPlan(input: unknown): PlanReading {
+  const result = planSchema.safeParse(input);
+  if (result.success) return { ok: true, plan: result.data };
+  const issues = result.error.issues.flatMap((issue): PlanIssue[] =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: [...issue.path, key], message: 'unknown field' }))
+      : [{ path: issue.path, message: issue.message }],
+  );
+  return { ok: false, issues };
+}
+
 /**
  * Parses a plan or throws an InputError naming every bad field by its path
- * (`spaces.1.areaSqft`); an unknown field is named itself (`spaces.0.colour: unknown field`).
+ * (`plan: spaces.1.areaSqft: ...`); an unknown field is named itself (`spaces.0.colour: unknown field`).
  */
 export function parsePlan(input: unknown): Plan {
-  const result = planSchema.safeParse(input);
-  if (result.success) return result.data;
-  const issues = result.error.issues.flatMap((issue) => {
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
-    return keys.map((key) => ({
-      path: [...issue.path, ...(key === undefined ? [] : [key])].map(String).join('.') || '(root)',
-      message: key === undefined ? issue.message : 'unknown field',
-    }));
-  });
-  throw new InputError(`plan: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  const reading = readPlan(input);
+  if (reading.ok) return reading.plan;
+  throw inputErrorOf(reading.issues, 'plan');
 }

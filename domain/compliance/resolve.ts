@@ -1,3 +1,4 @@
+import { clonePlain } from '../plain-data';
 import { InputError } from '../validation';
 import { JURISDICTIONS } from './jurisdictions';
 import type { Change, Jurisdiction, RuleDefinition, RulePack, Severity } from './rules';
@@ -212,12 +213,4 @@ function replaceAt(definition: RuleDefinition, path: string, value: number | nul
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A deep copy of JSON-like data (structuredClone is not available in every workflow sandbox). */
-function clonePlain<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(clonePlain) as T;
-  if (isRecord(value))
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, clonePlain(item)])) as T;
-  return value;
 }

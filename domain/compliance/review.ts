@@ -1,7 +1,10 @@
 import { diffViolations } from './cycle-diff';
 import { correctionDeadline, SlaClock } from './review-clocks';
 import { reviewPolicyFor } from './review-policy';
-import { completenessProblems, decisionShapeProblem, resubmissionShapeProblem } from './review-requests';
+import { fieldIssues, issuesText } from '../validation';
+import { refusalOfUnverified } from '../identity-stamp';
+import { completenessProblems } from './review-completeness';
+import { decisionRequestSchema, resubmissionRequestSchema } from './review-schemas';
 import type {
   CheckSummary,
   ComplianceReviewInput,
@@ -110,9 +113,11 @@ export class PlanReview {
   }
 
   refusalOfResubmission(request: unknown): string | undefined {
-    const shape = resubmissionShapeProblem(request);
-    if (shape) return shape;
-    const { actor, planVersion } = request as ResubmissionRequest;
+    const parsed = resubmissionRequestSchema.safeParse(request);
+    if (!parsed.success) return issuesText(fieldIssues(parsed.error.issues));
+    const { actor, planVersion } = parsed.data;
+    const unverified = refusalOfUnverified(actor);
+    if (unverified) return unverified;
     if (actor !== this.input.applicant.id) return `only the applicant (${this.input.applicant.id}) resubmits`;
     if (this.waitingOn !== 'applicant' || this.pendingResubmission)
       return `the review is ${this.status}, not waiting on a resubmission`;
@@ -135,18 +140,18 @@ export class PlanReview {
   }
 
   refusalOfDecision(request: unknown): string | undefined {
-    const shape = decisionShapeProblem(request);
-    if (shape) return shape;
-    const { actor } = request as ReviewDecisionRequest;
+    const parsed = decisionRequestSchema.safeParse(request);
+    if (!parsed.success) return issuesText(fieldIssues(parsed.error.issues));
+    const { actor, comments } = parsed.data;
+    const unverified = refusalOfUnverified(actor);
+    if (unverified) return unverified;
     const supervisorMayDecide = this.sla.escalated && actor === this.input.supervisor;
     if (!this.input.reviewers.includes(actor) && !supervisorMayDecide) {
       return `${actor} is not an assigned plan reviewer (assigned: ${this.input.reviewers.join(', ')})`;
     }
     if (this.status !== 'in_review' || this.pendingDecision)
       return `the review is ${this.status}, not waiting on a reviewer's decision`;
-    const unknown = (request as ReviewDecisionRequest).comments?.find(
-      (c) => c.element !== undefined && !this.elementIds.has(c.element),
-    );
+    const unknown = comments?.find((c) => c.element !== undefined && !this.elementIds.has(c.element));
     if (unknown) return `comments: "${unknown.element}" is not an element of plan version ${this.current!.planVersion}`;
     return undefined;
   }

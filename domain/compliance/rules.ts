@@ -116,7 +116,6 @@ export interface CapacityRule extends RuleBase {
 }
 
 export type RuleDefinition = OccupantLoadRule | LimitRule | SingleExitRule | ExitCountRule | CapacityRule;
-export type RuleKind = RuleDefinition['kind'];
 
 /** A model code edition: the base every jurisdiction resolves from. */
 export interface RulePack {

@@ -1,6 +1,11 @@
 import { PlanReview } from '../../domain/compliance/review';
-import { inputProblems } from '../../domain/compliance/review-requests';
-import { complianceReviewInputSchema, decisionBodySchema } from '../../domain/compliance-review-schemas';
+import {
+  complianceReviewInputSchema,
+  decisionBodySchema,
+  decisionRequestSchema,
+  resubmissionRequestSchema,
+} from '../../domain/compliance/review-schemas';
+import { fieldIssues, issuesText } from '../../domain/validation';
 import { reviewInput, submission } from '../fixtures/compliance-review';
 
 const NOW = Date.parse('2026-11-27T15:00:00Z');
@@ -33,7 +38,10 @@ describe('PlanReview (the workflow state)', () => {
     review.returnToApplicant('corrections_required', NOW);
     expect(review.refusalOfResubmission({ ...next, actor: 'rev-ray' })).toMatch(/only the applicant/);
     expect(review.refusalOfResubmission({ ...next, planVersion: 1 })).toMatch(/greater than 1/);
-    expect(review.refusalOfResubmission({ ...next, documents: 'none' })).toMatch(/request\.documents/);
+    expect(review.refusalOfResubmission({ ...next, documents: 'none' })).toBe(
+      'documents: must be a list of {kind, name, ref?}',
+    );
+    expect(review.refusalOfResubmission({ ...next, colour: 'red' })).toMatch(/^\(root\): Unrecognized key: "colour"/);
     expect(review.refusalOfResubmission(next)).toBeUndefined();
     review.resubmit(next, NOW);
     expect(review.refusalOfResubmission({ ...next, planVersion: 3 })).toMatch(/not waiting/); // one pending at a time
@@ -65,25 +73,76 @@ describe('PlanReview (the workflow state)', () => {
     expect(review.sla.running).toBe(true);
   });
 
-  it('validates the workflow input by hand, naming fields', () => {
-    expect(inputProblems(reviewInput('P-1'))).toEqual([]);
-    expect(inputProblems({ ...reviewInput('P-1'), reviewers: [], asOf: 'soon' })).toEqual([
+  it('refuses a decision that does not explain corrections or a rejection, naming the field', () => {
+    const review = inReview();
+    expect(review.refusalOfDecision({ decision: 'reject', actor: 'rev-ray' })).toBe(
+      'comments: give the applicant at least one comment or a summary with reject',
+    );
+    expect(review.refusalOfDecision({ decision: 'reject', actor: 'rev-ray', summary: 'Out of scope' })).toBeUndefined();
+    expect(review.refusalOfDecision({ decision: 'approve', actor: 'rev-ray', comments: [{ comment: '' }] })).toBe(
+      'comments.0.comment: must not be empty',
+    );
+  });
+
+  it('refuses a message from an identity the worker could not verify, saying so', () => {
+    // Before: refused as "unverified:rev-ray is not an assigned plan reviewer", telling an
+    // assigned reviewer they are not one when it is their stamp that failed.
+    const review = inReview();
+    expect(review.refusalOfDecision({ decision: 'approve', actor: 'unverified:rev-ray' })).toMatch(
+      /^rev-ray: identity not verified/,
+    );
+    review.returnToApplicant('corrections_required', NOW);
+    expect(review.refusalOfResubmission({ ...submission('P-1', 2), actor: 'unverified:arch-amy' })).toMatch(
+      /^arch-amy: identity not verified/,
+    );
+  });
+});
+
+/** A review of P-1 whose first version was checked (elements S101, D3) and is with the reviewers. */
+function inReview(): PlanReview {
+  const review = new PlanReview(reviewInput('P-1'), NOW);
+  review.openCycle(submission('P-1', 1), 'arch-amy', NOW);
+  review.recordCheck(
+    { compliant: true, planName: 'x', edition: 'IBC-2021', asOf: '2026-11-01', occupantLoad: 1, violations: [] },
+    ['S101', 'D3'],
+    NOW,
+  );
+  review.startReview(NOW);
+  return review;
+}
+
+/** What a refused input reads as: the workflow's InvalidInput message and the gateway's 400 say the same. */
+const problemsOf = (input: unknown) => {
+  const result = complianceReviewInputSchema.safeParse(input);
+  return result.success ? [] : fieldIssues(result.error.issues).map((issue) => issuesText([issue]));
+};
+
+describe('the review input schema (the workflow parses its input with it)', () => {
+  it('names each refused field', () => {
+    expect(problemsOf(reviewInput('P-1'))).toEqual([]);
+    expect(problemsOf({ ...reviewInput('P-1'), reviewers: [], asOf: 'soon' })).toEqual([
       'reviewers: name at least one reviewer',
       'asOf: must be YYYY-MM-DD',
     ]);
     const own = reviewInput('P-1');
-    expect(inputProblems({ ...own, reviewers: [own.applicant.id] })).toEqual([
+    expect(problemsOf({ ...own, reviewers: [own.applicant.id] })).toEqual([
       'reviewers: the applicant cannot review their own plan',
     ]);
-    expect(inputProblems({ ...own, supervisor: own.applicant.id })).toEqual([
+    expect(problemsOf({ ...own, supervisor: own.applicant.id })).toEqual([
       'supervisor: the applicant cannot supervise their own review',
     ]);
-    expect(
-      inputProblems({ ...reviewInput('P-1'), policy: { reviewSlaBusinessDays: 0, holidays: ['25 Dec'] } }),
-    ).toEqual([
+    expect(problemsOf({ ...reviewInput('P-1'), policy: { reviewSlaBusinessDays: 0, holidays: ['25 Dec'] } })).toEqual([
       'policy.reviewSlaBusinessDays: must be a whole number of days, 1 to 365',
-      'policy.holidays: must be a list of YYYY-MM-DD days',
+      'policy.holidays.0: must be a YYYY-MM-DD day',
     ]);
+  });
+
+  it('is the message schema the gateway parses with, plus the actor the token names', () => {
+    const decision = { decision: 'approve', comments: [{ element: 'D3', comment: 'ok' }] };
+    expect(decisionBodySchema.safeParse(decision).success).toBe(true);
+    expect(decisionRequestSchema.safeParse(decision).success).toBe(false);
+    expect(decisionRequestSchema.safeParse({ ...decision, actor: 'rev-ray' }).success).toBe(true);
+    expect(resubmissionRequestSchema.safeParse({ ...submission('P-1', 2), actor: 'arch-amy' }).success).toBe(true);
   });
 });
 

@@ -134,7 +134,7 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
         },
       },
     });
-    const result = await worker.runUntil(async () => {
+    const outcome = await worker.runUntil(async () => {
       const handle = await world.env.client.workflow.start(complianceReview, {
         taskQueue,
         workflowId,
@@ -150,13 +150,21 @@ describe('timeline entries reach the audit chain exactly once (time-skipping ser
         async () => (await handle.describe()).status.name !== 'RUNNING' || (await statusOf(handle)) === 'in_review',
       );
       await handle.executeUpdate(complianceDecideUpdate, { args: [{ decision: 'approve', actor: 'rev-ray' }] });
-      return handle.result();
+      const result = await handle.result();
+      const scheduled = (await handle.fetchHistory()).events!.flatMap(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+      );
+      return { result, auditCalls: scheduled.filter((name) => /^record(Gate|Workflow)Event/.test(name)) };
     });
+    const { result, auditCalls } = outcome;
     expect(result.status).toBe('approved');
     expect(result.timeline.filter((e) => e.event.startsWith('refused')).length).toBeGreaterThanOrEqual(6);
     expect(await auditedEntries(world.store, workflowId, ['compliance.closed'])).toEqual(
       expectedEntries('compliance', result.timeline),
     );
+    // Batched (AuditTrail): one recordWorkflowEvents call per burst, far fewer calls than entries.
+    expect(new Set(auditCalls)).toEqual(new Set(['recordWorkflowEvents']));
+    expect(auditCalls.length).toBeLessThan(result.timeline.length / 2);
     expect((await world.store.audit.verify()).ok).toBe(true);
   });
 

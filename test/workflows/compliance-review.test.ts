@@ -1,9 +1,10 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import { ComplianceReports } from '../../db/compliance-reports';
 import type { PermitRecord } from '../../domain/compliance/permit-export';
 import { complianceReviewId } from '../../domain/compliance/review';
-import type { ReviewStatusView } from '../../domain/compliance/review-types';
+import type { ResubmissionRequest, ReviewStatusView } from '../../domain/compliance/review-types';
 import {
   complianceDecideSignal,
   complianceDecideUpdate,
@@ -230,6 +231,27 @@ describe('complianceReview on the time-skipping server', () => {
     );
   });
 
+  it('fails at once, naming the field, when started with an input the gateway would refuse', async () => {
+    const planId = 'BAD-INPUT-1';
+    const input = reviewInput(planId, { applicant: { id: 'arch-amy', email: 'amy' }, asOf: '2026-02-30' });
+    const failure = await run(async (taskQueue) => {
+      const handle = await world.env.client.workflow.start(complianceReview, {
+        taskQueue,
+        workflowId: complianceReviewId(planId),
+        args: [input],
+      });
+      return handle.result().then(
+        () => undefined,
+        (err: WorkflowFailedError) => err.cause as ApplicationFailure,
+      );
+    });
+    expect(failure?.type).toBe('InvalidInput');
+    expect(failure?.message).toBe(
+      'complianceReview input: applicant.email: must be an email address; asOf: must be YYYY-MM-DD',
+    );
+    expect(await outbox(complianceReviewId(planId))).toEqual([]);
+  });
+
   it('sends an incomplete submission back with what is missing, and checks the complete resubmission', async () => {
     const planId = 'INCOMPLETE-1';
     const workflowId = complianceReviewId(planId);
@@ -313,7 +335,10 @@ describe('complianceReview refusals on the time-skipping server', () => {
         }),
       ).toMatch(/"NOPE" is not an element/);
       await handle.signal(complianceDecideSignal, { decision: 'approve', actor: 'arch-amy' });
-      const status = await waitForStatus(handle, (v) => v.refused.length > 0);
+      // The same schema as the gateway's: a signal without an actor is refused, naming the field.
+      const noActor = { planVersion: 3, plan: {}, documents: [] };
+      await handle.signal(complianceResubmitSignal, noActor as unknown as ResubmissionRequest);
+      const status = await waitForStatus(handle, (v) => v.refused.length > 1);
       await handle.terminate('test done'); // an open review would stop time skipping for later tests
       return status;
     });
@@ -324,6 +349,11 @@ describe('complianceReview refusals on the time-skipping server', () => {
         message: 'decide',
         reason: expect.stringMatching(/not an assigned plan reviewer/),
       }),
+      expect.objectContaining({ actor: 'unknown', message: 'resubmit', reason: 'actor: must be a text' }),
+    ]);
+    expect(view.timeline.filter((e) => e.event.startsWith('refused')).map((e) => e.event)).toEqual([
+      'refused decide',
+      'refused resubmit',
     ]);
   });
 });
