@@ -264,20 +264,6 @@ const SAMPLES: Record<WorkflowType, Sample> = {
       await handle.executeUpdate(workflows.holdUpdate, { args: [{ reason: 'lender review', ...ops }] });
       await handle.signal(workflows.holdSignal, { reason: 'again', ...ops }); // already on hold: recorded
       await handle.executeUpdate(workflows.resumeUpdate, { args: [{ reason: 'reviewed', ...ops }] });
-      // Every other message's Signal twin refused (recorded in status), a hold and a resume by Update.
-      const ops = { actor: 'lender-ops', roles: ['operator'] };
-      await handle.signal(workflows.waiveSignal, {
-        conditionId: 'sov',
-        comment: 'mine',
-        actor: 'gc-alex',
-        roles: ['approver'],
-      }); // four eyes: recorded
-      await handle.signal(workflows.resubmitSignal, { actor: 'gc-alex', roles: [] }); // nothing requested: recorded
-      await handle.signal(workflows.reverseSignal, { reason: 'early', actor: 'lender-ops', roles: ['admin'] }); // not paid: recorded
-      await handle.signal(workflows.resumeSignal, { reason: 'nothing held', ...ops }); // not on hold: recorded
-      await handle.executeUpdate(workflows.holdUpdate, { args: [{ reason: 'lender review', ...ops }] });
-      await handle.signal(workflows.holdSignal, { reason: 'again', ...ops }); // already on hold: recorded
-      await handle.executeUpdate(workflows.resumeUpdate, { args: [{ reason: 'reviewed', ...ops }] });
       await handle.executeUpdate(workflows.decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
       await handle.executeUpdate(workflows.decideUpdate, {
         args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'], approvedAmounts: { L1: 1_500_000 } }],
