@@ -350,6 +350,14 @@ export async function measureWaitingTypes(options: MeasureOptions): Promise<Memo
     maxCachedWorkflows: types.length * (warmUp + workflows) + 10,
   });
   const handle = (type: string, id: string) => env.client.workflow.getHandle(`memory/${type}/${id}`);
+  // Queries that lost the race against their time limit: settled before the worker stops,
+  // so none is still retrying when the connection closes.
+  const outstanding = new Set<Promise<boolean>>();
+  const track = (query: Promise<boolean>) => {
+    outstanding.add(query);
+    void query.finally(() => outstanding.delete(query));
+    return query;
+  };
   /** A run whose workflow task fails never waits: say why at once instead of at the deadline. */
   const failIfTaskFailed = async (type: string, id: string) => {
     const history = await handle(type, id).fetchHistory();
@@ -374,10 +382,12 @@ export async function measureWaitingTypes(options: MeasureOptions): Promise<Memo
         const answers = await Promise.all(
           pending.map((id) =>
             Promise.race([
-              handle(type, id)
-                .query(sample.query)
-                .then((answer) => sample.waiting(answer as never))
-                .catch(() => false),
+              track(
+                handle(type, id)
+                  .query(sample.query)
+                  .then((answer) => sample.waiting(answer as never))
+                  .catch(() => false),
+              ),
               new Promise<false>((resolve) => setTimeout(() => resolve(false), 5_000).unref()),
             ]),
           ),
@@ -404,6 +414,7 @@ export async function measureWaitingTypes(options: MeasureOptions): Promise<Memo
             .catch(() => undefined),
         ),
       );
+      await Promise.allSettled([...outstanding]);
       throw err;
     }
   };
