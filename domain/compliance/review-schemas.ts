@@ -24,7 +24,8 @@ const isCalendarDay = (day: string) => {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
 };
 const emailSchema = () => z.email({ pattern: EMAIL, error: 'must be an email address' });
-const daySchema = (error: string) => z.string({ error }).regex(DAY, { error }).refine(isCalendarDay, { error });
+const daySchema = (error: string) =>
+  z.string({ error }).regex(DAY, { error, abort: true }).refine(isCalendarDay, { error });
 
 export const reviewIdSchema = lazySchema(() =>
   z.string({ error: 'must be an id (text)' }).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, {
