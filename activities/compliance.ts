@@ -38,7 +38,7 @@ export interface ExportRequest {
 
 /**
  * The compliance review's side of the engine and its paperwork: parsing and checking a
- * submitted plan (zod and the rule packs live here, not in the workflow bundle), rendering
+ * submitted plan (the plan schema and the rule packs load here, never in the workflow), rendering
  * reports, and the jurisdiction export. Reports go to the store, once per key.
  */
 export function createComplianceActivities({ store }: { store: Store }) {

@@ -21,8 +21,9 @@ export type ReviewStatusAnswer =
 const QUERY_TIMEOUT_MS = 10_000;
 
 /**
- * A review's status by plan id. A closed review answers from its result (no worker needed);
- * a running one from the `status` query, or from its search attributes when no worker is up.
+ * A review's status by plan id. A completed review answers from its result (no worker
+ * needed); a running one from the `status` query, or from its search attributes when no
+ * worker is up, as does a review that failed or was terminated (it has no result).
  */
 export async function reviewStatusOf(client: Client, planId: string): Promise<ReviewStatusAnswer> {
   const workflowId = complianceReviewId(planId);

@@ -10,7 +10,9 @@ import type { Violation } from './violation';
 /*
  * The compliance check: a parsed plan (parsePlan) against the code in force in a
  * jurisdiction on a day. Pure and deterministic (the day is an argument, never the clock),
- * so a workflow can call it directly; linear in the size of the plan.
+ * so a retried check activity gives the same answer; linear in the size of the plan. The
+ * complianceReview workflow runs it through that activity and never loads it (nor the rule
+ * packs): test/unit/compliance-workflow-imports.test.ts.
  */
 
 export interface CheckOptions {

@@ -1,8 +1,8 @@
 import type { ReviewPolicy } from './review-types';
 
 /*
- * Each jurisdiction's review clocks and required documents. Plain data without zod: the
- * workflow reads it. A real adoption adds its row; unknown jurisdictions get the default.
+ * Each jurisdiction's review clocks and required documents, as plain data the workflow
+ * reads. A real adoption adds its row; unknown jurisdictions get the default.
  */
 
 export const DEFAULT_REVIEW_POLICY: ReviewPolicy = {

@@ -1,6 +1,6 @@
 /*
- * The words a plan and a rule pack share. Plain constants (no zod) so the rule engine and
- * the packs can use them without pulling the schema library into workflow code.
+ * The words a plan and a rule pack share: plain constants, which the plan schema
+ * (plan-schema.ts) turns into enums and the engine and the packs use as they are.
  */
 
 /** Building-wide automatic sprinkler system: NFPA 13 (IBC 903.3.1.1), 13R (903.3.1.2), 13D (903.3.1.3). */
