@@ -1,9 +1,9 @@
 // `npm run bench -- memory`: the heap one waiting workflow holds, per workflow type that
 // waits (bench/workflow-memory.ts says how it is measured), with the project's bundle
-// (zod preloaded once per worker, workers/bundle.ts) against, in the same run, the same
-// bundle built without the preload (every workflow evaluates zod for itself).
-// BENCH_MEMORY_WORKFLOWS (default 100) waiting runs per type; BENCH_MEMORY_TYPES=a,b to
-// measure only some types.
+// (workers/bundle.ts). Should the bundle preload modules again (a `SHARED_LIBRARY_MODULES`
+// export, as 3e41e13 had for zod), the same bundle without the preload is measured in the
+// same run beside it. BENCH_MEMORY_WORKFLOWS (default 100) waiting runs per type;
+// BENCH_MEMORY_TYPES=a,b to measure only some types.
 import { execFileSync } from 'node:child_process';
 import { DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { openStore } from '../db/store';
@@ -30,10 +30,10 @@ function git(...args: string[]): string {
 
 export async function benchMemory(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  // A bundle with preloaded modules exists from 3e41e13 on; before it, the project's bundle is the one without.
+  // Preloaded modules: 3e41e13 only (zod; removed in 1677e4b because the SDK freezes them and zod writes to its own).
   const preloads = 'SHARED_LIBRARY_MODULES' in projectBundle;
   const variants: [string, Promise<WorkflowBundle>][] = [
-    [preloads ? 'zodPreloaded' : 'projectBundle', projectBundle.buildWorkflowBundle()],
+    [preloads ? 'preloaded' : 'projectBundle', projectBundle.buildWorkflowBundle()],
     ...(preloads ? [['withoutPreload', bundleWithoutPreload()] as [string, Promise<WorkflowBundle>]] : []),
   ];
   // The tests' time-skipping server (time only skips while a client awaits a result, which

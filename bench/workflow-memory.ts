@@ -245,7 +245,7 @@ rules:
 /** Workflow types that run to the end in seconds (one task and a few activities): none waits for long, so none is measured. */
 export const NOT_LONG_LIVED = ['healthCheck', 'auditChainCheck', 'fundingDeposit', 'taskEvent', 'replayTriggerAction'];
 
-/** The project's bundle minus the shared zod preload (workers/bundle.ts): every workflow then evaluates zod for itself. */
+/** The project's bundle without preloaded modules (workers/bundle.ts): every workflow evaluates every module for itself. */
 export function bundleWithoutPreload(): Promise<WorkflowBundle> {
   const ignore = () => undefined;
   return bundleWorkflowCode({
