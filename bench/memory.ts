@@ -1,22 +1,19 @@
 // `npm run bench -- memory`: the heap one waiting workflow holds, per workflow type that
 // waits (bench/workflow-memory.ts says how it is measured), with the project's bundle
-// (workers/bundle.ts). Should the bundle preload modules again (a `SHARED_LIBRARY_MODULES`
-// export, as 3e41e13 had for zod), the same bundle without the preload is measured in the
-// same run beside it. BENCH_MEMORY_WORKFLOWS (default 100) waiting runs per type;
-// BENCH_MEMORY_TYPES=a,b to measure only some types.
+// (workers/bundle.ts). The baseline, measured in the same run, is the heap of the same
+// worker before the runs start: each figure is (heap with N waiting runs - baseline) / N.
+// Beside it, for comparison, the figures recorded at ab7e41f (bench/results/memory-before.json,
+// before the architecture cleanup). BENCH_MEMORY_WORKFLOWS (default 100) waiting runs per
+// type; BENCH_MEMORY_TYPES=a,b to measure only some types.
 import { execFileSync } from 'node:child_process';
-import { DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { openStore } from '../db/store';
-import * as projectBundle from '../workers/bundle';
+import { buildWorkflowBundle } from '../workers/bundle';
 import { startTimeSkippingEnv } from '../test/support/temporal-env';
 import { writeResults } from './results';
-import {
-  bundleWithoutPreload,
-  measureWaitingTypes,
-  NOT_LONG_LIVED,
-  WAITING_SAMPLES,
-  type TypeOutcome,
-} from './workflow-memory';
+import { measureWaitingTypes, NOT_LONG_LIVED, WAITING_SAMPLES, type TypeOutcome } from './workflow-memory';
 
 const WORKFLOWS = Number(process.env.BENCH_MEMORY_WORKFLOWS ?? 100);
 const WARM_UP = 10;
@@ -30,17 +27,12 @@ function git(...args: string[]): string {
 
 export async function benchMemory(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  // Preloaded modules: 3e41e13 only (zod; removed in 1677e4b because the SDK freezes them and zod writes to its own).
-  const preloads = 'SHARED_LIBRARY_MODULES' in projectBundle;
-  const variants: [string, Promise<WorkflowBundle>][] = [
-    [preloads ? 'preloaded' : 'projectBundle', projectBundle.buildWorkflowBundle()],
-    ...(preloads ? [['withoutPreload', bundleWithoutPreload()] as [string, Promise<WorkflowBundle>]] : []),
-  ];
+  const variants = [['projectBundle', buildWorkflowBundle()]] as const;
   // The tests' time-skipping server (time only skips while a client awaits a result, which
   // this bench never does: every run stays where it waits), started with their patience.
   const env = await startTimeSkippingEnv();
   const store = await openStore({ inMemory: true });
-  const measured: Record<string, Record<string, TypeOutcome & { warmUpBytes?: number }>> = {};
+  const measured: Record<string, Record<string, TypeOutcome & { warmUpBytes?: number; heapEmptyBytes?: number }>> = {};
   try {
     for (const [variant, bundle] of variants) {
       measured[variant] = {};
@@ -54,7 +46,7 @@ export async function benchMemory(): Promise<void> {
           workflows: WORKFLOWS,
           warmUp: WARM_UP,
         });
-        const result = { ...run.types[type]!, warmUpBytes: run.warmUpBytes };
+        const result = { ...run.types[type]!, warmUpBytes: run.warmUpBytes, heapEmptyBytes: run.heapEmptyBytes };
         measured[variant]![type] = result;
         console.log(
           `${variant} ${type}: ${'error' in result ? result.error : `${kib(result.bytesPerWorkflow)} KiB per waiting workflow`}`,
@@ -66,18 +58,16 @@ export async function benchMemory(): Promise<void> {
     await env.teardown();
   }
 
-  const perWorkflow = (m: TypeOutcome | undefined) =>
-    m === undefined ? undefined : 'error' in m ? 'fails' : kib(m.bytesPerWorkflow);
-  const [main, other] = Object.keys(measured);
+  const perWorkflow = (m: TypeOutcome) => ('error' in m ? 'fails' : kib(m.bytesPerWorkflow));
+  const before = recordedBefore();
   const rows = TYPES.map((type) => {
-    const a = measured[main!]![type]!;
-    const b = other ? measured[other]![type] : undefined;
-    const saved = b && !('error' in a) && !('error' in b) ? kib(b.bytesPerWorkflow - a.bytesPerWorkflow) : '-';
+    const now = measured.projectBundle![type]!;
     return {
       type,
-      [`KiB/waiting (${main})`]: perWorkflow(a),
-      ...(b ? { [`KiB/waiting (${other})`]: perWorkflow(b), 'KiB saved by preload': saved } : {}),
-      [`KiB first ${WARM_UP} runs (${main})`]: 'error' in a ? '-' : kib(a.warmUpBytes!),
+      'KiB/waiting workflow': perWorkflow(now),
+      [`KiB/waiting at ${before.commit.slice(0, 7)} (recorded)`]: before.kib[type] ?? '-',
+      'KiB baseline (empty worker)': 'error' in now ? '-' : kib(now.heapEmptyBytes!),
+      [`KiB first ${WARM_UP} runs`]: 'error' in now ? '-' : kib(now.warmUpBytes!),
     };
   });
   const commit = git('rev-parse', 'HEAD');
@@ -110,4 +100,20 @@ export async function benchMemory(): Promise<void> {
     ),
     measured,
   });
+}
+
+/** The figures recorded before the architecture cleanup (ab7e41f), for the comparison column. */
+function recordedBefore(): { commit: string; kib: Record<string, number> } {
+  const file = path.join(__dirname, 'results', 'memory-before.json');
+  if (!existsSync(file)) return { commit: '-------', kib: {} };
+  const recorded = JSON.parse(readFileSync(file, 'utf8')) as {
+    commit: string;
+    kibPerWaitingWorkflow: { projectBundle: Record<string, number> };
+  };
+  return {
+    commit: recorded.commit,
+    kib: Object.fromEntries(
+      Object.entries(recorded.kibPerWaitingWorkflow.projectBundle).map(([type, k]) => [type, Math.round(k)]),
+    ),
+  };
 }

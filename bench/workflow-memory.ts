@@ -11,13 +11,12 @@ import { setFlagsFromString, getHeapStatistics } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Store } from '../db/store';
 import { Incident } from '../domain/alerts/incident';
 import { parseEscalationYaml } from '../domain/alerts/escalation-policy-schemas';
 import { parseMetricRulesYaml } from '../domain/alerts/metric-rules-schemas';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../workers/bundle';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -244,16 +243,6 @@ rules:
 
 /** Workflow types that run to the end in seconds (one task and a few activities): none waits for long, so none is measured. */
 export const NOT_LONG_LIVED = ['healthCheck', 'auditChainCheck', 'fundingDeposit', 'taskEvent', 'replayTriggerAction'];
-
-/** The project's bundle without preloaded modules (workers/bundle.ts): every workflow evaluates every module for itself. */
-export function bundleWithoutPreload(): Promise<WorkflowBundle> {
-  const ignore = () => undefined;
-  return bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-    logger: { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: console.error },
-  });
-}
 
 let gcFunction: (() => void) | undefined;
 
