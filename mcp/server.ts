@@ -25,7 +25,7 @@ const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
  * and a review's state (`review_status`) through Temporal. Refusals (a bad plan, an unknown
  * rule or plan) are tool results with isError, so the assistant reads the reason.
  */
-export function createComplianceMcpServer(deps: McpDeps): McpServer {
+function createComplianceMcpServer(deps: McpDeps): McpServer {
   const today = deps.today ?? (() => new Date().toISOString().slice(0, 10));
   const server = new McpServer({ name: 'arxflow-compliance', version });
   const jurisdictions = JURISDICTIONS.map((j) => j.id).join(', ');

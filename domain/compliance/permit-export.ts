@@ -8,7 +8,7 @@ import type { Violation } from './violation';
  * camelCase; docs/jurisdiction-export.md is the contract.
  */
 
-export const PERMIT_RECORD_TYPE = 'arxflow.permit-review/1';
+const PERMIT_RECORD_TYPE = 'arxflow.permit-review/1';
 
 export type PermitStatus = 'Applied' | 'In Review' | 'Corrections Required' | 'Issued' | 'Denied' | 'Expired';
 
@@ -51,7 +51,7 @@ const STATUS: Record<ReviewStatusView['status'], PermitStatus> = {
 };
 
 /** The permit number a plan gets when the application did not bring one. */
-export function defaultPermitNumber(planId: string, appliedDate: string): string {
+function defaultPermitNumber(planId: string, appliedDate: string): string {
   return `BLD-${appliedDate.slice(0, 4)}-${planId}`;
 }
 

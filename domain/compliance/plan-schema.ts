@@ -11,7 +11,7 @@ import { AREA_BASES, OCCUPANCY_GROUPS, SPACE_USES, SPRINKLER_SYSTEMS } from './v
  * Only this file needs zod: the engine imports its types with `import type`.
  */
 
-export const PLAN_SCHEMA_VERSION = 1;
+const PLAN_SCHEMA_VERSION = 1;
 
 /** Ids end up in workflow ids (`compliance/<planId>`) and in reports: no slashes or spaces. */
 const idSchema = lazySchema(() =>
@@ -128,7 +128,7 @@ const accessibleRouteSchema = lazySchema(() =>
     .strict(),
 );
 
-export const planSchema = lazySchema(() =>
+const planSchema = lazySchema(() =>
   z
     .object({
       schemaVersion: z.literal(PLAN_SCHEMA_VERSION, {

@@ -7,7 +7,7 @@ import type { Violation } from './violation';
  * from applicants' element names, which arxflow does not control).
  */
 
-export const VIOLATION_CSV_COLUMNS = [
+const VIOLATION_CSV_COLUMNS = [
   'rule',
   'section',
   'elements',

@@ -91,7 +91,7 @@ function history(model: ReportModel): string {
     .join('')}</table>`;
 }
 
-export function esc(text: string): string {
+function esc(text: string): string {
   return text
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')

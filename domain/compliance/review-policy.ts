@@ -5,14 +5,14 @@ import type { ReviewPolicy } from './review-types';
  * reads. A real adoption adds its row; unknown jurisdictions get the default.
  */
 
-export const DEFAULT_REVIEW_POLICY: ReviewPolicy = {
+const DEFAULT_REVIEW_POLICY: ReviewPolicy = {
   reviewSlaBusinessDays: 15,
   correctionBusinessDays: 10,
   holidays: [],
   requiredDocuments: ['floor-plans', 'code-analysis'],
 };
 
-export const REVIEW_POLICIES: Readonly<Record<string, Partial<ReviewPolicy>>> = {
+const REVIEW_POLICIES: Readonly<Record<string, Partial<ReviewPolicy>>> = {
   'IBC-2021': {},
   // Illustrative, like the jurisdiction itself: a faster SLA, a life-safety plan required,
   // and the state's 2026 winter holidays.

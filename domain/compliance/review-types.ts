@@ -5,17 +5,8 @@ import type { Violation } from './violation';
  * input, messages and the status view. Types only, so anything may import it.
  */
 
-export const REVIEW_STATUSES = [
-  'intake',
-  'incomplete',
-  'checking',
-  'corrections_required',
-  'in_review',
-  'approved',
-  'rejected',
-  'expired',
-] as const;
-export type ReviewStatusValue = (typeof REVIEW_STATUSES)[number];
+export type ReviewStatusValue =
+  'intake' | 'incomplete' | 'checking' | 'corrections_required' | 'in_review' | 'approved' | 'rejected' | 'expired';
 
 /** A drawing set or form attached to a submission; `kind` is what completeness checks (e.g. "floor-plans"). */
 export interface PlanDocument {

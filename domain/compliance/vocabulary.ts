@@ -66,7 +66,7 @@ export const AREA_BASES = ['gross', 'net'] as const;
 export type AreaBasis = (typeof AREA_BASES)[number];
 
 /** 'F-1' -> 'F', 'B' -> 'B': code tables often name a whole family ("Group F") rather than one group. */
-export function groupFamily(group: string): string {
+function groupFamily(group: string): string {
   const dash = group.indexOf('-');
   return dash < 0 ? group : group.slice(0, dash);
 }
