@@ -12,21 +12,6 @@ import { refuseUnknownKeys } from '../validation';
  * (test/unit/compliance-workflow-imports.test.ts).
  */
 
-/*
- * Formats are checked with this module's own patterns, never zod's built-in ones (z.email,
- * z.iso.date): zod is preloaded once per worker and deep-frozen with its pattern objects,
- * and a format check resets its pattern's lastIndex, which throws inside a workflow.
- */
-const EMAIL = /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const isCalendarDay = (day: string) => {
-  const date = new Date(`${day}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
-};
-const emailSchema = () => z.email({ pattern: EMAIL, error: 'must be an email address' });
-const daySchema = (error: string) =>
-  z.string({ error }).regex(DAY, { error, abort: true }).refine(isCalendarDay, { error });
-
 export const reviewIdSchema = lazySchema(() =>
   z.string({ error: 'must be an id (text)' }).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, {
     error: 'must be 1-100 letters, digits, ".", "_", ":" or "-"',
@@ -75,7 +60,10 @@ export const reviewPolicySchema = lazySchema(() =>
   z.strictObject({
     reviewSlaBusinessDays: businessDays.optional(),
     correctionBusinessDays: businessDays.optional(),
-    holidays: z.array(daySchema('must be a YYYY-MM-DD day')).max(366).optional(),
+    holidays: z
+      .array(z.iso.date({ error: 'must be a YYYY-MM-DD day' }))
+      .max(366)
+      .optional(),
     requiredDocuments: z.array(text(100)).max(50).optional(),
   }),
 );
@@ -92,12 +80,12 @@ export const complianceReviewInputSchema = lazySchema(() =>
     .strictObject({
       planId: reviewIdSchema,
       jurisdiction: reviewIdSchema,
-      applicant: z.strictObject({ id: personSchema, email: emailSchema() }),
+      applicant: z.strictObject({ id: personSchema, email: z.email({ error: 'must be an email address' }) }),
       reviewers: z.array(personSchema).min(1, { error: 'name at least one reviewer' }).max(20),
       supervisor: personSchema,
       submission: submissionSchema,
       policy: reviewPolicySchema.optional(),
-      asOf: daySchema('must be YYYY-MM-DD').optional(),
+      asOf: z.iso.date({ error: 'must be YYYY-MM-DD' }).optional(),
       permitNumber: text(100).optional(),
     })
     .refine(samePlanId.check, samePlanId.params)
@@ -172,13 +160,13 @@ export const reviewStartBodySchema = lazySchema(() =>
       planId: reviewIdSchema,
       jurisdiction: reviewIdSchema,
       applicant: z
-        .object({ email: emailSchema() })
+        .object({ email: z.email({ error: 'must be an email address' }) })
         .catchall(z.unknown())
         .superRefine(
           refuseUnknownKeys(['email'], { id: 'the applicant is the authenticated caller' }, 'a review start'),
         ),
       submission: submissionSchema,
-      asOf: daySchema('must be YYYY-MM-DD').optional(),
+      asOf: z.iso.date({ error: 'must be YYYY-MM-DD' }).optional(),
       permitNumber: text(100).optional(),
     })
     .catchall(z.unknown())

@@ -161,7 +161,7 @@ describe('plan format version 1', () => {
 });
 
 describe('schemas live in two modules; the engine takes parsed plans', () => {
-  // zod may load in workflows now (preloaded once per worker); what this keeps is one place
+  // zod may load in workflows now (schemas built on first use); what this keeps is one place
   // per schema: the plan format (plan-schema.ts, parsed by the check activity, CLI and MCP)
   // and the review's input and messages (review-schemas.ts, parsed by the edge and the
   // workflow, whose state review.ts checks messages with them). The engine, the rule packs

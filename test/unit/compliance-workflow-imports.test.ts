@@ -5,9 +5,8 @@ import ts from 'typescript';
 /**
  * The complianceReview workflow must not load the plan schema, the engine or the rule packs:
  * the SDK evaluates the bundle's modules once per workflow, and the check runs in an activity
- * anyway. zod itself may load: the worker preloads it once for every workflow
- * (workflows/kit/shared-libraries.ts), and the workflow parses its messages with the
- * gateway's lazily built schemas (domain/compliance/review-schemas.ts). Transpiling
+ * anyway. zod itself may load: the workflow parses its input and messages with the
+ * gateway's schemas (domain/compliance/review-schemas.ts), built on first use. Transpiling
  * each module drops its type-only imports, so the `require` calls left are exactly what
  * runs; they are followed through the repository's own modules.
  */
