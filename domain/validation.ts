@@ -26,15 +26,21 @@ export interface FieldIssue {
 
 /** zod's issues as field paths and messages; `prefix` is prepended to every path (`plan.`). */
 export function fieldIssues(
-  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  issues: readonly { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }[],
   options: { prefix?: string; root?: string } = {},
 ): FieldIssue[] {
   const root = options.root ?? '(root)';
-  return issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    const prefix = options.prefix ?? '';
-    return { path: path ? `${prefix}${path}` : prefix.replace(/\.$/, '') || root, message: issue.message };
-  });
+  const prefix = options.prefix ?? '';
+  const named = (path: readonly PropertyKey[], message: string): FieldIssue => {
+    const dotted = path.map(String).join('.');
+    return { path: dotted ? `${prefix}${dotted}` : prefix.replace(/\.$/, '') || root, message };
+  };
+  // zod reports unknown keys once for their object: each is named as the field it is.
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' && issue.keys?.length
+      ? issue.keys.map((key) => named([...issue.path, key], 'unknown field'))
+      : [named(issue.path, issue.message)],
+  );
 }
 
 /** Field issues as one line for users: `lines.0.amount: must be positive; payeeId: required`. */

@@ -10,10 +10,10 @@ import { fieldIssues, InputError, issuesText } from '../domain/validation';
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof ApiError) return reply.code(error.status).send({ error: error.code, message: error.message });
-    if (error instanceof InputError) {
+    if (error instanceof ApiError || error instanceof InputError) {
+      const [status, code] = error instanceof ApiError ? [error.status, error.code] : [400, 'bad_input'];
       const issues = error.issues.length > 0 ? { issues: error.issues } : {};
-      return reply.code(400).send({ error: 'bad_input', message: error.message, ...issues });
+      return reply.code(status).send({ error: code, message: error.message, ...issues });
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       // The route's own schema (body, querystring, params, headers) refused it: paths say which part.

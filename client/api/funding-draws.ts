@@ -47,7 +47,7 @@ export async function prepareDraw(
   try {
     return resolveDraw(program, request, caller.subject, { window: context.makerCheckerWindow, makers });
   } catch (err) {
-    if (err instanceof InputError) throw badInput(err.message);
+    if (err instanceof InputError) throw badInput(err.message, err.issues);
     throw err;
   }
 }

@@ -114,7 +114,7 @@ function validate(schema: Parameters<typeof parseInput>[0], body: unknown, what:
   try {
     return parseInput(schema, body, what);
   } catch (err) {
-    if (err instanceof InputError) throw badInput(err.message);
+    if (err instanceof InputError) throw badInput(err.message, err.issues);
     throw err;
   }
 }

@@ -83,6 +83,8 @@ describe('gateway /v1 API on a dev server', () => {
       });
       expect(spoofed.status).toBe(400);
       expect(spoofed.json.message).toMatch(/actor/);
+      // The refused field is listed as the route schemas' 400s list theirs (gateway/responses.ts errorBody).
+      expect(spoofed.json.issues).toEqual([expect.objectContaining({ path: 'actor' })]);
 
       const woken = await call(`${probe('durability-probe/api-update')}/updates/wakeUp`, {
         token: tokens.operator,
