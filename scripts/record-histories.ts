@@ -21,6 +21,7 @@ import type { FundingGateInput } from '../domain/funding/gate-input';
 import * as workflows from '../workflows';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { buildWorkflowBundle } from '../workers/bundle';
+import type { ResubmissionRequest } from '../domain/compliance/review-types';
 import { createArxflowWorker } from '../workers/worker';
 import { temporalCliExecutable } from './temporal-tools';
 
@@ -379,7 +380,9 @@ const SAMPLES: Record<WorkflowType, Sample> = {
       };
       await statusIs('corrections_required');
       await handle.signal(workflows.complianceDecideSignal, { decision: 'approve', actor: 'arch-amy' }); // not a reviewer: recorded
-      await handle.signal(workflows.complianceResubmitSignal, { planVersion: 1, plan: examplePlan(36), documents: [] }); // no actor: recorded
+      // No actor (as the Web UI could send it): refused and recorded.
+      const withoutActor = { planVersion: 1, plan: examplePlan(36), documents: [] };
+      await handle.signal(workflows.complianceResubmitSignal, withoutActor as unknown as ResubmissionRequest);
       await handle.executeUpdate(workflows.complianceResubmitUpdate, {
         args: [{ planVersion: 2, plan: examplePlan(36), documents: SAMPLE_PLAN_DOCUMENTS, actor: 'arch-amy' }],
       });
