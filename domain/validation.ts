@@ -48,6 +48,17 @@ export function issuesText(issues: readonly FieldIssue[]): string {
   return issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
 }
 
+/**
+ * Why `request` does not have the shape `schema` describes, as one line naming each field
+ * (`reason: Required; level: must be a number`), or undefined when it has: the start of every
+ * state class's `refusalOfX` for a message. `what` prefixes the paths (`evidence.name`).
+ */
+export function shapeRefusal(schema: z.ZodType, request: unknown, what?: string): string | undefined {
+  const parsed = schema.safeParse(request);
+  if (parsed.success) return undefined;
+  return issuesText(fieldIssues(parsed.error.issues, what ? { prefix: `${what}.` } : { root: 'request' }));
+}
+
 /** The one way a refused input becomes an error: `what: field: message; ...`, the issues kept for 4xx bodies. */
 export function inputErrorOf(
   issues: readonly { path: readonly PropertyKey[]; message: string }[],
