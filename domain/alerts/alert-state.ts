@@ -12,7 +12,9 @@ import {
   type EscalationPosition,
   type EscalationTarget,
 } from './escalation-policy';
+import { shapeRefusal } from '../validation';
 import {
+  actorRequestProblemBeforeKit,
   actorRequestSchema,
   identityFields,
   messageSchema,
@@ -20,7 +22,6 @@ import {
   REASSIGN_ROLES,
   RESPONDER_ROLES,
   roleRefusal,
-  shapeRefusal,
   type ActorRequest,
 } from './requests';
 import { sha256Hex } from './sha256';
@@ -89,6 +90,9 @@ export const reassignRequestSchema = lazySchema(() =>
   }),
 );
 export type ReassignRequest = z.infer<typeof reassignRequestSchema>;
+
+/** The operator messages of an alert, as recorded refusals name them. */
+export type AlertMessageKind = 'acknowledge' | 'resolve' | 'escalate' | 'reassign';
 
 export type DeliveryOutcome = 'sent' | 'failed' | 'suppressed';
 
@@ -327,6 +331,42 @@ export class AlertState {
     this.note(now, request.actor, 'reassigned', `to ${to}${request.note ? `: ${request.note}` : ''}`);
   }
 
+  /**
+   * The refusal rule of runs begun before the workflow kit (patch 'alert-workflow-kit'
+   * false), exactly as it was at ab7e41f: extra keys ignored, fewer checks, in that order.
+   * Signal handlers run again on replay: a Signal such a run accepted (`{actor, roles,
+   * extra: 1}`) must be accepted again, or its replay takes another path. Not for new runs.
+   */
+  refusalBeforeKit(kind: AlertMessageKind, request: unknown): string | undefined {
+    const allowed = kind === 'reassign' ? REASSIGN_ROLES : RESPONDER_ROLES;
+    const problem = actorRequestProblemBeforeKit(request);
+    if (problem) return problem;
+    if (this.closed) return `the alert is resolved (by ${this.state.resolution?.by ?? 'unknown'})`;
+    const role = roleRefusal(`${kind} alerts`, request as ActorRequest, allowed);
+    if (role) return role;
+    const fields = request as Record<string, unknown>;
+    if (kind === 'acknowledge') return this.state.ack ? `already acknowledged by ${this.state.ack.by}` : undefined;
+    if (kind === 'resolve') return undefined;
+    if (kind === 'escalate') {
+      if (fields.level !== undefined && typeof fields.level !== 'number') return 'level: must be a level number';
+      const target = manualEscalationTarget(
+        this.state.policy,
+        this.escalationBase(),
+        fields.level as number | undefined,
+      );
+      return typeof target === 'string' ? target : undefined;
+    }
+    const { policy, targets } = fields;
+    if ((policy === undefined) === (targets === undefined)) return 'name either policy or targets';
+    if (policy !== undefined) {
+      if (typeof policy !== 'string' || !this.policies.some((p) => p.name === policy)) {
+        return `policy: no policy named "${String(policy)}" (known: ${this.policies.map((p) => p.name).join(', ') || 'none'})`;
+      }
+      return policy === this.state.policy.name ? `the alert already follows policy "${policy}"` : undefined;
+    }
+    return targetsProblemBeforeKit(targets);
+  }
+
   /** A refused Update or Signal, kept in the timeline (and so in the audit chain). */
   recordRefused(kind: string, request: unknown, reason: string, now: number): void {
     const actor = isRecord(request) && typeof request.actor === 'string' ? request.actor : 'unknown';
@@ -548,4 +588,20 @@ export class AlertState {
     pushCapped(this.state.timeline, { at: iso(now), by, event, ...(detail ? { detail } : {}) }, MAX_TIMELINE);
     this.state.version++;
   }
+}
+
+/** The targets check of reassign before the workflow kit (see refusalBeforeKit), as it was. */
+function targetsProblemBeforeKit(targets: unknown): string | undefined {
+  if (!Array.isArray(targets) || targets.length === 0 || targets.length > 20)
+    return 'targets: must be a list of 1 to 20 targets';
+  for (const [index, target] of targets.entries()) {
+    if (!isRecord(target) || !(TARGET_KINDS as readonly string[]).includes(String(target.kind))) {
+      return `targets.${index}.kind: must be one of ${TARGET_KINDS.join(', ')}`;
+    }
+    if (typeof target.to !== 'string' || target.to.trim() === '' || target.to.length > 2048)
+      return `targets.${index}.to: must be a channel, user id, address or URL`;
+    if (target.kind === 'webhook' && !/^https?:\/\/\S+$/i.test(target.to))
+      return `targets.${index}.to: must be an http(s) URL`;
+  }
+  return undefined;
 }

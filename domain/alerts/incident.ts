@@ -2,14 +2,15 @@ import { z } from 'zod';
 import { canonicalJson } from '../canonical-json';
 import { lazySchema } from '../lazy-schema';
 import { clonePlain, pushCapped } from '../plain-data';
+import { shapeRefusal } from '../validation';
 import {
+  actorRequestProblemBeforeKit,
   actorRequestSchema,
   hasRole,
   identityFields,
   messageSchema,
   noteSchema,
   RESPONDER_ROLES,
-  shapeRefusal,
   type ActorRequest,
 } from './requests';
 import { sha256Hex } from './sha256';
@@ -153,6 +154,9 @@ export const noteRequestSchema = lazySchema(() =>
 );
 export type NoteRequest = z.infer<typeof noteRequestSchema>;
 
+/** The operator messages of an incident and its review, as recorded refusals name them. */
+export type IncidentMessageKind = 'status change' | 'add responder' | 'add note' | 'complete review';
+
 const MAX_TIMELINE = 500;
 
 export class Incident {
@@ -276,6 +280,43 @@ export class Incident {
   markReminderSent(now: number): void {
     this.state.review.remindersSent++;
     this.record(now, 'system', 'review reminder', `reminder ${this.state.review.remindersSent}`);
+  }
+
+  /**
+   * The refusal rule of runs begun before the workflow kit (patches 'incident-workflow-kit'
+   * and 'incident-review-workflow-kit' false), exactly as it was at ab7e41f: extra keys
+   * ignored, fewer checks. Signal handlers run again on replay: a Signal such a run accepted
+   * (`{actor, roles, status, extra: 1}`) must be accepted again, or its replay takes another
+   * path. Not for new runs.
+   */
+  refusalBeforeKit(kind: IncidentMessageKind, request: unknown): string | undefined {
+    const problem = actorRequestProblemBeforeKit(request);
+    if (problem) return problem;
+    const fields = request as Record<string, unknown>;
+    const { actor, roles } = request as ActorRequest;
+    if (!hasRole(roles, RESPONDER_ROLES) && !this.state.responders.some((r) => r.who === actor))
+      return `${actor} may not update the incident: needs role ${RESPONDER_ROLES.join(' or ')} or to be a responder`;
+    if (kind === 'status change') {
+      const to = fields.status;
+      if (typeof to !== 'string' || !(INCIDENT_STATUSES as readonly string[]).includes(to))
+        return `status: must be one of ${INCIDENT_STATUSES.join(', ')}`;
+      return transitionRefusal(this.state.status, to as IncidentStatus);
+    }
+    if (kind === 'add responder') {
+      const { responder, role } = fields;
+      if (typeof responder !== 'string' || responder.trim() === '' || responder.length > 200)
+        return 'responder: must be 1 to 200 characters';
+      if (role !== undefined && (typeof role !== 'string' || role.length > 50))
+        return 'role: must be a short text such as commander';
+      if (this.resolved) return 'the incident is resolved';
+      return this.state.responders.some((r) => r.who === responder) ? `${responder} is already a responder` : undefined;
+    }
+    if (kind === 'add note') {
+      const { note } = fields;
+      return typeof note === 'string' && note.trim() !== '' ? undefined : 'note: must not be empty';
+    }
+    if (!this.resolved) return 'the review comes after the incident is resolved';
+    return this.state.review.completedAt ? `the review was completed by ${this.state.review.completedBy}` : undefined;
   }
 
   /** A refused Update or Signal, kept in the timeline (and so in `status` and the audit chain). */

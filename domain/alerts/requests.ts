@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
-import { fieldIssues, issuesText } from '../validation';
+import { isRecord } from './types';
 
 /**
  * What every operator message to an alert or incident workflow carries. Each message has one
@@ -54,10 +54,22 @@ export function withoutIdentity<T extends z.ZodObject>(schema: T) {
   return schema.omit({ actor: true, roles: true } as never).strict();
 }
 
-/** Why `request` does not fit `schema` (`actor: must be ...; note: ...`), or undefined: the first half of every refusalOf…. */
-export function shapeRefusal(schema: z.ZodType, request: unknown): string | undefined {
-  const parsed = schema.safeParse(request);
-  return parsed.success ? undefined : issuesText(fieldIssues(parsed.error.issues, { root: 'request' }));
+/**
+ * The shape check of runs begun before the workflow kit, kept exactly (it is the code at
+ * ab7e41f): unknown keys were ignored, and only these fields were looked at. Signal handlers
+ * run again on replay, so such a run must accept and refuse the same Signals as when it
+ * began; the state classes' `refusal…BeforeKit` use it, nothing else.
+ */
+export function actorRequestProblemBeforeKit(request: unknown): string | undefined {
+  if (!isRecord(request)) return 'request: must be an object with actor and roles';
+  const { actor, roles, note } = request;
+  if (typeof actor !== 'string' || actor.trim() === '' || actor.length > MAX_ACTOR)
+    return `actor: must be 1 to ${MAX_ACTOR} characters`;
+  if (!Array.isArray(roles) || roles.length > 20 || roles.some((role) => typeof role !== 'string'))
+    return 'roles: must be a list of role names';
+  if (note !== undefined && (typeof note !== 'string' || note.length > MAX_NOTE))
+    return `note: must be text of at most ${MAX_NOTE} characters`;
+  return undefined;
 }
 
 export function hasRole(granted: readonly string[], allowed: readonly string[]): boolean {

@@ -154,3 +154,31 @@ describe('post-incident review', () => {
     expect(incident.status).toBe('identified');
   });
 });
+
+describe('the refusal rule of runs begun before the workflow kit', () => {
+  // Signal handlers run again on replay: a run begun before the kit must accept exactly
+  // what it accepted then (extra keys ignored), whatever the kit's strict schemas say.
+  it('accepts extra keys the kit refuses, and refuses what the old rule refused', () => {
+    const incident = Incident.open('inc-1', firstAlert, 'alert:am-1', T0);
+    const extra = { ...ops, status: 'identified', extra: 1 };
+    expect(incident.refusalOfStatus(extra)).toBe('extra: unknown field');
+    expect(incident.refusalBeforeKit('status change', extra)).toBeUndefined();
+    expect(incident.refusalBeforeKit('status change', { ...ops, status: 'done' })).toBe(
+      `status: must be one of ${INCIDENT_STATUSES.join(', ')}`,
+    );
+    expect(incident.refusalBeforeKit('status change', { ...viewer, status: 'identified' })).toMatch(
+      /^someone may not update the incident/,
+    );
+    expect(incident.refusalBeforeKit('add responder', { ...ops, responder: 'dba', extra: 1 })).toBeUndefined();
+    expect(incident.refusalBeforeKit('add responder', { ...ops, responder: ' ' })).toBe(
+      'responder: must be 1 to 200 characters',
+    );
+    expect(incident.refusalBeforeKit('add note', { ...ops, note: '' })).toBe('note: must not be empty');
+    expect(incident.refusalBeforeKit('complete review', { ...ops, extra: 1 })).toBe(
+      'the review comes after the incident is resolved',
+    );
+    incident.setStatus({ ...ops, status: 'resolved' }, T0);
+    expect(incident.refusalOfReviewDone({ ...ops, extra: 1 })).toBe('extra: unknown field');
+    expect(incident.refusalBeforeKit('complete review', { ...ops, extra: 1 })).toBeUndefined();
+  });
+});

@@ -471,3 +471,29 @@ describe('AlertState: incidents, view and snapshot', () => {
     });
   });
 });
+
+describe('AlertState: the refusal rule of runs begun before the workflow kit', () => {
+  // Signal handlers run again on replay: a run begun before the kit must accept exactly
+  // what it accepted then (extra keys ignored), whatever the kit's strict schemas say.
+  it('accepts extra keys the kit refuses, and refuses what the old rule refused', () => {
+    const alert = open();
+    const extra = { ...ann, note: 'on it', extra: 1 };
+    expect(alert.refusalOfAcknowledge(extra)).toBe('extra: unknown field');
+    expect(alert.refusalBeforeKit('acknowledge', extra)).toBeUndefined();
+    expect(alert.refusalBeforeKit('acknowledge', undefined)).toBe('request: must be an object with actor and roles');
+    expect(alert.refusalBeforeKit('acknowledge', { actor: 'x', roles: ['viewer'] })).toBe(
+      'x may not acknowledge alerts: needs role responder or operator or admin',
+    );
+    expect(alert.refusalBeforeKit('reassign', { ...slackBob, policy: 'db' })).toMatch(/may not reassign alerts/);
+    expect(alert.refusalBeforeKit('reassign', { ...ann, policy: 'db', extra: 1 })).toBeUndefined();
+    expect(alert.refusalBeforeKit('reassign', { ...ann, targets: [{ kind: 'webhook', to: 'ftp://x' }] })).toBe(
+      'targets.0.to: must be an http(s) URL',
+    );
+    expect(alert.refusalBeforeKit('escalate', { ...ann, level: '1' })).toBe('level: must be a level number');
+    expect(alert.refusalBeforeKit('escalate', { ...ann, level: 1, extra: 1 })).toBeUndefined();
+    alert.acknowledge(extra, T0);
+    expect(alert.refusalBeforeKit('acknowledge', ann)).toBe('already acknowledged by ops:ann');
+    alert.resolve(ann, T0);
+    expect(alert.refusalBeforeKit('resolve', ann)).toBe('the alert is resolved (by ops:ann)');
+  });
+});

@@ -16,7 +16,12 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { alertInputProblem } from '../../domain/alerts/alert-input';
 import { alertMessage, closingFooter } from '../../domain/alerts/alert-message';
-import { AlertState, type AlertDue, type AlertStatusView } from '../../domain/alerts/alert-state';
+import {
+  AlertState,
+  type AlertDue,
+  type AlertMessageKind,
+  type AlertStatusView,
+} from '../../domain/alerts/alert-state';
 import type { EscalationPosition, EscalationTarget } from '../../domain/alerts/escalation-policy';
 import { incidentKeyFor } from '../../domain/alerts/incident';
 import { activeSilenceFor } from '../../domain/alerts/silences';
@@ -96,6 +101,10 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
     if (outcome === 'ignored' && alert.closed && message.event.action === 'trigger') retrigger ??= message;
   });
   setHandler(alertStatusQuery, () => alert.view());
+  // A run begun before the kit keeps the refusal rule it began with (refusalBeforeKit): its
+  // Signals are handled again on replay, and one it accepted then must be accepted again.
+  const rule = (kind: AlertMessageKind, kitRule: (request: unknown) => string | undefined) =>
+    kit ? kitRule : (request: unknown) => alert.refusalBeforeKit(kind, request);
   wireOperatorMessages(
     {
       view: () => alert.view(),
@@ -105,25 +114,25 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
       acknowledge: {
         update: acknowledgeUpdate,
         signal: acknowledgeSignal,
-        refusal: (request) => alert.refusalOfAcknowledge(request),
+        refusal: rule('acknowledge', (request) => alert.refusalOfAcknowledge(request)),
         apply: (request) => alert.acknowledge(request, now()),
       },
       resolve: {
         update: resolveUpdate,
         signal: resolveSignal,
-        refusal: (request) => alert.refusalOfResolve(request),
+        refusal: rule('resolve', (request) => alert.refusalOfResolve(request)),
         apply: (request) => alert.resolve(request, now()),
       },
       escalate: {
         update: escalateNowUpdate,
         signal: escalateNowSignal,
-        refusal: (request) => alert.refusalOfEscalateNow(request),
+        refusal: rule('escalate', (request) => alert.refusalOfEscalateNow(request)),
         apply: (request) => alert.escalateNow(request, now()),
       },
       reassign: {
         update: reassignUpdate,
         signal: reassignSignal,
-        refusal: (request) => alert.refusalOfReassign(request),
+        refusal: rule('reassign', (request) => alert.refusalOfReassign(request)),
         apply: (request) => alert.reassign(request, now()),
       },
     },

@@ -1,5 +1,6 @@
 import { allHandlersFinished, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { Incident, type IncidentSnapshot } from '../../domain/alerts/incident';
+import type { ActorRequest } from '../../domain/alerts/requests';
 import type { TimelineEntry } from '../../domain/alerts/types';
 import type { NotificationActivities } from '../../activities/notifications/deliver';
 import { AuditTrail } from '../kit/audit-trail';
@@ -35,19 +36,36 @@ export async function incidentReview(snapshot: IncidentSnapshot): Promise<Incide
   trail.skipTimeline(); // the incident's own entries: the incident audited them
 
   setHandler(incidentQuery, () => review.snapshot());
-  wireOperatorMessage(
-    {
-      view: () => review.snapshot(),
-      recordRefused: (kind, request, reason) => review.recordRefused(kind, request, reason, now()),
-    },
-    'complete review',
-    {
-      update: reviewDoneUpdate,
-      signal: reviewDoneSignal,
-      refusal: (request) => review.refusalOfReviewDone(request),
-      apply: (request) => review.completeReview(request, now()),
-    },
-  );
+  const completeReview = {
+    update: reviewDoneUpdate,
+    signal: reviewDoneSignal,
+    refusal: (request: unknown) => review.refusalOfReviewDone(request),
+    apply: (request: ActorRequest) => review.completeReview(request, now()),
+  };
+  if (kit) {
+    wireOperatorMessage(
+      {
+        view: () => review.snapshot(),
+        recordRefused: (kind, request, reason) => review.recordRefused(kind, request, reason, now()),
+      },
+      'complete review',
+      completeReview,
+    );
+  } else {
+    // Runs begun before the kit keep the rule they began with (refusalBeforeKit): their
+    // Signals are handled again on replay, and one accepted then must be accepted again. A
+    // refused Signal was dropped then, and still is.
+    const refusal = (request: unknown) => review.refusalBeforeKit('complete review', request);
+    setHandler(reviewDoneUpdate, (request) => (completeReview.apply(request), review.snapshot()), {
+      validator: (request) => {
+        const reason = refusal(request);
+        if (reason) throw new Error(reason);
+      },
+    });
+    setHandler(reviewDoneSignal, (request) => {
+      if (!refusal(request)) completeReview.apply(request);
+    });
+  }
 
   for (let next = review.nextReviewReminderAt; next !== undefined; next = review.nextReviewReminderAt) {
     const done = await condition(() => review.state.review.completedAt !== undefined, Math.max(1, next - now()));

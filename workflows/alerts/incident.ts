@@ -7,10 +7,17 @@ import {
   startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { Incident, type IncidentSnapshot } from '../../domain/alerts/incident';
+import {
+  Incident,
+  type IncidentMessageKind,
+  type IncidentSnapshot,
+  type NoteRequest,
+  type ResponderRequest,
+  type StatusRequest,
+} from '../../domain/alerts/incident';
 import type { TimelineEntry } from '../../domain/alerts/types';
 import { AuditTrail } from '../kit/audit-trail';
-import { wireOperatorMessages } from '../kit/operator-messages';
+import { wireOperatorMessage, type OperatorMessage } from '../kit/operator-messages';
 import { now } from '../kit/time';
 import { IncidentStatus, Service, Severity } from '../search-attributes';
 import { incidentReview } from './incident-review';
@@ -50,38 +57,50 @@ export async function incident(input: IncidentInput): Promise<IncidentSnapshot> 
   });
 
   setHandler(incidentQuery, () => state.snapshot());
+  // From the alert workflow, not an operator: a join refused (the incident resolved
+  // meanwhile) is dropped without a trace; the alert opens a new incident on its next change.
   setHandler(joinIncidentSignal, (alert) => {
     if (!state.refusalOfJoin()) state.join(alert, now());
   });
   setHandler(alertClosedSignal, ({ dedupKey, resolvedBy }) =>
     state.record(now(), resolvedBy, 'alert resolved', dedupKey),
   );
-  wireOperatorMessages(
-    {
-      view: () => state.snapshot(),
-      recordRefused: (kind, request, reason) => state.recordRefused(kind, request, reason, now()),
-    },
-    {
-      'status change': {
-        update: incidentStatusUpdate,
-        signal: incidentStatusSignal,
-        refusal: (request) => state.refusalOfStatus(request),
-        apply: (request) => state.setStatus(request, now()),
-      },
-      'add responder': {
-        update: addResponderUpdate,
-        signal: addResponderSignal,
-        refusal: (request) => state.refusalOfResponder(request),
-        apply: (request) => state.addResponder(request, now()),
-      },
-      'add note': {
-        update: incidentNoteUpdate,
-        signal: incidentNoteSignal,
-        refusal: (request) => state.refusalOfNote(request),
-        apply: (request) => state.addNote(request, now()),
-      },
-    },
-  );
+  // A run begun before the kit keeps the refusal rule it began with (refusalBeforeKit): its
+  // Signals are handled again on replay, and one it accepted then must be accepted again.
+  const rule = (kind: IncidentMessageKind, kitRule: (request: unknown) => string | undefined) =>
+    kit ? kitRule : (request: unknown) => state.refusalBeforeKit(kind, request);
+  const operatorState = {
+    view: () => state.snapshot(),
+    recordRefused: (kind: string, request: unknown, reason: string) =>
+      state.recordRefused(kind, request, reason, now()),
+  };
+  const addResponder: OperatorMessage<ResponderRequest, IncidentSnapshot> = {
+    update: addResponderUpdate,
+    signal: addResponderSignal,
+    refusal: rule('add responder', (request) => state.refusalOfResponder(request)),
+    apply: (request) => state.addResponder(request, now()),
+  };
+  const addNote: OperatorMessage<NoteRequest, IncidentSnapshot> = {
+    update: incidentNoteUpdate,
+    signal: incidentNoteSignal,
+    refusal: rule('add note', (request) => state.refusalOfNote(request)),
+    apply: (request) => state.addNote(request, now()),
+  };
+  wireOperatorMessage<StatusRequest, IncidentSnapshot>(operatorState, 'status change', {
+    update: incidentStatusUpdate,
+    signal: incidentStatusSignal,
+    refusal: rule('status change', (request) => state.refusalOfStatus(request)),
+    apply: (request) => state.setStatus(request, now()),
+  });
+  if (kit) {
+    wireOperatorMessage(operatorState, 'add responder', addResponder);
+    wireOperatorMessage(operatorState, 'add note', addNote);
+  } else {
+    // Before the kit these two were Updates only. A Signal of theirs to such a run has no
+    // handler: the SDK buffers it and the run ends without it, as it always did.
+    updateOnly(addResponder);
+    updateOnly(addNote);
+  }
 
   while (!state.resolved) {
     const seen = state.state.version;
@@ -105,6 +124,15 @@ export async function incident(input: IncidentInput): Promise<IncidentSnapshot> 
   // start run: their entries are audited here, as the last step (nothing awaits after it).
   if (kit || patched('audit-timeline-at-close')) await trail.flush();
   return state.snapshot();
+
+  function updateOnly<R>(message: OperatorMessage<R, IncidentSnapshot>): void {
+    setHandler(message.update, (request) => (message.apply(request), state.snapshot()), {
+      validator: (request) => {
+        const reason = message.refusal(request);
+        if (reason) throw new Error(reason);
+      },
+    });
+  }
 
   /**
    * Audits the timeline entries not audited yet, until none is left. Runs begun before the
