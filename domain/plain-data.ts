@@ -23,3 +23,8 @@ export function pushCapped<T>(list: T[], item: T, max: number): void {
   list.push(item);
   if (list.length > max) list.splice(0, list.length - max);
 }
+
+/** A plain object (not null, not an array): the one test for "an object with fields" on unparsed data. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

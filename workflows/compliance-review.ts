@@ -1,6 +1,5 @@
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   defineQuery,
   defineSignal,
@@ -21,11 +20,11 @@ import type {
   Submission,
   TimelineEntry,
 } from '../domain/compliance/review-types';
-import { inputErrorOf } from '../domain/validation';
 import type { ComplianceActivities } from '../activities/compliance';
 import type { FundingGateActivities } from '../activities/funding-gate';
 import type { AuditEvent } from './kit/audit-trail';
 import { AuditTrail } from './kit/audit-trail';
+import { parseWorkflowInput } from './kit/workflow-input';
 import { wireOperatorMessages } from './kit/operator-messages';
 import { now, nowIso } from './kit/time';
 import { Jurisdiction, PlanId, ReviewStatus } from './search-attributes';
@@ -42,8 +41,11 @@ export const complianceStatusQuery = defineQuery<ReviewStatusView>('status');
 
 /**
  * Runs begun before the workflow kit parse nothing at their start (their input was checked
- * when they began) and audit one event per activity call; runs with this marker parse their
- * input with the gateway's schema and audit each burst of events in one call (AuditTrail).
+ * when they began), judge their messages' shape as they did then (review-before-kit.ts:
+ * a Signal is accepted or refused on replay as it was when it came), keep every timeline
+ * entry and audit one event per activity call, reading the timeline by index. Runs with this
+ * marker parse their input and messages with the gateway's schemas, keep a bounded timeline
+ * and audit each burst of events in one call (AuditTrail, which finds entries by identity).
  */
 const COMPLIANCE_KIT_PATCH = 'compliance-review-kit';
 
@@ -68,12 +70,12 @@ const { checkSubmittedPlan, storeComplianceReports, exportPermitRecord } = proxy
  */
 export async function complianceReview(started: ComplianceReviewInput): Promise<ReviewStatusView> {
   const kit = patched(COMPLIANCE_KIT_PATCH);
-  const input = kit ? parseStartInput(started) : started;
-  const review = new PlanReview(input, now());
+  const input = kit ? parseWorkflowInput(complianceReviewInputSchema, started, 'complianceReview input') : started;
+  const review = new PlanReview(input, now(), kit ? {} : { timelineMax: Infinity });
   const { planId, applicant } = input;
   const asOf = input.asOf ?? nowIso().slice(0, 10);
   const audit = kit ? auditTrailOf(review) : auditBeforeKit(review);
-  wireMessages(review);
+  wireMessages(review, kit);
   upsertSearchAttributes([
     { key: PlanId, value: planId },
     { key: Jurisdiction, value: input.jurisdiction },
@@ -197,16 +199,11 @@ export async function complianceReview(started: ComplianceReviewInput): Promise<
   }
 }
 
-/** The start input as the gateway parses it; refused input fails the run at once, naming each field. */
-function parseStartInput(input: unknown): ComplianceReviewInput {
-  const parsed = complianceReviewInputSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const error = inputErrorOf(parsed.error.issues, 'complianceReview input');
-  throw ApplicationFailure.nonRetryable(error.message, 'InvalidInput', error.issues);
-}
-
-/** Resubmit and decide: an Update and a Signal each, one rule (the review's refusalOf...) for both. */
-function wireMessages(review: PlanReview): void {
+/**
+ * Resubmit and decide: an Update and a Signal each, one rule (the review's refusalOf...) for
+ * both; runs begun before the kit keep the rule they began with (refusalOf...BeforeKit).
+ */
+function wireMessages(review: PlanReview, kit: boolean): void {
   wireOperatorMessages<ReviewStatusView>(
     {
       view: () => review.view(now()),
@@ -217,13 +214,14 @@ function wireMessages(review: PlanReview): void {
       resubmit: {
         update: complianceResubmitUpdate,
         signal: complianceResubmitSignal,
-        refusal: (request) => review.refusalOfResubmission(request),
+        refusal: (request) =>
+          kit ? review.refusalOfResubmission(request) : review.refusalOfResubmissionBeforeKit(request),
         apply: (request) => review.resubmit(request, now()),
       },
       decide: {
         update: complianceDecideUpdate,
         signal: complianceDecideSignal,
-        refusal: (request) => review.refusalOfDecision(request),
+        refusal: (request) => (kit ? review.refusalOfDecision(request) : review.refusalOfDecisionBeforeKit(request)),
         apply: (request) => review.decide(request, now()),
       },
     },

@@ -225,20 +225,16 @@ function referenceProblems(plan: PlanReferences): Problem[] {
   return problems;
 }
 
-/** What zod reports of a plan, with each unknown field an issue of its own (`spaces.0.colour: unknown field`). */
-export type PlanReading = { ok: true; plan: Plan } | { ok: false; issues: PlanIssue[] };
-type PlanIssue = { path: PropertyKey[]; message: string };
+/**
+ * What zod reports of a plan. Its issues are zod's own: format them with fieldIssues, which
+ * names each unknown field as an issue of its own (`spaces.0.colour: unknown field`).
+ */
+export type PlanReading = { ok: true; plan: Plan } | { ok: false; issues: z.core.$ZodIssue[] };
 
 /** Reads a plan: the parsed plan, or its issues (for a caller that reports them in its own words). */
 export function readPlan(input: unknown): PlanReading {
   const result = planSchema.safeParse(input);
-  if (result.success) return { ok: true, plan: result.data };
-  const issues = result.error.issues.flatMap((issue): PlanIssue[] =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ path: [...issue.path, key], message: 'unknown field' }))
-      : [{ path: issue.path, message: issue.message }],
-  );
-  return { ok: false, issues };
+  return result.success ? { ok: true, plan: result.data } : { ok: false, issues: result.error.issues };
 }
 
 /**

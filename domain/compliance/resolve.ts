@@ -1,4 +1,4 @@
-import { clonePlain } from '../plain-data';
+import { clonePlain, isRecord } from '../plain-data';
 import { InputError } from '../validation';
 import { JURISDICTIONS } from './jurisdictions';
 import type { Change, Jurisdiction, RuleDefinition, RulePack, Severity } from './rules';
@@ -209,8 +209,4 @@ function replaceAt(definition: RuleDefinition, path: string, value: number | nul
   }
   node[leaf] = value;
   return previous;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

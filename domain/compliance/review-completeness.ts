@@ -1,3 +1,4 @@
+import { isRecord } from '../plain-data';
 import type { ComplianceReviewInput, ReviewPolicy, Submission } from './review-types';
 
 /*
@@ -7,8 +8,6 @@ import type { ComplianceReviewInput, ReviewPolicy, Submission } from './review-t
  * check activity; here only what the process itself relies on.
  */
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isText = (value: unknown, max: number): value is string =>
   typeof value === 'string' && value.trim().length > 0 && value.length <= max;
 

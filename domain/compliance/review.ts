@@ -1,8 +1,10 @@
 import { diffViolations } from './cycle-diff';
 import { correctionDeadline, SlaClock } from './review-clocks';
 import { reviewPolicyFor } from './review-policy';
-import { fieldIssues, issuesText } from '../validation';
+import { pushCapped } from '../plain-data';
+import { shapeRefusal } from '../validation';
 import { refusalOfUnverified } from '../identity-stamp';
+import { decisionShapeProblemBeforeKit, resubmissionShapeProblemBeforeKit } from './review-before-kit';
 import { completenessProblems } from './review-completeness';
 import { decisionRequestSchema, resubmissionRequestSchema } from './review-schemas';
 import type {
@@ -20,6 +22,23 @@ import type {
 } from './review-types';
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Refused messages kept in the state: a flood of refused signals cannot grow the state and the status without bound. */
+export const MAX_REFUSED_KEPT = 200;
+/**
+ * Timeline entries kept (oldest dropped): a review's own entries are a handful per cycle, so
+ * only a flood of refused messages reaches it. The AuditTrail finds its place by identity.
+ */
+export const MAX_TIMELINE = 500;
+
+export interface PlanReviewOptions {
+  /**
+   * How many timeline entries are kept; MAX_TIMELINE unless told. Runs begun before the
+   * workflow kit pass Infinity: their audit reads the timeline by index, which dropping
+   * entries would shift.
+   */
+  timelineMax?: number;
+}
 
 /**
  * One plan application's review as plain state the complianceReview workflow drives:
@@ -42,10 +61,14 @@ export class PlanReview {
   /** The checked plan's element ids: reviewer comments must name one of them. */
   private elementIds = new Set<string>();
 
+  private readonly timelineMax: number;
+
   constructor(
     readonly input: ComplianceReviewInput,
     now: number,
+    options: PlanReviewOptions = {},
   ) {
+    this.timelineMax = options.timelineMax ?? MAX_TIMELINE;
     this.policy = reviewPolicyFor(input.jurisdiction, input.policy);
     this.sla = new SlaClock(this.policy.reviewSlaBusinessDays, this.policy);
     this.note(now, input.applicant.id, 'submitted', `plan version ${input.submission.planVersion}`);
@@ -113,11 +136,23 @@ export class PlanReview {
   }
 
   refusalOfResubmission(request: unknown): string | undefined {
-    const parsed = resubmissionRequestSchema.safeParse(request);
-    if (!parsed.success) return issuesText(fieldIssues(parsed.error.issues));
-    const { actor, planVersion } = parsed.data;
-    const unverified = refusalOfUnverified(actor);
-    if (unverified) return unverified;
+    const shape = shapeRefusal(resubmissionRequestSchema, request);
+    if (shape) return shape;
+    const accepted = request as ResubmissionRequest;
+    return refusalOfUnverified(accepted.actor) ?? this.resubmissionOutOfTurn(accepted);
+  }
+
+  /**
+   * refusalOfResubmission for runs begun before the workflow kit: the shape check they began
+   * with (review-before-kit.ts: more lenient, no unverified rule), so that their Signals are
+   * accepted or refused on replay as they were when they came.
+   */
+  refusalOfResubmissionBeforeKit(request: unknown): string | undefined {
+    return resubmissionShapeProblemBeforeKit(request) ?? this.resubmissionOutOfTurn(request as ResubmissionRequest);
+  }
+
+  /** Who may resubmit, and when: the applicant, while the review waits on them, a newer version. */
+  private resubmissionOutOfTurn({ actor, planVersion }: ResubmissionRequest): string | undefined {
     if (actor !== this.input.applicant.id) return `only the applicant (${this.input.applicant.id}) resubmits`;
     if (this.waitingOn !== 'applicant' || this.pendingResubmission)
       return `the review is ${this.status}, not waiting on a resubmission`;
@@ -140,11 +175,19 @@ export class PlanReview {
   }
 
   refusalOfDecision(request: unknown): string | undefined {
-    const parsed = decisionRequestSchema.safeParse(request);
-    if (!parsed.success) return issuesText(fieldIssues(parsed.error.issues));
-    const { actor, comments } = parsed.data;
-    const unverified = refusalOfUnverified(actor);
-    if (unverified) return unverified;
+    const shape = shapeRefusal(decisionRequestSchema, request);
+    if (shape) return shape;
+    const accepted = request as ReviewDecisionRequest;
+    return refusalOfUnverified(accepted.actor) ?? this.decisionOutOfTurn(accepted);
+  }
+
+  /** refusalOfDecision for runs begun before the workflow kit (see refusalOfResubmissionBeforeKit). */
+  refusalOfDecisionBeforeKit(request: unknown): string | undefined {
+    return decisionShapeProblemBeforeKit(request) ?? this.decisionOutOfTurn(request as ReviewDecisionRequest);
+  }
+
+  /** Who may decide, and when: an assigned reviewer (the supervisor once escalated), in review, on the plan's elements. */
+  private decisionOutOfTurn({ actor, comments }: ReviewDecisionRequest): string | undefined {
     const supervisorMayDecide = this.sla.escalated && actor === this.input.supervisor;
     if (!this.input.reviewers.includes(actor) && !supervisorMayDecide) {
       return `${actor} is not an assigned plan reviewer (assigned: ${this.input.reviewers.join(', ')})`;
@@ -179,7 +222,7 @@ export class PlanReview {
       typeof request === 'object' && request !== null && typeof (request as { actor?: unknown }).actor === 'string'
         ? (request as { actor: string }).actor
         : 'unknown';
-    this.refused.push({ at: iso(now), actor, message, reason });
+    pushCapped(this.refused, { at: iso(now), actor, message, reason }, MAX_REFUSED_KEPT);
     this.note(now, actor, `refused ${message}`, reason);
     this.version++;
   }
@@ -197,7 +240,7 @@ export class PlanReview {
   }
 
   note(now: number, by: string, event: string, detail?: string): void {
-    this.timeline.push({ at: iso(now), by, event, ...(detail ? { detail } : {}) });
+    pushCapped(this.timeline, { at: iso(now), by, event, ...(detail ? { detail } : {}) }, this.timelineMax);
   }
 
   view(now: number): ReviewStatusView {

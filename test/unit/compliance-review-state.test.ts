@@ -1,4 +1,4 @@
-import { PlanReview } from '../../domain/compliance/review';
+import { MAX_REFUSED_KEPT, MAX_TIMELINE, PlanReview } from '../../domain/compliance/review';
 import {
   complianceReviewInputSchema,
   decisionBodySchema,
@@ -41,7 +41,7 @@ describe('PlanReview (the workflow state)', () => {
     expect(review.refusalOfResubmission({ ...next, documents: 'none' })).toBe(
       'documents: must be a list of {kind, name, ref?}',
     );
-    expect(review.refusalOfResubmission({ ...next, colour: 'red' })).toMatch(/^\(root\): Unrecognized key: "colour"/);
+    expect(review.refusalOfResubmission({ ...next, colour: 'red' })).toBe('colour: unknown field');
     expect(review.refusalOfResubmission(next)).toBeUndefined();
     review.resubmit(next, NOW);
     expect(review.refusalOfResubmission({ ...next, planVersion: 3 })).toMatch(/not waiting/); // one pending at a time
@@ -95,6 +95,87 @@ describe('PlanReview (the workflow state)', () => {
     expect(review.refusalOfResubmission({ ...submission('P-1', 2), actor: 'unverified:arch-amy' })).toMatch(
       /^arch-amy: identity not verified/,
     );
+  });
+});
+
+describe('PlanReview for runs begun before the workflow kit', () => {
+  // Their Signals are judged again on replay: what the code of ab7e41f accepted must still be
+  // accepted (and what it refused, refused), or the run leaves its history.
+  it('accepts the messages the old hand-written checks accepted and the strict schemas refuse', () => {
+    const review = inReview();
+    const decision = {
+      decision: 'approve',
+      actor: 'rev-ray',
+      comments: [{ element: 'D3', comment: 'ok', severity: 'info' }],
+      via: 'web-ui',
+    };
+    expect(review.refusalOfDecision(decision)).toBe('comments.0.severity: unknown field; via: unknown field');
+    expect(review.refusalOfDecisionBeforeKit(decision)).toBeUndefined();
+    review.returnToApplicant('corrections_required', NOW);
+    const resubmission = {
+      ...submission('P-1', 2),
+      documents: [{ kind: 'floor-plans', name: 'A-101.pdf', pages: 3 }],
+      actor: 'arch-amy',
+      via: 'web-ui',
+    };
+    expect(review.refusalOfResubmission(resubmission)).toBe('documents.0.pages: unknown field; via: unknown field');
+    expect(review.refusalOfResubmissionBeforeKit(resubmission)).toBeUndefined();
+  });
+
+  it('refuses what the old checks refused, with their reasons; the turn rules are the same', () => {
+    const review = inReview();
+    expect(review.refusalOfDecisionBeforeKit({ decision: 'reject', actor: 'rev-ray' })).toBe(
+      'reject: give the applicant at least one comment or a summary',
+    );
+    expect(review.refusalOfDecisionBeforeKit({ decision: 'approve', actor: '  ' })).toBe('actor: must be a text');
+    // No unverified rule then: such an actor is simply not an assigned reviewer.
+    expect(review.refusalOfDecisionBeforeKit({ decision: 'approve', actor: 'unverified:rev-ray' })).toMatch(
+      /^unverified:rev-ray is not an assigned plan reviewer/,
+    );
+    expect(
+      review.refusalOfDecisionBeforeKit({
+        decision: 'approve',
+        actor: 'rev-ray',
+        comments: [{ element: 'X9', comment: 'x' }],
+      }),
+    ).toMatch(/"X9" is not an element/);
+    expect(review.refusalOfResubmissionBeforeKit({ ...submission('P-1', 2), actor: 'arch-amy' })).toMatch(
+      /not waiting/,
+    );
+    review.returnToApplicant('corrections_required', NOW);
+    expect(
+      review.refusalOfResubmissionBeforeKit({ ...submission('P-1', 2), documents: 'none', actor: 'arch-amy' }),
+    ).toBe('request.documents: must be a list of {kind, name, ref?}');
+    expect(review.refusalOfResubmissionBeforeKit({ ...submission('P-1', 1), actor: 'arch-amy' })).toMatch(
+      /greater than 1/,
+    );
+  });
+});
+
+describe('PlanReview under a flood of refused messages', () => {
+  const flood = (review: PlanReview, count: number) => {
+    for (let i = 0; i < count; i += 1)
+      review.recordRefused('decide', { actor: `spam-${i}` }, 'not an assigned plan reviewer', NOW);
+  };
+
+  it('keeps the newest refusals and timeline entries only, so state and history stay bounded', () => {
+    const review = inReview();
+    flood(review, 1_000);
+    expect(review.refused).toHaveLength(MAX_REFUSED_KEPT);
+    expect(review.refused.at(-1)?.actor).toBe('spam-999');
+    expect(review.refused[0]?.actor).toBe(`spam-${1_000 - MAX_REFUSED_KEPT}`);
+    expect(review.timeline).toHaveLength(MAX_TIMELINE);
+    expect(review.timeline.at(-1)?.by).toBe('spam-999');
+    const view = review.view(NOW);
+    expect(view.refused).toHaveLength(MAX_REFUSED_KEPT);
+    expect(view.timeline).toHaveLength(MAX_TIMELINE);
+  });
+
+  it('keeps every timeline entry of a run begun before the kit (its audit reads the timeline by index)', () => {
+    const review = new PlanReview(reviewInput('P-1'), NOW, { timelineMax: Infinity });
+    flood(review, 1_000);
+    expect(review.refused).toHaveLength(MAX_REFUSED_KEPT);
+    expect(review.timeline).toHaveLength(1_001); // 'submitted' and every refusal
   });
 });
 

@@ -3,7 +3,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import type { ApplicationFailure } from '@temporalio/common';
 import { ComplianceReports } from '../../db/compliance-reports';
 import type { PermitRecord } from '../../domain/compliance/permit-export';
-import { complianceReviewId } from '../../domain/compliance/review';
+import { complianceReviewId, MAX_REFUSED_KEPT, MAX_TIMELINE } from '../../domain/compliance/review';
 import type { ResubmissionRequest, ReviewStatusView } from '../../domain/compliance/review-types';
 import {
   complianceDecideSignal,
@@ -355,5 +355,33 @@ describe('complianceReview refusals on the time-skipping server', () => {
       'refused decide',
       'refused resubmit',
     ]);
+  });
+
+  it('keeps the status bounded under a flood of refused Signals (the newest kept)', async () => {
+    const planId = 'FLOOD-1';
+    const floods = MAX_TIMELINE + 20;
+    const view = await run(async (taskQueue) => {
+      const handle = await world.env.client.workflow.start(complianceReview, {
+        taskQueue,
+        workflowId: complianceReviewId(planId),
+        args: [reviewInput(planId)],
+      });
+      await waitForStatus(handle, (v) => v.status === 'corrections_required');
+      for (let i = 0; i < floods; i += 50) {
+        await Promise.all(
+          Array.from({ length: Math.min(50, floods - i) }, (_, j) =>
+            handle.signal(complianceDecideSignal, { decision: 'approve', actor: `spam-${i + j}` }),
+          ),
+        );
+      }
+      await handle.signal(complianceDecideSignal, { decision: 'approve', actor: 'spam-last' });
+      const status = await waitForStatus(handle, (v) => v.refused.at(-1)?.actor === 'spam-last');
+      await handle.terminate('test done');
+      return status;
+    });
+    expect(view.refused).toHaveLength(MAX_REFUSED_KEPT);
+    expect(view.timeline).toHaveLength(MAX_TIMELINE);
+    expect(view.timeline.at(-1)).toMatchObject({ by: 'spam-last', event: 'refused decide' });
+    expect(view.status).toBe('corrections_required');
   });
 });
