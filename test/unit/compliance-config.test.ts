@@ -63,7 +63,7 @@ describe('compliance section of the config file (plan review teams per jurisdict
         'compliance: { jurisdictions: [{ id: IBC-2021, reviewers: [r], supervisor: s, policy: { reviewSlaBusinessDays: 0 } }] }',
         /compliance\.jurisdictions\.0\.policy\.reviewSlaBusinessDays/,
       ],
-      ['compliance: { teams: [] }', /compliance: Unrecognized key: "teams"/],
+      ['compliance: { teams: [] }', /compliance\.teams: unknown field/],
     ];
     for (const [text, message] of cases) {
       const file = fileWith(text);
