@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { refusalOfUnverified } from './identity-stamp';
 import { lazySchema } from './lazy-schema';
 import { durationSchema } from './durations';
-import { fieldIssues, issuesText } from './validation';
+import { issuesRefusal } from './validation';
 
 /** Input of the durability probe: how long its durable timer sleeps. */
 export const durabilityProbeInputSchema = lazySchema(() =>
@@ -60,7 +60,7 @@ export class ProbeState {
   /** Why `request` cannot wake the probe, or undefined when it can: the Update's validator and the Signal's rule. */
   refusalOfWakeUp(request: unknown): string | undefined {
     const parsed = wakeUpRequestSchema.safeParse(request);
-    if (!parsed.success) return issuesText(fieldIssues(parsed.error.issues, { root: 'request' }));
+    if (!parsed.success) return issuesRefusal(parsed.error);
     const unverified = refusalOfUnverified(parsed.data.actor);
     if (unverified) return unverified;
     if (this.phase === 'awake') return `probe already woke up${this.wokenBy ? ` (woken by ${this.wokenBy})` : ''}`;

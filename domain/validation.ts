@@ -55,8 +55,12 @@ export function issuesText(issues: readonly FieldIssue[]): string {
  */
 export function shapeRefusal(schema: z.ZodType, request: unknown, what?: string): string | undefined {
   const parsed = schema.safeParse(request);
-  if (parsed.success) return undefined;
-  return issuesText(fieldIssues(parsed.error.issues, what ? { prefix: `${what}.` } : { root: 'request' }));
+  return parsed.success ? undefined : issuesRefusal(parsed.error, what);
+}
+
+/** A refused message's zod issues as its refusal (shapeRefusal, where the parsed value is needed too). */
+export function issuesRefusal(error: { issues: z.core.$ZodIssue[] }, what?: string): string {
+  return issuesText(fieldIssues(error.issues, what ? { prefix: `${what}.` } : { root: 'request' }));
 }
 
 /** The one way a refused input becomes an error: `what: field: message; ...`, the issues kept for 4xx bodies. */

@@ -1,12 +1,4 @@
-import {
-  ApplicationFailure,
-  condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
-  proxyActivities,
-  setHandler,
-} from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import {
   durabilityProbeInputSchema,
   ProbeState,
@@ -18,6 +10,7 @@ import {
 import type { HealthActivities } from '../activities/health';
 import { wireOperatorMessages } from './kit/operator-messages';
 import { nowIso } from './kit/time';
+import { parseWorkflowInput } from './kit/workflow-input';
 
 // wakeUp: an Update (the caller learns at once whether it was accepted) and a Signal of the
 // same payload for the Web UI, which can only signal; a refused signal is kept in probeStatus.
@@ -37,11 +30,7 @@ const { recordProbeEvent } = proxyActivities<HealthActivities>({
  * An operator may wake it early (wakeUp).
  */
 export async function durabilityProbe(input: DurabilityProbeInput): Promise<DurabilityProbeResult> {
-  const parsed = durabilityProbeInputSchema.safeParse(input);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(`durabilityProbe input: ${parsed.error.message}`, 'InvalidInput');
-  }
-  const { sleep: duration, label } = parsed.data;
+  const { sleep: duration, label } = parseWorkflowInput(durabilityProbeInputSchema, input, 'durabilityProbe input');
   const probe = new ProbeState();
 
   setHandler(probeStatusQuery, () => probe.view());

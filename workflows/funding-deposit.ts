@@ -1,7 +1,7 @@
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { fundingDepositInputSchema, type FundingDepositInput } from '../domain/funding/deposit';
-import { InputError, parseInput } from '../domain/validation';
 import type { FundingPaymentActivities, FundingResult } from '../activities/funding-payments';
+import { parseWorkflowInput } from './kit/workflow-input';
 
 const { fundProject } = proxyActivities<FundingPaymentActivities>({
   startToCloseTimeout: '30 seconds',
@@ -19,7 +19,11 @@ const { fundProject } = proxyActivities<FundingPaymentActivities>({
  * workflow kit has nothing to add here.
  */
 export async function fundingDeposit(input: FundingDepositInput): Promise<FundingResult> {
-  const { postedBy, projectId, reference, amount, currency, memo } = parseDeposit(input);
+  const { postedBy, projectId, reference, amount, currency, memo } = parseWorkflowInput(
+    fundingDepositInputSchema,
+    input ?? {},
+    'fundingDeposit input',
+  );
   return fundProject({
     idempotencyKey: `deposit/${projectId}/${reference}`,
     projectId,
@@ -29,14 +33,4 @@ export async function fundingDeposit(input: FundingDepositInput): Promise<Fundin
     workflowId: workflowInfo().workflowId,
     ...(postedBy === undefined ? {} : { actor: postedBy }),
   });
-}
-
-/** A malformed input fails the deposit at once (no task retries). */
-function parseDeposit(input: FundingDepositInput) {
-  try {
-    return parseInput(fundingDepositInputSchema, input ?? {}, 'fundingDeposit input');
-  } catch (err) {
-    if (err instanceof InputError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
-    throw err;
-  }
 }

@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { fundingGateInputSchema, type FundingGateInput } from '../domain/funding/gate-input';
-import { InputError, parseInput } from '../domain/validation';
+import { InputError } from '../domain/validation';
 import {
   FundingGate,
   type EvidenceRequest,
@@ -33,6 +33,7 @@ import type { FundingPaymentActivities } from '../activities/funding-payments';
 import { AuditTrail } from './kit/audit-trail';
 import { wireOperatorMessages } from './kit/operator-messages';
 import { now } from './kit/time';
+import { invalidInput, parseWorkflowInput } from './kit/workflow-input';
 import { AmountRequested, GateStatus, MilestoneId, ProjectId } from './search-attributes';
 
 // Every operator message is an Update and a Signal of the same payload and name. The Update
@@ -238,12 +239,13 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
 
 /** The gate of an input; a malformed one, or a policy the requester's four-eyes exclusion makes unreachable, fails the draw at once (no task retries). */
 function openGate(input: FundingGateInput): FundingGate {
+  const parsed = parseWorkflowInput(fundingGateInputSchema, input, 'fundingGate input');
   try {
-    return new FundingGate(parseInput(fundingGateInputSchema, input, 'fundingGate input'), now());
+    return new FundingGate(parsed, now());
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    const message = err.message.startsWith('fundingGate input') ? err.message : `fundingGate input: ${err.message}`;
-    throw ApplicationFailure.nonRetryable(message, 'InvalidInput');
+    throw invalidInput(
+      err instanceof InputError ? new InputError(`fundingGate input: ${err.message}`, err.issues) : err,
+    );
   }
 }
 

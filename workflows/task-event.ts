@@ -18,6 +18,7 @@ import {
 } from '../domain/task-triggers';
 import { TRIGGER_RULE_REFUSED, triggerActionRefusal } from '../domain/trigger-rules';
 import type { TaskTriggerActivities, WebhookAttemptDetails } from '../activities/task-triggers';
+import { parseWorkflowInput } from './kit/workflow-input';
 
 export const WEBHOOK_MAX_ATTEMPTS = 5;
 
@@ -40,10 +41,7 @@ const { deliverTriggerWebhook } = proxyActivities<TaskTriggerActivities>({
  * and the others still run; the result says what each action did.
  */
 export async function taskEvent(input: TaskEventInput): Promise<TaskEventReport> {
-  const parsed = taskEventSchema.safeParse(input);
-  if (!parsed.success)
-    throw ApplicationFailure.nonRetryable(`taskEvent input: ${parsed.error.message}`, 'InvalidInput');
-  const event = parsed.data;
+  const event = parseWorkflowInput(taskEventSchema, input, 'taskEvent input');
   const { workflowId } = workflowInfo();
   const actions = await findTriggeredActions(event);
   const reports: ActionReport[] = [];

@@ -4,7 +4,8 @@ import { lazySchema } from '../lazy-schema';
 import { clonePlain } from '../plain-data';
 import { InputError, parseInput } from '../validation';
 import { idSchema, isoDateTimeSchema } from './condition-schemas';
-import { issuesRefusal, keepRefused, refusedMessage, type RefusedMessage } from './refused-messages';
+import { keepRefused, refusedMessage, type RefusedMessage } from './refused-messages';
+import { issuesRefusal } from '../validation';
 import { minorUnitsSchema } from './money';
 
 /*

@@ -21,7 +21,8 @@ import {
   type InspectionLineReport,
   type WaiverRequest,
 } from './condition-schemas';
-import { issuesRefusal, keepRefused, refusedMessage, type RefusedMessage } from './refused-messages';
+import { keepRefused, refusedMessage, type RefusedMessage } from './refused-messages';
+import { issuesRefusal } from '../validation';
 
 /*
  * Conditions a construction draw must meet before its money is released, as a pure state

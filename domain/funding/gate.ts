@@ -5,7 +5,7 @@ import { ConditionBook, type ConditionBookSummary } from './condition-book';
 import { GateClock } from './gate-clock';
 import { durationToMs } from '../durations';
 import { refusalOfUnverified } from '../identity-stamp';
-import { fieldIssues, InputError, issuesText } from '../validation';
+import { InputError, issuesRefusal } from '../validation';
 import { keepRefused, refusedMessage, type RefusedMessage } from './refused-messages';
 import type { Maker, ParsedFundingGateInput } from './gate-input';
 import { computeRelease, type ReleaseComputation } from './retainage';
@@ -175,7 +175,7 @@ export class FundingGate {
 
   refusalOfVote(request: unknown, now: number): string | undefined {
     const parsed = voteRequestSchema.safeParse(request);
-    if (!parsed.success) return issues(parsed.error);
+    if (!parsed.success) return issuesRefusal(parsed.error);
     if (this.closed || this.status === 'disbursing' || this.status === 'disbursed') return `the gate is ${this.status}`;
     return (
       refusalOfUnverified(parsed.data.actor) ??
@@ -230,7 +230,7 @@ export class FundingGate {
 
   refusalOfWaiver(request: unknown, now: number): string | undefined {
     const parsed = waiveRequestSchema.safeParse(request);
-    if (!parsed.success) return issues(parsed.error);
+    if (!parsed.success) return issuesRefusal(parsed.error);
     if (this.closed) return `the gate is ${this.status}`;
     const { conditionId, ...waiver } = parsed.data;
     const unverified = refusalOfUnverified(waiver.actor);
@@ -252,7 +252,7 @@ export class FundingGate {
 
   refusalOfHold(request: unknown): string | undefined {
     const parsed = holdRequestSchema.safeParse(request);
-    if (!parsed.success) return issues(parsed.error);
+    if (!parsed.success) return issuesRefusal(parsed.error);
     const unverified = refusalOfUnverified(parsed.data.actor);
     if (unverified) return unverified;
     if (!parsed.data.roles.some((role) => HOLD_ROLES.includes(role)))
@@ -271,7 +271,7 @@ export class FundingGate {
 
   refusalOfResume(request: unknown): string | undefined {
     const parsed = holdRequestSchema.safeParse(request);
-    if (!parsed.success) return issues(parsed.error);
+    if (!parsed.success) return issuesRefusal(parsed.error);
     const unverified = refusalOfUnverified(parsed.data.actor);
     if (unverified) return unverified;
     if (!parsed.data.roles.some((role) => HOLD_ROLES.includes(role)))
@@ -288,7 +288,7 @@ export class FundingGate {
 
   refusalOfResubmit(request: unknown): string | undefined {
     const parsed = resubmitRequestSchema.safeParse(request);
-    if (!parsed.success) return issues(parsed.error);
+    if (!parsed.success) return issuesRefusal(parsed.error);
     const unverified = refusalOfUnverified(parsed.data.actor);
     if (unverified) return unverified;
     if (parsed.data.actor !== this.input.requestedBy) return `only the requester (${this.input.requestedBy}) resubmits`;
@@ -311,7 +311,7 @@ export class FundingGate {
 
   refusalOfReverse(request: unknown): string | undefined {
     const parsed = reverseRequestSchema.safeParse(request);
-    if (!parsed.success) return issues(parsed.error);
+    if (!parsed.success) return issuesRefusal(parsed.error);
     const unverified = refusalOfUnverified(parsed.data.actor);
     if (unverified) return unverified;
     if (!parsed.data.roles.some((role) => REVERSE_ROLES.includes(role)))
@@ -345,7 +345,7 @@ export class FundingGate {
   /** Any change of the setup bars its author; it only ever restricts, so it is accepted from anyone. */
   refusalOfSetupChange(request: unknown): string | undefined {
     const parsed = setupChangeSchema.safeParse(request);
-    if (!parsed.success) return issues(parsed.error);
+    if (!parsed.success) return issuesRefusal(parsed.error);
     return refusalOfUnverified(parsed.data.actor);
   }
 
@@ -435,8 +435,4 @@ export class FundingGate {
 function unverifiedSender(request: unknown): string | undefined {
   const actor = typeof request === 'object' && request !== null ? (request as { actor?: unknown }).actor : undefined;
   return typeof actor === 'string' ? refusalOfUnverified(actor) : undefined;
-}
-
-function issues(error: z.ZodError): string {
-  return issuesText(fieldIssues(error.issues, { root: 'request' }));
 }

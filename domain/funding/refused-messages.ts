@@ -1,6 +1,4 @@
-import type { z } from 'zod';
 import { pushCapped } from '../plain-data';
-import { fieldIssues, issuesText } from '../validation';
 
 /*
  * Refused messages from people, kept for the status: shared by the condition book, the
@@ -35,9 +33,4 @@ export function refusedMessage(message: unknown, reason: string, kindField: stri
 /** Keeps a refused message in a capped list (oldest dropped): the one way the funding state keeps refusals. */
 export function keepRefused<T extends RefusedMessage>(list: T[], refused: T): void {
   pushCapped(list, refused, MAX_REFUSED_KEPT);
-}
-
-/** The zod issues of a refused message as one line naming each field under `what` (`evidence.kind: ...`). */
-export function issuesRefusal(error: z.ZodError, what: string): string {
-  return issuesText(fieldIssues(error.issues, { prefix: `${what}.` }));
 }
