@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { alertInputProblem } from '../../domain/alerts/alert-input';
+import { alertEscalationInputSchema } from '../../domain/alerts/alert-input';
 import type { EscalationConfig } from '../../domain/alerts/escalation-policy';
 import type { AlertEvent } from '../../domain/alerts/types';
 import type { AlertEscalationInput } from '../../workflows/alerts/messages';
@@ -11,7 +11,7 @@ import { escalateRequestSchema, reassignRequestSchema } from '../../domain/alert
 import { actorRequestSchema, withoutIdentity } from '../../domain/alerts/requests';
 import { lazySchema } from '../../domain/lazy-schema';
 import type { Role } from '../../domain/roles';
-import { refuseUnknownKeys } from '../../domain/validation';
+import { inputErrorOf, refuseUnknownKeys } from '../../domain/validation';
 import { ALERT_WORKFLOW_TYPE } from './alert-intake';
 import type { MessageEntry, WorkflowEntry } from './registry';
 
@@ -119,7 +119,11 @@ function prepareAlertStart(body: z.output<typeof startInput>, escalation: Escala
     policy,
     policies: escalation.policies,
   };
-  const problem = alertInputProblem(input);
-  if (problem) throw badInput(`alertEscalation input: ${problem}`);
+  // The workflow's own start-input schema: what it would refuse is refused here, before a start.
+  const parsed = alertEscalationInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const refused = inputErrorOf(parsed.error.issues, 'alertEscalation input');
+    throw badInput(refused.message, refused.issues);
+  }
   return input;
 }

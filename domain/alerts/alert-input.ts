@@ -1,67 +1,85 @@
+import { z } from 'zod';
+import { lazySchema } from '../lazy-schema';
 import { isSafeDedupKey } from './dedup';
-import { policyProblem, TARGET_KINDS, type EscalationPolicy } from './escalation-policy';
-import { isRecord, isSeverity } from './types';
+import { policyProblem, TARGET_KINDS, URGENCIES, type EscalationPolicy } from './escalation-policy';
+import { SEVERITIES } from './types';
 
 /**
- * What is wrong with an alertEscalation start input, naming the field, or undefined.
- * The intake builds valid inputs; this guards a start by hand (API, CLI, Web UI), where a
- * malformed input would otherwise fail the workflow's first task again and again. Light
- * and zod-free: it runs in the workflow.
+ * The alertEscalation start input: the workflow parses it (parseWorkflowInput: a refused
+ * input fails the run at once, non-retryable InvalidInput) and so does a direct start at the
+ * gateway. The intake builds valid inputs; this guards a start by hand (API, CLI, Web UI),
+ * where a malformed input would otherwise fail the workflow's first task again and again.
+ *
+ * It accepts exactly what the hand-written check before it accepted (runs already started
+ * must start the same way on replay): objects keep keys it does not name (looseObject), a
+ * policy here is the internal shape (durations in ms, as escalation-policy-schemas builds it
+ * from YAML), and nothing is transformed: the workflow goes on with the input as it came.
  */
-export function alertInputProblem(input: unknown): string | undefined {
-  if (!isRecord(input)) return 'input: must be an object';
-  const { event, policy, policies, intakeId } = input;
-  if (typeof intakeId !== 'string' || intakeId === '') return 'intakeId: must be a text';
-  if (!isRecord(event)) return 'event: must be an object';
-  if (typeof event.dedupKey !== 'string' || !isSafeDedupKey(event.dedupKey))
-    return 'event.dedupKey: must be 1 to 255 of A-Z a-z 0-9 . _ ~ -';
-  if (typeof event.summary !== 'string' || event.summary === '') return 'event.summary: must be a text';
-  if (!isSeverity(event.severity)) return 'event.severity: must be critical, error, warning or info';
-  for (const field of ['labels', 'annotations'] as const) {
-    const value = event[field];
-    if (!isRecord(value) || Object.values(value).some((v) => typeof v !== 'string'))
-      return `event.${field}: must map names to texts`;
-  }
-  for (const field of ['links', 'images'] as const)
-    if (!Array.isArray(event[field])) return `event.${field}: must be a list`;
-  const problem = policyShapeProblem(policy, 'policy');
-  if (problem) return problem;
-  if (policies !== undefined) {
-    if (!Array.isArray(policies)) return 'policies: must be a list';
-    for (const [i, p] of policies.entries()) {
-      const found = policyShapeProblem(p, `policies.${i}`);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
 
-function policyShapeProblem(policy: unknown, path: string): string | undefined {
-  if (!isRecord(policy)) return `${path}: must be an escalation policy`;
-  if (typeof policy.name !== 'string' || policy.name === '') return `${path}.name: must be a text`;
-  if (policy.urgency !== 'high' && policy.urgency !== 'low') return `${path}.urgency: must be high or low`;
-  if (!Number.isInteger(policy.repeat) || (policy.repeat as number) < 0)
-    return `${path}.repeat: must be a whole number`;
-  if (!Array.isArray(policy.match)) return `${path}.match: must be a list of matchers`;
-  if (!isRecord(policy.incident) || !Array.isArray(policy.incident.severities))
-    return `${path}.incident.severities: must be a list`;
-  if (!Array.isArray(policy.levels)) return `${path}.levels: must be a list`;
-  for (const [i, level] of policy.levels.entries()) {
-    if (!isRecord(level) || typeof level.escalateAfterMs !== 'number' || level.escalateAfterMs < 0)
-      return `${path}.levels.${i}.escalateAfterMs: must be a duration in ms, 0 or more`;
-    if (!Array.isArray(level.targets) || level.targets.length === 0)
-      return `${path}.levels.${i}.targets: name at least one target`;
-    for (const [j, target] of level.targets.entries()) {
-      if (
-        !isRecord(target) ||
-        !(TARGET_KINDS as readonly unknown[]).includes(target.kind) ||
-        typeof target.to !== 'string' ||
-        target.to === ''
-      ) {
-        return `${path}.levels.${i}.targets.${j}: must be {kind: ${TARGET_KINDS.join('|')}, to}`;
-      }
-    }
-  }
-  const crossField = policyProblem(policy as unknown as EscalationPolicy);
-  return crossField && `${path}.${crossField.path.join('.')}: ${crossField.message}`;
-}
+const text = (message: string) => z.string({ error: message }).min(1, message);
+// Not z.record: it wants a plain object, and refuses a map with a `constructor` label.
+const textMap = (message: string) => z.object({}, { error: message }).catchall(z.string({ error: message }));
+const list = (message: string) => z.array(z.unknown(), { error: message });
+
+const targetSchema = lazySchema(() =>
+  z.looseObject({ kind: z.enum(TARGET_KINDS), to: z.string().min(1) }, { error: 'must be {kind, to}' }),
+);
+
+/** An escalation policy as the workflow gets it (the internal shape, not the YAML one). */
+export const escalationPolicyInputSchema = lazySchema(() =>
+  z
+    .looseObject(
+      {
+        name: text('must be a text'),
+        urgency: z.enum(URGENCIES, { error: 'must be high or low' }),
+        repeat: z
+          .number({ error: 'must be a whole number' })
+          .refine((repeat) => Number.isInteger(repeat) && repeat >= 0, 'must be a whole number'),
+        match: list('must be a list of matchers'),
+        incident: z.looseObject({ severities: list('must be a list') }, { error: 'must be an object' }),
+        levels: z.array(
+          z.looseObject(
+            {
+              escalateAfterMs: z
+                .number({ error: 'must be a duration in ms, 0 or more' })
+                .min(0, 'must be a duration in ms, 0 or more'),
+              targets: z.array(targetSchema, { error: 'name at least one target' }).min(1, 'name at least one target'),
+            },
+            { error: 'must be a level' },
+          ),
+          { error: 'must be a list' },
+        ),
+      },
+      { error: 'must be an escalation policy' },
+    )
+    .superRefine((policy, ctx) => {
+      // The cross-field rules the YAML schema applies too (at least one level, business hours).
+      const problem = policyProblem(policy as unknown as EscalationPolicy);
+      if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+    }),
+);
+
+export const alertEscalationInputSchema = lazySchema(() =>
+  z.looseObject(
+    {
+      intakeId: text('must be a text'),
+      event: z.looseObject(
+        {
+          dedupKey: z
+            .string({ error: 'must be 1 to 255 of A-Z a-z 0-9 . _ ~ -' })
+            .refine(isSafeDedupKey, 'must be 1 to 255 of A-Z a-z 0-9 . _ ~ -'),
+          summary: text('must be a text'),
+          severity: z.enum(SEVERITIES, { error: `must be ${SEVERITIES.join(', ')}` }),
+          labels: textMap('must map names to texts'),
+          annotations: textMap('must map names to texts'),
+          links: list('must be a list'),
+          images: list('must be a list'),
+        },
+        { error: 'must be an object' },
+      ),
+      policy: escalationPolicyInputSchema,
+      policies: z.array(escalationPolicyInputSchema, { error: 'must be a list' }).optional(),
+    },
+    { error: 'must be an object' },
+  ),
+);

@@ -325,4 +325,24 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
     );
     expect(result.reviewStatus).toBe('RUNNING');
   });
+
+  it('fails a start with a malformed input at once (InvalidInput, non-retryable), naming each refused field', async () => {
+    const failure = await run(async (taskQueue) => {
+      const handle = await world.env.client.workflow.start('alertEscalation', {
+        taskQueue,
+        workflowId: alertWorkflowId('bad-input-1'),
+        args: [{ event: { ...event('bad-input-1'), severity: 'page' }, intakeId: '', policy: infra }],
+      });
+      return handle.result().then(
+        () => undefined,
+        (err: { cause?: { type?: string; nonRetryable?: boolean; message?: string; details?: unknown[] } }) =>
+          err.cause,
+      );
+    });
+    expect(failure?.type).toBe('InvalidInput');
+    expect(failure?.nonRetryable).toBe(true);
+    expect(failure?.message).toMatch(/^alertEscalation input: /);
+    expect(failure?.message).toContain('intakeId:');
+    expect(failure?.message).toContain('event.severity:');
+  });
 });

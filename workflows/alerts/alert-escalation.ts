@@ -1,6 +1,5 @@
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
@@ -14,7 +13,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { alertInputProblem } from '../../domain/alerts/alert-input';
+import { alertEscalationInputSchema } from '../../domain/alerts/alert-input';
 import { alertMessage, closingFooter } from '../../domain/alerts/alert-message';
 import {
   AlertState,
@@ -30,6 +29,7 @@ import type { AlertActivities } from '../../activities/alerts';
 import type { NotificationActivities } from '../../activities/notifications/deliver';
 import { AuditTrail } from '../kit/audit-trail';
 import { wireOperatorMessages } from '../kit/operator-messages';
+import { parseWorkflowInput } from '../kit/workflow-input';
 import { now } from '../kit/time';
 import { AlertStatus, Service, Severity } from '../search-attributes';
 import { incident } from './incident';
@@ -78,8 +78,8 @@ const SILENCE_RECHECK_MS = 5 * 60_000;
  * reaches the policy's incident level, opens or joins the incident of its group.
  */
 export async function alertEscalation(input: AlertEscalationInput): Promise<AlertStatusView> {
-  const problem = alertInputProblem(input);
-  if (problem) throw ApplicationFailure.nonRetryable(`alertEscalation input: ${problem}`, 'InvalidInput');
+  // Validates only: the run goes on with the input as it came (a run begun earlier replays with it).
+  parseWorkflowInput(alertEscalationInputSchema, input, 'alertEscalation input');
   // Runs begun before the workflow kit audited once per change (see `audit`); decided once, here.
   const kit = patched('alert-workflow-kit');
   const alert = AlertState.open(input.event, input.policy, now(), { policies: input.policies });
