@@ -35,9 +35,10 @@ export function fieldIssues(
     const dotted = path.map(String).join('.');
     return { path: dotted ? `${prefix}${dotted}` : prefix.replace(/\.$/, '') || root, message };
   };
-  // zod reports unknown keys once for their object: each is named as the field it is.
+  // zod reports unknown keys once for their object: each is named as the field it is (a
+  // schema's own message for them, such as "must be one of ...", is kept as it is).
   return issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys' && issue.keys?.length
+    issue.code === 'unrecognized_keys' && issue.keys?.length && issue.message.startsWith('Unrecognized key')
       ? issue.keys.map((key) => named([...issue.path, key], 'unknown field'))
       : [named(issue.path, issue.message)],
   );

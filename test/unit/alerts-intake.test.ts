@@ -402,7 +402,7 @@ describe('metric samples', () => {
       ),
     ).toEqual(['1.name']);
     expect(paths(() => parseMetricSamples({ samples: [{ name: 'cpu', value: 1, tag: {} }] }, NOW))).toEqual([
-      'samples.0',
+      'samples.0.tag',
     ]);
     expect(paths(() => parseMetricSamples({ name: 'cpu', value: 1, tags: { 'bad-tag': 'x' } }, NOW))).toEqual([
       'tags.bad-tag',

@@ -100,7 +100,7 @@ rules:
       'rules.0.summary: unknown placeholder {{host}}: use {{value}} {{threshold}} {{metric}} {{unit}} {{rule}} or {{tags.NAME}} (line 7)',
       'rules.0.match.0: "env~prod" is not a matcher such as severity="critical" (operators =, !=, =~, !~) (line 8)',
       'rules.1.labels.bad-label: label names are letters, digits and _ (line 11)',
-      'rules.2: Unrecognized key: "threshold" (line 12)',
+      'rules.2.threshold: unknown field (line 14)',
     ]);
     expect(errors('rules:\n  - name: a\n    expr: x > 1\n  - name: a\n    expr: y > 1\n')).toEqual([
       'rules.1.name: duplicate rule name "a" (line 4)',

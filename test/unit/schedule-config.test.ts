@@ -120,7 +120,7 @@ describe('schedules config', () => {
       '0.timezone: timezone must be an IANA time zone such as "UTC" or "Europe/Berlin"',
       '0.overlap: overlap must be one of skip, buffer_one, allow_all, cancel_other, terminate_other',
       '0.paused: paused must be true or false',
-      '0: Unrecognized key: "crom"',
+      '0.crom: unknown field',
     ]);
     expect(issuesOf([{ every: '1h' }])).toEqual(['0.id: id is required', '0.workflowType: workflowType is required']);
   });

@@ -222,7 +222,7 @@ describe('webhooks config section', () => {
     [{ ci: { scheme: 'hmac' } }, 'webhooks: ci.scheme: must be one of github, timestamped'],
     [{ ci: {} }, 'ci.scheme: must be one of github, timestamped'],
     [{ 'CI Server': { scheme: 'github' } }, 'CI Server: a source name is lower-case letters, digits, "-" and "_"'],
-    [{ ci: { scheme: 'github', secret: 'x' } }, 'ci: Unrecognized key: "secret"'],
+    [{ ci: { scheme: 'github', secret: 'x' } }, 'ci.secret: unknown field'],
     [{ ci: { scheme: 'github', secrets: ['short'] } }, 'ci.secrets.0: a secret must be at least 16 characters'],
     [
       { ci: { scheme: 'github', secrets: [SECRET_A, SECRET_B, `${SECRET_A}c`] } },
@@ -278,7 +278,7 @@ describe('webhooks config section', () => {
     ],
     [
       { ci: { scheme: 'github', events: [{ action: 'signal', signal: 's', workflowId: 'w', workflowType: 'x' }] } },
-      'ci.events.0: Unrecognized key: "workflowType"',
+      'ci.events.0.workflowType: unknown field',
     ],
     [
       { 'build-ci': { scheme: 'github' }, build_ci: { scheme: 'github' } },
