@@ -4,8 +4,11 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /**
- * domain <- platform <- db <- workflows, activities <- client <- gateway, cli, mcp; workers
- * run workflows and activities. scripts/, bench/ and test/ compose everything.
+ * What each folder may import (docs/architecture.md): domain/ nothing of ours; platform/ the
+ * domain; db/ both; workflows/ the domain (and types of activities and db); activities/ the
+ * domain, platform and db; client/ those and workflows (message definitions); workers/ run
+ * workflows and activities; gateway/, mcp/ and cli/ sit on client/. scripts/, bench/ and
+ * test/ compose everything.
  */
 const LAYERS = ['domain', 'platform', 'db', 'workflows', 'activities', 'client', 'workers', 'gateway', 'mcp', 'cli'];
 const ENTRY_POINTS = ['scripts', 'bench', 'test', 'bin'];

@@ -406,3 +406,17 @@ export interface TaskEventReport {
   matchedActions: number;
   actions: ActionReport[];
 }
+
+/**
+ * The replayTriggerAction workflow's input. Accepts what the hand-written check before it
+ * accepted (other keys pass; any whole attempt from 1): runs already started must start the
+ * same way on replay.
+ */
+export const replayTriggerActionInputSchema = lazySchema(() =>
+  z.looseObject({
+    deadLetterKey: z.string({ error: 'needs deadLetterKey (text)' }).min(1, 'needs deadLetterKey (text)'),
+    attempt: z
+      .number({ error: 'needs attempt (1, 2, ...)' })
+      .refine((attempt) => Number.isInteger(attempt) && attempt >= 1, 'needs attempt (1, 2, ...)'),
+  }),
+);

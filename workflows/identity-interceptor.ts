@@ -25,6 +25,7 @@ import {
   unpreparedInputMessage,
   type HandedStamp,
 } from '../domain/identity-stamp';
+import { now } from './kit/time';
 
 /**
  * Identity stamps inside the workflow: every workflow type gets this interceptor (the bundle
@@ -141,10 +142,10 @@ class IdentityInbound implements WorkflowInboundCallsInterceptor {
 
   /** Judges and, when `use`, marks every counted stamp used. */
   private judged(args: readonly unknown[], use: boolean): unknown[] {
-    const now = Date.now(); // workflow time: the same on replay
+    const at = now();
     return withoutHandedStamps(args, (stamp) => {
-      if (this.ledger.refusal(stamp, now)) return false;
-      if (use) this.ledger.use(stamp, now);
+      if (this.ledger.refusal(stamp, at)) return false;
+      if (use) this.ledger.use(stamp, at);
       return true;
     });
   }

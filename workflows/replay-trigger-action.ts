@@ -1,7 +1,5 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { z } from 'zod';
-import { lazySchema } from '../domain/lazy-schema';
-import { isDeadLettered, type ActionReport } from '../domain/task-triggers';
+import { isDeadLettered, replayTriggerActionInputSchema, type ActionReport } from '../domain/task-triggers';
 import type { TaskTriggerActivities } from '../activities/task-triggers';
 import { parseWorkflowInput } from './kit/workflow-input';
 import { runTriggerAction } from './task-event';
@@ -18,18 +16,6 @@ export interface ReplayTriggerActionResult extends ActionReport {
   /** Set when the action failed again: the new dead letter, keyed by this workflow's id. */
   newDeadLetterKey?: string;
 }
-
-// Accepts what the hand-written check before it accepted (other keys pass; any whole attempt
-// from 1): runs already started must start the same way on replay. Belongs in
-// domain/task-triggers.ts beside the other trigger schemas (not this file's owner's to edit).
-const replayTriggerActionInputSchema = lazySchema(() =>
-  z.looseObject({
-    deadLetterKey: z.string({ error: 'needs deadLetterKey (text)' }).min(1, 'needs deadLetterKey (text)'),
-    attempt: z
-      .number({ error: 'needs attempt (1, 2, ...)' })
-      .refine((attempt) => Number.isInteger(attempt) && attempt >= 1, 'needs attempt (1, 2, ...)'),
-  }),
-);
 
 const { beginTriggerReplay, finishTriggerReplay } = proxyActivities<TaskTriggerActivities>({
   startToCloseTimeout: '30 seconds',

@@ -67,7 +67,8 @@ export function registerWorkflowCommands(program: Command): void {
         await withCliContext(async (ctx) => {
           if (kind === 'signal') {
             await ctx.operations.signal(workflowId, name, body, ctx.caller);
-            return print({ workflowId, signal: name, status: 'accepted' }, !!options.json);
+            // A signal cannot answer: the workflow applies it or records its refusal (see its status query).
+            return print({ workflowId, signal: name, status: 'delivered' }, !!options.json);
           }
           print(
             { workflowId, update: name, result: await ctx.operations.update(workflowId, name, body, ctx.caller) },

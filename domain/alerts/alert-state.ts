@@ -25,14 +25,8 @@ import {
   type ActorRequest,
 } from './requests';
 import { sha256Hex } from './sha256';
-import {
-  isRecord,
-  type AlertEvent,
-  type AlertLink,
-  type AlertSource,
-  type Severity,
-  type TimelineEntry,
-} from './types';
+import { type AlertEvent, type AlertLink, type AlertSource, type Severity, type TimelineEntry } from './types';
+import { isRecord } from '../plain-data';
 
 /**
  * One alert's state, as plain data the `alertEscalation` workflow drives (the FundingGate

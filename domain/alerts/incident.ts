@@ -14,7 +14,8 @@ import {
   type ActorRequest,
 } from './requests';
 import { sha256Hex } from './sha256';
-import { isRecord, worseSeverity, type Severity, type TimelineEntry } from './types';
+import { worseSeverity, type Severity, type TimelineEntry } from './types';
+import { isRecord } from '../plain-data';
 
 /**
  * An incident: what a critical alert, or one that reached the policy's incident level,

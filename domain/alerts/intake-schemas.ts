@@ -10,7 +10,8 @@ import {
 } from './dedup';
 import { LABEL_NAME } from './matchers';
 import { METRIC_NAME, type MetricSample } from './metric-rules';
-import { isRecord, normaliseSeverity, SEVERITIES, type AlertEvent, type AlertLink } from './types';
+import { normaliseSeverity, SEVERITIES, type AlertEvent, type AlertLink } from './types';
+import { isRecord } from '../plain-data';
 
 /**
  * What the gateway accepts from alert sources, normalised into AlertEvent: Alertmanager's

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
-import { isRecord } from './types';
+import { isRecord } from '../plain-data';
 
 /**
  * What every operator message to an alert or incident workflow carries. Each message has one

@@ -104,6 +104,3 @@ const SEVERITY_ALIASES: Record<string, Severity> = {
 export function normaliseSeverity(text: string | undefined): Severity | undefined {
   return text === undefined ? undefined : SEVERITY_ALIASES[text.trim().toLowerCase()];
 }
-
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

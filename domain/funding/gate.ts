@@ -113,8 +113,9 @@ export interface GateStatusView {
  * plain state the fundingGate workflow drives. Each operator message has a `refusalOfX`
  * that never throws and returns the reason (or undefined), so one rule serves the Update
  * validator and the Signal twin, and a mutating method that applies a request its
- * `refusalOfX` accepted: handed a refused one, it throws (the caller's bug, not a person's
- * mistake). A refused signal is kept with `recordRefused`. The constructor and
+ * `refusalOfX` accepted (`addEvidence`, `waive` and `resubmit` check again and throw when
+ * handed a refused one; `vote`, `hold`, `resume` and `reverse` trust the caller, which is
+ * always the workflow's message wiring). A refused signal is kept with `recordRefused`. The constructor and
  * `computeRelease` throw an InputError for workflow input that does not fit.
  * `version` changes on every accepted message: the workflow waits on it.
  */

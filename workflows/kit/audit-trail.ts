@@ -10,18 +10,6 @@ const { recordWorkflowEvents } = proxyActivities<AuditActivities>({
 
 export type AuditEvent = Omit<WorkflowEventRecord, 'sequence' | 'subject'>;
 
-/** How a workflow writes events: batched (the default) or, for runs started before, as it always did. */
-export type AuditWriter = (events: WorkflowEventRecord[]) => Promise<void>;
-
-export const batchedAuditWriter: AuditWriter = (events) => recordWorkflowEvents(events);
-
-/** One activity call per event (the commands of runs that began before batching; behind a patch). */
-export function oneByOneAuditWriter(record: (event: WorkflowEventRecord) => Promise<void>): AuditWriter {
-  return async (events) => {
-    for (const event of events) await record(event);
-  };
-}
-
 export interface AuditTrailOptions<E> {
   /** The audit subject of every event (`project/milestone`, a plan id, an incident key). */
   subject: string;
@@ -29,7 +17,6 @@ export interface AuditTrailOptions<E> {
   timeline: () => readonly E[];
   /** A timeline entry as an audit event. */
   toEvent: (entry: E) => AuditEvent;
-  writer?: AuditWriter;
 }
 
 /**
@@ -43,11 +30,8 @@ export class AuditTrail<E> {
   private pending: AuditEvent[] = [];
   /** The last entry audited: found again by identity, since a bounded timeline shifts its indexes. */
   private lastAudited: E | undefined;
-  private readonly writer: AuditWriter;
 
-  constructor(private readonly options: AuditTrailOptions<E>) {
-    this.writer = options.writer ?? batchedAuditWriter;
-  }
+  constructor(private readonly options: AuditTrailOptions<E>) {}
 
   /** Queues an event that is not a timeline entry (opened, a status change, closed) for the next flush. */
   note(actor: string, action: string, data?: Record<string, unknown>): void {
@@ -65,7 +49,7 @@ export class AuditTrail<E> {
     for (;;) {
       const events = [...this.pending.splice(0), ...this.freshEntries().map(this.options.toEvent)];
       if (events.length === 0) return;
-      await this.writer(
+      await recordWorkflowEvents(
         events.map((event) => ({ ...event, sequence: ++this.sequence, subject: this.options.subject })),
       );
     }
