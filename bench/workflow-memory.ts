@@ -19,6 +19,7 @@ import { parseEscalationYaml } from '../domain/alerts/escalation-policy-schemas'
 import { parseMetricRulesYaml } from '../domain/alerts/metric-rules-schemas';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { drawInput } from '../test/fixtures/funding-gate';
 
 /** How a waiting run of one type is started and how we know it is waiting. */
 interface WaitingSample {
@@ -62,52 +63,8 @@ export const WAITING_SAMPLES: Record<string, WaitingSample> = {
       client.workflow.start('fundingGate', {
         taskQueue,
         workflowId: `memory/fundingGate/${id}`,
-        args: [
-          {
-            projectId: 'MEMORY',
-            milestoneId: id,
-            requestedBy: 'gc-alex',
-            payeeId: 'acme-builders',
-            currency: 'USD',
-            lines: [
-              { lineId: 'L1', description: 'Foundations', scheduledValue: 5_000_000, requestedAmount: 2_000_000 },
-              {
-                lineId: 'L2',
-                description: 'Framing',
-                scheduledValue: 3_000_000,
-                previouslyReleased: 1_000_000,
-                requestedAmount: 1_000_000,
-              },
-            ],
-            retainage: { percent: 10 },
-            projectPercentComplete: 40,
-            conditions: [
-              { id: 'sov', type: 'document', name: 'schedule-of-values', mode: 'blocking' },
-              {
-                id: 'waiver',
-                type: 'lien_waiver',
-                waiverType: 'conditional-progress',
-                from: 'acme-builders',
-                throughDate: '2026-11-30',
-                mode: 'blocking',
-              },
-            ],
-            approvals: {
-              stages: [
-                { name: 'review', approvers: { users: ['rita'] }, quorum: 1 },
-                { name: 'signatory', approvers: { roles: ['signatory'] }, quorum: 1 },
-              ],
-            },
-            clocks: {
-              reminderEvery: '1 day',
-              slaAfter: '3 days',
-              expireAfter: '10 days',
-              escalationContact: 'lender-ops',
-              unconditionalWaiverDue: '10 days',
-            },
-            program: { programId: 'standard', version: 1 },
-          },
-        ],
+        // The tests' two-line draw (reviewer and signatory stages, two blocking conditions).
+        args: [drawInput({ projectId: 'MEMORY', milestoneId: id, program: { programId: 'standard', version: 1 } })],
       }),
   },
   complianceReview: {
