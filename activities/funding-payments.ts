@@ -1,7 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { currencySchema, formatMoney, minorUnitsSchema } from '../domain/funding/money';
-import { InputError, parseInput } from '../domain/validation';
 import {
   InsufficientFundsError,
   Ledger,
@@ -15,6 +14,7 @@ import {
 import type { SqlExecutor } from '../db/sql';
 import type { Store } from '../db/store';
 import { FundingPrograms } from '../db/funding-programs';
+import { parseActivityInput } from './activity-input';
 
 /**
  * Moves released money to payees and back, exactly once per release.
@@ -257,7 +257,7 @@ export function createFundingPaymentActivities({
 
   return {
     async disburse(request: DisburseRequest): Promise<PaymentResult> {
-      const req = parseOrFail(disburseRequestSchema, request, 'disburse');
+      const req = parseActivityInput(disburseRequestSchema, request, 'disburse');
       const key = `${req.workflowId}/release/${req.releaseNumber}`;
       const funding = ledgerAccounts.projectFunding(req.projectId);
       const retainage = ledgerAccounts.projectRetainage(req.projectId);
@@ -338,7 +338,7 @@ export function createFundingPaymentActivities({
      * retainage) no longer holds that money, then provider.reverse with its own key.
      */
     async reverseRelease(request: ReverseReleaseRequest): Promise<PaymentResult> {
-      const req = parseOrFail(reverseReleaseRequestSchema, request, 'reverseRelease');
+      const req = parseActivityInput(reverseReleaseRequestSchema, request, 'reverseRelease');
       const releaseKey = `${req.workflowId}/release/${req.releaseNumber}`;
       const key = `${req.workflowId}/reversal/${req.releaseNumber}`;
 
@@ -387,7 +387,7 @@ export function createFundingPaymentActivities({
 
     /** Deposits money into a project's funding account from an external source, once per key. */
     async fundProject(request: FundProjectRequest): Promise<FundingResult> {
-      const req = parseOrFail(fundProjectRequestSchema, request, 'fundProject');
+      const req = parseActivityInput(fundProjectRequestSchema, request, 'fundProject');
       const accountId = ledgerAccounts.projectFunding(req.projectId);
       return failuresForWorkflow(() =>
         store.db.transaction(async (tx) => {
@@ -491,15 +491,6 @@ function refuseDifferentRelease(payout: Payout, req: z.output<typeof disburseReq
         `(${formatMoney(payout.retainage, payout.currency)} retained); a release number cannot be reused for other amounts`,
       'IdempotencyConflict',
     );
-  }
-}
-
-function parseOrFail<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  try {
-    return parseInput(schema, input, what);
-  } catch (err) {
-    if (err instanceof InputError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput', err.issues);
-    throw err;
   }
 }
 

@@ -5,14 +5,14 @@ import { TaskTriggers } from '../db/task-triggers';
 import { signGithub } from '../platform/webhook-signatures';
 import type { JsonValue } from '../domain/webhook-config';
 import {
-  parseTaskEvent,
   planTaskEvent,
+  taskEventSchema,
   type ActionOutcome,
   type PlannedAction,
   type TaskEventInput,
 } from '../domain/task-triggers';
-import { InputError } from '../domain/validation';
 import { TRIGGER_RULE_REFUSED, triggerActionRefusal } from '../domain/trigger-rules';
+import { parseActivityInput } from './activity-input';
 
 export interface TriggerWebhookDelivery {
   /** Stable per event and action (`task-event/<project>/<event>/<trigger>/<action>`): the receiver's delivery id. */
@@ -119,13 +119,7 @@ export function createTaskTriggerActivities({ store, fetchImpl = fetch }: { stor
   return {
     /** The actions of every stored trigger this event matches, templates resolved (no secrets). */
     async findTriggeredActions(input: TaskEventInput): Promise<PlannedAction[]> {
-      let event;
-      try {
-        event = parseTaskEvent(input);
-      } catch (err) {
-        if (err instanceof InputError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
-        throw err;
-      }
+      const event = parseActivityInput(taskEventSchema, input, 'task event');
       return planTaskEvent(await triggers.forTask(event.projectId, event.taskId, event.type), event);
     },
 
