@@ -24,6 +24,7 @@ import {
 import { startSlackApiServer, type SlackApiServer } from '../support/slack-api-server';
 import { startSmtpServer, type SmtpTestServer } from '../support/smtp-server';
 import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
+import { alertEvent } from '../fixtures/alerts';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
@@ -43,23 +44,6 @@ policies:
 `);
 const infra: EscalationPolicy = config.policies[0]!;
 const ann = { actor: 'ops:ann', roles: ['operator'] };
-
-const event = (dedupKey: string, overrides: Partial<AlertEvent> = {}): AlertEvent => ({
-  source: 'alertmanager',
-  dedupKey,
-  sourceKey: `fp-${dedupKey}`,
-  action: 'trigger',
-  severity: 'error',
-  summary: `Disk full (${dedupKey})`,
-  service: 'billing',
-  group: `group-${dedupKey}`,
-  labels: { alertname: 'DiskFull', service: 'billing' },
-  annotations: {},
-  startsAt: new Date().toISOString(),
-  links: [],
-  images: [],
-  ...overrides,
-});
 
 /** Minutes after the alert opened at which each (level, round) was notified, from its timeline. */
 function notifiedAt(view: AlertStatusView): string[] {
@@ -103,7 +87,7 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
     });
 
   it('notifies each level at its time, repeats the policy once, opens an incident at level 2, and updates Slack on resolve', async () => {
-    const alert = event('esc-1');
+    const alert = alertEvent('esc-1');
     const { view, incidentId, members } = await run(async (taskQueue) => {
       const handle = await start(taskQueue, alert);
       await world.env.sleep(65 * MIN);
@@ -147,7 +131,7 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
     slack.failNext('chat.postMessage', 2, 'server_error');
     smtp.rejectNext(5, 451); // every attempt of the email delivery
     const view = await run(async (taskQueue) => {
-      const handle = await start(taskQueue, event('flaky-1'));
+      const handle = await start(taskQueue, alertEvent('flaky-1'));
       await world.env.sleep(2 * MIN);
       const status = await handle.query(alertStatusQuery);
       await handle.executeUpdate(resolveUpdate, { args: [ann] });
@@ -163,7 +147,7 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
 
   it('stops escalating on acknowledge, and starts again from level 1 when the acknowledgement times out', async () => {
     const view = await run(async (taskQueue) => {
-      const handle = await start(taskQueue, event('ack-1'));
+      const handle = await start(taskQueue, alertEvent('ack-1'));
       await world.env.sleep(5 * MIN);
       const acked = await handle.executeUpdate(acknowledgeUpdate, { args: [ann] });
       expect(acked.status).toBe('acknowledged');
@@ -195,13 +179,19 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
       comment: 'database maintenance',
     });
     const view = await run(async (taskQueue) => {
-      const handle = await start(taskQueue, event('sil-1', { labels: { alertname: 'DiskFull', service: 'payroll' } }));
+      const handle = await start(
+        taskQueue,
+        alertEvent('sil-1', { labels: { alertname: 'DiskFull', service: 'payroll' } }),
+      );
       await world.env.sleep(5 * MIN);
       const during = await handle.query(alertStatusQuery);
       expect(during.silenced?.until).toBe(new Date(silenceEnds).toISOString());
       expect(during.notifications).toEqual({ sent: 0, failed: 0, suppressed: 2 });
       await world.env.sleep(15 * MIN);
-      await handle.signal(sourceEventSignal, { event: event('sil-1', { action: 'resolve' }), intakeId: randomUUID() });
+      await handle.signal(sourceEventSignal, {
+        event: alertEvent('sil-1', { action: 'resolve' }),
+        intakeId: randomUUID(),
+      });
       return handle.result();
     });
     const firstNotified = view.timeline.find((e) => e.event === 'notified')!;
@@ -226,7 +216,10 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
       comment: 'long maintenance',
     });
     const view = await run(async (taskQueue) => {
-      const handle = await start(taskQueue, event('sil-2', { labels: { alertname: 'DiskFull', service: 'ledger' } }));
+      const handle = await start(
+        taskQueue,
+        alertEvent('sil-2', { labels: { alertname: 'DiskFull', service: 'ledger' } }),
+      );
       await world.env.sleep(2 * MIN);
       expect((await handle.query(alertStatusQuery)).notifications.sent).toBe(0);
       await silences.expire(id, new Date(serverNow + 2 * MIN)); // the operator ends the maintenance early
@@ -294,9 +287,9 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
   it('counts duplicates, groups critical alerts of one group into one incident, and starts its review at resolve', async () => {
     const group = { group: 'db-cluster-7', severity: 'critical' as const };
     const result = await run(async (taskQueue) => {
-      const first = await start(taskQueue, event('crit-1', group));
-      const second = await start(taskQueue, event('crit-2', group));
-      await first.signal(sourceEventSignal, { event: event('crit-1', group), intakeId: randomUUID() });
+      const first = await start(taskQueue, alertEvent('crit-1', group));
+      const second = await start(taskQueue, alertEvent('crit-2', group));
+      await first.signal(sourceEventSignal, { event: alertEvent('crit-1', group), intakeId: randomUUID() });
       await world.env.sleep(MIN);
       const [a, b] = [await first.query(alertStatusQuery), await second.query(alertStatusQuery)];
       const incident = world.env.client.workflow.getHandle(a.incident!);
@@ -331,7 +324,7 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
       const handle = await world.env.client.workflow.start('alertEscalation', {
         taskQueue,
         workflowId: alertWorkflowId('bad-input-1'),
-        args: [{ event: { ...event('bad-input-1'), severity: 'page' }, intakeId: '', policy: infra }],
+        args: [{ event: { ...alertEvent('bad-input-1'), severity: 'page' }, intakeId: '', policy: infra }],
       });
       return handle.result().then(
         () => undefined,

@@ -7,7 +7,6 @@ import type { Store } from '../../db/store';
 import type { EscalationPolicy } from '../../domain/alerts/escalation-policy';
 import { parseEscalationYaml } from '../../domain/alerts/escalation-policy-schemas';
 import { alertWorkflowId } from '../../domain/alerts/dedup';
-import type { AlertEvent } from '../../domain/alerts/types';
 import { complianceReviewId } from '../../domain/compliance/review';
 import {
   acknowledgeSignal,
@@ -34,6 +33,7 @@ import { fundingGateId } from '../../domain/funding/gate-input';
 import { decideUpdate, evidenceSignal, evidenceUpdate, fundingGate, statusQuery } from '../../workflows';
 import { sharedWorkflowBundle } from '../support/bundle';
 import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
+import { alertEvent } from '../fixtures/alerts';
 
 /**
  * Every timeline entry of a workflow reaches audit_events exactly once, including entries
@@ -87,22 +87,6 @@ policies:
 `).policies[0]!;
 const ann = { actor: 'ops:ann', roles: ['operator'] };
 const stranger = { actor: 'someone', roles: [] as string[] };
-
-const alertEvent = (dedupKey: string): AlertEvent => ({
-  source: 'alertmanager',
-  dedupKey,
-  sourceKey: `fp-${dedupKey}`,
-  action: 'trigger',
-  severity: 'error',
-  summary: `Disk full (${dedupKey})`,
-  service: 'billing',
-  group: `group-${dedupKey}`,
-  labels: { alertname: 'DiskFull', service: 'billing' },
-  annotations: {},
-  startsAt: new Date().toISOString(),
-  links: [],
-  images: [],
-});
 
 describe('timeline entries reach the audit chain exactly once (time-skipping server)', () => {
   const world = useTimeSkippingWorld();
