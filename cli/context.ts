@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { parseSettings, type Settings } from '../domain/settings';
-import { GatewayClient } from '../client/api/gateway-client';
+import type { GatewayClient } from '../client/api/gateway-client';
 import { HttpOperations } from '../client/api/http-operations';
 import type { Caller, WorkflowOperations } from '../client/api/operations';
 import { TemporalOperations } from '../client/api/temporal-operations';
@@ -11,19 +11,25 @@ import type { DrawContext } from '../client/api/funding-draws';
 import type { StartContext } from '../client/api/registry';
 import type { ConfigFile } from '../domain/config-file';
 import { loadConfigFile } from '../platform/config-file';
+import { resolveGatewayTarget } from './gateway-target';
 import { openTemporalClient } from './temporal-client';
 
 /**
- * How a command reaches arxflow: through the gateway when ARXFLOW_URL is set (the token
- * in ARXFLOW_TOKEN is the identity), else Temporal directly, where whoever can reach
- * Temporal is trusted as admin and acts as ARXFLOW_ACTOR or `cli:<login>`.
+ * How a command reaches arxflow: through a gateway (ARXFLOW_URL, or the running service of the
+ * data dir found by its service.json: see gateway-target.ts), else Temporal directly, where
+ * whoever can reach Temporal is trusted as admin and acts as ARXFLOW_ACTOR or `cli:<login>`.
  */
 export interface CliContext {
   settings: Settings;
   operations: WorkflowOperations;
   caller: Caller;
-  /** Set in gateway mode. */
+  /** Set in gateway mode: every command that reads or writes the store goes through it. */
   gateway?: GatewayClient;
+  /**
+   * Set when the CLI mints its own tokens for the gateway (a found service, no ARXFLOW_TOKEN):
+   * `operations` act as the Caller they are given, as on Temporal directly, so `--as` works.
+   */
+  mintsTokens?: boolean;
   /** Opens (once) and returns a Temporal client; direct mode only. */
   temporal(): ReturnType<typeof openTemporalClient>;
   close(): Promise<void>;
@@ -32,7 +38,7 @@ export interface CliContext {
 export async function withCliContext<T>(work: (context: CliContext) => Promise<T>): Promise<T> {
   const settings = parseSettings(process.env);
   const caller: Caller = { subject: process.env.ARXFLOW_ACTOR || `cli:${userInfo().username}`, roles: ['admin'] };
-  const url = process.env.ARXFLOW_URL;
+  const target = resolveGatewayTarget(settings, process.env, caller);
   let opened: ReturnType<typeof openTemporalClient> | undefined;
   const temporal = () => (opened ??= openTemporalClient(settings));
   let store: Promise<Store> | undefined;
@@ -47,28 +53,22 @@ export async function withCliContext<T>(work: (context: CliContext) => Promise<T
   // And takes review teams and escalation policies from the config file (ARXFLOW_CONFIG), read when a start needs them.
   let config: ConfigFile | undefined;
   const startContext: StartContext = { draws, config: () => (config ??= loadConfigFile(settings.configFile)) };
-  const context: CliContext = url
-    ? (() => {
-        const gateway = new GatewayClient(url, process.env.ARXFLOW_TOKEN);
-        return {
-          settings,
-          caller,
-          gateway,
-          operations: new HttpOperations(gateway),
-          temporal,
-          close: async () => undefined,
-        };
-      })()
-    : {
-        settings,
-        caller,
-        temporal,
-        operations: lazyTemporalOperations(temporal, settings.taskQueue, startContext),
-        close: async () => {
-          if (opened) await (await opened).close();
-          if (store) await (await store).close();
-        },
-      };
+  const context: CliContext = {
+    settings,
+    caller,
+    temporal,
+    ...(target
+      ? {
+          gateway: target.gateway,
+          mintsTokens: !!target.tokenFor,
+          operations: new HttpOperations(target.gateway, target.tokenFor),
+        }
+      : { operations: lazyTemporalOperations(temporal, settings.taskQueue, startContext) }),
+    close: async () => {
+      if (opened) await (await opened).close();
+      if (store) await (await store).close();
+    },
+  };
   try {
     return await work(context);
   } finally {

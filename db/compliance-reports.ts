@@ -50,17 +50,23 @@ export class ComplianceReports {
 
   async listForPlan(planId: string): Promise<Omit<StoredReport, 'body'>[]> {
     const rows = await this.db.query<Record<string, unknown>>(
-      'SELECT key, workflow_id, plan_id, cycle, kind, format, content_type, body FROM compliance_reports WHERE plan_id = $1 ORDER BY created_at, key',
+      'SELECT key, workflow_id, plan_id, cycle, kind, format, content_type FROM compliance_reports WHERE plan_id = $1 ORDER BY created_at, key',
       [planId],
     );
-    return rows.map((row) => {
-      const { body: _body, ...rest } = toReport(row);
-      return rest;
-    });
+    return rows.map(toListing);
+  }
+
+  /** The newest report of one kind for a plan (the jurisdiction export a review wrote last), or undefined. */
+  async latestOfKind(planId: string, kind: StoredReport['kind']): Promise<StoredReport | undefined> {
+    const [row] = await this.db.query<Record<string, unknown>>(
+      'SELECT * FROM compliance_reports WHERE plan_id = $1 AND kind = $2 ORDER BY created_at DESC, key DESC LIMIT 1',
+      [planId, kind],
+    );
+    return row && toReport(row);
   }
 }
 
-function toReport(row: Record<string, unknown>): StoredReport {
+function toListing(row: Record<string, unknown>): Omit<StoredReport, 'body'> {
   return {
     key: row.key as string,
     workflowId: row.workflow_id as string,
@@ -69,6 +75,9 @@ function toReport(row: Record<string, unknown>): StoredReport {
     kind: row.kind as StoredReport['kind'],
     format: row.format as StoredReport['format'],
     contentType: row.content_type as string,
-    body: Buffer.from(row.body as Uint8Array),
   };
+}
+
+function toReport(row: Record<string, unknown>): StoredReport {
+  return { ...toListing(row), body: Buffer.from(row.body as Uint8Array) };
 }

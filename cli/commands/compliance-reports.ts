@@ -1,14 +1,20 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ComplianceReports } from '../../db/compliance-reports';
+import {
+  HttpReportReader,
+  StoreReportReader,
+  type ComplianceReportReader,
+  type ReportFile,
+} from '../../client/api/compliance-report-readers';
 import { openSettingsStore } from '../../db/settings-store';
 import { withCliContext } from '../context';
 import { CliError, EXIT, printTable } from '../output';
 
 /**
- * `arxflow compliance reports <planId>` and `arxflow compliance report <key>`: the reports
- * and jurisdiction exports reviews stored (table compliance_reports), read from the store
- * DATABASE_URL or the data dir names. Not through the gateway yet: it has no report route.
+ * `arxflow compliance reports <planId>`, `report <key>` and `export <planId>`: the reports and
+ * jurisdiction exports reviews stored (table compliance_reports). Through the gateway when
+ * there is one (ARXFLOW_URL, or the running service of the data dir), so they can be read
+ * while `npm start` holds its PGlite store; else from the store DATABASE_URL or the data dir names.
  */
 export function registerComplianceReportCommands(compliance: Command): void {
   compliance
@@ -17,7 +23,7 @@ export function registerComplianceReportCommands(compliance: Command): void {
     .argument('<planId>')
     .option('--json', 'print JSON')
     .action(async (planId: string, options: { json?: boolean }) => {
-      const rows = await withReports((reports) => reports.listForPlan(planId));
+      const rows = await withReports((reports) => reports.list(planId));
       printTable(
         rows as unknown as Record<string, unknown>[],
         ['key', 'cycle', 'kind', 'format', 'contentType'],
@@ -34,22 +40,37 @@ export function registerComplianceReportCommands(compliance: Command): void {
       const report = await withReports((reports) => reports.get(key));
       if (!report)
         throw new CliError(`no report with key "${key}"; list them with \`arxflow compliance reports <planId>\``);
-      if (options.out) writeFileSync(options.out, report.body);
-      else if (report.format === 'pdf')
-        throw new CliError('a PDF is not printed to the terminal: give --out <file>', EXIT.badInput);
-      else process.stdout.write(report.body);
+      output(report, options.out);
+    });
+
+  compliance
+    .command('export')
+    .description(
+      "print the plan's jurisdiction export (the permit record its review wrote last), or write it with --out",
+    )
+    .argument('<planId>')
+    .option('--out <file>', 'write the export to this file')
+    .action(async (planId: string, options: { out?: string }) => {
+      const record = await withReports((reports) => reports.latestExport(planId));
+      if (!record)
+        throw new CliError(`no jurisdiction export for plan "${planId}": it is written when the plan's review ends`);
+      output(record, options.out);
     });
 }
 
-async function withReports<T>(work: (reports: ComplianceReports) => Promise<T>): Promise<T> {
+function output(report: ReportFile, out: string | undefined): void {
+  if (out) writeFileSync(out, report.body);
+  else if (report.contentType.startsWith('application/pdf'))
+    throw new CliError('a PDF is not printed to the terminal: give --out <file>', EXIT.badInput);
+  else process.stdout.write(report.body);
+}
+
+async function withReports<T>(work: (reports: ComplianceReportReader) => Promise<T>): Promise<T> {
   return withCliContext(async (ctx) => {
-    if (ctx.gateway)
-      throw new CliError(
-        'compliance reports are read from the store; unset ARXFLOW_URL and set DATABASE_URL (or use the data dir)',
-      );
+    if (ctx.gateway) return work(new HttpReportReader(ctx.gateway));
     const store = await openSettingsStore(ctx.settings);
     try {
-      return await work(new ComplianceReports(store.db));
+      return await work(new StoreReportReader(store.db));
     } finally {
       await store.close();
     }

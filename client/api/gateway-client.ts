@@ -1,20 +1,58 @@
 import { ApiError } from './errors';
 
+/** A bearer token, or how to get a fresh one for each request (a CLI that mints its own short-lived tokens). */
+export type TokenSource = string | undefined | (() => Promise<string>);
+
+export interface GatewayClientOptions {
+  /** Appended to a 401's message: where the token came from and what to do about it. */
+  unauthorizedHint?: string;
+}
+
+/** A stored file as the gateway sent it: a report's bytes and their content type. */
+export interface Download {
+  contentType: string;
+  body: Buffer;
+}
+
 /** A small client for the arxflow gateway (ARXFLOW_URL, ARXFLOW_TOKEN); errors come back as ApiErrors. */
 export class GatewayClient {
   constructor(
-    private readonly baseUrl: string,
-    private readonly token: string | undefined,
+    readonly baseUrl: string,
+    private readonly token: TokenSource,
+    private readonly options: GatewayClientOptions = {},
   ) {}
 
+  /** The same gateway with another identity. */
+  withToken(token: TokenSource): GatewayClient {
+    return new GatewayClient(this.baseUrl, token, this.options);
+  }
+
   async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, body);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** A GET whose answer is a file (HTML, PDF, CSV...), not JSON: its bytes as sent. */
+  async download(path: string): Promise<Download> {
+    const response = await this.send('GET', path);
+    return {
+      contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+      body: Buffer.from(await response.arrayBuffer()),
+    };
+  }
+
+  /** The response when it is 2xx; else the gateway's error body as an ApiError. */
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
+    // Outside the try: a token that cannot be minted is that error, not an unreachable gateway.
+    const token = typeof this.token === 'function' ? await this.token() : this.token;
     let response: Response;
     try {
       response = await fetch(new URL(path, this.baseUrl), {
         method,
         headers: {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(60_000),
@@ -22,12 +60,17 @@ export class GatewayClient {
     } catch (err) {
       throw new ApiError(`cannot reach the gateway at ${this.baseUrl}: ${(err as Error).message}`, 503, 'unavailable');
     }
+    if (response.ok) return response;
     const text = await response.text();
-    const json = text ? JSON.parse(text) : undefined;
-    if (!response.ok) {
-      const status = ([400, 401, 403, 404, 409, 422, 429, 503] as const).find((s) => s === response.status) ?? 503;
-      throw new ApiError(json?.message ?? `gateway answered ${response.status}`, status, json?.error ?? 'error');
+    let json: { message?: string; error?: string } | undefined;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined; // a proxy's HTML error page, say: the status still says what happened
     }
-    return json as T;
+    const status = ([400, 401, 403, 404, 409, 422, 429, 503] as const).find((s) => s === response.status) ?? 503;
+    const message = json?.message ?? `gateway answered ${response.status}`;
+    const hint = status === 401 && this.options.unauthorizedHint ? ` (${this.options.unauthorizedHint})` : '';
+    throw new ApiError(`${message}${hint}`, status, json?.error ?? 'error');
   }
 }

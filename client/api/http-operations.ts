@@ -1,13 +1,25 @@
 import type { GatewayClient } from './gateway-client';
-import type { WorkflowOperations, WorkflowOutcome, WorkflowSummary } from './operations';
+import type { Caller, WorkflowOperations, WorkflowOutcome, WorkflowSummary } from './operations';
 import type { ListFilter } from './visibility-query';
 
-/** WorkflowOperations through the gateway: the token decides who the caller is, so `caller` is not sent. */
+/**
+ * WorkflowOperations through the gateway: the token decides who the caller is, so `caller` is
+ * not sent. Given `tokenFor` (a CLI holding the gateway's signing secret), each message goes
+ * with a token minted for its `caller`, so `--as` acts as it does on Temporal directly.
+ */
 export class HttpOperations implements WorkflowOperations {
-  constructor(private readonly gateway: GatewayClient) {}
+  constructor(
+    private readonly gateway: GatewayClient,
+    private readonly tokenFor?: (caller: Caller) => Promise<string>,
+  ) {}
 
-  start(type: string, input: unknown) {
-    return this.gateway.request<{ workflowId: string; runId: string }>(
+  private as(caller: Caller | undefined): GatewayClient {
+    const { tokenFor } = this;
+    return tokenFor && caller ? this.gateway.withToken(() => tokenFor(caller)) : this.gateway;
+  }
+
+  start(type: string, input: unknown, caller?: Caller) {
+    return this.as(caller).request<{ workflowId: string; runId: string }>(
       'POST',
       `/v1/workflows/${encodeURIComponent(type)}`,
       input,
@@ -24,13 +36,13 @@ export class HttpOperations implements WorkflowOperations {
     return (await this.gateway.request<{ workflows: WorkflowSummary[] }>('GET', `/v1/workflows?${query}`)).workflows;
   }
 
-  async signal(workflowId: string, name: string, body: unknown) {
-    await this.gateway.request('POST', `${path(workflowId)}/signals/${encodeURIComponent(name)}`, body);
+  async signal(workflowId: string, name: string, body: unknown, caller?: Caller) {
+    await this.as(caller).request('POST', `${path(workflowId)}/signals/${encodeURIComponent(name)}`, body);
   }
 
-  async update(workflowId: string, name: string, body: unknown) {
+  async update(workflowId: string, name: string, body: unknown, caller?: Caller) {
     return (
-      await this.gateway.request<{ result: unknown }>(
+      await this.as(caller).request<{ result: unknown }>(
         'POST',
         `${path(workflowId)}/updates/${encodeURIComponent(name)}`,
         body,
@@ -38,9 +50,12 @@ export class HttpOperations implements WorkflowOperations {
     ).result;
   }
 
-  async query(workflowId: string, name: string) {
+  async query(workflowId: string, name: string, caller?: Caller) {
     return (
-      await this.gateway.request<{ result: unknown }>('GET', `${path(workflowId)}/queries/${encodeURIComponent(name)}`)
+      await this.as(caller).request<{ result: unknown }>(
+        'GET',
+        `${path(workflowId)}/queries/${encodeURIComponent(name)}`,
+      )
     ).result;
   }
 
