@@ -1,15 +1,25 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ApiError } from '../client/api/errors';
+import { ApiError, temporalUnreachable } from '../client/api/errors';
 import { fieldIssues, InputError, issuesText } from '../domain/validation';
+
+/** What a 503 asks callers to wait before retrying: about how long the readiness probe takes to see Temporal back. */
+export const RETRY_AFTER_SECONDS = 5;
 
 /**
  * One error shape for every route: `{ error, message }` (gateway/responses.ts errorBody), plus
  * `issues` (each refused field) when the input was refused by a schema. Bad input is 4xx naming
- * the field; only a fault of ours is 5xx (and is logged).
+ * the field; Temporal unreachable (from any route, translated or not) is 503 `unavailable`;
+ * only a fault of ours is 500 (and is logged). Every 503, whoever sends it, has `Retry-After`.
  */
 export function registerErrorHandler(app: FastifyInstance): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_SECONDS);
+    return payload;
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    const unreachable = temporalUnreachable(error);
+    if (unreachable) return reply.code(503).send({ error: unreachable.code, message: unreachable.message });
     if (error instanceof ApiError || error instanceof InputError) {
       const [status, code] = error instanceof ApiError ? [error.status, error.code] : [400, 'bad_input'];
       const issues = error.issues.length > 0 ? { issues: error.issues } : {};

@@ -39,7 +39,6 @@ export interface GatewayDeps {
   schedules: ScheduleConfig[];
   /** Webhook sources of the config file, secrets resolved (see loadWebhookSources). */
   webhookSources?: WebhookSources;
-  readyTimeout?: string;
   /** Whoever changed a project's funding program or payees may not decide its draws for this long (default 7 days). */
   makerCheckerWindow?: string;
   /** Alert intake tokens, escalation policies and the Slack signing secret (see alerts/routes.ts). */

@@ -1,3 +1,4 @@
+import { isGrpcServiceError } from '@temporalio/client';
 import type { FieldIssue } from '../../domain/validation';
 
 /** Outcomes the API, the gateway and the CLI map the same way: HTTP status and CLI exit code. */
@@ -20,3 +21,29 @@ export const notFound = (message: string) => new ApiError(message, 404, 'not_fou
 export const conflict = (message: string) => new ApiError(message, 409, 'already_started');
 export const rejected = (message: string) => new ApiError(message, 422, 'rejected');
 export const unavailable = (message: string) => new ApiError(message, 503, 'unavailable');
+
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
+
+/**
+ * The gRPC status of a Temporal call's failure. The SDK wraps some (a failed start is a
+ * ServiceError whose `cause` is the gRPC error), so the causes are searched too.
+ */
+export function grpcErrorOf(err: unknown): { code: number; details: string } | undefined {
+  for (let cause = err, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    if (isGrpcServiceError(cause)) return { code: cause.code, details: cause.details || cause.message };
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * A Temporal call that failed because Temporal cannot be reached (UNAVAILABLE: no connection)
+ * or did not answer in time (DEADLINE_EXCEEDED) as a 503 to retry later; else undefined.
+ */
+export function temporalUnreachable(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err.status === 503 ? err : undefined;
+  const grpc = grpcErrorOf(err);
+  if (grpc?.code !== GRPC_UNAVAILABLE && grpc?.code !== GRPC_DEADLINE_EXCEEDED) return undefined;
+  return unavailable(`Temporal is unreachable: ${grpc.details}`);
+}

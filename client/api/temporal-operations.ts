@@ -3,15 +3,15 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
-  isGrpcServiceError,
   type Client,
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import { hasAnyRole } from '../../domain/roles';
 import { parseInput, InputError } from '../../domain/validation';
-import { ApiError, badInput, conflict, notFound, rejected, unavailable } from './errors';
+import { ApiError, badInput, conflict, grpcErrorOf, notFound, rejected, temporalUnreachable } from './errors';
 import type { Caller, WorkflowOperations, WorkflowOutcome, WorkflowSummary } from './operations';
 import { registryEntry, type MessageEntry, type StartContext, type WorkflowEntry } from './registry';
+import { withinDeadline } from './temporal-deadline';
 import { visibilityQuery, type ListFilter } from './visibility-query';
 
 export class TemporalOperations implements WorkflowOperations {
@@ -27,7 +27,7 @@ export class TemporalOperations implements WorkflowOperations {
     const parsed = validate(entry.input, input, `${type} input`);
     const workflowInput = entry.prepare ? await entry.prepare(parsed as never, caller, this.startContext) : parsed;
     const workflowId = entry.workflowId(workflowInput as never);
-    return translate(async () => {
+    return this.quick(async () => {
       const handle = await this.client.workflow.start(type, {
         taskQueue: this.taskQueue,
         workflowId,
@@ -39,11 +39,11 @@ export class TemporalOperations implements WorkflowOperations {
   }
 
   async describe(workflowId: string) {
-    return translate(async () => summarize(await this.client.workflow.getHandle(workflowId).describe()));
+    return this.quick(async () => summarize(await this.client.workflow.getHandle(workflowId).describe()));
   }
 
   async list(filter: ListFilter) {
-    return translate(async () => {
+    return this.quick(async () => {
       const found: WorkflowSummary[] = [];
       for await (const execution of this.client.workflow.list({ query: visibilityQuery(filter) || undefined })) {
         found.push(summarize(execution));
@@ -57,9 +57,11 @@ export class TemporalOperations implements WorkflowOperations {
     const { message } = await this.message(workflowId, 'signals', name);
     requireRoles(caller, message.roles, `signal ${name}`);
     const payload = withIdentity(message, validate(message.body, body, `${name} signal`), caller);
-    await translate(() => this.client.workflow.getHandle(workflowId).signal(name, payload));
+    await this.quick(() => this.client.workflow.getHandle(workflowId).signal(name, payload));
   }
 
+  // Updates, queries and results wait for a worker, so they have no short deadline: the describe
+  // before each (through workflowOf) is what finds an unreachable Temporal quickly.
   async update(workflowId: string, name: string, body: unknown, caller: Caller) {
     const { message } = await this.message(workflowId, 'updates', name);
     requireRoles(caller, message.roles, `update ${name}`);
@@ -84,6 +86,11 @@ export class TemporalOperations implements WorkflowOperations {
       if (err instanceof WorkflowFailedError) return { status, failure: err.cause?.message ?? err.message };
       throw err;
     }
+  }
+
+  /** A call Temporal answers at once: an unreachable Temporal is a 503 within QUICK_CALL_MS. */
+  private quick<T>(call: () => Promise<T>): Promise<T> {
+    return translate(() => withinDeadline(this.client, call));
   }
 
   private entry(type: string): WorkflowEntry {
@@ -153,12 +160,11 @@ export async function translate<T>(call: () => Promise<T>): Promise<T> {
     if (err instanceof WorkflowExecutionAlreadyStartedError)
       throw conflict(`workflow ${err.workflowId} is already started`);
     if (err instanceof WorkflowUpdateFailedError) throw rejected(err.cause?.message ?? err.message);
-    if (isGrpcServiceError(err)) {
-      if (err.code === 5) throw notFound(err.details || err.message); // NOT_FOUND
-      if (err.code === 14 || err.code === 4)
-        throw unavailable(`Temporal is unreachable: ${err.details || err.message}`);
-      if (err.code === 3 && /update/i.test(err.message)) throw rejected(err.details || err.message);
-    }
+    const unreachable = temporalUnreachable(err);
+    if (unreachable) throw unreachable;
+    const grpc = grpcErrorOf(err);
+    if (grpc?.code === 5) throw notFound(grpc.details); // NOT_FOUND
+    if (grpc?.code === 3 && /update/i.test(grpc.details)) throw rejected(grpc.details); // INVALID_ARGUMENT
     throw err;
   }
 }

@@ -49,7 +49,6 @@ export async function startGateway(
     logger: createLogger('silent'),
     schedules: [],
     authenticator: createAuthenticator(TEST_SETTINGS),
-    readyTimeout: '3 seconds',
     codec,
     ...extra,
   });
