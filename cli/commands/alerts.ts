@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { AlertStatusView } from '../../domain/alerts/alert-state';
-import { alertWorkflowId, isSafeDedupKey } from '../../domain/alerts/dedup';
 import { ALERT_WORKFLOW_TYPE } from '../../client/api/alert-intake';
-import type { WorkflowOperations, WorkflowSummary } from '../../client/api/operations';
+import { alertView, findAlertWorkflow, latestRuns } from '../../client/api/alert-keys';
+import type { WorkflowSummary } from '../../client/api/operations';
 import type { ListFilter } from '../../client/api/visibility-query';
 import { withCliContext, type CliContext } from '../context';
 import { CliError, EXIT, print, printTable } from '../output';
@@ -13,7 +13,10 @@ type ListStatus = (typeof LIST_STATUSES)[number];
 
 /** One line of `alerts list`: what an on-call person scans for. */
 export interface AlertListRow {
+  /** The alert id: what arxflow made of the sender's key (the workflow id is `alert/<dedupKey>`). */
   dedupKey: string;
+  /** The key as the sender gave it (PagerDuty dedup_key, Alertmanager fingerprint); null when the alert could not be asked. */
+  senderKey: string | null;
   status: string;
   severity: string | null;
   /** Highest level notified so far (0: none yet); null when the alert could not be asked. */
@@ -26,10 +29,28 @@ export interface AlertListRow {
 /**
  * `arxflow alerts ...`: act on alert workflows as an operator. Through the gateway with the
  * token's identity when ARXFLOW_URL is set, else on Temporal directly (ARXFLOW_ACTOR or
- * cli:<login>, trusted as admin).
+ * cli:<login>, trusted as admin). An alert is named by its alert id or by the dedup key its
+ * sender gave (client/api/alert-keys.ts findAlertWorkflow).
  */
 export function registerAlertCommands(program: Command): void {
-  const alerts = program.command('alerts').description('alerts: acknowledge, resolve, escalate, list; silences');
+  const alerts = program.command('alerts').description('alerts: acknowledge, resolve, escalate, show, list; silences');
+  const ALERT_ARGUMENT = ['<alert>', 'the alert id (pd-…, am-…, metric-…) or the dedup key its sender gave'] as const;
+
+  alerts
+    .command('show')
+    .description('an alert: status, level, who acknowledged or resolved it')
+    .argument(...ALERT_ARGUMENT)
+    .option('--json', 'print JSON (the status view)')
+    .action(async (alert: string, options: { json?: boolean }) => {
+      const view = await withCliContext(async (ctx) => {
+        const workflowId = await findAlertWorkflow(ctx.operations, alert, ctx.caller);
+        const { status } = await ctx.operations.describe(workflowId);
+        const found = await alertView(ctx.operations, { workflowId, status }, ctx.caller);
+        if (!found) throw new CliError(`${workflowId}: its run ended without a status (${status.toLowerCase()})`);
+        return found;
+      });
+      print(options.json ? (view as unknown as Record<string, unknown>) : brief(view), !!options.json);
+    });
 
   for (const [verb, update, description] of [
     ['ack', 'acknowledge', 'acknowledge an alert: stops its escalation'],
@@ -38,13 +59,13 @@ export function registerAlertCommands(program: Command): void {
     alerts
       .command(verb)
       .description(description)
-      .argument('<dedupKey>')
+      .argument(...ALERT_ARGUMENT)
       .option('--note <text>', 'a note for the timeline')
       .option('--json', 'print JSON')
-      .action(async (dedupKey: string, options: { note?: string; json?: boolean }) => {
+      .action(async (alert: string, options: { note?: string; json?: boolean }) => {
         const body = options.note ? { note: options.note } : {};
-        const view = await withCliContext((ctx) =>
-          ctx.operations.update(workflowIdOf(dedupKey), update, body, ctx.caller),
+        const view = await withCliContext(async (ctx) =>
+          ctx.operations.update(await findAlertWorkflow(ctx.operations, alert, ctx.caller), update, body, ctx.caller),
         );
         print(options.json ? (view as Record<string, unknown>) : brief(view as AlertStatusView), !!options.json);
       });
@@ -53,29 +74,34 @@ export function registerAlertCommands(program: Command): void {
   alerts
     .command('escalate')
     .description('notify the next escalation level now')
-    .argument('<dedupKey>')
+    .argument(...ALERT_ARGUMENT)
     .option('--level <n>', 'jump to this level (1-based) of the current round')
     .option('--note <text>', 'a note for the timeline')
     .option('--json', 'print JSON')
-    .action(async (dedupKey: string, options: { level?: string; note?: string; json?: boolean }) => {
+    .action(async (alert: string, options: { level?: string; note?: string; json?: boolean }) => {
       if (options.level !== undefined && !/^[1-9]\d{0,1}$/.test(options.level))
         throw new CliError('--level: must be a level number from 1', EXIT.badInput);
       const body = {
         ...(options.level ? { level: Number(options.level) } : {}),
         ...(options.note ? { note: options.note } : {}),
       };
-      const view = await withCliContext((ctx) =>
-        ctx.operations.update(workflowIdOf(dedupKey), 'escalateNow', body, ctx.caller),
+      const view = await withCliContext(async (ctx) =>
+        ctx.operations.update(
+          await findAlertWorkflow(ctx.operations, alert, ctx.caller),
+          'escalateNow',
+          body,
+          ctx.caller,
+        ),
       );
       print(options.json ? (view as Record<string, unknown>) : brief(view as AlertStatusView), !!options.json);
     });
 
   alerts
     .command('list')
-    .description('alerts with their dedup key, status, severity and level (newest first)')
+    .description("alerts with their alert id, the sender's key, status, severity and level (newest first)")
     .option('--status <status>', `${LIST_STATUSES.join(' | ')}`, 'open')
     .option('--limit <n>', 'at most this many', '50')
-    .option('--json', 'print JSON (a list of {dedupKey, status, severity, level, ...})')
+    .option('--json', 'print JSON (a list of {dedupKey, senderKey, status, severity, level, ...})')
     .action(async (options: { status: string; limit: string; json?: boolean }) => {
       if (!(LIST_STATUSES as readonly string[]).includes(options.status)) {
         throw new CliError(`--status: must be one of ${LIST_STATUSES.join(', ')}`, EXIT.badInput);
@@ -86,18 +112,12 @@ export function registerAlertCommands(program: Command): void {
       const rows = await withCliContext((ctx) => listAlerts(ctx, options.status as ListStatus, Number(options.limit)));
       printTable(
         rows as unknown as Record<string, unknown>[],
-        ['dedupKey', 'status', 'severity', 'level', 'service', 'summary'],
+        ['dedupKey', 'senderKey', 'status', 'severity', 'level', 'service', 'summary'],
         !!options.json,
       );
     });
 
   registerSilenceCommands(alerts);
-}
-
-function workflowIdOf(dedupKey: string): string {
-  if (!isSafeDedupKey(dedupKey))
-    throw new CliError(`${dedupKey}: not a dedup key (1 to 255 of A-Z a-z 0-9 . _ ~ -)`, EXIT.badInput);
-  return alertWorkflowId(dedupKey);
 }
 
 /**
@@ -108,31 +128,20 @@ function workflowIdOf(dedupKey: string): string {
 export async function listAlerts(ctx: CliContext, status: ListStatus, limit: number): Promise<AlertListRow[]> {
   const visibility: ListFilter['status'] = status === 'resolved' || status === 'all' ? 'all' : 'open';
   const listed = await ctx.operations.list({ type: ALERT_WORKFLOW_TYPE, status: visibility, limit });
-  // Continue-as-new leaves one closed run per retrigger: keep the newest run of each alert.
-  const seen = new Set<string>();
-  const latest = listed.filter((summary) => !seen.has(summary.workflowId) && seen.add(summary.workflowId));
-  const rows = await Promise.all(latest.map((summary) => rowOf(ctx.operations, ctx, summary)));
+  const rows = await Promise.all(latestRuns(listed).map((summary) => rowOf(ctx, summary)));
   return rows.filter((row) => status === 'all' || status === 'open' || row.status === status);
 }
 
-async function rowOf(operations: WorkflowOperations, ctx: CliContext, summary: WorkflowSummary): Promise<AlertListRow> {
-  let view: AlertStatusView | undefined;
-  try {
-    if (summary.status === 'RUNNING')
-      view = (await operations.query(summary.workflowId, 'status', ctx.caller)) as AlertStatusView;
-    else {
-      const outcome = await operations.outcome(summary.workflowId);
-      if (outcome.status === 'COMPLETED' && 'result' in outcome) view = outcome.result as AlertStatusView;
-    }
-  } catch {
-    // Listed all the same, from its search attributes.
-  }
+async function rowOf(ctx: CliContext, summary: WorkflowSummary): Promise<AlertListRow> {
+  // Unreadable ones are listed all the same, from their search attributes.
+  const view = await alertView(ctx.operations, summary, ctx.caller);
   const attribute = (name: string) => {
     const value = summary.searchAttributes[name];
     return typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : null;
   };
   return {
     dedupKey: view?.dedupKey ?? summary.workflowId.replace(/^alert\//, ''),
+    senderKey: view?.sourceKey ?? null,
     status:
       view?.status ??
       attribute('AlertStatus') ??
@@ -148,6 +157,7 @@ async function rowOf(operations: WorkflowOperations, ctx: CliContext, summary: W
 function brief(view: AlertStatusView): Record<string, unknown> {
   return {
     alert: view.dedupKey,
+    sender: view.sourceKey ? `${view.sourceKey} (${view.source})` : view.source,
     status: view.status,
     severity: view.severity,
     level: `${view.level} (round ${view.round})`,

@@ -140,8 +140,11 @@ export interface AlertSnapshot {
 }
 
 export interface AlertStatusView {
+  /** The alert id (the workflow id is `alert/<dedupKey>`). */
   dedupKey: string;
   source: AlertSource;
+  /** The key as its sender gave it (PagerDuty's dedup_key, Alertmanager's fingerprint): operators may name the alert by it. */
+  sourceKey: string;
   status: AlertStatus;
   severity: Severity;
   summary: string;
@@ -496,6 +499,7 @@ export class AlertState {
     return {
       dedupKey: s.dedupKey,
       source: s.source,
+      sourceKey: s.sourceKey,
       status: s.status,
       severity: s.severity,
       summary: s.summary,

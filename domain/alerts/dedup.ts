@@ -38,12 +38,19 @@ export function labelsFingerprint(labels: Readonly<Record<string, string>>): str
  * verbatim when it is safe and short enough, otherwise its digest.
  */
 export function pagerdutyDedupKey(routingKey: string, clientKey: string): string {
-  const prefix = `pd-${sha256Hex(routingKey).slice(0, 8)}-`;
-  const tail =
-    SAFE_KEY.test(clientKey) && prefix.length + clientKey.length <= MAX_DEDUP_KEY_LENGTH
-      ? clientKey
-      : sha256Hex(clientKey);
-  return prefix + tail;
+  return `pd-${sha256Hex(routingKey).slice(0, 8)}-${pagerdutyKeyTail(clientKey)}`;
+}
+
+/** `pd-` + 8 hex + `-`: the same length for every routing key, so the tail depends on the client's key alone. */
+const PAGERDUTY_PREFIX_LENGTH = 12;
+/** An alert id of a PagerDuty event: its routing key's digest, then the tail. */
+export const PAGERDUTY_ID = /^pd-[0-9a-f]{8}-(.+)$/;
+
+/** The client's key verbatim when safe and short enough, otherwise its digest (the alert id's tail). */
+export function pagerdutyKeyTail(clientKey: string): string {
+  return SAFE_KEY.test(clientKey) && PAGERDUTY_PREFIX_LENGTH + clientKey.length <= MAX_DEDUP_KEY_LENGTH
+    ? clientKey
+    : sha256Hex(clientKey);
 }
 
 /**

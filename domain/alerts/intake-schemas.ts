@@ -3,6 +3,7 @@ import { lazySchema } from '../lazy-schema';
 import { parseInput } from '../validation';
 import {
   alertmanagerDedupKey,
+  alertWorkflowId,
   generatedPagerdutyKey,
   labelsFingerprint,
   MAX_DEDUP_KEY_LENGTH,
@@ -281,9 +282,22 @@ export function parsePagerDutyEvent(body: unknown, receivedAt: number): PagerDut
   return { event, dedupKey: clientKey, generated };
 }
 
-/** The 202 body PagerDuty's API answers with. */
-export function pagerdutyAccepted(dedupKey: string): { status: 'success'; message: string; dedup_key: string } {
-  return { status: 'success', message: 'Event processed', dedup_key: dedupKey };
+/**
+ * The 202 body PagerDuty's API answers with (dedup_key: the sender's key, as given or as
+ * generated), and beside it the alert id arxflow made of it and its workflow id, which the
+ * CLI, the Web UI and the API list. Operators may use either (alert-keys.ts).
+ */
+export function pagerdutyAccepted(
+  senderKey: string,
+  alertId: string,
+): { status: 'success'; message: string; dedup_key: string; alert_id: string; workflow_id: string } {
+  return {
+    status: 'success',
+    message: 'Event processed',
+    dedup_key: senderKey,
+    alert_id: alertId,
+    workflow_id: alertWorkflowId(alertId),
+  };
 }
 
 // ---------------------------------------------------------------- metric samples

@@ -27,7 +27,8 @@ export interface AlertIntakeDeps {
 const BATCH_CONCURRENCY = 16;
 
 const raisedSchema = z.object({
-  dedupKey: z.string(),
+  dedupKey: z.string().describe("the alert id (arxflow's key: the workflow is alert/<dedupKey>)"),
+  sourceKey: z.string().describe('the key as Alertmanager knows the alert: its fingerprint'),
   workflowId: z.string(),
   action: z.enum(['trigger', 'acknowledge', 'resolve']),
   outcome: z.enum(['raised', 'signalled', 'ignored']),
@@ -74,7 +75,8 @@ export function registerAlertIntakeRoutes(app: FastifyInstance, deps: AlertIntak
     },
     async (request) => {
       const batch = parseAlertmanagerWebhook(request.body);
-      const alerts = await inBatches(batch.events, BATCH_CONCURRENCY, raise);
+      const raised = await inBatches(batch.events, BATCH_CONCURRENCY, raise);
+      const alerts = raised.map((alert, i) => ({ ...alert, sourceKey: batch.events[i]!.sourceKey }));
       request.log.info(
         { groupKey: batch.groupKey, status: batch.status, alerts: alerts.length, truncated: batch.truncatedAlerts },
         'alertmanager delivery accepted',
@@ -96,11 +98,19 @@ export function registerAlertIntakeRoutes(app: FastifyInstance, deps: AlertIntak
         summary: 'PagerDuty Events API v2 event',
         security: [{ bearer: [] }],
         description:
-          'trigger, acknowledge or resolve an alert by dedup_key (generated for a trigger without one). Bearer ARXFLOW_EVENTS_TOKEN.',
+          'trigger, acknowledge or resolve an alert by dedup_key (generated for a trigger without one). Bearer ARXFLOW_EVENTS_TOKEN. ' +
+          "The alert id is pd-<8 hex digits of the routing key's SHA-256>-<dedup_key> (the dedup_key's SHA-256 when it has " +
+          'characters outside A-Z a-z 0-9 . _ ~ - or is over 243 long); operators may name the alert by either.',
         response: {
           202: z
-            .object({ status: z.literal('success'), message: z.string(), dedup_key: z.string() })
-            .describe("Accepted (PagerDuty's answer)"),
+            .object({
+              status: z.literal('success'),
+              message: z.string(),
+              dedup_key: z.string().describe('the key as sent (or as generated for a trigger without one)'),
+              alert_id: z.string().describe('the alert id arxflow made of it'),
+              workflow_id: z.string().describe('alert/<alert_id>'),
+            })
+            .describe("Accepted (PagerDuty's answer, with arxflow's alert id beside the dedup_key)"),
           ...errorResponses([401, 503]),
           400: pagerdutyRefusal,
         },
@@ -123,7 +133,7 @@ export function registerAlertIntakeRoutes(app: FastifyInstance, deps: AlertIntak
       }
       const raised = await raise(intake.event);
       request.log.info({ dedupKey: raised.dedupKey, action: raised.action, outcome: raised.outcome }, 'event accepted');
-      return reply.code(202).send(pagerdutyAccepted(intake.dedupKey));
+      return reply.code(202).send(pagerdutyAccepted(intake.dedupKey, raised.dedupKey));
     },
   );
 }

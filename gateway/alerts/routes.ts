@@ -5,7 +5,9 @@ import type { ThresholdRule } from '../../domain/alerts/metric-rules';
 import { configFileSchema } from '../../domain/config-file';
 import type { Store } from '../../db/store';
 import { StoreSilenceOperations } from '../../client/api/silence-operations';
+import { TemporalOperations } from '../../client/api/temporal-operations';
 import type { Authenticator } from '../../platform/tokens';
+import { registerAlertOperatorRoutes } from './alert-routes';
 import type { IntakeTokens } from './intake-auth';
 import { registerAlertIntakeRoutes } from './intake-routes';
 import { registerMetricIntakeRoute } from './metric-routes';
@@ -30,7 +32,10 @@ export interface AlertGatewayConfig {
   temporalDeadlineMs?: number;
 }
 
-/** Alert intake (Alertmanager, PagerDuty events, metric samples), Slack interactivity and silences. */
+/**
+ * Alert intake (Alertmanager, PagerDuty events, metric samples), operator routes by alert id
+ * or sender's key, Slack interactivity and silences.
+ */
 export function registerAlertRoutes(
   app: FastifyInstance,
   deps: {
@@ -56,6 +61,10 @@ export function registerAlertRoutes(
     token: config.tokens?.metrics,
     deadlineMs: config.temporalDeadlineMs,
     config: { rules: config.metricRules ?? [], escalation },
+  });
+  registerAlertOperatorRoutes(app, {
+    operations: new TemporalOperations(deps.temporal, deps.taskQueue),
+    authenticator: deps.authenticator,
   });
   registerSlackInteractivityRoute(app, {
     temporal: deps.temporal,

@@ -158,8 +158,9 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       expect(firing.status).toBe(200);
       expect(firing.json).toEqual({
         status: 'accepted',
-        alerts: keys.map((dedupKey) => ({
+        alerts: keys.map((dedupKey, i) => ({
           dedupKey,
+          sourceKey: alerts[i]!.fingerprint,
           workflowId: alertWorkflowId(dedupKey),
           action: 'trigger',
           outcome: 'raised',
@@ -221,7 +222,14 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       const key = pagerdutyDedupKey('R0UTING0KEY', 'latency-api');
       const triggered = await events(pdTrigger('latency-api'));
       expect(triggered.status).toBe(202);
-      expect(triggered.json).toEqual({ status: 'success', message: 'Event processed', dedup_key: 'latency-api' });
+      // PagerDuty's answer, and beside the sender's key the alert id it became.
+      expect(triggered.json).toEqual({
+        status: 'success',
+        message: 'Event processed',
+        dedup_key: 'latency-api',
+        alert_id: key,
+        workflow_id: alertWorkflowId(key),
+      });
       await eventually(key, (v) => v.status === 'triggered' && v.severity === 'critical');
 
       expect(
@@ -265,6 +273,99 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       expect(severity.json.message).toMatch(/payload\.severity: must be one of critical, error, warning, info/);
       expect(await exists(pagerdutyDedupKey('R0UTING0KEY', 'no-payload'))).toBe(false);
       expect(await exists(pagerdutyDedupKey('R0UTING0KEY', 'bad-severity'))).toBe(false);
+    });
+  });
+
+  describe('/v1/alerts/{alert}: by alert id or by the dedup key its sender gave', () => {
+    const events = (body: unknown) => call(`${world.url}/v1/events`, { token: EVENTS_TOKEN, body });
+    const alertUrl = (alert: string, verb = '') => `${world.url}/v1/alerts/${encodeURIComponent(alert)}${verb}`;
+    /** Sender keys are found through visibility, which lags a start: ask until `check` holds. */
+    async function until(ask: () => Promise<{ status: number; json: Record<string, unknown> }>, status: number) {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const answer = await ask();
+        if (answer.status === status || Date.now() > deadline) return answer;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+
+    it('acknowledges and resolves db-disk, the key as posted, though the alert is pd-<routing digest>-db-disk', async () => {
+      const raised = await events(pdTrigger('db-disk'));
+      expect(raised.status).toBe(202);
+      const alertId = pagerdutyDedupKey('R0UTING0KEY', 'db-disk');
+      expect(alertId).toMatch(/^pd-[0-9a-f]{8}-db-disk$/);
+      expect(raised.json).toMatchObject({ dedup_key: 'db-disk', alert_id: alertId });
+      const viewer = await tokenFor('vera', 'viewer');
+      const operator = await tokenFor('olga', 'operator');
+
+      const shown = await until(() => call(alertUrl('db-disk'), { token: viewer }), 200);
+      expect(shown.status).toBe(200);
+      expect(shown.json).toMatchObject({
+        workflowId: alertWorkflowId(alertId),
+        alert: { dedupKey: alertId, sourceKey: 'db-disk', source: 'pagerduty', status: 'triggered' },
+      });
+      expect((await call(alertUrl('db-disk', '/acknowledge'), { token: viewer, body: {} })).status).toBe(403);
+      const acked = await call(alertUrl('db-disk', '/acknowledge'), { token: operator, body: { note: 'on it' } });
+      expect(acked.status).toBe(200);
+      expect(acked.json.alert).toMatchObject({
+        dedupKey: alertId,
+        status: 'acknowledged',
+        acknowledged: { by: 'olga' },
+      });
+      expect(await statusOf(alertId)).toMatchObject({ status: 'acknowledged' });
+
+      // The alert id and the workflow id name it as well, without a search.
+      expect((await call(alertUrl(alertId), { token: viewer })).json).toMatchObject({
+        alert: { status: 'acknowledged' },
+      });
+      const resolved = await call(alertUrl(alertWorkflowId(alertId), '/resolve'), { token: operator, body: {} });
+      expect(resolved.status).toBe(200);
+      expect(resolved.json.alert).toMatchObject({ status: 'resolved', resolved: { by: 'olga' } });
+    });
+
+    it('finds a sender key that is not safe in an id (the alert id carries its digest)', async () => {
+      const senderKey = 'db-1/disk full';
+      const raised = await events(pdTrigger(senderKey));
+      expect(raised.json.alert_id).toBe(pagerdutyDedupKey('R0UTING0KEY', senderKey));
+      const viewer = await tokenFor('vera', 'viewer');
+      const shown = await until(() => call(alertUrl(senderKey), { token: viewer }), 200);
+      expect(shown.json).toMatchObject({ alert: { sourceKey: senderKey, dedupKey: raised.json.alert_id } });
+    });
+
+    it('answers 404 naming both forms when nothing matches, 400 for what can name no alert', async () => {
+      const missing = await call(alertUrl('no-such-alert'), { token: await tokenFor('vera', 'viewer') });
+      expect(missing.status).toBe(404);
+      expect(missing.json.message).toMatch(/no alert "no-such-alert".*alert id \(no workflow alert\/no-such-alert\)/);
+      expect(missing.json.message).toMatch(/dedup key a sender gave.*PagerDuty dedup_key/);
+      const control = await call(alertUrl('db\u0001disk'), { token: await tokenFor('vera', 'viewer') });
+      expect(control.status).toBe(400);
+      expect(control.json.message).toMatch(/must not contain control characters/);
+    });
+
+    it('refuses a sender key that names alerts of two integrations or two sources, listing their ids', async () => {
+      const operator = await tokenFor('olga', 'operator');
+      // The same dedup_key from two PagerDuty integrations (routing keys).
+      await events(pdTrigger('shared-key'));
+      await events({ ...pdTrigger('shared-key'), routing_key: 'OTHER0ROUTING' });
+      const ids = [pagerdutyDedupKey('R0UTING0KEY', 'shared-key'), pagerdutyDedupKey('OTHER0ROUTING', 'shared-key')];
+      // Asked (GET) until visibility lists both, then the acknowledge is refused and changes neither.
+      await until(() => call(alertUrl('shared-key'), { token: operator }), 400);
+      const twoIntegrations = await call(alertUrl('shared-key', '/acknowledge'), { token: operator, body: {} });
+      expect(twoIntegrations.status).toBe(400);
+      for (const id of ids) expect(twoIntegrations.json.message).toContain(id);
+      expect(twoIntegrations.json.message).toMatch(/names 2 alerts.*give the alert id/);
+      for (const id of ids) expect((await statusOf(id)).status).toBe('triggered'); // neither was acknowledged
+
+      // An Alertmanager fingerprint equal to a PagerDuty dedup_key.
+      const fingerprint = '0123456789abcdef';
+      const groupKey = '{}:{alertname="Shared"}';
+      expect((await amPost(amPayload('firing', [{ name: 'db-9', fingerprint }], groupKey))).status).toBe(200);
+      expect((await events(pdTrigger(fingerprint))).status).toBe(202);
+      const twoSources = await until(() => call(alertUrl(fingerprint), { token: operator }), 400);
+      expect(twoSources.status).toBe(400);
+      expect(twoSources.json.message).toContain(alertmanagerDedupKey(groupKey, fingerprint));
+      expect(twoSources.json.message).toContain(pagerdutyDedupKey('R0UTING0KEY', fingerprint));
+      expect(twoSources.json.message).toMatch(/alertmanager.*pagerduty|pagerduty.*alertmanager/);
     });
   });
 

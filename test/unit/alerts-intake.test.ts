@@ -274,10 +274,12 @@ describe('PagerDuty Events API v2', () => {
     // "/" is not safe in an id, so the client's key is hashed; the routing key only as a short digest
     expect(event.dedupKey).toBe(`pd-${sha256Hex(ROUTING).slice(0, 8)}-${sha256Hex('disk-full/web-1')}`);
     expect(JSON.stringify(event)).not.toContain(ROUTING);
-    expect(pagerdutyAccepted(dedupKey)).toEqual({
+    expect(pagerdutyAccepted(dedupKey, event.dedupKey)).toEqual({
       status: 'success',
       message: 'Event processed',
       dedup_key: 'disk-full/web-1',
+      alert_id: event.dedupKey,
+      workflow_id: `alert/${event.dedupKey}`,
     });
   });
 

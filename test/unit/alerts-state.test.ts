@@ -388,6 +388,7 @@ describe('AlertState: incidents, view and snapshot', () => {
     expect(alert.view()).toEqual({
       dedupKey: 'am-abc',
       source: 'alertmanager',
+      sourceKey: 'fp1',
       status: 'acknowledged',
       severity: 'error',
       summary: 'Disk full on db-1',
