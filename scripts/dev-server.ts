@@ -1,10 +1,12 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { removeDevServerPidFile, writeDevServerPidFile } from './dev-server-pid';
+import { listProcesses, processIdentity } from './process-identity';
 import type { ServerExecutable } from './temporal-tools';
+import { spawnTiedChild } from './tied-child';
 
 export interface DevServerOptions {
   executable: ServerExecutable;
@@ -20,6 +22,10 @@ export interface RunningDevServer {
   address: string;
   uiUrl: string;
   logFile: string;
+  /** The server's pid, as written to `<dataDir>/temporal.pid` (undefined if the SDK's server was not found). */
+  pid?: number;
+  /** Resolves, saying how, when the server ends without `stop()` (a crash, a kill). */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -40,7 +46,9 @@ export function searchAttributeFlags(): string[] {
 
 /**
  * Runs `temporal server start-dev` on a SQLite file in the data dir, so open workflows
- * survive a restart. Without a CLI binary, falls back to the SDK's downloaded dev server.
+ * survive a restart. The server ends with this process, even on kill -9 (scripts/tied-child.ts),
+ * and is recorded in `<dataDir>/temporal.pid` (scripts/dev-server-pid.ts). Without a CLI binary,
+ * falls back to the SDK's downloaded dev server.
  */
 export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
   mkdirSync(options.dataDir, { recursive: true });
@@ -48,26 +56,10 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   const logFile = path.resolve(options.dataDir, 'temporal.log');
   const address = `127.0.0.1:${options.port}`;
   const uiUrl = `http://localhost:${options.uiPort}`;
+  if (options.executable.type === 'cached-download')
+    return startSdkDevServer(options, { dbFilename, logFile, address, uiUrl });
 
-  if (options.executable.type === 'cached-download') {
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'cached-download' },
-        dbFilename,
-        ip: '127.0.0.1',
-        port: options.port,
-        ui: true,
-        uiPort: options.uiPort,
-        namespace: options.namespace,
-        searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES,
-        extraArgs: options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : [],
-      },
-    });
-    return { address, uiUrl, logFile, stop: () => env.teardown() };
-  }
-
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(
+  const server = spawnTiedChild(
     options.executable.path,
     [
       'server',
@@ -87,19 +79,18 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
       ...searchAttributeFlags(),
       ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    logFile,
   );
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
+  const pid = server.child.pid!;
+  let stopping = false;
+  const exited = server.exited.then(({ code, signal }) => {
+    removeDevServerPidFile(options.dataDir, pid); // stopped or crashed: either way no longer there to find
+    return signal ? `signal ${signal}` : `exit code ${code}`;
+  });
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    stopping = true;
+    await server.stop();
     await exited;
-    clearTimeout(killer);
-    log.end();
   };
 
   const ready = await Promise.race([waitForFrontend(address, 60_000), exited.then(() => false)]);
@@ -108,7 +99,62 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     const tail = readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
     throw new Error(`Temporal dev server did not come up on ${address} (log: ${logFile}):\n${tail}`);
   }
-  return { address, uiUrl, logFile, stop };
+  writeDevServerPidFile(options.dataDir, pid);
+  return {
+    address,
+    uiUrl,
+    logFile,
+    pid,
+    exited: exited.then((how) => (stopping ? new Promise<string>(() => {}) : how)),
+    stop,
+  };
+}
+
+/**
+ * The SDK's downloaded dev server. Its process is started by the SDK's core, out of our reach:
+ * it cannot be tied to this process, so it is only recorded in the pid file (found as our child
+ * running this data dir's SQLite file), for the next start to stop should it outlive us.
+ */
+async function startSdkDevServer(
+  options: DevServerOptions,
+  where: { dbFilename: string; logFile: string; address: string; uiUrl: string },
+): Promise<RunningDevServer> {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'cached-download' },
+      dbFilename: where.dbFilename,
+      ip: '127.0.0.1',
+      port: options.port,
+      ui: true,
+      uiPort: options.uiPort,
+      namespace: options.namespace,
+      searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES,
+      extraArgs: options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : [],
+    },
+  });
+  const pid = listProcesses().find((entry) => entry.ppid === process.pid && entry.args.includes(where.dbFilename))?.pid;
+  const identity = pid ? processIdentity(pid) : undefined;
+  if (pid) writeDevServerPidFile(options.dataDir, pid);
+  let stopping = false;
+  let poll: NodeJS.Timeout | undefined;
+  // No exit event from the SDK: look every 2 s whether the recorded process is still there.
+  const exited = new Promise<string>((resolve) => {
+    if (!pid || !identity) return;
+    poll = setInterval(() => {
+      if (!stopping && processIdentity(pid) !== identity) {
+        clearInterval(poll);
+        resolve('the process ended');
+      }
+    }, 2000);
+    poll.unref();
+  });
+  const stop = async () => {
+    stopping = true;
+    clearInterval(poll);
+    await env.teardown();
+    if (pid) removeDevServerPidFile(options.dataDir, pid);
+  };
+  return { address: where.address, uiUrl: where.uiUrl, logFile: where.logFile, pid, exited, stop };
 }
 
 async function waitForFrontend(address: string, timeoutMs: number): Promise<boolean> {

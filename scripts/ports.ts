@@ -28,3 +28,12 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     });
   });
 }
+
+/**
+ * The URL a client on this machine uses for a server listening on `host`: a wildcard address
+ * (0.0.0.0, ::) is not one to connect to, so it becomes the loopback of its family.
+ */
+export function reachableUrl(host: string, port: number): string {
+  const connectTo = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${net.isIPv6(connectTo) ? `[${connectTo}]` : connectTo}:${port}`;
+}

@@ -13,8 +13,11 @@ import { openSettingsStore } from '../db/settings-store';
 import { runArxflowWorker, sharedKeyWarnings } from '../workers/main';
 import { installRuntime } from '../workers/runtime';
 import type { AppLogger } from '../platform/logger';
-import { startDevServer, type RunningDevServer } from './dev-server';
-import { assertPortFree } from './ports';
+import { removeServiceFile, writeServiceFile } from '../platform/service-file';
+import { startDevServer } from './dev-server';
+import { stopLeftoverDevServer } from './dev-server-pid';
+import { superviseDevServer, type SupervisedDevServer } from './dev-server-supervisor';
+import { assertPortFree, reachableUrl } from './ports';
 import { temporalCliExecutable } from './temporal-tools';
 
 export interface RunningService {
@@ -26,6 +29,8 @@ export interface RunningService {
   uiIdentity: string;
   /** Resolves when the worker stops on its own (fatal error); `stop()` is still needed. */
   workerStopped: Promise<void>;
+  /** Resolves with the reason when the dev server keeps dying (more than its restarts allow); `stop()` is still needed. */
+  devServerGaveUp: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +43,13 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
   await assertPortFree(settings.gatewayPort, host, 'ARXFLOW_PORT');
   await assertPortFree(settings.metricsPort, '127.0.0.1', 'ARXFLOW_METRICS_PORT');
   if (!settings.temporalAddress) {
+    // A dev server a crashed run of this data dir left behind holds our ports: end it first.
+    const leftover = await stopLeftoverDevServer(settings.dataDir);
+    if (leftover)
+      logger.warn(
+        { devServerPid: leftover.pid },
+        'stopped the Temporal dev server a previous run of this data dir left running',
+      );
     await assertPortFree(
       settings.devServer.port,
       '127.0.0.1',
@@ -60,16 +72,21 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
     for (const warning of sharedKeyWarnings(settings)) logger.warn(warning);
 
     const codecs = codecsFor(settings);
-    let devServer: RunningDevServer | undefined;
+    let devServer: SupervisedDevServer | undefined;
     if (!settings.temporalAddress) {
-      devServer = await startDevServer({
-        executable: temporalCliExecutable(),
-        dataDir: settings.dataDir,
-        namespace: settings.namespace,
-        ...settings.devServer,
-        // localhost, not 127.0.0.1: the same site as the UI on localhost, so the UI session cookie (SameSite=Lax) is sent.
-        codecEndpoint: `http://localhost:${settings.gatewayPort}/codec`,
-      });
+      const executable = temporalCliExecutable();
+      devServer = await superviseDevServer(
+        () =>
+          startDevServer({
+            executable,
+            dataDir: settings.dataDir,
+            namespace: settings.namespace,
+            ...settings.devServer,
+            // localhost, not 127.0.0.1: the same site as the UI on localhost, so the UI session cookie (SameSite=Lax) is sent.
+            codecEndpoint: `http://localhost:${settings.gatewayPort}/codec`,
+          }),
+        logger,
+      );
       stack.push(() => devServer!.stop());
     }
     const target = temporalTarget(settings);
@@ -105,6 +122,17 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
     });
     await gateway.listen({ port: settings.gatewayPort, host });
     stack.push(() => gateway.close());
+    const gatewayUrl = reachableUrl(host, settings.gatewayPort);
+    const temporalAddress = target.connectionOptions.address ?? '';
+    // Where this data dir's service answers, for the CLI (platform/service-file.ts); removed first on stop.
+    writeServiceFile(settings.dataDir, {
+      pid: process.pid,
+      gatewayUrl,
+      temporalAddress,
+      namespace: target.namespace,
+      startedAt: new Date().toISOString(),
+    });
+    stack.push(async () => removeServiceFile(settings.dataDir));
     logAlertIntake(
       logger,
       settings,
@@ -113,12 +141,13 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
     );
 
     return {
-      gatewayUrl: `http://${host}:${settings.gatewayPort}`,
+      gatewayUrl,
       webUiUrl: devServer?.uiUrl,
-      temporalAddress: target.connectionOptions.address ?? '',
+      temporalAddress,
       metricsUrl: `http://127.0.0.1:${settings.metricsPort}/metrics`,
       uiIdentity: describeUiIdentity(codecs.uiIdentity),
       workerStopped: worker.stopped,
+      devServerGaveUp: devServer?.gaveUp ?? new Promise<Error>(() => {}),
       stop,
     };
   } catch (err) {

@@ -47,6 +47,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT', 0));
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+  void service.devServerGaveUp.then((err) => {
+    console.error(`arxflow: ${err.message}`);
+    void shutdown('Temporal dev server lost', 1);
+  });
   service.workerStopped.then(
     () => void shutdown('worker stopped', 0),
     (err) => {

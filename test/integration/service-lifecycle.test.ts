@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { openStore } from '../../db/store';
+import { readServiceFile, serviceFilePath } from '../../platform/service-file';
 import { durabilityProbe } from '../../workflows';
 import { freePort } from '../../scripts/ports';
 import { processesMentioning, spawnService, waitForOutput, type ServiceProcess } from '../support/service-process';
@@ -62,6 +63,14 @@ describe('npm start service lifecycle', () => {
 
     const ready = await fetch(`${gateway()}/readyz`);
     expect(ready.status).toBe(200);
+    // service.json says where this data dir's service answers (the CLI reads it).
+    expect(readServiceFile(dataDir)).toEqual({
+      pid: expect.any(Number),
+      gatewayUrl: gateway(),
+      temporalAddress: `127.0.0.1:${env.ARXFLOW_TEMPORAL_PORT}`,
+      namespace: 'default',
+      startedAt: expect.any(String),
+    });
     expect((await fetch(`http://127.0.0.1:${env.ARXFLOW_TEMPORAL_UI_PORT}/`)).status).toBe(200);
     expect(await (await fetch(`http://127.0.0.1:${env.ARXFLOW_METRICS_PORT}/metrics`)).text()).toMatch(/temporal_/);
 
@@ -83,6 +92,8 @@ describe('npm start service lifecycle', () => {
 
     expect(await stop(service)).toBe(0);
     expect(processesMentioning(dataDir)).toEqual([]); // no dev server, worker or tsx left behind
+    expect(existsSync(serviceFilePath(dataDir))).toBe(false);
+    expect(existsSync(path.join(dataDir, 'temporal.pid'))).toBe(false);
 
     service = spawnService(env);
     await waitForOutput(service, /arxflow is running/);

@@ -40,3 +40,18 @@ export function processesMentioning(needle: string): string[] {
     .split('\n')
     .filter((line) => line.includes(needle) && !line.includes('ps -eo'));
 }
+
+/** Polls `probe` until it returns something other than undefined/false, or throws naming `what`. */
+export async function waitUntil<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

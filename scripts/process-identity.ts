@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+
+/**
+ * Who a pid is, so a pid written down earlier is not mistaken for another process that later got
+ * the same number: its start time plus its command line. Linux reads /proc (slim containers have
+ * no `ps`); elsewhere `ps` answers. Undefined when no process has that pid.
+ */
+export function processIdentity(pid: number): string | undefined {
+  if (hasProc()) {
+    try {
+      const started = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[19];
+      return `start ${started} ${commandLine(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))}`;
+    } catch {
+      return undefined;
+    }
+  }
+  try {
+    // -ww: never cut the command line to the terminal's width.
+    return `start ${execFileSync('ps', ['-ww', '-o', 'lstart=', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim()}`;
+  } catch {
+    return undefined; // ps exits 1 when the pid is not there
+  }
+}
+
+export interface ProcessEntry {
+  pid: number;
+  ppid: number;
+  args: string;
+}
+
+/** Every process this user can see, with its parent and command line. */
+export function listProcesses(): ProcessEntry[] {
+  if (hasProc()) {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .flatMap((name) => {
+        try {
+          const ppid = Number(statFields(readFileSync(`/proc/${name}/stat`, 'utf8'))[1]);
+          return [{ pid: Number(name), ppid, args: commandLine(readFileSync(`/proc/${name}/cmdline`, 'utf8')) }];
+        } catch {
+          return []; // ended while we looked
+        }
+      });
+  }
+  return execFileSync('ps', ['-A', '-ww', '-o', 'pid=', '-o', 'ppid=', '-o', 'args='], { encoding: 'utf8' })
+    .split('\n')
+    .flatMap((line) => {
+      const match = /^\s*(\d+)\s+(\d+)\s(.*)$/.exec(line);
+      return match ? [{ pid: Number(match[1]), ppid: Number(match[2]), args: match[3]!.trim() }] : [];
+    });
+}
+
+function hasProc(): boolean {
+  return process.platform === 'linux' && existsSync('/proc/self/stat');
+}
+
+/** /proc/<pid>/stat after the command name, which is in parentheses and may hold spaces: [state, ppid, ...]. */
+function statFields(stat: string): string[] {
+  return stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .trim()
+    .split(' ');
+}
+
+function commandLine(cmdline: string): string {
+  return cmdline.split('\0').filter(Boolean).join(' ');
+}
