@@ -4,9 +4,11 @@ import type { Store } from '../db/store';
 import { checkPlan } from '../domain/compliance/engine';
 import { permitRecord } from '../domain/compliance/permit-export';
 import { readPlan } from '../domain/compliance/plan-schema';
+import { withLocations } from '../domain/compliance/violation-location';
 import { violationsCsv } from '../domain/compliance/report-csv';
 import { renderReportHtml } from '../domain/compliance/report-html';
-import { reportModel, type ReportKind } from '../domain/compliance/report-model';
+import { codeInForceOf, reportContentHash, reportModel, type ReportKind } from '../domain/compliance/report-model';
+import { resolveCode } from '../domain/compliance/resolve';
 import type { CheckSummary, ReviewStatusView } from '../domain/compliance/review-types';
 import { fieldIssues, InputError, issuesText } from '../domain/validation';
 import { renderReportPdf } from './compliance-pdf';
@@ -82,18 +84,26 @@ export function createComplianceActivities({ store }: { store: Store }) {
           edition: result.edition,
           asOf: result.asOf,
           occupantLoad: result.occupantLoad.total,
-          violations: result.violations,
+          violations: withLocations(plan, result.violations),
         },
       };
     },
 
-    /** The report of the review's current cycle in HTML, PDF, JSON and CSV; returns the stored keys. */
+    /**
+     * The report of the review's current cycle in HTML, PDF, JSON and CSV; returns the stored
+     * keys. The JSON is the report model with its content hash (`contentSha256`), which the
+     * PDF and HTML print on every page: a signed paper copy can be matched to the stored record.
+     */
     async storeComplianceReports(request: ReportRequest): Promise<string[]> {
-      const model = reportModel(request.kind, request.view, request.generatedAt);
+      const checked = request.view.cycles.at(-1)?.check;
+      // The rules and overlays of the day the cycle was checked against (packs load here, not in the workflow).
+      const code = checked && codeInForceOf(resolveCode(request.view.jurisdiction, checked.asOf));
+      const model = reportModel(request.kind, request.view, request.generatedAt, code);
+      const contentSha256 = reportContentHash(model);
       const bodies: [StoredReport['format'], Buffer][] = [
-        ['html', Buffer.from(renderReportHtml(model))],
-        ['pdf', await renderReportPdf(model)],
-        ['json', Buffer.from(`${JSON.stringify(model, null, 2)}\n`)],
+        ['html', Buffer.from(renderReportHtml(model, contentSha256))],
+        ['pdf', await renderReportPdf(model, contentSha256)],
+        ['json', Buffer.from(`${JSON.stringify({ ...model, contentSha256 }, null, 2)}\n`)],
         ['csv', Buffer.from(violationsCsv(model.violations))],
       ];
       const id = workflowId();

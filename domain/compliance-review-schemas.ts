@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { JURISDICTIONS } from './compliance/jurisdictions';
-import { personSchema, reviewIdSchema, reviewPolicySchema } from './compliance/review-schemas';
+import {
+  officialsSchema,
+  personSchema,
+  reviewIdSchema,
+  reviewPolicySchema,
+  timeZoneSchema,
+} from './compliance/review-schemas';
 import { lazySchema } from './lazy-schema';
 
 /*
@@ -18,6 +24,20 @@ const reviewJurisdictionSchema = lazySchema(() =>
       reviewers: z.array(personSchema).min(1).max(20),
       supervisor: personSchema,
       policy: reviewPolicySchema.optional(),
+      /** The zone the reports print dates in (else the signing reviewer's, else UTC). */
+      timeZone: timeZoneSchema.optional(),
+      /** Names and titles for the reports' signature blocks, by the ids above. */
+      officials: officialsSchema.optional(),
+    })
+    .superRefine((team, ctx) => {
+      const members = new Set([...team.reviewers, team.supervisor]);
+      for (const id of Object.keys(team.officials ?? {}))
+        if (!members.has(id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['officials', id],
+            message: `${id} is neither a reviewer nor the supervisor of ${team.id}`,
+          });
     })
     .refine((team) => JURISDICTIONS.some((known) => known.id === team.id), {
       path: ['id'],

@@ -1,8 +1,8 @@
-import type { ReportModel } from './report-model';
+import { reportContentHash, type ReportModel } from './report-model';
 import type { Violation } from './violation';
 
 /** A self-contained HTML page (inline style, no scripts): it is mailed and archived as is. */
-export function renderReportHtml(model: ReportModel): string {
+export function renderReportHtml(model: ReportModel, contentSha256 = reportContentHash(model)): string {
   const errors = model.violations.filter((v) => v.severity === 'error');
   const warnings = model.violations.filter((v) => v.severity !== 'error');
   const sections = [
@@ -32,18 +32,21 @@ export function renderReportHtml(model: ReportModel): string {
 <style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top}th{background:#eee}.due{font-weight:bold;color:#a00}</style>
 </head><body>
 ${sections.filter(Boolean).join('\n')}
-<p><small>Generated ${esc(model.generatedAt)} by arxflow.</small></p>
+<p><small>${esc(model.heading)} generated ${esc(model.generatedAt)} by arxflow. Content SHA-256: ${contentSha256}</small></p>
 </body></html>
 `;
 }
 
 function facts(model: ReportModel): string {
   const rows: [string, string | number | undefined][] = [
+    ['Permit number', model.permitNumber ?? 'not given'],
+    ['Application', model.application],
     ['Plan', model.cycle.planName ? `${model.planId}: ${model.cycle.planName}` : model.planId],
     ['Jurisdiction', model.jurisdiction],
     ['Code', model.cycle.edition && `${model.cycle.edition}, in force on ${model.cycle.asOf}`],
     ['Review status', model.status],
-    ['Applicant', model.applicant],
+    ['Applicant', `${model.applicantName ?? 'not given'} (account ${model.applicant})`],
+    ['Site address', model.siteAddress ?? 'not given'],
     ['Cycle', `${model.cycle.number} (plan version ${model.cycle.planVersion}, submitted ${model.cycle.submittedAt})`],
     ['Occupant load', model.cycle.occupantLoad],
   ];

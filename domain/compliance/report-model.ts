@@ -1,4 +1,7 @@
-import type { CycleDiff, ElementComment, ReviewCycle, ReviewStatusView } from './review-types';
+import { canonicalJson } from '../canonical-json';
+import { sha256Hex } from '../alerts/sha256';
+import type { ResolvedCode } from './resolve';
+import type { CycleDiff, ElementComment, PlanDocument, ReviewCycle, ReviewStatusView } from './review-types';
 import type { Violation } from './violation';
 
 /*
@@ -8,14 +11,60 @@ import type { Violation } from './violation';
 
 export type ReportKind = 'corrections' | 'final';
 
+/** The code a cycle was checked against: edition, the jurisdiction overlays applied and every rule checked. */
+export interface CodeInForce {
+  jurisdictionName: string;
+  edition: string;
+  editionTitle: string;
+  asOf: string;
+  overlays: ResolvedCode['overlays'];
+  rules: { id: string; section: string; title: string }[];
+}
+
+export function codeInForceOf(code: ResolvedCode): CodeInForce {
+  return {
+    jurisdictionName: code.jurisdiction.name,
+    edition: code.edition,
+    editionTitle: code.editionTitle,
+    asOf: code.asOf,
+    overlays: code.overlays,
+    rules: code.rules.map(({ definition }) => ({
+      id: definition.id,
+      section: definition.section,
+      title: definition.title,
+    })),
+  };
+}
+
+/** What the document is, by outcome: a building department's corrections letter or its record of the decision. */
+export type ReportHeading = 'Corrections letter' | 'Approval record' | 'Denial record' | 'Expiration record';
+
 export interface ReportModel {
   kind: ReportKind;
+  heading: ReportHeading;
   title: string;
+  /** The review's workflow id: the application's number at this server. */
+  application: string;
   planId: string;
   jurisdiction: string;
   status: string;
   applicant: string;
+  /** Fields the application may leave out: the renderers print "not given". */
+  applicantName?: string;
+  permitNumber?: string;
+  siteAddress?: string;
+  /**
+   * The zone every date is printed in, and why: the jurisdiction's (config file), else the
+   * signing reviewer's, else UTC.
+   */
+  timeZone: { zone: string; chosen: 'jurisdiction' | 'reviewer' | 'default' };
+  /** Who signs: the reviewer who decided, else the first assigned reviewer (automated corrections). */
+  signer: { id: string; name?: string; title?: string; decided: boolean };
   generatedAt: string;
+  /** The documents of the cycle reviewed. */
+  documents: PlanDocument[];
+  /** Absent when the cycle was not checked (incomplete, or closed before a check). */
+  code?: CodeInForce;
   cycle: {
     number: number;
     planVersion: number;
@@ -36,18 +85,42 @@ export interface ReportModel {
   history: { cycle: number; planVersion: number; errors: number; warnings: number; outcome: string }[];
 }
 
-export function reportModel(kind: ReportKind, view: ReviewStatusView, generatedAt: string): ReportModel {
+export function reportModel(
+  kind: ReportKind,
+  view: ReviewStatusView,
+  generatedAt: string,
+  code?: CodeInForce,
+): ReportModel {
   const cycle = view.cycles.at(-1)!;
   const decision = cycle.decision;
+  const signerId = decision?.actor ?? view.reviewers[0] ?? view.supervisor;
+  const official = view.officials?.[signerId];
   return {
     kind,
+    heading: headingOf(kind, view.status),
+    application: `compliance/${view.planId}`,
     title:
       kind === 'corrections' ? `Corrections required: plan ${view.planId}` : `Compliance report: plan ${view.planId}`,
     planId: view.planId,
     jurisdiction: view.jurisdiction,
     status: view.status,
     applicant: view.applicant,
+    ...(view.applicantName !== undefined ? { applicantName: view.applicantName } : {}),
+    ...(view.permitNumber !== undefined ? { permitNumber: view.permitNumber } : {}),
+    ...(view.siteAddress !== undefined ? { siteAddress: view.siteAddress } : {}),
+    timeZone: view.timeZone
+      ? { zone: view.timeZone, chosen: 'jurisdiction' }
+      : official?.timeZone
+        ? { zone: official.timeZone, chosen: 'reviewer' }
+        : { zone: 'UTC', chosen: 'default' },
+    signer: {
+      id: signerId,
+      ...(official ? { name: official.name, title: official.title } : {}),
+      decided: decision !== undefined,
+    },
     generatedAt,
+    documents: cycle.documents,
+    ...(code ? { code } : {}),
     cycle: {
       number: cycle.number,
       planVersion: cycle.planVersion,
@@ -72,6 +145,22 @@ export function reportModel(kind: ReportKind, view: ReviewStatusView, generatedA
       outcome: outcomeOf(c),
     })),
   };
+}
+
+/**
+ * The report's content hash: SHA-256 of the model's canonical JSON (keys sorted at every
+ * depth). The JSON report is the model plus this hash, so anyone holding it can recompute it;
+ * the PDF and HTML print it on every page.
+ */
+export function reportContentHash(model: ReportModel): string {
+  return sha256Hex(canonicalJson(model));
+}
+
+function headingOf(kind: ReportKind, status: ReviewStatusView['status']): ReportHeading {
+  if (kind === 'corrections') return 'Corrections letter';
+  if (status === 'approved') return 'Approval record';
+  if (status === 'rejected') return 'Denial record';
+  return 'Expiration record';
 }
 
 function counts(cycle: ReviewCycle): { errors: number; warnings: number } {

@@ -31,6 +31,8 @@ export interface ResolvedCode {
   asOf: string;
   sources: string[];
   notModelled: string[];
+  /** The jurisdictions over the model code, state down to city, with their amendments in force on `asOf`. */
+  overlays: { jurisdiction: string; name: string; amendments: { id: string; title: string; effective: string }[] }[];
   rules: ResolvedRule[];
   /** Rules of the model code or a parent that an amendment deleted, by rule id. */
   deleted: Record<string, AmendmentRef>;
@@ -102,6 +104,13 @@ export function resolveCode(
       ...chain.flatMap((j) => j.amendments.filter((a) => a.effective <= asOf).map((a) => `${a.id}: ${a.source}`)),
     ],
     notModelled: [...pack.notModelled],
+    overlays: chain.slice(1).map((j) => ({
+      jurisdiction: j.id,
+      name: j.name,
+      amendments: j.amendments
+        .filter((a) => a.effective <= asOf)
+        .map((a) => ({ id: a.id, title: a.title, effective: a.effective })),
+    })),
     rules,
     deleted,
   };

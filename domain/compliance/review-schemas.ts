@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
+import { isTimeZone } from '../time-zones';
 import { refuseUnknownKeys } from '../validation';
 
 /*
@@ -33,6 +34,22 @@ const actorSchema = lazySchema(() =>
 );
 const text = (max: number) =>
   z.string({ error: 'must be a text' }).trim().min(1, { error: 'must not be empty' }).max(max);
+
+/** An IANA zone: the one reports print their dates in. */
+export const timeZoneSchema = lazySchema(() =>
+  z
+    .string({ error: 'must be an IANA time zone such as "America/Chicago"' })
+    .refine(isTimeZone, { error: 'must be an IANA time zone such as "America/Chicago"' }),
+);
+
+/** A reviewer's or supervisor's name and title as printed in a report's signature block. */
+const officialSchema = lazySchema(() =>
+  z.strictObject({ name: text(200), title: text(200), timeZone: timeZoneSchema.optional() }),
+);
+/** Officials by person id (the ids in `reviewers` and `supervisor`). */
+export const officialsSchema = lazySchema(() =>
+  z.record(personSchema, officialSchema, { error: 'must map person ids to {name, title, timeZone?}' }),
+);
 
 const documentSchema = lazySchema(() =>
   z.strictObject({ kind: text(100), name: text(500), ref: z.string().max(2000).optional() }),
@@ -80,13 +97,20 @@ export const complianceReviewInputSchema = lazySchema(() =>
     .strictObject({
       planId: reviewIdSchema,
       jurisdiction: reviewIdSchema,
-      applicant: z.strictObject({ id: personSchema, email: z.email({ error: 'must be an email address' }) }),
+      applicant: z.strictObject({
+        id: personSchema,
+        email: z.email({ error: 'must be an email address' }),
+        name: text(200).optional(),
+      }),
       reviewers: z.array(personSchema).min(1, { error: 'name at least one reviewer' }).max(20),
       supervisor: personSchema,
       submission: submissionSchema,
       policy: reviewPolicySchema.optional(),
       asOf: z.iso.date({ error: 'must be YYYY-MM-DD' }).optional(),
       permitNumber: text(100).optional(),
+      siteAddress: text(500).optional(),
+      timeZone: timeZoneSchema.optional(),
+      officials: officialsSchema.optional(),
     })
     .refine(samePlanId.check, samePlanId.params)
     // Four eyes: whoever applies never reviews or decides their own plan.
@@ -145,9 +169,11 @@ const SERVER_DECIDES: Record<string, string> = {
   reviewers: "the jurisdiction's plan reviewers come from the server's configuration (compliance.jurisdictions)",
   supervisor: "the jurisdiction's supervisor comes from the server's configuration (compliance.jurisdictions)",
   policy: "the jurisdiction's review policy comes from the server's configuration (compliance.jurisdictions)",
+  timeZone: "the jurisdiction's time zone comes from the server's configuration (compliance.jurisdictions)",
+  officials: "the reviewers' names and titles come from the server's configuration (compliance.jurisdictions)",
   actor: 'the applicant is the authenticated caller',
 };
-const START_KEYS = ['planId', 'jurisdiction', 'applicant', 'submission', 'asOf', 'permitNumber'];
+const START_KEYS = ['planId', 'jurisdiction', 'applicant', 'submission', 'asOf', 'permitNumber', 'siteAddress'];
 
 /**
  * What an applicant sends to start a review (POST /v1/workflows/complianceReview, `arxflow
@@ -160,14 +186,15 @@ export const reviewStartBodySchema = lazySchema(() =>
       planId: reviewIdSchema,
       jurisdiction: reviewIdSchema,
       applicant: z
-        .object({ email: z.email({ error: 'must be an email address' }) })
+        .object({ email: z.email({ error: 'must be an email address' }), name: text(200).optional() })
         .catchall(z.unknown())
         .superRefine(
-          refuseUnknownKeys(['email'], { id: 'the applicant is the authenticated caller' }, 'a review start'),
+          refuseUnknownKeys(['email', 'name'], { id: 'the applicant is the authenticated caller' }, 'a review start'),
         ),
       submission: submissionSchema,
       asOf: z.iso.date({ error: 'must be YYYY-MM-DD' }).optional(),
       permitNumber: text(100).optional(),
+      siteAddress: text(500).optional(),
     })
     .catchall(z.unknown())
     .superRefine(refuseUnknownKeys(START_KEYS, SERVER_DECIDES, 'a review start'))

@@ -58,11 +58,20 @@ export interface ReviewPolicy {
   requiredDocuments: string[];
 }
 
+/** A reviewer or supervisor as a report names them (config file, compliance.jurisdictions[].officials). */
+export interface Official {
+  name: string;
+  title: string;
+  /** The zone this official's reports print dates in when the jurisdiction names none. */
+  timeZone?: string;
+}
+
 export interface ComplianceReviewInput {
   planId: string;
   /** The code the plan is reviewed against; the plan must name the same jurisdiction. */
   jurisdiction: string;
-  applicant: { id: string; email: string };
+  /** `name`: the person or firm printed on reports (optional: "not given"). */
+  applicant: { id: string; email: string; name?: string };
   /** Plan reviewers assigned to this application: only they decide. */
   reviewers: string[];
   /** Receives the SLA escalation; may decide once the SLA is breached. */
@@ -71,8 +80,14 @@ export interface ComplianceReviewInput {
   policy?: Partial<ReviewPolicy>;
   /** YYYY-MM-DD, the code in force on that day; default: the day of the first submission. */
   asOf?: string;
-  /** Permit number for the jurisdiction export; default: derived from the plan id. */
+  /** Permit number for the jurisdiction export (default: derived from the plan id) and the reports (default: "not given"). */
   permitNumber?: string;
+  /** The building site's street address, printed on the reports. */
+  siteAddress?: string;
+  /** IANA zone the reports print dates in: the jurisdiction's, from the server's configuration. */
+  timeZone?: string;
+  /** Names and titles of the reviewers and supervisor for the reports, by person id (server configuration). */
+  officials?: Record<string, Official>;
 }
 
 /** The violations of a checked cycle compared with the cycle checked before it. */
@@ -143,4 +158,10 @@ export interface ReviewStatusView {
   refused: RefusedMessage[];
   exportRef?: string;
   timeline: TimelineEntry[];
+  /** From the input, when it gave them (reports print "not given" otherwise). */
+  permitNumber?: string;
+  siteAddress?: string;
+  applicantName?: string;
+  timeZone?: string;
+  officials?: Record<string, Official>;
 }

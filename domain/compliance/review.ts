@@ -266,6 +266,19 @@ export class PlanReview {
       refused: [...this.refused],
       ...(this.exportRef ? { exportRef: this.exportRef } : {}),
       timeline: [...this.timeline],
+      ...this.application(),
+    };
+  }
+
+  /** What the reports print about the application besides the plan; only the fields the input gave. */
+  private application(): Partial<ReviewStatusView> {
+    const { permitNumber, siteAddress, applicant, timeZone, officials } = this.input;
+    return {
+      ...(permitNumber !== undefined ? { permitNumber } : {}),
+      ...(siteAddress !== undefined ? { siteAddress } : {}),
+      ...(applicant.name !== undefined ? { applicantName: applicant.name } : {}),
+      ...(timeZone !== undefined ? { timeZone } : {}),
+      ...(officials !== undefined ? { officials } : {}),
     };
   }
 }

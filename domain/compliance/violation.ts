@@ -11,6 +11,11 @@ export interface Violation {
   unit: string;
   severity: Severity;
   message: string;
+  /**
+   * Where the elements are, in words ("door D3 on level Ground (L1)"): added by the review's
+   * check activity, which has the plan; absent in checks recorded before it did.
+   */
+  location?: string;
 }
 
 /** A finding of `rule`: its id, section and severity filled in, the section appended to the message. */
