@@ -74,6 +74,7 @@ describe('arxflow alerts (CLI)', () => {
     const api = rows.find((row) => row.dedupKey === keys.api);
     expect(api).toEqual({
       dedupKey: keys.api,
+      senderKey: 'cli-api',
       status: 'triggered',
       severity: 'critical',
       level: expect.any(Number),
@@ -88,16 +89,17 @@ describe('arxflow alerts (CLI)', () => {
     });
 
     const table = await arxflow(['alerts', 'list'], viewer);
-    expect(table.stdout).toMatch(/^DEDUPKEY\s+STATUS\s+SEVERITY\s+LEVEL/);
+    expect(table.stdout).toMatch(/^DEDUPKEY\s+SENDERKEY\s+STATUS\s+SEVERITY\s+LEVEL/);
+    expect(table.stdout).toMatch(new RegExp(`${keys.api}\\s+cli-api\\s+triggered\\s+critical`));
   });
 
-  it('acknowledges through the gateway as the token subject; a viewer is refused (exit 1)', async () => {
-    const refused = await arxflow(['alerts', 'ack', keys.disk], await as('vera', 'viewer'));
+  it('acknowledges by the dedup key as the sender gave it, through the gateway as the token subject; a viewer is refused (exit 1)', async () => {
+    const refused = await arxflow(['alerts', 'ack', 'cli-disk'], await as('vera', 'viewer'));
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/needs role operator/);
 
     const acked = await arxflow(
-      ['alerts', 'ack', keys.disk, '--note', 'looking at it', '--json'],
+      ['alerts', 'ack', 'cli-disk', '--note', 'looking at it', '--json'],
       await as('olga', 'operator'),
     );
     expect(acked.stderr).toBe('');
@@ -109,14 +111,39 @@ describe('arxflow alerts (CLI)', () => {
     });
   });
 
-  it('escalates and resolves directly on Temporal; resolving twice is refused (exit 1)', async () => {
+  it('shows an alert by its sender key or its alert id, with both; names both forms when none matches (exit 1)', async () => {
+    for (const alert of ['cli-disk', keys.disk, `alert/${keys.disk}`]) {
+      const shown = await arxflow(['alerts', 'show', alert]);
+      expect(shown.stderr).toBe('');
+      expect(shown.stdout).toMatch(new RegExp(`^alert\\s+${keys.disk}$`, 'm'));
+      expect(shown.stdout).toMatch(/^sender\s+cli-disk \(pagerduty\)$/m);
+      expect(shown.stdout).toMatch(/^status\s+acknowledged$/m);
+    }
+    const json = await arxflow(['alerts', 'show', 'cli-disk', '--json'], await as('vera', 'viewer'));
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      dedupKey: keys.disk,
+      sourceKey: 'cli-disk',
+      status: 'acknowledged',
+    });
+
+    const missing = await arxflow(['alerts', 'ack', 'db-disk']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(
+      /no alert "db-disk": it is neither an alert id \(no workflow alert\/db-disk\) nor the dedup key a sender gave/,
+    );
+    const missingViaGateway = await arxflow(['alerts', 'ack', 'db-disk'], await as('olga', 'operator'));
+    expect(missingViaGateway.status).toBe(1);
+    expect(missingViaGateway.stderr).toMatch(/no alert "db-disk".*PagerDuty dedup_key/);
+  });
+
+  it('escalates by alert id and resolves by sender key directly on Temporal; resolving twice is refused (exit 1)', async () => {
     const escalated = await arxflow(['alerts', 'escalate', keys.api, '--level', '2', '--json'], {
       ARXFLOW_ACTOR: 'cli:ops',
     });
     expect(escalated.stderr).toBe('');
     expect(escalated.status).toBe(0);
 
-    const resolved = await arxflow(['alerts', 'resolve', keys.api, '--note', 'fixed'], { ARXFLOW_ACTOR: 'cli:ops' });
+    const resolved = await arxflow(['alerts', 'resolve', 'cli-api', '--note', 'fixed'], { ARXFLOW_ACTOR: 'cli:ops' });
     expect(resolved.status).toBe(0);
     expect(resolved.stdout).toMatch(/status\s+resolved/);
     const again = await arxflow(['alerts', 'resolve', keys.api]);
@@ -130,7 +157,10 @@ describe('arxflow alerts (CLI)', () => {
   });
 
   it('exits 2 for bad input before reaching anything', async () => {
-    expect((await arxflow(['alerts', 'ack', 'not a key!'])).status).toBe(2);
+    expect((await arxflow(['alerts', 'ack', 'k'.repeat(256)])).status).toBe(2);
+    const control = await arxflow(['alerts', 'ack', 'db\u0007disk']);
+    expect(control.status).toBe(2);
+    expect(control.stderr).toMatch(/control characters/);
     expect((await arxflow(['alerts', 'list', '--status', 'burning'])).status).toBe(2);
     expect((await arxflow(['alerts', 'escalate', keys.disk, '--level', 'zero'])).status).toBe(2);
     expect((await arxflow(['alerts', 'silence', 'add', '--for', '2h', '--comment', 'x'])).status).toBe(2);
