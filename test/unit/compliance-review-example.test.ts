@@ -4,12 +4,17 @@ import { prepareReview } from '../../client/api/compliance-starts';
 import { complianceConfigSchema } from '../../domain/compliance-review-schemas';
 import { checkPlan } from '../../domain/compliance/engine';
 import { parsePlan } from '../../domain/compliance/plan-schema';
-import { complianceReviewInputSchema, reviewStartBodySchema } from '../../domain/compliance/review-schemas';
+import {
+  complianceReviewInputSchema,
+  resubmissionBodySchema,
+  reviewStartBodySchema,
+} from '../../domain/compliance/review-schemas';
 import { loadConfigFile } from '../../platform/config-file';
 import { reviewInput } from '../fixtures/compliance-review';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
-const example = () => JSON.parse(readFileSync(path.join(EXAMPLES, 'compliance-review-office.json'), 'utf8'));
+const readExample = (name: string) => JSON.parse(readFileSync(path.join(EXAMPLES, name), 'utf8'));
+const example = () => readExample('compliance-review-office.json');
 const issuesOf = (result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) =>
   (result.error?.issues ?? []).map((issue) => `${issue.path.join('.')}: ${issue.message}`);
 
@@ -40,6 +45,15 @@ describe('the complianceReview example (docs/compliance-review.md, "Try it")', (
     const result = checkPlan(parsePlan(body.submission.plan), { jurisdiction: body.jurisdiction, asOf: body.asOf! });
     const errors = result.violations.filter((v) => v.severity === 'error').map((v) => v.elements.join(','));
     expect(errors.sort()).toEqual(['C2', 'D3', 'S201']);
+  });
+});
+
+describe('the resubmission example (plan version 2, every violation corrected)', () => {
+  it('is a valid resubmitPlan body whose plan passes, so the review goes to the plan reviewers', () => {
+    const body = resubmissionBodySchema.parse(readExample('compliance-review-office-v2.json'));
+    expect(body.planVersion).toBe(2);
+    expect(body.plan.planId).toBe(example().planId);
+    expect(checkPlan(parsePlan(body.plan), { jurisdiction: 'EXAMPLE-CITY', asOf: '2026-11-01' }).compliant).toBe(true);
   });
 });
 
