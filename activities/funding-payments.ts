@@ -15,6 +15,7 @@ import type { SqlExecutor } from '../db/sql';
 import type { Store } from '../db/store';
 import { FundingPrograms } from '../db/funding-programs';
 import { parseActivityInput } from './activity-input';
+import { heartbeating } from './heartbeat';
 
 /**
  * Moves released money to payees and back, exactly once per release.
@@ -30,6 +31,8 @@ import { parseActivityInput } from './activity-input';
  * before 3 makes the retry skip 1 (the key is claimed) and call the provider again with
  * the same key, which the provider must treat as the same payment (every real payment API
  * takes an idempotency key for this); after 3 the retry does not call the provider at all.
+ * Each activity heartbeats while it runs (heartbeating), so the gate's short heartbeat
+ * timeout finds a worker that died mid-payment in seconds and the retry runs elsewhere.
  */
 
 export interface PaymentProvider {
@@ -40,9 +43,16 @@ export interface PaymentProvider {
     amount: number;
     currency: string;
     memo: string;
+    /** Aborted when the activity is cancelled (a client that takes one should stop waiting). */
+    signal?: AbortSignal;
   }): Promise<{ providerRef: string }>;
   /** Idempotent by `idempotencyKey` too. `providerRef` is the payment being reversed. */
-  reverse(request: { idempotencyKey: string; providerRef: string; amount: number }): Promise<{ providerRef: string }>;
+  reverse(request: {
+    idempotencyKey: string;
+    providerRef: string;
+    amount: number;
+    signal?: AbortSignal;
+  }): Promise<{ providerRef: string }>;
 }
 
 /**
@@ -256,171 +266,182 @@ export function createFundingPaymentActivities({
   }
 
   return {
-    async disburse(request: DisburseRequest): Promise<PaymentResult> {
-      const req = parseActivityInput(disburseRequestSchema, request, 'disburse');
-      const key = `${req.workflowId}/release/${req.releaseNumber}`;
-      const funding = ledgerAccounts.projectFunding(req.projectId);
-      const retainage = ledgerAccounts.projectRetainage(req.projectId);
-      const payable = ledgerAccounts.payeePayable(req.payeeId);
-      const from = req.source === 'retainage' ? retainage : funding;
+    disburse: (request: DisburseRequest): Promise<PaymentResult> => heartbeating((signal) => disburse(request, signal)),
+    reverseRelease: (request: ReverseReleaseRequest): Promise<PaymentResult> =>
+      heartbeating((signal) => reverseRelease(request, signal)),
+    fundProject: (request: FundProjectRequest): Promise<FundingResult> => heartbeating(() => fundProject(request)),
+  };
 
-      const claim = await postPayout(key, req.workflowId, async (tx) => {
-        // Checked again when the money moves (in the claim, so a retry of a claimed release
-        // is not re-judged): a payee removed while the draw ran is not paid.
-        if (!(await payees.isRegisteredPayee(req.projectId, req.payeeId, tx))) {
-          throw ApplicationFailure.nonRetryable(
-            `payee ${req.payeeId} is not (or no longer) a registered payee of project ${req.projectId}: nothing was paid`,
-            'PaymentRefused',
-          );
-        }
-        // Created in id order, like the ledger's row locks, so concurrent first releases never deadlock.
-        await ensureInOrder(ledger, tx, req.currency, [
-          [funding, 'funding'],
-          [retainage, 'retainage'],
-          [payable, 'payable'],
-        ]);
-        return {
-          kind: req.source === 'retainage' ? 'retainage_release' : 'disbursement',
-          memo: req.memo,
-          entries: [...movement(from, payable, req.releasedNow), ...movement(funding, retainage, req.retainageHeld)],
-          payout: {
-            direction: 'pay',
+  async function disburse(request: DisburseRequest, signal: AbortSignal): Promise<PaymentResult> {
+    const req = parseActivityInput(disburseRequestSchema, request, 'disburse');
+    const key = `${req.workflowId}/release/${req.releaseNumber}`;
+    const funding = ledgerAccounts.projectFunding(req.projectId);
+    const retainage = ledgerAccounts.projectRetainage(req.projectId);
+    const payable = ledgerAccounts.payeePayable(req.payeeId);
+    const from = req.source === 'retainage' ? retainage : funding;
+
+    const claim = await postPayout(key, req.workflowId, async (tx) => {
+      // Checked again when the money moves (in the claim, so a retry of a claimed release
+      // is not re-judged): a payee removed while the draw ran is not paid.
+      if (!(await payees.isRegisteredPayee(req.projectId, req.payeeId, tx))) {
+        throw ApplicationFailure.nonRetryable(
+          `payee ${req.payeeId} is not (or no longer) a registered payee of project ${req.projectId}: nothing was paid`,
+          'PaymentRefused',
+        );
+      }
+      // Created in id order, like the ledger's row locks, so concurrent first releases never deadlock.
+      await ensureInOrder(ledger, tx, req.currency, [
+        [funding, 'funding'],
+        [retainage, 'retainage'],
+        [payable, 'payable'],
+      ]);
+      return {
+        kind: req.source === 'retainage' ? 'retainage_release' : 'disbursement',
+        memo: req.memo,
+        entries: [...movement(from, payable, req.releasedNow), ...movement(funding, retainage, req.retainageHeld)],
+        payout: {
+          direction: 'pay',
+          projectId: req.projectId,
+          payeeId: req.payeeId,
+          amount: req.releasedNow,
+          retainage: req.retainageHeld,
+          currency: req.currency,
+          reversesKey: null,
+        },
+        audit: {
+          actor: SYSTEM_ACTOR,
+          action: 'funding.released',
+          data: {
             projectId: req.projectId,
             payeeId: req.payeeId,
-            amount: req.releasedNow,
-            retainage: req.retainageHeld,
+            releaseNumber: req.releaseNumber,
             currency: req.currency,
-            reversesKey: null,
-          },
-          audit: {
-            actor: SYSTEM_ACTOR,
-            action: 'funding.released',
-            data: {
-              projectId: req.projectId,
-              payeeId: req.payeeId,
-              releaseNumber: req.releaseNumber,
-              currency: req.currency,
-              releasedNow: req.releasedNow,
-              retainageHeld: req.retainageHeld,
-              memo: req.memo,
-            },
-          },
-        };
-      });
-
-      const payout = await storedPayout(key);
-      refuseDifferentRelease(payout, req);
-      if (payout.status === 'refused') throw paymentRefused(payout);
-      const providerRef = await settleWithProvider(payout, async () => {
-        try {
-          return await provider.pay({
-            idempotencyKey: key,
-            payeeId: req.payeeId,
-            amount: req.releasedNow,
-            currency: req.currency,
+            releasedNow: req.releasedNow,
+            retainageHeld: req.retainageHeld,
             memo: req.memo,
-          });
-        } catch (err) {
-          if (!(err instanceof PaymentRefusedError)) throw err;
-          const settled = await undoRefusedPayout(payout, err.message);
-          // An earlier attempt that timed out may have completed the payment meanwhile:
-          // then it stands, and the refusal of this late duplicate call changes nothing.
-          if (settled.status === 'done' && settled.providerRef !== null) return { providerRef: settled.providerRef };
-          throw paymentRefused(settled);
-        }
-      });
-      return { transactionId: payout.transactionId, providerRef, firstRun: claim.firstRun };
-    },
+          },
+        },
+      };
+    });
 
-    /**
-     * Compensation for a release: a reversal transaction that mirrors the release's entries
-     * (payable and retainage back to funding), refused when the payee's payable (or the
-     * retainage) no longer holds that money, then provider.reverse with its own key.
-     */
-    async reverseRelease(request: ReverseReleaseRequest): Promise<PaymentResult> {
-      const req = parseActivityInput(reverseReleaseRequestSchema, request, 'reverseRelease');
-      const releaseKey = `${req.workflowId}/release/${req.releaseNumber}`;
-      const key = `${req.workflowId}/reversal/${req.releaseNumber}`;
+    const payout = await storedPayout(key);
+    refuseDifferentRelease(payout, req);
+    if (payout.status === 'refused') throw paymentRefused(payout);
+    const providerRef = await settleWithProvider(payout, async () => {
+      try {
+        return await provider.pay({
+          idempotencyKey: key,
+          payeeId: req.payeeId,
+          amount: req.releasedNow,
+          currency: req.currency,
+          memo: req.memo,
+          signal,
+        });
+      } catch (err) {
+        if (!(err instanceof PaymentRefusedError)) throw err;
+        const settled = await undoRefusedPayout(payout, err.message);
+        // An earlier attempt that timed out may have completed the payment meanwhile:
+        // then it stands, and the refusal of this late duplicate call changes nothing.
+        if (settled.status === 'done' && settled.providerRef !== null) return { providerRef: settled.providerRef };
+        throw paymentRefused(settled);
+      }
+    });
+    return { transactionId: payout.transactionId, providerRef, firstRun: claim.firstRun };
+  }
 
-      const claim = await postPayout(key, req.workflowId, async (tx) => {
-        const release = await settledRelease(ledger, releaseKey, tx);
-        const released = await ledger.transaction(releaseKey, tx);
-        return {
-          kind: 'reversal',
-          memo: `reversal of release ${req.releaseNumber}: ${req.reason}`,
-          entries: (released?.entries ?? []).map((entry) => ({ accountId: entry.accountId, amount: -entry.amount })),
-          payout: {
-            direction: 'reverse',
+  /**
+   * Compensation for a release: a reversal transaction that mirrors the release's entries
+   * (payable and retainage back to funding), refused when the payee's payable (or the
+   * retainage) no longer holds that money, then provider.reverse with its own key.
+   */
+  async function reverseRelease(request: ReverseReleaseRequest, signal: AbortSignal): Promise<PaymentResult> {
+    const req = parseActivityInput(reverseReleaseRequestSchema, request, 'reverseRelease');
+    const releaseKey = `${req.workflowId}/release/${req.releaseNumber}`;
+    const key = `${req.workflowId}/reversal/${req.releaseNumber}`;
+
+    const claim = await postPayout(key, req.workflowId, async (tx) => {
+      const release = await settledRelease(ledger, releaseKey, tx);
+      const released = await ledger.transaction(releaseKey, tx);
+      return {
+        kind: 'reversal',
+        memo: `reversal of release ${req.releaseNumber}: ${req.reason}`,
+        entries: (released?.entries ?? []).map((entry) => ({ accountId: entry.accountId, amount: -entry.amount })),
+        payout: {
+          direction: 'reverse',
+          projectId: release.projectId,
+          payeeId: release.payeeId,
+          amount: release.amount,
+          retainage: release.retainage,
+          currency: release.currency,
+          reversesKey: releaseKey,
+        },
+        audit: {
+          actor: req.actor,
+          action: 'funding.release.reversed',
+          data: {
+            releaseNumber: req.releaseNumber,
+            reason: req.reason,
             projectId: release.projectId,
             payeeId: release.payeeId,
-            amount: release.amount,
-            retainage: release.retainage,
             currency: release.currency,
-            reversesKey: releaseKey,
+            releasedNow: release.amount,
+            retainageHeld: release.retainage,
           },
-          audit: {
-            actor: req.actor,
-            action: 'funding.release.reversed',
-            data: {
-              releaseNumber: req.releaseNumber,
-              reason: req.reason,
-              projectId: release.projectId,
-              payeeId: release.payeeId,
-              currency: release.currency,
-              releasedNow: release.amount,
-              retainageHeld: release.retainage,
-            },
-          },
-        };
-      });
+        },
+      };
+    });
 
-      const reversal = await storedPayout(key);
-      const release = await storedPayout(releaseKey);
-      const providerRef = await settleWithProvider(reversal, () => {
-        // A release the provider moved money for is only `done` with its reference (settledRelease checked it).
-        if (release.providerRef === null)
-          throw ApplicationFailure.nonRetryable(`${releaseKey} has no provider reference`, 'PayoutPending');
-        return provider.reverse({ idempotencyKey: key, providerRef: release.providerRef, amount: reversal.amount });
+    const reversal = await storedPayout(key);
+    const release = await storedPayout(releaseKey);
+    const providerRef = await settleWithProvider(reversal, () => {
+      // A release the provider moved money for is only `done` with its reference (settledRelease checked it).
+      if (release.providerRef === null)
+        throw ApplicationFailure.nonRetryable(`${releaseKey} has no provider reference`, 'PayoutPending');
+      return provider.reverse({
+        idempotencyKey: key,
+        providerRef: release.providerRef,
+        amount: reversal.amount,
+        signal,
       });
-      return { transactionId: reversal.transactionId, providerRef, firstRun: claim.firstRun };
-    },
+    });
+    return { transactionId: reversal.transactionId, providerRef, firstRun: claim.firstRun };
+  }
 
-    /** Deposits money into a project's funding account from an external source, once per key. */
-    async fundProject(request: FundProjectRequest): Promise<FundingResult> {
-      const req = parseActivityInput(fundProjectRequestSchema, request, 'fundProject');
-      const accountId = ledgerAccounts.projectFunding(req.projectId);
-      return failuresForWorkflow(() =>
-        store.db.transaction(async (tx) => {
-          await ledger.ensureAccount(accountId, 'funding', req.currency, tx);
-          const source = req.source === undefined ? undefined : ledgerAccounts.external(req.source);
-          const posted = await ledger.fund(accountId, req.amount, req.idempotencyKey, req.memo, {
-            source,
-            workflowId: req.workflowId,
-            tx,
-          });
-          if (posted.firstRun) {
-            await store.audit.append(
-              {
-                actor: req.actor,
-                action: 'funding.deposited',
-                subject: accountId,
-                workflowId: req.workflowId,
-                data: {
-                  amount: req.amount,
-                  currency: req.currency,
-                  key: req.idempotencyKey,
-                  transactionId: posted.id,
-                  memo: req.memo,
-                },
+  /** Deposits money into a project's funding account from an external source, once per key. */
+  async function fundProject(request: FundProjectRequest): Promise<FundingResult> {
+    const req = parseActivityInput(fundProjectRequestSchema, request, 'fundProject');
+    const accountId = ledgerAccounts.projectFunding(req.projectId);
+    return failuresForWorkflow(() =>
+      store.db.transaction(async (tx) => {
+        await ledger.ensureAccount(accountId, 'funding', req.currency, tx);
+        const source = req.source === undefined ? undefined : ledgerAccounts.external(req.source);
+        const posted = await ledger.fund(accountId, req.amount, req.idempotencyKey, req.memo, {
+          source,
+          workflowId: req.workflowId,
+          tx,
+        });
+        if (posted.firstRun) {
+          await store.audit.append(
+            {
+              actor: req.actor,
+              action: 'funding.deposited',
+              subject: accountId,
+              workflowId: req.workflowId,
+              data: {
+                amount: req.amount,
+                currency: req.currency,
+                key: req.idempotencyKey,
+                transactionId: posted.id,
+                memo: req.memo,
               },
-              tx,
-            );
-          }
-          return { transactionId: posted.id, firstRun: posted.firstRun, balance: await ledger.balance(accountId, tx) };
-        }),
-      );
-    },
-  };
+            },
+            tx,
+          );
+        }
+        return { transactionId: posted.id, firstRun: posted.firstRun, balance: await ledger.balance(accountId, tx) };
+      }),
+    );
+  }
 }
 
 export type FundingPaymentActivities = ReturnType<typeof createFundingPaymentActivities>;

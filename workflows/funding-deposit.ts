@@ -3,8 +3,11 @@ import { fundingDepositInputSchema, type FundingDepositInput } from '../domain/f
 import type { FundingPaymentActivities, FundingResult } from '../activities/funding-payments';
 import { parseWorkflowInput } from './kit/workflow-input';
 
+// A deposit is posted once per reference, so a retry is safe; the activity heartbeats, so a
+// worker that died while posting is noticed in seconds rather than after the 30.
 const { fundProject } = proxyActivities<FundingPaymentActivities>({
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '1 second',
     maximumInterval: '1 minute',

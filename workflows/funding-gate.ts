@@ -62,14 +62,28 @@ export const setupChangedSignal = defineSignal<[SetupChange]>('setupChanged');
 /** Runs that began before the workflow kit keep their commands: one audit activity per event, messages as they were. */
 const KIT_PATCH = 'funding-gate-kit';
 
-const { recordGateEvent, notify } = proxyActivities<FundingGateActivities>({
+/** Activities that call out heartbeat while they wait: a worker that died mid-call is noticed this fast. */
+const HEARTBEAT_TIMEOUT = '10 seconds';
+
+// The audit of a run begun before the kit: a local database write, retried until it lands.
+const { recordGateEvent } = proxyActivities<FundingGateActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
+// Notifications (the outbox, and SMTP when configured) are retried until they land too; the
+// send heartbeats, so one cut off by a dead worker is retried elsewhere within seconds.
+const { notify } = proxyActivities<FundingGateActivities>({
+  startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
 // Money: retried until it lands (the idempotency key makes a retry a no-op), but a business
-// refusal (not enough funds) is final and must reach the gate.
+// refusal (not enough funds) is final and must reach the gate. The payment heartbeats while
+// it waits on the provider: a worker killed mid-payment is retried on another in seconds,
+// not after the start-to-close minute (the draw would sit in `disbursing` meanwhile).
 const { disburse, reverseRelease } = proxyActivities<FundingPaymentActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: {
     initialInterval: '2 seconds',
     maximumInterval: '5 minutes',

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { NotificationDeliveries, type DeliveryChannel } from '../../db/notification-deliveries';
 import { queueNotification } from '../../db/notification-outbox';
 import type { Store } from '../../db/store';
+import { heartbeating } from '../heartbeat';
 import { plainText, slackBlocks, type NotificationMessage, type NotificationTarget } from './channels';
 
 export interface DeliveryRequest {
@@ -35,6 +36,8 @@ export interface NotificationDeps {
  * webhook, once per delivery key: the delivery is looked up before sending and recorded
  * after. A crash between the send and the record can repeat that one message on retry;
  * emails carry a Message-ID derived from the key, so mail clients fold such a repeat.
+ * A send heartbeats while it waits on the channel (an SMTP server can hold a connection
+ * for minutes), so a workflow's heartbeat timeout finds a dead worker in seconds.
  */
 export function createNotificationActivities({ store, slack, email, fetchImpl = fetch }: NotificationDeps) {
   const deliveries = new NotificationDeliveries(store.db);
@@ -57,7 +60,10 @@ export function createNotificationActivities({ store, slack, email, fetchImpl = 
     return { channel: 'outbox' as const, ref: { outboxKey: request.key } };
   }
 
-  async function send(request: DeliveryRequest): Promise<{ channel: DeliveryChannel; ref: Record<string, unknown> }> {
+  async function send(
+    request: DeliveryRequest,
+    signal: AbortSignal,
+  ): Promise<{ channel: DeliveryChannel; ref: Record<string, unknown> }> {
     const { target, message } = request;
     switch (target.kind) {
       case 'slack_channel':
@@ -86,7 +92,7 @@ export function createNotificationActivities({ store, slack, email, fetchImpl = 
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-arxflow-delivery': request.key },
           body: JSON.stringify({ key: request.key, ...message }),
-          signal: AbortSignal.timeout(10_000),
+          signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
         });
         if (!response.ok) throw new Error(`webhook ${target.to} answered ${response.status}`);
         return { channel: 'webhook', ref: { status: response.status } };
@@ -98,7 +104,7 @@ export function createNotificationActivities({ store, slack, email, fetchImpl = 
     async deliverNotification(request: DeliveryRequest): Promise<DeliveryResult> {
       const earlier = await deliveries.get(request.key);
       if (earlier) return { channel: earlier.channel, ref: earlier.ref, duplicate: true };
-      const { channel, ref } = await send(request);
+      const { channel, ref } = await heartbeating((signal) => send(request, signal));
       await deliveries.record({ key: request.key, channel, target: describeTarget(request.target), ref });
       return { channel, ref, duplicate: false };
     },
@@ -113,12 +119,14 @@ export function createNotificationActivities({ store, slack, email, fetchImpl = 
       const { channel, ts } = delivery.ref as { channel?: string; ts?: string };
       if (!channel || !ts)
         throw ApplicationFailure.nonRetryable(`delivery ${request.key} has no Slack channel/ts`, 'InvalidDelivery');
-      await slack.chat.update({
-        channel,
-        ts,
-        text: `${request.message.title}: ${request.footer}`,
-        blocks: slackBlocks(request.message, request.footer) as never,
-      });
+      await heartbeating(() =>
+        slack.chat.update({
+          channel,
+          ts,
+          text: `${request.message.title}: ${request.footer}`,
+          blocks: slackBlocks(request.message, request.footer) as never,
+        }),
+      );
       return true;
     },
   };

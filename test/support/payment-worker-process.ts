@@ -1,0 +1,72 @@
+// A worker process for the funding tests that kill a worker mid-payment: arxflow's
+// activities only (the test process runs the workflows), on the store and task queue the
+// environment names, paying through a payment provider reached over HTTP (PROVIDER_URL),
+// the way a real provider's client would. Prints "ready" once it polls.
+import { Context } from '@temporalio/activity';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { PaymentProvider } from '../../activities/funding-payments';
+import { AnchorKey } from '../../db/audit-log';
+import { openStore } from '../../db/store';
+import { dataConverterOf } from '../../platform/codec/data-converter';
+import { testCodecs } from './temporal-env';
+
+/** Payments over HTTP: POST <url>/pay and /reverse with the request as JSON; the answer is `{ providerRef }`. */
+export function httpPaymentProvider(url: string, worker: string): PaymentProvider {
+  const call = async (method: 'pay' | 'reverse', { signal, ...body }: { signal?: AbortSignal } & object) => {
+    const response = await fetch(`${url}/${method}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-worker': worker,
+        'x-attempt': String(Context.current().info.attempt),
+      },
+      body: JSON.stringify(body),
+      signal,
+    });
+    if (!response.ok) throw new Error(`payment provider answered ${response.status}`);
+    return (await response.json()) as { providerRef: string };
+  };
+  return { pay: (request) => call('pay', request), reverse: (request) => call('reverse', request) };
+}
+
+/** The variables a test sets for this process. */
+export interface PaymentWorkerEnv {
+  TEMPORAL_ADDRESS: string;
+  TASK_QUEUE: string;
+  PROVIDER_URL: string;
+  /** Where the store is: DATABASE_URL (PostgreSQL) or PGLITE_DIR. */
+  DATABASE_URL?: string;
+  PGLITE_DIR?: string;
+  ARXFLOW_AUDIT_KEY: string;
+}
+
+async function main(): Promise<void> {
+  const env = process.env as unknown as PaymentWorkerEnv;
+  const store = await openStore(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { pgliteDir: env.PGLITE_DIR! }, {
+    auditKey: new AnchorKey(env.ARXFLOW_AUDIT_KEY),
+  });
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: env.TASK_QUEUE,
+    activities: createActivities({
+      store,
+      paymentProvider: httpPaymentProvider(env.PROVIDER_URL, `pid:${process.pid}`),
+    }),
+    dataConverter: dataConverterOf(testCodecs()),
+  });
+  const running = worker.run();
+  console.log('ready');
+  process.once('SIGTERM', () => worker.shutdown());
+  await running;
+  await connection.close();
+  await store.close();
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
