@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     [
       '',
       'arxflow is running',
-      `  gateway   ${service.gatewayUrl}  (GET /healthz, GET /readyz)`,
+      `  gateway   ${service.gatewayUrl}  (GET /healthz, GET /readyz)${listensOn(settings.gatewayHost)}`,
       `  Web UI    ${service.webUiUrl ?? '(served by your Temporal server)'}`,
       `  Temporal  ${service.temporalAddress}  namespace ${settings.namespace}, task queue ${settings.taskQueue}`,
       `  metrics   ${service.metricsUrl}`,
@@ -58,6 +58,11 @@ async function main(): Promise<void> {
       void shutdown('worker failed', 1);
     },
   );
+}
+
+/** A wildcard host is printed as the loopback URL one can open; say it listens beyond this machine too. */
+function listensOn(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? `, listening on ${host} (every interface)` : '';
 }
 
 /** One more clause for the start-up line, so nobody mistakes trusted development identities for checked ones. */

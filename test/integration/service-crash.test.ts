@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readServiceFile, serviceFilePath } from '../../platform/service-file';
-import { freePort } from '../../scripts/ports';
+import { freePort, reachableUrl } from '../../scripts/ports';
 import { recordedDevServerPid, stopLeftoverDevServer } from '../../scripts/dev-server-pid';
 import { listProcesses, processIdentity } from '../../scripts/process-identity';
 import { TEST_SETTINGS, tokenFor } from '../support/gateway';
@@ -196,4 +196,12 @@ describe('temporal.pid', () => {
     );
     expect(processIdentity(pid)).toBeDefined();
   });
+});
+
+// service.json's gatewayUrl is one the CLI can open, whatever host the gateway listens on.
+it('reachableUrl turns a wildcard host into the loopback of its family', () => {
+  expect(reachableUrl('0.0.0.0', 8080)).toBe('http://127.0.0.1:8080');
+  expect(reachableUrl('::', 8080)).toBe('http://[::1]:8080');
+  expect(reachableUrl('fd00::5', 8080)).toBe('http://[fd00::5]:8080');
+  expect(reachableUrl('127.0.0.1', 8080)).toBe('http://127.0.0.1:8080');
 });
