@@ -36,9 +36,13 @@ export interface CliContext {
 }
 
 export async function withCliContext<T>(work: (context: CliContext) => Promise<T>): Promise<T> {
-  const settings = parseSettings(process.env);
+  const parsed = parseSettings(process.env);
   const caller: Caller = { subject: process.env.ARXFLOW_ACTOR || `cli:${userInfo().username}`, roles: ['admin'] };
-  const target = resolveGatewayTarget(settings, process.env, caller);
+  const target = resolveGatewayTarget(parsed, process.env, caller);
+  // A found service also says where its Temporal is (whatever ARXFLOW_TEMPORAL_PORT this shell has).
+  const settings: Settings = target?.service
+    ? { ...parsed, temporalAddress: target.service.temporalAddress, namespace: target.service.namespace }
+    : parsed;
   let opened: ReturnType<typeof openTemporalClient> | undefined;
   const temporal = () => (opened ??= openTemporalClient(settings));
   let store: Promise<Store> | undefined;

@@ -36,10 +36,29 @@ const listingSchema = z.looseObject({
   format: z.string().describe('html, pdf, json or csv'),
   contentType: z.string(),
 });
-/** A stored body is sent as is with its own content type; a Buffer never goes through this schema. */
-const bodySchema = (what: string) => z.string().describe(what);
+/**
+ * A stored body is sent as is with its own content type (a Buffer never goes through a response
+ * schema). `content` is OpenAPI's media-type map, which @fastify/swagger takes as given for
+ * this response only; `produces` would also relabel the JSON error responses.
+ */
+const reportBody = z.string().meta({
+  description: 'The report as stored, in the content type of its format',
+  content: {
+    'text/html': { schema: { type: 'string' } },
+    'application/pdf': { schema: { type: 'string', format: 'binary' } },
+    'application/json': { schema: { type: 'object', description: 'the report model' } },
+    'text/csv': { schema: { type: 'string', description: 'violations, RFC 4180' } },
+  },
+});
+/** domain/compliance/permit-export.ts permitRecord (docs/jurisdiction-export.md); loose: fields may be added. */
+const permitRecordSchema = z.looseObject({
+  recordType: z.string().describe('arxflow.permit-review/1'),
+  permitNum: z.string(),
+  planId: z.string(),
+  jurisdiction: z.string(),
+  statusCurrent: z.string(),
+});
 const READ_ERRORS = [400, 401, 403] as const;
-const REPORT_TYPES = ['text/html', 'application/pdf', 'application/json', 'text/csv'];
 
 /**
  * The reports and jurisdiction exports complianceReview stored (table compliance_reports),
@@ -90,9 +109,8 @@ export function registerComplianceReportRoutes(
         tags,
         summary: 'One stored report by key, in its own format (HTML, PDF, JSON or CSV)',
         params: keyParams,
-        produces: REPORT_TYPES,
         response: {
-          200: bodySchema('The report as stored, with its content type (the PDF is binary)'),
+          200: reportBody,
           ...errorResponses([...READ_ERRORS, 404], { 404: 'No report with this key (the message names it)' }),
         },
       },
@@ -112,9 +130,8 @@ export function registerComplianceReportRoutes(
         tags,
         summary: "The plan's jurisdiction export (docs/jurisdiction-export.md): the one its review wrote last",
         params: planParams,
-        produces: ['application/json'],
         response: {
-          200: bodySchema('The permit review record, arxflow.permit-review/1'),
+          200: permitRecordSchema.describe('The permit review record'),
           ...errorResponses([...READ_ERRORS, 404], {
             404: 'No export for this plan yet (written when its review ends; the message names the plan)',
           }),
