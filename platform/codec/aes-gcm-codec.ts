@@ -63,9 +63,15 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
       if (Buffer.from(payload.metadata?.encoding ?? []).toString() !== ENCODING) return payload;
-      const keyId = Buffer.from(payload.metadata?.['encryption-key-id'] ?? []).toString();
+      const keyId = keyIdOf(payload);
       const key = this.byId.get(keyId);
-      if (!key) throw new Error(`payload encrypted with unknown key id "${keyId}"`);
+      if (!key)
+        throw new EncryptionKeyMissingError(
+          `payload encrypted with unknown key id "${keyId}": ARXFLOW_ENCRYPTION_KEYS here lists ` +
+            `${[...this.byId.keys()].join(', ')} only; add the key with id ${keyId} (after the current one), ` +
+            "as the deployment's workers have it",
+          keyId,
+        );
       const sealed = Buffer.from(payload.data ?? []);
       const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
       decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
@@ -75,6 +81,48 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       ]);
       return temporal.api.common.v1.Payload.decode(plain);
     });
+  }
+}
+
+/**
+ * Thrown where an encrypted payload meets a process without its key: the message says
+ * which variable to set and which key id, where Temporal's payload converter would only say
+ * "Unknown encoding: binary/encrypted".
+ */
+export class EncryptionKeyMissingError extends Error {
+  constructor(
+    message: string,
+    readonly keyId: string,
+  ) {
+    super(message);
+    this.name = 'EncryptionKeyMissingError';
+  }
+}
+
+function keyIdOf(payload: Payload): string {
+  return Buffer.from(payload.metadata?.['encryption-key-id'] ?? []).toString();
+}
+
+/**
+ * The codec of a process without ARXFLOW_ENCRYPTION_KEYS: encodes nothing, lets plain
+ * payloads through, and refuses an encrypted one saying what is missing. Last in the codec
+ * list, so it is the first to see a payload coming back from Temporal.
+ */
+export class MissingKeysCodec implements PayloadCodec {
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads;
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    const sealed = payloads.find((payload) => Buffer.from(payload.metadata?.encoding ?? []).toString() === ENCODING);
+    if (!sealed) return payloads;
+    const keyId = keyIdOf(sealed);
+    throw new EncryptionKeyMissingError(
+      `this payload is encrypted (${CIPHER}${keyId ? `, key id "${keyId}"` : ''}) and ARXFLOW_ENCRYPTION_KEYS is not set ` +
+        `here: set it to the deployment's keys (keyId:base64-32-bytes[,...]${keyId ? `, including the key with id ${keyId}` : ''}), ` +
+        "as the deployment's workers have them",
+      keyId,
+    );
   }
 }
 

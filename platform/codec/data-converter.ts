@@ -1,6 +1,6 @@
 import type { PayloadCodec } from '@temporalio/common';
 import type { Settings } from '../../domain/settings';
-import { codecFromKeys } from './aes-gcm-codec';
+import { codecFromKeys, MissingKeysCodec } from './aes-gcm-codec';
 import { IdentityStampCodec, resolveIdentityKeys } from './identity-codec';
 
 /**
@@ -59,8 +59,12 @@ export function dataConverterOf(
   role: 'client' | 'worker' = 'client',
 ): { payloadCodecs: PayloadCodec[] } {
   const identity = role === 'worker' ? codecs.identity.forWorker() : codecs.identity;
-  return { payloadCodecs: [identity, ...(codecs.encryption ? [codecs.encryption] : [])] };
+  // Without keys, MissingKeysCodec stands where the cipher would: an encrypted payload is
+  // refused naming ARXFLOW_ENCRYPTION_KEYS, not with the converter's "Unknown encoding".
+  return { payloadCodecs: [identity, codecs.encryption ?? MISSING_KEYS] };
 }
+
+const MISSING_KEYS = new MissingKeysCodec();
 
 /** dataConverterOf(codecsFor(settings), role). */
 export function dataConverterForSettings(

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
@@ -10,6 +13,7 @@ import { sharedWorkflowBundle } from '../support/bundle';
 import { call, startGateway, tokenFor } from '../support/gateway';
 import { startDevServerEnv, testCodecs, uniqueTaskQueue } from '../support/temporal-env';
 import { dataConverterOf } from '../../platform/codec/data-converter';
+import { runArxflow } from '../support/cli-process';
 
 const oldKey = `k1:${randomBytes(32).toString('base64')}`;
 const newKey = `k2:${randomBytes(32).toString('base64')}`;
@@ -68,6 +72,60 @@ describe('payload encryption (AES-256-GCM) and the codec server', () => {
       expect(raw).not.toContain(Buffer.from(JSON.stringify(secret)).toString('base64'));
     }
     expect(raw).toContain(Buffer.from('binary/encrypted').toString('base64'));
+  });
+
+  it('tells a CLI without the key to set ARXFLOW_ENCRYPTION_KEYS, naming the key id, instead of "Unknown encoding"', async () => {
+    const taskQueue = uniqueTaskQueue('encrypted-cli');
+    const dataConverter = dataConverterOf(codecs);
+    const worker = await createArxflowWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: sharedWorkflowBundle(),
+      deps: { store },
+      dataConverter,
+    });
+    const workflowId = 'durability-probe/encrypted-for-cli';
+    await worker.runUntil(async () => {
+      const handle = await new Client({ connection: env.connection, dataConverter }).workflow.start(durabilityProbe, {
+        taskQueue,
+        workflowId,
+        args: [{ sleep: '1 hour', label: SECRET_LABEL }],
+      });
+      await handle.signal('wakeUp', { reason: 'cli test', actor: 'olga' });
+      return handle.result();
+    });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-encryption-cli-'));
+    try {
+      const cli = (keys: string | undefined) =>
+        runArxflow(['workflows', 'result', workflowId, '--json'], {
+          TEMPORAL_ADDRESS: env.address,
+          ARXFLOW_DATA_DIR: dataDir,
+          ARXFLOW_ENCRYPTION_KEYS: keys,
+          ARXFLOW_URL: undefined,
+          DATABASE_URL: '',
+        });
+      const without = await cli(undefined);
+      expect(without.status).toBe(1);
+      expect(without.stderr).not.toMatch(/Unknown encoding/);
+      expect(without.stderr).toMatch(
+        /encrypted \(AES-256-GCM, key id "k2"\) and ARXFLOW_ENCRYPTION_KEYS is not set here/,
+      );
+      expect(without.stderr).toMatch(/including the key with id k2/);
+
+      const wrongKey = await cli(`k9:${randomBytes(32).toString('base64')}`);
+      expect(wrongKey.status).toBe(1);
+      expect(wrongKey.stderr).toMatch(
+        /unknown key id "k2": ARXFLOW_ENCRYPTION_KEYS here lists k9 only; add the key with id k2/,
+      );
+
+      // With the keys, the same command reads the result.
+      const withKeys = await cli(`${newKey},${oldKey}`);
+      expect(withKeys.stderr).toBe('');
+      expect(JSON.parse(withKeys.stdout)).toMatchObject({ status: 'COMPLETED', result: { label: SECRET_LABEL } });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('decrypts payloads written under a rotated-out key; encrypts with the current one', async () => {
