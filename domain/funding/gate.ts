@@ -7,6 +7,7 @@ import { durationToMs } from '../durations';
 import { refusalOfUnverified } from '../identity-stamp';
 import { InputError, issuesRefusal } from '../validation';
 import { keepRefused, refusedMessage, type RefusedMessage } from './refused-messages';
+import { gateRefusals, type GateRefusal } from './refusals';
 import type { Maker, ParsedFundingGateInput } from './gate-input';
 import { computeRelease, type ReleaseComputation } from './retainage';
 
@@ -84,6 +85,11 @@ export interface TimelineEntry {
 export interface GateStatusView {
   /** The gate's status; `on_hold` while a hold stops a gate that has not paid (the GateStatus search attribute agrees). */
   status: GateStatus;
+  /**
+   * Refused messages, newest first (capped): who, what, why, when. A signal (the Web UI's
+   * only way to act) cannot answer, so this is where its sender learns it did not count.
+   */
+  refusals: GateRefusal[];
   projectId: string;
   milestoneId: string;
   requestedBy: string;
@@ -390,16 +396,23 @@ export class FundingGate {
   }
 
   view(now: number): GateStatusView {
+    const conditions = this.book.summary();
+    const approvals = this.approvals.summary();
     return {
       status: this.reportedStatus,
+      refusals: gateRefusals({
+        votes: approvals.refused,
+        evidence: conditions.refusedEvidence,
+        others: this.refused,
+      }),
       projectId: this.input.projectId,
       milestoneId: this.input.milestoneId,
       requestedBy: this.input.requestedBy,
       currency: this.input.currency,
       requestedTotal: this.approvals.requestedTotal,
       onHold: this.onHold,
-      conditions: this.book.summary(),
-      approvals: this.approvals.summary(),
+      conditions,
+      approvals,
       clock: {
         waitingMs: this.clock.elapsed(now),
         paused: this.clock.paused,

@@ -1,5 +1,6 @@
 import { FundingGate } from '../../domain/funding/gate';
 import { fundingGateInputSchema } from '../../domain/funding/gate-input';
+import { MAX_REFUSALS_SHOWN } from '../../domain/funding/refusals';
 import { InputError } from '../../domain/validation';
 import { drawInput } from '../fixtures/funding-gate';
 
@@ -42,6 +43,49 @@ describe('FundingGate: one refusal rule per message, refused signals kept in the
       },
     ]);
     expect(gate.version).toBe(0); // a refusal changes nothing the workflow waits on
+  });
+
+  it('lists every refusal at the top of the status, newest first: who, what, why, when', () => {
+    const gate = openGate();
+    const vote = { decision: 'approve', actor: 'gc-alex', roles: [] };
+    gate.recordRefused('decide', vote, gate.refusalOfVote(vote, T0)!, T0);
+    const evidence = { kind: 'document', actor: 'gc-alex' };
+    gate.recordRefused('submitEvidence', evidence, gate.refusalOfEvidence(evidence, T0 + 1)!, T0 + 1);
+    const resume = { reason: 'nothing held', ...ops };
+    gate.recordRefused('resume', resume, gate.refusalOfResume(resume)!, T0 + 2);
+
+    const view = gate.view(T0 + 3);
+    expect(Object.keys(view).slice(0, 2)).toEqual(['status', 'refusals']);
+    expect(view.refusals).toEqual([
+      { at: new Date(T0 + 2).toISOString(), actor: 'lender-ops', message: 'resume', reason: 'the gate is not on hold' },
+      {
+        at: new Date(T0 + 1).toISOString(),
+        actor: 'gc-alex',
+        message: 'submitEvidence',
+        detail: 'document',
+        reason: expect.stringMatching(/^evidence\.name: /),
+      },
+      {
+        at: new Date(T0).toISOString(),
+        actor: 'gc-alex',
+        message: 'decide',
+        detail: 'approve, stage review',
+        reason: expect.stringMatching(/four eyes/),
+      },
+    ]);
+  });
+
+  it('caps the refusals at the top, keeping the newest (the full lists stay in their sections)', () => {
+    const gate = openGate();
+    for (let i = 0; i < MAX_REFUSALS_SHOWN + 5; i++) {
+      const resume = { reason: `try ${i}`, ...ops };
+      gate.recordRefused('resume', resume, gate.refusalOfResume(resume)!, T0 + i);
+    }
+    const { refusals, refused } = gate.view(T0 + 100);
+    expect(refusals).toHaveLength(MAX_REFUSALS_SHOWN);
+    expect(refusals[0]!.at).toBe(new Date(T0 + MAX_REFUSALS_SHOWN + 4).toISOString());
+    expect(refusals.at(-1)!.at).toBe(new Date(T0 + 5).toISOString());
+    expect(refused).toHaveLength(MAX_REFUSALS_SHOWN + 5);
   });
 
   it('refuses evidence on a closed gate, as the Update validator and the Signal twin both ask', () => {

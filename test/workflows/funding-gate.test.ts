@@ -523,6 +523,12 @@ describe('fundingGate refusals on the time-skipping server', () => {
     // In the order the handlers meet them: signals that arrive with the start are buffered
     // until their handler is set, and the handlers are set one message after another.
     const byKind = (a: (string | undefined)[], b: (string | undefined)[]) => String(a[0]).localeCompare(String(b[0]));
+    // The same refusals head the status (who, what, why, when), newest first.
+    expect(status.refusals.map((r) => [r.message, r.actor, r.reason]).sort(byKind)).toEqual(
+      status.refused.map((r) => [r.kind, r.actor, r.reason]).sort(byKind),
+    );
+    const times = status.refusals.map((r) => r.at!);
+    expect(times).toEqual([...times].sort().reverse());
     expect(status.refused.map((r) => [r.kind, r.actor, r.reason]).sort(byKind)).toEqual(
       [
         ['hold', 'vera', 'hold needs role admin or approver or operator'],
