@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { lazySchema } from './lazy-schema';
 import { durationSchema } from './durations';
+import { isTimeZone } from './time-zones';
 
 /** What a schedule does when a run is due while the previous one still runs (Temporal's overlap policies). */
 export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'allow_all', 'cancel_other', 'terminate_other'] as const;
@@ -50,15 +51,6 @@ const cronSchema = lazySchema(() =>
 /** "x is required" when missing, "x must be text" when present but not a string. */
 const requiredText = (field: string) =>
   z.string({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be text`) });
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** One entry of the `schedules:` section of arxflow.config.yaml. */
 export const scheduleConfigSchema = lazySchema(() =>

@@ -35,13 +35,20 @@ export function prepareReview(body: ReviewStartBody, caller: Caller, config: Com
   const input = {
     planId: body.planId,
     jurisdiction,
-    applicant: { id: applicant, email: body.applicant.email },
+    applicant: {
+      id: applicant,
+      email: body.applicant.email,
+      ...(body.applicant.name === undefined ? {} : { name: body.applicant.name }),
+    },
     reviewers: team.reviewers,
     supervisor: team.supervisor,
     submission: body.submission,
     ...(team.policy ? { policy: team.policy } : {}),
+    ...(team.timeZone ? { timeZone: team.timeZone } : {}),
+    ...(team.officials ? { officials: team.officials } : {}),
     ...(body.asOf === undefined ? {} : { asOf: body.asOf }),
     ...(body.permitNumber === undefined ? {} : { permitNumber: body.permitNumber }),
+    ...(body.siteAddress === undefined ? {} : { siteAddress: body.siteAddress }),
   };
   try {
     // What the workflow itself accepts (e.g. the token's subject as an applicant id).

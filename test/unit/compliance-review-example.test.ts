@@ -37,6 +37,13 @@ describe('the complianceReview example (docs/compliance-review.md, "Try it")', (
     const input = prepareReview(body, { subject: 'arch-amy', roles: ['operator'] }, config);
     expect(complianceReviewInputSchema.safeParse(input).success).toBe(true);
     expect(input).toMatchObject({ applicant: { id: 'arch-amy' }, reviewers: ['rev-ray', 'rev-rosa'] });
+    // What the letter prints travels from the start body and the config file into the workflow's input.
+    expect(input).toMatchObject({
+      siteAddress: '100 Main St, Example City, EX 12345',
+      applicant: { name: 'Amy Archer, Archer Architects LLC' },
+      timeZone: 'America/Chicago',
+      officials: { 'rev-ray': { name: 'Ray Ortiz' } },
+    });
   });
 
   it('brings every document Example City requires, and a plan that gets a corrections letter (3 violations)', () => {
