@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
+import { temporalUnreachable } from '../client/api/errors';
 import { withinDeadline } from '../client/api/temporal-deadline';
 import type { Store } from '../db/store';
 
@@ -162,7 +163,7 @@ async function outcomeOf(check: () => Promise<unknown>): Promise<Outcome> {
   try {
     return { ok: true, detail: await check() };
   } catch (err) {
-    const error = err as Error & { cause?: Error };
+    const error = (temporalUnreachable(err) ?? err) as Error & { cause?: Error };
     return { ok: false, error: [error.message, error.cause?.message].filter(Boolean).join(': ') };
   }
 }

@@ -75,7 +75,8 @@ describe('gateway health on the dev server', () => {
     const checkedAt = first.json.checkedAt as string;
     const later = await readyzUntil(baseUrl, (answer) => answer.json.checkedAt !== checkedAt);
     expect(later.json.checkedAt).not.toBe(checkedAt);
-    const since = (answer: typeof first) => (answer.json.checks as { worker: { since: string } }).worker.since;
+    const since = (answer: { json: Record<string, unknown> }) =>
+      (answer.json.checks as { worker: { since: string } }).worker.since;
     expect(since(later)).toBe(since(first));
     expect(Date.parse(since(first))).toBeLessThanOrEqual(Date.parse(checkedAt));
   });

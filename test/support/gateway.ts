@@ -1,4 +1,4 @@
-import { Client } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../domain/roles';
@@ -22,10 +22,13 @@ export function tokenFor(subject: string, ...roles: Role[]): Promise<string> {
 /**
  * The real gateway on a free port over real HTTP (fastify's inject pulls an ESM-only module jest
  * cannot load). Like `npm start` with real auth: its Temporal client stamps identities and the
- * codec server is on (`extra.codec` replaces it, e.g. with encryption).
+ * codec server is on (`extra.codec` replaces it, e.g. with encryption). `env` is a test
+ * environment, or a connection to a server of the test's own (test/integration/gateway-temporal-outage.test.ts).
  */
 export async function startGateway(
-  env: TestWorkflowEnvironment,
+  env:
+    | Pick<TestWorkflowEnvironment, 'connection' | 'client' | 'namespace'>
+    | { connection: Connection; namespace?: string; client?: never },
   store: Store,
   taskQueue: string,
   extra: Partial<GatewayDeps> = {},
@@ -41,7 +44,7 @@ export async function startGateway(
         namespace: env.namespace ?? 'default',
         dataConverter: dataConverterOf(codec.codecs),
       })
-    : env.client;
+    : env.client!;
   const { app } = await buildGateway({
     temporal,
     taskQueue,
