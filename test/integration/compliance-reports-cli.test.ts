@@ -120,7 +120,13 @@ describe('arxflow compliance reports while the service runs (found by service.js
   };
 
   beforeAll(async () => {
-    [env, store] = await Promise.all([startDevServerEnv(), openStore({ pgliteDir: path.join(dataDir, 'pglite') })]);
+    // Both settle before a failure is thrown, so afterAll closes whichever did start.
+    const started = await Promise.allSettled([
+      startDevServerEnv().then((started) => (env = started)),
+      openStore({ pgliteDir: path.join(dataDir, 'pglite') }).then((opened) => (store = opened)),
+    ]);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     worker = await createTestWorker(env, taskQueue, { store });
     workerRun = worker.run();
     ({ app, url } = await startGateway(env, store, taskQueue, { compliance: REVIEW_TEAMS }));
