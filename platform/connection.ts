@@ -4,8 +4,8 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import type { Settings } from '../domain/settings';
 
 export interface TemporalTarget {
-  /** For a worker's NativeConnection and a client's Connection (which alone uses `interceptors`). */
-  connectionOptions: NativeConnectionOptions & Pick<ConnectionOptions, 'interceptors'>;
+  /** For a worker's NativeConnection and a client's Connection (which alone uses `interceptors` and `channelArgs`). */
+  connectionOptions: NativeConnectionOptions & Pick<ConnectionOptions, 'interceptors' | 'channelArgs'>;
   namespace: string;
 }
 
@@ -15,19 +15,26 @@ export interface TemporalTarget {
  * @temporalio/envconfig. Unset: the dev server that `npm start` runs on loopback.
  */
 export function temporalTarget(settings: Settings): TemporalTarget {
-  const interceptors = [retryWithinDeadline()];
+  const client = { interceptors: [retryWithinDeadline()], channelArgs: RECONNECT_QUICKLY };
   if (!settings.temporalAddress) {
     return {
-      connectionOptions: { address: `127.0.0.1:${settings.devServer.port}`, interceptors },
+      connectionOptions: { address: `127.0.0.1:${settings.devServer.port}`, ...client },
       namespace: settings.namespace,
     };
   }
   const { connectionOptions, namespace } = loadClientConnectConfig();
   return {
-    connectionOptions: { ...connectionOptions, address: settings.temporalAddress, interceptors },
+    connectionOptions: { ...connectionOptions, address: settings.temporalAddress, ...client },
     namespace: namespace ?? settings.namespace,
   };
 }
+
+/**
+ * gRPC waits longer and longer between reconnection attempts while a server is down (up to
+ * 2 minutes), and calls fail at once in between: after a long outage the client would see
+ * Temporal back only minutes later. Trying every 2 s at most, it answers again within 2 s.
+ */
+const RECONNECT_QUICKLY = { 'grpc.max_reconnect_backoff_ms': 2000 };
 
 type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
 

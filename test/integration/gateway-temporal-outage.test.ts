@@ -4,11 +4,11 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { openStore, type Store } from '../../db/store';
-import { retryWithinDeadline } from '../../platform/connection';
+import { temporalTarget } from '../../platform/connection';
 import { startDevServer, type RunningDevServer } from '../../scripts/dev-server';
 import { freePort } from '../../scripts/ports';
 import { temporalCliExecutable } from '../../scripts/temporal-tools';
-import { call, startGateway, tokenFor } from '../support/gateway';
+import { call, startGateway, TEST_SETTINGS, tokenFor } from '../support/gateway';
 import { uniqueTaskQueue } from '../support/temporal-env';
 
 /**
@@ -40,8 +40,9 @@ describe('the gateway while Temporal is down', () => {
       openStore({ inMemory: true }),
       tokenFor('olga', 'operator'),
     ]);
-    // As `npm start` connects (platform/connection.ts temporalTarget).
-    connection = await Connection.connect({ address: server.address, interceptors: [retryWithinDeadline()] });
+    // As `npm start` connects (its deadline-aware retry and quick reconnection).
+    const target = temporalTarget({ ...TEST_SETTINGS, devServer: { ...TEST_SETTINGS.devServer, port: options.port } });
+    connection = await Connection.connect(target.connectionOptions as Parameters<typeof Connection.connect>[0]);
     gateway = await startGateway({ connection }, store, taskQueue);
   });
   afterAll(async () => {
