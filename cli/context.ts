@@ -11,6 +11,7 @@ import type { DrawContext } from '../client/api/funding-draws';
 import type { StartContext } from '../client/api/registry';
 import type { ConfigFile } from '../domain/config-file';
 import { loadConfigFile } from '../platform/config-file';
+import type { ServiceFile } from '../platform/service-file';
 import { resolveGatewayTarget } from './gateway-target';
 import { openTemporalClient } from './temporal-client';
 
@@ -30,6 +31,11 @@ export interface CliContext {
    * `operations` act as the Caller they are given, as on Temporal directly, so `--as` works.
    */
   mintsTokens?: boolean;
+  /**
+   * The running service of the data dir when the gateway was found through its service.json;
+   * `temporal()` then reaches that service's Temporal (for what only Temporal answers).
+   */
+  service?: ServiceFile;
   /** Opens (once) and returns a Temporal client; direct mode only. */
   temporal(): ReturnType<typeof openTemporalClient>;
   close(): Promise<void>;
@@ -64,6 +70,7 @@ export async function withCliContext<T>(work: (context: CliContext) => Promise<T
     ...(target
       ? {
           gateway: target.gateway,
+          service: target.service,
           mintsTokens: !!target.tokenFor,
           operations: new HttpOperations(target.gateway, target.tokenFor),
         }
