@@ -17,12 +17,7 @@ export function print(value: Record<string, unknown>, json: boolean): void {
     console.log(JSON.stringify(value, null, 2));
     return;
   }
-  const width = Math.max(...Object.keys(value).map((key) => key.length));
-  for (const [key, item] of Object.entries(value)) {
-    console.log(
-      `${key.padEnd(width)}  ${typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item)}`,
-    );
-  }
+  for (const line of fieldLines(value)) console.log(line);
 }
 
 /** Prints rows as JSON when --json was given, otherwise as an aligned table of `columns`. */
@@ -31,17 +26,50 @@ export function printTable(rows: Record<string, unknown>[], columns: string[], j
     console.log(JSON.stringify(rows, null, 2));
     return;
   }
-  const cell = (value: unknown) =>
-    value === null || value === undefined ? '-' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  for (const line of tableLines(rows, columns)) console.log(line);
+  if (rows.length === 0) console.log('(none)');
+}
+
+/** What a text section holds: a table of `columns`, or `key  value` fields. */
+export type SectionContent =
+  { rows: Record<string, unknown>[]; columns: string[] } | { fields: Record<string, unknown> };
+
+/**
+ * One section of a longer text view (a status with several tables): its title, then its
+ * table or fields indented under it ("(none)" for an empty table), then a blank line.
+ */
+export function printSection(title: string, content: SectionContent): void {
+  console.log(title);
+  const lines =
+    'fields' in content
+      ? fieldLines(content.fields)
+      : content.rows.length === 0
+        ? ['(none)']
+        : tableLines(content.rows, content.columns);
+  for (const line of lines) console.log(`  ${line}`);
+  console.log('');
+}
+
+const cell = (value: unknown) =>
+  value === null || value === undefined ? '-' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+
+function fieldLines(value: Record<string, unknown>): string[] {
+  const width = Math.max(0, ...Object.keys(value).map((key) => key.length));
+  const text = (item: unknown) => (typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item));
+  return Object.entries(value).map(([key, item]) => `${key.padEnd(width)}  ${text(item)}`);
+}
+
+function tableLines(rows: Record<string, unknown>[], columns: string[]): string[] {
   const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column]).length)));
   const line = (cells: string[]) =>
     cells
       .map((c, i) => c.padEnd(widths[i]!))
       .join('  ')
       .trimEnd();
-  console.log(line(columns.map((c) => c.toUpperCase())));
-  for (const row of rows) console.log(line(columns.map((column) => cell(row[column]))));
-  if (rows.length === 0) console.log('(none)');
+  return [
+    line(columns.map((c) => c.toUpperCase())),
+    ...rows.map((row) => line(columns.map((column) => cell(row[column])))),
+  ];
 }
 
 /** Parses a --body/--input JSON option, exiting 2 naming the option when it is not JSON. */

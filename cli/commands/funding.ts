@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
+import type { GateStatusView } from '../../domain/funding/gate';
 import { fundingGateId } from '../../domain/funding/gate-input';
+import { formatMoney } from '../../domain/funding/money';
 import { depositInputSchema } from '../../domain/funding/deposit';
 import { parseInput } from '../../domain/validation';
 import { waitForOutcome } from '../watch';
+import { printGateStatus } from './funding-status-text';
 import type { Caller } from '../../client/api/operations';
 import { withCliContext, type CliContext } from '../context';
 import { CliError, EXIT, jsonOption, readJsonFile, print, printTable } from '../output';
@@ -77,15 +80,18 @@ export function registerFundingCommands(program: Command): void {
 
   funding
     .command('status')
-    .description('conditions, votes, clocks, amounts and timeline of a draw')
+    .description(
+      'a draw at a glance: refusals first, then the release per line, conditions and evidence, approvals and votes, clocks, the ledger posting and the timeline',
+    )
     .argument('<projectId>')
     .argument('<milestoneId>')
-    .option('--json', 'print JSON')
+    .option('--json', 'print the status query result as JSON')
     .action(async (projectId: string, milestoneId: string, options: { json?: boolean }) => {
       const status = await withCliContext((ctx) =>
         ctx.operations.query(fundingGateId({ projectId, milestoneId }), 'status', ctx.caller),
       );
-      print(options.json ? (status as Record<string, unknown>) : summarize(status as GateView), !!options.json);
+      if (options.json) print(status as Record<string, unknown>, true);
+      else printGateStatus(status as GateStatusView);
     });
 
   const decision = (verb: 'approve' | 'reject' | 'request-changes', description: string) =>
@@ -125,7 +131,7 @@ export function registerFundingCommands(program: Command): void {
           const result = await withCliContext((ctx) =>
             ctx.operations.update(fundingGateId({ projectId, milestoneId }), 'decide', body, acting(ctx, options)),
           );
-          print(options.json ? { result } : summarize(result as GateView), !!options.json);
+          print(options.json ? { result } : summarize(result as GateStatusView), !!options.json);
         },
       );
   decision('approve', 'approve the draw (optionally less on some lines)');
@@ -146,7 +152,7 @@ export function registerFundingCommands(program: Command): void {
       const result = await withCliContext((ctx) =>
         ctx.operations.update(fundingGateId({ projectId, milestoneId }), 'submitEvidence', body, acting(ctx, options)),
       );
-      print(options.json ? { result } : summarize(result as GateView), !!options.json);
+      print(options.json ? { result } : summarize(result as GateStatusView), !!options.json);
     });
 
   // Updates, so a refusal (not on hold, already held, not disbursed...) exits 1 with the gate's reason.
@@ -165,7 +171,7 @@ export function registerFundingCommands(program: Command): void {
         const result = await withCliContext((ctx) =>
           ctx.operations.update(id, verb, { reason: options.reason }, acting(ctx, options)),
         );
-        print(options.json ? { result } : summarize(result as GateView), !!options.json);
+        print(options.json ? { result } : summarize(result as GateStatusView), !!options.json);
       });
   }
 }
@@ -297,23 +303,15 @@ function parseAmounts(pairs: string[]): Record<string, number> {
   );
 }
 
-interface GateView {
-  status: string;
-  requestedTotal: number;
-  currency: string;
-  conditions: { conditions: { id: string; status: string }[] };
-  approvals: { state: string; currentStage?: string };
-  release?: { totals: { approved: number; releasedNow: number; retainageHeld: number } };
-}
-
-function summarize(view: GateView): Record<string, unknown> {
+/** What an accepted message prints: the gate in five lines (`funding status` shows all of it). */
+function summarize(view: GateStatusView): Record<string, unknown> {
   return {
     status: view.status,
-    requested: `${view.requestedTotal} ${view.currency} (minor units)`,
+    requested: formatMoney(view.requestedTotal, view.currency),
     conditions: view.conditions.conditions.map((c) => `${c.id}=${c.status}`).join(' '),
     approvals: `${view.approvals.state}${view.approvals.currentStage ? ` (stage ${view.approvals.currentStage})` : ''}`,
     release: view.release
-      ? `approved ${view.release.totals.approved}, paid ${view.release.totals.releasedNow}, retained ${view.release.totals.retainageHeld}`
+      ? `approved ${formatMoney(view.release.totals.approved, view.currency)}, paid ${formatMoney(view.release.totals.releasedNow, view.currency)}, retained ${formatMoney(view.release.totals.retainageHeld, view.currency)}`
       : '-',
   };
 }

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { drawRequest, programDefinition, setUpFundingProject } from '../fixtures/funding-gate';
 import { runArxflow } from '../support/cli-process';
 import { useDevServerWorld } from '../support/dev-server-world';
+import { gateStatusWhen } from '../support/funding-status';
 import { tokenFor } from '../support/gateway';
+import { decideSignal } from '../../workflows';
 
 // A whole draw by hand: started from a file with the CLI, evidence and approvals through
 // the gateway with each person's token, on a dev server with the real worker.
@@ -83,6 +85,52 @@ describe('a construction draw through the CLI and the gateway', () => {
       "SELECT 1 FROM ledger_transactions WHERE workflow_id = 'funding-gate/CLI/M7' AND kind = 'disbursement'",
     );
     expect(payments).toHaveLength(1);
+
+    // The text view: every section, in order, with the release per line and the ledger posting.
+    const text = (await arxflow(['funding', 'status', 'CLI', 'M7'], gc)).stdout;
+    const sections = [
+      'funding-gate/CLI/M7: disbursed',
+      'Refusals (newest first)',
+      'Release per line',
+      'Conditions (',
+      'Approvals: approved',
+      'Votes',
+      'Clocks',
+      'Ledger posting: transaction',
+      'Timeline',
+    ];
+    const at = sections.map((title) => text.indexOf(`\n${title}`) + 1 || (text.startsWith(title) ? 0 : -1));
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+    expect(at).not.toContain(-1);
+    expect(text).toMatch(
+      /^ {2}L1 +Foundations +20000\.00 USD +15000\.00 USD +10(\.\d+)? +1500\.00 USD +13500\.00 USD/m,
+    );
+    expect(text).toMatch(/^ {2}released to the payee +\d[\d.]* USD +the payee's payable$/m);
+    expect(text).toMatch(/^ {2}\S+ +sam +signatory +approve +yes/m);
+  });
+
+  it('puts a refused Web UI signal at the top of the status, in text and JSON', async () => {
+    await setUpFundingProject(world.store, 'CLIR');
+    const gc = await as('gc-alex', 'operator');
+    const file = path.join(dir, 'refusals.json');
+    writeFileSync(file, JSON.stringify(drawRequest({ projectId: 'CLIR', milestoneId: 'M1' })));
+    expect((await arxflow(['funding', 'start', file, '--json'], gc)).status).toBe(0);
+    // What the Web UI sends: a signal, which cannot say it was refused (the requester votes: four eyes).
+    const handle = world.env.client.workflow.getHandle('funding-gate/CLIR/M1');
+    await handle.signal(decideSignal, { decision: 'approve', actor: 'gc-alex', roles: ['approver'] });
+    await gateStatusWhen(world.env.client, 'funding-gate/CLIR/M1', (s) => s.refusals.length > 0);
+
+    const json = JSON.parse((await arxflow(['funding', 'status', 'CLIR', 'M1', '--json'], gc)).stdout);
+    expect(json.refusals).toEqual([
+      expect.objectContaining({ actor: 'gc-alex', message: 'decide', reason: expect.stringMatching(/four eyes/) }),
+    ]);
+    const text = (await arxflow(['funding', 'status', 'CLIR', 'M1'], gc)).stdout.split('\n');
+    expect(text[0]).toBe('funding-gate/CLIR/M1: open');
+    const refusals = text.indexOf('Refusals (newest first)');
+    expect(refusals).toBeGreaterThan(0);
+    expect(text.slice(0, refusals).join('\n')).not.toMatch(/Release per line|Conditions|Votes/);
+    expect(text[refusals + 1]).toMatch(/^ {2}AT +WHO +MESSAGE +WHAT +WHY$/);
+    expect(text[refusals + 2]).toMatch(/^ {2}\S+Z +gc-alex +decide +approve, stage review +.*four eyes/);
   });
 
   it("hold and resume report the gate's refusal with exit 1 instead of printing accepted", async () => {
