@@ -1,4 +1,5 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { processIsAlive } from '../platform/service-file';
 
 /**
  * PGlite is one process's database: a second process opening the same folder would
@@ -11,22 +12,13 @@ export function lockPgliteDir(dataDir: string): () => void {
     writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
   } catch {
     const owner = Number(readFileSync(lockFile, 'utf8'));
-    if (owner && owner !== process.pid && isAlive(owner)) {
+    if (owner && owner !== process.pid && processIsAlive(owner)) {
       throw new Error(
         `the PGlite store in ${dataDir} is open in process ${owner} (npm start?); ` +
-          'go through its gateway (ARXFLOW_URL=http://127.0.0.1:8080) or stop it first',
+          'the CLI goes through that service by itself when it runs on the same data dir (service.json); else set ARXFLOW_URL to the gateway URL npm start printed',
       );
     }
     writeFileSync(lockFile, String(process.pid));
   }
   return () => rmSync(lockFile, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -11,7 +11,9 @@ export function registerHealthCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       await withCliContext(async (ctx) => {
-        if (ctx.gateway) {
+        // Through a gateway named by ARXFLOW_URL, its /readyz; with the service of this data dir found
+        // (service.json), its Temporal is ours to reach: the end-to-end healthCheck workflow, as in direct mode.
+        if (ctx.gateway && !ctx.service) {
           const ready = await ctx.gateway.request<{ status: string }>('GET', '/readyz').catch((err: Error) => {
             throw new CliError(`not ready: ${err.message}`);
           });
