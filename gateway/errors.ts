@@ -4,7 +4,7 @@ import { ApiError, temporalUnreachable } from '../client/api/errors';
 import { fieldIssues, InputError, issuesText } from '../domain/validation';
 
 /** What a 503 asks callers to wait before retrying: about how long the readiness probe takes to see Temporal back. */
-export const RETRY_AFTER_SECONDS = 5;
+const RETRY_AFTER_SECONDS = 5;
 
 /**
  * One error shape for every route: `{ error, message }` (gateway/responses.ts errorBody), plus

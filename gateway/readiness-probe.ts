@@ -24,7 +24,7 @@ export interface ProbeTiming {
   pollerFreshMs: number;
 }
 
-export const PROBE_TIMING: ProbeTiming = { intervalMs: 2000, checkMs: 1000, pollerFreshMs: 75_000 };
+const PROBE_TIMING: ProbeTiming = { intervalMs: 2000, checkMs: 1000, pollerFreshMs: 75_000 };
 
 export type CheckName = 'temporal' | 'worker' | 'store';
 

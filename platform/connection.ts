@@ -46,7 +46,7 @@ type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
  * answer after the deadline, and a retry timer firing after the connection closed throws
  * "Channel has been shut down" where no caller can catch it.
  */
-export function retryWithinDeadline(): GrpcInterceptor {
+function retryWithinDeadline(): GrpcInterceptor {
   const retry = defaultGrpcRetryOptions();
   return (options, nextCall) => {
     const deadline = options.deadline instanceof Date ? options.deadline.getTime() : (options.deadline ?? Infinity);

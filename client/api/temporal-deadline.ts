@@ -6,7 +6,7 @@ import { unavailable } from './errors';
  * Temporal counts as unreachable (503), so the gateway answers within about 2 s. Calls that
  * wait for workers (updates, queries, results) get no such deadline: slow is not unreachable.
  */
-export const QUICK_CALL_MS = 1500;
+const QUICK_CALL_MS = 1500;
 
 /**
  * Runs `call` (Temporal calls through `client`) with a gRPC deadline `ms` from now, and gives up
