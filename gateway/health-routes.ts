@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ReadinessProbe, type ProbeDeps, type ProbeTiming } from './readiness-probe';
+import { ReadinessProbe, type ProbeDeps } from './readiness-probe';
 
 export interface HealthRouteDeps extends ProbeDeps {
   /** How identities typed in the Temporal Web UI are treated (platform/codec/data-converter.ts describeUiIdentity). */
   uiIdentity?: string;
-  /** The readiness probe's cadence and deadlines (default PROBE_TIMING). */
-  probeTiming?: ProbeTiming;
 }
 
 const checkSchema = z.looseObject({
@@ -33,7 +31,7 @@ const readinessSchema = z.looseObject({
  * and stops with it; a probe call starts no workflow and touches nothing.
  */
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthRouteDeps): void {
-  const probe = new ReadinessProbe(deps, deps.probeTiming);
+  const probe = new ReadinessProbe(deps);
   app.addHook('onReady', async () => probe.start());
   app.addHook('onClose', () => probe.stop());
 

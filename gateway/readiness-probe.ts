@@ -10,7 +10,7 @@ export interface ProbeDeps {
   store: Pick<Store, 'db' | 'ping'>;
 }
 
-export interface ProbeTiming {
+interface ProbeTiming {
   /** Pause between the end of one probe and the start of the next. */
   intervalMs: number;
   /** Each check's deadline: a part that does not answer within it has failed. */
