@@ -39,7 +39,7 @@ const ERROR_MEANINGS = {
   409: 'Conflict: started or in progress already',
   422: 'Refused by a rule or by the workflow (the message says why)',
   429: 'Rate limited: retry later',
-  503: 'Temporal is unreachable: retry later',
+  503: 'Temporal is unreachable: retry after the seconds in the `Retry-After` header',
 } as const;
 export type ErrorStatus = keyof typeof ERROR_MEANINGS;
 
