@@ -2,10 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ReviewStatusView } from '../../domain/compliance/review-types';
-import { freePort } from '../../scripts/ports';
 import { reviewStartBody } from '../fixtures/compliance-review';
 import { runArxflow } from '../support/cli-process';
-import { spawnService, waitForOutput, type ServiceProcess } from '../support/service-process';
+import { serviceEnv, spawnService, waitForOutput, type ServiceProcess } from '../support/service-process';
 
 /**
  * The README's promise, on the real `npm start`: with the service running on PGlite, a second
@@ -44,17 +43,7 @@ describe('the CLI finds the running npm start of its data dir', () => {
       config,
       'compliance:\n  jurisdictions:\n    - { id: IBC-2021, reviewers: [rev-ray, rev-rosa], supervisor: sup-sam }\n',
     );
-    service = spawnService({
-      ARXFLOW_DATA_DIR: dataDir,
-      ARXFLOW_CONFIG: config,
-      ARXFLOW_PORT: String(await freePort()),
-      ARXFLOW_METRICS_PORT: String(await freePort()),
-      ARXFLOW_TEMPORAL_PORT: String(await freePort()),
-      ARXFLOW_TEMPORAL_UI_PORT: String(await freePort()),
-      DATABASE_URL: '',
-      TEMPORAL_ADDRESS: '',
-      ARXFLOW_JWT_SECRET: '',
-    });
+    service = spawnService(await serviceEnv(dataDir, { ARXFLOW_CONFIG: config, ARXFLOW_JWT_SECRET: '' }));
     await waitForOutput(service, /arxflow is running/);
   });
   afterAll(async () => {

@@ -40,8 +40,9 @@ describe('payload encryption (AES-256-GCM) and the codec server', () => {
     await store?.close();
   });
 
-  it('keeps business fields out of the raw history; the codec reads them back', async () => {
-    const taskQueue = uniqueTaskQueue('encrypted');
+  /** A worker whose data converter encrypts with the test's keys, on a task queue of its own. */
+  const encryptingWorker = async (name: string) => {
+    const taskQueue = uniqueTaskQueue(name);
     const dataConverter = dataConverterOf(codecs);
     const worker = await createArxflowWorker({
       connection: env.nativeConnection,
@@ -51,6 +52,11 @@ describe('payload encryption (AES-256-GCM) and the codec server', () => {
       deps: { store },
       dataConverter,
     });
+    return { taskQueue, dataConverter, worker };
+  };
+
+  it('keeps business fields out of the raw history; the codec reads them back', async () => {
+    const { taskQueue, dataConverter, worker } = await encryptingWorker('encrypted');
     const encryptingClient = new Client({ connection: env.connection, dataConverter });
     const workflowId = 'durability-probe/encrypted'; // ids and search attributes are never encrypted: no business data in them
     const result = await worker.runUntil(async () => {
@@ -75,16 +81,7 @@ describe('payload encryption (AES-256-GCM) and the codec server', () => {
   });
 
   it('tells a CLI without the key to set ARXFLOW_ENCRYPTION_KEYS, naming the key id, instead of "Unknown encoding"', async () => {
-    const taskQueue = uniqueTaskQueue('encrypted-cli');
-    const dataConverter = dataConverterOf(codecs);
-    const worker = await createArxflowWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      workflowBundle: sharedWorkflowBundle(),
-      deps: { store },
-      dataConverter,
-    });
+    const { taskQueue, dataConverter, worker } = await encryptingWorker('encrypted-cli');
     const workflowId = 'durability-probe/encrypted-for-cli';
     await worker.runUntil(async () => {
       const handle = await new Client({ connection: env.connection, dataConverter }).workflow.start(durabilityProbe, {

@@ -3,12 +3,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readServiceFile, serviceFilePath } from '../../platform/service-file';
-import { freePort, reachableUrl } from '../../scripts/ports';
+import { reachableUrl } from '../../scripts/ports';
 import { recordedDevServerPid, stopLeftoverDevServer } from '../../scripts/dev-server-pid';
 import { listProcesses, processIdentity } from '../../scripts/process-identity';
 import { TEST_SETTINGS, tokenFor } from '../support/gateway';
 import {
   processesMentioning,
+  serviceEnv,
   spawnService,
   waitForOutput,
   waitUntil,
@@ -26,16 +27,7 @@ describe('npm start after a crash', () => {
 
   beforeEach(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-crash-'));
-    env = {
-      ARXFLOW_DATA_DIR: dataDir,
-      ARXFLOW_PORT: String(await freePort()),
-      ARXFLOW_METRICS_PORT: String(await freePort()),
-      ARXFLOW_TEMPORAL_PORT: String(await freePort()),
-      ARXFLOW_TEMPORAL_UI_PORT: String(await freePort()),
-      ARXFLOW_JWT_SECRET: TEST_SETTINGS.auth.jwtSecret!,
-      DATABASE_URL: '',
-      TEMPORAL_ADDRESS: '',
-    };
+    env = await serviceEnv(dataDir, { ARXFLOW_JWT_SECRET: TEST_SETTINGS.auth.jwtSecret! });
   });
   afterEach(async () => {
     for (const service of services.splice(0)) {

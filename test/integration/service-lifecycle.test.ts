@@ -7,8 +7,13 @@ import { temporal } from '@temporalio/proto';
 import { openStore } from '../../db/store';
 import { readServiceFile, serviceFilePath } from '../../platform/service-file';
 import { durabilityProbe } from '../../workflows';
-import { freePort } from '../../scripts/ports';
-import { processesMentioning, spawnService, waitForOutput, type ServiceProcess } from '../support/service-process';
+import {
+  processesMentioning,
+  serviceEnv,
+  spawnService,
+  waitForOutput,
+  type ServiceProcess,
+} from '../support/service-process';
 
 // `npm start` end to end: dev server on a SQLite file, worker, gateway; Ctrl-C/SIGTERM;
 // restart resumes a workflow that was sleeping when the service stopped.
@@ -19,15 +24,7 @@ describe('npm start service lifecycle', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-start-'));
-    env = {
-      ARXFLOW_DATA_DIR: dataDir,
-      ARXFLOW_PORT: String(await freePort()),
-      ARXFLOW_METRICS_PORT: String(await freePort()),
-      ARXFLOW_TEMPORAL_PORT: String(await freePort()),
-      ARXFLOW_TEMPORAL_UI_PORT: String(await freePort()),
-      DATABASE_URL: '',
-      TEMPORAL_ADDRESS: '',
-    };
+    env = await serviceEnv(dataDir);
   });
   afterEach(async () => {
     if (service && service.child.exitCode === null) {

@@ -1,6 +1,8 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
+import { freePort } from '../../scripts/ports';
+
 const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
@@ -8,6 +10,23 @@ export interface ServiceProcess {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
+}
+
+/**
+ * The environment of an `npm start` of its own: `dataDir`, free ports for everything it listens on,
+ * PGlite and its own dev server (whatever this shell has in DATABASE_URL / TEMPORAL_ADDRESS), plus `extra`.
+ */
+export async function serviceEnv(dataDir: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  return {
+    ARXFLOW_DATA_DIR: dataDir,
+    ARXFLOW_PORT: String(await freePort()),
+    ARXFLOW_METRICS_PORT: String(await freePort()),
+    ARXFLOW_TEMPORAL_PORT: String(await freePort()),
+    ARXFLOW_TEMPORAL_UI_PORT: String(await freePort()),
+    DATABASE_URL: '',
+    TEMPORAL_ADDRESS: '',
+    ...extra,
+  };
 }
 
 /** Runs `scripts/start.ts` (what `npm start` runs) as a separate process group with `env` added. */
