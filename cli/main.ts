@@ -1,7 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { InputError } from '../domain/validation';
 import { version } from '../package.json';
-import { ApiError } from '../client/api/errors';
 import { registerAlertCommands } from './commands/alerts';
 import { registerAuditCommands } from './commands/audit';
 import { registerComplianceCommands } from './commands/compliance';
@@ -13,7 +11,7 @@ import { registerScheduleCommands } from './commands/schedules';
 import { registerTokenCommands } from './commands/token';
 import { registerTriggerCommands } from './commands/triggers';
 import { registerWorkflowCommands } from './commands/workflows';
-import { CliError, EXIT } from './output';
+import { EXIT, exitCodeOf } from './output';
 
 /** `arxflow <area> <verb>`; every command takes --json. Through the gateway when ARXFLOW_URL is set. */
 export function buildProgram(): Command {
@@ -50,12 +48,8 @@ export async function run(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv);
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? EXIT.ok : EXIT.badInput; // help and version exit 0; usage errors are bad input
-    }
-    console.error(`arxflow: ${(err as Error).message}`);
-    if (err instanceof InputError) return EXIT.badInput;
-    if (err instanceof ApiError) return err.status === 400 ? EXIT.badInput : EXIT.failed;
-    return err instanceof CliError ? err.exitCode : EXIT.failed;
+    // Commander has printed its own message (usage errors, help, version).
+    if (!(err instanceof CommanderError)) console.error(`arxflow: ${(err as Error).message}`);
+    return exitCodeOf(err);
   }
 }

@@ -1,4 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { CommanderError } from 'commander';
+import { ApplicationFailure } from '@temporalio/common';
+import { ZodError } from 'zod';
+import { ApiError } from '../client/api/errors';
+import { InputError } from '../domain/validation';
+
 /** Exit codes shared by every command: 0 done, 1 refused or failed, 2 bad input. */
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
 
@@ -9,6 +15,31 @@ export class CliError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The one way an error becomes the exit code, for every command and both paths (Temporal
+ * directly, or the gateway, whose HTTP errors arrive as ApiErrors):
+ * - 2, bad input: input that fails validation before anything is started or sent (an
+ *   InputError, a zod error, a usage error), an ApiError 400 / `bad_input`, and a run or
+ *   update a workflow failed as `InvalidInput`;
+ * - 1, refused or failed: a refusal by a workflow's rules (ApiError 403, 409, 422: four
+ *   eyes, a closed gate, a role the caller lacks), not found, unreachable, anything else;
+ * - a CliError says its own; help and version exit 0.
+ */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+  if (err instanceof CliError) return err.exitCode;
+  if (err instanceof InputError || err instanceof ZodError) return EXIT.badInput;
+  if (err instanceof ApiError) return err.status === 400 || err.code === 'bad_input' ? EXIT.badInput : EXIT.failed;
+  return failedAsInvalidInput(err) ? EXIT.badInput : EXIT.failed;
+}
+
+/** A Temporal error (a failed run or update) caused by a non-retryable `InvalidInput`: the input, not the rules. */
+function failedAsInvalidInput(err: unknown): boolean {
+  for (let cause = err, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++)
+    if (cause instanceof ApplicationFailure && cause.type === 'InvalidInput') return true;
+  return false;
 }
 
 /** Prints `value` as JSON when --json was given, otherwise as `key  value` lines. */

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { GateStatusView } from '../../domain/funding/gate';
 import { fundingGateId } from '../../domain/funding/gate-input';
 import { formatMoney } from '../../domain/funding/money';
+import { evidenceBodySchema } from '../../domain/funding/condition-schemas';
 import { depositInputSchema } from '../../domain/funding/deposit';
 import { parseInput } from '../../domain/validation';
 import { waitForOutcome } from '../watch';
@@ -149,6 +150,8 @@ export function registerFundingCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (projectId: string, milestoneId: string, options: ActingOptions & { body: string }) => {
       const body = jsonOption(options.body, '--body');
+      // Its shape is checked here (exit 2 naming the field, nothing sent); what the gate's rules refuse exits 1.
+      parseInput(evidenceBodySchema, body, 'evidence');
       const result = await withCliContext((ctx) =>
         ctx.operations.update(fundingGateId({ projectId, milestoneId }), 'submitEvidence', body, acting(ctx, options)),
       );

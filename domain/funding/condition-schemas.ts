@@ -118,10 +118,8 @@ export type ConditionBudgetLineInput = z.input<typeof conditionBudgetLineSchema>
 
 // ---- evidence -----------------------------------------------------------------------
 
-/** `actor` and `at` are set by the workflow from the message (gateway identity, workflow time), never trusted from the payload. */
-const evidenceBase = { actor: idSchema, at: isoDateTimeSchema };
-
-export const evidenceSchema = lazySchema(() =>
+/** Every kind of evidence, each with `evidenceBase`'s fields too. */
+const evidenceKinds = <B extends z.ZodRawShape>(evidenceBase: B) =>
   z.discriminatedUnion('kind', [
     z.object({ ...evidenceBase, kind: z.literal('task_completed'), taskId: idSchema }).strict(),
     z
@@ -165,8 +163,13 @@ export const evidenceSchema = lazySchema(() =>
         status: z.enum(['executed', 'voided']),
       })
       .strict(),
-  ]),
-);
+  ]);
+
+/** Evidence as the gate keeps it: `actor` and `at` are set by the workflow from the message (gateway identity, workflow time), never trusted from the payload. */
+export const evidenceSchema = lazySchema(() => evidenceKinds({ actor: idSchema, at: isoDateTimeSchema }));
+
+/** Evidence as a caller sends it, without what arxflow sets: the CLI refuses a malformed body (exit 2) before sending it. */
+export const evidenceBodySchema = lazySchema(() => evidenceKinds({}));
 
 export type Evidence = z.output<typeof evidenceSchema>;
 export type EvidenceKind = Evidence['kind'];
