@@ -1,6 +1,6 @@
 import { registerPayees } from '../fixtures/funding-gate';
 import { FundingPrograms } from '../../db/funding-programs';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import {
@@ -163,6 +163,33 @@ describe('funding payment activities (PGlite store, MockActivityEnvironment)', (
     expect(await ledger.entriesFor('funding-gate/P2/M1')).toHaveLength(4); // one transaction
     expect(await ledger.balance('payee/P2-builder/payable')).toBe(90_000);
     expect(await auditActions('funding-gate/P2/M1')).toEqual(['funding.released', 'funding.payment.sent']);
+  });
+
+  it('heartbeats while the provider keeps it waiting, and stops waiting when the activity is cancelled', async () => {
+    await fund('PHB', 500_000);
+    let signal: AbortSignal | undefined;
+    const hanging = createFundingPaymentActivities({
+      store,
+      ledger,
+      provider: {
+        pay: (request) => ((signal = request.signal), new Promise(() => undefined)), // never answers
+        reverse: () => Promise.reject(new Error('nothing is reversed here')),
+      },
+    });
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 300 }, { logger: new DefaultLogger('ERROR') });
+    let beats = 0;
+    env.on('heartbeat', () => (beats += 1));
+    const paying = env.run(hanging.disburse, release('PHB', 1));
+    paying.catch(() => undefined); // awaited below
+    for (let waited = 0; beats < 3 && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    expect(beats).toBeGreaterThanOrEqual(3); // one at the start, then every 100 ms (a third of the timeout)
+    expect(signal?.aborted).toBe(false);
+
+    env.cancel();
+    await expect(paying).rejects.toBeInstanceOf(CancelledFailure);
+    expect(signal?.aborted).toBe(true); // the provider's client is told to stop too
+    // Posted and claimed, not confirmed: a retry calls the provider again with the same key.
+    expect(await ledger.payout('funding-gate/PHB/M1/release/1')).toMatchObject({ status: 'pending_provider' });
   });
 
   it('a payment the provider refuses for good is undone in the ledger once, and is not retried', async () => {
