@@ -36,13 +36,24 @@ export function temporalTarget(settings: Settings): TemporalTarget {
  */
 const RECONNECT_QUICKLY = { 'grpc.max_reconnect_backoff_ms': 2000 };
 
+/** gRPC status codes we act on (grpc-js's `status`, not a dependency of ours). */
+export const GRPC_DEADLINE_EXCEEDED = 4;
+export const GRPC_UNAVAILABLE = 14;
+
 type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
+
+/**
+ * How long a call without a deadline of its own keeps retrying while Temporal cannot be reached
+ * at all (UNAVAILABLE): a route that did not set one (schedules, webhooks, alert intake) still
+ * answers 503 within about 2 s, and the CLI says "cannot reach" without waiting 20 s.
+ */
+const UNREACHABLE_BUDGET_MS = 1500;
 
 /**
  * The client's gRPC retry: the SDK's default (UNAVAILABLE and other transient failures, 10
  * attempts over about 20 s), except that a call with a deadline (client/api/temporal-deadline.ts)
- * is not retried past it: it fails with its last status when the next attempt would come too
- * late. The SDK's own retry waits out its backoff regardless, so an unreachable Temporal would
+ * is not retried past it, and an unreachable Temporal not past UNREACHABLE_BUDGET_MS: it fails
+ * with its last status when the next attempt would come too late. The SDK's own retry waits out its backoff regardless, so an unreachable Temporal would
  * answer after the deadline, and a retry timer firing after the connection closed throws
  * "Channel has been shut down" where no caller can catch it.
  */
@@ -50,12 +61,14 @@ function retryWithinDeadline(): GrpcInterceptor {
   const retry = defaultGrpcRetryOptions();
   return (options, nextCall) => {
     const deadline = options.deadline instanceof Date ? options.deadline.getTime() : (options.deadline ?? Infinity);
+    const unreachableUntil = Date.now() + UNREACHABLE_BUDGET_MS;
     let delay = 0;
     return makeGrpcRetryInterceptor({
       retryableDecider: (attempt, status) => {
         if (!retry.retryableDecider(attempt, status)) return false;
         delay = retry.delayFunction(attempt, status);
-        return Date.now() + delay < deadline;
+        const giveUpAt = status.code === GRPC_UNAVAILABLE ? Math.min(deadline, unreachableUntil) : deadline;
+        return Date.now() + delay < giveUpAt;
       },
       delayFunction: () => delay,
     })(options, nextCall);

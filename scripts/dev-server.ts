@@ -161,7 +161,13 @@ async function waitForFrontend(address: string, timeoutMs: number): Promise<bool
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      // A channel of its own: grpc-js shares one between clients of equal options, and a shared one
+      // may sit in a long reconnect backoff from before a restart while the new server already answers.
+      const connection = await Connection.connect({
+        address,
+        connectTimeout: 1000,
+        channelArgs: { 'grpc.use_local_subchannel_pool': 1 },
+      });
       try {
         await connection.workflowService.getSystemInfo({});
         return true;

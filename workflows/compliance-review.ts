@@ -51,8 +51,14 @@ const COMPLIANCE_KIT_PATCH = 'compliance-review-kit';
 
 // The outbox is the funding gate's activity (generic: step-keyed notification), and so is
 // recordGateEvent, the one-event audit call of runs begun before the kit.
-const { recordGateEvent, notify } = proxyActivities<FundingGateActivities>({
+const { recordGateEvent } = proxyActivities<FundingGateActivities>({
   startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+// The send heartbeats: one cut off by a dead worker is retried elsewhere within seconds.
+const { notify } = proxyActivities<FundingGateActivities>({
+  startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 // Checking is CPU only (10,000 spaces in milliseconds); reports render a PDF. A plan that

@@ -1,5 +1,6 @@
 import { isGrpcServiceError } from '@temporalio/client';
 import type { FieldIssue } from '../../domain/validation';
+import { GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE } from '../../platform/connection';
 
 /** Outcomes the API, the gateway and the CLI map the same way: HTTP status and CLI exit code. */
 export class ApiError extends Error {
@@ -21,9 +22,6 @@ export const notFound = (message: string) => new ApiError(message, 404, 'not_fou
 export const conflict = (message: string) => new ApiError(message, 409, 'already_started');
 export const rejected = (message: string) => new ApiError(message, 422, 'rejected');
 export const unavailable = (message: string) => new ApiError(message, 503, 'unavailable');
-
-const GRPC_DEADLINE_EXCEEDED = 4;
-const GRPC_UNAVAILABLE = 14;
 
 /**
  * The gRPC status of a Temporal call's failure. The SDK wraps some (a failed start is a

@@ -7,6 +7,7 @@ import { durabilityProbeInputSchema, wakeUpRequestSchema } from '../../domain/pr
 import type { Role } from '../../domain/roles';
 import type { ConfigFile } from '../../domain/config-file';
 import { fundingGateId } from '../../domain/funding/gate-input';
+import { evidenceBodySchema } from '../../domain/funding/condition-schemas';
 import { drawRequestSchema, type DrawRequest } from '../../domain/funding/program';
 import { prepareDraw, type DrawContext } from './funding-draws';
 import type { Caller } from './operations';
@@ -103,14 +104,18 @@ export const WORKFLOW_REGISTRY: Record<string, WorkflowEntry> = {
 
 const withoutIdentity = <T extends z.ZodObject>(schema: T) =>
   schema.omit({ actor: true, roles: true } as never).strict();
-/** Evidence is checked by the gate's condition book (refusals are 422); here only its shape and no identity. */
+/**
+ * Evidence: its shape here (a malformed body is bad input, 400 / exit 2, nothing sent), and no
+ * identity; what the gate's condition book refuses (not required, already in, closed) is 422.
+ */
 const evidenceBody = z
   .object({ kind: z.string().min(1) })
   .catchall(z.unknown())
   .superRefine((body, ctx) => {
     for (const key of ['actor', 'at', 'roles'])
       if (key in body) ctx.addIssue({ code: 'custom', path: [key], message: 'is set by arxflow, not by the caller' });
-  });
+  })
+  .pipe(evidenceBodySchema);
 const decideBody = withoutIdentity(voteRequestSchema);
 const reasonBody = withoutIdentity(holdRequestSchema);
 const fundingMessage = (

@@ -64,7 +64,7 @@ describe('gateway fuzzing (fast-check)', () => {
           .filter((m) => ['get', 'post'].includes(m))
           .map((method) => ({ path, method: method.toUpperCase() })),
       )
-      .filter((route) => route.path !== '/readyz'); // readyz runs healthCheck by design
+      .filter((route) => route.path !== '/readyz'); // 503 by design here: no worker polls this file's task queue
     expect(routes.map((r) => r.path)).toEqual(
       expect.arrayContaining(['/codec/decode', '/v1/schedules/sync', '/v1/workflows/{workflowId}/updates/{name}']),
     );

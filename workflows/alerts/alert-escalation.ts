@@ -51,8 +51,10 @@ import {
 } from './messages';
 
 // Rewriting a posted message is cosmetic: a few tries, then the alert goes on without it.
+// Sends heartbeat (activities/heartbeat.ts): one cut off by a dead worker is retried elsewhere within seconds.
 const { updateSlackMessage } = proxyActivities<NotificationActivities>({
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 4 },
 });
 // A short read on the worker's own store, before each notification: local, no server round trip.
@@ -64,6 +66,7 @@ const { currentSilences } = proxyLocalActivities<AlertActivities>({
 // other targets or the next level back; the failure is recorded on the alert.
 const { deliverNotification } = proxyActivities<NotificationActivities>({
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds', // the send heartbeats: a dead worker is noticed within seconds
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 

@@ -8,8 +8,10 @@ import { wireOperatorMessage } from '../kit/operator-messages';
 import { now } from '../kit/time';
 import { incidentQuery, reviewDoneSignal, reviewDoneUpdate } from './messages';
 
+// The send heartbeats: one cut off by a dead worker is retried elsewhere within seconds.
 const { deliverNotification } = proxyActivities<NotificationActivities>({
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
