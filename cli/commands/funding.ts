@@ -7,6 +7,7 @@ import { parseInput } from '../../domain/validation';
 import { waitForOutcome } from '../watch';
 import { printGateStatus } from './funding-status-text';
 import type { Caller } from '../../client/api/operations';
+import { registryEntry } from '../../client/api/registry';
 import { withCliContext, type CliContext } from '../context';
 import { CliError, EXIT, jsonOption, readJsonFile, print, printTable } from '../output';
 import { openSettingsStore } from '../../db/settings-store';
@@ -148,8 +149,10 @@ export function registerFundingCommands(program: Command): void {
     .option('--role <role>', 'a role (direct mode; repeatable)', repeatable, [] as string[])
     .option('--json', 'print JSON')
     .action(async (projectId: string, milestoneId: string, options: ActingOptions & { body: string }) => {
-      // Its shape is checked before anything is sent (exit 2 naming the field); what the gate's rules refuse exits 1.
       const body = jsonOption(options.body, '--body');
+      // The API's own check of its shape, here before anything is sent, even through an unreachable
+      // gateway (exit 2 naming the field); what the gate's rules refuse exits 1.
+      parseInput(registryEntry('fundingGate')!.updates.submitEvidence!.body, body, 'evidence');
       const result = await withCliContext((ctx) =>
         ctx.operations.update(fundingGateId({ projectId, milestoneId }), 'submitEvidence', body, acting(ctx, options)),
       );
