@@ -63,7 +63,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
     // Sender keys are up to 255 characters and alert workflow ids up to 261 (default 100: 414 for longer ones).
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
