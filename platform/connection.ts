@@ -15,7 +15,7 @@ export interface TemporalTarget {
  * @temporalio/envconfig. Unset: the dev server that `npm start` runs on loopback.
  */
 export function temporalTarget(settings: Settings): TemporalTarget {
-  const client = { interceptors: [retryWithinDeadline()], channelArgs: RECONNECT_QUICKLY };
+  const client = clientConnectionOptions();
   if (!settings.temporalAddress) {
     return {
       connectionOptions: { address: `127.0.0.1:${settings.devServer.port}`, ...client },
@@ -27,6 +27,16 @@ export function temporalTarget(settings: Settings): TemporalTarget {
     connectionOptions: { ...connectionOptions, address: settings.temporalAddress, ...client },
     namespace: namespace ?? settings.namespace,
   };
+}
+
+/**
+ * What a client Connection of ours adds to the address (workers' NativeConnection ignores both):
+ * retries bounded by the call's deadline and by UNREACHABLE_BUDGET_MS, and quick reconnection.
+ * Bounded retries also mean no retry timer fires after the connection has closed (the SDK's
+ * default one can, and then throws "Channel has been shut down" where nobody can catch it).
+ */
+export function clientConnectionOptions(): Pick<ConnectionOptions, 'interceptors' | 'channelArgs'> {
+  return { interceptors: [retryWithinDeadline()], channelArgs: RECONNECT_QUICKLY };
 }
 
 /**

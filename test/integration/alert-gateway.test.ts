@@ -11,6 +11,7 @@ import { createLogger } from '../../platform/logger';
 import { call, startGateway, TEST_SETTINGS, tokenFor } from '../support/gateway';
 import { freePort } from '../../scripts/ports';
 import { useDevServerWorld } from '../support/dev-server-world';
+import { clientConnectionOptions } from '../../platform/connection';
 
 const AM_TOKEN = 'am-token-0123456789abcdef';
 const EVENTS_TOKEN = 'events-token-0123456789abcdef';
@@ -372,7 +373,7 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
   describe('Temporal unreachable', () => {
     it('answers 503 (Alertmanager and PagerDuty clients retry 5xx)', async () => {
       // A client whose server is a closed port: every call fails as when Temporal is down.
-      const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+      const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, ...clientConnectionOptions() }); // as npm start's gateway connects
       const down = await startGateway(
         { client: new Client({ connection }) } as unknown as TestWorkflowEnvironment,
         world.store,

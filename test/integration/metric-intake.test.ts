@@ -11,6 +11,7 @@ import { metricEvaluatorStatusQuery } from '../../workflows/alerts/metric-messag
 import { freePort } from '../../scripts/ports';
 import { call, startGateway } from '../support/gateway';
 import { useDevServerWorld } from '../support/dev-server-world';
+import { clientConnectionOptions } from '../../platform/connection';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 const metricRules = parseMetricRulesYaml(`
@@ -125,7 +126,7 @@ describe('POST /v1/metrics on a dev server', () => {
   });
 
   it('answers 503 when Temporal is unreachable, 400 for bad input still', async () => {
-    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, ...clientConnectionOptions() }); // as npm start's gateway connects
     const down = await startGateway(
       { client: new Client({ connection }) } as unknown as TestWorkflowEnvironment,
       world.store,
