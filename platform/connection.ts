@@ -63,9 +63,12 @@ const UNREACHABLE_BUDGET_MS = 1500;
  * The client's gRPC retry: the SDK's default (UNAVAILABLE and other transient failures, 10
  * attempts over about 20 s), except that a call with a deadline (client/api/temporal-deadline.ts)
  * is not retried past it, and an unreachable Temporal not past UNREACHABLE_BUDGET_MS: it fails
- * with its last status when the next attempt would come too late. The SDK's own retry waits out its backoff regardless, so an unreachable Temporal would
- * answer after the deadline, and a retry timer firing after the connection closed throws
- * "Channel has been shut down" where no caller can catch it.
+ * with its last status when the next attempt would come too late. The SDK's own retry waits out
+ * its backoff regardless, so an unreachable Temporal would answer after the deadline.
+ *
+ * A retry whose connection closed during the backoff fails with its last status too: grpc-js
+ * throws "Channel has been shut down" from the SDK's retry timer otherwise, where no caller can
+ * catch it (it surfaced in whatever ran next in the process).
  */
 function retryWithinDeadline(): GrpcInterceptor {
   const retry = defaultGrpcRetryOptions();
@@ -73,14 +76,42 @@ function retryWithinDeadline(): GrpcInterceptor {
     const deadline = options.deadline instanceof Date ? options.deadline.getTime() : (options.deadline ?? Infinity);
     const unreachableUntil = Date.now() + UNREACHABLE_BUDGET_MS;
     let delay = 0;
+    let lastStatus: GrpcStatus | undefined;
+    let channelClosed = false;
+    const nextCallWhileOpen: typeof nextCall = (callOptions) => {
+      try {
+        return nextCall(callOptions);
+      } catch (err) {
+        if (!lastStatus) throw err; // the first attempt: the caller's own call throws, as without us
+        channelClosed = true;
+        return endedCall(lastStatus);
+      }
+    };
     return makeGrpcRetryInterceptor({
       retryableDecider: (attempt, status) => {
-        if (!retry.retryableDecider(attempt, status)) return false;
+        lastStatus = status;
+        if (channelClosed || !retry.retryableDecider(attempt, status)) return false;
         delay = retry.delayFunction(attempt, status);
         const giveUpAt = status.code === GRPC_UNAVAILABLE ? Math.min(deadline, unreachableUntil) : deadline;
         return Date.now() + delay < giveUpAt;
       },
       delayFunction: () => delay,
-    })(options, nextCall);
+    })(options, nextCallWhileOpen);
   };
+}
+
+type GrpcStatus = Parameters<ReturnType<typeof defaultGrpcRetryOptions>['retryableDecider']>[1];
+type GrpcCall = ReturnType<Parameters<GrpcInterceptor>[1]>;
+
+/**
+ * A call that ends at once with `status` (the previous attempt's, a real one: the SDK's retry
+ * hands it on as the call's outcome). The SDK's retry only starts it, sends and half-closes.
+ */
+function endedCall(status: GrpcStatus): GrpcCall {
+  const ended: Pick<GrpcCall, 'start' | 'sendMessage' | 'halfClose'> = {
+    start: (_metadata, listener) => setImmediate(() => listener?.onReceiveStatus?.(status)),
+    sendMessage: () => undefined,
+    halfClose: () => undefined,
+  };
+  return ended as GrpcCall;
 }

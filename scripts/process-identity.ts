@@ -4,13 +4,15 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 /**
  * Who a pid is, so a pid written down earlier is not mistaken for another process that later got
  * the same number: its start time plus its command line. Linux reads /proc (slim containers have
- * no `ps`); elsewhere `ps` answers. Undefined when no process has that pid.
+ * no `ps`); elsewhere `ps` answers. Undefined when no process has that pid, or on Linux only a
+ * zombie (ended, not yet reaped by its parent: it runs nothing, and its command line is gone).
  */
 export function processIdentity(pid: number): string | undefined {
   if (hasProc()) {
     try {
-      const started = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[19];
-      return `start ${started} ${commandLine(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))}`;
+      const stat = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      if (stat[0] === 'Z' || stat[0] === 'X') return undefined;
+      return `start ${stat[19]} ${commandLine(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))}`;
     } catch {
       return undefined;
     }
