@@ -76,6 +76,16 @@ const environmentSchema = lazySchema(() =>
     ARXFLOW_EVENTS_TOKEN: optionalText,
     ARXFLOW_METRICS_TOKEN: optionalText,
     ARXFLOW_MAKER_CHECKER_WINDOW: durationSchema.default(DEFAULT_MAKER_CHECKER_WINDOW),
+    GITHUB_TOKEN: optionalText,
+    GITHUB_API_URL: z
+      .url()
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    ARXFLOW_PUBLIC_URL: z
+      .url()
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    ARXFLOW_PIPELINE_CACHE_MAX_MB: z.coerce.number().int().min(1).default(2048),
   }),
 );
 
@@ -112,6 +122,14 @@ export interface Settings {
   alertTokens: { alertmanager?: string; events?: string; metrics?: string };
   /** Whoever changed a project's funding program or payees may not decide its draws for this long. */
   makerCheckerWindow: string;
+  /** Commit statuses and PR comments of pipeline runs. Unset token: they go to the outbox. `apiUrl`: GitHub Enterprise or a local server. */
+  github: { token?: string; apiUrl?: string };
+  pipelines: {
+    /** Where links in commit statuses and PR comments point (the gateway as users reach it). */
+    publicUrl: string;
+    /** Build caches under the data dir are evicted least-recently-used past this size. */
+    cacheMaxBytes: number;
+  };
 }
 
 export function parseSettings(env: Record<string, string | undefined>): Settings {
@@ -146,5 +164,10 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
       metrics: e.ARXFLOW_METRICS_TOKEN,
     },
     makerCheckerWindow: e.ARXFLOW_MAKER_CHECKER_WINDOW,
+    github: { token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL },
+    pipelines: {
+      publicUrl: (e.ARXFLOW_PUBLIC_URL ?? `http://localhost:${e.ARXFLOW_PORT}`).replace(/\/+$/, ''),
+      cacheMaxBytes: e.ARXFLOW_PIPELINE_CACHE_MAX_MB * 1024 * 1024,
+    },
   };
 }
