@@ -134,6 +134,9 @@ export interface PipelineRunView {
   quality?: QualityVerdict;
   /** Why the run failed or was cancelled, when not a job's own failure (bad definition, newer push). */
   error?: string;
+  /** The trigger and definition path as started (optional, added for reruns: `pipeline rerun` starts from them). */
+  trigger?: PipelineTrigger;
+  definitionPath?: string;
 }
 
 /** `pipeline/<repoKey>/<sha>/<attempt>`: the workflow id, so a duplicate webhook starts nothing new. */
