@@ -28,6 +28,10 @@ import { DEFAULT_MAKER_CHECKER_WINDOW } from '../domain/funding/program';
 import type { ScheduleConfig } from '../domain/schedule-config';
 import type { ComplianceConfig } from '../domain/compliance-review-schemas';
 import { configFileSchema } from '../domain/config-file';
+import { registerPipelineRoutes } from './pipeline-routes';
+import { registerQualityRoutes } from './quality-routes';
+import { TemporalPipelineOperations } from '../client/api/pipeline-temporal-operations';
+import { startPipelineRun } from '../client/api/pipeline-starts';
 
 export interface GatewayDeps {
   temporal: Client;
@@ -47,6 +51,8 @@ export interface GatewayDeps {
   compliance?: ComplianceConfig;
   /** The codec server (/codec/encode, /codec/decode, /v1/ui-session): identity stamps, and encryption when on. */
   codec?: CodecServerConfig;
+  /** The worker's data dir: a pipeline start mirrors a remote repository there to check its pipeline file (unset: a temporary mirror). */
+  dataDir?: string;
 }
 
 export interface Gateway {
@@ -115,7 +121,18 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     deliveries: new WebhookDeliveries(deps.store.db),
     sources: deps.webhookSources ?? new Map(),
     webhookVerifications: metrics.webhookVerifications,
+    startPipeline: (input) => startPipelineRun(deps.temporal, deps.taskQueue, input),
   });
+  registerPipelineRoutes(app, {
+    operations: new TemporalPipelineOperations({
+      client: deps.temporal,
+      taskQueue: deps.taskQueue,
+      db: deps.store.db,
+      dataDir: deps.dataDir,
+    }),
+    authenticator: deps.authenticator,
+  });
+  registerQualityRoutes(app, deps);
   registerAlertRoutes(app, deps);
   if (deps.codec) await registerCodecRoutes(app, { ...deps.codec, authenticator: deps.authenticator });
   return { app, metrics };

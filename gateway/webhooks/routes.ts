@@ -21,6 +21,8 @@ import {
   type VerificationResult,
 } from '../../platform/webhook-signatures';
 import type { WebhookSource, WebhookSources } from './sources';
+import { GITHUB_EVENT_HEADER, planGithubPipelineEvent, type GithubPipelineEvent } from './github-events';
+import { actOnPipelineEvent, githubPipelineSettingOf, type PipelineStarter } from './github-pipelines';
 import { errorBody, errorResponses } from '../responses';
 
 export { loadWebhookSources, type WebhookSource, type WebhookSources } from './sources';
@@ -34,6 +36,8 @@ export interface WebhookRouteDeps {
   webhookVerifications?: Counter<'source' | 'result'>;
   /** Milliseconds since the epoch; tests move the clock to check signature tolerance. */
   now?: () => number;
+  /** Starts pipeline runs for GitHub sources with a `pipelines:` setting (github-pipelines.ts); unset: none do. */
+  startPipeline?: PipelineStarter;
 }
 
 type CountedResult = VerificationResult | 'duplicate';
@@ -44,15 +48,20 @@ const DELIVERY_ID = /^[\x21-\x7e]{1,200}$/;
 const IN_FLIGHT_RETRY_AFTER_SECONDS = 10;
 
 const deliveryResponses = {
-  200: z.object({ status: z.literal('duplicate'), deliveryId: z.string() }).describe('Done before: not repeated'),
+  200: z
+    .object({ status: z.enum(['duplicate', 'pong']), deliveryId: z.string() })
+    .describe('Done before: not repeated (duplicate); or a GitHub ping to a source that runs pipelines (pong)'),
   202: z
     .object({
       status: z.enum(['accepted', 'ignored']),
       action: z.string().optional().describe('start, signal or update'),
       workflowId: z.string().optional(),
+      runId: z.string().optional().describe('action pipelineRun: the pipeline run (its workflow id)'),
+      existing: z.boolean().optional().describe('action pipelineRun: the run of this sha existed already'),
+      reason: z.string().optional().describe('why it was ignored (a deleted branch, say)'),
       deliveryId: z.string(),
     })
-    .describe('Temporal took the action (accepted), or no rule matched (ignored)'),
+    .describe('Temporal took the action (accepted), or no rule matched or the event asks for nothing (ignored)'),
   ...errorResponses([400, 401, 404, 409, 429, 503], {
     400: 'The body is not JSON or not valid Unicode, or the delivery id is malformed',
     401: 'Signature missing, wrong or stale',
@@ -81,6 +90,7 @@ const deliveryResponses = {
  * Nothing is recorded for a refusal: the sender's retry of a refused delivery runs again.
  */
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
+  for (const source of deps.sources.values()) githubPipelineSettingOf(source); // a bad setting stops start-up
   app.register(async (scope) => {
     acceptRawBodies(scope);
     await scope.register(rateLimit, {
@@ -170,8 +180,14 @@ async function receiveDelivery(
     if (notUnicode) return reply.code(400).send({ error: 'bad_input', message: notUnicode });
 
     let command: WebhookCommand | undefined;
+    let pipelineEvent: GithubPipelineEvent | undefined;
     try {
-      command = planWebhookCommand(source.name, source.events, event.value);
+      const pipelines = deps.startPipeline && githubPipelineSettingOf(source);
+      if (pipelines) {
+        pipelineEvent = planGithubPipelineEvent(singleHeader(request, GITHUB_EVENT_HEADER), event.value, pipelines);
+        if (pipelineEvent?.kind === 'ping') return reply.code(200).send({ status: 'pong', deliveryId });
+      }
+      if (!pipelineEvent) command = planWebhookCommand(source.name, source.events, event.value);
     } catch (err) {
       if (!(err instanceof MissingEventFieldError)) throw err;
       return reply.code(422).send({ error: 'missing_field', message: err.message, paths: err.paths });
@@ -186,6 +202,16 @@ async function receiveDelivery(
         .code(409)
         .header('retry-after', String(IN_FLIGHT_RETRY_AFTER_SECONDS))
         .send({ error: 'in_progress', message: `delivery ${deliveryId} is being processed; retry later` });
+    }
+
+    if (pipelineEvent && pipelineEvent.kind !== 'ping' && deps.startPipeline) {
+      return await actOnPipelineEvent(request, reply, {
+        event: pipelineEvent,
+        claim,
+        start: deps.startPipeline,
+        source: source.name,
+        deliveryId,
+      });
     }
 
     if (!command) {
