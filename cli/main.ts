@@ -6,6 +6,7 @@ import { registerComplianceCommands } from './commands/compliance';
 import { registerFundingCommands } from './commands/funding';
 import { registerHealthCommand } from './commands/health';
 import { registerMcpCommand } from './commands/mcp';
+import { registerPipelineCommands } from './commands/pipelines';
 import { registerProbeCommands } from './commands/probe';
 import { registerScheduleCommands } from './commands/schedules';
 import { registerTokenCommands } from './commands/token';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerTokenCommands(program);
   registerTriggerCommands(program);
   registerMcpCommand(program);
+  registerPipelineCommands(program);
   const exitOverride = (command: Command) => {
     command.exitOverride();
     command.commands.forEach(exitOverride);
