@@ -4,6 +4,8 @@ import type { QualityThresholds, QualityVerdict } from '../quality/quality-types
 
 /** `.arxflow/pipeline.yml` after validation: defaults filled in, durations in milliseconds. */
 export interface PipelineDefinition {
+  /** The file's `name:` (as GitHub shows a workflow's name), for views. */
+  name?: string;
   jobs: Record<string, JobDefinition>;
   /** At most this many jobs run at once (default 4). */
   maxParallel: number;

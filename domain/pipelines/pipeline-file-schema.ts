@@ -1,0 +1,226 @@
+// The shape of `.arxflow/pipeline.yml` as written (GitHub Actions' spelling: `timeout-minutes`,
+// `restore-keys`, `cancel-in-progress`), checked with zod. pipeline-schema.ts turns it into a
+// PipelineDefinition after the checks zod cannot make (needs, cycles, expressions).
+import { z } from 'zod';
+import { durationSchema } from '../durations';
+import { lazySchema } from '../lazy-schema';
+
+/** Job ids as GitHub allows them: they appear in run views, log paths and `needs`. */
+export const JOB_ID = /^[A-Za-z_][\w-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Bounds that keep a definition (it travels in workflow histories) small. */
+export const PIPELINE_LIMITS = { jobs: 100, stepsPerJob: 100, textChars: 64 * 1024 } as const;
+
+const text = () => z.string().max(PIPELINE_LIMITS.textChars, `must be at most ${PIPELINE_LIMITS.textChars} characters`);
+const nonEmptyText = () => text().refine((value) => value.trim() !== '', 'must not be empty');
+
+/** A text or a list of texts, always a list after parsing (`needs: build` and `needs: [build]`). */
+const textList = () =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? [value] : value),
+    z
+      .array(nonEmptyText(), {
+        error: (issue) => (issue.input === undefined ? 'required' : 'must be a text or a list of texts'),
+      })
+      .max(1000, 'must list at most 1000 entries'),
+  );
+
+const envSchema = () =>
+  z.record(
+    z.string().regex(ENV_NAME, 'must be an environment variable name (letters, digits and _, not first a digit)'),
+    z.union([text(), z.number(), z.boolean()], { error: 'must be a text, a number or true/false' }).transform(String),
+    { error: 'must map variable names to values' },
+  );
+
+const minutes = () =>
+  z
+    .number()
+    .positive('must be more than 0')
+    .max(7 * 24 * 60, 'must be at most a week');
+
+const percent = () => z.number().min(0, 'must be 0 to 100').max(100, 'must be 0 to 100');
+
+export const jobFilterFileSchema = lazySchema(() =>
+  z.strictObject(
+    {
+      branches: textList().optional(),
+      'branches-ignore': textList().optional(),
+      events: z
+        .preprocess(
+          (value) => (typeof value === 'string' ? [value] : value),
+          z.array(z.enum(['push', 'pull_request', 'manual'], { error: 'must be push, pull_request or manual' }), {
+            error: 'must be an event or a list of events',
+          }),
+        )
+        .optional(),
+      paths: textList().optional(),
+      'paths-ignore': textList().optional(),
+    },
+    {
+      error:
+        'must be a filter such as {branches: [main], events: [push]} (branches, branches-ignore, events, paths, ' +
+        'paths-ignore); expressions such as github.ref == ... are not supported',
+    },
+  ),
+);
+
+export const stepFileSchema = lazySchema(() =>
+  z.strictObject(
+    {
+      name: nonEmptyText().optional(),
+      run: z
+        .string({
+          error: (issue) =>
+            issue.input === undefined ? 'required: the shell command the step runs' : 'must be a text',
+        })
+        .max(PIPELINE_LIMITS.textChars, `must be at most ${PIPELINE_LIMITS.textChars} characters`)
+        .refine((value) => value.trim() !== '', 'must not be empty'),
+      env: envSchema().optional(),
+      timeout: durationSchema.optional(),
+      'timeout-minutes': minutes().optional(),
+    },
+    { error: 'must be a step such as {name: test, run: npm test}' },
+  ),
+);
+
+export const cacheFileSchema = lazySchema(() =>
+  z.strictObject(
+    { key: nonEmptyText(), 'restore-keys': textList().optional(), paths: textList() },
+    { error: 'must be {key, restore-keys?, paths}' },
+  ),
+);
+
+export const jobFileSchema = lazySchema(() =>
+  z.strictObject(
+    {
+      name: nonEmptyText().optional(),
+      needs: textList().optional(),
+      if: jobFilterFileSchema.optional(),
+      env: envSchema().optional(),
+      timeout: durationSchema.optional(),
+      'timeout-minutes': minutes().optional(),
+      steps: z
+        .array(stepFileSchema, { error: 'must be a list of steps' })
+        .min(1, 'must list at least one step')
+        .max(PIPELINE_LIMITS.stepsPerJob, `must list at most ${PIPELINE_LIMITS.stepsPerJob} steps`),
+      cache: cacheFileSchema.optional(),
+      artifacts: textList().optional(),
+      reports: z
+        .strictObject(
+          { coverage: textList().optional(), junit: textList().optional(), bench: textList().optional() },
+          { error: 'must be {coverage?, junit?, bench?}' },
+        )
+        .optional(),
+    },
+    { error: 'must be a job such as {steps: [{run: npm test}]}' },
+  ),
+);
+
+/** `quality:` inline thresholds (the thresholds file's keys), `{file: path}`, or a path alone. */
+export const qualityFileSchema = lazySchema(() =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? { file: value } : value),
+    z
+      .strictObject(
+        {
+          file: nonEmptyText().optional(),
+          coverage: z
+            .strictObject({ lines: percent().optional(), branches: percent().optional(), patch: percent().optional() })
+            .optional(),
+          tests: z.strictObject({ maxFailed: z.int().min(0, 'must be 0 or more').optional() }).optional(),
+          benchmarks: z
+            .strictObject({
+              maxRegressionPercent: z.number().min(0, 'must be 0 or more').optional(),
+              baselineRuns: z.int().min(1, 'must be 1 or more').max(100, 'must be at most 100').optional(),
+            })
+            .optional(),
+        },
+        { error: 'must be thresholds {coverage, tests, benchmarks}, {file: path} or a path' },
+      )
+      .superRefine((quality, ctx) => {
+        const inline = ['coverage', 'tests', 'benchmarks'].filter((key) => key in quality);
+        if (quality.file !== undefined && inline.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['file'],
+            message: `a thresholds file or ${inline.join(', ')} inline, not both`,
+          });
+        }
+      }),
+  ),
+);
+
+export const concurrencyFileSchema = lazySchema(() =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? { group: value } : value),
+    z.strictObject(
+      { group: nonEmptyText(), 'cancel-in-progress': z.boolean().default(false) },
+      { error: 'must be a group name or {group, cancel-in-progress}' },
+    ),
+  ),
+);
+
+/** The whole file as written. Exported so the API can check an uploaded definition with the same rules. */
+export const pipelineFileSchema = lazySchema(() =>
+  z.strictObject(
+    {
+      name: nonEmptyText().optional(),
+      env: envSchema().optional(),
+      jobs: z
+        .record(
+          z.string().regex(JOB_ID, 'must be a job id: a letter or _ first, then letters, digits, _ or -'),
+          jobFileSchema,
+          { error: 'must map job ids to jobs' },
+        )
+        .refine((jobs) => Object.keys(jobs).length > 0, 'must have at least one job')
+        .refine(
+          (jobs) => Object.keys(jobs).length <= PIPELINE_LIMITS.jobs,
+          `must have at most ${PIPELINE_LIMITS.jobs} jobs`,
+        ),
+      concurrency: concurrencyFileSchema.optional(),
+      'max-parallel': z.int().min(1, 'must be 1 or more').max(64, 'must be at most 64').optional(),
+      quality: qualityFileSchema.optional(),
+      owners: textList().optional(),
+    },
+    { error: 'must be a mapping with jobs: (see docs/pipelines.md)' },
+  ),
+);
+
+export type PipelineFile = z.output<typeof pipelineFileSchema>;
+export type JobFile = z.output<typeof jobFileSchema>;
+
+/** The keys each level knows, for "did you mean" on a typo. */
+export const KNOWN_KEYS = {
+  pipeline: ['name', 'env', 'jobs', 'concurrency', 'max-parallel', 'quality', 'owners'],
+  job: ['name', 'needs', 'if', 'env', 'timeout', 'timeout-minutes', 'steps', 'cache', 'artifacts', 'reports'],
+  step: ['name', 'run', 'env', 'timeout', 'timeout-minutes'],
+  filter: ['branches', 'branches-ignore', 'events', 'paths', 'paths-ignore'],
+  cache: ['key', 'restore-keys', 'paths'],
+  reports: ['coverage', 'junit', 'bench'],
+  concurrency: ['group', 'cancel-in-progress'],
+  quality: ['file', 'coverage', 'tests', 'benchmarks'],
+  coverage: ['lines', 'branches', 'patch'],
+  tests: ['maxFailed'],
+  benchmarks: ['maxRegressionPercent', 'baselineRuns'],
+} as const;
+
+/** Keys GitHub Actions users will write, and why arxflow has no such key. */
+export const REFUSED_KEY_REASONS: Readonly<Record<string, string>> = {
+  on: 'arxflow runs a pipeline on push, pull_request and manual runs; filter each job with if: {events, branches, paths}',
+  deploy: 'deployments arrive with issue #14 and are not accepted yet',
+  'runs-on': "jobs run on arxflow's workers: there is no runner to choose",
+  uses: 'actions are not supported: give the shell command in run',
+  with: 'actions are not supported: give the shell command in run',
+  strategy: 'matrices are not supported: write one job per combination',
+  services: 'service containers are not supported',
+  container: 'containers are not supported: a step can run docker itself',
+  permissions: 'arxflow has no token permissions to set',
+  defaults: 'not supported: put cd ... in run',
+  outputs: 'job outputs are not supported',
+  'working-directory': 'not supported: put cd ... in run',
+  shell: "not supported: steps run in the worker's shell; call another one from run",
+  'continue-on-error': 'not supported: a failing step fails its job',
+  id: 'steps are named by name and their index',
+  if: 'steps have no if: give the job an if filter, or move the step to a job of its own',
+};
