@@ -78,7 +78,7 @@ export function parseLcov(text: string, fileName: string): CoverageReport {
   }
   if (open)
     throw new InputError(
-      `${fileName}: line ${open.line + 1}: record for ${open.file.path} has no end_of_record (the file ends at line ${lines.length})`,
+      `${fileName}: line ${open.line + 1}: record for ${open.file.path} has no end_of_record (the file ends at line ${lines[lines.length - 1] === '' ? lines.length - 1 : lines.length})`,
     );
   if (files.length === 0) throw new InputError(`${fileName}: no SF record: not an lcov file`);
   return reportOfFiles(files, 'lcov', fileName);

@@ -6,7 +6,8 @@ import { childrenOf, parseXmlReport } from './xml-input';
  * JUnit XML: `<testsuites>` or a lone `<testsuite>`, suites nested (node's `--test-reporter=junit`
  * nests describe blocks and puts top-level tests straight under `<testsuites>`; jest-junit has one
  * suite per file). A case is failed with a `<failure>`, error with an `<error>`, skipped with a
- * `<skipped>`, passed otherwise. Counts come from the cases, not the suites' own attributes.
+ * `<skipped>`, passed otherwise. Counts come from the cases, not the suites' own attributes. Order: a
+ * suite's own cases, then those of the suites in it (the parser groups elements by tag).
  */
 export function parseJUnitReport(text: string, fileName: string): TestReport {
   const document = parseXmlReport(text, fileName, ['testsuite', 'testcase']);
