@@ -3,7 +3,8 @@
 // history to test/histories/<type>.json, which test/replay replays against the current
 // workflow code. Re-record after an intended, patched() change; never to silence a
 // determinism failure. Name the types you changed: the others keep their recorded history.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -22,7 +23,15 @@ import * as workflows from '../workflows';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { buildWorkflowBundle } from '../workers/bundle';
 import type { ResubmissionRequest } from '../domain/compliance/review-types';
-import { createArxflowWorker } from '../workers/worker';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createGithubActivities } from '../activities/github';
+import { createPipelineActivities } from '../activities/pipelines';
+import { createQualityActivities } from '../activities/quality';
+import { createGitRepo, type GitRepo } from '../test/support/git-repo';
+import { repoKeyOf } from '../domain/pipelines/repo-key';
+import type { PipelineRunInput } from '../domain/pipelines/pipeline-types';
+import type { QualityGateInput } from '../activities/quality';
 import { temporalCliExecutable } from './temporal-tools';
 
 type Exports = typeof workflows;
@@ -31,7 +40,8 @@ type WorkflowType = {
 }[keyof Exports];
 
 interface Sample {
-  args: unknown[];
+  /** The start arguments, or a function that makes them (files under the data dir, a repository's sha). */
+  args: unknown[] | ((dataDir: string) => unknown[]);
   /** Data the run needs in the store first (a funded project). */
   prepare?: (store: Store) => Promise<void>;
   /** Messages sent while it runs, so the history covers its handlers too. */
@@ -144,9 +154,79 @@ function sampleIncidentSnapshot() {
   return sample.snapshot();
 }
 
+/** The pipeline sample's repository: made when its sample starts, removed at the end. */
+let sampleRepo: GitRepo | undefined;
+
+const SAMPLE_JUNIT =
+  '<?xml version="1.0"?><testsuites><testsuite name="unit" tests="2" failures="0">' +
+  '<testcase classname="math" name="adds"/><testcase classname="math" name="divides"/></testsuite></testsuites>';
+
+/**
+ * A pull request's run: a build, a test job keeping a JUnit report, a job skipped by its
+ * filter, then the quality gate as a child; statuses and the PR comment go to the outbox.
+ */
+function samplePipelineRun(): PipelineRunInput {
+  sampleRepo = createGitRepo({
+    'junit.xml': SAMPLE_JUNIT,
+    '.arxflow/pipeline.yml': `
+quality:
+  tests: { maxFailed: 0 }
+owners: ["email:builds@example.com"]
+jobs:
+  build:
+    steps:
+      - { name: build, run: "mkdir -p out && echo built > out/app.txt" }
+    artifacts: [out/app.txt]
+  test:
+    needs: [build]
+    steps:
+      - { name: test, run: "mkdir -p out && cp junit.xml out/junit.xml" }
+    reports: { junit: out/junit.xml }
+  release-notes:
+    if: { branches: ["release/*"] }
+    steps: [{ name: notes, run: "true" }]
+`,
+  });
+  return {
+    trigger: {
+      repo: sampleRepo.dir,
+      repoKey: repoKeyOf(sampleRepo.dir),
+      ref: 'refs/pull/7/head',
+      sha: sampleRepo.sha(),
+      branch: 'feature',
+      event: 'pull_request',
+      base: { branch: 'main' },
+      pullRequest: { number: 7 },
+      actor: 'history-recorder',
+      githubRepo: 'acme/app',
+    },
+    attempt: 1,
+  };
+}
+
+/** The gate alone, as the API starts it: a JUnit report kept under the data dir. */
+function sampleQualityGate(dataDir: string): QualityGateInput {
+  const ref = path.join(dataDir, 'pipelines', 'files', 'history-sample', 'test', 'junit.xml');
+  mkdirSync(path.dirname(ref), { recursive: true });
+  writeFileSync(ref, SAMPLE_JUNIT);
+  return {
+    runId: 'history-sample/quality',
+    repo: 'history-sample',
+    repoKey: 'history-sample',
+    branch: 'main',
+    sha: 'a'.repeat(40),
+    attempt: 1,
+    reports: { coverage: [], junit: [{ path: 'out/junit.xml', ref, bytes: SAMPLE_JUNIT.length }], bench: [] },
+    thresholds: { tests: { maxFailed: 0 } },
+    owners: [],
+  };
+}
+
 /** One representative run per workflow type. */
 const SAMPLES: Record<WorkflowType, Sample> = {
   healthCheck: { args: [] },
+  pipelineRun: { args: () => [samplePipelineRun()] },
+  qualityGate: { args: (dataDir) => [sampleQualityGate(dataDir)] },
   auditChainCheck: { args: [] },
   durabilityProbe: {
     args: [{ sleep: '1 hour', label: 'history-sample' }],
@@ -413,14 +493,22 @@ async function main(): Promise<void> {
     server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
   });
   const store = await openStore({ inMemory: true });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-histories-'));
   try {
     const taskQueue = 'record-histories';
-    const worker = await createArxflowWorker({
+    // The production activities, and the pipelines' (a data dir for workspaces and kept files).
+    const worker = await Worker.create({
       connection: env.nativeConnection,
       namespace: 'default',
       taskQueue,
       workflowBundle: await buildWorkflowBundle(),
-      deps: { store },
+      activities: {
+        ...createActivities({ store }),
+        ...createPipelineActivities({ store, dataDir }),
+        ...createQualityActivities({ store, dataDir }),
+        ...createGithubActivities({ store }),
+      },
+      shutdownGraceTime: '10 seconds',
     });
     mkdirSync(HISTORIES_DIR, { recursive: true });
     await worker.runUntil(async () => {
@@ -429,7 +517,7 @@ async function main(): Promise<void> {
         const handle = await env.client.workflow.start(type, {
           taskQueue,
           workflowId: `history-sample/${type}`,
-          args: sample.args,
+          args: typeof sample.args === 'function' ? sample.args(dataDir) : sample.args,
         });
         await sample.drive?.(handle);
         await handle.result();
@@ -439,6 +527,8 @@ async function main(): Promise<void> {
       }
     });
   } finally {
+    sampleRepo?.remove();
+    rmSync(dataDir, { recursive: true, force: true });
     await store.close();
     await env.teardown();
   }

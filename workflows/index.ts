@@ -37,3 +37,6 @@ export { incident } from './alerts/incident';
 export { incidentReview } from './alerts/incident-review';
 export { metricEvaluator, metricSamplesSignal, metricEvaluatorStatusQuery } from './alerts/metric-evaluator';
 export * from './alerts/messages';
+export { pipelineRun } from './pipelines/pipeline-run';
+export { qualityGate } from './pipelines/quality-gate';
+export { pipelineStatusQuery, pipelineSupersededSignal, qualityGateStatusQuery } from './pipelines/pipeline-messages';
