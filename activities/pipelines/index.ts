@@ -1,3 +1,9 @@
+import { PipelineLogs, STEP_LOG_MAX_BYTES } from '../../db/pipeline-logs';
+import { PipelineRuns } from '../../db/pipeline-runs';
+import type { PipelineDefinition, PipelineRunView } from '../../domain/pipelines/pipeline-types';
+import { LocalCacheStore, type CacheStore } from './cache-store';
+import { finishJob, prepareJob, removeWorkspace } from './job-workspace';
+import { loadPipelineDefinition } from './load-definition';
 import type {
   EnterConcurrencyGroupInput,
   FinishedJob,
@@ -10,43 +16,72 @@ import type {
   RunStepInput,
   StepOutcome,
 } from './pipeline-activity-types';
-import type { PipelineDefinition, PipelineRunView } from '../../domain/pipelines/pipeline-types';
+import { runPipelineStep } from './run-step';
 
 export type * from './pipeline-activity-types';
+export type { CacheStore } from './cache-store';
+
+const DEFAULT_CACHE_MAX_BYTES = 2 * 1024 ** 3;
+const DEFAULT_KILL_GRACE_MS = 5_000;
 
 /**
- * The pipeline run's side effects: git, workspaces, child processes, logs, caches and stored files.
- * (Signatures first; bodies land in the next commits.)
+ * The pipeline run's side effects: git (mirrors and workspaces under `<dataDir>/pipelines`), step
+ * processes, logs in the store, caches and the files a job keeps. The workflow (pipelineRun) decides
+ * the order; every activity here is safe to retry.
  */
-export function createPipelineActivities(deps: PipelineActivityDeps) {
-  void deps;
-  const notYet = (): never => {
-    throw new Error('not implemented yet');
+export function createPipelineActivities(
+  deps: PipelineActivityDeps & { cacheStore?: CacheStore; stepLogMaxBytes?: number },
+) {
+  const runs = new PipelineRuns(deps.store.db);
+  const logs = new PipelineLogs(deps.store.db);
+  const jobDeps = {
+    dataDir: deps.dataDir,
+    logs,
+    cacheStore: deps.cacheStore ?? new LocalCacheStore(deps.store.db, deps.dataDir),
+    cacheMaxBytes: deps.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
   };
+  const stepDeps = {
+    logs,
+    secrets: deps.secrets ?? process.env,
+    killGraceMs: deps.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
+    logMaxBytes: deps.stepLogMaxBytes ?? STEP_LOG_MAX_BYTES,
+  };
+
   return {
-    async loadPipelineDefinition(input: LoadDefinitionInput): Promise<PipelineDefinition> {
-      return notYet.call(input);
+    loadPipelineDefinition(input: LoadDefinitionInput): Promise<PipelineDefinition> {
+      return loadPipelineDefinition(deps.dataDir, input);
     },
+
+    /** Older runs of the group still open, which the workflow cancels (none without cancel-in-progress). */
     async enterConcurrencyGroup(input: EnterConcurrencyGroupInput): Promise<{ supersede: string[] }> {
-      return notYet.call(input);
+      const older = await runs.enterGroup(input.group, input.runId);
+      return { supersede: input.cancelInProgress ? older : [] };
     },
-    async recordPipelineRun(view: PipelineRunView): Promise<void> {
-      return notYet.call(view);
+
+    recordPipelineRun(view: PipelineRunView): Promise<void> {
+      return runs.upsert(view);
     },
-    async preparePipelineJob(input: PrepareJobInput): Promise<PreparedJob> {
-      return notYet.call(input);
+
+    preparePipelineJob(input: PrepareJobInput): Promise<PreparedJob> {
+      return prepareJob(jobDeps, input);
     },
-    async runPipelineStep(input: RunStepInput): Promise<StepOutcome> {
-      return notYet.call(input);
+
+    runPipelineStep(input: RunStepInput): Promise<StepOutcome> {
+      return runPipelineStep(stepDeps, input);
     },
-    async finishPipelineJob(input: FinishJobInput): Promise<FinishedJob> {
-      return notYet.call(input);
+
+    finishPipelineJob(input: FinishJobInput): Promise<FinishedJob> {
+      return finishJob(jobDeps, input);
     },
+
+    /** arxflow's own lines in a job's log (resumed, cancelled by a newer push, reused from run X). */
     async notePipelineLog(input: NoteLogInput): Promise<void> {
-      return notYet.call(input);
+      const text = input.text.endsWith('\n') ? input.text : `${input.text}\n`;
+      await logs.append(input.runId, input.jobId, 'arxflow', `[arxflow] ${text}`);
     },
+
     async removePipelineWorkspace(input: { runId: string; jobId: string }): Promise<void> {
-      return notYet.call(input);
+      removeWorkspace(deps.dataDir, input.runId, input.jobId);
     },
   };
 }

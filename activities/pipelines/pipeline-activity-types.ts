@@ -44,7 +44,8 @@ export interface PrepareJobInput {
   runId: string;
   jobId: string;
   trigger: PipelineTrigger;
-  cache?: { key: string; restoreKeys: string[]; paths: string[] };
+  /** The job's `cache` as defined (key template, restore-key prefixes, paths). */
+  cache?: CacheDefinition;
 }
 
 export interface PreparedJob {
