@@ -8,6 +8,7 @@ import { registerHealthCommand } from './commands/health';
 import { registerMcpCommand } from './commands/mcp';
 import { registerPipelineCommands } from './commands/pipelines';
 import { registerProbeCommands } from './commands/probe';
+import { registerQualityCommands } from './commands/quality';
 import { registerScheduleCommands } from './commands/schedules';
 import { registerTokenCommands } from './commands/token';
 import { registerTriggerCommands } from './commands/triggers';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerTriggerCommands(program);
   registerMcpCommand(program);
   registerPipelineCommands(program);
+  registerQualityCommands(program);
   const exitOverride = (command: Command) => {
     command.exitOverride();
     command.commands.forEach(exitOverride);
