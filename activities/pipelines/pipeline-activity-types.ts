@@ -2,6 +2,7 @@
 // Plain data only: they enter workflow histories. Large payloads (reports, artifacts) go by reference.
 import type { Store } from '../../db/store';
 import type {
+  CacheDefinition,
   PipelineRunView,
   PipelineTrigger,
   ReportPaths,
