@@ -171,7 +171,7 @@ export const pipelineFileSchema = lazySchema(() =>
         .record(
           z.string().regex(JOB_ID, 'must be a job id: a letter or _ first, then letters, digits, _ or -'),
           jobFileSchema,
-          { error: 'must map job ids to jobs' },
+          { error: (issue) => (issue.input === undefined ? 'required' : 'must map job ids to jobs') },
         )
         .refine((jobs) => Object.keys(jobs).length > 0, 'must have at least one job')
         .refine(

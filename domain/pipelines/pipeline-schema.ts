@@ -233,7 +233,7 @@ export function didYouMean(word: string, known: readonly string[]): string {
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of known) {
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (distance <= Math.max(1, Math.min(2, Math.floor(candidate.length / 3))) && (!best || distance < best.distance)) {
+    if (distance <= (candidate.length <= 3 ? 1 : 2) && (!best || distance < best.distance)) {
       best = { candidate, distance };
     }
   }
