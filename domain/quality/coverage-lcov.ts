@@ -42,7 +42,8 @@ export function parseLcov(text: string, fileName: string): CoverageReport {
     const record = open!.file;
     const fields = value.split(',');
     const int = (field: string | undefined, what: string): number => {
-      const number = field !== undefined && /^\d+$/.test(field) ? Number(field) : NaN;
+      if (field === undefined || field === '') fail(index, `${tag}: ${what} missing (a line cut short?)`);
+      const number = /^\d+$/.test(field!) ? Number(field) : NaN;
       if (!Number.isFinite(number)) fail(index, `${tag}: ${what} is not a whole number: ${JSON.stringify(field)}`);
       return number;
     };
