@@ -219,7 +219,7 @@ export const REFUSED_KEY_REASONS: Readonly<Record<string, string>> = {
   defaults: 'not supported: put cd ... in run',
   outputs: 'job outputs are not supported',
   'working-directory': 'not supported: put cd ... in run',
-  shell: "not supported: steps run in the worker's shell; call another one from run",
+  shell: 'steps run with /bin/sh -c: call another shell from run (bash -c ...)',
   'continue-on-error': 'not supported: a failing step fails its job',
   id: 'steps are named by name and their index',
   if: 'steps have no if: give the job an if filter, or move the step to a job of its own',
