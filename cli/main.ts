@@ -9,6 +9,7 @@ import { registerMcpCommand } from './commands/mcp';
 import { registerPipelineCommands } from './commands/pipelines';
 import { registerProbeCommands } from './commands/probe';
 import { registerQualityCommands } from './commands/quality';
+import { registerQualityHistoryCommands } from './commands/quality-history';
 import { registerScheduleCommands } from './commands/schedules';
 import { registerTokenCommands } from './commands/token';
 import { registerTriggerCommands } from './commands/triggers';
@@ -37,7 +38,7 @@ export function buildProgram(): Command {
   registerTriggerCommands(program);
   registerMcpCommand(program);
   registerPipelineCommands(program);
-  registerQualityCommands(program);
+  registerQualityHistoryCommands(registerQualityCommands(program));
   const exitOverride = (command: Command) => {
     command.exitOverride();
     command.commands.forEach(exitOverride);
