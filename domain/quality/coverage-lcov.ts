@@ -24,6 +24,18 @@ export function parseLcov(text: string, fileName: string): CoverageReport {
       open = undefined;
       continue;
     }
+    // DA lines are most of a tracefile: read them without splitting; anything odd takes the general path below.
+    if (open && line.startsWith('DA:')) {
+      const comma = line.indexOf(',', 3);
+      const checksum = comma < 0 ? -1 : line.indexOf(',', comma + 1);
+      const at = comma < 0 ? -1 : wholeNumber(line, 3, comma);
+      const hits = at < 0 ? -1 : wholeNumber(line, comma + 1, checksum < 0 ? line.length : checksum);
+      if (hits >= 0) {
+        const lineHits = open.file.lineHits;
+        lineHits[at] = (lineHits[at] ?? 0) + hits;
+        continue;
+      }
+    }
     const colon = line.indexOf(':');
     if (colon < 0) fail(index, `not an lcov line: ${JSON.stringify(line.slice(0, 80))}`);
     const tag = line.slice(0, colon);
@@ -83,6 +95,18 @@ export function parseLcov(text: string, fileName: string): CoverageReport {
     );
   if (files.length === 0) throw new InputError(`${fileName}: no SF record: not an lcov file`);
   return reportOfFiles(files, 'lcov', fileName);
+}
+
+/** The whole number written in text[start, end), or -1 when it is not one. */
+function wholeNumber(text: string, start: number, end: number): number {
+  if (end <= start) return -1;
+  let number = 0;
+  for (let i = start; i < end; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    number = number * 10 + digit;
+  }
+  return number;
 }
 
 interface LcovRecord {
