@@ -19,6 +19,9 @@ const env = () =>
     },
   );
 
+/** Runs an activity in a fresh environment; the argument typed by the activity (literal unions stay literal). */
+const run = <A, R>(activity: (arg: A) => Promise<R>, arg: A): Promise<R> => env().run(activity, arg);
+
 /** What a failed activity threw, for assertions on its type and retryability. */
 async function failureOf(work: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await work.then(
@@ -47,7 +50,7 @@ describe('GitHub commit statuses and the PR comment through the real Octokit cli
   it('posts pending then success for a context, description cut to 140 characters, with the run link', async () => {
     const { reportCommitStatus } = activities();
     const link = 'http://localhost:8080/v1/pipelines/run-1';
-    await env().run(reportCommitStatus, {
+    await run(reportCommitStatus, {
       githubRepo: REPO,
       sha: SHA_1,
       context: 'arxflow/build',
@@ -55,7 +58,7 @@ describe('GitHub commit statuses and the PR comment through the real Octokit cli
       description: 'build running',
       targetUrl: link,
     });
-    const result = await env().run(reportCommitStatus, {
+    const result = await run(reportCommitStatus, {
       githubRepo: REPO,
       sha: SHA_1,
       context: 'arxflow/build',
@@ -74,20 +77,20 @@ describe('GitHub commit statuses and the PR comment through the real Octokit cli
   it('keeps one comment per PR and key, edited in place on every push, leaving other comments alone', async () => {
     const { upsertPullRequestComment } = activities();
     github.addForeignComment(REPO, 7, 'LGTM, but see the coverage');
-    const first = await env().run(upsertPullRequestComment, {
+    const first = await run(upsertPullRequestComment, {
       githubRepo: REPO,
       pullRequest: 7,
       key: 'quality',
       body: '### ❌ Quality gate failed',
     });
-    const second = await env().run(upsertPullRequestComment, {
+    const second = await run(upsertPullRequestComment, {
       githubRepo: REPO,
       pullRequest: 7,
       key: 'quality',
       body: '### ✅ Quality gate passed',
     });
     // A retried activity with the same body writes nothing.
-    const again = await env().run(upsertPullRequestComment, {
+    const again = await run(upsertPullRequestComment, {
       githubRepo: REPO,
       pullRequest: 7,
       key: 'quality',
@@ -106,14 +109,14 @@ describe('GitHub commit statuses and the PR comment through the real Octokit cli
   it('finds its comment beyond the first page of a long discussion', async () => {
     const { upsertPullRequestComment } = activities();
     for (let i = 0; i < 120; i++) github.addForeignComment(REPO, 8, `comment ${i}`);
-    const created = await env().run(upsertPullRequestComment, {
+    const created = await run(upsertPullRequestComment, {
       githubRepo: REPO,
       pullRequest: 8,
       key: 'quality',
       body: 'v1',
     });
     // Ours is the 121st comment: on page 2 of 100.
-    const updated = await env().run(upsertPullRequestComment, {
+    const updated = await run(upsertPullRequestComment, {
       githubRepo: REPO,
       pullRequest: 8,
       key: 'quality',
@@ -134,7 +137,7 @@ describe('GitHub commit statuses and the PR comment through the real Octokit cli
   it('refuses a bad token for good: GitHubRefused with the status and GitHub message', async () => {
     const { reportCommitStatus } = activities('ghp_wrong');
     const failure = await failureOf(
-      env().run(reportCommitStatus, {
+      run(reportCommitStatus, {
         githubRepo: REPO,
         sha: SHA_2,
         context: 'arxflow/build',
@@ -151,7 +154,7 @@ describe('GitHub commit statuses and the PR comment through the real Octokit cli
   it('refuses an unknown repository (404) for good', async () => {
     const { upsertPullRequestComment } = activities();
     const failure = await failureOf(
-      env().run(upsertPullRequestComment, { githubRepo: 'acme/nope', pullRequest: 1, key: 'quality', body: 'x' }),
+      run(upsertPullRequestComment, { githubRepo: 'acme/nope', pullRequest: 1, key: 'quality', body: 'x' }),
     );
     expect([failure.type, failure.nonRetryable]).toEqual(['GitHubRefused', true]);
     expect(failure.message).toMatch(/404/);
@@ -167,9 +170,9 @@ describe('GitHub commit statuses and the PR comment through the real Octokit cli
       description: 'coverage.lines 71% < 80%',
     };
     github.failNext(1, 500);
-    const failure = await failureOf(env().run(reportCommitStatus, request));
+    const failure = await failureOf(run(reportCommitStatus, request));
     expect([failure.type, failure.nonRetryable]).toEqual(['GitHubUnavailable', false]);
-    await env().run(reportCommitStatus, request);
+    await run(reportCommitStatus, request);
     expect(
       github
         .statuses(REPO)
@@ -184,7 +187,7 @@ describe('GitHub commit statuses and the PR comment through the real Octokit cli
       github: { token: TOKEN, apiUrl: 'http://127.0.0.1:9' },
     });
     const failure = await failureOf(
-      env().run(reportCommitStatus, { githubRepo: REPO, sha: SHA_2, context: 'c', state: 'pending', description: 'x' }),
+      run(reportCommitStatus, { githubRepo: REPO, sha: SHA_2, context: 'c', state: 'pending', description: 'x' }),
     );
     expect([failure.type, failure.nonRetryable]).toEqual(['GitHubUnavailable', false]);
   });
@@ -198,10 +201,10 @@ describe('GitHub commit statuses and the PR comment through the real Octokit cli
       state: 'success' as const,
       description: 'passed',
     };
-    const first = await env().run(reportCommitStatus, status);
-    await env().run(reportCommitStatus, status); // a retry
-    await env().run(upsertPullRequestComment, { githubRepo: REPO, pullRequest: 9, key: 'quality', body: 'one' });
-    await env().run(upsertPullRequestComment, { githubRepo: REPO, pullRequest: 9, key: 'quality', body: 'two' });
+    const first = await run(reportCommitStatus, status);
+    await run(reportCommitStatus, status); // a retry
+    await run(upsertPullRequestComment, { githubRepo: REPO, pullRequest: 9, key: 'quality', body: 'one' });
+    await run(upsertPullRequestComment, { githubRepo: REPO, pullRequest: 9, key: 'quality', body: 'two' });
     expect(first).toMatchObject({ channel: 'outbox' });
     const rows = await store.db.query<{
       channel: string;
@@ -224,7 +227,7 @@ describe('GitHub commit statuses and the PR comment through the real Octokit cli
   it('refuses a githubRepo that is not owner/name before calling anyone', async () => {
     const before = github.calls().length;
     const failure = await failureOf(
-      env().run(activities().reportCommitStatus, {
+      run(activities().reportCommitStatus, {
         githubRepo: 'https://github.com/acme/site-api',
         sha: SHA_1,
         context: 'c',
