@@ -80,15 +80,15 @@ export class PipelineLogs {
       const drop: ChunkRow[] = [];
       for (const row of rows) {
         if (row.dropped_bytes !== null) marker = row;
-        else if (kept + row.bytes <= maxBytes && drop.length === 0) kept += row.bytes;
+        else if (drop.length === 0 && kept + row.bytes <= maxBytes) kept += row.bytes;
         else drop.push(row);
       }
       if (drop.length === 0) return 0;
       const dropped = drop.reduce((sum, row) => sum + row.bytes, 0);
       const total = dropped + Number(marker?.dropped_bytes ?? 0);
       // drop is newest first: its last row is the oldest, which becomes the marker when there is none yet.
-      const markerSeq = marker ? marker.seq : drop[drop.length - 1]!.seq;
-      const gone = drop.map((row) => Number(row.seq)).filter((seq) => seq !== Number(markerSeq));
+      const markerSeq = Number((marker ?? drop[drop.length - 1]!).seq);
+      const gone = drop.map((row) => Number(row.seq)).filter((seq) => seq !== markerSeq);
       if (gone.length) await tx.query('DELETE FROM pipeline_log_chunks WHERE seq = ANY($1::bigint[])', [gone]);
       await tx.query(
         `UPDATE pipeline_log_chunks SET stream = 'arxflow', text = $2, bytes = 0, dropped_bytes = $3 WHERE seq = $1`,
@@ -97,4 +97,22 @@ export class PipelineLogs {
       return dropped;
     });
   }
+}
+
+/**
+ * `text` in pieces of at most `maxBytes` of UTF-8 each, never splitting a character: chunks small
+ * against the per-step bound, so trimming whole chunks keeps nearly all of the tail.
+ */
+export function utf8Pieces(text: string, maxBytes: number): string[] {
+  const bytes = Buffer.from(text);
+  if (bytes.length <= maxBytes) return [text];
+  const pieces: string[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    let end = Math.min(bytes.length, start + Math.max(4, maxBytes));
+    while (end < bytes.length && (bytes[end]! & 0xc0) === 0x80) end--; // not inside a character
+    pieces.push(bytes.subarray(start, end).toString('utf8'));
+    start = end;
+  }
+  return pieces;
 }

@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { LogStream, PipelineLogs } from '../../db/pipeline-logs';
+import { utf8Pieces, type LogStream, type PipelineLogs } from '../../db/pipeline-logs';
 
 const FLUSH_MS = 200;
 const FLUSH_BYTES = 16 * 1024;
@@ -76,7 +76,10 @@ export class StepLogWriter {
     const { runId, jobId, stepIndex } = this.where;
     this.writing = this.writing.then(async () => {
       try {
-        await this.logs.append(runId, jobId, stream, text, { stepIndex });
+        // Pieces of at most an eighth of the bound: trimming whole pieces keeps nearly all of the tail.
+        for (const piece of utf8Pieces(text, Math.min(FLUSH_BYTES, Math.floor(this.maxBytes / 8)))) {
+          await this.logs.append(runId, jobId, stream, piece, { stepIndex });
+        }
         this.written += Buffer.byteLength(text);
         // Trim only once the step has written more than the bound: one query per flush otherwise.
         if (this.written > this.maxBytes) await this.logs.trimStep(runId, jobId, stepIndex, this.maxBytes);
