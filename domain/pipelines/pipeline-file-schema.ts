@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../durations';
 import { lazySchema } from '../lazy-schema';
+import { qualityThresholdsSchema } from '../quality/thresholds';
 
 /** Job ids as GitHub allows them: they appear in run views, log paths and `needs`. */
 export const JOB_ID = /^[A-Za-z_][\w-]*$/;
@@ -38,8 +39,6 @@ const minutes = () =>
     .number()
     .positive('must be more than 0')
     .max(7 * 24 * 60, 'must be at most a week');
-
-const percent = () => z.number().min(0, 'must be 0 to 100').max(100, 'must be 0 to 100');
 
 export const jobFilterFileSchema = lazySchema(() =>
   z.strictObject(
@@ -117,37 +116,23 @@ export const jobFileSchema = lazySchema(() =>
   ),
 );
 
-/** `quality:` inline thresholds (the thresholds file's keys), `{file: path}`, or a path alone. */
+/**
+ * `quality:` inline thresholds (the thresholds file's keys: domain/quality/thresholds.ts, one schema for
+ * both), `{file: path}`, or a path alone.
+ */
 export const qualityFileSchema = lazySchema(() =>
   z.preprocess(
     (value) => (typeof value === 'string' ? { file: value } : value),
-    z
-      .strictObject(
-        {
-          file: nonEmptyText().optional(),
-          coverage: z
-            .strictObject({ lines: percent().optional(), branches: percent().optional(), patch: percent().optional() })
-            .optional(),
-          tests: z.strictObject({ maxFailed: z.int().min(0, 'must be 0 or more').optional() }).optional(),
-          benchmarks: z
-            .strictObject({
-              maxRegressionPercent: z.number().min(0, 'must be 0 or more').optional(),
-              baselineRuns: z.int().min(1, 'must be 1 or more').max(100, 'must be at most 100').optional(),
-            })
-            .optional(),
-        },
-        { error: 'must be thresholds {coverage, tests, benchmarks}, {file: path} or a path' },
-      )
-      .superRefine((quality, ctx) => {
-        const inline = ['coverage', 'tests', 'benchmarks'].filter((key) => key in quality);
-        if (quality.file !== undefined && inline.length > 0) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['file'],
-            message: `a thresholds file or ${inline.join(', ')} inline, not both`,
-          });
-        }
-      }),
+    qualityThresholdsSchema.extend({ file: nonEmptyText().optional() }).superRefine((quality, ctx) => {
+      const inline = ['coverage', 'tests', 'benchmarks'].filter((key) => key in quality);
+      if (quality.file !== undefined && inline.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['file'],
+          message: `a thresholds file or ${inline.join(', ')} inline, not both`,
+        });
+      }
+    }),
   ),
 );
 

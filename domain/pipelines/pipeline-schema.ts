@@ -21,7 +21,7 @@ export const DEFAULT_JOB_TIMEOUT_MS = 30 * 60_000;
 /** Parses and checks a pipeline file; `fileName` is how errors name it (its path in the repository). */
 export function parsePipelineYaml(text: string, fileName: string): PipelineDefinition {
   const source = readYamlSource(text, fileName);
-  const parsed = pipelineFileSchema.safeParse(source.value ?? {});
+  const parsed = pipelineFileSchema.safeParse(source.value ?? {}, { reportInput: true }); // input: "required" or "must be a text"
   // Expressions are checked on the file as written, so their refusals come with zod's.
   const expressions = expressionIssues(source.value);
   if (!parsed.success) throw sourceError(source, [...zodIssues(parsed.error.issues), ...expressions]);

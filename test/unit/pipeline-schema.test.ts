@@ -178,7 +178,7 @@ describe('parsePipelineYaml: refusals name the file, line, column and field', ()
     [
       'a coverage above 100',
       'quality: {coverage: {lines: 120}}\njobs: {a: {steps: [{run: x}]}}\n',
-      `${FILE}:1:29: quality.coverage.lines: must be 0 to 100`,
+      `${FILE}:1:29: quality.coverage.lines: must be a percent from 0 to 100`,
     ],
     [
       'a thresholds file and inline thresholds',
