@@ -191,6 +191,26 @@ describe('parsePipelineYaml: refusals name the file, line, column and field', ()
       `${FILE}:1:7: env.A-B: must be an environment variable name`,
     ],
     [
+      'a number for quality',
+      'quality: 5\njobs: {a: {steps: [{run: x}]}}\n',
+      `${FILE}:1:10: quality: must be a mapping`,
+    ],
+    [
+      'a number for a report path',
+      'jobs: {a: {steps: [{run: x}], reports: {coverage: [1]}}}\n',
+      `${FILE}:1:52: jobs.a.reports.coverage[0]: must be a text`,
+    ],
+    [
+      'a fraction for max-parallel',
+      'max-parallel: 2.5\njobs: {a: {steps: [{run: x}]}}\n',
+      `${FILE}:1:15: max-parallel: must be a whole number`,
+    ],
+    [
+      'a typo in inline thresholds',
+      'quality: {coverage: {line: 80}}\njobs: {a: {steps: [{run: x}]}}\n',
+      `${FILE}:1:22: quality.coverage.line: unknown field (did you mean "lines"?)`,
+    ],
+    [
       'a duplicate key (YAML)',
       'jobs:\n  a: {steps: [{run: x}]}\n  a: {steps: [{run: y}]}\n',
       `${FILE}:3:3: not valid YAML: Map keys must be unique`,
