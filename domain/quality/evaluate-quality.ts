@@ -19,7 +19,7 @@ export interface QualityInputs {
 
 /**
  * The gate's verdict: one check per threshold given (absent: not checked), failed when any check
- * fails. A threshold whose report is missing fails (a pipeline that lost its coverage report must
+ * fails. A threshold whose report is missing or measured nothing fails (a pipeline that lost its coverage report must
  * not pass), except patch coverage, which needs a base to diff against and is marked not measured.
  */
 export function evaluateQuality(inputs: QualityInputs): QualityVerdict {
@@ -81,6 +81,9 @@ function patchCheck(patch: PatchCoverage | undefined, required: number): Quality
 function testsCheck(tests: TestReport | undefined, required: number): QualityCheck {
   const name = 'tests.failed';
   if (!tests) return { name, passed: false, actual: null, required, detail: 'no test report' };
+  // A report without a single case ran nothing (or lost its cases): not a pass.
+  if (tests.tests === 0)
+    return { name, passed: false, actual: 0, required, detail: 'the test report has no test case' };
   const actual = tests.failed + tests.errors;
   const failing = tests.cases.filter((c) => c.status === 'failed' || c.status === 'error').map((c) => c.id);
   const listed = failing.slice(0, 5).join('; ') + (failing.length > 5 ? `; ${failing.length - 5} more` : '');

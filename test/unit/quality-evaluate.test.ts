@@ -131,6 +131,16 @@ describe('evaluateQuality', () => {
     ]);
   });
 
+  it('fails a test report without a single case: it ran nothing', () => {
+    const empty = parseJUnitReport('<testsuites><testsuite name="none"/></testsuites>', 'junit.xml');
+    expect(evaluateQuality({ tests: empty, thresholds: { tests: { maxFailed: 0 } } })).toEqual({
+      verdict: 'fail',
+      checks: [
+        { name: 'tests.failed', passed: false, actual: 0, required: 0, detail: 'the test report has no test case' },
+      ],
+    });
+  });
+
   it('patch coverage: no executable line changed passes; an unmeasurable report fails', () => {
     const none = evaluateQuality({
       patch: { covered: 0, total: 0, percent: null, uncovered: [] },
