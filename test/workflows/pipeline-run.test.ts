@@ -258,6 +258,48 @@ jobs:
     expect(isGone(Number(readFileSync(path.join(pids, 'older'), 'utf8')))).toBe(true);
   });
 
+  it("ends `cancelled` on Temporal's workflow cancellation (CLI, API, Web UI) once the step's process is gone", async () => {
+    const pids = traceDir('cancel');
+    const repo = repoWith(`
+jobs:
+  build:
+    env: { PIDS: "${pids}" }
+    steps:
+      - name: build
+        run: echo $$ > $PIDS/build; exec sleep 60
+  deploy:
+    needs: [build]
+    env: { PIDS: "${pids}" }
+    steps: [{ name: deploy, run: touch $PIDS/deployed }]
+`);
+    const taskQueue = uniqueTaskQueue('pipeline');
+    const worker = await pipelineWorker(taskQueue);
+    const started = Date.now();
+    const view = await worker.runUntil(async () => {
+      const handle = await start(taskQueue, { trigger: triggerOf(repo), attempt: 1 });
+      await until(handle, (seen) => seen.jobs[0]?.steps[0]?.status === 'running');
+      while (!existsSync(path.join(pids, 'build'))) await new Promise((resolve) => setTimeout(resolve, 50));
+      await handle.cancel();
+      return handle.result(); // the view, status cancelled: what `pipeline run --wait` prints
+    });
+
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(view).toMatchObject({ status: 'cancelled', error: 'cancelled' });
+    expect(job(view, 'build')).toMatchObject({ status: 'cancelled', steps: [{ status: 'cancelled' }] });
+    expect(job(view, 'deploy')).toMatchObject({
+      status: 'skipped', // as GitHub Actions shows the dependents of a cancelled job
+      reason: 'needs build, which was cancelled',
+      steps: [{ status: 'skipped' }],
+    });
+    expect(isGone(Number(readFileSync(path.join(pids, 'build'), 'utf8')))).toBe(true);
+    expect(existsSync(path.join(pids, 'deployed'))).toBe(false);
+    const recorded = await world.store.db.query<{ status: string }>(
+      'SELECT status FROM pipeline_runs WHERE run_id = $1',
+      [view.runId],
+    );
+    expect(recorded).toEqual([{ status: 'cancelled' }]);
+  });
+
   it('reruns only the failed jobs: succeeded ones are reused, not run again', async () => {
     const trace = traceDir('rerun');
     const repo = repoWith(`
