@@ -19,8 +19,9 @@ export interface QualityInputs {
 
 /**
  * The gate's verdict: one check per threshold given (absent: not checked), failed when any check
- * fails. A threshold whose report is missing or measured nothing fails (a pipeline that lost its coverage report must
- * not pass), except patch coverage, which needs a base to diff against and is marked not measured.
+ * fails. A threshold whose report is missing or measured nothing fails (a pipeline that lost its
+ * coverage report must not pass), except patch coverage, which needs a base to diff against and is
+ * marked not measured.
  */
 export function evaluateQuality(inputs: QualityInputs): QualityVerdict {
   const { thresholds } = inputs;
