@@ -15,6 +15,9 @@ const env = () =>
     logger: new DefaultLogger('ERROR'),
   });
 
+/** An activity run in a fresh environment, its result typed by the activity. */
+const run = <A, R>(activity: (arg: A) => Promise<R>, arg: A): Promise<R> => env().run(activity, arg);
+
 async function failureOf(work: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await work.then(
     () => undefined,
@@ -112,7 +115,7 @@ describe('evaluateQualityGate: real report files, a real git diff, the store', (
       }),
       thresholds: { coverage: { lines: 70, patch: 50 }, tests: { maxFailed: 0 } },
     });
-    const verdict = await env().run(gate(), request);
+    const verdict = await run(gate(), request);
     expect(verdict.verdict).toBe('pass');
     expect(verdict.checks.map((c) => [c.name, c.passed, c.actual, c.required])).toEqual([
       ['coverage.lines', true, 75, 70],
@@ -130,7 +133,7 @@ describe('evaluateQualityGate: real report files, a real git diff, the store', (
   });
 
   it('fails patch coverage with git words when the base is not in the repository (never a silent pass)', async () => {
-    const verdict = await env().run(
+    const verdict = await run(
       gate(),
       input({
         service: 'site-nobase',
@@ -158,13 +161,13 @@ describe('evaluateQualityGate: real report files, a real git diff, the store', (
     ] as const)
       expect(
         (
-          await env().run(
+          await run(
             gate(),
             input({ service, sha: sha(i), reports: reports({ bench: bench(value) }), thresholds: seeding }),
           )
         ).verdict,
       ).toBe('pass');
-    const red = await env().run(
+    const red = await run(
       gate(),
       input({
         service,
@@ -187,11 +190,11 @@ describe('evaluateQualityGate: real report files, a real git diff, the store', (
         reports: reports({ bench: bench(value) }),
         thresholds,
       });
-    const ok = await env().run(gate(), pr(120, 6));
+    const ok = await run(gate(), pr(120, 6));
     expect(ok.checks).toEqual([
       expect.objectContaining({ name: 'bench.render', passed: true, actual: 9.09, baseline: 110 }),
     ]);
-    const slow = await env().run(gate(), pr(125, 7));
+    const slow = await run(gate(), pr(125, 7));
     expect(slow.verdict).toBe('fail');
     expect(slow.checks).toEqual([
       expect.objectContaining({ name: 'bench.render', passed: false, actual: 13.64, required: 10, baseline: 110 }),
@@ -201,7 +204,7 @@ describe('evaluateQualityGate: real report files, a real git diff, the store', (
   it('reports a test that failed and then passed on a rerun of the same sha as flaky, not as a failure', async () => {
     const service = 'site-flaky';
     const thresholds = { tests: { maxFailed: 0 } };
-    const first = await env().run(
+    const first = await run(
       gate(),
       input({
         service,
@@ -213,7 +216,7 @@ describe('evaluateQualityGate: real report files, a real git diff, the store', (
     );
     expect(first.verdict).toBe('fail');
     expect(first.flaky).toBeUndefined();
-    const rerun = await env().run(
+    const rerun = await run(
       gate(),
       input({
         service,
@@ -243,7 +246,7 @@ describe('evaluateQualityGate: real report files, a real git diff, the store', (
     const owners = ['slack:#builds', 'email:lead@example.com', 'pager:nobody'];
     const thresholds = { coverage: { lines: 80 } };
     const link = 'http://localhost:8080/pipelines/run';
-    const run = (n: number, hits: Record<number, number>) =>
+    const branchRun = (n: number, hits: Record<number, number>) =>
       input({
         service,
         branch: 'main',
@@ -254,13 +257,13 @@ describe('evaluateQualityGate: real report files, a real git diff, the store', (
         reports: reports({ coverage: lcov('src/math.js', hits) }),
       });
 
-    const failing = run(1, { 1: 1, 2: 0, 3: 0, 4: 0 });
-    const opened = await env().run(gate(), failing);
+    const failing = branchRun(1, { 1: 1, 2: 0, 3: 0, 4: 0 });
+    const opened = await run(gate(), failing);
     expect(opened.verdict).toBe('fail');
     expect(opened.remediation?.state).toBe('opened');
     // A retried activity returns the same verdict and queues nothing new.
-    expect(await env().run(gate(), failing)).toEqual(opened);
-    const again = await env().run(gate(), run(2, { 1: 1, 2: 1, 3: 0, 4: 0 }));
+    expect(await run(gate(), failing)).toEqual(opened);
+    const again = await run(gate(), branchRun(2, { 1: 1, 2: 1, 3: 0, 4: 0 }));
     expect(again.remediation).toEqual({ id: opened.remediation?.id, state: 'still-open' });
     const [open] = await results().remediations({ service, open: true });
     expect(open).toMatchObject({
@@ -275,13 +278,13 @@ describe('evaluateQualityGate: real report files, a real git diff, the store', (
       failedChecks: [expect.objectContaining({ name: 'coverage.lines', actual: 50, required: 80 })],
     });
 
-    const passing = run(3, { 1: 1, 2: 1, 3: 1, 4: 1 });
-    const closed = await env().run(gate(), passing);
+    const passing = branchRun(3, { 1: 1, 2: 1, 3: 1, 4: 1 });
+    const closed = await run(gate(), passing);
     expect(closed).toMatchObject({ verdict: 'pass', remediation: { id: opened.remediation?.id, state: 'closed' } });
     expect(await results().remediations({ service, open: true })).toEqual([]);
     expect((await results().remediations({ service }))[0]).toMatchObject({ open: false, closedByRun: passing.runId });
     // The next passing run has nothing to close.
-    expect((await env().run(gate(), run(4, { 1: 1, 2: 1, 3: 1, 4: 1 }))).remediation).toBeUndefined();
+    expect((await run(gate(), branchRun(4, { 1: 1, 2: 1, 3: 1, 4: 1 }))).remediation).toBeUndefined();
 
     // No Slack or SMTP configured: the existing notification path queues them in the outbox.
     const outbox = await store.db.query<{
@@ -309,14 +312,12 @@ describe('evaluateQualityGate: real report files, a real git diff, the store', (
       reports: reports({ junit: '<testsuites><testsuite name="unit"><testcase name="a">' }),
       thresholds: { tests: { maxFailed: 0 } },
     });
-    const failure = await failureOf(env().run(gate(), request));
+    const failure = await failureOf(run(gate(), request));
     expect([failure.type, failure.nonRetryable]).toEqual(['InvalidReport', true]);
     expect(failure.message).toMatch(/^reports\/junit\.xml: /);
     expect(await results().get(request.runId)).toBeUndefined();
 
-    const empty = await failureOf(
-      env().run(gate(), input({ service: 'site-bad', reports: reports({ coverage: '' }) })),
-    );
+    const empty = await failureOf(run(gate(), input({ service: 'site-bad', reports: reports({ coverage: '' }) })));
     expect([empty.type, empty.message]).toEqual([
       'InvalidReport',
       expect.stringMatching(/^coverage\/lcov\.info: .*empty/),
@@ -325,12 +326,10 @@ describe('evaluateQualityGate: real report files, a real git diff, the store', (
 
   it('reads report refs only under <dataDir>/pipelines, and says which report is gone', async () => {
     const outside = { path: 'coverage/lcov.info', ref: '/etc/passwd', bytes: 10 };
-    const refused = await failureOf(
-      env().run(gate(), input({ reports: { coverage: [outside], junit: [], bench: [] } })),
-    );
+    const refused = await failureOf(run(gate(), input({ reports: { coverage: [outside], junit: [], bench: [] } })));
     expect([refused.type, refused.nonRetryable]).toEqual(['InvalidInput', true]);
     const gone = { path: 'coverage/lcov.info', ref: path.join(dataDir, 'pipelines', 'files', 'nope.info'), bytes: 10 };
-    const missing = await failureOf(env().run(gate(), input({ reports: { coverage: [gone], junit: [], bench: [] } })));
+    const missing = await failureOf(run(gate(), input({ reports: { coverage: [gone], junit: [], bench: [] } })));
     expect([missing.type, missing.message]).toEqual([
       'InvalidReport',
       expect.stringMatching(/coverage\/lcov\.info: the stored report is gone/),
@@ -338,7 +337,7 @@ describe('evaluateQualityGate: real report files, a real git diff, the store', (
   });
 
   it('reads thresholds from a thresholds file the run kept, and refuses a misspelt key with its line', async () => {
-    const ok = await env().run(
+    const ok = await run(
       gate(),
       input({
         service: 'site-file',
@@ -350,7 +349,7 @@ describe('evaluateQualityGate: real report files, a real git diff, the store', (
       expect.objectContaining({ name: 'coverage.lines', passed: false, actual: 50, required: 90 }),
     ]);
     const bad = await failureOf(
-      env().run(
+      run(
         gate(),
         input({ service: 'site-file', thresholdsFile: stored('.arxflow/quality.yml', 'coverage:\n  line: 90\n') }),
       ),
