@@ -23,7 +23,7 @@ export function parsePipelineYaml(text: string, fileName: string): PipelineDefin
   const source = readYamlSource(text, fileName);
   const parsed = pipelineFileSchema.safeParse(source.value ?? {}, { reportInput: true }); // input: "required" or "must be a text"
   // Expressions are checked on the file as written, so their refusals come with zod's.
-  const expressions = expressionIssues(source.value);
+  const expressions = [...expressionIssues(source.value), ...protoKeyIssues(source.value)];
   if (!parsed.success) throw sourceError(source, [...zodIssues(parsed.error.issues), ...expressions]);
   const file = parsed.data;
   const issues = [...graphIssues(file), ...timeoutIssues(file), ...expressions];
@@ -183,6 +183,17 @@ function expressionIssues(value: unknown, path: FieldPath = []): SourceIssue[] {
     return Object.entries(value).flatMap(([key, item]) => expressionIssues(item, [...path, key]));
   }
   return [];
+}
+
+/** zod passes over `__proto__` keys of records (a job or variable named so would silently vanish): refused. */
+function protoKeyIssues(value: unknown, path: FieldPath = []): SourceIssue[] {
+  if (Array.isArray(value)) return value.flatMap((item, index) => protoKeyIssues(item, [...path, index]));
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, item]) =>
+    key === '__proto__'
+      ? [{ path: [...path, key], message: 'not accepted as a name', atKey: true }]
+      : protoKeyIssues(item, [...path, key]),
+  );
 }
 
 /** zod's issues as located ones: an unknown key is named itself, with why or a likely meant key. */

@@ -53,7 +53,11 @@ export function pathText(path: FieldPath): string {
 
 /** Refusals as one InputError: a line per issue, `<file>:<line>:<col>: <field>: <why>`, in file order. */
 export function sourceError(source: YamlSource, issues: readonly SourceIssue[]): InputError {
-  const located = issues.map((issue) => {
+  // One refusal per field: the first says enough (an unknown `__proto__` key is refused twice otherwise).
+  const firstPerField = [
+    ...new Map([...issues].reverse().map((issue) => [pathText(issue.path), issue] as const)).values(),
+  ];
+  const located = firstPerField.map((issue) => {
     const where = source.locate(issue.path, issue.atKey);
     const field = pathText(issue.path);
     return {

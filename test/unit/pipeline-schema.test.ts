@@ -211,6 +211,16 @@ describe('parsePipelineYaml: refusals name the file, line, column and field', ()
       `${FILE}:1:22: quality.coverage.line: unknown field (did you mean "lines"?)`,
     ],
     [
+      'a job named __proto__ (it would vanish)',
+      'jobs:\n  __proto__: {steps: [{run: x}]}\n',
+      `${FILE}:2:3: jobs.__proto__: not accepted as a name`,
+    ],
+    [
+      'a step key named __proto__, once',
+      'jobs: {a: {steps: [{run: x, __proto__: 1}]}}\n',
+      `${FILE}:1:29: jobs.a.steps[0].__proto__: unknown field`,
+    ],
+    [
       'a duplicate key (YAML)',
       'jobs:\n  a: {steps: [{run: x}]}\n  a: {steps: [{run: y}]}\n',
       `${FILE}:3:3: not valid YAML: Map keys must be unique`,
@@ -222,6 +232,10 @@ describe('parsePipelineYaml: refusals name the file, line, column and field', ()
     ],
   ])('%s', (_what, text, expected) => {
     expect(refusalOf(text)).toContain(expected);
+  });
+
+  it('refuses one field once', () => {
+    expect(refusalOf('jobs: {a: {steps: [{run: x, __proto__: 1}]}}\n').split('\n')).toHaveLength(1);
   });
 
   it('names every refusal at once, in file order, each with its field in the error issues', () => {
