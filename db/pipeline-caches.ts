@@ -28,7 +28,7 @@ export class PipelineCaches {
   /** The most recently used entry whose key starts with `prefix` (GitHub's restore-keys rule). */
   async latestWithPrefix(prefix: string): Promise<CacheEntry | undefined> {
     const [row] = await this.db.query<CacheRow>(
-      'SELECT * FROM pipeline_caches WHERE left(key, length($1)) = $1 ORDER BY last_used_at DESC, created_at DESC LIMIT 1',
+      'SELECT * FROM pipeline_caches WHERE left(key, length($1::text)) = $1::text ORDER BY last_used_at DESC, created_at DESC LIMIT 1',
       [prefix],
     );
     return row && entryOf(row);

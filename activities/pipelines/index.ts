@@ -41,6 +41,7 @@ export function createPipelineActivities(
     cacheMaxBytes: deps.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
   };
   const stepDeps = {
+    dataDir: deps.dataDir,
     logs,
     secrets: deps.secrets ?? process.env,
     killGraceMs: deps.killGraceMs ?? DEFAULT_KILL_GRACE_MS,

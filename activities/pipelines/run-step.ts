@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
 import type { PipelineLogs } from '../../db/pipeline-logs';
 import { expandExpressions, githubContextOf, secretNamesIn } from '../../domain/pipelines/expressions';
 import type { PipelineTrigger } from '../../domain/pipelines/pipeline-types';
 import { InputError } from '../../domain/validation';
+import { checkoutWorkspace, ensureMirror } from '../../platform/git';
+import { workspaceOf } from './job-workspace';
 import type { RunStepInput, StepOutcome } from './pipeline-activity-types';
 import { groupAlive, terminateGroup, trackGroup, untrackGroup } from './process-groups';
 import { StepLogWriter } from './step-log';
@@ -12,16 +15,21 @@ import { StepLogWriter } from './step-log';
 const HEARTBEAT_MS = 2_000;
 
 export interface StepRunnerDeps {
+  dataDir: string;
   logs: PipelineLogs;
   secrets: NodeJS.ProcessEnv;
   killGraceMs: number;
   logMaxBytes: number;
 }
 
-/** What the activity heartbeats: a retry reads the pid back to kill a group its lost worker left behind. */
+/**
+ * What the activity heartbeats: a retry on the same machine reads the pid back to kill the group its
+ * lost worker left behind (the host says whether that pid means anything here).
+ */
 interface StepHeartbeat {
   stepIndex: number;
   pid?: number;
+  host?: string;
 }
 
 /**
@@ -60,14 +68,32 @@ export async function runPipelineStep(deps: StepRunnerDeps, input: RunStepInput)
   const writer = log(secretValues);
   if (attempt > 1) {
     const earlier = context?.info.heartbeatDetails as StepHeartbeat | undefined;
-    if (earlier?.pid && groupAlive(earlier.pid)) await terminateGroup(earlier.pid, deps.killGraceMs);
+    if (
+      earlier?.pid &&
+      earlier.host === hostname() &&
+      earlier.stepIndex === input.stepIndex &&
+      groupAlive(earlier.pid)
+    ) {
+      await terminateGroup(earlier.pid, deps.killGraceMs);
+    }
     await writer.note(`worker lost during this step: re-running it from the start (attempt ${attempt})`);
   }
-  if (!existsSync(input.workspace)) throw new Error(`workspace ${input.workspace} does not exist`);
+  let workspace = input.workspace;
+  if (!existsSync(workspace)) {
+    // The retry landed on another machine: the job's checkout is made again here, without what
+    // earlier steps wrote on the lost machine (the log says so; a job that needs it fails visibly).
+    workspace = workspaceOf(deps.dataDir, input.runId, input.jobId);
+    const mirror = await ensureMirror(deps.dataDir, input.trigger.repo, input.trigger.sha);
+    await checkoutWorkspace(mirror, input.trigger.sha, workspace);
+    await writer.note(
+      `workspace not on this worker: checked out ${input.trigger.sha.slice(0, 12)} afresh (earlier steps' files are not here)`,
+    );
+  }
+  const timeoutMs = Math.min(input.timeoutMs, input.step.timeoutMs ?? Infinity);
 
   const started = Date.now();
   const child = spawn('/bin/sh', ['-c', command], {
-    cwd: input.workspace,
+    cwd: workspace,
     env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -87,12 +113,13 @@ export async function runPipelineStep(deps: StepRunnerDeps, input: RunStepInput)
   );
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
 
-  const beat = () => context?.heartbeat({ stepIndex: input.stepIndex, pid } satisfies StepHeartbeat);
+  const host = hostname();
+  const beat = () => context?.heartbeat({ stepIndex: input.stepIndex, pid, host } satisfies StepHeartbeat);
   beat();
   const heartbeats = setInterval(beat, HEARTBEAT_MS);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timed-out'>((resolve) => {
-    timer = setTimeout(() => resolve('timed-out'), input.timeoutMs);
+    timer = setTimeout(() => resolve('timed-out'), timeoutMs);
   });
   // context.cancelled rejects with the SDK's CancelledFailure, which is rethrown once the group is gone.
   const cancelled = context
@@ -108,7 +135,7 @@ export async function runPipelineStep(deps: StepRunnerDeps, input: RunStepInput)
     if (ending === 'timed-out') {
       await terminateGroup(pid, deps.killGraceMs);
       await settle(closed);
-      await writer.note(`step timed out after ${input.timeoutMs} ms: its processes were stopped`);
+      await writer.note(`step timed out after ${timeoutMs} ms: its processes were stopped`);
       await writer.close();
       return { status: 'timed-out', exitCode: null, durationMs: durationMs(), attempt };
     }
@@ -136,7 +163,11 @@ export async function runPipelineStep(deps: StepRunnerDeps, input: RunStepInput)
 
 /** The pipes close once every process holding them is gone; a bounded wait in case one escaped the group. */
 function settle(closed: Promise<void>): Promise<void> {
-  return Promise.race([closed, new Promise<void>((resolve) => setTimeout(resolve, 2_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  const bounded = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 2_000);
+  });
+  return Promise.race([closed, bounded]).finally(() => clearTimeout(timer));
 }
 
 /**

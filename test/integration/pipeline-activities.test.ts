@@ -2,7 +2,7 @@
 // process groups, a real PGlite store, and the SDK's real activity context (MockActivityEnvironment)
 // for heartbeats, attempts and cancellation. No Temporal server is needed.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -160,7 +160,7 @@ describe('pipeline activities', () => {
     expect(text).not.toContain('s3cr3t');
     expect(chunks.some((c) => c.stream === 'stderr' && c.text.includes('to stderr'))).toBe(true);
     expect(chunks.filter((c) => c.stepIndex === 0).length).toBeGreaterThan(0);
-    expect(beats[0]).toMatchObject({ stepIndex: 0, pid: expect.any(Number) });
+    expect(beats[0]).toEqual({ stepIndex: 0, pid: expect.any(Number), host: hostname() });
     // A follower asks for what came after the last chunk it saw.
     const last = chunks[chunks.length - 1]!.seq;
     await activities.notePipelineLog({ runId, jobId: 'build', text: 'reused from run X' });
@@ -252,13 +252,29 @@ describe('pipeline activities', () => {
     const { spawn } = await import('node:child_process');
     const orphan = spawn('/bin/sh', ['-c', 'sleep 300'], { detached: true, stdio: 'ignore' });
     orphan.unref();
-    const env = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { stepIndex: 0, pid: orphan.pid } });
+    const env = new MockActivityEnvironment({
+      attempt: 2,
+      heartbeatDetails: { stepIndex: 0, pid: orphan.pid, host: hostname() },
+    });
     const outcome = await env.run(activities.runPipelineStep, stepInput(runId, workspace, 'echo again'));
     expect(outcome).toMatchObject({ status: 'succeeded', attempt: 2 });
     expect(groupMembers(orphan.pid!)).toEqual([]);
     const text = await logText(runId);
     expect(text).toContain('worker lost during this step: re-running it from the start (attempt 2)');
     expect(text.indexOf('worker lost')).toBeLessThan(text.indexOf('again'));
+  });
+
+  it('a retry on a worker without the workspace checks the sha out afresh and says so', async () => {
+    const runId = newRun();
+    const gone = path.join(dataDir, 'elsewhere', 'build');
+    const outcome = await new MockActivityEnvironment({ attempt: 2 }).run(
+      activities.runPipelineStep,
+      stepInput(runId, gone, 'cat new.txt'),
+    );
+    expect(outcome).toMatchObject({ status: 'succeeded', attempt: 2 });
+    const text = await logText(runId);
+    expect(text).toContain('workspace not on this worker: checked out');
+    expect(text).toContain('new\n');
   });
 
   it("keeps a workspace already at the sha (a retried job finds its earlier steps' files)", async () => {
