@@ -147,9 +147,8 @@ async function withPipelines<T>(work: (ops: PipelineOperations, caller: Caller) 
     if (ctx.gateway) return work(new HttpPipelineOperations(ctx.gateway), ctx.caller);
     const store = await openSettingsStore(ctx.settings);
     try {
-      const { client } = await ctx.temporal();
       const ops = new TemporalPipelineOperations({
-        client,
+        client: async () => (await ctx.temporal()).client,
         taskQueue: ctx.settings.taskQueue,
         db: store.db,
         dataDir: ctx.settings.dataDir,

@@ -24,7 +24,8 @@ import { withinDeadline } from './temporal-deadline';
 import { translate } from './temporal-operations';
 
 export interface TemporalPipelineDeps {
-  client: Client;
+  /** Or how to connect when first needed (the CLI: bad input exits 2 without a connection). */
+  client: Client | (() => Promise<Client>);
   taskQueue: string;
   /** The store the pipeline activities record runs and logs in. */
   db: SqlDatabase;
@@ -50,21 +51,27 @@ export class TemporalPipelineOperations implements PipelineOperations {
   async start(request: PipelineStartRequest, caller: Caller): Promise<PipelineStarted> {
     requireWriter(caller, 'start a pipeline run');
     const input = await planManualRun(request, caller, { dataDir: this.deps.dataDir });
-    return this.started(await startPipelineRun(this.deps.client, this.deps.taskQueue, input));
+    return this.started(await startPipelineRun(await this.client(), this.deps.taskQueue, input));
+  }
+
+  private async client(): Promise<Client> {
+    const { client } = this.deps;
+    return typeof client === 'function' ? client() : client;
   }
 
   async status(runId: string): Promise<PipelineRunView> {
     const running = await this.isRunning(runId);
     if (running) {
       // No short deadline: a query waits for a worker, and slow is not unreachable.
-      const view = await translate(() => this.deps.client.workflow.getHandle(runId).query(pipelineStatusQuery));
-      return view;
+      const client = await this.client();
+      return translate(() => client.workflow.getHandle(runId).query(pipelineStatusQuery));
     }
     const recorded = await this.runs.get(runId);
     if (recorded) return recorded;
     if (running === false) {
       // Closed but never recorded (it failed before its first record): the workflow can still answer.
-      return translate(() => this.deps.client.workflow.getHandle(runId).query(pipelineStatusQuery));
+      const client = await this.client();
+      return translate(() => client.workflow.getHandle(runId).query(pipelineStatusQuery));
     }
     throw notFound(`no pipeline run ${runId}`);
   }
@@ -85,7 +92,8 @@ export class TemporalPipelineOperations implements PipelineOperations {
       const view = await this.status(runId);
       throw new ApiError(`pipeline run ${runId} has ended already (${view.status})`, 409, 'not_running');
     }
-    await translate(() => withinDeadline(this.deps.client, () => this.deps.client.workflow.getHandle(runId).cancel()));
+    const client = await this.client();
+    await translate(() => withinDeadline(client, () => client.workflow.getHandle(runId).cancel()));
     return { runId, status: 'running' as const };
   }
 
@@ -112,7 +120,7 @@ export class TemporalPipelineOperations implements PipelineOperations {
       ...(previous.definitionPath ? { definitionPath: previous.definitionPath } : {}),
       rerun: { of: runId, onlyFailed, succeededJobs: onlyFailed ? succeededJobs : [] },
     };
-    return this.started(await startPipelineRun(this.deps.client, this.deps.taskQueue, input));
+    return this.started(await startPipelineRun(await this.client(), this.deps.taskQueue, input));
   }
 
   async logs(runId: string, filter: PipelineLogsFilter): Promise<PipelineLogChunk[]> {
@@ -134,9 +142,10 @@ export class TemporalPipelineOperations implements PipelineOperations {
 
   /** true running, false closed, undefined when Temporal has no such workflow (never started, or past retention). */
   private async isRunning(runId: string): Promise<boolean | undefined> {
+    const client = await this.client();
     try {
       const { status } = await translate(() =>
-        withinDeadline(this.deps.client, () => this.deps.client.workflow.getHandle(runId).describe()),
+        withinDeadline(client, () => client.workflow.getHandle(runId).describe()),
       );
       return status.name === 'RUNNING';
     } catch (err) {
