@@ -88,6 +88,8 @@ const deliveryResponses = {
  *   422 a field the rule needs is missing, or the update's validator refused
  *   429 the source's rate limit      503 Temporal unreachable
  * Nothing is recorded for a refusal: the sender's retry of a refused delivery runs again.
+ * A github source with a `pipelines:` setting answers `ping` 200 pong and turns `push` and
+ * `pull_request` into pipeline runs instead of rules (github-events.ts, github-pipelines.ts).
  */
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
   for (const source of deps.sources.values()) githubPipelineSettingOf(source); // a bad setting stops start-up
