@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createGithubActivities } from '../../activities/github';
+import { createGithubActivities, type GithubSettings } from '../../activities/github';
+import { PipelineLogs } from '../../db/pipeline-logs';
 import { createPipelineActivities } from '../../activities/pipelines';
 import { createQualityActivities } from '../../activities/quality';
 import { repoKeyOf } from '../../domain/pipelines/repo-key';
@@ -18,6 +19,7 @@ import { dataConverterOf } from '../../platform/codec/data-converter';
 import { pipelineRun, pipelineStatusQuery } from '../../workflows';
 import { sharedWorkflowBundle } from '../support/bundle';
 import { createGitRepo, type GitRepo } from '../support/git-repo';
+import { startGithubApiServer } from '../support/github-api-server';
 import { testCodecs, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
 
 // pipelineRun on the time-skipping server with the real activities: real git repositories,
@@ -39,7 +41,7 @@ describe('pipelineRun on the time-skipping server', () => {
   });
 
   /** The production workflow bundle, with the pipeline, quality and GitHub activities beside the others. */
-  function pipelineWorker(taskQueue: string): Promise<Worker> {
+  function pipelineWorker(taskQueue: string, github?: GithubSettings): Promise<Worker> {
     return Worker.create({
       connection: world.env.nativeConnection,
       namespace: world.env.namespace ?? 'default',
@@ -49,7 +51,8 @@ describe('pipelineRun on the time-skipping server', () => {
         ...createActivities({ store: world.store }),
         ...createPipelineActivities({ store: world.store, dataDir, killGraceMs: 1_000 }),
         ...createQualityActivities({ store: world.store, dataDir }),
-        ...createGithubActivities({ store: world.store }), // no token: statuses and comments go to the outbox
+        // Without a token (most tests) statuses and comments go to the outbox.
+        ...createGithubActivities({ store: world.store, ...(github ? { github } : {}) }),
       },
       dataConverter: dataConverterOf(testCodecs()),
     });
@@ -298,6 +301,34 @@ jobs:
       [view.runId],
     );
     expect(recorded).toEqual([{ status: 'cancelled' }]);
+  });
+
+  it('reports statuses to GitHub through Octokit, and a status GitHub refuses is noted in the log, not a failure', async () => {
+    const server = await startGithubApiServer({ token: 'gh-test-token', repos: ['acme/app'] });
+    try {
+      const repo = repoWith('jobs:\n  build:\n    steps: [{ name: build, run: "true" }]\n');
+      const taskQueue = uniqueTaskQueue('pipeline');
+      const worker = await pipelineWorker(taskQueue, { token: 'gh-test-token', apiUrl: server.apiUrl });
+      const known = triggerOf(repo, { githubRepo: 'acme/app' });
+      const unknown = triggerOf(repo, { githubRepo: 'acme/gone' }); // 404: GitHubRefused, final
+      const [reported, refused] = await worker.runUntil(async () => [
+        await (await start(taskQueue, { trigger: known, attempt: 1 })).result(),
+        await (await start(taskQueue, { trigger: unknown, attempt: 2 })).result(),
+      ]);
+
+      expect(reported.status).toBe('succeeded');
+      expect(server.statuses('acme/app').map((s) => [s.context, s.state, s.sha])).toEqual([
+        ['arxflow/build', 'pending', known.sha],
+        ['arxflow/build', 'success', known.sha],
+      ]);
+      expect(refused.status).toBe('succeeded');
+      const notes = await new PipelineLogs(world.store.db).read(refused.runId, { jobId: 'build' });
+      expect(notes.map((chunk) => chunk.text).join('')).toMatch(
+        /commit status arxflow\/build \(pending\) not sent: GitHub refused .*404/,
+      );
+    } finally {
+      await server.close();
+    }
   });
 
   it('reruns only the failed jobs: succeeded ones are reused, not run again', async () => {

@@ -297,8 +297,8 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunV
         parentClosePolicy: ParentClosePolicy.TERMINATE,
       });
     } catch (err) {
-      if (isCancellation(err) || !(err instanceof ChildWorkflowFailure)) throw err;
-      // The gate could not judge: never a pass.
+      if (isCancellation(err)) throw err;
+      // The gate could not judge (it failed, or one of the same id is still running): never a pass.
       verdict = { verdict: 'fail', checks: [failedCheck('gate', failureMessage(err))] };
     }
     state.setQuality(verdict);
