@@ -234,6 +234,12 @@ describe('parsePipelineYaml: refusals name the file, line, column and field', ()
     expect(refusalOf(text)).toContain(expected);
   });
 
+  it('refuses a file far larger than any pipeline before parsing it', () => {
+    expect(refusalOf(`# ${'x'.repeat(1024 * 1024)}\njobs: {a: {steps: [{run: x}]}}`)).toBe(
+      `${FILE}: too large (1048609 characters; at most 1048576)`,
+    );
+  });
+
   it('refuses one field once', () => {
     expect(refusalOf('jobs: {a: {steps: [{run: x, __proto__: 1}]}}\n').split('\n')).toHaveLength(1);
   });
