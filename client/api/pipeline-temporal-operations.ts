@@ -23,6 +23,13 @@ import { planManualRun, startPipelineRun } from './pipeline-starts';
 import { withinDeadline } from './temporal-deadline';
 import { translate } from './temporal-operations';
 
+/**
+ * How long the live status may wait for a worker to answer the query before the run's last
+ * record (written at each change of the run) answers instead: slow is not unreachable, but a
+ * status page should not hang on a worker that is down.
+ */
+const LIVE_QUERY_MS = 5_000;
+
 export interface TemporalPipelineDeps {
   /** Or how to connect when first needed (the CLI: bad input exits 2 without a connection). */
   client: Client | (() => Promise<Client>);
@@ -62,9 +69,17 @@ export class TemporalPipelineOperations implements PipelineOperations {
   async status(runId: string): Promise<PipelineRunView> {
     const running = await this.isRunning(runId);
     if (running) {
-      // No short deadline: a query waits for a worker, and slow is not unreachable.
       const client = await this.client();
-      return translate(() => client.workflow.getHandle(runId).query(pipelineStatusQuery));
+      try {
+        return await translate(() =>
+          withinDeadline(client, () => client.workflow.getHandle(runId).query(pipelineStatusQuery), LIVE_QUERY_MS),
+        );
+      } catch (err) {
+        // No worker answered (all busy, or none polling): the run's own last record, when it has one.
+        const recorded = await this.runs.get(runId);
+        if (recorded && err instanceof ApiError && err.status === 503) return recorded;
+        throw err;
+      }
     }
     const recorded = await this.runs.get(runId);
     if (recorded) return recorded;

@@ -288,6 +288,31 @@ describe('a recorded run: status, list, logs as JSON lines and as server-sent ev
   });
 });
 
+describe('a running run no worker answers for', () => {
+  it('answers its status from its last record instead of hanging', async () => {
+    const sha = 'd'.repeat(40);
+    const runId = pipelineRunId(repoKey, sha, 1);
+    // Started on a task queue nobody polls: the status query cannot be answered.
+    await world.env.client.workflow.start('pipelineRun', { workflowId: runId, taskQueue: 'nobody-polls', args: [{}] });
+    const record: PipelineRunView = {
+      runId,
+      status: 'running',
+      repo: repo.dir,
+      repoKey,
+      ref: sha,
+      sha,
+      attempt: 1,
+      event: 'manual',
+      createdAt: new Date().toISOString(),
+      jobs: [{ id: 'build', status: 'running', steps: [] }],
+    };
+    await new PipelineRuns(world.store.db).upsert(record);
+    const answer = await call(`${world.url}${runPath(runId)}`, { token: viewer });
+    expect(answer).toMatchObject({ status: 200, json: { runId, status: 'running', jobs: [{ id: 'build' }] } });
+    await world.env.client.workflow.getHandle(runId).terminate('test done');
+  });
+});
+
 describe('GET /v1/quality', () => {
   it('serves the stored history and names a refused query field', async () => {
     expect(await call(`${world.url}/v1/quality/trend?service=${repoKey}`, { token: viewer })).toMatchObject({
