@@ -64,7 +64,11 @@ async function judge(
   input: QualityGateInput,
   service: string,
 ): Promise<Judged> {
-  const read = (file: StoredFile) => readStoredFile(deps.dataDir, file);
+  // One beat per file: a gate over many large reports stays inside the workflow's heartbeat timeout.
+  const read = (file: StoredFile) => {
+    Context.current().heartbeat(file.path);
+    return readStoredFile(deps.dataDir, file);
+  };
   const thresholds: QualityThresholds = input.thresholdsFile
     ? parsed(parseThresholdsYaml, input.thresholdsFile, await read(input.thresholdsFile))
     : (input.thresholds ?? {});
