@@ -1,6 +1,7 @@
 import { PipelineLogs, STEP_LOG_MAX_BYTES } from '../../db/pipeline-logs';
 import { PipelineRuns } from '../../db/pipeline-runs';
 import type { PipelineDefinition, PipelineRunView } from '../../domain/pipelines/pipeline-types';
+import { heartbeating } from '../heartbeat';
 import { LocalCacheStore, type CacheStore } from './cache-store';
 import { finishJob, prepareJob, removeWorkspace } from './job-workspace';
 import { loadPipelineDefinition } from './load-definition';
@@ -49,8 +50,10 @@ export function createPipelineActivities(
   };
 
   return {
+    // Clones, fetches, tar and file copies can take a while: they heartbeat (activities/heartbeat.ts),
+    // so a workflow may give them a short heartbeat timeout and cancel them.
     loadPipelineDefinition(input: LoadDefinitionInput): Promise<PipelineDefinition> {
-      return loadPipelineDefinition(deps.dataDir, input);
+      return heartbeating(() => loadPipelineDefinition(deps.dataDir, input));
     },
 
     /** Older runs of the group still open, which the workflow cancels (none without cancel-in-progress). */
@@ -64,7 +67,7 @@ export function createPipelineActivities(
     },
 
     preparePipelineJob(input: PrepareJobInput): Promise<PreparedJob> {
-      return prepareJob(jobDeps, input);
+      return heartbeating(() => prepareJob(jobDeps, input));
     },
 
     runPipelineStep(input: RunStepInput): Promise<StepOutcome> {
@@ -72,7 +75,7 @@ export function createPipelineActivities(
     },
 
     finishPipelineJob(input: FinishJobInput): Promise<FinishedJob> {
-      return finishJob(jobDeps, input);
+      return heartbeating(() => finishJob(jobDeps, input));
     },
 
     /** arxflow's own lines in a job's log (resumed, cancelled by a newer push, reused from run X). */

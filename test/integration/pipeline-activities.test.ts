@@ -1,7 +1,7 @@
 // The pipeline activities on real parts: real git repositories, real child processes in their own
 // process groups, a real PGlite store, and the SDK's real activity context (MockActivityEnvironment)
 // for heartbeats, attempts and cancellation. No Temporal server is needed.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -262,6 +262,35 @@ describe('pipeline activities', () => {
     const text = await logText(runId);
     expect(text).toContain('worker lost during this step: re-running it from the start (attempt 2)');
     expect(text.indexOf('worker lost')).toBeLessThan(text.indexOf('again'));
+  });
+
+  it('kills the groups of steps still running when the worker process exits', async () => {
+    // A real worker-like process: starts a step-like group, then exits without waiting for it.
+    const script = path.join(dataDir, 'exiting-worker.ts');
+    const pidFile = path.join(dataDir, 'exiting-worker.pid');
+    writeFileSync(
+      script,
+      `import { spawn } from 'node:child_process';
+       import { writeFileSync } from 'node:fs';
+       import { trackGroup } from ${JSON.stringify(path.resolve(__dirname, '../../activities/pipelines/process-groups'))};
+       const child = spawn('/bin/sh', ['-c', 'sleep 300 & echo $! > ${pidFile}; wait'], { detached: true, stdio: 'ignore' });
+       trackGroup(child.pid!);
+       setTimeout(() => process.exit(0), 500);`,
+    );
+    const { execFileSync } = await import('node:child_process');
+    execFileSync(path.resolve(__dirname, '../../node_modules/.bin/tsx'), [script], { timeout: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(alive(pidFile)).toBe(false);
+  });
+
+  it('decodes UTF-8 split across reads of the pipe', async () => {
+    const runId = newRun();
+    const workspace = await prepared(runId);
+    await new MockActivityEnvironment().run(
+      activities.runPipelineStep,
+      stepInput(runId, workspace, "printf 'caf\\303'; sleep 0.4; printf '\\251 ok\\n'"),
+    );
+    expect(await logText(runId)).toContain('café ok\n');
   });
 
   it('a retry on a worker without the workspace checks the sha out afresh and says so', async () => {
