@@ -16,12 +16,22 @@ export const PIPELINE_LIMITS = { jobs: 100, stepsPerJob: 100, textChars: 64 * 10
 const text = () => z.string().max(PIPELINE_LIMITS.textChars, `must be at most ${PIPELINE_LIMITS.textChars} characters`);
 const nonEmptyText = () => text().refine((value) => value.trim() !== '', 'must not be empty');
 
+/**
+ * A path (or glob) in the job's workspace: caches are restored to these paths, so one that leaves the
+ * workspace (`/etc`, `../x`) would write outside it.
+ */
+const workspacePath = () =>
+  nonEmptyText().refine(
+    (path) => !path.replace(/^!/, '').startsWith('/') && !path.split(/[\\/]/).includes('..'),
+    'must be a path inside the workspace (relative, no ..)',
+  );
+
 /** A text or a list of texts, always a list after parsing (`needs: build` and `needs: [build]`). */
-const textList = () =>
+const textList = (item: () => z.ZodType<string> = nonEmptyText) =>
   z.preprocess(
     (value) => (typeof value === 'string' ? [value] : value),
     z
-      .array(nonEmptyText(), {
+      .array(item(), {
         error: (issue) => (issue.input === undefined ? 'required' : 'must be a text or a list of texts'),
       })
       .max(1000, 'must list at most 1000 entries'),
@@ -85,7 +95,7 @@ export const stepFileSchema = lazySchema(() =>
 
 export const cacheFileSchema = lazySchema(() =>
   z.strictObject(
-    { key: nonEmptyText(), 'restore-keys': textList().optional(), paths: textList() },
+    { key: nonEmptyText(), 'restore-keys': textList().optional(), paths: textList(workspacePath) },
     { error: 'must be {key, restore-keys?, paths}' },
   ),
 );
@@ -104,10 +114,14 @@ export const jobFileSchema = lazySchema(() =>
         .min(1, 'must list at least one step')
         .max(PIPELINE_LIMITS.stepsPerJob, `must list at most ${PIPELINE_LIMITS.stepsPerJob} steps`),
       cache: cacheFileSchema.optional(),
-      artifacts: textList().optional(),
+      artifacts: textList(workspacePath).optional(),
       reports: z
         .strictObject(
-          { coverage: textList().optional(), junit: textList().optional(), bench: textList().optional() },
+          {
+            coverage: textList(workspacePath).optional(),
+            junit: textList(workspacePath).optional(),
+            bench: textList(workspacePath).optional(),
+          },
           { error: 'must be {coverage?, junit?, bench?}' },
         )
         .optional(),
@@ -123,7 +137,7 @@ export const jobFileSchema = lazySchema(() =>
 export const qualityFileSchema = lazySchema(() =>
   z.preprocess(
     (value) => (typeof value === 'string' ? { file: value } : value),
-    qualityThresholdsSchema.extend({ file: nonEmptyText().optional() }).superRefine((quality, ctx) => {
+    qualityThresholdsSchema.extend({ file: workspacePath().optional() }).superRefine((quality, ctx) => {
       const inline = ['coverage', 'tests', 'benchmarks'].filter((key) => key in quality);
       if (quality.file !== undefined && inline.length > 0) {
         ctx.addIssue({

@@ -221,6 +221,21 @@ describe('parsePipelineYaml: refusals name the file, line, column and field', ()
       `${FILE}:1:29: jobs.a.steps[0].__proto__: unknown field`,
     ],
     [
+      'a cache path outside the workspace',
+      'jobs: {a: {steps: [{run: x}], cache: {key: k, paths: [ok, ../up]}}}\n',
+      `${FILE}:1:59: jobs.a.cache.paths[1]: must be a path inside the workspace (relative, no ..)`,
+    ],
+    [
+      'an absolute artifact path',
+      'jobs: {a: {steps: [{run: x}], artifacts: /etc/passwd}}\n',
+      `${FILE}:1:42: jobs.a.artifacts[0]: must be a path inside the workspace`,
+    ],
+    [
+      'a thresholds file outside the repository',
+      'quality: ../q.yml\njobs: {a: {steps: [{run: x}]}}\n',
+      `${FILE}:1:10: quality.file: must be a path inside the workspace`,
+    ],
+    [
       'a duplicate key (YAML)',
       'jobs:\n  a: {steps: [{run: x}]}\n  a: {steps: [{run: y}]}\n',
       `${FILE}:3:3: not valid YAML: Map keys must be unique`,
