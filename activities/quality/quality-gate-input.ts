@@ -1,5 +1,6 @@
 // What the quality gate is given: the run it judges and the report files the run's jobs kept.
 // Plain data (it travels in workflow histories); large payloads go by reference (StoredFile).
+import type { RemediationState } from '../../db/quality-results';
 import type { QualityThresholds, QualityVerdict } from '../../domain/quality/quality-types';
 
 /** A file a job kept: the same shape activities/pipelines hands back (large payloads go by reference). */
@@ -33,7 +34,7 @@ export interface QualityGateInput {
   link?: string;
 }
 
-export type RemediationState = 'opened' | 'still-open' | 'closed';
+export type { RemediationState } from '../../db/quality-results';
 
 export type QualityGateResult = QualityVerdict & {
   /** Present when the verdict opened, kept or closed the branch's remediation record. */
