@@ -145,7 +145,8 @@ async function updateMirror(dir: string, repo: string, sha: string | undefined):
       else renameSync(partial, dir);
     } catch (err) {
       rmSync(partial, { recursive: true, force: true });
-      throw err;
+      // Another process renamed its clone into place first: theirs serves as well.
+      if (!existsSync(path.join(dir, 'HEAD'))) throw err;
     }
   }
   if (!(await has())) throw new GitError(`commit ${sha} is not in ${repo} (fetched all its branches and tags)`);
