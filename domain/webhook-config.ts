@@ -254,35 +254,67 @@ const ruleSchema = lazySchema(() =>
 
 const durationMsSchema = durationSchema.transform(durationToMs);
 
-const sourceSchema = lazySchema(() =>
+/**
+ * What a webhook source that runs pipelines adds to its settings:
+ *   pipelines:
+ *     repo: "{{repository.clone_url}}"        # default; a template over the event, e.g. a local
+ *                                              # mirror "/srv/git/{{repository.full_name}}.git"
+ *     definitionPath: .arxflow/pipeline.yml   # default
+ * `repo` is where the worker clones from: a local path, file:// or https URL (a private
+ * repository needs credentials git finds by itself, e.g. a credential helper of the worker).
+ */
+export const githubPipelineSettingSchema = lazySchema(() =>
   z.strictObject({
-    scheme: z.enum(SIGNATURE_SCHEMES, { error: `must be one of ${SIGNATURE_SCHEMES.join(', ')}` }),
-    secrets: z
-      .array(z.string().trim().min(MIN_SECRET_LENGTH, `a secret must be at least ${MIN_SECRET_LENGTH} characters`))
-      .max(
-        MAX_ACTIVE_SECRETS,
-        `at most ${MAX_ACTIVE_SECRETS} secrets may be active (the new and the old one while rotating)`,
+    repo: z.string().trim().min(1, 'must be a repository template such as "{{repository.clone_url}}"').optional(),
+    definitionPath: z
+      .string()
+      .trim()
+      .min(1)
+      .refine(
+        (file) => !file.startsWith('/') && !file.split('/').includes('..'),
+        'must be a path inside the repository',
       )
       .optional(),
-    /** How far a timestamped signature's `t` may be from now, either way. */
-    tolerance: durationMsSchema.optional().transform((ms) => ms ?? DEFAULT_TOLERANCE_MS),
-    rateLimit: z
-      .strictObject({
-        max: z.number().int().positive('must be a positive whole number').default(DEFAULT_RATE_LIMIT.max),
-        /** A duration ("1 minute") or milliseconds, as @fastify/rate-limit takes it. */
-        timeWindow: z
-          .union([durationMsSchema, z.number().int().positive()], {
-            error: 'must be a duration such as "1 minute" or milliseconds',
-          })
-          .default(DEFAULT_RATE_LIMIT.timeWindowMs),
-      })
-      .optional()
-      .transform((limit) => ({
-        max: limit?.max ?? DEFAULT_RATE_LIMIT.max,
-        timeWindowMs: limit?.timeWindow ?? DEFAULT_RATE_LIMIT.timeWindowMs,
-      })),
-    events: z.array(ruleSchema, { error: 'must be a list of rules' }).default([]),
   }),
+);
+export type GithubPipelineSetting = z.output<typeof githubPipelineSettingSchema>;
+
+const sourceSchema = lazySchema(() =>
+  z
+    .strictObject({
+      scheme: z.enum(SIGNATURE_SCHEMES, { error: `must be one of ${SIGNATURE_SCHEMES.join(', ')}` }),
+      secrets: z
+        .array(z.string().trim().min(MIN_SECRET_LENGTH, `a secret must be at least ${MIN_SECRET_LENGTH} characters`))
+        .max(
+          MAX_ACTIVE_SECRETS,
+          `at most ${MAX_ACTIVE_SECRETS} secrets may be active (the new and the old one while rotating)`,
+        )
+        .optional(),
+      /** How far a timestamped signature's `t` may be from now, either way. */
+      tolerance: durationMsSchema.optional().transform((ms) => ms ?? DEFAULT_TOLERANCE_MS),
+      rateLimit: z
+        .strictObject({
+          max: z.number().int().positive('must be a positive whole number').default(DEFAULT_RATE_LIMIT.max),
+          /** A duration ("1 minute") or milliseconds, as @fastify/rate-limit takes it. */
+          timeWindow: z
+            .union([durationMsSchema, z.number().int().positive()], {
+              error: 'must be a duration such as "1 minute" or milliseconds',
+            })
+            .default(DEFAULT_RATE_LIMIT.timeWindowMs),
+        })
+        .optional()
+        .transform((limit) => ({
+          max: limit?.max ?? DEFAULT_RATE_LIMIT.max,
+          timeWindowMs: limit?.timeWindow ?? DEFAULT_RATE_LIMIT.timeWindowMs,
+        })),
+      events: z.array(ruleSchema, { error: 'must be a list of rules' }).default([]),
+      /** A GitHub source whose push and pull_request events start pipeline runs (docs/pipelines.md). */
+      pipelines: githubPipelineSettingSchema.optional(),
+    })
+    .superRefine((source, ctx) => {
+      if (source.pipelines && source.scheme !== 'github')
+        ctx.addIssue({ code: 'custom', path: ['pipelines'], message: 'only a github source runs pipelines' });
+    }),
 );
 
 /** Source names appear in the URL and in ARXFLOW_WEBHOOK_SECRET_<SOURCE>. */

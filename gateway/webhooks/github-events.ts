@@ -1,35 +1,10 @@
 import { z } from 'zod';
 import { repoKeyOf } from '../../domain/pipelines/repo-key';
 import type { PipelineRunInput, PipelineTrigger } from '../../domain/pipelines/pipeline-types';
-import { interpolate, MissingEventFieldError } from '../../domain/webhook-config';
+import { interpolate, MissingEventFieldError, type GithubPipelineSetting } from '../../domain/webhook-config';
 
 /** GitHub names the event in a header; the body alone does not say whether it is a push or a pull request. */
 export const GITHUB_EVENT_HEADER = 'x-github-event';
-
-/**
- * What a webhook source that runs pipelines adds to its settings:
- *   pipelines:
- *     repo: "{{repository.clone_url}}"        # default; a template over the event, e.g. a local
- *                                              # mirror "/srv/git/{{repository.full_name}}.git"
- *     definitionPath: .arxflow/pipeline.yml   # default
- * `repo` is where the worker clones from: a local path, file:// or https URL (a private
- * repository needs credentials git finds by itself, e.g. a credential helper of the worker).
- */
-export const githubPipelineSettingSchema = z
-  .object({
-    repo: z.string().trim().min(1, 'must be a repository template such as "{{repository.clone_url}}"').optional(),
-    definitionPath: z
-      .string()
-      .trim()
-      .min(1)
-      .refine(
-        (file) => !file.startsWith('/') && !file.split('/').includes('..'),
-        'must be a path inside the repository',
-      )
-      .optional(),
-  })
-  .strict();
-export type GithubPipelineSetting = z.infer<typeof githubPipelineSettingSchema>;
 
 const DEFAULT_REPO_TEMPLATE = '{{repository.clone_url}}';
 /** GitHub lists at most 20 commits in a push: beyond that the changed paths are not all known. */

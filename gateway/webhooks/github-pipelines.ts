@@ -1,25 +1,17 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HeldClaim } from '../../db/webhook-deliveries';
 import type { PipelineRunInput } from '../../domain/pipelines/pipeline-types';
-import { inputErrorOf } from '../../domain/validation';
 import { ApiError, temporalUnreachable } from '../../client/api/errors';
-import { githubPipelineSettingSchema, type GithubPipelineEvent, type GithubPipelineSetting } from './github-events';
+import type { GithubPipelineSetting } from '../../domain/webhook-config';
+import type { GithubPipelineEvent } from './github-events';
 import type { WebhookSource } from './sources';
 
 /** How the webhook route starts a run (client/api/pipeline-starts.ts startPipelineRun on the gateway's Temporal). */
 export type PipelineStarter = (input: PipelineRunInput) => Promise<{ runId: string; existing: boolean }>;
 
-/**
- * The source's `pipelines:` setting, when it runs pipelines: only a `github` source can (the
- * event name is GitHub's X-GitHub-Event header). Read from the loaded source, where
- * domain/webhook-config.ts keeps it; a malformed one stops start-up there, and here too.
- */
+/** The source's `pipelines:` setting (domain/webhook-config.ts): only a `github` source has one. */
 export function githubPipelineSettingOf(source: WebhookSource): GithubPipelineSetting | undefined {
-  const setting = (source as { pipelines?: unknown }).pipelines;
-  if (setting === undefined || setting === null || source.scheme !== 'github') return undefined;
-  const parsed = githubPipelineSettingSchema.safeParse(setting);
-  if (!parsed.success) throw inputErrorOf(parsed.error.issues, `webhooks.${source.name}.pipelines`);
-  return parsed.data;
+  return source.scheme === 'github' ? source.pipelines : undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { MissingEventFieldError } from '../../domain/webhook-config';
 import { planGithubPipelineEvent } from '../../gateway/webhooks/github-events';
 import { githubPipelineSettingOf } from '../../gateway/webhooks/github-pipelines';
-import type { WebhookSource } from '../../gateway/webhooks/sources';
+import { loadWebhookSources, type WebhookSource } from '../../gateway/webhooks/sources';
 
 const SHA = 'a'.repeat(40);
 const BASE_SHA = 'b'.repeat(40);
@@ -151,10 +151,19 @@ describe('the pipelines setting of a webhook source', () => {
     expect(githubPipelineSettingOf(source({ scheme: 'timestamped', pipelines: {} }))).toBeUndefined();
   });
 
-  it('a malformed setting is refused naming the source and field', () => {
-    expect(() => githubPipelineSettingOf(source({ pipelines: { definitionPath: '../x.yml' } }))).toThrow(
-      /webhooks\.gh\.pipelines: definitionPath: must be a path inside the repository/,
+  it('a malformed setting stops start-up naming the source and field', () => {
+    const load = (pipelines: unknown, scheme = 'github') =>
+      loadWebhookSources(
+        { gh: { scheme, pipelines } },
+        { ARXFLOW_WEBHOOK_SECRET_GH: 'a-secret-of-enough-length-0123' },
+      );
+    expect(githubPipelineSettingOf(load({ definitionPath: 'ci/pipeline.yml' }).get('gh')!)).toEqual({
+      definitionPath: 'ci/pipeline.yml',
+    });
+    expect(() => load({ definitionPath: '../x.yml' })).toThrow(
+      /webhooks: gh\.pipelines\.definitionPath: must be a path inside the repository/,
     );
-    expect(() => githubPipelineSettingOf(source({ pipelines: { repos: 'x' } }))).toThrow(/repos: unknown field/);
+    expect(() => load({ repos: 'x' })).toThrow(/gh\.pipelines.*repos/);
+    expect(() => load({}, 'timestamped')).toThrow(/gh\.pipelines: only a github source runs pipelines/);
   });
 });
