@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { WebClient } from '@slack/web-api';
 import type { Transporter } from 'nodemailer';
 import type { Store } from '../db/store';
@@ -9,6 +11,10 @@ import { createFundingPaymentActivities, type PaymentProvider } from './funding-
 import { createHealthActivities } from './health';
 import { createNotificationActivities } from './notifications/deliver';
 import { createTaskTriggerActivities } from './task-triggers';
+import { createGithubActivities } from './github';
+import type { GithubSettings } from './github/github-client';
+import { createPipelineActivities } from './pipelines';
+import { createQualityActivities } from './quality';
 
 export interface ActivityDeps {
   store: Store;
@@ -18,19 +24,35 @@ export interface ActivityDeps {
   slack?: WebClient;
   /** nodemailer over SMTP_URL; unset: emails go to the outbox. */
   email?: { transport: Transporter; from: string };
+  /**
+   * Pipeline workspaces, mirrors, build caches and kept files live under `<dataDir>/pipelines/`
+   * (the worker's data dir). Unset: a folder of this process under the system's temp dir, for
+   * tests and tools that run no pipelines.
+   */
+  dataDir?: string;
+  /** Build caches are evicted least-recently-used past this size (default 2 GiB). */
+  pipelineCacheMaxBytes?: number;
+  /** GITHUB_TOKEN (+ GITHUB_API_URL); unset: commit statuses and PR comments go to the outbox. */
+  github?: GithubSettings;
 }
 
 /** All activities of the arxflow task queue, bound to their dependencies (real ones in tests too). */
 export function createActivities(deps: ActivityDeps) {
+  const dataDir = path.resolve(deps.dataDir ?? path.join(tmpdir(), `arxflow-activities-${process.pid}`));
+  const notifications = createNotificationActivities({ store: deps.store, slack: deps.slack, email: deps.email });
   return {
     ...createHealthActivities(deps),
     ...createAuditActivities(deps),
     ...createFundingGateActivities(deps),
     ...createFundingPaymentActivities({ store: deps.store, provider: deps.paymentProvider }),
     ...createTaskTriggerActivities({ store: deps.store }),
-    ...createNotificationActivities({ store: deps.store, slack: deps.slack, email: deps.email }),
+    ...notifications,
     ...createComplianceActivities({ store: deps.store }),
     ...createAlertActivities({ store: deps.store }),
+    ...createPipelineActivities({ store: deps.store, dataDir, cacheMaxBytes: deps.pipelineCacheMaxBytes }),
+    // Remediation owners hear through the same channels as every other notification.
+    ...createQualityActivities({ store: deps.store, dataDir, notify: notifications.deliverNotification }),
+    ...createGithubActivities({ store: deps.store, github: deps.github }),
   };
 }
 

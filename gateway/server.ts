@@ -53,6 +53,8 @@ export interface GatewayDeps {
   codec?: CodecServerConfig;
   /** The worker's data dir: a pipeline start mirrors a remote repository there to check its pipeline file (unset: a temporary mirror). */
   dataDir?: string;
+  /** ARXFLOW_PUBLIC_URL: pipeline runs carry a link to themselves (commit statuses, the PR comment). */
+  publicUrl?: string;
 }
 
 export interface Gateway {
@@ -121,7 +123,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     deliveries: new WebhookDeliveries(deps.store.db),
     sources: deps.webhookSources ?? new Map(),
     webhookVerifications: metrics.webhookVerifications,
-    startPipeline: (input) => startPipelineRun(deps.temporal, deps.taskQueue, input),
+    startPipeline: (input) => startPipelineRun(deps.temporal, deps.taskQueue, input, deps.publicUrl),
   });
   registerPipelineRoutes(app, {
     operations: new TemporalPipelineOperations({
@@ -129,6 +131,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
       taskQueue: deps.taskQueue,
       db: deps.store.db,
       dataDir: deps.dataDir,
+      publicUrl: deps.publicUrl,
     }),
     authenticator: deps.authenticator,
   });

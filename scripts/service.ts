@@ -112,6 +112,8 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
       webhookSources,
       makerCheckerWindow: settings.makerCheckerWindow,
       compliance: config.compliance,
+      dataDir: settings.dataDir,
+      publicUrl: settings.pipelines.publicUrl,
       codec: { codecs, webUiOrigin: settings.webUiOrigin, trustLocalWebUi: usesDevelopmentSecret(settings) },
       alerts: {
         escalation: config.escalation,

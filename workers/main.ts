@@ -32,7 +32,13 @@ export async function runArxflowWorker(settings: Settings, store: Store): Promis
       namespace: target.namespace,
       taskQueue: settings.taskQueue,
       workflowBundle: await buildWorkflowBundle(),
-      deps: { store, ...notificationChannels(settings) },
+      deps: {
+        store,
+        ...notificationChannels(settings),
+        dataDir: settings.dataDir,
+        pipelineCacheMaxBytes: settings.pipelines.cacheMaxBytes,
+        ...(settings.github.token ? { github: { token: settings.github.token, apiUrl: settings.github.apiUrl } } : {}),
+      },
       dataConverter: dataConverterForSettings(settings, 'worker'),
     });
     const stopped = worker.run().finally(() => connection.close());

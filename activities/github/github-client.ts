@@ -1,10 +1,6 @@
-import type { Octokit } from '@octokit/rest' with { 'resolution-mode': 'import' };
+// Octokit ships only ES modules: Node >= 20.19 (package.json engines) requires them, jest compiles them (jest.config.js).
+import { Octokit } from '@octokit/rest';
 import { ApplicationFailure } from '@temporalio/activity';
-
-// Octokit ships only ES modules. Node >= 20.19 (package.json engines) and jest (jest.config.js compiles it) load it
-// with require; tsconfig's "module": "node16" does not know that yet ("node20" does), hence the typed require.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Octokit: OctokitClient } = require('@octokit/rest') as { Octokit: typeof Octokit };
 
 export interface GithubSettings {
   /** GITHUB_TOKEN: a personal access token, an app installation token or Actions' token. */
@@ -18,7 +14,7 @@ export interface GithubSettings {
  * retried with the workflow's backoff instead of sleeping inside the activity.
  */
 export function githubClient(settings: GithubSettings): Octokit {
-  return new OctokitClient({
+  return new Octokit({
     auth: settings.token,
     userAgent: 'arxflow',
     ...(settings.apiUrl ? { baseUrl: settings.apiUrl.replace(/\/+$/, '') } : {}),

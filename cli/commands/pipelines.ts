@@ -152,6 +152,7 @@ async function withPipelines<T>(work: (ops: PipelineOperations, caller: Caller) 
         taskQueue: ctx.settings.taskQueue,
         db: store.db,
         dataDir: ctx.settings.dataDir,
+        publicUrl: ctx.settings.pipelines.publicUrl,
       });
       return await work(ops, ctx.caller);
     } finally {

@@ -55,9 +55,11 @@ export async function planManualRun(
 export async function startPipelineRun(
   client: Client,
   taskQueue: string,
-  input: PipelineRunInput,
+  planned: PipelineRunInput,
+  publicUrl?: string,
 ): Promise<{ runId: string; existing: boolean }> {
-  const runId = pipelineRunId(input.trigger.repoKey, input.trigger.sha, input.attempt);
+  const runId = pipelineRunId(planned.trigger.repoKey, planned.trigger.sha, planned.attempt);
+  const input = publicUrl ? { ...planned, link: pipelineRunLink(publicUrl, runId) } : planned;
   try {
     await withinDeadline(client, () =>
       client.workflow.start(PIPELINE_WORKFLOW_TYPE, {
@@ -72,6 +74,11 @@ export async function startPipelineRun(
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { runId, existing: true };
     return translate(() => Promise.reject(err)); // unreachable Temporal: 503
   }
+}
+
+/** Where a run is read through the gateway users reach (ARXFLOW_PUBLIC_URL): the link statuses and comments carry. */
+export function pipelineRunLink(publicUrl: string, runId: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/v1/pipelines/${encodeURIComponent(runId)}`;
 }
 
 /** Reads and validates the pipeline file at `sha`; 400 naming the file (and line) when missing or invalid. */

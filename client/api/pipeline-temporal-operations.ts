@@ -38,6 +38,8 @@ export interface TemporalPipelineDeps {
   db: SqlDatabase;
   /** Where a remote repository is mirrored for the start's definition check (the worker's data dir). */
   dataDir?: string;
+  /** ARXFLOW_PUBLIC_URL: runs carry a link to themselves (commit statuses, the PR comment). */
+  publicUrl?: string;
 }
 
 /**
@@ -58,7 +60,7 @@ export class TemporalPipelineOperations implements PipelineOperations {
   async start(request: PipelineStartRequest, caller: Caller): Promise<PipelineStarted> {
     requireWriter(caller, 'start a pipeline run');
     const input = await planManualRun(request, caller, { dataDir: this.deps.dataDir });
-    return this.started(await startPipelineRun(await this.client(), this.deps.taskQueue, input));
+    return this.started(await startPipelineRun(await this.client(), this.deps.taskQueue, input, this.deps.publicUrl));
   }
 
   private async client(): Promise<Client> {
@@ -135,7 +137,7 @@ export class TemporalPipelineOperations implements PipelineOperations {
       ...(previous.definitionPath ? { definitionPath: previous.definitionPath } : {}),
       rerun: { of: runId, onlyFailed, succeededJobs: onlyFailed ? succeededJobs : [] },
     };
-    return this.started(await startPipelineRun(await this.client(), this.deps.taskQueue, input));
+    return this.started(await startPipelineRun(await this.client(), this.deps.taskQueue, input, this.deps.publicUrl));
   }
 
   async logs(runId: string, filter: PipelineLogsFilter): Promise<PipelineLogChunk[]> {

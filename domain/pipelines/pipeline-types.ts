@@ -93,6 +93,8 @@ export interface PipelineRunInput {
   attempt: number;
   /** Where the definition is in the repository (default `.arxflow/pipeline.yml`). */
   definitionPath?: string;
+  /** The run's page (ARXFLOW_PUBLIC_URL + the run's API path): the link of commit statuses, the PR comment, remediations. */
+  link?: string;
   /** A rerun: jobs that succeeded in `of` are reused (not run again) when `onlyFailed`. */
   rerun?: { of: string; onlyFailed: boolean; succeededJobs: string[] };
 }

@@ -31,6 +31,8 @@ export class CommitStatuses {
     private readonly report: (request: CommitStatusRequest) => Promise<unknown>,
     private readonly note: (jobId: string, text: string) => Promise<void>,
     private readonly runLog: string,
+    /** The run's page, where each status links to. */
+    private readonly link?: string,
   ) {
     if (trigger.githubRepo) this.publisher = new StatePublisher(() => this.sync());
   }
@@ -75,7 +77,12 @@ export class CommitStatuses {
     for (const status of fresh) this.sent.set(status.context, `${status.state} ${status.description}`);
     await Promise.all(
       fresh.map(({ log, ...status }) =>
-        this.report({ githubRepo, sha: this.trigger.sha, ...status }).catch((err: unknown) =>
+        this.report({
+          githubRepo,
+          sha: this.trigger.sha,
+          ...status,
+          ...(this.link ? { targetUrl: this.link } : {}),
+        }).catch((err: unknown) =>
           this.note(log, `commit status ${status.context} (${status.state}) not sent: ${causeMessage(err)}`),
         ),
       ),

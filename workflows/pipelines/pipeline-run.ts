@@ -109,7 +109,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunV
   const { trigger } = input;
   const state = new PipelineRunState({ runId, input, createdAt: nowIso() });
   const record = new StatePublisher(() => recordPipelineRun(state.view()));
-  const statuses = new CommitStatuses(state, trigger, github.reportCommitStatus, note, RUN_LOG);
+  const statuses = new CommitStatuses(state, trigger, github.reportCommitStatus, note, RUN_LOG, input.link);
   const changed = () => (record.changed(), statuses.changed());
   const running = new Map<string, Promise<void>>();
   const kept: KeptFiles[] = [];
@@ -288,9 +288,13 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunV
       ...('thresholds' in quality ? { thresholds: quality.thresholds } : {}),
       ...('file' in quality ? thresholdsFileOf(quality.file) : {}),
       owners: definition.owners,
+      ...(input.link ? { link: input.link } : {}),
     };
     let verdict: QualityGateResult;
     try {
+      // A thresholds file no job kept would leave the gate nothing to hold the reports to: never a pass.
+      if ('file' in quality && !gateInput.thresholdsFile)
+        throw new Error(`the thresholds file ${quality.file} was not found in the workspace of any job with reports`);
       verdict = await executeChild(qualityGate, {
         workflowId: qualityGateId(trigger.repoKey, trigger.sha, input.attempt),
         args: [gateInput],
@@ -310,7 +314,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunV
           githubRepo: trigger.githubRepo,
           pullRequest: trigger.pullRequest.number,
           key: 'quality',
-          body: qualityVerdictMarkdown(verdict, {}),
+          body: qualityVerdictMarkdown(verdict, input.link ? { link: input.link } : {}),
         })
         .catch((err: unknown) => note(RUN_LOG, `the pull request comment was not written: ${failureMessage(err)}`));
     }
