@@ -39,4 +39,9 @@ export { metricEvaluator, metricSamplesSignal, metricEvaluatorStatusQuery } from
 export * from './alerts/messages';
 export { pipelineRun } from './pipelines/pipeline-run';
 export { qualityGate } from './pipelines/quality-gate';
-export { pipelineStatusQuery, pipelineSupersededSignal, qualityGateStatusQuery } from './pipelines/pipeline-messages';
+export {
+  pipelinePullRequestSignal,
+  pipelineStatusQuery,
+  pipelineSupersededSignal,
+  qualityGateStatusQuery,
+} from './pipelines/pipeline-messages';

@@ -1,7 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import { DEFAULT_PIPELINE_PATH, parsePipelineYaml } from '../../domain/pipelines/pipeline-schema';
 import { repoKeyOf } from '../../domain/pipelines/repo-key';
 import { pipelineRunId, type PipelineRunInput, type PipelineTrigger } from '../../domain/pipelines/pipeline-types';
@@ -12,6 +17,7 @@ import type { Caller } from './operations';
 import type { PipelineStartRequest } from './pipeline-operations';
 import { translate } from './temporal-operations';
 import { withinDeadline } from './temporal-deadline';
+import { pipelinePullRequestSignal } from '../../workflows/pipelines/pipeline-messages';
 
 export const PIPELINE_WORKFLOW_TYPE = 'pipelineRun';
 
@@ -71,8 +77,28 @@ export async function startPipelineRun(
     );
     return { runId, existing: false };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { runId, existing: true };
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      await attachPullRequest(client, runId, input.trigger);
+      return { runId, existing: true };
+    }
     return translate(() => Promise.reject(err)); // unreachable Temporal: 503
+  }
+}
+
+/**
+ * A pull request event for a sha whose run its push already started (GitHub sends both for a
+ * push to a PR's branch): the run learns its pull request, so it still comments there. A run
+ * that has ended is left as it is.
+ */
+async function attachPullRequest(client: Client, runId: string, trigger: PipelineTrigger): Promise<void> {
+  if (!trigger.pullRequest || !trigger.base) return;
+  const { pullRequest, base } = trigger;
+  try {
+    await withinDeadline(client, () =>
+      client.workflow.getHandle(runId).signal(pipelinePullRequestSignal, { pullRequest, base }),
+    );
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) return translate(() => Promise.reject(err));
   }
 }
 

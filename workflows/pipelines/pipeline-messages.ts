@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { PipelineRunView } from '../../domain/pipelines/pipeline-types';
+import type { PipelineRunView, PipelineTrigger } from '../../domain/pipelines/pipeline-types';
 import type { QualityGateResult } from '../../activities/quality/quality-gate-input';
 
 // Messages of the pipelines area, in a file of their own so clients (CLI, API) import them
@@ -16,6 +16,15 @@ export const pipelineStatusQuery = defineQuery<PipelineRunView>('pipelineStatus'
  * A Signal, not an Update: the sender does not wait on the older run (it may be closing).
  */
 export const pipelineSupersededSignal = defineSignal<[{ by: string }]>('pipelineSuperseded');
+
+/**
+ * The pull request a run's sha belongs to, when the run was started by the push before GitHub's
+ * `pull_request` event for the same sha arrived (both come for a push to a PR's branch): the
+ * run then comments on that pull request and measures patch coverage against its base. The
+ * first pull request wins; a Signal, as the webhook does not wait on the run.
+ */
+export const pipelinePullRequestSignal =
+  defineSignal<[Required<Pick<PipelineTrigger, 'pullRequest' | 'base'>>]>('pipelinePullRequest');
 
 export type QualityGateStatus = 'evaluating' | 'passed' | 'failed';
 

@@ -28,11 +28,11 @@ import { qualityVerdictMarkdown } from '../../domain/quality/verdict-markdown';
 import { now, nowIso } from '../kit/time';
 import { Service } from '../search-attributes';
 import { CommitStatuses } from './commit-statuses';
-import { pipelineStatusQuery, pipelineSupersededSignal } from './pipeline-messages';
+import { pipelinePullRequestSignal, pipelineStatusQuery, pipelineSupersededSignal } from './pipeline-messages';
 import { qualityGate, qualityGateId } from './quality-gate';
 import { StatePublisher } from './state-publisher';
 
-export { pipelineStatusQuery, pipelineSupersededSignal } from './pipeline-messages';
+export { pipelinePullRequestSignal, pipelineStatusQuery, pipelineSupersededSignal } from './pipeline-messages';
 
 // Loading the definition fetches the repository (network, a busy disk): retried, but a file
 // that does not parse, or is not there, will not be fixed by a retry: final, and the run
@@ -116,6 +116,12 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunV
   let supersededBy: string | undefined;
 
   setHandler(pipelineStatusQuery, () => state.view());
+  setHandler(pipelinePullRequestSignal, ({ pullRequest, base }) => {
+    if (trigger.pullRequest) return;
+    trigger.pullRequest = pullRequest;
+    trigger.base = base;
+    changed();
+  });
   setHandler(pipelineSupersededSignal, ({ by }) => {
     supersededBy = by;
   });
