@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
+import type { ActivityDeps } from '../../activities';
 import { openStore, type Store } from '../../db/store';
 import type { GatewayDeps } from '../../gateway/server';
 import { startGateway } from './gateway';
@@ -23,7 +24,14 @@ export interface DevServerWorld {
  * Read `world.env`, `world.url`, ... inside tests. Jest runs afterAll hooks in the order they
  * are declared: an afterAll that must run while the world is still up goes before this call.
  */
-export function useDevServerWorld(name: string, options: { gateway?: Partial<GatewayDeps> } = {}): DevServerWorld {
+export function useDevServerWorld(
+  name: string,
+  options: {
+    gateway?: Partial<GatewayDeps> | (() => Partial<GatewayDeps>);
+    /** More of the worker's activity deps (data dir, GitHub), read when the world starts: a stand-in started in an earlier beforeAll can be named. */
+    activities?: () => Partial<ActivityDeps>;
+  } = {},
+): DevServerWorld {
   const world = { taskQueue: uniqueTaskQueue(name) } as DevServerWorld;
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
@@ -35,9 +43,10 @@ export function useDevServerWorld(name: string, options: { gateway?: Partial<Gat
     ]);
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
-    worker = await createTestWorker(world.env, world.taskQueue, { store: world.store });
+    worker = await createTestWorker(world.env, world.taskQueue, { ...options.activities?.(), store: world.store });
     workerRun = worker.run();
-    ({ app: world.app, url: world.url } = await startGateway(world.env, world.store, world.taskQueue, options.gateway));
+    const gateway = typeof options.gateway === 'function' ? options.gateway() : options.gateway;
+    ({ app: world.app, url: world.url } = await startGateway(world.env, world.store, world.taskQueue, gateway));
   });
   afterAll(async () => {
     await world.app?.close();
