@@ -1,7 +1,8 @@
-// A worker process for the funding tests that kill a worker mid-payment: arxflow's
-// activities only (the test process runs the workflows), on the store and task queue the
-// environment names, paying through a payment provider reached over HTTP (PROVIDER_URL),
-// the way a real provider's client would. Prints "ready" once it polls.
+// A worker process for the tests that kill a worker mid-activity (a payment, a pipeline step):
+// arxflow's activities only (the test process runs the workflows), on the store and task queue
+// the environment names, paying through a payment provider reached over HTTP (PROVIDER_URL),
+// the way a real provider's client would, and keeping pipeline files in DATA_DIR. Prints
+// "ready" once it polls.
 import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
@@ -34,7 +35,10 @@ export function httpPaymentProvider(url: string, worker: string): PaymentProvide
 export interface PaymentWorkerEnv {
   TEMPORAL_ADDRESS: string;
   TASK_QUEUE: string;
-  PROVIDER_URL: string;
+  /** Unset: ledger-only payments (a process for other activities, e.g. pipeline steps). */
+  PROVIDER_URL?: string;
+  /** The activities' data dir (pipeline workspaces, caches, kept files). */
+  DATA_DIR?: string;
   /** Where the store is: DATABASE_URL (PostgreSQL) or PGLITE_DIR. */
   DATABASE_URL?: string;
   PGLITE_DIR?: string;
@@ -52,7 +56,8 @@ async function main(): Promise<void> {
     taskQueue: env.TASK_QUEUE,
     activities: createActivities({
       store,
-      paymentProvider: httpPaymentProvider(env.PROVIDER_URL, `pid:${process.pid}`),
+      ...(env.PROVIDER_URL ? { paymentProvider: httpPaymentProvider(env.PROVIDER_URL, `pid:${process.pid}`) } : {}),
+      ...(env.DATA_DIR ? { dataDir: env.DATA_DIR } : {}),
     }),
     dataConverter: dataConverterOf(testCodecs()),
   });

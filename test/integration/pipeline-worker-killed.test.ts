@@ -1,0 +1,198 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { AnchorKey } from '../../db/audit-log';
+import { PipelineLogs } from '../../db/pipeline-logs';
+import { createScratchSchema } from '../../db/scratch-schema';
+import { openStore, type StoreLocation } from '../../db/store';
+import { pipelineRunId, type PipelineRunInput, type PipelineRunView } from '../../domain/pipelines/pipeline-types';
+import { repoKeyOf } from '../../domain/pipelines/repo-key';
+import { dataConverterOf } from '../../platform/codec/data-converter';
+import { listProcesses } from '../../scripts/process-identity';
+import { pipelineRun, pipelineStatusQuery } from '../../workflows';
+import { sharedWorkflowBundle } from '../support/bundle';
+import { createGitRepo } from '../support/git-repo';
+import type { PaymentWorkerEnv } from '../support/payment-worker-process';
+import { startDevServerEnv, testCodecs, uniqueTaskQueue } from '../support/temporal-env';
+
+// The worker that runs a step dies with SIGKILL: the step runs again from its start on another
+// worker within seconds (heartbeat timeout), steps that had finished are not run again, the
+// killed worker's step processes do not outlive the retry, and the log says what happened.
+// A cancelled run leaves no process behind.
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const AUDIT_KEY = 'pipeline-worker-killed-test-audit-key-0123456789';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'arxflow-pipeline-killed-'));
+const marks = path.join(dir, 'steps.log');
+const killedFlag = path.join(dir, 'killed');
+/** Unusual sleep lengths identify this test's step processes among the machine's. */
+const KILLED_SLEEP = 'sleep 61.5';
+const CANCELLED_SLEEP = 'sleep 62.5';
+
+const PIPELINE = `jobs:
+  build:
+    steps:
+      - name: one
+        run: echo one >> ${marks}
+      - name: two
+        run: echo two-start >> ${marks} && if [ ! -f ${killedFlag} ]; then ${KILLED_SLEEP}; fi && echo two-end >> ${marks}
+      - name: three
+        run: echo three >> ${marks}
+`;
+const repo = createGitRepo({ '.arxflow/pipeline.yml': PIPELINE });
+const killedSha = repo.sha();
+const cancelledSha = repo.commit({
+  '.arxflow/pipeline.yml': `jobs:\n  wait:\n    steps:\n      - name: long\n        run: ${CANCELLED_SLEEP}\n`,
+});
+const repoKey = repoKeyOf(repo.dir);
+
+const inputOf = (sha: string): PipelineRunInput => ({
+  trigger: { repo: repo.dir, repoKey, ref: 'refs/heads/main', sha, branch: 'main', event: 'manual', actor: 'test' },
+  attempt: 1,
+});
+const stepProcesses = (command: string) => listProcesses().filter((entry) => entry.args.includes(command));
+
+async function until<T>(what: string, check: () => T | undefined | false, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe(`a pipeline whose worker process is killed mid-step (dev server, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite on disk'})`, () => {
+  let env: TestWorkflowEnvironment;
+  let location: StoreLocation;
+  let dropSchema: (() => Promise<void>) | undefined;
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const taskQueue = uniqueTaskQueue('pipeline-killed');
+  const dataDir = path.join(dir, 'data');
+
+  beforeAll(async () => {
+    env = await startDevServerEnv();
+    if (process.env.DATABASE_URL) {
+      const scratch = await createScratchSchema(process.env.DATABASE_URL, 'arxflow_test');
+      location = { databaseUrl: scratch.databaseUrl };
+      dropSchema = scratch.drop;
+    } else {
+      location = { pgliteDir: path.join(dir, 'pglite') };
+    }
+    // The workflows run here, the activities in a worker process: killing it kills the step's worker.
+    const workflows = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: sharedWorkflowBundle(),
+      dataConverter: dataConverterOf(testCodecs()),
+    });
+    const workflowsRun = workflows.run();
+    cleanups.push(async () => {
+      if (workflows.getState() === 'RUNNING') workflows.shutdown();
+      await workflowsRun.catch(() => undefined);
+    });
+  });
+
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await env?.teardown();
+    await dropSchema?.();
+    repo.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** `node --import tsx test/support/payment-worker-process.ts`: arxflow's activities only. */
+  async function startWorkerProcess(): Promise<ChildProcess> {
+    const childEnv: PaymentWorkerEnv = {
+      TEMPORAL_ADDRESS: env.address,
+      TASK_QUEUE: taskQueue,
+      DATA_DIR: dataDir,
+      ARXFLOW_AUDIT_KEY: AUDIT_KEY,
+      ...('databaseUrl' in location ? { DATABASE_URL: location.databaseUrl } : {}),
+      ...('pgliteDir' in location ? { PGLITE_DIR: location.pgliteDir, DATABASE_URL: '' } : {}),
+    };
+    // node with tsx's loader, not the tsx binary: that one runs node as a child, which a SIGKILL would leave running.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/payment-worker-process.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...childEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
+    let output = '';
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (chunk) => String(chunk).includes('ready') && resolve());
+      child.once('exit', (code) => reject(new Error(`the worker process exited (${code}): ${output}`)));
+    });
+    return child;
+  }
+
+  it('re-runs only the interrupted step, on another worker, and says so in the log; a cancelled run leaves no process', async () => {
+    const first = await startWorkerProcess();
+    const handle = await env.client.workflow.start(pipelineRun, {
+      taskQueue,
+      workflowId: pipelineRunId(repoKey, killedSha, 1),
+      args: [inputOf(killedSha)],
+    });
+    await until('step two to start', () => existsSync(marks) && readFileSync(marks, 'utf8').includes('two-start'));
+    await until("step two's process", () => stepProcesses(KILLED_SLEEP).length > 0);
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+    writeFileSync(killedFlag, ''); // the step's next attempt does not wait
+    const killedAt = Date.now();
+
+    // Another worker on the same store, data dir and task queue: the retry is its to take.
+    const second = await startWorkerProcess();
+    const view: PipelineRunView = await handle.result();
+    const recoveredInMs = Date.now() - killedAt;
+    expect(view.status).toBe('succeeded');
+    expect(view.jobs[0]!.steps.map((step) => [step.name, step.status, step.attempts ?? 1])).toEqual([
+      ['one', 'succeeded', 1],
+      ['two', 'succeeded', 2],
+      ['three', 'succeeded', 1],
+    ]);
+    // Finished steps ran once; the interrupted one started twice and ended once: the killed
+    // worker's orphaned step was stopped by the retry before it could finish.
+    expect(readFileSync(marks, 'utf8').trim().split('\n')).toEqual([
+      'one',
+      'two-start',
+      'two-start',
+      'two-end',
+      'three',
+    ]);
+    expect(stepProcesses(KILLED_SLEEP)).toEqual([]);
+    expect(recoveredInMs).toBeLessThan(45_000); // a 10 s heartbeat timeout, a worker start, two short steps
+
+    // A cancelled run, on the second worker: the step's process group is gone when the run has ended.
+    const cancelled = await env.client.workflow.start(pipelineRun, {
+      taskQueue,
+      workflowId: pipelineRunId(repoKey, cancelledSha, 1),
+      args: [inputOf(cancelledSha)],
+    });
+    await until('the long step to run', () => stepProcesses(CANCELLED_SLEEP).length > 0);
+    await cancelled.cancel();
+    const cancelledView: PipelineRunView = await cancelled.result();
+    expect(cancelledView.status).toBe('cancelled');
+    expect(cancelledView.jobs[0]!.status).toBe('cancelled');
+    expect(stepProcesses(CANCELLED_SLEEP)).toEqual([]);
+    expect((await cancelled.query(pipelineStatusQuery)).status).toBe('cancelled');
+
+    second.kill('SIGTERM');
+    await once(second, 'exit');
+    // The log of the killed run says the step ran again and why (read once the worker let go of the store).
+    const store = await openStore(location, { auditKey: new AnchorKey(AUDIT_KEY) });
+    try {
+      const log = (await new PipelineLogs(store.db).read(pipelineRunId(repoKey, killedSha, 1), { jobId: 'build' }))
+        .map((chunk) => chunk.text)
+        .join('');
+      expect(log).toMatch(/re-running it from the start \(attempt 2\)/);
+    } finally {
+      await store.close();
+    }
+  }, 150_000);
+});
