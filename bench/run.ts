@@ -6,6 +6,7 @@ import { benchFunding } from './funding';
 import { benchGateway } from './gateway';
 import { benchIdentity } from './identity';
 import { benchMemory } from './memory';
+import { benchPipeline } from './pipeline';
 import { benchStore } from './store';
 
 const BENCHES: Record<string, () => Promise<void>> = {
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   alerts: benchAlerts,
   identity: benchIdentity,
   memory: benchMemory,
+  pipeline: benchPipeline,
 };
 
 async function main(): Promise<void> {
