@@ -1,17 +1,14 @@
-/** @type {import('jest').Config} */
 // Octokit and its helpers ship only ES modules; jest (unlike Node 20.19+) cannot require them, so swc compiles them to CommonJS.
 const ESM_ONLY = '(@octokit|universal-user-agent|before-after-hook|json-with-bigint|toad-cache|content-type)';
 
+/** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
-    [`/node_modules/${ESM_ONLY}/.+\\.js$`]: [
-      '@swc/jest',
-      { jsc: { target: 'es2022' }, module: { type: 'commonjs' } },
-    ],
+    [`/node_modules/${ESM_ONLY}/.+\\.js$`]: ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   transformIgnorePatterns: [`/node_modules/(?!${ESM_ONLY}/)`],
   setupFiles: ['<rootDir>/test/support/quiet-runtime.ts'],
