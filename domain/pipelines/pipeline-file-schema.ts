@@ -11,7 +11,11 @@ export const JOB_ID = /^[A-Za-z_][\w-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Bounds that keep a definition (it travels in workflow histories) small. */
-export const PIPELINE_LIMITS = { jobs: 100, stepsPerJob: 100, textChars: 64 * 1024 } as const;
+/**
+ * A run's history grows by about a dozen events per step and Temporal refuses a history past
+ * 51,200 events: `totalSteps` keeps every run well inside it without continue-as-new.
+ */
+export const PIPELINE_LIMITS = { jobs: 50, stepsPerJob: 100, totalSteps: 1000, textChars: 64 * 1024 } as const;
 
 const text = () => z.string().max(PIPELINE_LIMITS.textChars, `must be at most ${PIPELINE_LIMITS.textChars} characters`);
 const nonEmptyText = () => text().refine((value) => value.trim() !== '', 'must not be empty');
@@ -176,6 +180,11 @@ export const pipelineFileSchema = lazySchema(() =>
         .refine(
           (jobs) => Object.keys(jobs).length <= PIPELINE_LIMITS.jobs,
           `must have at most ${PIPELINE_LIMITS.jobs} jobs`,
+        )
+        .refine(
+          (jobs) =>
+            Object.values(jobs).reduce((steps, job) => steps + job.steps.length, 0) <= PIPELINE_LIMITS.totalSteps,
+          `must have at most ${PIPELINE_LIMITS.totalSteps} steps in all`,
         ),
       concurrency: concurrencyFileSchema.optional(),
       'max-parallel': z.int().min(1, 'must be 1 or more').max(64, 'must be at most 64').optional(),

@@ -293,3 +293,15 @@ describe('parsePipelineYaml: refusals name the file, line, column and field', ()
     expect(() => parsePipelineYaml(text, FILE)).not.toThrow();
   });
 });
+
+describe('parsePipelineYaml: a run stays within a bounded history', () => {
+  const jobs = (count: number, steps: number) =>
+    'jobs:\n' +
+    Array.from({ length: count }, (_, j) => `  j${j}:\n    steps:\n${'      - run: x\n'.repeat(steps)}`).join('');
+
+  it('takes 10 jobs of 100 steps and refuses 11, and refuses 51 jobs', () => {
+    expect(Object.keys(parsePipelineYaml(jobs(10, 100), FILE).jobs)).toHaveLength(10);
+    expect(() => parsePipelineYaml(jobs(11, 100), FILE)).toThrow(/jobs: must have at most 1000 steps in all/);
+    expect(() => parsePipelineYaml(jobs(51, 1), FILE)).toThrow(/jobs: must have at most 50 jobs/);
+  });
+});
