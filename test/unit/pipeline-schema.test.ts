@@ -1,18 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parsePipelineYaml } from '../../domain/pipelines/pipeline-schema';
-import { InputError } from '../../domain/validation';
+import { inputErrorOf } from '../support/input-error';
 
 const FILE = '.arxflow/pipeline.yml';
-const refusalOf = (text: string): string => {
-  try {
-    parsePipelineYaml(text, FILE);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return (error as Error).message;
-  }
-  throw new Error('accepted');
-};
+const refusalOf = (text: string): string => inputErrorOf(() => parsePipelineYaml(text, FILE)).message;
 
 describe('parsePipelineYaml: a valid file', () => {
   it('reads the documented example with every default filled in', () => {
@@ -261,18 +253,13 @@ describe('parsePipelineYaml: refusals name the file, line, column and field', ()
 
   it('names every refusal at once, in file order, each with its field in the error issues', () => {
     const text = 'jobs:\n  a:\n    need: b\n    steps:\n      - run: echo ${{ secrets.X }}\n  b:\n    steps: []\n';
-    let error: InputError | undefined;
-    try {
-      parsePipelineYaml(text, 'p.yml');
-    } catch (caught) {
-      error = caught as InputError;
-    }
-    expect(error?.message.split('\n')).toEqual([
+    const error = inputErrorOf(() => parsePipelineYaml(text, 'p.yml'));
+    expect(error.message.split('\n')).toEqual([
       'p.yml:3:5: jobs.a.need: unknown field (did you mean "needs"?)',
       expect.stringMatching(/^p\.yml:5:14: jobs\.a\.steps\[0\]\.run: \$\{\{ secrets\.X \}\}: secrets may only/),
       'p.yml:7:12: jobs.b.steps: must list at least one step',
     ]);
-    expect(error?.issues.map((issue) => issue.path)).toEqual(['jobs.a.need', 'jobs.a.steps[0].run', 'jobs.b.steps']);
+    expect(error.issues.map((issue) => issue.path)).toEqual(['jobs.a.need', 'jobs.a.steps[0].run', 'jobs.b.steps']);
   });
 
   it('accepts secrets in env values at every level and github fields in run, cache keys and the group', () => {

@@ -1,21 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../../domain/validation';
+import { inputErrorOf } from '../support/input-error';
 import { parseCoverageReport } from '../../domain/quality/coverage-report';
 import { mergeCoverage, percentOf } from '../../domain/quality/coverage-files';
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, '..', 'fixtures', 'quality', name), 'utf8');
 
 /** The InputError message `parse` throws (fails the test when it throws none). */
-function refusal(parse: () => unknown): string {
-  try {
-    parse();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as Error).message;
-  }
-  throw new Error('expected an InputError, got a report');
-}
+const refusal = (parse: () => unknown): string => inputErrorOf(parse).message;
 
 describe('coverage reports', () => {
   it("reads node's lcov output with per-line hits, totals from the DA and BRDA lines", () => {
@@ -133,6 +125,6 @@ describe('coverage reports', () => {
     expect(merged.lines).toEqual({ covered: 2, total: 3 });
     expect(merged.branches).toEqual({ covered: 0, total: 1 });
     expect(merged.files.find((f) => f.path === '/ci/src/a.ts')!.lineHits).toEqual({ 1: 1, 2: 3 });
-    expect(() => mergeCoverage([])).toThrow(InputError);
+    expect(inputErrorOf(() => mergeCoverage([])).message).toBe('coverage: no report to merge');
   });
 });

@@ -1,20 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../../domain/validation';
+import { inputErrorOf } from '../support/input-error';
 import { mergeTestReports, parseJUnitReport } from '../../domain/quality/junit-report';
 import { flakyTests } from '../../domain/quality/flaky-tests';
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, '..', 'fixtures', 'quality', name), 'utf8');
 
-function refusal(parse: () => unknown): string {
-  try {
-    parse();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as Error).message;
-  }
-  throw new Error('expected an InputError, got a report');
-}
+/** The InputError message `parse` throws (fails the test when it throws none). */
+const refusal = (parse: () => unknown): string => inputErrorOf(parse).message;
 
 describe('JUnit reports', () => {
   it("reads node's --test-reporter=junit output: nested suites and top-level cases", () => {

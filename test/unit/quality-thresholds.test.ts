@@ -1,15 +1,7 @@
-import { InputError } from '../../domain/validation';
+import { inputErrorOf } from '../support/input-error';
 import { parseThresholdsYaml } from '../../domain/quality/thresholds';
 
-function refusal(text: string): string {
-  try {
-    parseThresholdsYaml(text, '.arxflow/quality.yml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
+const refusal = (text: string): string => inputErrorOf(() => parseThresholdsYaml(text, '.arxflow/quality.yml')).message;
 
 describe('thresholds YAML', () => {
   it('reads every key of the contract, each optional', () => {
