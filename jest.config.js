@@ -1,5 +1,5 @@
 // Octokit and its helpers ship only ES modules; jest (unlike Node 20.19+) cannot require them, so swc compiles them to CommonJS.
-const ESM_ONLY = '(@octokit|universal-user-agent|before-after-hook|json-with-bigint|toad-cache|content-type)';
+const ESM_ONLY = '(@octokit|universal-user-agent|before-after-hook|json-with-bigint|toad-cache)';
 
 /** @type {import('jest').Config} */
 module.exports = {

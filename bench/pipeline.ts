@@ -17,12 +17,11 @@ import { pipelineRunId, type PipelineRunView } from '../domain/pipelines/pipelin
 import { repoKeyOf } from '../domain/pipelines/repo-key';
 import { parseSettings } from '../domain/settings';
 import { buildGateway } from '../gateway/server';
-import type { WebhookSource } from '../gateway/webhooks/sources';
 import { createLogger } from '../platform/logger';
 import { createAuthenticator } from '../platform/tokens';
-import { signGithub } from '../platform/webhook-signatures';
 import { temporalCliExecutable } from '../scripts/temporal-tools';
 import { createGitRepo } from '../test/support/git-repo';
+import { githubEventHeaders, githubPipelineSource } from '../test/support/github-webhooks';
 import { buildWorkflowBundle } from '../workers/bundle';
 import { createArxflowWorker } from '../workers/worker';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -74,15 +73,6 @@ export async function benchPipeline(): Promise<void> {
     workflowBundle: await buildWorkflowBundle(),
     deps: { store, dataDir: path.join(dir, 'data') },
   });
-  const source = {
-    name: 'github',
-    scheme: 'github',
-    secrets: [SECRET],
-    tolerance: 300_000,
-    rateLimit: { max: 10_000, timeWindowMs: 60_000 },
-    events: [],
-    pipelines: { repo: repo.dir },
-  } as unknown as WebhookSource;
   const settings = parseSettings({ ARXFLOW_JWT_SECRET: 'bench-secret-that-is-at-least-32-characters' });
   const { app } = await buildGateway({
     temporal: env.client,
@@ -91,7 +81,7 @@ export async function benchPipeline(): Promise<void> {
     logger: createLogger('silent'),
     schedules: [],
     authenticator: createAuthenticator(settings),
-    webhookSources: new Map([['github', source]]),
+    webhookSources: new Map([['github', githubPipelineSource(repo.dir, SECRET)]]),
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const repoKey = repoKeyOf(repo.dir);
@@ -113,9 +103,7 @@ export async function benchPipeline(): Promise<void> {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'x-github-event': 'push',
-        'x-github-delivery': `bench-${i}`,
-        'x-hub-signature-256': signGithub(body, SECRET),
+        ...githubEventHeaders('push', body, { secret: SECRET, delivery: `bench-${i}` }),
       },
       body,
     });

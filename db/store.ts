@@ -4,7 +4,6 @@ import { AuditLog, type AnchorKey } from './audit-log';
 import { resolveAuditKey } from './audit-key';
 import { IdempotencyKeys } from './idempotency-keys';
 import { migrate } from './migrate';
-import { openPglite } from './pglite-database';
 import { openPostgres } from './pg-database';
 import type { SqlDatabase } from './sql';
 
@@ -52,6 +51,9 @@ export async function openStore(location: StoreLocation, options: { auditKey?: A
 
 async function openDatabase(location: StoreLocation): Promise<SqlDatabase> {
   if ('databaseUrl' in location) return openPostgres(location.databaseUrl);
+  // PGlite (a WebAssembly PostgreSQL) takes a quarter of a second to load: only when it is the store.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load; import() would make this an ES module import
+  const { openPglite } = require('./pglite-database') as typeof import('./pglite-database');
   if ('pgliteDir' in location) {
     mkdirSync(path.dirname(location.pgliteDir), { recursive: true });
     return openPglite(location.pgliteDir);

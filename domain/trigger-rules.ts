@@ -29,6 +29,9 @@ export const TRIGGER_REFUSED_WORKFLOW_TYPES: Readonly<Record<string, string>> = 
   incidentReview: 'started by arxflow itself',
   metricEvaluator: 'started by arxflow itself',
   replayTriggerAction: 'started by the dead-letter replay route',
+  pipelineRun:
+    'a run starts from a pushed commit whose pipeline file is checked first (POST /v1/pipelines or a GitHub webhook source with a pipelines setting)',
+  qualityGate: 'started by its pipeline run, with the reports its jobs kept',
 };
 
 /** Why `who` ("a trigger", "a webhook rule") may not start `workflowType`, or undefined when it may. */

@@ -77,9 +77,11 @@ export class TemporalPipelineOperations implements PipelineOperations {
           withinDeadline(client, () => client.workflow.getHandle(runId).query(pipelineStatusQuery), LIVE_QUERY_MS),
         );
       } catch (err) {
-        // No worker answered (all busy, or none polling): the run's own last record, when it has one.
+        // No worker answered: all busy (the deadline passed), or none polling (Temporal then
+        // refuses the query at once, FAILED_PRECONDITION "no poller seen"). The run's own last
+        // record answers, when it has one.
         const recorded = await this.runs.get(runId);
-        if (recorded && err instanceof ApiError && err.status === 503) return recorded;
+        if (recorded && !(err instanceof ApiError && err.status === 404)) return recorded;
         throw err;
       }
     }

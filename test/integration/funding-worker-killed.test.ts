@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,10 +15,9 @@ import { dataConverterOf } from '../../platform/codec/data-converter';
 import { decideUpdate, fundingGate } from '../../workflows';
 import { drawInput, fundProject } from '../fixtures/funding-gate';
 import { sharedWorkflowBundle } from '../support/bundle';
-import { httpPaymentProvider, type PaymentWorkerEnv } from '../support/payment-worker-process';
+import { httpPaymentProvider, startActivityWorkerProcess } from '../support/activity-worker-process';
 import { startDevServerEnv, testCodecs, uniqueTaskQueue } from '../support/temporal-env';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const AUDIT_KEY = 'funding-worker-killed-test-audit-key-0123456789';
 
 /**
@@ -109,29 +108,16 @@ describe(`a worker process killed mid-payment (dev server, ${backendName})`, () 
     return store;
   };
 
-  /** `tsx test/support/payment-worker-process.ts`: activities only, paying through the stand-in. */
+  /** test/support/activity-worker-process.ts: activities only, paying through the stand-in. */
   async function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
-    const childEnv: PaymentWorkerEnv = {
-      TEMPORAL_ADDRESS: env.address,
-      TASK_QUEUE: taskQueue,
-      PROVIDER_URL: provider.url,
-      ARXFLOW_AUDIT_KEY: AUDIT_KEY,
-      ...('databaseUrl' in location ? { DATABASE_URL: location.databaseUrl } : {}),
-      ...('pgliteDir' in location ? { PGLITE_DIR: location.pgliteDir, DATABASE_URL: '' } : {}),
-    };
-    // node with tsx's loader, not the tsx binary: that one runs node as a child, which a SIGKILL would leave running.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/payment-worker-process.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, ...childEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const child = await startActivityWorkerProcess({
+      temporalAddress: env.address,
+      taskQueue,
+      location,
+      auditKey: AUDIT_KEY,
+      providerUrl: provider.url,
     });
     cleanups.push(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
-    let output = '';
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk) => String(chunk).includes('ready') && resolve());
-      child.once('exit', (code) => reject(new Error(`the worker process exited (${code}): ${output}`)));
-    });
     return child;
   }
 

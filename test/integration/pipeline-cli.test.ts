@@ -1,23 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
-import { createActivities } from '../../activities';
-import { createGithubActivities } from '../../activities/github';
-import { createPipelineActivities } from '../../activities/pipelines';
-import { createQualityActivities } from '../../activities/quality';
-import { run } from '../../cli/main';
-import { openStore, type Store } from '../../db/store';
 import { pipelineRunId } from '../../domain/pipelines/pipeline-types';
 import { repoKeyOf } from '../../domain/pipelines/repo-key';
-import { dataConverterOf } from '../../platform/codec/data-converter';
-import { sharedWorkflowBundle } from '../support/bundle';
+import { runArxflowInProcess } from '../support/cli-in-process';
 import { runArxflow } from '../support/cli-process';
-import { startGateway, tokenFor } from '../support/gateway';
+import { tokenFor } from '../support/gateway';
+import { useDevServerWorld } from '../support/dev-server-world';
 import { createGitRepo } from '../support/git-repo';
-import { startDevServerEnv, testCodecs, uniqueTaskQueue } from '../support/temporal-env';
 
 const PIPELINE = `jobs:
   build:
@@ -47,79 +37,29 @@ repo.checkout('main');
 const repoKey = repoKeyOf(repo.dir);
 
 /**
- * A dev server, a worker with the pipeline, quality and GitHub activities (until the production
- * worker registers them, activities/index.ts), and the gateway the CLI reaches (ARXFLOW_URL): an
- * in-memory store belongs to this process, so the CLI goes through the gateway, as it does to a
- * running `npm start`.
+ * A dev server, the production worker (its pipeline files in `dataDir`) and the gateway the CLI
+ * reaches (ARXFLOW_URL): an in-memory store belongs to this process, so the CLI goes through the
+ * gateway, as it does to a running `npm start`.
  */
-let env: TestWorkflowEnvironment;
-let store: Store;
-let worker: Worker;
-let workerRun: Promise<void>;
-let app: FastifyInstance;
-let cliEnv: Record<string, string | undefined>;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-pipeline-cli-'));
-const taskQueue = uniqueTaskQueue('pipeline-cli');
-
+const world = useDevServerWorld('pipeline-cli', { gateway: { dataDir }, activities: () => ({ dataDir }) });
+let cliEnv: Record<string, string | undefined>;
 beforeAll(async () => {
-  [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    workflowBundle: sharedWorkflowBundle(),
-    activities: {
-      ...createActivities({ store }),
-      ...createPipelineActivities({ store, dataDir, killGraceMs: 500 }),
-      ...createQualityActivities({ store, dataDir }),
-      ...createGithubActivities({ store }),
-    },
-    dataConverter: dataConverterOf(testCodecs()),
-  });
-  workerRun = worker.run();
-  let url: string;
-  ({ app, url } = await startGateway(env, store, taskQueue, { dataDir }));
   cliEnv = {
-    ARXFLOW_URL: url,
+    ARXFLOW_URL: world.url,
     ARXFLOW_TOKEN: await tokenFor('olga', 'operator'),
     ARXFLOW_DATA_DIR: dataDir,
     DATABASE_URL: undefined,
     TEMPORAL_ADDRESS: undefined,
   };
 });
-
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await workerRun;
-  await env?.teardown();
-  await store?.close();
+afterAll(() => {
   repo.remove();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** Runs `arxflow <args>` in this process, with the CLI's environment, capturing what it prints. */
-async function arxflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const saved = { ...process.env };
-  for (const [key, value] of Object.entries(cliEnv)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-  const spies = [
-    jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void out.push(parts.join(' '))),
-    jest.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void err.push(parts.join(' '))),
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => !!out.push(String(chunk))),
-  ];
-  try {
-    const code = await run(['node', 'arxflow', ...args]);
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-    process.env = saved;
-  }
-}
+const arxflow = (...args: string[]) => runArxflowInProcess(args, cliEnv);
 
 describe('arxflow pipeline run --wait --json (the binary): exit 0 succeeded, 1 failed, 2 bad input', () => {
   it('a green pipeline exits 0 with the contract JSON', async () => {

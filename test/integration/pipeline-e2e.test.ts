@@ -4,11 +4,10 @@ import path from 'node:path';
 import { pipelineRunId, type PipelineRunView } from '../../domain/pipelines/pipeline-types';
 import { runDirName } from '../../activities/pipelines/job-workspace';
 import { repoKeyOf } from '../../domain/pipelines/repo-key';
-import type { WebhookSource } from '../../gateway/webhooks/sources';
-import { signGithub } from '../../platform/webhook-signatures';
 import { pipelineRunLink } from '../../client/api/pipeline-starts';
 import { call, tokenFor } from '../support/gateway';
 import { createGitRepo } from '../support/git-repo';
+import { githubEventHeaders, githubPipelineSource } from '../support/github-webhooks';
 import { startGithubApiServer, type GithubApiServer } from '../support/github-api-server';
 import { useDevServerWorld } from '../support/dev-server-world';
 
@@ -106,15 +105,7 @@ repo.checkout('main');
 const repoKey = repoKeyOf(repo.dir);
 
 /** The production webhook path: a github source whose push and pull_request events run pipelines of the test repository. */
-const source = {
-  name: 'github',
-  scheme: 'github',
-  secrets: [SECRET],
-  tolerance: 300_000,
-  rateLimit: { max: 600, timeWindowMs: 60_000 },
-  events: [],
-  pipelines: { repo: repo.dir },
-} as unknown as WebhookSource;
+const source = githubPipelineSource(repo.dir, SECRET);
 
 let github: GithubApiServer;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-pipeline-e2e-'));
@@ -137,11 +128,7 @@ function deliver(event: 'push' | 'pull_request', payload: object) {
   const body = JSON.stringify(payload);
   return call(`${world.url}/v1/webhooks/github`, {
     body,
-    headers: {
-      'x-github-event': event,
-      'x-github-delivery': `delivery-${++deliveries}`,
-      'x-hub-signature-256': signGithub(body, SECRET),
-    },
+    headers: githubEventHeaders(event, body, { secret: SECRET, delivery: `delivery-${++deliveries}` }),
   });
 }
 const push = (branch: string, before: string, after: string, paths: string[]) =>

@@ -3,11 +3,11 @@ import { PipelineLogs } from '../../db/pipeline-logs';
 import { PipelineRuns } from '../../db/pipeline-runs';
 import { pipelineRunId, type PipelineRunView } from '../../domain/pipelines/pipeline-types';
 import { repoKeyOf } from '../../domain/pipelines/repo-key';
-import type { WebhookSource } from '../../gateway/webhooks/sources';
 import { signGithub } from '../../platform/webhook-signatures';
 import { useDevServerWorld } from '../support/dev-server-world';
 import { call, tokenFor } from '../support/gateway';
 import { createGitRepo } from '../support/git-repo';
+import { githubEventHeaders, githubPipelineSource } from '../support/github-webhooks';
 
 const PIPELINE = `jobs:
   build:
@@ -35,15 +35,7 @@ repo.checkout('main');
 const repoKey = repoKeyOf(repo.dir);
 
 /** A GitHub source that runs pipelines of the test repository, as the config file's `pipelines:` setting says. */
-const github = {
-  name: 'github',
-  scheme: 'github',
-  secrets: [SECRET],
-  tolerance: 300_000,
-  rateLimit: { max: 600, timeWindowMs: 60_000 },
-  events: [],
-  pipelines: { repo: repo.dir },
-} as unknown as WebhookSource;
+const github = githubPipelineSource(repo.dir, SECRET);
 
 const world = useDevServerWorld('pipeline-gateway', { gateway: { webhookSources: new Map([['github', github]]) } });
 afterAll(() => repo.remove());
@@ -343,10 +335,10 @@ describe('GitHub webhooks start pipeline runs', () => {
       sender: { login: 'octocat' },
       commits: [{ added: ['hook.txt'], modified: [], removed: [] }],
     });
-  const deliver = (event: string, body: string, delivery: string, signature = signGithub(body, SECRET)) =>
+  const deliver = (event: string, body: string, delivery: string, signature?: string) =>
     call(`${world.url}/v1/webhooks/github`, {
       body,
-      headers: { 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': signature },
+      headers: githubEventHeaders(event, body, { secret: SECRET, delivery, signature }),
     });
 
   it('ping is answered 200', async () => {

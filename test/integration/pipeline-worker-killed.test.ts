@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { listProcesses } from '../../scripts/process-identity';
 import { pipelineRun, pipelineStatusQuery } from '../../workflows';
 import { sharedWorkflowBundle } from '../support/bundle';
 import { createGitRepo } from '../support/git-repo';
-import type { PaymentWorkerEnv } from '../support/payment-worker-process';
+import { startActivityWorkerProcess } from '../support/activity-worker-process';
 import { startDevServerEnv, testCodecs, uniqueTaskQueue } from '../support/temporal-env';
 
 // The worker that runs a step dies with SIGKILL: the step runs again from its start on another
@@ -24,7 +24,6 @@ import { startDevServerEnv, testCodecs, uniqueTaskQueue } from '../support/tempo
 // killed worker's step processes do not outlive the retry, and the log says what happened.
 // A cancelled run leaves no process behind.
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const AUDIT_KEY = 'pipeline-worker-killed-test-audit-key-0123456789';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'arxflow-pipeline-killed-'));
@@ -106,29 +105,16 @@ describe(`a pipeline whose worker process is killed mid-step (dev server, ${proc
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** `node --import tsx test/support/payment-worker-process.ts`: arxflow's activities only. */
+  /** test/support/activity-worker-process.ts: arxflow's activities only, pipeline files in `dataDir`. */
   async function startWorkerProcess(): Promise<ChildProcess> {
-    const childEnv: PaymentWorkerEnv = {
-      TEMPORAL_ADDRESS: env.address,
-      TASK_QUEUE: taskQueue,
-      DATA_DIR: dataDir,
-      ARXFLOW_AUDIT_KEY: AUDIT_KEY,
-      ...('databaseUrl' in location ? { DATABASE_URL: location.databaseUrl } : {}),
-      ...('pgliteDir' in location ? { PGLITE_DIR: location.pgliteDir, DATABASE_URL: '' } : {}),
-    };
-    // node with tsx's loader, not the tsx binary: that one runs node as a child, which a SIGKILL would leave running.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/payment-worker-process.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, ...childEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const child = await startActivityWorkerProcess({
+      temporalAddress: env.address,
+      taskQueue,
+      location,
+      auditKey: AUDIT_KEY,
+      dataDir,
     });
     cleanups.push(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
-    let output = '';
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk) => String(chunk).includes('ready') && resolve());
-      child.once('exit', (code) => reject(new Error(`the worker process exited (${code}): ${output}`)));
-    });
     return child;
   }
 

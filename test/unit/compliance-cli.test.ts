@@ -1,37 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { run } from '../../cli/main';
+import { runArxflowInProcess } from '../support/cli-in-process';
 import { EXAMPLE_PLAN_PATH, examplePlanJson } from '../fixtures/compliance-plans';
 
 /** Runs `arxflow <args>` in-process, capturing what it prints. */
-async function arxflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
-    out.push(parts.join(' '));
-  });
-  const error = jest.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => {
-    err.push(parts.join(' '));
-  });
-  const stdoutWrite = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  const stderrWrite = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await run(['node', 'arxflow', ...args]);
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    stdoutWrite.mockRestore();
-    stderrWrite.mockRestore();
-  }
-}
+const arxflow = (...args: string[]) => runArxflowInProcess(args);
 
 describe('arxflow compliance', () => {
   let dir: string;

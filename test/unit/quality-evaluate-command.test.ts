@@ -1,31 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { registerQualityCommands } from '../../cli/commands/quality';
-import { exitCodeOf } from '../../cli/output';
+import { runArxflowInProcess } from '../support/cli-in-process';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'quality');
 
 /** `arxflow quality evaluate ...args` in this process: exit code, what it printed, its error. */
 async function evaluate(args: string[]): Promise<{ code: number; stdout: string; error: string }> {
-  const program = new Command('arxflow');
-  registerQualityCommands(program);
-  const exitOverride = (command: Command) => {
-    command.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-    command.commands.forEach(exitOverride);
-  };
-  exitOverride(program);
-  const printed: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...parts) => void printed.push(parts.join(' ')));
-  try {
-    await program.parseAsync(['node', 'arxflow', 'quality', 'evaluate', ...args]);
-    return { code: 0, stdout: printed.join('\n'), error: '' };
-  } catch (err) {
-    return { code: exitCodeOf(err), stdout: printed.join('\n'), error: (err as Error).message };
-  } finally {
-    log.mockRestore();
-  }
+  const { code, stdout, stderr } = await runArxflowInProcess(['quality', 'evaluate', ...args]);
+  return { code, stdout, error: stderr.replace(/^arxflow: /, '') };
 }
 
 describe('arxflow quality evaluate (in process)', () => {

@@ -23,6 +23,8 @@ describe('parseSettings', () => {
       email: { smtpUrl: undefined, from: 'arxflow <arxflow@localhost>' },
       alertTokens: { alertmanager: undefined, events: undefined, metrics: undefined },
       makerCheckerWindow: '7 days',
+      github: { token: undefined, apiUrl: undefined },
+      pipelines: { publicUrl: 'http://localhost:8080', cacheMaxBytes: 2048 * 1024 * 1024 },
     });
   });
 

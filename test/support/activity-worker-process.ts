@@ -3,12 +3,14 @@
 // the environment names, paying through a payment provider reached over HTTP (PROVIDER_URL),
 // the way a real provider's client would, and keeping pipeline files in DATA_DIR. Prints
 // "ready" once it polls.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { PaymentProvider } from '../../activities/funding-payments';
 import { AnchorKey } from '../../db/audit-log';
-import { openStore } from '../../db/store';
+import { openStore, type StoreLocation } from '../../db/store';
 import { dataConverterOf } from '../../platform/codec/data-converter';
 import { testCodecs } from './temporal-env';
 
@@ -32,7 +34,7 @@ export function httpPaymentProvider(url: string, worker: string): PaymentProvide
 }
 
 /** The variables a test sets for this process. */
-export interface PaymentWorkerEnv {
+export interface ActivityWorkerEnv {
   TEMPORAL_ADDRESS: string;
   TASK_QUEUE: string;
   /** Unset: ledger-only payments (a process for other activities, e.g. pipeline steps). */
@@ -46,7 +48,7 @@ export interface PaymentWorkerEnv {
 }
 
 async function main(): Promise<void> {
-  const env = process.env as unknown as PaymentWorkerEnv;
+  const env = process.env as unknown as ActivityWorkerEnv;
   const store = await openStore(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { pgliteDir: env.PGLITE_DIR! }, {
     auditKey: new AnchorKey(env.ARXFLOW_AUDIT_KEY),
   });
@@ -68,6 +70,44 @@ async function main(): Promise<void> {
   await connection.close();
   await store.close();
 }
+
+/**
+ * Starts this file as a process (node with tsx's loader, not the tsx binary: that one runs node
+ * as a child, which a SIGKILL would leave running) and resolves once its worker polls.
+ */
+export async function startActivityWorkerProcess(options: {
+  temporalAddress: string;
+  taskQueue: string;
+  location: StoreLocation;
+  auditKey: string;
+  providerUrl?: string;
+  dataDir?: string;
+}): Promise<ChildProcess> {
+  const { location } = options;
+  const childEnv: ActivityWorkerEnv = {
+    TEMPORAL_ADDRESS: options.temporalAddress,
+    TASK_QUEUE: options.taskQueue,
+    ARXFLOW_AUDIT_KEY: options.auditKey,
+    ...(options.providerUrl ? { PROVIDER_URL: options.providerUrl } : {}),
+    ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}),
+    ...('databaseUrl' in location ? { DATABASE_URL: location.databaseUrl } : {}),
+    ...('pgliteDir' in location ? { PGLITE_DIR: location.pgliteDir, DATABASE_URL: '' } : {}),
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.relative(ROOT, __filename)], {
+    cwd: ROOT,
+    env: { ...process.env, ...childEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => String(chunk).includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`the worker process exited (${code}): ${output}`)));
+  });
+  return child;
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
 
 if (require.main === module) {
   main().catch((err) => {
