@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pagerdutyDedupKey } from '../../domain/alerts/dedup';
-import { runArxflow } from '../support/cli-process';
+import { runArxflowInProcess } from '../support/cli-in-process';
 import { useDevServerWorld } from '../support/dev-server-world';
 import { call, tokenFor } from '../support/gateway';
 
@@ -38,7 +38,7 @@ describe('arxflow alerts (CLI)', () => {
 
   const arxflow = (args: string[], extraEnv: Record<string, string> = {}) =>
     // DATABASE_URL emptied: direct mode uses a PGlite store of its own in dataDir, never rows of earlier runs.
-    runArxflow(args, {
+    runArxflowInProcess(args, {
       TEMPORAL_ADDRESS: world.env.address,
       ARXFLOW_TASK_QUEUE: world.taskQueue,
       ARXFLOW_DATA_DIR: dataDir,

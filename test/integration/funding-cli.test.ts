@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { drawRequest, programDefinition, setUpFundingProject } from '../fixtures/funding-gate';
-import { runArxflow } from '../support/cli-process';
+import { runArxflowInProcess } from '../support/cli-in-process';
 import { useDevServerWorld } from '../support/dev-server-world';
 import { gateStatusWhen } from '../support/funding-status';
 import { tokenFor } from '../support/gateway';
@@ -22,7 +22,11 @@ describe('a construction draw through the CLI and the gateway', () => {
   });
 
   const arxflow = (args: string[], extraEnv: Record<string, string> = {}) =>
-    runArxflow(args, { TEMPORAL_ADDRESS: world.env.address, ARXFLOW_TASK_QUEUE: world.taskQueue, ...extraEnv });
+    runArxflowInProcess(args, {
+      TEMPORAL_ADDRESS: world.env.address,
+      ARXFLOW_TASK_QUEUE: world.taskQueue,
+      ...extraEnv,
+    });
   const as = async (subject: string, ...roles: string[]) => ({
     ARXFLOW_URL: world.url,
     ARXFLOW_TOKEN: await tokenFor(subject, ...(roles as never[])),

@@ -103,7 +103,7 @@ describe('arxflow pipeline status, logs, list, rerun, cancel and quality history
 
   it('status --json has the shape of run --wait; text shows jobs and steps', async () => {
     const json = await arxflow('pipeline', 'status', green, '--json');
-    expect(json.code).toBe(0);
+    expect(json.status).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({
       runId: green,
       status: 'succeeded',
@@ -119,7 +119,7 @@ describe('arxflow pipeline status, logs, list, rerun, cancel and quality history
     expect(all.stdout).toContain('build | compiled');
     expect(all.stdout).toContain('test | tests ran');
     const build = await arxflow('pipeline', 'logs', red, '--job', 'test', '--follow');
-    expect(build).toMatchObject({ code: 0, stderr: expect.stringContaining(`run ${red} failed`) });
+    expect(build).toMatchObject({ status: 0, stderr: expect.stringContaining(`run ${red} failed`) });
     expect(build.stdout).toContain('1 failed');
     expect(build.stdout).not.toContain('compiled');
   });
@@ -127,12 +127,12 @@ describe('arxflow pipeline status, logs, list, rerun, cancel and quality history
   it('list shows the runs, filtered by status', async () => {
     const failed = await arxflow('pipeline', 'list', '--repo', repo.dir, '--status', 'failed', '--json');
     expect(JSON.parse(failed.stdout).map((r: { runId: string }) => r.runId)).toEqual([red]);
-    expect(await arxflow('pipeline', 'list', '--status', 'sideways')).toMatchObject({ code: 2 });
+    expect(await arxflow('pipeline', 'list', '--status', 'sideways')).toMatchObject({ status: 2 });
   });
 
   it('rerun --failed is the next attempt, the build reused; it fails again (exit 1)', async () => {
     const rerun = await arxflow('pipeline', 'rerun', red, '--failed', '--wait', '--json');
-    expect(rerun.code).toBe(1);
+    expect(rerun.status).toBe(1);
     const view = JSON.parse(rerun.stdout);
     expect(view).toMatchObject({
       runId: pipelineRunId(repoKey, redSha, 2),
@@ -146,18 +146,18 @@ describe('arxflow pipeline status, logs, list, rerun, cancel and quality history
 
   it('cancel of an ended run exits 1 saying so; a malformed run id exits 2', async () => {
     expect(await arxflow('pipeline', 'cancel', green)).toMatchObject({
-      code: 1,
+      status: 1,
       stderr: expect.stringContaining('has ended already (succeeded)'),
     });
     expect(await arxflow('pipeline', 'status', 'not-a-run')).toMatchObject({
-      code: 2,
+      status: 2,
       stderr: expect.stringContaining('must be a pipeline run id'),
     });
   });
 
   it('quality trend lists the verdicts of the service (the green run kept a JUnit report); flaky lists none', async () => {
     const trend = await arxflow('quality', 'trend', repoKey, '--json');
-    expect(trend.code).toBe(0);
+    expect(trend.status).toBe(0);
     expect(JSON.parse(trend.stdout)).toEqual([
       expect.objectContaining({ runId: green, sha: greenSha, verdict: 'pass' }),
     ]);

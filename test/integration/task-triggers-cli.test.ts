@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { TaskTriggers } from '../../db/task-triggers';
 import { REDACTED_SECRET } from '../../client/api/trigger-operations';
-import { runArxflow } from '../support/cli-process';
+import { runArxflowInProcess } from '../support/cli-in-process';
 import { startGateway, tokenFor } from '../support/gateway';
 import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
@@ -28,8 +28,9 @@ actions:
 `;
 
 // `arxflow triggers ...` as a user runs it: through the gateway with a token, and directly
-// on a PGlite store in a data dir. The CLI is a child process; the gateway and the worker
-// run here on the time-skipping server.
+// on a PGlite store in a data dir. The CLI runs in this process (its binary as a child process
+// is tested in cli-dev-server and pipeline-cli); the gateway and the worker run here on the
+// time-skipping server.
 describe('arxflow triggers', () => {
   const world = useTimeSkippingWorld();
   const taskQueue = uniqueTaskQueue('triggers-cli');
@@ -51,7 +52,7 @@ describe('arxflow triggers', () => {
 
   const arxflow = (args: string[], extraEnv: Record<string, string> = {}) =>
     // DATABASE_URL emptied: direct mode uses a PGlite store of its own in dir, never rows of earlier runs.
-    runArxflow(args, {
+    runArxflowInProcess(args, {
       TEMPORAL_ADDRESS: world.env.address,
       ARXFLOW_TASK_QUEUE: taskQueue,
       ARXFLOW_DATA_DIR: path.join(dir, 'data'),

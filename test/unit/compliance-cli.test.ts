@@ -28,7 +28,7 @@ describe('arxflow compliance', () => {
 
   it('check --json on the example plan exits 1 with the violation on D3', async () => {
     const result = await arxflow('compliance', 'check', EXAMPLE_PLAN_PATH, '--json', '--as-of', '2025-01-01');
-    expect(result.code).toBe(1);
+    expect(result.status).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report).toEqual({
       compliant: false,
@@ -58,14 +58,14 @@ describe('arxflow compliance', () => {
       plan.doors[2].clearWidthIn = 32;
     });
     const result = await arxflow('compliance', 'check', compliant);
-    expect(result.code).toBe(0);
+    expect(result.status).toBe(0);
     expect(result.stdout).toContain('Result: COMPLIANT, 0 violations, 0 warnings');
     expect(result.stdout).toContain('Occupant load: 101 (L1 70, L2 31)');
   });
 
   it('check prints violations as a table without --json', async () => {
     const result = await arxflow('compliance', 'check', EXAMPLE_PLAN_PATH);
-    expect(result.code).toBe(1);
+    expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/RULE\s+ELEMENTS\s+REQUIRED\s+ACTUAL\s+UNIT\s+SEVERITY\s+MESSAGE/);
     expect(result.stdout).toMatch(/IBC-1010\.1\.1\s+D3\s+32\s+30\s+in\s+error/);
   });
@@ -80,7 +80,7 @@ describe('arxflow compliance', () => {
       '--as-of',
       '2025-07-01',
     );
-    expect(result.code).toBe(1);
+    expect(result.status).toBe(1);
     expect(result.stdout).toContain('illustrative data, not a real adopted code');
     expect(result.stdout).toContain('EXC-1020.5');
   });
@@ -114,17 +114,17 @@ describe('arxflow compliance', () => {
     ],
   ])('check exits 2 for %s, naming the problem', async (_what, makeFile, message) => {
     const result = await arxflow('compliance', 'check', makeFile(), '--json');
-    expect(result.code).toBe(2);
+    expect(result.status).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
   });
 
   it('check exits 2 for an unknown jurisdiction or a bad date', async () => {
     const unknown = await arxflow('compliance', 'check', EXAMPLE_PLAN_PATH, '--jurisdiction', 'ATLANTIS');
-    expect(unknown.code).toBe(2);
+    expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('unknown jurisdiction "ATLANTIS"');
-    expect((await arxflow('compliance', 'check', EXAMPLE_PLAN_PATH, '--as-of', 'next tuesday')).code).toBe(2);
-    expect((await arxflow('compliance', 'check')).code).toBe(2);
+    expect((await arxflow('compliance', 'check', EXAMPLE_PLAN_PATH, '--as-of', 'next tuesday')).status).toBe(2);
+    expect((await arxflow('compliance', 'check')).status).toBe(2);
   });
 
   it('rules lists the rules in force and what was deleted', async () => {
@@ -137,7 +137,7 @@ describe('arxflow compliance', () => {
       '2025-07-01',
       '--json',
     );
-    expect(result.code).toBe(0);
+    expect(result.status).toBe(0);
     const listing = JSON.parse(result.stdout);
     expect(listing.chain).toEqual(['IBC-2021', 'EXAMPLE-STATE', 'EXAMPLE-CITY']);
     expect(listing.rules.map((r: { rule: string }) => r.rule)).toContain('EXC-1020.5');
@@ -147,9 +147,9 @@ describe('arxflow compliance', () => {
 
   it('explain prints the rule, and exits 2 for an unknown one', async () => {
     const result = await arxflow('compliance', 'explain', 'IBC-1010.1.1');
-    expect(result.code).toBe(0);
+    expect(result.status).toBe(0);
     expect(result.stdout).toContain('Door clear width (IBC 1010.1.1)');
     expect(result.stdout).toContain('Source: IBC 2021 Section 1010.1.1');
-    expect((await arxflow('compliance', 'explain', 'IBC-0')).code).toBe(2);
+    expect((await arxflow('compliance', 'explain', 'IBC-0')).status).toBe(2);
   });
 });

@@ -7,8 +7,8 @@ const FIXTURES = path.join(__dirname, '..', 'fixtures', 'quality');
 
 /** `arxflow quality evaluate ...args` in this process: exit code, what it printed, its error. */
 async function evaluate(args: string[]): Promise<{ code: number; stdout: string; error: string }> {
-  const { code, stdout, stderr } = await runArxflowInProcess(['quality', 'evaluate', ...args]);
-  return { code, stdout, error: stderr.replace(/^arxflow: /, '') };
+  const { status, stdout, stderr } = await runArxflowInProcess(['quality', 'evaluate', ...args]);
+  return { code: status ?? -1, stdout, error: stderr.replace(/^arxflow: /, '') };
 }
 
 describe('arxflow quality evaluate (in process)', () => {
