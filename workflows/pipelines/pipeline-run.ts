@@ -55,8 +55,10 @@ const { enterConcurrencyGroup, recordPipelineRun, notePipelineLog, removePipelin
   });
 // A job's workspace (clone at the sha, cache restore) and what it keeps (cache save, reports,
 // artifacts): minutes of I/O, retried a few times; a job whose workspace cannot be prepared fails.
+// They heartbeat while they work, so a worker lost meanwhile is noticed in seconds, not minutes.
 const { preparePipelineJob, finishPipelineJob } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 3 },
 });
 
