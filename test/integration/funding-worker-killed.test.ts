@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { sharedStoreBackend } from '../support/store-backends';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +9,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { AnchorKey } from '../../db/audit-log';
-import { createScratchSchema } from '../../db/scratch-schema';
 import { openStore, type Store, type StoreLocation } from '../../db/store';
 import { fundingGateId } from '../../domain/funding/gate-input';
 import { dataConverterOf } from '../../platform/codec/data-converter';
@@ -76,20 +76,14 @@ describe(`a worker process killed mid-payment (dev server, ${backendName})`, () 
   let env: TestWorkflowEnvironment;
   let dir: string;
   let location: StoreLocation;
-  let dropSchema: (() => Promise<void>) | undefined;
+  let dropStore: (() => Promise<void>) | undefined;
   const provider = new ProviderStandIn();
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'arxflow-killed-'));
     env = await startDevServerEnv();
-    if (process.env.DATABASE_URL) {
-      const scratch = await createScratchSchema(process.env.DATABASE_URL, 'arxflow_test');
-      location = { databaseUrl: scratch.databaseUrl };
-      dropSchema = scratch.drop;
-    } else {
-      location = { pgliteDir: path.join(dir, 'pglite') };
-    }
+    ({ location, cleanup: dropStore } = await sharedStoreBackend(dir));
     provider.server.listen(0, '127.0.0.1');
     await once(provider.server, 'listening');
   });
@@ -98,7 +92,7 @@ describe(`a worker process killed mid-payment (dev server, ${backendName})`, () 
     for (const cleanup of cleanups.reverse()) await cleanup();
     provider.close();
     await env?.teardown();
-    await dropSchema?.();
+    await dropStore?.();
     rmSync(dir, { recursive: true, force: true });
   });
 

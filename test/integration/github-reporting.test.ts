@@ -1,9 +1,9 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { commentMarker, createGithubActivities } from '../../activities/github';
 import { openStore, type Store } from '../../db/store';
 import { startGithubApiServer, type GithubApiServer } from '../support/github-api-server';
+import { activityFailureOf } from '../support/activity-failure';
 
 const TOKEN = 'ghp_test_token';
 const REPO = 'acme/site-api';
@@ -22,15 +22,7 @@ const env = () =>
 /** Runs an activity in a fresh environment; the argument typed by the activity (literal unions stay literal). */
 const run = <A, R>(activity: (arg: A) => Promise<R>, arg: A): Promise<R> => env().run(activity, arg);
 
-/** What a failed activity threw, for assertions on its type and retryability. */
-async function failureOf(work: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
-  return err;
-}
+const failureOf = activityFailureOf;
 
 describe('GitHub commit statuses and the PR comment through the real Octokit client', () => {
   let store: Store;

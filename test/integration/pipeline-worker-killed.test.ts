@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { sharedStoreBackend } from '../support/store-backends';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { AnchorKey } from '../../db/audit-log';
 import { PipelineLogs } from '../../db/pipeline-logs';
-import { createScratchSchema } from '../../db/scratch-schema';
 import { openStore, type StoreLocation } from '../../db/store';
 import { pipelineRunId, type PipelineRunInput, type PipelineRunView } from '../../domain/pipelines/pipeline-types';
 import { repoKeyOf } from '../../domain/pipelines/repo-key';
@@ -69,20 +69,14 @@ async function until<T>(what: string, check: () => T | undefined | false, ms = 6
 describe(`a pipeline whose worker process is killed mid-step (dev server, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite on disk'})`, () => {
   let env: TestWorkflowEnvironment;
   let location: StoreLocation;
-  let dropSchema: (() => Promise<void>) | undefined;
+  let dropStore: (() => Promise<void>) | undefined;
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   const taskQueue = uniqueTaskQueue('pipeline-killed');
   const dataDir = path.join(dir, 'data');
 
   beforeAll(async () => {
     env = await startDevServerEnv();
-    if (process.env.DATABASE_URL) {
-      const scratch = await createScratchSchema(process.env.DATABASE_URL, 'arxflow_test');
-      location = { databaseUrl: scratch.databaseUrl };
-      dropSchema = scratch.drop;
-    } else {
-      location = { pgliteDir: path.join(dir, 'pglite') };
-    }
+    ({ location, cleanup: dropStore } = await sharedStoreBackend(dir));
     // The workflows run here, the activities in a worker process: killing it kills the step's worker.
     const workflows = await Worker.create({
       connection: env.nativeConnection,
@@ -100,7 +94,7 @@ describe(`a pipeline whose worker process is killed mid-step (dev server, ${proc
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
     await env?.teardown();
-    await dropSchema?.();
+    await dropStore?.();
     repo.remove();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +11,7 @@ import { openStore, type Store } from '../../db/store';
 import { createGitRepo, type GitRepo } from '../support/git-repo';
 import { startSmtpServer } from '../support/smtp-server';
 import { storeBackends } from '../support/store-backends';
+import { activityFailureOf } from '../support/activity-failure';
 
 /** Runs the gate with a real activity context, as a worker would. */
 const env = () =>
@@ -22,14 +22,7 @@ const env = () =>
 /** An activity run in a fresh environment, its result typed by the activity. */
 const run = <A, R>(activity: (arg: A) => Promise<R>, arg: A): Promise<R> => env().run(activity, arg);
 
-async function failureOf(work: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
-  return err;
-}
+const failureOf = activityFailureOf;
 
 const lcov = (file: string, hits: Record<number, number>) =>
   [

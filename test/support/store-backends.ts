@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { createScratchSchema } from '../../db/scratch-schema';
 import type { StoreLocation } from '../../db/store';
 
@@ -23,4 +24,15 @@ export function storeBackends(contract: string): [string, () => Promise<StoreBac
     console.warn(`${contract}: DATABASE_URL is not set, so only PGlite runs here (.ci/run sets it).`);
   }
   return backends;
+}
+
+/**
+ * A store several processes can open (worker processes a test kills): a throwaway PostgreSQL
+ * schema when DATABASE_URL is set, else PGlite on disk in `dir` (one process at a time).
+ */
+export async function sharedStoreBackend(dir: string): Promise<StoreBackend> {
+  if (!process.env.DATABASE_URL)
+    return { location: { pgliteDir: path.join(dir, 'pglite') }, cleanup: async () => undefined };
+  const scratch = await createScratchSchema(process.env.DATABASE_URL, 'arxflow_test');
+  return { location: { databaseUrl: scratch.databaseUrl }, cleanup: scratch.drop };
 }
