@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import ts from 'typescript';
+import { reachable } from '../support/runtime-imports';
 
 /**
  * What the alert workflows (and the probe) load at run time: the SDK evaluates every module
@@ -40,51 +40,6 @@ const CONFIG_PARSERS = [
   'domain/alerts/metric-rules-schemas.ts',
   'domain/config-file.ts',
 ];
-
-function runtimeImports(file: string): string[] {
-  const source = ts.createSourceFile(file, readFileSync(path.join(ROOT, file), 'utf8'), ts.ScriptTarget.ES2022);
-  const specifiers: string[] = [];
-  for (const statement of source.statements) {
-    if (ts.isImportDeclaration(statement)) {
-      const clause = statement.importClause;
-      const typeOnly =
-        clause?.isTypeOnly ||
-        (clause &&
-          !clause.name &&
-          clause.namedBindings &&
-          ts.isNamedImports(clause.namedBindings) &&
-          clause.namedBindings.elements.length > 0 &&
-          clause.namedBindings.elements.every((e) => e.isTypeOnly));
-      if (!typeOnly) specifiers.push((statement.moduleSpecifier as ts.StringLiteral).text);
-    } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && !statement.isTypeOnly) {
-      specifiers.push((statement.moduleSpecifier as ts.StringLiteral).text);
-    }
-  }
-  return specifiers;
-}
-
-/** Every module reachable at run time from `file`, with the chain that reaches it. */
-function reachable(file: string): Map<string, string[]> {
-  const seen = new Map<string, string[]>([[file, [file]]]);
-  const queue = [file];
-  while (queue.length > 0) {
-    const current = queue.shift()!;
-    for (const specifier of runtimeImports(current)) {
-      const chain = [...seen.get(current)!, specifier];
-      if (!specifier.startsWith('.')) {
-        if (!seen.has(specifier)) seen.set(specifier, chain);
-        continue;
-      }
-      const target = path.relative(ROOT, path.resolve(ROOT, path.dirname(current), `${specifier}.ts`));
-      if (!existsSync(path.join(ROOT, target))) throw new Error(`${current}: cannot resolve ${specifier}`);
-      if (!seen.has(target)) {
-        seen.set(target, chain);
-        queue.push(target);
-      }
-    }
-  }
-  return seen;
-}
 
 describe('modules the alert workflows load', () => {
   it.each(WORKFLOWS)('%s reaches no boundary-only library and no YAML or config parser at run time', (file) => {

@@ -1,6 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import ts from 'typescript';
+import { reachable } from '../support/runtime-imports';
 
 /**
  * The pipeline modules pipelineRun loads (the run state, its concurrency group, expressions, cache keys)
@@ -8,7 +6,6 @@ import ts from 'typescript';
  * run. The YAML schema is boundary code (loadPipelineDefinition, the API). Same check as
  * alerts-workflow-imports.test.ts: runtime imports only (type-only imports are erased), transitively.
  */
-const ROOT = path.resolve(__dirname, '../..');
 const WORKFLOW_SIDE = [
   'domain/pipelines/pipeline-run-state.ts',
   'domain/pipelines/concurrency.ts',
@@ -18,41 +15,9 @@ const WORKFLOW_SIDE = [
 ];
 const ALLOWED_LIBRARIES = ['zod', 'picomatch/posix'];
 
-function runtimeImports(file: string): string[] {
-  const source = ts.createSourceFile(file, readFileSync(path.join(ROOT, file), 'utf8'), ts.ScriptTarget.ES2022);
-  return source.statements.flatMap((statement) => {
-    if (!ts.isImportDeclaration(statement)) return [];
-    const clause = statement.importClause;
-    const named = clause?.namedBindings;
-    const typeOnly =
-      clause?.isTypeOnly ||
-      (!clause?.name && named && ts.isNamedImports(named) && named.elements.every((element) => element.isTypeOnly));
-    return typeOnly ? [] : [(statement.moduleSpecifier as ts.StringLiteral).text];
-  });
-}
-
-/** Modules reachable at run time from `file` (repository files as paths, libraries by name). */
-function reachable(file: string): Set<string> {
-  const seen = new Set([file]);
-  const queue = [file];
-  for (let current = queue.shift(); current !== undefined; current = queue.shift()) {
-    for (const specifier of runtimeImports(current)) {
-      const target = specifier.startsWith('.')
-        ? path.relative(ROOT, path.resolve(ROOT, path.dirname(current), `${specifier}.ts`))
-        : specifier;
-      if (specifier.startsWith('.') && !existsSync(path.join(ROOT, target)))
-        throw new Error(`${current}: ${specifier}`);
-      if (seen.has(target)) continue;
-      seen.add(target);
-      if (specifier.startsWith('.')) queue.push(target);
-    }
-  }
-  return seen;
-}
-
 describe('pipeline modules the workflow loads', () => {
   it.each(WORKFLOW_SIDE)('%s reaches only domain files, zod and picomatch', (file) => {
-    const libraries = [...reachable(file)].filter((module) => !module.startsWith('domain/'));
+    const libraries = [...reachable(file).keys()].filter((module) => !module.startsWith('domain/'));
     expect(libraries.filter((library) => !ALLOWED_LIBRARIES.includes(library))).toEqual([]);
   });
 
