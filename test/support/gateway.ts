@@ -8,6 +8,7 @@ import { createAuthenticator, createToken } from '../../platform/tokens';
 import { buildGateway, type GatewayDeps } from '../../gateway/server';
 import { createLogger } from '../../platform/logger';
 import { codecsFor, dataConverterOf } from '../../platform/codec/data-converter';
+import { setQuickCallDeadline } from '../../client/api/temporal-deadline';
 import { TEST_IDENTITY_KEYS } from './temporal-env';
 
 export const TEST_SETTINGS = parseSettings({
@@ -27,7 +28,7 @@ export function tokenFor(subject: string, ...roles: Role[]): Promise<string> {
  */
 export async function startGateway(
   env:
-    | Pick<TestWorkflowEnvironment, 'connection' | 'client' | 'namespace'>
+    | Pick<TestWorkflowEnvironment, 'connection' | 'client' | 'namespace' | 'supportsTimeSkipping'>
     | { connection: Connection; namespace?: string; client?: never },
   store: Store,
   taskQueue: string,
@@ -38,6 +39,8 @@ export async function startGateway(
     webUiOrigin: 'http://localhost:8233',
     trustLocalWebUi: false,
   };
+  // The time-skipping server (a JVM) may be slow to answer on a loaded machine: slow, not down.
+  if ('supportsTimeSkipping' in env && env.supportsTimeSkipping) setQuickCallDeadline(10_000);
   const temporal = env.connection
     ? new Client({
         connection: env.connection,
