@@ -15,6 +15,10 @@ import { createGithubActivities } from './github';
 import type { GithubSettings } from './github/github-client';
 import { createPipelineActivities } from './pipelines';
 import { createQualityActivities } from './quality';
+import { createDeployActivities } from './deploy';
+import type { EscalationConfig } from '../domain/alerts/escalation-policy';
+import { parseEscalationConfig } from '../domain/alerts/escalation-policy-schemas';
+import { DEFAULT_ESCALATION } from '../domain/config-file';
 
 export interface ActivityDeps {
   store: Store;
@@ -34,6 +38,10 @@ export interface ActivityDeps {
   pipelineCacheMaxBytes?: number;
   /** GITHUB_TOKEN (+ GITHUB_API_URL); unset: commit statuses and PR comments go to the outbox. */
   github?: GithubSettings;
+  /** PROMETHEUS_URL: deployment analysis queries it when a service's config names no prometheusUrl. */
+  prometheusUrl?: string;
+  /** The config file's escalation policies (a failed rollback raises a critical alert by them); default DEFAULT_ESCALATION. */
+  escalation?: EscalationConfig;
 }
 
 /** All activities of the arxflow task queue, bound to their dependencies (real ones in tests too). */
@@ -53,6 +61,12 @@ export function createActivities(deps: ActivityDeps) {
     // Remediation owners hear through the same channels as every other notification.
     ...createQualityActivities({ store: deps.store, dataDir, notify: notifications.deliverNotification }),
     ...createGithubActivities({ store: deps.store, github: deps.github }),
+    ...createDeployActivities({
+      store: deps.store,
+      dataDir,
+      prometheusUrl: deps.prometheusUrl,
+      escalation: deps.escalation ?? parseEscalationConfig(DEFAULT_ESCALATION),
+    }),
   };
 }
 

@@ -89,6 +89,19 @@ export class QualityResults {
   }
 
   /**
+   * The latest verdict of a service's commit (highest attempt): what a deployment of that
+   * commit asks the gate. `sha` may be abbreviated (7 characters or more).
+   */
+  async latestForCommit(service: string, sha: string): Promise<StoredVerdict | undefined> {
+    const [row] = await this.db.query<VerdictRow>(
+      `SELECT * FROM quality_verdicts WHERE service = $1 AND (sha = $2 OR (length($2) >= 7 AND left(sha, length($2)) = $2))
+        ORDER BY attempt DESC, seq DESC LIMIT 1`,
+      [service, sha],
+    );
+    return row && verdictOf(row);
+  }
+
+  /**
    * Records a verdict with everything that hangs on it, in one transaction; the remediation of
    * the branch is opened or updated (fail) or closed (pass). Returns the stored verdict: the
    * earlier one when this run was already recorded (a retry).
