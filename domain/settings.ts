@@ -86,6 +86,10 @@ const environmentSchema = lazySchema(() =>
       .optional()
       .or(z.literal('').transform(() => undefined)),
     ARXFLOW_PIPELINE_CACHE_MAX_MB: z.coerce.number().int().min(1).default(2048),
+    PROMETHEUS_URL: z
+      .url()
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
   }),
 );
 
@@ -130,6 +134,11 @@ export interface Settings {
     /** Build caches under the data dir are evicted least-recently-used past this size. */
     cacheMaxBytes: number;
   };
+  /**
+   * PROMETHEUS_URL: the Prometheus that deployment analysis queries (`/api/v1/query`) when a
+   * service's config names none. Unset: `provider: auto` reads the service's own /metrics.
+   */
+  prometheusUrl?: string;
 }
 
 export function parseSettings(env: Record<string, string | undefined>): Settings {
@@ -169,5 +178,6 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
       publicUrl: (e.ARXFLOW_PUBLIC_URL ?? `http://localhost:${e.ARXFLOW_PORT}`).replace(/\/+$/, ''),
       cacheMaxBytes: e.ARXFLOW_PIPELINE_CACHE_MAX_MB * 1024 * 1024,
     },
+    prometheusUrl: e.PROMETHEUS_URL?.replace(/\/+$/, ''),
   };
 }
