@@ -2,6 +2,7 @@
 // table against a baseline measured in the same run and writes bench/results/<name>.json.
 import { benchAlerts } from './alerts';
 import { benchCompliance } from './compliance';
+import { benchDeploy } from './deploy';
 import { benchFunding } from './funding';
 import { benchGateway } from './gateway';
 import { benchIdentity } from './identity';
@@ -18,6 +19,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   identity: benchIdentity,
   memory: benchMemory,
   pipeline: benchPipeline,
+  deploy: benchDeploy,
 };
 
 async function main(): Promise<void> {
