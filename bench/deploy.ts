@@ -222,8 +222,13 @@ export async function benchDeploy(): Promise<void> {
           await ended(await deploy(environment, '1.0.0', unwatched), 'succeeded');
 
         // Overhead: deploy 1.0.<i> with two steps; then the baseline with as many activity calls.
-        const deployments: { overheadMs: number; workflowMs: number; insideMs: number; stages: number; calls: number }[] =
-          [];
+        const deployments: {
+          overheadMs: number;
+          workflowMs: number;
+          insideMs: number;
+          stages: number;
+          calls: number;
+        }[] = [];
         for (let i = 1; i <= RUNS; i++) {
           const handle = await deploy('steps', `1.0.${i}`);
           const view = await ended(handle, 'succeeded');
@@ -344,4 +349,3 @@ export async function benchDeploy(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
