@@ -3,6 +3,7 @@ import { version } from '../package.json';
 import { registerAlertCommands } from './commands/alerts';
 import { registerAuditCommands } from './commands/audit';
 import { registerComplianceCommands } from './commands/compliance';
+import { registerDeployCommands } from './commands/deploy';
 import { registerFundingCommands } from './commands/funding';
 import { registerHealthCommand } from './commands/health';
 import { registerMcpCommand } from './commands/mcp';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerTriggerCommands(program);
   registerMcpCommand(program);
   registerPipelineCommands(program);
+  registerDeployCommands(program);
   registerQualityHistoryCommands(registerQualityCommands(program));
   const exitOverride = (command: Command) => {
     command.exitOverride();

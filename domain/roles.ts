@@ -7,9 +7,13 @@ import { lazySchema } from './lazy-schema';
  *   viewer   read workflows, queries, OpenAPI, codec decode
  *   operator start workflows, send operational signals/updates, trigger/pause schedules
  *   approver send approval decisions (their identity is the token's subject)
- *   admin    all of the above, plus schedules sync and audit
+ *   deployer start deployments and steer them (promote, pause, resume, abort, rollback):
+ *            what a CI system's token holds (`arxflow token create --sub ci --role deployer`)
+ *   reviewer approve or reject a deployment's production step; the workflow also checks that
+ *            the subject is one of the service's configured reviewers and not who started it
+ *   admin    all of the above, plus schedules sync, audit and a deployment's freeze-window override
  */
-export const ROLES = ['viewer', 'operator', 'approver', 'admin'] as const;
+export const ROLES = ['viewer', 'operator', 'approver', 'deployer', 'reviewer', 'admin'] as const;
 export const roleSchema = lazySchema(() => z.enum(ROLES));
 export type Role = z.infer<typeof roleSchema>;
 

@@ -32,6 +32,9 @@ import { registerPipelineRoutes } from './pipeline-routes';
 import { registerQualityRoutes } from './quality-routes';
 import { TemporalPipelineOperations } from '../client/api/pipeline-temporal-operations';
 import { startPipelineRun } from '../client/api/pipeline-starts';
+import { registerDeployRoutes } from './deploy-routes';
+import { TemporalDeployOperations } from '../client/api/deploy-temporal-operations';
+import type { DeploymentsSource } from '../client/api/deploy-starts';
 
 export interface GatewayDeps {
   temporal: Client;
@@ -55,6 +58,11 @@ export interface GatewayDeps {
   dataDir?: string;
   /** ARXFLOW_PUBLIC_URL: pipeline runs carry a link to themselves (commit statuses, the PR comment). */
   publicUrl?: string;
+  /**
+   * The config file's `deployments:` section and the folder of the file (relative artifact paths);
+   * unset: no service is configured, every deployment start is a 400 naming the service.
+   */
+  deployments?: DeploymentsSource;
 }
 
 export interface Gateway {
@@ -84,7 +92,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
       info: {
         title: 'arxflow gateway',
         version: '1',
-        description: 'Start and steer arxflow workflows. Bearer JWT with roles viewer, operator, approver, admin.',
+        description:
+          'Start and steer arxflow workflows. Bearer JWT with roles viewer, operator, approver, deployer, reviewer, admin.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
@@ -109,7 +118,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     escalation: deps.alerts?.escalation ?? configFileSchema.parse({}).escalation,
   });
   registerWorkflowRoutes(app, {
-    operations: new TemporalOperations(deps.temporal, deps.taskQueue, { draws, config }),
+    operations: new TemporalOperations(deps.temporal, deps.taskQueue, {
+      draws,
+      config,
+      ...(deps.deployments ? { deployments: () => deps.deployments! } : {}),
+    }),
     authenticator: deps.authenticator,
   });
   registerFundingProgramRoutes(app, deps);
@@ -136,6 +149,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     authenticator: deps.authenticator,
   });
   registerQualityRoutes(app, deps);
+  const { deployments } = deps;
+  registerDeployRoutes(app, {
+    operations: new TemporalDeployOperations({
+      client: deps.temporal,
+      taskQueue: deps.taskQueue,
+      ...(deployments ? { deployments: () => deployments } : {}),
+    }),
+    authenticator: deps.authenticator,
+  });
   registerAlertRoutes(app, deps);
   if (deps.codec) await registerCodecRoutes(app, { ...deps.codec, authenticator: deps.authenticator });
   return { app, metrics };

@@ -3,6 +3,8 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
 import { alertEscalationEntry } from './alert-registry-entry';
 import { complianceReviewEntry } from './compliance-registry-entry';
+import { deploymentEntry } from './deploy-registry-entry';
+import type { DeploymentsSource } from './deploy-starts';
 import { durabilityProbeInputSchema, wakeUpRequestSchema } from '../../domain/probes';
 import type { Role } from '../../domain/roles';
 import type { ConfigFile } from '../../domain/config-file';
@@ -44,6 +46,8 @@ export interface StartContext {
   draws?: DrawContext;
   /** Read when a start needs it; unset: no review jurisdictions and the default escalation policy. */
   config?: () => StartConfig;
+  /** The config file's deployments section and its folder; unset: a `deployment` start is refused here (use /v1/deployments). */
+  deployments?: () => DeploymentsSource;
 }
 
 /** What the API may do with one workflow type; the workflow's own validators still decide. */
@@ -226,6 +230,7 @@ WORKFLOW_REGISTRY.taskEvent = {
 
 WORKFLOW_REGISTRY.alertEscalation = alertEscalationEntry;
 WORKFLOW_REGISTRY.complianceReview = complianceReviewEntry;
+WORKFLOW_REGISTRY.deployment = deploymentEntry;
 
 export function registryEntry(type: string): WorkflowEntry | undefined {
   return Object.hasOwn(WORKFLOW_REGISTRY, type) ? WORKFLOW_REGISTRY[type] : undefined;
