@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { complianceConfigSchema } from './compliance-review-schemas';
+import { deploymentsConfigSchema } from './deploy/deploy-config';
 import { escalationConfigSchema } from './alerts/escalation-policy-schemas';
 import { metricRulesSchema } from './alerts/metric-rules-schemas';
 import { lazySchema } from './lazy-schema';
@@ -14,6 +15,8 @@ import { schedulesConfigSchema } from './schedule-config';
  * section likewise (parsed into ThresholdRule[], ready for the metric evaluator workflow).
  * The compliance section names each jurisdiction's plan reviewers, supervisor and review
  * policy: what a review start may not choose (domain/compliance-review-schemas.ts).
+ * The deployments section describes each service's environments, targets, checks,
+ * reviewers, freeze windows, steps and analysis (domain/deploy/deploy-config.ts).
  */
 /**
  * Escalation when the config file has no `escalation:` section (the shipped
@@ -44,6 +47,8 @@ export const configFileSchema = lazySchema(() =>
       metricRules: z.preprocess((section) => section ?? {}, metricRulesSchema),
       // Plan review teams per jurisdiction (`compliance: {jurisdictions: [...]}`); left out: none, every review start is refused.
       compliance: z.preprocess((section) => section ?? {}, complianceConfigSchema),
+      // Services that `arxflow deploy` may deploy (`deployments: {services: [...]}`); left out: none.
+      deployments: z.preprocess((section) => section ?? {}, deploymentsConfigSchema),
     })
     .strict(),
 );
