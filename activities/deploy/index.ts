@@ -8,7 +8,7 @@ import type { DeployActivities, TargetOutcome, TargetRequest } from './deploy-ac
 import { raiseDeploymentAlert } from './deployment-alert';
 import { runHealthChecks, runSmokeTests } from './http-checks';
 import { measureAnalysis } from './measure-analysis';
-import { targetFor } from './target-for';
+import { refusalsFinal, targetFor } from './target-for';
 import type { DeployTarget } from './targets/deploy-target';
 
 export type * from './deploy-activity-types';
@@ -41,11 +41,13 @@ export function createDeployActivities(deps: DeployActivityDeps): Omit<DeployAct
   ): Promise<TargetOutcome> {
     const existing = await records.get(request.workflowId, request.stage);
     if (existing) return { changed: false, ...existing.outcome };
-    const outcome = await heartbeating(async () => {
-      const t = target(request);
-      const made = await change(t);
-      return { ...made, serving: await t.serving() };
-    });
+    const outcome = await heartbeating(() =>
+      refusalsFinal(async () => {
+        const t = target(request);
+        const made = await change(t);
+        return { ...made, serving: await t.serving() };
+      }),
+    );
     const { record, inserted } = await records.record({
       workflowId: request.workflowId,
       stage: request.stage,
@@ -59,25 +61,27 @@ export function createDeployActivities(deps: DeployActivityDeps): Omit<DeployAct
 
   return {
     async inspectTarget(request) {
-      return heartbeating(async () => {
-        const t = target(request);
-        const [serving, artifactOk] = await Promise.all([
-          t.serving(),
-          t.artifactExists(request.version, request.artifact),
-        ]);
-        const where =
-          request.artifact ?? ('artifact' in request.target ? request.target.artifact : request.target.type);
-        if (!artifactOk)
-          throw ApplicationFailure.nonRetryable(
-            `artifact of ${request.service} ${request.version} not found (${where})`,
-            'InvalidInput',
-          );
-        return {
-          serving,
-          artifactOk,
-          detail: `${request.environment} serves ${serving ?? 'nothing yet'}; ${request.version} is available`,
-        };
-      });
+      return heartbeating(() =>
+        refusalsFinal(async () => {
+          const t = target(request);
+          const [serving, artifactOk] = await Promise.all([
+            t.serving(),
+            t.artifactExists(request.version, request.artifact),
+          ]);
+          const where =
+            request.artifact ?? ('artifact' in request.target ? request.target.artifact : request.target.type);
+          if (!artifactOk)
+            throw ApplicationFailure.nonRetryable(
+              `artifact of ${request.service} ${request.version} not found (${where})`,
+              'InvalidInput',
+            );
+          return {
+            serving,
+            artifactOk,
+            detail: `${request.environment} serves ${serving ?? 'nothing yet'}; ${request.version} is available`,
+          };
+        }),
+      );
     },
 
     deployVersion(request) {
