@@ -3,7 +3,10 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 // Typed search attributes that arxflow's workflows upsert, so operators can find them in
 // the Web UI. The dev server (`npm start`), the test dev server and temporal-dev.yml
 // register exactly this list. The dev server's SQL visibility store takes at most 10
-// Keyword attributes per namespace: deployments will need to share or replace some.
+// Keyword attributes per namespace, and the ten before deployments took them all; it has 3
+// KeywordList slots, free until now. So the deployment's three are KeywordLists of one value
+// each: `DeployService = 'web'` and `DeploymentStatus IN ('paused', 'waiting_approval')`
+// still query them as Keywords (a list matches when one of its values does).
 export const ProjectId = defineSearchAttributeKey('ProjectId', SearchAttributeType.KEYWORD);
 export const MilestoneId = defineSearchAttributeKey('MilestoneId', SearchAttributeType.KEYWORD);
 export const GateStatus = defineSearchAttributeKey('GateStatus', SearchAttributeType.KEYWORD);
@@ -15,6 +18,9 @@ export const Severity = defineSearchAttributeKey('Severity', SearchAttributeType
 export const AlertStatus = defineSearchAttributeKey('AlertStatus', SearchAttributeType.KEYWORD);
 export const IncidentStatus = defineSearchAttributeKey('IncidentStatus', SearchAttributeType.KEYWORD);
 export const Service = defineSearchAttributeKey('Service', SearchAttributeType.KEYWORD);
+export const DeployService = defineSearchAttributeKey('DeployService', SearchAttributeType.KEYWORD_LIST);
+export const DeployEnvironment = defineSearchAttributeKey('DeployEnvironment', SearchAttributeType.KEYWORD_LIST);
+export const DeploymentStatus = defineSearchAttributeKey('DeploymentStatus', SearchAttributeType.KEYWORD_LIST);
 
 export const ARXFLOW_SEARCH_ATTRIBUTES = [
   ProjectId,
@@ -28,4 +34,7 @@ export const ARXFLOW_SEARCH_ATTRIBUTES = [
   AlertStatus,
   IncidentStatus,
   Service,
+  DeployService,
+  DeployEnvironment,
+  DeploymentStatus,
 ];

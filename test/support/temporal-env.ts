@@ -43,6 +43,7 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const indexedTypes: Record<string, number> = {
     KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    KEYWORD_LIST: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
   };
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
