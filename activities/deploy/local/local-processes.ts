@@ -31,13 +31,16 @@ export function processStartIdentity(pid: number): string | undefined {
   }
 }
 
-/** The command line of a live pid ('' when it is gone). */
-export function commandLineOf(pid: number): string {
+/** The arguments of a live pid's command line ([] when it is gone). */
+export function commandLineOf(pid: number): string[] {
   try {
-    if (process.platform === 'linux') return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-    return execFileSync('ps', ['-ww', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+    if (process.platform === 'linux') return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    // ps joins the arguments with spaces: good enough to tell our proxy from another program.
+    return execFileSync('ps', ['-ww', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split(' ');
   } catch {
-    return '';
+    return [];
   }
 }
 

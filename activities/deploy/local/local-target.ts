@@ -56,6 +56,7 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
     : path.resolve(options.dataDir, 'deploy', service, environment);
   const layout = localLayout(root);
   const stopTimeoutMs = durationToMs(config.stopTimeout);
+  checkConfig(config, stopTimeoutMs);
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const publicUrl = `http://127.0.0.1:${config.port}`;
   const slotUrl = (state: SlotState) => `http://127.0.0.1:${state.port}`;
@@ -134,10 +135,11 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
     }
   }
 
-  /** Routes that name only live slots are kept as they are (a weight in progress); others are replaced by `fallback`. */
-  function routesValid(): boolean {
+  /** Routes that give the serving version traffic and name only live slots are kept as they are (a weight in progress); others are replaced by `fallback`. */
+  function routesValid(serving: string | undefined): boolean {
     const routes = readRoutes(layout);
     if (!routes) return false;
+    if (serving && !routes.some((route) => route.version === serving && route.weight > 0)) return false;
     const slots = liveSlots();
     return routes.every((route) => slots.some((slot) => slot?.version === route.version && slot.port === route.port));
   }
@@ -158,6 +160,13 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
       ]);
   }
 
+  // One call at a time per folder in this process: an activity attempt that timed out may still
+  // be running when its retry starts on the same worker.
+  const serialized =
+    <A extends unknown[], R>(method: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      oneAtATime(root, () => method(...args));
+
   return {
     dir: root,
 
@@ -170,7 +179,7 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
       return existsSync(artifactPath(artifact ?? config.artifact, version, { service, environment, configDir }));
     },
 
-    async deploy(version, artifact) {
+    deploy: serialized(async (version: string, artifact?: string) => {
       checkVersion(version);
       ensureLayout(layout);
       await install(version, artifact);
@@ -179,15 +188,15 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
       // What serves keeps serving: started again if it is not running (a reboot, a stopAll).
       const servingSlot = serving && serving !== version ? await ensureRunning(serving, [version]) : undefined;
       const slot = await ensureRunning(version, [serving]);
-      if (!routesValid()) {
+      if (!routesValid(serving)) {
         // No traffic to the new version yet; on a first deploy nothing serves until setWeight.
         const base = servingSlot ?? (serving === version ? slot : undefined);
         writeRoutes(layout, base ? [route(base, 100)] : []);
       }
       return { baseUrl: slotUrl(slot), publicUrl, switched: false };
-    },
+    }),
 
-    async setWeight(version, weight) {
+    setWeight: serialized(async (version: string, weight: number) => {
       checkVersion(version);
       checkWeight(weight);
       await prepare();
@@ -204,9 +213,9 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
       const servingSlot = serving && serving !== version ? await ensureRunning(serving, [version]) : undefined;
       // Nothing else serves (a first deploy): the only version there is takes all the traffic.
       writeRoutes(layout, servingSlot ? [route(servingSlot, 100 - weight), route(slot, weight)] : [route(slot, 100)]);
-    },
+    }),
 
-    async rollback(failed, previous) {
+    rollback: serialized(async (failed: string, previous: string | undefined) => {
       checkVersion(failed, 'failed');
       if (previous !== undefined) checkVersion(previous, 'previous');
       if (previous === failed)
@@ -224,11 +233,42 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
       writeRoutes(layout, [route(slot, 100)]);
       await timed(`switch current to ${previous}`, async () => switchCurrent(layout, previous));
       await stopOthers([previous]);
-    },
+    }),
 
-    async stopAll() {
+    stopAll: serialized(async () => {
       for (const slot of SLOTS) await stopSlot(layout, slot, stopTimeoutMs);
       await stopProxy(layout, stopTimeoutMs);
-    },
+    }),
   };
+}
+
+const running = new Map<string, Promise<unknown>>();
+
+/** Runs `action` after every earlier action on `key` in this process has ended (resolved or not). */
+function oneAtATime<T>(key: string, action: () => Promise<T>): Promise<T> {
+  const before = running.get(key) ?? Promise.resolve();
+  const result = before.catch(() => undefined).then(action);
+  const settled = result.catch(() => undefined);
+  running.set(key, settled);
+  void settled.then(() => {
+    if (running.get(key) === settled) running.delete(key);
+  });
+  return result;
+}
+
+/** What the config check (deploy-config.ts) should have refused already; here so a bad config never starts anything. */
+function checkConfig(config: LocalTargetConfig, stopTimeoutMs: number): void {
+  const problems: Array<{ path: string; message: string }> = [];
+  if (!Number.isFinite(stopTimeoutMs) || stopTimeoutMs < 0)
+    problems.push({ path: 'target.stopTimeout', message: 'must be a duration such as "10s"' });
+  const ports = [config.port, ...config.slotPorts];
+  if (ports.some((port) => !Number.isInteger(port) || port <= 0 || port > 65_535))
+    problems.push({ path: 'target.port', message: 'port and slotPorts must be ports (1-65535)' });
+  else if (new Set(ports).size !== 3)
+    problems.push({ path: 'target.slotPorts', message: 'the two slot ports and the public port must all differ' });
+  if (problems.length > 0)
+    throw new InputError(
+      `local target: ${problems.map((problem) => `${problem.path} ${problem.message}`).join('; ')}`,
+      problems,
+    );
 }

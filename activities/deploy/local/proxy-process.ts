@@ -30,7 +30,7 @@ export interface Route {
 export function liveProxy(layout: LocalLayout): ProxyRecord | undefined {
   const record = readJson<ProxyRecord>(layout.proxyFile);
   if (!record) return undefined;
-  const args = commandLineOf(record.pid).trim().split(' ');
+  const args = commandLineOf(record.pid);
   const ours =
     args.length >= 3 &&
     path.basename(args[args.length - 3] ?? '') === 'proxy.cjs' &&

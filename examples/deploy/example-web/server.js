@@ -9,6 +9,7 @@
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
+const { setTimeout } = require('node:timers');
 const { URL } = require('node:url');
 
 // The release folder: where the start command ran it from (a symlinked server.js resolves to the
@@ -61,8 +62,10 @@ server.listen(port, '127.0.0.1', () => console.log(`example-web ${version} liste
 
 function stop(signal) {
   console.log(`example-web ${version}: ${signal}, stopping`);
+  // Requests under way finish (idle keep-alive connections close now); whatever is left after a second is cut.
   server.close(() => process.exit(0));
-  server.closeAllConnections();
+  server.closeIdleConnections();
+  setTimeout(() => server.closeAllConnections(), 1000).unref();
 }
 process.once('SIGTERM', () => stop('SIGTERM'));
 process.once('SIGINT', () => stop('SIGINT'));
