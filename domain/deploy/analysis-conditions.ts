@@ -31,7 +31,10 @@ function tokenize(text: string): Token[] {
     if (/^\s*$/.test(text.slice(at))) break;
     TOKEN.lastIndex = at;
     const match = TOKEN.exec(text);
-    if (!match) throw new ConditionSyntaxError(`unexpected "${text.slice(at).trim().slice(0, 20)}" at ${at + 1}`);
+    if (!match) {
+      const from = at + text.slice(at).search(/\S/);
+      throw new ConditionSyntaxError(`unexpected "${text.slice(from, from + 20).trimEnd()}" at ${from + 1}`);
+    }
     tokens.push({ text: match[1]!, at: match.index + match[0].length - match[1]!.length });
     at = TOKEN.lastIndex;
   }
