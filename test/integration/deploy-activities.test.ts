@@ -293,7 +293,7 @@ describe('a failed rollback raises a critical alert through the alert workflow',
         version: '1.2.0',
         summary: 'rollback of web 1.2.0 in production failed: rollout status timed out',
       };
-      const alertId = await env.run(activities.raiseDeploymentAlert, request);
+      const alertId = (await env.run(activities.raiseDeploymentAlert, request)) as string;
       expect(alertId).toMatch(/^alert\/deploy-[0-9a-f]{32}$/);
       expect(await env.run(activities.raiseDeploymentAlert, request)).toBe(alertId);
 
