@@ -3,6 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { measureAnalysis, queryPrometheus } from '../../activities/deploy/measure-analysis';
+import {
+  parseExposition,
+  parseHttpExpression,
+  parseSelector,
+  selectSum,
+} from '../../activities/deploy/metrics-exposition';
 import type { AnalysisConfig } from '../../domain/deploy/deploy-types';
 import { freePort } from '../../scripts/ports';
 import { getOnce, writeExampleReleases } from '../support/deploy-test-service';
@@ -175,5 +181,56 @@ describe('deployment analysis on real Prometheus', () => {
     );
     expect(measured).toMatchObject({ provider: 'http', values: { 'error-ratio': null } });
     expect(measured.error).toMatch(/fetch failed|ECONNREFUSED/);
+  });
+});
+
+describe('the exposition format and http selectors (the http provider reads /metrics itself)', () => {
+  const text = [
+    '# HELP http_requests_total Requests.',
+    '# TYPE http_requests_total counter',
+    'http_requests_total{code="200",path="/a \\"quoted\\", b"} 7',
+    'http_requests_total{code="503",path="/"} 2 1700000000000',
+    'http_requests_total{code="500",path="/"} 1',
+    'up 1',
+    'weird_value{a="b"} NaN',
+    'garbage line here',
+  ].join('\n');
+
+  test('samples with escaped label values and timestamps; comments and broken lines skipped', () => {
+    const samples = parseExposition(text);
+    expect(samples.map((s) => s.name)).toEqual([
+      'http_requests_total',
+      'http_requests_total',
+      'http_requests_total',
+      'up',
+      'weird_value',
+    ]);
+    expect(samples[0]).toEqual({
+      name: 'http_requests_total',
+      labels: { code: '200', path: '/a "quoted", b' },
+      value: 7,
+    });
+    expect(samples[1]!.value).toBe(2);
+  });
+
+  test('selectors sum the matching series with =, !=, =~ (anchored) and !~', () => {
+    const samples = parseExposition(text);
+    const sum = (selector: string) => selectSum(samples, parseSelector(selector));
+    expect(sum('http_requests_total')).toBe(10);
+    expect(sum('http_requests_total{code=~"5.."}')).toBe(3);
+    expect(sum('http_requests_total{code=~"5"}')).toBeUndefined();
+    expect(sum('http_requests_total{code!~"5..",path!="/"}')).toBe(7);
+    expect(sum('http_requests_total{code="404"}')).toBeUndefined();
+  });
+
+  test('ratio(a, b) takes two selectors, commas inside matchers included; anything else is refused by name', () => {
+    expect(parseHttpExpression('ratio(x{code=~"5..",path="/a,b"}, x)')).toEqual({
+      kind: 'ratio',
+      of: ['x{code=~"5..",path="/a,b"}', 'x'],
+    });
+    expect(parseHttpExpression(' x{code="500"} ')).toEqual({ kind: 'increase', of: 'x{code="500"}' });
+    expect(() => parseHttpExpression('ratio(x)')).toThrow('ratio takes two selectors');
+    expect(() => parseHttpExpression('rate(x[1m])')).toThrow(/is not a counter selector/);
+    expect(() => parseSelector('x{code=500}')).toThrow(/cannot read the label matchers/);
   });
 });
