@@ -45,3 +45,6 @@ export {
   pipelineSupersededSignal,
   qualityGateStatusQuery,
 } from './pipelines/pipeline-messages';
+export { deployment } from './deploy/deployment';
+export { deployQueue } from './deploy/deploy-queue';
+export * from './deploy/deploy-messages';

@@ -53,7 +53,7 @@ type TimelineEntry = DeploymentView['timeline'][number];
  * workflow's message wiring after `refusalOfX` accepted.
  */
 export class DeploymentState {
-  status: DeploymentStatus = 'validating';
+  status: DeploymentStatus = 'queued';
   reason?: string;
   previousVersion?: string;
   queue?: DeploymentView['queue'];
@@ -69,6 +69,8 @@ export class DeploymentState {
   stop?: StopRequest;
   /** Promotions so far: the workflow waits for this to grow. */
   promotions = 0;
+  /** Grows with every timeline entry: the workflow wakes on it to audit what messages changed. */
+  changes = 0;
   private readonly startedAt: string;
   private updatedAt: string;
 
@@ -117,6 +119,19 @@ export class DeploymentState {
     this.note(now, 'system', `${name} ${status}`, detail);
   }
 
+  /** Stages cut off (an abort, a failure): ended with `status`. */
+  endRunningStages(status: StageStatus, now: number, detail: string): void {
+    for (const stage of this.stages) if (stage.status === 'running') this.endStage(stage.name, status, now, detail);
+  }
+
+  /** The stages of `environment` that changed it were undone by the rollback. */
+  compensated(environment: string, now: number): void {
+    for (const stage of this.stages)
+      if (stage.environment === environment && stage.status === 'done' && /\.(deploy|step-\d+)$/.test(stage.name))
+        stage.status = 'compensated';
+    this.touch(now);
+  }
+
   stageNamed(name: string): StageView | undefined {
     return this.stages.find((stage) => stage.name === name);
   }
@@ -126,6 +141,8 @@ export class DeploymentState {
   /** The queue told this deployment its place (0: its turn). */
   queuedAt(position: number, ahead: string | undefined, now: number): void {
     this.queue = { position, ...(ahead ? { ahead } : {}) };
+    if (this.status === 'queued' && position > 0)
+      this.reason = `waiting behind ${ahead ?? 'another deployment'} (position ${position})`;
     this.touch(now);
   }
 
@@ -144,6 +161,8 @@ export class DeploymentState {
     if (!parsed.roles.includes(WINDOW_OVERRIDE_ROLE))
       return `${parsed.actor} may not override the freeze window: role ${WINDOW_OVERRIDE_ROLE} needed`;
     if (this.windowOverridden) return `the window was already overridden by ${this.window!.override!.actor}`;
+    if (this.ended || this.stop)
+      return `the deployment is ${this.stop ? 'stopping' : this.status}: nothing to override`;
     const window = this.stageNamed('window');
     if (window && window.status !== 'running' && window.status !== 'pending')
       return `the window check has passed (${window.status}): nothing to override`;
@@ -335,10 +354,16 @@ export class DeploymentState {
     this.setStatus('watching', now, `watching until ${iso(until)}`);
   }
 
-  /** A firing alert for the service and environment; it rolls back only while watching (the workflow decides). */
-  alerted(alert: DeployAlertSignal, now: number): void {
-    this.alert = clonePlain(alert);
-    this.note(now, 'alert', 'alert received', `${alert.alertId}: ${alert.summary}`);
+  /**
+   * A firing alert for the service and environment. It counts (and rolls back) only during
+   * the watch: before it, the version serves little or no traffic and the analysis judges it;
+   * an alert raised then is about the version still serving. Returns whether it counts.
+   */
+  alerted(alert: DeployAlertSignal, now: number): boolean {
+    const counts = this.status === 'watching' && this.alert === undefined && !this.stop;
+    if (counts) this.alert = clonePlain(alert);
+    this.note(now, 'alert', counts ? 'alert received' : 'alert ignored', `${alert.alertId}: ${alert.summary}`);
+    return counts;
   }
 
   // ---- refusals, the view --------------------------------------------------------------
@@ -380,6 +405,7 @@ export class DeploymentState {
     const entry: TimelineEntry = { at: iso(now), actor, event };
     if (detail) entry.detail = detail.slice(0, 1000);
     pushCapped(this.timeline, entry, MAX_TIMELINE);
+    this.changes += 1;
     this.touch(now);
   }
 
