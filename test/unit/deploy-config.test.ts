@@ -135,17 +135,18 @@ describe('deployments config: defaults', () => {
     expect(refused.error!.issues[0]!.path.join('.')).toBe(`deployments.${P}.steps.0`);
   });
 
-  it('parses the commented example of the shipped arxflow.config.yaml', () => {
+  it('parses the shipped arxflow.config.yaml and its commented example', () => {
     const text = readFileSync(path.resolve(__dirname, '..', '..', 'arxflow.config.yaml'), 'utf8');
     const lines = text.split('\n');
-    const start = lines.findIndex((line) => line === '# deployments:');
+    expect(configFileSchema.parse(parseYaml(text)).deployments).toEqual({ services: [] });
+    const start = lines.findIndex((line) => line === '    # services:');
     expect(start).toBeGreaterThan(0);
     const example = lines
       .slice(start)
-      .filter((line) => line.startsWith('#'))
-      .map((line) => line.replace(/^# ?/, ''))
+      .filter((line) => line.startsWith('    #'))
+      .map((line) => line.replace(/^ {4}# ?/, ''))
       .join('\n');
-    const parsed = parse((parseYaml(example) as { deployments: unknown }).deployments);
+    const parsed = parse(parseYaml(example));
     expect(parsed.services[0]!.environments.map((env) => env.name)).toEqual(['staging', 'production']);
     expect(parsed.services[0]!.environments[1]!.steps).toEqual([10, 50, 100]);
   });
