@@ -8,10 +8,36 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
  * zombie (ended, not yet reaped by its parent: it runs nothing, and its command line is gone).
  */
 export function processIdentity(pid: number): string | undefined {
+  return identityOf(pid, true);
+}
+
+/**
+ * Who a pid is by its start time alone: for a process started through `/bin/sh -c`, which may
+ * exec its program and so change its command line after the pid was written down.
+ */
+export function processStartIdentity(pid: number): string | undefined {
+  return identityOf(pid, false);
+}
+
+/** The arguments of a live pid's command line ([] when it is gone). */
+export function commandLineOf(pid: number): string[] {
+  try {
+    if (hasProc()) return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    // ps joins the arguments with spaces: good enough to tell one program from another.
+    return execFileSync('ps', ['-ww', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split(' ');
+  } catch {
+    return [];
+  }
+}
+
+function identityOf(pid: number, withCommandLine: boolean): string | undefined {
   if (hasProc()) {
     try {
       const stat = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
       if (stat[0] === 'Z' || stat[0] === 'X') return undefined;
+      if (!withCommandLine) return `start ${stat[19]}`;
       return `start ${stat[19]} ${commandLine(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))}`;
     } catch {
       return undefined;
@@ -19,7 +45,8 @@ export function processIdentity(pid: number): string | undefined {
   }
   try {
     // -ww: never cut the command line to the terminal's width.
-    return `start ${execFileSync('ps', ['-ww', '-o', 'lstart=', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim()}`;
+    const columns = withCommandLine ? ['-ww', '-o', 'lstart=', '-o', 'args='] : ['-o', 'lstart='];
+    return `start ${execFileSync('ps', [...columns, '-p', String(pid)], { encoding: 'utf8' }).trim()}`;
   } catch {
     return undefined; // ps exits 1 when the pid is not there
   }

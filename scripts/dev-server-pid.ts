@@ -1,11 +1,11 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { processIdentity } from './process-identity';
+import { processIdentity } from '../platform/process-identity';
 
 /**
  * `<data dir>/temporal.pid`: the dev server this data dir's `npm start` runs, and who runs it.
- * Both are written with their identity (start time + command line, scripts/process-identity.ts),
+ * Both are written with their identity (start time + command line, platform/process-identity.ts),
  * so a pid the system has since given to another process is never taken for ours.
  *
  * The dev server normally ends with its service (scripts/tied-child.ts). This file is the second

@@ -4,7 +4,7 @@ import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { removeDevServerPidFile, writeDevServerPidFile } from './dev-server-pid';
-import { listProcesses, processIdentity } from './process-identity';
+import { listProcesses, processIdentity } from '../platform/process-identity';
 import type { ServerExecutable } from './temporal-tools';
 import { spawnTiedChild } from './tied-child';
 

@@ -12,7 +12,7 @@ import { openStore, type StoreLocation } from '../../db/store';
 import { pipelineRunId, type PipelineRunInput, type PipelineRunView } from '../../domain/pipelines/pipeline-types';
 import { repoKeyOf } from '../../domain/pipelines/repo-key';
 import { dataConverterOf } from '../../platform/codec/data-converter';
-import { listProcesses } from '../../scripts/process-identity';
+import { listProcesses } from '../../platform/process-identity';
 import { pipelineRun, pipelineStatusQuery } from '../../workflows';
 import { sharedWorkflowBundle } from '../support/bundle';
 import { createGitRepo } from '../support/git-repo';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { readServiceFile, serviceFilePath } from '../../platform/service-file';
 import { reachableUrl } from '../../scripts/ports';
 import { recordedDevServerPid, stopLeftoverDevServer } from '../../scripts/dev-server-pid';
-import { listProcesses, processIdentity } from '../../scripts/process-identity';
+import { listProcesses, processIdentity } from '../../platform/process-identity';
 import { TEST_SETTINGS, tokenFor } from '../support/gateway';
 import {
   processesMentioning,

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { processIdentity } from '../../scripts/process-identity';
+import { processIdentity } from '../../platform/process-identity';
 
 describe('processIdentity', () => {
   it('names a running process by its start time and command line', () => {
@@ -11,8 +11,10 @@ describe('processIdentity', () => {
   // file's "did it stop?") must see it gone, as it runs nothing any more.
   const linux = process.platform === 'linux' ? it : it.skip;
   linux('counts a zombie as gone', async () => {
-    // The shell starts `true` in the background and becomes `sleep`, which never reaps it.
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The shell starts a short sleep in the background and becomes `sleep 30`, which never
+    // reaps it. The child must end after the exec: one that ended before could be reaped by
+    // the shell itself (a plain `true` did so now and then on a loaded machine).
+    const parent = spawn('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const zombie = Number(
         await new Promise<string>((resolve) => parent.stdout.once('data', (chunk) => resolve(String(chunk)))),

@@ -3,7 +3,8 @@ import { closeSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { terminateGroup } from '../../pipelines/process-groups';
 import { readJson, writeFileAtomic, type LocalLayout } from './local-layout';
-import { assertPortFree, commandLineOf, logTail, sleep } from './local-processes';
+import { commandLineOf } from '../../../platform/process-identity';
+import { assertPortFree, logTail, sleep } from './local-processes';
 
 /** Plain JavaScript, run by node itself (no tsx): the proxy must keep running with no worker around. */
 const PROXY_SCRIPT = path.join(__dirname, 'proxy.cjs');

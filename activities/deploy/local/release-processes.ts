@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, openSync, rmSync } from 'node:fs';
 import { groupAlive, terminateGroup } from '../../pipelines/process-groups';
 import { readJson, writeFileAtomic, type LocalLayout, type SlotIndex } from './local-layout';
-import { answersHttp, assertPortFree, logTail, processStartIdentity, sleep } from './local-processes';
+import { processStartIdentity } from '../../../platform/process-identity';
+import { answersHttp, assertPortFree, logTail, sleep } from './local-processes';
 
 /** What a slot runs (run/slot-<n>.json). */
 export interface SlotState {
