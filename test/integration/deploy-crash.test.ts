@@ -174,9 +174,8 @@ describe(`a deployment whose worker process is killed mid-deploy (dev server, ${
         'SELECT stage FROM deployment_records WHERE workflow_id = $1 ORDER BY created_at',
         [workflowId],
       );
-      const stages = rows.map((row) => row.stage);
-      expect(stages).toContain('staging.deploy');
-      expect(new Set(stages).size).toBe(stages.length);
+      // Each change to the target once (the primary key allows no second row; what matters is that every stage is there).
+      expect(rows.map((row) => row.stage)).toEqual(['staging.deploy', 'staging.step-1', 'staging.step-2']);
     } finally {
       await store.close();
     }
