@@ -5,6 +5,7 @@ import type { Store } from '../../db/store';
 import type { EscalationConfig } from '../../domain/alerts/escalation-policy';
 import { heartbeating } from '../heartbeat';
 import type { DeployActivities, TargetOutcome, TargetRequest } from './deploy-activity-types';
+import { createDeployQueueActivities } from './deploy-queue-activities';
 import { raiseDeploymentAlert } from './deployment-alert';
 import { runHealthChecks, runSmokeTests } from './http-checks';
 import { measureAnalysis } from './measure-analysis';
@@ -24,13 +25,13 @@ export interface DeployActivityDeps {
 }
 
 /**
- * The deployment's side effects (issue #14), all but joinDeployQueue (deploy-queue-activities.ts).
+ * The deployment's side effects (issue #14); joinDeployQueue comes from deploy-queue-activities.ts.
  * Target changes (deploy, weight, rollback) go through `recorded`: a record keyed by workflow id
  * and stage says the change was made, so a retry after a worker crash returns it and changes
  * nothing; a crash after the change but before its record runs the change again, which the
  * targets make a no-op (they are idempotent), and then records it.
  */
-export function createDeployActivities(deps: DeployActivityDeps): Omit<DeployActivities, 'joinDeployQueue'> {
+export function createDeployActivities(deps: DeployActivityDeps): DeployActivities {
   const records = new DeploymentRecords(deps.store.db);
   const quality = new QualityResults(deps.store.db);
   const target = (request: TargetRequest) => targetFor({ dataDir: deps.dataDir }, request);
@@ -60,6 +61,8 @@ export function createDeployActivities(deps: DeployActivityDeps): Omit<DeployAct
   }
 
   return {
+    ...createDeployQueueActivities(),
+
     async inspectTarget(request) {
       return heartbeating(() =>
         refusalsFinal(async () => {
@@ -115,12 +118,13 @@ export function createDeployActivities(deps: DeployActivityDeps): Omit<DeployAct
       });
     },
 
+    // Between rounds (and during a slow request) the activity keeps heartbeating.
     runHealthChecks(request) {
-      return runHealthChecks(request.health, request.vars);
+      return heartbeating(() => runHealthChecks(request.health, request.vars));
     },
 
     runSmokeTests(request) {
-      return runSmokeTests(request.checks, request.vars);
+      return heartbeating(() => runSmokeTests(request.checks, request.vars));
     },
 
     measureAnalysis(request) {
