@@ -1,11 +1,11 @@
+import { isTimeZone } from '../time-zones';
+import { localDateOf, zonedInstant } from '../zoned-clock';
+
 /**
  * Business hours for low-urgency alerts: which local days and hours a notification may go
- * out, in an IANA time zone. Pure and deterministic (Intl supplies the zone rules; the
- * instant is always passed in, never read from a clock), so workflows call it directly.
- *
- * A local time that does not exist (in the hour skipped when clocks go forward) moves
- * forward by the length of the gap, 02:30 becoming 03:30, as JavaScript's Temporal does by
- * default; a local time that happens twice (clocks go back) means the first of the two.
+ * out, in an IANA time zone. Pure and deterministic (the zone arithmetic of
+ * domain/zoned-clock.ts; the instant is always passed in, never read from a clock), so
+ * workflows call it directly. Gaps and repeated hours as in zoned-clock.ts.
  */
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
@@ -22,15 +22,11 @@ export interface BusinessHours {
 }
 
 const HH_MM = /^([01]\d|2[0-4]):([0-5]\d)$/;
-const DAY_MS = 86_400_000;
 
 /** Which field of a rule is unusable and why, or undefined: checked when config loads, and by workflows that receive a rule. */
 export function businessHoursProblem(rule: BusinessHours): { field: keyof BusinessHours; message: string } | undefined {
-  try {
-    formatterFor(rule.timeZone);
-  } catch {
+  if (!isTimeZone(rule.timeZone))
     return { field: 'timeZone', message: `"${rule.timeZone}" is not an IANA time zone such as "Europe/Berlin"` };
-  }
   if (!Array.isArray(rule.days) || rule.days.length === 0) return { field: 'days', message: 'name at least one day' };
   const bad = rule.days.find((day) => !(WEEKDAYS as readonly string[]).includes(day));
   if (bad !== undefined) return { field: 'days', message: `"${bad}" is not one of ${WEEKDAYS.join(', ')}` };
@@ -48,7 +44,7 @@ export function businessHoursProblem(rule: BusinessHours): { field: keyof Busine
 export function nextBusinessInstant(rule: BusinessHours, at: number): number {
   const start = minutesOf(rule.start) ?? 0;
   const end = minutesOf(rule.end) ?? 24 * 60;
-  const today = localParts(at, rule.timeZone);
+  const today = localDateOf(at, rule.timeZone);
   // Eight local days always include an allowed weekday after `at`.
   for (let offset = 0; offset <= 7; offset++) {
     const date = new Date(Date.UTC(today.year, today.month - 1, today.day + offset));
@@ -71,73 +67,4 @@ function minutesOf(text: string): number | undefined {
   if (!match) return undefined;
   const minutes = Number(match[1]) * 60 + Number(match[2]);
   return minutes <= 24 * 60 ? minutes : undefined;
-}
-
-// ---------------------------------------------------------------- zone arithmetic
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-interface LocalParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-function localParts(at: number, timeZone: string): LocalParts {
-  const parts: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(at)) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
-  return {
-    year: parts.year!,
-    month: parts.month!,
-    day: parts.day!,
-    hour: parts.hour!,
-    minute: parts.minute!,
-    second: parts.second!,
-  };
-}
-
-/** How far the zone's wall clock is ahead of UTC at `at`, in ms. */
-function offsetAt(at: number, timeZone: string): number {
-  const p = localParts(at, timeZone);
-  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return wall - (at - (((at % 1000) + 1000) % 1000));
-}
-
-/** The instant a local date and minute-of-day occur in a zone (see the module note for gaps and repeats). */
-function zonedInstant(
-  date: { year: number; month: number; day: number },
-  minuteOfDay: number,
-  timeZone: string,
-): number {
-  const wall = Date.UTC(date.year, date.month - 1, date.day, 0, minuteOfDay);
-  // The offset either side of the wall time covers both readings around a transition.
-  const candidates = [offsetAt(wall - DAY_MS / 2, timeZone), offsetAt(wall + DAY_MS / 2, timeZone)].map(
-    (offset) => wall - offset,
-  );
-  const exact = candidates.filter((instant) => instant + offsetAt(instant, timeZone) === wall);
-  // Repeated hour: the earlier instant. Skipped hour: none is exact; the later one is after the gap.
-  return exact.length > 0 ? Math.min(...exact) : Math.max(...candidates);
 }

@@ -1,6 +1,6 @@
 import type { WindowRange, WindowsConfig } from './deploy-types';
 import { parseWindowRange, rangeText, type ParsedRange } from './window-ranges';
-import { addDays, localDateOf, zonedInstant, type LocalDate } from './zoned-clock';
+import { addDays, localDateOf, zonedInstant, type LocalDate } from '../zoned-clock';
 
 /**
  * The freeze-window calendar a deployment consults before it changes anything: open means

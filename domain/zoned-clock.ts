@@ -1,9 +1,9 @@
 /**
- * Local calendar arithmetic in an IANA zone, for the freeze-window calendar. Pure and
- * deterministic: Intl carries the zone rules (available in the workflow sandbox), the
- * instant is always passed in. The same rules as domain/alerts/business-hours.ts: a local
- * time that does not exist (the hour skipped when clocks go forward) moves forward by the
- * gap, 02:30 becoming 03:30; a local time that happens twice means the first of the two.
+ * Local calendar arithmetic in an IANA zone, for business hours (alerts) and the freeze-window
+ * calendar (deployments). Pure and deterministic: Intl carries the zone rules (available in
+ * the workflow sandbox), the instant is always passed in. A local time that does not exist
+ * (the hour skipped when clocks go forward) moves forward by the gap, 02:30 becoming 03:30; a
+ * local time that happens twice means the first of the two.
  */
 
 const DAY_MS = 86_400_000;
