@@ -5,6 +5,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { parseSettings, type Settings } from '../domain/settings';
 import { InputError } from '../domain/validation';
 import { temporalTarget } from '../platform/connection';
+import { loadConfigFile } from '../platform/config-file';
 import { dataConverterForSettings } from '../platform/codec/data-converter';
 import type { ActivityDeps } from '../activities';
 import { slackClient, smtpTransport } from '../activities/notifications/channels';
@@ -25,6 +26,8 @@ export interface RunningWorker {
 /** Connects to Temporal and runs the arxflow worker on the settings' task queue. */
 export async function runArxflowWorker(settings: Settings, store: Store): Promise<RunningWorker> {
   const target = temporalTarget(settings);
+  // Read before connecting: a config file with a mistake stops the worker with the field named.
+  const config = loadConfigFile(settings.configFile);
   const connection = await NativeConnection.connect(target.connectionOptions);
   try {
     const worker = await createArxflowWorker({
@@ -38,6 +41,9 @@ export async function runArxflowWorker(settings: Settings, store: Store): Promis
         dataDir: settings.dataDir,
         pipelineCacheMaxBytes: settings.pipelines.cacheMaxBytes,
         ...(settings.github.token ? { github: { token: settings.github.token, apiUrl: settings.github.apiUrl } } : {}),
+        ...(settings.prometheusUrl ? { prometheusUrl: settings.prometheusUrl } : {}),
+        // A deployment whose rollback failed raises its critical alert by these policies.
+        escalation: config.escalation,
       },
       dataConverter: dataConverterForSettings(settings, 'worker'),
     });
