@@ -41,8 +41,11 @@ export async function compensate(run: DeployRun, stop: StopRequest): Promise<End
     const previous = run.previous.get(env.name);
     if (!env.health || !previous) continue;
     const health = env.health;
+    // The version rolled back to serves where users reach the environment.
+    const baseUrl = outcome.baseUrl ?? outcome.publicUrl ?? run.publicUrls.get(env.name);
+    const vars = { ...varsOf(run, env, outcome, previous), ...(baseUrl ? { baseUrl } : {}) };
     const checked = await healthChecks(durationToMs(health.timeout))
-      .runHealthChecks({ health, vars: varsOf(run, env, outcome, previous) })
+      .runHealthChecks({ health, vars })
       .catch((err: unknown) => ({ ok: false, detail: failureMessage(err) }));
     if (!checked.ok)
       return escalate(run, `${env.name} runs ${previous} again but its health check fails: ${checked.detail}`, reason);

@@ -18,6 +18,8 @@ export interface DeployRun {
   previous: Map<string, string | undefined>;
   /** The environments changed so far, in order: the saga undoes them in reverse. */
   changed: EnvironmentConfig[];
+  /** Where each environment's users reach it (the deploy's publicUrl): the previous version is checked there after a rollback. */
+  publicUrls: Map<string, string>;
 }
 
 /** The target request of `stage` (`staging.deploy`, `production.step-2`): its record key. */
@@ -128,6 +130,8 @@ export async function deployEnvironment(run: DeployRun, env: EnvironmentConfig):
   run.changed.push(env); // before the call: a change cut off half way is undone too (rollbacks are idempotent)
   const deployed = await stage(run, env, 'deploy', () => targets.deployVersion(targetRequest(run, env, 'deploy')));
   const vars = varsOf(run, env, deployed);
+  const publicUrl = deployed.publicUrl ?? deployed.baseUrl;
+  if (publicUrl) run.publicUrls.set(env.name, publicUrl);
   state.setStatus('verifying', now(), `${env.name}: checking ${run.input.version}`);
   if (env.health) {
     const health = env.health;

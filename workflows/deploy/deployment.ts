@@ -51,7 +51,7 @@ export async function deployment(input: DeploymentInput): Promise<DeploymentView
   const last = chain[chain.length - 1]!;
   const state = new DeploymentState(input, workflowInfo().workflowId, now());
   const recorder = new DeploymentRecorder(state);
-  const run: DeployRun = { input, state, recorder, previous: new Map(), changed: [] };
+  const run: DeployRun = { input, state, recorder, previous: new Map(), changed: [], publicUrls: new Map() };
   let joined = false;
   wireMessages(state);
 

@@ -1,0 +1,162 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { deployQueueWorkflowId } from '../../domain/deploy/deploy-types';
+import { deployAlertSignal, deployQueueStatusQuery, resumeUpdate } from '../../workflows';
+import { DeploymentStatus } from '../../workflows/search-attributes';
+import type { RecordingKubectl } from '../support/recording-kubectl';
+import { useTimeSkippingWorld } from '../support/temporal-env';
+import {
+  ANALYSIS,
+  deployInput,
+  HEALTH,
+  kubectlEnvironment,
+  servingKubectl,
+  stagesOf,
+  startDeployment,
+  startTestService,
+  statusWhen,
+  withWorker,
+  type TestService,
+} from './fixtures/deploy-world';
+
+const MINUTE = 60_000;
+
+describe('deployment rolls back on the time-skipping server (real activities, recording kubectl, real HTTP)', () => {
+  const world = useTimeSkippingWorld();
+  let service: TestService;
+  let kubectl: RecordingKubectl;
+
+  beforeEach(async () => {
+    service = await startTestService();
+    kubectl = servingKubectl();
+  });
+  afterEach(async () => {
+    await service.close();
+    kubectl.remove();
+  });
+
+  const canaryGone = () => kubectl.commands().some((command) => command.includes('deployment/web-canary --replicas=0'));
+
+  it('a failed health check rolls back before any traffic moved, checks the previous version and ends rolled_back', async () => {
+    service.healthy = canaryGone; // the new version answers 503 until the rollback removed it
+    const config = {
+      name: 'web-health',
+      environments: [kubectlEnvironment('staging', kubectl, service, { health: HEALTH, steps: [50, 100] })],
+    };
+    const view = await withWorker(world, async (taskQueue) => {
+      const handle = await startDeployment(world.env.client, taskQueue, deployInput(config, 'staging'));
+      const result = await handle.result();
+      expect((await handle.describe()).typedSearchAttributes.get(DeploymentStatus)).toEqual(['rolled_back']);
+      return result;
+    });
+    expect(view.status).toBe('rolled_back');
+    expect(view.reason).toMatch(
+      /^staging health check failed: healthz: GET http:\/\/127\.0\.0\.1:\d+\/healthz: expected 200, got 503/,
+    );
+    expect(view.previousVersion).toBe('1.0.0');
+    expect(stagesOf(view)).toEqual([
+      'validate: done',
+      'window: skipped',
+      'staging.deploy: compensated',
+      'staging.health: failed',
+      'rollback: done',
+    ]);
+    const commands = kubectl.commands().filter((command) => !command.includes(' get '));
+    expect(commands).toEqual([
+      expect.stringContaining('set image deployment/web-canary web=registry.example/web:1.1.0'),
+      expect.stringContaining('scale deployment/web-canary --replicas=1'),
+      expect.stringContaining('rollout status deployment/web-canary'),
+      expect.stringContaining('scale deployment/web-canary --replicas=0'),
+      expect.stringContaining('scale deployment/web --replicas=10'),
+    ]);
+  });
+
+  it('a failed analysis aborts at the step it failed: later steps never run, the earlier ones are undone', async () => {
+    // Healthy for the first step's three scrapes; half the requests fail from the fifth scrape on.
+    service.errorRate = (scrape) => (scrape >= 5 ? 0.5 : 0);
+    const config = {
+      name: 'web-analysis',
+      environments: [kubectlEnvironment('staging', kubectl, service, { steps: [10, 50, 100], analysis: ANALYSIS })],
+    };
+    const view = await withWorker(world, async (taskQueue) =>
+      (await startDeployment(world.env.client, taskQueue, deployInput(config, 'staging'))).result(),
+    );
+    expect(view.status).toBe('rolled_back');
+    expect(view.reason).toBe('staging analysis failed at step 2: 1 of 1 measurements failed (failureLimit 0)');
+    expect(stagesOf(view)).toEqual([
+      'validate: done',
+      'window: skipped',
+      'staging.deploy: compensated',
+      'staging.step-1: compensated',
+      'staging.step-2: failed',
+      'rollback: done',
+    ]);
+    expect(view.progress?.analysis?.map((m) => [m.phase, m.values['error-rate']])).toEqual([
+      ['successful', 0],
+      ['successful', 0],
+      ['failed', 0.5],
+    ]);
+    const commands = kubectl.commands();
+    expect(commands).toContainEqual(expect.stringContaining('scale deployment/web --replicas=5'));
+    expect(commands).not.toContainEqual(expect.stringContaining('set image deployment/web web=')); // step 3 (100%) never ran
+  });
+
+  it('an inconclusive analysis pauses for a human (resume refused), then aborts by itself at its deadline', async () => {
+    service.errorRate = () => 0.1; // between the success (< 5%) and failure (> 20%) conditions
+    const config = {
+      name: 'web-inconclusive',
+      environments: [kubectlEnvironment('staging', kubectl, service, { steps: [50, 100], analysis: ANALYSIS })],
+    };
+    const view = await withWorker(world, async (taskQueue) => {
+      const handle = await startDeployment(world.env.client, taskQueue, deployInput(config, 'staging'));
+      const paused = await statusWhen(world, handle, (v) => v.status === 'paused', 20_000);
+      expect(paused.progress).toMatchObject({ step: 1, weight: 50, pausedBy: 'analysis' });
+      expect(paused.reason).toMatch(/^staging analysis inconclusive at step 1 \(1 of 1 measurements inconclusive/);
+      await expect(
+        handle.executeUpdate(resumeUpdate, { args: [{ actor: 'ops-olga', roles: ['deployer'] }] }),
+      ).rejects.toThrow(WorkflowUpdateFailedError);
+      return handle.result();
+    });
+    expect(view.status).toBe('rolled_back');
+    expect(view.reason).toBe(
+      'staging analysis inconclusive at step 1 and neither promoted nor aborted within 30 minutes',
+    );
+    expect(stagesOf(view)).toContain('staging.step-1: failed');
+    expect(stagesOf(view)).not.toContain('staging.step-2: done');
+  });
+
+  it('a firing alert forwarded by the queue during the watch rolls back, and the alert is in the status', async () => {
+    const config = {
+      name: 'web-watch',
+      environments: [
+        kubectlEnvironment('staging', kubectl, service, { health: HEALTH, steps: [100], watch: '10 minutes' }),
+      ],
+    };
+    const view = await withWorker(world, async (taskQueue) => {
+      const handle = await startDeployment(world.env.client, taskQueue, deployInput(config, 'staging'));
+      const watching = await statusWhen(world, handle, (v) => v.status === 'watching');
+      expect(Date.parse(watching.watch!.until) - Date.parse(watching.updatedAt)).toBe(10 * MINUTE);
+      const queue = world.env.client.workflow.getHandle(deployQueueWorkflowId('web-watch', 'staging'));
+      expect(await queue.query(deployQueueStatusQuery)).toMatchObject({ active: handle.workflowId, waiting: [] });
+      await queue.signal(deployAlertSignal, {
+        alertId: 'alert/5xx-web',
+        summary: 'HighErrorRate on web',
+        severity: 'critical',
+        incidentId: 'INC-42',
+        labels: { service: 'web-watch', environment: 'staging' },
+      });
+      return handle.result();
+    });
+    expect(view.status).toBe('rolled_back');
+    expect(view.reason).toBe('alert alert/5xx-web fired during the watch: HighErrorRate on web (incident INC-42)');
+    expect(view.alert).toMatchObject({ alertId: 'alert/5xx-web', incidentId: 'INC-42' });
+    expect(stagesOf(view)).toEqual([
+      'validate: done',
+      'window: skipped',
+      'staging.deploy: compensated',
+      'staging.health: done',
+      'staging.step-1: compensated',
+      'watch: failed',
+      'rollback: done',
+    ]);
+  });
+});
