@@ -110,7 +110,10 @@ export function createDeployActivities(deps: DeployActivityDeps): DeployActiviti
     rollbackVersion(request) {
       return recorded(request, async (t) => {
         await t.rollback(request.version, request.previousVersion);
+        // The previous version's health is checked where users reach it: it takes all traffic again.
+        const publicUrl = request.previousVersion ? t.publicUrl(request.previousVersion) : undefined;
         return {
+          ...(publicUrl ? { baseUrl: publicUrl, publicUrl } : {}),
           detail: request.previousVersion
             ? `rolled back from ${request.version} to ${request.previousVersion}`
             : `${request.version} removed; nothing served before it`,

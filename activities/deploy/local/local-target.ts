@@ -235,6 +235,8 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
       await stopOthers([previous]);
     }),
 
+    publicUrl: () => publicUrl,
+
     stopAll: serialized(async () => {
       for (const slot of SLOTS) await stopSlot(layout, slot, stopTimeoutMs);
       await stopProxy(layout, stopTimeoutMs);

@@ -29,6 +29,8 @@ export interface DeployTarget {
    * stopped. Idempotent like the rest.
    */
   rollback(failed: string, previous: string | undefined): Promise<void>;
+  /** Where users reach the service (`version` fills a templated address): health after a rollback is checked there. */
+  publicUrl(version: string): string | undefined;
   /** Stops everything this target started for the environment (tests, `arxflow deploy` clean-up). */
   stopAll?(): Promise<void>;
 }

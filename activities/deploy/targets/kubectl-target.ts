@@ -270,6 +270,10 @@ export class KubectlTarget implements DeployTarget {
     return `${Math.max(1, Math.ceil(durationToMs(this.config.rolloutTimeout) / 1000))}s`;
   }
 
+  publicUrl(version: string): string | undefined {
+    return this.urls(version).publicUrl;
+  }
+
   private urls(version: string): { baseUrl?: string; publicUrl?: string } {
     const vars = { ...this.vars, version };
     return {
