@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Settings } from '../domain/settings';
 import type { Store } from '../db/store';
@@ -112,6 +113,8 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
       webhookSources,
       makerCheckerWindow: settings.makerCheckerWindow,
       compliance: config.compliance,
+      // Relative artifact paths of deployments are read from the config file's folder.
+      deployments: { config: config.deployments, configDir: path.dirname(path.resolve(settings.configFile)) },
       dataDir: settings.dataDir,
       publicUrl: settings.pipelines.publicUrl,
       codec: { codecs, webUiOrigin: settings.webUiOrigin, trustLocalWebUi: usesDevelopmentSecret(settings) },
