@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLocalTarget } from '../../activities/deploy/local/local-target';
@@ -23,25 +22,6 @@ const dir = mkdtempSync(path.join(tmpdir(), 'arxflow-deploy-example-'));
 const dataDir = path.join(dir, 'data');
 /** The example's ports, in the order its files name them: staging public, slots; production public, slots. */
 const EXAMPLE_PORTS = [18480, 18481, 18482, 18490, 18491, 18492];
-
-/**
- * Distinct ports below Linux's ephemeral range (32768..60999), free when picked: the slots are
- * bound long after they are chosen, and the analysis's load opens many client connections,
- * whose ephemeral ports could take a port handed out by the OS as free in the meantime.
- */
-async function quietPorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-    });
-    if (free) ports.add(port);
-  }
-  return [...ports];
-}
 
 /** The example's text with its ports swapped for `ports` (same order as EXAMPLE_PORTS). */
 function withPorts(text: string, ports: number[]): string {
@@ -104,7 +84,7 @@ describe('the deployment example (examples/deploy) end to end: real processes, r
     `http://127.0.0.1:${ports[environment === 'staging' ? 0 : 3]}`;
 
   beforeAll(async () => {
-    ports = await quietPorts(EXAMPLE_PORTS.length);
+    ports = await freePorts(EXAMPLE_PORTS.length);
     // The example's config in a temp folder: ports moved, artifacts still the example's
     // folders (made absolute), analysis every 2 s, a 2 s watch, one health round.
     configDir = path.join(dir, 'config');
