@@ -47,4 +47,3 @@ export {
 } from './pipelines/pipeline-messages';
 export { deployment } from './deploy/deployment';
 export { deployQueue } from './deploy/deploy-queue';
-export * from './deploy/deploy-messages';

@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { ServiceConfig } from '../../domain/deploy/deploy-types';
-import { approveSignal, approveUpdate, promoteUpdate } from '../../workflows';
+import type { DeployDecisionRequest, ServiceConfig } from '../../domain/deploy/deploy-types';
+import { approveSignal, approveUpdate, promoteUpdate } from '../../workflows/deploy/deploy-messages';
 import { DeployEnvironment, DeploymentStatus, DeployService } from '../../workflows/search-attributes';
 import type { RecordingKubectl } from '../support/recording-kubectl';
 import { useTimeSkippingWorld } from '../support/temporal-env';
@@ -99,7 +99,9 @@ describe('deployment approvals on the time-skipping server (real activities, rec
     const view = await withWorker(world, async (taskQueue) => {
       const handle = await startDeployment(world.env.client, taskQueue, input);
       await statusWhen(world, handle, (v) => v.status === 'waiting_approval');
-      const vote = (actor: string, roles: string[] = []) => ({ args: [{ actor, roles, comment: `from ${actor}` }] });
+      const vote = (actor: string, roles: string[] = []) => ({
+        args: [{ actor, roles, comment: `from ${actor}` }] as [DeployDecisionRequest],
+      });
       const refusal = (promise: Promise<unknown>) =>
         promise.then(
           () => 'accepted',

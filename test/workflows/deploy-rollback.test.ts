@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { deployQueueWorkflowId } from '../../domain/deploy/deploy-types';
-import { deployAlertSignal, deployQueueStatusQuery, resumeUpdate } from '../../workflows';
+import { deployAlertSignal, deployQueueStatusQuery, resumeUpdate } from '../../workflows/deploy/deploy-messages';
 import { DeploymentStatus } from '../../workflows/search-attributes';
 import type { RecordingKubectl } from '../support/recording-kubectl';
 import { useTimeSkippingWorld } from '../support/temporal-env';

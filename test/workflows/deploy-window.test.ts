@@ -1,5 +1,5 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { overrideWindowUpdate } from '../../workflows';
+import { overrideWindowUpdate } from '../../workflows/deploy/deploy-messages';
 import type { RecordingKubectl } from '../support/recording-kubectl';
 import { useTimeSkippingWorld } from '../support/temporal-env';
 import {
