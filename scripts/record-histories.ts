@@ -33,6 +33,10 @@ import { repoKeyOf } from '../domain/pipelines/repo-key';
 import type { PipelineRunInput } from '../domain/pipelines/pipeline-types';
 import type { QualityGateInput } from '../activities/quality';
 import { temporalCliExecutable } from './temporal-tools';
+import type { DeploymentInput } from '../domain/deploy/deploy-types';
+import * as deployMessages from '../workflows/deploy/deploy-messages';
+import { recordingKubectl, type RecordingKubectl } from '../test/support/recording-kubectl';
+import { startTestService, type TestService } from '../test/workflows/fixtures/deploy-test-http';
 
 type Exports = typeof workflows;
 type WorkflowType = {
@@ -41,7 +45,7 @@ type WorkflowType = {
 
 interface Sample {
   /** The start arguments, or a function that makes them (files under the data dir, a repository's sha). */
-  args: unknown[] | ((dataDir: string) => unknown[]);
+  args: unknown[] | ((dataDir: string) => unknown[] | Promise<unknown[]>);
   /** Data the run needs in the store first (a funded project). */
   prepare?: (store: Store) => Promise<void>;
   /** Messages sent while it runs, so the history covers its handlers too. */
@@ -222,9 +226,118 @@ function sampleQualityGate(dataDir: string): QualityGateInput {
   };
 }
 
+/** The deployment sample's kubectl and service: made when its sample starts, removed at the end. */
+let sampleKubectl: RecordingKubectl | undefined;
+let sampleService: TestService | undefined;
+
+/**
+ * web 1.1.0 to production through staging, on a recording kubectl and a local HTTP service:
+ * health, smoke, analysis over /metrics, the approval (refused signals, two reviewers), steps
+ * 50 -> 100 and a short watch.
+ */
+async function sampleDeployment(): Promise<DeploymentInput> {
+  sampleKubectl = recordingKubectl();
+  sampleKubectl.answer({ match: 'get deployment web -o', stdout: 'registry.example/web:1.0.0' });
+  sampleService = await startTestService();
+  const target = {
+    type: 'kubectl' as const,
+    kubectl: sampleKubectl.binary,
+    namespace: 'web',
+    deployment: 'web',
+    container: 'web',
+    image: 'registry.example/web:{{version}}',
+    rolloutTimeout: '1 minute',
+    canary: { deployment: 'web-canary', replicas: 10 },
+    baseUrl: sampleService.url,
+    publicUrl: sampleService.url,
+  };
+  const health = {
+    checks: [{ name: 'healthz', path: '/healthz', method: 'GET' as const, expectStatus: 200 }],
+    successes: 1,
+    interval: '200ms',
+    timeout: '5 seconds',
+  };
+  return {
+    service: 'web',
+    environment: 'production',
+    version: '1.1.0',
+    requestedBy: 'dev-dana',
+    whenBusy: 'wait',
+    configDir: '/tmp',
+    config: {
+      name: 'web',
+      environments: [
+        {
+          name: 'staging',
+          target: { ...target, namespace: 'web-staging' },
+          health,
+          smoke: [{ name: 'home', path: '/', method: 'GET', expectStatus: 200 }],
+          steps: [100],
+        },
+        {
+          name: 'production',
+          after: 'staging',
+          target,
+          health,
+          smoke: [],
+          steps: [50, 100],
+          approval: {
+            users: ['rita'],
+            roles: ['reviewer'],
+            quorum: 2,
+            deadline: '1 hour',
+            remindEvery: '20 minutes',
+            notify: [{ email: 'reviewers@example.com' }],
+          },
+          analysis: {
+            provider: 'http',
+            metrics: [
+              {
+                name: 'error-rate',
+                http: 'ratio(http_requests_total{code="500"}, http_requests_total)',
+                successCondition: 'result < 0.05',
+              },
+            ],
+            interval: '1 second',
+            count: 1,
+            failureLimit: 0,
+            inconclusiveLimit: 0,
+            inconclusiveDeadline: '1 hour',
+          },
+          watch: '2 seconds',
+        },
+      ],
+    },
+  };
+}
+
 /** One representative run per workflow type. */
 const SAMPLES: Record<WorkflowType, Sample> = {
   healthCheck: { args: [] },
+  deployment: {
+    args: async () => [await sampleDeployment()],
+    drive: async (handle) => {
+      const until = async (status: string) => {
+        while ((await handle.query(deployMessages.deploymentStatusQuery)).status !== status)
+          await new Promise((resolve) => setTimeout(resolve, 200));
+      };
+      await until('waiting_approval');
+      await handle.signal(deployMessages.approveSignal, { actor: 'dev-dana', roles: ['reviewer'] }); // self-approval: recorded
+      await handle.signal(deployMessages.pauseSignal, { actor: 'ops-olga', roles: ['deployer'] }); // not progressing: recorded
+      await handle.executeUpdate(deployMessages.approveUpdate, { args: [{ actor: 'rita', roles: [], comment: 'ok' }] });
+      await handle.signal(deployMessages.approveSignal, { actor: 'otto', roles: ['reviewer'] });
+    },
+  },
+  deployQueue: {
+    // A join whose deployment does not exist (told its turn, the signal fails: it leaves), an
+    // alert with no deployment running (dropped), then the idle queue ends.
+    args: [{ service: 'history-sample', environment: 'staging', idleAfterMs: 1_000 }],
+    drive: async (handle) => {
+      await handle.signal(deployMessages.deployEnqueueSignal, { workflowId: 'deploy/history-sample/staging/9.9.9' });
+      await handle.signal(deployMessages.deployAlertSignal, { alertId: 'a-1', summary: 'sample', labels: {} });
+      await handle.query(deployMessages.deployQueueStatusQuery);
+    },
+  },
   pipelineRun: { args: () => [samplePipelineRun()] },
   qualityGate: { args: (dataDir) => [sampleQualityGate(dataDir)] },
   auditChainCheck: { args: [] },
@@ -517,7 +630,7 @@ async function main(): Promise<void> {
         const handle = await env.client.workflow.start(type, {
           taskQueue,
           workflowId: `history-sample/${type}`,
-          args: typeof sample.args === 'function' ? sample.args(dataDir) : sample.args,
+          args: typeof sample.args === 'function' ? await sample.args(dataDir) : sample.args,
         });
         await sample.drive?.(handle);
         await handle.result();
@@ -528,6 +641,8 @@ async function main(): Promise<void> {
     });
   } finally {
     sampleRepo?.remove();
+    sampleKubectl?.remove();
+    await sampleService?.close();
     rmSync(dataDir, { recursive: true, force: true });
     await store.close();
     await env.teardown();
