@@ -14,6 +14,7 @@ import {
   type DeploymentView,
   type EnvironmentConfig,
 } from '../../domain/deploy/deploy-types';
+import { deploymentInputSchema } from '../../domain/deploy/deployment-input';
 import { deployAlertSchema } from '../../domain/deploy/deployment-requests';
 import { DeploymentState } from '../../domain/deploy/deployment-state';
 import { SEARCH_DAYS, windowState } from '../../domain/deploy/freeze-windows';
@@ -21,7 +22,7 @@ import { durationToMs } from '../../domain/durations';
 import { shapeRefusal } from '../../domain/validation';
 import { wireOperatorMessages } from '../kit/operator-messages';
 import { now } from '../kit/time';
-import { invalidInput } from '../kit/workflow-input';
+import { invalidInput, parseWorkflowInput } from '../kit/workflow-input';
 import { bookkeeping, healthChecks, targets } from './deploy-activities';
 import { compensate, type Ending } from './deploy-compensation';
 import {
@@ -46,7 +47,8 @@ const WATCH_CHECK_MIN_MS = 60_000;
  * failure after a change, an abort or a rollback (at any stage) undoes every change, the last
  * first (deploy-compensation.ts). The queue always hears that it ended.
  */
-export async function deployment(input: DeploymentInput): Promise<DeploymentView> {
+export async function deployment(raw: DeploymentInput): Promise<DeploymentView> {
+  const input = parseWorkflowInput(deploymentInputSchema, raw, 'deployment input');
   const chain = chainOf(input);
   const last = chain[chain.length - 1]!;
   const state = new DeploymentState(input, workflowInfo().workflowId, now());
