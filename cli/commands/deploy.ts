@@ -15,11 +15,7 @@ import type { DeploymentsSource } from '../../client/api/deploy-starts';
 import { TemporalDeployOperations } from '../../client/api/deploy-temporal-operations';
 import type { Caller } from '../../client/api/operations';
 import { durationToMs } from '../../domain/durations';
-import {
-  ENDED_DEPLOYMENT_STATUSES,
-  type DeploymentsConfig,
-  type DeploymentView,
-} from '../../domain/deploy/deploy-types';
+import { ENDED_DEPLOYMENT_STATUSES, type DeploymentView } from '../../domain/deploy/deploy-types';
 import { versionSchema } from '../../domain/deploy/versions';
 import { parseInput } from '../../domain/validation';
 import { loadConfigFile } from '../../platform/config-file';
@@ -59,7 +55,9 @@ export function registerDeployCommands(program: Command): void {
 
   deploy
     .command('start')
-    .description("deploy a service's version (to its last environment, after the ones it goes through first)")
+    .description(
+      "deploy a service's version (default: to its first environment; one named with --env after the ones it comes after)",
+    )
     .argument('<service>')
     .argument('<version>', 'a semantic version such as 1.4.2')
     .option('--env <environment>', "one of the service's environments")
@@ -226,8 +224,7 @@ async function withDeploys<T>(
 
 /** The config file's deployments section (a broken file: exit 2 naming the field) and its folder. */
 function deploymentsOf(configFile: string): DeploymentsSource {
-  const config = loadConfigFile(configFile) as { deployments?: DeploymentsConfig };
-  return { config: config.deployments ?? { services: [] }, configDir: path.dirname(path.resolve(configFile)) };
+  return { config: loadConfigFile(configFile).deployments, configDir: path.dirname(path.resolve(configFile)) };
 }
 
 /** Who acts: in direct mode and through a found service (the CLI mints a token per caller) `--as`/`--role` say; through ARXFLOW_URL, the token's subject. */

@@ -5,7 +5,12 @@ import { selectPolicy, type EscalationConfig } from '../../domain/alerts/escalat
 import type { AlertEvent } from '../../domain/alerts/types';
 import type { AlertEscalationInput, SourceEventMessage } from '../../workflows/alerts/messages';
 import { sourceEventSignal } from '../../workflows/alerts/messages';
+import { deployQueueWorkflowId, type DeployAlertSignal } from '../../domain/deploy/deploy-types';
+import { createLogger } from '../../platform/logger';
+import { deployAlertSignal } from '../../workflows/deploy/deploy-messages';
+import { deployNameSchema } from './deploy-operations';
 import { unavailable } from './errors';
+import { withinDeadline } from './temporal-deadline';
 
 /** The workflow type every alert runs as (workflows/alerts/alert-escalation.ts). */
 export const ALERT_WORKFLOW_TYPE = 'alertEscalation';
@@ -36,16 +41,79 @@ export async function raiseAlertEvent(
   taskQueue: string,
   event: AlertEvent,
   escalation: EscalationConfig,
-  options: { deadlineMs?: number } = {},
+  options: { deadlineMs?: number; log?: ForwardLog } = {},
 ): Promise<RaisedAlert> {
-  // Bounded: a sender waits for our answer, and the client would otherwise retry an
-  // unreachable server for a long while before giving up.
-  return client.withDeadline(Date.now() + (options.deadlineMs ?? DEFAULT_DEADLINE_MS), () =>
-    raise(client, taskQueue, event, escalation),
-  );
+  // Beside the alert, not after it: the intake waits for the slower of the two, and the
+  // forward never takes longer than its own short deadline nor fails the intake.
+  const forwarded = forwardToDeployment(client, event, options.log);
+  try {
+    // Bounded: a sender waits for our answer, and the client would otherwise retry an
+    // unreachable server for a long while before giving up.
+    return await client.withDeadline(Date.now() + (options.deadlineMs ?? DEFAULT_DEADLINE_MS), () =>
+      raise(client, taskQueue, event, escalation),
+    );
+  } finally {
+    await forwarded;
+  }
 }
 
 export const DEFAULT_DEADLINE_MS = 10_000;
+
+/** How long the forward to a deployment may take: it must not slow the intake down. */
+export const DEPLOY_FORWARD_DEADLINE_MS = 1_000;
+
+/** Where a forward that did not land is told (the gateway passes its request logger; else arxflow's own). */
+export type ForwardLog = (fields: Record<string, unknown>, message: string) => void;
+
+let defaultLogger: ReturnType<typeof createLogger> | undefined;
+const defaultLog: ForwardLog = (fields, message) =>
+  (defaultLogger ??= createLogger(process.env.LOG_LEVEL || 'info', 'arxflow-alert-intake')).warn(fields, message);
+
+/**
+ * The post-deploy watch (issue #14): a firing alert whose labels name a service and an
+ * environment (`service`, and `environment` or `env`) is sent as `deployAlert` to that
+ * service's deploy queue, `deploy-queue/<service>/<environment>`, which hands it to the
+ * deployment it lets run (one in its watch period rolls back). No queue (nothing was ever
+ * deployed there, or names that are not a deployment's) is nothing to do. A forward that
+ * fails is logged, never the intake's failure: the alert itself has its own workflow.
+ * Resolves to whether it was sent, for tests.
+ */
+export async function forwardToDeployment(
+  client: Client,
+  event: AlertEvent,
+  log: ForwardLog = defaultLog,
+): Promise<'sent' | 'no-deployment' | 'not-named' | 'failed'> {
+  if (event.action !== 'trigger') return 'not-named';
+  const service = event.labels.service ?? event.service;
+  const environment = event.labels.environment ?? event.labels.env;
+  if (!service || !environment) return 'not-named';
+  // Names a deployment could have: anything else cannot name a queue (and must not shape its id).
+  if (!deployNameSchema.safeParse(service).success || !deployNameSchema.safeParse(environment).success)
+    return 'not-named';
+  const queueId = deployQueueWorkflowId(service, environment);
+  const alert: DeployAlertSignal = {
+    alertId: alertWorkflowId(event.dedupKey),
+    summary: event.summary,
+    severity: event.severity,
+    labels: event.labels,
+  };
+  try {
+    await withinDeadline(
+      client,
+      () => client.workflow.getHandle(queueId).signal(deployAlertSignal, alert),
+      DEPLOY_FORWARD_DEADLINE_MS,
+    );
+    return 'sent';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || grpcCode(err) === GRPC.NOT_FOUND) return 'no-deployment';
+    try {
+      log({ err, queueId, alertId: alert.alertId }, 'firing alert not forwarded to the deploy queue');
+    } catch {
+      // a logger that throws must not fail the intake either
+    }
+    return 'failed';
+  }
+}
 
 async function raise(
   client: Client,

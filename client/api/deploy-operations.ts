@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEPLOYMENT_STATUSES, type DeploymentStatus, type DeploymentView } from '../../domain/deploy/deploy-types';
+import { deployNameSchema } from '../../domain/deploy/deploy-config-fields';
 import { versionSchema } from '../../domain/deploy/versions';
 import type { Role } from '../../domain/roles';
 import { refuseUnknownKeys } from '../../domain/validation';
@@ -24,12 +25,11 @@ export const DEPLOY_OVERRIDE_ROLES: readonly Role[] = ['admin'];
 
 /**
  * Service and environment names go into visibility queries (`DeployService = '<service>'`)
- * and workflow ids: this alphabet keeps both safe whatever a caller sends; the config file's
- * names are checked against it too (an unknown one is refused naming the field).
+ * and workflow ids: the config file's own name rule (lower-case letters, digits, "-") keeps
+ * both safe whatever a caller sends; a well-formed name the config file lacks is refused
+ * naming the field too.
  */
-export const deployNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits and . _ - only (at most 100)');
+export { deployNameSchema };
 
 /** Free text that PostgreSQL and the audit chain can hold (no NUL). */
 const text = (max: number) =>
@@ -74,7 +74,7 @@ export const deployStartShape = z.object({
   version: versionSchema,
   environment: deployNameSchema
     .optional()
-    .describe("one of the service's environments; default: the one the config file names as its last"),
+    .describe("one of the service's environments; default: the first the config file names"),
   commit: commitSchema.optional(),
   artifact: artifactSchema.optional(),
   queue: z

@@ -10,9 +10,8 @@ import {
   type DeploymentInput,
   type DeploymentsConfig,
   type DeploymentStatus,
-  type EnvironmentConfig,
-  type ServiceConfig,
 } from '../../domain/deploy/deploy-types';
+import { resolveDeploymentTarget } from '../../domain/deploy/deploy-plan';
 import { clonePlain } from '../../domain/plain-data';
 import { InputError } from '../../domain/validation';
 import { deployQueueStatusQuery, type DeployQueueView } from '../../workflows/deploy/deploy-messages';
@@ -30,8 +29,8 @@ import { translate } from './temporal-operations';
 /** The workflow type of one deployment (workflows/deploy/deployment.ts). */
 export const DEPLOYMENT_WORKFLOW_TYPE = 'deployment';
 
-/** What a new deployment shows until its workflow says more (also its first DeploymentStatus search attribute). */
-export const INITIAL_DEPLOYMENT_STATUS: DeploymentStatus = 'validating';
+/** What a new deployment shows until its workflow says more (also its first DeploymentStatus search attribute): DeploymentState's first status. */
+export const INITIAL_DEPLOYMENT_STATUS: DeploymentStatus = 'queued';
 
 /** How long the queue may take to say whether it is busy (it needs a worker to answer). */
 const QUEUE_QUERY_MS = 5_000;
@@ -135,34 +134,6 @@ async function busyWith(client: Client, input: DeploymentInput, workflowId: stri
     409,
     'busy',
   );
-}
-
-/**
- * The service and environment a start names (default: the service's last environment).
- * TEMPORARY until domain/config-file.ts's resolveDeploymentTarget lands (H1): the same rule.
- */
-function resolveDeploymentTarget(
-  config: DeploymentsConfig,
-  service: string,
-  environment?: string,
-): { service: ServiceConfig; environment: EnvironmentConfig } {
-  const found = config.services.find((candidate) => candidate.name === service);
-  if (!found) {
-    const known = config.services.map((candidate) => candidate.name).join(', ') || 'none';
-    throw new InputError(`service: ${service} is not a service of the config file (deployments.services: ${known})`, [
-      { path: 'service', message: `not a configured service (${known})` },
-    ]);
-  }
-  const target = environment
-    ? found.environments.find((candidate) => candidate.name === environment)
-    : found.environments.at(-1);
-  if (!target) {
-    const known = found.environments.map((candidate) => candidate.name).join(', ') || 'none';
-    throw new InputError(`environment: ${service} has no environment ${environment} (${known})`, [
-      { path: 'environment', message: `not an environment of ${service} (${known})` },
-    ]);
-  }
-  return { service: found, environment: target };
 }
 
 async function exists(client: Client, workflowId: string): Promise<boolean> {

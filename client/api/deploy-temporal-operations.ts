@@ -3,6 +3,7 @@ import { WorkflowUpdateFailedError, type Client, type WorkflowExecutionInfo } fr
 import {
   deploymentWorkflowId,
   deployQueueWorkflowId,
+  type DeploymentStatus as DeploymentStatusName,
   type DeploymentView,
   type DeployReasonRequest,
 } from '../../domain/deploy/deploy-types';
@@ -96,8 +97,12 @@ export class TemporalDeployOperations implements DeployOperations {
     const started = await startDeployment(client, this.deps.taskQueue, input);
     const { service, environment, version } = input;
     if (!started.existing) return { ...started, service, environment, version, status: INITIAL_DEPLOYMENT_STATUS };
-    const view = await this.query(started.workflowId);
-    return { ...started, service, environment, version, status: view.status };
+    // The status it last upserted: a quick answer that needs no worker (a retried CI job should not wait on one).
+    const execution = await translate(() =>
+      withinDeadline(client, () => client.workflow.getHandle(started.workflowId).describe()),
+    );
+    const status = upsertedStatus(execution) ?? INITIAL_DEPLOYMENT_STATUS;
+    return { ...started, service, environment, version, status };
   }
 
   async status(ref: DeploymentRef): Promise<DeploymentView> {
@@ -240,10 +245,15 @@ function summarize(execution: Omit<WorkflowExecutionInfo, 'raw'>): DeploymentSum
     service: first(attributes.get(DeployService)) ?? idService,
     environment: first(attributes.get(DeployEnvironment)) ?? idEnvironment,
     version: rest.join('/'),
-    status: first(attributes.get(DeploymentStatus)) ?? execution.status.name.toLowerCase(),
+    status: upsertedStatus(execution) ?? execution.status.name.toLowerCase(),
     startedAt: execution.startTime.toISOString(),
     closedAt: execution.closeTime?.toISOString() ?? null,
   };
+}
+
+/** The DeploymentStatus search attribute the workflow last upserted (set at start, so present from the first moment). */
+function upsertedStatus(execution: Omit<WorkflowExecutionInfo, 'raw'>): DeploymentStatusName | undefined {
+  return execution.typedSearchAttributes.get(DeploymentStatus)?.[0] as DeploymentStatusName | undefined;
 }
 
 function requireRoles(caller: Caller, roles: readonly Role[], action: string): void {
