@@ -26,6 +26,8 @@ export function buildProgram(): Command {
         'Exit codes: 0 done, 1 refused or failed, 2 bad input.',
     )
     .version(version)
+    // The program's own options (--version) only before a command: `deploy status --version 1.2.0` is the command's.
+    .enablePositionalOptions()
     .showHelpAfterError();
   registerHealthCommand(program);
   registerWorkflowCommands(program);
