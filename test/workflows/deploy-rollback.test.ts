@@ -108,7 +108,7 @@ describe('deployment rolls back on the time-skipping server (real activities, re
     };
     const view = await withWorker(world, async (taskQueue) => {
       const handle = await startDeployment(world.env.client, taskQueue, deployInput(config, 'staging'));
-      const paused = await statusWhen(world, handle, (v) => v.status === 'paused', 20_000);
+      const paused = await statusWhen(world, handle, (v) => v.status === 'paused', 10_000);
       expect(paused.progress).toMatchObject({ step: 1, weight: 50, pausedBy: 'analysis' });
       expect(paused.reason).toMatch(/^staging analysis inconclusive at step 1 \(1 of 1 measurements inconclusive/);
       await expect(
