@@ -172,6 +172,13 @@ export class TemporalDeployOperations implements DeployOperations {
   private async find(ref: DeploymentRef): Promise<string> {
     const { service, environment, version } = ref;
     if (environment && version) return deploymentWorkflowId(service, environment, version);
+    if (version) {
+      // A version's id in each configured environment: found at once, visibility or not.
+      const direct = await this.newestOf(
+        this.environmentsOf(service).map((env) => deploymentWorkflowId(service, env, version)),
+      );
+      if (direct) return direct;
+    }
     for (let attempt = 0; ; attempt++) {
       const found = await this.visible({ service, environment, version }, LATEST_WINDOW);
       if (found[0]) return found[0].workflowId;
@@ -183,6 +190,34 @@ export class TemporalDeployOperations implements DeployOperations {
     }
     const where = `${service}${environment ? ` in ${environment}` : ''}${version ? ` at version ${version}` : ''}`;
     throw notFound(`no deployment of ${where}`);
+  }
+
+  /** The configured environments of the service (none when the config is unknown or broken). */
+  private environmentsOf(service: string): string[] {
+    try {
+      const found = this.deps.deployments?.().config.services.find((candidate) => candidate.name === service);
+      return found?.environments.map((env) => env.name) ?? [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Of these workflow ids, the one started last that exists; undefined when none does. */
+  private async newestOf(workflowIds: string[]): Promise<string | undefined> {
+    const client = await this.client();
+    const described = await Promise.all(
+      workflowIds.map((workflowId) =>
+        translate(() => withinDeadline(client, () => client.workflow.getHandle(workflowId).describe())).catch(
+          (err: unknown) => {
+            if (err instanceof ApiError && err.status === 404) return undefined;
+            throw err;
+          },
+        ),
+      ),
+    );
+    const found = described.filter((execution) => execution !== undefined);
+    found.sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
+    return found[0]?.workflowId;
   }
 
   /** Whether the config file names the service (unknown: no retries, a 404 at once). Without a config: assume so. */
