@@ -70,6 +70,42 @@ describe('deployment rolls back on the time-skipping server (real activities, re
     ]);
   });
 
+  it('a rollback that keeps failing raises a critical alert through the alert workflow and ends failed, without a loop', async () => {
+    service.healthy = () => false;
+    kubectl.answer({
+      match: 'scale deployment/web-canary --replicas=0',
+      stderr: 'The connection to the server 10.0.0.1:6443 was refused',
+      exitCode: 1,
+    });
+    const config = {
+      name: 'web-stuck',
+      environments: [kubectlEnvironment('staging', kubectl, service, { health: HEALTH })],
+    };
+    const { view, alert } = await withWorker(world, async (taskQueue) => {
+      const handle = await startDeployment(world.env.client, taskQueue, deployInput(config, 'staging'));
+      const view = await handle.result();
+      const alertId = view.timeline.find((entry) => entry.event === 'alert raised')?.detail;
+      const alertRun = world.env.client.workflow.getHandle(alertId!);
+      const alert = (await alertRun.describe()).type;
+      await alertRun.terminate('test over');
+      return { view, alert };
+    });
+    expect(view.status).toBe('failed');
+    expect(view.reason).toMatch(
+      /^the rollback of staging failed: .*was refused.*; critical alert alert\/\S+ raised \(rolling back because staging health check failed/s,
+    );
+    expect(alert).toBe('alertEscalation');
+    expect(stagesOf(view)).toEqual([
+      'validate: done',
+      'window: skipped',
+      'staging.deploy: done',
+      'staging.health: failed',
+      'rollback: failed',
+    ]);
+    const attempts = kubectl.commands().filter((command) => command.includes('web-canary --replicas=0'));
+    expect(attempts).toHaveLength(3); // the rollback's bounded retries, then no more
+  });
+
   it('a failed analysis aborts at the step it failed: later steps never run, the earlier ones are undone', async () => {
     // Healthy for the first step's three scrapes; half the requests fail from the fifth scrape on.
     service.errorRate = (scrape) => (scrape >= 5 ? 0.5 : 0);
