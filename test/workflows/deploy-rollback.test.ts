@@ -1,5 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { deployQueueWorkflowId } from '../../domain/deploy/deploy-types';
+import { alertStatusQuery } from '../../workflows';
 import { deployAlertSignal, deployQueueStatusQuery, resumeUpdate } from '../../workflows/deploy/deploy-messages';
 import { DeploymentStatus } from '../../workflows/search-attributes';
 import type { RecordingKubectl } from '../support/recording-kubectl';
@@ -68,42 +69,6 @@ describe('deployment rolls back on the time-skipping server (real activities, re
       expect.stringContaining('scale deployment/web-canary --replicas=0'),
       expect.stringContaining('scale deployment/web --replicas=10'),
     ]);
-  });
-
-  it('a rollback that keeps failing raises a critical alert through the alert workflow and ends failed, without a loop', async () => {
-    service.healthy = () => false;
-    kubectl.answer({
-      match: 'scale deployment/web-canary --replicas=0',
-      stderr: 'The connection to the server 10.0.0.1:6443 was refused',
-      exitCode: 1,
-    });
-    const config = {
-      name: 'web-stuck',
-      environments: [kubectlEnvironment('staging', kubectl, service, { health: HEALTH })],
-    };
-    const { view, alert } = await withWorker(world, async (taskQueue) => {
-      const handle = await startDeployment(world.env.client, taskQueue, deployInput(config, 'staging'));
-      const view = await handle.result();
-      const alertId = view.timeline.find((entry) => entry.event === 'alert raised')?.detail;
-      const alertRun = world.env.client.workflow.getHandle(alertId!);
-      const alert = (await alertRun.describe()).type;
-      await alertRun.terminate('test over');
-      return { view, alert };
-    });
-    expect(view.status).toBe('failed');
-    expect(view.reason).toMatch(
-      /^the rollback of staging failed: .*was refused.*; critical alert alert\/\S+ raised \(rolling back because staging health check failed/s,
-    );
-    expect(alert).toBe('alertEscalation');
-    expect(stagesOf(view)).toEqual([
-      'validate: done',
-      'window: skipped',
-      'staging.deploy: done',
-      'staging.health: failed',
-      'rollback: failed',
-    ]);
-    const attempts = kubectl.commands().filter((command) => command.includes('web-canary --replicas=0'));
-    expect(attempts).toHaveLength(3); // the rollback's bounded retries, then no more
   });
 
   it('a failed analysis aborts at the step it failed: later steps never run, the earlier ones are undone', async () => {
@@ -194,5 +159,52 @@ describe('deployment rolls back on the time-skipping server (real activities, re
       'watch: failed',
       'rollback: done',
     ]);
+  });
+
+  // Last in the file: what the alert it raises sets going (an incident, and what follows) may
+  // outlive the test, and a workflow left without its worker stops the time-skipping clock.
+  it('a rollback that keeps failing raises a critical alert through the alert workflow and ends failed, without a loop', async () => {
+    service.healthy = () => false;
+    kubectl.answer({
+      match: 'scale deployment/web-canary --replicas=0',
+      stderr: 'The connection to the server 10.0.0.1:6443 was refused',
+      exitCode: 1,
+    });
+    const config = {
+      name: 'web-stuck',
+      environments: [kubectlEnvironment('staging', kubectl, service, { health: HEALTH })],
+    };
+    const { view, alert, incident } = await withWorker(world, async (taskQueue) => {
+      const handle = await startDeployment(world.env.client, taskQueue, deployInput(config, 'staging'));
+      const view = await handle.result();
+      const alertId = view.timeline.find((entry) => entry.event === 'alert raised')?.detail;
+      const alertRun = world.env.client.workflow.getHandle(alertId!);
+      const alert = (await alertRun.describe()).type;
+      // A critical alert opens an incident (a child that outlives it): both end with the test,
+      // or they would hold the time-skipping clock for the next one.
+      let incident: string | undefined;
+      for (let look = 0; look < 100 && !incident; look++) {
+        incident = (await alertRun.query(alertStatusQuery)).incident;
+        if (!incident) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await alertRun.terminate('test over');
+      if (incident) await world.env.client.workflow.getHandle(incident).terminate('test over');
+      return { view, alert, incident };
+    });
+    expect(view.status).toBe('failed');
+    expect(view.reason).toMatch(
+      /^the rollback of staging failed: .*was refused.*; critical alert alert\/\S+ raised \(rolling back because staging health check failed/s,
+    );
+    expect(alert).toBe('alertEscalation');
+    expect(incident).toMatch(/^incident\//);
+    expect(stagesOf(view)).toEqual([
+      'validate: done',
+      'window: skipped',
+      'staging.deploy: done',
+      'staging.health: failed',
+      'rollback: failed',
+    ]);
+    const attempts = kubectl.commands().filter((command) => command.includes('web-canary --replicas=0'));
+    expect(attempts).toHaveLength(3); // the rollback's bounded retries, then no more
   });
 });
