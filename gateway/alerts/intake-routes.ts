@@ -52,7 +52,11 @@ const pagerdutyRefusal = errorBody
 export function registerAlertIntakeRoutes(app: FastifyInstance, deps: AlertIntakeDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const raise = (event: AlertEvent) =>
-    raiseAlertEvent(deps.temporal, deps.taskQueue, event, deps.escalation, { deadlineMs: deps.deadlineMs });
+    raiseAlertEvent(deps.temporal, deps.taskQueue, event, deps.escalation, {
+      deadlineMs: deps.deadlineMs,
+      // A forward to a deployment that did not land is told in the gateway's own log.
+      log: (fields, message) => app.log.warn(fields, message),
+    });
 
   routes.post(
     '/v1/alerts/alertmanager',
