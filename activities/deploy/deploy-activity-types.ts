@@ -91,7 +91,10 @@ export interface DeployActivities {
   runSmokeTests(request: { checks: HttpCheck[]; vars: DeployVars }): Promise<HealthOutcome>;
   measureAnalysis(request: MeasureRequest): Promise<Measurement>;
   /** The stored verdict of the quality gate for repo@commit (latest attempt), or null. */
-  qualityVerdict(request: { repo: string; commit: string }): Promise<{ verdict: 'pass' | 'fail'; gateId: string } | null>;
+  qualityVerdict(request: {
+    repo: string;
+    commit: string;
+  }): Promise<{ verdict: 'pass' | 'fail'; gateId: string } | null>;
   /** Joins the deploy queue of the service and environment (signalWithStart of deployQueue). */
   joinDeployQueue(request: { service: string; environment: string; workflowId: string }): Promise<void>;
   /** A rollback that failed: a critical alert for the service through the alert workflow. Returns the alert id. */

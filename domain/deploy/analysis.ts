@@ -39,6 +39,23 @@ export function metricPhase(metric: AnalysisMetric, value: number | null | undef
   return failure ? 'inconclusive' : 'failed';
 }
 
+/**
+ * The values of a measurement against their conditions, for a reason a person reads:
+ * `error-ratio = 0.5 (success when result < 0.05)`; metrics without a value say so.
+ */
+export function measurementText(
+  metrics: readonly AnalysisMetric[],
+  values: Readonly<Record<string, number | null>>,
+): string {
+  return metrics
+    .map((metric) => {
+      const value = Object.hasOwn(values, metric.name) ? values[metric.name] : undefined;
+      const shown = value === null || value === undefined ? 'no value' : String(Number(value.toPrecision(4)));
+      return `${metric.name} = ${shown} (success when ${metric.successCondition})`;
+    })
+    .join(', ');
+}
+
 const SEVERITY: readonly MeasurementPhase[] = ['successful', 'inconclusive', 'failed', 'error'];
 
 /** A measurement of every metric as one phase: its worst metric's (error, then failed, then inconclusive). */

@@ -126,6 +126,7 @@ const serviceSchema = lazySchema(() =>
         .strictObject({
           repo: z.string().trim().min(1, 'must name the repository'),
           required: z.boolean({ error: 'must be true or false' }).default(true),
+          source: z.string().trim().min(1, 'must name where the repository is cloned from').optional(),
         })
         .optional(),
       environments: z

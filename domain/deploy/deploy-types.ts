@@ -25,7 +25,12 @@ export const DEPLOYMENT_STATUSES = [
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
 /** A deployment in one of these has ended (CLI exit 0 only for `succeeded`). */
-export const ENDED_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'rolled_back', 'rejected', 'failed'];
+export const ENDED_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = [
+  'succeeded',
+  'rolled_back',
+  'rejected',
+  'failed',
+];
 
 /** `deploy/<service>/<environment>/<version>`: one workflow per version and environment (idempotent start). */
 export function deploymentWorkflowId(service: string, environment: string, version: string): string {
@@ -185,8 +190,13 @@ export interface EnvironmentConfig {
 
 export interface ServiceConfig {
   name: string;
-  /** The quality gate of the version's commit (issue #13's gate). */
-  quality?: { repo: string; required: boolean };
+  /**
+   * The quality gate of the version's commit (issue #13's gate), stored under the repository
+   * key `repo`. With `source` (where the repository is cloned from: a local path, file:// or
+   * https URL), a commit without a verdict has its pipeline run by the deployment, as a
+   * child, and that run's gate decides.
+   */
+  quality?: { repo: string; required: boolean; source?: string };
   environments: EnvironmentConfig[];
 }
 

@@ -2,6 +2,7 @@ import { conditionProblem, evaluateCondition, parseCondition } from '../../domai
 import {
   CONSECUTIVE_ERROR_LIMIT,
   measurementPhase,
+  measurementText,
   metricPhase,
   newAnalysisTally,
   tallyMeasurement,
@@ -179,5 +180,17 @@ describe('analysis tally', () => {
     const { tally } = tallyMeasurement(before, 'failed', limits);
     expect(before).toEqual(newAnalysisTally());
     expect(JSON.parse(JSON.stringify(tally))).toEqual(tally);
+  });
+});
+
+describe('measurementText', () => {
+  const metrics = [
+    { name: 'errors', successCondition: 'result < 0.05' },
+    { name: 'latency', successCondition: 'result <= 300' },
+  ];
+  it('names each metric with its value and its success condition; a missing value says so', () => {
+    expect(measurementText(metrics, { errors: 0.123456, latency: null })).toBe(
+      'errors = 0.1235 (success when result < 0.05), latency = no value (success when result <= 300)',
+    );
   });
 });

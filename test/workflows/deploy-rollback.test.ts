@@ -82,7 +82,10 @@ describe('deployment rolls back on the time-skipping server (real activities, re
       (await startDeployment(world.env.client, taskQueue, deployInput(config, 'staging'))).result(),
     );
     expect(view.status).toBe('rolled_back');
-    expect(view.reason).toBe('staging analysis failed at step 2: 1 of 1 measurements failed (failureLimit 0)');
+    expect(view.reason).toBe(
+      'staging analysis failed at step 2: 1 of 1 measurements failed (failureLimit 0); ' +
+        'last: error-rate = 0.5 (success when result < 0.05)',
+    );
     expect(stagesOf(view)).toEqual([
       'validate: done',
       'window: skipped',

@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temporalio/workflow';
 import type { DeployVars, TargetOutcome, TargetRequest } from '../../activities/deploy/deploy-activity-types';
 import type { NotificationTarget } from '../../activities/notifications/channels';
-import { measurementPhase, newAnalysisTally, tallyMeasurement } from '../../domain/deploy/analysis';
+import { measurementPhase, measurementText, newAnalysisTally, tallyMeasurement } from '../../domain/deploy/analysis';
 import type { DeploymentInput, EnvironmentConfig, ReviewersConfig } from '../../domain/deploy/deploy-types';
 import type { DeploymentState } from '../../domain/deploy/deployment-state';
 import { durationToMs } from '../../domain/durations';
@@ -199,7 +199,8 @@ async function analyse(
     tally = judged.tally;
     if (judged.outcome === 'running') continue;
     if (judged.outcome === 'successful') return undefined;
-    if (judged.outcome === 'failed') return `${env.name} analysis failed at step ${step}: ${judged.reason}`;
+    if (judged.outcome === 'failed')
+      return `${env.name} analysis failed at step ${step}: ${judged.reason}; last: ${measurementText(analysis.metrics, measured.values)}`;
     // Inconclusive: a human decides, within the deadline.
     const deadline = analysis.inconclusiveDeadline;
     state.pauseForAnalysis(

@@ -35,6 +35,7 @@ import {
 } from './deploy-environment';
 import * as messages from './deploy-messages';
 import { DeploymentRecorder } from './deployment-recorder';
+import { runQualityPipeline } from './quality-pipeline';
 
 /** The watch looks at the service's health at most this often (each look is a full health check). */
 const WATCH_CHECK_MIN_MS = 60_000;
@@ -135,18 +136,21 @@ export async function deployment(raw: DeploymentInput): Promise<DeploymentView> 
   }
 
   /**
-   * The quality gate (issue #13) of the version's commit, as stored. Without a verdict, a
-   * required gate fails the deployment with the reason: the deployment does not run the
-   * pipeline itself (the pipeline needs the repository's push, which the CI already runs).
+   * The quality gate (issue #13) of the version's commit, as stored; without one and with
+   * the repository's `source` known, the commit's pipeline runs now (a child: its gate
+   * decides). Without a verdict, a required gate fails the deployment with the reason.
    */
   async function qualityGate(): Promise<string | undefined> {
     const quality = input.config.quality;
     if (!quality) return undefined;
     state.startStage('quality', now());
     const subject = `${quality.repo}@${input.commit ?? '(no commit given)'}`;
-    const verdict = input.commit
-      ? await bookkeeping.qualityVerdict({ repo: quality.repo, commit: input.commit })
-      : null;
+    let verdict = input.commit ? await bookkeeping.qualityVerdict({ repo: quality.repo, commit: input.commit }) : null;
+    if (!verdict && quality.source && input.commit) {
+      const ran = await runQualityPipeline({ ...quality, source: quality.source }, { ...input, commit: input.commit });
+      if ('refusal' in ran) return stageFailed('quality', ran.refusal);
+      verdict = ran.verdict;
+    }
     if (verdict?.verdict === 'pass') state.endStage('quality', 'done', now(), `passed: ${verdict.gateId}`);
     else if (verdict) return stageFailed('quality', `quality gate ${verdict.gateId} failed for ${subject}`);
     else if (quality.required) return stageFailed('quality', `no quality gate verdict for ${subject}`);
