@@ -4,6 +4,9 @@ import type { NotificationActivities } from '../../activities/notifications/deli
 
 // The deployment's activities, one proxy per failure policy.
 
+/** Activities that may run long heartbeat from a timer (activities/heartbeat.ts): a worker that died mid-call is noticed this fast. */
+const HEARTBEAT_TIMEOUT = '10 seconds';
+
 // Target changes (install, weights) and the look at what serves: a command against the target
 // can fail for a moment (a busy API server, a port not yet free), so retried a few times; each
 // is idempotent (recorded by workflow id and stage), so a retry never deploys twice. They
@@ -12,7 +15,7 @@ import type { NotificationActivities } from '../../activities/notifications/deli
 // target that refuses its config) cannot be fixed by a retry.
 export const targets = proxyActivities<DeployActivities>({
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: {
     initialInterval: '2 seconds',
@@ -26,7 +29,7 @@ export const targets = proxyActivities<DeployActivities>({
 // When it still fails, the deployment raises a critical alert and ends failed: no loop.
 export const rollbacks = proxyActivities<DeployActivities>({
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: {
     initialInterval: '2 seconds',
     maximumInterval: '30 seconds',
@@ -43,7 +46,7 @@ export const rollbacks = proxyActivities<DeployActivities>({
 export function healthChecks(timeoutMs: number) {
   return proxyActivities<DeployActivities>({
     startToCloseTimeout: timeoutMs + 60_000,
-    heartbeatTimeout: '30 seconds',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { initialInterval: '1 second', maximumAttempts: 2, nonRetryableErrorTypes: ['InvalidInput'] },
   });
 }
@@ -63,7 +66,7 @@ export const smokeTests = proxyActivities<DeployActivities>({
 export function measurements(loadMs: number) {
   return proxyActivities<DeployActivities>({
     startToCloseTimeout: loadMs + 2 * 60_000,
-    heartbeatTimeout: '30 seconds',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidInput'] },
   });
 }
