@@ -210,7 +210,8 @@ describe('health checks and smoke tests over real HTTP', () => {
       health: health([check('ok', { path: '/ok' }), check('version', { path: '/version' })], { timeout: '500ms' }),
       vars: vars(),
     });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // The timeout ends the rounds (without it they would go on until the test's own timeout); room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(outcome.ok).toBe(false);
     expect(outcome.detail).toContain(`version: GET ${baseUrl}/version: expected 200, got 404`);
     expect(outcome.detail).not.toContain('ok: GET');

@@ -430,7 +430,8 @@ describe('post-deploy watch: a firing alert naming a service and environment rea
     await expect(forwardToDeployment(dead, event, (_fields, message) => void logged.push(message))).resolves.toBe(
       'failed',
     );
-    expect(Date.now() - began).toBeLessThan(3_000);
+    // The 1 s deadline ends it (without one the SDK retries an unreachable server on and on); room for a loaded machine.
+    expect(Date.now() - began).toBeLessThan(10_000);
     expect(logged).toEqual(['firing alert not forwarded to the deploy queue']);
     await dead.connection.close();
     silent.close();
