@@ -32,6 +32,9 @@ export const TRIGGER_REFUSED_WORKFLOW_TYPES: Readonly<Record<string, string>> = 
   pipelineRun:
     'a run starts from a pushed commit whose pipeline file is checked first (POST /v1/pipelines or a GitHub webhook source with a pipelines setting)',
   qualityGate: 'started by its pipeline run, with the reports its jobs kept',
+  deployment:
+    "its requester is the caller (never a reviewer of it) and its service's config is copied in by the server: start it with POST /v1/deployments or arxflow deploy start",
+  deployQueue: 'joined by deployments themselves',
 };
 
 /** Why `who` ("a trigger", "a webhook rule") may not start `workflowType`, or undefined when it may. */
