@@ -11,9 +11,11 @@ import { lazySchema } from './lazy-schema';
  *            what a CI system's token holds (`arxflow token create --sub ci --role deployer`)
  *   reviewer approve or reject a deployment's production step; the workflow also checks that
  *            the subject is one of the service's configured reviewers and not who started it
- *   admin    all of the above, plus schedules sync, audit and a deployment's freeze-window override
+ *   editor   commit to and revert versioned project documents (data sync); reading them needs viewer
+ *   admin    all of the above, plus schedules sync, audit, a deployment's freeze-window override
+ *            and data sync's validation hooks
  */
-export const ROLES = ['viewer', 'operator', 'approver', 'deployer', 'reviewer', 'admin'] as const;
+export const ROLES = ['viewer', 'operator', 'approver', 'deployer', 'reviewer', 'editor', 'admin'] as const;
 export const roleSchema = lazySchema(() => z.enum(ROLES));
 export type Role = z.infer<typeof roleSchema>;
 
