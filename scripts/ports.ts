@@ -1,22 +1,5 @@
 import net from 'node:net';
 
-/** Resolves when `port` can be bound on `host`; otherwise throws naming the port and the setting that moves it. */
-export async function assertPortFree(port: number, host: string, setting: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new Error(
-          err.code === 'EADDRINUSE'
-            ? `port ${port} is already in use on ${host}: stop what uses it or set ${setting} to another port`
-            : `cannot listen on ${host}:${port} (${setting}): ${err.message}`,
-        ),
-      ),
-    );
-    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve()));
-  });
-}
-
 /** A port the OS just handed out as free (tests, so they can run beside `npm start`). */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -18,7 +18,8 @@ import { removeServiceFile, writeServiceFile } from '../platform/service-file';
 import { startDevServer } from './dev-server';
 import { stopLeftoverDevServer } from './dev-server-pid';
 import { superviseDevServer, type SupervisedDevServer } from './dev-server-supervisor';
-import { assertPortFree, reachableUrl } from './ports';
+import { assertPortFree } from '../platform/ports';
+import { reachableUrl } from './ports';
 import { temporalCliExecutable } from './temporal-tools';
 
 export interface RunningService {
@@ -41,8 +42,13 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
   const config = loadConfigFile(settings.configFile);
   const webhookSources = loadWebhookSources(config.webhooks, process.env, settings.configFile);
   const host = settings.gatewayHost;
-  await assertPortFree(settings.gatewayPort, host, 'ARXFLOW_PORT');
-  await assertPortFree(settings.metricsPort, '127.0.0.1', 'ARXFLOW_METRICS_PORT');
+  await assertPortFree(settings.gatewayPort, host, 'ARXFLOW_PORT', 'set ARXFLOW_PORT to another port');
+  await assertPortFree(
+    settings.metricsPort,
+    '127.0.0.1',
+    'ARXFLOW_METRICS_PORT',
+    'set ARXFLOW_METRICS_PORT to another port',
+  );
   if (!settings.temporalAddress) {
     // A dev server a crashed run of this data dir left behind holds our ports: end it first.
     const leftover = await stopLeftoverDevServer(settings.dataDir);
@@ -54,9 +60,15 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
     await assertPortFree(
       settings.devServer.port,
       '127.0.0.1',
-      'ARXFLOW_TEMPORAL_PORT (or TEMPORAL_ADDRESS to use a running server)',
+      'ARXFLOW_TEMPORAL_PORT',
+      'set ARXFLOW_TEMPORAL_PORT to another port (or TEMPORAL_ADDRESS to use a running server)',
     );
-    await assertPortFree(settings.devServer.uiPort, '127.0.0.1', 'ARXFLOW_TEMPORAL_UI_PORT');
+    await assertPortFree(
+      settings.devServer.uiPort,
+      '127.0.0.1',
+      'ARXFLOW_TEMPORAL_UI_PORT',
+      'set ARXFLOW_TEMPORAL_UI_PORT to another port',
+    );
   }
 
   const stack: (() => Promise<void>)[] = []; // undone in reverse on stop or on a failed start

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { terminateGroup } from '../../pipelines/process-groups';
 import { readJson, writeFileAtomic, type LocalLayout } from './local-layout';
 import { commandLineOf } from '../../../platform/process-identity';
-import { assertPortFree, logTail, sleep } from './local-processes';
+import { assertPortFree } from '../../../platform/ports';
+import { logTail, sleep } from './local-processes';
 
 /** Plain JavaScript, run by node itself (no tsx): the proxy must keep running with no worker around. */
 const PROXY_SCRIPT = path.join(__dirname, 'proxy.cjs');
@@ -48,7 +49,7 @@ export async function ensureProxy(layout: LocalLayout, port: number, stopTimeout
   const live = liveProxy(layout);
   if (live && live.port === port) return live;
   if (live) await stopProxy(layout, stopTimeoutMs); // the config moved the public port
-  await assertPortFree(port, `the public port of ${layout.root}`);
+  await assertPortFree(port, '127.0.0.1', `the public port of ${layout.root}`, 'choose another port');
   const log = openSync(layout.proxyLog, 'a');
   let child;
   try {

@@ -3,7 +3,8 @@ import { appendFileSync, closeSync, openSync, rmSync } from 'node:fs';
 import { groupAlive, terminateGroup } from '../../pipelines/process-groups';
 import { readJson, writeFileAtomic, type LocalLayout, type SlotIndex } from './local-layout';
 import { processStartIdentity } from '../../../platform/process-identity';
-import { answersHttp, assertPortFree, logTail, sleep } from './local-processes';
+import { assertPortFree } from '../../../platform/ports';
+import { answersHttp, logTail, sleep } from './local-processes';
 
 /** What a slot runs (run/slot-<n>.json). */
 export interface SlotState {
@@ -60,7 +61,7 @@ export interface StartRequest {
  */
 export async function startRelease(layout: LocalLayout, request: StartRequest): Promise<SlotState> {
   const { slot, version, port } = request;
-  await assertPortFree(port, `slot ${slot} of ${layout.root}`);
+  await assertPortFree(port, '127.0.0.1', `slot ${slot} of ${layout.root}`, 'choose another port');
   const log = openSync(layout.processLog(version), 'a');
   let child;
   try {
