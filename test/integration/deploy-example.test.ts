@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +8,7 @@ import { freePorts, getOnce, versionsAnswering } from '../support/deploy-test-se
 import { useDevServerWorld } from '../support/dev-server-world';
 import { createToken } from '../../platform/tokens';
 import { call, TEST_SETTINGS, tokenFor } from '../support/gateway';
-import { findPrometheus } from '../support/prometheus';
+import { startPrometheus, type RunningPrometheus } from '../support/prometheus';
 
 // The README's walk-through, for real: examples/deploy/arxflow.config.yaml (its ports moved to
 // free ones, its intervals shortened) on a dev server with the production worker and gateway,
@@ -28,58 +27,11 @@ function withPorts(text: string, ports: number[]): string {
   return EXAMPLE_PORTS.reduce((out, port, index) => out.replaceAll(String(port), String(ports[index])), text);
 }
 
-/** Debian's prometheus on a free port with the example's prometheus.yml (ports moved, scraping every second). */
-async function startExamplePrometheus(ports: number[]): Promise<{ url: string; stop(): Promise<void> }> {
-  const home = mkdtempSync(path.join(dir, 'prometheus-'));
-  const configFile = path.join(home, 'prometheus.yml');
-  writeFileSync(
-    configFile,
-    withPorts(readFileSync(path.join(EXAMPLE_DIR, 'prometheus.yml'), 'utf8'), ports).replace(/: 2s$/gm, ': 1s'),
-  );
-  const [port] = await freePorts(1);
-  const url = `http://127.0.0.1:${port}`;
-  let output = '';
-  const child: ChildProcess = spawn(
-    findPrometheus(),
-    [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${path.join(home, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${output}`);
-    if (
-      await fetch(`${url}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`prometheus not ready after 30 s: ${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { url, stop };
-}
-
 describe('the deployment example (examples/deploy) end to end: real processes, real Prometheus', () => {
   let ports: number[];
   let deployments: DeploymentsConfig;
   let configDir: string;
-  let prometheus: { url: string; stop(): Promise<void> } | undefined;
+  let prometheus: RunningPrometheus | undefined;
   const publicUrl = (environment: 'staging' | 'production') =>
     `http://127.0.0.1:${ports[environment === 'staging' ? 0 : 3]}`;
 
@@ -97,7 +49,9 @@ describe('the deployment example (examples/deploy) end to end: real processes, r
     mkdirSync(configDir, { recursive: true });
     writeFileSync(file, text);
     deployments = loadConfigFile(file).deployments;
-    prometheus = await startExamplePrometheus(ports);
+    // Debian's prometheus with the example's prometheus.yml (ports moved, scraping every second).
+    const scrapeConfig = withPorts(readFileSync(path.join(EXAMPLE_DIR, 'prometheus.yml'), 'utf8'), ports);
+    prometheus = await startPrometheus({ config: scrapeConfig.replace(/: 2s$/gm, ': 1s') });
   });
 
   afterAll(async () => {
@@ -157,10 +111,10 @@ describe('the deployment example (examples/deploy) end to end: real processes, r
     expect(view).toMatchObject({ status: 'succeeded', requestedBy: 'ci' });
     expect(await versionsAnswering(publicUrl('staging'), 4)).toEqual(['1.0.0', '1.0.0', '1.0.0', '1.0.0']);
     // The analysis read Prometheus: it holds the version's requests, labelled by environment.
-    const series = await fetch(
-      `${prometheus!.url}/api/v1/query?query=${encodeURIComponent('sum(http_requests_total{job="example-web",environment="staging",version="1.0.0"})')}`,
-    ).then((r) => r.json() as Promise<{ data: { result: Array<{ value: [number, string] }> } }>);
-    expect(Number(series.data.result[0]?.value[1])).toBeGreaterThan(0);
+    const series = await prometheus!.query(
+      'sum(http_requests_total{job="example-web",environment="staging",version="1.0.0"})',
+    );
+    expect(Number((series.result as Array<{ value: [number, string] }>)[0]?.value[1])).toBeGreaterThan(0);
 
     // 1.1.0 to staging: healthy by its health check, half its answers are 500s.
     started = await start('1.1.0', 'staging');

@@ -1,11 +1,8 @@
-import { freePort } from '../../scripts/ports';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { findBinary, startBinaryServer } from './binary-server';
 
 /**
  * The real Prometheus Alertmanager (Debian's `prometheus-alertmanager`, 0.25) started by a
@@ -25,12 +22,11 @@ export const ALERTMANAGER_CANDIDATES = [
 ];
 
 export function findAlertmanager(): string {
-  const found = [process.env.ALERTMANAGER_BIN, ...ALERTMANAGER_CANDIDATES].find(
-    (file): file is string => !!file && existsSync(file),
+  return findBinary(
+    'ALERTMANAGER_BIN',
+    ALERTMANAGER_CANDIDATES,
+    'Alertmanager not found: apt-get install -y prometheus-alertmanager (or set ALERTMANAGER_BIN)',
   );
-  if (!found)
-    throw new Error('Alertmanager not found: apt-get install -y prometheus-alertmanager (or set ALERTMANAGER_BIN)');
-  return found;
 }
 
 export interface AlertmanagerOptions {
@@ -94,48 +90,22 @@ export function alertmanagerConfig(options: AlertmanagerOptions): string {
 }
 
 export async function startAlertmanager(options: AlertmanagerOptions): Promise<RunningAlertmanager> {
-  const binary = findAlertmanager();
-  const dir = mkdtempSync(path.join(tmpdir(), 'arxflow-alertmanager-'));
-  const configFile = path.join(dir, 'alertmanager.yml');
-  writeFileSync(configFile, alertmanagerConfig(options), { mode: 0o600 });
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(
-    binary,
-    [
-      `--config.file=${configFile}`,
+  const server = await startBinaryServer({
+    name: 'Alertmanager',
+    binary: findAlertmanager(),
+    // 0600: it may hold the bearer token.
+    config: { file: 'alertmanager.yml', text: alertmanagerConfig(options), mode: 0o600 },
+    args: (dir) => [
       `--storage.path=${path.join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
       // Empty: no gossip listener, so no port 9094 and no peers to wait for.
       '--cluster.listen-address=',
-      '--log.level=warn',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  try {
-    await waitReady(`${url}/-/ready`, child, () => output);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+    readyTimeoutMs: 20_000,
+  });
+  const { url } = server;
 
   return {
-    url,
+    ...server,
     async postAlerts(alerts) {
       const response = await fetch(`${url}/api/v2/alerts`, {
         method: 'POST',
@@ -147,28 +117,7 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
     async alerts() {
       return (await (await fetch(`${url}/api/v2/alerts`)).json()) as unknown[];
     },
-    output: () => output,
-    stop,
   };
-}
-
-async function waitReady(
-  readyUrl: string,
-  child: ChildProcess,
-  output: () => string,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`Alertmanager exited (${child.exitCode}):\n${output()}`);
-    try {
-      if ((await fetch(readyUrl)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`Alertmanager not ready after ${timeoutMs} ms:\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 // ---------------------------------------------------------------- a webhook listener

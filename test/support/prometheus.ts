@@ -1,14 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { freePort } from '../../scripts/ports';
+import { findBinary, startBinaryServer } from './binary-server';
 
 /**
  * The real Prometheus (Debian's `prometheus`, 2.42 here) started by a test on loopback: its own
- * config and TSDB in a temp dir, scraping the given targets every second, so a counter the
- * test service increments is queryable through `/api/v1/query` within a few seconds.
+ * config and TSDB in a temp dir, scraping the given targets every second (or running the
+ * test's own config file), so a counter the test service increments is queryable through
+ * `/api/v1/query` within a few seconds.
  *
  * Install: `apt-get install -y prometheus` (scripts/provision-prometheus.sh). PROMETHEUS_BIN
  * overrides where the binary is looked for. The Debian package may run a system service on
@@ -18,18 +16,23 @@ import { freePort } from '../../scripts/ports';
 export const PROMETHEUS_CANDIDATES = ['/usr/bin/prometheus', '/usr/local/bin/prometheus'];
 
 export function findPrometheus(): string {
-  const found = [process.env.PROMETHEUS_BIN, ...PROMETHEUS_CANDIDATES].find(
-    (file): file is string => !!file && existsSync(file),
+  return findBinary(
+    'PROMETHEUS_BIN',
+    PROMETHEUS_CANDIDATES,
+    'Prometheus not found: apt-get install -y prometheus (or set PROMETHEUS_BIN)',
   );
-  if (!found) throw new Error('Prometheus not found: apt-get install -y prometheus (or set PROMETHEUS_BIN)');
-  return found;
 }
 
-export interface PrometheusOptions {
-  /** `host:port` targets of one job (`job="deploy-test"`), scraped at /metrics. */
-  targets: string[];
-  scrapeInterval?: string;
-}
+export type PrometheusOptions =
+  | {
+      /** `host:port` targets of one job (`job="deploy-test"`), scraped at /metrics. */
+      targets: string[];
+      scrapeInterval?: string;
+    }
+  | {
+      /** The config file's text, the test's own (an example's prometheus.yml), run as it is. */
+      config: string;
+    };
 
 export interface RunningPrometheus {
   url: string;
@@ -41,8 +44,8 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
-/** The config file the test instance runs with. */
-export function prometheusConfig(options: PrometheusOptions): string {
+/** The config file the test instance runs with when the test names targets. */
+export function prometheusConfig(options: { targets: string[]; scrapeInterval?: string }): string {
   const interval = options.scrapeInterval ?? '1s';
   return stringify({
     global: { scrape_interval: interval, evaluation_interval: interval },
@@ -53,44 +56,15 @@ export function prometheusConfig(options: PrometheusOptions): string {
 }
 
 export async function startPrometheus(options: PrometheusOptions): Promise<RunningPrometheus> {
-  const binary = findPrometheus();
-  const dir = mkdtempSync(path.join(tmpdir(), 'arxflow-prometheus-'));
-  const configFile = path.join(dir, 'prometheus.yml');
-  writeFileSync(configFile, prometheusConfig(options));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(
-    binary,
-    [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${path.join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      // No console templates, no remote endpoints: a bare server for queries.
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  try {
-    await waitReady(`${url}/-/ready`, child, () => output);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  const server = await startBinaryServer({
+    name: 'Prometheus',
+    binary: findPrometheus(),
+    config: { file: 'prometheus.yml', text: 'config' in options ? options.config : prometheusConfig(options) },
+    // No console templates, no remote endpoints: a bare server for queries.
+    args: (dir) => [`--storage.tsdb.path=${path.join(dir, 'data')}`],
+    readyTimeoutMs: 30_000,
+  });
+  const { url, output } = server;
 
   const query = async (promql: string) => {
     const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
@@ -104,37 +78,16 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   };
 
   return {
-    url,
+    ...server,
     query,
     async waitForSeries(promql, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const data = await query(promql);
         if (Array.isArray(data.result) && data.result.length > 0) return;
-        if (Date.now() > deadline) throw new Error(`no series for ${promql} after ${timeoutMs} ms:\n${output}`);
+        if (Date.now() > deadline) throw new Error(`no series for ${promql} after ${timeoutMs} ms:\n${output()}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     },
-    output: () => output,
-    stop,
   };
-}
-
-async function waitReady(
-  readyUrl: string,
-  child: ChildProcess,
-  output: () => string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`Prometheus exited (${child.exitCode}):\n${output()}`);
-    try {
-      if ((await fetch(readyUrl)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`Prometheus not ready after ${timeoutMs} ms:\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
