@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../domain/canonical-json';
+import { canonicalText, contentHash as hashOf } from '../domain/sync/content-hash';
 import type {
   CommitStats,
   DocumentKind,
@@ -89,9 +88,8 @@ export class SyncStore {
 
   /** Stores content by the sha256 of its canonical JSON, once per hash (a second stage is a no-op). */
   async stageContent(content: JsonValue): Promise<{ contentHash: string; bytes: number }> {
-    const canonical = canonicalJson(content);
-    if (canonical === undefined) throw new SyncStoreError('content must be a JSON value');
-    const contentHash = createHash('sha256').update(canonical).digest('hex');
+    const canonical = canonicalText(content);
+    const contentHash = hashOf(content);
     const bytes = Buffer.byteLength(canonical);
     await this.db.query(
       'INSERT INTO sync_contents (hash, canonical, bytes) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING',
