@@ -17,6 +17,7 @@ import type { Caller } from '../client/api/operations';
 import { requireRole } from './auth';
 import { type Authenticator } from '../platform/tokens';
 import { errorResponses } from './responses';
+import { lastEventIdOf, openEventStream } from './stream/event-stream';
 
 const tags = ['pipelines'];
 /** Run ids hold slashes (`pipeline/<repo>/<sha>/<attempt>`): send them URL-encoded, as alert keys and report keys. */
@@ -67,8 +68,6 @@ const logsBody = z.string().meta({
 const READ_ERRORS = [400, 401, 403, 503] as const;
 const RUN_ERRORS = [...READ_ERRORS, 404] as const;
 const UNKNOWN_RUN = { 404: 'No such run (the message names it)' };
-/** Keeps a quiet stream open through proxies and the server's 30 s socket timeout. */
-const HEARTBEAT_MS = 15_000;
 
 /**
  * /v1/pipelines: start, read, cancel and rerun pipeline runs, and read or follow their logs.
@@ -211,32 +210,19 @@ async function streamLogs(
   runId: string,
   filter: { job?: string; afterSeq?: number },
 ) {
+  const afterSeq = lastEventIdOf(request) ?? filter.afterSeq;
   await operations.status(runId);
-  const lastEventId = Number(request.headers['last-event-id']);
-  const afterSeq = Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : filter.afterSeq;
-  const abort = new AbortController();
-  reply.raw.on('close', () => abort.abort()); // the client went away (or the stream ended)
-  reply.hijack();
-  const out = reply.raw;
-  out.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no', // nginx: do not hold events back
-  });
-  const heartbeat = setInterval(() => out.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  const events = openEventStream(reply);
   try {
-    for await (const event of followPipelineLogs(operations, runId, { ...filter, afterSeq, signal: abort.signal })) {
-      if (event.kind === 'chunk')
-        out.write(`event: chunk\nid: ${event.chunk.seq}\ndata: ${JSON.stringify(event.chunk)}\n\n`);
-      else out.write(`event: end\ndata: ${JSON.stringify({ status: event.status })}\n\n`);
+    for await (const event of followPipelineLogs(operations, runId, { ...filter, afterSeq, signal: events.signal })) {
+      if (event.kind === 'chunk') await events.send({ event: 'chunk', id: event.chunk.seq, data: event.chunk });
+      else await events.send({ event: 'end', data: { status: event.status } });
     }
   } catch (err) {
     // The status line is sent: the failure can only be told as an event.
     request.log.warn({ err, runId }, 'pipeline log stream failed');
-    out.write(`event: error\ndata: ${JSON.stringify({ message: (err as Error).message })}\n\n`);
+    await events.send({ event: 'error', data: { message: (err as Error).message } });
   } finally {
-    clearInterval(heartbeat);
-    out.end();
+    events.end();
   }
 }
