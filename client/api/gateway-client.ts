@@ -1,4 +1,5 @@
 import { ApiError } from './errors';
+import type { Caller } from './operations';
 
 /** A bearer token, or how to get a fresh one for each request (a CLI that mints its own short-lived tokens). */
 export type TokenSource = string | undefined | (() => Promise<string>);
@@ -73,4 +74,31 @@ export class GatewayClient {
     const hint = status === 401 && this.options.unauthorizedHint ? ` (${this.options.unauthorizedHint})` : '';
     throw new ApiError(`${message}${hint}`, status, json?.error ?? 'error');
   }
+}
+
+/**
+ * The base of the operations through the gateway (HttpOperations, HttpPipelineOperations,
+ * HttpDeployOperations): the token decides who the caller is, so `caller` is not sent. Given
+ * `tokenFor` (a CLI holding the gateway's signing secret), a write goes `as(caller)`, with a
+ * token minted for its caller, so `--as` acts as it does on Temporal directly.
+ */
+export abstract class GatewayOperations {
+  constructor(
+    protected readonly gateway: GatewayClient,
+    private readonly tokenFor?: (caller: Caller) => Promise<string>,
+  ) {}
+
+  /** The gateway with `caller`'s token when this client mints them; else with its own. */
+  protected as(caller: Caller | undefined): GatewayClient {
+    const { tokenFor } = this;
+    return tokenFor && caller ? this.gateway.withToken(() => tokenFor(caller)) : this.gateway;
+  }
+}
+
+/** A list filter as a query string (`?key=value&...`, '' when nothing is set); unset fields are left out. */
+export function queryOf(filter: object): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(filter)) if (value !== undefined) query.set(key, String(value));
+  const text = query.toString();
+  return text ? `?${text}` : '';
 }

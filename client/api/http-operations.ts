@@ -1,23 +1,9 @@
-import type { GatewayClient } from './gateway-client';
+import { GatewayOperations, queryOf } from './gateway-client';
 import type { Caller, WorkflowOperations, WorkflowOutcome, WorkflowSummary } from './operations';
 import type { ListFilter } from './visibility-query';
 
-/**
- * WorkflowOperations through the gateway: the token decides who the caller is, so `caller` is
- * not sent. Given `tokenFor` (a CLI holding the gateway's signing secret), each message goes
- * with a token minted for its `caller`, so `--as` acts as it does on Temporal directly.
- */
-export class HttpOperations implements WorkflowOperations {
-  constructor(
-    private readonly gateway: GatewayClient,
-    private readonly tokenFor?: (caller: Caller) => Promise<string>,
-  ) {}
-
-  private as(caller: Caller | undefined): GatewayClient {
-    const { tokenFor } = this;
-    return tokenFor && caller ? this.gateway.withToken(() => tokenFor(caller)) : this.gateway;
-  }
-
+/** WorkflowOperations through the gateway (/v1/workflows); who the caller is: GatewayOperations. */
+export class HttpOperations extends GatewayOperations implements WorkflowOperations {
   start(type: string, input: unknown, caller?: Caller) {
     return this.as(caller).request<{ workflowId: string; runId: string }>(
       'POST',
@@ -31,9 +17,8 @@ export class HttpOperations implements WorkflowOperations {
   }
 
   async list(filter: ListFilter) {
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(filter)) if (value !== undefined) query.set(key, String(value));
-    return (await this.gateway.request<{ workflows: WorkflowSummary[] }>('GET', `/v1/workflows?${query}`)).workflows;
+    return (await this.gateway.request<{ workflows: WorkflowSummary[] }>('GET', `/v1/workflows${queryOf(filter)}`))
+      .workflows;
   }
 
   async signal(workflowId: string, name: string, body: unknown, caller?: Caller) {

@@ -1,5 +1,5 @@
 import type { TaskTrigger } from '../../domain/task-triggers';
-import type { GatewayClient } from './gateway-client';
+import { queryOf, type GatewayClient } from './gateway-client';
 import type { DeadLetterView, ReplayStarted, TriggerFilter, TriggerOperations } from './trigger-operations';
 
 /** TriggerOperations through the gateway's /v1/task-triggers routes (admin or operator token). */
@@ -42,10 +42,3 @@ export class HttpTriggerOperations implements TriggerOperations {
 }
 
 const triggerPath = (id: string) => `/v1/task-triggers/${encodeURIComponent(id)}`;
-
-function queryOf(filter: object): string {
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(filter)) if (typeof value === 'string') query.set(key, value);
-  const text = query.toString();
-  return text ? `?${text}` : '';
-}

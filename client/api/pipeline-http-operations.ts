@@ -1,5 +1,5 @@
 import type { PipelineRunView, RunStatus } from '../../domain/pipelines/pipeline-types';
-import type { GatewayClient } from './gateway-client';
+import { GatewayOperations, queryOf } from './gateway-client';
 import type { Caller } from './operations';
 import type {
   PipelineListFilter,
@@ -11,22 +11,8 @@ import type {
   PipelineStarted,
 } from './pipeline-operations';
 
-/**
- * PipelineOperations through the gateway (/v1/pipelines): the token decides who the caller is.
- * Given `tokenFor` (a CLI holding the gateway's signing secret), writes go with a token minted
- * for their `caller`, as HttpOperations does.
- */
-export class HttpPipelineOperations implements PipelineOperations {
-  constructor(
-    private readonly gateway: GatewayClient,
-    private readonly tokenFor?: (caller: Caller) => Promise<string>,
-  ) {}
-
-  private as(caller: Caller): GatewayClient {
-    const { tokenFor } = this;
-    return tokenFor ? this.gateway.withToken(() => tokenFor(caller)) : this.gateway;
-  }
-
+/** PipelineOperations through the gateway (/v1/pipelines); who the caller is: GatewayOperations. */
+export class HttpPipelineOperations extends GatewayOperations implements PipelineOperations {
   start(request: PipelineStartRequest, caller: Caller) {
     return this.as(caller).request<PipelineStarted>('POST', '/v1/pipelines', request);
   }
@@ -36,9 +22,7 @@ export class HttpPipelineOperations implements PipelineOperations {
   }
 
   async list(filter: PipelineListFilter) {
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(filter)) if (value !== undefined) query.set(key, String(value));
-    return (await this.gateway.request<{ runs: PipelineRunView[] }>('GET', `/v1/pipelines?${query}`)).runs;
+    return (await this.gateway.request<{ runs: PipelineRunView[] }>('GET', `/v1/pipelines${queryOf(filter)}`)).runs;
   }
 
   cancel(runId: string, caller: Caller) {
@@ -51,10 +35,8 @@ export class HttpPipelineOperations implements PipelineOperations {
 
   /** The logs route answers JSON lines (one chunk a line). */
   async logs(runId: string, filter: PipelineLogsFilter): Promise<PipelineLogChunk[]> {
-    const query = new URLSearchParams();
-    if (filter.job) query.set('job', filter.job);
-    if (filter.afterSeq !== undefined) query.set('afterSeq', String(filter.afterSeq));
-    const { body } = await this.gateway.download(`${runPath(runId)}/logs?${query}`);
+    const query = queryOf({ job: filter.job || undefined, afterSeq: filter.afterSeq });
+    const { body } = await this.gateway.download(`${runPath(runId)}/logs${query}`);
     return body
       .toString('utf8')
       .split('\n')
