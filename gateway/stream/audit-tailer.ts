@@ -26,7 +26,7 @@ export interface AuditTailerOptions {
   pageSize?: number;
   /** Newest events kept in memory for subscribers a little behind (default 2000). */
   recent?: number;
-  /** Told when a read of the store fails (it is tried again after pollMs). */
+  /** Told when reading the store begins to fail (tried again, less often while it keeps failing). */
   onError?: (err: unknown) => void;
 }
 
@@ -156,6 +156,7 @@ export class AuditTailer {
     this.#position = -1;
     this.#recent = [];
     try {
+      let failures = 0;
       while (this.#subscribers > 0 && !this.#closed) {
         let full = false;
         try {
@@ -173,11 +174,14 @@ export class AuditTailer {
             }
             full = events.length === this.#pageSize;
           }
+          failures = 0;
         } catch (err) {
           if (this.#closed) return;
-          this.#onError(err);
+          // Told once per outage, tried again less often the longer it lasts (at most every 5 s).
+          if (failures === 0) this.#onError(err);
+          failures += 1;
         }
-        if (!full) await this.#sleep();
+        if (!full) await this.#sleep(Math.min(this.#pollMs * 2 ** failures, Math.max(this.#pollMs, 5_000)));
       }
     } finally {
       this.#polling = false;
@@ -185,9 +189,9 @@ export class AuditTailer {
     }
   }
 
-  #sleep(): Promise<void> {
+  #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.#pollMs);
+      const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();
