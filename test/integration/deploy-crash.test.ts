@@ -1,13 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { createLocalTarget } from '../../activities/deploy/local/local-target';
 import { AnchorKey } from '../../db/audit-log';
-import { openStore, type StoreLocation } from '../../db/store';
+import { openStore } from '../../db/store';
 import { deploymentsConfigSchema } from '../../domain/deploy/deploy-config';
 import {
   deploymentWorkflowId,
@@ -16,10 +13,8 @@ import {
   type LocalTargetConfig,
   type ServiceConfig,
 } from '../../domain/deploy/deploy-types';
-import { dataConverterOf } from '../../platform/codec/data-converter';
 import { deploymentStatusQuery } from '../../workflows/deploy/deploy-messages';
-import { startActivityWorkerProcess } from '../support/activity-worker-process';
-import { sharedWorkflowBundle } from '../support/bundle';
+import { useActivityProcessWorld } from '../support/activity-process-world';
 import {
   exampleLocalTargetConfig,
   getOnce,
@@ -27,8 +22,6 @@ import {
   proxyPidsIn,
   startsIn,
 } from '../support/deploy-test-service';
-import { sharedStoreBackend } from '../support/store-backends';
-import { startDevServerEnv, testCodecs, uniqueTaskQueue } from '../support/temporal-env';
 
 // The worker running a deployment's activities dies with SIGKILL while the new version's health
 // is being checked (its process already started by an earlier stage). A second worker on the
@@ -43,12 +36,9 @@ const dir = mkdtempSync(path.join(tmpdir(), 'arxflow-deploy-crash-'));
 const dataDir = path.join(dir, 'data');
 
 describe(`a deployment whose worker process is killed mid-deploy (dev server, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite on disk'})`, () => {
-  let env: TestWorkflowEnvironment;
-  let location: StoreLocation;
-  let dropStore: (() => Promise<void>) | undefined;
+  // The workflows run here, the activities in worker processes: killing one kills the stage's worker.
+  const world = useActivityProcessWorld('deploy-crash', { dir, auditKey: AUDIT_KEY, dataDir });
   let service: ServiceConfig;
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  const taskQueue = uniqueTaskQueue('deploy-crash');
   const targetOf = () =>
     createLocalTarget({
       service: service.name,
@@ -59,20 +49,6 @@ describe(`a deployment whose worker process is killed mid-deploy (dev server, ${
     });
 
   beforeAll(async () => {
-    env = await startDevServerEnv();
-    ({ location, cleanup: dropStore } = await sharedStoreBackend(dir));
-    // The workflows run here, the activities in worker processes: killing one kills the stage's worker.
-    const workflows = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: sharedWorkflowBundle(),
-      dataConverter: dataConverterOf(testCodecs()),
-    });
-    const workflowsRun = workflows.run();
-    cleanups.push(async () => {
-      if (workflows.getState() === 'RUNNING') workflows.shutdown();
-      await workflowsRun.catch(() => undefined);
-    });
     service = deploymentsConfigSchema.parse({
       services: [
         {
@@ -97,30 +73,16 @@ describe(`a deployment whose worker process is killed mid-deploy (dev server, ${
     }).services[0]!;
   });
 
+  // After the world's afterAll (declared first): its worker processes are gone, the store dropped.
   afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
     if (service) await targetOf().stopAll();
-    await env?.teardown();
-    await dropStore?.();
     rmSync(dir, { recursive: true, force: true });
   });
-
-  async function startWorkerProcess(): Promise<ChildProcess> {
-    const child = await startActivityWorkerProcess({
-      temporalAddress: env.address,
-      taskQueue,
-      location,
-      auditKey: AUDIT_KEY,
-      dataDir,
-    });
-    cleanups.push(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
-    return child;
-  }
 
   async function statusWhen(workflowId: string, done: (view: DeploymentView) => boolean): Promise<DeploymentView> {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const view = await env.client.workflow
+      const view = await world.env.client.workflow
         .getHandle(workflowId)
         .query(deploymentStatusQuery)
         .catch(() => undefined);
@@ -131,7 +93,7 @@ describe(`a deployment whose worker process is killed mid-deploy (dev server, ${
   }
 
   it('finishes on a second worker: the health check runs again, the version is started once and every stage recorded once', async () => {
-    const first = await startWorkerProcess();
+    const first = await world.startWorkerProcess();
     const workflowId = deploymentWorkflowId('crash-web', 'staging', '1.0.0');
     const input: DeploymentInput = {
       service: 'crash-web',
@@ -142,7 +104,11 @@ describe(`a deployment whose worker process is killed mid-deploy (dev server, ${
       config: service,
       configDir: dir,
     };
-    const handle = await env.client.workflow.start('deployment', { taskQueue, workflowId, args: [input] });
+    const handle = await world.env.client.workflow.start('deployment', {
+      taskQueue: world.taskQueue,
+      workflowId,
+      args: [input],
+    });
     const killedDuring = await statusWhen(workflowId, (view) =>
       view.stages.some((stage) => stage.name === 'staging.health' && stage.status === 'running'),
     );
@@ -155,7 +121,7 @@ describe(`a deployment whose worker process is killed mid-deploy (dev server, ${
     // The version keeps running without a worker (the target's processes are detached).
     expect(await getOnce(`http://127.0.0.1:${firstSlotPortOf(service)}/healthz`)).toMatchObject({ status: 200 });
 
-    const second = await startWorkerProcess();
+    const second = await world.startWorkerProcess();
     const view = (await handle.result()) as DeploymentView;
     expect(view.status).toBe('succeeded');
     expect(view.stages.filter((stage) => stage.status !== 'done' && stage.status !== 'skipped')).toEqual([]);
@@ -168,7 +134,7 @@ describe(`a deployment whose worker process is killed mid-deploy (dev server, ${
     second.kill('SIGTERM');
     await once(second, 'exit');
     // Read once the worker let go of the store (PGlite on disk: one process at a time).
-    const store = await openStore(location, { auditKey: new AnchorKey(AUDIT_KEY) });
+    const store = await openStore(world.location, { auditKey: new AnchorKey(AUDIT_KEY) });
     try {
       const rows = await store.db.query<{ stage: string }>(
         'SELECT stage FROM deployment_records WHERE workflow_id = $1 ORDER BY created_at',

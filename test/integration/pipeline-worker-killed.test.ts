@@ -1,24 +1,17 @@
 import { DEFAULT_JOB_TIMEOUT_MS } from '../../domain/pipelines/pipeline-schema';
-import type { ChildProcess } from 'node:child_process';
-import { sharedStoreBackend } from '../support/store-backends';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { AnchorKey } from '../../db/audit-log';
 import { PipelineLogs } from '../../db/pipeline-logs';
-import { openStore, type StoreLocation } from '../../db/store';
+import { openStore } from '../../db/store';
 import { pipelineRunId, type PipelineRunInput, type PipelineRunView } from '../../domain/pipelines/pipeline-types';
 import { repoKeyOf } from '../../domain/pipelines/repo-key';
-import { dataConverterOf } from '../../platform/codec/data-converter';
 import { listProcesses } from '../../platform/process-identity';
 import { pipelineRun, pipelineStatusQuery } from '../../workflows';
-import { sharedWorkflowBundle } from '../support/bundle';
 import { createGitRepo } from '../support/git-repo';
-import { startActivityWorkerProcess } from '../support/activity-worker-process';
-import { startDevServerEnv, testCodecs, uniqueTaskQueue } from '../support/temporal-env';
+import { useActivityProcessWorld } from '../support/activity-process-world';
 
 // The worker that runs a step dies with SIGKILL: the step runs again from its start on another
 // worker within seconds (heartbeat timeout), steps that had finished are not run again, the
@@ -68,55 +61,24 @@ async function until<T>(what: string, check: () => T | undefined | false, ms = 6
 }
 
 describe(`a pipeline whose worker process is killed mid-step (dev server, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite on disk'})`, () => {
-  let env: TestWorkflowEnvironment;
-  let location: StoreLocation;
-  let dropStore: (() => Promise<void>) | undefined;
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  const taskQueue = uniqueTaskQueue('pipeline-killed');
-  const dataDir = path.join(dir, 'data');
-
-  beforeAll(async () => {
-    env = await startDevServerEnv();
-    ({ location, cleanup: dropStore } = await sharedStoreBackend(dir));
-    // The workflows run here, the activities in a worker process: killing it kills the step's worker.
-    const workflows = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: sharedWorkflowBundle(),
-      dataConverter: dataConverterOf(testCodecs()),
-    });
-    const workflowsRun = workflows.run();
-    cleanups.push(async () => {
-      if (workflows.getState() === 'RUNNING') workflows.shutdown();
-      await workflowsRun.catch(() => undefined);
-    });
+  // The workflows run here, the activities in worker processes (arxflow's activities only,
+  // pipeline files in dataDir): killing one kills the step's worker.
+  const world = useActivityProcessWorld('pipeline-killed', {
+    dir,
+    auditKey: AUDIT_KEY,
+    dataDir: path.join(dir, 'data'),
   });
 
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    await env?.teardown();
-    await dropStore?.();
+  // After the world's afterAll (declared first): its worker processes are gone, the store dropped.
+  afterAll(() => {
     repo.remove();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** test/support/activity-worker-process.ts: arxflow's activities only, pipeline files in `dataDir`. */
-  async function startWorkerProcess(): Promise<ChildProcess> {
-    const child = await startActivityWorkerProcess({
-      temporalAddress: env.address,
-      taskQueue,
-      location,
-      auditKey: AUDIT_KEY,
-      dataDir,
-    });
-    cleanups.push(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
-    return child;
-  }
-
   it('re-runs only the interrupted step, on another worker, and says so in the log; a cancelled run leaves no process', async () => {
-    const first = await startWorkerProcess();
-    const handle = await env.client.workflow.start(pipelineRun, {
-      taskQueue,
+    const first = await world.startWorkerProcess();
+    const handle = await world.env.client.workflow.start(pipelineRun, {
+      taskQueue: world.taskQueue,
       workflowId: pipelineRunId(repoKey, killedSha, 1),
       args: [inputOf(killedSha)],
     });
@@ -128,7 +90,7 @@ describe(`a pipeline whose worker process is killed mid-step (dev server, ${proc
     const killedAt = Date.now();
 
     // Another worker on the same store, data dir and task queue: the retry is its to take.
-    const second = await startWorkerProcess();
+    const second = await world.startWorkerProcess();
     const view: PipelineRunView = await handle.result();
     const recoveredInMs = Date.now() - killedAt;
     expect(view.status).toBe('succeeded');
@@ -152,8 +114,8 @@ describe(`a pipeline whose worker process is killed mid-step (dev server, ${proc
     expect(recoveredInMs).toBeLessThan(DEFAULT_JOB_TIMEOUT_MS / 10);
 
     // A cancelled run, on the second worker: the step's process group is gone when the run has ended.
-    const cancelled = await env.client.workflow.start(pipelineRun, {
-      taskQueue,
+    const cancelled = await world.env.client.workflow.start(pipelineRun, {
+      taskQueue: world.taskQueue,
       workflowId: pipelineRunId(repoKey, cancelledSha, 1),
       args: [inputOf(cancelledSha)],
     });
@@ -168,7 +130,7 @@ describe(`a pipeline whose worker process is killed mid-step (dev server, ${proc
     second.kill('SIGTERM');
     await once(second, 'exit');
     // The log of the killed run says the step ran again and why (read once the worker let go of the store).
-    const store = await openStore(location, { auditKey: new AnchorKey(AUDIT_KEY) });
+    const store = await openStore(world.location, { auditKey: new AnchorKey(AUDIT_KEY) });
     try {
       const log = (await new PipelineLogs(store.db).read(pipelineRunId(repoKey, killedSha, 1), { jobId: 'build' }))
         .map((chunk) => chunk.text)
