@@ -101,15 +101,8 @@ const diffSchema = z.object({
   patch: patchSchema,
   metadataPatch: patchSchema,
   changes: z
-    .array(
-      z.object({
-        change: z.enum(['added', 'removed', 'changed', 'reordered']),
-        path: z.string().describe('readable: spaces[id=S2].area'),
-        from: z.unknown().optional(),
-        to: z.unknown().optional(),
-      }),
-    )
-    .describe('path-level changes, as `arxflow sync diff` prints them'),
+    .array(z.string())
+    .describe('readable path-level changes, as `arxflow sync diff` prints them: spaces[id=S2].areaSqft: 400 -> 650'),
 });
 const hookListingSchema = z.looseObject({
   hookId: z.string(),

@@ -181,15 +181,6 @@ export interface CommitAnswer {
   merged: boolean;
 }
 
-/** One path-level change of a diff, readable: `spaces[id=S2].area: 400 -> 650`. */
-export interface ReadableChange {
-  /** `reordered`: the items an id-keyed list keeps are in another order (`from` and `to` are their ids). */
-  change: 'added' | 'removed' | 'changed' | 'reordered';
-  path: string;
-  from?: unknown;
-  to?: unknown;
-}
-
 /** What a diff answers: the RFC 6902 patch from `from`'s content to `to`'s, and its readable lines. */
 export interface SyncDiff {
   documentId: string;
@@ -197,7 +188,8 @@ export interface SyncDiff {
   to: string;
   patch: PatchOperation[];
   metadataPatch: PatchOperation[];
-  changes: ReadableChange[];
+  /** Readable path-level lines (domain/sync/json-diff.ts): `spaces[id=S2].areaSqft: 400 -> 650`, `lines[id=L3]: added`. */
+  changes: string[];
 }
 
 /** One document as GET /v1/sync lists it. */
