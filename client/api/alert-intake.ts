@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { alertWorkflowId } from '../../domain/alerts/dedup';
 import { selectPolicy, type EscalationConfig } from '../../domain/alerts/escalation-policy';
+import { incidentKeyFor } from '../../domain/alerts/incident';
 import type { AlertEvent } from '../../domain/alerts/types';
 import type { AlertEscalationInput, SourceEventMessage } from '../../workflows/alerts/messages';
 import { sourceEventSignal } from '../../workflows/alerts/messages';
@@ -45,7 +46,7 @@ export async function raiseAlertEvent(
 ): Promise<RaisedAlert> {
   // Beside the alert, not after it: the intake waits for the slower of the two, and the
   // forward never takes longer than its own short deadline nor fails the intake.
-  const forwarded = forwardToDeployment(client, event, options.log);
+  const forwarded = forwardToDeployment(client, event, options.log, incidentOpenedBy(event, escalation));
   try {
     // Bounded: a sender waits for our answer, and the client would otherwise retry an
     // unreachable server for a long while before giving up.
@@ -70,6 +71,17 @@ const defaultLog: ForwardLog = (fields, message) =>
   (defaultLogger ??= createLogger(process.env.LOG_LEVEL || 'info', 'arxflow-alert-intake')).warn(fields, message);
 
 /**
+ * The incident the alert's workflow opens (or joins) at once for this event: its policy opens
+ * one for the event's severity (workflows/alerts/alert-escalation.ts, the same key). Undefined
+ * when an incident comes only after escalating to a level, if ever: it may not open for a while.
+ */
+export function incidentOpenedBy(event: AlertEvent, escalation: EscalationConfig): string | undefined {
+  const policy = selectPolicy(escalation, event.labels, event.severity);
+  if (!policy.incident.severities.includes(event.severity)) return undefined;
+  return `incident/${incidentKeyFor(event)}`;
+}
+
+/**
  * The post-deploy watch (issue #14): a firing alert whose labels name a service and an
  * environment (`service`, and `environment` or `env`) is sent as `deployAlert` to that
  * service's deploy queue, `deploy-queue/<service>/<environment>`, which hands it to the
@@ -82,6 +94,7 @@ export async function forwardToDeployment(
   client: Client,
   event: AlertEvent,
   log: ForwardLog = defaultLog,
+  incidentId?: string,
 ): Promise<'sent' | 'no-deployment' | 'not-named' | 'failed'> {
   if (event.action !== 'trigger') return 'not-named';
   const service = event.labels.service ?? event.service;
@@ -96,6 +109,7 @@ export async function forwardToDeployment(
     summary: event.summary,
     severity: event.severity,
     labels: event.labels,
+    ...(incidentId ? { incidentId } : {}),
   };
   try {
     await withinDeadline(

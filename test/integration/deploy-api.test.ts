@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { forwardToDeployment } from '../../client/api/alert-intake';
+import { alertStatusQuery } from '../../workflows/alerts/messages';
 import type { AlertEvent } from '../../domain/alerts/types';
 import { deploymentsConfigSchema } from '../../domain/deploy/deploy-config';
 import { deploymentWorkflowId, type DeploymentView } from '../../domain/deploy/deploy-types';
@@ -392,14 +393,20 @@ describe('post-deploy watch: a firing alert naming a service and environment rea
       alertId: expect.stringMatching(/^alert\//),
       summary: 'errors high (f1)',
       severity: 'critical',
+      incidentId: expect.stringMatching(/^incident\/inc-/),
       labels: { alertname: 'HighErrorRate', severity: 'critical', service: 'watched', environment: 'production' },
     });
-    // The alert's own workflow runs as always: alertId names it.
-    await expect(
-      world.env.client.workflow.getHandle((alert as { alertId: string }).alertId).describe(),
-    ).resolves.toMatchObject({
-      type: 'alertEscalation',
-    });
+    // The alert's own workflow runs as always: alertId names it, and the incident it opens
+    // (a critical alert opens one at once) is the one the forward named.
+    const { alertId, incidentId } = alert as { alertId: string; incidentId: string };
+    const alertRun = world.env.client.workflow.getHandle(alertId);
+    await expect(alertRun.describe()).resolves.toMatchObject({ type: 'alertEscalation' });
+    let opened: string | undefined;
+    for (let look = 0; look < 100 && !opened; look++) {
+      opened = (await alertRun.query(alertStatusQuery)).incident;
+      if (!opened) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(opened).toBe(incidentId);
     expect(await deployAlertsOf(staging)).toEqual([expect.objectContaining({ summary: 'errors high (f2)' })]);
   });
 

@@ -1,6 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { deployQueueWorkflowId } from '../../domain/deploy/deploy-types';
-import { alertStatusQuery } from '../../workflows';
+import { alertStatusQuery, incident } from '../../workflows';
+import { incidentQuery } from '../../workflows/alerts/messages';
 import { deployAlertSignal, deployQueueStatusQuery, resumeUpdate } from '../../workflows/deploy/deploy-messages';
 import { DeploymentStatus } from '../../workflows/search-attributes';
 import type { RecordingKubectl } from '../support/recording-kubectl';
@@ -20,6 +21,7 @@ import {
 } from './fixtures/deploy-world';
 
 const MINUTE = 60_000;
+const ALERT_MEMBER = { dedupKey: '5xx-web', summary: 'HighErrorRate on web', severity: 'critical' as const };
 
 describe('deployment rolls back on the time-skipping server (real activities, recording kubectl, real HTTP)', () => {
   const world = useTimeSkippingWorld();
@@ -128,14 +130,20 @@ describe('deployment rolls back on the time-skipping server (real activities, re
     expect(stagesOf(view)).not.toContain('staging.step-2: done');
   });
 
-  it('a firing alert forwarded by the queue during the watch rolls back, and the alert is in the status', async () => {
+  it('a firing alert forwarded by the queue during the watch rolls back, the alert is in the status, and its incident notes the rollback', async () => {
     const config = {
       name: 'web-watch',
       environments: [
         kubectlEnvironment('staging', kubectl, service, { health: HEALTH, steps: [100], watch: '10 minutes' }),
       ],
     };
-    const view = await withWorker(world, async (taskQueue) => {
+    const { view, incidentView } = await withWorker(world, async (taskQueue) => {
+      // The incident the alert's own workflow opened (the alert intake names it in the forward).
+      const incidentRun = await world.env.client.workflow.start(incident, {
+        workflowId: 'incident/inc-web-watch',
+        taskQueue,
+        args: [{ key: 'inc-web-watch', title: 'HighErrorRate on web', severity: 'critical', firstAlert: ALERT_MEMBER }],
+      });
       const handle = await startDeployment(world.env.client, taskQueue, deployInput(config, 'staging'));
       const watching = await statusWhen(world, handle, (v) => v.status === 'watching');
       expect(Date.parse(watching.watch!.until) - Date.parse(watching.updatedAt)).toBe(10 * MINUTE);
@@ -145,14 +153,30 @@ describe('deployment rolls back on the time-skipping server (real activities, re
         alertId: 'alert/5xx-web',
         summary: 'HighErrorRate on web',
         severity: 'critical',
-        incidentId: 'INC-42',
+        incidentId: incidentRun.workflowId,
         labels: { service: 'web-watch', environment: 'staging' },
       });
-      return handle.result();
+      const view = await handle.result();
+      const incidentView = await incidentRun.query(incidentQuery);
+      // Open incidents hold the time-skipping clock for the next test.
+      await incidentRun.terminate('test over');
+      return { view, incidentView };
     });
     expect(view.status).toBe('rolled_back');
-    expect(view.reason).toBe('alert alert/5xx-web fired during the watch: HighErrorRate on web (incident INC-42)');
-    expect(view.alert).toMatchObject({ alertId: 'alert/5xx-web', incidentId: 'INC-42' });
+    expect(view.reason).toBe(
+      'alert alert/5xx-web fired during the watch: HighErrorRate on web (incident incident/inc-web-watch)',
+    );
+    expect(view.alert).toMatchObject({ alertId: 'alert/5xx-web', incidentId: 'incident/inc-web-watch' });
+    expect(view.timeline).toContainEqual(
+      expect.objectContaining({ event: 'incident linked', detail: 'incident/inc-web-watch' }),
+    );
+    expect(incidentView.timeline).toContainEqual(
+      expect.objectContaining({
+        by: view.workflowId,
+        event: 'note',
+        detail: `deployment ${view.workflowId} rolled back web-watch ${view.version} in staging because alert/5xx-web fired during its watch; ${view.previousVersion} serves again`,
+      }),
+    );
     expect(stagesOf(view)).toEqual([
       'validate: done',
       'window: skipped',
@@ -162,6 +186,34 @@ describe('deployment rolls back on the time-skipping server (real activities, re
       'watch: failed',
       'rollback: done',
     ]);
+  });
+
+  it('an incident that never opens is looked for a while, then the timeline says it was not linked', async () => {
+    const config = {
+      name: 'web-no-incident',
+      environments: [
+        kubectlEnvironment('staging', kubectl, service, { health: HEALTH, steps: [100], watch: '10 minutes' }),
+      ],
+    };
+    const view = await withWorker(world, async (taskQueue) => {
+      const handle = await startDeployment(world.env.client, taskQueue, deployInput(config, 'staging'));
+      await statusWhen(world, handle, (v) => v.status === 'watching');
+      await world.env.client.workflow
+        .getHandle(deployQueueWorkflowId('web-no-incident', 'staging'))
+        .signal(deployAlertSignal, {
+          alertId: 'alert/5xx-web',
+          summary: 'HighErrorRate on web',
+          incidentId: 'incident/inc-never-opened',
+          labels: { service: 'web-no-incident', environment: 'staging' },
+        });
+      return handle.result();
+    });
+    expect(view.status).toBe('rolled_back');
+    const unlinked = view.timeline.find((entry) => entry.event === 'incident not linked');
+    expect(unlinked?.detail).toMatch(/^incident\/inc-never-opened not open: /);
+    const rolledBackAt = view.timeline.find((entry) => entry.event === 'rollback requested')!.at;
+    // Twelve looks, five seconds apart (workflow time).
+    expect(Date.parse(unlinked!.at) - Date.parse(rolledBackAt)).toBeGreaterThanOrEqual(55_000);
   });
 
   // Last in the file: what the alert it raises sets going (an incident, and what follows) may

@@ -4,6 +4,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -35,6 +36,7 @@ import {
 } from './deploy-environment';
 import * as messages from './deploy-messages';
 import { DeploymentRecorder } from './deployment-recorder';
+import { LINK_INCIDENT_PATCH, linkIncident } from './incident-link';
 import { runQualityPipeline } from './quality-pipeline';
 
 /** The watch looks at the service's health at most this often (each look is a full health check). */
@@ -74,6 +76,9 @@ export async function deployment(raw: DeploymentInput): Promise<DeploymentView> 
       await getExternalWorkflowHandle(deployQueueWorkflowId(input.service, input.environment))
         .signal(messages.deployDoneSignal, { workflowId: state.workflowId })
         .catch(() => undefined); // the queue is gone: nothing waits behind this one
+    // An alert that counted is what rolled back: its incident hears of it.
+    if (ending!.status === 'rolled_back' && state.alert?.incidentId && patched(LINK_INCIDENT_PATCH))
+      await linkIncident(state, state.alert);
     await condition(allHandlersFinished);
     await recorder.settle();
     return state.view();
