@@ -13,6 +13,7 @@ import {
 } from '../domain/task-triggers';
 import { TRIGGER_RULE_REFUSED, triggerActionRefusal } from '../domain/trigger-rules';
 import { parseActivityInput } from './activity-input';
+import { heartbeating } from './heartbeat';
 
 export interface TriggerWebhookDelivery {
   /** Stable per event and action (`task-event/<project>/<event>/<trigger>/<action>`): the receiver's delivery id. */
@@ -134,17 +135,20 @@ export function createTaskTriggerActivities({ store, fetchImpl = fetch }: { stor
       const signal = AbortSignal.any([AbortSignal.timeout(DELIVERY_TIMEOUT_MS), Context.current().cancellationSignal]);
       let response: Response;
       try {
-        response = await fetchImpl(delivery.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': 'arxflow-task-triggers',
-            'x-hub-signature-256': signGithub(body, secret),
-            'x-arxflow-delivery': delivery.key,
-          },
-          body,
-          signal,
-        });
+        // Heartbeats while the receiver takes its time: a dead worker is noticed in seconds.
+        response = await heartbeating(() =>
+          fetchImpl(delivery.url, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'user-agent': 'arxflow-task-triggers',
+              'x-hub-signature-256': signGithub(body, secret),
+              'x-arxflow-delivery': delivery.key,
+            },
+            body,
+            signal,
+          }),
+        );
       } catch (err) {
         const details: WebhookAttemptDetails = { attempt: attempt() };
         throw ApplicationFailure.retryable(

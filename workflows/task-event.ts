@@ -28,9 +28,11 @@ const { findTriggeredActions, queueTriggerNotification, recordTriggerDeadLetter 
     retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidInput'] },
   });
 // A receiver that is down gets a few spaced tries, then the delivery becomes a dead letter
-// an operator can replay: an event must not wait on a partner's outage for hours.
+// an operator can replay: an event must not wait on a partner's outage for hours. The call
+// heartbeats, so a worker that dies during it is noticed in seconds, not at the 30 s limit.
 const { deliverTriggerWebhook } = proxyActivities<TaskTriggerActivities>({
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { maximumAttempts: WEBHOOK_MAX_ATTEMPTS, initialInterval: '2s', backoffCoefficient: 2 },
 });
 

@@ -52,9 +52,10 @@ export function healthChecks(timeoutMs: number) {
 }
 
 // Smoke tests: a handful of HTTP requests, each bounded by its own latency limit; a failing
-// test is an answer. A lost worker runs them again, once.
+// test is an answer. They heartbeat, so a lost worker is noticed in seconds and runs them again, once.
 export const smokeTests = proxyActivities<DeployActivities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', maximumAttempts: 2, nonRetryableErrorTypes: ['InvalidInput'] },
 });
 
