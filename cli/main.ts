@@ -12,6 +12,7 @@ import { registerProbeCommands } from './commands/probe';
 import { registerQualityCommands } from './commands/quality';
 import { registerQualityHistoryCommands } from './commands/quality-history';
 import { registerScheduleCommands } from './commands/schedules';
+import { registerSyncCommands } from './commands/sync';
 import { registerTokenCommands } from './commands/token';
 import { registerTriggerCommands } from './commands/triggers';
 import { registerWorkflowCommands } from './commands/workflows';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerMcpCommand(program);
   registerPipelineCommands(program);
   registerDeployCommands(program);
+  registerSyncCommands(program);
   registerQualityHistoryCommands(registerQualityCommands(program));
   const exitOverride = (command: Command) => {
     command.exitOverride();

@@ -35,6 +35,10 @@ import { startPipelineRun } from '../client/api/pipeline-starts';
 import { registerDeployRoutes } from './deploy-routes';
 import { TemporalDeployOperations } from '../client/api/deploy-temporal-operations';
 import type { DeploymentsSource } from '../client/api/deploy-starts';
+import { registerSyncRoutes } from './sync-routes';
+import { TemporalSyncOperations } from '../client/api/sync-temporal-operations';
+import { SyncStore } from '../db/sync-store';
+import type { SyncConfig } from '../domain/sync/sync-types';
 
 export interface GatewayDeps {
   temporal: Client;
@@ -63,6 +67,8 @@ export interface GatewayDeps {
    * unset: no service is configured, every deployment start is a 400 naming the service.
    */
   deployments?: DeploymentsSource;
+  /** The config file's `sync:` section (only maxContentBytes is read here); unset: SYNC_LIMITS. */
+  sync?: Partial<SyncConfig>;
 }
 
 export interface Gateway {
@@ -155,6 +161,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
       client: deps.temporal,
       taskQueue: deps.taskQueue,
       ...(deployments ? { deployments: () => deployments } : {}),
+    }),
+    authenticator: deps.authenticator,
+  });
+  registerSyncRoutes(app, {
+    operations: new TemporalSyncOperations({
+      client: deps.temporal,
+      taskQueue: deps.taskQueue,
+      store: new SyncStore(deps.store.db),
+      maxContentBytes: deps.sync?.maxContentBytes,
     }),
     authenticator: deps.authenticator,
   });
