@@ -9,6 +9,7 @@ import { benchIdentity } from './identity';
 import { benchMemory } from './memory';
 import { benchPipeline } from './pipeline';
 import { benchStore } from './store';
+import { benchSync } from './sync';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   store: benchStore,
@@ -20,6 +21,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   memory: benchMemory,
   pipeline: benchPipeline,
   deploy: benchDeploy,
+  sync: benchSync,
 };
 
 async function main(): Promise<void> {
