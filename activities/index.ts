@@ -16,9 +16,11 @@ import type { GithubSettings } from './github/github-client';
 import { createPipelineActivities } from './pipelines';
 import { createQualityActivities } from './quality';
 import { createDeployActivities } from './deploy';
+import { createSyncActivities } from './sync';
 import type { EscalationConfig } from '../domain/alerts/escalation-policy';
 import { parseEscalationConfig } from '../domain/alerts/escalation-policy-schemas';
 import { DEFAULT_ESCALATION } from '../domain/config-file';
+import type { SyncConfig } from '../domain/sync/sync-types';
 
 export interface ActivityDeps {
   store: Store;
@@ -42,6 +44,8 @@ export interface ActivityDeps {
   prometheusUrl?: string;
   /** The config file's escalation policies (a failed rollback raises a critical alert by them); default DEFAULT_ESCALATION. */
   escalation?: EscalationConfig;
+  /** The config file's `sync:` section (subscribers, content limit); unset: no subscribers, SYNC_LIMITS. */
+  sync?: SyncConfig;
 }
 
 /** All activities of the arxflow task queue, bound to their dependencies (real ones in tests too). */
@@ -67,6 +71,8 @@ export function createActivities(deps: ActivityDeps) {
       prometheusUrl: deps.prometheusUrl,
       escalation: deps.escalation ?? parseEscalationConfig(DEFAULT_ESCALATION),
     }),
+    // Subscribers of documents hear through the same channels (and delivery keys) as everything else.
+    ...createSyncActivities({ store: deps.store, config: deps.sync, notify: notifications.deliverNotification }),
   };
 }
 

@@ -14,7 +14,7 @@ export function documentGlobMatches(glob: string, documentId: string): boolean {
 }
 
 /** A hook or subscription applies to a kind it lists (none listed: every kind) and a document its glob matches. */
-export function hookApplies(
+export function appliesTo(
   rule: { kinds: readonly DocumentKind[]; documents: string },
   kind: DocumentKind,
   documentId: string,

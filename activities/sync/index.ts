@@ -1,0 +1,42 @@
+import type { Store } from '../../db/store';
+import { SyncStore } from '../../db/sync-store';
+import { SYNC_LIMITS, type SyncConfig } from '../../domain/sync/sync-types';
+import { createNotificationActivities, type DeliveryRequest } from '../notifications/deliver';
+import { notifySyncSubscribers } from './notify-sync-subscribers';
+import { prepareSyncCommit } from './prepare-sync-commit';
+import { runSyncHooks } from './run-sync-hooks';
+import type { SyncActivities } from './sync-activity-types';
+import { writeSyncCommit } from './write-sync-commit';
+
+export type { PrepareCommitInput, PreparedCommit, RunHooksInput, SyncActivities } from './sync-activity-types';
+
+export interface SyncActivityDeps {
+  store: Store;
+  /** The config file's `sync:` section; unset: no subscribers, SYNC_LIMITS. */
+  config?: SyncConfig;
+  /**
+   * How subscribers are told: the worker's `deliverNotification` (Slack, email, webhook, once
+   * per key). Default: the notification activities without channels, i.e. the outbox.
+   */
+  notify?: (request: DeliveryRequest) => Promise<unknown>;
+  /** External hooks are called with it (tests may hand in their own; default the global fetch). */
+  fetchImpl?: typeof fetch;
+}
+
+/** The documentSync workflow's side of the worker (activities/sync/sync-activity-types.ts says what each does). */
+export function createSyncActivities(deps: SyncActivityDeps): SyncActivities {
+  const store = new SyncStore(deps.store.db);
+  const config: SyncConfig = deps.config ?? { subscribers: [], maxContentBytes: SYNC_LIMITS.maxContentBytes };
+  const notify = deps.notify ?? createNotificationActivities({ store: deps.store }).deliverNotification;
+  const fetchImpl = deps.fetchImpl ?? fetch;
+  return {
+    prepareSyncCommit: (input) =>
+      prepareSyncCommit(
+        { store, maxContentBytes: Math.min(config.maxContentBytes, SYNC_LIMITS.maxContentBytes) },
+        input,
+      ),
+    runSyncHooks: (input) => runSyncHooks({ store, fetchImpl }, input),
+    writeSyncCommit: (input) => writeSyncCommit(store, input),
+    notifySyncSubscribers: (input) => notifySyncSubscribers({ store, config, notify }, input),
+  };
+}
