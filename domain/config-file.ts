@@ -5,6 +5,7 @@ import { escalationConfigSchema } from './alerts/escalation-policy-schemas';
 import { metricRulesSchema } from './alerts/metric-rules-schemas';
 import { lazySchema } from './lazy-schema';
 import { schedulesConfigSchema } from './schedule-config';
+import { syncConfigSchema } from './sync/sync-config';
 
 /**
  * arxflow.config.yaml (ARXFLOW_CONFIG): the declared schedules, the webhook sources and
@@ -17,6 +18,8 @@ import { schedulesConfigSchema } from './schedule-config';
  * policy: what a review start may not choose (domain/compliance-review-schemas.ts).
  * The deployments section describes each service's environments, targets, checks,
  * reviewers, freeze windows, steps and analysis (domain/deploy/deploy-config.ts).
+ * The sync section names who hears of document commits and may lower the content limit
+ * (domain/sync/sync-config.ts).
  */
 /**
  * Escalation when the config file has no `escalation:` section (the shipped
@@ -49,6 +52,8 @@ export const configFileSchema = lazySchema(() =>
       compliance: z.preprocess((section) => section ?? {}, complianceConfigSchema),
       // Services that `arxflow deploy` may deploy (`deployments: {services: [...]}`); left out: none.
       deployments: z.preprocess((section) => section ?? {}, deploymentsConfigSchema),
+      // Who hears of document commits, and a lower content limit (`sync: {subscribers: [...]}`); left out: none, the platform's limit.
+      sync: z.preprocess((section) => section ?? {}, syncConfigSchema),
     })
     .strict(),
 );
