@@ -44,6 +44,8 @@ export async function runArxflowWorker(settings: Settings, store: Store): Promis
         ...(settings.prometheusUrl ? { prometheusUrl: settings.prometheusUrl } : {}),
         // A deployment whose rollback failed raises its critical alert by these policies.
         escalation: config.escalation,
+        // Who hears of document commits, and the content limit (data sync).
+        sync: config.sync,
       },
       dataConverter: dataConverterForSettings(settings, 'worker'),
     });

@@ -1,5 +1,6 @@
 import type { Store } from '../../db/store';
 import { SyncStore } from '../../db/sync-store';
+import { DEFAULT_SYNC_CONFIG } from '../../domain/sync/sync-config';
 import { SYNC_LIMITS, type SyncConfig } from '../../domain/sync/sync-types';
 import { createNotificationActivities, type DeliveryRequest } from '../notifications/deliver';
 import { notifySyncSubscribers } from './notify-sync-subscribers';
@@ -26,7 +27,7 @@ export interface SyncActivityDeps {
 /** The documentSync workflow's side of the worker (activities/sync/sync-activity-types.ts says what each does). */
 export function createSyncActivities(deps: SyncActivityDeps): SyncActivities {
   const store = new SyncStore(deps.store.db);
-  const config: SyncConfig = deps.config ?? { subscribers: [], maxContentBytes: SYNC_LIMITS.maxContentBytes };
+  const config = deps.config ?? DEFAULT_SYNC_CONFIG;
   const notify = deps.notify ?? createNotificationActivities({ store: deps.store }).deliverNotification;
   const fetchImpl = deps.fetchImpl ?? fetch;
   return {

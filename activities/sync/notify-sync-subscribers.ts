@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import type { SyncStore } from '../../db/sync-store';
 import { readableChanges } from '../../domain/sync/json-diff';
+import { subscriberTargets } from '../../domain/sync/sync-config';
 import type { JsonValue, SyncCommit, SyncConfig } from '../../domain/sync/sync-types';
 import type { NotificationMessage } from '../notifications/channels';
 import type { DeliveryRequest } from '../notifications/deliver';
 import { ownerTarget } from '../quality/owner-targets';
-import { appliesTo } from './hook-filter';
 import { syncInputError } from './sync-failures';
 
 export interface NotifyDeps {
@@ -33,13 +33,7 @@ export async function notifySyncSubscribers(
   if (!commit || !(await store.isAncestor(input.documentId, input.commitId))) {
     throw syncInputError(`commit ${input.commitId} is not in the history of document ${input.documentId}`);
   }
-  const targets = [
-    ...new Set(
-      deps.config.subscribers
-        .filter((subscription) => appliesTo(subscription, commit.kind, commit.documentId))
-        .flatMap((subscription) => subscription.targets),
-    ),
-  ];
+  const targets = subscriberTargets(deps.config, commit.kind, commit.documentId);
   if (targets.length === 0) return { sent: 0 };
   const message = await commitMessage(store, commit);
   const failures: string[] = [];

@@ -7,7 +7,7 @@ import type { RunHooksInput } from './sync-activity-types';
 import { heartbeating } from '../heartbeat';
 import { complianceQuickCheck } from './compliance-quick-check';
 import { askExternalHook } from './external-hook';
-import { appliesTo } from './hook-filter';
+import { hookApplies } from './hook-filter';
 import { syncInputError } from './sync-failures';
 
 export interface RunHooksDeps {
@@ -49,7 +49,7 @@ export async function runSyncHooks(deps: RunHooksDeps, input: RunHooksInput): Pr
     if (decided(verdict)) return verdicts;
   }
 
-  const hooks = (await store.signingHooks()).filter((hook) => appliesTo(hook, input.kind, input.documentId));
+  const hooks = (await store.signingHooks()).filter((hook) => hookApplies(hook, input.kind, input.documentId));
   if (hooks.length === 0) return verdicts;
   const body: HookRequestBody = {
     documentId: input.documentId,
