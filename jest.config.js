@@ -13,6 +13,7 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!${ESM_ONLY}/)`],
   setupFiles: ['<rootDir>/test/support/quiet-runtime.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   // Temporal servers start per test file; allow for a slow first JVM start on a loaded machine.
   testTimeout: 120000,
   maxWorkers: 2,

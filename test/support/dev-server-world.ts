@@ -2,7 +2,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { ActivityDeps } from '../../activities';
-import { openStore, type Store } from '../../db/store';
+import type { Store } from '../../db/store';
+import { openTestStore } from './pglite-template';
 import type { GatewayDeps } from '../../gateway/server';
 import { startGateway } from './gateway';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from './temporal-env';
@@ -39,7 +40,7 @@ export function useDevServerWorld(
     // Both settle before a failure is thrown, so afterAll finds whichever did start.
     const started = await Promise.allSettled([
       startDevServerEnv().then((env) => (world.env = env)),
-      openStore({ inMemory: true }).then((store) => (world.store = store)),
+      openTestStore().then((store) => (world.store = store)),
     ]);
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;

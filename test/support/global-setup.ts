@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync
 import path from 'node:path';
 import { buildWorkflowBundle } from '../../workers/bundle';
 import { BUNDLE_DIR, BUNDLE_PATH_VARIABLE } from './bundle';
+import { preparePgliteCopies } from './pglite-template';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -11,7 +12,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * and a helper's) must not read each other's half-written or older bundle.
  */
 export default async function globalSetup(): Promise<void> {
-  const bundle = await buildWorkflowBundle();
+  // And the migrated PGlite store the tests' stores are copied from (pglite-template.ts).
+  const [bundle] = await Promise.all([buildWorkflowBundle(), preparePgliteCopies()]);
   mkdirSync(BUNDLE_DIR, { recursive: true });
   removeOldBundles();
   const bundlePath = path.join(BUNDLE_DIR, `workflow-bundle-${process.pid}.js`);

@@ -7,11 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { createArxflowWorker } from '../../workers/worker';
-import { openStore, type Store } from '../../db/store';
+import type { Store } from '../../db/store';
 import type { ActivityDeps } from '../../activities';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { temporalCliExecutable, testServerExecutable } from '../../scripts/temporal-tools';
 import { sharedWorkflowBundle } from './bundle';
+import { openTestStore } from './pglite-template';
 import { parseSettings } from '../../domain/settings';
 import { codecsFor, dataConverterOf, type ArxflowCodecs } from '../../platform/codec/data-converter';
 
@@ -96,7 +97,7 @@ export interface TimeSkippingWorld {
 export function useTimeSkippingWorld(): TimeSkippingWorld {
   const world = {} as TimeSkippingWorld;
   beforeAll(async () => {
-    [world.env, world.store] = await Promise.all([startTimeSkippingEnv(), openStore({ inMemory: true })]);
+    [world.env, world.store] = await Promise.all([startTimeSkippingEnv(), openTestStore()]);
   });
   afterAll(async () => {
     await world.env?.teardown();
