@@ -52,8 +52,9 @@ beforeAll(async () => {
   hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/check`;
 });
 afterAll(async () => {
-  hookServer?.closeAllConnections();
-  await new Promise((resolve) => hookServer?.close(resolve));
+  if (!hookServer) return;
+  hookServer.closeAllConnections();
+  await new Promise((resolve) => hookServer.close(resolve));
 });
 
 const url = (path: string) => `${world.url}/v1/sync${path}`;
