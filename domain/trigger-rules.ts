@@ -35,6 +35,8 @@ export const TRIGGER_REFUSED_WORKFLOW_TYPES: Readonly<Record<string, string>> = 
   deployment:
     "its requester is the caller (never a reviewer of it) and its service's config is copied in by the server: start it with POST /v1/deployments or arxflow deploy start",
   deployQueue: 'joined by deployments themselves',
+  documentSync:
+    "started by a document's first change (POST /v1/sync/:documentId/commits or arxflow sync commit), whose author is the caller; a continued run carries its state",
 };
 
 /** Why `who` ("a trigger", "a webhook rule") may not start `workflowType`, or undefined when it may. */

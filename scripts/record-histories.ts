@@ -37,6 +37,9 @@ import type { DeploymentInput } from '../domain/deploy/deploy-types';
 import * as deployMessages from '../workflows/deploy/deploy-messages';
 import { recordingKubectl, type RecordingKubectl } from '../test/support/recording-kubectl';
 import { startTestService, type TestService } from '../test/workflows/fixtures/deploy-test-http';
+import { SyncStore } from '../db/sync-store';
+import type { CommitOutcome, CommitRequest, JsonValue, SyncConfig } from '../domain/sync/sync-types';
+import { commitUpdate, revertUpdate } from '../workflows/sync/sync-messages';
 
 type Exports = typeof workflows;
 type WorkflowType = {
@@ -49,7 +52,12 @@ interface Sample {
   /** Data the run needs in the store first (a funded project). */
   prepare?: (store: Store) => Promise<void>;
   /** Messages sent while it runs, so the history covers its handlers too. */
-  drive?: (handle: WorkflowHandle) => Promise<void>;
+  drive?: (handle: WorkflowHandle, store: Store) => Promise<void>;
+  /**
+   * An entity workflow that never ends by itself: its first run's history is recorded once that
+   * run continued as new (the drive makes it), and the workflow is terminated afterwards.
+   */
+  continuesAsNew?: true;
 }
 
 const SAMPLE_DRAW: FundingGateInput = {
@@ -311,9 +319,68 @@ async function sampleDeployment(): Promise<DeploymentInput> {
   };
 }
 
+/** The walk-through's plans (examples/sync/): an office plan and four people's edits of it. */
+function syncExample(name: string): JsonValue {
+  return JSON.parse(readFileSync(path.resolve(__dirname, '..', 'examples', 'sync', `${name}.json`), 'utf8'));
+}
+
+/** The sync sample's subscribers: each commit is told to an email address (the outbox, without SMTP). */
+const SAMPLE_SYNC_CONFIG: SyncConfig = {
+  subscribers: [{ kinds: ['plan'], documents: '*', targets: ['email:plans@example.com'] }],
+  maxContentBytes: 5 * 1024 * 1024,
+};
+
+/**
+ * The walk-through on one plan, four commits to a run: the office plan, Ana's edit
+ * (fast-forward), Ben's on the same parent (merged: another space), Carl's on the same parent
+ * (a conflict with Ana's), Dana's narrower door on the same parent (merged, then denied by the
+ * compliance check), a viewer's
+ * commit (refused by the validator: not in history), Ana's request again (its first answer),
+ * a revert to the office plan (the fourth commit: the run continues as new).
+ */
+async function driveDocumentSync(handle: WorkflowHandle, store: Store): Promise<void> {
+  const sync = new SyncStore(store.db);
+  const send = async (requestId: string, actor: string, content: JsonValue, parent?: string, roles = ['editor']) => {
+    const { contentHash, bytes } = await sync.stageContent(content);
+    const request: CommitRequest = {
+      requestId,
+      actor,
+      roles,
+      kind: 'plan',
+      ...(parent ? { parent } : {}),
+      contentHash,
+      contentBytes: bytes,
+      metadata: { tool: 'history-recorder' },
+      message: `${actor}: ${requestId}`,
+    };
+    return handle.executeUpdate(commitUpdate, { args: [request], updateId: requestId });
+  };
+  const commitId = (outcome: CommitOutcome) => {
+    if (outcome.outcome !== 'committed') throw new Error(`expected a commit, got ${JSON.stringify(outcome)}`);
+    return outcome.commitId;
+  };
+  const base = commitId(await send('office', 'arch-amy', syncExample('office-plan')));
+  const ana = commitId(await send('ana', 'ana', syncExample('ana-board-room'), base));
+  commitId(await send('ben', 'ben', syncExample('ben-storage'), base));
+  await send('carl', 'carl', syncExample('carl-conference'), base); // conflict
+  await send('dana', 'dana', syncExample('dana-narrow-door'), base); // merged, then denied
+  await send('vic', 'vic', syncExample('office-plan'), base, ['viewer']).catch(() => undefined); // refused
+  if (commitId(await send('ana', 'ana', syncExample('ana-board-room'), base)) !== ana)
+    throw new Error('not idempotent');
+  await handle.executeUpdate(revertUpdate, {
+    args: [{ requestId: 'revert', actor: 'arch-amy', roles: ['editor'], commitId: base }],
+    updateId: 'revert',
+  });
+}
+
 /** One representative run per workflow type. */
 const SAMPLES: Record<WorkflowType, Sample> = {
   healthCheck: { args: [] },
+  documentSync: {
+    args: [{ documentId: 'history-sample', options: { commitsPerRun: 4 } }],
+    drive: driveDocumentSync,
+    continuesAsNew: true,
+  },
   deployment: {
     args: async () => [await sampleDeployment()],
     drive: async (handle) => {
@@ -616,7 +683,7 @@ async function main(): Promise<void> {
       taskQueue,
       workflowBundle: await buildWorkflowBundle(),
       activities: {
-        ...createActivities({ store }),
+        ...createActivities({ store, sync: SAMPLE_SYNC_CONFIG }),
         ...createPipelineActivities({ store, dataDir }),
         ...createQualityActivities({ store, dataDir }),
         ...createGithubActivities({ store }),
@@ -632,10 +699,15 @@ async function main(): Promise<void> {
           workflowId: `history-sample/${type}`,
           args: typeof sample.args === 'function' ? await sample.args(dataDir) : sample.args,
         });
-        await sample.drive?.(handle);
-        await handle.result();
+        await sample.drive?.(handle, store);
+        const recorded = sample.continuesAsNew
+          ? env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId)
+          : handle;
+        if (sample.continuesAsNew) await continuedAsNew(recorded);
+        else await handle.result();
         const file = path.join(HISTORIES_DIR, `${type}.json`);
-        writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2)}\n`);
+        writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(await recorded.fetchHistory())), null, 2)}\n`);
+        if (sample.continuesAsNew) await handle.terminate('history recorded');
         console.log(`recorded ${path.relative(process.cwd(), file)}`);
       }
     });
@@ -647,6 +719,15 @@ async function main(): Promise<void> {
     await store.close();
     await env.teardown();
   }
+}
+
+/** Waits until the run continued as new (a minute at most). */
+async function continuedAsNew(run: WorkflowHandle): Promise<void> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+    if ((await run.describe()).status.name === 'CONTINUED_AS_NEW') return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${run.workflowId} did not continue as new`);
 }
 
 main().catch((err) => {

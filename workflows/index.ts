@@ -47,3 +47,4 @@ export {
 } from './pipelines/pipeline-messages';
 export { deployment } from './deploy/deployment';
 export { deployQueue } from './deploy/deploy-queue';
+export { documentSync } from './sync/document-sync';

@@ -1,0 +1,285 @@
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { DocumentSyncState } from '../../domain/sync/document-sync-state';
+import type {
+  CommitOutcome,
+  CommitRequest,
+  DocumentKind,
+  DocumentSyncInput,
+  DocumentSyncView,
+  RevertRequest,
+} from '../../domain/sync/sync-types';
+import type { PrepareCommitInput } from '../../activities/sync/sync-activity-types';
+import { AuditTrail } from '../kit/audit-trail';
+import { nowIso } from '../kit/time';
+import { hooks, notifications, preparation, writes } from './sync-activities';
+import { commitUpdate, revertUpdate, syncStatusQuery } from './sync-messages';
+import { Turns } from './turns';
+
+/** A run continues as new after this many commits (or sooner, when Temporal suggests it). */
+export const COMMITS_PER_RUN = 500;
+
+/** The workflow's input: the contract's, plus what a continued run carries that the contract leaves to the workflow. */
+export interface DocumentSyncRunInput extends DocumentSyncInput {
+  /** Commits whose subscribers were not told yet when the previous run continued as new. */
+  unannounced?: string[];
+  options?: {
+    /** Continue as new after this many commits in one run (default COMMITS_PER_RUN; tests use a few). */
+    commitsPerRun?: number;
+  };
+}
+
+/** Who wrote a change and what kind of change it is, as the processing of both Updates needs it. */
+interface Change {
+  requestId: string;
+  actor: string;
+  roles: string[];
+  kind: DocumentKind;
+}
+
+/**
+ * One document's history (id sync/<documentId>): changes arrive as `commit` and `revert`
+ * Updates and are processed strictly one at a time, in arrival order, each against the head
+ * the previous one left: prepared (a plain commit, a three-way merge, or a conflict), checked
+ * by the validation hooks, written (compare and set on head) and audited, then answered.
+ * Subscribers hear of each commit after its writer was answered, from this loop, so a slow
+ * channel never holds the next change. A repeated request id gets its first answer, also
+ * after a continue-as-new. The store holds the history; the workflow holds the head, the
+ * order of changes and the recent answers.
+ */
+export async function documentSync(input: DocumentSyncRunInput): Promise<DocumentSyncView> {
+  const { documentId } = input;
+  const state = new DocumentSyncState(input);
+  const turns = new Turns();
+  const unannounced = [...(input.unannounced ?? [])];
+  const commitsPerRun = input.options?.commitsPerRun ?? COMMITS_PER_RUN;
+  const trail = new AuditTrail<never>({
+    subject: documentId,
+    timeline: () => [],
+    toEvent: () => ({ actor: '', action: '' }),
+  });
+  const running = new Map<string, Promise<CommitOutcome>>();
+  let committedThisRun = 0;
+
+  setHandler(syncStatusQuery, () => state.view(turns.waiting));
+  setHandler(commitUpdate, (request) => answer(request.requestId, () => commit(request)), {
+    validator: (request) => refuse(state.refusalOfCommit(request)),
+  });
+  setHandler(revertUpdate, (request) => answer(request.requestId, () => revert(request)), {
+    validator: (request) => refuse(state.refusalOfRevert(request)),
+  });
+
+  const newRunDue = () => committedThisRun >= commitsPerRun || workflowInfo().continueAsNewSuggested;
+  for (;;) {
+    await condition(() => unannounced.length > 0 || newRunDue());
+    if (newRunDue()) {
+      // Every accepted change answered first; what is not announced yet goes with the state.
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof documentSync>({
+        documentId,
+        carried: state.carried(),
+        ...(unannounced.length > 0 ? { unannounced } : {}),
+        ...(input.options ? { options: input.options } : {}),
+      });
+    }
+    if (await announce(unannounced[0]!)) unannounced.shift();
+  }
+
+  /** A request id answered before gets that answer; one still waiting its turn shares it; else `work` in its turn. */
+  function answer(requestId: string, work: () => Promise<CommitOutcome>): Promise<CommitOutcome> {
+    const known = state.answerOf(requestId);
+    if (known) return Promise.resolve(known);
+    const waiting = running.get(requestId);
+    if (waiting) return waiting;
+    const turn = turns.take(() => work()).finally(() => running.delete(requestId));
+    running.set(requestId, turn);
+    return turn;
+  }
+
+  function commit(request: CommitRequest): Promise<CommitOutcome> {
+    return decide(
+      { requestId: request.requestId, actor: request.actor, roles: request.roles, kind: request.kind },
+      {
+        contentHash: request.contentHash,
+        metadata: request.metadata,
+        message: request.message,
+        ...(request.parent === undefined ? {} : { parent: request.parent }),
+      },
+    );
+  }
+
+  /** A revert is a commit on head whose content and metadata are those of an earlier commit. */
+  function revert(request: RevertRequest): Promise<CommitOutcome> {
+    return decide(
+      { requestId: request.requestId, actor: request.actor, roles: request.roles, kind: state.kind! },
+      {
+        contentHash: '',
+        metadata: null,
+        message: request.message ?? state.revertMessage(request.commitId),
+        revertOf: request.commitId,
+      },
+    );
+  }
+
+  async function decide(
+    change: Change,
+    proposal: Pick<PrepareCommitInput, 'contentHash' | 'metadata' | 'message' | 'parent' | 'revertOf'>,
+  ): Promise<CommitOutcome> {
+    const expectedHead = state.head ?? null;
+    const prepared = await refusalsAsFailures('prepare the change', () =>
+      preparation.prepareSyncCommit({
+        documentId,
+        kind: change.kind,
+        head: expectedHead,
+        author: change.actor,
+        at: nowIso(),
+        ...proposal,
+      }),
+    );
+    if (prepared.kind === 'conflict')
+      return conflict(change, { outcome: 'conflict', documentId, head: prepared.head, paths: prepared.paths });
+
+    const { commit, merged } = prepared;
+    const verdicts = await refusalsAsFailures('run the validation hooks', () =>
+      hooks.runSyncHooks({
+        documentId,
+        kind: change.kind,
+        author: change.actor,
+        authorRoles: change.roles,
+        message: commit.message,
+        commit: {
+          commitId: commit.commitId,
+          contentHash: commit.contentHash,
+          parents: commit.parents,
+          patch: commit.patch,
+          metadataHash: commit.metadataHash,
+        },
+        stats: commit.stats,
+      }),
+    );
+    const denials = verdicts.filter((verdict) => !verdict.allowed);
+    if (denials.length > 0) {
+      const reasons = denials.flatMap((verdict) =>
+        (verdict.reasons.length > 0 ? verdict.reasons : ['denied']).map((reason) => `${verdict.hook}: ${reason}`),
+      );
+      const outcome: CommitOutcome = { outcome: 'denied', documentId, reasons, verdicts };
+      state.refuse(change.requestId, change.actor, nowIso(), outcome);
+      await trail.record(change.actor, 'sync.denied', {
+        requestId: change.requestId,
+        commitId: commit.commitId,
+        reasons,
+      });
+      return outcome;
+    }
+
+    try {
+      await writes.writeSyncCommit({ commit, expectedHead });
+    } catch (err) {
+      // Head moved under the workflow (a write outside it): never overwritten; the writer rebases on the store's head.
+      const moved = failureOf(err, 'SyncHeadMoved');
+      if (!moved) throw err;
+      const head = (moved.details?.[0] as { head?: string | null } | undefined)?.head ?? '';
+      return conflict(change, { outcome: 'conflict', documentId, head, paths: [] });
+    }
+    const outcome: CommitOutcome = {
+      outcome: 'committed',
+      commitId: commit.commitId,
+      parents: commit.parents,
+      documentId,
+      stats: commit.stats,
+      merged,
+    };
+    state.committed(change.requestId, commit, outcome);
+    committedThisRun += 1;
+    // In the audit chain (and so on the live stream) before the writer hears of it.
+    await trail.record(change.actor, 'sync.committed', {
+      commitId: commit.commitId,
+      parents: commit.parents,
+      stats: commit.stats,
+      message: commit.message,
+      merged,
+      ...(commit.revertOf ? { revertOf: commit.revertOf } : {}),
+    });
+    unannounced.push(commit.commitId);
+    return outcome;
+  }
+
+  async function conflict(change: Change, outcome: Extract<CommitOutcome, { outcome: 'conflict' }>) {
+    state.refuse(change.requestId, change.actor, nowIso(), outcome);
+    await trail.record(change.actor, 'sync.conflict', {
+      requestId: change.requestId,
+      head: outcome.head,
+      paths: outcome.paths,
+    });
+    return outcome;
+  }
+
+  /**
+   * Tells the subscribers of one commit; true once that is done (or refused for good: logged).
+   * A channel that is down is retried for as long as it takes, so when a new run becomes due
+   * meanwhile the send is cancelled (waiting until it stopped) and false says the commit goes
+   * to the next run unannounced: a down channel never holds the continue-as-new.
+   */
+  async function announce(commitId: string): Promise<boolean> {
+    const scope = new CancellationScope();
+    let ended = false;
+    let done = false;
+    const sending = scope
+      .run(() => notifications.notifySyncSubscribers({ documentId, commitId }))
+      .then(
+        () => void (done = true),
+        (err: unknown) => {
+          if (isCancellation(err)) return;
+          done = true;
+          log.warn('subscribers could not be told of a commit', { documentId, commitId, error: messageOf(err) });
+        },
+      )
+      .finally(() => (ended = true));
+    await condition(() => ended || newRunDue());
+    if (!ended) {
+      scope.cancel();
+      await sending;
+    }
+    return done;
+  }
+}
+
+function refuse(reason: string | undefined): void {
+  if (reason) throw new Error(reason);
+}
+
+/**
+ * Runs an activity; a final refusal of the change (`SyncInputError`) fails the writer's Update
+ * with its message, and so does an activity that kept failing (the writer may try again).
+ */
+async function refusalsAsFailures<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    const refused = failureOf(err, 'SyncInputError');
+    if (refused) throw ApplicationFailure.nonRetryable(refused.message, 'SyncInputError');
+    throw ApplicationFailure.nonRetryable(`could not ${what}: ${messageOf(err)}`, 'SyncUnavailable');
+  }
+}
+
+function failureOf(err: unknown, type: string): ApplicationFailure | undefined {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === type
+    ? err.cause
+    : undefined;
+}
+
+function messageOf(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? (err.cause ?? err) : err;
+  return cause instanceof Error ? cause.message : String(cause);
+}
