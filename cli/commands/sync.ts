@@ -354,7 +354,8 @@ async function withSync<T>(
       client: async () => (await ctx.temporal()).client,
       taskQueue: ctx.settings.taskQueue,
       store: async () => new SyncStore((await (store ??= openSettingsStore(ctx.settings))).db),
-      maxContentBytes: () => maxContentBytesOf(ctx.settings.configFile),
+      // The config file's limit (a broken file: exit 2 naming the field), read when a commit needs it.
+      maxContentBytes: () => loadConfigFile(ctx.settings.configFile).sync.maxContentBytes,
     });
     try {
       return await work(ops, caller);
@@ -362,12 +363,6 @@ async function withSync<T>(
       if (store) await (await store).close();
     }
   });
-}
-
-/** The config file's sync.maxContentBytes, when it has a sync section (a broken file: exit 2 naming the field). */
-function maxContentBytesOf(configFile: string): number | undefined {
-  const config = loadConfigFile(configFile) as { sync?: { maxContentBytes?: number } };
-  return config.sync?.maxContentBytes;
 }
 
 /** Who acts: in direct mode and through a found service (the CLI mints a token per caller) `--as`/`--role` say; through ARXFLOW_URL, the token's subject. */
