@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { StoreLocation } from '../../db/store';
+import type { SyncConfig } from '../../domain/sync/sync-types';
 import { dataConverterOf } from '../../platform/codec/data-converter';
 import { startActivityWorkerProcess } from './activity-worker-process';
 import { sharedWorkflowBundle } from './bundle';
@@ -33,6 +34,8 @@ export function useActivityProcessWorld(
     auditKey: string;
     /** The activities' data dir (pipeline workspaces, local deploy targets). */
     dataDir?: string;
+    /** The config file's `sync:` section the worker processes get (document subscribers). */
+    sync?: SyncConfig;
   },
 ): ActivityProcessWorld {
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -49,6 +52,7 @@ export function useActivityProcessWorld(
         location: world.location,
         auditKey: options.auditKey,
         ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+        ...(options.sync ? { sync: options.sync } : {}),
       });
       cleanups.push(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
       return child;

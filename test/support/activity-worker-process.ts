@@ -11,6 +11,7 @@ import { createActivities } from '../../activities';
 import type { PaymentProvider } from '../../activities/funding-payments';
 import { AnchorKey } from '../../db/audit-log';
 import { openStore, type StoreLocation } from '../../db/store';
+import type { SyncConfig } from '../../domain/sync/sync-types';
 import { dataConverterOf } from '../../platform/codec/data-converter';
 import { testCodecs } from './temporal-env';
 
@@ -41,6 +42,8 @@ export interface ActivityWorkerEnv {
   PROVIDER_URL?: string;
   /** The activities' data dir (pipeline workspaces, caches, kept files). */
   DATA_DIR?: string;
+  /** The config file's `sync:` section as JSON (document subscribers); unset: none. */
+  SYNC_CONFIG?: string;
   /** Where the store is: DATABASE_URL (PostgreSQL) or PGLITE_DIR. */
   DATABASE_URL?: string;
   PGLITE_DIR?: string;
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
       store,
       ...(env.PROVIDER_URL ? { paymentProvider: httpPaymentProvider(env.PROVIDER_URL, `pid:${process.pid}`) } : {}),
       ...(env.DATA_DIR ? { dataDir: env.DATA_DIR } : {}),
+      ...(env.SYNC_CONFIG ? { sync: JSON.parse(env.SYNC_CONFIG) as SyncConfig } : {}),
     }),
     dataConverter: dataConverterOf(testCodecs()),
   });
@@ -82,6 +86,7 @@ export async function startActivityWorkerProcess(options: {
   auditKey: string;
   providerUrl?: string;
   dataDir?: string;
+  sync?: SyncConfig;
 }): Promise<ChildProcess> {
   const { location } = options;
   const childEnv: ActivityWorkerEnv = {
@@ -90,6 +95,7 @@ export async function startActivityWorkerProcess(options: {
     ARXFLOW_AUDIT_KEY: options.auditKey,
     ...(options.providerUrl ? { PROVIDER_URL: options.providerUrl } : {}),
     ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}),
+    ...(options.sync ? { SYNC_CONFIG: JSON.stringify(options.sync) } : {}),
     ...('databaseUrl' in location ? { DATABASE_URL: location.databaseUrl } : {}),
     ...('pgliteDir' in location ? { PGLITE_DIR: location.pgliteDir, DATABASE_URL: '' } : {}),
   };
