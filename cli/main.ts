@@ -16,6 +16,7 @@ import { registerSyncCommands } from './commands/sync';
 import { registerTokenCommands } from './commands/token';
 import { registerTriggerCommands } from './commands/triggers';
 import { registerWorkflowCommands } from './commands/workflows';
+import { registerWatchCommand } from './commands/watch';
 import { EXIT, exitCodeOf } from './output';
 
 /** `arxflow <area> <verb>`; every command takes --json. Through the gateway when ARXFLOW_URL is set. */
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerDeployCommands(program);
   registerSyncCommands(program);
   registerQualityHistoryCommands(registerQualityCommands(program));
+  registerWatchCommand(program);
   const exitOverride = (command: Command) => {
     command.exitOverride();
     command.commands.forEach(exitOverride);

@@ -127,6 +127,8 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
       compliance: config.compliance,
       // Relative artifact paths of deployments are read from the config file's folder.
       deployments: { config: config.deployments, configDir: path.dirname(path.resolve(settings.configFile)) },
+      // The configured content limit is checked before a document is stored.
+      sync: config.sync,
       dataDir: settings.dataDir,
       publicUrl: settings.pipelines.publicUrl,
       codec: { codecs, webUiOrigin: settings.webUiOrigin, trustLocalWebUi: usesDevelopmentSecret(settings) },
