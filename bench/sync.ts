@@ -160,11 +160,16 @@ export async function benchSync(): Promise<void> {
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const editor: Caller = { subject: 'bench-editor', roles: ['editor'] };
 
-  /** One commit through the operations the gateway uses; its id. */
+  /**
+   * One commit through the operations the gateway uses; its id. The message names the document:
+   * first commits of the same content, author and message in the same millisecond would have the
+   * same commit id in two documents (the id does not include the document).
+   */
   const commit = async (documentId: string, parent: string | undefined, n: number): Promise<string> => {
+    const message = `bench: ${documentId} S202 at ${300 + n} sq ft`;
     const outcome = await operations.commit(
       documentId,
-      { kind: 'plan', content: planVersion(n), message: `bench: S202 at ${300 + n} sq ft`, ...(parent && { parent }) },
+      { kind: 'plan', content: planVersion(n), message, ...(parent && { parent }) },
       editor,
     );
     if (outcome.outcome !== 'committed') throw new Error(`${documentId}: ${JSON.stringify(outcome)}`);
@@ -195,10 +200,10 @@ export async function benchSync(): Promise<void> {
         const heads = new Map<string, string>();
         const one = `bench-one-${run}`;
         for (const call of commitsTo(one, heads, WARM_UP, 0)) await call();
-        const [baselineOne] = [`bench-baseline-one-${run}`];
-        await baselineEntities([baselineOne!]);
-        for (const lane of bareUpdates([baselineOne!], WARM_UP)) for (const call of lane) await call();
-        const oneBaseline = await timedLanes(bareUpdates([baselineOne!], ONE_DOCUMENT_COMMITS));
+        const baselineOne = `bench-baseline-one-${run}`;
+        await baselineEntities([baselineOne]);
+        for (const lane of bareUpdates([baselineOne], WARM_UP)) for (const call of lane) await call();
+        const oneBaseline = await timedLanes(bareUpdates([baselineOne], ONE_DOCUMENT_COMMITS));
         const oneSync = await timedLanes([commitsTo(one, heads, ONE_DOCUMENT_COMMITS, WARM_UP)]);
 
         // (a) Many documents: each has its first commit (its workflow started) before the clock.
