@@ -343,6 +343,46 @@ describe('documentSync on the time-skipping server (real activities, PGlite)', (
     });
   });
 
+  it('a change waits its turn: while one is in its hooks the later ones are pending, then each runs in arrival order', async () => {
+    const documentId = 'fifo-doc';
+    const hook = await startHoldingHook();
+    await sync().addHook({
+      hookId: 'hold-fifo',
+      url: hook.url,
+      secret: 'hook-secret-0123456789',
+      kinds: [],
+      documents: 'fifo-*',
+      timeoutMs: 60_000,
+      order: 1,
+      createdBy: 'admin-ada',
+    });
+    try {
+      await run(async (start) => {
+        const handle = await start(documentId);
+        const base = committed(await commit(handle, { base: 1 }));
+        hook.hold();
+        const held = commit(handle, { base: 1, k0: 0 }, { parent: base.commitId });
+        await until('the change in its hook', () => hook.waiting);
+        // Each next change is sent once the one before it waits its turn: their arrival order is known.
+        const later: Promise<CommitOutcome>[] = [];
+        for (let i = 1; i <= 3; i++) {
+          later.push(commit(handle, { base: 1, [`k${i}`]: i }, { parent: base.commitId }));
+          await until(`change ${i} pending`, async () => (await handle.query(syncStatusQuery)).pending === i);
+        }
+        expect(hook.calls).toBe(2); // the base's and the held change's: nobody overtook it
+        hook.release();
+        const chain = [committed(await held), ...(await Promise.all(later)).map(committed)];
+        expect(chain[0]!.parents).toEqual([base.commitId]);
+        for (let i = 1; i < chain.length; i++)
+          expect(chain[i]!.parents).toEqual([chain[i - 1]!.commitId, base.commitId]); // merged onto the one before
+        expect(await handle.query(syncStatusQuery)).toMatchObject({ pending: 0, head: chain.at(-1)!.commitId });
+      });
+    } finally {
+      await sync().removeHook('hold-fifo');
+      await hook.close();
+    }
+  });
+
   it('serialises 20 concurrent changes on one parent: each in its turn, the later ones merged, no change lost', async () => {
     const documentId = 'doc-concurrent';
     await run(async (start) => {
@@ -486,6 +526,47 @@ async function until(what: string, check: () => boolean | Promise<boolean>): Pro
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** An external validation hook that allows every change; after `hold()` the next request waits for `release()`. */
+async function startHoldingHook() {
+  let calls = 0;
+  let armed = false;
+  let waiting = false;
+  let release = () => undefined as void;
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      calls += 1;
+      const answer = () =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ allow: true }));
+      if (!armed) return answer();
+      armed = false;
+      waiting = true;
+      release = () => {
+        waiting = false;
+        answer();
+      };
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/check`,
+    get calls() {
+      return calls;
+    },
+    /** A request is being held. */
+    get waiting() {
+      return waiting;
+    },
+    hold: () => void (armed = true),
+    release: () => release(),
+    close: async () => {
+      if (waiting) release();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 /** An external validation hook that denies every change (signatures are checked in sync-hooks.test.ts). */
