@@ -109,7 +109,8 @@ export class SyncStore {
 
   /**
    * Inserts a commit row once: a retry (same commitId) returns the stored row. Its content and
-   * metadata must be staged. Not in the history until `moveHead` moves onto it.
+   * metadata must be staged. Not in the history until `moveHead` moves onto it (prepareSyncCommit
+   * inserts it before the hooks run; a denied change's row never enters the history).
    */
   async insertCommit(commit: SyncCommit): Promise<{ commit: SyncCommit; inserted: boolean }> {
     const staged = await this.db.query<{ hash: string }>(
@@ -243,10 +244,13 @@ export class SyncStore {
     return rows.length > limit ? { entries, next: entries[entries.length - 1]!.commitId } : { entries };
   }
 
-  /** A commit with its content and metadata (the head when no commit is given); undefined when unknown. */
+  /**
+   * A commit of the history with its content and metadata (the head when no commit is given);
+   * undefined when unknown or not in the history (a prepared commit whose change was denied).
+   */
   async show(documentId: string, commitId?: string): Promise<SyncCommitContent | undefined> {
     const id = commitId ?? (await this.head(documentId));
-    if (id === undefined) return undefined;
+    if (id === undefined || !(await this.isAncestor(documentId, id))) return undefined;
     const commit = await this.commit(documentId, id);
     if (!commit) return undefined;
     const [content, metadata] = await Promise.all([

@@ -9,7 +9,13 @@ import { runSyncHooks } from './run-sync-hooks';
 import type { SyncActivities } from './sync-activity-types';
 import { writeSyncCommit } from './write-sync-commit';
 
-export type { PrepareCommitInput, PreparedCommit, RunHooksInput, SyncActivities } from './sync-activity-types';
+export type {
+  PrepareCommitInput,
+  PreparedCommit,
+  RunHooksInput,
+  SyncActivities,
+  SyncCommitSummary,
+} from './sync-activity-types';
 
 export interface SyncActivityDeps {
   store: Store;

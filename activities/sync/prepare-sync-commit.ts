@@ -6,6 +6,7 @@ import { diffDocuments } from '../../domain/sync/json-diff';
 import { threeWayMerge } from '../../domain/sync/three-way-merge';
 import { SYNC_LIMITS, type JsonValue, type SyncCommit } from '../../domain/sync/sync-types';
 import { issuesText } from '../../domain/validation';
+import { commitSummary } from './commit-summary';
 import type { PrepareCommitInput, PreparedCommit } from './sync-activity-types';
 import { refusalsAsInputErrors, syncInputError } from './sync-failures';
 
@@ -26,9 +27,11 @@ interface Proposal {
  * A change prepared against the head the workflow holds: a plain commit when the writer's
  * parent is the head (or the document has none yet), a three-way merge commit when the parent is
  * an older commit of the history and the two sides touched disjoint paths, else a conflict
- * naming the paths. Nothing is written but content (the merged content, the metadata), which is
- * staged by hash and so is the same on a retry; the commit id comes from workflow time, so a
- * retry prepares the same commit.
+ * naming the paths. Written: content (the merged content, the metadata), staged by hash, and the
+ * commit row with its patches, which stays out of the history until writeSyncCommit moves head
+ * onto it (a denied change's row never is); both are the same on a retry, as the commit id
+ * comes from workflow time. The workflow gets the commit without its patches (they can be
+ * megabytes, over Temporal's payload limit).
  */
 export async function prepareSyncCommit(deps: PrepareDeps, input: PrepareCommitInput): Promise<PreparedCommit> {
   return refusalsAsInputErrors(async () => {
@@ -142,7 +145,8 @@ async function commitOf(
     stats: diff.stats,
     ...(input.revertOf ? { revertOf: input.revertOf } : {}),
   };
-  return { kind: 'commit', commit, merged };
+  await store.insertCommit(commit);
+  return { kind: 'commit', commit: commitSummary(commit), merged };
 }
 
 async function contentOf(store: SyncStore, hash: string): Promise<JsonValue> {

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { SyncStore } from '../../db/sync-store';
 import { documentContentIssues } from '../../domain/sync/document-kinds';
-import type { HookRequestBody, HookVerdict, JsonValue } from '../../domain/sync/sync-types';
+import type { HookRequestBody, HookVerdict, JsonValue, PatchOperation } from '../../domain/sync/sync-types';
 import { issuesText } from '../../domain/validation';
 import type { RunHooksInput } from './sync-activity-types';
 import { heartbeating } from '../heartbeat';
@@ -58,7 +58,7 @@ export async function runSyncHooks(deps: RunHooksDeps, input: RunHooksInput): Pr
     message: input.message,
     parent: firstParent ?? null,
     content,
-    patch: input.commit.patch,
+    patch: await preparedPatch(store, input),
     metadata: await stored(store, input.commit.metadataHash, 'metadata'),
   };
   for (const hook of hooks) {
@@ -74,6 +74,13 @@ export async function runSyncHooks(deps: RunHooksDeps, input: RunHooksInput): Pr
     if (decided(verdict)) return verdicts;
   }
   return verdicts;
+}
+
+/** The patch prepareSyncCommit stored with the commit row (the workflow never carries it: it can be megabytes). */
+async function preparedPatch(store: SyncStore, input: RunHooksInput): Promise<PatchOperation[]> {
+  const commit = await store.commit(input.documentId, input.commit.commitId);
+  if (!commit) throw syncInputError(`commit ${input.commit.commitId} of ${input.documentId} was not prepared`);
+  return commit.patch;
 }
 
 async function stored(store: SyncStore, hash: string, what: string): Promise<JsonValue> {

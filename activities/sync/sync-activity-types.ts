@@ -2,7 +2,9 @@ import type { CommitStats, DocumentKind, HookVerdict, JsonValue, SyncCommit } fr
 
 /**
  * The activities the documentSync workflow calls (createSyncActivities in ./index.ts). Content
- * stays in the store: the workflow passes hashes and commit ids, never documents.
+ * stays in the store: the workflow passes hashes and commit ids, never documents, and never
+ * patches (a change to a document near the content limit has a patch of megabytes, over
+ * Temporal's 2 MB payload limit): the commit row holds them.
  */
 export interface SyncActivities {
   /**
@@ -12,6 +14,8 @@ export interface SyncActivities {
    * Refuses (non-retryable, type `SyncInputError`) a parent outside the document's history, a
    * missing staged content, content over the limit or failing the kind's schema.
    * Computes the commit id from `at` (workflow time), so a retry prepares the same commit.
+   * Inserts the commit row with its patches (idempotent on commitId), which is not in the
+   * history until writeSyncCommit moves head onto it, and answers the commit without them.
    */
   prepareSyncCommit(input: PrepareCommitInput): Promise<PreparedCommit>;
 
@@ -19,10 +23,14 @@ export interface SyncActivities {
   runSyncHooks(input: RunHooksInput): Promise<HookVerdict[]>;
 
   /**
-   * Inserts the commit row (idempotent on commitId) and moves `head` from `expectedHead` to it
-   * (compare and set; a retry that finds head already at commitId succeeds). Returns the row.
+   * Moves `head` from `expectedHead` to the prepared commit (compare and set; a retry that finds
+   * head already at commitId succeeds), which puts it in the history. Returns the row (without patches).
    */
-  writeSyncCommit(input: { commit: SyncCommit; expectedHead: string | null }): Promise<SyncCommit>;
+  writeSyncCommit(input: {
+    documentId: string;
+    commitId: string;
+    expectedHead: string | null;
+  }): Promise<SyncCommitSummary>;
 
   /** Tells the configured subscribers of the commit, once per commit and target (delivery keys). */
   notifySyncSubscribers(input: { documentId: string; commitId: string }): Promise<{ sent: number }>;
@@ -45,8 +53,11 @@ export interface PrepareCommitInput {
   revertOf?: string;
 }
 
+/** A commit row as activities hand it to the workflow: everything but the patches, which stay in the store. */
+export type SyncCommitSummary = Omit<SyncCommit, 'patch' | 'metadataPatch'>;
+
 export type PreparedCommit =
-  { kind: 'commit'; commit: SyncCommit; merged: boolean } | { kind: 'conflict'; head: string; paths: string[] };
+  { kind: 'commit'; commit: SyncCommitSummary; merged: boolean } | { kind: 'conflict'; head: string; paths: string[] };
 
 export interface RunHooksInput {
   documentId: string;
@@ -54,7 +65,7 @@ export interface RunHooksInput {
   author: string;
   authorRoles: string[];
   message: string;
-  /** The prepared commit (its content is read from the store by hash). */
-  commit: Pick<SyncCommit, 'commitId' | 'contentHash' | 'parents' | 'patch' | 'metadataHash'>;
+  /** The prepared commit (its content is read from the store by hash, its patch from its row). */
+  commit: Pick<SyncCommit, 'commitId' | 'contentHash' | 'parents' | 'metadataHash'>;
   stats: CommitStats;
 }

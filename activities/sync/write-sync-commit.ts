@@ -1,20 +1,24 @@
 import type { SyncStore } from '../../db/sync-store';
-import type { SyncCommit } from '../../domain/sync/sync-types';
-import { headMovedError, refusalsAsInputErrors } from './sync-failures';
+import { commitSummary } from './commit-summary';
+import type { SyncCommitSummary } from './sync-activity-types';
+import { headMovedError, refusalsAsInputErrors, syncInputError } from './sync-failures';
 
 /**
- * Inserts the commit (once per commitId) and moves head onto it by compare and set. A retry
- * after a crash finds the row and head already moved: the same answer. Head anywhere else means
- * another writer got in between: a final SyncHeadMoved failure, never an overwrite.
+ * Moves head onto the commit prepareSyncCommit inserted, by compare and set, which puts it in
+ * the history. A retry after a crash finds head already moved: the same answer. Head anywhere
+ * else means another writer got in between: a final SyncHeadMoved failure, never an overwrite.
  */
 export async function writeSyncCommit(
   store: SyncStore,
-  input: { commit: SyncCommit; expectedHead: string | null },
-): Promise<SyncCommit> {
-  const { commit, expectedHead } = input;
+  input: { documentId: string; commitId: string; expectedHead: string | null },
+): Promise<SyncCommitSummary> {
+  const { documentId, commitId, expectedHead } = input;
   return refusalsAsInputErrors(async () => {
-    const { commit: stored } = await store.insertCommit(commit);
-    if (await store.moveHead(commit.documentId, expectedHead, commit.commitId)) return stored;
-    throw headMovedError(commit.documentId, expectedHead, await store.head(commit.documentId));
+    if (!(await store.moveHead(documentId, expectedHead, commitId))) {
+      throw headMovedError(documentId, expectedHead, await store.head(documentId));
+    }
+    const stored = await store.commit(documentId, commitId);
+    if (!stored) throw syncInputError(`commit ${commitId} of ${documentId} is not in the store`);
+    return commitSummary(stored);
   });
 }

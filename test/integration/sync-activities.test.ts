@@ -5,12 +5,17 @@ import { DefaultLogger } from '@temporalio/worker';
 import { smtpTransport } from '../../activities/notifications/channels';
 import { createNotificationActivities } from '../../activities/notifications/deliver';
 import { createSyncActivities } from '../../activities/sync';
-import type { PrepareCommitInput, PreparedCommit, SyncActivities } from '../../activities/sync/sync-activity-types';
+import type {
+  PrepareCommitInput,
+  PreparedCommit,
+  SyncActivities,
+  SyncCommitSummary,
+} from '../../activities/sync/sync-activity-types';
 import { openStore, type Store } from '../../db/store';
 import { SyncStore } from '../../db/sync-store';
 import { commitIdOf } from '../../domain/sync/content-hash';
 import { applyJsonPatch } from '../../domain/sync/json-diff';
-import type { JsonValue, SyncCommit, SyncConfig } from '../../domain/sync/sync-types';
+import type { JsonValue, SyncConfig } from '../../domain/sync/sync-types';
 import { activityFailureOf } from '../support/activity-failure';
 import { startSmtpServer, type SmtpTestServer } from '../support/smtp-server';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
@@ -38,8 +43,14 @@ describe('sync activities (PGlite store, MockActivityEnvironment)', () => {
 
   const prepare = (input: PrepareCommitInput): Promise<PreparedCommit> =>
     env().run(activities.prepareSyncCommit, input);
-  const write = (commit: SyncCommit, expectedHead: string | null): Promise<SyncCommit> =>
-    env().run(activities.writeSyncCommit, { commit, expectedHead });
+  const write = (commit: SyncCommitSummary, expectedHead: string | null): Promise<SyncCommitSummary> =>
+    env().run(activities.writeSyncCommit, { documentId: commit.documentId, commitId: commit.commitId, expectedHead });
+  /** The patches prepareSyncCommit stored with the commit row (the workflow never carries them). */
+  const patchesOf = async (commit: SyncCommitSummary) => {
+    const row = await sync.commit(commit.documentId, commit.commitId);
+    if (!row) throw new Error(`commit ${commit.commitId} has no row`);
+    return { patch: row.patch, metadataPatch: row.metadataPatch };
+  };
 
   /** A change of `content` by `author` based on `parent`, prepared against `head`. */
   async function changeOf(
@@ -62,7 +73,7 @@ describe('sync activities (PGlite store, MockActivityEnvironment)', () => {
   }
 
   /** Prepares and writes a change that must be a plain or merge commit. */
-  async function commit(input: PrepareCommitInput): Promise<SyncCommit> {
+  async function commit(input: PrepareCommitInput): Promise<SyncCommitSummary> {
     const prepared = await prepare(input);
     if (prepared.kind !== 'commit') throw new Error(`expected a commit, got ${JSON.stringify(prepared)}`);
     return write(prepared.commit, input.head);
@@ -82,12 +93,21 @@ describe('sync activities (PGlite store, MockActivityEnvironment)', () => {
     const first = await prepare(firstInput);
     expect(first).toMatchObject({ kind: 'commit', merged: false });
     if (first.kind !== 'commit') return;
-    expect(first.commit).toMatchObject({ parents: [], patch: [], metadataPatch: [], author: 'ana', documentId });
+    expect(first.commit).toMatchObject({ parents: [], author: 'ana', documentId });
     expect(first.commit.stats.added).toBeGreaterThan(0);
     expect(first.commit.commitId).toBe(commitIdOf(first.commit));
+    // The patches stay in the commit row (a patch can be megabytes): the workflow gets neither.
+    expect(first.commit).not.toHaveProperty('patch');
+    expect(first.commit).not.toHaveProperty('metadataPatch');
+    expect(await patchesOf(first.commit)).toEqual({ patch: [], metadataPatch: [] });
+    // Prepared is not committed: the row is out of the history until head moves onto it.
+    expect(await sync.isAncestor(documentId, first.commit.commitId)).toBe(false);
+    expect(await sync.show(documentId, first.commit.commitId)).toBeUndefined();
+    expect(await sync.head(documentId)).toBeUndefined();
     // A retried prepare (same workflow time) prepares the same commit.
     expect(await prepare(firstInput)).toEqual(first);
     expect(await write(first.commit, null)).toEqual(first.commit);
+    expect(await sync.isAncestor(documentId, first.commit.commitId)).toBe(true);
 
     const edited = budgetWith({ L2: 25_000 });
     const second = await prepare(
@@ -101,8 +121,9 @@ describe('sync activities (PGlite store, MockActivityEnvironment)', () => {
     expect(second.merged).toBe(false);
     expect(second.commit.parents).toEqual([first.commit.commitId]);
     expect(second.commit.stats).toEqual({ added: 0, removed: 0, changed: 1 });
-    expect(applyJsonPatch(syncBudget(3) as unknown as JsonValue, second.commit.patch)).toEqual(edited);
-    expect(applyJsonPatch({ tool: 'estimator' }, second.commit.metadataPatch)).toEqual({ tool: 'estimator', rev: 2 });
+    const { patch, metadataPatch } = await patchesOf(second.commit);
+    expect(applyJsonPatch(syncBudget(3) as unknown as JsonValue, patch)).toEqual(edited);
+    expect(applyJsonPatch({ tool: 'estimator' }, metadataPatch)).toEqual({ tool: 'estimator', rev: 2 });
     await write(second.commit, first.commit.commitId);
     expect(await sync.head(documentId)).toBe(second.commit.commitId);
     expect((await sync.show(documentId))?.metadata).toEqual({ tool: 'estimator', rev: 2 });
@@ -128,7 +149,8 @@ describe('sync activities (PGlite store, MockActivityEnvironment)', () => {
     const expected = budgetWith({ L1: 11_000, L3: 33_000 });
     expect((await sync.content(prepared.commit.contentHash))?.content).toEqual(expected);
     // The patch is from the head it was merged onto.
-    expect(applyJsonPatch(budgetWith({ L1: 11_000 }) as unknown as JsonValue, prepared.commit.patch)).toEqual(expected);
+    const { patch } = await patchesOf(prepared.commit);
+    expect(applyJsonPatch(budgetWith({ L1: 11_000 }) as unknown as JsonValue, patch)).toEqual(expected);
     await write(prepared.commit, theirs.commitId);
     expect((await sync.log(documentId)).entries.map((e) => e.commitId)).toEqual([
       prepared.commit.commitId,
@@ -168,12 +190,12 @@ describe('sync activities (PGlite store, MockActivityEnvironment)', () => {
     const documentId = `site-${randomUUID()}`;
     const base = await commit(await changeOf(documentId, syncBudget(3), { head: null }));
     const other = await commit(await changeOf(`site-${randomUUID()}`, syncBudget(2), { head: null }));
-    // A commit row whose head move lost: in the store, not in the history.
+    // A prepared commit head never moved onto (denied, or its head move lost): in the store, not in the history.
     const orphan = await prepare(
       await changeOf(documentId, budgetWith({ L1: 1 }), { head: base.commitId, parent: base.commitId }),
     );
     if (orphan.kind !== 'commit') throw new Error('expected a commit');
-    await sync.insertCommit(orphan.commit);
+    expect(await sync.commit(documentId, orphan.commit.commitId)).toMatchObject({ commitId: orphan.commit.commitId });
     for (const parent of ['0'.repeat(64), other.commitId, orphan.commit.commitId]) {
       const failure = await activityFailureOf(
         prepare(await changeOf(documentId, budgetWith({ L1: 2 }), { head: base.commitId, parent })),

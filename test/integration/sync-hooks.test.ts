@@ -122,26 +122,40 @@ describe('sync validation hooks (a real hook server)', () => {
     });
   }
 
-  /** A change to check: content and metadata staged, as prepareSyncCommit leaves them. */
+  /** A change to check: content and metadata staged and the commit row (with its patch) inserted, as prepareSyncCommit leaves them. */
   async function change(
     content: JsonValue,
-    options: { kind?: DocumentKind; documentId?: string; message?: string } = {},
+    options: { kind?: DocumentKind; documentId?: string; message?: string; parents?: string[] } = {},
   ): Promise<RunHooksInput> {
     const { contentHash } = await sync.stageContent(content);
     const { contentHash: metadataHash } = await sync.stageContent({ source: 'test' });
+    const documentId = options.documentId ?? `tower-${randomUUID()}`;
+    const kind = options.kind ?? 'json';
+    const message = options.message ?? 'add the lobby';
+    const commit = {
+      commitId: randomUUID().replace(/-/g, ''),
+      contentHash,
+      parents: options.parents ?? [],
+      metadataHash,
+    };
+    await sync.insertCommit({
+      ...commit,
+      documentId,
+      kind,
+      author: 'ana',
+      message,
+      at: new Date().toISOString(),
+      patch: [{ op: 'add', path: '/lobby', value: 1 }],
+      metadataPatch: [],
+      stats: { added: 1, removed: 0, changed: 0 },
+    });
     return {
-      documentId: options.documentId ?? `tower-${randomUUID()}`,
-      kind: options.kind ?? 'json',
+      documentId,
+      kind,
       author: 'ana',
       authorRoles: ['editor'],
-      message: options.message ?? 'add the lobby',
-      commit: {
-        commitId: randomUUID().replace(/-/g, ''),
-        contentHash,
-        parents: [],
-        patch: [{ op: 'add', path: '/lobby', value: 1 }],
-        metadataHash,
-      },
+      message,
+      commit,
       stats: { added: 1, removed: 0, changed: 0 },
     };
   }
@@ -283,8 +297,13 @@ describe('sync validation hooks (a real hook server)', () => {
         });
         parents.push(commitId);
       }
-      const input = await change(proposed, { kind: 'plan', documentId, message: options.message ?? 'longer corridor' });
-      return { ...input, authorRoles: options.roles ?? ['editor'], commit: { ...input.commit, parents } };
+      const input = await change(proposed, {
+        kind: 'plan',
+        documentId,
+        message: options.message ?? 'longer corridor',
+        parents,
+      });
+      return { ...input, authorRoles: options.roles ?? ['editor'] };
     }
     const farExit = () => {
       const plan = syncPlan();

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { SyncStore } from '../../db/sync-store';
+import { applyJsonPatch } from '../../domain/sync/json-diff';
 import {
   documentSyncWorkflowId,
   type CommitOutcome,
@@ -459,6 +461,26 @@ describe('documentSync on the time-skipping server (real activities, PGlite)', (
     }
   });
 
+  it('a change of megabytes never travels through the workflow: a ~4 MB document, then most of it replaced (a patch over 2 MB), commits', async () => {
+    const documentId = 'doc-large';
+    await run(async (start) => {
+      const handle = await start(documentId);
+      const original = bulky(4_000);
+      const first = committed(await commit(handle, original, { message: 'the whole survey' }));
+      const edited = { ...original, ...bulky(3_000) }; // three quarters of the values replaced
+      const second = committed(await commit(handle, edited, { parent: first.commitId, message: 'resurveyed' }));
+      expect(second).toMatchObject({ parents: [first.commitId], stats: { added: 0, removed: 0, changed: 3_000 } });
+      expect(await contentAt(documentId, second.commitId)).toEqual(edited);
+      const row = await sync().commit(documentId, second.commitId);
+      expect(Buffer.byteLength(JSON.stringify(row!.patch))).toBeGreaterThan(2 * 1024 * 1024);
+      expect(applyJsonPatch(original, row!.patch)).toEqual(edited);
+      // Hashes and ids only: no event of the run carries a document or its patch.
+      const events = (await handle.fetchHistory()).events ?? [];
+      const largest = Math.max(...events.map((event) => JSON.stringify(event).length));
+      expect(largest).toBeLessThan(64 * 1024);
+    });
+  });
+
   it('continues as new after N commits: head, count, answers and unannounced commits carried; a repeated request id after the boundary is answered, not applied', async () => {
     const documentId = 'doc-continued';
     const receiver = await startWebhookReceiver();
@@ -519,6 +541,11 @@ describe('modules the documentSync workflow loads', () => {
     expect(modules).not.toContain('domain/sync/content-hash.ts');
   });
 });
+
+/** `count` keys of 1 KB random text each (`k0`, `k1`...): they neither compress nor diff to anything but replaces. */
+function bulky(count: number): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, randomBytes(512).toString('hex')]));
+}
 
 /** Polls `check` (real time: retries of a failed delivery back off for seconds) for up to a minute. */
 async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {

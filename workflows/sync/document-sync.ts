@@ -54,8 +54,9 @@ interface Change {
  * by the validation hooks, written (compare and set on head) and audited, then answered.
  * Subscribers hear of each commit after its writer was answered, from this loop, so a slow
  * channel never holds the next change. A repeated request id gets its first answer, also
- * after a continue-as-new. The store holds the history; the workflow holds the head, the
- * order of changes and the recent answers.
+ * after a continue-as-new. The store holds the history, contents and patches (the workflow
+ * passes hashes and commit ids: a patch can be megabytes, over Temporal's payload limit); the
+ * workflow holds the head, the order of changes and the recent answers.
  */
 export async function documentSync(input: DocumentSyncRunInput): Promise<DocumentSyncView> {
   const { documentId } = input;
@@ -161,7 +162,6 @@ export async function documentSync(input: DocumentSyncRunInput): Promise<Documen
           commitId: commit.commitId,
           contentHash: commit.contentHash,
           parents: commit.parents,
-          patch: commit.patch,
           metadataHash: commit.metadataHash,
         },
         stats: commit.stats,
@@ -183,7 +183,7 @@ export async function documentSync(input: DocumentSyncRunInput): Promise<Documen
     }
 
     try {
-      await writes.writeSyncCommit({ commit, expectedHead });
+      await writes.writeSyncCommit({ documentId, commitId: commit.commitId, expectedHead });
     } catch (err) {
       // Head moved under the workflow (a write outside it): never overwritten; the writer rebases on the store's head.
       const moved = failureOf(err, 'SyncHeadMoved');
