@@ -11,6 +11,7 @@ import { type Authenticator } from '../platform/tokens';
 import { refuseInvalidUnicode } from './unicode-guard';
 import { registerAlertRoutes, type AlertGatewayConfig } from './alerts/routes';
 import { registerAuditRoutes } from './audit-routes';
+import { registerNlpRoutes } from './nlp-routes';
 import { registerStreamRoutes } from './stream-routes';
 import { registerComplianceReportRoutes } from './compliance-report-routes';
 import { registerCodecRoutes, type CodecServerConfig } from './codec-routes';
@@ -134,6 +135,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   registerFundingProgramRoutes(app, deps);
   registerAuditRoutes(app, { store: deps.store, authenticator: deps.authenticator });
+  registerNlpRoutes(app, { store: deps.store, authenticator: deps.authenticator });
   registerStreamRoutes(app, { store: deps.store, authenticator: deps.authenticator });
   registerComplianceReportRoutes(app, deps);
   registerScheduleRoutes(app, deps);
