@@ -233,7 +233,8 @@ export class TemporalSyncOperations implements SyncOperations {
    * Starts the document's workflow unless it runs (one per document: USE_EXISTING, so
    * concurrent first writers share it), then sends the change. A refusal by the Update's
    * validator (a rule the checks here do not know, such as a kind changed by a commit that
-   * landed in between) is 400 when it is about the input, else 422 with its reason.
+   * landed in between) is 400 when it is about the input, else 422 with its reason; a change
+   * the store or a hook kept failing (`SyncUnavailable`) is 503: nothing was committed, retry later.
    */
   private async send(
     documentId: string,

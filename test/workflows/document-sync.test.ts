@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { SyncStore } from '../../db/sync-store';
+import { contentHash } from '../../domain/sync/content-hash';
 import { applyJsonPatch } from '../../domain/sync/json-diff';
 import {
   documentSyncWorkflowId,
@@ -16,6 +17,8 @@ import {
 import { documentSync } from '../../workflows';
 import { commitUpdate, revertUpdate, syncStatusQuery } from '../../workflows/sync/sync-messages';
 import type { DocumentSyncRunInput } from '../../workflows/sync/document-sync';
+import { ApiError } from '../../client/api/errors';
+import { TemporalSyncOperations } from '../../client/api/sync-temporal-operations';
 import { dataConverterOf } from '../../platform/codec/data-converter';
 import { reachable } from '../support/runtime-imports';
 import { startWebhookReceiver } from '../support/webhook-receiver';
@@ -292,6 +295,37 @@ describe('documentSync on the time-skipping server (real activities, PGlite)', (
       expect(failure).toEqual({ type: 'SyncInputError', message: expect.stringContaining('f'.repeat(64)) });
       committed(await commit(handle, { a: 1 }));
       expect(await handle.query(syncStatusQuery)).toMatchObject({ commits: 1 });
+    });
+  });
+
+  it('an activity that keeps failing fails the Update as SyncUnavailable, which the API answers 503 (retry later), not 422', async () => {
+    const documentId = 'doc-store-failing';
+    const content = { a: 'unreadable' };
+    // A content row the activity cannot read: each attempt fails as a store that keeps failing would.
+    await world.store.db.query('INSERT INTO sync_contents (hash, canonical, bytes) VALUES ($1, $2, $3)', [
+      contentHash(content),
+      'not json',
+      8,
+    ]);
+    await run(async (start) => {
+      const handle = await start(documentId);
+      const operations = new TemporalSyncOperations({
+        client: world.env.client,
+        taskQueue: 'unused (the document workflow runs)',
+        store: sync(),
+      });
+      const failure = await operations
+        .commit(documentId, { kind: 'json', content, message: 'unreadable' }, { subject: 'ed-eva', roles: ['editor'] })
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      expect(failure).toBeInstanceOf(ApiError);
+      expect(failure).toMatchObject({ status: 503, code: 'unavailable' });
+      expect((failure as ApiError).message).toMatch(/^could not prepare the change: /);
+      // Nothing entered the history, and the document takes the next change.
+      expect(await handle.query(syncStatusQuery)).toMatchObject({ commits: 0, refused: [] });
+      committed(await commit(handle, { a: 'readable' }));
     });
   });
 
