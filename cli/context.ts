@@ -1,19 +1,20 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- direct mode's modules load when it is used (see below) */
 import { userInfo } from 'node:os';
 import { parseSettings, type Settings } from '../domain/settings';
 import type { GatewayClient } from '../client/api/gateway-client';
 import { HttpOperations } from '../client/api/http-operations';
 import type { Caller, WorkflowOperations } from '../client/api/operations';
-import { TemporalOperations } from '../client/api/temporal-operations';
-import { FundingPrograms } from '../db/funding-programs';
 import type { Store } from '../db/store';
-import { openSettingsStore } from '../db/settings-store';
 import type { DrawContext } from '../client/api/funding-draws';
 import type { StartContext } from '../client/api/registry';
 import type { ConfigFile } from '../domain/config-file';
-import { loadConfigFile } from '../platform/config-file';
 import type { ServiceFile } from '../platform/service-file';
 import { resolveGatewayTarget } from './gateway-target';
-import { openTemporalClient } from './temporal-client';
+import type { openTemporalClient } from './temporal-client';
+
+// Temporal's client, the workflow registry, the store and the config file load only where a
+// command uses them (direct mode): a command through the gateway starts without them.
+const temporalClient = () => require('./temporal-client') as typeof import('./temporal-client');
 
 /**
  * How a command reaches arxflow: through a gateway (ARXFLOW_URL, or the running service of the
@@ -50,11 +51,13 @@ export async function withCliContext<T>(work: (context: CliContext) => Promise<T
     ? { ...parsed, temporalAddress: target.service.temporalAddress, namespace: target.service.namespace }
     : parsed;
   let opened: ReturnType<typeof openTemporalClient> | undefined;
-  const temporal = () => (opened ??= openTemporalClient(settings));
+  const temporal = () => (opened ??= temporalClient().openTemporalClient(settings));
   let store: Promise<Store> | undefined;
   // Direct mode resolves draws against the store itself, as the gateway does.
   const draws: DrawContext = {
     programs: async () => {
+      const { openSettingsStore } = require('../db/settings-store') as typeof import('../db/settings-store');
+      const { FundingPrograms } = require('../db/funding-programs') as typeof import('../db/funding-programs');
       const opened = await (store ??= openSettingsStore(settings));
       return new FundingPrograms(opened.db, opened.audit);
     },
@@ -62,6 +65,8 @@ export async function withCliContext<T>(work: (context: CliContext) => Promise<T
   };
   // And takes review teams and escalation policies from the config file (ARXFLOW_CONFIG), read when a start needs them.
   let config: ConfigFile | undefined;
+  const loadConfigFile = (file: string) =>
+    (require('../platform/config-file') as typeof import('../platform/config-file')).loadConfigFile(file);
   const startContext: StartContext = { draws, config: () => (config ??= loadConfigFile(settings.configFile)) };
   const context: CliContext = {
     settings,
@@ -93,7 +98,11 @@ function lazyTemporalOperations(
   taskQueue: string,
   startContext: StartContext,
 ): WorkflowOperations {
-  const ops = async () => new TemporalOperations((await temporal()).client, taskQueue, startContext);
+  const ops = async () => {
+    const { TemporalOperations } =
+      require('../client/api/temporal-operations') as typeof import('../client/api/temporal-operations');
+    return new TemporalOperations((await temporal()).client, taskQueue, startContext);
+  };
   return {
     start: async (...args) => (await ops()).start(...args),
     describe: async (...args) => (await ops()).describe(...args),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import { ApiError } from '../client/api/errors';
 import { InputError } from '../domain/validation';
@@ -38,8 +38,19 @@ export function exitCodeOf(err: unknown): number {
 /** A Temporal error (a failed run or update) caused by a non-retryable `InvalidInput`: the input, not the rules. */
 function failedAsInvalidInput(err: unknown): boolean {
   for (let cause = err, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++)
-    if (cause instanceof ApplicationFailure && cause.type === 'InvalidInput') return true;
+    if (isApplicationFailure(cause) && cause.type === 'InvalidInput') return true;
   return false;
+}
+
+/**
+ * The SDK's failures name their class; the SDK (half a second to load) is only loaded to check
+ * one that says it is one, so a command through the gateway never loads it.
+ */
+function isApplicationFailure(err: Error): err is ApplicationFailure {
+  if (err.name !== 'ApplicationFailure') return false;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  const { ApplicationFailure } = require('@temporalio/common') as typeof import('@temporalio/common');
+  return err instanceof ApplicationFailure;
 }
 
 /** Prints `value` as JSON when --json was given, otherwise as `key  value` lines. */

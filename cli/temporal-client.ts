@@ -1,11 +1,18 @@
-import { Client, Connection } from '@temporalio/client';
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded when a command connects (see below) */
+import type { Connection } from '@temporalio/client';
 import { parseSettings, type Settings } from '../domain/settings';
-import { temporalTarget } from '../platform/connection';
 import { CliError } from './output';
-import { dataConverterForSettings } from '../platform/codec/data-converter';
 
-/** Opens a Temporal client from the environment; the caller closes it with `close()`. */
+/**
+ * Opens a Temporal client from the environment; the caller closes it with `close()`. The SDK's
+ * client (gRPC, protobufs: about half a second to load) loads here, when a command connects,
+ * not for every command that goes through the gateway.
+ */
 export async function openTemporalClient(settings: Settings = parseSettings(process.env)) {
+  const { Client, Connection } = require('@temporalio/client') as typeof import('@temporalio/client');
+  const { temporalTarget } = require('../platform/connection') as typeof import('../platform/connection');
+  const { dataConverterForSettings } =
+    require('../platform/codec/data-converter') as typeof import('../platform/codec/data-converter');
   const target = temporalTarget(settings);
   const address = target.connectionOptions.address;
   let connection: Connection;

@@ -1,6 +1,5 @@
-import { isGrpcServiceError } from '@temporalio/client';
+/* eslint-disable @typescript-eslint/no-require-imports -- Temporal's client loads on a Temporal error (see below) */
 import type { FieldIssue } from '../../domain/validation';
-import { GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE } from '../../platform/connection';
 
 /** Outcomes the API, the gateway and the CLI map the same way: HTTP status and CLI exit code. */
 export class ApiError extends Error {
@@ -28,7 +27,10 @@ export const unavailable = (message: string) => new ApiError(message, 503, 'unav
  * ServiceError whose `cause` is the gRPC error), so the causes are searched too.
  */
 export function grpcErrorOf(err: unknown): { code: number; details: string } | undefined {
-  for (let cause = err, depth = 0; cause instanceof Error && depth < 5; depth++) {
+  if (!(err instanceof Error)) return undefined;
+  // Here, not at import: the CLI through the gateway never loads Temporal's client (half a second).
+  const { isGrpcServiceError } = require('@temporalio/client') as typeof import('@temporalio/client');
+  for (let cause: unknown = err, depth = 0; cause instanceof Error && depth < 5; depth++) {
     if (isGrpcServiceError(cause)) return { code: cause.code, details: cause.details || cause.message };
     cause = (cause as { cause?: unknown }).cause;
   }
@@ -42,6 +44,9 @@ export function grpcErrorOf(err: unknown): { code: number; details: string } | u
 export function temporalUnreachable(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err.status === 503 ? err : undefined;
   const grpc = grpcErrorOf(err);
-  if (grpc?.code !== GRPC_UNAVAILABLE && grpc?.code !== GRPC_DEADLINE_EXCEEDED) return undefined;
+  if (!grpc) return undefined;
+  const { GRPC_DEADLINE_EXCEEDED, GRPC_UNAVAILABLE } =
+    require('../../platform/connection') as typeof import('../../platform/connection');
+  if (grpc.code !== GRPC_UNAVAILABLE && grpc.code !== GRPC_DEADLINE_EXCEEDED) return undefined;
   return unavailable(`Temporal is unreachable: ${grpc.details}`);
 }
