@@ -132,8 +132,9 @@ export function classify({ senses, entityScores }: Evidence): Classification {
   const strength = scores[best] >= 3 ? 0.9 : scores[best] >= 2 ? 0.8 : 0.6;
   const decided = how === 'explicit' ? 0.08 : how === 'weak' ? 0.04 : -0.05;
   // A close second area means the text is about two things; a tie means we cannot tell which.
-  const contest = scores[second] === scores[best] ? 0.35 : scores[second] > 0 ? 0.05 : 0;
-  const confidence = round(Math.max(0, Math.min(1, strength + decided - contest)));
+  const contest = scores[second] > 0 ? 0.05 : 0;
+  const tie = scores[second] === scores[best] ? 0.5 : 1;
+  const confidence = round(Math.max(0, Math.min(1, (strength + decided - contest) * tie)));
   return { intent, domain: best, confidence, how };
 }
 

@@ -336,5 +336,7 @@ export const STOPWORDS = new Set(
   les es esta este estos estas ese esa eso son hay puedes podrias puede quiero quisiera necesito oye hola
   gracias porfa porfavor que ya ahora todo todos todas sus su entorno ambiente servicio proyecto numero version
   guys team folks someone somebody asap urgently urgent immediately right away sure hmm um uh well actually
-  mark marca marcar set pon alright ahi alli aqui fast ahorita rapido rapidamente mas more`.split(/\s+/),
+  mark marca marcar set pon haz hace hacer dale mira echa realiza alright ahi alli aqui fast ahorita rapido rapidamente mas more`.split(
+    /\s+/,
+  ),
 );
