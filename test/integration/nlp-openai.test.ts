@@ -150,6 +150,24 @@ describe('OpenAI engine against an OpenAI-compatible stand-in', () => {
     expect(wrongKey.warnings?.[0]).toMatch(/^openai engine HTTP 401: /);
   });
 
+  it('reads OPENAI_API_KEY, OPENAI_BASE_URL and ARXFLOW_NLP_MODEL from the environment by default', async () => {
+    standin.answerWith(() => ({
+      content: { proposal: { intent: 'deploy.status', args: { service: 'checkout' } }, confidence: 0.7 },
+    }));
+    const saved = { ...process.env };
+    Object.assign(process.env, env, { ARXFLOW_NLP_MODEL: 'from-process-env' });
+    try {
+      const translation = await translate('how is checkout doing', { engine: 'openai' });
+      expect(translation).toMatchObject({ intent: 'deploy.status', args: { service: 'checkout' }, engine: 'openai' });
+      expect(standin.requests().at(-1)?.model).toBe('from-process-env');
+    } finally {
+      for (const key of Object.keys(env)) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
+  });
+
   it('asks nothing without a key, for empty text, or when the local engine is asked for (the default)', async () => {
     standin.answerWith(() => ({ status: 500, message: 'should not be asked' }));
     const before = asked();
