@@ -96,6 +96,9 @@ describe('local engine', () => {
       { service: 'checkout', version: '2.0.0', environment: 'staging' },
     ],
     ['show the histroy of DOC-4 asap', 'sync.log', { documentId: 'DOC-4' }],
+    ["i'll take the checkout page", 'alerts.ack', { service: 'checkout' }],
+    ['revert checkout to the previous version', 'deploy.rollback', { service: 'checkout' }],
+    ['what version of checkout is running', 'deploy.status', { service: 'checkout' }],
   ])('typos and filler: %s', (text, intent, args) => {
     const answer = localEngine(text);
     expect({ intent: answer.intent, args: answer.args }).toEqual({ intent, args });

@@ -76,7 +76,12 @@ const DEFAULT_INTENT: Record<Domain, Intent> = {
 };
 
 /** Actions that point at an area even when no area word is said ("ack checkout", "i'm on it"). */
-const ACTION_HINTS: Partial<Record<Action, Domain>> = { ack: 'alerts', resolve: 'alerts', rollback: 'deploy' };
+const ACTION_HINTS: Partial<Record<Action, Domain>> = {
+  ack: 'alerts',
+  resolve: 'alerts',
+  rollback: 'deploy',
+  revert: 'deploy',
+};
 
 export interface Evidence {
   senses: readonly Sense[];

@@ -3,7 +3,7 @@ import { distance } from 'fastest-levenshtein';
 /**
  * The known word a typo most likely meant ("ackowledge" -> "acknowledge", "deplyo" -> "deploy"),
  * by Levenshtein distance, with a swap of two neighbouring letters counted as one edit. Short
- * words get no slack (a four-letter service name must not turn into a keyword); words of 5-6
+ * words get no slack (a four-letter service name must not turn into a keyword); words of 5-7
  * letters one edit, longer ones two. Deterministic: ties go to the earlier word in `known`.
  */
 export function createFuzzyMatcher(known: readonly string[]): (word: string) => string | undefined {
@@ -27,7 +27,7 @@ export function createFuzzyMatcher(known: readonly string[]): (word: string) => 
 
 function allowedEdits(length: number): number {
   if (length < 5) return 0;
-  return length <= 6 ? 1 : 2;
+  return length <= 7 ? 1 : 2;
 }
 
 function nearest(word: string, byLength: ReadonlyMap<number, string[]>): string | undefined {

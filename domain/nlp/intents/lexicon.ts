@@ -70,7 +70,18 @@ const DOMAIN_WORDS: Record<Domain, readonly string[]> = {
     'alarmas',
     'notification',
   ],
-  deploy: ['deployment', 'deployments', 'despliegue', 'despliegues', 'rollout', 'rollouts', 'release', 'releases'],
+  deploy: [
+    'version',
+    'versions',
+    'deployment',
+    'deployments',
+    'despliegue',
+    'despliegues',
+    'rollout',
+    'rollouts',
+    'release',
+    'releases',
+  ],
   compliance: ['compliance', 'compliant', 'cumplimiento', 'normativa', 'conformidad', 'regulatory', 'regulations'],
   sync: ['document', 'documents', 'doc', 'docs', 'documento', 'documentos', 'sync', 'synced'],
   pipeline: ['pipeline', 'pipelines', 'ci', 'builds', 'compilacion', 'repo', 'repository', 'repositorio'],
@@ -244,8 +255,17 @@ const ACTION_WORDS: Record<Exclude<Action, 'forbidden'>, readonly string[]> = {
   ],
 };
 
-/** Requests outside what arxflow may do from a sentence: never guessed into a command. */
+/**
+ * Requests outside what arxflow may do from a sentence (destructive, or operations it has no
+ * command for, like a restart): never guessed into a command, and never read as a typo of one.
+ */
 const FORBIDDEN_WORDS = [
+  'restart',
+  'reboot',
+  'reinicia',
+  'reiniciar',
+  'scale',
+  'escala',
   'delete',
   'drop',
   'remove',
@@ -331,12 +351,12 @@ export const STOPWORDS = new Set(
   shall may might do does did done hey hi hello yo ok thanks thank thx ty cheers quickly quick asap now right
   just go ahead let lets let's want wanna need needs like kindly real there here who whos all every
   everything anything something some up out currently current latest last new so then also too again give tell
-  find look looking over env environment service services svc version versions project projects number no
+  find look looking over env environment service services svc project projects number no
   id ids num nr el la los las de del en al para por favor con y o un una unos unas mi mis tu tus me te se lo le
   les es esta este estos estas ese esa eso son hay puedes podrias puede quiero quisiera necesito oye hola
-  gracias porfa porfavor que ya ahora todo todos todas sus su entorno ambiente servicio proyecto numero version
+  gracias porfa porfavor que ya ahora todo todos todas sus su entorno ambiente servicio proyecto numero
   guys team folks someone somebody asap urgently urgent immediately right away sure hmm um uh well actually
-  mark marca marcar set pon haz hace hacer dale mira echa realiza alright ahi alli aqui fast ahorita rapido rapidamente mas more`.split(
+  ill ive youre theyre dont wont cant isnt didnt previous anterior prior good mark marca marcar set pon haz hace hacer dale mira echa realiza alright ahi alli aqui fast ahorita rapido rapidamente mas more`.split(
     /\s+/,
   ),
 );
