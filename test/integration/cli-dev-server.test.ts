@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { openStore, type Store } from '../../db/store';
+import type { Store } from '../../db/store';
+import { openTestStore } from '../support/pglite-template';
 import { MIGRATIONS } from '../support/migrations';
 import type { FastifyInstance } from 'fastify';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
@@ -15,7 +16,7 @@ describe('arxflow CLI against a dev server', () => {
   const taskQueue = uniqueTaskQueue('cli');
 
   beforeAll(async () => {
-    [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
+    [env, store] = await Promise.all([startDevServerEnv(), openTestStore()]);
     worker = await createTestWorker(env, taskQueue, { store });
     workerRun = worker.run();
   });

@@ -10,6 +10,7 @@ import type { ReviewStatusView } from '../../domain/compliance/review-types';
 import { writeServiceFile } from '../../platform/service-file';
 import { REVIEW_TEAMS, reviewStartBody, submission } from '../fixtures/compliance-review';
 import { runArxflow } from '../support/cli-process';
+import { runArxflowInProcess } from '../support/cli-in-process';
 import { call, startGateway, TEST_SETTINGS, tokenFor } from '../support/gateway';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
 
@@ -26,10 +27,13 @@ const cleanEnv = (dataDir: string, extra: Record<string, string | undefined> = {
   ...extra,
 });
 
-/** No service runs: the CLI reads the data dir's store itself, as before. */
+/**
+ * No service runs: the CLI reads the data dir's store itself, as before. In this process (the
+ * CLI's code as a child runs it; no lock to prove here): a child would load PGlite for each call.
+ */
 describe('arxflow compliance reports on the store (no service running)', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-reports-'));
-  const cli = (...args: string[]) => runArxflow(args, cleanEnv(dataDir));
+  const cli = (...args: string[]) => runArxflowInProcess(args, cleanEnv(dataDir));
 
   beforeAll(async () => {
     const store = await openStore({ pgliteDir: path.join(dataDir, 'pglite') });

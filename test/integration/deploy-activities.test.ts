@@ -10,6 +10,7 @@ import type { TargetRequest } from '../../activities/deploy/deploy-activity-type
 import { DeploymentRecords } from '../../db/deployment-records';
 import { QualityResults } from '../../db/quality-results';
 import { openStore, type Store } from '../../db/store';
+import { openTestStore } from '../support/pglite-template';
 import { parseEscalationConfig } from '../../domain/alerts/escalation-policy-schemas';
 import { DEFAULT_ESCALATION } from '../../domain/config-file';
 import type { HealthConfig, HttpCheck } from '../../domain/deploy/deploy-types';
@@ -159,7 +160,7 @@ describe('health checks and smoke tests over real HTTP', () => {
   let flakyHits = 0;
   let store: Store;
   beforeAll(async () => {
-    store = await openStore({ inMemory: true });
+    store = await openTestStore();
     server = createServer((req, res) => {
       if (req.url === '/ok') return void res.writeHead(200).end('status: ok');
       if (req.url === '/slow') return void setTimeout(() => res.writeHead(200).end('ok'), 300);
