@@ -142,6 +142,8 @@ describe('plan, document, commit, repo, ref, alert ids', () => {
     expect(findRef('build acme/web please', findRepo('build acme/web please'))).toBeUndefined();
     expect(findRef('branch release-1.2 of acme/web')?.value).toBe('release-1.2');
     expect(args('ejecuta el pipeline de acme/api en la rama develop')).toEqual({ repo: 'acme/api', ref: 'develop' });
+    expect(args('did the acme/web pipeline pass on main')).toEqual({ repo: 'acme/web', ref: 'main' });
+    expect(args('run the pipeline on acme/web please')).toEqual({ repo: 'acme/web' });
   });
 
   it('alert ids as written', () => {

@@ -33,21 +33,27 @@ const NOT_REFS = new Set([
   'estado',
 ]);
 
-/** A branch, as written: "branch X", "rama X", "ref X" anywhere; "on X", "@X", "en X" right after the repo. */
+/**
+ * A branch, as written: "branch X", "rama X", "ref X" anywhere; "on X", "@X", "en X" right after
+ * the repo; else "on X" / "en X" elsewhere in a sentence that names a repo ("did acme/web pass on main").
+ */
 export function findRef(text: string, repo?: Found<string>): Found<string> | undefined {
   const named = new RegExp(`\\b(?:branch|rama|ref)\\s+${REF_NAME}`, 'i').exec(text);
   if (named && !NOT_REFS.has(named[1]!.toLowerCase())) return found(named[1]!, named, 1);
   if (!repo) return undefined;
-  const after = text.slice(repo.index + repo.length);
-  const match = new RegExp(`^(?:\\s*[@#:]\\s*|\\s+(?:on|at|en|de|in)\\s+(?:(?:the|la|el)\\s+)?)${REF_NAME}`, 'i').exec(
-    after,
-  );
-  if (!match || NOT_REFS.has(match[1]!.toLowerCase())) return undefined;
-  return {
-    value: match[1]!,
-    index: repo.index + repo.length + match[0]!.indexOf(match[1]!, match[0]!.length - match[1]!.length - 1),
-    length: match[1]!.length,
-  };
+  const end = repo.index + repo.length;
+  const adjacent = new RegExp(`^(?:\\s*[@#:]\\s*|\\s+(?:on|at|en|de|in)\\s+(?:(?:the|la|el)\\s+)?)${REF_NAME}`, 'i');
+  const next = adjacent.exec(text.slice(end));
+  if (next && !NOT_REFS.has(next[1]!.toLowerCase())) {
+    return { value: next[1]!, index: end + next[0]!.length - next[1]!.length, length: next[1]!.length };
+  }
+  // One or two spaces: the engine blanks the repo itself, and "on" before a blank is not a ref.
+  const anywhere = new RegExp(`\\b(?:on|en)\\s{1,2}(?:(?:the|la|el)\\s{1,2})?${REF_NAME}(?![\\w/.-])`, 'gi');
+  for (let match = anywhere.exec(text); match; match = anywhere.exec(text)) {
+    const value = match[1]!;
+    if (!NOT_REFS.has(value.toLowerCase()) && value !== repo.value) return found(value, match, 1);
+  }
+  return undefined;
 }
 
 /** PLAN-12 / "plan 12" -> PLAN-12. */
