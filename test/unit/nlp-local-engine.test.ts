@@ -99,6 +99,14 @@ describe('local engine', () => {
     ["i'll take the checkout page", 'alerts.ack', { service: 'checkout' }],
     ['revert checkout to the previous version', 'deploy.rollback', { service: 'checkout' }],
     ['what version of checkout is running', 'deploy.status', { service: 'checkout' }],
+    ['lsit critical alerts', 'alerts.list', { severity: 'critical' }],
+    ['ugh the checkout alert again, ack it pls', 'alerts.ack', { service: 'checkout' }],
+    ['deshaz el último despliegue de pagos', 'deploy.rollback', { service: 'pagos' }],
+    [
+      'por favor, ¿puedes mostrar las alertas críticas de pagos?',
+      'alerts.list',
+      { severity: 'critical', service: 'pagos' },
+    ],
   ])('typos and filler: %s', (text, intent, args) => {
     const answer = localEngine(text);
     expect({ intent: answer.intent, args: answer.args }).toEqual({ intent, args });

@@ -3,7 +3,7 @@ import { distance } from 'fastest-levenshtein';
 /**
  * The known word a typo most likely meant ("ackowledge" -> "acknowledge", "deplyo" -> "deploy"),
  * by Levenshtein distance, with a swap of two neighbouring letters counted as one edit. Short
- * words get no slack (a four-letter service name must not turn into a keyword); words of 5-7
+ * words get little slack (a four-letter service name must not turn into a keyword); words of 5-7
  * letters one edit, longer ones two. Deterministic: ties go to the earlier word in `known`.
  */
 export function createFuzzyMatcher(known: readonly string[]): (word: string) => string | undefined {
@@ -31,8 +31,11 @@ function allowedEdits(length: number): number {
 }
 
 function nearest(word: string, byLength: ReadonlyMap<number, string[]>): string | undefined {
+  if (/\d/.test(word)) return undefined;
+  // Four letters: only two neighbours swapped ("lsit", "shwo"); any other edit is another word.
+  if (word.length === 4) return byLength.get(4)?.find((candidate) => isAdjacentSwap(word, candidate));
   const slack = allowedEdits(word.length);
-  if (slack === 0 || /\d/.test(word)) return undefined;
+  if (slack === 0) return undefined;
   let best: string | undefined;
   let bestDistance = slack + 1;
   for (let length = word.length - slack; length <= word.length + slack; length++) {

@@ -61,9 +61,7 @@ const DOMAIN_WORDS: Record<Domain, readonly string[]> = {
     'incidents',
     'incidente',
     'incidentes',
-    'page',
-    'pages',
-    'pager',
+
     'alarm',
     'alarms',
     'alarma',
@@ -356,7 +354,7 @@ export const STOPWORDS = new Set(
   les es esta este estos estas ese esa eso son hay puedes podrias puede quiero quisiera necesito oye hola
   gracias porfa porfavor que ya ahora todo todos todas sus su entorno ambiente servicio proyecto numero
   guys team folks someone somebody asap urgently urgent immediately right away sure hmm um uh well actually
-  ill ive youre theyre dont wont cant isnt didnt previous anterior prior good mark marca marcar set pon haz hace hacer dale mira echa realiza alright ahi alli aqui fast ahorita rapido rapidamente mas more`.split(
+  ugh argh damn oops meh lol ultimo ultima last penultimo ill ive youre theyre dont wont cant isnt didnt previous anterior prior good mark marca marcar set pon haz hace hacer dale mira echa realiza alright ahi alli aqui fast ahorita rapido rapidamente mas more`.split(
     /\s+/,
   ),
 );
