@@ -7,6 +7,7 @@ import { registerDeployCommands } from './commands/deploy';
 import { registerFundingCommands } from './commands/funding';
 import { registerHealthCommand } from './commands/health';
 import { registerMcpCommand } from './commands/mcp';
+import { registerNlpCommands } from './commands/nlp';
 import { registerPipelineCommands } from './commands/pipelines';
 import { registerProbeCommands } from './commands/probe';
 import { registerQualityCommands } from './commands/quality';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerSyncCommands(program);
   registerQualityHistoryCommands(registerQualityCommands(program));
   registerWatchCommand(program);
+  registerNlpCommands(program);
   const exitOverride = (command: Command) => {
     command.exitOverride();
     command.commands.forEach(exitOverride);

@@ -203,7 +203,7 @@ function actionCommand(deploy: Command, action: DeployAction): Command {
 }
 
 /** Through the gateway when there is one, else Temporal with the config file's deployments. */
-async function withDeploys<T>(
+export async function withDeploys<T>(
   options: ActingOptions,
   work: (ops: DeployOperations, caller: Caller) => Promise<T>,
 ): Promise<T> {

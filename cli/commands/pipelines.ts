@@ -142,7 +142,7 @@ function absoluteRepo(repo: string): string {
 }
 
 /** Through the gateway when there is one, else Temporal and the store of the settings. */
-async function withPipelines<T>(work: (ops: PipelineOperations, caller: Caller) => Promise<T>): Promise<T> {
+export async function withPipelines<T>(work: (ops: PipelineOperations, caller: Caller) => Promise<T>): Promise<T> {
   return withCliContext(async (ctx) => {
     if (ctx.gateway) return work(new HttpPipelineOperations(ctx.gateway), ctx.caller);
     const store = await openSettingsStore(ctx.settings);

@@ -44,12 +44,6 @@ const PREFIX_SEARCH = 200;
  */
 export async function runIntent(translation: Translation, services: IntentServices): Promise<IntentRun> {
   const { caller, operations } = services;
-  const a = translation.args as Record<string, string | number | undefined>;
-  const s = (key: string) => a[key] as string;
-  const ran = (result: unknown, args: Record<string, unknown> = translation.args): IntentRun => ({
-    command: commandFor(translation.intent, args)!,
-    result,
-  });
 
   switch (translation.intent) {
     case 'unknown':
@@ -58,24 +52,18 @@ export async function runIntent(translation: Translation, services: IntentServic
     case 'compliance.status':
       throw badInput(`${translation.intent} by plan id is not built yet${warningsOf(translation)}`);
     case 'alerts.ack':
-    case 'alerts.resolve': {
-      const alertId = a.alertId !== undefined ? s('alertId') : await onlyOpenAlert(services, s('service'));
-      const workflowId = await findAlertWorkflow(operations, alertId, caller);
-      const update = translation.intent === 'alerts.ack' ? 'acknowledge' : 'resolve';
-      return ran(await operations.update(workflowId, update, {}, caller), { alertId });
-    }
-    case 'sync.revert': {
-      if (a.commitId === undefined) throw badInput(`args.commitId: ${warningsOf(translation).slice(2)}`);
-      return services.syncs(async (ops) => {
-        const commitId = await fullCommitId(ops, s('documentId'), s('commitId'));
-        const outcome = await ops.revert(s('documentId'), { commitId }, caller);
-        return ran(outcome, { ...translation.args, commitId });
-      });
-    }
+    case 'alerts.resolve':
+    case 'sync.revert':
+      translation = await resolveIntent(translation, services);
+      break;
     default:
       break;
   }
   if (translation.command === null) throw badInput(`nothing to run${warningsOf(translation)}`);
+  const a = translation.args as Record<string, string | number | undefined>;
+  const s = (key: string) => a[key] as string;
+  const command = translation.command;
+  const ran = (result: unknown): IntentRun => ({ command, result });
 
   switch (translation.intent) {
     case 'funding.status':
@@ -98,6 +86,14 @@ export async function runIntent(translation: Translation, services: IntentServic
       );
     case 'alerts.list':
       return ran(await openAlerts(services, a));
+    case 'alerts.ack':
+    case 'alerts.resolve': {
+      const workflowId = await findAlertWorkflow(operations, s('alertId'), caller);
+      const update = translation.intent === 'alerts.ack' ? 'acknowledge' : 'resolve';
+      return ran(await operations.update(workflowId, update, {}, caller));
+    }
+    case 'sync.revert':
+      return ran(await services.syncs((ops) => ops.revert(s('documentId'), { commitId: s('commitId') }, caller)));
     case 'deploy.start':
       return ran(
         await services.deploys((ops) =>
@@ -148,6 +144,36 @@ export async function runIntent(translation: Translation, services: IntentServic
     default:
       throw badInput(`${translation.intent}: no runner`);
   }
+}
+
+/**
+ * What the text named loosely, made exact from the running service before anything is shown
+ * for confirmation: an alert named only by its service is that service's one open alert
+ * (422 for none or several), a commit id prefix the document's one matching commit (400
+ * otherwise). The command is written again from the exact args; other translations as given.
+ */
+export async function resolveIntent(translation: Translation, services: IntentServices): Promise<Translation> {
+  const args = translation.args as Record<string, string | undefined>;
+  let exact: Record<string, unknown> | undefined;
+  if ((translation.intent === 'alerts.ack' || translation.intent === 'alerts.resolve') && !args.alertId) {
+    if (!args.service) throw badInput(`args.alertId: name the alert${warningsOf(translation)}`);
+    exact = { alertId: await onlyOpenAlert(services, args.service) };
+  }
+  if (translation.intent === 'sync.revert') {
+    if (!args.commitId) throw badInput(`args.commitId: name the commit${warningsOf(translation)}`);
+    const commitId = await services.syncs((ops) => fullCommitId(ops, args.documentId!, args.commitId!));
+    if (commitId !== args.commitId) exact = { ...args, commitId };
+  }
+  if (!exact) return translation;
+  // The warnings about the loose name are answered; the engine's own stay.
+  const warnings = (translation.warnings ?? []).filter((w) => !/^name the |full commit id/.test(w));
+  const { warnings: _answered, ...rest } = translation;
+  return {
+    ...rest,
+    args: exact,
+    command: commandFor(translation.intent, exact),
+    ...(warnings.length ? { warnings } : {}),
+  };
 }
 
 /** An alert's open alerts, as `lookup` shows them: [{alertId, status, severity, service, summary}]. */

@@ -95,6 +95,11 @@ export function commandLineFor(intent: Intent, args: Record<string, unknown>): C
       if (a.commitId === undefined) {
         return none(`name the commit: sync revert takes the commit to undo (sync log ${a.documentId} lists them)`);
       }
+      if (String(a.commitId).length < 64) {
+        warnings.push(
+          `sync revert takes the full commit id: ${a.commitId} is made the full id of the one matching commit of sync log ${a.documentId} before it runs`,
+        );
+      }
       return line('sync', 'revert', a.documentId, a.commitId);
     case 'pipeline.run':
       if (a.ref === undefined) warnings.push(`no branch named: the run is of ${DEFAULT_PIPELINE_REF}`);

@@ -112,6 +112,10 @@ describe('commandFor: the exact command line per intent', () => {
     expect(commandLineFor('alerts.list', { service: 'checkout' }).warnings[0]).toMatch(/--service/);
     expect(commandLineFor('alerts.ack', { service: 'checkout' }).warnings[0]).toMatch(/checkout/);
     expect(commandLineFor('deploy.status', { service: 'checkout' }).warnings).toEqual([]);
+    expect(commandLineFor('sync.revert', { documentId: 'DOC-4', commitId: 'abc1234' }).warnings[0]).toMatch(
+      /full commit id/,
+    );
+    expect(commandLineFor('sync.revert', { documentId: 'DOC-4', commitId: 'a'.repeat(64) }).warnings).toEqual([]);
   });
 
   test('quote: plain words bare, others single-quoted so a shell reads them back', () => {

@@ -1,0 +1,190 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pagerdutyDedupKey } from '../../domain/alerts/dedup';
+import { NLP_AUDIT_ACTION } from '../../domain/nlp/nlp-audit';
+import { runArxflowInProcess } from '../support/cli-in-process';
+import { ARXFLOW_BIN, type ArxflowResult } from '../support/cli-process';
+import { useDevServerWorld } from '../support/dev-server-world';
+import { call, tokenFor } from '../support/gateway';
+
+const ROUTING = 'NLP0ROUTING0KEY';
+
+/** The CLI as a child process with `input` on its stdin (a pipe: never a terminal). */
+function arxflowWithStdin(args: string[], input: string, env: Record<string, string>): Promise<ArxflowResult> {
+  const child = spawn(process.execPath, [ARXFLOW_BIN, ...args], { env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  child.stdin.end(input);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+// `arxflow nlp translate|run` (issue #16): translation without a server, one JSON a line from
+// stdin, lookup from the running gateway, confirmation refused without a terminal, and a run
+// as the token's subject recorded in the audit chain (text, engine, command), against the
+// real alertEscalation workflow on a dev server.
+describe('arxflow nlp (CLI)', () => {
+  const world = useDevServerWorld('nlp-cli');
+  let dataDir: string;
+  const alertId = pagerdutyDedupKey(ROUTING, 'nlp-checkout');
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-nlp-cli-'));
+    const raised = await call(`${world.url}/v1/events`, {
+      body: {
+        routing_key: ROUTING,
+        event_action: 'trigger',
+        dedup_key: 'nlp-checkout',
+        payload: { summary: 'checkout is failing', source: 'host-1', component: 'checkout', severity: 'critical' },
+      },
+    });
+    expect(raised.status).toBe(202);
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  /** No service found, no gateway: a data dir of its own, nothing listening at ARXFLOW_URL's port. */
+  const offline = () => ({ ARXFLOW_DATA_DIR: dataDir, DATABASE_URL: '', ARXFLOW_URL: 'http://127.0.0.1:9' });
+  const through = async (subject: string, role: 'viewer' | 'operator' | 'admin') => ({
+    ARXFLOW_URL: world.url,
+    ARXFLOW_TOKEN: await tokenFor(subject, role),
+  });
+  const nlpEvents = async () =>
+    (await world.store.audit.list({ afterId: 0, limit: 5000 })).filter((event) => event.action === NLP_AUDIT_ACTION);
+
+  it('translate --json: the contract fields, without a server (no lookup) and bad flags exit 2', async () => {
+    const done = await runArxflowInProcess(
+      ['nlp', 'translate', 'despliega checkout v1.4.2 en producción', '--json'],
+      offline(),
+    );
+    expect(done.status).toBe(0);
+    const translation = JSON.parse(done.stdout);
+    expect(translation).toEqual({
+      intent: 'deploy.start',
+      args: { service: 'checkout', version: '1.4.2', environment: 'production' },
+      command: 'arxflow deploy start checkout 1.4.2 --env production',
+      confidence: expect.any(Number),
+      needsConfirmation: true,
+      engine: 'local',
+    });
+    for (const args of [
+      ['nlp', 'translate', 'x', '--engine', 'gpt'],
+      ['nlp', 'translate'],
+      ['nlp', 'translate', 'x', '--stdin'],
+    ]) {
+      const bad = await runArxflowInProcess(args, offline());
+      expect({ args, status: bad.status }).toEqual({ args, status: 2 });
+    }
+  });
+
+  it('translate --stdin --json: one JSON object per line, in order', async () => {
+    const texts = ['approve milestone 3 of PROJ-7 for $12,500', 'delete everything', '', 'deploy status of billing'];
+    const done = await arxflowWithStdin(['nlp', 'translate', '--stdin', '--json'], texts.join('\n') + '\n', offline());
+    expect(done.status).toBe(0);
+    const lines = done.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => [line.intent, line.command])).toEqual([
+      ['funding.approve', 'arxflow funding approve PROJ-7 M3'],
+      ['unknown', null],
+      ['unknown', null],
+      ['deploy.status', 'arxflow deploy status billing'],
+    ]);
+    expect(lines[0].args).toEqual({ projectId: 'PROJ-7', milestoneId: 'M3', amount: 1250000 });
+  });
+
+  it('lookup: the open alert ids of the service named, from the running gateway', async () => {
+    const viewer = await through('vera', 'viewer');
+    const deadline = Date.now() + 20_000;
+    let translation: { intent: string; args: unknown; lookup?: { openAlerts: string[] } };
+    // Visibility is eventually consistent: until the alert is listed.
+    do {
+      const done = await runArxflowInProcess(['nlp', 'translate', 'pls ack the checkout alert', '--json'], viewer);
+      expect(done.status).toBe(0);
+      translation = JSON.parse(done.stdout);
+      if (translation.lookup?.openAlerts.includes(alertId)) break;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } while (Date.now() < deadline);
+    expect(translation.intent).toBe('alerts.ack');
+    expect(translation.args).toEqual({ service: 'checkout' });
+    expect(translation.lookup).toEqual({ openAlerts: [alertId] });
+  });
+
+  it('run: refused without --yes when stdin is not a terminal (nothing runs, nothing audited); unknown exits 2', async () => {
+    const operator = await through('olga', 'operator');
+    const refused = await arxflowWithStdin(['nlp', 'run', 'ack the checkout alert'], '', {
+      ...operator,
+      ARXFLOW_DATA_DIR: dataDir,
+    });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain(`> arxflow alerts ack ${alertId}`);
+    expect(refused.stderr).toMatch(/--yes: .*needs confirmation/);
+    const unknown = await runArxflowInProcess(['nlp', 'run', 'delete everything', '--yes'], operator);
+    expect(unknown.status).toBe(2);
+    expect(await nlpEvents()).toEqual([]);
+    const status = await runArxflowInProcess(['alerts', 'show', alertId, '--json'], operator);
+    expect(JSON.parse(status.stdout).status).toBe('triggered');
+  });
+
+  it("run --yes: the command runs as the token's subject, and the audit chain has the text, engine and command", async () => {
+    const operator = await through('olga', 'operator');
+    const text = "ackowledge the checkout alert, i'm on it";
+    const done = await runArxflowInProcess(['nlp', 'run', text, '--yes', '--json'], operator);
+    expect(done.status).toBe(0);
+    const answer = JSON.parse(done.stdout);
+    expect(answer.command).toBe(`arxflow alerts ack ${alertId}`);
+    expect(answer.result).toMatchObject({ dedupKey: alertId, status: 'acknowledged', acknowledged: { by: 'olga' } });
+    const events = await nlpEvents();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      actor: 'olga',
+      subject: `arxflow alerts ack ${alertId}`,
+      data: {
+        text,
+        engine: 'local',
+        intent: 'alerts.ack',
+        args: { alertId },
+        command: `arxflow alerts ack ${alertId}`,
+      },
+    });
+  });
+
+  it('run without confirmation (a read): runs as the token subject and is audited', async () => {
+    const viewer = await through('vera', 'viewer');
+    const done = await runArxflowInProcess(['nlp', 'run', 'show running workflows of PROJ-7', '--json'], viewer);
+    expect(done.status).toBe(0);
+    const answer = JSON.parse(done.stdout);
+    expect(answer.command).toBe('arxflow workflows list --project PROJ-7 --status open');
+    expect(Array.isArray(answer.result)).toBe(true);
+    expect((await nlpEvents()).filter((event) => event.actor === 'vera').map((event) => event.subject)).toEqual([
+      'arxflow workflows list --project PROJ-7 --status open',
+    ]);
+  });
+
+  it('POST /v1/nlp/audit: 401 without a token, 400 naming the field, nothing written', async () => {
+    const before = (await nlpEvents()).length;
+    const body = {
+      text: 'x',
+      engine: 'local',
+      intent: 'deploy.status',
+      args: {},
+      command: 'arxflow deploy status x',
+      confidence: 1,
+    };
+    expect((await call(`${world.url}/v1/nlp/audit`, { body })).status).toBe(401);
+    const token = await tokenFor('vera', 'viewer');
+    const { command: _missing, ...noCommand } = body;
+    const bad = await call(`${world.url}/v1/nlp/audit`, { body: noCommand, token });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('command');
+    const actor = await call(`${world.url}/v1/nlp/audit`, { body: { ...body, actor: 'someone-else' }, token });
+    expect(actor.status).toBe(400);
+    expect((await nlpEvents()).length).toBe(before);
+  });
+});
