@@ -187,4 +187,29 @@ describe('arxflow nlp (CLI)', () => {
     expect(actor.status).toBe(400);
     expect((await nlpEvents()).length).toBe(before);
   });
+
+  it('run --yes: a commit id prefix is made the full id of the document before it runs (and in the audit)', async () => {
+    const token = await tokenFor('eddie', 'editor', 'viewer');
+    const commits = `${world.url}/v1/sync/DOC-NLP-1/commits`;
+    const first = await call(commits, { token, body: { content: { a: 1 }, message: 'first' } });
+    expect(first.status).toBe(201);
+    const firstId = first.json.commitId as string;
+    const second = await call(commits, { token, body: { content: { a: 2 }, parent: firstId, message: 'second' } });
+    expect(second.status).toBe(201);
+    const env = { ARXFLOW_URL: world.url, ARXFLOW_TOKEN: token };
+    const text = `revert DOC-NLP-1 to ${firstId.slice(0, 9)}`;
+    const done = await runArxflowInProcess(['nlp', 'run', text, '--yes', '--json'], env);
+    expect({ status: done.status, stderr: done.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+    const answer = JSON.parse(done.stdout);
+    expect(answer.command).toBe(`arxflow sync revert DOC-NLP-1 ${firstId}`);
+    const head = await call(`${world.url}/v1/sync/DOC-NLP-1/commits/${answer.result.commitId}`, { token });
+    expect(head.json.content).toEqual({ a: 1 });
+    const audited = (await nlpEvents()).filter((event) => event.actor === 'eddie');
+    expect(audited.map((event) => [event.subject, event.data.text])).toEqual([
+      [`arxflow sync revert DOC-NLP-1 ${firstId}`, text],
+    ]);
+    const none = await runArxflowInProcess(['nlp', 'run', 'revert DOC-NLP-1 to fffffff', '--yes'], env);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('commitId');
+  });
 });
