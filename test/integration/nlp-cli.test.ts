@@ -12,8 +12,13 @@ import { call, tokenFor } from '../support/gateway';
 const ROUTING = 'NLP0ROUTING0KEY';
 
 /** The CLI as a child process with `input` on its stdin (a pipe: never a terminal). */
-function arxflowWithStdin(args: string[], input: string, env: Record<string, string>): Promise<ArxflowResult> {
-  const child = spawn(process.execPath, [ARXFLOW_BIN, ...args], { env: { ...process.env, ...env } });
+function arxflowWithStdin(
+  args: string[],
+  input: string,
+  env: Record<string, string>,
+  [file, argv]: [string, string[]] = [process.execPath, [ARXFLOW_BIN, ...args]],
+): Promise<ArxflowResult> {
+  const child = spawn(file, argv, { env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -23,6 +28,12 @@ function arxflowWithStdin(args: string[], input: string, env: Record<string, str
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** The CLI on a pseudo-terminal (util-linux `script`), `answer` typed at its prompt. */
+function arxflowOnTerminal(args: string[], answer: string, env: Record<string, string>): Promise<ArxflowResult> {
+  const line = [process.execPath, ARXFLOW_BIN, ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
+  return arxflowWithStdin(['--'], answer, env, ['script', ['-qec', line, '/dev/null']]);
 }
 
 // `arxflow nlp translate|run` (issue #16): translation without a server, one JSON a line from
@@ -211,5 +222,25 @@ describe('arxflow nlp (CLI)', () => {
     const none = await runArxflowInProcess(['nlp', 'run', 'revert DOC-NLP-1 to fffffff', '--yes'], env);
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('commitId');
+  });
+
+  it('run on a terminal: asks y/N; n runs nothing, y runs it as the caller', async () => {
+    const operator = await through('olga', 'operator');
+    const before = (await nlpEvents()).length;
+    const declined = await arxflowOnTerminal(['nlp', 'run', 'resolve the checkout alert'], 'n\n', operator);
+    expect(declined.status).toBe(1);
+    expect(declined.stdout).toContain('Run it? [y/N]');
+    expect(declined.stdout).toContain('not confirmed: nothing ran');
+    expect((await nlpEvents()).length).toBe(before);
+    const shown = await runArxflowInProcess(['alerts', 'show', alertId, '--json'], operator);
+    expect(JSON.parse(shown.stdout).status).not.toBe('resolved');
+
+    const confirmed = await arxflowOnTerminal(['nlp', 'run', 'resolve the checkout alert'], 'y\n', operator);
+    expect(confirmed.status).toBe(0);
+    const after = await runArxflowInProcess(['alerts', 'show', alertId, '--json'], operator);
+    expect(JSON.parse(after.stdout)).toMatchObject({ status: 'resolved', resolved: { by: 'olga' } });
+    expect((await nlpEvents()).slice(before).map((event) => [event.actor, event.subject])).toEqual([
+      ['olga', `arxflow alerts resolve ${alertId}`],
+    ]);
   });
 });
