@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { pagerdutyDedupKey } from '../../domain/alerts/dedup';
+import { drawRequest, setUpFundingProject } from '../fixtures/funding-gate';
 import { NLP_AUDIT_ACTION } from '../../domain/nlp/nlp-audit';
 import { runArxflowInProcess } from '../support/cli-in-process';
 import { ARXFLOW_BIN, type ArxflowResult } from '../support/cli-process';
@@ -61,9 +63,9 @@ describe('arxflow nlp (CLI)', () => {
 
   /** No service found, no gateway: a data dir of its own, nothing listening at ARXFLOW_URL's port. */
   const offline = () => ({ ARXFLOW_DATA_DIR: dataDir, DATABASE_URL: '', ARXFLOW_URL: 'http://127.0.0.1:9' });
-  const through = async (subject: string, role: 'viewer' | 'operator' | 'admin') => ({
+  const through = async (subject: string, ...roles: ('viewer' | 'operator' | 'approver' | 'admin')[]) => ({
     ARXFLOW_URL: world.url,
-    ARXFLOW_TOKEN: await tokenFor(subject, role),
+    ARXFLOW_TOKEN: await tokenFor(subject, ...roles),
   });
   const nlpEvents = async () =>
     (await world.store.audit.list({ afterId: 0, limit: 5000 })).filter((event) => event.action === NLP_AUDIT_ACTION);
@@ -242,5 +244,35 @@ describe('arxflow nlp (CLI)', () => {
     expect((await nlpEvents()).slice(before).map((event) => [event.actor, event.subject])).toEqual([
       ['olga', `arxflow alerts resolve ${alertId}`],
     ]);
+  });
+
+  it("run: a spoken amount that is not the draw's requested total approves nothing; four eyes still decide; the right amount approves", async () => {
+    await setUpFundingProject(world.store, 'PROJ-7');
+    const requester = await through('gc-alex', 'operator', 'approver');
+    const file = path.join(dataDir, 'draw.json');
+    writeFileSync(file, JSON.stringify(drawRequest({ projectId: 'PROJ-7', milestoneId: 'M3' })));
+    expect((await runArxflowInProcess(['funding', 'start', file, '--json'], requester)).status).toBe(0);
+    const status = async () =>
+      JSON.parse((await runArxflowInProcess(['funding', 'status', 'PROJ-7', 'M3', '--json'], requester)).stdout);
+    const { requestedTotal } = await status();
+    expect(requestedTotal).toBeGreaterThan(100);
+
+    const rita = await through('rita', 'approver');
+    const wrong = await runArxflowInProcess(['nlp', 'run', 'approve milestone 3 of PROJ-7 for $1', '--yes'], rita);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain(`requests ${requestedTotal} minor units, not 100: nothing approved`);
+    const self = await runArxflowInProcess(['nlp', 'run', 'approve the third milestone of proj-7', '--yes'], requester);
+    expect(self.status).toBe(1);
+    expect(self.stderr).toMatch(/four eyes/);
+    expect((await status()).approvals.votes).toEqual([]);
+
+    const dollars = (requestedTotal / 100).toLocaleString('en-US');
+    const right = await runArxflowInProcess(
+      ['nlp', 'run', `approve milestone 3 of PROJ-7 for $${dollars}`, '--yes', '--json'],
+      rita,
+    );
+    expect(right.status).toBe(0);
+    expect(JSON.parse(right.stdout).command).toBe('arxflow funding approve PROJ-7 M3');
+    expect((await status()).approvals.votes).toEqual([expect.objectContaining({ actor: 'rita' })]);
   });
 });
