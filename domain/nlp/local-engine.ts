@@ -66,9 +66,10 @@ export function localEngine(text: string): LocalAnswer {
   };
   const repoFound = findRepo(rest);
   const repo = take(repoFound);
-  const ref = take(findRef(rest, repoFound));
-  const planId = take(findPlanId(rest));
+  const ref = take(findRef(rest, repoFound) ?? bareRefAfter(rest, repoFound));
+  // The document first: DOC-PLAN-200 is a document, not plan 200.
   const documentId = take(findDocumentId(rest));
+  const planId = take(findPlanId(rest));
   const alertId = take(findAlertId(rest));
   let amount = take(findMoney(rest));
   const version = take(findVersion(rest));
@@ -120,7 +121,12 @@ export function localEngine(text: string): LocalAnswer {
     alerts: (alertId ? 2 : 0) + (severity ? 1 : 0) + (alertStatus && alertStatus !== 'open' ? 1 : 0),
     workflows: (workflowStatus ? 1 : 0) + (projectId && !milestone ? 1 : 0),
   };
-  const verdict = classify({ senses, entityScores });
+  const question = /\?\s*$|^\s*¿/.test(raw) || /^(?:is|are|did|does|has|have|was|were)$/.test(words[0] ?? '');
+  const verdict = classify({ senses, entityScores, question });
+  // An area named without an action, with a version and not as a question, asks to deploy it ("deployment of inventory 5.3.1").
+  if (verdict.intent === 'deploy.status' && verdict.how === 'default' && version && !question) {
+    verdict.intent = 'deploy.start';
+  }
   const warnings: string[] = [];
   if (verdict.intent === 'unknown') return unknown([verdict.reason ?? 'no intent recognised']);
   const confidence = Math.max(0, Math.round((verdict.confidence - 0.03 * typos) * 100) / 100);
@@ -146,10 +152,26 @@ export function localEngine(text: string): LocalAnswer {
     repo,
     ref,
   });
+  // "i'm on it" or "ack" alone names neither an alert nor the area: not a request ("ack the alert" is one).
+  const alertAction = verdict.intent === 'alerts.ack' || verdict.intent === 'alerts.resolve';
+  if (alertAction && !args.alertId && !args.service && verdict.score < 2) {
+    return unknown([`${verdict.intent} names no alert id and no service`]);
+  }
   for (const field of REQUIRED[verdict.intent] ?? []) {
     if (args[field] === undefined) warnings.push(`missing ${field}`);
   }
   return { intent: verdict.intent, args, confidence, ...(warnings.length ? { warnings } : {}) };
+}
+
+/** "acme/web main": a bare word right after the repo is its branch, unless it is a word the engine knows. */
+function bareRefAfter(text: string, repo: Found<string> | undefined): Found<string> | undefined {
+  if (!repo) return undefined;
+  const end = repo.index + repo.length;
+  const match = /^\s+([A-Za-z0-9_][A-Za-z0-9._/-]*[A-Za-z0-9_])(?![\w/.-])/.exec(text.slice(end));
+  if (!match) return undefined;
+  const word = match[1]!.toLowerCase();
+  if (KNOWN.has(word) || isNumberWord(word) || fuzzy(word) || /^\d+$/.test(word)) return undefined;
+  return { value: match[1]!, index: end + match[0]!.length - match[1]!.length, length: match[1]!.length };
 }
 
 function unknown(warnings: string[]): LocalAnswer {

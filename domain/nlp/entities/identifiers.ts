@@ -58,13 +58,17 @@ export function findRef(text: string, repo?: Found<string>): Found<string> | und
 
 /** PLAN-12 / "plan 12" -> PLAN-12. */
 export function findPlanId(text: string): Found<string> | undefined {
-  const match = /\bplan[-_ ]#?([a-z0-9]*\d[a-z0-9]*(?:-[a-z0-9]+)*)\b/i.exec(text);
+  const match =
+    /\bplan-([a-z0-9]+(?:-[a-z0-9]+)*)\b/i.exec(text) ??
+    /\bplan[_ ]#?([a-z0-9]*\d[a-z0-9]*(?:-[a-z0-9]+)*)\b/i.exec(text);
   return match ? found(`PLAN-${match[1]!.toUpperCase()}`, match) : undefined;
 }
 
 /** DOC-4 / "doc 4" / "document 4" / "documento 4" -> DOC-4. */
 export function findDocumentId(text: string): Found<string> | undefined {
-  const match = /\b(?:doc|document|documento)[-_ ]#?([a-z0-9]*\d[a-z0-9]*(?:-[a-z0-9]+)*)\b/i.exec(text);
+  const match =
+    /\bdoc-([a-z0-9]+(?:-[a-z0-9]+)*)\b/i.exec(text) ??
+    /\b(?:doc|document|documento)[_ ]#?([a-z0-9]*\d[a-z0-9]*(?:-[a-z0-9]+)*)\b/i.exec(text);
   return match ? found(`DOC-${match[1]!.toUpperCase()}`, match) : undefined;
 }
 
@@ -99,7 +103,7 @@ export function findVersion(text: string): Found<string> | undefined {
 export function findCommitId(text: string): Found<string> | undefined {
   const pattern = /(?<![\w-])([0-9a-f]{7,64})(?![\w-])/gi;
   for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
-    const named = /\b(?:commit|sha|rev|revision|revisi[oó]n)\s+$/i.test(text.slice(0, match.index));
+    const named = /\b(?:commit|sha|rev|revision|revisi[oó]n|to|al|at)\s+$/i.test(text.slice(0, match.index));
     if (/\d/.test(match[1]!) || named) return found(match[1]!.toLowerCase(), match);
   }
   return undefined;

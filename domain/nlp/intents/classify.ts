@@ -85,6 +85,8 @@ const ACTION_HINTS: Partial<Record<Action, Domain>> = {
 
 export interface Evidence {
   senses: readonly Sense[];
+  /** A question ("is the build green?") asks about state: words that imply doing something do not. */
+  question: boolean;
   /** Area points from the entities found (a plan id points at compliance, a version at deploy...). */
   entityScores: Partial<Record<Domain, number>>;
 }
@@ -95,15 +97,18 @@ export interface Classification {
   confidence: number;
   /** How the action was decided: said outright, implied by a word, or the area's default. */
   how: 'explicit' | 'weak' | 'default' | 'none';
+  /** The winning area's points (2 per word that names it; an action's hint alone gives 1). */
+  score: number;
   reason?: string;
 }
 
-export function classify({ senses, entityScores }: Evidence): Classification {
+export function classify({ senses, entityScores, question }: Evidence): Classification {
   if (senses.some((sense) => sense.action === 'forbidden')) {
     return {
       intent: 'unknown',
       confidence: 0,
       how: 'none',
+      score: 0,
       reason: 'the request asks for something arxflow does not do from a sentence',
     };
   }
@@ -117,11 +122,22 @@ export function classify({ senses, entityScores }: Evidence): Classification {
   const best = ranked[0]!;
   const second = ranked[1]!;
   if (scores[best] === 0)
-    return { intent: 'unknown', confidence: 0, how: 'none', reason: 'nothing in the text names an arxflow area' };
+    return {
+      intent: 'unknown',
+      confidence: 0,
+      how: 'none',
+      score: 0,
+      reason: 'nothing in the text names an arxflow area',
+    };
 
-  const actions = new Set(senses.flatMap((sense) => (sense.action ? [sense.action] : [])));
+  const actions = new Set(
+    senses.flatMap((sense) => {
+      const action = (question ? undefined : sense.actionIn?.[best]) ?? sense.action;
+      return action ? [action] : [];
+    }),
+  );
   const weak = new Set(
-    senses.flatMap((sense) => (sense.weakAction && sense.domain === best ? [sense.weakAction] : [])),
+    senses.flatMap((sense) => (sense.weakAction && sense.domain === best && !question ? [sense.weakAction] : [])),
   );
   let intent = ACTIONS_OF[best].find(([action]) => actions.has(action))?.[1];
   let how: Classification['how'] = 'explicit';
@@ -140,7 +156,7 @@ export function classify({ senses, entityScores }: Evidence): Classification {
   const contest = scores[second] > 0 ? 0.05 : 0;
   const tie = scores[second] === scores[best] ? 0.5 : 1;
   const confidence = round(Math.max(0, Math.min(1, (strength + decided - contest) * tie)));
-  return { intent, domain: best, confidence, how };
+  return { intent, domain: best, confidence, how, score: scores[best] };
 }
 
 function zeroScores(): Record<Domain, number> {

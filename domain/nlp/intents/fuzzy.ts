@@ -32,8 +32,13 @@ function allowedEdits(length: number): number {
 
 function nearest(word: string, byLength: ReadonlyMap<number, string[]>): string | undefined {
   if (/\d/.test(word)) return undefined;
-  // Four letters: only two neighbours swapped ("lsit", "shwo"); any other edit is another word.
-  if (word.length === 4) return byLength.get(4)?.find((candidate) => isAdjacentSwap(word, candidate));
+  // Four letters: only two neighbours swapped ("lsit") or one letter left out ("chek"); any other edit is another word.
+  if (word.length === 4) {
+    return (
+      byLength.get(4)?.find((candidate) => isAdjacentSwap(word, candidate)) ??
+      byLength.get(5)?.find((candidate) => candidate[0] === word[0] && distance(word, candidate) === 1)
+    );
+  }
   const slack = allowedEdits(word.length);
   if (slack === 0) return undefined;
   let best: string | undefined;

@@ -30,6 +30,8 @@ export interface Sense {
   action?: Action;
   /** An action the word implies only when nothing else says what to do ("deploy checkout 1.4.2"). */
   weakAction?: Action;
+  /** The action the word names when the text is about another area ("release milestone 3" approves it). */
+  actionIn?: Partial<Record<Domain, Action>>;
 }
 
 const DOMAIN_WORDS: Record<Domain, readonly string[]> = {
@@ -66,7 +68,6 @@ const DOMAIN_WORDS: Record<Domain, readonly string[]> = {
     'alarms',
     'alarma',
     'alarmas',
-    'notification',
   ],
   deploy: [
     'version',
@@ -124,6 +125,7 @@ const ACTION_WORDS: Record<Exclude<Action, 'forbidden'>, readonly string[]> = {
     'accept',
     'acepta',
     'aceptar',
+    'lgtm',
   ],
   reject: [
     'reject',
@@ -197,6 +199,8 @@ const ACTION_WORDS: Record<Exclude<Action, 'forbidden'>, readonly string[]> = {
   revert: [
     'revert',
     'reverts',
+    'reset',
+    'resetea',
     'revierte',
     'revertir',
     'undo',
@@ -230,7 +234,23 @@ const ACTION_WORDS: Record<Exclude<Action, 'forbidden'>, readonly string[]> = {
     'scan',
     'analiza',
   ],
-  log: ['log', 'logs', 'history', 'historial', 'historia', 'registro', 'commits', 'changes', 'cambios', 'changelog'],
+  log: [
+    'log',
+    'logs',
+    'history',
+    'historial',
+    'historia',
+    'registro',
+    'commits',
+    'changes',
+    'changed',
+    'edits',
+    'edited',
+    'modified',
+    'cambios',
+    'cambio',
+    'changelog',
+  ],
   run: [
     'run',
     'rerun',
@@ -296,13 +316,16 @@ const COMPOUND: Record<string, Sense> = {
   despliegalo: { domain: 'deploy', weakAction: 'start' },
   despliegue: { domain: 'deploy', weakAction: 'start' },
   desplegado: { domain: 'deploy', weakAction: 'status' },
-  release: { domain: 'deploy', weakAction: 'start' },
+  release: { domain: 'deploy', weakAction: 'start', actionIn: { funding: 'approve' } },
   rollout: { domain: 'deploy', weakAction: 'start' },
   rollback: { domain: 'deploy', action: 'rollback' },
+  roll: { domain: 'deploy', action: 'rollback' },
   rollbacks: { domain: 'deploy', action: 'rollback' },
   downgrade: { domain: 'deploy', action: 'rollback' },
   build: { domain: 'pipeline', weakAction: 'run' },
   compila: { domain: 'pipeline', weakAction: 'run' },
+  construye: { domain: 'pipeline', weakAction: 'run' },
+  construir: { domain: 'pipeline', weakAction: 'run' },
   compilar: { domain: 'pipeline', weakAction: 'run' },
   pay: { domain: 'funding', action: 'approve' },
   paga: { domain: 'funding', action: 'approve' },
@@ -314,7 +337,15 @@ const COMPOUND: Record<string, Sense> = {
 
 /** Multi-word expressions folded to one word before the words are looked up. */
 export const PHRASES: readonly [RegExp, string][] = [
-  [/\bi'?m on it\b|\bon it\b|\bestoy en ello\b|\blo tomo\b|\bme encargo\b|\blo veo yo\b/g, ' ack '],
+  // Taking an alert on: an ack (of nothing named on its own, so unknown: see the engine).
+  [
+    /\bi'?m on it\b|\bon it\b|\bi'?m looking at it\b|\bestoy en ello\b|\blo tomo\b|\bme encargo\b|\blo veo yo\b/g,
+    ' ack ',
+  ],
+  // A negated action is no request for it ("no apruebes, rechaza...").
+  [/\b(?:don'?t|do not|no) (?:approve|apruebes|aprueben|deploy|despliegues|reject|rechaces)\b/g, ' '],
+  [/\bturn(?:ing)? down\b/g, ' reject '],
+  [/\ben ejecucion\b/g, ' running '],
   [/\b(?:as|como) (?:resolved|resuelt[ao]s?|closed|cerrad[ao]s?|fixed)\b/g, ' resolve '],
   [/\b(?:as|como) (?:acknowledged|acked|reconocid[ao]s?)\b/g, ' ack '],
   [/\broll(?:ing)? ?back\b|\bvuelve atras\b|\bvolver atras\b/g, ' rollback '],
@@ -354,7 +385,7 @@ export const STOPWORDS = new Set(
   les es esta este estos estas ese esa eso son hay puedes podrias puede quiero quisiera necesito oye hola
   gracias porfa porfavor que ya ahora todo todos todas sus su entorno ambiente servicio proyecto numero
   guys team folks someone somebody asap urgently urgent immediately right away sure hmm um uh well actually
-  ugh argh damn oops meh lol ultimo ultima last penultimo ill ive youre theyre dont wont cant isnt didnt previous anterior prior good mark marca marcar set pon haz hace hacer dale mira echa realiza alright ahi alli aqui fast ahorita rapido rapidamente mas more`.split(
+  ugh argh damn oops meh lol ultimo ultima last penultimo ill ive youre theyre dont wont cant isnt didnt previous anterior prior good tiene tienen va van fue against recently recientemente made were mark marca marcar set pon haz hace hacer dale mira echa realiza alright ahi alli aqui fast ahorita rapido rapidamente mas more`.split(
     /\s+/,
   ),
 );
