@@ -81,6 +81,10 @@ const viewSchema = z.looseObject({
   recent: z.array(logEntrySchema).describe('the newest commits, newest first'),
   pending: z.number().describe('changes waiting their turn'),
   refused: z.array(z.looseObject({ requestId: z.string(), author: z.string(), outcome: z.string() })),
+  unannouncedDropped: z
+    .number()
+    .optional()
+    .describe('commits whose subscribers were never told (a channel down while over 1,000 waited); absent when none'),
 });
 const showSchema = z.looseObject({
   commitId: z.string(),

@@ -58,6 +58,8 @@ interface Sample {
    * run continued as new (the drive makes it), and the workflow is terminated afterwards.
    */
   continuesAsNew?: true;
+  /** For a workflow that checks its own id (default `history-sample/<type>`); test/replay replays under the recorded id. */
+  workflowId?: string;
 }
 
 const SAMPLE_DRAW: FundingGateInput = {
@@ -378,6 +380,7 @@ const SAMPLES: Record<WorkflowType, Sample> = {
   healthCheck: { args: [] },
   documentSync: {
     args: [{ documentId: 'history-sample', options: { commitsPerRun: 4 } }],
+    workflowId: 'sync/history-sample',
     drive: driveDocumentSync,
     continuesAsNew: true,
   },
@@ -696,7 +699,7 @@ async function main(): Promise<void> {
         await sample.prepare?.(store);
         const handle = await env.client.workflow.start(type, {
           taskQueue,
-          workflowId: `history-sample/${type}`,
+          workflowId: sample.workflowId ?? `history-sample/${type}`,
           args: typeof sample.args === 'function' ? await sample.args(dataDir) : sample.args,
         });
         await sample.drive?.(handle, store);

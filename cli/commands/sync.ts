@@ -197,7 +197,13 @@ export function registerSyncCommands(program: Command): void {
       const view = await withSync({ role: [] }, (ops) => ops.head(id));
       if (options.json) return print(view as never, true);
       printSection(`Document ${view.documentId}`, {
-        fields: { kind: view.kind ?? '-', head: view.head ?? '-', commits: view.commits, pending: view.pending },
+        fields: {
+          kind: view.kind ?? '-',
+          head: view.head ?? '-',
+          commits: view.commits,
+          pending: view.pending,
+          ...(view.unannouncedDropped ? { 'never announced': view.unannouncedDropped } : {}),
+        },
       });
       printSection('Recent', {
         rows: view.recent.map((entry) => ({ ...entry, commitId: entry.commitId.slice(0, 12) })),

@@ -12,6 +12,7 @@ import {
   type SyncHook,
   type SyncLogEntry,
 } from '../../domain/sync/sync-types';
+import { syncDocumentIdSchema } from '../../domain/sync/document-sync-input';
 import { refuseUnknownKeys } from '../../domain/validation';
 import type { Caller } from './operations';
 
@@ -37,18 +38,8 @@ const text = (max: number) =>
     .max(max)
     .refine((value) => !value.includes('\0'), 'must not contain NUL characters');
 
-/**
- * A document id: a business key such as `plan-7` or `project-12.budget`. It goes into the
- * workflow id (`sync/<documentId>`) and a URL path segment; `hooks` is taken by /v1/sync/hooks.
- */
-export const documentIdSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/,
-    'a document id: letters, digits and . _ : @ - (at most 200, starting with a letter or digit)',
-  )
-  .refine((id) => id !== 'hooks', '"hooks" is reserved (GET /v1/sync/hooks)')
-  .describe('the document, e.g. plan-7');
+/** A document id (domain/sync/document-sync-input.ts: the workflow checks its start input by the same rule). */
+export const documentIdSchema = syncDocumentIdSchema.describe('the document, e.g. plan-7');
 
 /** A commit id: the sha256 hex of the commit (domain/sync: commitIdOf). */
 export const commitIdSchema = z

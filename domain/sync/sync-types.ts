@@ -160,6 +160,12 @@ export interface DocumentSyncView {
   pending: number;
   /** The newest refusals (denials, conflicts), at most 20. */
   refused: { requestId: string; author: string; at: string; outcome: 'denied' | 'conflict'; reasons: string[] }[];
+  /**
+   * Commits whose subscribers were never told: a channel was down while more commits waited to
+   * be announced than the workflow keeps (the newest 1,000). Absent when none. The store's log
+   * and the live stream still have every commit.
+   */
+  unannouncedDropped?: number;
 }
 
 /** The workflow's input; continue-as-new carries the same shape with the state. */

@@ -13,10 +13,17 @@ const histories = readdirSync(HISTORIES_DIR)
   .filter((file) => file.endsWith('.json'))
   .map((file) => ({ file, history: JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) }));
 
-function workflowTypeOf(history: {
-  events: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }[];
-}) {
+type RecordedHistory = {
+  events: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string }; workflowId?: string } }[];
+};
+
+function workflowTypeOf(history: RecordedHistory) {
   return history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+}
+
+/** The id it ran under, as its start event recorded it (a workflow may check its own id); else the file's name. */
+function workflowIdOf(file: string, history: RecordedHistory) {
+  return history.events[0]?.workflowExecutionStartedEventAttributes?.workflowId ?? file;
 }
 
 describe('workflow history replay', () => {
@@ -35,13 +42,13 @@ describe('workflow history replay', () => {
       // trusted (development) mode: requiring stamps would turn their votes into refusals, a
       // different history. Changing the trust mode of a namespace with open workflows does the same.
       { workflowBundle: sharedWorkflowBundle(), dataConverter: dataConverterOf(testCodecs('trusted')) },
-      histories.map(({ file, history }) => ({ workflowId: file, history })),
+      histories.map(({ file, history }) => ({ workflowId: workflowIdOf(file, history), history })),
     );
     const failures: string[] = [];
     let replayed = 0;
     for await (const result of results) {
       replayed += 1;
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+      if (result.error) failures.push(`${histories[replayed - 1]!.file}: ${result.error.message}`);
     }
     expect(failures).toEqual([]);
     expect(replayed).toBe(histories.length);

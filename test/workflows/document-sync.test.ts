@@ -21,7 +21,7 @@ import { ApiError } from '../../client/api/errors';
 import { TemporalSyncOperations } from '../../client/api/sync-temporal-operations';
 import { dataConverterOf } from '../../platform/codec/data-converter';
 import { reachable } from '../support/runtime-imports';
-import { startWebhookReceiver } from '../support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 import { createTestWorker, testCodecs, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
 
 type Committed = Extract<CommitOutcome, { outcome: 'committed' }>;
@@ -39,7 +39,9 @@ describe('documentSync on the time-skipping server (real activities, PGlite)', (
    * workflows it started are terminated after (they never end by themselves).
    */
   async function run<T>(
-    work: (start: (documentId: string, input?: Partial<DocumentSyncRunInput>) => Promise<Handle>) => Promise<T>,
+    work: (
+      start: (documentId: string, input?: Partial<DocumentSyncRunInput>, workflowId?: string) => Promise<Handle>,
+    ) => Promise<T>,
     options: { stamped?: boolean; sync?: SyncConfig } = {},
   ) {
     const taskQueue = uniqueTaskQueue('sync');
@@ -52,10 +54,10 @@ describe('documentSync on the time-skipping server (real activities, PGlite)', (
     );
     try {
       return await worker.runUntil(
-        work(async (documentId, input = {}) => {
+        work(async (documentId, input = {}, workflowId = documentSyncWorkflowId(documentId)) => {
           const handle = await world.env.client.workflow.start(documentSync, {
             taskQueue,
-            workflowId: documentSyncWorkflowId(documentId),
+            workflowId,
             args: [{ documentId, ...input }],
           });
           started.push(handle);
@@ -512,6 +514,105 @@ describe('documentSync on the time-skipping server (real activities, PGlite)', (
       const events = (await handle.fetchHistory()).events ?? [];
       const largest = Math.max(...events.map((event) => JSON.stringify(event).length));
       expect(largest).toBeLessThan(64 * 1024);
+    });
+  });
+
+  it('a malformed start fails the run at once as InvalidInput naming the field, and so does a start under another id than sync/<documentId>', async () => {
+    /** The run's failure (it must fail, non-retryable). */
+    const failureOf = async (handle: Handle) => {
+      const err = await handle.result().then(
+        () => undefined,
+        (failure: { cause?: unknown }) => failure.cause,
+      );
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      const cause = err as ApplicationFailure;
+      expect([cause.type, cause.nonRetryable]).toEqual(['InvalidInput', true]);
+      return cause.message;
+    };
+    await run(async (start) => {
+      const malformed = (input: unknown) => start('doc-malformed', input as Partial<DocumentSyncRunInput>);
+      expect(await failureOf(await malformed({ options: { commitsPerRun: 0 } }))).toMatch(
+        /^documentSync input: options\.commitsPerRun: /,
+      );
+      expect(await failureOf(await malformed({ ownerId: 'x' }))).toBe('documentSync input: ownerId: unknown field');
+      const carried = { commits: -1, recent: [], refused: [], answered: [] };
+      expect(await failureOf(await malformed({ carried }))).toMatch(/^documentSync input: carried\.commits: /);
+      expect(await failureOf(await malformed({ unannounced: ['not a commit id'] }))).toMatch(
+        /^documentSync input: unannounced\.0: /,
+      );
+      expect(await failureOf(await start('../other', {}, 'sync/../other'))).toMatch(
+        /^documentSync input: documentId: /,
+      );
+
+      // A second history of a document under another id would not be serialised with the first.
+      const elsewhere = await start('doc-a', {}, 'sync/doc-b');
+      expect(await failureOf(elsewhere)).toBe(
+        "documentSync input: documentId: the workflow id is sync/doc-b, not sync/doc-a: a document's history runs as sync/<documentId>",
+      );
+      expect(await sync().head('doc-a')).toBeUndefined();
+    });
+  });
+
+  describe('commits waiting to be announced while a channel is down: a run keeps the newest', () => {
+    const documentId = (name: string) => `doc-unannounced-${name}`;
+    let receiver: WebhookReceiver;
+    beforeEach(async () => {
+      receiver = await startWebhookReceiver();
+      receiver.down('/plans'); // notifications keep failing while the commits go on
+    });
+    afterEach(async () => {
+      await receiver.close();
+    });
+    const configOf = (document: string): SyncConfig => ({
+      subscribers: [{ kinds: ['json'], documents: document, targets: [`webhook:${receiver.url}/plans`] }],
+      maxContentBytes: 1024 * 1024,
+    });
+    const told = () =>
+      receiver
+        .to('/plans')
+        .filter((request) => request.answered === 200)
+        .map((request) => request.delivery?.split('/')[2]);
+
+    it('the one being sent and the newest are kept, the others dropped with a warning and counted in the view', async () => {
+      const document = documentId('push');
+      await run(
+        async (start) => {
+          const handle = await start(document, { options: { maxUnannounced: 3 } });
+          const commits = [committed(await commit(handle, { n: 1 })).commitId];
+          await until('a first failed delivery', () => receiver.to('/plans').length > 0);
+          for (let n = 2; n <= 4; n++)
+            commits.push(committed(await commit(handle, { n }, { parent: commits.at(-1) })).commitId);
+          // Waiting: the first (being sent), then the two newest; the second was dropped.
+          expect(await handle.query(syncStatusQuery)).toMatchObject({ commits: 4, unannouncedDropped: 1 });
+          receiver.recover('/plans');
+          await until('the kept commits told', () => told().length >= 3);
+          expect(told()).toEqual([commits[0], commits[2], commits[3]]);
+        },
+        { sync: configOf(document) },
+      );
+    });
+
+    it('a run started with more than it keeps (carried by continue-as-new) keeps the newest and adds the rest to the count', async () => {
+      const document = documentId('carried');
+      await run(
+        async (start) => {
+          const first = await start(document);
+          const commits = [committed(await commit(first, { n: 1 })).commitId];
+          for (let n = 2; n <= 3; n++)
+            commits.push(committed(await commit(first, { n }, { parent: commits.at(-1) })).commitId);
+          await first.terminate();
+          const next = await start(document, {
+            unannounced: commits,
+            unannouncedDropped: 4,
+            options: { maxUnannounced: 2 },
+          });
+          expect(await next.query(syncStatusQuery)).toMatchObject({ unannouncedDropped: 5 });
+          receiver.recover('/plans');
+          await until('the kept commits told', () => told().length >= 2);
+          expect(told()).toEqual([commits[1], commits[2]]);
+        },
+        { sync: configOf(document) },
+      );
     });
   });
 

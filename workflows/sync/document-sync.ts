@@ -10,18 +10,21 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { documentSyncRunInputSchema, type DocumentSyncRunInput } from '../../domain/sync/document-sync-input';
 import { DocumentSyncState } from '../../domain/sync/document-sync-state';
-import type {
-  CommitOutcome,
-  CommitRequest,
-  DocumentKind,
-  DocumentSyncInput,
-  DocumentSyncView,
-  RevertRequest,
+import {
+  documentSyncWorkflowId,
+  type CommitOutcome,
+  type CommitRequest,
+  type DocumentKind,
+  type DocumentSyncView,
+  type RevertRequest,
 } from '../../domain/sync/sync-types';
+import { InputError } from '../../domain/validation';
 import type { PrepareCommitInput } from '../../activities/sync/sync-activity-types';
 import { AuditTrail } from '../kit/audit-trail';
 import { nowIso } from '../kit/time';
+import { invalidInput, parseWorkflowInput } from '../kit/workflow-input';
 import { hooks, notifications, preparation, writes } from './sync-activities';
 import { commitUpdate, revertUpdate, syncStatusQuery } from './sync-messages';
 import { Turns } from './turns';
@@ -29,15 +32,16 @@ import { Turns } from './turns';
 /** A run continues as new after this many commits (or sooner, when Temporal suggests it). */
 export const COMMITS_PER_RUN = 500;
 
-/** The workflow's input: the contract's, plus what a continued run carries that the contract leaves to the workflow. */
-export interface DocumentSyncRunInput extends DocumentSyncInput {
-  /** Commits whose subscribers were not told yet when the previous run continued as new. */
-  unannounced?: string[];
-  options?: {
-    /** Continue as new after this many commits in one run (default COMMITS_PER_RUN; tests use a few). */
-    commitsPerRun?: number;
-  };
-}
+export type { DocumentSyncRunInput } from '../../domain/sync/document-sync-input';
+
+/**
+ * Commits waiting to be announced that a run keeps (and carries into the next): the newest.
+ * They pile up only while a subscriber's channel stays down, and each is carried through
+ * continue-as-new, so the list is bounded like the rest of the state (1,000 ids: about 70 KB).
+ * Older ones are dropped: a warning in the log names each, and the view counts them
+ * (`unannouncedDropped`); the store's log and the live stream still have every commit.
+ */
+export const MAX_UNANNOUNCED = 1_000;
 
 /** Who wrote a change and what kind of change it is, as the processing of both Updates needs it. */
 interface Change {
@@ -58,11 +62,17 @@ interface Change {
  * passes hashes and commit ids: a patch can be megabytes, over Temporal's payload limit); the
  * workflow holds the head, the order of changes and the recent answers.
  */
-export async function documentSync(input: DocumentSyncRunInput): Promise<DocumentSyncView> {
+export async function documentSync(started: DocumentSyncRunInput): Promise<DocumentSyncView> {
+  const input = runInputOf(started);
   const { documentId } = input;
   const state = new DocumentSyncState(input);
   const turns = new Turns();
-  const unannounced = [...(input.unannounced ?? [])];
+  const unannounced: string[] = [];
+  let unannouncedDropped = input.unannouncedDropped ?? 0;
+  /** The first of `unannounced` is being sent (it stays first until that is done). */
+  let announcing = false;
+  const maxUnannounced = input.options?.maxUnannounced ?? MAX_UNANNOUNCED;
+  for (const commitId of input.unannounced ?? []) toAnnounce(commitId);
   const commitsPerRun = input.options?.commitsPerRun ?? COMMITS_PER_RUN;
   const trail = new AuditTrail<never>({
     subject: documentId,
@@ -72,7 +82,10 @@ export async function documentSync(input: DocumentSyncRunInput): Promise<Documen
   const running = new Map<string, Promise<CommitOutcome>>();
   let committedThisRun = 0;
 
-  setHandler(syncStatusQuery, () => state.view(turns.waiting));
+  setHandler(syncStatusQuery, () => ({
+    ...state.view(turns.waiting),
+    ...(unannouncedDropped > 0 ? { unannouncedDropped } : {}),
+  }));
   setHandler(commitUpdate, (request) => answer(request.requestId, () => commit(request)), {
     validator: (request) => refuse(state.refusalOfCommit(request)),
   });
@@ -90,10 +103,28 @@ export async function documentSync(input: DocumentSyncRunInput): Promise<Documen
         documentId,
         carried: state.carried(),
         ...(unannounced.length > 0 ? { unannounced } : {}),
+        ...(unannouncedDropped > 0 ? { unannouncedDropped } : {}),
         ...(input.options ? { options: input.options } : {}),
       });
     }
-    if (await announce(unannounced[0]!)) unannounced.shift();
+    announcing = true;
+    const told = await announce(unannounced[0]!);
+    announcing = false;
+    if (told) unannounced.shift();
+  }
+
+  /** Queues a commit for its subscribers, keeping the newest `maxUnannounced` (and the one being sent). */
+  function toAnnounce(commitId: string): void {
+    unannounced.push(commitId);
+    if (unannounced.length <= maxUnannounced) return;
+    const [dropped] = unannounced.splice(announcing ? 1 : 0, 1);
+    unannouncedDropped += 1;
+    log.warn('subscribers will not be told of a commit: more commits wait to be announced than a run keeps', {
+      documentId,
+      commitId: dropped,
+      kept: maxUnannounced,
+      droppedSoFar: unannouncedDropped,
+    });
   }
 
   /** A request id answered before gets that answer; one still waiting its turn shares it; else `work` in its turn. */
@@ -210,7 +241,7 @@ export async function documentSync(input: DocumentSyncRunInput): Promise<Documen
       merged,
       ...(commit.revertOf ? { revertOf: commit.revertOf } : {}),
     });
-    unannounced.push(commit.commitId);
+    toAnnounce(commit.commitId);
     return outcome;
   }
 
@@ -252,6 +283,22 @@ export async function documentSync(input: DocumentSyncRunInput): Promise<Documen
     }
     return done;
   }
+}
+
+/**
+ * The start input parsed (a malformed one fails the run as InvalidInput, naming the field), and
+ * run under the document's own workflow id: one workflow per document is what serialises its
+ * changes, so a start under another id (a second history of the same document) is refused.
+ */
+function runInputOf(started: unknown): DocumentSyncRunInput {
+  const input: DocumentSyncRunInput = parseWorkflowInput(documentSyncRunInputSchema, started, 'documentSync input');
+  const expected = documentSyncWorkflowId(input.documentId);
+  const { workflowId } = workflowInfo();
+  if (workflowId !== expected) {
+    const message = `the workflow id is ${workflowId}, not ${expected}: a document's history runs as sync/<documentId>`;
+    throw invalidInput(new InputError(`documentSync input: documentId: ${message}`, [{ path: 'documentId', message }]));
+  }
+  return input;
 }
 
 function refuse(reason: string | undefined): void {
