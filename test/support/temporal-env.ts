@@ -1,3 +1,4 @@
+import './quiet-runtime';
 import { freePort } from '../../scripts/ports';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
