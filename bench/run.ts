@@ -7,6 +7,7 @@ import { benchFunding } from './funding';
 import { benchGateway } from './gateway';
 import { benchIdentity } from './identity';
 import { benchMemory } from './memory';
+import { benchNlp } from './nlp';
 import { benchPipeline } from './pipeline';
 import { benchStore } from './store';
 import { benchSync } from './sync';
@@ -22,6 +23,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   pipeline: benchPipeline,
   deploy: benchDeploy,
   sync: benchSync,
+  nlp: benchNlp,
 };
 
 async function main(): Promise<void> {
