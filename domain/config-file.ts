@@ -3,6 +3,7 @@ import { complianceConfigSchema } from './compliance-review-schemas';
 import { deploymentsConfigSchema } from './deploy/deploy-config';
 import { escalationConfigSchema } from './alerts/escalation-policy-schemas';
 import { metricRulesSchema } from './alerts/metric-rules-schemas';
+import { slackConfigSchema } from './slack-config';
 import { lazySchema } from './lazy-schema';
 import { schedulesConfigSchema } from './schedule-config';
 import { syncConfigSchema } from './sync/sync-config';
@@ -54,6 +55,8 @@ export const configFileSchema = lazySchema(() =>
       deployments: z.preprocess((section) => section ?? {}, deploymentsConfigSchema),
       // Who hears of document commits, and a lower content limit (`sync: {subscribers: [...]}`); left out: none, the platform's limit.
       sync: z.preprocess((section) => section ?? {}, syncConfigSchema),
+      // Slack users and the arxflow identity their /arxflow commands run as (`slack: {users: {U...: {subject, roles}}}`); left out: none, every one refused.
+      slack: z.preprocess((section) => section ?? {}, slackConfigSchema),
     })
     .strict(),
 );

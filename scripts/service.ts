@@ -137,6 +137,7 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
         metricRules: config.metricRules,
         tokens: settings.alertTokens,
         slackSigningSecret: settings.slack.signingSecret,
+        slackUsers: config.slack.users,
       },
     });
     await gateway.listen({ port: settings.gatewayPort, host });

@@ -13,6 +13,8 @@ import { registerAlertIntakeRoutes } from './intake-routes';
 import { registerMetricIntakeRoute } from './metric-routes';
 import { registerSilenceRoutes } from './silence-routes';
 import { registerSlackInteractivityRoute } from './slack-interactivity';
+import { nlpAction, registerSlackCommandRoute, type SlackNlpDeps } from '../slack/nlp-command';
+import type { Caller } from '../../client/api/operations';
 
 export { describeIntakeAuth } from './intake-auth';
 
@@ -28,6 +30,8 @@ export interface AlertGatewayConfig {
   slackSigningSecret?: string;
   /** How long Slack waits for the update's outcome before the answer goes out anyway (default 2.5 s; Slack gives up at 3 s). */
   slackAnswerWithinMs?: number;
+  /** The config file's slack.users: Slack user id -> arxflow identity for /arxflow (unmapped: refused). */
+  slackUsers?: Record<string, Caller>;
   /** How long an intake call waits for Temporal before answering 503 (default 10 s). */
   temporalDeadlineMs?: number;
 }
@@ -66,10 +70,19 @@ export function registerAlertRoutes(
     operations: new TemporalOperations(deps.temporal, deps.taskQueue),
     authenticator: deps.authenticator,
   });
+  const nlp: SlackNlpDeps = {
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    store: deps.store,
+    signingSecret: config.slackSigningSecret,
+    users: config.slackUsers,
+  };
+  registerSlackCommandRoute(app, nlp);
   registerSlackInteractivityRoute(app, {
     temporal: deps.temporal,
     signingSecret: config.slackSigningSecret,
     answerWithinMs: config.slackAnswerWithinMs,
+    nlp: (actionId, value, user) => nlpAction(actionId, value, user, nlp),
   });
   registerSilenceRoutes(app, {
     silences: new StoreSilenceOperations(deps.store.db),

@@ -9,6 +9,7 @@ import { SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, verifySlackSignature } 
 import { invalidUnicodeIn } from '../../domain/unicode';
 import { z } from 'zod';
 import { errorResponses } from '../responses';
+import { NLP_CANCEL, NLP_CONFIRM, type NlpActionOutcome } from '../slack/nlp-command';
 
 export interface SlackInteractivityDeps {
   temporal: Client;
@@ -18,6 +19,8 @@ export interface SlackInteractivityDeps {
   now?: () => number;
   /** How long Slack is kept waiting before the answer goes out while the update carries on (Slack gives up after 3 s). */
   answerWithinMs?: number;
+  /** Confirm / Cancel of the /arxflow slash command (gateway/slack/nlp-command.ts); unset: those clicks are ignored. */
+  nlp?: (actionId: string, value: string | undefined, user: string) => Promise<NlpActionOutcome>;
 }
 
 /** The buttons the alert messages carry (activities/notifications/channels.ts); the value is the alert's dedup key. */
@@ -66,6 +69,8 @@ export function registerSlackInteractivityRoute(app: FastifyInstance, deps: Slac
                 ignored: z.boolean().optional(),
                 pending: z.boolean().optional(),
                 error: z.string().optional(),
+                ran: z.boolean().optional(),
+                command: z.string().optional(),
               })
               .describe(
                 'Done (ok), nothing to do (ignored), still running (pending), or refused for a reason ' +
@@ -98,6 +103,16 @@ async function interact(request: FastifyRequest, reply: FastifyReply, deps: Slac
     return reply.code(400).send({ error: 'bad_input', message: 'payload: must be a form field holding a JSON object' });
   const notUnicode = invalidUnicodeIn(payload, 'payload');
   if (notUnicode) return reply.code(400).send({ error: 'bad_input', message: notUnicode });
+  const nlpClick =
+    payload.type === 'block_actions' && deps.nlp
+      ? payload.actions?.find((a) => a.action_id === NLP_CONFIRM || a.action_id === NLP_CANCEL)
+      : undefined;
+  const nlpUser = payload.user?.id ?? payload.user?.username;
+  if (nlpClick && deps.nlp) {
+    const outcome = await deps.nlp(nlpClick.action_id!, nlpClick.value, nlpUser ?? '');
+    request.log.info({ action: nlpClick.action_id, user: nlpUser, ...outcome }, 'slack nlp action');
+    return reply.code(200).send(outcome);
+  }
   // Shortcuts, view submissions, other buttons: acknowledged, nothing to do.
   const action =
     payload.type === 'block_actions'
