@@ -128,6 +128,7 @@ async function commitOf(
     : [undefined, undefined];
   const diff = diffDocuments(fromContent, proposal.content, input.kind);
   const fields = {
+    documentId: input.documentId,
     parents,
     contentHash: proposal.contentHash,
     metadataHash,
@@ -137,7 +138,6 @@ async function commitOf(
   };
   const commit: SyncCommit = {
     commitId: commitIdOf(fields),
-    documentId: input.documentId,
     kind: input.kind,
     ...fields,
     patch: diff.patch,

@@ -32,16 +32,20 @@ export function contentHash(value: JsonValue): string {
 }
 
 /** What a commit's id is made of: everything that makes it this commit, but not the patch (derived). */
-export type CommitIdFields = Pick<SyncCommit, 'parents' | 'contentHash' | 'metadataHash' | 'author' | 'message' | 'at'>;
+export type CommitIdFields = Pick<
+  SyncCommit,
+  'documentId' | 'parents' | 'contentHash' | 'metadataHash' | 'author' | 'message' | 'at'
+>;
 
 /**
- * sha256 hex of canonicalJson({parents, contentHash, metadataHash, author, message, at}). Only
- * these six fields count, so a whole SyncCommit may be passed; `at` is workflow time, so a
- * retried activity prepares the same id.
+ * sha256 hex of canonicalJson({documentId, parents, contentHash, metadataHash, author, message,
+ * at}). Only these seven fields count, so a whole SyncCommit may be passed; `at` is workflow
+ * time, so a retried activity prepares the same id. The document is part of it: two documents'
+ * first commits of the same content by the same author in one millisecond are two commits.
  */
 export function commitIdOf(fields: CommitIdFields): string {
-  const { parents, contentHash: content, metadataHash, author, message, at } = fields;
-  return sha256(canonicalText({ parents, contentHash: content, metadataHash, author, message, at }));
+  const { documentId, parents, contentHash: content, metadataHash, author, message, at } = fields;
+  return sha256(canonicalText({ documentId, parents, contentHash: content, metadataHash, author, message, at }));
 }
 
 function sha256(text: string): string {

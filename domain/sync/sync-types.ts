@@ -46,7 +46,10 @@ export interface CommitStats {
 
 /** An immutable commit row. */
 export interface SyncCommit {
-  /** sha256 hex of canonicalJson({parents, contentHash, metadataHash, author, message, at}). */
+  /**
+   * sha256 hex of canonicalJson({documentId, parents, contentHash, metadataHash, author, message,
+   * at}): the document too, so two documents never share a commit id.
+   */
   commitId: string;
   documentId: string;
   kind: DocumentKind;

@@ -12,6 +12,7 @@ const ROOT = path.resolve(__dirname, '../..');
 
 const commitFields = (): fc.Arbitrary<CommitIdFields> =>
   fc.record({
+    documentId: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,20}$/),
     parents: fc.array(fc.stringMatching(/^[0-9a-f]{64}$/), { maxLength: 2 }),
     contentHash: fc.stringMatching(/^[0-9a-f]{64}$/),
     metadataHash: fc.stringMatching(/^[0-9a-f]{64}$/),
@@ -33,8 +34,9 @@ describe('content hash and commit id', () => {
     expect(() => contentHash(undefined as unknown as JsonValue)).toThrow('content must be a JSON value');
   });
 
-  it('a commit id is the hash of exactly its six fields', () => {
+  it('a commit id is the hash of exactly its seven fields', () => {
     const fields: CommitIdFields = {
+      documentId: 'budget-tower-1',
       parents: ['a'.repeat(64)],
       contentHash: contentHash(syncBudget()),
       metadataHash: contentHash({}),
@@ -43,7 +45,7 @@ describe('content hash and commit id', () => {
       at: '2025-05-01T10:00:00.000Z',
     };
     const expected = sha256Hex(
-      `{"at":"2025-05-01T10:00:00.000Z","author":"maria","contentHash":"${fields.contentHash}",` +
+      `{"at":"2025-05-01T10:00:00.000Z","author":"maria","contentHash":"${fields.contentHash}","documentId":"budget-tower-1",` +
         `"message":"Raise line 2","metadataHash":"${fields.metadataHash}","parents":["${'a'.repeat(64)}"]}`,
     );
     expect(commitIdOf(fields)).toBe(expected);
@@ -56,7 +58,9 @@ describe('content hash and commit id', () => {
       fc.property(
         commitFields(),
         commitFields(),
-        fc.constantFrom(...(['parents', 'contentHash', 'metadataHash', 'author', 'message', 'at'] as const)),
+        fc.constantFrom(
+          ...(['documentId', 'parents', 'contentHash', 'metadataHash', 'author', 'message', 'at'] as const),
+        ),
         (a, b, field) => {
           fc.pre(JSON.stringify(a[field]) !== JSON.stringify(b[field]));
           expect(commitIdOf({ ...a, [field]: b[field] })).not.toBe(commitIdOf(a));
