@@ -8,6 +8,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statfsSync,
   statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,12 +76,12 @@ const COPIES_VAR = 'JEST_PGLITE_COPIES';
 
 /**
  * Builds the template (once per PGlite version and set of migrations) and this run's folder for
- * copies, in memory (tmpfs) where there is one; global-teardown.ts removes the folder, and the
+ * copies, in memory (tmpfs) where there is room; global-teardown.ts removes the folder, and the
  * next run the folders of runs that were killed.
  */
 export async function preparePgliteCopies(): Promise<void> {
   const template = await buildPgliteTemplate();
-  const parent = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const parent = hasRoom('/dev/shm') ? '/dev/shm' : tmpdir();
   for (const name of readdirSync(parent)) {
     const pid = Number(/^arxflow-jest-pglite-(\d+)$/.exec(name)?.[1]);
     if (pid && !processIsAlive(pid)) rmSync(path.join(parent, name), { recursive: true, force: true });
@@ -89,6 +90,16 @@ export async function preparePgliteCopies(): Promise<void> {
   mkdirSync(copies, { recursive: true });
   process.env[TEMPLATE_VAR] = template;
   process.env[COPIES_VAR] = copies;
+}
+
+/** A tmpfs with room for the copies open at once (40 MB each; a container's is often 64 MB in all). */
+function hasRoom(dir: string): boolean {
+  try {
+    const { bavail, bsize } = statfsSync(dir);
+    return bavail * bsize > 1024 ** 3;
+  } catch {
+    return false;
+  }
 }
 
 export function removePgliteCopies(): void {
