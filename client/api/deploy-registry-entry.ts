@@ -1,4 +1,4 @@
-import { deploymentWorkflowId, type DeploymentInput } from '../../domain/deploy/deploy-types';
+import { DEPLOYMENT_WORKFLOW_TYPE, deploymentWorkflowId, type DeploymentInput } from '../../domain/deploy/deploy-types';
 import { ANY_ROLE } from '../../domain/roles';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import {
@@ -8,7 +8,7 @@ import {
   type DeployAction,
   type DeployStartParsed,
 } from './deploy-operations';
-import { DEPLOYMENT_WORKFLOW_TYPE, planDeployment } from './deploy-starts';
+import { planDeployment } from './deploy-starts';
 import { rejected } from './errors';
 import type { MessageEntry, WorkflowEntry } from './registry';
 

@@ -5,6 +5,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import {
+  DEPLOYMENT_WORKFLOW_TYPE,
   deploymentWorkflowId,
   deployQueueWorkflowId,
   type DeploymentInput,
@@ -24,10 +25,7 @@ import type { DeployStartParsed } from './deploy-operations';
 import { ApiError, badInput } from './errors';
 import type { Caller } from './operations';
 import { withinDeadline } from './temporal-deadline';
-import { translate } from './temporal-operations';
-
-/** The workflow type of one deployment (workflows/deploy/deployment.ts). */
-export const DEPLOYMENT_WORKFLOW_TYPE = 'deployment';
+import { translate } from './temporal-errors';
 
 /** What a new deployment shows until its workflow says more (also its first DeploymentStatus search attribute): DeploymentState's first status. */
 export const INITIAL_DEPLOYMENT_STATUS: DeploymentStatus = 'queued';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { WorkflowUpdateFailedError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import {
+  DEPLOYMENT_WORKFLOW_TYPE,
   deploymentWorkflowId,
   deployQueueWorkflowId,
   type DeploymentStatus as DeploymentStatusName,
@@ -35,17 +36,11 @@ import {
   type DeployOperations,
   type DeployStartRequest,
 } from './deploy-operations';
-import {
-  DEPLOYMENT_WORKFLOW_TYPE,
-  INITIAL_DEPLOYMENT_STATUS,
-  planDeployment,
-  startDeployment,
-  type DeploymentsSource,
-} from './deploy-starts';
+import { INITIAL_DEPLOYMENT_STATUS, planDeployment, startDeployment, type DeploymentsSource } from './deploy-starts';
 import { ApiError, badInput, notFound } from './errors';
 import type { Caller } from './operations';
 import { withinDeadline } from './temporal-deadline';
-import { translate } from './temporal-operations';
+import { translate } from './temporal-errors';
 
 /** The Update each action sends (workflows/deploy/deploy-messages.ts). */
 const UPDATES = {

@@ -15,7 +15,7 @@ import { ensureMirror, GitError, repoLocation, resolveRef, showFile } from '../.
 import { badInput } from './errors';
 import type { Caller } from './operations';
 import type { PipelineStartRequest } from './pipeline-operations';
-import { translate } from './temporal-operations';
+import { translate } from './temporal-errors';
 import { withinDeadline } from './temporal-deadline';
 import { pipelinePullRequestSignal } from '../../workflows/pipelines/pipeline-messages';
 

@@ -21,7 +21,7 @@ import {
 } from './pipeline-operations';
 import { planManualRun, startPipelineRun } from './pipeline-starts';
 import { withinDeadline } from './temporal-deadline';
-import { translate } from './temporal-operations';
+import { translate } from './temporal-errors';
 
 /**
  * How long the live status may wait for a worker to answer the query before the run's last

@@ -12,7 +12,7 @@ import { triggerActionRefusal } from '../../domain/trigger-rules';
 import { InputError } from '../../domain/validation';
 import type { replayTriggerAction } from '../../workflows';
 import { ApiError, notFound, rejected } from './errors';
-import { translate } from './temporal-operations';
+import { translate } from './temporal-errors';
 import {
   deadLetterView,
   redactSecrets,

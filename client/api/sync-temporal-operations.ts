@@ -46,7 +46,7 @@ import {
   type SyncOperations,
 } from './sync-operations';
 import { withinDeadline } from './temporal-deadline';
-import { translate } from './temporal-operations';
+import { translate } from './temporal-errors';
 
 /** The workflow type of a document's history (workflows/sync/document-sync.ts). */
 export const DOCUMENT_SYNC_WORKFLOW_TYPE = 'documentSync';

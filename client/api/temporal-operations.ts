@@ -1,16 +1,10 @@
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-  type WorkflowExecutionInfo,
-} from '@temporalio/client';
+import { WorkflowFailedError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { hasAnyRole } from '../../domain/roles';
 import { parseInput, InputError } from '../../domain/validation';
-import { ApiError, badInput, conflict, grpcErrorOf, notFound, rejected, temporalUnreachable } from './errors';
+import { ApiError, badInput, notFound } from './errors';
 import type { Caller, WorkflowOperations, WorkflowOutcome, WorkflowSummary } from './operations';
 import { registryEntry, type MessageEntry, type StartContext, type WorkflowEntry } from './registry';
+import { translate } from './temporal-errors';
 import { withinDeadline } from './temporal-deadline';
 import { visibilityQuery, type ListFilter } from './visibility-query';
 
@@ -148,23 +142,4 @@ function summarize(execution: Omit<WorkflowExecutionInfo, 'raw'>): WorkflowSumma
         .map((p) => [p.key.name, p.value]),
     ),
   };
-}
-
-/** Temporal's errors as ApiErrors: not found 404, already started 409, refused update 422, unreachable 503. */
-export async function translate<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    if (err instanceof WorkflowNotFoundError) throw notFound(err.message);
-    if (err instanceof WorkflowExecutionAlreadyStartedError)
-      throw conflict(`workflow ${err.workflowId} is already started`);
-    if (err instanceof WorkflowUpdateFailedError) throw rejected(err.cause?.message ?? err.message);
-    const unreachable = temporalUnreachable(err);
-    if (unreachable) throw unreachable;
-    const grpc = grpcErrorOf(err);
-    if (grpc?.code === 5) throw notFound(grpc.details); // NOT_FOUND
-    if (grpc?.code === 3 && /update/i.test(grpc.details)) throw rejected(grpc.details); // INVALID_ARGUMENT
-    throw err;
-  }
 }

@@ -32,6 +32,9 @@ export const ENDED_DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = [
   'failed',
 ];
 
+/** The workflow type of a deployment (workflows/deploy/deployment.ts). */
+export const DEPLOYMENT_WORKFLOW_TYPE = 'deployment';
+
 /** `deploy/<service>/<environment>/<version>`: one workflow per version and environment (idempotent start). */
 export function deploymentWorkflowId(service: string, environment: string, version: string): string {
   return `deploy/${service}/${environment}/${version}`;

@@ -12,7 +12,8 @@ import { WorkflowFailedError, WorkflowUpdateFailedError, type Client } from '@te
 import { ApplicationFailure, RetryState } from '@temporalio/common';
 import { z } from 'zod';
 import { ApiError } from '../../client/api/errors';
-import { TemporalOperations, translate } from '../../client/api/temporal-operations';
+import { TemporalOperations } from '../../client/api/temporal-operations';
+import { translate } from '../../client/api/temporal-errors';
 import { InputError } from '../../domain/validation';
 import { CliError, exitCodeOf } from '../../cli/output';
 import { runArxflow } from '../support/cli-process';
