@@ -1,7 +1,7 @@
 import { localEngine } from '../../domain/nlp/local-engine';
 import { INTENT_ARGS, INTENTS } from '../../domain/nlp/nlp-types';
 import { toTranslation } from '../../domain/nlp/translation';
-import { loadLabelledSet, score, scoreTable, type Answer } from '../support/nlp-labelled-set';
+import { LABELLED_SET_PATH, loadLabelledSet, score, scoreTable, type Answer } from '../support/nlp-labelled-set';
 
 // Issue #16: the local engine answers the labelled set at 97% or better, intent and args
 // together, counted on the Translation every surface prints (engine, then the strict schema).
@@ -100,5 +100,22 @@ describe('the local engine on the labelled set', () => {
         set.map((e) => translate(e.text)),
       ),
     ).toEqual(result);
+  });
+});
+
+// The labelled set also served to improve the engine, so its score flatters it. These texts
+// were written after the engine, from the issue alone, and no rule was made from them: the
+// honest figure (63 of 64 when they were added).
+describe('the local engine on the held-out texts (test/fixtures/nlp/held-out.jsonl)', () => {
+  const heldOut = loadLabelledSet(LABELLED_SET_PATH.replace('labelled.jsonl', 'held-out.jsonl'));
+
+  it('answers at least 97% of them right, intent and args', () => {
+    expect(heldOut.length).toBeGreaterThanOrEqual(60);
+    const result = score(
+      heldOut,
+      heldOut.map((e) => translate(e.text)),
+    );
+    console.log(`held-out:\n${scoreTable(result)}`);
+    expect(result.intentArgsAccuracy).toBeGreaterThanOrEqual(0.97);
   });
 });
