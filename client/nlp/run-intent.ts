@@ -1,3 +1,4 @@
+import { complianceReviewId } from '../../domain/compliance/review';
 import { fundingGateId } from '../../domain/funding/gate-input';
 import type { GateStatusView } from '../../domain/funding/gate';
 import { commandFor, DEFAULT_PIPELINE_REF, SPOKEN_REJECT_REASON } from '../../domain/nlp/command-line';
@@ -49,7 +50,6 @@ export async function runIntent(translation: Translation, services: IntentServic
     case 'unknown':
       throw badInput(`nothing to run: the text is not an arxflow command${warningsOf(translation)}`);
     case 'compliance.check':
-    case 'compliance.status':
       throw badInput(`${translation.intent} by plan id is not built yet${warningsOf(translation)}`);
     case 'alerts.ack':
     case 'alerts.resolve':
@@ -135,6 +135,8 @@ export async function runIntent(translation: Translation, services: IntentServic
     }
     case 'pipeline.status':
       return ran(await services.pipelines((ops) => ops.list({ repo: s('repo'), limit: 1 })));
+    case 'compliance.status':
+      return ran(await operations.query(complianceReviewId(s('planId')), 'status', caller));
     case 'workflows.list': {
       const status = a.status === undefined ? 'all' : a.status === 'running' ? 'open' : 'closed';
       return ran(

@@ -1,3 +1,4 @@
+import { complianceReviewId } from '../compliance/review';
 import type { Intent } from './nlp-types';
 
 /**
@@ -87,8 +88,8 @@ export function commandLineFor(intent: Intent, args: Record<string, unknown>): C
       );
       return line('compliance', 'check', a.planId);
     case 'compliance.status':
-      warnings.push('compliance status is not built yet (this line is what it will accept)');
-      return line('compliance', 'status', a.planId);
+      // The plan's review answers its status query (workflows/compliance-review.ts).
+      return line('workflows', 'query', complianceReviewId(String(a.planId)), 'status');
     case 'sync.log':
       return line('sync', 'log', a.documentId);
     case 'sync.revert':

@@ -33,7 +33,7 @@ const CASES: [Intent, Record<string, unknown>, string | null][] = [
   ['deploy.rollback', { service: 'checkout' }, null],
   ['deploy.status', { service: 'checkout' }, 'arxflow deploy status checkout'],
   ['compliance.check', { planId: 'PLAN-12' }, 'arxflow compliance check PLAN-12'],
-  ['compliance.status', { planId: 'PLAN-12' }, 'arxflow compliance status PLAN-12'],
+  ['compliance.status', { planId: 'PLAN-12' }, 'arxflow workflows query compliance/PLAN-12 status'],
   ['sync.log', { documentId: 'DOC-4' }, 'arxflow sync log DOC-4'],
   ['sync.revert', { documentId: 'DOC-4', commitId: 'abc1234' }, 'arxflow sync revert DOC-4 abc1234'],
   ['sync.revert', { documentId: 'DOC-4' }, null],
@@ -100,8 +100,8 @@ describe('commandFor: the exact command line per intent', () => {
     },
   );
 
-  test('the compliance lines are for commands not built yet, and say so', () => {
-    expect(commandLineFor('compliance.status', { planId: 'PLAN-1' }).warnings.join()).toMatch(/not built yet/);
+  test("a plan's compliance status is its review's status query; checking a stored plan by id is not built yet, and says so", () => {
+    expect(commandLineFor('compliance.status', { planId: 'PLAN-1' }).warnings).toEqual([]);
     expect(commandLineFor('compliance.check', { planId: 'PLAN-1' }).warnings.join()).toMatch(/not built yet/);
   });
 
