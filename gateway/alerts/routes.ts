@@ -15,6 +15,7 @@ import { registerSilenceRoutes } from './silence-routes';
 import { registerSlackInteractivityRoute } from './slack-interactivity';
 import { nlpAction, registerSlackCommandRoute, type SlackNlpDeps } from '../slack/nlp-command';
 import type { Caller } from '../../client/api/operations';
+import type { DeploymentsSource } from '../../client/api/deploy-starts';
 
 export { describeIntakeAuth } from './intake-auth';
 
@@ -32,6 +33,8 @@ export interface AlertGatewayConfig {
   slackAnswerWithinMs?: number;
   /** The config file's slack.users: Slack user id -> arxflow identity for /arxflow (unmapped: refused). */
   slackUsers?: Record<string, Caller>;
+  /** Tests only: holds a confirmed /arxflow run (default runIntent). */
+  slackNlpRun?: SlackNlpDeps['run'];
   /** How long an intake call waits for Temporal before answering 503 (default 10 s). */
   temporalDeadlineMs?: number;
 }
@@ -48,6 +51,8 @@ export function registerAlertRoutes(
     store: Store;
     authenticator: Authenticator;
     alerts?: AlertGatewayConfig;
+    /** The config file's deployments section: /arxflow deploy starts read it as the deploy routes do. */
+    deployments?: DeploymentsSource;
   },
 ): void {
   const config = deps.alerts ?? {};
@@ -76,13 +81,15 @@ export function registerAlertRoutes(
     store: deps.store,
     signingSecret: config.slackSigningSecret,
     users: config.slackUsers,
+    deployments: deps.deployments,
+    run: config.slackNlpRun,
   };
   registerSlackCommandRoute(app, nlp);
   registerSlackInteractivityRoute(app, {
     temporal: deps.temporal,
     signingSecret: config.slackSigningSecret,
     answerWithinMs: config.slackAnswerWithinMs,
-    nlp: (actionId, value, user) => nlpAction(actionId, value, user, nlp),
+    nlp: (actionId, value, user, responseUrl, log) => nlpAction(actionId, value, user, nlp, responseUrl, log),
   });
   registerSilenceRoutes(app, {
     silences: new StoreSilenceOperations(deps.store.db),

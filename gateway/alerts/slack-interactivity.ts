@@ -19,8 +19,17 @@ export interface SlackInteractivityDeps {
   now?: () => number;
   /** How long Slack is kept waiting before the answer goes out while the update carries on (Slack gives up after 3 s). */
   answerWithinMs?: number;
-  /** Confirm / Cancel of the /arxflow slash command (gateway/slack/nlp-command.ts); unset: those clicks are ignored. */
-  nlp?: (actionId: string, value: string | undefined, user: string) => Promise<NlpActionOutcome>;
+  /**
+   * Confirm / Cancel of the /arxflow slash command (gateway/slack/nlp-command.ts); unset: those clicks are
+   * ignored. It answers once the click is claimed; the run's outcome goes to the payload's response_url.
+   */
+  nlp?: (
+    actionId: string,
+    value: string | undefined,
+    user: string,
+    responseUrl: string | undefined,
+    log: FastifyRequest['log'],
+  ) => Promise<NlpActionOutcome>;
 }
 
 /** The buttons the alert messages carry (activities/notifications/channels.ts); the value is the alert's dedup key. */
@@ -39,6 +48,8 @@ interface InteractionPayload {
   type?: string;
   user?: { id?: string; username?: string };
   actions?: BlockAction[];
+  /** Where a late outcome is posted (the /arxflow Confirm button). */
+  response_url?: string;
 }
 
 /**
@@ -71,6 +82,7 @@ export function registerSlackInteractivityRoute(app: FastifyInstance, deps: Slac
                 error: z.string().optional(),
                 ran: z.boolean().optional(),
                 command: z.string().optional(),
+                text: z.string().optional(),
               })
               .describe(
                 'Done (ok), nothing to do (ignored), still running (pending), or refused for a reason ' +
@@ -109,7 +121,8 @@ async function interact(request: FastifyRequest, reply: FastifyReply, deps: Slac
       : undefined;
   const nlpUser = payload.user?.id ?? payload.user?.username;
   if (nlpClick && deps.nlp) {
-    const outcome = await deps.nlp(nlpClick.action_id!, nlpClick.value, nlpUser ?? '');
+    const responseUrl = typeof payload.response_url === 'string' ? payload.response_url : undefined;
+    const outcome = await deps.nlp(nlpClick.action_id!, nlpClick.value, nlpUser ?? '', responseUrl, request.log);
     request.log.info({ action: nlpClick.action_id, user: nlpUser, ...outcome }, 'slack nlp action');
     return reply.code(200).send(outcome);
   }

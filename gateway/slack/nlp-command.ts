@@ -5,6 +5,7 @@ import type { Store } from '../../db/store';
 import { SyncStore } from '../../db/sync-store';
 import { TemporalOperations } from '../../client/api/temporal-operations';
 import { TemporalDeployOperations } from '../../client/api/deploy-temporal-operations';
+import type { DeploymentsSource } from '../../client/api/deploy-starts';
 import { TemporalSyncOperations } from '../../client/api/sync-temporal-operations';
 import { TemporalPipelineOperations } from '../../client/api/pipeline-temporal-operations';
 import type { Caller } from '../../client/api/operations';
@@ -28,6 +29,10 @@ export interface SlackNlpDeps {
   signingSecret?: string;
   /** The config file's slack.users: Slack user id -> arxflow identity. Unmapped users are refused. */
   users?: Record<string, Caller>;
+  /** The config file's deployments section, as the gateway's deploy routes get it; unset: every deploy start is a 400. */
+  deployments?: DeploymentsSource;
+  /** Runs a confirmed translation (default runIntent); tests hold it to show Confirm answers before the run ends. */
+  run?: typeof runIntent;
   now?: () => number;
 }
 
@@ -123,29 +128,45 @@ export interface NlpActionOutcome {
   ok: boolean;
   error?: string;
   command?: string;
-  /** false: this click's key was already used (a double click); nothing ran again. */
+  /** false: this click's key was already used (a double click), or Cancel; nothing ran (again). */
   ran?: boolean;
+  /** true: the run started and its outcome goes to the interaction's response_url. */
+  pending?: boolean;
+  /** What the user is told at once (e.g. "running <command>…"). */
+  text?: string;
 }
 
 /**
  * A Confirm / Cancel click (from the interactivity route, signature already checked). Confirm:
  * the user must be mapped; the nonce is claimed together with the audit entry in one
- * transaction (store.idempotency), then the translation runs as the mapped identity. A second
- * click with the same nonce finds the key taken and runs nothing.
+ * transaction (store.idempotency), and only then does the translation run, as the mapped
+ * identity. A second click with the same nonce finds the key taken and runs nothing.
+ * Slack gives up after 3 s, so this answers once the claim is made and the run carries on:
+ * its result, or the refusal's reason, replaces the message through `responseUrl`.
  */
 export async function nlpAction(
   actionId: string,
   value: string | undefined,
   user: string,
   deps: SlackNlpDeps,
+  responseUrl?: string,
+  log?: ResponseLog,
 ): Promise<NlpActionOutcome> {
-  if (actionId === NLP_CANCEL) return { ok: true, ran: false };
+  const respond = (text: string) => postResponse(responseUrl, text, log);
+  const refuse = (error: string, ran?: boolean): NlpActionOutcome => {
+    void respond(`Not run: ${error}`);
+    return { ok: false, error, ...(ran === undefined ? {} : { ran }) };
+  };
+  if (actionId === NLP_CANCEL) {
+    void respond('Cancelled: nothing ran.');
+    return { ok: true, ran: false };
+  }
   const caller = deps.users?.[user];
-  if (!caller) return { ok: false, error: unmapped(user) };
+  if (!caller) return refuse(unmapped(user));
   const parsed = parseValue(value);
-  if (!parsed) return { ok: false, error: 'the button carries no text' };
+  if (!parsed) return refuse('the button carries no text');
   const translation = await translate(parsed.text);
-  if (translation.command === null) return { ok: false, error: 'not an arxflow command: nothing to run' };
+  if (translation.command === null) return refuse('not an arxflow command: nothing to run');
   const command = translation.command;
   const claim = await deps.store.idempotency.runOnce(`slack-nlp/${parsed.nonce}`, async (tx) => {
     const body = {
@@ -159,12 +180,41 @@ export async function nlpAction(
     await deps.store.audit.append(nlpAuditEntry(body, caller.subject), tx);
     return { command };
   });
+  // The other click of a double click: the first one's message carries the outcome.
   if (!claim.firstRun) return { ok: true, ran: false, command };
+  void (deps.run ?? runIntent)(translation, servicesFor(caller, deps)).then(
+    (run) => respond(`\`${run.command}\` done.\n\`\`\`${resultText(run.result)}\`\`\``),
+    (err: unknown) => respond(`\`${command}\` refused: ${(err as Error).message}`),
+  );
+  return { ok: true, ran: true, pending: true, command, text: `running ${command}…` };
+}
+
+/** Where a response_url failure is told (the request's logger). */
+export interface ResponseLog {
+  warn(obj: object, msg: string): void;
+}
+
+/** Slack's message text limit is 40,000; a long result is cut well before. */
+const MAX_RESULT = 3_000;
+
+function resultText(result: unknown): string {
+  const text = JSON.stringify(result ?? null, null, 2);
+  return text.length > MAX_RESULT ? `${text.slice(0, MAX_RESULT)}\n…` : text;
+}
+
+/** Slack's response_url: a plain POST of a message that replaces the one with the buttons. Failures are logged only. */
+async function postResponse(responseUrl: string | undefined, text: string, log?: ResponseLog): Promise<void> {
+  if (!responseUrl || !/^https?:\/\//.test(responseUrl)) return;
   try {
-    const run = await runIntent(translation, servicesFor(caller, deps));
-    return { ok: true, ran: true, command: run.command };
+    const answer = await fetch(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ replace_original: true, response_type: 'ephemeral', text }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!answer.ok) log?.warn({ status: answer.status }, 'slack response_url refused the outcome');
   } catch (err) {
-    return { ok: false, ran: true, command, error: (err as Error).message };
+    log?.warn({ reason: (err as Error).message }, 'slack response_url unreachable');
   }
 }
 
@@ -185,7 +235,14 @@ function servicesFor(caller: Caller, deps: SlackNlpDeps): IntentServices {
   return {
     caller,
     operations: new TemporalOperations(client, taskQueue),
-    deploys: (work) => work(new TemporalDeployOperations({ client, taskQueue })),
+    deploys: (work) =>
+      work(
+        new TemporalDeployOperations({
+          client,
+          taskQueue,
+          ...(deps.deployments ? { deployments: () => deps.deployments! } : {}),
+        }),
+      ),
     syncs: (work) => work(new TemporalSyncOperations({ client, taskQueue, store: new SyncStore(deps.store.db) })),
     pipelines: (work) => work(new TemporalPipelineOperations({ client, taskQueue, db: deps.store.db })),
   };
