@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Client } from '@temporalio/client';
 import type { Store } from '../../db/store';
@@ -13,6 +14,7 @@ import { translate } from '../../client/nlp/translate';
 import { runIntent, type IntentServices } from '../../client/nlp/run-intent';
 import { nlpAuditEntry } from '../../domain/nlp/nlp-audit';
 import type { Translation } from '../../domain/nlp/nlp-types';
+import { errorResponses } from '../responses';
 import { SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, verifySlackSignature } from './signature';
 
 /** The buttons the slash command's answer carries; the interactivity route hands them here. */
@@ -48,7 +50,27 @@ export function registerSlackCommandRoute(app: FastifyInstance, deps: SlackNlpDe
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     scope.post(
       '/v1/slack/commands',
-      { schema: { tags: ['nlp'], summary: 'Slack slash command /arxflow <text>; Slack-signed', security: [] } },
+      {
+        schema: {
+          tags: ['nlp'],
+          summary: 'Slack slash command /arxflow <text>; Slack-signed',
+          security: [],
+          // Slack sends application/x-www-form-urlencoded (`text`, `user_id`, ...).
+          response: {
+            200: z
+              .looseObject({
+                response_type: z.string().optional(),
+                text: z.string(),
+                blocks: z.array(z.unknown()).optional(),
+              })
+              .describe('A message only the caller sees: the translation with Confirm / Cancel, or why there is none'),
+            ...errorResponses([400, 401], {
+              400: 'The text is too long',
+              401: 'Slack signature missing, wrong or older than 5 minutes',
+            }),
+          },
+        },
+      },
       (request, reply) => command(request, reply, deps),
     );
   });

@@ -17,12 +17,14 @@ const WARM_UP = 2;
  * Every long-lived type stays under this per waiting workflow. Measured with 100 runs per
  * type (bench/results): 866-1,274 KiB at ab7e41f, 859-1,319 KiB at 2bfa70b, fundingGate the
  * largest (most of it is the bundle's modules, zod included, evaluated once per workflow).
- * 1,600 KiB leaves about 20% over the largest for the noise of 20 runs; a bundle whose
- * modules build their zod schemas at import measured 2,245 KiB (domain/lazy-schema.ts), so
- * that regression fails here, as does a run that never reaches its wait (a workflow task
- * that fails: a preloaded zod, frozen by the SDK, did so in every type at 3e41e13).
+ * With documentSync and the sync domain in the bundle, fundingGate measured 1,437 KiB alone
+ * and 1,622 KiB in a full suite on a machine loaded far beyond CI's. 1,800 KiB leaves about
+ * 25% over the largest quiet measurement for that noise; a bundle whose modules build their
+ * zod schemas at import measured 2,245 KiB (domain/lazy-schema.ts), so that regression still
+ * fails here, as does a run that never reaches its wait (a workflow task that fails: a
+ * preloaded zod, frozen by the SDK, did so in every type at 3e41e13).
  */
-const BOUND_KIB = 1_600;
+const BOUND_KIB = 1_800;
 
 const TYPES = Object.keys(WAITING_SAMPLES);
 
