@@ -57,9 +57,7 @@ export function resolveGatewayTarget(
       }),
     };
   }
-  const ttl =
-    durationToMs(MINTED_TTL) <= durationToMs(settings.auth.maxLifetime) ? MINTED_TTL : settings.auth.maxLifetime;
-  const tokenFor = (caller: Caller) => createToken(settings, { subject: caller.subject, roles: caller.roles, ttl });
+  const tokenFor = mintFor(settings);
   return {
     service,
     tokenFor,
@@ -69,4 +67,14 @@ export function resolveGatewayTarget(
         ` and ${where} did not accept it: set ARXFLOW_TOKEN, or the service's ARXFLOW_JWT_SECRET`,
     }),
   };
+}
+
+/**
+ * Signs a short-lived token for `caller` with the settings' secret: what the CLI sends a found
+ * service as itself, and as whoever `--as` names (the gateway checks the token like any other).
+ */
+export function mintFor(settings: Settings): (caller: Caller) => Promise<string> {
+  const { maxLifetime } = settings.auth;
+  const ttl = durationToMs(MINTED_TTL) <= durationToMs(maxLifetime) ? MINTED_TTL : maxLifetime;
+  return (caller) => createToken(settings, { subject: caller.subject, roles: caller.roles, ttl });
 }

@@ -1,5 +1,6 @@
 import { ApiError } from '../client/api/errors';
 import type { StreamEvent } from '../domain/stream-topics';
+import { pause } from '../platform/pause';
 
 /** Where a (re)connection goes: asked again before each, as the service may have restarted on another port. */
 export interface StreamEndpoint {
@@ -60,7 +61,7 @@ export async function* followStream(options: FollowStreamOptions): AsyncGenerato
     }
     if (options.signal?.aborted) return;
     options.onReconnect?.(reason, lastEventId);
-    await sleep(retryMs, options.signal);
+    await pause(retryMs, options.signal);
     retryMs = Math.min(retryMs * 2, 5_000);
   }
 }
@@ -157,16 +158,4 @@ export async function* readServerSentEvents(
       else if (field === 'data') current.data = current.data === undefined ? value : `${current.data}\n${value}`;
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -14,19 +14,17 @@ import {
 import type { DeploymentsSource } from '../../client/api/deploy-starts';
 import { TemporalDeployOperations } from '../../client/api/deploy-temporal-operations';
 import type { Caller } from '../../client/api/operations';
-import { durationToMs } from '../../domain/durations';
 import { ENDED_DEPLOYMENT_STATUSES, type DeploymentView } from '../../domain/deploy/deploy-types';
 import { versionSchema } from '../../domain/deploy/versions';
 import { parseInput } from '../../domain/validation';
 import { loadConfigFile } from '../../platform/config-file';
-import { createToken } from '../../platform/tokens';
 import { withCliContext, type CliContext } from '../context';
 import { CliError, EXIT, print, printSection, printTable } from '../output';
+import { mintFor } from '../gateway-target';
 
 /** How often `start --wait` looks again. */
 const POLL_MS = 1_000;
 /** Tokens the CLI mints for `--as` through a found service live this long (as cli/gateway-target.ts's). */
-const MINTED_TTL = '5m';
 
 interface ActingOptions {
   as?: string;
@@ -210,7 +208,7 @@ export async function withDeploys<T>(
   return withCliContext(async (ctx) => {
     const caller = acting(ctx, options);
     if (ctx.gateway) {
-      const tokenFor = ctx.mintsTokens ? mintFor(ctx) : undefined;
+      const tokenFor = ctx.mintsTokens ? mintFor(ctx.settings) : undefined;
       return work(new HttpDeployOperations(ctx.gateway, tokenFor), caller);
     }
     const ops = new TemporalDeployOperations({
@@ -234,13 +232,6 @@ function acting(ctx: CliContext, options: ActingOptions): Caller {
     return ctx.caller;
   }
   return { subject: options.as ?? ctx.caller.subject, roles: [...ctx.caller.roles, ...(options.role ?? [])] };
-}
-
-/** A token for `caller`, signed as cli/gateway-target.ts signs the CLI's own (the same secret, the same short life). */
-function mintFor(ctx: CliContext): (caller: Caller) => Promise<string> {
-  const { auth } = ctx.settings;
-  const ttl = durationToMs(MINTED_TTL) <= durationToMs(auth.maxLifetime) ? MINTED_TTL : auth.maxLifetime;
-  return (caller) => createToken(ctx.settings, { subject: caller.subject, roles: caller.roles, ttl });
 }
 
 /** A path typed on the command line means a file here, not in the config file's folder: made absolute when it exists. */

@@ -3,20 +3,14 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { openAlerts, resolveIntent, runIntent, type IntentServices } from '../../client/nlp/run-intent';
 import { translate } from '../../client/nlp/translate';
-import { HttpSyncOperations } from '../../client/api/sync-http-operations';
-import type { SyncOperations } from '../../client/api/sync-operations';
-import { TemporalSyncOperations } from '../../client/api/sync-temporal-operations';
 import { openSettingsStore } from '../../db/settings-store';
-import { SyncStore } from '../../db/sync-store';
-import { loadConfigFile } from '../../platform/config-file';
-import { createToken } from '../../platform/tokens';
-import { durationToMs } from '../../domain/durations';
 import { nlpAuditEntry, type NlpAuditBody } from '../../domain/nlp/nlp-audit';
 import { ENGINES, type Engine, type Translation } from '../../domain/nlp/nlp-types';
 import { withCliContext, type CliContext } from '../context';
 import { CliError, EXIT, print } from '../output';
 import { withDeploys } from './deploy';
 import { withPipelines } from './pipelines';
+import { syncOperationsIn } from './sync';
 
 /** How long `lookup` may take before the translation is printed without it (it never fails translation). */
 const LOOKUP_MS = 2_000;
@@ -116,44 +110,11 @@ function servicesOf(ctx: CliContext): IntentServices {
     caller: ctx.caller,
     operations: ctx.operations,
     deploys: (work) => withDeploys({ role: [] }, (ops) => work(ops)),
-    syncs: (work) => withSyncOps(ctx, work),
+    syncs: (work) => syncOperationsIn(ctx, work),
     pipelines: (work) => withPipelines((ops) => work(ops)),
     // As `pipeline run` takes a path typed here (the service's working directory is not ours).
     repoLocation: (repo) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) ? repo : path.resolve(repo)),
   };
-}
-
-/**
- * Document sync as `arxflow sync` reaches it (cli/commands/sync.ts withSync, which is not exported
- * yet): the gateway when there is one (a found service: tokens minted for the caller), else
- * Temporal and the store of the settings.
- */
-async function withSyncOps<T>(ctx: CliContext, work: (ops: SyncOperations) => Promise<T>): Promise<T> {
-  if (ctx.gateway) {
-    const tokenFor = ctx.mintsTokens
-      ? (caller: { subject: string; roles: string[] }) =>
-          createToken(ctx.settings, { subject: caller.subject, roles: caller.roles, ttl: mintedTtl(ctx) })
-      : undefined;
-    return work(new HttpSyncOperations(ctx.gateway, tokenFor));
-  }
-  let store: ReturnType<typeof openSettingsStore> | undefined;
-  const ops = new TemporalSyncOperations({
-    client: async () => (await ctx.temporal()).client,
-    taskQueue: ctx.settings.taskQueue,
-    store: async () => new SyncStore((await (store ??= openSettingsStore(ctx.settings))).db),
-    maxContentBytes: () => loadConfigFile(ctx.settings.configFile).sync.maxContentBytes,
-  });
-  try {
-    return await work(ops);
-  } finally {
-    if (store) await (await store).close();
-  }
-}
-
-/** As the other commands mint for a found service: 5 minutes, or less when the settings allow less. */
-function mintedTtl(ctx: CliContext): string {
-  const { maxLifetime } = ctx.settings.auth;
-  return durationToMs('5m') <= durationToMs(maxLifetime) ? '5m' : maxLifetime;
 }
 
 /** y/N on a terminal; without one, refused (nothing runs): scripts say --yes. */

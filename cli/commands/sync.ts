@@ -10,20 +10,18 @@ import {
 } from '../../client/api/sync-operations';
 import { refusalMessage } from '../../client/api/sync-outcomes';
 import { TemporalSyncOperations } from '../../client/api/sync-temporal-operations';
-import { durationToMs } from '../../domain/durations';
 import type { CommitOutcome } from '../../domain/sync/sync-types';
 import { parseInput } from '../../domain/validation';
 import { openSettingsStore } from '../../db/settings-store';
 import { SyncStore } from '../../db/sync-store';
 import type { Store } from '../../db/store';
 import { loadConfigFile } from '../../platform/config-file';
-import { createToken } from '../../platform/tokens';
 import { withCliContext, type CliContext } from '../context';
 import { CliError, EXIT, jsonOption, print, printSection, printTable, readJsonFile } from '../output';
 import { printStream } from './watch';
+import { mintFor } from '../gateway-target';
 
 /** Tokens the CLI mints for `--as` through a found service live this long (as cli/gateway-target.ts's). */
-const MINTED_TTL = '5m';
 
 interface ActingOptions {
   as?: string;
@@ -351,24 +349,32 @@ async function withSync<T>(
 ): Promise<T> {
   return withCliContext(async (ctx) => {
     const caller = acting(ctx, options);
-    if (ctx.gateway) {
-      const tokenFor = ctx.mintsTokens ? mintFor(ctx) : undefined;
-      return work(new HttpSyncOperations(ctx.gateway, tokenFor), caller);
-    }
-    let store: Promise<Store> | undefined;
-    const ops = new TemporalSyncOperations({
-      client: async () => (await ctx.temporal()).client,
-      taskQueue: ctx.settings.taskQueue,
-      store: async () => new SyncStore((await (store ??= openSettingsStore(ctx.settings))).db),
-      // The config file's limit (a broken file: exit 2 naming the field), read when a commit needs it.
-      maxContentBytes: () => loadConfigFile(ctx.settings.configFile).sync.maxContentBytes,
-    });
-    try {
-      return await work(ops, caller);
-    } finally {
-      if (store) await (await store).close();
-    }
+    return syncOperationsIn(ctx, (ops) => work(ops, caller));
   });
+}
+
+/**
+ * Document sync as the CLI reaches it (also `arxflow nlp run`): the gateway when there is one
+ * (a found service: tokens minted for the caller), else Temporal and the settings' store.
+ */
+export async function syncOperationsIn<T>(ctx: CliContext, work: (ops: SyncOperations) => Promise<T>): Promise<T> {
+  if (ctx.gateway) {
+    const tokenFor = ctx.mintsTokens ? mintFor(ctx.settings) : undefined;
+    return work(new HttpSyncOperations(ctx.gateway, tokenFor));
+  }
+  let store: Promise<Store> | undefined;
+  const ops = new TemporalSyncOperations({
+    client: async () => (await ctx.temporal()).client,
+    taskQueue: ctx.settings.taskQueue,
+    store: async () => new SyncStore((await (store ??= openSettingsStore(ctx.settings))).db),
+    // The config file's limit (a broken file: exit 2 naming the field), read when a commit needs it.
+    maxContentBytes: () => loadConfigFile(ctx.settings.configFile).sync.maxContentBytes,
+  });
+  try {
+    return await work(ops);
+  } finally {
+    if (store) await (await store).close();
+  }
 }
 
 /** Who acts: in direct mode and through a found service (the CLI mints a token per caller) `--as`/`--role` say; through ARXFLOW_URL, the token's subject. */
@@ -378,11 +384,4 @@ function acting(ctx: CliContext, options: ActingOptions): Caller {
     return ctx.caller;
   }
   return { subject: options.as ?? ctx.caller.subject, roles: [...ctx.caller.roles, ...options.role] };
-}
-
-/** A token for `caller`, signed as cli/gateway-target.ts signs the CLI's own (the same secret, the same short life). */
-function mintFor(ctx: CliContext): (caller: Caller) => Promise<string> {
-  const { auth } = ctx.settings;
-  const ttl = durationToMs(MINTED_TTL) <= durationToMs(auth.maxLifetime) ? MINTED_TTL : auth.maxLifetime;
-  return (caller) => createToken(ctx.settings, { subject: caller.subject, roles: caller.roles, ttl });
 }

@@ -1,5 +1,6 @@
 import type { RunStatus } from '../../domain/pipelines/pipeline-types';
 import { isFinal, type PipelineLogChunk, type PipelineOperations } from './pipeline-operations';
+import { pause } from '../../platform/pause';
 
 export type FollowEvent = { kind: 'chunk'; chunk: PipelineLogChunk } | { kind: 'end'; status: RunStatus };
 
@@ -33,18 +34,6 @@ export async function* followPipelineLogs(
       return;
     }
     if (options.signal?.aborted) return;
-    await sleep(intervalMs, options.signal);
+    await pause(intervalMs, options.signal);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
