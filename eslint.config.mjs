@@ -7,11 +7,11 @@ import tseslint from 'typescript-eslint';
  * What each folder may import (docs/architecture.md): domain/ nothing of ours; platform/ the
  * domain; db/ both; workflows/ the domain (and types of activities and db); activities/ the
  * domain, platform and db; client/ those and workflows (message definitions); workers/ run
- * workflows and activities; gateway/, mcp/ and cli/ sit on client/. scripts/, bench/ and
+ * workflows and activities; gateway/, mcp/ and cli/ sit on client/. scripts/, bench/, chaos/ and
  * test/ compose everything.
  */
 const LAYERS = ['domain', 'platform', 'db', 'workflows', 'activities', 'client', 'workers', 'gateway', 'mcp', 'cli'];
-const ENTRY_POINTS = ['scripts', 'bench', 'test', 'bin'];
+const ENTRY_POINTS = ['scripts', 'bench', 'chaos', 'test', 'bin'];
 const ALLOWED_IMPORTS = {
   platform: ['domain'],
   db: ['domain', 'platform'],
