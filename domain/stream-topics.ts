@@ -1,4 +1,4 @@
-import { hasAnyRole, type Role } from './roles';
+import { ANY_ROLE, hasAnyRole, type Role } from './roles';
 import { InputError } from './validation';
 
 /**
@@ -10,7 +10,7 @@ import { InputError } from './validation';
  * `alerts/<key>`, not `alerts/alert/<key>`. Actions of no area (`probe.`, `task_trigger.`) are
  * audit-only and never streamed.
  */
-export const STREAM_AREAS = ['funding', 'compliance', 'alerts', 'incidents', 'deploy', 'sync'] as const;
+export const STREAM_AREAS = ['funding', 'compliance', 'alerts', 'incidents', 'deploy', 'sync', 'pipelines'] as const;
 export type StreamArea = (typeof STREAM_AREAS)[number];
 
 /**
@@ -20,7 +20,12 @@ export type StreamArea = (typeof STREAM_AREAS)[number];
  *   of fundingGate, complianceReview and alertEscalation in client/api/*registry*);
  * - deploy: every role (deploymentStatus is ANY_ROLE: a CI token with `deployer` follows its
  *   deployment, a `reviewer` the one it approves);
- * - sync: viewer (domain/roles.ts: an editor commits, reading documents needs viewer).
+ * - sync: viewer (domain/roles.ts: an editor commits, reading documents needs viewer);
+ * - pipelines: every role (the pipeline routes read runs, logs and quality history with ANY_ROLE:
+ *   gateway/pipeline-routes.ts and client/api/pipeline-operations.ts), so a CI token with
+ *   `deployer` follows the run it waits on; a token with business roles only (`signatory`) is refused.
+ *   Events: the pipelineRun workflow's status changes (domain/pipelines/pipeline-status-events.ts),
+ *   subject the run id, so `pipelines/<repoKey>/<sha>/<attempt>` follows one run.
  * test/integration/stream.test.ts checks the first three against the registry.
  */
 const AREAS: Record<StreamArea, { actionPrefix: string; readers: readonly Role[] }> = {
@@ -33,6 +38,7 @@ const AREAS: Record<StreamArea, { actionPrefix: string; readers: readonly Role[]
     readers: ['viewer', 'operator', 'approver', 'deployer', 'reviewer', 'editor'],
   },
   sync: { actionPrefix: 'sync', readers: ['viewer'] },
+  pipelines: { actionPrefix: 'pipeline', readers: ANY_ROLE },
 };
 
 /** At most this many topics in one subscription, each at most this long. */

@@ -8,6 +8,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -18,6 +19,7 @@ import type { GithubActivities } from '../../activities/github';
 import type { QualityGateInput, QualityGateResult } from '../../activities/quality/quality-gate-input';
 import { concurrencyGroupOf } from '../../domain/pipelines/concurrency';
 import { PipelineRunState } from '../../domain/pipelines/pipeline-run-state';
+import { PipelineStatusChanges } from '../../domain/pipelines/pipeline-status-events';
 import type {
   JobDefinition,
   PipelineDefinition,
@@ -25,6 +27,7 @@ import type {
   PipelineRunView,
 } from '../../domain/pipelines/pipeline-types';
 import { qualityVerdictMarkdown } from '../../domain/quality/verdict-markdown';
+import { AuditTrail } from '../kit/audit-trail';
 import { now, nowIso } from '../kit/time';
 import { Service } from '../search-attributes';
 import { CommitStatuses } from './commit-statuses';
@@ -100,6 +103,12 @@ const github = proxyActivities<GithubActivities>({
 const RUN_LOG = 'run';
 
 /**
+ * Runs begun before it wrote no audit events: they replay without (test/histories/
+ * pipelineRun-before-status-audit.json); runs begun after write each status change.
+ */
+export const PIPELINE_STATUS_AUDIT_PATCH = 'pipeline-status-audit';
+
+/**
  * One pipeline run (id `pipeline/<repoKey>/<sha>/<attempt>`): load `.arxflow/pipeline.yml` at
  * the sha, cancel older runs of its concurrency group, run the jobs as their `needs` allow (each
  * job a coroutine: workspace, steps, kept files), then the quality gate as a child workflow.
@@ -112,7 +121,8 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunV
   const state = new PipelineRunState({ runId, input, createdAt: nowIso() });
   const record = new StatePublisher(() => recordPipelineRun(state.view()));
   const statuses = new CommitStatuses(state, trigger, github.reportCommitStatus, note, RUN_LOG, input.link);
-  const changed = () => (record.changed(), statuses.changed());
+  const audit = patched(PIPELINE_STATUS_AUDIT_PATCH) ? statusAudit(runId, trigger.actor) : undefined;
+  const changed = () => (record.changed(), statuses.changed(), audit?.changed(state.view()));
   const running = new Map<string, Promise<void>>();
   const kept: KeptFiles[] = [];
   let supersededBy: string | undefined;
@@ -147,7 +157,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunV
   }
   state.ended(nowIso());
   changed();
-  await CancellationScope.nonCancellable(() => Promise.all([statuses.close(), record.close()]));
+  await CancellationScope.nonCancellable(() => Promise.all([statuses.close(), record.close(), audit?.close()]));
   return state.view();
 
   /** The definition at the sha, or undefined when it was refused (the run has failed with why). */
@@ -353,6 +363,26 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunV
   function note(jobId: string, text: string): Promise<void> {
     return CancellationScope.nonCancellable(() => notePipelineLog({ runId, jobId, text }));
   }
+}
+
+/**
+ * The run's status changes in the audit chain, so the live stream (`arxflow watch pipelines`)
+ * carries them: the changes between successive views, written in order by one publisher (at
+ * most one write in flight; changes made meanwhile go in the next), outside the run's
+ * cancellation, so a cancelled run still says how it ended. Subject: the run id.
+ */
+function statusAudit(runId: string, actor: string) {
+  const changes = new PipelineStatusChanges();
+  const trail = new AuditTrail<never>({ subject: runId, timeline: () => [], toEvent: () => ({ actor, action: '' }) });
+  const publisher = new StatePublisher(() => trail.flush());
+  return {
+    changed(view: PipelineRunView): void {
+      const events = changes.next(view);
+      for (const event of events) trail.note(actor, event.action, event.data);
+      if (events.length > 0) publisher.changed();
+    },
+    close: () => publisher.close(),
+  };
 }
 
 type JobOutcome = { status: 'succeeded' | 'failed'; reason?: string };
