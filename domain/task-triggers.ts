@@ -8,7 +8,8 @@ import {
   interpolate,
   type JsonValue,
 } from './webhook-config';
-import { parseInput } from './validation';
+import { inputErrorOf, issuesRefusal, parseInput } from './validation';
+import { evidenceBodySchema } from './funding/condition-schemas';
 import {
   payloadGrantsRoles,
   refusedStart,
@@ -25,12 +26,18 @@ import {
  *   { id: close-out-m3, projectId: TOWER1, taskId: T-88, triggerType: task_completed,
  *     conditions: [{ field: fields.phase, equals: framing }],
  *     actions: [{ type: signal_gate, workflowId: "funding-gate/{{projectId}}/M3",
- *                 payload: { kind: task, taskId: "{{taskId}}" } }] }
+ *                 payload: { kind: task_completed, taskId: "{{taskId}}" } }] }
  *
  * Templates resolve against the whole event (`{{taskId}}`, `{{status}}`,
  * `{{fields.assignee}}`) exactly as the webhook templates do: a string that is one
  * placeholder keeps the field's type, other strings interpolate. Conditions use the same
  * dot paths. A signal's `actor` is always `trigger:<id>`, whatever the payload says.
+ *
+ * A `submitEvidence` signal (the default) carries evidence a funding gate accepts
+ * (domain/funding/condition-schemas.ts): with no payload, the task's completion
+ * (`{ kind: task_completed, taskId: "{{taskId}}" }`, which meets the gate's task_completed
+ * condition). A stored trigger must name an evidence kind and only that kind's fields; a
+ * resolved payload the gate would refuse is never sent, it becomes a dead letter naming the field.
  */
 
 export const TASK_TRIGGER_TYPES = [
@@ -42,6 +49,11 @@ export const TASK_TRIGGER_TYPES = [
 export type TaskTriggerType = (typeof TASK_TRIGGER_TYPES)[number];
 export const NOTIFY_CHANNELS = ['email', 'slack', 'log'] as const;
 export const DEFAULT_GATE_SIGNAL = 'submitEvidence';
+/** What a submitEvidence action with no payload sends: the event's task is completed. */
+export const DEFAULT_GATE_EVIDENCE: Readonly<Record<string, JsonValue>> = {
+  kind: 'task_completed',
+  taskId: '{{taskId}}',
+};
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 
 const DOT_PATH = /^[^.{}\s]+(\.[^.{}\s]+)*$/;
@@ -123,6 +135,47 @@ const signalGateSchema = lazySchema(() =>
     }),
   }),
 );
+
+/** The fields each evidence kind has, as a caller sends it (the gate sets `actor` and `at`). */
+function evidenceFields(): Map<string, Set<string>> {
+  const kinds = new Map<string, Set<string>>();
+  for (const option of evidenceBodySchema.options)
+    kinds.set(option.shape.kind.value, new Set(Object.keys(option.shape)));
+  return kinds;
+}
+
+/**
+ * Why a submitEvidence payload template cannot become evidence a gate accepts, checked when a
+ * trigger is written: its `kind` must name an evidence kind, literally, and it may have only that
+ * kind's fields (`actor` is allowed: it is replaced by the trigger's). Values may be templates;
+ * the resolved payload is checked again when it is planned (planTaskEvent).
+ */
+function evidenceTemplateIssues(payload: Record<string, JsonValue>): { path: string[]; message: string }[] {
+  if (Object.keys(payload).length === 0) return []; // DEFAULT_GATE_EVIDENCE
+  const kinds = evidenceFields();
+  const names = [...kinds.keys()].join(', ');
+  const fields = typeof payload.kind === 'string' ? kinds.get(payload.kind) : undefined;
+  if (!fields)
+    return [
+      {
+        path: ['kind'],
+        message: `a submitEvidence payload's kind must be one of ${names} (evidence a funding gate accepts)`,
+      },
+    ];
+  return Object.keys(payload)
+    .filter((key) => key !== 'actor' && !fields.has(key))
+    .map((key) => ({
+      path: [key],
+      message: `${payload.kind} evidence has no field "${key}" (it has ${[...fields].filter((f) => f !== 'kind').join(', ')})`,
+    }));
+}
+
+/** Why a resolved submitEvidence payload is not evidence a funding gate accepts, or undefined when it is. */
+export function refusalOfGateEvidence(payload: Record<string, JsonValue>): string | undefined {
+  const { actor: _replaced, ...evidence } = payload;
+  const parsed = evidenceBodySchema.safeParse(evidence);
+  return parsed.success ? undefined : `not evidence a funding gate accepts: ${issuesRefusal(parsed.error, 'payload')}`;
+}
 
 // The refused workflow types live with the other trigger rules (domain/trigger-rules.ts), shared with webhooks.
 export { TRIGGER_REFUSED_WORKFLOW_TYPES };
@@ -217,7 +270,18 @@ export type TaskEventInput = z.input<typeof taskEventSchema>;
 
 /** Parses a trigger definition; throws InputError naming each bad field (`task trigger: actions.0.url: ...`). */
 export function parseTaskTrigger(input: unknown): TaskTrigger {
-  return parseInput(taskTriggerSchema, input, 'task trigger');
+  const trigger = parseInput(taskTriggerSchema, input, 'task trigger');
+  // Checked on write only: a trigger stored before this rule still loads, and its payload is checked when planned.
+  const issues = trigger.actions.flatMap((action, index) =>
+    action.type === 'signal_gate' && action.signal === DEFAULT_GATE_SIGNAL
+      ? evidenceTemplateIssues(action.payload).map((issue) => ({
+          ...issue,
+          path: ['actions', index, 'payload', ...issue.path],
+        }))
+      : [],
+  );
+  if (issues.length > 0) throw inputErrorOf(issues, 'task trigger');
+  return trigger;
 }
 
 export function parseTaskEvent(input: unknown): TaskEvent {
@@ -289,6 +353,9 @@ export type PlannedAction =
   /** Its templates need fields the event does not have: recorded as a dead letter, never run. */
   | (PlannedBase & { type: 'unresolved'; actionType: TriggerAction['type']; error: string });
 
+/** An action whose resolved form would be refused where it goes (a gate's evidence): planned as `unresolved`. */
+class UnplannableActionError extends Error {}
+
 /** Resolves every action of a matched trigger against the event; an action that cannot resolve becomes `unresolved`. */
 export function planActions(trigger: TaskTrigger, event: TaskEvent): PlannedAction[] {
   return trigger.actions.map((action, actionIndex) => {
@@ -296,7 +363,7 @@ export function planActions(trigger: TaskTrigger, event: TaskEvent): PlannedActi
     try {
       return planAction(action, event, trigger.id, base);
     } catch (err) {
-      if (!(err instanceof MissingEventFieldError)) throw err;
+      if (!(err instanceof MissingEventFieldError) && !(err instanceof UnplannableActionError)) throw err;
       return { ...base, type: 'unresolved', actionType: action.type, error: err.message };
     }
   });
@@ -320,7 +387,11 @@ function planAction(action: TriggerAction, event: TaskEvent, triggerId: string, 
     switch (action.type) {
       case 'signal_gate': {
         const workflowId = text(action.workflowId);
-        const payload = json(action.payload) as Record<string, JsonValue>;
+        const evidence = action.signal === DEFAULT_GATE_SIGNAL;
+        const template = evidence && Object.keys(action.payload).length === 0 ? DEFAULT_GATE_EVIDENCE : action.payload;
+        const payload = json(template) as Record<string, JsonValue>;
+        const refusal = evidence && missing.length === 0 ? refusalOfGateEvidence(payload) : undefined;
+        if (refusal) throw new UnplannableActionError(refusal);
         return {
           ...base,
           type: 'signal_gate',

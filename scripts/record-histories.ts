@@ -450,7 +450,7 @@ const SAMPLES: Record<WorkflowType, Sample> = {
           {
             type: 'signal_gate',
             workflowId: 'funding-gate/SAMPLE/NONE',
-            payload: { kind: 'task', taskId: '{{taskId}}' },
+            payload: { kind: 'task_completed', taskId: '{{taskId}}' },
           },
         ],
       });
@@ -473,7 +473,7 @@ const SAMPLES: Record<WorkflowType, Sample> = {
           type: 'signal_gate',
           workflowId: 'funding-gate/SAMPLE/NONE',
           signal: 'submitEvidence',
-          payload: { kind: 'task', actor: 'trigger:history-sample' },
+          payload: { kind: 'task_completed', taskId: 'T-1', actor: 'trigger:history-sample' },
         },
       });
     },

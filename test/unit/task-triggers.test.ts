@@ -6,10 +6,12 @@ import {
   planActions,
   planTaskEvent,
   taskEventWorkflowId,
+  taskTriggerSchema,
   TRIGGER_REFUSED_WORKFLOW_TYPES,
   type TaskEvent,
   type TaskTriggerInput,
 } from '../../domain/task-triggers';
+import { evidenceBodySchema } from '../../domain/funding/condition-schemas';
 import { triggerActionRefusal } from '../../domain/trigger-rules';
 import * as workflows from '../../workflows';
 import { inputErrorOf } from '../support/input-error';
@@ -35,7 +37,7 @@ const trigger = (overrides: Partial<TaskTriggerInput> = {}): TaskTriggerInput =>
     {
       type: 'signal_gate',
       workflowId: 'funding-gate/{{projectId}}/M3',
-      payload: { kind: 'task', taskId: '{{taskId}}' },
+      payload: { kind: 'task_completed', taskId: '{{taskId}}' },
     },
   ],
   ...overrides,
@@ -177,10 +179,9 @@ describe('planning', () => {
               type: 'signal_gate',
               workflowId: 'funding-gate/{{projectId}}/M3',
               payload: {
-                kind: 'task',
-                taskId: '{{taskId}}',
-                percent: '{{fields.percent}}',
-                note: 'done by {{fields.assignee.name}}',
+                kind: 'document',
+                name: 'task-{{taskId}}-{{fields.percent}}',
+                reference: 'done by {{fields.assignee.name}}',
                 actor: 'mallory',
               },
             },
@@ -218,7 +219,7 @@ describe('planning', () => {
         type: 'signal_gate',
         workflowId: 'funding-gate/TOWER1/M3',
         signal: 'submitEvidence',
-        payload: { kind: 'task', taskId: 'T-88', percent: 100, note: 'done by Alex', actor: 'trigger:close-out' },
+        payload: { kind: 'document', name: 'task-T-88-100', reference: 'done by Alex', actor: 'trigger:close-out' },
       },
       {
         step: 'close-out/1',
@@ -267,7 +268,7 @@ describe('planning', () => {
             {
               type: 'signal_gate',
               workflowId: 'funding-gate/{{projectId}}/{{fields.milestone}}',
-              payload: { by: '{{fields.inspector}}' },
+              payload: { kind: 'inspection', inspector: '{{fields.inspector}}', lines: [] },
             },
             { type: 'notify', channel: 'log', recipients: ['ops'], subject: 'ok', body: '' },
           ],
@@ -338,6 +339,66 @@ describe('task triggers cannot start what the server prepares (issue 10)', () =>
   });
 });
 
+describe('a submitEvidence action sends evidence a funding gate accepts (issue 17)', () => {
+  const planFirst = (action: Record<string, unknown>, input = event) =>
+    planActions(parseTaskTrigger(trigger({ actions: [action as never] })), input)[0];
+
+  it("sends the task's completion when the payload is left out: the gate's task_completed condition", () => {
+    const planned = planFirst({ type: 'signal_gate', workflowId: 'funding-gate/{{projectId}}/M3' });
+    expect(planned).toMatchObject({
+      type: 'signal_gate',
+      signal: 'submitEvidence',
+      payload: { kind: 'task_completed', taskId: 'T-88', actor: 'trigger:close-out' },
+    });
+    const { actor: _actor, ...evidence } = (planned as { payload: Record<string, unknown> }).payload;
+    expect(evidenceBodySchema.safeParse(evidence).success).toBe(true);
+    // Another signal's empty payload stays empty: only gate evidence has a default.
+    expect(planFirst({ type: 'signal_gate', workflowId: 'g', signal: 'nudge' })).toMatchObject({
+      payload: { actor: 'trigger:close-out' },
+    });
+  });
+
+  it('refuses on write a kind the gate does not know and fields its kind does not have, naming each', () => {
+    const err = inputErrorOf(() =>
+      parseTaskTrigger(
+        trigger({
+          actions: [
+            { type: 'signal_gate', workflowId: 'g', payload: { kind: 'task', taskId: '{{taskId}}' } },
+            {
+              type: 'signal_gate',
+              workflowId: 'g',
+              payload: { kind: 'task_completed', taskId: '{{taskId}}', status: '{{status}}', actor: 'x' },
+            },
+          ],
+        }),
+      ),
+    );
+    expect(err.message).toContain(
+      "actions.0.payload.kind: a submitEvidence payload's kind must be one of task_completed,",
+    );
+    expect(err.message).toContain('actions.1.payload.status: task_completed evidence has no field "status"');
+    expect(err.message).not.toContain('actions.1.payload.actor');
+  });
+
+  it('plans a resolved payload the gate would refuse as unresolved (a stored trigger from before the rule), never sent', () => {
+    const stored = taskTriggerSchema.parse(
+      trigger({ actions: [{ type: 'signal_gate', workflowId: 'g', payload: { kind: 'task', by: '{{status}}' } }] }),
+    );
+    expect(planActions(stored, event)[0]).toMatchObject({
+      type: 'unresolved',
+      actionType: 'signal_gate',
+      error: expect.stringMatching(/^not evidence a funding gate accepts: payload\.kind: /),
+    });
+    // A template that resolves to the wrong type is caught too: taskId must be text.
+    expect(
+      planFirst(
+        { type: 'signal_gate', workflowId: 'g', payload: { kind: 'task_completed', taskId: '{{fields.floors}}' } },
+        event,
+      ),
+    ).toMatchObject({ type: 'unresolved', error: expect.stringContaining('payload.taskId') });
+  });
+});
+
 describe('task triggers cannot grant their signals roles (issue 10)', () => {
   it('refuses a signal_gate payload carrying roles, naming the field', () => {
     const err = inputErrorOf(() =>
@@ -367,7 +428,7 @@ describe('triggerActionRefusal: the rules where an action runs (stored dead lett
       "a trigger's signals carry no roles",
     );
     expect(triggerActionRefusal({ type: 'start_workflow', workflowType: 'durabilityProbe' })).toBeUndefined();
-    expect(triggerActionRefusal({ type: 'signal_gate', payload: { kind: 'task' } })).toBeUndefined();
+    expect(triggerActionRefusal({ type: 'signal_gate', payload: { kind: 'task_completed' } })).toBeUndefined();
     expect(triggerActionRefusal({ type: 'notify' })).toBeUndefined();
     expect(triggerActionRefusal(null)).toBeUndefined();
   });

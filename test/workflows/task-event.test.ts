@@ -7,6 +7,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import { createTaskTriggerActivities } from '../../activities/task-triggers';
 import { openStore, type Store } from '../../db/store';
 import { TaskTriggers } from '../../db/task-triggers';
+import { evidenceSchema } from '../../domain/funding/condition-schemas';
 import { taskEventWorkflowId, type TaskEventInput, type TaskTriggerInput } from '../../domain/task-triggers';
 import { verifySignature } from '../../platform/webhook-signatures';
 import { taskEvent } from '../../workflows/task-event';
@@ -115,13 +116,7 @@ describe('taskEvent on the time-skipping server', () => {
         {
           type: 'signal_gate',
           workflowId: 'funding-gate/{{projectId}}/M3',
-          payload: {
-            kind: 'task',
-            taskId: '{{taskId}}',
-            status: '{{status}}',
-            by: '{{fields.inspector}}',
-            actor: 'forged',
-          },
+          payload: { kind: 'task_completed', taskId: '{{taskId}}', actor: 'forged' },
         },
         {
           type: 'start_workflow',
@@ -129,7 +124,7 @@ describe('taskEvent on the time-skipping server', () => {
           workflowId: 'follow-up/{{projectId}}/{{taskId}}',
           args: [{ expect: 1 }],
         },
-        { type: 'signal_gate', workflowId: 'funding-gate/{{projectId}}/M9', payload: { kind: 'task' } },
+        { type: 'signal_gate', workflowId: 'funding-gate/{{projectId}}/M9' },
       ],
     });
     await upsert({
@@ -167,9 +162,15 @@ describe('taskEvent on the time-skipping server', () => {
     });
 
     expect(signals).toEqual([
-      { kind: 'task', taskId: 'T-1', status: 'done', by: 'ines', actor: 'trigger:gate-m3' },
-      { kind: 'task', taskId: 'T-1', status: 'reopened-done', by: 'ines', actor: 'trigger:gate-m3' },
+      { kind: 'task_completed', taskId: 'T-1', actor: 'trigger:gate-m3' },
+      { kind: 'task_completed', taskId: 'T-1', actor: 'trigger:gate-m3' },
     ]);
+    // Evidence the real gate keeps once it stamps the time (its own schema, not a copy of it);
+    // test/integration/task-event-gate.test.ts runs the whole path into a real fundingGate.
+    for (const signal of signals)
+      expect(evidenceSchema.safeParse({ ...(signal as object), at: '2026-11-25T10:00:00Z' })).toMatchObject({
+        success: true,
+      });
     expect(first).toEqual({
       workflowId: 'task-event/GATE/e1',
       eventId: 'e1',
