@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { BlobStore } from '../db/blob-store';
 import { ComplianceReports, type StoredReport } from '../db/compliance-reports';
 import type { Store } from '../db/store';
 import { checkPlan } from '../domain/compliance/engine';
@@ -9,7 +10,12 @@ import { violationsCsv } from '../domain/compliance/report-csv';
 import { renderReportHtml } from '../domain/compliance/report-html';
 import { codeInForceOf, reportContentHash, reportModel, type ReportKind } from '../domain/compliance/report-model';
 import { resolveCode } from '../domain/compliance/resolve';
+import type { PayloadRef } from '../domain/compliance/payload-ref';
+import { MAX_ELEMENT_IDS_INLINE, MAX_VIOLATIONS_INLINE } from '../domain/compliance/review-bounds';
+import { planFieldProblems } from '../domain/compliance/review-completeness';
 import type { CheckSummary, ReviewStatusView } from '../domain/compliance/review-types';
+import type { Violation } from '../domain/compliance/violation';
+import type { JsonValue } from '../domain/sync/sync-types';
 import { fieldIssues, InputError, issuesText } from '../domain/validation';
 import { renderReportPdf } from './compliance-pdf';
 
@@ -18,12 +24,24 @@ export interface PlanCheckRequest {
   jurisdiction: string;
   /** YYYY-MM-DD: the code in force that day. */
   asOf: string;
-  plan: unknown;
+  /** Inline (runs from before references, small plans) or stored by content hash: one of the two. */
+  plan?: unknown;
+  planRef?: PayloadRef;
 }
 
-/** A plan that does not parse is the applicant's to fix, not a failure: it comes back as problems. */
+/**
+ * A plan that does not parse is the applicant's to fix, not a failure: it comes back as
+ * problems. A plan's element ids come inline up to MAX_ELEMENT_IDS_INLINE, else as a stored
+ * list (`elementIdsRef`) with their count: 200,000 ids are about 2 MB, Temporal's limit.
+ */
 export type PlanCheckOutcome =
-  { ok: true; summary: CheckSummary; elementIds: string[] } | { ok: false; problems: string[] };
+  | { ok: true; summary: CheckSummary; elementIds: string[]; elementCount?: number; elementIdsRef?: PayloadRef }
+  | { ok: false; problems: string[] };
+
+export interface ElementsRequest {
+  elementIdsRef: PayloadRef;
+  elements: string[];
+}
 
 export interface ReportRequest {
   kind: ReportKind;
@@ -45,6 +63,7 @@ export interface ExportRequest {
  */
 export function createComplianceActivities({ store }: { store: Store }) {
   const reports = new ComplianceReports(store.db);
+  const blobs = new BlobStore(store.db);
   const workflowId = () => Context.current().info.workflowExecution?.workflowId ?? 'unknown';
   /** Reports are per run: a new application under the same plan id must not find the last one's keys taken. */
   const runPrefix = () => {
@@ -54,7 +73,16 @@ export function createComplianceActivities({ store }: { store: Store }) {
 
   return {
     async checkSubmittedPlan(request: PlanCheckRequest): Promise<PlanCheckOutcome> {
-      const reading = readPlan(request.plan);
+      let submitted = request.plan;
+      if (request.planRef) {
+        // A stored plan was not read by the workflow's completeness check: its fields are checked here.
+        submitted = await blobs.find(request.planRef);
+        if (submitted === undefined)
+          return { ok: false, problems: [`planRef: no stored plan ${request.planRef.sha256}: store the plan again`] };
+        const problems = planFieldProblems(submitted, request);
+        if (problems.length > 0) return { ok: false, problems };
+      }
+      const reading = readPlan(submitted);
       if (!reading.ok) {
         const issues = fieldIssues(reading.issues, { prefix: 'plan.' });
         return { ok: false, problems: issues.map((issue) => issuesText([issue])) };
@@ -75,18 +103,33 @@ export function createComplianceActivities({ store }: { store: Store }) {
         plan.stairs,
         plan.accessibleRoutes,
       ].flatMap((list) => (list ?? []).map((element) => element.id));
+      const violations = withLocations(plan, result.violations);
+      const cut = violations.length > MAX_VIOLATIONS_INLINE;
+      const summary: CheckSummary = {
+        compliant: result.compliant,
+        planName: plan.name,
+        edition: result.edition,
+        asOf: result.asOf,
+        occupantLoad: result.occupantLoad.total,
+        violations: cut ? violations.slice(0, MAX_VIOLATIONS_INLINE) : violations,
+        ...(cut
+          ? { violationsTotal: violations.length, violationsRef: await blobs.put(violations as unknown as JsonValue) }
+          : {}),
+      };
+      if (elementIds.length <= MAX_ELEMENT_IDS_INLINE) return { ok: true, elementIds, summary };
       return {
         ok: true,
-        elementIds,
-        summary: {
-          compliant: result.compliant,
-          planName: plan.name,
-          edition: result.edition,
-          asOf: result.asOf,
-          occupantLoad: result.occupantLoad.total,
-          violations: withLocations(plan, result.violations),
-        },
+        elementIds: [],
+        elementCount: elementIds.length,
+        elementIdsRef: await blobs.put(elementIds),
+        summary,
       };
+    },
+
+    /** The elements of `elements` that are not in a checked plan's stored element list. */
+    async unknownPlanElements(request: ElementsRequest): Promise<string[]> {
+      const known = new Set((await blobs.get(request.elementIdsRef)) as string[]);
+      return request.elements.filter((element) => !known.has(element));
     },
 
     /**
@@ -95,10 +138,11 @@ export function createComplianceActivities({ store }: { store: Store }) {
      * PDF and HTML print on every page: a signed paper copy can be matched to the stored record.
      */
     async storeComplianceReports(request: ReportRequest): Promise<string[]> {
-      const checked = request.view.cycles.at(-1)?.check;
+      const view = await withAllViolations(blobs, request.view);
+      const checked = view.cycles.at(-1)?.check;
       // The rules and overlays of the day the cycle was checked against (packs load here, not in the workflow).
       const code = checked && codeInForceOf(resolveCode(request.view.jurisdiction, checked.asOf));
-      const model = reportModel(request.kind, request.view, request.generatedAt, code);
+      const model = reportModel(request.kind, view, request.generatedAt, code);
       const contentSha256 = reportContentHash(model);
       const bodies: [StoredReport['format'], Buffer][] = [
         ['html', Buffer.from(renderReportHtml(model, contentSha256))],
@@ -145,3 +189,11 @@ export function createComplianceActivities({ store }: { store: Store }) {
 }
 
 export type ComplianceActivities = ReturnType<typeof createComplianceActivities>;
+
+/** The view with the current cycle's whole violation list when the review carries only its first ones. */
+async function withAllViolations(blobs: BlobStore, view: ReviewStatusView): Promise<ReviewStatusView> {
+  const current = view.cycles.at(-1);
+  if (!current?.check?.violationsRef) return view;
+  const violations = (await blobs.get(current.check.violationsRef)) as unknown as Violation[];
+  return { ...view, cycles: [...view.cycles.slice(0, -1), { ...current, check: { ...current.check, violations } }] };
+}

@@ -67,7 +67,17 @@ export async function withCliContext<T>(work: (context: CliContext) => Promise<T
   let config: ConfigFile | undefined;
   const loadConfigFile = (file: string) =>
     (require('../platform/config-file') as typeof import('../platform/config-file')).loadConfigFile(file);
-  const startContext: StartContext = { draws, config: () => (config ??= loadConfigFile(settings.configFile)) };
+  // And stores a review's plan in the store, to start it by reference (the gateway does the same).
+  const blobs = async () => {
+    const { openSettingsStore } = require('../db/settings-store') as typeof import('../db/settings-store');
+    const { BlobStore } = require('../db/blob-store') as typeof import('../db/blob-store');
+    return new BlobStore((await (store ??= openSettingsStore(settings))).db);
+  };
+  const startContext: StartContext = {
+    draws,
+    config: () => (config ??= loadConfigFile(settings.configFile)),
+    blobs,
+  };
   const context: CliContext = {
     settings,
     caller,

@@ -4,6 +4,7 @@ import {
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
+import type { BlobStore } from '../db/blob-store';
 import { complianceReviewInputSchema } from '../domain/compliance/review-schemas';
 import { complianceReviewId } from '../domain/compliance/review';
 import type {
@@ -13,6 +14,7 @@ import type {
   ResubmissionRequest,
 } from '../domain/compliance/review-types';
 import { parseInput } from '../domain/validation';
+import { submissionByReference } from './api/compliance-plans';
 import {
   complianceDecideUpdate,
   complianceResubmitUpdate,
@@ -24,20 +26,26 @@ import {
  * Typed helpers for services (a permit portal) that run plan reviews with the Temporal
  * client directly. The input is parsed before anything starts (InputError naming the
  * field); a start for a plan under review returns the running review. `actor` is the
- * caller's to vouch for here; the gateway takes it from tokens instead.
+ * caller's to vouch for here; the gateway takes it from tokens instead. Given the store's
+ * payloads (`blobs`), plans are stored there and go by reference, as the gateway sends them:
+ * a plan over about 2 MB inline is refused by Temporal.
  */
 export class ComplianceReviews {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly blobs?: BlobStore,
   ) {}
 
   async start(input: ComplianceReviewInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof complianceReview>> {
     const parsed = parseInput(complianceReviewInputSchema, input, 'complianceReview') as ComplianceReviewInput;
+    const args = this.blobs
+      ? { ...parsed, submission: await submissionByReference(this.blobs, parsed.planId, parsed.submission) }
+      : parsed;
     return this.client.workflow.start(complianceReview, {
       taskQueue: this.taskQueue,
       workflowId: complianceReviewId(parsed.planId),
-      args: [parsed],
+      args: [args],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     });
   }
@@ -51,8 +59,9 @@ export class ComplianceReviews {
   }
 
   /** Throws WorkflowUpdateFailedError with the review's reason when refused (not the applicant, not waiting, stale version). */
-  resubmit(planId: string, request: ResubmissionRequest): Promise<ReviewStatusView> {
-    return this.handle(planId).executeUpdate(complianceResubmitUpdate, { args: [request] });
+  async resubmit(planId: string, request: ResubmissionRequest): Promise<ReviewStatusView> {
+    const sent = this.blobs ? { ...request, ...(await submissionByReference(this.blobs, planId, request)) } : request;
+    return this.handle(planId).executeUpdate(complianceResubmitUpdate, { args: [sent] });
   }
 
   /** Throws WorkflowUpdateFailedError when refused (not an assigned reviewer, not in review, unknown element). */

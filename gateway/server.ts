@@ -14,6 +14,8 @@ import { registerAuditRoutes } from './audit-routes';
 import { registerNlpRoutes } from './nlp-routes';
 import { registerStreamRoutes } from './stream-routes';
 import { registerComplianceReportRoutes } from './compliance-report-routes';
+import { registerCompliancePlanRoutes } from './compliance-plan-routes';
+import { BlobStore } from '../db/blob-store';
 import { registerCodecRoutes, type CodecServerConfig } from './codec-routes';
 import { describeUiIdentity } from '../platform/codec/data-converter';
 import { registerErrorHandler } from './errors';
@@ -129,6 +131,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     operations: new TemporalOperations(deps.temporal, deps.taskQueue, {
       draws,
       config,
+      blobs: async () => new BlobStore(deps.store.db),
       ...(deps.deployments ? { deployments: () => deps.deployments! } : {}),
     }),
     authenticator: deps.authenticator,
@@ -138,6 +141,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   registerNlpRoutes(app, { store: deps.store, authenticator: deps.authenticator });
   registerStreamRoutes(app, { store: deps.store, authenticator: deps.authenticator });
   registerComplianceReportRoutes(app, deps);
+  registerCompliancePlanRoutes(app, deps);
   registerScheduleRoutes(app, deps);
   registerTaskTriggerRoutes(app, deps);
   registerWebhookRoutes(app, {

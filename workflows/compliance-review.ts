@@ -1,6 +1,7 @@
 import {
   allHandlersFinished,
   condition,
+  continueAsNew,
   defineQuery,
   defineSignal,
   defineUpdate,
@@ -8,12 +9,15 @@ import {
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { PlanReview } from '../domain/compliance/review';
+import { EVENTS_PER_RUN } from '../domain/compliance/review-bounds';
 import { complianceReviewInputSchema } from '../domain/compliance/review-schemas';
 import type {
   ComplianceReviewInput,
   RefusedMessage,
+  ReviewCarried,
   ReviewDecisionRequest,
   ReviewStatusView,
   ResubmissionRequest,
@@ -49,6 +53,14 @@ export const complianceStatusQuery = defineQuery<ReviewStatusView>('status');
  */
 const COMPLIANCE_KIT_PATCH = 'compliance-review-kit';
 
+/**
+ * Runs with this marker keep a bounded state (the last cycles, counts of what was dropped:
+ * PlanReview's `bounded`) and continue as new when Temporal suggests it, between messages,
+ * carrying their state: a flood of refused or duplicate Signals cannot grow one run's history
+ * past the suggested limit. Runs begun before keep every cycle in one run.
+ */
+const COMPLIANCE_BOUNDS_PATCH = 'compliance-review-bounded';
+
 // The outbox is the funding gate's activity (generic: step-keyed notification), and so is
 // recordGateEvent, the one-event audit call of runs begun before the kit.
 const { recordGateEvent } = proxyActivities<FundingGateActivities>({
@@ -63,24 +75,33 @@ const { notify } = proxyActivities<FundingGateActivities>({
 });
 // Checking is CPU only (10,000 spaces in milliseconds); reports render a PDF. A plan that
 // does not parse is returned as problems, so every failure here is worth a retry.
-const { checkSubmittedPlan, storeComplianceReports, exportPermitRecord } = proxyActivities<ComplianceActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', maximumInterval: '2 minutes' },
-});
+const { checkSubmittedPlan, storeComplianceReports, exportPermitRecord, unknownPlanElements } =
+  proxyActivities<ComplianceActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '2 seconds', maximumInterval: '2 minutes' },
+  });
 
 /**
  * A building plan application before the Authority Having Jurisdiction: completeness,
  * the automated code check, corrections back and forth under the applicant's clock, then
- * a plan reviewer's decision under the review SLA. History stays small without
- * continue-as-new: every cycle waits on a person under a clock that ends the application.
+ * a plan reviewer's decision under the review SLA. Every cycle waits on a person under a clock
+ * that ends the application, but messages do not: a run continues as new when Temporal
+ * suggests it, while it waits, carrying its state (input.carried). The plan travels as a
+ * reference to the store (submission.planRef) when the client stored it: activities load it.
  */
 export async function complianceReview(started: ComplianceReviewInput): Promise<ReviewStatusView> {
   const kit = patched(COMPLIANCE_KIT_PATCH);
-  const input = kit ? parseWorkflowInput(complianceReviewInputSchema, started, 'complianceReview input') : started;
-  const review = new PlanReview(input, now(), kit ? {} : { timelineMax: Infinity });
+  const bounded = kit && patched(COMPLIANCE_BOUNDS_PATCH);
+  const input = kit
+    ? (parseWorkflowInput(complianceReviewInputSchema, started, 'complianceReview input') as ComplianceReviewInput)
+    : started;
+  const review = new PlanReview(input, now(), kit ? { bounded } : { timelineMax: Infinity });
   const { planId, applicant } = input;
   const asOf = input.asOf ?? nowIso().slice(0, 10);
   const audit = kit ? auditTrailOf(review) : auditBeforeKit(review);
+  // A continued run's timeline reached the audit chain in the run before.
+  if (input.carried) audit.skipTimeline();
+  const versionAtStart = review.version;
   wireMessages(review, kit);
   upsertSearchAttributes([
     { key: PlanId, value: planId },
@@ -90,18 +111,37 @@ export async function complianceReview(started: ComplianceReviewInput): Promise<
 
   let submission: Submission = input.submission;
   let submittedBy = applicant.id;
+  let phase: 'submitted' | ReviewCarried['phase'] = input.carried?.phase ?? 'submitted';
   for (;;) {
-    const cycle = review.openCycle(submission, submittedBy, now());
-    const missing = review.completenessOf(submission);
+    if (phase === 'submitted') phase = await intake(submission, submittedBy);
+    if (phase === 'awaiting_decision') {
+      const decision = await awaitDecision();
+      if (decision.decision !== 'request_corrections')
+        return close(decision.decision === 'approve' ? 'approved' : 'rejected');
+      review.returnToApplicant('corrections_required', now());
+      await sendCorrections(review.current!.number);
+      await sync();
+    }
+    const next = await awaitResubmission();
+    if (!next) return close('expired');
+    submission = next;
+    submittedBy = next.actor;
+    phase = 'submitted';
+  }
+
+  /** A submitted version: completeness, the code check, and back to the applicant or on to a reviewer. */
+  async function intake(submitted: Submission, by: string): Promise<ReviewCarried['phase']> {
+    const cycle = review.openCycle(submitted, by, now());
+    const missing = review.completenessOf(submitted);
     if (missing.length === 0) {
       review.status = 'checking';
       const outcome = await checkSubmittedPlan({
         planId,
         jurisdiction: input.jurisdiction,
         asOf,
-        plan: submission.plan,
+        ...(submitted.planRef ? { planRef: submitted.planRef } : { plan: submitted.plan }),
       });
-      if (outcome.ok) review.recordCheck(outcome.summary, outcome.elementIds, now());
+      if (outcome.ok) review.recordCheck(outcome.summary, outcome.elementIds, now(), outcome.elementIdsRef);
       else missing.push(...outcome.problems);
     }
     if (missing.length > 0) {
@@ -117,30 +157,40 @@ export async function complianceReview(started: ComplianceReviewInput): Promise<
     } else {
       review.startReview(now());
       await sync();
-      const decision = await awaitDecision();
-      if (decision.decision !== 'request_corrections')
-        return close(decision.decision === 'approve' ? 'approved' : 'rejected');
-      review.returnToApplicant('corrections_required', now());
-      await sendCorrections(cycle.number);
+      return 'awaiting_decision';
     }
     await sync();
-    const next = await awaitResubmission();
-    if (!next) return close('expired');
-    submission = next;
-    submittedBy = next.actor;
+    return 'awaiting_resubmission';
   }
 
   /** The reviewer's decision; past the SLA the supervisor is told once (and may then decide). */
   async function awaitDecision(): Promise<ReviewDecisionRequest> {
     for (;;) {
       const decision = review.takeDecision();
-      if (decision) return decision;
+      if (decision && (await elementsKnown(decision))) return decision;
+      if (newRunDue()) await continueWaiting('awaiting_decision');
       const seen = review.version;
       const due = review.sla.escalated ? undefined : review.sla.dueAt(now());
-      if (due === undefined) await condition(() => review.version !== seen);
-      else if (!(due > now() && (await condition(() => review.version !== seen, due - now())))) await escalate();
+      if (due === undefined) await condition(() => review.version !== seen || newRunDue());
+      else if (!(due > now() && (await condition(() => review.version !== seen || newRunDue(), due - now()))))
+        await escalate();
       await sync();
     }
+  }
+
+  /**
+   * Whether the elements a decision's comments name are the plan's: checked against the stored
+   * element list of a plan too large to keep them (the validator let them through); a decision
+   * naming others is undone and recorded as refused.
+   */
+  async function elementsKnown(decision: ReviewDecisionRequest): Promise<boolean> {
+    const named = review.elementsToConfirm(decision);
+    if (named.length === 0) return true;
+    const unknown = await unknownPlanElements({ elementIdsRef: review.storedElementIds!, elements: named });
+    if (unknown.length === 0) return true;
+    review.refuseTakenDecision(decision, unknown, now());
+    await sync();
+    return false;
   }
 
   /** The next plan version, or undefined when the applicant's correction clock ran out. */
@@ -148,11 +198,39 @@ export async function complianceReview(started: ComplianceReviewInput): Promise<
     for (;;) {
       const request = review.takeResubmission();
       if (request) return request;
+      if (newRunDue()) await continueWaiting('awaiting_resubmission');
       const seen = review.version;
       const due = review.correctionDueAt!;
-      if (!(due > now() && (await condition(() => review.version !== seen, due - now())))) return undefined;
+      if (!(due > now() && (await condition(() => review.version !== seen || newRunDue(), due - now()))))
+        return undefined;
       await sync();
     }
+  }
+
+  /**
+   * Temporal suggests it (history length or size), the run has EVENTS_PER_RUN events (servers
+   * that never suggest it, and a margin below the suggestion for what a flood adds while the
+   * run hands over), or it handled the messages a run may (tests, recorded histories).
+   */
+  function newRunDue(): boolean {
+    if (!bounded) return false;
+    const perRun = input.options?.messagesPerRun;
+    const { continueAsNewSuggested, historyLength } = workflowInfo();
+    return (
+      continueAsNewSuggested ||
+      historyLength >= EVENTS_PER_RUN ||
+      (perRun !== undefined && review.version - versionAtStart >= perRun)
+    );
+  }
+
+  /**
+   * Continues as new while waiting on a person: every message handled and audited first, then
+   * the state (with anything a message left pending) goes to the next run, which waits again.
+   */
+  async function continueWaiting(waiting: ReviewCarried['phase']): Promise<never> {
+    await condition(allHandlersFinished);
+    await sync();
+    return continueAsNew<typeof complianceReview>({ ...input, carried: review.carried(waiting) });
   }
 
   async function escalate() {
@@ -239,6 +317,8 @@ function wireMessages(review: PlanReview, kit: boolean): void {
 interface ReviewAudit {
   /** Writes every timeline entry not audited yet, including those added while it writes. */
   timeline(): Promise<void>;
+  /** Treats the timeline there is now as audited (a continued run's, audited by the run before). */
+  skipTimeline(): void;
   /** The last audit of a run: 'closed', and the messages refused while the review closed. */
   close(data: Record<string, unknown>): Promise<void>;
 }
@@ -260,6 +340,7 @@ function auditTrailOf(review: PlanReview): ReviewAudit {
   });
   return {
     timeline: () => trail.flush(),
+    skipTimeline: () => trail.skipTimeline(),
     async close(data) {
       await trail.record('system', 'compliance.closed', data);
       // Messages refused while the last calls ran are timeline entries too: nothing awaits after this flush.
@@ -284,6 +365,9 @@ function auditBeforeKit(review: PlanReview): ReviewAudit {
   };
   return {
     timeline,
+    skipTimeline: () => {
+      audited = review.timeline.length;
+    },
     async close(data) {
       await record({ actor: 'system', action: 'compliance.closed', data });
       await condition(allHandlersFinished);

@@ -5,6 +5,7 @@ import { JURISDICTIONS } from '../../domain/compliance/jurisdictions';
 import { parsePlan } from '../../domain/compliance/plan-schema';
 import { resolveCode, type ResolvedCode } from '../../domain/compliance/resolve';
 import { CliError, EXIT, readJsonFile, print, printTable } from '../output';
+import { registerCompliancePlanCommands } from './compliance-plans';
 import { registerComplianceReportCommands } from './compliance-reports';
 
 interface CodeOptions {
@@ -98,6 +99,7 @@ export function registerComplianceCommands(program: Command): void {
   });
 
   registerComplianceReportCommands(compliance);
+  registerCompliancePlanCommands(compliance);
 }
 
 /** The CLI is the one place the engine's day comes from the clock. */

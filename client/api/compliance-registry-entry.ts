@@ -6,6 +6,7 @@ import {
   reviewStartBodySchema,
   type ReviewStartBody,
 } from '../../domain/compliance/review-schemas';
+import { submissionByReference } from './compliance-plans';
 import { prepareReview } from './compliance-starts';
 import { startConfigOf } from './start-config';
 import type { MessageEntry, WorkflowEntry } from './registry';
@@ -30,8 +31,12 @@ export const complianceReviewEntry: WorkflowEntry = {
   description:
     "A building plan application (compliance/<planId>): completeness, code check, correction cycles, plan review under business-day clocks. The applicant is the caller; reviewers, supervisor and review policy come from the jurisdiction's configuration (compliance.jurisdictions).",
   input: reviewStartBodySchema,
-  prepare: async (body: ReviewStartBody, caller, context) =>
-    prepareReview(body, caller, startConfigOf(context).compliance),
+  // The plan goes by reference where the server has a store (the gateway, the CLI on Temporal directly).
+  prepare: async (body: ReviewStartBody, caller, context) => {
+    const input = prepareReview(body, caller, startConfigOf(context).compliance);
+    if (!context.blobs) return input;
+    return { ...input, submission: await submissionByReference(await context.blobs(), input.planId, input.submission) };
+  },
   workflowId: (input: { planId: string }) => complianceReviewId(input.planId),
   startRoles: ['operator'],
   updates: {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
+import type { BlobStore } from '../../db/blob-store';
 import { alertEscalationEntry } from './alert-registry-entry';
 import { complianceReviewEntry } from './compliance-registry-entry';
 import { deploymentEntry } from './deploy-registry-entry';
@@ -48,6 +49,8 @@ export interface StartContext {
   config?: () => StartConfig;
   /** The config file's deployments section and its folder; unset: a `deployment` start is refused here (use /v1/deployments). */
   deployments?: () => DeploymentsSource;
+  /** Content-addressed payloads: a review's plan is stored there and goes by reference; unset: inline. */
+  blobs?: () => Promise<BlobStore>;
 }
 
 /** What the API may do with one workflow type; the workflow's own validators still decide. */

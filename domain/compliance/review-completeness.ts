@@ -13,7 +13,8 @@ const isText = (value: unknown, max: number): value is string =>
 
 /**
  * What keeps a submission from being reviewed: missing required documents and plan fields
- * the process depends on. Empty when complete.
+ * the process depends on. Empty when complete. A plan stored by reference (`planRef`) is not
+ * here to read: its fields are checked by the check activity that loads it (planFieldProblems).
  */
 export function completenessProblems(
   submission: Submission,
@@ -23,8 +24,17 @@ export function completenessProblems(
   const problems: string[] = [];
   const kinds = new Set(submission.documents.map((d) => d.kind));
   for (const kind of policy.requiredDocuments) if (!kinds.has(kind)) problems.push(`documents: "${kind}" is required`);
-  const plan = submission.plan;
-  if (!isRecord(plan)) return [...problems, 'plan: must be a plan document (docs/plan-format.md)'];
+  if (submission.plan === undefined && submission.planRef !== undefined) return problems;
+  return [...problems, ...planFieldProblems(submission.plan, input)];
+}
+
+/** The plan fields the review relies on (its plan and jurisdiction, a name, a building, levels and spaces). */
+export function planFieldProblems(
+  plan: unknown,
+  input: Pick<ComplianceReviewInput, 'planId' | 'jurisdiction'>,
+): string[] {
+  if (!isRecord(plan)) return ['plan: must be a plan document (docs/plan-format.md)'];
+  const problems: string[] = [];
   if (plan.planId !== input.planId)
     problems.push(
       `plan.planId: must be "${input.planId}" (the application's plan), got ${JSON.stringify(plan.planId)}`,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
 import { isTimeZone } from '../time-zones';
 import { refuseUnknownKeys } from '../validation';
+import { PLAN_INLINE_MAX_BYTES, payloadRefSchema } from './payload-ref';
 
 /*
  * The complianceReview's input and messages: one schema per message, parsed by the edge
@@ -55,15 +56,52 @@ const documentSchema = lazySchema(() =>
   z.strictObject({ kind: text(100), name: text(500), ref: z.string().max(2000).optional() }),
 );
 
+/**
+ * The plan travels inline (`plan`) or, when stored by content hash, as `planRef` (payload-ref.ts):
+ * exactly one of the two. Runs and clients from before references send `plan`.
+ */
 const submissionShape = () => ({
   planVersion: z.int({ error: 'must be a whole number from 1' }).min(1, { error: 'must be a whole number from 1' }),
-  plan: z.record(z.string(), z.unknown(), { error: 'must be a plan document (docs/plan-format.md)' }),
+  plan: z.record(z.string(), z.unknown(), { error: 'must be a plan document (docs/plan-format.md)' }).optional(),
+  planRef: payloadRefSchema.optional(),
   documents: z.array(documentSchema, { error: 'must be a list of {kind, name, ref?}' }).max(200),
   note: text(2000).optional(),
 });
 
+/** Exactly one of `plan` and `planRef`. */
+function onePlan(submission: { plan?: unknown; planRef?: unknown }, ctx: z.RefinementCtx): void {
+  if ((submission.plan === undefined) === (submission.planRef === undefined))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['plan'],
+      message: 'give the plan inline (plan) or stored by content hash (planRef), one of the two',
+    });
+}
+
+/** UTF-8 bytes of a value's JSON (TextEncoder: the workflow sandbox has it, Buffer it has not). */
+export function jsonBytes(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value) ?? '').length;
+}
+
+/**
+ * At the edge only (a start body, a resubmission body): an inline plan above
+ * PLAN_INLINE_MAX_BYTES is refused naming the way round, so a message never nears Temporal's
+ * payload limit. The workflow's own schemas do not bound it: runs begun with a larger inline
+ * plan must still parse it on replay.
+ */
+function inlinePlanBounded(submission: { plan?: unknown }, ctx: z.RefinementCtx): void {
+  if (submission.plan === undefined) return;
+  const bytes = jsonBytes(submission.plan);
+  if (bytes > PLAN_INLINE_MAX_BYTES)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['plan'],
+      message: `is ${bytes} bytes inline, over ${PLAN_INLINE_MAX_BYTES}: store it (POST /v1/compliance/plans, arxflow compliance store-plan) and send its planRef`,
+    });
+}
+
 /** One version of the application: the plan (docs/plan-format.md) and its documents. */
-const submissionSchema = lazySchema(() => z.strictObject(submissionShape()));
+const submissionSchema = lazySchema(() => z.strictObject(submissionShape()).superRefine(onePlan));
 
 const businessDays = lazySchema(() =>
   z
@@ -85,9 +123,10 @@ export const reviewPolicySchema = lazySchema(() =>
   }),
 );
 
+/** An inline plan names the application's plan; a stored one is checked where it is loaded (prepareReview, the check activity). */
 const samePlanId = {
-  check: (value: { planId: string; submission: { plan: Record<string, unknown> } }) =>
-    value.submission.plan.planId === value.planId,
+  check: (value: { planId: string; submission: { plan?: Record<string, unknown> } }) =>
+    value.submission.plan === undefined || value.submission.plan.planId === value.planId,
   params: { path: ['submission', 'plan', 'planId'], message: 'must equal planId' },
 };
 
@@ -111,6 +150,13 @@ export const complianceReviewInputSchema = lazySchema(() =>
       siteAddress: text(500).optional(),
       timeZone: timeZoneSchema.optional(),
       officials: officialsSchema.optional(),
+      // Written by the workflow when it continues as new (PlanReview.carried), never by a client: the start
+      // body's schema refuses it. Its own output, so only where the run resumes is checked here.
+      carried: z
+        .object({ phase: z.enum(['awaiting_decision', 'awaiting_resubmission']) })
+        .catchall(z.unknown())
+        .optional(),
+      options: z.strictObject({ messagesPerRun: z.int().min(1).optional() }).optional(),
     })
     .refine(samePlanId.check, samePlanId.params)
     // Four eyes: whoever applies never reviews or decides their own plan.
@@ -125,10 +171,14 @@ export const complianceReviewInputSchema = lazySchema(() =>
 );
 
 /** A resubmission as the API receives it: `actor` is added from the caller's token. */
-export const resubmissionBodySchema = submissionSchema;
+export const resubmissionBodySchema = lazySchema(() =>
+  z.strictObject(submissionShape()).superRefine(onePlan).superRefine(inlinePlanBounded),
+);
 
 /** A resubmission as the workflow receives it (ResubmissionRequest). */
-export const resubmissionRequestSchema = lazySchema(() => z.strictObject({ ...submissionShape(), actor: actorSchema }));
+export const resubmissionRequestSchema = lazySchema(() =>
+  z.strictObject({ ...submissionShape(), actor: actorSchema }).superRefine(onePlan),
+);
 
 const DECISIONS = ['approve', 'request_corrections', 'reject'] as const;
 

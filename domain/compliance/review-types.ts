@@ -1,3 +1,4 @@
+import type { PayloadRef } from './payload-ref';
 import type { Violation } from './violation';
 
 /*
@@ -16,11 +17,17 @@ export interface PlanDocument {
   ref?: string;
 }
 
-/** One version of the application: the plan (docs/plan-format.md) and its documents. */
+/**
+ * One version of the application: the plan (docs/plan-format.md) and its documents. The plan
+ * is inline (`plan`) or stored by content hash (`planRef`, payload-ref.ts): one of the two.
+ * The API and the CLI store every plan and send the reference; inline plans are what runs
+ * and clients from before references carry.
+ */
 export interface Submission {
   /** 1 for the first submission, higher for each resubmission. */
   planVersion: number;
-  plan: unknown;
+  plan?: unknown;
+  planRef?: PayloadRef;
   documents: PlanDocument[];
   note?: string;
 }
@@ -88,6 +95,28 @@ export interface ComplianceReviewInput {
   timeZone?: string;
   /** Names and titles of the reviewers and supervisor for the reports, by person id (server configuration). */
   officials?: Record<string, Official>;
+  /** Set by the workflow itself when it continues as new: the state the next run resumes from. */
+  carried?: ReviewCarried;
+  /** Not for clients (the start body refuses it): a run continues as new after this many messages (tests, recorded histories). */
+  options?: { messagesPerRun?: number };
+}
+
+/** A review's state carried into its next run (PlanReview.carried): where it waits and all it keeps. */
+export interface ReviewCarried {
+  phase: 'awaiting_decision' | 'awaiting_resubmission';
+  status: ReviewStatusValue;
+  cycles: ReviewCycle[];
+  cyclesDropped: number;
+  refused: RefusedMessage[];
+  refusedDropped: number;
+  timeline: TimelineEntry[];
+  version: number;
+  sla: { usedMs: number; escalated: boolean; runningSince?: number };
+  correctionDueAt?: number;
+  pendingResubmission?: ResubmissionRequest;
+  pendingDecision?: ReviewDecisionRequest;
+  elementIds?: string[];
+  elementIdsRef?: PayloadRef;
 }
 
 /** The violations of a checked cycle compared with the cycle checked before it. */
@@ -105,7 +134,11 @@ export interface CheckSummary {
   edition: string;
   asOf: string;
   occupantLoad: number;
+  /** The first MAX_VIOLATIONS_INLINE violations (review-bounds.ts); all of them when `violationsRef` is absent. */
   violations: Violation[];
+  /** Set when the list above was cut: how many there are in all, and the whole list stored by content hash (the reports load it). */
+  violationsTotal?: number;
+  violationsRef?: PayloadRef;
 }
 
 export interface ReviewDecision extends ReviewDecisionRequest {
@@ -154,8 +187,12 @@ export interface ReviewStatusView {
   /** When the applicant's correction clock runs out (while waiting on the applicant). */
   correctionDueAt?: string;
   sla: { usedBusinessHours: number; limitBusinessDays: number; running: boolean; dueAt?: string; escalated: boolean };
+  /** The last cycles (at most MAX_CYCLES_KEPT, review-bounds.ts); `cyclesDropped` earlier ones are not kept. */
   cycles: ReviewCycle[];
+  cyclesDropped?: number;
+  /** The last refused messages (at most MAX_REFUSED_KEPT); `refusedDropped` earlier ones are counted only. */
   refused: RefusedMessage[];
+  refusedDropped?: number;
   exportRef?: string;
   timeline: TimelineEntry[];
   /** From the input, when it gave them (reports print "not given" otherwise). */

@@ -1,7 +1,9 @@
 import { diffViolations } from './cycle-diff';
 import { correctionDeadline, SlaClock } from './review-clocks';
 import { reviewPolicyFor } from './review-policy';
-import { pushCapped } from '../plain-data';
+import { clonePlain, pushCapped } from '../plain-data';
+import type { PayloadRef } from './payload-ref';
+import { MAX_CYCLES_KEPT } from './review-bounds';
 import { shapeRefusal } from '../validation';
 import { refusalOfUnverified } from '../identity-stamp';
 import { decisionShapeProblemBeforeKit, resubmissionShapeProblemBeforeKit } from './review-before-kit';
@@ -15,6 +17,7 @@ import type {
   ReviewDecisionRequest,
   ReviewPolicy,
   ReviewStatusValue,
+  ReviewCarried,
   ReviewStatusView,
   ResubmissionRequest,
   Submission,
@@ -38,6 +41,12 @@ export interface PlanReviewOptions {
    * entries would shift.
    */
   timelineMax?: number;
+  /**
+   * Runs with the bounds patch keep the last MAX_CYCLES_KEPT cycles and count the refused
+   * messages and cycles they drop; runs begun before keep every cycle (their cycle numbers
+   * and reports were made from the whole list).
+   */
+  bounded?: boolean;
 }
 
 /**
@@ -52,6 +61,9 @@ export class PlanReview {
   readonly cycles: ReviewCycle[] = [];
   readonly refused: RefusedMessage[] = [];
   readonly timeline: TimelineEntry[] = [];
+  /** Refused messages and cycles no longer kept (bounded runs), over the whole chain of runs. */
+  refusedDropped = 0;
+  cyclesDropped = 0;
   status: ReviewStatusValue = 'intake';
   correctionDueAt?: number;
   pendingResubmission?: ResubmissionRequest;
@@ -60,8 +72,11 @@ export class PlanReview {
   version = 0;
   /** The checked plan's element ids: reviewer comments must name one of them. */
   private elementIds = new Set<string>();
+  /** The checked plan's element ids as a stored list, when there are too many to keep (review-bounds.ts). */
+  private elementIdsRef?: PayloadRef;
 
   private readonly timelineMax: number;
+  private readonly cyclesMax: number;
 
   constructor(
     readonly input: ComplianceReviewInput,
@@ -69,9 +84,54 @@ export class PlanReview {
     options: PlanReviewOptions = {},
   ) {
     this.timelineMax = options.timelineMax ?? MAX_TIMELINE;
+    this.cyclesMax = options.bounded ? MAX_CYCLES_KEPT : Infinity;
     this.policy = reviewPolicyFor(input.jurisdiction, input.policy);
     this.sla = new SlaClock(this.policy.reviewSlaBusinessDays, this.policy);
-    this.note(now, input.applicant.id, 'submitted', `plan version ${input.submission.planVersion}`);
+    if (input.carried) this.restore(input.carried);
+    else this.note(now, input.applicant.id, 'submitted', `plan version ${input.submission.planVersion}`);
+  }
+
+  /** What a continued run starts from (continue-as-new): the whole state but the input, which goes again as it came. */
+  carried(phase: ReviewCarried['phase']): ReviewCarried {
+    return clonePlain({
+      phase,
+      status: this.status,
+      cycles: this.cycles,
+      cyclesDropped: this.cyclesDropped,
+      refused: this.refused,
+      refusedDropped: this.refusedDropped,
+      timeline: this.timeline,
+      version: this.version,
+      sla: {
+        usedMs: this.sla.usedMs,
+        escalated: this.sla.escalated,
+        ...(this.sla.runningSince !== undefined ? { runningSince: this.sla.runningSince } : {}),
+      },
+      ...(this.correctionDueAt !== undefined ? { correctionDueAt: this.correctionDueAt } : {}),
+      ...(this.pendingResubmission ? { pendingResubmission: this.pendingResubmission } : {}),
+      ...(this.pendingDecision ? { pendingDecision: this.pendingDecision } : {}),
+      ...(this.elementIds.size > 0 ? { elementIds: [...this.elementIds] } : {}),
+      ...(this.elementIdsRef ? { elementIdsRef: this.elementIdsRef } : {}),
+    });
+  }
+
+  private restore(carried: ReviewCarried): void {
+    const state = clonePlain(carried);
+    this.status = state.status;
+    this.cycles.push(...state.cycles);
+    this.cyclesDropped = state.cyclesDropped;
+    this.refused.push(...state.refused);
+    this.refusedDropped = state.refusedDropped;
+    this.timeline.push(...state.timeline);
+    this.version = state.version;
+    this.sla.usedMs = state.sla.usedMs;
+    this.sla.escalated = state.sla.escalated;
+    this.sla.runningSince = state.sla.runningSince;
+    this.correctionDueAt = state.correctionDueAt;
+    this.pendingResubmission = state.pendingResubmission;
+    this.pendingDecision = state.pendingDecision;
+    this.elementIds = new Set(state.elementIds ?? []);
+    this.elementIdsRef = state.elementIdsRef;
   }
 
   get current(): ReviewCycle | undefined {
@@ -89,13 +149,14 @@ export class PlanReview {
 
   openCycle(submission: Submission, by: string, now: number): ReviewCycle {
     const cycle: ReviewCycle = {
-      number: this.cycles.length + 1,
+      number: this.cyclesDropped + this.cycles.length + 1,
       planVersion: submission.planVersion,
       submittedAt: iso(now),
       submittedBy: by,
       documents: submission.documents,
     };
     this.cycles.push(cycle);
+    if (this.cycles.length > this.cyclesMax) this.cyclesDropped += this.cycles.splice(0, 1).length;
     this.status = 'intake';
     this.correctionDueAt = undefined;
     return cycle;
@@ -106,9 +167,10 @@ export class PlanReview {
   }
 
   /** The check result of the current cycle, compared with the last cycle that was checked. */
-  recordCheck(check: CheckSummary, elementIds: readonly string[], now: number): void {
+  recordCheck(check: CheckSummary, elementIds: readonly string[], now: number, elementIdsRef?: PayloadRef): void {
     const cycle = this.current!;
     this.elementIds = new Set(elementIds);
+    this.elementIdsRef = elementIdsRef;
     cycle.check = check;
     const previous = this.cycles
       .slice(0, -1)
@@ -194,7 +256,10 @@ export class PlanReview {
     }
     if (this.status !== 'in_review' || this.pendingDecision)
       return `the review is ${this.status}, not waiting on a reviewer's decision`;
-    const unknown = comments?.find((c) => c.element !== undefined && !this.elementIds.has(c.element));
+    // A plan with too many elements to keep: its stored list is consulted when the decision is taken (elementsToConfirm).
+    const unknown = this.elementIdsRef
+      ? undefined
+      : comments?.find((c) => c.element !== undefined && !this.elementIds.has(c.element));
     if (unknown) return `comments: "${unknown.element}" is not an element of plan version ${this.current!.planVersion}`;
     return undefined;
   }
@@ -217,11 +282,36 @@ export class PlanReview {
     return request;
   }
 
+  /**
+   * The elements a taken decision names that only the plan's stored element list can confirm
+   * (a plan with more than MAX_ELEMENT_IDS_INLINE elements); empty otherwise.
+   */
+  elementsToConfirm(decision: ReviewDecisionRequest): string[] {
+    if (!this.elementIdsRef) return [];
+    return [...new Set((decision.comments ?? []).flatMap((c) => (c.element === undefined ? [] : [c.element])))];
+  }
+
+  get storedElementIds(): PayloadRef | undefined {
+    return this.elementIdsRef;
+  }
+
+  /** A taken decision that named elements the plan does not have: undone, and refused as a Signal would be. */
+  refuseTakenDecision(decision: ReviewDecisionRequest, unknown: readonly string[], now: number): void {
+    delete this.current!.decision;
+    this.recordRefused(
+      'decide',
+      decision,
+      `comments: ${unknown.map((e) => `"${e}"`).join(', ')} not an element of plan version ${this.current!.planVersion}`,
+      now,
+    );
+  }
+
   recordRefused(message: RefusedMessage['message'], request: unknown, reason: string, now: number): void {
     const actor =
       typeof request === 'object' && request !== null && typeof (request as { actor?: unknown }).actor === 'string'
         ? (request as { actor: string }).actor
         : 'unknown';
+    if (this.refused.length >= MAX_REFUSED_KEPT) this.refusedDropped++;
     pushCapped(this.refused, { at: iso(now), actor, message, reason }, MAX_REFUSED_KEPT);
     this.note(now, actor, `refused ${message}`, reason);
     this.version++;
@@ -263,7 +353,9 @@ export class PlanReview {
         escalated: this.sla.escalated,
       },
       cycles: this.cycles.map((cycle) => ({ ...cycle })),
+      ...(this.cyclesDropped > 0 ? { cyclesDropped: this.cyclesDropped } : {}),
       refused: [...this.refused],
+      ...(this.refusedDropped > 0 ? { refusedDropped: this.refusedDropped } : {}),
       ...(this.exportRef ? { exportRef: this.exportRef } : {}),
       timeline: [...this.timeline],
       ...this.application(),
