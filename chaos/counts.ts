@@ -1,0 +1,150 @@
+import type { ChaosCount } from './scenario';
+import type { ChaosWorld } from './world';
+import {
+  alertKeyOf,
+  alertSummaryOf,
+  applicantOf,
+  gateIdOf,
+  planIdOf,
+  RELEASED_PER_GATE,
+  withCorrections,
+  type WorkloadOutcome,
+  type WorkloadPlan,
+} from './workload';
+import { FIRST_LEVEL, SECOND_LEVEL } from './world';
+
+/**
+ * Effects counted where they land, never from the workflows' own claims: ledger rows in
+ * PostgreSQL, messages the SMTP stand-in accepted, chat.postMessage calls the Slack stand-in
+ * answered ok. Each expected effect has a key; an observed effect is matched to its key, so a
+ * key seen twice is a duplicate and a key never seen is lost.
+ */
+export function tally(what: string, expectedKeys: string[], observedKeys: string[]): ChaosCount {
+  const seen = new Map<string, number>();
+  const expected = new Set(expectedKeys);
+  for (const key of observedKeys) if (expected.has(key)) seen.set(key, (seen.get(key) ?? 0) + 1);
+  let duplicates = 0;
+  let lost = 0;
+  for (const key of expected) {
+    const n = seen.get(key) ?? 0;
+    if (n === 0) lost += 1;
+    else duplicates += n - 1;
+  }
+  return {
+    what,
+    expected: expected.size,
+    observed: [...seen.values()].reduce((a, b) => a + b, 0),
+    duplicates,
+    lost,
+  };
+}
+
+const ALERT_TITLE = (plan: WorkloadPlan, i: number) => `[CRITICAL] ${alertSummaryOf(plan, i)}`;
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+export function expectedEmails(plan: WorkloadPlan): string[] {
+  return [
+    ...range(plan.alerts).flatMap((i) => [
+      `${FIRST_LEVEL.email}|${ALERT_TITLE(plan, i)}`,
+      `${SECOND_LEVEL.email}|${ALERT_TITLE(plan, i)}`,
+    ]),
+    ...range(plan.reviews).flatMap((i) => [
+      ...(withCorrections(i) ? [`${applicantOf(plan, i)}|Plan ${planIdOf(plan, i)}: corrections required`] : []),
+      `${applicantOf(plan, i)}|Plan ${planIdOf(plan, i)}: approved`,
+    ]),
+  ];
+}
+
+export function expectedSlackPosts(plan: WorkloadPlan): string[] {
+  return range(plan.alerts).flatMap((i) => [
+    `${FIRST_LEVEL.slack}|${alertKeyOf(plan, i)}`,
+    `${SECOND_LEVEL.slack}|${alertKeyOf(plan, i)}`,
+  ]);
+}
+
+export function observedEmails(world: ChaosWorld): string[] {
+  return world.smtp.messages().flatMap((mail) => mail.to.map((to) => `${to}|${mail.subject}`));
+}
+
+export function observedSlackPosts(world: ChaosWorld): string[] {
+  return world.slack
+    .calls('chat.postMessage')
+    .filter((call) => call.outcome === 'ok')
+    .map((call) => `${String(call.params.channel)}|${/chaos-[0-9a-z]+-\d+/.exec(String(call.params.text))?.[0]}`);
+}
+
+/** Disbursements in the ledger, one expected per gate, each of the expected amount. */
+async function ledgerRows(world: ChaosWorld, plan: WorkloadPlan) {
+  const ids = range(plan.funding).map((i) => gateIdOf(plan, i));
+  const payouts = await world.store.db.query<{ workflow_id: string; amount: string; status: string }>(
+    "SELECT workflow_id, amount::text AS amount, status FROM ledger_payouts WHERE direction = 'pay' AND workflow_id = ANY($1)",
+    [ids],
+  );
+  const disbursements = await world.store.db.query<{ workflow_id: string }>(
+    "SELECT workflow_id FROM ledger_transactions WHERE kind = 'disbursement' AND workflow_id = ANY($1)",
+    [ids],
+  );
+  return { ids, payouts, disbursements };
+}
+
+export interface EffectCounts {
+  counts: ChaosCount[];
+  checks: { name: string; ok: boolean; detail?: string }[];
+}
+
+/** The scenario's table: workflows, ledger, emails, Slack; and the checks beyond counts. */
+export async function countEffects(
+  world: ChaosWorld,
+  plan: WorkloadPlan,
+  outcome: WorkloadOutcome,
+): Promise<EffectCounts> {
+  const total = plan.funding + plan.alerts + plan.reviews;
+  const done = outcome.completed.funding + outcome.completed.alerts + outcome.completed.reviews;
+  const { ids, payouts, disbursements } = await ledgerRows(world, plan);
+  const counts: ChaosCount[] = [
+    { what: 'workflows completed as expected', expected: total, observed: done, duplicates: 0, lost: total - done },
+    tally(
+      'ledger payouts (done, expected amount)',
+      ids,
+      payouts.filter((p) => p.status === 'done' && Number(p.amount) === RELEASED_PER_GATE).map((p) => p.workflow_id),
+    ),
+    tally(
+      'ledger disbursement transactions',
+      ids,
+      disbursements.map((d) => d.workflow_id),
+    ),
+    tally('emails at the SMTP stand-in', expectedEmails(plan), observedEmails(world)),
+    tally('Slack messages at the Slack stand-in', expectedSlackPosts(plan), observedSlackPosts(world)),
+  ];
+  const alertTexts = world.slack.messages().filter((m) => /chaos-[0-9a-z]+-\d+/.test(m.text ?? ''));
+  const unresolved = alertTexts.filter((m) => !/resolved/i.test(m.text ?? ''));
+  const audit = await world.store.audit.verify();
+  // Half-written postings would show as a transaction whose entries do not sum to zero, or one without entries.
+  const unbalanced = await world.store.db.query<{ id: string }>(
+    `SELECT t.id::text AS id FROM ledger_transactions t LEFT JOIN ledger_entries e ON e.transaction_id = t.id
+     GROUP BY t.id HAVING count(e.id) < 2 OR coalesce(sum(e.amount), 0) <> 0`,
+  );
+  const checks = [
+    {
+      name: 'every workflow ended with the expected result',
+      ok: outcome.failures.length === 0 && done === total,
+      ...(outcome.failures.length ? { detail: outcome.failures.slice(0, 5).join('; ') } : {}),
+    },
+    {
+      name: 'posted Slack alert messages updated to resolved (chat.update)',
+      ok: unresolved.length === 0,
+      detail: `${alertTexts.length - unresolved.length} of ${alertTexts.length}`,
+    },
+    {
+      name: 'ledger balanced (every transaction has entries summing to zero)',
+      ok: unbalanced.length === 0,
+      ...(unbalanced.length ? { detail: `${unbalanced.length} unbalanced` } : {}),
+    },
+    {
+      name: 'audit hash chain intact',
+      ok: audit.ok,
+      ...(audit.ok ? {} : { detail: JSON.stringify(audit).slice(0, 200) }),
+    },
+  ];
+  return { counts, checks };
+}

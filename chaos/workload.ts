@@ -1,0 +1,267 @@
+import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { alertWorkflowId, pagerdutyDedupKey } from '../domain/alerts/dedup';
+import { complianceReviewId } from '../domain/compliance/review';
+import { fundingGateId } from '../domain/funding/gate-input';
+import { drawInput, fundProject } from '../test/fixtures/funding-gate';
+import { reviewInput, submission } from '../test/fixtures/compliance-review';
+import {
+  alertStatusQuery,
+  complianceDecideUpdate,
+  complianceResubmitUpdate,
+  complianceStatusQuery,
+  decideUpdate,
+  escalateNowUpdate,
+  fundingGate,
+  complianceReview,
+  resolveUpdate,
+} from '../workflows';
+import { ROUTING_KEY, TASK_QUEUE, type ChaosWorld } from './world';
+import { sleep } from './worker-pool';
+
+/**
+ * The mixed workload every fault scenario drives: funding gates to disbursement, alerts through
+ * escalation and resolve, and compliance reviews (half with a corrections cycle). Each workflow
+ * is driven step by step the way a user would, every call retried until it lands (a dead server
+ * or worker answers nothing for a while; the deadline bounds the wait). Updates carry an update
+ * id, so a retried one that had landed is answered from the first, not applied twice.
+ * Expected effects are derived here from the plan, never from the workflows' own claims.
+ */
+export interface WorkloadPlan {
+  run: string;
+  funding: number;
+  alerts: number;
+  reviews: number;
+}
+
+export function planWorkload(run: string, workflows: number): WorkloadPlan {
+  const funding = Math.round(workflows * 0.4);
+  const alerts = Math.round(workflows * 0.35);
+  return { run, funding, alerts, reviews: workflows - funding - alerts };
+}
+
+export const PROJECT = (plan: WorkloadPlan) => `CHAOS-${plan.run}`;
+export const gateIdOf = (plan: WorkloadPlan, i: number) => fundingGateId(gateInput(plan, i));
+export const alertKeyOf = (plan: WorkloadPlan, i: number) => `chaos-${plan.run.toLowerCase()}-${i}`;
+export const alertSummaryOf = (plan: WorkloadPlan, i: number) => `Chaos alert ${alertKeyOf(plan, i)}`;
+export const planIdOf = (plan: WorkloadPlan, i: number) => `CHAOS-${plan.run}-${i}`;
+export const applicantOf = (plan: WorkloadPlan, i: number) =>
+  `${planIdOf(plan, i).toLowerCase()}@applicants.chaos.test`;
+/** Odd reviews fail the code check first (door D3 too narrow), get a corrections email, and are resubmitted fixed. */
+export const withCorrections = (i: number) => i % 2 === 1;
+
+function gateInput(plan: WorkloadPlan, i: number) {
+  return drawInput({
+    projectId: PROJECT(plan),
+    milestoneId: `G${i}`,
+    conditions: [],
+    approvals: {
+      stages: [
+        { name: 'review', approvers: { users: ['rita'] }, quorum: 1 },
+        { name: 'sign', approvers: { users: ['sam'] }, quorum: 1 },
+      ],
+    },
+  });
+}
+
+/** Expected release of one gate (drawInput's lines at 10% retainage): what the ledger must show once. */
+export const RELEASED_PER_GATE = 2_700_000;
+
+export interface WorkloadOutcome {
+  /** Workflows that ended with the expected result, by kind. */
+  completed: { funding: number; alerts: number; reviews: number };
+  failures: string[];
+  /** When the last workflow finished. */
+  doneAt: number;
+  /** Calls that failed and were tried again (faults seen from the outside). */
+  retries: number;
+}
+
+export async function seedWorkload(world: ChaosWorld, plan: WorkloadPlan): Promise<void> {
+  await fundProject(world.store, PROJECT(plan), 1_000_000_000_000);
+}
+
+export async function runWorkload(
+  world: ChaosWorld,
+  plan: WorkloadPlan,
+  options: { concurrency: number; deadline: number; log: (line: string) => void },
+): Promise<WorkloadOutcome> {
+  const outcome: WorkloadOutcome = {
+    completed: { funding: 0, alerts: 0, reviews: 0 },
+    failures: [],
+    doneAt: 0,
+    retries: 0,
+  };
+  const { client } = world;
+  const { deadline } = options;
+
+  /** Tries `call` until it succeeds or the deadline passes; each try bounded to `tryMs`. */
+  async function persist<T>(what: string, call: () => Promise<T>, tryMs = 15_000): Promise<T> {
+    let delay = 250;
+    for (;;) {
+      try {
+        return await bounded(call(), Math.min(deadline - Date.now(), tryMs));
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) throw err;
+        if (Date.now() > deadline) throw new Error(`${what}: ${describe(err)}`);
+        outcome.retries += 1;
+        await sleep(delay);
+        delay = Math.min(delay * 2, 3000);
+      }
+    }
+  }
+  async function startOnce(what: string, start: () => Promise<unknown>): Promise<void> {
+    try {
+      await persist(what, start);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // an earlier try landed
+    }
+  }
+  /** Polls a query until `ready` holds. */
+  async function waitFor<V>(what: string, query: () => Promise<V>, ready: (view: V) => boolean): Promise<V> {
+    for (;;) {
+      const view = await persist(what, query);
+      if (ready(view)) return view;
+      if (Date.now() > deadline) throw new Error(`${what}: not reached by the deadline`);
+      await sleep(500);
+    }
+  }
+  /** The result, asked again after a lost connection (a long poll cut by a server restart). */
+  const resultOf = <R>(handle: WorkflowHandle, what: string) =>
+    persist(what, () => handle.result() as Promise<R>, 60_000);
+
+  async function funding(i: number) {
+    const input = gateInput(plan, i);
+    const workflowId = fundingGateId(input);
+    await startOnce(`start ${workflowId}`, () =>
+      client.workflow.start(fundingGate, { taskQueue: TASK_QUEUE, workflowId, args: [input] }),
+    );
+    const handle = client.workflow.getHandle(workflowId);
+    for (const actor of ['rita', 'sam'])
+      await persist(`${actor} approves ${workflowId}`, () =>
+        handle.executeUpdate(decideUpdate, {
+          args: [{ decision: 'approve', actor, roles: [] }],
+          updateId: `${workflowId}/approve/${actor}`,
+        }),
+      );
+    const view = await resultOf<{ status: string; payment?: unknown }>(handle, `result of ${workflowId}`);
+    if (view.status !== 'completed' || !view.payment) throw new Error(`${workflowId} ended ${view.status}`);
+    outcome.completed.funding += 1;
+  }
+
+  async function alert(i: number) {
+    const key = alertKeyOf(plan, i);
+    const workflowId = alertWorkflowId(pagerdutyDedupKey(ROUTING_KEY, key));
+    await persist(`trigger ${key}`, async () => {
+      const response = await fetch(`${world.gateway.url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          routing_key: ROUTING_KEY,
+          event_action: 'trigger',
+          dedup_key: key,
+          payload: { summary: alertSummaryOf(plan, i), source: 'chaos', severity: 'critical' },
+        }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      if (response.status !== 202) throw new Error(`POST /v1/events answered ${response.status}`);
+    });
+    const handle = client.workflow.getHandle(workflowId);
+    const delivered = (view: { notifications: Record<string, number> }) =>
+      (view.notifications.sent ?? 0) + (view.notifications.failed ?? 0);
+    const status = () => handle.query(alertStatusQuery);
+    await waitFor(`${key} level 1 sent`, status, (view) => delivered(view) >= 2);
+    await persist(`escalate ${key}`, () =>
+      handle.executeUpdate(escalateNowUpdate, {
+        args: [{ actor: 'chaos-oncall', roles: ['operator'] }],
+        updateId: `${workflowId}/escalate`,
+      }),
+    );
+    await waitFor(`${key} level 2 sent`, status, (view) => delivered(view) >= 4);
+    await persist(`resolve ${key}`, () =>
+      handle.executeUpdate(resolveUpdate, {
+        args: [{ actor: 'chaos-oncall', roles: ['operator'] }],
+        updateId: `${workflowId}/resolve`,
+      }),
+    );
+    const view = await resultOf<{ status: string }>(handle, `result of ${workflowId}`);
+    if (view.status !== 'resolved') throw new Error(`${workflowId} ended ${view.status}`);
+    outcome.completed.alerts += 1;
+  }
+
+  async function review(i: number) {
+    const planId = planIdOf(plan, i);
+    const workflowId = complianceReviewId(planId);
+    const input = reviewInput(planId, {
+      applicant: { id: 'arch-amy', email: applicantOf(plan, i) },
+      submission: submission(planId, 1, { fixDoor: !withCorrections(i) }),
+    });
+    await startOnce(`start ${workflowId}`, () =>
+      client.workflow.start(complianceReview, { taskQueue: TASK_QUEUE, workflowId, args: [input] }),
+    );
+    const handle = client.workflow.getHandle(workflowId);
+    const status = () => handle.query(complianceStatusQuery);
+    if (withCorrections(i)) {
+      await waitFor(`${planId} corrections required`, status, (view) => view.status === 'corrections_required');
+      await persist(`resubmit ${planId}`, () =>
+        handle.executeUpdate(complianceResubmitUpdate, {
+          args: [{ ...submission(planId, 2, { fixDoor: true }), actor: 'arch-amy' }],
+          updateId: `${workflowId}/resubmit/2`,
+        }),
+      );
+    }
+    await waitFor(`${planId} in review`, status, (view) => view.status === 'in_review');
+    await persist(`approve ${planId}`, () =>
+      handle.executeUpdate(complianceDecideUpdate, {
+        args: [{ decision: 'approve', actor: 'rev-ray' }],
+        updateId: `${workflowId}/approve`,
+      }),
+    );
+    const view = await resultOf<{ status: string }>(handle, `result of ${workflowId}`);
+    if (view.status !== 'approved') throw new Error(`${workflowId} ended ${view.status}`);
+    outcome.completed.reviews += 1;
+  }
+
+  // Interleaved kinds, so every fault lands on a mix.
+  const jobs: { name: string; run: () => Promise<void> }[] = [];
+  const most = Math.max(plan.funding, plan.alerts, plan.reviews);
+  for (let i = 0; i < most; i++) {
+    if (i < plan.funding) jobs.push({ name: `funding ${i}`, run: () => funding(i) });
+    if (i < plan.alerts) jobs.push({ name: `alert ${i}`, run: () => alert(i) });
+    if (i < plan.reviews) jobs.push({ name: `review ${i}`, run: () => review(i) });
+  }
+  let next = 0;
+  let finished = 0;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++]!;
+        try {
+          await job.run();
+        } catch (err) {
+          outcome.failures.push(`${job.name}: ${(err as Error).message}`);
+        }
+        finished += 1;
+        if (finished % 20 === 0 || finished === jobs.length) options.log(`${finished}/${jobs.length} workflows done`);
+      }
+    }),
+  );
+  outcome.doneAt = Date.now();
+  return outcome;
+}
+
+/** An error with its causes (the client's "Failed to start Workflow" says why only in its cause). */
+function describe(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err as { message?: string; cause?: unknown } | undefined; e && parts.length < 4; e = e.cause as typeof e)
+    parts.push(String(e.message ?? e));
+  return parts.join(': ');
+}
+
+/** `promise`, or a timeout error after `ms` (the call itself runs on and is ignored). */
+function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(ms / 1000)} s`)), Math.max(ms, 0));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
