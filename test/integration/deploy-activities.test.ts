@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createDeployActivities } from '../../activities/deploy';
 import type { TargetRequest } from '../../activities/deploy/deploy-activity-types';
@@ -17,8 +17,8 @@ import type { HealthConfig, HttpCheck } from '../../domain/deploy/deploy-types';
 import { parseSettings } from '../../domain/settings';
 import { freePort } from '../../scripts/ports';
 import { recordingKubectl, type RecordingKubectl } from '../support/recording-kubectl';
-import { storeBackends, type StoreBackend } from '../support/store-backends';
-import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
+import { openWorldStore, storeBackends, type StoreBackend } from '../support/store-backends';
+import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
 
 const escalation = parseEscalationConfig(DEFAULT_ESCALATION);
 
@@ -266,8 +266,15 @@ describe('health checks and smoke tests over real HTTP', () => {
   });
 });
 
-describe('a failed rollback raises a critical alert through the alert workflow', () => {
-  const world = useTimeSkippingWorld();
+describe('a failed rollback raises a critical alert through the alert workflow (dev server)', () => {
+  const world = {} as { env: TestWorkflowEnvironment; store: Store };
+  beforeAll(async () => {
+    [world.env, world.store] = await Promise.all([startDevServerEnv(), openWorldStore('deploy alert')]);
+  });
+  afterAll(async () => {
+    await world.env?.teardown();
+    await world.store?.close();
+  });
   // Inner block: its worker stops before the outer block tears the server down.
   describe('with a worker', () => {
     let worker: Worker;

@@ -11,6 +11,7 @@ import { loadWebhookSources, registerWebhookRoutes, type WebhookRouteDeps } from
 import { derivedDeliveryId, signGithub, signTimestamped } from '../../platform/webhook-signatures';
 import type { ProbeStatus } from '../../domain/probes';
 import type { durabilityProbe } from '../../workflows';
+import { openWorldStore, storeBackends } from '../support/store-backends';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
 
 const CI_NEW = 'ci-new-secret-0123456789';
@@ -101,7 +102,7 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
   }
 
   beforeAll(async () => {
-    [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
+    [env, store] = await Promise.all([startDevServerEnv(), openWorldStore('webhooks')]);
     deliveries = new WebhookDeliveries(store.db);
     worker = await createTestWorker(env, taskQueue, { store });
     workerRun = worker.run();
@@ -506,13 +507,18 @@ describe('POST /v1/webhooks/:source on the dev server', () => {
   });
 });
 
-describe('WebhookDeliveries claims', () => {
+// On PostgreSQL too when DATABASE_URL is set (CI): PGlite runs one transaction at a time, so only there do the claims race.
+describe.each(storeBackends('WebhookDeliveries claims'))('WebhookDeliveries claims (%s)', (_name, backend) => {
   let store: Store;
+  let cleanup: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    store = await openStore({ inMemory: true });
+    const opened = await backend();
+    cleanup = opened.cleanup;
+    store = await openStore(opened.location);
   });
   afterAll(async () => {
     await store?.close();
+    await cleanup?.();
   });
 
   it('one claim per delivery: complete makes it done; release lets the next claim run it', async () => {

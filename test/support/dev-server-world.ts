@@ -3,7 +3,7 @@ import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { ActivityDeps } from '../../activities';
 import type { Store } from '../../db/store';
-import { openTestStore } from './pglite-template';
+import { openWorldStore } from './store-backends';
 import type { GatewayDeps } from '../../gateway/server';
 import { startGateway } from './gateway';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from './temporal-env';
@@ -19,7 +19,7 @@ export interface DevServerWorld {
 }
 
 /**
- * A dev server, an in-memory store, the production worker polling a fresh task queue in the
+ * A dev server, a fresh store (PostgreSQL when DATABASE_URL is set, as in CI; else PGlite), the production worker polling a fresh task queue in the
  * background and the gateway on a free port, for one describe block: set up in beforeAll and
  * torn down in reverse in afterAll (what did start, if start-up failed part way).
  * Read `world.env`, `world.url`, ... inside tests. Jest runs afterAll hooks in the order they
@@ -40,7 +40,7 @@ export function useDevServerWorld(
     // Both settle before a failure is thrown, so afterAll finds whichever did start.
     const started = await Promise.allSettled([
       startDevServerEnv().then((env) => (world.env = env)),
-      openTestStore().then((store) => (world.store = store)),
+      openWorldStore(`dev-server world ${name}`).then((store) => (world.store = store)),
     ]);
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;

@@ -126,7 +126,8 @@ ci:
       parseWebhooksSection({
         x: { scheme: 'github', events: [{ when: { 'build.id': 42 }, action: 'signal', workflowId: 'w', signal: 's' }] },
       }).x?.events ?? [];
-    expect(matchRule(byNumber, event)).toBeDefined();
+    expect(matchRule(byNumber, event)).toBe(byNumber[0]);
+    expect(byNumber).toHaveLength(1);
     expect(matchRule(byNumber, { build: { id: '42' } })).toBeUndefined();
   });
 
@@ -140,7 +141,9 @@ ci:
     const catchAll = parseWebhooksSection({
       x: { scheme: 'github', events: [{ action: 'signal', workflowId: 'w', signal: 's' }] },
     });
-    expect(matchRule(catchAll.x?.events ?? [], {})).toBeDefined();
+    const events = catchAll.x?.events ?? [];
+    expect(events).toHaveLength(1);
+    for (const event of [{}, { kind: 'anything' }, 'text', [1, 2]]) expect(matchRule(events, event)).toBe(events[0]);
   });
 
   it('plans an update whose payload actor is always the source, never the event', () => {
