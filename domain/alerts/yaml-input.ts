@@ -1,6 +1,7 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
 import { InputError, issuesText, parseInput } from '../validation';
+import { yamlDepthRefusal } from '../yaml-depth';
 
 /**
  * Parses YAML text with a zod schema; an InputError names each bad field by its path and
@@ -8,6 +9,8 @@ import { InputError, issuesText, parseInput } from '../validation';
  * editing a config file finds the spot. Boundary code only (config loading).
  */
 export function parseYamlInput<S extends z.ZodType>(schema: S, text: string, what: string): z.output<S> {
+  const tooDeep = yamlDepthRefusal(text);
+  if (tooDeep) throw new InputError(`${what}: not valid YAML: ${tooDeep}`, [{ path: '(yaml)', message: tooDeep }]);
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true });
   if (document.errors.length > 0) {
@@ -17,8 +20,16 @@ export function parseYamlInput<S extends z.ZodType>(schema: S, text: string, wha
     }));
     throw new InputError(`${what}: not valid YAML: ${issues.map((i) => i.message).join('; ')}`, issues);
   }
+  let value: unknown;
   try {
-    return parseInput(schema, document.toJS() ?? {}, what);
+    value = document.toJS() ?? {};
+  } catch (err) {
+    // An alias bomb (yaml's "Excessive alias count") is a bad file, not a crash.
+    const message = (err as Error).message;
+    throw new InputError(`${what}: not valid YAML: ${message}`, [{ path: '(yaml)', message }]);
+  }
+  try {
+    return parseInput(schema, value, what);
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     const issues = err.issues.map((issue) => {

@@ -1,6 +1,7 @@
 // YAML read with its positions kept, so a refusal names `<file>:<line>:<col>` and the field's path.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { InputError } from '../validation';
+import { yamlDepthRefusal } from '../yaml-depth';
 
 export type FieldPath = readonly (string | number)[];
 
@@ -22,6 +23,8 @@ export interface YamlSource {
 
 /** Parses `text`; not valid YAML (a tab, an unclosed quote, a duplicate key) throws naming the spot. */
 export function readYamlSource(text: string, fileName: string): YamlSource {
+  const tooDeep = yamlDepthRefusal(text);
+  if (tooDeep) throw new InputError(`${fileName}: not valid YAML: ${tooDeep}`, [{ path: '(yaml)', message: tooDeep }]);
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const position = (offset: number): string => {
@@ -34,9 +37,17 @@ export function readYamlSource(text: string, fileName: string): YamlSource {
     const message = `${position(error.pos[0])}: not valid YAML: ${firstLine.replace(/ at line \d+, column \d+:?$/, '')}`;
     throw new InputError(message, [{ path: '(yaml)', message }]);
   }
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: 100 }) ?? null;
+  } catch (err) {
+    // An alias bomb (yaml's "Excessive alias count") is a bad file, not a crash.
+    const message = `${fileName}: not valid YAML: ${(err as Error).message}`;
+    throw new InputError(message, [{ path: '(yaml)', message }]);
+  }
   return {
     fileName,
-    value: document.toJS({ maxAliasCount: 100 }) ?? null,
+    value,
     locate: (path, atKey) => position(offsetOf(document, path, atKey)),
   };
 }

@@ -1,0 +1,66 @@
+/**
+ * How deep a YAML (or JSON) text nests, read before the text reaches the YAML parser. The parser
+ * recurses once per level: 1,000 levels overflow its stack, 10,000 of `[[[...` took it 19 s on a
+ * loaded machine, and a run of such files once ended the process (V8 out of memory compiling a
+ * RegExp right after the overflow). No arxflow file nests past a few dozen levels, so a deeper
+ * one is refused as what it is, before it is parsed (found by the bad-input chaos scenario).
+ */
+
+/** Deeper than this is refused: far past any real config, pipeline or policy file. */
+export const MAX_YAML_DEPTH = 64;
+
+/**
+ * Why `text` nests too deep to parse, or undefined. Depth is counted cheaply and generously: flow
+ * brackets open outside quotes, plus the `- ` / `? ` block indicators and the indentation of a line.
+ */
+export function yamlDepthRefusal(text: string, maxDepth = MAX_YAML_DEPTH): string | undefined {
+  let flow = 0;
+  let quote: '"' | "'" | undefined;
+  let lineStart = true;
+  let blockDepth = 0;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '\n') {
+      lineStart = true;
+      blockDepth = 0;
+      indent = 0;
+      continue;
+    }
+    if (lineStart) {
+      if (c === ' ') {
+        indent++;
+        continue;
+      }
+      // `- - - x` opens a sequence per dash on one line.
+      if ((c === '-' || c === '?') && (text[i + 1] === ' ' || text[i + 1] === '\n' || i + 1 === text.length)) {
+        blockDepth++;
+        continue;
+      }
+      lineStart = false;
+      // Each level of block nesting is indented by at least one space.
+      if (blockDepth + indent > maxDepth * 4)
+        return `nested too deep (more than ${maxDepth} levels of indentation and list items on line ${lineOf(text, i)})`;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end - 1;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '[' || c === '{') {
+      if (++flow > maxDepth)
+        return `nested too deep (more than ${maxDepth} levels of [ and { at line ${lineOf(text, i)})`;
+    } else if ((c === ']' || c === '}') && flow > 0) flow--;
+  }
+  return undefined;
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
