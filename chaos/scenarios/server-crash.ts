@@ -70,6 +70,7 @@ async function npmStartNoticesDeadDevServer(log: (line: string) => void): Promis
     process.kill(killed, 'SIGKILL');
     log('SIGKILL of the dev server under npm start');
     const deadline = Date.now() + 90_000;
+    let restartedAt: number | undefined;
     while (Date.now() < deadline) {
       if (service.child.exitCode !== null) {
         const named = /Temporal dev server/.test(service.output());
@@ -81,14 +82,19 @@ async function npmStartNoticesDeadDevServer(log: (line: string) => void): Promis
       }
       const pid = recordedDevServerPid(dataDir);
       if (pid && pid !== killed) {
+        restartedAt ??= Date.now();
+        // A readiness probed after the new server was seen, not one cached from before the kill.
         const ready = await fetch(`http://127.0.0.1:${env.ARXFLOW_PORT}/readyz`, { signal: AbortSignal.timeout(5000) })
-          .then((r) => r.status === 200)
+          .then(
+            async (r) =>
+              r.status === 200 && Date.parse(((await r.json()) as { checkedAt: string }).checkedAt) > restartedAt!,
+          )
           .catch(() => false);
         if (ready)
           return {
             name,
             ok: true,
-            detail: `restarted; /readyz 200 ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`,
+            detail: `new dev server ${((restartedAt - killedAt) / 1000).toFixed(1)} s after the kill, /readyz 200 after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`,
           };
       }
       await sleep(500);
