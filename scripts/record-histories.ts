@@ -23,6 +23,8 @@ import * as workflows from '../workflows';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { buildWorkflowBundle } from '../workers/bundle';
 import type { ResubmissionRequest } from '../domain/compliance/review-types';
+import { BlobStore } from '../db/blob-store';
+import { canonicalBytes, contentHash } from '../domain/sync/content-hash';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createGithubActivities } from '../activities/github';
@@ -39,7 +41,13 @@ import { recordingKubectl, type RecordingKubectl } from '../test/support/recordi
 import { startTestService, type TestService } from '../test/workflows/fixtures/deploy-test-http';
 import { SyncStore } from '../db/sync-store';
 import type { CommitOutcome, CommitRequest, JsonValue, SyncConfig } from '../domain/sync/sync-types';
-import { commitUpdate, revertUpdate } from '../workflows/sync/sync-messages';
+import {
+  commitUpdate,
+  createBranchUpdate,
+  deleteBranchUpdate,
+  mergeUpdate,
+  revertUpdate,
+} from '../workflows/sync/sync-messages';
 
 type Exports = typeof workflows;
 type WorkflowType = {
@@ -60,6 +68,8 @@ interface Sample {
   continuesAsNew?: true;
   /** For a workflow that checks its own id (default `history-sample/<type>`); test/replay replays under the recorded id. */
   workflowId?: string;
+  /** The workflow type when the sample's name is not one (a second history of a type: `<type>-<path>`). */
+  workflowType?: string;
 }
 
 const SAMPLE_DRAW: FundingGateInput = {
@@ -338,7 +348,8 @@ const SAMPLE_SYNC_CONFIG: SyncConfig = {
  * (a conflict with Ana's), Dana's narrower door on the same parent (merged, then denied by the
  * compliance check), a viewer's
  * commit (refused by the validator: not in history), Ana's request again (its first answer),
- * a revert to the office plan (the fourth commit: the run continues as new).
+ * a revert to the office plan (the fourth commit), then branches (driveBranches: eight commits
+ * in all, the run continues as new).
  */
 async function driveDocumentSync(handle: WorkflowHandle, store: Store): Promise<void> {
   const sync = new SyncStore(store.db);
@@ -369,17 +380,70 @@ async function driveDocumentSync(handle: WorkflowHandle, store: Store): Promise<
   await send('vic', 'vic', syncExample('office-plan'), base, ['viewer']).catch(() => undefined); // refused
   if (commitId(await send('ana', 'ana', syncExample('ana-board-room'), base)) !== ana)
     throw new Error('not idempotent');
-  await handle.executeUpdate(revertUpdate, {
-    args: [{ requestId: 'revert', actor: 'arch-amy', roles: ['editor'], commitId: base }],
-    updateId: 'revert',
+  const reverted = commitId(
+    await handle.executeUpdate(revertUpdate, {
+      args: [{ requestId: 'revert', actor: 'arch-amy', roles: ['editor'], commitId: base }],
+      updateId: 'revert',
+    }),
+  );
+  await driveBranches(handle, store, reverted);
+}
+
+/**
+ * Branches on the same plan (after the revert, head is the office plan again): Ana's edit on a
+ * branch at head, merged by a fast-forward; the branch deleted (admin); Ben's edit on a branch
+ * at the revert while head moved on, merged by a merge commit (two parents: the run's eighth
+ * commit, so it continues as new).
+ */
+async function driveBranches(handle: WorkflowHandle, store: Store, reverted: string): Promise<void> {
+  const sync = new SyncStore(store.db);
+  const editor = { actor: 'arch-amy', roles: ['editor'] };
+  const update = <T>(definition: { name: string }, request: { requestId: string }) =>
+    handle.executeUpdate<T, [typeof request]>(definition.name, { args: [request], updateId: request.requestId });
+  const onBranch = async (requestId: string, actor: string, content: JsonValue, parent: string, branch: string) => {
+    const { contentHash, bytes } = await sync.stageContent(content);
+    const request: CommitRequest = {
+      requestId,
+      actor,
+      roles: ['editor'],
+      kind: 'plan',
+      parent,
+      contentHash,
+      contentBytes: bytes,
+      metadata: { tool: 'history-recorder' },
+      message: `${actor}: ${requestId}`,
+      branch,
+    };
+    const outcome = await update<CommitOutcome>(commitUpdate, request);
+    if (outcome.outcome !== 'committed') throw new Error(`expected a branch commit, got ${JSON.stringify(outcome)}`);
+    return outcome.commitId;
+  };
+  await update(createBranchUpdate, { requestId: 'branch-board-room', ...editor, name: 'feature/board-room' });
+  await onBranch('ana-on-branch', 'ana', syncExample('ana-board-room'), reverted, 'feature/board-room');
+  await update(mergeUpdate, { requestId: 'merge-ff', ...editor, branch: 'feature/board-room', message: 'Board room' });
+  await update(deleteBranchUpdate, {
+    requestId: 'delete-board-room',
+    actor: 'ada',
+    roles: ['admin'],
+    name: 'feature/board-room',
   });
+  await update(createBranchUpdate, { requestId: 'branch-storage', ...editor, name: 'storage', at: reverted });
+  await onBranch('ben-on-branch', 'ben', syncExample('ben-storage'), reverted, 'storage');
+  const merged = await update<CommitOutcome>(mergeUpdate, {
+    requestId: 'merge-storage',
+    ...editor,
+    branch: 'storage',
+    message: 'Storage',
+  });
+  if (merged.outcome !== 'committed' || merged.parents.length !== 2)
+    throw new Error(`expected a merge commit, got ${JSON.stringify(merged)}`);
 }
 
 /** One representative run per workflow type. */
-const SAMPLES: Record<WorkflowType, Sample> = {
+const SAMPLES: Record<WorkflowType | `${WorkflowType}-${string}`, Sample> = {
   healthCheck: { args: [] },
   documentSync: {
-    args: [{ documentId: 'history-sample', options: { commitsPerRun: 4 } }],
+    args: [{ documentId: 'history-sample', options: { commitsPerRun: 8 } }],
     workflowId: 'sync/history-sample',
     drive: driveDocumentSync,
     continuesAsNew: true,
@@ -655,6 +719,47 @@ const SAMPLES: Record<WorkflowType, Sample> = {
       });
     },
   },
+  'complianceReview-continued': {
+    // The plan by reference (stored first), the bounded state and a continue-as-new while
+    // waiting on the applicant: corrections, three refused resubmissions (not the applicant)
+    // and the run continues as new after its third message (options.messagesPerRun).
+    workflowType: 'complianceReview',
+    workflowId: 'compliance/PLAN-EXAMPLE-1',
+    continuesAsNew: true,
+    prepare: async (store) => {
+      await new BlobStore(store.db).put(examplePlan() as JsonValue);
+    },
+    args: () => [
+      {
+        planId: 'PLAN-EXAMPLE-1',
+        jurisdiction: 'IBC-2021',
+        applicant: { id: 'arch-amy', email: 'amy@architects.example' },
+        reviewers: ['rev-ray'],
+        supervisor: 'sup-sam',
+        asOf: '2026-11-01',
+        submission: {
+          planVersion: 1,
+          planRef: {
+            sha256: contentHash(examplePlan() as JsonValue),
+            bytes: canonicalBytes(examplePlan() as JsonValue),
+          },
+          documents: SAMPLE_PLAN_DOCUMENTS,
+        },
+        options: { messagesPerRun: 3 },
+      },
+    ],
+    drive: async (handle) => {
+      while ((await handle.query(workflows.complianceStatusQuery)).status !== 'corrections_required')
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      for (let i = 0; i < 3; i++)
+        await handle.signal(workflows.complianceResubmitSignal, {
+          planVersion: 2,
+          plan: examplePlan(36),
+          documents: SAMPLE_PLAN_DOCUMENTS,
+          actor: 'mallory',
+        });
+    },
+  },
 };
 
 const HISTORIES_DIR = path.resolve(__dirname, '..', 'test', 'histories');
@@ -697,7 +802,7 @@ async function main(): Promise<void> {
     await worker.runUntil(async () => {
       for (const [type, sample] of samples) {
         await sample.prepare?.(store);
-        const handle = await env.client.workflow.start(type, {
+        const handle = await env.client.workflow.start(sample.workflowType ?? type, {
           taskQueue,
           workflowId: sample.workflowId ?? `history-sample/${type}`,
           args: typeof sample.args === 'function' ? await sample.args(dataDir) : sample.args,
