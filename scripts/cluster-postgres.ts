@@ -4,7 +4,7 @@
 // TCP asks for a password (scram-sha-256). PostgreSQL refuses to run as root, so as root the
 // server runs as the `postgres` user that Debian's package creates.
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { stateFiles } from './cluster-layout';
@@ -64,6 +64,8 @@ export function postgresRunning(files: Files): boolean {
 export async function startPostgres(files: Files, access: PostgresAccess): Promise<void> {
   mkdirSync(files.root, { recursive: true });
   mkdirSync(files.logs, { recursive: true });
+  // The `postgres` user must pass through the data dir (mkdtemp makes it 0700): search only, no listing.
+  if (asRoot) chmodSync(files.root, statSync(files.root).mode | 0o711);
   if (!existsSync(path.join(files.postgres, 'PG_VERSION'))) {
     mkdirSync(files.postgres, { recursive: true, mode: 0o700 });
     ownForServer(files.postgres);

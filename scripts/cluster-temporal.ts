@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { ClusterTools } from './cluster-layout';
 import { psql } from './cluster-postgres';
+import { assertPortFree } from '../platform/ports';
 import type { stateFiles } from './cluster-layout';
 
 type Files = ReturnType<typeof stateFiles>;
@@ -121,5 +122,23 @@ export async function registerNamespace(address: string, namespace: string, time
     }
   } finally {
     await connection.close();
+  }
+}
+
+/**
+ * A free port from 20000 to 32767, for Temporal's services: it keeps their ports in a SMALLINT
+ * column (cluster_membership.rpc_port), and Linux hands out ephemeral ports from 32768 up
+ * (the server then dies with "value ... is out of range for type smallint").
+ */
+export async function freeLowPort(): Promise<number> {
+  for (;;) {
+    const candidate = 20000 + Math.floor(Math.random() * 12768);
+    if (
+      await assertPortFree(candidate, '127.0.0.1', '', '').then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
 }

@@ -30,7 +30,7 @@ import {
 } from './cluster-layout';
 import { isRunning, recordedNames, runningProcesses, startDetached, stopProcesses } from './cluster-processes';
 import { postgresRunning, startPostgres, stopPostgres, type PostgresAccess } from './cluster-postgres';
-import { applySchemas, registerNamespace, TEMPORAL_SERVICES, waitForFrontend } from './cluster-temporal';
+import { applySchemas, freeLowPort, registerNamespace, TEMPORAL_SERVICES, waitForFrontend } from './cluster-temporal';
 
 const DEFAULT_DATA_DIR = '.arxflow-cluster';
 const TSX_LOADER = pathToFileURL(path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
@@ -232,8 +232,6 @@ async function startCluster(settings: Settings, options: Options): Promise<void>
     applySchemas(tools, files, secrets.postgres.port, secrets.postgres.temporalPassword);
 
     const temporalAddress = `127.0.0.1:${frontendPort}`;
-    // Below 32768: Temporal keeps membership ports in a SMALLINT column (cluster_membership.rpc_port),
-    // and Linux hands out ephemeral ports from 32768 up ("value ... is out of range for type smallint").
     const port = () => freeLowPort().then(String);
     const serverEnv: NodeJS.ProcessEnv = {
       ...process.env,
@@ -433,20 +431,6 @@ async function waitForHttp(url: string, timeoutMs: number, gaveUp: () => string 
     await sleep(500);
   }
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s (${last})`);
-}
-
-/** A free port from 20000 to 32767 (see the SMALLINT note where it is used). */
-async function freeLowPort(): Promise<number> {
-  for (;;) {
-    const candidate = 20000 + Math.floor(Math.random() * 12768);
-    if (
-      await assertPortFree(candidate, '127.0.0.1', '', '').then(
-        () => true,
-        () => false,
-      )
-    )
-      return candidate;
-  }
 }
 
 function tail(file: string, lines = 15): string {

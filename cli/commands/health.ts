@@ -3,6 +3,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/cli
 import type { healthCheck } from '../../workflows';
 import { withCliContext } from '../context';
 import { CliError, print } from '../output';
+import { temporalPersistence } from './health-persistence';
 
 export function registerHealthCommand(program: Command): void {
   program
@@ -17,7 +18,7 @@ export function registerHealthCommand(program: Command): void {
           const ready = await ctx.gateway.request<{ status: string }>('GET', '/readyz').catch((err: Error) => {
             throw new CliError(`not ready: ${err.message}`);
           });
-          return print(ready, !!options.json);
+          return print({ ok: ready.status === 'ready', ...ready }, !!options.json);
         }
         const { client } = await ctx.temporal();
         const report = await client.workflow.execute<typeof healthCheck>('healthCheck', {
@@ -27,7 +28,8 @@ export function registerHealthCommand(program: Command): void {
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
           workflowExecutionTimeout: '10 seconds',
         });
-        print({ status: 'healthy', ...report }, !!options.json);
+        // And which server and database answered: `persistence` is `postgres` on `npm run cluster`, `sqlite` on `npm start`'s dev server.
+        print({ ok: true, status: 'healthy', ...report, ...(await temporalPersistence(client)) }, !!options.json);
       });
     });
 }

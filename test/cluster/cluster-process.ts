@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ClusterState } from '../../scripts/cluster';
+import { freePort } from '../../scripts/ports';
+import { freeLowPort } from '../../scripts/cluster-temporal';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+export interface ClusterRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The variables `npm run cluster` takes (the same as `npm start`), on free ports, state in `dataDir`. */
+export async function clusterEnv(dataDir: string): Promise<Record<string, string>> {
+  return {
+    ARXFLOW_DATA_DIR: dataDir,
+    ARXFLOW_TEMPORAL_PORT: String(await freeLowPort()),
+    ARXFLOW_TEMPORAL_UI_PORT: String(await freePort()),
+    ARXFLOW_PORT: String(await freePort()),
+    ARXFLOW_LOG_LEVEL: 'warn',
+  };
+}
+
+/** `npm run cluster -- <args>` (scripts/cluster.ts, what the npm script runs), to its exit. */
+export function runCluster(args: string[], env: Record<string, string>, timeoutMs = 600_000): Promise<ClusterRun> {
+  return new Promise((resolve) => {
+    execFile(
+      TSX,
+      ['scripts/cluster.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 10 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ status, stdout, stderr });
+      },
+    );
+  });
+}
+
+export function readClusterState(
+  dataDir: string,
+): ClusterState & { secrets: { auditKey: string; identityKeys: string } } {
+  const state = JSON.parse(readFileSync(path.join(dataDir, 'cluster.json'), 'utf8')) as ClusterState;
+  const secrets = JSON.parse(readFileSync(path.join(dataDir, 'cluster-secrets.json'), 'utf8')) as {
+    auditKey: string;
+    identityKeys: string;
+  };
+  return { ...state, secrets };
+}
+
+/** Whether `pid` runs (signal 0 only asks). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pids the cluster recorded in `<data dir>/pids` (every process it started but PostgreSQL). */
+export function recordedPids(dataDir: string): number[] {
+  try {
+    return readdirSync(path.join(dataDir, 'pids')).map(
+      (file) => (JSON.parse(readFileSync(path.join(dataDir, 'pids', file), 'utf8')) as { pid: number }).pid,
+    );
+  } catch {
+    return [];
+  }
+}
