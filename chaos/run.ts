@@ -49,6 +49,24 @@ export function printResult(result: ScenarioResult, print: (line: string) => voi
     print(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}${check.detail ? ` (${check.detail})` : ''}`);
 }
 
+/** One line per scenario, for a run of several. */
+export function printSummary(results: ScenarioResult[], size: ChaosSize): void {
+  console.log(`\nsummary (size ${size})`);
+  console.table(
+    results.map((r) => ({
+      scenario: r.scenario,
+      ok: r.ok ? 'ok' : 'NOT OK',
+      faults: Object.values(r.faults).reduce((a, b) => a + b, 0),
+      expected: r.expected,
+      observed: r.observed,
+      duplicates: r.duplicates,
+      lost: r.lost,
+      'recovered (s)': r.recoveryMs === undefined ? '-' : (r.recoveryMs / 1000).toFixed(1),
+      'took (s)': Math.round(r.durationMs / 1000),
+    })),
+  );
+}
+
 function parseArgs(argv: string[]): { names: string[]; size: ChaosSize; list: boolean } {
   const names: string[] = [];
   let size: ChaosSize = 'full';
@@ -116,6 +134,7 @@ async function main(): Promise<number> {
       `${JSON.stringify({ at: new Date().toISOString(), size: args.size, scenarios: results }, null, 2)}\n`,
     );
   }
+  if (results.length > 1) printSummary(results, args.size);
   console.log(`\nresults: ${path.relative(process.cwd(), RESULTS_FILE)}`);
   return results.every((r) => r.ok) ? 0 : 1;
 }
