@@ -86,6 +86,15 @@ const environmentSchema = lazySchema(() =>
       .optional()
       .or(z.literal('').transform(() => undefined)),
     ARXFLOW_PIPELINE_CACHE_MAX_MB: z.coerce.number().int().min(1).default(2048),
+    // The worker's memory budget (workers/worker-cache.ts sizes its workflow cache from it); unset: from the machine.
+    ARXFLOW_WORKER_MEMORY_MIB: z.preprocess(
+      (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+      z.coerce
+        .number('must be a number of MiB')
+        .int('must be a whole number of MiB')
+        .positive('must be a positive number of MiB')
+        .optional(),
+    ),
     PROMETHEUS_URL: z
       .url()
       .optional()
@@ -139,6 +148,8 @@ export interface Settings {
    * service's config names none. Unset: `provider: auto` reads the service's own /metrics.
    */
   prometheusUrl?: string;
+  /** ARXFLOW_WORKER_MEMORY_MIB: the worker's memory budget in MiB; unset: derived from the machine (workers/worker-cache.ts). */
+  workerMemoryMiB?: number;
 }
 
 export function parseSettings(env: Record<string, string | undefined>): Settings {
@@ -179,5 +190,6 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
       cacheMaxBytes: e.ARXFLOW_PIPELINE_CACHE_MAX_MB * 1024 * 1024,
     },
     prometheusUrl: e.PROMETHEUS_URL?.replace(/\/+$/, ''),
+    workerMemoryMiB: e.ARXFLOW_WORKER_MEMORY_MIB,
   };
 }

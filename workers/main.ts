@@ -15,12 +15,15 @@ import { buildWorkflowBundle } from './bundle';
 import { createLogger, type AppLogger } from '../platform/logger';
 import { installRuntime } from './runtime';
 import { createArxflowWorker } from './worker';
+import { workerCachePlan, type WorkerCachePlan } from './worker-cache';
 
 export interface RunningWorker {
   worker: Worker;
   /** Settles when the worker stops: after stop(), or on a fatal error. */
   stopped: Promise<void>;
   stop(): Promise<void>;
+  /** The workflow cache and the memory budget it was sized from. */
+  cache: WorkerCachePlan;
 }
 
 /** Connects to Temporal and runs the arxflow worker on the settings' task queue. */
@@ -28,6 +31,8 @@ export async function runArxflowWorker(settings: Settings, store: Store): Promis
   const target = temporalTarget(settings);
   // Read before connecting: a config file with a mistake stops the worker with the field named.
   const config = loadConfigFile(settings.configFile);
+  // A budget too small for a cache stops the worker here, with ARXFLOW_WORKER_MEMORY_MIB named.
+  const cache = workerCachePlan(settings.workerMemoryMiB);
   const connection = await NativeConnection.connect(target.connectionOptions);
   try {
     const worker = await createArxflowWorker({
@@ -48,11 +53,13 @@ export async function runArxflowWorker(settings: Settings, store: Store): Promis
         sync: config.sync,
       },
       dataConverter: dataConverterForSettings(settings, 'worker'),
+      cache,
     });
     const stopped = worker.run().finally(() => connection.close());
     return {
       worker,
       stopped,
+      cache,
       async stop() {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await stopped.catch(() => undefined);
@@ -102,8 +109,25 @@ async function main(): Promise<void> {
   installRuntime(logger, `127.0.0.1:${settings.metricsPort}`);
   for (const warning of sharedKeyWarnings(settings)) logger.warn(warning);
   const store = await openSettingsStore(settings);
-  const running = await runArxflowWorker(settings, store);
-  logger.info({ taskQueue: settings.taskQueue, namespace: settings.namespace }, 'worker running');
+  let running: RunningWorker;
+  try {
+    running = await runArxflowWorker(settings, store);
+  } catch (err) {
+    await store.close();
+    if (!(err instanceof InputError)) throw err;
+    console.error(`arxflow worker: ${err.message}`);
+    process.exit(2);
+  }
+  logger.info(
+    {
+      taskQueue: settings.taskQueue,
+      namespace: settings.namespace,
+      maxCachedWorkflows: running.cache.maxCachedWorkflows,
+      memoryBudgetMiB: running.cache.memoryMiB,
+      memoryBudget: running.cache.source,
+    },
+    'worker running',
+  );
   const shutdown = () => void running.stop();
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
+import { workerCachePlan, type WorkerCachePlan } from './worker-cache';
 
 export interface ArxflowWorkerOptions {
   connection: NativeConnection;
@@ -11,10 +12,13 @@ export interface ArxflowWorkerOptions {
   deps: ActivityDeps;
   /** Payload encryption and identity stamps (see platform/codec): dataConverterOf(codecs, 'worker'); keys must match the clients'. */
   dataConverter?: DataConverter;
+  /** The workflow cache from the memory budget (workers/worker-cache.ts); default: from this machine's memory. */
+  cache?: WorkerCachePlan;
 }
 
 /** The arxflow worker: every workflow in workflows/index.ts and every activity, on one task queue. */
 export function createArxflowWorker(options: ArxflowWorkerOptions): Promise<Worker> {
+  const cache = options.cache ?? workerCachePlan(undefined);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -24,5 +28,8 @@ export function createArxflowWorker(options: ArxflowWorkerOptions): Promise<Work
     dataConverter: options.dataConverter,
     // Let in-flight activities finish on shutdown; Temporal retries whatever is cut off.
     shutdownGraceTime: '10 seconds',
+    // Sized from a memory budget, not from the V8 heap limit (workers/worker-cache.ts).
+    maxCachedWorkflows: cache.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: cache.maxConcurrentWorkflowTaskExecutions,
   });
 }

@@ -1,0 +1,76 @@
+// How many workflows the worker keeps in memory, from a memory budget instead of the SDK's
+// default (which sizes the cache from the V8 heap limit, about 2,300 workflows on an 8 GiB
+// machine whatever they cost). A cached workflow answers its next message at once; an
+// evicted one is replayed from its history first (bench/results/memory.json has the price of
+// each). Open workflows beyond the cache cost no worker memory: they wait on the server.
+import os from 'node:os';
+import { InputError } from '../domain/validation';
+
+const MIB = 1024 * 1024;
+
+/**
+ * Resident memory of a worker with an empty cache: Node, the Temporal core, the workflow
+ * bundle compiled in its V8 context, activities and the store client. Measured with
+ * `npm run bench -- memory` (a child process running workers/main.ts on the dev server).
+ */
+export const WORKER_BASE_MIB = 320;
+/**
+ * Resident memory per cached waiting workflow: its V8 heap (145-150 KiB per type against
+ * the bare workflow's 104 KiB, bench/workflow-memory.ts) plus the core's state of the run,
+ * rounded up. Measured as the RSS slope of that bench's child worker.
+ */
+export const CACHED_WORKFLOW_KIB = 320;
+/** Unset ARXFLOW_WORKER_MEMORY_MIB: this share of the machine's memory... */
+export const DEFAULT_MEMORY_SHARE = 0.25;
+/** ...up to this many MiB: the worker shares its host; more cache is a setting away. */
+export const DEFAULT_MEMORY_CAP_MIB = 768;
+/** The fewest cached workflows a worker runs with (the SDK needs 2 concurrent tasks, each cached). */
+export const MIN_CACHED_WORKFLOWS = 10;
+/** The SDK's default of concurrent workflow tasks, kept unless the cache is smaller. */
+const SDK_CONCURRENT_WORKFLOW_TASKS = 40;
+
+export interface WorkerCachePlan {
+  /** The budget, in MiB, and where it came from. */
+  memoryMiB: number;
+  source: 'ARXFLOW_WORKER_MEMORY_MIB' | `default: ${number}% of ${number} MiB, at most ${number} MiB`;
+  maxCachedWorkflows: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+}
+
+/**
+ * The worker's cache from its memory budget: (budget - fixed cost) / cost per cached workflow.
+ * `memoryMiB` is ARXFLOW_WORKER_MEMORY_MIB (settings.workerMemoryMiB); unset, the budget is a
+ * share of `totalMemoryBytes` (os.totalmem()). A budget that leaves no room for a cache is
+ * refused with the setting named; a small machine's default gets the minimum cache.
+ */
+export function workerCachePlan(
+  memoryMiB: number | undefined,
+  totalMemoryBytes: number = os.totalmem(),
+): WorkerCachePlan {
+  const setting = 'ARXFLOW_WORKER_MEMORY_MIB';
+  if (memoryMiB !== undefined && !(Number.isSafeInteger(memoryMiB) && memoryMiB > 0)) {
+    throw new InputError(`${setting}: must be a positive whole number of MiB, got ${memoryMiB}`, [
+      { path: setting, message: 'must be a positive whole number of MiB' },
+    ]);
+  }
+  const machineMiB = Math.floor(totalMemoryBytes / MIB);
+  const budget = memoryMiB ?? Math.min(DEFAULT_MEMORY_CAP_MIB, Math.floor(machineMiB * DEFAULT_MEMORY_SHARE));
+  const fits = Math.floor(((budget - WORKER_BASE_MIB) * 1024) / CACHED_WORKFLOW_KIB);
+  if (memoryMiB !== undefined && fits < MIN_CACHED_WORKFLOWS) {
+    const least = WORKER_BASE_MIB + Math.ceil((MIN_CACHED_WORKFLOWS * CACHED_WORKFLOW_KIB) / 1024);
+    throw new InputError(
+      `${setting}: ${memoryMiB} MiB leaves no room for the workflow cache (the worker itself takes about ${WORKER_BASE_MIB} MiB); set at least ${least}`,
+      [{ path: setting, message: `must be at least ${least}` }],
+    );
+  }
+  const maxCachedWorkflows = Math.max(MIN_CACHED_WORKFLOWS, fits);
+  return {
+    memoryMiB: budget,
+    source:
+      memoryMiB !== undefined
+        ? setting
+        : `default: ${DEFAULT_MEMORY_SHARE * 100}% of ${machineMiB} MiB, at most ${DEFAULT_MEMORY_CAP_MIB} MiB`,
+    maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: Math.min(SDK_CONCURRENT_WORKFLOW_TASKS, maxCachedWorkflows),
+  };
+}
