@@ -1,3 +1,4 @@
+import { InputError } from '../../domain/validation';
 import { ApiError } from './errors';
 import type { Caller } from './operations';
 
@@ -47,6 +48,14 @@ export class GatewayClient {
   private async send(method: string, path: string, body?: unknown): Promise<Response> {
     // Outside the try: a token that cannot be minted is that error, not an unreachable gateway.
     const token = typeof this.token === 'function' ? await this.token() : this.token;
+    // Outside the try too: a body JSON cannot carry (nested 10,000 deep, found by the bad-input chaos
+    // scenario, overflows JSON.stringify) is bad input, exit 2, not an unreachable gateway.
+    let payload: string | undefined;
+    try {
+      payload = body === undefined ? undefined : JSON.stringify(body);
+    } catch (err) {
+      throw new InputError(`request body: cannot be sent as JSON (${(err as Error).message})`);
+    }
     let response: Response;
     try {
       response = await fetch(new URL(path, this.baseUrl), {
@@ -55,7 +64,7 @@ export class GatewayClient {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: payload,
         signal: AbortSignal.timeout(60_000),
       });
     } catch (err) {
