@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { openStore, type Store } from '../../db/store';
+import type { Store } from '../../db/store';
 import { schedulesConfigSchema, type ScheduleConfig, type ScheduleConfigInput } from '../../domain/schedule-config';
 import {
   listSchedules,
@@ -12,6 +12,7 @@ import {
   type ScheduleListing,
 } from '../../client/schedules';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
+import { openWorldStore } from '../support/store-backends';
 
 const configOf = (schedules: ScheduleConfigInput[]): ScheduleConfig[] => schedulesConfigSchema.parse(schedules);
 
@@ -39,7 +40,7 @@ describe('schedules from config on the dev server', () => {
   const yearly = '0 0 1 1 *';
 
   beforeAll(async () => {
-    [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
+    [env, store] = await Promise.all([startDevServerEnv(), openWorldStore('schedules')]);
   });
   afterAll(async () => {
     await env?.teardown();
@@ -155,7 +156,7 @@ describe('schedules from config on the dev server', () => {
       expect(workflowId).toMatch(/^schedule\/health-on-demand-/);
       return env.client.workflow.getHandle(workflowId, firstExecutionRunId).result();
     });
-    expect(result).toMatchObject({ database: 'pglite', migrations: expect.any(Number) });
+    expect(result).toMatchObject({ database: store.db.kind, migrations: expect.any(Number) });
 
     const listing = await eventually(
       () => listSchedules(env.client),
@@ -167,6 +168,45 @@ describe('schedules from config on the dev server', () => {
     >({
       workflowId: expect.stringMatching(/^schedule\/health-on-demand-/),
     });
+  });
+
+  it('the shipped audit-chain-nightly schedule runs auditChainCheck on the dev server: ok on an intact chain, then broken where a row was edited', async () => {
+    // The schedule as arxflow.config.yaml ships it (cron 02:00 UTC), triggered now rather than waited for.
+    const config = configOf([
+      { id: 'audit-chain-nightly', workflowType: 'auditChainCheck', cron: '0 2 * * *', timezone: 'UTC' },
+    ]);
+    await syncSchedules(env.client, config, taskQueue);
+    for (const subject of ['SCHED/M1', 'SCHED/M2', 'SCHED/M3'])
+      await store.audit.append({ actor: 'u:ana', action: 'gate.opened', subject });
+    const events = await store.audit.list();
+    const worker = await createTestWorker(env, taskQueue, { store });
+    const runs = await worker.runUntil(async () => {
+      const runOnce = async (seen: number) => {
+        await triggerSchedule(env.client, 'audit-chain-nightly');
+        const described = await eventually(
+          () => describeSchedule('audit-chain-nightly'),
+          (d) => d.info.recentActions.length > seen,
+          `audit-chain-nightly action ${seen + 1}`,
+        );
+        const { workflowId, firstExecutionRunId } = described.info.recentActions[seen]!.action.workflow;
+        expect(workflowId).toMatch(/^schedule\/audit-chain-nightly-/);
+        return env.client.workflow.getHandle(workflowId, firstExecutionRunId).result();
+      };
+      const intact = await runOnce(0);
+      // Edited behind the append-only trigger: the next scheduled check must say where it breaks.
+      const second = events[1]!;
+      await store.db.exec(`
+        ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete;
+        UPDATE audit_events SET subject = 'SCHED/forged' WHERE id = ${Number(second.id)};
+        ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete;`);
+      return { intact, broken: await runOnce(1) };
+    });
+    expect(runs.intact).toMatchObject({
+      ok: true,
+      checked: events.length,
+      anchor: { sequence: Number(events.at(-1)!.id), hash: events.at(-1)!.hash },
+    });
+    expect(runs.broken).toMatchObject({ ok: false, brokenAt: Number(events[1]!.id) });
   });
 
   it('pause and unpause show in describe with their notes', async () => {

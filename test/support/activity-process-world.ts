@@ -36,6 +36,8 @@ export function useActivityProcessWorld(
     dataDir?: string;
     /** The config file's `sync:` section the worker processes get (document subscribers). */
     sync?: SyncConfig;
+    /** The SMTP server the worker processes send emails to, read when each starts (a stand-in started in beforeAll). */
+    smtpUrl?: () => string;
   },
 ): ActivityProcessWorld {
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -53,6 +55,7 @@ export function useActivityProcessWorld(
         auditKey: options.auditKey,
         ...(options.dataDir ? { dataDir: options.dataDir } : {}),
         ...(options.sync ? { sync: options.sync } : {}),
+        ...(options.smtpUrl ? { smtpUrl: options.smtpUrl() } : {}),
       });
       cleanups.push(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
       return child;

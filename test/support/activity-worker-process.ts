@@ -9,6 +9,7 @@ import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { PaymentProvider } from '../../activities/funding-payments';
+import { smtpTransport } from '../../activities/notifications/channels';
 import { AnchorKey } from '../../db/audit-log';
 import { openStore, type StoreLocation } from '../../db/store';
 import type { SyncConfig } from '../../domain/sync/sync-types';
@@ -42,6 +43,8 @@ export interface ActivityWorkerEnv {
   PROVIDER_URL?: string;
   /** The activities' data dir (pipeline workspaces, caches, kept files). */
   DATA_DIR?: string;
+  /** Emails over SMTP (notification sends); unset: emails go to the outbox. */
+  SMTP_URL?: string;
   /** The config file's `sync:` section as JSON (document subscribers); unset: none. */
   SYNC_CONFIG?: string;
   /** Where the store is: DATABASE_URL (PostgreSQL) or PGLITE_DIR. */
@@ -63,6 +66,9 @@ async function main(): Promise<void> {
       store,
       ...(env.PROVIDER_URL ? { paymentProvider: httpPaymentProvider(env.PROVIDER_URL, `pid:${process.pid}`) } : {}),
       ...(env.DATA_DIR ? { dataDir: env.DATA_DIR } : {}),
+      ...(env.SMTP_URL
+        ? { email: { transport: smtpTransport(env.SMTP_URL), from: `arxflow worker <pid-${process.pid}@example.com>` } }
+        : {}),
       ...(env.SYNC_CONFIG ? { sync: JSON.parse(env.SYNC_CONFIG) as SyncConfig } : {}),
     }),
     dataConverter: dataConverterOf(testCodecs()),
@@ -86,6 +92,7 @@ export async function startActivityWorkerProcess(options: {
   auditKey: string;
   providerUrl?: string;
   dataDir?: string;
+  smtpUrl?: string;
   sync?: SyncConfig;
 }): Promise<ChildProcess> {
   const { location } = options;
@@ -95,6 +102,7 @@ export async function startActivityWorkerProcess(options: {
     ARXFLOW_AUDIT_KEY: options.auditKey,
     ...(options.providerUrl ? { PROVIDER_URL: options.providerUrl } : {}),
     ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}),
+    ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}),
     ...(options.sync ? { SYNC_CONFIG: JSON.stringify(options.sync) } : {}),
     ...('databaseUrl' in location ? { DATABASE_URL: location.databaseUrl } : {}),
     ...('pgliteDir' in location ? { PGLITE_DIR: location.pgliteDir, DATABASE_URL: '' } : {}),

@@ -31,6 +31,14 @@ export interface SmtpTestServer {
   /** Answers the next `count` messages with `code` (451: try again later; 550: refused for good). */
   rejectNext(count: number, code?: number): void;
   waitForMessages(count: number, timeoutMs?: number): Promise<CapturedMail[]>;
+  /**
+   * Holds the next message after its data arrived, without answering: SMTP accepts a message
+   * only with the 250 after its data, so if the client goes away meanwhile (a killed worker)
+   * the message is dropped, as a real server drops it. Resolves once the message is held.
+   */
+  holdNext(): Promise<void>;
+  /** Held messages whose client went away before an answer: not delivered. */
+  dropped(): number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -40,6 +48,9 @@ export async function startSmtpServer(
 ): Promise<SmtpTestServer> {
   let messages: CapturedMail[] = [];
   let rejections = { count: 0, code: 451 };
+  let hold: (() => void) | undefined;
+  const heldSessions = new Set<string>();
+  let dropped = 0;
 
   const server = new SMTPServer({
     // Plain SMTP on loopback: no certificates to manage; AUTH is then allowed without TLS.
@@ -51,10 +62,19 @@ export async function startSmtpServer(
       const ok = auth.username === options.auth?.user && auth.password === options.auth?.pass;
       callback(ok ? null : new Error('invalid username or password'), ok ? { user: auth.username } : undefined);
     },
+    onClose(session) {
+      if (heldSessions.delete(session.id)) dropped++;
+    },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        if (hold) {
+          heldSessions.add(session.id); // never answered: the message is not accepted
+          hold();
+          hold = undefined;
+          return;
+        }
         if (rejections.count > 0) {
           rejections.count--;
           return callback(Object.assign(new Error('try again later'), { responseCode: rejections.code }));
@@ -95,6 +115,8 @@ export async function startSmtpServer(
       }
       return [...messages];
     },
+    holdNext: () => new Promise<void>((resolve) => (hold = resolve)),
+    dropped: () => dropped,
     reset: () => {
       messages = [];
       rejections = { count: 0, code: 451 };
