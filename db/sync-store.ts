@@ -4,11 +4,13 @@ import type {
   DocumentKind,
   JsonValue,
   PatchOperation,
+  SyncBranch,
   SyncCommit,
   SyncCommitContent,
   SyncHook,
   SyncLogEntry,
 } from '../domain/sync/sync-types';
+import { SYNC_HEAD_REF } from '../domain/sync/sync-types';
 import { signTimestamped } from '../platform/webhook-signatures';
 import type { SqlDatabase, SqlExecutor } from './sql';
 
@@ -40,7 +42,7 @@ export class SyncStoreError extends Error {
   override name = 'SyncStoreError';
 }
 
-const HEAD = 'head';
+const HEAD = SYNC_HEAD_REF;
 const MAX_LOG_PAGE = 200;
 
 interface CommitRow {
@@ -61,6 +63,13 @@ interface CommitRow {
   seq: string | number;
 }
 
+interface BranchRow {
+  name: string;
+  commit_id: string;
+  created_by: string | null;
+  created_at: Date | string;
+}
+
 interface HookRow {
   hook_id: string;
   url: string;
@@ -74,8 +83,8 @@ interface HookRow {
 }
 
 /**
- * The data sync store (migration 017): content by hash, immutable commits, the `head` ref moved
- * only by compare and set, and the validation hooks. Every write is idempotent, so a retried
+ * The data sync store (migrations 017, 018): content by hash, immutable commits, the `head` ref
+ * and named branches moved only by compare and set, and the validation hooks. Every write is idempotent, so a retried
  * activity (or a client staging the same content twice) changes nothing the second time.
  *
  * A document's history is a first-parent chain: `moveHead` accepts a commit only when its first
@@ -248,9 +257,20 @@ export class SyncStore {
    * A commit of the history with its content and metadata (the head when no commit is given);
    * undefined when unknown or not in the history (a prepared commit whose change was denied).
    */
-  async show(documentId: string, commitId?: string): Promise<SyncCommitContent | undefined> {
+  async show(documentId: string, commitId?: string, branch?: string): Promise<SyncCommitContent | undefined> {
+    if (branch !== undefined) {
+      // On a branch: its tip, or a commit its tip reaches.
+      const tip = await this.ref(documentId, branch);
+      if (tip === undefined) return undefined;
+      if (commitId !== undefined && !(await this.reaches(documentId, tip, commitId))) return undefined;
+      return this.contentOf(documentId, commitId ?? tip);
+    }
     const id = commitId ?? (await this.head(documentId));
     if (id === undefined || !(await this.isAncestor(documentId, id))) return undefined;
+    return this.contentOf(documentId, id);
+  }
+
+  private async contentOf(documentId: string, id: string): Promise<SyncCommitContent | undefined> {
     const commit = await this.commit(documentId, id);
     if (!commit) return undefined;
     const [content, metadata] = await Promise.all([
@@ -293,6 +313,209 @@ export class SyncStore {
       commits: Number(row.commits),
       updatedAt: new Date(row.updated_at).toISOString(),
     }));
+  }
+
+  // ---- named branches (migration 018) ------------------------------------------------------
+  //
+  // A branch is a ref beside head. Its commits are rows like head's, not `in_history` (head's
+  // first-parent chain) until a fast-forward brings them in; what a branch holds is what its
+  // tip reaches through the parents graph (`reaches`).
+
+  /** The commit a ref points at (`head` or a branch name); undefined when there is no such ref. */
+  async ref(documentId: string, name: string): Promise<string | undefined> {
+    const [row] = await this.db.query<{ commit_id: string }>(
+      'SELECT commit_id FROM sync_refs WHERE document_id = $1 AND name = $2',
+      [documentId, name],
+    );
+    return row?.commit_id;
+  }
+
+  /** The document's branches (head left out), by name. */
+  async branches(documentId: string): Promise<SyncBranch[]> {
+    const rows = await this.db.query<BranchRow>(
+      'SELECT * FROM sync_refs WHERE document_id = $1 AND name <> $2 ORDER BY name',
+      [documentId, HEAD],
+    );
+    return rows.map(branchOf);
+  }
+
+  async branch(documentId: string, name: string): Promise<SyncBranch | undefined> {
+    if (name === HEAD) return undefined;
+    const [row] = await this.db.query<BranchRow>('SELECT * FROM sync_refs WHERE document_id = $1 AND name = $2', [
+      documentId,
+      name,
+    ]);
+    return row && branchOf(row);
+  }
+
+  /**
+   * Creates branch `name` at `commitId`, once: an existing branch is left as it is (created:
+   * false, with the branch as it is). The commit must be one of the document's (the caller
+   * checks it is reachable from a ref).
+   */
+  async createBranch(
+    documentId: string,
+    name: string,
+    commitId: string,
+    createdBy: string,
+  ): Promise<{ branch: SyncBranch; created: boolean }> {
+    if (name === HEAD) throw new SyncStoreError(`name: ${HEAD} is the document's head, not a branch`);
+    if (!(await this.commit(documentId, commitId))) {
+      throw new SyncStoreError(`at: ${commitId} is not a commit of document ${documentId}`);
+    }
+    const inserted = await this.db.query(
+      `INSERT INTO sync_refs (document_id, name, commit_id, created_by) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (document_id, name) DO NOTHING RETURNING name`,
+      [documentId, name, commitId, createdBy],
+    );
+    const branch = await this.branch(documentId, name);
+    if (!branch) throw new Error(`sync branch ${documentId}/${name} vanished after it was written`);
+    return { branch, created: inserted.length > 0 };
+  }
+
+  /** Deletes a branch (never head, never a commit); the branch as it was, undefined when there was none. */
+  async deleteBranch(documentId: string, name: string): Promise<SyncBranch | undefined> {
+    if (name === HEAD) throw new SyncStoreError(`name: ${HEAD} cannot be deleted`);
+    const [row] = await this.db.query<BranchRow>(
+      'DELETE FROM sync_refs WHERE document_id = $1 AND name = $2 RETURNING *',
+      [documentId, name],
+    );
+    return row && branchOf(row);
+  }
+
+  /**
+   * Compare and set on a branch: moves it from `expected` to `commitId`, whose first parent must
+   * be `expected` (a branch is a first-parent chain too). true when it moved or already is at
+   * `commitId`; false when it is anywhere else (or gone). The commit stays out of head's history.
+   */
+  async moveBranch(documentId: string, name: string, expected: string, commitId: string): Promise<boolean> {
+    if (name === HEAD) throw new SyncStoreError('moveBranch moves branches; head moves with moveHead');
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.query<CommitRow>('SELECT * FROM sync_commits WHERE commit_id = $1', [commitId]);
+      if (!row || row.document_id !== documentId) {
+        throw new SyncStoreError(`commit ${commitId} is not a commit of document ${documentId}`);
+      }
+      if (parentsOf(row)[0] !== expected) {
+        throw new SyncStoreError(
+          `commit ${commitId} has first parent ${parentsOf(row)[0] ?? '(none)'}, not ${expected}`,
+        );
+      }
+      const moved = await tx.query(
+        `UPDATE sync_refs SET commit_id = $3, updated_at = now()
+         WHERE document_id = $1 AND name = $2 AND commit_id = $4 RETURNING commit_id`,
+        [documentId, name, commitId, expected],
+      );
+      if (moved.length > 0) return true;
+      const [now] = await tx.query<{ commit_id: string }>(
+        'SELECT commit_id FROM sync_refs WHERE document_id = $1 AND name = $2',
+        [documentId, name],
+      );
+      return now?.commit_id === commitId;
+    });
+  }
+
+  /** Whether `tip` reaches `commitId` through the parents graph (a commit reaches itself). */
+  async reaches(documentId: string, tip: string, commitId: string): Promise<boolean> {
+    if (tip === commitId) return (await this.commit(documentId, tip)) !== undefined;
+    const rows = await this.db.query(
+      `WITH RECURSIVE reached(commit_id) AS (
+         SELECT commit_id FROM sync_commits WHERE commit_id = $2 AND document_id = $1
+         UNION
+         SELECT p.parent FROM reached r JOIN sync_commits c ON c.commit_id = r.commit_id,
+           LATERAL jsonb_array_elements_text(c.parents) AS p(parent)
+       ) SELECT 1 FROM reached WHERE commit_id = $3 LIMIT 1`,
+      [documentId, tip, commitId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Every commit `tip` reaches through the parents graph (itself included). */
+  async reachableFrom(documentId: string, tip: string): Promise<Set<string>> {
+    const rows = await this.db.query<{ commit_id: string }>(
+      `WITH RECURSIVE reached(commit_id) AS (
+         SELECT commit_id FROM sync_commits WHERE commit_id = $2 AND document_id = $1
+         UNION
+         SELECT p.parent FROM reached r JOIN sync_commits c ON c.commit_id = r.commit_id,
+           LATERAL jsonb_array_elements_text(c.parents) AS p(parent)
+       ) SELECT commit_id FROM reached`,
+      [documentId, tip],
+    );
+    return new Set(rows.map((row) => row.commit_id));
+  }
+
+  /** Whether any ref of the document (head or a branch) reaches `commitId`. */
+  async reachedByAnyRef(documentId: string, commitId: string): Promise<boolean> {
+    if (await this.isAncestor(documentId, commitId)) return true;
+    const refs = await this.db.query<{ commit_id: string }>('SELECT commit_id FROM sync_refs WHERE document_id = $1', [
+      documentId,
+    ]);
+    for (const { commit_id } of refs) if (await this.reaches(documentId, commit_id, commitId)) return true;
+    return false;
+  }
+
+  /** The first-parent chain from `tip`, newest first: [tip, its first parent, ...] (bounded by `limit`). */
+  async firstParentChain(documentId: string, tip: string, limit = 10_000): Promise<SyncCommit[]> {
+    const rows = await this.db.query<CommitRow & { depth: number }>(
+      `WITH RECURSIVE chain(commit_id, depth) AS (
+         SELECT commit_id, 0 FROM sync_commits WHERE commit_id = $2 AND document_id = $1
+         UNION ALL
+         SELECT c.parents->>0, chain.depth + 1 FROM chain JOIN sync_commits c ON c.commit_id = chain.commit_id
+         WHERE jsonb_array_length(c.parents) > 0 AND chain.depth < $3
+       ) SELECT s.*, chain.depth FROM chain JOIN sync_commits s ON s.commit_id = chain.commit_id ORDER BY chain.depth`,
+      [documentId, tip, limit],
+    );
+    return rows.map(commitOf);
+  }
+
+  /** A branch's log, newest first, a page at a time like `log` (its first-parent chain from its tip). */
+  async branchLog(
+    documentId: string,
+    name: string,
+    options: { limit?: number; before?: string } = {},
+  ): Promise<SyncLogPage | undefined> {
+    const tip = await this.ref(documentId, name);
+    if (tip === undefined) return undefined;
+    const limit = Math.min(Math.max(1, Math.floor(options.limit ?? 50)), MAX_LOG_PAGE);
+    let chain = await this.firstParentChain(documentId, tip);
+    if (options.before !== undefined) {
+      const at = chain.findIndex((commit) => commit.commitId === options.before);
+      if (at < 0)
+        throw new SyncStoreError(`before: ${options.before} is not a commit of branch ${name} of ${documentId}`);
+      chain = chain.slice(at + 1);
+    }
+    const entries = chain.slice(0, limit).map(({ commitId, parents, author, message, at, stats }) => ({
+      commitId,
+      parents,
+      author,
+      message,
+      at,
+      stats,
+    }));
+    return chain.length > limit ? { entries, next: entries[entries.length - 1]!.commitId } : { entries };
+  }
+
+  /**
+   * Fast-forward: moves head from `expected` to `tip` when `expected` is on tip's first-parent
+   * chain, and puts the chain's commits after `expected` into the history (in_history: their
+   * seq order is their chain order, each inserted after its parent). true when it moved or head
+   * already is `tip`; false when head is elsewhere. Answers how many commits came in.
+   */
+  async fastForward(documentId: string, expected: string, tip: string): Promise<{ moved: boolean; brought: number }> {
+    const chain = await this.firstParentChain(documentId, tip);
+    const at = chain.findIndex((commit) => commit.commitId === expected);
+    if (at < 0)
+      throw new SyncStoreError(`head ${expected} is not on the first-parent chain of ${tip}: not a fast-forward`);
+    const brought = chain.slice(0, at).map((commit) => commit.commitId);
+    return this.db.transaction(async (tx) => {
+      const moved = await tx.query(
+        `UPDATE sync_refs SET commit_id = $3, updated_at = now()
+         WHERE document_id = $1 AND name = $2 AND commit_id = $4 RETURNING commit_id`,
+        [documentId, HEAD, tip, expected],
+      );
+      if (moved.length === 0) return { moved: (await headIn(tx, documentId)) === tip, brought: brought.length };
+      await tx.query('UPDATE sync_commits SET in_history = true WHERE commit_id = ANY($1::text[])', [brought]);
+      return { moved: true, brought: brought.length };
+    });
   }
 
   /** Adds a hook; an existing id is left as it is (created: false). */
@@ -385,6 +608,15 @@ function commitOf(row: CommitRow): SyncCommit {
     metadataPatch: JSON.parse(row.metadata_patch) as PatchOperation[],
     stats: parsed(row.stats),
     ...(row.revert_of ? { revertOf: row.revert_of } : {}),
+  };
+}
+
+function branchOf(row: BranchRow): SyncBranch {
+  return {
+    name: row.name,
+    commitId: row.commit_id,
+    createdBy: row.created_by ?? '',
+    at: new Date(row.created_at).toISOString(),
   };
 }
 

@@ -5,8 +5,14 @@ import type { Role } from '../domain/roles';
 import { DOCUMENT_KINDS, SYNC_LIMITS, type CommitOutcome } from '../domain/sync/sync-types';
 import type { Caller } from '../client/api/operations';
 import {
+  branchBodySchema,
+  branchNameSchema,
   commitBodySchema,
   commitIdSchema,
+  mergeBodySchema,
+  showQuerySchema,
+  SYNC_BRANCH_DELETE_ROLES,
+  SYNC_BRANCH_ROLES,
   diffQuerySchema,
   documentIdSchema,
   documentListSchema,
@@ -40,6 +46,13 @@ const commitParams = documentParams.extend({
   commitId: z.union([commitIdSchema, z.literal('head')]).describe('a commit id, or `head`'),
 });
 const hookParams = z.object({ hookId: hookIdSchema });
+const branchParams = documentParams.extend({ name: branchNameSchema.describe('the branch name, URL-encoded') });
+const branchSchema = z.object({
+  name: z.string(),
+  commitId: z.string().describe("the branch's tip"),
+  createdBy: z.string(),
+  at: z.string().describe('when it was created'),
+});
 
 const statsSchema = z.object({ added: z.number(), removed: z.number(), changed: z.number() });
 const committedSchema = z.object({
@@ -48,6 +61,11 @@ const committedSchema = z.object({
   documentId: z.string(),
   stats: statsSchema,
   merged: z.boolean().describe('your parent was stale and a three-way merge of disjoint edits made this commit'),
+  branch: z.string().optional().describe('the branch the commit went onto (absent: head)'),
+  fastForward: z
+    .boolean()
+    .optional()
+    .describe("a merge that moved head onto the branch's tip (commitId): no new commit"),
 });
 const conflictSchema = errorBody
   .extend({
@@ -127,8 +145,9 @@ const documentSummarySchema = z.looseObject({
 });
 
 /**
- * /v1/sync: versioned project documents (issue #15). Editors commit and revert, viewers
- * read (head, log, a commit, a diff), admins manage the validation hooks. A commit answers
+ * /v1/sync: versioned project documents (issue #15). Editors commit and revert, create
+ * branches and merge them, viewers read (head, log, a commit, a diff, branches), admins
+ * manage the validation hooks and delete branches. A commit answers
  * 201 when it is in, 409 `conflict` (with the head to rebase on and the paths both sides
  * changed) when the writer's parent is stale and the edits overlap, 422 `denied` (with the
  * hooks' reasons) when a hook refuses; bad input is 400 naming the field, nothing written.
@@ -253,6 +272,85 @@ export function registerSyncRoutes(
       answer(reply, await operations.revert(request.params.documentId, request.body, caller(request))),
   );
 
+  const brancher = requireRole(deps.authenticator, SYNC_BRANCH_ROLES);
+  const branchDeleter = requireRole(deps.authenticator, SYNC_BRANCH_DELETE_ROLES);
+
+  routes.post(
+    '/v1/sync/:documentId/branches',
+    {
+      onRequest: brancher,
+      schema: {
+        tags,
+        summary: `Create a named branch at a commit, default head (role ${roleList(SYNC_BRANCH_ROLES)})`,
+        description:
+          "Commit onto it with `branch` in a commit's body, read it with `?branch=`, merge it into head with " +
+          'POST /v1/sync/{documentId}/merge. A name taken is 409 `exists`; a bad name is 400 naming `name`.',
+        params: documentParams,
+        body: branchBodySchema,
+        response: {
+          201: branchSchema,
+          ...errorResponses([...READ_ERRORS, 404, 409], {
+            404: 'No such document (commit to it first)',
+            409: 'The document has a branch of that name',
+          }),
+        },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send((await operations.createBranch(request.params.documentId, request.body, caller(request))).branch),
+  );
+
+  routes.get(
+    '/v1/sync/:documentId/branches',
+    {
+      onRequest: reader,
+      schema: {
+        tags,
+        summary: "A document's named branches (head left out), by name",
+        params: documentParams,
+        response: { 200: z.object({ branches: z.array(branchSchema) }), ...errorResponses([...READ_ERRORS, 404]) },
+      },
+    },
+    async (request) => ({ branches: await operations.branches(request.params.documentId) }),
+  );
+
+  routes.delete(
+    '/v1/sync/:documentId/branches/:name',
+    {
+      onRequest: branchDeleter,
+      schema: {
+        tags,
+        summary: `Delete a branch; its commits stay (role ${roleList(SYNC_BRANCH_DELETE_ROLES)}; head cannot be deleted)`,
+        params: branchParams,
+        response: { 200: branchSchema.describe('The branch as it was'), ...errorResponses([...READ_ERRORS, 404]) },
+      },
+    },
+    async (request) =>
+      (await operations.deleteBranch(request.params.documentId, request.params.name, caller(request))).branch,
+  );
+
+  routes.post(
+    '/v1/sync/:documentId/merge',
+    {
+      onRequest: brancher,
+      schema: {
+        tags,
+        summary: `Merge a branch into head (role ${roleList(SYNC_BRANCH_ROLES)})`,
+        description:
+          "Head the merge base: head moves onto the branch's tip (201 with `fastForward: true`, `commitId` the tip). " +
+          'Else a merge commit with parents [head, tip] of the three-way merge, checked by the hooks (422 denied); ' +
+          'overlapping edits are 409 conflict with the head and the paths. A branch head already holds is 400 naming `branch`.',
+        params: documentParams,
+        body: mergeBodySchema,
+        response: changeResponses,
+      },
+    },
+    async (request, reply) =>
+      answer(reply, await operations.merge(request.params.documentId, request.body, caller(request))),
+  );
+
   routes.get(
     '/v1/sync/:documentId',
     {
@@ -295,14 +393,15 @@ export function registerSyncRoutes(
       onRequest: reader,
       schema: {
         tags,
-        summary: 'One commit (or the head) with the content and metadata at it',
+        summary: 'One commit (or the head, or `?branch=` a branch and its tip) with the content and metadata at it',
         params: commitParams,
+        querystring: showQuerySchema,
         response: { 200: showSchema, ...errorResponses([...READ_ERRORS, 404]) },
       },
     },
     async (request) => {
       const { documentId, commitId } = request.params;
-      return operations.show(documentId, commitId === 'head' ? undefined : commitId);
+      return operations.show(documentId, commitId === 'head' ? undefined : commitId, request.query.branch);
     },
   );
 
@@ -325,8 +424,16 @@ export function registerSyncRoutes(
 /** A change's outcome as its HTTP answer: 201 committed, 409 conflict, 422 denied. */
 function answer(reply: FastifyReply, outcome: CommitOutcome) {
   if (outcome.outcome === 'committed') {
-    const { commitId, parents, documentId, stats, merged } = outcome;
-    return reply.code(201).send({ commitId, parents, documentId, stats, merged });
+    const { commitId, parents, documentId, stats, merged, branch, fastForward } = outcome;
+    return reply.code(201).send({
+      commitId,
+      parents,
+      documentId,
+      stats,
+      merged,
+      ...(branch === undefined ? {} : { branch }),
+      ...(fastForward === undefined ? {} : { fastForward }),
+    });
   }
   return reply.code(outcome.outcome === 'conflict' ? 409 : 422).send(refusalBody(outcome));
 }

@@ -398,8 +398,10 @@ async function driveDocumentSync(handle: WorkflowHandle, store: Store): Promise<
 async function driveBranches(handle: WorkflowHandle, store: Store, reverted: string): Promise<void> {
   const sync = new SyncStore(store.db);
   const editor = { actor: 'arch-amy', roles: ['editor'] };
-  const update = <T>(definition: { name: string }, request: { requestId: string }) =>
-    handle.executeUpdate<T, [typeof request]>(definition.name, { args: [request], updateId: request.requestId });
+  const update = <T, R extends { requestId: string } = { requestId: string } & Record<string, unknown>>(
+    definition: { name: string },
+    request: R,
+  ) => handle.executeUpdate<T, [R]>(definition.name, { args: [request], updateId: request.requestId });
   const onBranch = async (requestId: string, actor: string, content: JsonValue, parent: string, branch: string) => {
     const { contentHash, bytes } = await sync.stageContent(content);
     const request: CommitRequest = {
@@ -414,7 +416,7 @@ async function driveBranches(handle: WorkflowHandle, store: Store, reverted: str
       message: `${actor}: ${requestId}`,
       branch,
     };
-    const outcome = await update<CommitOutcome>(commitUpdate, request);
+    const outcome = await update<CommitOutcome, CommitRequest>(commitUpdate, request);
     if (outcome.outcome !== 'committed') throw new Error(`expected a branch commit, got ${JSON.stringify(outcome)}`);
     return outcome.commitId;
   };

@@ -3,6 +3,7 @@ import { SyncStore } from '../../db/sync-store';
 import { DEFAULT_SYNC_CONFIG } from '../../domain/sync/sync-config';
 import { SYNC_LIMITS, type SyncConfig } from '../../domain/sync/sync-types';
 import { createNotificationActivities, type DeliveryRequest } from '../notifications/deliver';
+import { createSyncBranch, deleteSyncBranch, fastForwardSync, prepareSyncMerge } from './branches';
 import { notifySyncSubscribers } from './notify-sync-subscribers';
 import { prepareSyncCommit } from './prepare-sync-commit';
 import { runSyncHooks } from './run-sync-hooks';
@@ -12,6 +13,8 @@ import { writeSyncCommit } from './write-sync-commit';
 export type {
   PrepareCommitInput,
   PreparedCommit,
+  PrepareMergeInput,
+  PreparedMerge,
   RunHooksInput,
   SyncActivities,
   SyncCommitSummary,
@@ -45,5 +48,9 @@ export function createSyncActivities(deps: SyncActivityDeps): SyncActivities {
     runSyncHooks: (input) => runSyncHooks({ store, fetchImpl }, input),
     writeSyncCommit: (input) => writeSyncCommit(store, input),
     notifySyncSubscribers: (input) => notifySyncSubscribers({ store, config, notify }, input),
+    createSyncBranch: (input) => createSyncBranch(store, input),
+    deleteSyncBranch: (input) => deleteSyncBranch(store, input),
+    prepareSyncMerge: (input) => prepareSyncMerge(store, input),
+    fastForwardSync: (input) => fastForwardSync(store, input),
   };
 }

@@ -17,7 +17,7 @@ export interface PrepareDeps {
 }
 
 /** What the writer proposes: content (staged) and metadata, with their hashes. */
-interface Proposal {
+export interface Proposal {
   content: JsonValue;
   contentHash: string;
   metadata: JsonValue;
@@ -36,51 +36,69 @@ interface Proposal {
 export async function prepareSyncCommit(deps: PrepareDeps, input: PrepareCommitInput): Promise<PreparedCommit> {
   return refusalsAsInputErrors(async () => {
     const { store } = deps;
-    const head = input.head === null ? undefined : await store.commit(input.documentId, input.head);
-    if (input.head !== null && !head) {
-      throw syncInputError(`head ${input.head} is not a commit of document ${input.documentId}`);
+    // On a branch, its tip plays head's part: read here, in the workflow's turn, so it cannot move
+    // before writeSyncCommit compares and sets it (the workflow passes it back as `expected`).
+    const branch = input.branch;
+    const tip = branch === undefined ? input.head : await store.ref(input.documentId, branch);
+    if (branch !== undefined && tip === undefined) {
+      throw syncInputError(`branch: ${input.documentId} has no branch ${branch}`);
     }
-    if (head && head.kind !== input.kind) {
-      throw syncInputError(`kind: ${input.documentId} is a ${head.kind} document, not ${input.kind}`);
-    }
-    const proposal = input.revertOf ? await revertProposal(store, input, input.revertOf) : await staged(deps, input);
-    const parent = input.revertOf ? (input.head ?? undefined) : input.parent;
-
-    if (!head) {
-      if (parent !== undefined) {
-        throw syncInputError(`parent: ${parent} is not in the history of ${input.documentId} (it has no commits yet)`);
-      }
-      return commitOf(store, input, [], undefined, proposal, false);
-    }
-    if (parent === undefined) {
-      throw syncInputError(`parent: required: ${input.documentId} has commits (head ${head.commitId})`);
-    }
-    if (parent === head.commitId) return commitOf(store, input, [head.commitId], head, proposal, false);
-
-    // A stale parent: merge the writer's change into what happened since, or name the collisions.
-    const base = await store.commit(input.documentId, parent);
-    if (!base || !(await store.isAncestor(input.documentId, parent))) {
-      throw syncInputError(`parent: ${parent} is not in the history of ${input.documentId}`);
-    }
-    const [baseContent, headContent, baseMetadata, headMetadata] = await Promise.all([
-      contentOf(store, base.contentHash),
-      contentOf(store, head.contentHash),
-      contentOf(store, base.metadataHash),
-      contentOf(store, head.metadataHash),
-    ]);
-    const content = threeWayMerge(baseContent, headContent, proposal.content, input.kind);
-    const metadata = threeWayMerge(baseMetadata, headMetadata, proposal.metadata, 'json');
-    if ('conflict' in content || 'conflict' in metadata) {
-      const paths = [
-        ...('conflict' in content ? content.conflict : []),
-        ...('conflict' in metadata ? metadata.conflict.map(metadataPath) : []),
-      ];
-      return { kind: 'conflict', head: head.commitId, paths };
-    }
-    const { contentHash } = await store.stageContent(content.merged);
-    const merged: Proposal = { content: content.merged, contentHash, metadata: metadata.merged };
-    return commitOf(store, input, [head.commitId, parent], head, merged, true);
+    const prepared = await prepareOn(deps, input, tip ?? null);
+    return branch !== undefined && prepared.kind === 'commit' ? { ...prepared, expected: tip! } : prepared;
   });
+}
+
+async function prepareOn(deps: PrepareDeps, input: PrepareCommitInput, tip: string | null): Promise<PreparedCommit> {
+  const { store } = deps;
+  const head = tip === null ? undefined : await store.commit(input.documentId, tip);
+  if (tip !== null && !head) {
+    throw syncInputError(`head ${tip} is not a commit of document ${input.documentId}`);
+  }
+  if (head && head.kind !== input.kind) {
+    throw syncInputError(`kind: ${input.documentId} is a ${head.kind} document, not ${input.kind}`);
+  }
+  const proposal = input.revertOf ? await revertProposal(store, input, input.revertOf) : await staged(deps, input);
+  const parent = input.revertOf ? (tip ?? undefined) : input.parent;
+
+  if (!head) {
+    if (parent !== undefined) {
+      throw syncInputError(`parent: ${parent} is not in the history of ${input.documentId} (it has no commits yet)`);
+    }
+    return commitOf(store, input, [], undefined, proposal, false);
+  }
+  if (parent === undefined) {
+    throw syncInputError(`parent: required: ${input.documentId} has commits (head ${head.commitId})`);
+  }
+  if (parent === head.commitId) return commitOf(store, input, [head.commitId], head, proposal, false);
+
+  // A stale parent: merge the writer's change into what happened since, or name the collisions.
+  const base = await store.commit(input.documentId, parent);
+  const inHistory =
+    input.branch === undefined
+      ? await store.isAncestor(input.documentId, parent)
+      : await store.reaches(input.documentId, head.commitId, parent);
+  if (!base || !inHistory) {
+    const of = input.branch === undefined ? input.documentId : `branch ${input.branch} of ${input.documentId}`;
+    throw syncInputError(`parent: ${parent} is not in the history of ${of}`);
+  }
+  const [baseContent, headContent, baseMetadata, headMetadata] = await Promise.all([
+    contentOf(store, base.contentHash),
+    contentOf(store, head.contentHash),
+    contentOf(store, base.metadataHash),
+    contentOf(store, head.metadataHash),
+  ]);
+  const content = threeWayMerge(baseContent, headContent, proposal.content, input.kind);
+  const metadata = threeWayMerge(baseMetadata, headMetadata, proposal.metadata, 'json');
+  if ('conflict' in content || 'conflict' in metadata) {
+    const paths = [
+      ...('conflict' in content ? content.conflict : []),
+      ...('conflict' in metadata ? metadata.conflict.map(metadataPath) : []),
+    ];
+    return { kind: 'conflict', head: head.commitId, paths };
+  }
+  const { contentHash } = await store.stageContent(content.merged);
+  const merged: Proposal = { content: content.merged, contentHash, metadata: metadata.merged };
+  return commitOf(store, input, [head.commitId, parent], head, merged, true);
 }
 
 /** The staged content, checked again here (the workflow holds only its hash), and the inline metadata. */
@@ -114,7 +132,7 @@ async function revertProposal(store: SyncStore, input: PrepareCommitInput, rever
   };
 }
 
-async function commitOf(
+export async function commitOf(
   store: SyncStore,
   input: PrepareCommitInput,
   parents: string[],
@@ -149,14 +167,14 @@ async function commitOf(
   return { kind: 'commit', commit: commitSummary(commit), merged };
 }
 
-async function contentOf(store: SyncStore, hash: string): Promise<JsonValue> {
+export async function contentOf(store: SyncStore, hash: string): Promise<JsonValue> {
   const found = await store.content(hash);
   if (!found) throw syncInputError(`content ${hash} of a commit is missing from the store`);
   return found.content;
 }
 
 /** A metadata conflict as the writer reads it: `metadata.source`, `metadata` for the whole. */
-function metadataPath(path: string): string {
+export function metadataPath(path: string): string {
   if (path === '(root)') return 'metadata';
   return path.startsWith('[') ? `metadata${path}` : `metadata.${path}`;
 }

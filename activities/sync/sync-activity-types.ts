@@ -1,4 +1,11 @@
-import type { CommitStats, DocumentKind, HookVerdict, JsonValue, SyncCommit } from '../../domain/sync/sync-types';
+import type {
+  CommitStats,
+  DocumentKind,
+  HookVerdict,
+  JsonValue,
+  SyncBranch,
+  SyncCommit,
+} from '../../domain/sync/sync-types';
 
 /**
  * The activities the documentSync workflow calls (createSyncActivities in ./index.ts). Content
@@ -30,11 +37,55 @@ export interface SyncActivities {
     documentId: string;
     commitId: string;
     expectedHead: string | null;
+    /** Moves this branch instead of head (`expectedHead`: its tip, as prepareSyncCommit answered it). */
+    branch?: string;
   }): Promise<SyncCommitSummary>;
 
   /** Tells the configured subscribers of the commit, once per commit and target (delivery keys). */
   notifySyncSubscribers(input: { documentId: string; commitId: string }): Promise<{ sent: number }>;
+
+  /**
+   * Creates a branch at `at` (a commit some ref of the document reaches; default head). Refuses
+   * (SyncInputError) a name taken by another branch or an unknown commit; the same branch again
+   * at the same commit by the same author (a retry) answers it.
+   */
+  createSyncBranch(input: { documentId: string; name: string; at?: string; createdBy: string }): Promise<SyncBranch>;
+
+  /** Deletes a branch (its commits stay); refuses (SyncInputError) an unknown one. Answers the branch as it was. */
+  deleteSyncBranch(input: { documentId: string; name: string }): Promise<SyncBranch>;
+
+  /**
+   * Prepares merging `branch` into `head`: the merge base is the newest commit of the branch's
+   * first-parent chain that head reaches. Base = head: a fast-forward onto the branch's tip;
+   * else the three-way merge of base, head and tip as a commit with parents [head, tip] (row
+   * inserted, not in the history), or a conflict naming the paths. Refuses (SyncInputError) an
+   * unknown branch, or one head already holds (nothing to merge).
+   */
+  prepareSyncMerge(input: PrepareMergeInput): Promise<PreparedMerge>;
+
+  /** Moves head from `expectedHead` onto `commitId` along its first-parent chain (compare and set; SyncHeadMoved when head is elsewhere). */
+  fastForwardSync(input: {
+    documentId: string;
+    expectedHead: string;
+    commitId: string;
+  }): Promise<{ commit: SyncCommitSummary; brought: number }>;
 }
+
+export interface PrepareMergeInput {
+  documentId: string;
+  branch: string;
+  /** The head the workflow holds. */
+  head: string;
+  author: string;
+  message: string;
+  /** Workflow time, ISO (the merge commit's id comes from it). */
+  at: string;
+}
+
+export type PreparedMerge =
+  | { kind: 'fast-forward'; commit: SyncCommitSummary; tip: string }
+  | { kind: 'commit'; commit: SyncCommitSummary; tip: string }
+  | { kind: 'conflict'; head: string; paths: string[] };
 
 export interface PrepareCommitInput {
   documentId: string;
@@ -51,13 +102,22 @@ export interface PrepareCommitInput {
   at: string;
   /** A revert: content and metadata are taken from this commit (contentHash is ignored). */
   revertOf?: string;
+  /** Prepares against this branch's tip (read from the store) instead of `head`. */
+  branch?: string;
 }
 
 /** A commit row as activities hand it to the workflow: everything but the patches, which stay in the store. */
 export type SyncCommitSummary = Omit<SyncCommit, 'patch' | 'metadataPatch'>;
 
 export type PreparedCommit =
-  { kind: 'commit'; commit: SyncCommitSummary; merged: boolean } | { kind: 'conflict'; head: string; paths: string[] };
+  | {
+      kind: 'commit';
+      commit: SyncCommitSummary;
+      merged: boolean;
+      /** On a branch: its tip the commit was prepared against (writeSyncCommit's expected). */
+      expected?: string;
+    }
+  | { kind: 'conflict'; head: string; paths: string[] };
 
 export interface RunHooksInput {
   documentId: string;

@@ -10,11 +10,17 @@ import { headMovedError, refusalsAsInputErrors, syncInputError } from './sync-fa
  */
 export async function writeSyncCommit(
   store: SyncStore,
-  input: { documentId: string; commitId: string; expectedHead: string | null },
+  input: { documentId: string; commitId: string; expectedHead: string | null; branch?: string },
 ): Promise<SyncCommitSummary> {
-  const { documentId, commitId, expectedHead } = input;
+  const { documentId, commitId, expectedHead, branch } = input;
   return refusalsAsInputErrors(async () => {
-    if (!(await store.moveHead(documentId, expectedHead, commitId))) {
+    if (branch !== undefined) {
+      // A branch commit: the branch's ref moves by compare and set; head and its history stay.
+      if (expectedHead === null) throw syncInputError(`branch: ${branch} has no tip to move from`);
+      if (!(await store.moveBranch(documentId, branch, expectedHead, commitId))) {
+        throw headMovedError(documentId, expectedHead, await store.ref(documentId, branch));
+      }
+    } else if (!(await store.moveHead(documentId, expectedHead, commitId))) {
       throw headMovedError(documentId, expectedHead, await store.head(documentId));
     }
     const stored = await store.commit(documentId, commitId);

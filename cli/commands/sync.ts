@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Caller } from '../../client/api/operations';
 import { HttpSyncOperations } from '../../client/api/sync-http-operations';
 import {
+  branchNameSchema,
   commitIdSchema,
   documentIdSchema,
   documentKindSchema,
@@ -35,7 +36,7 @@ interface ChangeOptions extends ActingOptions {
 const collect = (value: string, all: string[]) => [...all, value];
 
 /**
- * `arxflow sync commit|show|log|diff|revert|status|list|watch|hooks`: versioned project
+ * `arxflow sync commit|show|log|diff|revert|merge|branch|status|list|watch|hooks`: versioned project
  * documents (issue #15), through the gateway when there is one (ARXFLOW_URL, or the running
  * service of the data dir), else on Temporal and the store directly. Exit codes: 0 done, 1
  * refused (a conflict names the current head, a denial its reasons), 2 bad input (nothing
@@ -54,6 +55,7 @@ export function registerSyncCommands(program: Command): void {
     .requiredOption('-m, --message <text>', 'why (a line "Override: <reason>" lets a reviewer pass a new violation)')
     .option('--kind <kind>', "plan | budget | schedule | json (default: the document's, or json when new)")
     .option('--parent <commitId>', 'the commit your edit is based on (required once the document has commits)')
+    .option('--branch <name>', "commit onto this branch (its tip moves from --parent's side); default head")
     .option('--metadata <json>', 'small JSON kept beside the content')
     .option('--request-id <id>', 'idempotency key: the same again answers the first result')
     .option('--as <userId>', 'the author (direct mode, or a found service); through ARXFLOW_URL, the token subject')
@@ -63,12 +65,19 @@ export function registerSyncCommands(program: Command): void {
       async (
         documentId: string,
         file: string,
-        options: ChangeOptions & { message: string; kind?: string; parent?: string; metadata?: string },
+        options: ChangeOptions & {
+          message: string;
+          kind?: string;
+          parent?: string;
+          metadata?: string;
+          branch?: string;
+        },
       ) => {
         const id = parseInput(documentIdSchema, documentId, 'documentId');
         const body = {
           content: readJsonFile(file),
           message: options.message,
+          ...(options.branch === undefined ? {} : { branch: parseInput(branchNameSchema, options.branch, '--branch') }),
           ...(options.kind === undefined ? {} : { kind: parseInput(documentKindSchema, options.kind, '--kind') }),
           ...(options.parent === undefined ? {} : { parent: parseInput(commitIdSchema, options.parent, '--parent') }),
           ...(options.metadata === undefined ? {} : { metadata: jsonOption(options.metadata, '--metadata') }),
@@ -105,11 +114,13 @@ export function registerSyncCommands(program: Command): void {
     .description('a commit with its content (the head when no commit is given)')
     .argument('<documentId>')
     .argument('[commitId]')
+    .option('--branch <name>', "a branch: its tip, or a commit it reaches (default head's history)")
     .option('--json', 'print JSON: {commitId, content, metadata, author, message, at}')
-    .action(async (documentId: string, commitId: string | undefined, options: { json?: boolean }) => {
+    .action(async (documentId: string, commitId: string | undefined, options: { json?: boolean; branch?: string }) => {
       const id = parseInput(documentIdSchema, documentId, 'documentId');
       const commit = commitId === undefined ? undefined : parseInput(commitIdSchema, commitId, 'commitId');
-      const shown = await withSync({ role: [] }, (ops) => ops.show(id, commit));
+      const branch = branchOption(options.branch);
+      const shown = await withSync({ role: [] }, (ops) => ops.show(id, commit, branch));
       const { content, metadata, author, message, at, parents, kind } = shown;
       if (options.json) {
         console.log(
@@ -130,39 +141,44 @@ export function registerSyncCommands(program: Command): void {
     .argument('<documentId>')
     .option('--limit <n>', 'at most this many', '50')
     .option('--before <commitId>', 'the page after this commit')
+    .option('--branch <name>', "a branch's commits (its first-parent chain) instead of head's")
     .option('--json', 'print JSON: {commits: [{commitId, parents, author, message, at}], next?}')
-    .action(async (documentId: string, options: { limit: string; before?: string; json?: boolean }) => {
-      const id = parseInput(documentIdSchema, documentId, 'documentId');
-      const query = {
-        limit: Number(options.limit),
-        ...(options.before === undefined ? {} : { before: parseInput(commitIdSchema, options.before, '--before') }),
-      };
-      const page = await withSync({ role: [] }, (ops) => ops.log(id, query));
-      if (options.json) {
-        const commits = page.commits.map(({ commitId, parents, author, message, at, stats }) => ({
-          commitId,
-          parents,
-          author,
-          message,
-          at,
-          stats,
-        }));
-        console.log(JSON.stringify({ commits, ...(page.next ? { next: page.next } : {}) }, null, 2));
-        return;
-      }
-      printTable(
-        page.commits.map((commit) => ({
-          commit: commit.commitId.slice(0, 12),
-          at: commit.at,
-          author: commit.author,
-          changes: statsText(commit.stats),
-          message: `${commit.parents.length > 1 ? '(merge) ' : ''}${commit.message.split('\n')[0]}`,
-        })),
-        ['commit', 'at', 'author', 'changes', 'message'],
-        false,
-      );
-      if (page.next) console.log(`(more: --before ${page.next})`);
-    });
+    .action(
+      async (documentId: string, options: { limit: string; before?: string; json?: boolean; branch?: string }) => {
+        const id = parseInput(documentIdSchema, documentId, 'documentId');
+        const branch = branchOption(options.branch);
+        const query = {
+          limit: Number(options.limit),
+          ...(branch === undefined ? {} : { branch }),
+          ...(options.before === undefined ? {} : { before: parseInput(commitIdSchema, options.before, '--before') }),
+        };
+        const page = await withSync({ role: [] }, (ops) => ops.log(id, query));
+        if (options.json) {
+          const commits = page.commits.map(({ commitId, parents, author, message, at, stats }) => ({
+            commitId,
+            parents,
+            author,
+            message,
+            at,
+            stats,
+          }));
+          console.log(JSON.stringify({ commits, ...(page.next ? { next: page.next } : {}) }, null, 2));
+          return;
+        }
+        printTable(
+          page.commits.map((commit) => ({
+            commit: commit.commitId.slice(0, 12),
+            at: commit.at,
+            author: commit.author,
+            changes: statsText(commit.stats),
+            message: `${commit.parents.length > 1 ? '(merge) ' : ''}${commit.message.split('\n')[0]}`,
+          })),
+          ['commit', 'at', 'author', 'changes', 'message'],
+          false,
+        );
+        if (page.next) console.log(`(more: --before ${page.next})`);
+      },
+    );
 
   sync
     .command('diff')
@@ -170,10 +186,16 @@ export function registerSyncCommands(program: Command): void {
     .argument('<documentId>')
     .argument('<a>', 'the older commit')
     .argument('<b>', 'the newer commit')
+    .option('--branch <name>', 'both commits of this branch (default: of head)')
     .option('--json', 'print JSON: {patch: [RFC 6902 operations], metadataPatch, changes}')
-    .action(async (documentId: string, a: string, b: string, options: { json?: boolean }) => {
+    .action(async (documentId: string, a: string, b: string, options: { json?: boolean; branch?: string }) => {
       const id = parseInput(documentIdSchema, documentId, 'documentId');
-      const query = { from: parseInput(commitIdSchema, a, 'a'), to: parseInput(commitIdSchema, b, 'b') };
+      const branch = branchOption(options.branch);
+      const query = {
+        from: parseInput(commitIdSchema, a, 'a'),
+        to: parseInput(commitIdSchema, b, 'b'),
+        ...(branch === undefined ? {} : { branch }),
+      };
       const diff = await withSync({ role: [] }, (ops) => ops.diff(id, query));
       if (options.json) {
         const { patch, metadataPatch, changes } = diff;
@@ -245,7 +267,90 @@ export function registerSyncCommands(program: Command): void {
       });
     });
 
+  sync
+    .command('merge')
+    .description(
+      'merge a branch into head: a fast-forward when head is the merge base, else a merge commit (hooks run on it)',
+    )
+    .argument('<documentId>')
+    .argument('<branch>')
+    .requiredOption('-m, --message <text>', "the merge commit's message")
+    .option('--request-id <id>', 'idempotency key: the same again answers the first result')
+    .option('--as <userId>', 'who merges (direct mode, or a found service); through ARXFLOW_URL, the token subject')
+    .option('--role <role>', 'a role to act with besides admin (direct mode; repeatable)', collect, [] as string[])
+    .option('--json', 'print JSON: {commitId, parents, documentId, stats, merged, fastForward?}')
+    .action(async (documentId: string, branch: string, options: ChangeOptions & { message: string }) => {
+      const id = parseInput(documentIdSchema, documentId, 'documentId');
+      const body = {
+        branch: parseInput(branchNameSchema, branch, 'branch'),
+        message: options.message,
+        ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+      };
+      const outcome = await withSync(options, (ops, caller) => ops.merge(id, body, caller));
+      printCommitted(outcome, !!options.json);
+    });
+
+  registerBranchCommands(sync);
   registerHookCommands(sync);
+}
+
+/** `sync branch create|list|delete`: named branches of a document. */
+function registerBranchCommands(sync: Command): void {
+  const branch = sync
+    .command('branch')
+    .description('named branches of a document: create (editor), list, delete (admin)');
+  branch
+    .command('create')
+    .description('create a branch at a commit (default head)')
+    .argument('<documentId>')
+    .argument('<name>', 'letters, digits, . _ - /; no "..", not head')
+    .option('--at <commitId>', 'the commit it starts at (default head)')
+    .option('--request-id <id>', 'idempotency key')
+    .option('--as <userId>', 'who creates it (direct mode, or a found service)')
+    .option('--role <role>', 'a role to act with besides admin (direct mode; repeatable)', collect, [] as string[])
+    .option('--json', 'print JSON: {name, commitId, createdBy, at}')
+    .action(async (documentId: string, name: string, options: ChangeOptions & { at?: string }) => {
+      const id = parseInput(documentIdSchema, documentId, 'documentId');
+      const body = {
+        name: parseInput(branchNameSchema, name, 'name'),
+        ...(options.at === undefined ? {} : { at: parseInput(commitIdSchema, options.at, '--at') }),
+        ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+      };
+      const created = await withSync(options, (ops, caller) => ops.createBranch(id, body, caller));
+      if (options.json) return console.log(JSON.stringify(created.branch, null, 2));
+      console.log(`created branch ${created.branch.name} of ${id} at ${created.branch.commitId}`);
+    });
+  branch
+    .command('list')
+    .description("a document's branches (head left out)")
+    .argument('<documentId>')
+    .option('--json', 'print JSON: {branches: [{name, commitId, createdBy, at}]}')
+    .action(async (documentId: string, options: { json?: boolean }) => {
+      const id = parseInput(documentIdSchema, documentId, 'documentId');
+      const branches = await withSync({ role: [] }, (ops) => ops.branches(id));
+      if (options.json) return console.log(JSON.stringify({ branches }, null, 2));
+      printTable(branches as never, ['name', 'commitId', 'createdBy', 'at'], false);
+    });
+  branch
+    .command('delete')
+    .description('delete a branch (admin); its commits stay, head cannot be deleted')
+    .argument('<documentId>')
+    .argument('<name>')
+    .option('--as <userId>', 'who deletes it (direct mode, or a found service)')
+    .option('--role <role>', 'a role to act with (direct mode; repeatable)', collect, [] as string[])
+    .option('--json', 'print JSON: the branch as it was')
+    .action(async (documentId: string, name: string, options: ChangeOptions) => {
+      const id = parseInput(documentIdSchema, documentId, 'documentId');
+      const branchName = parseInput(branchNameSchema, name, 'name');
+      const deleted = await withSync(options, (ops, caller) => ops.deleteBranch(id, branchName, caller));
+      if (options.json) return console.log(JSON.stringify(deleted.branch, null, 2));
+      console.log(`deleted branch ${deleted.branch.name} of ${id} (it was at ${deleted.branch.commitId})`);
+    });
+}
+
+/** `--branch <name>` checked (exit 2 naming it), or undefined. */
+function branchOption(name: string | undefined): string | undefined {
+  return name === undefined ? undefined : parseInput(branchNameSchema, name, '--branch');
 }
 
 /** `sync hooks list|add|remove`: the external validation hooks (admin). */
@@ -323,13 +428,20 @@ function registerHookCommands(sync: Command): void {
 /** A committed change as the contract prints it; a conflict or denial is exit 1 with its message. */
 function printCommitted(outcome: CommitOutcome, json: boolean): void {
   if (outcome.outcome !== 'committed') throw new CliError(refusalMessage(outcome), EXIT.failed);
-  const { commitId, parents, documentId, stats, merged } = outcome;
+  const { commitId, parents, documentId, stats, merged, branch, fastForward } = outcome;
   if (json) {
-    console.log(JSON.stringify({ commitId, parents, documentId, stats, merged }, null, 2));
+    // The contract's fields; `branch` and `fastForward` only when they apply (a branch commit, a merge).
+    const extra = { ...(branch === undefined ? {} : { branch }), ...(fastForward ? { fastForward } : {}) };
+    console.log(JSON.stringify({ commitId, parents, documentId, stats, merged, ...extra }, null, 2));
     return;
   }
+  if (fastForward) {
+    console.log(`fast-forwarded ${documentId} to ${commitId}`);
+    return;
+  }
+  const onto = branch === undefined ? documentId : `${documentId} branch ${branch}`;
   console.log(
-    `${merged ? 'merged' : 'committed'} ${commitId} to ${documentId} (${statsText(stats)}; parents ${parents.join(' ') || '-'})`,
+    `${merged ? 'merged' : 'committed'} ${commitId} to ${onto} (${statsText(stats)}; parents ${parents.join(' ') || '-'})`,
   );
 }
 

@@ -1,9 +1,17 @@
-import type { CommitOutcome, DocumentSyncView, SyncCommitContent } from '../../domain/sync/sync-types';
+import type {
+  BranchOutcome,
+  CommitOutcome,
+  DocumentSyncView,
+  SyncBranch,
+  SyncCommitContent,
+} from '../../domain/sync/sync-types';
 import { GatewayOperations, queryOf } from './gateway-client';
 import type { Caller } from './operations';
 import type {
+  BranchBody,
   CommitAnswer,
   CommitBody,
+  MergeBody,
   DiffQuery,
   DocumentListFilter,
   HookBody,
@@ -43,9 +51,34 @@ export class HttpSyncOperations extends GatewayOperations implements SyncOperati
     return this.gateway.request<SyncLogPage>('GET', `${documentPath(documentId)}/log${queryOf(query)}`);
   }
 
-  show(documentId: string, commitId?: string) {
+  show(documentId: string, commitId?: string, branch?: string) {
     const commit = encodeURIComponent(commitId ?? 'head');
-    return this.gateway.request<SyncCommitContent>('GET', `${documentPath(documentId)}/commits/${commit}`);
+    return this.gateway.request<SyncCommitContent>(
+      'GET',
+      `${documentPath(documentId)}/commits/${commit}${queryOf(branch === undefined ? {} : { branch })}`,
+    );
+  }
+
+  async createBranch(documentId: string, body: BranchBody, caller: Caller): Promise<BranchOutcome> {
+    const branch = await this.as(caller).request<SyncBranch>('POST', `${documentPath(documentId)}/branches`, body);
+    return { outcome: 'created', documentId, branch };
+  }
+
+  async branches(documentId: string) {
+    return (await this.gateway.request<{ branches: SyncBranch[] }>('GET', `${documentPath(documentId)}/branches`))
+      .branches;
+  }
+
+  async deleteBranch(documentId: string, name: string, caller: Caller): Promise<BranchOutcome> {
+    const branch = await this.as(caller).request<SyncBranch>(
+      'DELETE',
+      `${documentPath(documentId)}/branches/${encodeURIComponent(name)}`,
+    );
+    return { outcome: 'deleted', documentId, branch };
+  }
+
+  merge(documentId: string, body: MergeBody, caller: Caller) {
+    return this.change(documentId, 'merge', body, caller);
   }
 
   diff(documentId: string, query: DiffQuery) {
@@ -67,8 +100,8 @@ export class HttpSyncOperations extends GatewayOperations implements SyncOperati
 
   private async change(
     documentId: string,
-    action: 'commits' | 'revert',
-    body: CommitBody | RevertBody,
+    action: 'commits' | 'revert' | 'merge',
+    body: CommitBody | RevertBody | MergeBody,
     caller: Caller,
   ): Promise<CommitOutcome> {
     try {

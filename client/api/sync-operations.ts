@@ -3,16 +3,19 @@ import type { Role } from '../../domain/roles';
 import {
   DOCUMENT_KINDS,
   SYNC_LIMITS,
+  type BranchOutcome,
   type CommitOutcome,
   type CommitStats,
-  type DocumentKind,
   type DocumentSyncView,
+  type SyncBranch,
   type PatchOperation,
   type SyncCommitContent,
   type SyncHook,
   type SyncLogEntry,
 } from '../../domain/sync/sync-types';
 import { syncDocumentIdSchema } from '../../domain/sync/document-sync-input';
+import { syncBranchNameSchema } from '../../domain/sync/branch-names';
+import type { SyncDocumentSummary } from '../../db/sync-store';
 import { refuseUnknownKeys } from '../../domain/validation';
 import type { Caller } from './operations';
 
@@ -27,6 +30,13 @@ import type { Caller } from './operations';
 export const SYNC_READ_ROLES: readonly Role[] = ['viewer'];
 /** Commits and reverts: `editor` (and `admin`, who holds every role: domain/roles.ts hasAnyRole). */
 export const SYNC_WRITE_ROLES: readonly Role[] = ['editor'];
+/** Creating branches and merging them: as committing (`editor`). */
+export const SYNC_BRANCH_ROLES: readonly Role[] = SYNC_WRITE_ROLES;
+/**
+ * Deleting a branch: `admin` (domain/sync/document-sync-state.ts SYNC_BRANCH_DELETER_ROLES, the
+ * workflow's own rule). It removes no commit, but an unmerged branch's work is then named by nothing.
+ */
+export const SYNC_BRANCH_DELETE_ROLES: readonly Role[] = ['admin'];
 /** Validation hooks run on every commit and post to outside URLs with a secret: admins only. */
 export const SYNC_HOOK_ROLES: readonly Role[] = ['admin'];
 
@@ -40,6 +50,11 @@ const text = (max: number) =>
 
 /** A document id (domain/sync/document-sync-input.ts: the workflow checks its start input by the same rule). */
 export const documentIdSchema = syncDocumentIdSchema.describe('the document, e.g. plan-7');
+
+/** A branch name (domain/sync/branch-names.ts: git-like, not `head`). */
+export const branchNameSchema = syncBranchNameSchema.describe(
+  'a branch name: letters, digits, . _ - /, no "..", not head, at most 100 characters',
+);
 
 /** A commit id: the sha256 hex of the commit (domain/sync: commitIdOf). */
 export const commitIdSchema = z
@@ -89,6 +104,9 @@ export const commitBodyShape = z.object({
     'why (a line `Override: <reason>` lets a reviewer commit a plan with a new violation)',
   ),
   requestId: requestIdSchema.optional(),
+  branch: branchNameSchema
+    .optional()
+    .describe('commit onto this branch (its tip moves by compare and set from `parent`); default head'),
 });
 export const commitBodySchema = commitBodyShape
   .catchall(z.unknown())
@@ -106,19 +124,56 @@ export const revertBodySchema = revertBodyShape
   .superRefine(refuseUnknownKeys(Object.keys(revertBodyShape.shape), SERVER_FIELDS, 'a revert'));
 export type RevertBody = z.input<typeof revertBodyShape>;
 
+/** POST /v1/sync/{documentId}/branches and `arxflow sync branch create`. */
+export const branchBodyShape = z.object({
+  name: branchNameSchema,
+  at: commitIdSchema
+    .optional()
+    .describe('the commit the branch starts at (head or a branch must reach it); default head'),
+  requestId: requestIdSchema.optional(),
+});
+export const branchBodySchema = branchBodyShape
+  .catchall(z.unknown())
+  .superRefine(refuseUnknownKeys(Object.keys(branchBodyShape.shape), SERVER_FIELDS, 'a branch'));
+export type BranchBody = z.input<typeof branchBodyShape>;
+
+/** POST /v1/sync/{documentId}/merge and `arxflow sync merge`. */
+export const mergeBodyShape = z.object({
+  branch: branchNameSchema.describe('the branch to merge into head'),
+  message: text(SYNC_LIMITS.maxMessageChars).describe(
+    "the merge commit's message (kept in the audit entry of a fast-forward)",
+  ),
+  requestId: requestIdSchema.optional(),
+});
+export const mergeBodySchema = mergeBodyShape
+  .catchall(z.unknown())
+  .superRefine(refuseUnknownKeys(Object.keys(mergeBodyShape.shape), SERVER_FIELDS, 'a merge'));
+export type MergeBody = z.input<typeof mergeBodyShape>;
+
+/** `?branch=` of the reads (log, show, diff): a branch of the document; absent: head. */
+const branchQuery = branchNameSchema.optional().describe('read this branch instead of head');
+
 /** GET /v1/sync/{documentId}/log and `arxflow sync log`. */
 export const logQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
     before: commitIdSchema.optional().describe('the page after this commit (the last of the previous page)'),
+    branch: branchQuery,
   })
   .strict();
 export type LogQuery = z.input<typeof logQuerySchema>;
 
 /** GET /v1/sync/{documentId}/diff and `arxflow sync diff`. */
 export const diffQuerySchema = z
-  .object({ from: commitIdSchema.describe('the older side'), to: commitIdSchema.describe('the newer side') })
+  .object({
+    from: commitIdSchema.describe('the older side'),
+    to: commitIdSchema.describe('the newer side'),
+    branch: branchQuery.describe('both sides must be commits this branch reaches; absent: of head'),
+  })
   .strict();
+
+/** GET /v1/sync/{documentId}/commits/{commitId} and `arxflow sync show`: `?branch=`. */
+export const showQuerySchema = z.object({ branch: branchQuery }).strict();
 export type DiffQuery = z.input<typeof diffQuerySchema>;
 
 /** GET /v1/sync and `arxflow sync list`. */
@@ -170,6 +225,10 @@ export interface CommitAnswer {
   documentId: string;
   stats: CommitStats;
   merged: boolean;
+  /** A commit onto a branch. */
+  branch?: string;
+  /** A merge that moved head onto the branch's tip (`commitId`). */
+  fastForward?: boolean;
 }
 
 /** What a diff answers: the RFC 6902 patch from `from`'s content to `to`'s, and its readable lines. */
@@ -183,14 +242,8 @@ export interface SyncDiff {
   changes: string[];
 }
 
-/** One document as GET /v1/sync lists it. */
-export interface SyncDocumentSummary {
-  documentId: string;
-  kind: DocumentKind;
-  head: string;
-  commits: number;
-  updatedAt: string;
-}
+/** One document as GET /v1/sync lists it (the store's summary). */
+export type { SyncDocumentSummary } from '../../db/sync-store';
 
 /** A page of the log, newest first; `next` is the `before` of the next page (absent on the last). */
 export interface SyncLogPage {
@@ -211,9 +264,17 @@ export interface SyncOperations {
   /** The document's head view: the workflow's syncStatus query, or the store's when no worker answers. */
   head(documentId: string): Promise<DocumentSyncView>;
   documents(filter: DocumentListFilter): Promise<SyncDocumentSummary[]>;
+  /** Head's history, or with `branch` the branch's (its first-parent chain). */
   log(documentId: string, query: LogQuery): Promise<SyncLogPage>;
-  /** One commit with its content; the head's when `commitId` is absent. */
-  show(documentId: string, commitId?: string): Promise<SyncCommitContent>;
+  /** One commit with its content; the head's (the branch's tip) when `commitId` is absent. */
+  show(documentId: string, commitId?: string, branch?: string): Promise<SyncCommitContent>;
+  /** A branch at a commit (default head); 400 naming `name` when it exists, `at` when the commit is not reachable. */
+  createBranch(documentId: string, body: BranchBody, caller: Caller): Promise<BranchOutcome>;
+  branches(documentId: string): Promise<SyncBranch[]>;
+  /** Deletes a branch (never a commit); 404 when there is none. */
+  deleteBranch(documentId: string, name: string, caller: Caller): Promise<BranchOutcome>;
+  /** Merges a branch into head: answered like a commit (fastForward, or a merge commit; conflict; denied). */
+  merge(documentId: string, body: MergeBody, caller: Caller): Promise<CommitOutcome>;
   diff(documentId: string, query: DiffQuery): Promise<SyncDiff>;
   listHooks(caller: Caller): Promise<SyncHookListing[]>;
   addHook(body: HookBody, caller: Caller): Promise<SyncHookListing>;

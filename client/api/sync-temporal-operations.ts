@@ -10,8 +10,10 @@ import { jsonContentIssues } from '../../domain/sync/json-content';
 import {
   documentSyncWorkflowId,
   SYNC_LIMITS,
+  type BranchOutcome,
   type CommitOutcome,
   type CommitRequest,
+  type SyncBranch,
   type DocumentKind,
   type DocumentSyncView,
   type JsonValue,
@@ -19,12 +21,27 @@ import {
 } from '../../domain/sync/sync-types';
 import { InputError, parseInput } from '../../domain/validation';
 import { SyncStoreError, type SyncStore } from '../../db/sync-store';
-import { commitUpdate, revertUpdate, syncStatusQuery } from '../../workflows/sync/sync-messages';
+import {
+  commitUpdate,
+  createBranchUpdate,
+  deleteBranchUpdate,
+  mergeUpdate,
+  revertUpdate,
+  syncStatusQuery,
+} from '../../workflows/sync/sync-messages';
 import { ApiError, badInput, notFound, unavailable } from './errors';
 import type { Caller } from './operations';
 import {
+  branchBodySchema,
+  branchNameSchema,
   commitBodySchema,
   diffQuerySchema,
+  mergeBodySchema,
+  showQuerySchema,
+  SYNC_BRANCH_DELETE_ROLES,
+  SYNC_BRANCH_ROLES,
+  type BranchBody,
+  type MergeBody,
   documentIdSchema,
   documentListSchema,
   hookBodySchema,
@@ -87,7 +104,17 @@ export class TemporalSyncOperations implements SyncOperations {
     const current = await documentOf(store, id);
     const kind = checkKind(request.kind, current);
     validateWith(() => checkDocumentContent(kind, content));
-    if (request.parent !== undefined) await checkInHistory(store, id, request.parent, 'parent');
+    if (request.branch !== undefined) {
+      const tip = await branchTip(store, id, request.branch);
+      if (request.parent === undefined) {
+        const message = `required: branch ${request.branch} is at ${tip}; name the commit your edit is based on`;
+        throw badInput(`parent: ${message}`, [{ path: 'parent', message }]);
+      }
+      if (!(await store.reaches(id, tip, request.parent))) {
+        const message = `${request.parent} is not a commit in the history of branch ${request.branch} of ${id}`;
+        throw badInput(`parent: ${message}`, [{ path: 'parent', message }]);
+      }
+    } else if (request.parent !== undefined) await checkInHistory(store, id, request.parent, 'parent');
     else if (current) {
       throw badInput(
         `parent: required: ${id} has commits (head ${current.head}); name the commit your edit is based on`,
@@ -105,10 +132,71 @@ export class TemporalSyncOperations implements SyncOperations {
       contentBytes: bytes,
       metadata,
       message: request.message,
+      ...(request.branch === undefined ? {} : { branch: request.branch }),
     };
     return this.send(id, (handle) =>
       handle.executeUpdate(commitUpdate, { args: [change], updateId: change.requestId }),
     );
+  }
+
+  async createBranch(documentId: string, body: BranchBody, caller: Caller): Promise<BranchOutcome> {
+    requireRoles(caller, SYNC_BRANCH_ROLES, 'create a branch');
+    const id = validate(documentIdSchema, documentId, 'documentId');
+    const request = validate(branchBodySchema, body, 'branch');
+    const store = await this.store();
+    const head = await store.head(id);
+    if (head === undefined) throw notFound(`no document ${id}: commit to it before branching`);
+    const existing = await store.branch(id, request.name);
+    if (existing) {
+      const message = `${id} has a branch ${request.name} already (at ${existing.commitId})`;
+      throw new ApiError(`name: ${message}`, 409, 'exists');
+    }
+    if (request.at !== undefined && !(await store.reachedByAnyRef(id, request.at))) {
+      const message = `${request.at} is not a commit of ${id} that head or a branch reaches`;
+      throw badInput(`at: ${message}`, [{ path: 'at', message }]);
+    }
+    const requestId = request.requestId ?? randomUUID();
+    const create = {
+      requestId,
+      actor: caller.subject,
+      roles: [...caller.roles],
+      name: request.name,
+      ...(request.at === undefined ? {} : { at: request.at }),
+    };
+    return this.send(id, (handle) => handle.executeUpdate(createBranchUpdate, { args: [create], updateId: requestId }));
+  }
+
+  async branches(documentId: string): Promise<SyncBranch[]> {
+    const id = validate(documentIdSchema, documentId, 'documentId');
+    const store = await this.store();
+    if ((await store.head(id)) === undefined) throw notFound(`no document ${id}`);
+    return store.branches(id);
+  }
+
+  async deleteBranch(documentId: string, name: string, caller: Caller): Promise<BranchOutcome> {
+    requireRoles(caller, SYNC_BRANCH_DELETE_ROLES, 'delete a branch');
+    const id = validate(documentIdSchema, documentId, 'documentId');
+    const branch = validateWith(() => parseInput(branchNameSchema, name, 'name'));
+    if (!(await (await this.store()).branch(id, branch))) throw notFound(`no branch ${branch} of ${id}`);
+    const requestId = randomUUID();
+    const remove = { requestId, actor: caller.subject, roles: [...caller.roles], name: branch };
+    return this.send(id, (handle) => handle.executeUpdate(deleteBranchUpdate, { args: [remove], updateId: requestId }));
+  }
+
+  async merge(documentId: string, body: MergeBody, caller: Caller): Promise<CommitOutcome> {
+    requireRoles(caller, SYNC_BRANCH_ROLES, 'merge a branch');
+    const id = validate(documentIdSchema, documentId, 'documentId');
+    const request = validate(mergeBodySchema, body, 'merge');
+    await branchTip(await this.store(), id, request.branch);
+    const requestId = request.requestId ?? randomUUID();
+    const merge = {
+      requestId,
+      actor: caller.subject,
+      roles: [...caller.roles],
+      branch: request.branch,
+      message: request.message,
+    };
+    return this.send(id, (handle) => handle.executeUpdate(mergeUpdate, { args: [merge], updateId: requestId }));
   }
 
   async revert(documentId: string, body: RevertBody, caller: Caller): Promise<CommitOutcome> {
@@ -164,11 +252,13 @@ export class TemporalSyncOperations implements SyncOperations {
 
   async log(documentId: string, query: LogQuery): Promise<SyncLogPage> {
     const id = validate(documentIdSchema, documentId, 'documentId');
-    const { limit, before } = validate(logQuerySchema, query, 'log');
+    const { limit, before, branch } = validate(logQuerySchema, query, 'log');
     const store = await this.store();
     if ((await store.head(id)) === undefined) throw notFound(`no document ${id}`);
     try {
-      const page = await store.log(id, { limit, ...(before === undefined ? {} : { before }) });
+      const options = { limit, ...(before === undefined ? {} : { before }) };
+      const page = branch === undefined ? await store.log(id, options) : await store.branchLog(id, branch, options);
+      if (!page) throw notFound(`no branch ${branch} of ${id}`);
       return { documentId: id, commits: page.entries, ...(page.next ? { next: page.next } : {}) };
     } catch (err) {
       if (err instanceof SyncStoreError) throw badInput(err.message, [{ path: 'before', message: err.message }]);
@@ -176,18 +266,20 @@ export class TemporalSyncOperations implements SyncOperations {
     }
   }
 
-  async show(documentId: string, commitId?: string): Promise<SyncCommitContent> {
+  async show(documentId: string, commitId?: string, branch?: string): Promise<SyncCommitContent> {
     const id = validate(documentIdSchema, documentId, 'documentId');
+    const { branch: on } = validate(showQuerySchema, branch === undefined ? {} : { branch }, 'show');
     const store = await this.store();
-    const shown = await store.show(id, commitId);
+    const shown = await store.show(id, commitId, on);
     if (shown) return shown;
-    throw notFound(commitId === undefined ? `no document ${id}` : `no commit ${commitId} in document ${id}`);
+    const where = on === undefined ? `document ${id}` : `branch ${on} of ${id}`;
+    throw notFound(commitId === undefined ? `no ${where}` : `no commit ${commitId} in ${where}`);
   }
 
   async diff(documentId: string, query: DiffQuery): Promise<SyncDiff> {
     const id = validate(documentIdSchema, documentId, 'documentId');
-    const { from, to } = validate(diffQuerySchema, query, 'diff');
-    const [a, b] = await Promise.all([this.show(id, from), this.show(id, to)]);
+    const { from, to, branch } = validate(diffQuerySchema, query, 'diff');
+    const [a, b] = await Promise.all([this.show(id, from, branch), this.show(id, to, branch)]);
     return {
       documentId: id,
       from,
@@ -236,10 +328,10 @@ export class TemporalSyncOperations implements SyncOperations {
    * landed in between) is 400 when it is about the input, else 422 with its reason; a change
    * the store or a hook kept failing (`SyncUnavailable`) is 503: nothing was committed, retry later.
    */
-  private async send(
+  private async send<T>(
     documentId: string,
-    update: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<CommitOutcome>,
-  ): Promise<CommitOutcome> {
+    update: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<T>,
+  ): Promise<T> {
     const client = await this.client();
     const workflowId = documentSyncWorkflowId(documentId);
     await translate(() =>
@@ -301,7 +393,7 @@ export class TemporalSyncOperations implements SyncOperations {
 /** Failure types of a refused Update that mean the input (400), not a rule (422). */
 const INPUT_FAILURES = new Set(['InvalidInput', 'SyncInputError']);
 /** A validator's refusal that starts with one of these fields (`parent: ...`) is bad input naming it. */
-const REFUSED_FIELD = /^(kind|parent|commitId|content|contentBytes|metadata|message): /;
+const REFUSED_FIELD = /^(kind|parent|commitId|content|contentBytes|metadata|message|branch|name|at): /;
 
 /**
  * The Update failed: its validator refused (a rule the checks here could not see, such as a
@@ -338,6 +430,14 @@ function checkKind(asked: DocumentKind | undefined, current: { kind: DocumentKin
     throw badInput(`kind: ${message}`, [{ path: 'kind', message }]);
   }
   return asked;
+}
+
+/** The branch's tip, or refused naming `branch` when the document has no such branch. */
+async function branchTip(store: SyncStore, documentId: string, branch: string): Promise<string> {
+  const tip = await store.ref(documentId, branch);
+  if (tip !== undefined) return tip;
+  const message = `${documentId} has no branch ${branch}`;
+  throw badInput(`branch: ${message}`, [{ path: 'branch', message }]);
 }
 
 /** Refused naming `field` unless `commitId` is a commit in the document's history. */

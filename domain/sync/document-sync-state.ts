@@ -5,7 +5,13 @@ import { clonePlain } from '../plain-data';
 import { hasAnyRole, type Role } from '../roles';
 import { issuesRefusal, issuesText } from '../validation';
 import { jsonContentIssues } from './json-content';
-import { commitRequestSchema, revertRequestSchema } from './sync-requests';
+import {
+  branchCreateRequestSchema,
+  branchDeleteRequestSchema,
+  commitRequestSchema,
+  mergeRequestSchema,
+  revertRequestSchema,
+} from './sync-requests';
 import {
   SYNC_LIMITS,
   type CommitOutcome,
@@ -17,8 +23,13 @@ import {
 } from './sync-types';
 import { utf8Length } from './utf8-length';
 
-/** Who may commit to and revert a document (admin may do everything). */
+/** Who may commit to and revert a document, create branches and merge them (admin may do everything). */
 export const SYNC_WRITER_ROLES: readonly Role[] = ['editor', 'admin'];
+/**
+ * Who may delete a branch: admins. Deleting never removes a commit, but an unmerged branch's
+ * commits are then named by nothing (only their ids reach them), a management act like the hooks.
+ */
+export const SYNC_BRANCH_DELETER_ROLES: readonly Role[] = ['admin'];
 
 // Bounded lists: the state travels in queries and in continue-as-new; the store keeps the history.
 export const MAX_RECENT = 20;
@@ -76,6 +87,7 @@ export class DocumentSyncState {
     if (this.answered.has(parsed.requestId)) return undefined;
     const refusal =
       this.refusalOfWriter(parsed, 'commit to') ??
+      (parsed.branch === undefined ? undefined : this.refusalOfNoHead('branch', 'commit to a branch')) ??
       this.refusalOfKind(parsed.kind) ??
       this.refusalOfParent(parsed.parent) ??
       this.refusalOfSize(parsed.contentBytes) ??
@@ -94,6 +106,34 @@ export class DocumentSyncState {
     if (parsed.commitId === this.head)
       return `commitId: ${short(parsed.commitId)} is the head: the document already has its content`;
     return undefined;
+  }
+
+  /** Why a `createBranch` request must be refused (undefined: accept; the activity checks the name is free). */
+  refusalOfBranchCreate(request: unknown): string | undefined {
+    const parsed = parsedRequest(branchCreateRequestSchema, request);
+    if (typeof parsed === 'string') return parsed;
+    return this.refusalOfWriter(parsed, 'create a branch of') ?? this.refusalOfNoHead('name', 'branch');
+  }
+
+  /** Why a `deleteBranch` request must be refused (undefined: accept). */
+  refusalOfBranchDelete(request: unknown): string | undefined {
+    const parsed = parsedRequest(branchDeleteRequestSchema, request);
+    if (typeof parsed === 'string') return parsed;
+    if (hasAnyRole(parsed.roles, SYNC_BRANCH_DELETER_ROLES)) return undefined;
+    return `${parsed.actor} may not delete a branch of ${this.documentId}: role ${SYNC_BRANCH_DELETER_ROLES.join(' or ')} needed`;
+  }
+
+  /** Why a `merge` request must be refused (undefined: accept). A repeat of an answered request id gets its first answer. */
+  refusalOfMerge(request: unknown): string | undefined {
+    const parsed = parsedRequest(mergeRequestSchema, request);
+    if (typeof parsed === 'string') return parsed;
+    if (this.answered.has(parsed.requestId)) return undefined;
+    return this.refusalOfWriter(parsed, 'merge into') ?? this.refusalOfNoHead('branch', 'merge');
+  }
+
+  private refusalOfNoHead(field: string, what: string): string | undefined {
+    if (this.head !== undefined) return undefined;
+    return `${field}: ${this.documentId} has no commits yet: nothing to ${what} (commit to head first)`;
   }
 
   private refusalOfWriter(request: { actor: string; roles: string[] }, what: string): string | undefined {
@@ -137,6 +177,26 @@ export class DocumentSyncState {
     this.head = commit.commitId;
     this.commits += 1;
     const { commitId, parents, author, message, at, stats } = clonePlain(commit);
+    this.recent.unshift({ commitId, parents, author, message, at, stats });
+    this.recent.splice(MAX_RECENT);
+    this.remember(requestId, outcome);
+  }
+
+  /** A commit went onto a branch: head stays; the writer's answer is kept (a repeated request id gets it). */
+  branchCommitted(requestId: string, outcome: CommitOutcome): void {
+    this.remember(requestId, outcome);
+  }
+
+  /** A merge moved head onto a branch's tip (fast-forward), bringing `brought` commits into the history. */
+  fastForwarded(
+    requestId: string,
+    tip: Pick<SyncCommit, 'commitId' | 'parents' | 'author' | 'message' | 'at' | 'stats'>,
+    brought: number,
+    outcome: CommitOutcome,
+  ): void {
+    this.head = tip.commitId;
+    this.commits += brought;
+    const { commitId, parents, author, message, at, stats } = clonePlain(tip);
     this.recent.unshift({ commitId, parents, author, message, at, stats });
     this.recent.splice(MAX_RECENT);
     this.remember(requestId, outcome);

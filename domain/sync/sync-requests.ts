@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
+import { syncBranchNameSchema } from './branch-names';
 import { DOCUMENT_KINDS, SYNC_LIMITS } from './sync-types';
 
 /*
@@ -40,6 +41,7 @@ export const commitRequestSchema = lazySchema(() =>
     // Any JSON; its size and plainness are checked by the state (they need the limits).
     metadata: z.unknown(),
     message: messageSchema.refine((message) => message.trim().length > 0, { error: 'must not be empty' }),
+    branch: syncBranchNameSchema.optional(),
   }),
 );
 
@@ -50,5 +52,29 @@ export const revertRequestSchema = lazySchema(() =>
     roles: rolesSchema,
     commitId: sha256HexSchema,
     message: messageSchema.optional(),
+  }),
+);
+
+export const branchCreateRequestSchema = lazySchema(() =>
+  z.strictObject({
+    requestId: requestIdSchema,
+    actor: actorSchema,
+    roles: rolesSchema,
+    name: syncBranchNameSchema,
+    at: sha256HexSchema.optional(),
+  }),
+);
+
+export const branchDeleteRequestSchema = lazySchema(() =>
+  z.strictObject({ requestId: requestIdSchema, actor: actorSchema, roles: rolesSchema, name: syncBranchNameSchema }),
+);
+
+export const mergeRequestSchema = lazySchema(() =>
+  z.strictObject({
+    requestId: requestIdSchema,
+    actor: actorSchema,
+    roles: rolesSchema,
+    branch: syncBranchNameSchema,
+    message: messageSchema.refine((message) => message.trim().length > 0, { error: 'must not be empty' }),
   }),
 );

@@ -109,6 +109,11 @@ export interface CommitRequest {
   contentBytes: number;
   metadata: JsonValue;
   message: string;
+  /**
+   * A named branch of the document to commit onto (domain/sync/branch-names.ts); absent: head.
+   * The branch's ref moves by compare and set from `parent`'s side exactly as head does.
+   */
+  branch?: string;
 }
 
 /** The `revert` Update's argument: a new commit whose content and metadata equal `commitId`'s. */
@@ -139,6 +144,10 @@ export type CommitOutcome =
       stats: CommitStats;
       /** true when the writer's parent was stale and a three-way merge made this commit. */
       merged: boolean;
+      /** The branch the commit went onto (absent: head). */
+      branch?: string;
+      /** A merge of a branch into head that moved head onto the branch's tip: `commitId` is that tip, no new commit. */
+      fastForward?: boolean;
     }
   | { outcome: 'denied'; documentId: string; reasons: string[]; verdicts: HookVerdict[] }
   | {
@@ -226,4 +235,55 @@ export interface SyncConfig {
   subscribers: { kinds: DocumentKind[]; documents: string; targets: string[] }[];
   /** Lower than SYNC_LIMITS.maxContentBytes if set. */
   maxContentBytes: number;
+}
+
+/** The ref every document has; named branches sit beside it in `sync_refs` (migration 018). */
+export const SYNC_HEAD_REF = 'head';
+
+/** A named branch of a document, as `sync branch list` prints it. */
+export interface SyncBranch {
+  name: string;
+  /** The commit the branch points at (its tip). */
+  commitId: string;
+  createdBy: string;
+  /** ISO time the branch was created. */
+  at: string;
+}
+
+/** The `createBranch` Update's argument: a branch at `at` (a commit of the document; default its head). */
+export interface BranchCreateRequest {
+  requestId: string;
+  actor: string;
+  roles: string[];
+  name: string;
+  at?: string;
+}
+
+/** The `deleteBranch` Update's argument. Deleting a branch never removes a commit. */
+export interface BranchDeleteRequest {
+  requestId: string;
+  actor: string;
+  roles: string[];
+  name: string;
+}
+
+/**
+ * The `merge` Update's argument: merges `branch` into head. Head the merge base: head moves onto
+ * the branch's tip (fast-forward); else a merge commit with parents [head, the branch's tip]
+ * whose content is the three-way merge, checked by the hooks; overlapping edits: a conflict.
+ * Answered like a commit (CommitOutcome).
+ */
+export interface MergeRequest {
+  requestId: string;
+  actor: string;
+  roles: string[];
+  branch: string;
+  message: string;
+}
+
+/** What `createBranch` and `deleteBranch` answer. */
+export interface BranchOutcome {
+  outcome: 'created' | 'deleted';
+  documentId: string;
+  branch: SyncBranch;
 }

@@ -14,19 +14,30 @@ import { documentSyncRunInputSchema, type DocumentSyncRunInput } from '../../dom
 import { DocumentSyncState } from '../../domain/sync/document-sync-state';
 import {
   documentSyncWorkflowId,
+  type BranchCreateRequest,
+  type BranchDeleteRequest,
+  type BranchOutcome,
   type CommitOutcome,
   type CommitRequest,
   type DocumentKind,
   type DocumentSyncView,
+  type MergeRequest,
   type RevertRequest,
 } from '../../domain/sync/sync-types';
 import { InputError } from '../../domain/validation';
-import type { PrepareCommitInput } from '../../activities/sync/sync-activity-types';
+import type { PrepareCommitInput, SyncCommitSummary } from '../../activities/sync/sync-activity-types';
 import { AuditTrail } from '../kit/audit-trail';
 import { nowIso } from '../kit/time';
 import { invalidInput, parseWorkflowInput } from '../kit/workflow-input';
 import { hooks, notifications, preparation, writes } from './sync-activities';
-import { commitUpdate, revertUpdate, syncStatusQuery } from './sync-messages';
+import {
+  commitUpdate,
+  createBranchUpdate,
+  deleteBranchUpdate,
+  mergeUpdate,
+  revertUpdate,
+  syncStatusQuery,
+} from './sync-messages';
 import { Turns } from './turns';
 
 /** A run continues as new after this many commits (or sooner, when Temporal suggests it). */
@@ -92,6 +103,17 @@ export async function documentSync(started: DocumentSyncRunInput): Promise<Docum
   setHandler(revertUpdate, (request) => answer(request.requestId, () => revert(request)), {
     validator: (request) => refuse(state.refusalOfRevert(request)),
   });
+  setHandler(mergeUpdate, (request) => answer(request.requestId, () => merge(request)), {
+    validator: (request) => refuse(state.refusalOfMerge(request)),
+  });
+  // A repeated request id within a run is Temporal's to answer (the Update id); a branch's
+  // creation retried after a continue-as-new finds the branch it made (createSyncBranch).
+  setHandler(createBranchUpdate, (request) => turns.take(() => createBranch(request)), {
+    validator: (request) => refuse(state.refusalOfBranchCreate(request)),
+  });
+  setHandler(deleteBranchUpdate, (request) => turns.take(() => deleteBranch(request)), {
+    validator: (request) => refuse(state.refusalOfBranchDelete(request)),
+  });
 
   const newRunDue = () => committedThisRun >= commitsPerRun || workflowInfo().continueAsNewSuggested;
   for (;;) {
@@ -146,8 +168,92 @@ export async function documentSync(started: DocumentSyncRunInput): Promise<Docum
         metadata: request.metadata,
         message: request.message,
         ...(request.parent === undefined ? {} : { parent: request.parent }),
+        ...(request.branch === undefined ? {} : { branch: request.branch }),
       },
     );
+  }
+
+  async function createBranch(request: BranchCreateRequest): Promise<BranchOutcome> {
+    const branch = await refusalsAsFailures('create the branch', () =>
+      writes.createSyncBranch({
+        documentId,
+        name: request.name,
+        createdBy: request.actor,
+        ...(request.at === undefined ? {} : { at: request.at }),
+      }),
+    );
+    await trail.record(request.actor, 'sync.branch.created', { name: branch.name, commitId: branch.commitId });
+    return { outcome: 'created', documentId, branch };
+  }
+
+  async function deleteBranch(request: BranchDeleteRequest): Promise<BranchOutcome> {
+    const branch = await refusalsAsFailures('delete the branch', () =>
+      writes.deleteSyncBranch({ documentId, name: request.name }),
+    );
+    await trail.record(request.actor, 'sync.branch.deleted', { name: branch.name, commitId: branch.commitId });
+    return { outcome: 'deleted', documentId, branch };
+  }
+
+  /**
+   * Merges a branch into head: a fast-forward moves head onto the branch's tip (each of its
+   * commits passed the hooks when it was committed, against the same parents); a merge commit
+   * is a new content, so the hooks check it as they check any commit; a conflict answers like a
+   * stale commit's.
+   */
+  async function merge(request: MergeRequest): Promise<CommitOutcome> {
+    const change: Change = {
+      requestId: request.requestId,
+      actor: request.actor,
+      roles: request.roles,
+      kind: state.kind!,
+    };
+    const expectedHead = state.head!;
+    const prepared = await refusalsAsFailures('prepare the merge', () =>
+      preparation.prepareSyncMerge({
+        documentId,
+        branch: request.branch,
+        head: expectedHead,
+        author: request.actor,
+        message: request.message,
+        at: nowIso(),
+      }),
+    );
+    if (prepared.kind === 'conflict')
+      return conflict(change, { outcome: 'conflict', documentId, head: prepared.head, paths: prepared.paths });
+    if (prepared.kind === 'commit')
+      return land(change, prepared.commit, true, { expected: expectedHead, mergeOf: request.branch });
+
+    let landed: { commit: SyncCommitSummary; brought: number };
+    try {
+      landed = await writes.fastForwardSync({ documentId, expectedHead, commitId: prepared.commit.commitId });
+    } catch (err) {
+      const moved = failureOf(err, 'SyncHeadMoved');
+      if (!moved) throw err;
+      const head = (moved.details?.[0] as { head?: string | null } | undefined)?.head ?? '';
+      return conflict(change, { outcome: 'conflict', documentId, head, paths: [] });
+    }
+    const { commit, brought } = landed;
+    const outcome: CommitOutcome = {
+      outcome: 'committed',
+      commitId: commit.commitId,
+      parents: commit.parents,
+      documentId,
+      stats: commit.stats,
+      merged: false,
+      fastForward: true,
+    };
+    state.fastForwarded(change.requestId, commit, brought, outcome);
+    committedThisRun += 1;
+    await trail.record(change.actor, 'sync.merged', {
+      branch: request.branch,
+      commitId: commit.commitId,
+      parents: commit.parents,
+      message: request.message,
+      fastForward: true,
+      brought,
+    });
+    toAnnounce(commit.commitId);
+    return outcome;
   }
 
   /** A revert is a commit on head whose content and metadata are those of an earlier commit. */
@@ -165,7 +271,7 @@ export async function documentSync(started: DocumentSyncRunInput): Promise<Docum
 
   async function decide(
     change: Change,
-    proposal: Pick<PrepareCommitInput, 'contentHash' | 'metadata' | 'message' | 'parent' | 'revertOf'>,
+    proposal: Pick<PrepareCommitInput, 'contentHash' | 'metadata' | 'message' | 'parent' | 'revertOf' | 'branch'>,
   ): Promise<CommitOutcome> {
     const expectedHead = state.head ?? null;
     const prepared = await refusalsAsFailures('prepare the change', () =>
@@ -181,7 +287,22 @@ export async function documentSync(started: DocumentSyncRunInput): Promise<Docum
     if (prepared.kind === 'conflict')
       return conflict(change, { outcome: 'conflict', documentId, head: prepared.head, paths: prepared.paths });
 
-    const { commit, merged } = prepared;
+    const { branch } = proposal;
+    const target = branch === undefined ? { expected: expectedHead } : { expected: prepared.expected ?? null, branch };
+    return land(change, prepared.commit, prepared.merged, target);
+  }
+
+  /**
+   * A prepared commit through the hooks, then written: onto head (`expected` its head), onto a
+   * branch (`branch`, `expected` its tip), or onto head as the merge commit of `mergeOf`.
+   */
+  async function land(
+    change: Change,
+    commit: SyncCommitSummary,
+    merged: boolean,
+    target: { expected: string | null; branch?: string; mergeOf?: string },
+  ): Promise<CommitOutcome> {
+    const { expected: expectedHead, branch, mergeOf } = target;
     const verdicts = await refusalsAsFailures('run the validation hooks', () =>
       hooks.runSyncHooks({
         documentId,
@@ -214,7 +335,12 @@ export async function documentSync(started: DocumentSyncRunInput): Promise<Docum
     }
 
     try {
-      await writes.writeSyncCommit({ documentId, commitId: commit.commitId, expectedHead });
+      await writes.writeSyncCommit({
+        documentId,
+        commitId: commit.commitId,
+        expectedHead,
+        ...(branch === undefined ? {} : { branch }),
+      });
     } catch (err) {
       // Head moved under the workflow (a write outside it): never overwritten; the writer rebases on the store's head.
       const moved = failureOf(err, 'SyncHeadMoved');
@@ -229,19 +355,35 @@ export async function documentSync(started: DocumentSyncRunInput): Promise<Docum
       documentId,
       stats: commit.stats,
       merged,
+      ...(branch === undefined ? {} : { branch }),
     };
-    state.committed(change.requestId, commit, outcome);
+    if (branch === undefined) state.committed(change.requestId, commit, outcome);
+    else state.branchCommitted(change.requestId, outcome);
     committedThisRun += 1;
     // In the audit chain (and so on the live stream) before the writer hears of it.
-    await trail.record(change.actor, 'sync.committed', {
-      commitId: commit.commitId,
-      parents: commit.parents,
-      stats: commit.stats,
-      message: commit.message,
-      merged,
-      ...(commit.revertOf ? { revertOf: commit.revertOf } : {}),
-    });
-    toAnnounce(commit.commitId);
+    if (mergeOf !== undefined) {
+      await trail.record(change.actor, 'sync.merged', {
+        branch: mergeOf,
+        commitId: commit.commitId,
+        parents: commit.parents,
+        stats: commit.stats,
+        message: commit.message,
+        merged,
+        fastForward: false,
+      });
+    } else {
+      await trail.record(change.actor, 'sync.committed', {
+        commitId: commit.commitId,
+        parents: commit.parents,
+        stats: commit.stats,
+        message: commit.message,
+        merged,
+        ...(commit.revertOf ? { revertOf: commit.revertOf } : {}),
+        ...(branch === undefined ? {} : { branch }),
+      });
+    }
+    // Subscribers hear of head's changes (a branch's commits are on the live stream).
+    if (branch === undefined) toAnnounce(commit.commitId);
     return outcome;
   }
 
