@@ -14,6 +14,8 @@ import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { parseSettings, type Settings } from '../domain/settings';
+import { AnchorKey } from '../db/audit-log';
+import { openStore } from '../db/store';
 import { InputError } from '../domain/validation';
 import { codecsFor, dataConverterOf } from '../platform/codec/data-converter';
 import { assertPortFree } from '../platform/ports';
@@ -28,8 +30,15 @@ import {
   UI_CONFIG_DIR,
   UI_CONFIG_ENV,
 } from './cluster-layout';
-import { isRunning, recordedNames, runningProcesses, startDetached, stopProcesses } from './cluster-processes';
-import { postgresRunning, startPostgres, stopPostgres, type PostgresAccess } from './cluster-postgres';
+import {
+  isRunning,
+  recordedNames,
+  runningProcesses,
+  startDetached,
+  stopProcesses,
+  type StartedProcess,
+} from './cluster-processes';
+import { postgresRunning, psql, startPostgres, stopPostgres, type PostgresAccess } from './cluster-postgres';
 import { applySchemas, freeLowPort, registerNamespace, TEMPORAL_SERVICES, waitForFrontend } from './cluster-temporal';
 
 const DEFAULT_DATA_DIR = '.arxflow-cluster';
@@ -260,29 +269,17 @@ async function startCluster(settings: Settings, options: Options): Promise<void>
       'start',
       ...services.flatMap((s) => ['--service', s]),
     ];
-    const servers = options.split
-      ? TEMPORAL_SERVICES.map((service) =>
-          startDetached(
-            files.pids,
-            files.logs,
-            `temporal-${service}`,
-            tools.temporalServer,
-            serverArgs([service]),
-            serverEnv,
-            files.root,
-          ),
-        )
-      : [
-          startDetached(
-            files.pids,
-            files.logs,
-            'temporal',
-            tools.temporalServer,
-            serverArgs(TEMPORAL_SERVICES),
-            serverEnv,
-            files.root,
-          ),
-        ];
+    const startServer = (name: string, services: readonly string[]) =>
+      startDetached(files.pids, files.logs, name, tools.temporalServer, serverArgs(services), serverEnv, files.root);
+    const servers: StartedProcess[] = [];
+    if (options.split) {
+      // The first process writes the cluster's metadata into a new database; the others, started
+      // at the same moment, would race it (duplicate key on cluster_metadata_info, and exit).
+      const [first, ...others] = TEMPORAL_SERVICES;
+      servers.push(startServer(`temporal-${first}`, [first]));
+      await waitForClusterMetadata(files, secrets.postgres.port, () => !isRunning(files.pids, `temporal-${first}`));
+      for (const service of others) servers.push(startServer(`temporal-${service}`, [service]));
+    } else servers.push(startServer('temporal', TEMPORAL_SERVICES));
     const serverGone = () => {
       const dead = servers.find((s) => !isRunning(files.pids, s.name));
       return dead && `${dead.name} exited; the end of ${dead.logFile}:\n${tail(dead.logFile)}`;
@@ -299,6 +296,10 @@ async function startCluster(settings: Settings, options: Options): Promise<void>
       ARXFLOW_AUDIT_KEY: process.env.ARXFLOW_AUDIT_KEY || secrets.auditKey,
       ARXFLOW_IDENTITY_KEYS: process.env.ARXFLOW_IDENTITY_KEYS || secrets.identityKeys,
     };
+    // arxflow's migrations once, before its processes start: on a new database each would run
+    // them at the same moment, and concurrent CREATEs collide (duplicate key on pg_type).
+    const store = await openStore({ databaseUrl }, { auditKey: new AnchorKey(arxflowEnv.ARXFLOW_AUDIT_KEY!) });
+    await store.close();
     const workers: ClusterState['workers'] = [];
     for (let i = 1; i <= options.workers; i++) {
       const name = `arxflow-worker-${i}`;
@@ -433,9 +434,23 @@ async function waitForHttp(url: string, timeoutMs: number, gaveUp: () => string 
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s (${last})`);
 }
 
+/** Until the first Temporal process has written the cluster's metadata (or has died). */
+async function waitForClusterMetadata(files: ReturnType<typeof stateFiles>, port: number, died: () => boolean) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline && !died();) {
+    if (psql(files, port, 'SELECT count(*) FROM cluster_metadata_info', 'temporal') !== '0') return;
+    await sleep(250);
+  }
+}
+
 function tail(file: string, lines = 15): string {
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    // Long lines (a Go stack trace in one JSON line) cut short: the message is at the start.
+    return readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .map((line) => (line.length > 400 ? `${line.slice(0, 400)}...` : line))
+      .join('\n');
   } catch {
     return '(no log)';
   }
