@@ -1,12 +1,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Store } from '../../db/store';
-import { openTestStore } from '../support/pglite-template';
 import { MIGRATIONS } from '../support/migrations';
 import type { FastifyInstance } from 'fastify';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
 import { startGateway, tokenFor } from '../support/gateway';
 import { spawnArxflow } from '../support/cli-process';
+import { openWorldStore } from '../support/store-backends';
 
 describe('arxflow CLI against a dev server', () => {
   let env: TestWorkflowEnvironment;
@@ -16,7 +16,7 @@ describe('arxflow CLI against a dev server', () => {
   const taskQueue = uniqueTaskQueue('cli');
 
   beforeAll(async () => {
-    [env, store] = await Promise.all([startDevServerEnv(), openTestStore()]);
+    [env, store] = await Promise.all([startDevServerEnv(), openWorldStore('cli-dev-server')]);
     worker = await createTestWorker(env, taskQueue, { store });
     workerRun = worker.run();
   });
@@ -38,7 +38,7 @@ describe('arxflow CLI against a dev server', () => {
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
       status: 'healthy',
-      database: 'pglite',
+      database: store.db.kind,
       migrations: MIGRATIONS.length,
     });
   });

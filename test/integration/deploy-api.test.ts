@@ -10,6 +10,7 @@ import { runArxflowInProcess } from '../support/cli-in-process';
 import { useDevServerWorld } from '../support/dev-server-world';
 import { recordingKubectl } from '../support/recording-kubectl';
 import { call, TEST_SETTINGS, tokenFor } from '../support/gateway';
+import { waitUntil } from '../support/service-process';
 
 /**
  * Services whose deployments stop where a person decides: `api`'s production waits for its
@@ -401,11 +402,14 @@ describe('post-deploy watch: a firing alert naming a service and environment rea
     const { alertId, incidentId } = alert as { alertId: string; incidentId: string };
     const alertRun = world.env.client.workflow.getHandle(alertId);
     await expect(alertRun.describe()).resolves.toMatchObject({ type: 'alertEscalation' });
-    let opened: string | undefined;
-    for (let look = 0; look < 100 && !opened; look++) {
-      opened = (await alertRun.query(alertStatusQuery)).incident;
-      if (!opened) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    // The alert links its incident once the child has started: a few workflow tasks after the
+    // forward, which took over 10 s on a loaded 2-core machine (the old bound: 100 looks of 100 ms,
+    // counted in looks, each query itself slow). Waited for by the clock, a minute.
+    const opened = await waitUntil(
+      'the alert links its incident',
+      async () => (await alertRun.query(alertStatusQuery)).incident,
+      60_000,
+    );
     expect(opened).toBe(incidentId);
     expect(await deployAlertsOf(staging)).toEqual([expect.objectContaining({ summary: 'errors high (f2)' })]);
   });

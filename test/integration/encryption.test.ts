@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
-import { openStore, type Store } from '../../db/store';
+import type { Store } from '../../db/store';
 import { AesGcmPayloadCodec, parseEncryptionKeys } from '../../platform/codec/aes-gcm-codec';
 import { createArxflowWorker } from '../../workers/worker';
 import { durabilityProbe, probeStatusQuery } from '../../workflows';
@@ -14,6 +14,7 @@ import { call, startGateway, tokenFor } from '../support/gateway';
 import { startDevServerEnv, testCodecs, uniqueTaskQueue } from '../support/temporal-env';
 import { dataConverterOf } from '../../platform/codec/data-converter';
 import { runArxflow } from '../support/cli-process';
+import { openWorldStore } from '../support/store-backends';
 
 const oldKey = `k1:${randomBytes(32).toString('base64')}`;
 const newKey = `k2:${randomBytes(32).toString('base64')}`;
@@ -29,7 +30,7 @@ describe('payload encryption (AES-256-GCM) and the codec server', () => {
   const codecs = testCodecs('stamped', `${newKey},${oldKey}`);
 
   beforeAll(async () => {
-    [env, store] = await Promise.all([startDevServerEnv(), openStore({ inMemory: true })]);
+    [env, store] = await Promise.all([startDevServerEnv(), openWorldStore('encryption')]);
     ({ app, url } = await startGateway(env, store, 'unused', {
       codec: { codecs, webUiOrigin: WEB_UI, trustLocalWebUi: false },
     }));

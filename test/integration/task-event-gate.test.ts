@@ -139,4 +139,77 @@ describe('a task tracker event meets a real funding gate condition (dev server)'
       { status: 'done' },
     ]);
   });
+
+  it('replayTriggerAction: an event that came before its gate opened is a dead letter; replayed once the gate is open, the condition passes', async () => {
+    const projectId = 'TRK2';
+    const gateId = `funding-gate/${projectId}/M3`;
+    const operator = await as('ops-olga', 'operator');
+    await setUpFundingProject(world.store, projectId, {
+      definition: programDefinition({
+        conditions: [{ id: 'framing-done', type: 'task_completed', taskIds: ['T-9'], mode: 'blocking' }],
+      }),
+    });
+    const trigger = await call(`${world.url}/v1/task-triggers/early-m3`, {
+      method: 'PUT',
+      token: operator,
+      body: {
+        projectId,
+        taskId: 'T-9',
+        triggerType: 'task_completed',
+        actions: [{ type: 'signal_gate', workflowId: 'funding-gate/{{projectId}}/M3' }],
+      },
+    });
+    expect(trigger.status).toBe(200);
+    const event = {
+      eventId: 'evt-early',
+      projectId,
+      taskId: 'T-9',
+      type: 'task_completed',
+      occurredAt: '2026-11-25T10:00:00Z',
+      fields: {},
+    };
+    expect((await call(`${world.url}/v1/workflows/taskEvent`, { token: operator, body: event })).status).toBe(201);
+    const early: TaskEventReport = await world.env.client.workflow
+      .getHandle(`task-event/${projectId}/evt-early`)
+      .result();
+    expect(early.actions).toEqual([
+      expect.objectContaining({ step: 'early-m3/0', outcome: 'gate_not_found', target: gateId }),
+    ]);
+    const deadLetterKey = `task-event/${projectId}/evt-early/early-m3/0`;
+    const replayUrl = `${world.url}/v1/task-triggers/dead-letters/${encodeURIComponent(deadLetterKey)}/replay`;
+
+    // The gate opens; the operator replays the dead letter through the API.
+    const opened = await call(`${world.url}/v1/workflows/fundingGate`, {
+      token: await as('gc-alex', 'operator'),
+      body: drawRequest({ projectId, milestoneId: 'M3' }),
+    });
+    expect(opened.status).toBe(201);
+    const replay = await call(replayUrl, { method: 'POST', token: operator });
+    expect(replay.status).toBe(202);
+    expect(replay.json).toMatchObject({ key: deadLetterKey, attempt: 1 });
+    const result = await world.env.client.workflow.getHandle(String(replay.json.workflowId)).result();
+    expect(result).toMatchObject({
+      deadLetterKey,
+      outcome: 'signalled',
+      target: gateId,
+      replayWorkflowId: `trigger-replay/${deadLetterKey}/1`,
+    });
+    expect(result).not.toHaveProperty('newDeadLetterKey');
+    const met = await gateStatusWhen(
+      world.env.client,
+      gateId,
+      (status) => status.conditions.conditions[0]?.status === 'passed',
+      60_000,
+    );
+    expect(met.conditions).toMatchObject({
+      conditions: [{ id: 'framing-done', status: 'passed' }],
+      refusedEvidence: [],
+    });
+    // Replayed once: a second replay is refused, and the dead letter says how it ended.
+    expect((await call(replayUrl, { method: 'POST', token: operator })).status).toBe(409);
+    const letters = await call(`${world.url}/v1/task-triggers/dead-letters?triggerId=early-m3`, { token: operator });
+    expect(letters.json).toMatchObject({
+      deadLetters: [{ key: deadLetterKey, replayOutcome: 'signalled', replayDeadLetterKey: null }],
+    });
+  });
 });
