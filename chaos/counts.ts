@@ -73,6 +73,24 @@ export function observedSlackPosts(world: ChaosWorld): string[] {
     .map((call) => `${String(call.params.channel)}|${/chaos-[0-9a-z]+-\d+/.exec(String(call.params.text))?.[0]}`);
 }
 
+/**
+ * Emails the SMTP stand-in got more than once for one step, with their Message-IDs: a send cut
+ * off between the SMTP answer and the delivery record (a SIGKILL in that window) is sent again
+ * by the retry, under the same Message-ID derived from the delivery key.
+ */
+function repeatedEmails(world: ChaosWorld, plan: WorkloadPlan) {
+  const expected = new Set(expectedEmails(plan));
+  const byKey = new Map<string, string[]>();
+  for (const mail of world.smtp.messages())
+    for (const to of mail.to) {
+      const key = `${to}|${mail.subject}`;
+      if (expected.has(key)) byKey.set(key, [...(byKey.get(key) ?? []), mail.headers['message-id'] ?? '']);
+    }
+  return [...byKey.entries()]
+    .filter(([, ids]) => ids.length > 1)
+    .map(([key, ids]) => ({ key, times: ids.length, messageIds: [...new Set(ids)] }));
+}
+
 /** Disbursements in the ledger, one expected per gate, each of the expected amount. */
 async function ledgerRows(world: ChaosWorld, plan: WorkloadPlan) {
   const ids = range(plan.funding).map((i) => gateIdOf(plan, i));
@@ -116,6 +134,7 @@ export async function countEffects(
     tally('emails at the SMTP stand-in', expectedEmails(plan), observedEmails(world)),
     tally('Slack messages at the Slack stand-in', expectedSlackPosts(plan), observedSlackPosts(world)),
   ];
+  const repeated = repeatedEmails(world, plan);
   const alertTexts = world.slack.messages().filter((m) => /chaos-[0-9a-z]+-\d+/.test(m.text ?? ''));
   const unresolved = alertTexts.filter((m) => !/resolved/i.test(m.text ?? ''));
   const audit = await world.store.audit.verify();
@@ -140,6 +159,15 @@ export async function countEffects(
       ok: unbalanced.length === 0,
       ...(unbalanced.length ? { detail: `${unbalanced.length} unbalanced` } : {}),
     },
+    ...(repeated.length
+      ? [
+          {
+            name: 'each email sent twice repeats its Message-ID (a mail client shows it once)',
+            ok: repeated.every((r) => r.messageIds.length === 1),
+            detail: repeated.map((r) => `${r.key} x${r.times}`).join('; '),
+          },
+        ]
+      : []),
     {
       name: 'audit hash chain intact',
       ok: audit.ok,
