@@ -117,11 +117,14 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       expect(accepted.json).toMatchObject({ status: 'accepted', alerts: [{ outcome: 'raised' }] });
     });
 
-    it('refuses a caller from another address when no token is configured', async () => {
-      const external = Object.values(networkInterfaces())
-        .flat()
-        .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
-      if (!external) return; // no non-loopback interface on this machine: covered by isLoopback's unit test
+    // Needs a non-loopback interface to call from. Without one the test is skipped by name
+    // (isLoopback's unit test still covers the rule), never passed with no assertion; under CI it fails.
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    const withExternal = external || process.env.CI ? it : it.skip;
+    withExternal('refuses a caller from another address when no token is configured', async () => {
+      if (!external) throw new Error('CI is set but this machine has no non-loopback IPv4 interface to call from');
       // The gateway as a server would run it, listening on every interface; called from outside loopback.
       const { app: gateway } = await buildGateway({
         temporal: world.env.client,
