@@ -59,27 +59,89 @@ export const escalationPolicyInputSchema = lazySchema(() =>
     }),
 );
 
-export const alertEscalationInputSchema = lazySchema(() =>
+const instant = (message = 'must be an instant in epoch ms') => z.number({ error: message }).finite(message);
+const count = (message = 'must be a whole number, 0 or more') => z.int({ error: message }).min(0, message);
+
+/**
+ * What a run that continued as new hands the next one (AlertState.carried()): written by the
+ * previous run, so its shape is checked (a hand-made start with a broken one is refused at
+ * once), and fields a later version adds pass through (looseObject) rather than being lost.
+ */
+export const alertCarriedSchema = lazySchema(() =>
   z.looseObject(
     {
-      intakeId: text('must be a text'),
-      event: z.looseObject(
+      state: z.looseObject(
         {
-          dedupKey: z
-            .string({ error: 'must be 1 to 255 of A-Z a-z 0-9 . _ ~ -' })
-            .refine(isSafeDedupKey, 'must be 1 to 255 of A-Z a-z 0-9 . _ ~ -'),
-          summary: text('must be a text'),
-          severity: z.enum(SEVERITIES, { error: `must be ${SEVERITIES.join(', ')}` }),
+          dedupKey: z.string({ error: 'must be the alert id' }).refine(isSafeDedupKey, 'must be the alert id'),
+          status: z.enum(['triggered', 'acknowledged', 'resolved'], {
+            error: 'must be triggered, acknowledged or resolved',
+          }),
+          policy: escalationPolicyInputSchema,
           labels: textMap('must map names to texts'),
-          annotations: textMap('must map names to texts'),
-          links: list('must be a list'),
-          images: list('must be a list'),
+          openedAt: instant(),
+          lastSeenAt: instant(),
+          count: count(),
+          cycle: z.int({ error: 'must be a cycle number' }).min(1, 'must be a cycle number'),
+          cycleStartedAt: instant(),
+          maxLevel: count(),
+          notifications: list('must be a list'),
+          counts: z.looseObject({ sent: count(), failed: count(), suppressed: count() }, { error: 'must be counts' }),
+          timeline: list('must be a list'),
+          version: count(),
         },
-        { error: 'must be an object' },
+        { error: 'must be the alert state' },
       ),
-      policy: escalationPolicyInputSchema,
-      policies: z.array(escalationPolicyInputSchema, { error: 'must be a list' }).optional(),
+      /** The footer the posted Slack messages were last updated with (not sent again). */
+      slackUpdatedFor: z.string({ error: 'must be a text' }).optional(),
+      /** The timeline's last entries the previous run did not audit (this run does). */
+      unaudited: count().optional(),
     },
     { error: 'must be an object' },
   ),
+);
+
+export const alertEscalationInputSchema = lazySchema(() =>
+  z
+    .looseObject(
+      {
+        intakeId: text('must be a text'),
+        event: z.looseObject(
+          {
+            dedupKey: z
+              .string({ error: 'must be 1 to 255 of A-Z a-z 0-9 . _ ~ -' })
+              .refine(isSafeDedupKey, 'must be 1 to 255 of A-Z a-z 0-9 . _ ~ -'),
+            summary: text('must be a text'),
+            severity: z.enum(SEVERITIES, { error: `must be ${SEVERITIES.join(', ')}` }),
+            labels: textMap('must map names to texts'),
+            annotations: textMap('must map names to texts'),
+            links: list('must be a list'),
+            images: list('must be a list'),
+          },
+          { error: 'must be an object' },
+        ),
+        policy: escalationPolicyInputSchema,
+        policies: z.array(escalationPolicyInputSchema, { error: 'must be a list' }).optional(),
+        carried: alertCarriedSchema.optional(),
+        options: z
+          .strictObject(
+            {
+              eventsPerRun: z
+                .int({ error: 'must be a whole number of events' })
+                .min(20, 'must be 20 events or more')
+                .optional(),
+              messagesPerRun: z
+                .int({ error: 'must be a whole number of messages' })
+                .min(1, 'must be 1 or more')
+                .optional(),
+            },
+            { error: 'must be an object' },
+          )
+          .optional(),
+      },
+      { error: 'must be an object' },
+    )
+    .refine((input) => !input.carried || input.carried.state.dedupKey === input.event.dedupKey, {
+      path: ['carried', 'state', 'dedupKey'],
+      message: 'must be the dedupKey of the event',
+    }),
 );

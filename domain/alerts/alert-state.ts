@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
-import { pushCapped } from '../plain-data';
+import { clonePlain, pushCapped } from '../plain-data';
 import {
   directPolicy,
   firstStep,
@@ -136,6 +136,12 @@ export interface AlertSnapshot {
   notifications: NotificationRecord[];
   counts: Record<DeliveryOutcome, number>;
   timeline: TimelineEntry[];
+  /**
+   * Entries the capped lists dropped (oldest first) over the alert's life, carried across
+   * continue-as-new: the timeline and notifications keep the newest, this says how many went.
+   * Absent on alerts begun before it was counted.
+   */
+  dropped?: { timeline: number; notifications: number };
   version: number;
 }
 
@@ -166,10 +172,12 @@ export interface AlertStatusView {
   next?: { kind: AlertDue['kind']; at: string };
   notifications: Record<DeliveryOutcome, number>;
   timeline: TimelineEntry[];
+  /** Older timeline entries no longer kept (the timeline keeps the newest MAX_TIMELINE); the audit chain has them all. */
+  timelineDropped?: number;
 }
 
-const MAX_TIMELINE = 300;
-const MAX_NOTIFICATIONS = 200;
+export const MAX_TIMELINE = 300;
+export const MAX_NOTIFICATIONS = 200;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export class AlertState {
@@ -222,6 +230,20 @@ export class AlertState {
       `${event.severity}: ${event.summary} (policy ${policy.name})`,
     );
     return alert;
+  }
+
+  /**
+   * The alert a run continued as new hands over (`carried()` of the previous run): the same
+   * state, so escalation goes on from the same absolute instants (nothing is re-planned from
+   * the new run's start).
+   */
+  static resume(carried: AlertSnapshot, options: { policies?: readonly EscalationPolicy[] } = {}): AlertState {
+    return new AlertState(clonePlain(carried), options);
+  }
+
+  /** The state for the next run (continue-as-new): plain data, bounded by the caps of its lists. */
+  carried(): AlertSnapshot {
+    return clonePlain(this.state);
   }
 
   get status(): AlertStatus {
@@ -522,6 +544,7 @@ export class AlertState {
       ...(next ? { next: { kind: next.kind, at: iso(next.at) } } : {}),
       notifications: { ...s.counts },
       timeline: [...s.timeline],
+      ...(s.dropped && s.dropped.timeline > 0 ? { timelineDropped: s.dropped.timeline } : {}),
     };
   }
 
@@ -578,13 +601,28 @@ export class AlertState {
       outcome,
       ...(detail ? { detail } : {}),
     };
-    pushCapped(this.state.notifications, record, MAX_NOTIFICATIONS);
+    this.countDropped('notifications', this.state.notifications, record, MAX_NOTIFICATIONS);
     this.state.counts[outcome]++;
   }
 
   private note(now: number, by: string, event: string, detail?: string): void {
-    pushCapped(this.state.timeline, { at: iso(now), by, event, ...(detail ? { detail } : {}) }, MAX_TIMELINE);
+    this.countDropped(
+      'timeline',
+      this.state.timeline,
+      { at: iso(now), by, event, ...(detail ? { detail } : {}) },
+      MAX_TIMELINE,
+    );
     this.state.version++;
+  }
+
+  /** Appends to a capped list and counts what it dropped, so the view can say the list is not whole. */
+  private countDropped<T>(list: 'timeline' | 'notifications', items: T[], item: T, max: number): void {
+    const before = items.length;
+    pushCapped(items, item, max);
+    const dropped = before + 1 - items.length;
+    if (dropped === 0) return;
+    this.state.dropped ??= { timeline: 0, notifications: 0 };
+    this.state.dropped[list] += dropped;
   }
 }
 

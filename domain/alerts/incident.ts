@@ -119,6 +119,12 @@ export interface IncidentSnapshot {
   responders: Responder[];
   review: ReviewOptions & { remindersSent: number; completedAt?: string; completedBy?: string };
   timeline: TimelineEntry[];
+  /**
+   * Entries the capped lists dropped (oldest first) over the incident's life, carried across
+   * continue-as-new: the timeline keeps the newest MAX_TIMELINE, the alerts the newest
+   * MAX_ALERTS. Absent on incidents begun before it was counted.
+   */
+  dropped?: { timeline: number; alerts: number };
   version: number;
 }
 
@@ -158,7 +164,11 @@ export type NoteRequest = z.infer<typeof noteRequestSchema>;
 /** The operator messages of an incident and its review, as recorded refusals name them. */
 export type IncidentMessageKind = 'status change' | 'add responder' | 'add note' | 'complete review';
 
-const MAX_TIMELINE = 500;
+export const MAX_TIMELINE = 500;
+/** Alerts an incident lists (the newest joins); older ones are counted in `dropped.alerts`. */
+export const MAX_ALERTS = 1_000;
+/** Responders an incident takes: each is a person paged and shown; more is refused. */
+export const MAX_RESPONDERS = 100;
 
 export class Incident {
   constructor(readonly state: IncidentSnapshot) {}
@@ -189,6 +199,11 @@ export class Incident {
     return incident;
   }
 
+  /** The incident a run that continued as new hands over (its `snapshot()`): the same state. */
+  static resume(carried: IncidentSnapshot): Incident {
+    return new Incident(clonePlain(carried));
+  }
+
   get status(): IncidentStatus {
     return this.state.status;
   }
@@ -204,7 +219,7 @@ export class Incident {
   /** Adds an alert of the group; a repeated join (a retried signal) changes nothing. */
   join(alert: IncidentAlert, now: number): boolean {
     if (this.state.alerts.some((a) => a.dedupKey === alert.dedupKey)) return false;
-    this.state.alerts.push({ ...alert, joinedAt: new Date(now).toISOString() });
+    this.countDropped('alerts', this.state.alerts, { ...alert, joinedAt: new Date(now).toISOString() }, MAX_ALERTS);
     this.state.severity = worseSeverity(this.state.severity, alert.severity);
     this.record(now, 'system', 'alert joined', `${alert.dedupKey}: ${alert.summary}`);
     return true;
@@ -231,7 +246,10 @@ export class Incident {
     if (problem) return problem;
     const { responder } = request as ResponderRequest;
     if (this.resolved) return 'the incident is resolved';
-    return this.state.responders.some((r) => r.who === responder) ? `${responder} is already a responder` : undefined;
+    if (this.state.responders.some((r) => r.who === responder)) return `${responder} is already a responder`;
+    return this.state.responders.length >= MAX_RESPONDERS
+      ? `the incident has ${MAX_RESPONDERS} responders, the most it takes`
+      : undefined;
   }
 
   addResponder(request: ResponderRequest, now: number): void {
@@ -327,12 +345,23 @@ export class Incident {
   }
 
   record(now: number, by: string, event: string, detail?: string): void {
-    pushCapped(
+    this.countDropped(
+      'timeline',
       this.state.timeline,
       { at: new Date(now).toISOString(), by, event, ...(detail ? { detail } : {}) },
       MAX_TIMELINE,
     );
     this.state.version++;
+  }
+
+  /** Appends to a capped list and counts what it dropped, so the snapshot says the list is not whole. */
+  private countDropped<T>(list: 'timeline' | 'alerts', items: T[], item: T, max: number): void {
+    const before = items.length;
+    pushCapped(items, item, max);
+    const dropped = before + 1 - items.length;
+    if (dropped === 0) return;
+    this.state.dropped ??= { timeline: 0, alerts: 0 };
+    this.state.dropped[list] += dropped;
   }
 
   /** A copy for a query or continue-as-new. */

@@ -11,6 +11,7 @@ import {
   setHandler,
   startChild,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { alertEscalationInputSchema } from '../../domain/alerts/alert-input';
@@ -22,6 +23,7 @@ import {
   type AlertStatusView,
 } from '../../domain/alerts/alert-state';
 import type { EscalationPosition, EscalationTarget } from '../../domain/alerts/escalation-policy';
+import { RunBound } from '../../domain/alerts/history-bound';
 import { incidentKeyFor } from '../../domain/alerts/incident';
 import { activeSilenceFor } from '../../domain/alerts/silences';
 import type { TimelineEntry } from '../../domain/alerts/types';
@@ -85,7 +87,23 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
   parseWorkflowInput(alertEscalationInputSchema, input, 'alertEscalation input');
   // Runs begun before the workflow kit audited once per change (see `audit`); decided once, here.
   const kit = patched('alert-workflow-kit');
-  const alert = AlertState.open(input.event, input.policy, now(), { policies: input.policies });
+  // Runs begun before it never continued as new for a long history, and upserted the search
+  // attributes after every change (also when neither had changed); decided once, here.
+  const bounded = patched('alert-bounded-history');
+  const carried = bounded ? input.carried : undefined;
+  const alert = carried
+    ? AlertState.resume(carried.state, { policies: input.policies })
+    : AlertState.open(input.event, input.policy, now(), { policies: input.policies });
+  const bound = new RunBound(input.options);
+  /** The history is long (or the server says so): the state goes to a new run at the next wake-up. */
+  const runFull = () => bounded && bound.due(workflowInfo());
+  /** Counts a message handled by this run (for `bound`), then handles it. */
+  const counted =
+    <R>(handle: (request: R) => void) =>
+    (request: R) => {
+      bound.message();
+      handle(request);
+    };
   let retrigger: SourceEventMessage | undefined; // a trigger after resolve: the next alert run
   let frozen: readonly TimelineEntry[] | undefined;
   const trail = new AuditTrail<TimelineEntry>({
@@ -97,8 +115,18 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
       data: { detail: entry.detail, status: alert.status },
     }),
   });
+  /** The last timeline entry audited by this run's `audit` (what a hand-over counts from). */
+  let auditedThrough: TimelineEntry | undefined;
+  if (carried) {
+    // The previous run audited the timeline it carried, except its last `unaudited` entries.
+    frozen = alert.state.timeline.slice(0, Math.max(0, alert.state.timeline.length - (carried.unaudited ?? 0)));
+    trail.skipTimeline();
+    auditedThrough = frozen.at(-1);
+    frozen = undefined;
+  }
 
   setHandler(sourceEventSignal, (message) => {
+    bound.message();
     if (message.intakeId === input.intakeId) return; // the start's own event, delivered again as its signal
     const outcome = alert.observe(message.event, now());
     if (outcome === 'ignored' && alert.closed && message.event.action === 'trigger') retrigger ??= message;
@@ -111,48 +139,60 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
   wireOperatorMessages(
     {
       view: () => alert.view(),
-      recordRefused: (kind, request, reason) => alert.recordRefused(kind, request, reason, now()),
+      recordRefused: (kind, request, reason) => {
+        bound.message();
+        alert.recordRefused(kind, request, reason, now());
+      },
     },
     {
       acknowledge: {
         update: acknowledgeUpdate,
         signal: acknowledgeSignal,
         refusal: rule('acknowledge', (request) => alert.refusalOfAcknowledge(request)),
-        apply: (request) => alert.acknowledge(request, now()),
+        apply: counted((request) => alert.acknowledge(request, now())),
       },
       resolve: {
         update: resolveUpdate,
         signal: resolveSignal,
         refusal: rule('resolve', (request) => alert.refusalOfResolve(request)),
-        apply: (request) => alert.resolve(request, now()),
+        apply: counted((request) => alert.resolve(request, now())),
       },
       escalate: {
         update: escalateNowUpdate,
         signal: escalateNowSignal,
         refusal: rule('escalate', (request) => alert.refusalOfEscalateNow(request)),
-        apply: (request) => alert.escalateNow(request, now()),
+        apply: counted((request) => alert.escalateNow(request, now())),
       },
       reassign: {
         update: reassignUpdate,
         signal: reassignSignal,
         refusal: rule('reassign', (request) => alert.refusalOfReassign(request)),
-        apply: (request) => alert.reassign(request, now()),
+        apply: counted((request) => alert.reassign(request, now())),
       },
     },
   );
   upsertSearchAttributes([
-    { key: Severity, value: input.event.severity },
+    { key: Severity, value: carried ? alert.state.severity : input.event.severity },
     { key: AlertStatus, value: alert.status },
     ...(input.event.service ? [{ key: Service, value: input.event.service }] : []),
   ]);
+  let published = searchedValues();
 
-  let slackUpdatedFor: string | undefined;
+  let slackUpdatedFor: string | undefined = carried?.slackUpdatedFor;
+  if (carried?.unaudited) await audit(); // what the previous run handed over unaudited, now
   while (!alert.closed) {
+    if (runFull()) {
+      // Every message handled first; entries not audited yet go with the state (the next run audits them).
+      await condition(allHandlersFinished);
+      if (!alert.closed) return continueAsNew<typeof alertEscalation>(continued());
+      continue;
+    }
     const seen = alert.state.version;
+    const woken = () => alert.state.version !== seen || runFull();
     const due = alert.nextDue();
-    if (!due) await condition(() => alert.state.version !== seen);
+    if (!due) await condition(woken);
     else if (due.at > now()) {
-      if (!(await condition(() => alert.state.version !== seen, due.at - now()))) await carryOut(due);
+      if (!(await condition(woken, due.at - now()))) await carryOut(due);
     } else await carryOut(due);
     await afterChange();
   }
@@ -168,9 +208,29 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
   if (kit || patched('audit-timeline-at-close')) await trail.flush();
   if (retrigger) {
     // Fired again after it was resolved: a new alert, in a new run of the same workflow id.
-    await continueAsNew<typeof alertEscalation>({ ...input, event: retrigger.event, intakeId: retrigger.intakeId });
+    const { carried: _carried, ...fresh } = input; // a new alert: nothing of this one's state
+    await continueAsNew<typeof alertEscalation>({ ...fresh, event: retrigger.event, intakeId: retrigger.intakeId });
   }
   return alert.view();
+
+  /**
+   * The next run's input: the alert as it stands (deadlines are absolute instants in it, so
+   * the next run waits for the same wall times) and the Slack footer already sent.
+   */
+  function continued(): AlertEscalationInput {
+    return {
+      ...input,
+      carried: {
+        state: alert.carried(),
+        unaudited: unaudited(),
+        ...(slackUpdatedFor !== undefined ? { slackUpdatedFor } : {}),
+      },
+    };
+  }
+
+  function searchedValues(): string {
+    return `${alert.status}/${alert.state.severity}`;
+  }
 
   async function carryOut(due: AlertDue): Promise<void> {
     if (due.kind === 'ack_timeout') return alert.ackTimedOut(now());
@@ -214,23 +274,38 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
   /** After anything changed: audit trail, search attributes, Slack messages, incident. */
   async function afterChange(): Promise<void> {
     await audit();
-    upsertSearchAttributes([
-      { key: AlertStatus, value: alert.status },
-      { key: Severity, value: alert.state.severity },
-    ]);
+    // A bounded run upserts only what changed: one command per duplicate trigger would fill the history.
+    if (!bounded || searchedValues() !== published) {
+      published = searchedValues();
+      upsertSearchAttributes([
+        { key: AlertStatus, value: alert.status },
+        { key: Severity, value: alert.state.severity },
+      ]);
+    }
     await updateSlackMessages();
     if (alert.needsIncident) await openOrJoinIncident();
   }
 
   /**
    * Audits the timeline entries not audited yet, until none is left. Runs begun before the
-   * kit made one call per change, for the entries there were when it began (those added
+   * kit (and bounded ones) make one call per change, for the entries there were when it began (those added
    * meanwhile waited for the next change): the trail is shown a copy taken then.
    */
   async function audit(): Promise<void> {
-    if (!kit) frozen = [...alert.state.timeline];
+    // A bounded run makes one call too: under a flood of recorded refusals, "until none is
+    // left" would never return to the loop that decides to continue as new.
+    if (!kit || bounded) frozen = [...alert.state.timeline];
     await trail.flush();
+    auditedThrough = frozen?.at(-1) ?? auditedThrough;
     frozen = undefined;
+  }
+
+  /** Timeline entries added since the last audit (all kept ones when that entry was dropped by the cap). */
+  function unaudited(): number {
+    const timeline = alert.state.timeline;
+    if (auditedThrough === undefined) return timeline.length;
+    const at = timeline.lastIndexOf(auditedThrough);
+    return at < 0 ? timeline.length : timeline.length - 1 - at;
   }
 
   /** Acknowledged or resolved: the posted Slack messages say by whom, without buttons (chat.update). */

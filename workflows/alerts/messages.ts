@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AlertStatusView, EscalateRequest, ReassignRequest } from '../../domain/alerts/alert-state';
+import type { AlertSnapshot, AlertStatusView, EscalateRequest, ReassignRequest } from '../../domain/alerts/alert-state';
 import type { EscalationPolicy } from '../../domain/alerts/escalation-policy';
+import type { RunBoundOptions } from '../../domain/alerts/history-bound';
 import type {
   IncidentSnapshot,
   NoteRequest,
@@ -29,7 +30,25 @@ export interface AlertEscalationInput {
   /** Which labels group alerts into one incident (default: the source's group). */
   incidentGroupBy?: string[];
   review?: Partial<ReviewOptions>;
+  /**
+   * Set by the run that continued as new (its history grew long): the alert as it stood,
+   * deadlines as absolute instants, so the next run escalates at the same wall times.
+   */
+  carried?: AlertCarried;
+  options?: HistoryBoundOptions;
 }
+
+/** What an alert run hands the next one. */
+export interface AlertCarried {
+  state: AlertSnapshot;
+  /** The footer the posted Slack messages were last updated with: not sent again by the next run. */
+  slackUpdatedFor?: string;
+  /** The timeline's last entries not audited yet: the next run audits them. */
+  unaudited?: number;
+}
+
+/** When a run continues as new (domain/alerts/history-bound.ts: the defaults and why). */
+export type HistoryBoundOptions = RunBoundOptions;
 
 /** An event from the source for an alert that may already be open (signalWithStart). */
 export interface SourceEventMessage {
@@ -57,6 +76,13 @@ export interface IncidentInput {
   service?: string;
   firstAlert: { dedupKey: string; summary: string; severity: AlertEvent['severity'] };
   review?: Partial<ReviewOptions>;
+  /** Set by the run that continued as new (its history grew long): the incident as it stood. */
+  carried?: {
+    state: IncidentSnapshot;
+    /** The timeline's last entries not audited yet: the next run audits them. */
+    unaudited?: number;
+  };
+  options?: HistoryBoundOptions;
 }
 
 export interface JoinIncidentMessage {
