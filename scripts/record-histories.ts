@@ -16,6 +16,7 @@ import { FundingPrograms } from '../db/funding-programs';
 import { TaskTriggers } from '../db/task-triggers';
 import { parseEscalationYaml } from '../domain/alerts/escalation-policy-schemas';
 import { Incident } from '../domain/alerts/incident';
+import { AlertState } from '../domain/alerts/alert-state';
 import { parseMetricRulesYaml } from '../domain/alerts/metric-rules-schemas';
 import type { AlertEvent } from '../domain/alerts/types';
 import type { FundingGateInput } from '../domain/funding/gate-input';
@@ -759,6 +760,101 @@ const SAMPLES: Record<WorkflowType | `${WorkflowType}-${string}`, Sample> = {
           plan: examplePlan(36),
           documents: SAMPLE_PLAN_DOCUMENTS,
           actor: 'mallory',
+        });
+    },
+  },
+  'alertEscalation-continued': {
+    // Notified at level 1, then three duplicate triggers: the run continues as new after its
+    // third message (options.messagesPerRun), carrying the alert.
+    workflowType: 'alertEscalation',
+    workflowId: 'alert/history-sample-continued',
+    continuesAsNew: true,
+    args: [
+      {
+        event: { ...SAMPLE_ALERT, dedupKey: 'history-sample-continued' },
+        intakeId: 'history-sample-continued-intake',
+        policy: SAMPLE_POLICY,
+        options: { messagesPerRun: 3 },
+      },
+    ],
+    drive: async (handle) => {
+      while ((await handle.query(workflows.alertStatusQuery)).level < 1)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      for (let i = 0; i < 3; i++)
+        await handle.signal(workflows.sourceEventSignal, {
+          event: { ...SAMPLE_ALERT, dedupKey: 'history-sample-continued' },
+          intakeId: `history-sample-duplicate-${i}`,
+        });
+    },
+  },
+  'alertEscalation-carried': {
+    // The run after a continue-as-new: it starts from the carried alert (level 1 notified a
+    // minute ago, its last timeline entry not audited yet), is acknowledged and resolved.
+    workflowType: 'alertEscalation',
+    workflowId: 'alert/history-sample-carried',
+    args: () => {
+      const event = { ...SAMPLE_ALERT, dedupKey: 'history-sample-carried' };
+      const carried = AlertState.open(event, SAMPLE_POLICY, Date.now() - 120_000);
+      carried.markNotified({ cycle: 1, round: 1, level: 1 }, Date.now() - 60_000);
+      return [
+        {
+          event,
+          intakeId: 'history-sample-carried-intake',
+          policy: SAMPLE_POLICY,
+          carried: { state: carried.carried(), unaudited: 1 },
+        },
+      ];
+    },
+    drive: async (handle) => {
+      await handle.executeUpdate(workflows.acknowledgeUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'] }] });
+      await handle.executeUpdate(workflows.resolveUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'] }] });
+    },
+  },
+  'incident-continued': {
+    // A responder, then three notes: the run continues as new after its fourth message, carrying the incident.
+    workflowType: 'incident',
+    workflowId: 'incident/inc-history-sample-continued',
+    continuesAsNew: true,
+    args: [
+      {
+        key: 'inc-history-sample-continued',
+        title: 'Disk full on db-1',
+        severity: 'critical',
+        firstAlert: { dedupKey: 'history-sample', summary: 'Disk full on db-1', severity: 'critical' },
+        options: { messagesPerRun: 4 },
+      },
+    ],
+    drive: async (handle) => {
+      await handle.executeUpdate(workflows.addResponderUpdate, {
+        args: [{ actor: 'ops:ann', roles: ['operator'], responder: 'sre-lead@example.com', role: 'commander' }],
+      });
+      for (let i = 0; i < 3; i++)
+        await handle.signal(workflows.incidentNoteSignal, { actor: 'ops:ann', roles: ['operator'], note: `note ${i}` });
+    },
+  },
+  'incident-carried': {
+    // The run after a continue-as-new: it starts from the carried incident (a joined alert,
+    // its last entry not audited yet) and is walked to resolved.
+    workflowType: 'incident',
+    workflowId: 'incident/inc-history-sample-carried',
+    args: () => {
+      const alert = { dedupKey: 'history-sample', summary: 'Disk full on db-1', severity: 'critical' as const };
+      const carried = Incident.open('inc-history-sample-carried', alert, 'alert:history-sample', Date.now() - 60_000);
+      carried.join({ dedupKey: 'history-sample-2', summary: 'Replication lag', severity: 'error' }, Date.now());
+      return [
+        {
+          key: 'inc-history-sample-carried',
+          title: 'Disk full on db-1',
+          severity: 'critical',
+          firstAlert: alert,
+          carried: { state: carried.snapshot(), unaudited: 1 },
+        },
+      ];
+    },
+    drive: async (handle) => {
+      for (const status of ['identified', 'resolved'] as const)
+        await handle.executeUpdate(workflows.incidentStatusUpdate, {
+          args: [{ actor: 'ops:ann', roles: ['operator'], status }],
         });
     },
   },
