@@ -256,6 +256,7 @@ export class SyncStore {
   /**
    * A commit of the history with its content and metadata (the head when no commit is given);
    * undefined when unknown or not in the history (a prepared commit whose change was denied).
+   * The history: what head reaches (a merged branch's commits too); with `branch`, what it reaches.
    */
   async show(documentId: string, commitId?: string, branch?: string): Promise<SyncCommitContent | undefined> {
     if (branch !== undefined) {
@@ -265,8 +266,11 @@ export class SyncStore {
       if (commitId !== undefined && !(await this.reaches(documentId, tip, commitId))) return undefined;
       return this.contentOf(documentId, commitId ?? tip);
     }
-    const id = commitId ?? (await this.head(documentId));
-    if (id === undefined || !(await this.isAncestor(documentId, id))) return undefined;
+    const head = await this.head(documentId);
+    const id = commitId ?? head;
+    if (id === undefined || head === undefined) return undefined;
+    // In head's history, or brought in by a merge commit (a merged branch's commits: its second parent's side).
+    if (!(await this.isAncestor(documentId, id)) && !(await this.reaches(documentId, head, id))) return undefined;
     return this.contentOf(documentId, id);
   }
 
