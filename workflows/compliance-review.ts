@@ -328,7 +328,12 @@ function auditEventOf(review: PlanReview, entry: TimelineEntry): AuditEvent {
   return {
     actor: entry.by,
     action: `compliance.${entry.event.replaceAll(' ', '_')}`,
-    data: { status: review.status, cycle: review.current?.number, detail: entry.detail },
+    data: {
+      status: review.status,
+      cycle: review.current?.number,
+      detail: entry.detail,
+      ...(entry.repeats ? { repeats: entry.repeats } : {}),
+    },
   };
 }
 
@@ -336,7 +341,10 @@ function auditTrailOf(review: PlanReview): ReviewAudit {
   const trail = new AuditTrail<TimelineEntry>({
     subject: review.input.planId,
     timeline: () => review.timeline,
-    toEvent: (entry) => auditEventOf(review, entry),
+    toEvent: (entry) => {
+      review.sealAudited(entry);
+      return auditEventOf(review, entry);
+    },
   });
   return {
     timeline: () => trail.flush(),

@@ -109,6 +109,7 @@ export interface ReviewCarried {
   cyclesDropped: number;
   refused: RefusedMessage[];
   refusedDropped: number;
+  refusedTotal?: number;
   timeline: TimelineEntry[];
   version: number;
   sla: { usedMs: number; escalated: boolean; runningSince?: number };
@@ -165,6 +166,8 @@ export interface RefusedMessage {
   actor: string;
   message: 'resubmit' | 'decide';
   reason: string;
+  /** How many times in a row it came (the same sender, message and reason), when more than once. */
+  repeats?: number;
 }
 
 export interface TimelineEntry {
@@ -172,6 +175,8 @@ export interface TimelineEntry {
   by: string;
   event: string;
   detail?: string;
+  /** A refusal that came this many times in a row (RefusedMessage.repeats). */
+  repeats?: number;
 }
 
 export interface ReviewStatusView {
@@ -193,6 +198,8 @@ export interface ReviewStatusView {
   /** The last refused messages (at most MAX_REFUSED_KEPT); `refusedDropped` earlier ones are counted only. */
   refused: RefusedMessage[];
   refusedDropped?: number;
+  /** Every refused message (repeats included) since the review began; bounded runs only. */
+  refusedTotal?: number;
   exportRef?: string;
   timeline: TimelineEntry[];
   /** From the input, when it gave them (reports print "not given" otherwise). */

@@ -63,6 +63,13 @@ export class PlanReview {
   readonly timeline: TimelineEntry[] = [];
   /** Refused messages and cycles no longer kept (bounded runs), over the whole chain of runs. */
   refusedDropped = 0;
+  /** Every refused message over the chain of runs (bounded runs), repeats included. */
+  refusedTotal = 0;
+  /**
+   * The refusal the next identical one is counted into (bounded runs): not yet written to the
+   * audit chain, so its count still can change (sealAudited ends it).
+   */
+  private openRefusal?: { entry: TimelineEntry; refused: RefusedMessage };
   cyclesDropped = 0;
   status: ReviewStatusValue = 'intake';
   correctionDueAt?: number;
@@ -77,6 +84,7 @@ export class PlanReview {
 
   private readonly timelineMax: number;
   private readonly cyclesMax: number;
+  private readonly bounded: boolean;
 
   constructor(
     readonly input: ComplianceReviewInput,
@@ -85,6 +93,7 @@ export class PlanReview {
   ) {
     this.timelineMax = options.timelineMax ?? MAX_TIMELINE;
     this.cyclesMax = options.bounded ? MAX_CYCLES_KEPT : Infinity;
+    this.bounded = options.bounded ?? false;
     this.policy = reviewPolicyFor(input.jurisdiction, input.policy);
     this.sla = new SlaClock(this.policy.reviewSlaBusinessDays, this.policy);
     if (input.carried) this.restore(input.carried);
@@ -100,6 +109,7 @@ export class PlanReview {
       cyclesDropped: this.cyclesDropped,
       refused: this.refused,
       refusedDropped: this.refusedDropped,
+      refusedTotal: this.refusedTotal,
       timeline: this.timeline,
       version: this.version,
       sla: {
@@ -122,6 +132,7 @@ export class PlanReview {
     this.cyclesDropped = state.cyclesDropped;
     this.refused.push(...state.refused);
     this.refusedDropped = state.refusedDropped;
+    this.refusedTotal = state.refusedTotal ?? 0;
     this.timeline.push(...state.timeline);
     this.version = state.version;
     this.sla.usedMs = state.sla.usedMs;
@@ -311,10 +322,28 @@ export class PlanReview {
       typeof request === 'object' && request !== null && typeof (request as { actor?: unknown }).actor === 'string'
         ? (request as { actor: string }).actor
         : 'unknown';
-    if (this.refused.length >= MAX_REFUSED_KEPT) this.refusedDropped++;
-    pushCapped(this.refused, { at: iso(now), actor, message, reason }, MAX_REFUSED_KEPT);
-    this.note(now, actor, `refused ${message}`, reason);
     this.version++;
+    if (this.bounded) {
+      this.refusedTotal++;
+      // A flood of the same refusal (same sender, message and reason) is one entry with a count
+      // until it reaches the audit chain: each counted, the chain and the state not one row each.
+      const open = this.openRefusal;
+      if (open && open.refused.actor === actor && open.refused.message === message && open.refused.reason === reason) {
+        open.refused.repeats = (open.refused.repeats ?? 1) + 1;
+        open.entry.repeats = open.refused.repeats;
+        return;
+      }
+    }
+    const refused: RefusedMessage = { at: iso(now), actor, message, reason };
+    if (this.refused.length >= MAX_REFUSED_KEPT) this.refusedDropped++;
+    pushCapped(this.refused, refused, MAX_REFUSED_KEPT);
+    this.note(now, actor, `refused ${message}`, reason);
+    if (this.bounded) this.openRefusal = { entry: this.timeline.at(-1)!, refused };
+  }
+
+  /** A timeline entry is being written to the audit chain: a refusal's count is final from now on. */
+  sealAudited(entry: TimelineEntry): void {
+    if (this.openRefusal?.entry === entry) this.openRefusal = undefined;
   }
 
   escalate(now: number): void {
@@ -356,6 +385,7 @@ export class PlanReview {
       ...(this.cyclesDropped > 0 ? { cyclesDropped: this.cyclesDropped } : {}),
       refused: [...this.refused],
       ...(this.refusedDropped > 0 ? { refusedDropped: this.refusedDropped } : {}),
+      ...(this.refusedTotal > 0 ? { refusedTotal: this.refusedTotal } : {}),
       ...(this.exportRef ? { exportRef: this.exportRef } : {}),
       timeline: [...this.timeline],
       ...this.application(),
