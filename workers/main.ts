@@ -1,7 +1,7 @@
 // `npm run worker`: a worker process on its own, for running more workers against a
 // shared Temporal (TEMPORAL_ADDRESS) and PostgreSQL (DATABASE_URL). `npm start` runs the
 // same worker in-process through runArxflowWorker.
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import { parseSettings, type Settings } from '../domain/settings';
 import { InputError } from '../domain/validation';
 import { temporalTarget } from '../platform/connection';
@@ -12,6 +12,7 @@ import { slackClient, smtpTransport } from '../activities/notifications/channels
 import type { Store } from '../db/store';
 import { openSettingsStore } from '../db/settings-store';
 import { buildWorkflowBundle } from './bundle';
+import { buildWorkflowBundleApart } from './bundling/build-bundle';
 import { createLogger, type AppLogger } from '../platform/logger';
 import { installRuntime } from './runtime';
 import { createArxflowWorker } from './worker';
@@ -27,7 +28,12 @@ export interface RunningWorker {
 }
 
 /** Connects to Temporal and runs the arxflow worker on the settings' task queue. */
-export async function runArxflowWorker(settings: Settings, store: Store): Promise<RunningWorker> {
+export async function runArxflowWorker(
+  settings: Settings,
+  store: Store,
+  /** The workflow bundle; default: built in this process (buildWorkflowBundle). */
+  bundle: Promise<WorkflowBundle> = buildWorkflowBundle(),
+): Promise<RunningWorker> {
   const target = temporalTarget(settings);
   // Read before connecting: a config file with a mistake stops the worker with the field named.
   const config = loadConfigFile(settings.configFile);
@@ -39,7 +45,7 @@ export async function runArxflowWorker(settings: Settings, store: Store): Promis
       connection,
       namespace: target.namespace,
       taskQueue: settings.taskQueue,
-      workflowBundle: await buildWorkflowBundle(),
+      workflowBundle: await bundle,
       deps: {
         store,
         ...notificationChannels(settings),
@@ -111,7 +117,8 @@ async function main(): Promise<void> {
   const store = await openSettingsStore(settings);
   let running: RunningWorker;
   try {
-    running = await runArxflowWorker(settings, store);
+    // The bundle built by a child process: webpack's memory stays out of this worker's RSS.
+    running = await runArxflowWorker(settings, store, buildWorkflowBundleApart());
   } catch (err) {
     await store.close();
     if (!(err instanceof InputError)) throw err;

@@ -9,21 +9,22 @@ import { InputError } from '../domain/validation';
 const MIB = 1024 * 1024;
 
 /**
- * Resident memory of a worker with an empty cache: Node, the Temporal core, the workflow
- * bundle compiled in its V8 context, activities and the store client. Measured with
- * `npm run bench -- memory` (a child process running workers/main.ts on the dev server).
+ * Resident memory of a worker with an empty cache: Node with tsx, the Temporal core, the
+ * workflow bundle compiled in its V8 context, activities and the store (PGlite in-process
+ * without DATABASE_URL). Measured with `npm run bench -- memory` (a child process running
+ * workers/main.ts on the dev server): 648 MiB idle with PGlite, its bundle built apart.
  */
-export const WORKER_BASE_MIB = 320;
+export const WORKER_BASE_MIB = 640;
 /**
- * Resident memory per cached waiting workflow: its V8 heap (145-150 KiB per type against
- * the bare workflow's 104 KiB, bench/workflow-memory.ts) plus the core's state of the run,
- * rounded up. Measured as the RSS slope of that bench's child worker.
+ * Resident memory per cached waiting workflow: its V8 heap (about 170 KiB for each type
+ * against the bare workflow's 130 KiB, bench/workflow-memory.ts) plus the core's state of
+ * the run, rounded up.
  */
-export const CACHED_WORKFLOW_KIB = 320;
+export const CACHED_WORKFLOW_KIB = 256;
 /** Unset ARXFLOW_WORKER_MEMORY_MIB: this share of the machine's memory... */
 export const DEFAULT_MEMORY_SHARE = 0.25;
 /** ...up to this many MiB: the worker shares its host; more cache is a setting away. */
-export const DEFAULT_MEMORY_CAP_MIB = 768;
+export const DEFAULT_MEMORY_CAP_MIB = 800;
 /** The fewest cached workflows a worker runs with (the SDK needs 2 concurrent tasks, each cached). */
 export const MIN_CACHED_WORKFLOWS = 10;
 /** The SDK's default of concurrent workflow tasks, kept unless the cache is smaller. */
