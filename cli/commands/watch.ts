@@ -22,7 +22,8 @@ export function registerWatchCommand(program: Command): void {
     .command('watch')
     .description(
       `follow live events through the gateway, one line each (time, action, subject, actor): topics are areas ` +
-        `(${STREAM_AREAS.join(', ')}) or <area>/<subject> (sync/plan-7); a dropped connection resumes where it left off`,
+        `(${STREAM_AREAS.join(', ')}) or <area>/<subject> (sync/plan-7, pipelines/<repoKey>/<sha>/<attempt>); ` +
+        'a dropped connection resumes where it left off',
     )
     .argument('<topic...>', 'an area or <area>/<subject>')
     .option('--after <id>', 'begin after this audit event id (default: from now)')
