@@ -70,11 +70,13 @@ describe('the gateway while Temporal is down', () => {
     server = undefined;
     const down = Date.now();
 
-    // The background probe runs every 2 s with a 1 s deadline.
-    while (Date.now() - down < 3500 && (await readyz()).checks.temporal.ok)
+    // The background probe runs every 2 s with a 1 s deadline: about 3 s on an idle machine. The
+    // bound proves the probe notices (it never recovers by itself), with room for a loaded 2-core one.
+    const noticeWithinMs = 20_000;
+    while (Date.now() - down < noticeWithinMs && (await readyz()).checks.temporal.ok)
       await new Promise((r) => setTimeout(r, 100));
     const notReady = await call(`${gateway.url}/readyz`);
-    expect(Date.now() - down).toBeLessThan(3500);
+    expect(Date.now() - down).toBeLessThan(noticeWithinMs);
     expect(notReady.status).toBe(503);
     expect(notReady.json).toMatchObject({ checks: { temporal: { ok: false } } });
 
@@ -85,7 +87,8 @@ describe('the gateway while Temporal is down', () => {
       expect({ status: answer.status, error: answer.json.error }).toEqual({ status: 503, error: 'unavailable' });
       expect(answer.json.message).toMatch(/Temporal/);
       expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
-      expect(ms).toBeLessThan(2000);
+      // About 1.5 s (the client's retry budget) on an idle machine; far below an unbounded call's minute.
+      expect(ms).toBeLessThan(10_000);
     }
 
     server = await startDevServer(options); // the same port and SQLite file

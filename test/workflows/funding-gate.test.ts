@@ -30,10 +30,12 @@ async function searchedStatus(handle: WorkflowHandle<typeof fundingGate>): Promi
   return (await handle.describe()).typedSearchAttributes.get(GateStatus);
 }
 
+/** Polls `ready` every 100 ms for up to a minute (by the clock: a query on a loaded machine is slow). */
 async function waitUntil(ready: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
     if (await ready()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('never became ready');
 }
@@ -257,9 +259,10 @@ describe('fundingGate on the time-skipping server', () => {
       });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
+      // Polled with a pause and a bound (a tight query loop starves a loaded machine's worker).
       let status = await handle.query(statusQuery);
-      while (!status.onHold) status = await handle.query(statusQuery);
-      expect(status.onHold.reason).toMatch(/insufficient funds/);
+      await waitUntil(async () => Boolean((status = await handle.query(statusQuery)).onHold));
+      expect(status.onHold?.reason).toMatch(/insufficient funds/);
       // The status query and the GateStatus search attribute agree: the gate cannot pay.
       expect(status.status).toBe('on_hold');
       await waitUntil(async () => (await searchedStatus(handle)) === 'on_hold');
@@ -297,9 +300,10 @@ describe('fundingGate on the time-skipping server', () => {
       });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
       await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
+      // Polled with a pause and a bound (a tight query loop starves a loaded machine's worker).
       let status = await handle.query(statusQuery);
-      while (!status.onHold) status = await handle.query(statusQuery);
-      expect(status.onHold.reason).toMatch(/^payment refused: .*account closed/);
+      await waitUntil(async () => Boolean((status = await handle.query(statusQuery)).onHold));
+      expect(status.onHold?.reason).toMatch(/^payment refused: .*account closed/);
       expect(status.status).toBe('on_hold');
       accountClosed = false; // the payee's bank details were corrected
       await handle.signal(resumeSignal, { reason: 'payee account fixed', actor: 'lender-ops', roles: ['operator'] });
