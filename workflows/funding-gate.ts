@@ -100,6 +100,8 @@ const { disburse, reverseRelease } = proxyActivities<FundingPaymentActivities>({
 export async function fundingGate(input: FundingGateInput): Promise<GateStatusView> {
   const kit = patched(KIT_PATCH); // before any command: runs begun before take the old path throughout
   const gate = openGate(input);
+  // Runs begun before it kept every timeline entry and took any number of evidence pieces.
+  gate.bounded = kit && patched('funding-gate-bounded-state');
   const { projectId, milestoneId, clocks, currency } = gate.input;
   const subject = `${projectId}/${milestoneId}`;
   const recorder = kit ? new GateRecorder(gate, subject) : new GateRecorderBeforeKit(gate, subject);

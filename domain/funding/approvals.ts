@@ -295,10 +295,13 @@ export class ApprovalLedger {
     }
   }
 
-  /** Keeps a refused attempt for the record (the Signal path cannot throw back at its sender). */
-  recordRefused(vote: unknown, reason: string): void {
+  /** Keeps a refused attempt for the record (the Signal path cannot throw back at its sender); returns how many older ones the cap dropped. */
+  recordRefused(vote: unknown, reason: string): number {
     const stage = this.currentStage;
-    keepRefused(this.state.refused, { ...refusedMessage(vote, reason, 'decision'), ...(stage ? { stage } : {}) });
+    return keepRefused(this.state.refused, {
+      ...refusedMessage(vote, reason, 'decision'),
+      ...(stage ? { stage } : {}),
+    });
   }
 
   /**

@@ -138,6 +138,11 @@ export class ConditionBook {
     this.reevaluate();
   }
 
+  /** Pieces of evidence accepted so far. */
+  get evidenceCount(): number {
+    return this.state.evidence.length;
+  }
+
   /** Why `evidence` cannot be added, or undefined when it can. Never throws. */
   refusalOfEvidence(evidence: unknown): string | undefined {
     const parsed = evidenceSchema.safeParse(evidence);
@@ -157,8 +162,8 @@ export class ConditionBook {
   }
 
   /** Records a refused attempt: the book's own refusals, and those the gate decided on before the book (an unverified sender, a closed gate). */
-  recordRefusedEvidence(evidence: unknown, reason: string): void {
-    keepRefused(this.state.refusedEvidence, refusedMessage(evidence, reason, 'kind'));
+  recordRefusedEvidence(evidence: unknown, reason: string): number {
+    return keepRefused(this.state.refusedEvidence, refusedMessage(evidence, reason, 'kind'));
   }
 
   /** Adds evidence and re-evaluates; returns the refusal (also recorded for the summary) when it is malformed. */

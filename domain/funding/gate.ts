@@ -73,6 +73,11 @@ export type SetupChange = { what: string; actor: string };
 export type EvidenceRequest = Record<string, unknown> & { kind: string; actor: string };
 
 const HOLD_ROLES = ['admin', 'approver', 'operator'];
+
+/** Timeline entries a bounded gate keeps (the newest); older ones are counted in `timelineDropped`. The audit chain has them all. */
+export const MAX_TIMELINE_KEPT = 500;
+/** Pieces of evidence a bounded gate accepts: every condition is judged again from the whole list, so it is refused past this, not dropped. */
+export const MAX_EVIDENCE = 500;
 const REVERSE_ROLES = ['admin', 'approver'];
 
 export interface TimelineEntry {
@@ -111,7 +116,11 @@ export interface GateStatusView {
    * (conditions.refusedEvidence); `kind` names the message (hold, resume, reverse, ...).
    */
   refused: RefusedMessage[];
+  /** Refused messages no longer kept (each list keeps the newest MAX_REFUSED_KEPT). */
+  refusalsDropped?: number;
   timeline: TimelineEntry[];
+  /** Older timeline entries no longer kept (a bounded gate keeps the newest MAX_TIMELINE_KEPT). */
+  timelineDropped?: number;
 }
 
 /**
@@ -143,6 +152,15 @@ export class FundingGate {
   reversal?: ReverseRequest;
   /** Refused signals other than votes and evidence (those are kept by the ledger and the book). */
   readonly refused: RefusedMessage[] = [];
+  /**
+   * Caps the timeline and the evidence (MAX_TIMELINE_KEPT, MAX_EVIDENCE). Set by the workflow
+   * for runs begun after the caps came (patched): older runs keep what they kept.
+   */
+  bounded = false;
+  /** Refused messages the capped lists dropped. */
+  refusalsDropped = 0;
+  /** Timeline entries the cap dropped. */
+  timelineDropped = 0;
   version = 0;
 
   constructor(
@@ -210,13 +228,15 @@ export class FundingGate {
    */
   recordRefused(kind: string, request: unknown, reason: string, now: number): void {
     const stamped = this.stamped(request, now);
-    if (kind === 'decide') this.approvals.recordRefused(stamped, reason);
-    else if (kind === 'submitEvidence') this.book.recordRefusedEvidence(stamped, reason);
-    else keepRefused(this.refused, { ...refusedMessage(stamped, reason, 'kind'), kind });
+    if (kind === 'decide') this.refusalsDropped += this.approvals.recordRefused(stamped, reason);
+    else if (kind === 'submitEvidence') this.refusalsDropped += this.book.recordRefusedEvidence(stamped, reason);
+    else this.refusalsDropped += keepRefused(this.refused, { ...refusedMessage(stamped, reason, 'kind'), kind });
   }
 
   refusalOfEvidence(request: unknown, now: number): string | undefined {
     if (this.closed) return `the gate is ${this.status}`;
+    if (this.bounded && this.book.evidenceCount >= MAX_EVIDENCE)
+      return `the gate holds ${MAX_EVIDENCE} pieces of evidence, the most it takes`;
     return this.refusalOfEvidenceContent(request, now);
   }
 
@@ -393,6 +413,10 @@ export class FundingGate {
 
   note(now: number, by: string, event: string, detail?: string): void {
     this.timeline.push({ at: new Date(now).toISOString(), by, event, ...(detail ? { detail } : {}) });
+    if (!this.bounded || this.timeline.length <= MAX_TIMELINE_KEPT) return;
+    const dropped = this.timeline.length - MAX_TIMELINE_KEPT;
+    this.timeline.splice(0, dropped);
+    this.timelineDropped += dropped;
   }
 
   view(now: number): GateStatusView {
@@ -432,7 +456,9 @@ export class FundingGate {
           }
         : {}),
       refused: this.refused.map((refused) => ({ ...refused })),
+      ...(this.refusalsDropped > 0 ? { refusalsDropped: this.refusalsDropped } : {}),
       timeline: [...this.timeline],
+      ...(this.timelineDropped > 0 ? { timelineDropped: this.timelineDropped } : {}),
     };
   }
 

@@ -30,7 +30,9 @@ export function refusedMessage(message: unknown, reason: string, kindField: stri
   return refused;
 }
 
-/** Keeps a refused message in a capped list (oldest dropped): the one way the funding state keeps refusals. */
-export function keepRefused<T extends RefusedMessage>(list: T[], refused: T): void {
+/** Keeps a refused message in a capped list (oldest dropped): the one way the funding state keeps refusals. Returns how many it dropped. */
+export function keepRefused<T extends RefusedMessage>(list: T[], refused: T): number {
+  const before = list.length;
   pushCapped(list, refused, MAX_REFUSED_KEPT);
+  return before + 1 - list.length;
 }
