@@ -7,6 +7,7 @@ import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support
 import { startGateway, tokenFor } from '../support/gateway';
 import { spawnArxflow } from '../support/cli-process';
 import { openWorldStore } from '../support/store-backends';
+import { waitUntil } from '../support/service-process';
 
 describe('arxflow CLI against a dev server', () => {
   let env: TestWorkflowEnvironment;
@@ -100,7 +101,7 @@ describe('arxflow CLI against a dev server', () => {
         ['workflows', 'describe', 'durability-probe/via-gateway', '--watch', '--interval', '0.2'],
         viaGateway,
       );
-      while (!watching.stdout().includes('RUNNING')) await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitUntil('the watcher prints RUNNING', () => watching.stdout().includes('RUNNING'), 60_000);
       const woken = await arxflow(
         ['workflows', 'update', 'durability-probe/via-gateway', 'wakeUp', '--body', '{"reason":"cli"}', '--json'],
         viaGateway,

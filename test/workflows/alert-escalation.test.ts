@@ -299,8 +299,11 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
       for (const status of ['identified', 'monitoring', 'resolved'] as const) {
         await incident.executeUpdate(incidentStatusUpdate, { args: [{ ...ann, status }] });
       }
-      while ((await incident.describe()).status.name === 'RUNNING')
+      // Bounded by the clock, so a stuck incident fails here naming what it waited for.
+      for (const deadline = Date.now() + 60_000; (await incident.describe()).status.name === 'RUNNING';) {
+        if (Date.now() > deadline) throw new Error('the resolved incident never closed');
         await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const closed = await incident.query(incidentQuery);
       const review = world.env.client.workflow.getHandle(
         `incident-review/${closed.key}/${Date.parse(closed.resolvedAt!)}`,
