@@ -1,8 +1,9 @@
 // `npm run chaos [-- <name>...] [--size ci|full] [--list]`: runs the chaos scenarios on loopback,
 // prints a table per scenario and writes chaos/results.json; exits 1 if any scenario is not ok.
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChaosScenario, ChaosSize, ScenarioResult } from './scenario';
+import { badInputScenario } from './scenarios/bad-input';
 import { notificationOutageScenario } from './scenarios/notification-outage';
 import { serverCrashScenario } from './scenarios/server-crash';
 import { storeOutageScenario } from './scenarios/store-outage';
@@ -10,21 +11,9 @@ import { workerCrashScenario } from './scenarios/worker-crash';
 
 export const RESULTS_FILE = path.join(__dirname, 'results.json');
 
-/** Every scenario, in the order they run; bad input joins once its file exists. */
+/** Every scenario, in the order they run. */
 export function scenarios(): ChaosScenario[] {
-  const list: ChaosScenario[] = [
-    workerCrashScenario,
-    serverCrashScenario,
-    storeOutageScenario,
-    notificationOutageScenario,
-  ];
-  const badInput = path.join(__dirname, 'scenarios', 'bad-input.ts');
-  if (existsSync(badInput)) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- written by another change; optional until it lands
-    const loaded = require(badInput) as { badInputScenario?: ChaosScenario };
-    if (loaded.badInputScenario) list.push(loaded.badInputScenario);
-  }
-  return list;
+  return [workerCrashScenario, serverCrashScenario, storeOutageScenario, notificationOutageScenario, badInputScenario];
 }
 
 /** The table printed for one scenario. */
