@@ -25,6 +25,7 @@ import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { buildWorkflowBundle } from '../workers/bundle';
 import type { ResubmissionRequest } from '../domain/compliance/review-types';
 import { BlobStore } from '../db/blob-store';
+import { PlanReview } from '../domain/compliance/review';
 import { canonicalBytes, contentHash } from '../domain/sync/content-hash';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -717,6 +718,39 @@ const SAMPLES: Record<WorkflowType | `${WorkflowType}-${string}`, Sample> = {
         args: [{ planVersion: 2, plan: examplePlan(36), documents: SAMPLE_PLAN_DOCUMENTS, actor: 'arch-amy' }],
       });
       await statusIs('in_review');
+      await handle.executeUpdate(workflows.complianceDecideUpdate, {
+        args: [{ decision: 'approve', actor: 'rev-ray', comments: [{ element: 'D3', comment: 'Widened to 36 in' }] }],
+      });
+    },
+  },
+  'complianceReview-carried': {
+    // A run that starts from a carried state (the one before it continued as new while waiting
+    // on the applicant after corrections): the fixed plan resubmitted, approved, closed.
+    workflowType: 'complianceReview',
+    workflowId: 'compliance/PLAN-EXAMPLE-1',
+    args: () => {
+      const input = {
+        planId: 'PLAN-EXAMPLE-1',
+        jurisdiction: 'IBC-2021',
+        applicant: { id: 'arch-amy', email: 'amy@architects.example' },
+        reviewers: ['rev-ray'],
+        supervisor: 'sup-sam',
+        asOf: '2026-11-01',
+        submission: { planVersion: 1, plan: examplePlan(), documents: SAMPLE_PLAN_DOCUMENTS },
+        options: { messagesPerRun: 3 },
+      };
+      const before = new PlanReview(input, Date.now(), { bounded: true });
+      before.openCycle(input.submission, 'arch-amy', Date.now());
+      before.returnToApplicant('corrections_required', Date.now());
+      before.recordRefused('resubmit', { actor: 'mallory' }, 'only the applicant (arch-amy) resubmits', Date.now());
+      return [{ ...input, carried: before.carried('awaiting_resubmission') }];
+    },
+    drive: async (handle) => {
+      await handle.executeUpdate(workflows.complianceResubmitUpdate, {
+        args: [{ planVersion: 2, plan: examplePlan(36), documents: SAMPLE_PLAN_DOCUMENTS, actor: 'arch-amy' }],
+      });
+      while ((await handle.query(workflows.complianceStatusQuery)).status !== 'in_review')
+        await new Promise((resolve) => setTimeout(resolve, 200));
       await handle.executeUpdate(workflows.complianceDecideUpdate, {
         args: [{ decision: 'approve', actor: 'rev-ray', comments: [{ element: 'D3', comment: 'Widened to 36 in' }] }],
       });
