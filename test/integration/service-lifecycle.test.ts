@@ -82,11 +82,18 @@ describe('npm start service lifecycle', () => {
       const handle = await client.workflow.start(durabilityProbe, {
         taskQueue: 'arxflow',
         workflowId,
-        args: [{ sleep: '8 seconds', label: 'across-restart' }],
+        // Long enough to outlast a slow stop and restart on a loaded machine: it must be asleep at SIGTERM.
+        args: [{ sleep: '20 seconds', label: 'across-restart' }],
       });
       expect((await handle.describe()).status.name).toBe('RUNNING');
     });
 
+    // Checked again right before SIGTERM, not only after the start: the restart must find it sleeping.
+    const stillSleeping = await withClient(async (client) => {
+      const described = await client.workflow.getHandle(workflowId).describe();
+      return { status: described.status.name, sentAt: Date.now() };
+    });
+    expect(stillSleeping.status).toBe('RUNNING');
     expect(await stop(service)).toBe(0);
     expect(processesMentioning(dataDir)).toEqual([]); // no dev server, worker or tsx left behind
     expect(existsSync(serviceFilePath(dataDir))).toBe(false);
@@ -94,8 +101,15 @@ describe('npm start service lifecycle', () => {
 
     service = spawnService(env);
     await waitForOutput(service, /arxflow is running/);
-    const result = await withClient((client) => client.workflow.getHandle<typeof durabilityProbe>(workflowId).result());
+    const restartedAt = Date.now();
+    const { result, closedAt } = await withClient(async (client) => {
+      const handle = client.workflow.getHandle<typeof durabilityProbe>(workflowId);
+      const result = await handle.result();
+      return { result, closedAt: (await handle.describe()).closeTime?.getTime() };
+    });
     expect(result.label).toBe('across-restart');
+    // It finished under the restarted service, not before the stop.
+    expect(closedAt).toBeGreaterThanOrEqual(Math.min(restartedAt, stillSleeping.sentAt));
     expect(await stop(service)).toBe(0);
     expect(processesMentioning(dataDir)).toEqual([]);
 
@@ -108,7 +122,8 @@ describe('npm start service lifecycle', () => {
     } finally {
       await store.close();
     }
-  });
+    // Two starts and stops of the whole service and a 20 s sleep: minutes on a loaded 2-core machine.
+  }, 400_000);
 
   it('refuses to start when the gateway port is taken, naming the port and ARXFLOW_PORT', async () => {
     const blocker = net.createServer();
