@@ -118,5 +118,5 @@ describe('complianceReview bounds (time-skipping server)', () => {
       expect(Number(row?.count)).toBe(250);
       await handle.terminate('test done');
     });
-  });
+  }, 300_000); // 275 messages and 26 cycles: about two minutes on a loaded 2-core machine.
 });
