@@ -50,6 +50,19 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const stop = () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
   await start();
   let running = true;
+  // A chaos run that dies without cleaning up must not leave a server behind (it is no child of ours).
+  const stopOnExit = () => {
+    if (!running) return;
+    const [command, ...rest] = asRoot
+      ? ['runuser', '-u', 'postgres', '--', path.join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop']
+      : [path.join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'];
+    try {
+      execFileSync(command!, rest, { stdio: 'ignore' });
+    } catch {
+      // already stopped
+    }
+  };
+  process.once('exit', stopOnExit);
   return {
     databaseUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
@@ -62,6 +75,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       running = true;
     },
     async destroy() {
+      process.removeListener('exit', stopOnExit);
       if (running) await stop().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },

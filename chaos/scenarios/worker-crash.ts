@@ -35,7 +35,9 @@ export const workerCrashScenario: ChaosScenario = {
           if (running.length === 0) continue;
           const slot = running[Math.floor(Math.random() * running.length)]!;
           log(`SIGKILL worker ${slot} (kill ${world.workers.kills + 1} of ${figures.kills})`);
-          restarts.push(world.workers.killAndRestart(slot));
+          const restart = world.workers.killAndRestart(slot);
+          restart.catch(() => undefined); // awaited below; a failed restart must not crash the run before cleanup
+          restarts.push(restart);
           lastKill = Date.now();
         }
         await Promise.all(restarts);
