@@ -62,8 +62,24 @@ export function expectedSlackPosts(plan: WorkloadPlan): string[] {
   ]);
 }
 
+/**
+ * Emails as a mailbox shows them: one per Message-ID (RFC 5322's identity of a message, which
+ * mail clients and stores fold on). SMTP offers no idempotency: a worker killed between the
+ * server's 250 and the delivery record sends again on retry, under the Message-ID derived from
+ * the delivery key (activities/notifications/deliver.ts), so a repeat with the same Message-ID
+ * is one email to its reader and counts once; a second email with another Message-ID is a
+ * duplicate. The raw repeats are named by a check (repeatedEmails).
+ */
 export function observedEmails(world: ChaosWorld): string[] {
-  return world.smtp.messages().flatMap((mail) => mail.to.map((to) => `${to}|${mail.subject}`));
+  const seen = new Set<string>();
+  return world.smtp.messages().flatMap((mail) =>
+    mail.to.flatMap((to) => {
+      const identity = `${to}|${mail.headers['message-id'] ?? ''}`;
+      if (seen.has(identity)) return [];
+      seen.add(identity);
+      return [`${to}|${mail.subject}`];
+    }),
+  );
 }
 
 export function observedSlackPosts(world: ChaosWorld): string[] {
@@ -131,7 +147,7 @@ export async function countEffects(
       ids,
       disbursements.map((d) => d.workflow_id),
     ),
-    tally('emails at the SMTP stand-in', expectedEmails(plan), observedEmails(world)),
+    tally('emails at the SMTP stand-in (one per Message-ID)', expectedEmails(plan), observedEmails(world)),
     tally('Slack messages at the Slack stand-in', expectedSlackPosts(plan), observedSlackPosts(world)),
   ];
   const repeated = repeatedEmails(world, plan);
@@ -159,15 +175,11 @@ export async function countEffects(
       ok: unbalanced.length === 0,
       ...(unbalanced.length ? { detail: `${unbalanced.length} unbalanced` } : {}),
     },
-    ...(repeated.length
-      ? [
-          {
-            name: 'each email sent twice repeats its Message-ID (a mail client shows it once)',
-            ok: repeated.every((r) => r.messageIds.length === 1),
-            detail: repeated.map((r) => `${r.key} x${r.times}`).join('; '),
-          },
-        ]
-      : []),
+    {
+      name: 'an email the SMTP stand-in got again (a kill after its 250) repeats its Message-ID',
+      ok: repeated.every((r) => r.messageIds.length === 1),
+      detail: repeated.length ? repeated.map((r) => `${r.key} x${r.times}`).join('; ') : 'no email sent again',
+    },
     {
       name: 'audit hash chain intact',
       ok: audit.ok,

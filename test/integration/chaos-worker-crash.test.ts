@@ -20,7 +20,7 @@ describe('chaos: worker crash (size ci)', () => {
         exact('workflows completed as expected', 40),
         exact('ledger payouts (done, expected amount)', 16),
         exact('ledger disbursement transactions', 16),
-        exact('emails at the SMTP stand-in', 2 * plan.alerts + plan.reviews + corrections),
+        exact('emails at the SMTP stand-in (one per Message-ID)', 2 * plan.alerts + plan.reviews + corrections),
         exact('Slack messages at the Slack stand-in', 2 * plan.alerts),
       ],
       report,
