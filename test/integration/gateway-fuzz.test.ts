@@ -7,6 +7,8 @@ import { openWorldStore } from '../support/store-backends';
 import { WORKFLOW_REGISTRY } from '../../client/api/registry';
 import { startDevServerEnv, testCodecs } from '../support/temporal-env';
 import { startGateway, tokenFor } from '../support/gateway';
+import { invalidUnicodeIn } from '../../domain/unicode';
+import { badString, encode, malformedDocument, malformedValue, TRAVERSAL_IDS } from '../../chaos/fuzz/malformed';
 
 // Every route of the OpenAPI document, hit with malformed JSON, wrong types and odd path
 // and query values, by an admin (so auth is not what refuses): never a 5xx, never a
@@ -32,25 +34,12 @@ describe('gateway fuzzing (fast-check)', () => {
     await store?.close();
   });
 
-  const malformedJson = fc.oneof(
-    fc.string(),
-    fc.constantFrom(
-      '{',
-      '[1,',
-      '{"a":}',
-      'null',
-      'true',
-      '"x"',
-      '{"__proto__":{"admin":true}}',
-      '\u0000',
-      '{"sleep": 5}',
-    ),
-  );
-  const wrongValue = fc.jsonValue({ maxDepth: 3 });
-  const oddSegment = fc.oneof(
-    fc.string({ minLength: 1, maxLength: 40 }),
-    fc.constantFrom('..', '%00', 'a/b', ' ', 'x'.repeat(300)),
-  );
+  // The generators of the bad-input chaos scenario (chaos/fuzz/malformed.ts): one way to make malformed input.
+  const malformedJson = malformedDocument.map((value) => encode(value));
+  const wrongValue = malformedValue.map((value) => encode(value));
+  const oddSegment = fc
+    .oneof(fc.constantFrom(...TRAVERSAL_IDS), badString)
+    .filter((segment) => segment.length > 0 && invalidUnicodeIn(segment, 'segment') === undefined); // encodeURIComponent takes only well-formed text
   const startSchemas = Object.fromEntries(
     Object.values(WORKFLOW_REGISTRY).map((entry) => [`/v1/workflows/${entry.type}`, entry.input]),
   );
@@ -76,16 +65,13 @@ describe('gateway fuzzing (fast-check)', () => {
         fc.asyncProperty(
           oddSegment,
           oddSegment,
-          fc.oneof(
-            malformedJson,
-            wrongValue.map((v) => JSON.stringify(v)),
-          ),
+          fc.oneof(malformedJson, wrongValue),
           fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 12 }), { maxKeys: 3 }),
           async (segmentA, segmentB, body, query) => {
             const schema = startSchemas[route.path];
             if (schema) {
               try {
-                if (schema.safeParse(JSON.parse(body)).success) return; // a valid start is not malformed input
+                if (schema.safeParse(JSON.parse(body.toString('utf8'))).success) return; // a valid start is not malformed input
               } catch {
                 /* not JSON: malformed, keep */
               }
@@ -103,10 +89,12 @@ describe('gateway fuzzing (fast-check)', () => {
             });
             // Strongly consistent: the gateway answers 2xx to a start only once Temporal took it.
             if (route.path.startsWith('/v1/workflows/') && route.method === 'POST' && response.ok)
-              failures.push(`${route.method} ${path} body=${body.slice(0, 80)} -> ${response.status}: accepted`);
+              failures.push(
+                `${route.method} ${path} body=${body.toString('utf8', 0, 80)} -> ${response.status}: accepted`,
+              );
             if (response.status >= 500)
               failures.push(
-                `${route.method} ${path} body=${body.slice(0, 80)} -> ${response.status} ${await response.text()}`,
+                `${route.method} ${path} body=${body.toString('utf8', 0, 80)} -> ${response.status} ${await response.text()}`,
               );
             // A live stream (/v1/stream, a document's events) never ends by itself: its answer is its status.
             else if (response.headers.get('content-type')?.startsWith('text/event-stream'))
