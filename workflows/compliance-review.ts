@@ -99,8 +99,11 @@ export async function complianceReview(started: ComplianceReviewInput): Promise<
   const { planId, applicant } = input;
   const asOf = input.asOf ?? nowIso().slice(0, 10);
   const audit = kit ? auditTrailOf(review) : auditBeforeKit(review);
-  // A continued run's timeline reached the audit chain in the run before.
+  // A continued run's timeline reached the audit chain in the run before, but for its last
+  // entries when a flood kept that run from finishing its audit: this run writes those.
+  const unaudited = input.carried ? review.takeUnaudited() : [];
   if (input.carried) audit.skipTimeline();
+  review.timeline.push(...unaudited);
   const versionAtStart = review.version;
   wireMessages(review, kit);
   upsertSearchAttributes([
@@ -112,6 +115,7 @@ export async function complianceReview(started: ComplianceReviewInput): Promise<
   let submission: Submission = input.submission;
   let submittedBy = applicant.id;
   let phase: 'submitted' | ReviewCarried['phase'] = input.carried?.phase ?? 'submitted';
+  if (unaudited.length > 0) await sync();
   for (;;) {
     if (phase === 'submitted') phase = await intake(submission, submittedBy);
     if (phase === 'awaiting_decision') {
@@ -224,12 +228,13 @@ export async function complianceReview(started: ComplianceReviewInput): Promise<
   }
 
   /**
-   * Continues as new while waiting on a person: every message handled and audited first, then
-   * the state (with anything a message left pending) goes to the next run, which waits again.
+   * Continues as new while waiting on a person: every message handled first, then the state
+   * (with anything a message left pending, and the timeline entries not audited yet: the next
+   * run writes them) goes to the next run, which waits again. Not "audit everything first":
+   * under a flood each audit call lets more messages in, and the run would never hand over.
    */
   async function continueWaiting(waiting: ReviewCarried['phase']): Promise<never> {
     await condition(allHandlersFinished);
-    await sync();
     return continueAsNew<typeof complianceReview>({ ...input, carried: review.carried(waiting) });
   }
 

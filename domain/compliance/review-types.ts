@@ -111,6 +111,8 @@ export interface ReviewCarried {
   refusedDropped: number;
   refusedTotal?: number;
   timeline: TimelineEntry[];
+  /** The last entries of `timeline` the run before did not write to the audit chain (the next run does). */
+  unaudited?: number;
   version: number;
   sla: { usedMs: number; escalated: boolean; runningSince?: number };
   correctionDueAt?: number;

@@ -70,6 +70,10 @@ export class PlanReview {
    * audit chain, so its count still can change (sealAudited ends it).
    */
   private openRefusal?: { entry: TimelineEntry; refused: RefusedMessage };
+  /** The last timeline entry handed to the audit chain (sealAudited): what a continued run still has to audit follows it. */
+  private lastSealed?: TimelineEntry;
+  /** Entries of a carried timeline the run before did not audit (takeUnaudited). */
+  private unauditedCarried = 0;
   cyclesDropped = 0;
   status: ReviewStatusValue = 'intake';
   correctionDueAt?: number;
@@ -111,6 +115,7 @@ export class PlanReview {
       refusedDropped: this.refusedDropped,
       refusedTotal: this.refusedTotal,
       timeline: this.timeline,
+      unaudited: this.timeline.length - 1 - (this.lastSealed ? this.timeline.lastIndexOf(this.lastSealed) : -1),
       version: this.version,
       sla: {
         usedMs: this.sla.usedMs,
@@ -134,6 +139,7 @@ export class PlanReview {
     this.refusedDropped = state.refusedDropped;
     this.refusedTotal = state.refusedTotal ?? 0;
     this.timeline.push(...state.timeline);
+    this.unauditedCarried = Math.min(state.unaudited ?? 0, this.timeline.length);
     this.version = state.version;
     this.sla.usedMs = state.sla.usedMs;
     this.sla.escalated = state.sla.escalated;
@@ -343,7 +349,18 @@ export class PlanReview {
 
   /** A timeline entry is being written to the audit chain: a refusal's count is final from now on. */
   sealAudited(entry: TimelineEntry): void {
+    this.lastSealed = entry;
     if (this.openRefusal?.entry === entry) this.openRefusal = undefined;
+  }
+
+  /**
+   * The carried timeline's entries the run before did not audit, taken off the timeline (the
+   * workflow marks the rest audited, then puts these back for its audit to write).
+   */
+  takeUnaudited(): TimelineEntry[] {
+    const tail = this.unauditedCarried > 0 ? this.timeline.splice(this.timeline.length - this.unauditedCarried) : [];
+    this.unauditedCarried = 0;
+    return tail;
   }
 
   escalate(now: number): void {
