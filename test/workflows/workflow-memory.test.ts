@@ -1,30 +1,36 @@
-// The heap a waiting workflow holds, per long-lived type: a fast version of
-// `npm run bench -- memory` (bench/workflow-memory.ts says how it is measured: one worker in
-// this thread, runs started until they block, heap after full collections, difference / N).
+// The heap a waiting workflow holds, per long-lived type, against a bare workflow of the same
+// bundle: a fast version of `npm run bench -- memory` (bench/workflow-memory.ts says how it is
+// measured: one worker in this thread, runs started until they block, heap after full
+// collections, difference / N).
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWithBareWorkflow, MAX_RATIO_TO_BARE } from '../../bench/memory';
 import {
+  BARE_TYPE,
   measureWaitingTypes,
   WAITING_SAMPLES,
   type MemoryRun,
   type TypeMemory,
   type TypeOutcome,
 } from '../../bench/workflow-memory';
-import { sharedWorkflowBundle } from '../support/bundle';
 import { useTimeSkippingWorld } from '../support/temporal-env';
 
-const WORKFLOWS = 20;
-const WARM_UP = 2;
+const WORKFLOWS = 30;
+const WARM_UP = 3;
 /**
- * Every long-lived type stays under this per waiting workflow. Measured with 100 runs per
- * type (bench/results): 866-1,274 KiB at ab7e41f, 859-1,319 KiB at 2bfa70b, fundingGate the
- * largest (most of it is the bundle's modules, zod included, evaluated once per workflow).
- * With documentSync and the sync domain in the bundle, fundingGate measured 1,437 KiB alone
- * and 1,622 KiB in a full suite on a machine loaded far beyond CI's. 1,800 KiB leaves about
- * 25% over the largest quiet measurement for that noise; a bundle whose modules build their
- * zod schemas at import measured 2,245 KiB (domain/lazy-schema.ts), so that regression still
- * fails here, as does a run that never reaches its wait (a workflow task that fails: a
- * preloaded zod, frozen by the SDK, did so in every type at 3e41e13).
+ * The aim of issue #17: a cached waiting workflow of each type costs at most twice the bare
+ * one (bench/baseline-workflow.ts bareWaiting, the SDK's own price). Measured with 100 runs
+ * per type at edbf93d: bare about 130 KiB, every type 1.3-1.5x of it (zod and domain/ evaluated
+ * once per V8 context, the index lazy: workers/bundle.ts). Before that every workflow
+ * evaluated every module of the bundle: 1,484 KiB for a gate against a bare 1,057 KiB in the
+ * eager bundle (106 KiB with a lazy index), 11x.
  */
-const BOUND_KIB = 1_800;
+const ABSOLUTE_BOUND_KIB = 600;
+/**
+ * complianceReview holds its whole plan in its input and state (the example plan: 152 KiB
+ * against a bare 75 KiB in one run, 2.03x): its own data, not modules. Bounded at 2.5x until
+ * plans travel by reference (issue #17, "Large inputs"); then the 2x aim applies to it too.
+ */
+const RATIO_EXCEPTIONS: Record<string, number> = { complianceReview: 2.5 };
 
 const TYPES = Object.keys(WAITING_SAMPLES);
 
@@ -35,30 +41,45 @@ function measured(outcome: TypeOutcome | undefined): TypeMemory {
   return outcome;
 }
 
-describe('heap of a waiting workflow, per type', () => {
+describe('heap of a waiting workflow, per type, against a bare workflow of the same bundle', () => {
   const world = useTimeSkippingWorld();
-  let project: MemoryRun;
+  let bundle: WorkflowBundleWithSourceMap;
+  let run: MemoryRun;
 
   beforeAll(async () => {
-    project = await measureWaitingTypes({
+    // The project's bundle (workers/bundle.ts) with the bare workflow added: built here (webpack, seconds).
+    bundle = await bundleWithBareWorkflow();
+    // One worker for all (a fresh worker per type in one process measured one type's
+    // figure below zero: the previous worker's context was collected during it).
+    run = await measureWaitingTypes({
       env: world.env,
       store: world.store,
-      bundle: sharedWorkflowBundle(), // the project's bundle (workers/bundle.ts), as every worker runs it
-      types: TYPES,
+      bundle,
+      types: [BARE_TYPE, ...TYPES],
       workflows: WORKFLOWS,
       warmUp: WARM_UP,
-      timeoutMs: 60_000,
+      timeoutMs: 90_000,
     });
     const kib = (outcome: TypeOutcome) =>
       'error' in outcome ? outcome.error : Math.round(outcome.bytesPerWorkflow / 1024);
     console.log(
-      `KiB per waiting workflow: ${JSON.stringify(Object.fromEntries(TYPES.map((t) => [t, kib(project.types[t]!)])))}`,
+      `KiB per waiting workflow: ${JSON.stringify(Object.fromEntries([BARE_TYPE, ...TYPES].map((t) => [t, kib(run.types[t]!)])))}`,
     );
-  }, 240_000);
+  }, 420_000);
 
-  it.each(TYPES)(`%s holds under ${BOUND_KIB} KiB per waiting workflow`, (type) => {
-    const kib = measured(project.types[type]).bytesPerWorkflow / 1024;
-    expect(kib).toBeGreaterThan(0);
-    expect(kib).toBeLessThan(BOUND_KIB);
+  it('the bare workflow waits and costs something', () => {
+    expect(measured(run.types[BARE_TYPE]).bytesPerWorkflow).toBeGreaterThan(0);
   });
+
+  it.each(TYPES.map((type) => [type, RATIO_EXCEPTIONS[type] ?? MAX_RATIO_TO_BARE] as const))(
+    '%s costs at most %sx the bare workflow',
+    (type, bound) => {
+      const bare = measured(run.types[BARE_TYPE]).bytesPerWorkflow;
+      const bytes = measured(run.types[type]).bytesPerWorkflow;
+      expect(bytes).toBeGreaterThan(0);
+      expect(bytes / bare).toBeLessThanOrEqual(bound);
+      // And not by a bare workflow grown too: the bundle's modules evaluated per workflow cost 1,000+ KiB.
+      expect(bytes / 1024).toBeLessThan(ABSOLUTE_BOUND_KIB);
+    },
+  );
 });
