@@ -96,15 +96,17 @@ export async function complianceReview(started: ComplianceReviewInput): Promise<
     ? (parseWorkflowInput(complianceReviewInputSchema, started, 'complianceReview input') as ComplianceReviewInput)
     : started;
   const review = new PlanReview(input, now(), kit ? { bounded } : { timelineMax: Infinity });
+  const versionAtStart = review.version;
   const { planId, applicant } = input;
   const asOf = input.asOf ?? nowIso().slice(0, 10);
-  const audit = kit ? auditTrailOf(review) : auditBeforeKit(review);
+  let closing = false;
+  // While a new run is due, the audit writes nothing more (a flood would keep it writing): the next run does.
+  const audit = kit ? auditTrailOf(review, () => !closing && newRunDue()) : auditBeforeKit(review);
   // A continued run's timeline reached the audit chain in the run before, but for its last
   // entries when a flood kept that run from finishing its audit: this run writes those.
   const unaudited = input.carried ? review.takeUnaudited() : [];
   if (input.carried) audit.skipTimeline();
   review.timeline.push(...unaudited);
-  const versionAtStart = review.version;
   wireMessages(review, kit);
   upsertSearchAttributes([
     { key: PlanId, value: planId },
@@ -263,6 +265,7 @@ export async function complianceReview(started: ComplianceReviewInput): Promise<
   }
 
   async function close(status: 'approved' | 'rejected' | 'expired'): Promise<ReviewStatusView> {
+    closing = true;
     review.finish(status, now());
     await sync();
     // The permit system keeps denied and expired applications too, so every outcome is exported.
@@ -342,10 +345,10 @@ function auditEventOf(review: PlanReview, entry: TimelineEntry): AuditEvent {
   };
 }
 
-function auditTrailOf(review: PlanReview): ReviewAudit {
+function auditTrailOf(review: PlanReview, handingOver: () => boolean): ReviewAudit {
   const trail = new AuditTrail<TimelineEntry>({
     subject: review.input.planId,
-    timeline: () => review.timeline,
+    timeline: () => (handingOver() ? review.auditedTimeline() : review.timeline),
     toEvent: (entry) => {
       review.sealAudited(entry);
       return auditEventOf(review, entry);

@@ -353,6 +353,11 @@ export class PlanReview {
     if (this.openRefusal?.entry === entry) this.openRefusal = undefined;
   }
 
+  /** The timeline up to the last entry handed to the audit chain (what the audit sees while a run hands over). */
+  auditedTimeline(): TimelineEntry[] {
+    return this.lastSealed ? this.timeline.slice(0, this.timeline.lastIndexOf(this.lastSealed) + 1) : [];
+  }
+
   /**
    * The carried timeline's entries the run before did not audit, taken off the timeline (the
    * workflow marks the rest audited, then puts these back for its audit to write).
