@@ -1,6 +1,3 @@
-import { z } from 'zod';
-import { lazySchema } from '../lazy-schema';
-
 /**
  * A value stored in the store's content-addressed payloads (db/blob-store.ts, migration 019)
  * instead of travelling in a workflow's input, messages or activity results: Temporal
@@ -13,18 +10,6 @@ export interface PayloadRef {
   /** UTF-8 bytes of the canonical JSON: shown to people, and what the edge bounded. */
   bytes: number;
 }
-
-export const payloadRefSchema = lazySchema(() =>
-  z.strictObject(
-    {
-      sha256: z.string({ error: 'must be a sha256 hex digest' }).regex(/^[0-9a-f]{64}$/, {
-        error: 'must be a sha256 hex digest (64 lowercase hex digits)',
-      }),
-      bytes: z.int({ error: 'must be a whole number of bytes' }).min(2, { error: 'must be a whole number of bytes' }),
-    },
-    { error: 'must be {sha256, bytes}: a stored plan (POST /v1/compliance/plans)' },
-  ),
-);
 
 /**
  * The largest plan a start body or resubmission may carry inline (canonical JSON bytes).

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
 import { isTimeZone } from '../time-zones';
 import { refuseUnknownKeys } from '../validation';
-import { PLAN_INLINE_MAX_BYTES, payloadRefSchema } from './payload-ref';
+import { PLAN_INLINE_MAX_BYTES } from './payload-ref';
 
 /*
  * The complianceReview's input and messages: one schema per message, parsed by the edge
@@ -13,6 +13,19 @@ import { PLAN_INLINE_MAX_BYTES, payloadRefSchema } from './payload-ref';
  * incomplete submission. Nothing here may load the rule packs: the workflow imports it
  * (test/unit/compliance-workflow-imports.test.ts).
  */
+
+/** A stored plan's reference (payload-ref.ts). */
+const payloadRefSchema = lazySchema(() =>
+  z.strictObject(
+    {
+      sha256: z.string({ error: 'must be a sha256 hex digest' }).regex(/^[0-9a-f]{64}$/, {
+        error: 'must be a sha256 hex digest (64 lowercase hex digits)',
+      }),
+      bytes: z.int({ error: 'must be a whole number of bytes' }).min(2, { error: 'must be a whole number of bytes' }),
+    },
+    { error: 'must be {sha256, bytes}: a stored plan (POST /v1/compliance/plans)' },
+  ),
+);
 
 export const reviewIdSchema = lazySchema(() =>
   z.string({ error: 'must be an id (text)' }).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { processIdentity } from '../../platform/process-identity';
 import type { ClusterState } from '../../scripts/cluster';
 import { freePort } from '../../scripts/ports';
 import { freeLowPort } from '../../scripts/cluster-temporal';
@@ -59,6 +60,20 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Who each pid is now (platform/process-identity.ts: start time and command line), to ask
+ * later whether the same process still runs: a pid alone may be a zombie nobody reaps (the
+ * cluster's processes outlive `npm run cluster`, their parent) or reused by a new process.
+ */
+export function identitiesOf(pids: number[]): { pid: number; identity: string | undefined }[] {
+  return pids.map((pid) => ({ pid, identity: processIdentity(pid) }));
+}
+
+/** The processes of `identitiesOf` that still run, the same ones. */
+export function stillRunning(processes: { pid: number; identity: string | undefined }[]): number[] {
+  return processes.filter((p) => p.identity !== undefined && processIdentity(p.pid) === p.identity).map((p) => p.pid);
 }
 
 /** The pids the cluster recorded in `<data dir>/pids` (every process it started but PostgreSQL). */

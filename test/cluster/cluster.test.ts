@@ -12,7 +12,15 @@ import { drawRequest, programDefinition, setUpFundingProject } from '../fixtures
 import { runArxflowInProcess } from '../support/cli-in-process';
 import { runArxflow } from '../support/cli-process';
 import { call } from '../support/gateway';
-import { alive, clusterEnv, readClusterState, recordedPids, runCluster } from './cluster-process';
+import {
+  alive,
+  clusterEnv,
+  identitiesOf,
+  readClusterState,
+  recordedPids,
+  runCluster,
+  stillRunning,
+} from './cluster-process';
 
 // The production topology on this machine (issue #18): `npm run cluster` starts PostgreSQL,
 // Temporal Server on it, two worker processes, the gateway and the Web UI server; arxflow's
@@ -23,7 +31,7 @@ describe('npm run cluster: arxflow on Temporal Server and PostgreSQL, two worker
   let env: Record<string, string>;
   let state: ReturnType<typeof readClusterState>;
   let store: Store;
-  let pidsWhileRunning: number[] = [];
+  let processesWhileRunning: ReturnType<typeof identitiesOf> = [];
 
   beforeAll(async () => {
     env = await clusterEnv(dataDir);
@@ -32,7 +40,7 @@ describe('npm run cluster: arxflow on Temporal Server and PostgreSQL, two worker
       throw new Error(`npm run cluster exited ${started.status}:\n${started.stdout}\n${started.stderr}`);
     expect(started.stdout).toMatch(/arxflow cluster is running/);
     state = readClusterState(dataDir);
-    pidsWhileRunning = recordedPids(dataDir);
+    processesWhileRunning = identitiesOf(recordedPids(dataDir));
     store = await openStore({ databaseUrl: state.databaseUrl }, { auditKey: new AnchorKey(state.secrets.auditKey) });
   }, 600_000);
 
@@ -40,7 +48,7 @@ describe('npm run cluster: arxflow on Temporal Server and PostgreSQL, two worker
     await store?.close();
     const stopped = await runCluster(['stop'], env, 120_000);
     // Nothing left running: every process the cluster recorded, and its PostgreSQL.
-    const left = pidsWhileRunning.filter(alive);
+    const left = stillRunning(processesWhileRunning);
     // ARXFLOW_KEEP_CLUSTER_DIR=1 keeps the data dir (logs/) to read after a failure.
     if (!process.env.ARXFLOW_KEEP_CLUSTER_DIR) rmSync(dataDir, { recursive: true, force: true });
     else console.log(`cluster data dir kept: ${dataDir}`);
@@ -64,7 +72,7 @@ describe('npm run cluster: arxflow on Temporal Server and PostgreSQL, two worker
     const again = await runCluster([], env, 120_000);
     expect(again.status).toBe(0);
     expect(again.stdout).toMatch(/already running/);
-    expect(recordedPids(dataDir).sort()).toEqual([...pidsWhileRunning].sort());
+    expect(recordedPids(dataDir).sort()).toEqual(processesWhileRunning.map((p) => p.pid).sort());
 
     // The CLI as a user runs it: a separate process, TEMPORAL_ADDRESS at the cluster.
     const health = await runArxflow(['health', '--json'], {

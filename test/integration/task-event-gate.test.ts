@@ -131,10 +131,12 @@ describe('a task tracker event meets a real funding gate condition (dev server)'
     const done = await gateStatusWhen(
       world.env.client,
       gateId,
-      (status: GateStatusView) => status.status === 'disbursed',
+      // Disbursed, then completed once the draw closes: a fast machine passes both between polls.
+      (status: GateStatusView) => ['disbursed', 'completed'].includes(status.status),
       60_000,
     );
-    expect(done.status).toBe('disbursed');
+    expect(['disbursed', 'completed']).toContain(done.status);
+    expect(done.timeline.map((e) => e.event)).toContain('disbursed');
     expect(await world.store.db.query('SELECT status FROM ledger_payouts WHERE workflow_id = $1', [gateId])).toEqual([
       { status: 'done' },
     ]);
