@@ -119,7 +119,7 @@ function minutesOf(view: AlertStatusView, event: string, from: string): string[]
 
 /**
  * Not in the suite yet (issue #17 stays open on it): on the time-skipping server these floods
- * ran past 10 minutes with the machine idle (each continue-as-new refused while signals wait
+ * ran past 8 minutes with the machine idle (each continue-as-new refused while signals wait
  * makes the worker replay the whole run), so neither case has passed end to end. The boundary
  * itself is covered by the recorded histories that cross it (alertEscalation-continued,
  * -carried, incident-continued, -carried), which the replay test replays.
