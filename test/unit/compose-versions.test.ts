@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { pinnedVersions } from '../../scripts/cluster-layout';
+import { postgresBinDir } from '../../scripts/cluster-postgres';
 
 // temporal-dev.yml (Docker users) and `npm run cluster` (built here from the Go modules,
 // scripts/provision-temporal-server.sh) must run the same Temporal: one version to test and
@@ -28,10 +29,14 @@ describe('temporal-dev.yml runs the versions npm run cluster pins', () => {
     expect(tag('temporal-ui')).toBe(pinned.uiServer.slice(1));
   });
 
-  it('PostgreSQL: a major the postgres12 plugin of both supports (12 or later)', () => {
-    // The cluster takes Debian's postgresql package (15 on Debian 12); compose names an image tag.
-    // Both are checked against what Temporal's SQL plugin and schema (schema/postgresql/v12) need.
+  it('PostgreSQL: the major the tests run on, which the postgres12 plugin of both supports (12 or later)', () => {
+    // `npm run cluster` (test/cluster) and CI's DATABASE_URL run Debian's newest installed PostgreSQL
+    // (postgresBinDir); compose names an image tag, so Docker users run the same major. Both are
+    // checked against what Temporal's SQL plugin and schema (schema/postgresql/v12) need.
+    const tested = Number(path.basename(path.dirname(postgresBinDir())));
+    const composeMajor = Number(tag('postgresql').split('.')[0]);
     expect(compose.services.temporal!.image).toMatch(/^temporalio\/auto-setup:/);
-    expect(Number(tag('postgresql').split('.')[0])).toBeGreaterThanOrEqual(12);
+    expect(composeMajor).toBeGreaterThanOrEqual(12);
+    expect(composeMajor).toBe(tested);
   });
 });
