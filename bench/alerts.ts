@@ -51,8 +51,8 @@ function summary(latencies: number[], seconds: number) {
   };
 }
 
-/** `count` jobs, `CONCURRENCY` at a time; each returns its latency in ms. */
-async function driven(count: number, job: (i: number) => Promise<number>) {
+/** `count` jobs, `CONCURRENCY` at a time; each returns its latency in ms (bench/cluster-load.ts too). */
+export async function driven(count: number, job: (i: number) => Promise<number>) {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();

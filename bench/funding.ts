@@ -25,7 +25,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 /** Activity calls of one gate run without conditions: opened, two votes, disbursing, disburse, disbursed, completed, closed. */
 const GATE_ACTIVITY_CALLS = 8;
 
-function draw(projectId: string, milestoneId: string): FundingGateInput {
+/** A draw with two approval stages and no conditions (bench/cluster-load.ts too). */
+export function draw(projectId: string, milestoneId: string): FundingGateInput {
   return {
     projectId,
     milestoneId,

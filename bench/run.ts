@@ -1,6 +1,7 @@
 // `npm run bench [-- <name>...]`: runs the named benchmarks (all by default). Each prints a
 // table against a baseline measured in the same run and writes bench/results/<name>.json.
 import { benchAlerts } from './alerts';
+import { benchCluster } from './cluster';
 import { benchCompliance } from './compliance';
 import { benchDeploy } from './deploy';
 import { benchFunding } from './funding';
@@ -24,6 +25,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   deploy: benchDeploy,
   sync: benchSync,
   nlp: benchNlp,
+  cluster: benchCluster,
 };
 
 async function main(): Promise<void> {

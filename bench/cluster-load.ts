@@ -1,0 +1,93 @@
+// The two loads of `npm run bench -- cluster`, the same against any arxflow deployment (the dev
+// server of `npm start`, or the cluster with one or two workers): funding gates driven to
+// disbursement through a Temporal client, and alerts posted to the gateway until their Slack
+// message arrives. Only the deployment differs between rows, so their ratios are the topology's.
+import type { Client } from '@temporalio/client';
+import { FundingPrograms } from '../db/funding-programs';
+import { Ledger, ledgerAccounts } from '../db/ledger';
+import type { Store } from '../db/store';
+import { fundingGateId } from '../domain/funding/gate-input';
+import type { SlackApiServer } from '../test/support/slack-api-server';
+import { decideUpdate, fundingGate } from '../workflows';
+import { draw } from './funding';
+
+/** What a load needs of a running deployment. */
+export interface Deployment {
+  client: Client;
+  taskQueue: string;
+  gatewayUrl: string;
+  /** arxflow's store of that deployment (the ledger the gates pay from). */
+  store: Store;
+}
+
+/** A funded project with its registered payee (disburse pays registered payees only). */
+export async function fundedProject(store: Store, projectId: string): Promise<void> {
+  const ledger = new Ledger(store.db);
+  await ledger.ensureAccount(ledgerAccounts.projectFunding(projectId), 'funding', 'USD');
+  await ledger.fund(ledgerAccounts.projectFunding(projectId), 1_000_000_000_000, `bench-${projectId}`, 'bench deposit');
+  await new FundingPrograms(store.db, store.audit).registerPayee(projectId, 'payee', 'Bench payee', 'bench-admin');
+}
+
+/**
+ * One gate from start to disbursement (bench/funding.ts's draw: two approval stages, no
+ * conditions): start, two approvals as Updates, its result. Returns its latency in ms.
+ */
+export async function runGate(deployment: Deployment, projectId: string, milestoneId: string): Promise<number> {
+  const t0 = performance.now();
+  const input = draw(projectId, milestoneId);
+  const handle = await deployment.client.workflow.start(fundingGate, {
+    taskQueue: deployment.taskQueue,
+    workflowId: fundingGateId(input),
+    args: [input],
+  });
+  for (const actor of ['rita', 'sam'])
+    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor, roles: [] }] });
+  await handle.result();
+  return performance.now() - t0;
+}
+
+/**
+ * Resolves when the Slack server has received the message naming `key` (bench/alerts.ts's way:
+ * the alert's summary carries its dedup key into the message text).
+ */
+export function slackWatcher(slack: SlackApiServer) {
+  const waiting = new Map<string, () => void>();
+  const seen = new Set<string>();
+  let scanned = 0;
+  const poll = setInterval(() => {
+    const calls = slack.calls('chat.postMessage');
+    for (const call of calls.slice(scanned)) {
+      const key = /bench-[\w-]+/.exec(String(call.params.text))?.[0];
+      if (!key || seen.has(key)) continue;
+      seen.add(key);
+      waiting.get(key)?.();
+    }
+    scanned = calls.length;
+  }, 2);
+  return {
+    messageOf: (key: string) => new Promise<void>((resolve) => (seen.has(key) ? resolve() : waiting.set(key, resolve))),
+    close: () => clearInterval(poll),
+  };
+}
+
+/** POST /v1/events (a PagerDuty Events v2 trigger, a new alert) to its first Slack message, in ms. */
+export async function runAlert(
+  deployment: Deployment,
+  watcher: ReturnType<typeof slackWatcher>,
+  key: string,
+): Promise<number> {
+  const t0 = performance.now();
+  const response = await fetch(`${deployment.gatewayUrl}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      routing_key: 'bench',
+      event_action: 'trigger',
+      dedup_key: key,
+      payload: { summary: `Bench alert ${key}`, source: 'bench', severity: 'critical' },
+    }),
+  });
+  if (response.status !== 202) throw new Error(`POST /v1/events answered ${response.status}: ${await response.text()}`);
+  await watcher.messageOf(key);
+  return performance.now() - t0;
+}
