@@ -54,7 +54,9 @@ export class GatewayClient {
     try {
       payload = body === undefined ? undefined : JSON.stringify(body);
     } catch (err) {
-      throw new InputError(`request body: cannot be sent as JSON (${(err as Error).message})`);
+      // The engine's own words ("Maximum call stack size exceeded") read as a crash: say what is wrong with the input.
+      const why = err instanceof RangeError ? 'nested too deeply' : (err as Error).message;
+      throw new InputError(`request body: cannot be sent as JSON (${why})`);
     }
     let response: Response;
     try {
