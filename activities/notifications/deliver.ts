@@ -7,6 +7,7 @@ import { queueNotification } from '../../db/notification-outbox';
 import type { Store } from '../../db/store';
 import { heartbeating } from '../heartbeat';
 import { plainText, slackBlocks, type NotificationMessage, type NotificationTarget } from './channels';
+import { deliveryMetadata, findSlackPost } from './slack-post-lookup';
 
 export interface DeliveryRequest {
   /** Unique per message and target (e.g. `alert/<id>/level-1/round-0/<target>`): a retry never posts twice. */
@@ -34,8 +35,10 @@ export interface NotificationDeps {
 /**
  * Sends notifications to Slack (official client), email (nodemailer over SMTP) or a
  * webhook, once per delivery key: the delivery is looked up before sending and recorded
- * after. A crash between the send and the record can repeat that one message on retry;
- * emails carry a Message-ID derived from the key, so mail clients fold such a repeat.
+ * after. A crash between the send and the record leaves a message the store does not know:
+ * a Slack post carries its key in its metadata and a retry finds it in the channel's history
+ * (slack-post-lookup.ts) instead of posting again; emails carry a Message-ID derived from the
+ * key, so mail clients fold a repeat (SMTP has no way to ask what was delivered).
  * A send heartbeats while it waits on the channel (an SMTP server can hold a connection
  * for minutes), so a workflow's heartbeat timeout finds a dead worker in seconds.
  */
@@ -63,16 +66,21 @@ export function createNotificationActivities({ store, slack, email, fetchImpl = 
   async function send(
     request: DeliveryRequest,
     signal: AbortSignal,
-  ): Promise<{ channel: DeliveryChannel; ref: Record<string, unknown> }> {
+  ): Promise<{ channel: DeliveryChannel; ref: Record<string, unknown>; earlier?: true }> {
     const { target, message } = request;
     switch (target.kind) {
       case 'slack_channel':
       case 'slack_user': {
         if (!slack) return toOutbox(request, 'slack', target.to);
+        const { attempt, scheduledTimestampMs } = Context.current().info;
+        // A retry first asks Slack whether the attempt before it posted (killed before the record).
+        const earlier = attempt > 1 ? await findSlackPost(slack, target, request.key, scheduledTimestampMs) : undefined;
+        if (earlier) return { channel: 'slack', ref: earlier, earlier: true };
         const posted = await slack.chat.postMessage({
           channel: target.to,
           text: `${message.title}: ${message.text}`,
           blocks: slackBlocks(message) as never,
+          metadata: deliveryMetadata(request.key),
         });
         return { channel: 'slack', ref: { channel: posted.channel, ts: posted.ts } };
       }
@@ -104,9 +112,9 @@ export function createNotificationActivities({ store, slack, email, fetchImpl = 
     async deliverNotification(request: DeliveryRequest): Promise<DeliveryResult> {
       const earlier = await deliveries.get(request.key);
       if (earlier) return { channel: earlier.channel, ref: earlier.ref, duplicate: true };
-      const { channel, ref } = await heartbeating((signal) => send(request, signal));
+      const { channel, ref, earlier: found } = await heartbeating((signal) => send(request, signal));
       await deliveries.record({ key: request.key, channel, target: describeTarget(request.target), ref });
-      return { channel, ref, duplicate: false };
+      return { channel, ref, duplicate: found === true };
     },
 
     /**

@@ -4,10 +4,11 @@ import { parse as parseQuery } from 'node:querystring';
 
 /**
  * A local stand-in for the Slack Web API methods arxflow uses (auth.test, chat.postMessage,
- * chat.update), so tests run the official @slack/web-api client unchanged against it
+ * chat.update; conversations.open, .list and .history to find a message by its metadata), so tests run the official @slack/web-api client unchanged against it
  * (`new WebClient(token, { slackApiUrl: server.apiUrl })`). It answers as Slack does: HTTP
  * 200 with `{ ok: false, error }` for platform errors, 429 with Retry-After for rate limits.
- * Every call is recorded; `failNext` makes a method fail a few times to exercise retries.
+ * Every call is recorded; `failNext` makes a method fail a few times to exercise retries, and
+ * `holdNext` carries a call out but never answers it (a worker killed while it waits).
  */
 
 export interface SlackCall {
@@ -27,6 +28,8 @@ export interface SlackMessage {
   text?: string;
   blocks?: unknown;
   thread_ts?: string;
+  /** Message metadata as posted (`{event_type, event_payload}`); history returns it on request. */
+  metadata?: unknown;
   updates: number;
 }
 
@@ -40,6 +43,10 @@ export interface SlackApiServer {
   messages(): SlackMessage[];
   /** The next `times` calls of `method` fail this way (Retry-After `retryAfterSeconds` for ratelimited). */
   failNext(method: string, times: number, failure: SlackFailure, retryAfterSeconds?: number): void;
+  /** The next call of `method` is carried out but its answer is never sent; resolves once it was carried out. */
+  holdNext(method: string): Promise<void>;
+  /** Closes the connections of held calls: their callers see the connection drop. */
+  dropHeld(): void;
   waitForCalls(method: string, count: number, timeoutMs?: number): Promise<SlackCall[]>;
   reset(): void;
   close(): Promise<void>;
@@ -53,7 +60,12 @@ export async function startSlackApiServer(options: { token: string }): Promise<S
   let calls: SlackCall[] = [];
   let failures = new Map<string, { times: number; failure: SlackFailure; retryAfter: number }>();
   const messages = new Map<string, SlackMessage>();
-  let clock = 1_700_000_000_000;
+  /** Channel names seen in posts, by id: what conversations.list answers. */
+  const channelNames = new Map<string, string>();
+  const holds = new Map<string, () => void>();
+  const heldResponses: ServerResponse[] = [];
+  // Message timestamps are Slack's: seconds since the epoch, now, unique per message.
+  let clock = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
@@ -70,6 +82,14 @@ export async function startSlackApiServer(options: { token: string }): Promise<S
     const call: SlackCall = { method, params, ...(token ? { token } : {}), contentType, at: Date.now(), outcome: 'ok' };
     calls.push(call);
     const reply = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      const held = holds.get(method);
+      if (held && status === 200 && body.ok === true) {
+        // Done, but the answer never goes out: the connection stays open until the server closes.
+        holds.delete(method);
+        call.outcome = 'held';
+        heldResponses.push(res);
+        return held();
+      }
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(body));
     };
@@ -104,12 +124,14 @@ export async function startSlackApiServer(options: { token: string }): Promise<S
         if (typeof params.channel !== 'string' || params.channel === '') return error('channel_not_found');
         if (!params.text && !params.blocks && !params.attachments) return error('no_text');
         const channel = channelId(params.channel);
+        if (!/^[CGDUW][A-Z0-9]+$/.test(params.channel)) channelNames.set(channel, params.channel.replace(/^#/, ''));
+        clock = Math.max(clock + 1, Date.now());
         const ts = `${Math.floor(clock / 1000)}.${String(clock % 1000).padStart(3, '0')}100`;
-        clock += 1;
         const message: SlackMessage = {
           channel,
           ts,
           updates: 0,
+          ...(params.metadata !== undefined ? { metadata: params.metadata } : {}),
           ...(typeof params.text === 'string' ? { text: params.text } : {}),
           ...(params.blocks !== undefined ? { blocks: params.blocks } : {}),
           ...(typeof params.thread_ts === 'string' ? { thread_ts: params.thread_ts } : {}),
@@ -139,6 +161,40 @@ export async function startSlackApiServer(options: { token: string }): Promise<S
           message: { text: message.text, blocks: message.blocks },
         });
       }
+      case 'conversations.open': {
+        const users = typeof params.users === 'string' ? params.users.split(',') : [];
+        if (users.length !== 1 || !/^[UW][A-Z0-9]+$/.test(users[0]!)) return error('user_not_found');
+        return reply(200, { ok: true, channel: { id: channelId(users[0]!) } });
+      }
+      case 'conversations.list': {
+        const channels = [...channelNames].map(([id, name]) => ({ id, name, is_channel: true, is_archived: false }));
+        return reply(200, { ok: true, channels, response_metadata: { next_cursor: '' } });
+      }
+      case 'conversations.history': {
+        if (typeof params.channel !== 'string' || !/^[CGD][A-Z0-9]+$/.test(params.channel))
+          return error('channel_not_found');
+        const oldest = Number(params.oldest ?? 0);
+        const withMetadata = params.include_all_metadata === true || params.include_all_metadata === 'true';
+        const inChannel = [...messages.values()]
+          .filter((m) => m.channel === params.channel && Number(m.ts) > oldest)
+          .sort((a, b) => Number(b.ts) - Number(a.ts));
+        const offset = Number(params.cursor ?? 0) || 0;
+        const limit = Math.min(Number(params.limit ?? 100) || 100, 999);
+        const page = inChannel.slice(offset, offset + limit).map(({ updates: _u, metadata, ...m }) => ({
+          type: 'message',
+          user: TEAM.user_id,
+          bot_id: TEAM.bot_id,
+          ...m,
+          ...(withMetadata && metadata !== undefined ? { metadata } : {}),
+        }));
+        const more = offset + limit < inChannel.length;
+        return reply(200, {
+          ok: true,
+          messages: page,
+          has_more: more,
+          response_metadata: { next_cursor: more ? String(offset + limit) : '' },
+        });
+      }
       default:
         return error('unknown_method');
     }
@@ -160,6 +216,10 @@ export async function startSlackApiServer(options: { token: string }): Promise<S
     failNext: (method, times, failure, retryAfterSeconds = 0) => {
       failures.set(method, { times, failure, retryAfter: retryAfterSeconds });
     },
+    holdNext: (method) => new Promise<void>((resolve) => holds.set(method, resolve)),
+    dropHeld: () => {
+      for (const res of heldResponses.splice(0)) res.destroy();
+    },
     async waitForCalls(method, count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (calls.filter((c) => c.method === method).length < count) {
@@ -175,6 +235,8 @@ export async function startSlackApiServer(options: { token: string }): Promise<S
       calls = [];
       failures = new Map();
       messages.clear();
+      channelNames.clear();
+      holds.clear();
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
