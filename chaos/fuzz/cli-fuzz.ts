@@ -17,6 +17,7 @@ import { badString, describe, encode, malformedDocument, type Fuzzed } from './m
 import { FILE_FORMATS, malformedFile } from './file-fuzz';
 import { HANG_MS, Tally, timed } from './tally';
 import { rowChanges, type FuzzWorld } from './world';
+import { documentSyncWorkflowId } from '../../domain/sync/sync-types';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'arxflow.js');
 
@@ -28,7 +29,7 @@ export const CLI_SKIPPED: Readonly<Record<string, string>> = {
 };
 /** Commands whose valid form starts a workflow and waits for its answer (an update with start). */
 const WAITS_FOR_A_WORKER: Readonly<Record<string, string>> = {
-  'sync commit': "starts the document's sync/<id> workflow and waits for the commit",
+  'sync commit': "starts the document's sync/<id> workflow (documentSyncWorkflowId) and waits for the commit",
 };
 /** Options that wait for a workflow no worker runs here, or read stdin. */
 const WAITING_OPTIONS = ['--wait', '--watch', '--follow', '--stdin'];
@@ -235,6 +236,41 @@ function runChild(
   });
 }
 
+/**
+ * For a command whose valid form starts a workflow and waits for a worker (WAITS_FOR_A_WORKER):
+ * watches for that workflow while the command runs and terminates it as soon as it runs, so the
+ * command gets its answer now instead of waiting out the gateway client's 60 s (which also left
+ * the gateway's update poll running past the world's close: jest's open handle). `stop()` ends
+ * the watch and says whether the command started one (validation passed: accepted).
+ */
+function watchForStart(world: FuzzWorld, command: CliCommand, c: CliCase): { stop: () => Promise<boolean> } {
+  const documentId = c.args[0];
+  if (!(command.name in WAITS_FOR_A_WORKER) || typeof documentId !== 'string') return { stop: async () => false };
+  let stopped = false;
+  const watching = (async () => {
+    const handle = world.env.client.workflow.getHandle(documentSyncWorkflowId(documentId));
+    while (!stopped) {
+      // Describe, not existence: an earlier case with the same id left a terminated run behind.
+      const status = await handle.describe().then(
+        (d) => d.status.name,
+        () => undefined,
+      );
+      if (status === 'RUNNING') {
+        await handle.terminate('bad-input fuzz: no worker runs here; the command was accepted').catch(() => undefined);
+        return true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return false;
+  })();
+  return {
+    stop: () => {
+      stopped = true;
+      return watching;
+    },
+  };
+}
+
 async function timeVersion(env: Record<string, string>): Promise<number> {
   const start = performance.now();
   await runChild(['--version'], env, 120_000);
@@ -284,20 +320,33 @@ export async function fuzzCli(
   const stillRunning: Promise<unknown>[] = [];
   try {
     for (const [index, command] of commands.entries()) {
-      const check = (tally: Tally, c: CliCase, answer: CliAnswer | undefined, ms: number, hung: boolean): boolean => {
-        const input = label(command, c);
+      // The case's place in its fast-check run (no shrinking: the path is the run's index).
+      let roundSeed = 0;
+      let runInRound = 0;
+      const check = (
+        tally: Tally,
+        c: CliCase,
+        answer: CliAnswer | undefined,
+        ms: number,
+        hung: boolean,
+        limitMs: number,
+        caseNo: number,
+      ): boolean => {
+        const input = `#${caseNo} ${label(command, c)}`;
+        const more = { ms, replay: `fast-check seed ${roundSeed} path ${runInRound - 1}` };
         if (hung || !answer) {
-          tally.count(command.name, 'hang', ms);
-          tally.fail('hang', command.name, input, `no exit within ${HANG_MS} ms`);
+          tally.count(command.name, 'hang', ms, input);
+          tally.fail('hang', command.name, input, `no exit within ${Math.round(limitMs)} ms`, more);
           return false;
         }
-        tally.count(command.name, answer.status ?? 'crash', ms);
+        tally.count(command.name, answer.status ?? 'crash', ms, input);
         if (answer.crash || answer.status === null || ![0, 1, 2].includes(answer.status)) {
           tally.fail(
             'crash',
             command.name,
             input,
             `exit ${answer.status}: ${answer.crash ?? ''} ${answer.output.slice(-300)}`,
+            more,
           );
           return false;
         }
@@ -307,6 +356,7 @@ export async function fuzzCli(
             command.name,
             input,
             `exit ${answer.status} with a stack trace: ${answer.output.slice(0, 400)}`,
+            more,
           );
           return false;
         }
@@ -316,6 +366,7 @@ export async function fuzzCli(
             command.name,
             input,
             `a wrong command line exits 2, not ${answer.status}: ${answer.output.slice(0, 300)}`,
+            more,
           );
           return false;
         }
@@ -323,49 +374,70 @@ export async function fuzzCli(
       };
       const property = async (c: CliCase): Promise<boolean> => {
         const caseNo = n++;
+        runInRound++;
         const before = await world.rows();
+        const start = performance.now();
         const running = runInProcess(argvOf(command, c, dir, caseNo, false), env, crashes);
+        const watch = watchForStart(world, command, c);
         const { result, ms, hung } = await timed(() => running);
-        if (hung) stillRunning.push(running);
-        // A commit that passed validation starts its document's workflow and waits for the commit: no
-        // worker runs here, so it waits. Accepted, not bad input left hanging: the workflow exists.
-        const documentId = c.args[0];
-        if (hung && command.name in WAITS_FOR_A_WORKER && typeof documentId === 'string') {
-          const started = await world.existing([`sync/${documentId}`]).catch(() => []);
-          if (started.length > 0) {
-            inProcess.count(command.name, 'accepted (waits for a worker)', ms);
-            return true;
-          }
+        const startedWorkflow = await watch.stop();
+        // A commit that passed validation starts its document's workflow and waits for the commit, which
+        // no worker runs here: the watch ended that workflow at once, so the command answered. Accepted.
+        if (startedWorkflow) {
+          if (hung) stillRunning.push(running);
+          inProcess.count(command.name, 'accepted (started, ended by the fuzz)', ms, `#${caseNo} ${label(command, c)}`);
+          return true;
         }
-        let ok = check(inProcess, c, result, ms, hung);
+        if (hung) {
+          // How the case ended after all (when it did): a slow answer and a wait for nothing read differently.
+          stillRunning.push(
+            running.then((late) => {
+              const failure = inProcess.failures.find((f) => f.input.startsWith(`#${caseNo} `));
+              if (failure)
+                failure.detail += `; it ended after ${Math.round(performance.now() - start)} ms, exit ${late.status}: ${late.output.slice(0, 200)}`;
+            }),
+          );
+        }
+        let ok = check(inProcess, c, result, ms, hung, HANG_MS, caseNo);
         if (ok && result?.status === 2) {
           const changed = rowChanges(before, await world.rows());
           if (changed.length > 0) {
-            inProcess.fail('rows written', command.name, label(command, c), `exit 2, yet ${changed.join(', ')}`);
+            inProcess.fail(
+              'rows written',
+              command.name,
+              `#${caseNo} ${label(command, c)}`,
+              `exit 2, yet ${changed.join(', ')}`,
+              {
+                ms,
+                replay: `fast-check seed ${roundSeed} path ${runInRound - 1}`,
+              },
+            );
             ok = false;
           }
         }
         if (caseNo % options.childEvery === 0) {
-          const start = performance.now();
+          const childStart = performance.now();
+          const childWatch = watchForStart(world, command, c);
           const child = await runChild(argvOf(command, c, dir, caseNo, true), env, childLimitMs);
-          ok = check(children, c, child.hung ? undefined : child, performance.now() - start, !!child.hung) && ok;
+          await childWatch.stop();
+          const childMs = performance.now() - childStart;
+          ok = check(children, c, child.hung ? undefined : child, childMs, !!child.hung, childLimitMs, caseNo) && ok;
         }
         return ok;
       };
       let left = options.runsPerCommand;
       for (let round = 0; round < 3 && left > 0; round++) {
         const failuresBefore = [inProcess.failures.length, children.failures.length] as const;
+        roundSeed = options.seed + index * 31337 + round;
+        runInRound = 0;
         const details = await fc.check(fc.asyncProperty(caseArbitrary(command), property), {
           numRuns: left,
-          seed: options.seed + index * 31337 + round,
+          seed: roundSeed,
           endOnFailure: true, // each run is a process or a command: report the case found, do not shrink for minutes
         });
         if (!details.failed) break;
-        for (const [tally, from] of [
-          [inProcess, failuresBefore[0]],
-          [children, failuresBefore[1]],
-        ] as const)
-          tally.failures.splice(from, Math.max(0, tally.failures.length - from - 1));
+        inProcess.keepLast(failuresBefore[0], details);
+        children.keepLast(failuresBefore[1], details);
         left -= details.numRuns;
         options.log(
           `  arxflow ${command.name}: ${[...inProcess.failures, ...children.failures].at(-1)?.detail ?? 'failed'}`,

@@ -188,15 +188,15 @@ export async function fuzzFiles(options: {
       const ms = performance.now() - start;
       const cpu = process.cpuUsage(cpuStart);
       const cpuMs = (cpu.user + cpu.system) / 1000;
-      tally.count(format.name, outcome, ms);
+      tally.count(format.name, outcome, ms, label);
       // A read runs in this process: it hangs when it works (CPU) past 10 s. Wall time on a loaded 2-core
       // machine runs several times longer for the same work, so it counts only far past the limit.
       if (cpuMs > HANG_MS || ms > 6 * HANG_MS) {
-        tally.fail('hang', format.name, label, `took ${Math.round(ms)} ms (${Math.round(cpuMs)} ms of CPU)`);
+        tally.fail('hang', format.name, label, `took ${Math.round(ms)} ms (${Math.round(cpuMs)} ms of CPU)`, { ms });
         return false;
       }
       if (outcome === 'wrong') {
-        tally.fail('wrong refusal', format.name, label, detail);
+        tally.fail('wrong refusal', format.name, label, detail, { ms });
         return false;
       }
       return true;
@@ -209,8 +209,7 @@ export async function fuzzFiles(options: {
         seed: options.seed + index * 104729 + round,
       });
       if (!details.failed) break;
-      tally.failures.splice(failuresBefore, Math.max(0, tally.failures.length - failuresBefore - 1));
-      const last = tally.failures[tally.failures.length - 1];
+      const last = tally.keepLast(failuresBefore, details);
       if (last && details.counterexample) last.input = `(shrunk) ${details.counterexample[0].label}`;
       left -= details.numRuns;
       options.log(`  ${format.name}: ${last?.detail ?? 'failed'}`);

@@ -223,11 +223,11 @@ export async function fuzzHttp(
         const { result, ms, hung } = await timed(() => send(url, route.method, path, c, world.token, agent));
         const input = `${route.method} ${path.slice(0, 300)} auth=${c.auth} type=${c.contentType} body=${c.bodyLabel}`;
         if (hung || !result) {
-          tally.count(target, 'hang', ms);
-          tally.fail('hang', target, input, `no answer within ${HANG_MS} ms`);
+          tally.count(target, 'hang', ms, input);
+          tally.fail('hang', target, input, `no answer within ${HANG_MS} ms`, { ms });
           return false;
         }
-        tally.count(target, result.status, ms);
+        tally.count(target, result.status, ms, input);
         if (result.status === 'reset') {
           // The gateway may refuse a body over its limit by closing the upload; anything else is a dropped connection.
           if ((c.body?.length ?? 0) > BODY_LIMIT) return true;
@@ -264,10 +264,9 @@ export async function fuzzHttp(
         });
         if (!details.failed) break;
         // Shrinking failed many times on its way down: the last failure is the smallest input.
-        tally.failures.splice(failuresBefore, Math.max(0, tally.failures.length - failuresBefore - 1));
+        const last = tally.keepLast(failuresBefore, details);
         const shrunk = details.counterexample?.[0];
         if (shrunk) {
-          const last = tally.failures[tally.failures.length - 1];
           if (last)
             last.input = `(shrunk) ${route.method} ${pathOf(route, shrunk).slice(0, 300)} auth=${shrunk.auth} body=${shrunk.bodyLabel}`;
         }

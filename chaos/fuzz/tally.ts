@@ -16,7 +16,22 @@ export interface Failure {
   /** The input, shortened (shrunk by fast-check where it could). */
   input: string;
   detail: string;
+  /** How long the case took (for a hang: until it ended after all, when it did; see `detail`). */
+  ms?: number;
+  /** fast-check's seed and path of the case: `fc.check(property, { seed, path })` runs it alone again. */
+  replay?: string;
 }
+
+/** One of the slowest cases of a surface: where time went when a loaded machine nears the limit. */
+export interface SlowCase {
+  target: string;
+  input: string;
+  answer: string | number;
+  ms: number;
+}
+
+/** The slowest cases kept per surface. */
+const SLOWEST_KEPT = 5;
 
 export class Tally {
   cases = 0;
@@ -26,19 +41,52 @@ export class Tally {
   readonly perTarget: Record<string, number> = {};
   readonly failures: Failure[] = [];
   slowestMs = 0;
+  /** The slowest cases, slowest first. */
+  readonly slowest: SlowCase[] = [];
 
   constructor(readonly surface: string) {}
 
-  count(target: string, answer: string | number, ms: number): void {
+  count(target: string, answer: string | number, ms: number, input = ''): void {
     this.cases++;
     this.answers[answer] = (this.answers[answer] ?? 0) + 1;
     this.perTarget[target] = (this.perTarget[target] ?? 0) + 1;
     this.slowestMs = Math.max(this.slowestMs, ms);
+    if (this.slowest.length < SLOWEST_KEPT || ms > (this.slowest.at(-1)?.ms ?? 0)) {
+      this.slowest.push({ target, input: input.slice(0, 200), answer, ms: Math.round(ms) });
+      this.slowest.sort((a, b) => b.ms - a.ms).splice(SLOWEST_KEPT);
+    }
   }
 
-  fail(kind: FailureKind, target: string, input: string, detail: string): void {
+  fail(
+    kind: FailureKind,
+    target: string,
+    input: string,
+    detail: string,
+    more: { ms?: number; replay?: string } = {},
+  ): Failure {
     // One failure per (kind, target, detail start) is enough to report; fast-check's shrunk input replaces the first.
-    this.failures.push({ surface: this.surface, kind, target, input, detail: detail.slice(0, 400) });
+    const failure: Failure = {
+      surface: this.surface,
+      kind,
+      target,
+      input,
+      detail: detail.slice(0, 400),
+      ...(more.ms === undefined ? {} : { ms: Math.round(more.ms) }),
+      ...(more.replay === undefined ? {} : { replay: more.replay }),
+    };
+    this.failures.push(failure);
+    return failure;
+  }
+
+  /**
+   * Keeps the last failure since `from` (fast-check shrinks, failing many times on its way down:
+   * the last is the smallest input) and stamps it with the run's replay (seed and path).
+   */
+  keepLast(from: number, details: { seed: number; counterexamplePath: string | null }): Failure | undefined {
+    this.failures.splice(from, Math.max(0, this.failures.length - from - 1));
+    const last = this.failures.length > from ? this.failures.at(-1) : undefined;
+    if (last) last.replay = `fast-check seed ${details.seed} path ${details.counterexamplePath ?? '?'}`;
+    return last;
   }
 
   failuresOf(kind: FailureKind): number {

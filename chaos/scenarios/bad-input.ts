@@ -10,7 +10,7 @@ import type { ChaosCount, ChaosScenario, ChaosSize, ScenarioResult } from '../sc
 import { fuzzCli } from '../fuzz/cli-fuzz';
 import { fuzzFiles } from '../fuzz/file-fuzz';
 import { fuzzHttp } from '../fuzz/http-fuzz';
-import type { Tally } from '../fuzz/tally';
+import type { Failure, SlowCase, Tally } from '../fuzz/tally';
 import { startFuzzWorld } from '../fuzz/world';
 
 /** Cases per target at each size; `full` totals at least 10,000 (87 routes, 91 commands, 8 formats today). */
@@ -24,56 +24,78 @@ export const BAD_INPUT_SIZES: Record<
 
 export const MIN_FULL_CASES = 10_000;
 
+/** The scenario's result with every failing case and the slowest cases of each surface, named. */
+export interface BadInputResult extends ScenarioResult {
+  /** CHAOS_SEED=<seed> repeats the run. */
+  seed: number;
+  /** Every case that failed: surface, kind, route/command/format, input, detail, elapsed ms, fast-check replay. */
+  failures: Failure[];
+  /** The slowest cases per surface (what nears the 10 s bound on a loaded machine). */
+  slowest: Record<string, SlowCase[]>;
+}
+
+/** One failing case on one line: what a report must name to find it again. */
+export const failureLine = (f: Failure): string =>
+  `${f.surface} ${f.kind} ${f.target} after ${f.ms ?? '?'} ms (${f.replay ?? 'no replay'}, CHAOS_SEED repeats the run): ${f.detail} <- ${f.input}`;
+
 export const badInputScenario: ChaosScenario = {
   name: 'bad-input',
   summary:
     'every HTTP route, CLI command and file format fed malformed input (fast-check): no 5xx, hang, crash, write or start',
-  async run({ size, log }) {
-    const started = Date.now();
-    const seed = Number(process.env.CHAOS_SEED) || Date.now() % 2 ** 31;
-    const sizes = BAD_INPUT_SIZES[size];
-    log(`bad-input: seed ${seed} (CHAOS_SEED=${seed} repeats this run), size ${size}`);
-    const world = await startFuzzWorld();
-    try {
-      const rowsBefore = await world.rows();
-      log('bad-input: HTTP routes from /openapi.json');
-      const http = await fuzzHttp(world, { runsPerRoute: sizes.runsPerRoute, seed, log });
-      log(`  ${http.tally.cases} cases on ${http.routes.length} routes`);
-      log('bad-input: CLI commands');
-      const cli = await fuzzCli(world, {
-        runsPerCommand: sizes.runsPerCommand,
-        childEvery: sizes.childEvery,
-        seed,
-        log,
-      });
-      log(
-        `  ${cli.inProcess.cases} cases in process, ${cli.children.cases} as child processes, ${cli.commands.length} commands`,
-      );
-      log('bad-input: file formats');
-      const files = await fuzzFiles({ dir: world.dir, runsPerFormat: sizes.runsPerFormat, seed, log });
-      log(`  ${files.cases} files`);
-
-      // Strongly consistent: describe each id a refused request named; count the tables again.
-      const named = [...http.namedIds].filter((id) => !http.acceptedIds.has(id));
-      const startedByRefused = await world.existing(named);
-      const rowsAfter = await world.rows();
-      const tallies: Tally[] = [http.tally, cli.inProcess, cli.children, files];
-      return resultOf({
-        tallies,
-        startedByRefused,
-        namedIds: named.length,
-        rowsWritten: tallies.reduce((sum, t) => sum + t.failuresOf('rows written'), 0),
-        rowsBefore: sum(rowsBefore),
-        rowsAfter: sum(rowsAfter),
-        acceptedStarts: http.acceptedIds.size,
-        size,
-        durationMs: Date.now() - started,
-      });
-    } finally {
-      await world.close();
-    }
-  },
+  run: ({ size, log }) => runBadInput(size, log),
 };
+
+export async function runBadInput(size: ChaosSize, logLine: (line: string) => void): Promise<BadInputResult> {
+  const started = Date.now();
+  const log = (line: string) => logLine(`[+${Math.round((Date.now() - started) / 1000)}s] ${line}`);
+  const seed = Number(process.env.CHAOS_SEED) || Date.now() % 2 ** 31;
+  const sizes = BAD_INPUT_SIZES[size];
+  log(`bad-input: seed ${seed} (CHAOS_SEED=${seed} repeats this run), size ${size}`);
+  const world = await startFuzzWorld();
+  try {
+    const rowsBefore = await world.rows();
+    log('bad-input: HTTP routes from /openapi.json');
+    const http = await fuzzHttp(world, { runsPerRoute: sizes.runsPerRoute, seed, log });
+    log(`  ${http.tally.cases} cases on ${http.routes.length} routes`);
+    log('bad-input: CLI commands');
+    const cli = await fuzzCli(world, {
+      runsPerCommand: sizes.runsPerCommand,
+      childEvery: sizes.childEvery,
+      seed,
+      log,
+    });
+    log(
+      `  ${cli.inProcess.cases} cases in process, ${cli.children.cases} as child processes, ${cli.commands.length} commands`,
+    );
+    log('bad-input: file formats');
+    const files = await fuzzFiles({ dir: world.dir, runsPerFormat: sizes.runsPerFormat, seed, log });
+    log(`  ${files.cases} files`);
+
+    // Strongly consistent: describe each id a refused request named; count the tables again.
+    const named = [...http.namedIds].filter((id) => !http.acceptedIds.has(id));
+    const startedByRefused = await world.existing(named);
+    const rowsAfter = await world.rows();
+    const tallies: Tally[] = [http.tally, cli.inProcess, cli.children, files];
+    const failures = tallies.flatMap((t) => t.failures);
+    for (const failure of failures) log(`  FAILED: ${failureLine(failure)}`);
+    for (const t of tallies)
+      log(`  slowest ${t.surface}: ${t.slowest.map((c) => `${c.ms} ms ${c.target} -> ${c.answer}`).join('; ')}`);
+    const result = resultOf({
+      tallies,
+      startedByRefused,
+      namedIds: named.length,
+      rowsWritten: tallies.reduce((sum, t) => sum + t.failuresOf('rows written'), 0),
+      rowsBefore: sum(rowsBefore),
+      rowsAfter: sum(rowsAfter),
+      acceptedStarts: http.acceptedIds.size,
+      size,
+      durationMs: Date.now() - started,
+    });
+    return { ...result, seed, failures, slowest: Object.fromEntries(tallies.map((t) => [t.surface, t.slowest])) };
+  } finally {
+    await world.close();
+  }
+}
 
 const sum = (rows: Record<string, number>) => Object.values(rows).reduce((a, b) => a + b, 0);
 
@@ -119,16 +141,10 @@ function resultOf(run: {
   );
   const total = tallies.reduce((n, t) => n + t.cases, 0);
   const of = (kind: string) => failures.filter((f) => f.kind === kind);
-  const check = (name: string, list: { surface: string; target: string; input: string; detail: string }[]) => ({
+  const check = (name: string, list: Failure[]) => ({
     name,
     ok: list.length === 0,
-    detail:
-      list.length === 0
-        ? undefined
-        : list
-            .slice(0, 5)
-            .map((f) => `${f.surface} ${f.target}: ${f.detail} <- ${f.input}`)
-            .join(' || '),
+    detail: list.length === 0 ? undefined : list.map(failureLine).join(' || '),
   });
   const checks = [
     check('zero 5xx', of('5xx')),
