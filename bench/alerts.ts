@@ -2,11 +2,14 @@
 // Slack message arrives at the local Slack Web API server (p50/p95/p99), and alerts per
 // second sustained, over BENCH_ALERTS alerts (PagerDuty Events v2 triggers, each a new
 // alert: intake, signalWithStart, alertEscalation, deliverNotification, chat.postMessage).
-// Baseline in the same run and process: bare signalWithStart calls at the same concurrency
-// against the same dev server (latency until Temporal accepted the call).
+// Baselines in the same run and process, at the same concurrency against the same dev server:
+// bare signalWithStart calls (latency until Temporal accepted the call), and the floor of
+// issue #17: signalWithStart of the least workflow with the same side effect, one activity
+// posting to the same Slack stand-in (bench/alert-floor-workflow.ts), until Slack has it.
+// Aim: the alert path at 0.8x the floor's rate or better, p99 under 250 ms.
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { slackClient } from '../activities/notifications/channels';
 import { createAuthenticator } from '../platform/tokens';
 import { buildGateway } from '../gateway/server';
@@ -22,10 +25,14 @@ import { createLogger } from '../platform/logger';
 import { createArxflowWorker } from '../workers/worker';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { writeResults } from './results';
+import { floorAlert, floorTrigger } from './alert-floor-workflow';
+import { installBenchRuntime } from './bench-runtime';
 
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const TOKEN = 'xoxb-bench';
+/** Issue #17's aim for the alert path against its floor. */
+const AIM = { ratioToFloor: 0.8, p99Ms: 250 };
 
 const escalation = parseEscalationYaml(`
 default: bench
@@ -65,7 +72,7 @@ export async function driven(count: number, job: (i: number) => Promise<number>)
 }
 
 export async function benchAlerts(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installBenchRuntime();
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
   });
@@ -81,6 +88,18 @@ export async function benchAlerts(): Promise<void> {
     taskQueue,
     workflowBundle: await buildWorkflowBundle(),
     deps: { store, slack: slackClient({ token: TOKEN, apiUrl: slack.apiUrl }) },
+  });
+  const floorQueue = `${taskQueue}-floor`;
+  const floorSlack = slackClient({ token: TOKEN, apiUrl: slack.apiUrl });
+  const floorWorker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: floorQueue,
+    workflowsPath: require.resolve('./alert-floor-workflow'),
+    activities: {
+      postFloorAlert: async (key: string) => {
+        await floorSlack.chat.postMessage({ channel: '#bench', text: `Floor alert ${key}` });
+      },
+    },
   });
   const settings = parseSettings({ ARXFLOW_JWT_SECRET: 'bench-secret-that-is-at-least-32-characters' });
   const { app } = await buildGateway({
@@ -112,71 +131,88 @@ export async function benchAlerts(): Promise<void> {
     new Promise<void>((resolve) => (seen.has(key) ? resolve() : waiting.set(key, resolve)));
 
   try {
-    const results = await worker.runUntil(async () => {
-      const run = randomUUID().slice(0, 8);
-      const post = async (key: string) => {
-        const response = await fetch(`${url}/v1/events`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            routing_key: 'bench',
-            event_action: 'trigger',
-            dedup_key: key,
-            payload: { summary: `Bench alert ${key}`, source: 'bench', severity: 'critical' },
-          }),
+    const results = await floorWorker.runUntil(
+      worker.runUntil(async () => {
+        const run = randomUUID().slice(0, 8);
+        const post = async (key: string) => {
+          const response = await fetch(`${url}/v1/events`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              routing_key: 'bench',
+              event_action: 'trigger',
+              dedup_key: key,
+              payload: { summary: `Bench alert ${key}`, source: 'bench', severity: 'critical' },
+            }),
+          });
+          if (response.status !== 202)
+            throw new Error(`POST /v1/events answered ${response.status}: ${await response.text()}`);
+        };
+        await driven(20, async (i) => {
+          // warm-up: bundle, caches, connections
+          const key = `bench-warm-${run}-${i}`;
+          const t0 = performance.now();
+          await post(key);
+          await slackMessageOf(key);
+          return performance.now() - t0;
         });
-        if (response.status !== 202)
-          throw new Error(`POST /v1/events answered ${response.status}: ${await response.text()}`);
-      };
-      await driven(20, async (i) => {
-        // warm-up: bundle, caches, connections
-        const key = `bench-warm-${run}-${i}`;
-        const t0 = performance.now();
-        await post(key);
-        await slackMessageOf(key);
-        return performance.now() - t0;
-      });
-      const baseline = await driven(ALERTS, async (i) => {
-        const t0 = performance.now();
-        await env.client.workflow.signalWithStart('durabilityProbe', {
-          // A queue no worker polls: the baseline is Temporal accepting the call, and its
-          // workflows must not queue up ahead of the alerts measured next.
-          taskQueue: `${taskQueue}-baseline`,
-          workflowId: `bench/baseline/${run}/${i}`,
-          args: [{ sleep: '1 hour', label: `b-${run}-${i}` }],
-          signal: 'wakeUp',
-          signalArgs: [{ reason: 'bench', actor: 'bench' }],
+        const baseline = await driven(ALERTS, async (i) => {
+          const t0 = performance.now();
+          await env.client.workflow.signalWithStart('durabilityProbe', {
+            // A queue no worker polls: the baseline is Temporal accepting the call, and its
+            // workflows must not queue up ahead of the alerts measured next.
+            taskQueue: `${taskQueue}-baseline`,
+            workflowId: `bench/baseline/${run}/${i}`,
+            args: [{ sleep: '1 hour', label: `b-${run}-${i}` }],
+            signal: 'wakeUp',
+            signalArgs: [{ reason: 'bench', actor: 'bench' }],
+          });
+          return performance.now() - t0;
         });
-        return performance.now() - t0;
-      });
-      const slowest = { ms: 0, key: '' };
-      const alerts = await driven(ALERTS, async (i) => {
-        const key = `bench-${run}-${i}`;
-        const t0 = performance.now();
-        await post(key);
-        await slackMessageOf(key);
-        const ms = performance.now() - t0;
-        if (ms > slowest.ms) Object.assign(slowest, { ms, key });
-        return ms;
-      });
-      if (process.env.BENCH_DEBUG) {
-        // where the slowest alert spent its time
-        const history = await env.client.workflow
-          .getHandle(alertWorkflowId(pagerdutyDedupKey('bench', slowest.key)))
-          .fetchHistory();
-        const first =
-          Number(history.events![0]!.eventTime!.seconds) * 1000 + (history.events![0]!.eventTime!.nanos ?? 0) / 1e6;
-        for (const e of history.events!.slice(0, 25)) {
-          const at = Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
-          console.log(
-            `${(at - first).toFixed(0).padStart(7)} ms`,
-            Object.keys(e).find((k) => k.endsWith('Attributes')),
-          );
+        // warm-up of the floor's worker, then the floor
+        const floorRun = async (key: string) => {
+          const t0 = performance.now();
+          await env.client.workflow.signalWithStart(floorAlert, {
+            taskQueue: floorQueue,
+            workflowId: `bench/floor/${key}`,
+            args: [key],
+            signal: floorTrigger,
+            signalArgs: [{ summary: `Bench alert ${key}` }],
+          });
+          await slackMessageOf(key);
+          return performance.now() - t0;
+        };
+        await driven(20, (i) => floorRun(`bench-floorwarm-${run}-${i}`));
+        const floor = await driven(ALERTS, (i) => floorRun(`bench-floor-${run}-${i}`));
+        const slowest = { ms: 0, key: '' };
+        const alerts = await driven(ALERTS, async (i) => {
+          const key = `bench-${run}-${i}`;
+          const t0 = performance.now();
+          await post(key);
+          await slackMessageOf(key);
+          const ms = performance.now() - t0;
+          if (ms > slowest.ms) Object.assign(slowest, { ms, key });
+          return ms;
+        });
+        if (process.env.BENCH_DEBUG) {
+          // where the slowest alert spent its time
+          const history = await env.client.workflow
+            .getHandle(alertWorkflowId(pagerdutyDedupKey('bench', slowest.key)))
+            .fetchHistory();
+          const first =
+            Number(history.events![0]!.eventTime!.seconds) * 1000 + (history.events![0]!.eventTime!.nanos ?? 0) / 1e6;
+          for (const e of history.events!.slice(0, 25)) {
+            const at = Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
+            console.log(
+              `${(at - first).toFixed(0).padStart(7)} ms`,
+              Object.keys(e).find((k) => k.endsWith('Attributes')),
+            );
+          }
+          console.log('slowest', slowest);
         }
-        console.log('slowest', slowest);
-      }
-      return { baseline, alerts };
-    });
+        return { baseline, floor, alerts };
+      }),
+    );
     const row = (name: string, r: typeof results.baseline) => ({
       path: name,
       perSecond: r.perSecond.toFixed(1),
@@ -184,15 +220,31 @@ export async function benchAlerts(): Promise<void> {
       p95Ms: r.p95.toFixed(1),
       p99Ms: r.p99.toFixed(1),
       vsBaseline: `${(r.perSecond / results.baseline.perSecond).toFixed(2)}x`,
+      vsFloor: `${(r.perSecond / results.floor.perSecond).toFixed(2)}x`,
     });
+    const ratioToFloor = +(results.alerts.perSecond / results.floor.perSecond).toFixed(2);
+    const p99Ms = +results.alerts.p99.toFixed(1);
     console.log(
       `alerts benchmark: ${ALERTS} alerts, ${CONCURRENCY} at a time, store ${store.db.kind}, Temporal dev server (SQLite)`,
     );
     console.table([
       row('client.signalWithStart, accepted (baseline)', results.baseline),
+      row('floor: signalWithStart -> one activity -> Slack chat.postMessage received', results.floor),
       row('POST /v1/events -> first Slack chat.postMessage received', results.alerts),
     ]);
-    writeResults('alerts', { alertCount: ALERTS, concurrency: CONCURRENCY, store: store.db.kind, ...results });
+    console.log(
+      `alert path against its floor: ${ratioToFloor}x the rate (aim ${AIM.ratioToFloor}x), p99 ${p99Ms} ms (aim under ${AIM.p99Ms} ms)`,
+    );
+    writeResults('alerts', {
+      alertCount: ALERTS,
+      concurrency: CONCURRENCY,
+      store: store.db.kind,
+      ratioToFloor,
+      p99Ms,
+      aim: AIM,
+      meetsAim: ratioToFloor >= AIM.ratioToFloor && p99Ms < AIM.p99Ms,
+      ...results,
+    });
   } finally {
     clearInterval(poll);
     await app.close();

@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createLocalTarget } from '../activities/deploy/local/local-target';
 import { openStore } from '../db/store';
 import { deploymentsConfigSchema } from '../domain/deploy/deploy-config';
@@ -36,6 +36,7 @@ import { deployAlertSignal, deploymentStatusQuery } from '../workflows/deploy/de
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { baselineActivities } from './deploy-baseline-workflow';
 import { writeResults } from './results';
+import { installBenchRuntime } from './bench-runtime';
 
 const RUNS = Number(process.env.BENCH_DEPLOY_RUNS ?? 10);
 const SERVICE = 'bench-web';
@@ -157,7 +158,7 @@ async function serviceConfig(): Promise<ServiceConfig> {
 }
 
 export async function benchDeploy(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installBenchRuntime();
   const dir = mkdtempSync(path.join(tmpdir(), 'arxflow-bench-deploy-'));
   const dataDir = path.join(dir, 'data');
   const config = await serviceConfig();

@@ -4,7 +4,7 @@
 // approvals.
 import { FundingPrograms } from '../db/funding-programs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { openStore } from '../db/store';
 import { createScratchSchema } from '../db/scratch-schema';
@@ -18,6 +18,7 @@ import { decideUpdate, fundingGate } from '../workflows';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { baselineDecide, baselineGate } from './baseline-workflow';
 import { writeResults } from './results';
+import { installBenchRuntime } from './bench-runtime';
 
 const GATES = Number(process.env.BENCH_GATES ?? 100);
 const OPEN_GATES = Number(process.env.BENCH_OPEN_GATES ?? 10_000);
@@ -61,7 +62,7 @@ async function timed(count: number, one: (i: number) => Promise<void>): Promise<
 const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
 export async function benchFunding(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installBenchRuntime();
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
   });

@@ -6,7 +6,7 @@
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createScratchSchema } from '../db/scratch-schema';
@@ -15,6 +15,7 @@ import { temporalCliExecutable } from '../scripts/temporal-tools';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { BENCH_SECRET as SECRET, BENCH_TASK_QUEUE as TASK_QUEUE } from './gateway-server';
 import { writeResults } from './results';
+import { installBenchRuntime } from './bench-runtime';
 
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 3000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -119,7 +120,7 @@ async function spawnGateway(temporalAddress: string, databaseUrl: string | undef
 }
 
 export async function benchGateway(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installBenchRuntime();
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
   });

@@ -16,7 +16,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { openStore } from '../db/store';
 import { workflowBundleOptions } from '../workers/bundle';
 import { Client } from '@temporalio/client';
@@ -34,6 +34,7 @@ import {
   type TypeMemory,
   type TypeOutcome,
 } from './workflow-memory';
+import { installBenchRuntime } from './bench-runtime';
 
 const WORKFLOWS = Number(process.env.BENCH_MEMORY_WORKFLOWS ?? 100);
 const WARM_UP = 10;
@@ -90,11 +91,7 @@ async function measureTypes(): Promise<Record<string, Measured>> {
 }
 
 export async function benchMemory(): Promise<void> {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // installed already (another bench of this run)
-  }
+  installBenchRuntime();
   const commit = git('rev-parse', 'HEAD');
   const uncommitted = git('status', '--porcelain', '--', 'workflows', 'domain', 'workers', 'activities')
     .split('\n')
