@@ -74,7 +74,8 @@ export async function registerCodecRoutes(app: FastifyInstance, deps: CodecRoute
       origin: deps.webUiOrigin,
       credentials: true,
       methods: ['POST'],
-      allowedHeaders: ['content-type', 'x-namespace', 'authorization'],
+      // authorization-extras: the Web UI with login sends its ID token there beside the access token (unused here).
+      allowedHeaders: ['content-type', 'x-namespace', 'authorization', 'authorization-extras'],
     });
     const routes = scope.withTypeProvider<ZodTypeProvider>();
     const schema = (action: string, refusals: Parameters<typeof errorResponses>[0]) => ({

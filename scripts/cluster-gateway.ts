@@ -3,6 +3,9 @@
 // are exactly the worker processes it started (the kill-one-worker tests count on that).
 // TEMPORAL_ADDRESS and DATABASE_URL name the shared Temporal and PostgreSQL.
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import type { FastifyInstance } from 'fastify';
 import { Client, Connection } from '@temporalio/client';
 import { parseSettings } from '../domain/settings';
 import { InputError } from '../domain/validation';
@@ -12,6 +15,9 @@ import { codecsFor, dataConverterOf } from '../platform/codec/data-converter';
 import { loadConfigFile } from '../platform/config-file';
 import { loadWebhookSources } from '../gateway/webhooks/routes';
 import { createAuthenticator, usesDevelopmentSecret } from '../platform/tokens';
+import { oidcSettingsFrom, withOidc } from '../platform/oidc-tokens';
+import { requireCodecCaller } from '../gateway/codec-login';
+import { durationToMs } from '../domain/durations';
 import { openSettingsStore } from '../db/settings-store';
 import { syncSchedules } from '../client/schedules';
 import { createLogger } from '../platform/logger';
@@ -22,6 +28,9 @@ async function main(): Promise<void> {
   const settings = parseSettings(process.env);
   if (!settings.temporalAddress) throw new InputError('TEMPORAL_ADDRESS: the cluster gateway needs a Temporal address');
   const logger = createLogger(settings.logLevel, 'arxflow-gateway');
+  // The Web UI's login (ARXFLOW_OIDC_*): the provider's access tokens name the person the codec server stamps.
+  const oidc = oidcSettingsFrom(process.env, durationToMs(settings.auth.maxLifetime));
+  const authenticator = withOidc(createAuthenticator(settings), oidc);
   const config = loadConfigFile(settings.configFile);
   const webhookSources = loadWebhookSources(config.webhooks, process.env, settings.configFile);
   const store = await openSettingsStore(settings);
@@ -38,7 +47,7 @@ async function main(): Promise<void> {
     taskQueue: settings.taskQueue,
     logger,
     store,
-    authenticator: createAuthenticator(settings),
+    authenticator,
     schedules: config.schedules,
     webhookSources,
     makerCheckerWindow: settings.makerCheckerWindow,
@@ -56,8 +65,10 @@ async function main(): Promise<void> {
       slackUsers: config.slack.users,
     },
   });
+  if (oidc) requireCodecCaller(app, { authenticator, identityKeys: codecs.identity.keys });
   await app.listen({ port: settings.gatewayPort, host: settings.gatewayHost });
   const gatewayUrl = reachableUrl(settings.gatewayHost, settings.gatewayPort);
+  const codecTls = await listenCodecTls(app);
   // So the arxflow CLI with this ARXFLOW_DATA_DIR finds the cluster's gateway (platform/service-file.ts).
   writeServiceFile(settings.dataDir, {
     pid: process.pid,
@@ -73,6 +84,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     removeServiceFile(settings.dataDir);
+    codecTls?.close();
     await app.close().catch(() => undefined);
     await connection.close().catch(() => undefined);
     await store.close().catch(() => undefined);
@@ -80,6 +92,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
+}
+
+/**
+ * The same gateway on a TLS port too (ARXFLOW_CLUSTER_CODEC_TLS_*, scripts/cluster-oidc.ts): the
+ * Web UI passes the logged-in person's access token only to an https codec endpoint.
+ */
+async function listenCodecTls(app: FastifyInstance): Promise<Server | undefined> {
+  const port = Number(process.env.ARXFLOW_CLUSTER_CODEC_TLS_PORT);
+  if (!port) return undefined;
+  const server = createHttpsServer(
+    {
+      cert: readFileSync(process.env.ARXFLOW_CLUSTER_CODEC_TLS_CERT!),
+      key: readFileSync(process.env.ARXFLOW_CLUSTER_CODEC_TLS_KEY!),
+    },
+    (req, res) => app.server.emit('request', req, res),
+  );
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
 }
 
 main().catch((err: Error) => {

@@ -40,6 +40,7 @@ import {
 } from './cluster-processes';
 import { postgresRunning, psql, startPostgres, stopPostgres, type PostgresAccess } from './cluster-postgres';
 import { applySchemas, freeLowPort, registerNamespace, TEMPORAL_SERVICES, waitForFrontend } from './cluster-temporal';
+import { newOidcSecrets, oidcProviderSetup, type OidcSecrets } from './cluster-oidc';
 
 const DEFAULT_DATA_DIR = '.arxflow-cluster';
 const TSX_LOADER = pathToFileURL(path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
@@ -54,6 +55,8 @@ interface Secrets {
   postgres: PostgresAccess;
   auditKey: string;
   identityKeys: string;
+  /** The local OpenID provider's client secret, keys and test users' passwords (scripts/cluster-oidc.ts). */
+  oidc?: OidcSecrets;
 }
 
 /** What runs where (`<data dir>/cluster.json`), printed by a second `npm run cluster` and read by the tests. */
@@ -64,6 +67,10 @@ export interface ClusterState {
   taskQueue: string;
   gatewayUrl: string;
   webUiUrl: string;
+  /** The local OpenID provider the Web UI logs in with (scripts/cluster-oidc.ts). */
+  oidcIssuer: string;
+  /** The Web UI's codec endpoint: the gateway's TLS listener (the UI passes access tokens to https only). */
+  codecUrl: string;
   databaseUrl: string;
   postgresPort: number;
   split: boolean;
@@ -118,7 +125,7 @@ async function stopCluster(dataDir: string): Promise<void> {
   const files = stateFiles(dataDir);
   // Front to back: nothing talks to a part that is already gone (UI and gateway, workers, Temporal).
   const order = (name: string) =>
-    name === 'web-ui' || name === 'gateway'
+    name === 'web-ui' || name === 'gateway' || name === 'oidc-provider'
       ? 0
       : name.startsWith('arxflow-worker')
         ? 1
@@ -163,6 +170,7 @@ async function startCluster(settings: Settings, options: Options): Promise<void>
     ...(options.split ? TEMPORAL_SERVICES.map((s) => `temporal-${s}`) : ['temporal']),
     ...Array.from({ length: options.workers }, (_, i) => `arxflow-worker-${i + 1}`),
     'gateway',
+    'oidc-provider',
     'web-ui',
   ];
   const running = runningProcesses(files.pids).map((p) => p.name);
@@ -172,6 +180,7 @@ async function startCluster(settings: Settings, options: Options): Promise<void>
       ...(state.split ? TEMPORAL_SERVICES.map((s) => `temporal-${s}`) : ['temporal']),
       ...state.workers.map((w) => w.name),
       'gateway',
+      'oidc-provider',
       'web-ui',
     ];
     if (wanted.every((name) => running.includes(name))) {
@@ -228,6 +237,13 @@ async function startCluster(settings: Settings, options: Options): Promise<void>
       writeFileSync(files.secrets, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
     }
   }
+
+  // Clusters started before the Web UI had a login have no OIDC secrets yet.
+  if (!secrets.oidc) {
+    secrets.oidc = newOidcSecrets();
+    writeFileSync(files.secrets, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  }
+  const oidcSecrets = secrets.oidc;
 
   const failed = async (err: unknown) => {
     console.error(`arxflow cluster: cannot start: ${(err as Error).message}`);
@@ -320,7 +336,23 @@ async function startCluster(settings: Settings, options: Options): Promise<void>
       );
       workers.push({ name, pid: proc.pid, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, log: proc.logFile });
     }
-    const gatewayEnv = { ...arxflowEnv, ARXFLOW_METRICS_PORT: String(await freePort()) };
+    // The Web UI's login: the local OpenID provider, started before the UI server (which reads its discovery at start).
+    const oidc = oidcProviderSetup(
+      files.root,
+      { provider: await freePort(), ui: uiPort, codecTls: await freePort() },
+      oidcSecrets,
+    );
+    const oidcProvider = startDetached(
+      files.pids,
+      files.logs,
+      'oidc-provider',
+      process.execPath,
+      ['--import', TSX_LOADER, path.join(REPO_ROOT, 'scripts', 'cluster-oidc.ts')],
+      oidc.providerEnv,
+      process.cwd(),
+    );
+    // The gateway also accepts the provider's access tokens (platform/oidc-tokens.ts): the codec server stamps that person.
+    const gatewayEnv = { ...arxflowEnv, ...oidc.gatewayEnv, ARXFLOW_METRICS_PORT: String(await freePort()) };
     const gateway = startDetached(
       files.pids,
       files.logs,
@@ -338,7 +370,13 @@ async function startCluster(settings: Settings, options: Options): Promise<void>
       ARXFLOW_CLUSTER_NAMESPACE: settings.namespace,
       // localhost, not 127.0.0.1: the UI's site, so the gateway's UI session cookie (SameSite=Lax) is sent.
       ARXFLOW_CLUSTER_CODEC_ENDPOINT: `http://localhost:${settings.gatewayPort}/codec`,
+      ...oidc.uiEnv,
     };
+    const providerGone = () =>
+      isRunning(files.pids, 'oidc-provider')
+        ? undefined
+        : `oidc-provider exited; the end of ${oidcProvider.logFile}:\n${tail(oidcProvider.logFile)}`;
+    await waitForHttp(`${oidc.issuer}/.well-known/openid-configuration`, 60_000, providerGone);
     const ui = startDetached(
       files.pids,
       files.logs,
@@ -351,7 +389,13 @@ async function startCluster(settings: Settings, options: Options): Promise<void>
     const webUiUrl = `http://localhost:${uiPort}`;
 
     const anyGone = () => {
-      for (const p of [...servers, ...workers.map((w) => ({ name: w.name, logFile: w.log })), gateway, ui])
+      for (const p of [
+        ...servers,
+        ...workers.map((w) => ({ name: w.name, logFile: w.log })),
+        gateway,
+        oidcProvider,
+        ui,
+      ])
         if (!isRunning(files.pids, p.name)) return `${p.name} exited; the end of ${p.logFile}:\n${tail(p.logFile)}`;
       return undefined;
     };
@@ -366,6 +410,8 @@ async function startCluster(settings: Settings, options: Options): Promise<void>
       taskQueue: settings.taskQueue,
       gatewayUrl,
       webUiUrl,
+      oidcIssuer: oidc.issuer,
+      codecUrl: oidc.codecUrl,
       databaseUrl,
       postgresPort: secrets.postgres.port,
       split: options.split,
@@ -462,7 +508,8 @@ function printWhere(state: ClusterState): void {
       '',
       'arxflow cluster is running (in the background)',
       `  gateway   ${state.gatewayUrl}  (GET /healthz, GET /readyz)`,
-      `  Web UI    ${state.webUiUrl}  (standalone ui-server, codec ${state.gatewayUrl.replace('127.0.0.1', 'localhost')}/codec)`,
+      `  Web UI    ${state.webUiUrl}  (standalone ui-server, codec ${state.codecUrl}, self-signed)`,
+      `  login     ${state.oidcIssuer}  (local OpenID provider of the Web UI; test users and passwords in ${path.join(state.dataDir, 'cluster-secrets.json')})`,
       `  Temporal  ${state.temporalAddress}  namespace ${state.namespace}, task queue ${state.taskQueue}, on PostgreSQL${state.split ? ' (one process per service)' : ''}`,
       ...state.workers.map((w) => `  worker    ${w.name} pid ${w.pid}, metrics ${w.metricsUrl}`),
       `  data      PostgreSQL 127.0.0.1:${state.postgresPort} (databases temporal, temporal_visibility, arxflow) in ${state.dataDir}`,

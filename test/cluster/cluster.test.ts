@@ -89,10 +89,12 @@ describe('npm run cluster: arxflow on Temporal Server and PostgreSQL, two worker
       persistence: 'postgres',
       temporal: { persistenceStore: 'postgres12', visibilityStore: 'postgres12' },
     });
-    // The standalone Web UI answers, and knows the gateway as its codec server.
+    // The standalone Web UI answers, and knows the gateway as its codec server (its TLS port:
+    // the UI passes the login's access token to https only; web-ui-login.test.ts).
     const settings = await call(`${state.webUiUrl}/api/v1/settings`);
     expect(settings.status).toBe(200);
-    expect(JSON.stringify(settings.json)).toContain(`localhost:${env.ARXFLOW_PORT}/codec`);
+    expect(state.codecUrl).toMatch(/^https:\/\/localhost:\d+\/codec$/);
+    expect(JSON.stringify(settings.json)).toContain(state.codecUrl);
   });
 
   it('a funding gate from start to disbursement through the gateway, paid once', async () => {
