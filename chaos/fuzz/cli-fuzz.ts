@@ -289,7 +289,14 @@ export interface CliFuzzResult {
  */
 export async function fuzzCli(
   world: FuzzWorld,
-  options: { runsPerCommand: number; childEvery: number; seed: number; log: (line: string) => void },
+  options: {
+    runsPerCommand: number;
+    childEvery: number;
+    seed: number;
+    log: (line: string) => void;
+    /** Fuzz only this command (e.g. 'sync commit'): to replay a reported case with its seed. */
+    only?: string;
+  },
 ): Promise<CliFuzzResult> {
   const inProcess = new Tally('cli');
   const children = new Tally('cli (child processes)');
@@ -308,7 +315,9 @@ export async function fuzzCli(
   const onCrash = (err: unknown) => void crashes.push(`uncaught: ${(err as Error)?.stack ?? String(err)}`);
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
-  const commands = cliCommands().filter((command) => !(command.name in CLI_SKIPPED));
+  const commands = cliCommands().filter(
+    (command) => !(command.name in CLI_SKIPPED) && (options.only === undefined || command.name === options.only),
+  );
   // A child's own start (node, tsx) is not the command: on a loaded 2-core machine `arxflow --version`
   // alone took 16 s. A child hangs when it outlives 10 s plus twice that start, measured here.
   const startMs = await timeVersion(env);
