@@ -52,6 +52,14 @@ export class RunBound {
     this.messages += 1;
   }
 
+  /** `handle`, counting each message it handles for this run first. */
+  counting<R>(handle: (request: R) => void): (request: R) => void {
+    return (request) => {
+      this.message();
+      handle(request);
+    };
+  }
+
   due(info: RunHistoryInfo): boolean {
     return (
       info.continueAsNewSuggested || info.historyLength >= this.eventsPerRun || this.messages >= this.messagesPerRun

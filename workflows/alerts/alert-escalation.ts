@@ -98,12 +98,7 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
   /** The history is long (or the server says so): the state goes to a new run at the next wake-up. */
   const runFull = () => bounded && bound.due(workflowInfo());
   /** Counts a message handled by this run (for `bound`), then handles it. */
-  const counted =
-    <R>(handle: (request: R) => void) =>
-    (request: R) => {
-      bound.message();
-      handle(request);
-    };
+  const counted = <R>(handle: (request: R) => void) => bound.counting(handle);
   let retrigger: SourceEventMessage | undefined; // a trigger after resolve: the next alert run
   let frozen: readonly TimelineEntry[] | undefined;
   const trail = new AuditTrail<TimelineEntry>({
