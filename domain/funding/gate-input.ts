@@ -4,7 +4,7 @@ import { durationSchema } from '../durations';
 import { approvalPolicySchema } from './approvals';
 import { conditionDefinitionsSchema } from './condition-schemas';
 import { currencySchema } from './money';
-import { budgetLineSchema, retainagePolicySchema } from './retainage';
+import { drawLinesSchema, retainagePolicySchema } from './retainage';
 
 /** Ids that become part of a workflow id (`funding-gate/<projectId>/<milestoneId>`): no slashes. */
 export const keySegment = lazySchema(() =>
@@ -50,7 +50,7 @@ export const fundingGateInputSchema = lazySchema(() =>
       requestedBy: z.string().trim().min(1).max(200),
       payeeId: keySegment,
       currency: currencySchema,
-      lines: z.array(budgetLineSchema).min(1),
+      lines: drawLinesSchema,
       retainage: retainagePolicySchema,
       projectPercentComplete: z.number().min(0).max(100),
       conditions: conditionDefinitionsSchema.default([]),

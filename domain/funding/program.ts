@@ -5,7 +5,7 @@ import { ApprovalLedger, approvalPolicySchema } from './approvals';
 import { conditionDefinitionsSchema } from './condition-schemas';
 import { gateClocksSchema, keySegment, type FundingGateInput, type Maker } from './gate-input';
 import { currencySchema, minorUnitsSchema } from './money';
-import { budgetLineSchema, retainagePolicySchema } from './retainage';
+import { drawLinesSchema, retainagePolicySchema } from './retainage';
 
 /*
  * A project's funding program: who approves its draws, which conditions every draw carries,
@@ -81,7 +81,7 @@ export const drawRequestSchema = lazySchema(() => {
     /** Unset: the project's current program. */
     programId: keySegment.optional(),
     payeeId: keySegment,
-    lines: z.array(budgetLineSchema).min(1),
+    lines: drawLinesSchema,
     projectPercentComplete: z.number().min(0).max(100),
     /** Conditions added to the program's for this draw only. */
     conditions: conditionDefinitionsSchema.default([]),

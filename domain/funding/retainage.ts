@@ -30,6 +30,21 @@ export const budgetLineSchema = lazySchema(() =>
 
 export type BudgetLine = z.input<typeof budgetLineSchema>;
 
+/**
+ * The most lines one draw carries. A building's schedule of values runs to a few hundred
+ * lines; at most about 1 KiB each, 1,000 keep a gate's input and state well under Temporal's
+ * 2 MiB payload limit on every path in (the gateway, the CLI, a client starting the gate directly).
+ */
+export const MAX_DRAW_LINES = 1_000;
+
+/** A draw's lines: at least one, at most MAX_DRAW_LINES. */
+export const drawLinesSchema = lazySchema(() =>
+  z
+    .array(budgetLineSchema)
+    .min(1)
+    .max(MAX_DRAW_LINES, { error: `must have at most ${MAX_DRAW_LINES} lines (one draw's schedule of values)` }),
+);
+
 const projectPercentSchema = lazySchema(() =>
   z
     .number({ error: 'must be a percentage (a number from 0 to 100)' })

@@ -1,5 +1,6 @@
 import { FundingGate, MAX_EVIDENCE, MAX_TIMELINE_KEPT } from '../../domain/funding/gate';
 import { fundingGateInputSchema } from '../../domain/funding/gate-input';
+import { MAX_DRAW_LINES } from '../../domain/funding/retainage';
 import { MAX_REFUSED_KEPT } from '../../domain/funding/refused-messages';
 import { drawInput } from '../fixtures/funding-gate';
 
@@ -49,5 +50,17 @@ describe('FundingGate state bounds: a flood of messages cannot grow what the gat
       `the gate holds ${MAX_EVIDENCE} pieces of evidence, the most it takes`,
     );
     expect(openGate(false).refusalOfEvidence(evidence, T0)).toBeUndefined();
+  });
+
+  it('refuses a draw of more lines than one schedule of values holds, naming the field, on the workflow input itself', () => {
+    const line = drawInput().lines[0]!;
+    const lines = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ ...line, lineId: `L${i}`, requestedAmount: 1 }));
+    expect(fundingGateInputSchema.safeParse(drawInput({ lines: lines(MAX_DRAW_LINES) })).success).toBe(true);
+    const refused = fundingGateInputSchema.safeParse(drawInput({ lines: lines(MAX_DRAW_LINES + 1) }));
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues).toEqual([
+      expect.objectContaining({ path: ['lines'], message: expect.stringContaining(`at most ${MAX_DRAW_LINES} lines`) }),
+    ]);
   });
 });
