@@ -13,12 +13,19 @@ import { cookieValue, principalOfSession, SESSION_COOKIE } from './ui-session';
  */
 export function requireCodecCaller(
   app: FastifyInstance,
-  deps: { authenticator: Authenticator; identityKeys: readonly IdentityKey[] },
+  deps: { authenticator: Authenticator; identityKeys: readonly IdentityKey[]; webUiOrigin: string },
 ): void {
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'POST' || !/^\/codec\/(encode|decode)(\?|$)/.test(request.url)) return;
-    const refuse = (message: string) =>
-      reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message });
+    const refuse = (message: string) => {
+      // This hook runs before the codec routes' CORS plugin: the UI's origin gets its CORS
+      // headers here, so the UI reads the 401 (an expired login, say), not a network error.
+      if (request.headers.origin === deps.webUiOrigin)
+        reply
+          .header('access-control-allow-origin', deps.webUiOrigin)
+          .header('access-control-allow-credentials', 'true');
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message });
+    };
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
     if (token) {
       try {

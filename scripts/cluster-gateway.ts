@@ -65,7 +65,8 @@ async function main(): Promise<void> {
       slackUsers: config.slack.users,
     },
   });
-  if (oidc) requireCodecCaller(app, { authenticator, identityKeys: codecs.identity.keys });
+  if (oidc)
+    requireCodecCaller(app, { authenticator, identityKeys: codecs.identity.keys, webUiOrigin: settings.webUiOrigin });
   await app.listen({ port: settings.gatewayPort, host: settings.gatewayHost });
   const gatewayUrl = reachableUrl(settings.gatewayHost, settings.gatewayPort);
   const codecTls = await listenCodecTls(app);

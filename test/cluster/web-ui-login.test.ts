@@ -111,6 +111,14 @@ describeWithChromium('npm run cluster: login on the standalone Web UI (OIDC), id
       expect(refused.status).toBe(401);
       expect(JSON.stringify(refused.json)).toMatch(/invalid OIDC access token: signature verification failed/);
     }
+    // From the UI's origin, the refusal carries CORS headers: the page reads the 401.
+    const viaHttp = await fetch(`${state.gatewayUrl}/codec/decode`, {
+      method: 'POST',
+      headers: { origin: state.webUiUrl, 'content-type': 'application/json' },
+      body: '{"payloads":[]}',
+    });
+    expect(viaHttp.status).toBe(401);
+    expect(viaHttp.headers.get('access-control-allow-origin')).toBe(state.webUiUrl);
     // The gateway's own tokens still pass (the CLI's, the API's).
     const own = await createToken(parseSettings({ ARXFLOW_DATA_DIR: dataDir }), { subject: 'vic', roles: ['viewer'] });
     expect((await codec('decode', `Bearer ${own}`)).status).toBe(200);
