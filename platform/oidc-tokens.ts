@@ -17,7 +17,7 @@ import { roleNameSchema } from '../domain/roles';
 import { InputError } from '../domain/validation';
 import { AuthError, CLOCK_SKEW_SECONDS, tokenClaimsRefusal, type Authenticator, type Principal } from './tokens';
 
-export interface OidcSettings {
+interface OidcSettings {
   issuer: string;
   audience: string;
   jwksUrl?: string;
@@ -74,7 +74,7 @@ export function parseRoleMap(text: string): Map<string, string[]> {
 }
 
 /** The arxflow roles of a claim value (a list, or one space-separated string). */
-export function rolesOfClaim(value: unknown, roleMap: Map<string, string[]> | undefined): string[] {
+function rolesOfClaim(value: unknown, roleMap: Map<string, string[]> | undefined): string[] {
   const values = Array.isArray(value)
     ? value.filter((v): v is string => typeof v === 'string')
     : typeof value === 'string'

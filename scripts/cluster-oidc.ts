@@ -18,14 +18,14 @@ import path from 'node:path';
 export const OIDC_AUDIENCE = 'urn:arxflow:gateway';
 /** The resource scope the Web UI asks for (config/temporal/ui/cluster.yaml scopes). */
 const ARXFLOW_SCOPE = 'arxflow';
-export const OIDC_CLIENT_ID = 'arxflow-web-ui';
+const OIDC_CLIENT_ID = 'arxflow-web-ui';
 /** The access token claim with the user's groups, and the groups' arxflow roles (ARXFLOW_OIDC_ROLE_MAP). */
-export const OIDC_ROLES_CLAIM = 'groups';
-export const OIDC_ROLE_MAP =
+const OIDC_ROLES_CLAIM = 'groups';
+const OIDC_ROLE_MAP =
   'arxflow-approvers=approver,arxflow-signatories=signatory,arxflow-operators=operator,arxflow-viewers=viewer';
 
 /** The cluster's test users: a person, their groups at the provider (not arxflow roles: the gateway maps them). */
-export const OIDC_TEST_USERS = [
+const OIDC_TEST_USERS = [
   { id: 'rita', name: 'Rita Alvarez', groups: ['arxflow-approvers'] },
   { id: 'sam', name: 'Sam Okafor', groups: ['arxflow-approvers', 'arxflow-signatories'] },
   { id: 'olga', name: 'Olga Berg', groups: ['arxflow-operators'] },
@@ -65,7 +65,7 @@ interface ProviderConfig {
   secrets: OidcSecrets;
 }
 
-export interface OidcSetup {
+interface OidcSetup {
   issuer: string;
   /** The provider process's environment. */
   providerEnv: NodeJS.ProcessEnv;
