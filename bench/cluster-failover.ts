@@ -22,6 +22,8 @@ export interface Failover {
   killedWorkersWorkflows: number;
   /** Activity attempts lost with the killed worker and retried on the other (heartbeat or start-to-close timeout). */
   activityRetries: number;
+  /** The activity types of those retries, with how many of each. */
+  retriedActivityTypes: Record<string, number>;
   /** Workflow tasks that timed out on the killed worker (sticky queue or started there) and ran on the other. */
   workflowTaskTimeouts: number;
   /** Kill to the other worker's first completed workflow task, over the killed worker's workflows. */
@@ -78,13 +80,21 @@ export async function measureFailover(
   const progress: number[] = [];
   let activityRetries = 0;
   let workflowTaskTimeouts = 0;
+  const retriedActivityTypes: Record<string, number> = {};
   for (const i of inFlight) {
     const workflowId = fundingGateId(draw(projectId, `F${i}`));
     const events = (await cluster.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
     const after = events.filter((e) => eventMs(e) > killedAt);
     const lastBefore = events.filter((e) => eventMs(e) <= killedAt && identityOf(e)).at(-1);
     // An activity attempt lost with the worker leaves no event; its retry on the other is attempt 2 or later.
-    const retried = after.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1).length;
+    const retries = after.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
+    for (const e of retries) {
+      const scheduledId = Number(e.activityTaskStartedEventAttributes!.scheduledEventId);
+      const scheduled = events.find((s) => Number(s.eventId) === scheduledId);
+      const type = scheduled?.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';
+      retriedActivityTypes[type] = (retriedActivityTypes[type] ?? 0) + 1;
+    }
+    const retried = retries.length;
     // A workflow task on the dead worker's sticky queue (or started by it) times out, then runs on the other.
     const timedOut = after.filter((e) => e.workflowTaskTimedOutEventAttributes).length;
     activityRetries += retried;
@@ -104,6 +114,7 @@ export async function measureFailover(
     inFlightAtKill: inFlight.length,
     killedWorkersWorkflows: progress.length,
     activityRetries,
+    retriedActivityTypes,
     workflowTaskTimeouts,
     progressP50Seconds: progress[Math.floor(progress.length / 2)] ?? NaN,
     progressMaxSeconds: progress.at(-1) ?? NaN,
