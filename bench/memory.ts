@@ -376,8 +376,12 @@ export async function measureOpenWorkflows(gates: number, alerts: number): Promi
       };
     };
     const probes = Math.min(PROBES, Math.floor(gates / 4));
+    // Cached: gates just touched by a first probe (which replays them if they were not), so the
+    // measured one finds them in the cache whatever woke up while 11,000 runs were starting.
+    const cachedIds = gateIds.slice(-Math.min(probes, Math.floor(cache.maxCachedWorkflows / 2)));
+    await probe(cachedIds);
     const latencyMs = {
-      cached: await probe(gateIds.slice(-Math.min(probes, Math.floor(cache.maxCachedWorkflows / 2)))),
+      cached: await probe(cachedIds),
       evicted: await probe(gateIds.slice(0, probes)),
     };
     return {
