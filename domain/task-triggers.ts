@@ -248,12 +248,21 @@ export const taskTriggerSchema = lazySchema(() =>
   }),
 );
 
+/**
+ * The ids of a task event go into its workflow id (task-event/<projectId>/<eventId>), which Temporal
+ * caps at 1,000 characters: a longer one was refused by Temporal as INVALID_ARGUMENT, a 500 (found
+ * by the bad-input chaos scenario). Trackers' ids are far shorter; refused here naming the field.
+ */
+const TASK_EVENT_ID_MAX = 200;
+const eventIdSchema = (what: string) =>
+  idSchema(what).max(TASK_EVENT_ID_MAX, `must be the ${what} (at most ${TASK_EVENT_ID_MAX} characters)`);
+
 export const taskEventSchema = lazySchema(() =>
   z.strictObject({
     /** The tracker's id of this event: a redelivery carries the same one. */
-    eventId: idSchema('event id'),
-    projectId: idSchema('project id'),
-    taskId: idSchema('task id'),
+    eventId: eventIdSchema('event id'),
+    projectId: eventIdSchema('project id'),
+    taskId: eventIdSchema('task id'),
     type: z.enum(TASK_TRIGGER_TYPES, { error: `must be one of ${TASK_TRIGGER_TYPES.join(', ')}` }),
     status: z.string({ error: 'must be the task status' }).optional(),
     occurredAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-11-25T10:00:00Z' }),
