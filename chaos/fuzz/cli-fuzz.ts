@@ -294,7 +294,7 @@ export async function fuzzCli(
     childEvery: number;
     seed: number;
     log: (line: string) => void;
-    /** Fuzz only this command (e.g. 'sync commit'): to replay a reported case with its seed. */
+    /** Fuzz only this command (e.g. 'sync commit'), with the seeds of a whole run: replays a reported case. */
     only?: string;
   },
 ): Promise<CliFuzzResult> {
@@ -315,9 +315,7 @@ export async function fuzzCli(
   const onCrash = (err: unknown) => void crashes.push(`uncaught: ${(err as Error)?.stack ?? String(err)}`);
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
-  const commands = cliCommands().filter(
-    (command) => !(command.name in CLI_SKIPPED) && (options.only === undefined || command.name === options.only),
-  );
+  const commands = cliCommands().filter((command) => !(command.name in CLI_SKIPPED));
   // A child's own start (node, tsx) is not the command: on a loaded 2-core machine `arxflow --version`
   // alone took 16 s. A child hangs when it outlives 10 s plus twice that start, measured here.
   const startMs = await timeVersion(env);
@@ -329,6 +327,8 @@ export async function fuzzCli(
   const stillRunning: Promise<unknown>[] = [];
   try {
     for (const [index, command] of commands.entries()) {
+      // Skipped, not filtered out: each command keeps its index, so its seeds are the whole run's.
+      if (options.only !== undefined && command.name !== options.only) continue;
       // The case's place in its fast-check run (no shrinking: the path is the run's index).
       let roundSeed = 0;
       let runInRound = 0;
@@ -456,7 +456,12 @@ export async function fuzzCli(
   } finally {
     // A command left running past the limit ends by its own timeout (the gateway client's 60 s):
     // waited for, so it does not outlive the world it talks to.
-    await Promise.race([Promise.allSettled(stillRunning), new Promise((resolve) => setTimeout(resolve, 90_000))]);
+    // The cap's timer is cleared: left running, it held the process (jest's "did not exit") 90 s after every run.
+    let cap: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(stillRunning),
+      new Promise((resolve) => (cap = setTimeout(resolve, 90_000))),
+    ]).finally(() => clearTimeout(cap));
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
   }

@@ -204,7 +204,13 @@ export interface HttpFuzzResult {
  */
 export async function fuzzHttp(
   world: FuzzWorld,
-  options: { runsPerRoute: number; seed: number; log: (line: string) => void },
+  options: {
+    runsPerRoute: number;
+    seed: number;
+    log: (line: string) => void;
+    /** Fuzz only this route (`POST /v1/workflows/{type}`), with the seeds of a whole run: replays a reported case. */
+    only?: string;
+  },
 ): Promise<HttpFuzzResult> {
   const tally = new Tally('http');
   const url = new URL(world.url);
@@ -217,6 +223,7 @@ export async function fuzzHttp(
   try {
     for (const [index, route] of routes.entries()) {
       const target = `${route.method} ${route.path}`;
+      if (options.only !== undefined && target !== options.only) continue;
       const property = async (c: HttpCase): Promise<boolean> => {
         const path = pathOf(route, c);
         const before = await world.rows();
@@ -231,18 +238,18 @@ export async function fuzzHttp(
         if (result.status === 'reset') {
           // The gateway may refuse a body over its limit by closing the upload; anything else is a dropped connection.
           if ((c.body?.length ?? 0) > BODY_LIMIT) return true;
-          tally.fail('crash', target, input, `connection dropped: ${result.error}`);
+          tally.fail('crash', target, input, `connection dropped: ${result.error}`, { ms });
           return false;
         }
         if (result.status >= 500 && !(route.path === '/readyz' && result.status === 503)) {
-          tally.fail('5xx', target, input, `${result.status} ${result.text}`);
+          tally.fail('5xx', target, input, `${result.status} ${result.text}`, { ms });
           return false;
         }
         if (result.status >= 400) {
           for (const id of idsNamedBy(route, c)) namedIds.add(id);
           const changed = rowChanges(before, await world.rows());
           if (changed.length > 0) {
-            tally.fail('rows written', target, input, `${result.status}, yet ${changed.join(', ')}`);
+            tally.fail('rows written', target, input, `${result.status}, yet ${changed.join(', ')}`, { ms });
             return false;
           }
         } else if (result.status < 300 && route.method !== 'GET') {
@@ -268,7 +275,7 @@ export async function fuzzHttp(
         const shrunk = details.counterexample?.[0];
         if (shrunk) {
           if (last)
-            last.input = `(shrunk) ${route.method} ${pathOf(route, shrunk).slice(0, 300)} auth=${shrunk.auth} body=${shrunk.bodyLabel}`;
+            last.input = `(shrunk) ${route.method} ${pathOf(route, shrunk).slice(0, 300)} auth=${shrunk.auth} type=${shrunk.contentType} body=${shrunk.bodyLabel}`;
         }
         left -= details.numRuns;
         options.log(`  ${target}: ${tally.failures[tally.failures.length - 1]?.detail ?? 'failed'}`);
