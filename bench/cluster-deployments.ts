@@ -1,5 +1,5 @@
 // The deployments `npm run bench -- cluster` compares, each started as a user starts it and
-// stopped afterwards: `npm start` (scripts/start.ts: the Temporal dev server on SQLite with the
+// stopped at the end: `npm start` (scripts/start.ts: the Temporal dev server on SQLite with the
 // worker and gateway in one process) and `npm run cluster` (Temporal Server on PostgreSQL,
 // separate worker processes, the gateway). Both on free ports with their own data dir, Slack
 // pointed at the bench's local Slack API server, so a notification is a real Web API call.

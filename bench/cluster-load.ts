@@ -28,6 +28,9 @@ export async function fundedProject(store: Store, projectId: string): Promise<vo
   await new FundingPrograms(store.db, store.audit).registerPayee(projectId, 'payee', 'Bench payee', 'bench-admin');
 }
 
+/** Far beyond a gate's time on a loaded machine (seconds), well under a hung bench's. */
+const GATE_DEADLINE_MS = 300_000;
+
 /**
  * One gate from start to disbursement (bench/funding.ts's draw: two approval stages, no
  * conditions): start, two approvals as Updates, its result. Returns its latency in ms.
@@ -42,7 +45,19 @@ export async function runGate(deployment: Deployment, projectId: string, milesto
   });
   for (const actor of ['rita', 'sam'])
     await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor, roles: [] }] });
-  await handle.result();
+  // A gate that cannot finish (its payment refused: an unfunded project) would wait forever.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${handle.workflowId} not done in ${GATE_DEADLINE_MS / 1000} s`)),
+      GATE_DEADLINE_MS,
+    );
+  });
+  try {
+    await Promise.race([handle.result(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
   return performance.now() - t0;
 }
 
