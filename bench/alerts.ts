@@ -26,6 +26,7 @@ import { createArxflowWorker } from '../workers/worker';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { writeResults } from './results';
 import { floorAlert, floorTrigger } from './alert-floor-workflow';
+import { postAlert, slackWatcher } from './alert-load';
 import { installBenchRuntime } from './bench-runtime';
 
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 1000);
@@ -113,41 +114,14 @@ export async function benchAlerts(): Promise<void> {
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
 
-  // Resolves when the Slack server has received the message of `dedupKey`.
-  const waiting = new Map<string, () => void>();
-  const seen = new Set<string>();
-  let scanned = 0;
-  const poll = setInterval(() => {
-    const calls = slack.calls('chat.postMessage');
-    for (const call of calls.slice(scanned)) {
-      const key = /bench-[\w-]+/.exec(String(call.params.text))?.[0];
-      if (!key || seen.has(key)) continue;
-      seen.add(key);
-      waiting.get(key)?.();
-    }
-    scanned = calls.length;
-  }, 2);
-  const slackMessageOf = (key: string) =>
-    new Promise<void>((resolve) => (seen.has(key) ? resolve() : waiting.set(key, resolve)));
+  const watcher = slackWatcher(slack);
+  const slackMessageOf = watcher.messageOf;
 
   try {
     const results = await floorWorker.runUntil(
       worker.runUntil(async () => {
         const run = randomUUID().slice(0, 8);
-        const post = async (key: string) => {
-          const response = await fetch(`${url}/v1/events`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({
-              routing_key: 'bench',
-              event_action: 'trigger',
-              dedup_key: key,
-              payload: { summary: `Bench alert ${key}`, source: 'bench', severity: 'critical' },
-            }),
-          });
-          if (response.status !== 202)
-            throw new Error(`POST /v1/events answered ${response.status}: ${await response.text()}`);
-        };
+        const post = (key: string) => postAlert(url, key);
         await driven(20, async (i) => {
           // warm-up: bundle, caches, connections
           const key = `bench-warm-${run}-${i}`;
@@ -246,7 +220,7 @@ export async function benchAlerts(): Promise<void> {
       ...results,
     });
   } finally {
-    clearInterval(poll);
+    watcher.close();
     await app.close();
     await slack.close();
     await store.close();

@@ -7,9 +7,9 @@ import { FundingPrograms } from '../db/funding-programs';
 import { Ledger, ledgerAccounts } from '../db/ledger';
 import type { Store } from '../db/store';
 import { fundingGateId } from '../domain/funding/gate-input';
-import type { SlackApiServer } from '../test/support/slack-api-server';
 import { decideUpdate, fundingGate } from '../workflows';
 import { draw } from './funding';
+import { postAlert, type slackWatcher } from './alert-load';
 
 /** What a load needs of a running deployment. */
 export interface Deployment {
@@ -61,30 +61,6 @@ export async function runGate(deployment: Deployment, projectId: string, milesto
   return performance.now() - t0;
 }
 
-/**
- * Resolves when the Slack server has received the message naming `key` (bench/alerts.ts's way:
- * the alert's summary carries its dedup key into the message text).
- */
-export function slackWatcher(slack: SlackApiServer) {
-  const waiting = new Map<string, () => void>();
-  const seen = new Set<string>();
-  let scanned = 0;
-  const poll = setInterval(() => {
-    const calls = slack.calls('chat.postMessage');
-    for (const call of calls.slice(scanned)) {
-      const key = /bench-[\w-]+/.exec(String(call.params.text))?.[0];
-      if (!key || seen.has(key)) continue;
-      seen.add(key);
-      waiting.get(key)?.();
-    }
-    scanned = calls.length;
-  }, 2);
-  return {
-    messageOf: (key: string) => new Promise<void>((resolve) => (seen.has(key) ? resolve() : waiting.set(key, resolve))),
-    close: () => clearInterval(poll),
-  };
-}
-
 /** POST /v1/events (a PagerDuty Events v2 trigger, a new alert) to its first Slack message, in ms. */
 export async function runAlert(
   deployment: Deployment,
@@ -92,17 +68,7 @@ export async function runAlert(
   key: string,
 ): Promise<number> {
   const t0 = performance.now();
-  const response = await fetch(`${deployment.gatewayUrl}/v1/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      routing_key: 'bench',
-      event_action: 'trigger',
-      dedup_key: key,
-      payload: { summary: `Bench alert ${key}`, source: 'bench', severity: 'critical' },
-    }),
-  });
-  if (response.status !== 202) throw new Error(`POST /v1/events answered ${response.status}: ${await response.text()}`);
+  await postAlert(deployment.gatewayUrl, key);
   await watcher.messageOf(key);
   return performance.now() - t0;
 }

@@ -17,7 +17,8 @@ import { startSlackApiServer } from '../test/support/slack-api-server';
 import { driven } from './alerts';
 import { startClusterDeployment, startDevService, type Running } from './cluster-deployments';
 import { measureFailover, type Failover } from './cluster-failover';
-import { fundedProject, runAlert, runGate, slackWatcher } from './cluster-load';
+import { slackWatcher } from './alert-load';
+import { fundedProject, runAlert, runGate } from './cluster-load';
 import { writeResults } from './results';
 
 const SCALE = Number(process.env.BENCH_CLUSTER_SCALE ?? 1);
