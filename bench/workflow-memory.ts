@@ -1,7 +1,7 @@
 // The heap a waiting workflow holds, per workflow type: shared by `npm run bench -- memory`
-// (bench/memory.ts) and its fast check test/integration/workflow-memory.test.ts.
+// (bench/memory.ts) and its fast check test/workflows/workflow-memory.test.ts.
 //
-// How: one worker per type in THIS thread (debugMode: the SDK's reusable V8 context runs
+// How: one worker for all types in THIS thread (debugMode: the SDK's reusable V8 context runs
 // here instead of in a worker thread, so this isolate's heap includes every workflow's
 // sandbox), with a cache large enough that no run is evicted. Start a few runs (warm-up:
 // compiled code, the context's first modules), wait until each has finished its first
