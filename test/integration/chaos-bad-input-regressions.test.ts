@@ -36,6 +36,25 @@ describe('bad input found by the chaos scenario', () => {
     expect(await world.existing(['task-event/p1/shallow'])).toEqual(['task-event/p1/shallow']);
   });
 
+  it('a task event id too long for its workflow id is 400 naming the field (Temporal refused the id: it was a 500); nothing started', async () => {
+    const before = await world.rows();
+    const long = 'e'.repeat(990);
+    const refused = await call(`${world.url}/v1/workflows/taskEvent`, { token: world.token, body: taskEvent(long, 1) });
+    expect(refused.status).toBe(400);
+    expect(refused.json).toEqual({
+      error: 'bad_input',
+      message: expect.stringMatching(/^body\.eventId: must be the event id \(at most 200 characters\)/),
+      issues: [{ path: 'body.eventId', message: 'must be the event id (at most 200 characters)' }],
+    });
+    expect(await world.existing([`task-event/p1/${long}`])).toEqual([]);
+    expect(await world.rows()).toEqual(before);
+    const accepted = await call(`${world.url}/v1/workflows/taskEvent`, {
+      token: world.token,
+      body: taskEvent('e'.repeat(200), 1),
+    });
+    expect(accepted.status).toBe(201);
+  });
+
   it('a NUL character in an id or a text field is 400 naming the field (PostgreSQL cannot store it: it was a 500); no row written', async () => {
     const before = await world.rows();
     const refusals = await Promise.all([
