@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -8,6 +8,7 @@ import { openStore, type Store } from '../../db/store';
 import type { Role } from '../../domain/roles';
 import { parseSettings } from '../../domain/settings';
 import { createToken } from '../../platform/tokens';
+import { reviewStartBody } from '../fixtures/compliance-review';
 import { drawRequest, programDefinition, setUpFundingProject } from '../fixtures/funding-gate';
 import { runArxflowInProcess } from '../support/cli-in-process';
 import { runArxflow } from '../support/cli-process';
@@ -24,7 +25,7 @@ import {
 
 // The production topology on this machine (issue #18): `npm run cluster` starts PostgreSQL,
 // Temporal Server on it, two worker processes, the gateway and the Web UI server; arxflow's
-// work runs through it end to end, one worker is killed with SIGKILL and the other finishes
+// work runs through it end to end (a funding gate, an alert, a compliance review), one worker is killed with SIGKILL and the other finishes
 // its work, each payment made once; `npm run cluster -- stop` leaves nothing running.
 describe('npm run cluster: arxflow on Temporal Server and PostgreSQL, two workers', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-cluster-'));
@@ -34,7 +35,16 @@ describe('npm run cluster: arxflow on Temporal Server and PostgreSQL, two worker
   let processesWhileRunning: ReturnType<typeof identitiesOf> = [];
 
   beforeAll(async () => {
-    env = await clusterEnv(dataDir);
+    // The shipped config file with a plan review team, as an operator configures one for reviews.
+    const config = path.join(dataDir, 'arxflow.config.yaml');
+    writeFileSync(
+      config,
+      readFileSync(path.join(__dirname, '../../arxflow.config.yaml'), 'utf8').replace(
+        /^ {2}jurisdictions: \[\]$/m,
+        '  jurisdictions:\n    - { id: IBC-2021, reviewers: [rev-ray, rev-rosa], supervisor: sup-sam }',
+      ),
+    );
+    env = { ...(await clusterEnv(dataDir)), ARXFLOW_CONFIG: config };
     const started = await runCluster([], env);
     if (started.status !== 0)
       throw new Error(`npm run cluster exited ${started.status}:\n${started.stdout}\n${started.stderr}`);
@@ -141,6 +151,37 @@ describe('npm run cluster: arxflow on Temporal Server and PostgreSQL, two worker
     expect(JSON.parse(acked)).toMatchObject({ status: 'acknowledged', acknowledged: { by: 'olga' } });
     const resolved = JSON.parse(await arxflow(['alerts', 'resolve', 'cluster-disk', '--note', 'freed', '--json'], ops));
     expect(resolved).toMatchObject({ status: 'resolved' });
+  });
+
+  it('a compliance review from a submitted plan to corrections required, its reports in the store', async () => {
+    const applicant = await as('arch-amy', 'operator');
+    const started = JSON.parse(
+      await arxflow(
+        [
+          'workflows',
+          'start',
+          'complianceReview',
+          '--input',
+          JSON.stringify(reviewStartBody('CLUSTER-PLAN')),
+          '--json',
+        ],
+        applicant,
+      ),
+    );
+    expect(started).toMatchObject({ workflowId: 'compliance/CLUSTER-PLAN' });
+    // The example plan has a door too narrow: checked by a worker, the review asks for corrections.
+    const status = await retry(async () => {
+      const view = JSON.parse(
+        await arxflow(['workflows', 'query', 'compliance/CLUSTER-PLAN', 'status', '--json'], applicant),
+      ).result as { status: string; applicant: string };
+      if (view.status !== 'corrections_required') throw new Error(`review is ${view.status}`);
+      return view;
+    }, 120_000);
+    expect(status).toMatchObject({ status: 'corrections_required', applicant: 'arch-amy' });
+    const listed = JSON.parse(await arxflow(['compliance', 'reports', 'CLUSTER-PLAN', '--json'], applicant)) as {
+      format: string;
+    }[];
+    expect(listed.map((r) => r.format).sort()).toEqual(['csv', 'html', 'json', 'pdf']);
   });
 
   it('kill -9 of one worker mid-work: the other finishes every draw, each paid exactly once', async () => {
