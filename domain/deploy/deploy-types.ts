@@ -302,6 +302,8 @@ export interface DeploymentView {
     steps: number[];
     weight: number;
     analysis?: AnalysisMeasurementView[];
+    /** When the measurement under way is due: set while an analysis interval runs (a pause lets it end). */
+    nextMeasurementAt?: string;
     pausedBy?: string;
   };
   watch?: { until: string };

@@ -254,11 +254,20 @@ export class DeploymentState {
     if (!this.progress) return;
     this.progress.step = step;
     this.progress.weight = weight;
+    delete this.progress.nextMeasurementAt;
+    this.touch(now);
+  }
+
+  /** An analysis interval began: its measurement is due at `dueAt`, paused or not. */
+  measuring(dueAt: number, now: number): void {
+    if (!this.progress) return;
+    this.progress.nextMeasurementAt = iso(dueAt);
     this.touch(now);
   }
 
   measured(measurement: AnalysisMeasurementView, now: number): void {
     if (!this.progress) return;
+    delete this.progress.nextMeasurementAt;
     this.progress.analysis ??= [];
     pushCapped(this.progress.analysis, measurement, MAX_MEASUREMENTS);
     this.touch(now);
@@ -293,6 +302,7 @@ export class DeploymentState {
   promote(request: DeployActorRequest, now: number): void {
     this.promotions += 1;
     if (this.progress) delete this.progress.pausedBy;
+    if (this.progress) delete this.progress.nextMeasurementAt; // a promote ends the step's analysis
     this.status = 'progressing';
     this.reason = undefined;
     this.note(now, request.actor, 'promoted', `step ${this.progress?.step ?? 0}`);

@@ -104,7 +104,8 @@ describe('deployment queue and steering on the time-skipping server', () => {
     const ops = { args: [{ actor: 'ops-olga', roles: ['deployer'] }] as [{ actor: string; roles: string[] }] };
     const view = await withWorker(world, async (taskQueue) => {
       const handle = await startDeployment(world.env.client, taskQueue, deployInput(config, 'staging'));
-      await statusWhen(world, handle, (v) => v.status === 'progressing' && v.progress?.step === 1);
+      // Paused once the first interval runs (a pause before it would hold the analysis before any measurement).
+      await statusWhen(world, handle, (v) => v.progress?.step === 1 && v.progress.nextMeasurementAt !== undefined);
       const paused = await handle.executeUpdate(pauseUpdate, ops);
       expect(paused).toMatchObject({ status: 'paused', progress: { pausedBy: 'ops-olga' } });
       // The interval under way when the pause came ends with its measurement; then nothing more.
@@ -113,6 +114,7 @@ describe('deployment queue and steering on the time-skipping server', () => {
       const held = await handle.query(deploymentStatusQuery);
       expect(held.status).toBe('paused');
       expect(held.progress!.analysis).toHaveLength(1);
+      expect(held.progress!.nextMeasurementAt).toBeUndefined();
       await handle.executeUpdate(resumeUpdate, ops);
       await handle.executeUpdate(promoteUpdate, ops);
       return handle.result();

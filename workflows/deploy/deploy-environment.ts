@@ -183,6 +183,7 @@ async function analyse(
   for (;;) {
     await recorder.waitFor(() => state.status !== 'paused');
     if (promoted()) return undefined;
+    state.measuring(now() + intervalMs, now());
     if (!analysis.load && (await recorder.waitFor(promoted, intervalMs))) return undefined;
     const measured = await measurements(analysis.load ? intervalMs : 0)
       .measureAnalysis({
