@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { Caller } from '../client/api/operations';
 import { TemporalSyncOperations } from '../client/api/sync-temporal-operations';
 import { readServerSentEvents } from '../cli/stream-follow';
@@ -31,6 +31,7 @@ import { temporalCliExecutable } from '../scripts/temporal-tools';
 import { buildWorkflowBundle } from '../workers/bundle';
 import { createArxflowWorker } from '../workers/worker';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { installBenchRuntime } from './bench-runtime';
 import { writeResults } from './results';
 import { baselineCommit, baselineEntity } from './sync-baseline-workflow';
 import { editedPlan, planOfSize } from './sync-documents';
@@ -124,7 +125,7 @@ export async function benchSync(): Promise<void> {
   // (b) first, alone on the machine: pure CPU, no servers yet.
   const diffs = diffRows();
 
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installBenchRuntime();
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
   });
