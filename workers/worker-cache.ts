@@ -11,10 +11,12 @@ const MIB = 1024 * 1024;
 /**
  * Resident memory of a worker with an empty cache: Node with tsx, the Temporal core, the
  * workflow bundle compiled in its V8 context, activities and the store (PGlite in-process
- * without DATABASE_URL). Measured with `npm run bench -- memory` (a child process running
- * workers/main.ts on the dev server): 648 MiB idle with PGlite, its bundle built apart.
+ * without DATABASE_URL). Measured (a child process running workers/main.ts on the dev server,
+ * its bundle built apart): 300 MiB idle with PGlite, peak 336 MiB at start-up, since PGlite
+ * runs with 32 MB of shared buffers (db/pglite-database.ts; 984 MiB idle before); 170 MiB
+ * with PostgreSQL (DATABASE_URL).
  */
-export const WORKER_BASE_MIB = 640;
+export const WORKER_BASE_MIB = 320;
 /**
  * Resident memory per cached waiting workflow: its V8 heap (about 170 KiB for each type
  * against the bare workflow's 130 KiB, bench/workflow-memory.ts) plus the core's state of
