@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  continueAsNew,
   defineQuery,
   defineSignal,
   defineUpdate,
@@ -13,6 +14,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { fundingGateInputSchema, type FundingGateInput } from '../domain/funding/gate-input';
+import type { CarriedPhase, GateCarried } from '../domain/funding/gate-carried';
+import { RunBound } from '../domain/alerts/history-bound';
+import { durationToMs } from '../domain/durations';
 import { InputError } from '../domain/validation';
 import {
   FundingGate,
@@ -62,6 +66,16 @@ export const setupChangedSignal = defineSignal<[SetupChange]>('setupChanged');
 /** Runs that began before the workflow kit keep their commands: one audit activity per event, messages as they were. */
 const KIT_PATCH = 'funding-gate-kit';
 
+/**
+ * Runs with this marker continue as new when their history is long (RunBound: the server's
+ * suggestion, EVENTS_PER_RUN events or MESSAGES_PER_RUN messages), while they wait on people
+ * and never while they pay, carrying the gate (gate-carried.ts): a flood of refused or
+ * duplicate signals cannot grow one run's history without bound. They audit one call per
+ * change (under a flood, "until none is left" would never return to the loop that decides).
+ * Runs begun before keep one run and their audit loop.
+ */
+const CONTINUE_PATCH = 'funding-gate-continue-as-new';
+
 /** Activities that call out heartbeat while they wait: a worker that died mid-call is noticed this fast. */
 const HEARTBEAT_TIMEOUT = '10 seconds';
 
@@ -102,89 +116,99 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
   const gate = openGate(input);
   // Runs begun before it kept every timeline entry and took any number of evidence pieces.
   gate.bounded = kit && patched('funding-gate-bounded-state');
+  const continues = gate.bounded && patched(CONTINUE_PATCH);
+  const carried = continues ? gate.input.carried : undefined;
   const { projectId, milestoneId, clocks, currency } = gate.input;
   const subject = `${projectId}/${milestoneId}`;
-  const recorder = kit ? new GateRecorder(gate, subject) : new GateRecorderBeforeKit(gate, subject);
+  const recorder = kit
+    ? new GateRecorder(gate, subject, { oneCallPerSettle: continues, unaudited: carried?.unaudited })
+    : new GateRecorderBeforeKit(gate, subject);
+  const bound = new RunBound(gate.input.options);
+  /** The history is long (or the server says so): the gate goes to a new run at the next wait. */
+  const runFull = () => continues && bound.due(workflowInfo());
 
   setHandler(statusQuery, () => gate.view(now()));
-  if (kit) wireMessages(gate);
+  if (kit) wireMessages(gate, bound);
   else wireMessagesBeforeKit(gate);
   upsertSearchAttributes([
     { key: ProjectId, value: projectId },
     { key: MilestoneId, value: milestoneId },
-    { key: GateStatus, value: gate.status },
+    { key: GateStatus, value: carried ? gate.reportedStatus : gate.status },
     { key: AmountRequested, value: gate.approvals.requestedTotal },
   ]);
-  // With the entries of messages that arrived with the start (the first activation).
-  await recorder.opened(gate.input.requestedBy, { requested: gate.approvals.requestedTotal, currency });
-
+  if (carried) {
+    // The chain's audit links each run to the one it continues; the entries that run left unaudited are written now.
+    const previousRunId = workflowInfo().continuedFromExecutionRunId;
+    await recorder.continued({ phase: carried.phase, ...(previousRunId ? { previousRunId } : {}) });
+  } else {
+    // With the entries of messages that arrived with the start (the first activation).
+    await recorder.opened(gate.input.requestedBy, { requested: gate.approvals.requestedTotal, currency });
+  }
   // 1-2. Collect evidence and approvals until the gate may pay, then pay exactly once (key:
   // workflow id + release number). Not enough funds puts the gate on hold: an operator
   // resumes it after the lender's deposit, and the same key pays then. A payment the
   // provider refused for good is undone in the ledger and also holds the gate: once the
-  // payee's details are fixed, resume pays under the next release number.
-  let releaseNumber = 1;
-  for (;;) {
-    await collectDecision();
-    if (gate.closed) return finish();
-    gate.release = gate.computeRelease();
-    await recorder.setStatus('system', 'disbursing');
-    try {
-      if (gate.release.totals.approved > 0)
-        gate.payment = await disburse({
-          workflowId: workflowInfo().workflowId,
-          releaseNumber,
-          projectId,
-          payeeId: gate.input.payeeId,
-          currency,
-          releasedNow: gate.release.totals.releasedNow,
-          retainageHeld: gate.release.totals.retainageHeld,
-          memo: `${gate.input.kind} ${subject}`,
-          source: gate.input.kind === 'retainage_release' ? 'retainage' : 'funding',
+  // payee's details are fixed, resume pays under the next release number. A run that
+  // continued as new after the payment goes straight to 3: it never pays.
+  let releaseNumber = carried?.releaseNumber ?? 1;
+  if (carried?.phase !== 'disbursed') {
+    for (;;) {
+      await collectDecision();
+      if (gate.closed) return finish();
+      gate.release = gate.computeRelease();
+      await recorder.setStatus('system', 'disbursing');
+      try {
+        if (gate.release.totals.approved > 0)
+          gate.payment = await disburse({
+            workflowId: workflowInfo().workflowId,
+            releaseNumber,
+            projectId,
+            payeeId: gate.input.payeeId,
+            currency,
+            releasedNow: gate.release.totals.releasedNow,
+            retainageHeld: gate.release.totals.retainageHeld,
+            memo: `${gate.input.kind} ${subject}`,
+            source: gate.input.kind === 'retainage_release' ? 'retainage' : 'funding',
+          });
+        break;
+      } catch (err) {
+        const refusal = paymentRefusal(err);
+        if (!refusal) throw err;
+        if (refusal.type === 'PaymentRefused') releaseNumber += 1;
+        const reason =
+          refusal.type === 'InsufficientFunds'
+            ? `insufficient funds: ${refusal.message}`
+            : `payment refused: ${refusal.message}`;
+        gate.status = 'open';
+        gate.hold({ reason, actor: 'system', roles: ['admin'] }, now());
+        await recorder.held(); // the status and search attribute say on_hold from now on
+        const step =
+          refusal.type === 'InsufficientFunds'
+            ? `insufficient-funds-${gate.version}`
+            : `payment-refused-${releaseNumber - 1}`;
+        await notify({
+          step,
+          channel: 'email',
+          recipients: [clocks.escalationContact],
+          subject: `Draw ${subject} could not be paid`,
+          body: reason,
         });
-      break;
-    } catch (err) {
-      const refusal = paymentRefusal(err);
-      if (!refusal) throw err;
-      if (refusal.type === 'PaymentRefused') releaseNumber += 1;
-      const reason =
-        refusal.type === 'InsufficientFunds'
-          ? `insufficient funds: ${refusal.message}`
-          : `payment refused: ${refusal.message}`;
-      gate.status = 'open';
-      gate.hold({ reason, actor: 'system', roles: ['admin'] }, now());
-      await recorder.held(); // the status and search attribute say on_hold from now on
-      const step =
-        refusal.type === 'InsufficientFunds'
-          ? `insufficient-funds-${gate.version}`
-          : `payment-refused-${releaseNumber - 1}`;
-      await notify({
-        step,
-        channel: 'email',
-        recipients: [clocks.escalationContact],
-        subject: `Draw ${subject} could not be paid`,
-        body: reason,
-      });
+      }
     }
+    gate.note(now(), 'system', 'disbursed', formatMoney(gate.release.totals.releasedNow, currency));
+    await recorder.setStatus('system', 'disbursed');
+    await recorder.late();
   }
-  gate.note(now(), 'system', 'disbursed', formatMoney(gate.release.totals.releasedNow, currency));
-  await recorder.setStatus('system', 'disbursed');
-  await recorder.late();
 
   // 3. After payment: the unconditional waiver is due (flagged when overdue); until it
   // arrives the release can still be reversed.
   const waiverDue = clocks.unconditionalWaiverDue;
   const settled = () => gate.reversal !== undefined || !gate.awaitsUnconditionalWaiver;
-  if (!(await condition(settled, waiverDue))) {
-    gate.unconditionalWaiverOverdue = true;
-    gate.note(now(), 'system', 'unconditional waiver overdue');
-    await notify({
-      step: 'waiver-overdue',
-      channel: 'email',
-      recipients: [clocks.escalationContact],
-      subject: `Unconditional lien waiver overdue for ${subject}`,
-      body: `Due within ${waiverDue} of payment.`,
-    });
+  if (continues) {
+    // Due at a wall time, carried to the next run: a new run does not restart the wait.
+    await awaitSettlement(carried?.waiverDueAt ?? now() + durationToMs(waiverDue));
+  } else if (!(await condition(settled, waiverDue))) {
+    await waiverOverdue();
     await condition(settled);
   }
   await recorder.late();
@@ -205,16 +229,60 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
 
   async function collectDecision() {
     while (!gate.closed && !gate.readyToPay(now())) {
+      if (runFull()) await continueAsNewFrom('collecting');
       const seen = gate.version;
+      // A run that may continue as new also wakes when its history is full (never true for others).
+      const changed = () => gate.version !== seen || runFull();
       if (gate.clock.paused) {
-        await condition(() => gate.version !== seen);
+        await condition(changed);
       } else {
         const due = gate.clock.next(now());
-        const changed = due.inMs > 0 && (await condition(() => gate.version !== seen, due.inMs));
-        if (!changed) await onClock(due.event);
+        const woken = due.inMs > 0 && (await condition(changed, due.inMs));
+        if (!woken) await onClock(due.event);
       }
       await recorder.settle();
     }
+  }
+
+  /** Paid: until the waiver arrives or a reversal is asked for, flagged overdue once at `dueAt` (epoch ms). */
+  async function awaitSettlement(dueAt: number) {
+    while (!settled()) {
+      if (runFull()) await continueAsNewFrom('disbursed', dueAt);
+      const seen = gate.version;
+      const woken = () => settled() || gate.version !== seen || runFull();
+      if (gate.unconditionalWaiverOverdue) await condition(woken);
+      else if (!(dueAt > now() && (await condition(woken, dueAt - now())))) await waiverOverdue();
+      await recorder.settle();
+    }
+  }
+
+  async function waiverOverdue() {
+    gate.unconditionalWaiverOverdue = true;
+    gate.note(now(), 'system', 'unconditional waiver overdue');
+    await notify({
+      step: 'waiver-overdue',
+      channel: 'email',
+      recipients: [clocks.escalationContact],
+      subject: `Unconditional lien waiver overdue for ${subject}`,
+      body: `Due within ${waiverDue} of payment.`,
+    });
+  }
+
+  /**
+   * Hands the gate to a new run while it waits on people: every message handled first, then
+   * the state, where it waited, the release number and the timeline entries not audited yet
+   * (the next run writes them) go along. Never called while a payment is under way.
+   */
+  async function continueAsNewFrom(phase: CarriedPhase, waiverDueAt?: number): Promise<never> {
+    await condition(allHandlersFinished);
+    const next: GateCarried = {
+      phase,
+      releaseNumber,
+      ...(waiverDueAt === undefined ? {} : { waiverDueAt }),
+      unaudited: recorder.unaudited(),
+      gate: gate.snapshot(),
+    };
+    return continueAsNew<typeof fundingGate>({ ...input, carried: next });
   }
 
   async function onClock(event: 'reminder' | 'sla' | 'expire') {
@@ -248,7 +316,7 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
   async function finish(): Promise<GateStatusView> {
     await recorder.close();
     await condition(allHandlersFinished);
-    await recorder.late(); // refusals recorded while closing; no await between the last check and the return
+    await recorder.final(); // refusals recorded while closing; no await between the last check and the return
     return gate.view(now());
   }
 }
@@ -257,7 +325,8 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
 function openGate(input: FundingGateInput): FundingGate {
   const parsed = parseWorkflowInput(fundingGateInputSchema, input, 'fundingGate input');
   try {
-    return new FundingGate(parsed, now());
+    // A continued run takes the gate its previous run handed over (gate-carried.ts).
+    return parsed.carried ? FundingGate.resume(parsed, parsed.carried.gate, now()) : new FundingGate(parsed, now());
   } catch (err) {
     throw invalidInput(
       err instanceof InputError ? new InputError(`fundingGate input: ${err.message}`, err.issues) : err,
@@ -272,57 +341,65 @@ function paymentRefusal(err: unknown): { type: 'InsufficientFunds' | 'PaymentRef
   return type === 'InsufficientFunds' || type === 'PaymentRefused' ? { type, message } : undefined;
 }
 
-/** The gate's operator messages: each Update validates with the gate's own rule; each Signal applies it or records the refusal. */
-function wireMessages(gate: FundingGate): void {
+/**
+ * The gate's operator messages: each Update validates with the gate's own rule; each Signal
+ * applies it or records the refusal. Every message handled, accepted or refused, counts
+ * for the run's bound.
+ */
+function wireMessages(gate: FundingGate, bound: RunBound): void {
   const state = {
     view: () => gate.view(now()),
-    recordRefused: (kind: string, request: unknown, reason: string) => gate.recordRefused(kind, request, reason, now()),
+    recordRefused: (kind: string, request: unknown, reason: string) => {
+      bound.message();
+      gate.recordRefused(kind, request, reason, now());
+    },
   };
   wireOperatorMessages(state, {
     decide: {
       update: decideUpdate,
       signal: decideSignal,
       refusal: (vote: VoteRequest) => gate.refusalOfVote(vote, now()),
-      apply: (vote: VoteRequest) => gate.vote(vote, now()),
+      apply: bound.counting((vote: VoteRequest) => gate.vote(vote, now())),
     },
     submitEvidence: {
       update: evidenceUpdate,
       signal: evidenceSignal,
       refusal: (evidence: EvidenceRequest) => gate.refusalOfEvidence(evidence, now()),
-      apply: (evidence: EvidenceRequest) => gate.addEvidence(evidence, now()),
+      apply: bound.counting((evidence: EvidenceRequest) => gate.addEvidence(evidence, now())),
     },
     waiveCondition: {
       update: waiveUpdate,
       signal: waiveSignal,
       refusal: (request: WaiveRequest) => gate.refusalOfWaiver(request, now()),
-      apply: (request: WaiveRequest) => gate.waive(request, now()),
+      apply: bound.counting((request: WaiveRequest) => gate.waive(request, now())),
     },
     resubmit: {
       update: resubmitUpdate,
       signal: resubmitSignal,
       refusal: (request: ResubmitRequest) => gate.refusalOfResubmit(request),
-      apply: (request: ResubmitRequest) => gate.resubmit(request, now()),
+      apply: bound.counting((request: ResubmitRequest) => gate.resubmit(request, now())),
     },
     hold: {
       update: holdUpdate,
       signal: holdSignal,
       refusal: (request: HoldRequest) => gate.refusalOfHold(request),
-      apply: (request: HoldRequest) => gate.hold(request, now()),
+      apply: bound.counting((request: HoldRequest) => gate.hold(request, now())),
     },
     resume: {
       update: resumeUpdate,
       signal: resumeSignal,
       refusal: (request: HoldRequest) => gate.refusalOfResume(request),
-      apply: (request: HoldRequest) => gate.resume(request, now()),
+      apply: bound.counting((request: HoldRequest) => gate.resume(request, now())),
     },
     reverse: {
       update: reverseUpdate,
       signal: reverseSignal,
       refusal: (request: ReverseRequest) => gate.refusalOfReverse(request),
-      apply: (request: ReverseRequest) => gate.reverse(request),
+      apply: bound.counting((request: ReverseRequest) => gate.reverse(request)),
     },
   });
   setHandler(setupChangedSignal, (change) => {
+    bound.message();
     const reason = gate.refusalOfSetupChange(change);
     if (reason) gate.recordRefused('setupChanged', change, reason, now());
     else gate.noteSetupChange(change, now());
@@ -337,23 +414,52 @@ function wireMessages(gate: FundingGate): void {
 class GateRecorder {
   private readonly trail: AuditTrail<TimelineEntry>;
   private published: GateStatusValue;
+  /** The timeline the trail is shown while a one-call settle writes (a copy taken when it began). */
+  private frozen: readonly TimelineEntry[] | undefined;
+  /** The last timeline entry a settle wrote (or the run before did): what a hand-over counts from. */
+  private auditedThrough: TimelineEntry | undefined;
 
+  /**
+   * `oneCallPerSettle`: runs that may continue as new write each settle's entries in one
+   * call (those added meanwhile wait for the next settle), so a flood of accepted signals
+   * cannot keep the run in its audit. `unaudited`: a continued run's last timeline entries
+   * its run before did not write.
+   */
   constructor(
     private readonly gate: FundingGate,
     subject: string,
+    private readonly options: { oneCallPerSettle: boolean; unaudited?: number },
   ) {
     this.trail = new AuditTrail({
       subject,
-      timeline: () => gate.timeline,
+      timeline: () => this.frozen ?? gate.timeline,
       toEvent: (entry) => entryEvent(gate, entry),
     });
-    this.trail.skipTimeline(); // 'opened' is audited as funding.opened, with the request's figures
+    // 'opened' is audited as funding.opened, with the request's figures; a continued run's
+    // timeline was audited by the runs before, but for its last `unaudited` entries.
+    this.frozen = gate.timeline.slice(0, Math.max(0, gate.timeline.length - (options.unaudited ?? 0)));
+    this.trail.skipTimeline();
+    this.auditedThrough = this.frozen.at(-1);
+    this.frozen = undefined;
     this.published = gate.reportedStatus;
   }
 
   async opened(actor: string, data: Record<string, unknown>): Promise<void> {
     this.trail.note(actor, 'funding.opened', data);
     await this.settle();
+  }
+
+  /** A run that continued as new: the chain notes where it took over, then gets the entries left unaudited. */
+  async continued(data: Record<string, unknown>): Promise<void> {
+    this.trail.note('system', 'funding.continued', data);
+    await this.settle();
+  }
+
+  /** Timeline entries not audited yet (all kept ones when the cap dropped the last audited one). */
+  unaudited(): number {
+    const { timeline } = this.gate;
+    const at = this.auditedThrough === undefined ? -1 : timeline.lastIndexOf(this.auditedThrough);
+    return timeline.length - 1 - at;
   }
 
   async setStatus(actor: string, status: GateStatusValue): Promise<void> {
@@ -366,7 +472,10 @@ class GateRecorder {
   /** After messages or a clock event: audits the new entries, publishes the status. */
   async settle(): Promise<void> {
     this.publish();
+    if (this.options.oneCallPerSettle) this.frozen = [...this.gate.timeline];
     await this.trail.flush();
+    this.auditedThrough = this.frozen?.at(-1) ?? this.auditedThrough;
+    this.frozen = undefined;
     this.publish();
   }
 
@@ -382,6 +491,13 @@ class GateRecorder {
   async close(): Promise<void> {
     await this.settle();
     await this.trail.record('system', 'funding.closed', { status: this.gate.status });
+  }
+
+  /** The last write of a run: every entry left, also those messages add while it writes (nothing awaits after it). */
+  async final(): Promise<void> {
+    this.publish();
+    await this.trail.flush();
+    this.publish();
   }
 
   private publish(): void {
@@ -449,6 +565,19 @@ class GateRecorderBeforeKit {
 
   async late(): Promise<void> {
     if (this.auditsEveryEntry) await this.settle();
+  }
+
+  final(): Promise<void> {
+    return this.late();
+  }
+
+  /** Runs begun before the kit never continue as new (they have no run bound). */
+  continued(): Promise<void> {
+    throw new Error('a fundingGate run begun before the workflow kit does not continue as new');
+  }
+
+  unaudited(): number {
+    throw new Error('a fundingGate run begun before the workflow kit does not continue as new');
   }
 
   async close(): Promise<void> {

@@ -143,7 +143,10 @@ export interface GateEvent {
 }
 
 /** The ledger's plain state: the resolved stages, where the gate stands, every vote and refusal. */
-interface LedgerState {
+/** What a snapshot holds: the whole plain state (it is small and bounded: votes per person, capped refusals and evidence). */
+export type LedgerSnapshot = LedgerState;
+
+export interface LedgerState {
   policy: ApprovalPolicy;
   requestedBy: string;
   lines: RequestedLine[];
@@ -227,6 +230,18 @@ export class ApprovalLedger {
       refused: [],
       events: [],
     };
+  }
+
+  /** The ledger as plain data (a copy), for a run that continues as new. */
+  snapshot(): LedgerSnapshot {
+    return clonePlain(this.state);
+  }
+
+  /** Takes the state of a snapshot of a ledger made from the same policy and request. */
+  restore(snapshot: LedgerSnapshot): void {
+    const copy = clonePlain(snapshot);
+    delete this.state.approvedAmounts;
+    Object.assign(this.state, copy);
   }
 
   get gateState(): GateState {

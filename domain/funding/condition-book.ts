@@ -83,7 +83,10 @@ export interface ConditionBookOptions {
 }
 
 /** The book's plain state: what it was given, the evidence in arrival order, and what the rules made of it. */
-interface BookState {
+/** What a snapshot holds: the whole plain state (it is small and bounded: votes per person, capped refusals and evidence). */
+export type BookSnapshot = BookState;
+
+export interface BookState {
   definitions: ConditionDefinition[];
   lines: ConditionBudgetLine[];
   waiverRoles: string[];
@@ -139,6 +142,18 @@ export class ConditionBook {
   }
 
   /** Pieces of evidence accepted so far. */
+  /** The book as plain data (a copy), for a run that continues as new. */
+  snapshot(): BookSnapshot {
+    return clonePlain(this.state);
+  }
+
+  /** Takes the state of a snapshot of a book made from the same definitions and lines. */
+  restore(snapshot: BookSnapshot): void {
+    const copy = clonePlain(snapshot);
+    delete this.state.releaseAt;
+    Object.assign(this.state, copy);
+  }
+
   get evidenceCount(): number {
     return this.state.evidence.length;
   }

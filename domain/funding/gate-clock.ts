@@ -2,6 +2,14 @@ import { durationToMs } from '../durations';
 
 export type ClockEvent = 'reminder' | 'sla' | 'expire';
 
+/** The clock as plain data, for a run that continues as new: absolute epoch times, so no deadline moves. */
+export interface GateClockSnapshot {
+  activeMs: number;
+  runningSince?: number;
+  remindersSent: number;
+  escalated: boolean;
+}
+
 export interface ClockSettings {
   reminderEvery: string;
   slaAfter: string;
@@ -24,6 +32,23 @@ export class GateClock {
     private readonly settings: ClockSettings,
   ) {
     this.runningSince = now;
+  }
+
+  snapshot(): GateClockSnapshot {
+    return {
+      activeMs: this.activeMs,
+      ...(this.runningSince === undefined ? {} : { runningSince: this.runningSince }),
+      remindersSent: this.remindersSent,
+      escalated: this.escalated,
+    };
+  }
+
+  /** Takes the state of a clock's snapshot: the waiting time counted and since when it runs (epoch ms). */
+  restore(snapshot: GateClockSnapshot): void {
+    this.activeMs = snapshot.activeMs;
+    this.runningSince = snapshot.runningSince;
+    this.remindersSent = snapshot.remindersSent;
+    this.escalated = snapshot.escalated;
   }
 
   get paused(): boolean {

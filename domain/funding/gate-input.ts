@@ -5,6 +5,7 @@ import { approvalPolicySchema } from './approvals';
 import { conditionDefinitionsSchema } from './condition-schemas';
 import { currencySchema } from './money';
 import { drawLinesSchema, retainagePolicySchema } from './retainage';
+import { gateCarriedSchema, runBoundOptionsSchema } from './gate-carried';
 
 /** Ids that become part of a workflow id (`funding-gate/<projectId>/<milestoneId>`): no slashes. */
 export const keySegment = lazySchema(() =>
@@ -64,6 +65,10 @@ export const fundingGateInputSchema = lazySchema(() =>
         .optional(),
       /** Maker-checker: who changed the program or payees of the project, and for how long that bars them from deciding. */
       separation: separationSchema.optional(),
+      /** A continued run's state (gate-carried.ts): written by the workflow when it continues as new. */
+      carried: gateCarriedSchema.optional(),
+      /** How often a run continues as new (RunBound's defaults otherwise). */
+      options: runBoundOptionsSchema.optional(),
     })
     .strict()
     .refine(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { lazySchema } from '../lazy-schema';
+import { clonePlain } from '../plain-data';
 import { ApprovalLedger, type ApprovalSummary } from './approvals';
 import { ConditionBook, type ConditionBookSummary } from './condition-book';
 import { GateClock } from './gate-clock';
@@ -10,6 +11,7 @@ import { keepRefused, refusedMessage, type RefusedMessage } from './refused-mess
 import { gateRefusals, type GateRefusal } from './refusals';
 import type { Maker, ParsedFundingGateInput } from './gate-input';
 import { computeRelease, type ReleaseComputation } from './retainage';
+import type { GateSnapshot } from './gate-carried';
 
 export const GATE_STATUSES = [
   'open',
@@ -172,6 +174,56 @@ export class FundingGate {
     this.clock = new GateClock(now, input.clocks);
     this.makers = [...(input.separation?.makers ?? [])];
     this.note(now, input.requestedBy, 'opened');
+  }
+
+  /** The gate as plain data (copies), for the run it continues as: FundingGate.resume takes it back. */
+  snapshot(): GateSnapshot {
+    return clonePlain({
+      book: this.book.snapshot(),
+      approvals: this.approvals.snapshot(),
+      clock: this.clock.snapshot(),
+      timeline: this.timeline,
+      status: this.status,
+      ...(this.onHold ? { onHold: this.onHold } : {}),
+      ...(this.release ? { release: this.release } : {}),
+      ...(this.payment ? { payment: this.payment } : {}),
+      unconditionalWaiverOverdue: this.unconditionalWaiverOverdue,
+      unconditionalWaiverReceived: this.unconditionalWaiverReceived,
+      changedDuringDraw: this.changedDuringDraw,
+      ...(this.reversal ? { reversal: this.reversal } : {}),
+      refused: this.refused,
+      refusalsDropped: this.refusalsDropped,
+      timelineDropped: this.timelineDropped,
+      version: this.version,
+    });
+  }
+
+  /**
+   * The gate of `input` as a snapshot of it left it (a run that continued as new): the input
+   * is checked as at the start, then every piece of state is the snapshot's. Always bounded:
+   * only bounded runs continue as new.
+   */
+  static resume(input: ParsedFundingGateInput, snapshot: GateSnapshot, now: number): FundingGate {
+    const gate = new FundingGate(input, now);
+    const state = clonePlain(snapshot);
+    gate.bounded = true;
+    gate.book.restore(state.book);
+    gate.approvals.restore(state.approvals);
+    gate.clock.restore(state.clock);
+    gate.timeline.splice(0, gate.timeline.length, ...state.timeline);
+    gate.status = state.status;
+    gate.onHold = state.onHold;
+    gate.release = state.release;
+    gate.payment = state.payment;
+    gate.unconditionalWaiverOverdue = state.unconditionalWaiverOverdue;
+    gate.unconditionalWaiverReceived = state.unconditionalWaiverReceived;
+    gate.changedDuringDraw.splice(0, gate.changedDuringDraw.length, ...state.changedDuringDraw);
+    gate.reversal = state.reversal;
+    gate.refused.splice(0, gate.refused.length, ...state.refused);
+    gate.refusalsDropped = state.refusalsDropped;
+    gate.timelineDropped = state.timelineDropped;
+    gate.version = state.version;
+    return gate;
   }
 
   get closed(): boolean {
