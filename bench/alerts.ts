@@ -8,6 +8,8 @@
 // posting to the same Slack stand-in (bench/alert-floor-workflow.ts), until Slack has it.
 // Aim: the alert path at 0.8x the floor's rate or better, p99 under 250 ms.
 import { randomUUID } from 'node:crypto';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { slackClient } from '../activities/notifications/channels';
@@ -30,6 +32,12 @@ import { postAlert, slackWatcher } from './alert-load';
 import { installBenchRuntime } from './bench-runtime';
 
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 1000);
+/** A folder: the main thread's CPU profile of each measured phase goes there (floor.cpuprofile, alerts.cpuprofile). */
+const PROFILE_DIR = process.env.BENCH_PROFILE;
+/** Worker tuning of the alert path's worker, as JSON (a lever to measure, e.g. {"maxConcurrentWorkflowTaskPolls":4}). */
+const TUNING = process.env.BENCH_TUNING ? (JSON.parse(process.env.BENCH_TUNING) as Record<string, number>) : {};
+/** Dev server flags (e.g. eager activity dispatch), for floor and path alike: a server setting, not arxflow's. */
+const SERVER_ARGS = process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? [];
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const TOKEN = 'xoxb-bench';
 /** Issue #17's aim for the alert path against its floor. */
@@ -44,6 +52,36 @@ policies:
       - notify: [{ slack: "#bench" }]
         escalateAfter: 30 minutes
 `);
+
+/** Runs `phase` under the inspector's CPU profiler when BENCH_PROFILE names a folder. */
+async function profiled<T>(name: string, phase: () => Promise<T>): Promise<T> {
+  if (!PROFILE_DIR) return phase();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await phase();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    writeFileSync(`${PROFILE_DIR}/${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
+/** What one run cost Temporal: workflow tasks, activities and local activities (markers) in its history. */
+async function tasksOf(client: TestWorkflowEnvironment['client'], workflowId: string) {
+  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const count = (attribute: string) =>
+    events.filter((e) => attribute in e && (e as Record<string, unknown>)[attribute]).length;
+  return {
+    workflowTasks: count('workflowTaskCompletedEventAttributes'),
+    activities: count('activityTaskScheduledEventAttributes'),
+    markers: count('markerRecordedEventAttributes'),
+    events: events.length,
+  };
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -75,7 +113,11 @@ export async function driven(count: number, job: (i: number) => Promise<number>)
 export async function benchAlerts(): Promise<void> {
   installBenchRuntime();
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
+    server: {
+      executable: temporalCliExecutable(),
+      searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES,
+      extraArgs: SERVER_ARGS,
+    },
   });
   const scratch = process.env.DATABASE_URL
     ? await createScratchSchema(process.env.DATABASE_URL, 'arxflow_bench')
@@ -89,6 +131,7 @@ export async function benchAlerts(): Promise<void> {
     taskQueue,
     workflowBundle: await buildWorkflowBundle(),
     deps: { store, slack: slackClient({ token: TOKEN, apiUrl: slack.apiUrl }) },
+    tuning: TUNING,
   });
   const floorQueue = `${taskQueue}-floor`;
   const floorSlack = slackClient({ token: TOKEN, apiUrl: slack.apiUrl });
@@ -157,17 +200,23 @@ export async function benchAlerts(): Promise<void> {
           return performance.now() - t0;
         };
         await driven(20, (i) => floorRun(`bench-floorwarm-${run}-${i}`));
-        const floor = await driven(ALERTS, (i) => floorRun(`bench-floor-${run}-${i}`));
+        const floor = await profiled('floor', () => driven(ALERTS, (i) => floorRun(`bench-floor-${run}-${i}`)));
         const slowest = { ms: 0, key: '' };
-        const alerts = await driven(ALERTS, async (i) => {
-          const key = `bench-${run}-${i}`;
-          const t0 = performance.now();
-          await post(key);
-          await slackMessageOf(key);
-          const ms = performance.now() - t0;
-          if (ms > slowest.ms) Object.assign(slowest, { ms, key });
-          return ms;
-        });
+        const alerts = await profiled('alerts', () =>
+          driven(ALERTS, async (i) => {
+            const key = `bench-${run}-${i}`;
+            const t0 = performance.now();
+            await post(key);
+            await slackMessageOf(key);
+            const ms = performance.now() - t0;
+            if (ms > slowest.ms) Object.assign(slowest, { ms, key });
+            return ms;
+          }),
+        );
+        const perRun = {
+          floor: await tasksOf(env.client, `bench/floor/bench-floor-${run}-0`),
+          alert: await tasksOf(env.client, alertWorkflowId(pagerdutyDedupKey('bench', `bench-${run}-0`))),
+        };
         if (process.env.BENCH_DEBUG) {
           // where the slowest alert spent its time
           const history = await env.client.workflow
@@ -184,10 +233,10 @@ export async function benchAlerts(): Promise<void> {
           }
           console.log('slowest', slowest);
         }
-        return { baseline, floor, alerts };
+        return { baseline, floor, alerts, perRun };
       }),
     );
-    const row = (name: string, r: typeof results.baseline) => ({
+    const row = (name: string, r: typeof results.alerts) => ({
       path: name,
       perSecond: r.perSecond.toFixed(1),
       p50Ms: r.p50.toFixed(1),
@@ -207,6 +256,9 @@ export async function benchAlerts(): Promise<void> {
       row('POST /v1/events -> first Slack chat.postMessage received', results.alerts),
     ]);
     console.log(
+      `per run: floor ${JSON.stringify(results.perRun.floor)}; alert ${JSON.stringify(results.perRun.alert)}; tuning ${JSON.stringify(TUNING)}; server ${SERVER_ARGS.join(' ') || 'defaults'}`,
+    );
+    console.log(
       `alert path against its floor: ${ratioToFloor}x the rate (aim ${AIM.ratioToFloor}x), p99 ${p99Ms} ms (aim under ${AIM.p99Ms} ms)`,
     );
     writeResults('alerts', {
@@ -216,6 +268,8 @@ export async function benchAlerts(): Promise<void> {
       ratioToFloor,
       p99Ms,
       aim: AIM,
+      tuning: TUNING,
+      serverArgs: SERVER_ARGS,
       meetsAim: ratioToFloor >= AIM.ratioToFloor && p99Ms < AIM.p99Ms,
       ...results,
     });

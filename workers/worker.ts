@@ -14,7 +14,21 @@ export interface ArxflowWorkerOptions {
   dataConverter?: DataConverter;
   /** The workflow cache from the memory budget (workers/worker-cache.ts); default: from this machine's memory. */
   cache?: WorkerCachePlan;
+  /** Task slots and pollers beside the cache (the alerts bench measures them: bench/alerts.ts). */
+  tuning?: WorkerTuning;
 }
+
+/** Worker options the alert path's figures depend on (docs/alerts.md, Performance). */
+export type WorkerTuning = Partial<
+  Record<
+    | 'maxConcurrentWorkflowTaskExecutions'
+    | 'maxConcurrentWorkflowTaskPolls'
+    | 'maxConcurrentActivityTaskPolls'
+    | 'maxConcurrentActivityTaskExecutions'
+    | 'maxConcurrentLocalActivityExecutions',
+    number
+  >
+>;
 
 /** The arxflow worker: every workflow in workflows/index.ts and every activity, on one task queue. */
 export function createArxflowWorker(options: ArxflowWorkerOptions): Promise<Worker> {
@@ -31,5 +45,6 @@ export function createArxflowWorker(options: ArxflowWorkerOptions): Promise<Work
     // Sized from a memory budget, not from the V8 heap limit (workers/worker-cache.ts).
     maxCachedWorkflows: cache.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: cache.maxConcurrentWorkflowTaskExecutions,
+    ...options.tuning,
   });
 }
