@@ -23,6 +23,8 @@ import { waitUntil } from '../support/service-process';
 // Even, so that each batch (even too) ends on a note.
 const SIGNALS = 2 * Math.ceil(Number(process.env.ARXFLOW_FLOOD_SIGNALS ?? 1_600) / 2);
 const BATCH = 200;
+/** A query unanswered this long is asked again (a run may continue as new while one waits). */
+const QUERY_MS = 10_000;
 const ann = { actor: 'ops:ann', roles: ['operator'] };
 
 /**
@@ -62,7 +64,7 @@ describe('incident under a flood of duplicate joins and refused notes (dev serve
       // A duplicate join leaves no trace: the refusals (one timeline entry each) count the notes, and
       // the batch is whole once they are all in (its joins went to the same run, before or with them).
       handled: async () => {
-        const { timeline, dropped } = await snapshot();
+        const { timeline, dropped } = await client.withDeadline(Date.now() + QUERY_MS, snapshot);
         const refusals = timeline.filter((e) => e.event === 'refused add note').length + (dropped?.timeline ?? 0);
         return refusals * 2;
       },
