@@ -54,14 +54,21 @@ policies:
 `);
 
 /** Runs `phase` under the inspector's CPU profiler when BENCH_PROFILE names a folder. */
-async function profiled<T>(name: string, phase: () => Promise<T>): Promise<T> {
-  if (!PROFILE_DIR) return phase();
+async function profiled<T extends object>(name: string, phase: () => Promise<T>): Promise<T & { cpuMsPerRun: number }> {
+  // This process's CPU (all its threads: gateway, worker, workflow threads, PGlite) per run of
+  // the phase: unlike the rate, it barely moves when other processes load the machine.
+  const cpu = process.cpuUsage();
+  const perRun = (result: T) => {
+    const used = process.cpuUsage(cpu);
+    return { ...result, cpuMsPerRun: +((used.user + used.system) / 1000 / ALERTS).toFixed(1) };
+  };
+  if (!PROFILE_DIR) return perRun(await phase());
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
   try {
-    return await phase();
+    return perRun(await phase());
   } finally {
     const { profile } = await session.post('Profiler.stop');
     mkdirSync(PROFILE_DIR, { recursive: true });
@@ -236,7 +243,7 @@ export async function benchAlerts(): Promise<void> {
         return { baseline, floor, alerts, perRun };
       }),
     );
-    const row = (name: string, r: typeof results.alerts) => ({
+    const row = (name: string, r: typeof results.baseline | typeof results.alerts) => ({
       path: name,
       perSecond: r.perSecond.toFixed(1),
       p50Ms: r.p50.toFixed(1),
@@ -244,6 +251,7 @@ export async function benchAlerts(): Promise<void> {
       p99Ms: r.p99.toFixed(1),
       vsBaseline: `${(r.perSecond / results.baseline.perSecond).toFixed(2)}x`,
       vsFloor: `${(r.perSecond / results.floor.perSecond).toFixed(2)}x`,
+      cpuMsPerRun: 'cpuMsPerRun' in r ? r.cpuMsPerRun : '',
     });
     const ratioToFloor = +(results.alerts.perSecond / results.floor.perSecond).toFixed(2);
     const p99Ms = +results.alerts.p99.toFixed(1);
