@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { smtpTransport } from '../../activities/notifications/channels';
+import { slackClient, smtpTransport } from '../../activities/notifications/channels';
 import { createNotificationActivities } from '../../activities/notifications/deliver';
 import { createSyncActivities } from '../../activities/sync';
 import type {
@@ -17,6 +17,7 @@ import { commitIdOf } from '../../domain/sync/content-hash';
 import { applyJsonPatch } from '../../domain/sync/json-diff';
 import type { JsonValue, SyncConfig } from '../../domain/sync/sync-types';
 import { activityFailureOf } from '../support/activity-failure';
+import { startSlackApiServer } from '../support/slack-api-server';
 import { startSmtpServer, type SmtpTestServer } from '../support/smtp-server';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 import { syncBudget } from '../fixtures/sync-documents';
@@ -341,6 +342,44 @@ describe('sync activities (PGlite store, MockActivityEnvironment)', () => {
       expect(smtp.messages().filter((mail) => mail.subject.startsWith(documentId))).toHaveLength(1);
       const delivered = receiver.to('/sync').filter((r) => r.body.toString().includes(base.commitId));
       expect(delivered.map((r) => r.answered)).toEqual([503, 200]);
+    });
+
+    it('a Slack subscriber gets one post with the readable diff (the official client, a local Slack stand-in), also when the activity runs again', async () => {
+      const slack = await startSlackApiServer({ token: 'xoxb-sync-test' });
+      try {
+        const { deliverNotification } = createNotificationActivities({
+          store,
+          slack: slackClient({ token: 'xoxb-sync-test', apiUrl: slack.apiUrl }),
+        });
+        const toSlack = createSyncActivities({
+          store,
+          config: {
+            maxContentBytes: 100_000,
+            subscribers: [{ kinds: ['budget'], documents: 'slack-*', targets: ['slack:#estimating'] }],
+          },
+          notify: deliverNotification,
+        });
+        const documentId = `slack-${randomUUID()}`;
+        const base = await commit(await changeOf(documentId, syncBudget(3), { head: null }));
+        const edit = await commit(
+          await changeOf(documentId, budgetWith({ L3: 31_000 }), {
+            head: base.commitId,
+            parent: base.commitId,
+            message: 'Line 3 up',
+          }),
+        );
+        const notify = () => env().run(toSlack.notifySyncSubscribers, { documentId, commitId: edit.commitId });
+        expect(await notify()).toEqual({ sent: 1 });
+        expect(await notify()).toEqual({ sent: 1 }); // a retry: the delivery key stops a second post
+        const posts = slack.calls('chat.postMessage');
+        expect(posts).toHaveLength(1);
+        expect(posts[0]!.params.channel).toBe('#estimating');
+        const posted = JSON.stringify(posts[0]!.params);
+        expect(posted).toContain(`${documentId}: Line 3 up`);
+        expect(posted).toContain('lines[id=L3].amountCents: 30000 -> 31000');
+      } finally {
+        await slack.close();
+      }
     });
 
     it('another document is told only to the catch-all subscription; an unknown commit is refused', async () => {
