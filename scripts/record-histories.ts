@@ -19,7 +19,9 @@ import { Incident } from '../domain/alerts/incident';
 import { AlertState } from '../domain/alerts/alert-state';
 import { parseMetricRulesYaml } from '../domain/alerts/metric-rules-schemas';
 import type { AlertEvent } from '../domain/alerts/types';
-import type { FundingGateInput } from '../domain/funding/gate-input';
+import { fundingGateInputSchema, type FundingGateInput } from '../domain/funding/gate-input';
+import { FundingGate } from '../domain/funding/gate';
+import type { GateCarried } from '../domain/funding/gate-carried';
 import * as workflows from '../workflows';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { buildWorkflowBundle } from '../workers/bundle';
@@ -73,6 +75,9 @@ interface Sample {
   /** The workflow type when the sample's name is not one (a second history of a type: `<type>-<path>`). */
   workflowType?: string;
 }
+
+/** The sample draw's lien waiver, without its type (conditional, then unconditional). */
+const SAMPLE_WAIVER = { kind: 'lien_waiver', from: 'acme-builders', throughDate: '2026-11-30', amount: 2_700_000 };
 
 const SAMPLE_DRAW: FundingGateInput = {
   projectId: 'SAMPLE',
@@ -604,6 +609,52 @@ const SAMPLES: Record<WorkflowType | `${WorkflowType}-${string}`, Sample> = {
         await new Promise((resolve) => setTimeout(resolve, 200));
       await handle.executeUpdate(workflows.evidenceUpdate, {
         args: [{ ...waiver, waiverType: 'unconditional-progress' }],
+      });
+    },
+  },
+  'fundingGate-continued': {
+    // The first run of a draw that continues as new while it waits for approvals: the schedule
+    // of values, then refused approvals (the requester's own) until its third message (options.messagesPerRun).
+    workflowType: 'fundingGate',
+    workflowId: 'funding-gate/SAMPLE/M-CONTINUED',
+    continuesAsNew: true,
+    args: [{ ...SAMPLE_DRAW, milestoneId: 'M-CONTINUED', options: { messagesPerRun: 3 } }],
+    drive: async (handle) => {
+      await handle.executeUpdate(workflows.evidenceUpdate, {
+        args: [{ kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' }],
+      });
+      for (let i = 0; i < 2; i++)
+        await handle.signal(workflows.decideSignal, { decision: 'approve', actor: 'gc-alex', roles: ['signatory'] });
+    },
+  },
+  'fundingGate-carried': {
+    // The run after a continue-as-new: it starts from the carried gate (both conditions met, the
+    // reviewer's approval, a refused vote not audited yet), the signatory approves, it pays
+    // once, and completes on the unconditional waiver.
+    workflowType: 'fundingGate',
+    workflowId: 'funding-gate/SAMPLE/M-CARRIED',
+    prepare: (store) => SAMPLES.fundingGate!.prepare!(store),
+    args: () => {
+      const input: FundingGateInput = { ...SAMPLE_DRAW, milestoneId: 'M-CARRIED' };
+      const at = Date.now() - 60_000;
+      const before = new FundingGate(fundingGateInputSchema.parse(input), at);
+      before.bounded = true;
+      before.addEvidence({ kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' }, at + 1_000);
+      before.addEvidence({ ...SAMPLE_WAIVER, waiverType: 'conditional-progress', actor: 'gc-alex' }, at + 2_000);
+      before.vote({ decision: 'approve', actor: 'rita', roles: [] }, at + 3_000);
+      const own = { decision: 'approve', actor: 'gc-alex', roles: ['signatory'] };
+      before.recordRefused('decide', own, before.refusalOfVote(own, at + 4_000)!, at + 4_000);
+      const carried: GateCarried = { phase: 'collecting', releaseNumber: 1, unaudited: 1, gate: before.snapshot() };
+      return [{ ...input, carried }];
+    },
+    drive: async (handle) => {
+      await handle.executeUpdate(workflows.decideUpdate, {
+        args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }],
+      });
+      while ((await handle.query(workflows.statusQuery)).status !== 'disbursed')
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      await handle.executeUpdate(workflows.evidenceUpdate, {
+        args: [{ ...SAMPLE_WAIVER, waiverType: 'unconditional-progress', actor: 'gc-alex' }],
       });
     },
   },
