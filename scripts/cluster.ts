@@ -285,6 +285,17 @@ async function startCluster(settings: Settings, options: Options): Promise<void>
       'start',
       ...services.flatMap((s) => ['--service', s]),
     ];
+    /** One of the repository's TypeScript programs (`script`, from the repository's root) as a cluster process. */
+    const startScript = (name: string, script: string, env: NodeJS.ProcessEnv) =>
+      startDetached(
+        files.pids,
+        files.logs,
+        name,
+        process.execPath,
+        ['--import', TSX_LOADER, path.join(REPO_ROOT, script)],
+        env,
+        process.cwd(),
+      );
     const startServer = (name: string, services: readonly string[]) =>
       startDetached(files.pids, files.logs, name, tools.temporalServer, serverArgs(services), serverEnv, files.root);
     const servers: StartedProcess[] = [];
@@ -325,15 +336,7 @@ async function startCluster(settings: Settings, options: Options): Promise<void>
         ARXFLOW_DATA_DIR: path.join(files.root, name),
         ARXFLOW_METRICS_PORT: String(metricsPort),
       };
-      const proc = startDetached(
-        files.pids,
-        files.logs,
-        name,
-        process.execPath,
-        ['--import', TSX_LOADER, path.join(REPO_ROOT, 'workers', 'main.ts')],
-        env,
-        process.cwd(),
-      );
+      const proc = startScript(name, path.join('workers', 'main.ts'), env);
       workers.push({ name, pid: proc.pid, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, log: proc.logFile });
     }
     // The Web UI's login: the local OpenID provider, started before the UI server (which reads its discovery at start).
@@ -342,26 +345,10 @@ async function startCluster(settings: Settings, options: Options): Promise<void>
       { provider: await freePort(), ui: uiPort, codecTls: await freePort() },
       oidcSecrets,
     );
-    const oidcProvider = startDetached(
-      files.pids,
-      files.logs,
-      'oidc-provider',
-      process.execPath,
-      ['--import', TSX_LOADER, path.join(REPO_ROOT, 'scripts', 'cluster-oidc.ts')],
-      oidc.providerEnv,
-      process.cwd(),
-    );
+    const oidcProvider = startScript('oidc-provider', path.join('scripts', 'cluster-oidc.ts'), oidc.providerEnv);
     // The gateway also accepts the provider's access tokens (platform/oidc-tokens.ts): the codec server stamps that person.
     const gatewayEnv = { ...arxflowEnv, ...oidc.gatewayEnv, ARXFLOW_METRICS_PORT: String(await freePort()) };
-    const gateway = startDetached(
-      files.pids,
-      files.logs,
-      'gateway',
-      process.execPath,
-      ['--import', TSX_LOADER, path.join(REPO_ROOT, 'scripts', 'cluster-gateway.ts')],
-      gatewayEnv,
-      process.cwd(),
-    );
+    const gateway = startScript('gateway', path.join('scripts', 'cluster-gateway.ts'), gatewayEnv);
     const gatewayUrl = `http://${settings.gatewayHost === '0.0.0.0' ? '127.0.0.1' : settings.gatewayHost}:${settings.gatewayPort}`;
     const uiEnv: NodeJS.ProcessEnv = {
       ...process.env,

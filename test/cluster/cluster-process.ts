@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { processIdentity } from '../../platform/process-identity';
 import type { ClusterState } from '../../scripts/cluster';
@@ -39,6 +39,33 @@ export function runCluster(args: string[], env: Record<string, string>, timeoutM
       },
     );
   });
+}
+
+/**
+ * `npm run cluster -- <args>` for a test, which must start: its output, its state and who its
+ * processes are (for stopTestCluster to check that none is left).
+ */
+export async function startTestCluster(args: string[], env: Record<string, string>, dataDir: string) {
+  const started = await runCluster(args, env);
+  if (started.status !== 0)
+    throw new Error(`npm run cluster exited ${started.status}:\n${started.stdout}\n${started.stderr}`);
+  return { started, state: readClusterState(dataDir), processes: identitiesOf(recordedPids(dataDir)) };
+}
+
+/**
+ * `npm run cluster -- stop`, then the data dir removed (ARXFLOW_KEEP_CLUSTER_DIR=1 keeps it, and
+ * its logs/, to read after a failure): the stop's exit status and which of `processes` still run.
+ */
+export async function stopTestCluster(
+  env: Record<string, string>,
+  dataDir: string,
+  processes: ReturnType<typeof identitiesOf>,
+): Promise<{ status: number | null; left: number[] }> {
+  const stopped = await runCluster(['stop'], env, 120_000);
+  const left = stillRunning(processes);
+  if (!process.env.ARXFLOW_KEEP_CLUSTER_DIR) rmSync(dataDir, { recursive: true, force: true });
+  else console.log(`cluster data dir kept: ${dataDir}`);
+  return { status: stopped.status, left };
 }
 
 export function readClusterState(

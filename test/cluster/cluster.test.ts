@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -20,7 +20,8 @@ import {
   readClusterState,
   recordedPids,
   runCluster,
-  stillRunning,
+  startTestCluster,
+  stopTestCluster,
 } from './cluster-process';
 
 // The production topology on this machine (issue #18): `npm run cluster` starts PostgreSQL,
@@ -45,24 +46,17 @@ describe('npm run cluster: arxflow on Temporal Server and PostgreSQL, two worker
       ),
     );
     env = { ...(await clusterEnv(dataDir)), ARXFLOW_CONFIG: config };
-    const started = await runCluster([], env);
-    if (started.status !== 0)
-      throw new Error(`npm run cluster exited ${started.status}:\n${started.stdout}\n${started.stderr}`);
-    expect(started.stdout).toMatch(/arxflow cluster is running/);
-    state = readClusterState(dataDir);
-    processesWhileRunning = identitiesOf(recordedPids(dataDir));
+    const cluster = await startTestCluster([], env, dataDir);
+    expect(cluster.started.stdout).toMatch(/arxflow cluster is running/);
+    ({ state, processes: processesWhileRunning } = cluster);
     store = await openStore({ databaseUrl: state.databaseUrl }, { auditKey: new AnchorKey(state.secrets.auditKey) });
   }, 600_000);
 
   afterAll(async () => {
     await store?.close();
-    const stopped = await runCluster(['stop'], env, 120_000);
     // Nothing left running: every process the cluster recorded, and its PostgreSQL.
-    const left = stillRunning(processesWhileRunning);
-    // ARXFLOW_KEEP_CLUSTER_DIR=1 keeps the data dir (logs/) to read after a failure.
-    if (!process.env.ARXFLOW_KEEP_CLUSTER_DIR) rmSync(dataDir, { recursive: true, force: true });
-    else console.log(`cluster data dir kept: ${dataDir}`);
-    expect(stopped.status).toBe(0);
+    const { status, left } = await stopTestCluster(env, dataDir, processesWhileRunning);
+    expect(status).toBe(0);
     expect(left).toEqual([]);
   }, 180_000);
 

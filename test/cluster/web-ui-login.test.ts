@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -16,7 +16,7 @@ import { drawRequest, setUpFundingProject } from '../fixtures/funding-gate';
 import { runArxflowInProcess } from '../support/cli-in-process';
 import { gateStatusWhen, votersOf } from '../support/funding-status';
 import { call } from '../support/gateway';
-import { clusterEnv, identitiesOf, readClusterState, recordedPids, runCluster, stillRunning } from './cluster-process';
+import { clusterEnv, identitiesOf, readClusterState, startTestCluster, stopTestCluster } from './cluster-process';
 
 // The login of the standalone Web UI (issue #18): `npm run cluster` starts a local OpenID
 // provider; the Web UI server logs people in through it and passes their access token to the
@@ -46,11 +46,7 @@ describeWithChromium('npm run cluster: login on the standalone Web UI (OIDC), id
   beforeAll(async () => {
     env = await clusterEnv(dataDir);
     // One worker: this test is about the login, not failover (cluster.test.ts runs two).
-    const started = await runCluster(['--workers', '1'], env);
-    if (started.status !== 0)
-      throw new Error(`npm run cluster exited ${started.status}:\n${started.stdout}\n${started.stderr}`);
-    state = readClusterState(dataDir);
-    processesWhileRunning = identitiesOf(recordedPids(dataDir));
+    ({ state, processes: processesWhileRunning } = await startTestCluster(['--workers', '1'], env, dataDir));
     oidc = (JSON.parse(readFileSync(path.join(dataDir, 'cluster-secrets.json'), 'utf8')) as { oidc: OidcSecrets }).oidc;
     store = await openStore({ databaseUrl: state.databaseUrl }, { auditKey: new AnchorKey(state.secrets.auditKey) });
     const settings = parseSettings({
@@ -77,11 +73,8 @@ describeWithChromium('npm run cluster: login on the standalone Web UI (OIDC), id
     await browser?.close();
     await connection?.close();
     await store?.close();
-    const stopped = await runCluster(['stop'], env, 120_000);
-    const left = stillRunning(processesWhileRunning);
-    if (!process.env.ARXFLOW_KEEP_CLUSTER_DIR) rmSync(dataDir, { recursive: true, force: true });
-    else console.log(`cluster data dir kept: ${dataDir}`);
-    expect(stopped.status).toBe(0);
+    const { status, left } = await stopTestCluster(env, dataDir, processesWhileRunning);
+    expect(status).toBe(0);
     expect(left).toEqual([]);
   }, 180_000);
 
