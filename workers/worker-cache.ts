@@ -18,11 +18,13 @@ const MIB = 1024 * 1024;
  */
 export const WORKER_BASE_MIB = 320;
 /**
- * Resident memory per cached waiting workflow: its V8 heap (about 170 KiB for each type
- * against the bare workflow's 130 KiB, bench/workflow-memory.ts) plus the core's state of
- * the run, rounded up.
+ * Resident memory per cached waiting workflow, rounded up: its V8 heap (95-146 KiB per type,
+ * bench/workflow-memory.ts) is a third of it; the rest is the heap's headroom between
+ * collections and the core's state of the run. Measured 2026-12-03 (`npm run bench -- memory`,
+ * 10,000 gates and 1,000 alerts started): 1,920 cached funding gates and alerts took the worker
+ * from 300 MiB idle to 1,184 MiB, 471 KiB each (256 had been assumed).
  */
-export const CACHED_WORKFLOW_KIB = 256;
+export const CACHED_WORKFLOW_KIB = 512;
 /** Unset ARXFLOW_WORKER_MEMORY_MIB: this share of the machine's memory... */
 export const DEFAULT_MEMORY_SHARE = 0.25;
 /** ...up to this many MiB: the worker shares its host; more cache is a setting away. */
