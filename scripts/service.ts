@@ -12,6 +12,7 @@ import { loadWebhookSources } from '../gateway/webhooks/routes';
 import { syncSchedules } from '../client/schedules';
 import { openSettingsStore } from '../db/settings-store';
 import { runArxflowWorker, sharedKeyWarnings } from '../workers/main';
+import { testRunBundle } from '../workers/test-run-bundle';
 import { installRuntime } from '../workers/runtime';
 import type { AppLogger } from '../platform/logger';
 import { removeServiceFile, writeServiceFile } from '../platform/service-file';
@@ -107,7 +108,8 @@ export async function startService(settings: Settings, logger: AppLogger): Promi
     stack.push(() => connection.close());
     const client = new Client({ connection, namespace: target.namespace, dataConverter: dataConverterOf(codecs) });
 
-    const worker = await runArxflowWorker(settings, store);
+    // testRunBundle: under jest, the run's prebuilt bundle (a test-only hook); otherwise built here.
+    const worker = await runArxflowWorker(settings, store, testRunBundle());
     stack.push(() => worker.stop());
 
     const schedules = await syncSchedules(client, config.schedules, settings.taskQueue);

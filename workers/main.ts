@@ -13,6 +13,7 @@ import type { Store } from '../db/store';
 import { openSettingsStore } from '../db/settings-store';
 import { buildWorkflowBundle } from './bundle';
 import { buildWorkflowBundleApart } from './bundling/build-bundle';
+import { testRunBundle } from './test-run-bundle';
 import { createLogger, type AppLogger } from '../platform/logger';
 import { installRuntime } from './runtime';
 import { createArxflowWorker } from './worker';
@@ -118,7 +119,8 @@ async function main(): Promise<void> {
   let running: RunningWorker;
   try {
     // The bundle built by a child process: webpack's memory stays out of this worker's RSS.
-    running = await runArxflowWorker(settings, store, buildWorkflowBundleApart());
+    // Under jest, the run's prebuilt bundle instead (testRunBundle, a test-only hook).
+    running = await runArxflowWorker(settings, store, testRunBundle() ?? buildWorkflowBundleApart());
   } catch (err) {
     await store.close();
     if (!(err instanceof InputError)) throw err;

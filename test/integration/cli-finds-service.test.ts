@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ReviewStatusView } from '../../domain/compliance/review-types';
 import { reviewStartBody } from '../fixtures/compliance-review';
 import { runArxflow } from '../support/cli-process';
+import { seedMigratedPglite } from '../support/pglite-template';
 import { serviceEnv, spawnService, waitForOutput, type ServiceProcess } from '../support/service-process';
 
 /**
@@ -43,6 +44,7 @@ describe('the CLI finds the running npm start of its data dir', () => {
       config,
       'compliance:\n  jurisdictions:\n    - { id: IBC-2021, reviewers: [rev-ray, rev-rosa], supervisor: sup-sam }\n',
     );
+    seedMigratedPglite(dataDir); // a migrated store in place: the CLI is the subject, not a fresh store's initdb
     service = spawnService(await serviceEnv(dataDir, { ARXFLOW_CONFIG: config, ARXFLOW_JWT_SECRET: '' }));
     await waitForOutput(service, /arxflow is running/);
   });

@@ -7,6 +7,7 @@ import { reachableUrl } from '../../scripts/ports';
 import { recordedDevServerPid, stopLeftoverDevServer } from '../../scripts/dev-server-pid';
 import { listProcesses, processIdentity } from '../../platform/process-identity';
 import { TEST_SETTINGS, tokenFor } from '../support/gateway';
+import { seedMigratedPglite } from '../support/pglite-template';
 import {
   processesMentioning,
   serviceEnv,
@@ -27,6 +28,8 @@ describe('npm start after a crash', () => {
 
   beforeEach(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-crash-'));
+    // A migrated store in place: the crash handling is the subject, not a fresh store's initdb (service-lifecycle's).
+    seedMigratedPglite(dataDir);
     env = await serviceEnv(dataDir, { ARXFLOW_JWT_SECRET: TEST_SETTINGS.auth.jwtSecret! });
   });
   afterEach(async () => {

@@ -145,3 +145,16 @@ export async function openTestStore(): Promise<Store> {
     },
   };
 }
+
+/**
+ * Puts a migrated PGlite store (a copy of the template) at `<dataDir>/pglite`, as a service that
+ * ran there once leaves it: a test of `npm start`'s crash handling or of the CLI then skips
+ * initdb (tens of seconds on a loaded machine) at the service's first start. Returns false, and
+ * copies nothing, when global-setup.ts made no template (the service then creates the store).
+ */
+export function seedMigratedPglite(dataDir: string): boolean {
+  const template = process.env[TEMPLATE_VAR];
+  if (!template || !existsSync(template)) return false;
+  cpSync(template, path.join(dataDir, 'pglite'), { recursive: true });
+  return true;
+}
