@@ -13,6 +13,7 @@ import { runArxflow } from '../support/cli-process';
 import { runArxflowInProcess } from '../support/cli-in-process';
 import { call, startGateway, TEST_SETTINGS, tokenFor } from '../support/gateway';
 import { createTestWorker, startDevServerEnv, uniqueTaskQueue } from '../support/temporal-env';
+import { seedMigratedPglite } from '../support/pglite-template';
 
 /** The CLI as a user runs it in a shell where nothing arxflow is set but the data dir. */
 const cleanEnv = (dataDir: string, extra: Record<string, string | undefined> = {}) => ({
@@ -36,6 +37,7 @@ describe('arxflow compliance reports on the store (no service running)', () => {
   const cli = (...args: string[]) => runArxflowInProcess(args, cleanEnv(dataDir));
 
   beforeAll(async () => {
+    seedMigratedPglite(dataDir); // a migrated store to start from: the reports are the subject, not initdb
     const store = await openStore({ pgliteDir: path.join(dataDir, 'pglite') });
     const reports = new ComplianceReports(store.db);
     const base = { workflowId: 'compliance/P-9', planId: 'P-9', cycle: 1, kind: 'corrections' as const };
@@ -124,6 +126,7 @@ describe('arxflow compliance reports while the service runs (found by service.js
   };
 
   beforeAll(async () => {
+    seedMigratedPglite(dataDir); // a migrated store to start from, not initdb
     // Both settle before a failure is thrown, so afterAll closes whichever did start.
     const started = await Promise.allSettled([
       startDevServerEnv().then((started) => (env = started)),

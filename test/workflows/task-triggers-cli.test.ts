@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { TaskTriggers } from '../../db/task-triggers';
 import { REDACTED_SECRET } from '../../client/api/trigger-operations';
 import { runArxflowInProcess } from '../support/cli-in-process';
+import { seedMigratedPglite } from '../support/pglite-template';
 import { startGateway, tokenFor } from '../support/gateway';
 import { createTestWorker, uniqueTaskQueue, useTimeSkippingWorld } from '../support/temporal-env';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
@@ -43,6 +44,7 @@ describe('arxflow triggers', () => {
     receiver = await startWebhookReceiver();
     ({ app: gateway, url } = await startGateway(world.env, world.store, taskQueue));
     dir = mkdtempSync(path.join(tmpdir(), 'arxflow-triggers-'));
+    seedMigratedPglite(path.join(dir, 'data')); // direct mode's store, migrated: the CLI is the subject, not initdb
   });
   afterAll(async () => {
     await gateway?.close();
