@@ -121,11 +121,13 @@ export async function fundingGate(input: FundingGateInput): Promise<GateStatusVi
   const { projectId, milestoneId, clocks, currency } = gate.input;
   const subject = `${projectId}/${milestoneId}`;
   const recorder = kit
-    ? new GateRecorder(gate, subject, { oneCallPerSettle: continues, unaudited: carried?.unaudited })
+    ? new GateRecorder(gate, subject, continues ? { handingOver: () => runFull(), unaudited: carried?.unaudited } : {})
     : new GateRecorderBeforeKit(gate, subject);
   const bound = new RunBound(gate.input.options);
   /** The history is long (or the server says so): the gate goes to a new run at the next wait. */
-  const runFull = () => continues && bound.due(workflowInfo());
+  function runFull() {
+    return continues && bound.due(workflowInfo());
+  }
 
   setHandler(statusQuery, () => gate.view(now()));
   if (kit) wireMessages(gate, bound);
@@ -420,15 +422,15 @@ class GateRecorder {
   private auditedThrough: TimelineEntry | undefined;
 
   /**
-   * `oneCallPerSettle`: runs that may continue as new write each settle's entries in one
-   * call (those added meanwhile wait for the next settle), so a flood of accepted signals
-   * cannot keep the run in its audit. `unaudited`: a continued run's last timeline entries
-   * its run before did not write.
+   * `handingOver` (runs that may continue as new): once it holds, a settle stops after the
+   * call under way, and the entries added meanwhile go to the next run: a flood of accepted
+   * signals cannot keep the run in its audit. `unaudited`: a continued run's last timeline
+   * entries its run before did not write.
    */
   constructor(
     private readonly gate: FundingGate,
     subject: string,
-    private readonly options: { oneCallPerSettle: boolean; unaudited?: number },
+    private readonly options: { handingOver?: () => boolean; unaudited?: number },
   ) {
     this.trail = new AuditTrail({
       subject,
@@ -471,11 +473,19 @@ class GateRecorder {
 
   /** After messages or a clock event: audits the new entries, publishes the status. */
   async settle(): Promise<void> {
+    const { handingOver } = this.options;
     this.publish();
-    if (this.options.oneCallPerSettle) this.frozen = [...this.gate.timeline];
-    await this.trail.flush();
-    this.auditedThrough = this.frozen?.at(-1) ?? this.auditedThrough;
-    this.frozen = undefined;
+    // Runs that never hand over: one flush, kept exact to the microtask (their histories replay).
+    if (!handingOver) await this.trail.flush();
+    // Others: one call at a time, each for the entries there were when it began, until none
+    // is left or the run is to hand over.
+    else
+      do {
+        this.frozen = [...this.gate.timeline];
+        await this.trail.flush();
+        this.auditedThrough = this.frozen.at(-1) ?? this.auditedThrough;
+        this.frozen = undefined;
+      } while (this.unaudited() > 0 && !handingOver());
     this.publish();
   }
 
