@@ -24,7 +24,7 @@ import { startSmtpServer, type SmtpTestServer } from '../support/smtp-server';
  * own bound (MESSAGES_PER_RUN, 400 messages a run) at least twice; the issue's 20,000 are
  * `ARXFLOW_FLOOD_SIGNALS=20000`.
  */
-const MESSAGES = Number(process.env.ARXFLOW_FLOOD_SIGNALS ?? 1_600);
+const MESSAGES = Math.max(1_600, Number(process.env.ARXFLOW_FLOOD_SIGNALS ?? 0)); // fewer would not cross twice
 const BATCH = 200;
 /** The test's own bound: 20 signals a second at the least (a loaded 2-core machine took 45-120; 20,000: 19 minutes). */
 const MESSAGES_TIMEOUT_MS = 50 * MESSAGES + 120_000;
@@ -132,7 +132,7 @@ describe('alertEscalation under a flood of duplicate triggers (dev server)', () 
       console.log(
         `alertEscalation, ${MESSAGES} duplicate triggers in ${seconds.toFixed(1)} s: ${runs.length} runs of ${runs.map((r) => r.events).join(', ')} events`,
       );
-      expect(runs.length).toBeGreaterThanOrEqual(Math.min(3, Math.floor((MESSAGES + 1) / MESSAGES_PER_RUN)));
+      expect(runs.length).toBeGreaterThanOrEqual(3);
       for (const { events } of runs) expect(events).toBeLessThan(SERVER_SUGGESTS_CONTINUE_AS_NEW_AT);
       expect(resolved).toMatchObject({
         status: 'resolved',

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_TIMELINE, type IncidentSnapshot } from '../../domain/alerts/incident';
-import { MESSAGES_PER_RUN } from '../../domain/alerts/history-bound';
 import type { IncidentInput } from '../../workflows/alerts/messages';
 import {
   addResponderUpdate,
@@ -21,7 +20,7 @@ import { waitUntil } from '../support/service-process';
  * `ARXFLOW_FLOOD_SIGNALS=20000`.
  */
 // Even, so that each batch (even too) ends on a note.
-const SIGNALS = 2 * Math.ceil(Number(process.env.ARXFLOW_FLOOD_SIGNALS ?? 1_600) / 2);
+const SIGNALS = 2 * Math.ceil(Math.max(1_600, Number(process.env.ARXFLOW_FLOOD_SIGNALS ?? 0)) / 2); // fewer would not cross twice
 const BATCH = 200;
 /** The test's own bound: 20 signals a second at the least (a loaded 2-core machine took 45-120; 20,000: 19 minutes). */
 const MESSAGES_TIMEOUT_MS = 50 * SIGNALS + 120_000;
@@ -85,7 +84,7 @@ describe('incident under a flood of duplicate joins and refused notes (dev serve
       console.log(
         `incident, ${SIGNALS} duplicate joins and refused notes in ${seconds.toFixed(1)} s: ${runs.length} runs of ${runs.map((r) => r.events).join(', ')} events`,
       );
-      expect(runs.length).toBeGreaterThanOrEqual(Math.min(3, Math.floor(SIGNALS / MESSAGES_PER_RUN)));
+      expect(runs.length).toBeGreaterThanOrEqual(3);
       for (const { events } of runs) expect(events).toBeLessThan(SERVER_SUGGESTS_CONTINUE_AS_NEW_AT);
       // Each continued run began from the incident as it stood: its alerts and responder.
       for (const run of runs.slice(1)) {
