@@ -2,7 +2,15 @@ import { MESSAGES_PER_RUN } from '../../domain/alerts/history-bound';
 import type { GateCarried } from '../../domain/funding/gate-carried';
 import { fundingGateId, type FundingGateInput } from '../../domain/funding/gate-input';
 import { Ledger, ledgerAccounts } from '../../db/ledger';
-import { decideSignal, decideUpdate, evidenceUpdate, fundingGate, statusQuery } from '../../workflows';
+import {
+  decideSignal,
+  decideUpdate,
+  evidenceUpdate,
+  fundingGate,
+  reverseSignal,
+  reverseUpdate,
+  statusQuery,
+} from '../../workflows';
 import { drawInput, fundProject } from '../fixtures/funding-gate';
 import { useDevServerWorld } from '../support/dev-server-world';
 import { gateStatusWhen } from '../support/funding-status';
@@ -132,4 +140,92 @@ describe('fundingGate under a flood of refused approval signals (dev server)', (
     expect(times('funding.closed')).toBe(1);
     expect((await world.store.audit.verify()).ok).toBe(true);
   }, 600_000); // 20,000 signals through a dev server: a few minutes on a loaded 2-core machine.
+
+  it('after payment, across runs: the waiver deadline keeps its wall time, is flagged once, and a reversal undoes the one payment', async () => {
+    const client = world.env.client;
+    const base = drawInput();
+    // Twenty messages a run: 100 refused reversals make five or more runs while the waiver is awaited.
+    const input: FundingGateInput = {
+      ...base,
+      projectId: `PAID${Date.now() % 100_000}`,
+      milestoneId: 'M2',
+      clocks: { ...base.clocks, unconditionalWaiverDue: '20 seconds' },
+      options: { messagesPerRun: 20 },
+    };
+    const workflowId = fundingGateId(input);
+    await fundProject(world.store, input.projectId, FUNDED);
+    const handle = await client.workflow.start(fundingGate, { taskQueue: world.taskQueue, workflowId, args: [input] });
+    await handle.executeUpdate(evidenceUpdate, {
+      args: [{ kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' }],
+    });
+    await handle.executeUpdate(evidenceUpdate, {
+      args: [{ ...waiver, waiverType: 'conditional-progress', actor: 'gc-alex' }],
+    });
+    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
+    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
+    const paid = await gateStatusWhen(client, workflowId, (s) => s.status === 'disbursed', 60_000);
+    expect(paid.status).toBe('disbursed');
+    const paidAt = Date.parse(paid.timeline.find((e) => e.event === 'disbursed')!.at);
+
+    const target = client.workflow.getHandle<typeof fundingGate>(workflowId);
+    const REFUSED = 100;
+    await floodInBatches({
+      count: REFUSED,
+      batch: 20,
+      // No approver role: refused, and recorded with the others.
+      send: (i) => target.signal(reverseSignal, { reason: `mine ${i}`, actor: 'gc-alex', roles: ['operator'] }),
+      handled: async () => {
+        const status = await target.query(statusQuery);
+        return status.refused.length + (status.refusalsDropped ?? 0);
+      },
+      seconds: 60,
+    });
+    const overdue = await gateStatusWhen(client, workflowId, (s) => s.unconditionalWaiverOverdue, 90_000);
+    expect(overdue.unconditionalWaiverOverdue).toBe(true);
+    await target.executeUpdate(reverseUpdate, {
+      args: [{ reason: 'wrong payee', actor: 'rita', roles: ['approver'] }],
+    });
+    const finished = await target.result();
+    expect(finished.status).toBe('reversed');
+    expect(finished.refused.length + (finished.refusalsDropped ?? 0)).toBe(REFUSED);
+
+    const runs = await runsOf(client, workflowId, handle.firstExecutionRunId);
+    console.log(
+      `fundingGate, ${REFUSED} refused reversals after payment: ${runs.length} runs of ${runs.map((r) => r.events).join(', ')} events`,
+    );
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    // Every run after the payment carried the same deadline, counted from the payment; none paid again.
+    const carried = runs.slice(1).map((run) => (run.input as FundingGateInput).carried as GateCarried);
+    const dueAt = carried[0]!.waiverDueAt!;
+    // Counted from the payment (the wait begins once the payment's audit is written).
+    expect(dueAt - paidAt).toBeGreaterThanOrEqual(20_000);
+    expect(dueAt - paidAt).toBeLessThan(30_000);
+    for (const state of carried) {
+      expect(state).toMatchObject({ phase: 'disbursed', releaseNumber: 1, waiverDueAt: dueAt });
+      expect(state.gate.payment).toEqual(paid.payment);
+    }
+    // Flagged once, at the deadline (not a later run's start plus the wait).
+    const flagged = finished.timeline
+      .filter((e) => e.event === 'unconditional waiver overdue')
+      .map((e) => Date.parse(e.at));
+    expect(flagged).toHaveLength(1);
+    expect(flagged[0]!).toBeGreaterThanOrEqual(dueAt);
+    expect(flagged[0]! - dueAt).toBeLessThan(15_000);
+
+    // Paid once, reversed once: the funding account is whole again.
+    const count = async (sql: string) => (await world.store.db.query<{ n: number }>(sql, [workflowId]))[0]?.n;
+    expect(
+      await count(
+        "SELECT count(*)::int AS n FROM ledger_transactions WHERE workflow_id = $1 AND kind = 'disbursement'",
+      ),
+    ).toBe(1);
+    expect(await new Ledger(world.store.db).balance(ledgerAccounts.projectFunding(input.projectId))).toBe(FUNDED);
+    const subject = `${input.projectId}/${input.milestoneId}`;
+    const actions = (
+      await world.store.db.query<{ action: string }>('SELECT action FROM audit_events WHERE subject = $1', [subject])
+    ).map((e) => e.action);
+    expect(actions.filter((a) => a === 'funding.unconditional_waiver_overdue')).toHaveLength(1);
+    expect(actions.filter((a) => a === 'funding.reversed')).toHaveLength(2); // the timeline entry and the status change
+    expect(actions.filter((a) => a === 'funding.continued')).toHaveLength(runs.length - 1);
+  }, 300_000);
 });
