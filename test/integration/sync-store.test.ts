@@ -124,6 +124,29 @@ describe.each(storeBackends('sync store'))('sync store on %s', (_name, createBac
     expect((await sync.log(documentId)).entries.map((e) => e.commitId)).toEqual([winner.commitId, root!.commitId]);
   });
 
+  it('keeps commits and contents immutable: a commit only joins the history, nothing is edited, deleted or truncated', async () => {
+    const documentId = `doc-${randomUUID()}`;
+    const [root] = await line(documentId, 1);
+    const id = root!.commitId;
+    const refused = /immutable/;
+    await expect(
+      store.db.query("UPDATE sync_commits SET message = 'rewritten' WHERE commit_id = $1", [id]),
+    ).rejects.toThrow(refused);
+    await expect(
+      store.db.query('UPDATE sync_commits SET in_history = false WHERE commit_id = $1', [id]),
+    ).rejects.toThrow(refused);
+    await expect(store.db.query('DELETE FROM sync_commits WHERE commit_id = $1', [id])).rejects.toThrow(refused);
+    await expect(store.db.query('TRUNCATE sync_commits CASCADE')).rejects.toThrow(refused);
+    await expect(
+      store.db.query("UPDATE sync_contents SET canonical = '{}' WHERE hash = $1", [root!.contentHash]),
+    ).rejects.toThrow(refused);
+    await expect(store.db.query('DELETE FROM sync_contents WHERE hash = $1', [root!.contentHash])).rejects.toThrow(
+      refused,
+    );
+    expect(await sync.commit(documentId, id)).toEqual(root);
+    expect((await sync.log(documentId)).entries.map((e) => e.commitId)).toEqual([id]);
+  });
+
   it('a first commit races too: only one document root', async () => {
     const documentId = `doc-${randomUUID()}`;
     const one = await commitOn(documentId, [], { n: 1 });
