@@ -115,6 +115,12 @@ describe('alertEscalation under a flood of duplicate triggers (dev server)', () 
             intakeId: `dup-${i}`,
           }),
         handled: async () => (await client.withDeadline(Date.now() + QUERY_MS, view)).count - 1,
+        // The acknowledgement was the first run's first message.
+        runs: {
+          first: MESSAGES_PER_RUN - 1,
+          every: MESSAGES_PER_RUN,
+          runId: async () => (await target.describe()).runId,
+        },
       });
       const seconds = (Date.now() - began) / 1000;
       expect((await view()).count).toBe(MESSAGES + 1);

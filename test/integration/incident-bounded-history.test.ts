@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MESSAGES_PER_RUN } from '../../domain/alerts/history-bound';
 import { MAX_TIMELINE, type IncidentSnapshot } from '../../domain/alerts/incident';
 import type { IncidentInput } from '../../workflows/alerts/messages';
 import {
@@ -19,7 +20,7 @@ import { waitUntil } from '../support/service-process';
  * (MESSAGES_PER_RUN, 400 messages a run) at least twice; the issue's 20,000 are
  * `ARXFLOW_FLOOD_SIGNALS=20000`.
  */
-// Even, so that each batch (even too) ends on a note.
+// Even: as many notes as joins.
 const SIGNALS = 2 * Math.ceil(Math.max(1_600, Number(process.env.ARXFLOW_FLOOD_SIGNALS ?? 0)) / 2); // fewer would not cross twice
 const BATCH = 200;
 /** The test's own bound: 20 signals a second at the least (a loaded 2-core machine took 45-120; 20,000: 19 minutes). */
@@ -61,15 +62,21 @@ describe('incident under a flood of duplicate joins and refused notes (dev serve
         count: SIGNALS,
         batch: BATCH,
         send: (i) =>
-          i % 2 === 0
+          i % 2 === 1
             ? target.signal(joinIncidentSignal, { dedupKey: 'a-1', summary: 'Lag', severity: 'critical' })
             : target.signal(incidentNoteSignal, { actor: 'visitor', roles: [], note: `hello ${i}` }),
-        // A duplicate join leaves no trace: the refusals (one timeline entry each) count the notes, and
-        // the batch is whole once they are all in (its joins went to the same run, before or with them).
+        // A duplicate join leaves no trace: the refusals (one timeline entry each, the even messages)
+        // count the notes; the batch's joins were accepted by the server and reach the same run.
         handled: async () => {
           const { timeline, dropped } = await client.withDeadline(Date.now() + QUERY_MS, snapshot);
           const refusals = timeline.filter((e) => e.event === 'refused add note').length + (dropped?.timeline ?? 0);
           return refusals * 2;
+        },
+        // The responder was the first run's first message.
+        runs: {
+          first: MESSAGES_PER_RUN - 1,
+          every: MESSAGES_PER_RUN,
+          runId: async () => (await target.describe()).runId,
         },
       });
       const seconds = (Date.now() - began) / 1000;
