@@ -67,6 +67,10 @@ describe(`a pipeline whose worker process is killed mid-step (dev server, ${proc
     dir,
     auditKey: AUDIT_KEY,
     dataDir: path.join(dir, 'data'),
+    // The cancelled run's cancel reaches its step with a heartbeat's answer: sent as they come
+    // (every 2 s), not at most every 8 s (0.8 x the step's 10 s heartbeat timeout). The killed
+    // worker is still noticed by the server's heartbeat timeout, which this does not change.
+    heartbeatThrottleMs: 1000,
   });
 
   // After the world's afterAll (declared first): its worker processes are gone, the store dropped.

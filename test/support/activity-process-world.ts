@@ -38,6 +38,8 @@ export function useActivityProcessWorld(
     sync?: SyncConfig;
     /** The SMTP server the worker processes send emails to, read when each starts (a stand-in started in beforeAll). */
     smtpUrl?: () => string;
+    /** The worker processes' longest heartbeat throttle (ms): a cancel reaches an activity with a heartbeat's answer. */
+    heartbeatThrottleMs?: number;
   },
 ): ActivityProcessWorld {
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -56,6 +58,7 @@ export function useActivityProcessWorld(
         ...(options.dataDir ? { dataDir: options.dataDir } : {}),
         ...(options.sync ? { sync: options.sync } : {}),
         ...(options.smtpUrl ? { smtpUrl: options.smtpUrl() } : {}),
+        ...(options.heartbeatThrottleMs ? { heartbeatThrottleMs: options.heartbeatThrottleMs } : {}),
       });
       cleanups.push(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
       return child;

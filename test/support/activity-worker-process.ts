@@ -51,6 +51,8 @@ export interface ActivityWorkerEnv {
   DATABASE_URL?: string;
   PGLITE_DIR?: string;
   ARXFLOW_AUDIT_KEY: string;
+  /** The worker's longest heartbeat throttle in ms; unset: the SDK's (0.8 x the heartbeat timeout, at most 60 s). */
+  HEARTBEAT_THROTTLE_MS?: string;
 }
 
 async function main(): Promise<void> {
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
       ...(env.SYNC_CONFIG ? { sync: JSON.parse(env.SYNC_CONFIG) as SyncConfig } : {}),
     }),
     dataConverter: dataConverterOf(testCodecs()),
+    ...(env.HEARTBEAT_THROTTLE_MS ? { maxHeartbeatThrottleInterval: Number(env.HEARTBEAT_THROTTLE_MS) } : {}),
   });
   const running = worker.run();
   console.log('ready');
@@ -94,6 +97,8 @@ export async function startActivityWorkerProcess(options: {
   dataDir?: string;
   smtpUrl?: string;
   sync?: SyncConfig;
+  /** The worker's longest heartbeat throttle (ms): a cancel reaches an activity with a heartbeat's answer. */
+  heartbeatThrottleMs?: number;
 }): Promise<ChildProcess> {
   const { location } = options;
   const childEnv: ActivityWorkerEnv = {
@@ -104,6 +109,7 @@ export async function startActivityWorkerProcess(options: {
     ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}),
     ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}),
     ...(options.sync ? { SYNC_CONFIG: JSON.stringify(options.sync) } : {}),
+    ...(options.heartbeatThrottleMs ? { HEARTBEAT_THROTTLE_MS: String(options.heartbeatThrottleMs) } : {}),
     ...('databaseUrl' in location ? { DATABASE_URL: location.databaseUrl } : {}),
     ...('pgliteDir' in location ? { PGLITE_DIR: location.pgliteDir, DATABASE_URL: '' } : {}),
   };
