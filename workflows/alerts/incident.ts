@@ -22,6 +22,7 @@ import type { TimelineEntry } from '../../domain/alerts/types';
 import { AuditTrail } from '../kit/audit-trail';
 import { wireOperatorMessage, type OperatorMessage } from '../kit/operator-messages';
 import { now } from '../kit/time';
+import { refuseCarriedOnStart } from '../kit/workflow-input';
 import { IncidentStatus, Service, Severity } from '../search-attributes';
 import { incidentReview } from './incident-review';
 import {
@@ -50,6 +51,7 @@ export async function incident(input: IncidentInput): Promise<IncidentSnapshot> 
   // Runs begun before it never continued as new for a long history, and upserted the search
   // attributes after every change (also when none had changed); decided once, here.
   const bounded = patched('incident-bounded-history');
+  refuseCarriedOnStart(input.carried, 'incident input');
   const carried = bounded ? input.carried : undefined;
   const state = carried
     ? Incident.resume(carried.state)
