@@ -35,13 +35,15 @@ const waiver = { kind: 'lien_waiver', from: 'acme-builders', throughDate: '2026-
 describe('fundingGate under a flood of refused approval signals (dev server)', () => {
   const world = useDevServerWorld('funding-flood');
 
-  it('continues as new, each run under the suggested limit, and still approves and pays once', async () => {
-    const client = world.env.client;
-    const input: FundingGateInput = drawInput({ projectId: `FLOOD${Date.now() % 100_000}`, milestoneId: 'M1' });
+  /** A funded draw started with both conditions met and the first stage approved: the signatory stage is what is left. */
+  async function startAwaitingSignatory(input: FundingGateInput) {
     const workflowId = fundingGateId(input);
     await fundProject(world.store, input.projectId, FUNDED);
-    const handle = await client.workflow.start(fundingGate, { taskQueue: world.taskQueue, workflowId, args: [input] });
-    // Both conditions met and the first stage approved: the signatory stage is what is left.
+    const handle = await world.env.client.workflow.start(fundingGate, {
+      taskQueue: world.taskQueue,
+      workflowId,
+      args: [input],
+    });
     await handle.executeUpdate(evidenceUpdate, {
       args: [{ kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' }],
     });
@@ -49,6 +51,13 @@ describe('fundingGate under a flood of refused approval signals (dev server)', (
       args: [{ ...waiver, waiverType: 'conditional-progress', actor: 'gc-alex' }],
     });
     await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
+    return { workflowId, handle };
+  }
+
+  it('continues as new, each run under the suggested limit, and still approves and pays once', async () => {
+    const client = world.env.client;
+    const input: FundingGateInput = drawInput({ projectId: `FLOOD${Date.now() % 100_000}`, milestoneId: 'M1' });
+    const { workflowId, handle } = await startAwaitingSignatory(input);
 
     const began = Date.now();
     // To the workflow id, so each reaches whichever run is current.
@@ -152,16 +161,7 @@ describe('fundingGate under a flood of refused approval signals (dev server)', (
       clocks: { ...base.clocks, unconditionalWaiverDue: '20 seconds' },
       options: { messagesPerRun: 20 },
     };
-    const workflowId = fundingGateId(input);
-    await fundProject(world.store, input.projectId, FUNDED);
-    const handle = await client.workflow.start(fundingGate, { taskQueue: world.taskQueue, workflowId, args: [input] });
-    await handle.executeUpdate(evidenceUpdate, {
-      args: [{ kind: 'document', name: 'schedule-of-values', actor: 'gc-alex' }],
-    });
-    await handle.executeUpdate(evidenceUpdate, {
-      args: [{ ...waiver, waiverType: 'conditional-progress', actor: 'gc-alex' }],
-    });
-    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'rita', roles: [] }] });
+    const { workflowId, handle } = await startAwaitingSignatory(input);
     await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', actor: 'sam', roles: ['signatory'] }] });
     const paid = await gateStatusWhen(client, workflowId, (s) => s.status === 'disbursed', 60_000);
     expect(paid.status).toBe('disbursed');
