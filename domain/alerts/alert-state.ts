@@ -128,6 +128,8 @@ export interface AlertSnapshot {
   maxLevel: number;
   /** An escalate-now waiting to be carried out. */
   manual?: { position: EscalationPosition; at: number };
+  /** The step whose messages are going out now (until markNotified): an escalate-now goes past it. */
+  sending?: EscalationPosition;
   /** `recheckAt`: silences can be expired early, so a held step looks again before `until`. */
   silence?: { id: string; until: number; recheckAt?: number };
   ack?: { by: string; at: number };
@@ -442,8 +444,19 @@ export class AlertState {
   }
 
   /** The step at `position` was carried out (whatever each target's outcome): escalation moves on from here. */
+  /**
+   * A step's messages start going out. An escalate-now that arrives before markNotified (a
+   * worker that died after the last send, its workflow task run again with the escalate-now
+   * first: Temporal hands a task its messages before the activity results) must not page this
+   * step again: "the next level" is the one after it.
+   */
+  startSending(position: EscalationPosition): void {
+    this.state.sending = position;
+  }
+
   markNotified(position: EscalationPosition, now: number): void {
     const s = this.state;
+    delete s.sending;
     // Sending can take a while (a failing channel retries): an ack timeout or a reassign
     // meanwhile started a new cycle, which this older step must not overwrite.
     if (position.cycle !== s.cycle) {
@@ -552,7 +565,14 @@ export class AlertState {
 
   /** Where escalate-now counts from: the last step, or the start of the current cycle. */
   private escalationBase(): EscalationPosition {
-    return this.state.position ?? { cycle: this.state.cycle, round: 1, level: 0 };
+    const s = this.state;
+    // A step of an older cycle still going out is not where this cycle stands.
+    const sending = s.sending?.cycle === s.cycle ? s.sending : undefined;
+    if (sending) {
+      const { manualAt: _manualAt, ...step } = sending;
+      return step;
+    }
+    return s.position ?? { cycle: s.cycle, round: 1, level: 0 };
   }
 
   /** The message's shape, then a closed alert, then the sender's roles. */

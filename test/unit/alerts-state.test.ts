@@ -463,6 +463,17 @@ describe('AlertState: incidents, view and snapshot', () => {
       expect(alert.nextDue()).toMatchObject({ kind: 'notify', position: { cycle: 2, round: 1, level: 1 } });
     });
 
+    it('escalates past a step still going out: an escalate-now before its markNotified pages the next level, not it again', () => {
+      const alert = open();
+      const due = alert.nextDue();
+      if (due?.kind !== 'notify') throw new Error('expected level 1 due');
+      alert.startSending(due.position); // level 1's messages are out, their results not handled yet
+      alert.escalateNow(ann, T0 + 1); // handled first when the task is run again after a worker died
+      alert.markNotified(due.position, T0);
+      expect(alert.nextDue()).toMatchObject({ kind: 'notify', position: { level: 2, manualAt: T0 + 1 } });
+      expect(alert.state.sending).toBeUndefined();
+    });
+
     it('keeps an escalate-now that arrives while a regular step is being sent', () => {
       const alert = open();
       const sending = notify(alert, T0);

@@ -240,6 +240,8 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
     // The step counts from when it went out, not from when its slowest channel gave up:
     // retries of one failing target must not push the next level back.
     const sentAt = now();
+    // Runs begun before it let an escalate-now handled before the last send's result page that step again.
+    if (patched('escalate-past-the-step-going-out')) alert.startSending(due.position);
     await notifyAll(due.position, due.targets);
     alert.markNotified(due.position, sentAt);
   }
