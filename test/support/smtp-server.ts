@@ -94,6 +94,9 @@ export async function startSmtpServer(
     },
   });
 
+  // A client that dies mid-session (a worker killed with SIGKILL) resets its connection: a
+  // real mail server shrugs that off, and without a listener the 'error' event would end this process.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   const credentials = options.auth
