@@ -872,6 +872,27 @@ const SAMPLES: Record<WorkflowType | `${WorkflowType}-${string}`, Sample> = {
         });
     },
   },
+  'alertEscalation-escalated': {
+    // Level 1 notified, then an operator escalates now: level 2 is paged, the alert resolved
+    // (decides patch escalate-past-the-step-going-out at its start).
+    workflowType: 'alertEscalation',
+    workflowId: 'alert/history-sample-escalated',
+    args: [
+      {
+        event: { ...SAMPLE_ALERT, dedupKey: 'history-sample-escalated' },
+        intakeId: 'history-sample-escalated-intake',
+        policy: SAMPLE_POLICY,
+      },
+    ],
+    drive: async (handle) => {
+      while ((await handle.query(workflows.alertStatusQuery)).level < 1)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      await handle.executeUpdate(workflows.escalateNowUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'] }] });
+      while ((await handle.query(workflows.alertStatusQuery)).level < 2)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      await handle.executeUpdate(workflows.resolveUpdate, { args: [{ actor: 'ops:ann', roles: ['operator'] }] });
+    },
+  },
   'alertEscalation-carried': {
     // The run after a continue-as-new: it starts from the carried alert (level 1 notified a
     // minute ago, its last timeline entry not audited yet), is acknowledged and resolved.

@@ -90,6 +90,10 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
   // Runs begun before it never continued as new for a long history, and upserted the search
   // attributes after every change (also when neither had changed); decided once, here.
   const bounded = patched('alert-bounded-history');
+  // Runs begun before it let an escalate-now handled before the last send's result page that
+  // step again (AlertState.startSending); decided once, here: a patch asked for later, after a
+  // local activity, is not where a replay looks for its marker (a nondeterminism error).
+  const escalatesPastSending = patched('escalate-past-the-step-going-out');
   const carried = bounded ? input.carried : undefined;
   const alert = carried
     ? AlertState.resume(carried.state, { policies: input.policies })
@@ -240,8 +244,7 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
     // The step counts from when it went out, not from when its slowest channel gave up:
     // retries of one failing target must not push the next level back.
     const sentAt = now();
-    // Runs begun before it let an escalate-now handled before the last send's result page that step again.
-    if (patched('escalate-past-the-step-going-out')) alert.startSending(due.position);
+    if (escalatesPastSending) alert.startSending(due.position);
     await notifyAll(due.position, due.targets);
     alert.markNotified(due.position, sentAt);
   }
