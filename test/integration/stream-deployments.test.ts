@@ -70,7 +70,9 @@ it("a subscriber receives a real deployment's status changes in order; arxflow w
   });
   expect(started.status).toBe(202);
   const view = async () =>
-    (await call(`${world.url}/v1/deployments/web/staging?version=1.2.3`, { token: deployer })).json as { status: string };
+    (await call(`${world.url}/v1/deployments/web/staging?version=1.2.3`, { token: deployer })).json as {
+      status: string;
+    };
   let last: unknown;
   const waitUntil = async (done: () => Promise<boolean> | boolean, what: string) => {
     for (const deadline = Date.now() + 60_000; !(await done()); await new Promise((r) => setTimeout(r, 200)))
