@@ -144,7 +144,16 @@ describeWithChromium('npm run cluster: login on the standalone Web UI (OIDC), id
 
     // The workflow's page, More Actions, Send a Signal, `decide`, someone else's name typed, Submit.
     await page.goto(`${state.webUiUrl}/namespaces/${state.namespace}/workflows/${encodeURIComponent(workflowId)}`);
-    await page.getByRole('button', { name: 'More Actions' }).first().click();
+    const moreActions = page.getByRole('button', { name: 'More Actions' }).first();
+    // It failed once in CI after 20 s with no trace of what the page showed instead: now it says.
+    await moreActions.waitFor({ timeout: 60_000 }).catch(async (err: unknown) => {
+      const shown = await page
+        .locator('body')
+        .innerText()
+        .catch(() => '(no body)');
+      throw new Error(`${(err as Error).message}\nthe page at ${page.url()} showed:\n${shown.slice(0, 3000)}`);
+    });
+    await moreActions.click();
     await page.getByRole('menuitem', { name: /Send a Signal/i }).click();
     const select = page.getByRole('button', { name: /Select a signal/ });
     const typed = page.locator('#signal-name:visible');
