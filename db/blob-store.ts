@@ -1,4 +1,4 @@
-import { canonicalText, contentHash } from '../domain/sync/content-hash';
+import { canonicalContent } from '../domain/sync/content-hash';
 import type { PayloadRef } from '../domain/compliance/payload-ref';
 import type { JsonValue } from '../domain/sync/sync-types';
 import type { SqlExecutor } from './sql';
@@ -18,13 +18,12 @@ export class BlobStore {
 
   /** Stores a JSON value once per hash and returns the reference a workflow carries. */
   async put(value: JsonValue): Promise<PayloadRef> {
-    const canonical = canonicalText(value);
-    const ref: PayloadRef = { sha256: contentHash(value), bytes: Buffer.byteLength(canonical) };
+    const { canonical, hash, bytes } = canonicalContent(value);
     await this.db.query(
       'INSERT INTO payload_blobs (hash, canonical, bytes) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING',
-      [ref.sha256, canonical, ref.bytes],
+      [hash, canonical, bytes],
     );
-    return ref;
+    return { sha256: hash, bytes };
   }
 
   /** The value a reference names, or undefined when it was never stored. */

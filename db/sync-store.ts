@@ -1,4 +1,4 @@
-import { canonicalText, contentHash as hashOf } from '../domain/sync/content-hash';
+import { canonicalContent } from '../domain/sync/content-hash';
 import type {
   CommitStats,
   DocumentKind,
@@ -97,9 +97,7 @@ export class SyncStore {
 
   /** Stores content by the sha256 of its canonical JSON, once per hash (a second stage is a no-op). */
   async stageContent(content: JsonValue): Promise<{ contentHash: string; bytes: number }> {
-    const canonical = canonicalText(content);
-    const contentHash = hashOf(content);
-    const bytes = Buffer.byteLength(canonical);
+    const { canonical, hash: contentHash, bytes } = canonicalContent(content);
     await this.db.query(
       'INSERT INTO sync_contents (hash, canonical, bytes) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING',
       [contentHash, canonical, bytes],

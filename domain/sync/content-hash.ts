@@ -31,6 +31,15 @@ export function contentHash(value: JsonValue): string {
   return sha256(canonicalText(value));
 }
 
+/**
+ * The canonical text, its hash and its UTF-8 bytes from one serialisation: what a store writes.
+ * A plan of 100,000 spaces takes about half a second to canonicalise; doing it once matters.
+ */
+export function canonicalContent(value: JsonValue): { canonical: string; hash: string; bytes: number } {
+  const canonical = canonicalText(value);
+  return { canonical, hash: sha256(canonical), bytes: Buffer.byteLength(canonical) };
+}
+
 /** What a commit's id is made of: everything that makes it this commit, but not the patch (derived). */
 export type CommitIdFields = Pick<
   SyncCommit,
