@@ -18,15 +18,28 @@ export interface WorkflowEventRecord {
 
 /** Appends one transition of the calling activity's workflow run to the audit chain, exactly once (keyed by run and sequence). */
 export async function appendWorkflowEvent(store: Store, event: WorkflowEventRecord): Promise<void> {
+  await appendWorkflowEvents(store, [event]);
+}
+
+/**
+ * Appends transitions of the calling activity's workflow run to the audit chain, each exactly
+ * once (keyed by run and sequence), in one transaction: the keys claimed in one statement, the
+ * new events written in one and signed under one anchor (db/audit-log.ts `appendAll`).
+ */
+export async function appendWorkflowEvents(store: Store, events: WorkflowEventRecord[]): Promise<void> {
   const { workflowExecution } = Context.current().info;
   const workflowId = workflowExecution?.workflowId ?? 'unknown';
-  await store.idempotency.runOnce(
-    `${workflowId}/${workflowExecution?.runId ?? 'unknown'}/audit/${event.sequence}`,
-    (tx) =>
-      store.audit.append(
-        { actor: event.actor, action: event.action, subject: event.subject, workflowId, data: event.data },
-        tx,
-      ),
+  const keyOf = (event: WorkflowEventRecord) =>
+    `${workflowId}/${workflowExecution?.runId ?? 'unknown'}/audit/${event.sequence}`;
+  const byKey = new Map(events.map((event) => [keyOf(event), event]));
+  await store.idempotency.runOnceEach([...byKey.keys()], (fresh, tx) =>
+    store.audit.appendAll(
+      fresh.map((key) => {
+        const event = byKey.get(key)!;
+        return { actor: event.actor, action: event.action, subject: event.subject, workflowId, data: event.data };
+      }),
+      tx,
+    ),
   );
 }
 
@@ -34,10 +47,11 @@ export function createAuditActivities({ store }: AuditDeps) {
   return {
     /**
      * Appends the audit events of a workflow's transitions, each exactly once (keyed by run
-     * and sequence), in one activity: a burst of transitions costs one round trip.
+     * and sequence), in one activity and one transaction: a burst of transitions costs one
+     * round trip and eight SQL statements.
      */
     async recordWorkflowEvents(events: WorkflowEventRecord[]): Promise<void> {
-      for (const event of events) await appendWorkflowEvent(store, event);
+      await appendWorkflowEvents(store, events);
     },
 
     /**

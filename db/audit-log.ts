@@ -125,27 +125,44 @@ export class AuditLog {
 
   /** Appends one event; pass `tx` to make it part of a caller's transaction. */
   async append(entry: AuditEntry, tx?: SqlExecutor): Promise<AuditEvent> {
-    if (!tx) return this.db.transaction((own) => this.append(entry, own));
+    return (await this.appendAll([entry], tx))[0]!;
+  }
+
+  /**
+   * Appends events in order, one after another in the chain, in one statement and under one
+   * anchor: the last event's, which covers the others (each hash includes the one before).
+   * Pass `tx` to make it part of a caller's transaction.
+   */
+  async appendAll(entries: AuditEntry[], tx?: SqlExecutor): Promise<AuditEvent[]> {
+    if (!tx) return this.db.transaction((own) => this.appendAll(entries, own));
+    if (entries.length === 0) return [];
     // One writer at a time: the chain needs the previous hash, and ids without gaps.
     await tx.query('LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE');
     const [last] = await tx.query<{ id: string | number; hash: string }>(
       'SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1',
     );
-    const unhashed = {
-      id: last ? Number(last.id) + 1 : 1,
-      at: truncateToMillis(entry.at ?? new Date()),
-      actor: entry.actor,
-      action: entry.action,
-      subject: entry.subject,
-      workflowId: entry.workflowId ?? null,
-      data: entry.data ?? {},
-      prevHash: last?.hash ?? GENESIS_HASH,
-    };
-    const event: AuditEvent = { ...unhashed, hash: hashEvent(unhashed) };
+    let previous = { id: last ? Number(last.id) : 0, hash: last?.hash ?? GENESIS_HASH };
+    const events = entries.map((entry) => {
+      const unhashed = {
+        id: previous.id + 1,
+        at: truncateToMillis(entry.at ?? new Date()),
+        actor: entry.actor,
+        action: entry.action,
+        subject: entry.subject,
+        workflowId: entry.workflowId ?? null,
+        data: entry.data ?? {},
+        prevHash: previous.hash,
+      };
+      const event: AuditEvent = { ...unhashed, hash: hashEvent(unhashed) };
+      previous = event;
+      return event;
+    });
+    const columns = 9;
     await tx.query(
-      `INSERT INTO audit_events (id, at, actor, action, subject, workflow_id, data, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
+      `INSERT INTO audit_events (id, at, actor, action, subject, workflow_id, data, prev_hash, hash) VALUES ${events
+        .map((_, row) => `(${Array.from({ length: columns }, (_, col) => `$${row * columns + col + 1}`).join(', ')})`)
+        .join(', ')}`,
+      events.flatMap((event) => [
         event.id,
         event.at.toISOString(),
         event.actor,
@@ -155,10 +172,10 @@ export class AuditLog {
         JSON.stringify(event.data),
         event.prevHash,
         event.hash,
-      ],
+      ]),
     );
-    await this.insertAnchor(tx, event.id, event.hash);
-    return event;
+    await this.insertAnchor(tx, previous.id, previous.hash);
+    return events;
   }
 
   /**
@@ -185,7 +202,7 @@ export class AuditLog {
     return row ? anchorFromRow(row) : null;
   }
 
-  /** Runs under the append's table lock, in its transaction: one anchor per append, in order. */
+  /** Runs under the append's table lock, in its transaction: one anchor per append (at its last event), in order. */
   private async insertAnchor(tx: SqlExecutor, sequence: number, hash: string): Promise<AuditAnchor> {
     const at = new Date().toISOString();
     const anchor: AuditAnchor = {

@@ -33,6 +33,29 @@ export class IdempotencyKeys {
     });
   }
 
+  /**
+   * `runOnce` for many keys in ONE transaction: the effect runs once, for the keys never used
+   * before (in the order given), and returns one result per such key, stored with it; keys
+   * used before are skipped. Answers the keys it ran for. Five statements whatever the count.
+   */
+  async runOnceEach<T>(keys: string[], effect: (fresh: string[], tx: SqlExecutor) => Promise<T[]>): Promise<string[]> {
+    return this.db.transaction(async (tx) => {
+      const claimed = await tx.query<{ key: string }>(
+        'INSERT INTO idempotency_keys (key) SELECT unnest($1::text[]) ON CONFLICT (key) DO NOTHING RETURNING key',
+        [keys],
+      );
+      const won = new Set(claimed.map((row) => row.key));
+      const fresh = keys.filter((key) => won.has(key));
+      if (fresh.length === 0) return [];
+      const results = await effect(fresh, tx);
+      await tx.query(
+        'UPDATE idempotency_keys AS k SET result = v.result FROM unnest($1::text[], $2::jsonb[]) AS v(key, result) WHERE k.key = v.key',
+        [fresh, results.map((result) => JSON.stringify(result ?? null))],
+      );
+      return fresh;
+    });
+  }
+
   async get<T>(key: string): Promise<T | undefined> {
     const [row] = await this.db.query<{ result: T }>('SELECT result FROM idempotency_keys WHERE key = $1', [key]);
     return row?.result;

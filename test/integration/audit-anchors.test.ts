@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createAuditActivities } from '../../activities/audit';
 import { AnchorKey, GENESIS_HASH, hashEvent, type AuditEvent } from '../../db/audit-log';
 import { openStore, type Store } from '../../db/store';
 import type { SqlExecutor } from '../../db/sql';
@@ -104,6 +107,39 @@ describe.each(storeBackends('audit anchors'))('audit chain anchors on %s', (_nam
       ),
     );
     expect(await store.audit.verify()).toMatchObject({ ok: true, checked: 25, anchor: { sequence: 25 } });
+  });
+
+  it('writes a batch of workflow events once each, in order, under one anchor at its last; a retried batch adds only what is new', async () => {
+    const { recordWorkflowEvents } = createAuditActivities({ store });
+    const activity = new MockActivityEnvironment(
+      { workflowExecution: { workflowId: 'alert/disk-full', runId: 'run-1' } } as never,
+      { logger: new DefaultLogger('ERROR') },
+    );
+    const event = (sequence: number) => ({
+      sequence,
+      actor: 'system',
+      action: `alert.step_${sequence}`,
+      subject: 'alert/disk-full',
+    });
+    await activity.run(recordWorkflowEvents, [event(1), event(2), event(3)]);
+    // The same batch again (a retried activity), with one more event noted meanwhile.
+    await activity.run(recordWorkflowEvents, [event(1), event(2), event(3), event(4)]);
+    const written = (await store.audit.list()).slice(5);
+    expect(written.map((e) => [e.id, e.action, e.workflowId])).toEqual([
+      [6, 'alert.step_1', 'alert/disk-full'],
+      [7, 'alert.step_2', 'alert/disk-full'],
+      [8, 'alert.step_3', 'alert/disk-full'],
+      [9, 'alert.step_4', 'alert/disk-full'],
+    ]);
+    const anchors = await store.db.query<{ sequence: string }>('SELECT sequence FROM audit_anchors ORDER BY sequence');
+    expect(anchors.map((a) => Number(a.sequence))).toEqual([1, 2, 3, 4, 5, 8, 9]);
+    expect(await store.audit.verify()).toMatchObject({ ok: true, checked: 9, anchor: { sequence: 9 } });
+    // The anchor at the batch's last event covers the ones before it: one of them rewritten shows.
+    await rewriteChain(store, (events) => events.filter((e) => e.id !== 7));
+    expect(await store.audit.verify()).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/does not match its signed anchor/),
+    });
   });
 
   it('detects the newest rows deleted (tail truncation)', async () => {
