@@ -46,7 +46,7 @@ export const MAX_RATIO_TO_BARE = 2;
 const kib = (bytes: number) => Math.round(bytes / 1024);
 
 function git(...args: string[]): string {
-  return execFileSync('git', args, { cwd: __dirname, encoding: 'utf8' }).trim();
+  return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
 }
 
 /** The project's bundle with the bare workflow added (lazily, as every type: it evaluates only its own module). */
@@ -281,7 +281,9 @@ export async function measureOpenWorkflows(gates: number, alerts: number): Promi
     ARXFLOW_LOG_LEVEL: 'info',
     ARXFLOW_WORKER_MEMORY_MIB: process.env.ARXFLOW_WORKER_MEMORY_MIB ?? '', // default settings unless asked
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers', 'main.ts')], {
+  // BENCH_WORKER_NODE_ARGS: node flags for the worker alone (experiments with V8's heap limits).
+  const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'workers', 'main.ts')], {
     cwd: ROOT,
     env: workerEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

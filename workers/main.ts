@@ -18,6 +18,7 @@ import { createLogger, type AppLogger } from '../platform/logger';
 import { installRuntime } from './runtime';
 import { createArxflowWorker } from './worker';
 import { workerCachePlan, type WorkerCachePlan } from './worker-cache';
+import { limitWorkflowThreadHeap } from './workflow-heap';
 
 export interface RunningWorker {
   worker: Worker;
@@ -40,6 +41,8 @@ export async function runArxflowWorker(
   const config = loadConfigFile(settings.configFile);
   // A budget too small for a cache stops the worker here, with ARXFLOW_WORKER_MEMORY_MIB named.
   const cache = workerCachePlan(settings.workerMemoryMiB);
+  // Before the Worker starts its workflow threads: their heap is bounded by the cache it holds.
+  limitWorkflowThreadHeap(cache.workflowHeapMiB);
   const connection = await NativeConnection.connect(target.connectionOptions);
   try {
     const worker = await createArxflowWorker({
@@ -134,6 +137,7 @@ async function main(): Promise<void> {
       maxCachedWorkflows: running.cache.maxCachedWorkflows,
       memoryBudgetMiB: running.cache.memoryMiB,
       memoryBudget: running.cache.source,
+      workflowHeapMiB: running.cache.workflowHeapMiB,
     },
     'worker running',
   );

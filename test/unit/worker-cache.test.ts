@@ -2,11 +2,15 @@
 // setting that gives the budget (ARXFLOW_WORKER_MEMORY_MIB): bad values refused by name.
 import { parseSettings } from '../../domain/settings';
 import { InputError } from '../../domain/validation';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import {
+  CACHED_WORKFLOW_HEAP_KIB,
   CACHED_WORKFLOW_KIB,
   DEFAULT_MEMORY_CAP_MIB,
   MIN_CACHED_WORKFLOWS,
   WORKER_BASE_MIB,
+  WORKFLOW_HEAP_BASE_MIB,
   workerCachePlan,
 } from '../../workers/worker-cache';
 
@@ -33,6 +37,35 @@ describe('workflow cache from the memory budget', () => {
     expect(large.maxCachedWorkflows).toBeGreaterThan(small.maxCachedWorkflows);
     // The default keeps the whole worker under 1 GiB: fixed cost plus a full cache.
     expect(WORKER_BASE_MIB + (large.maxCachedWorkflows * CACHED_WORKFLOW_KIB) / 1024).toBeLessThan(1024);
+  });
+
+  it("bounds the workflow threads' heap by the cache they hold", () => {
+    const plan = workerCachePlan(800);
+    expect(plan.workflowHeapMiB).toBe(
+      WORKFLOW_HEAP_BASE_MIB + Math.ceil((plan.maxCachedWorkflows * CACHED_WORKFLOW_HEAP_KIB) / 1024),
+    );
+    expect(workerCachePlan(1600).workflowHeapMiB).toBeGreaterThan(plan.workflowHeapMiB);
+  });
+
+  it('limits the heap of threads started after the call, not the main thread (a real child process)', () => {
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const v8 = require('node:v8');
+      const mib = () => Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
+      const before = mib();
+      require(${JSON.stringify(path.resolve(__dirname, '../../workers/workflow-heap.ts'))}).limitWorkflowThreadHeap(200);
+      new Worker("require('node:worker_threads').parentPort.postMessage(Math.round(require('node:v8').getHeapStatistics().heap_size_limit / 2 ** 20))", { eval: true })
+        .once('message', (thread) => console.log(JSON.stringify({ before, main: mib(), thread })));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8' })) as {
+      before: number;
+      main: number;
+      thread: number;
+    };
+    expect(out.main).toBe(out.before);
+    // The limit covers the old generation; V8 adds the young generation's semi-spaces to it.
+    expect(out.thread).toBeGreaterThanOrEqual(200);
+    expect(out.thread).toBeLessThan(300);
+    expect(out.before).toBeGreaterThan(300);
   });
 
   it('gives a tiny machine the minimum cache rather than none', () => {
