@@ -7,6 +7,7 @@
 // `ratioToDirect` in bench/results/gateway.json is the lowest round's, beside each and the spread.
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { spawn } from 'node:child_process';
@@ -22,6 +23,11 @@ import { installBenchRuntime } from './bench-runtime';
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 3000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const ROUNDS = Number(process.env.BENCH_GATEWAY_ROUNDS ?? 3);
+/**
+ * BENCH_GATEWAY_TEMPORAL=host:port: an existing Temporal (the frontend `npm run cluster` prints:
+ * Temporal Server on PostgreSQL) instead of a dev server started for the run.
+ */
+const EXISTING_TEMPORAL = process.env.BENCH_GATEWAY_TEMPORAL;
 /** Issue #17's aim: the webhook path at this share of the direct client's rate, in every round. */
 const AIM_RATIO = 0.9;
 
@@ -30,7 +36,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** N signalWithStart calls at a fixed concurrency, straight to Temporal. */
-async function directBaseline(env: TestWorkflowEnvironment, count: number, prefix: string) {
+async function directBaseline(client: Client, count: number, prefix: string) {
   const latencies: number[] = [];
   let next = 0;
   const started = process.hrtime.bigint();
@@ -39,7 +45,7 @@ async function directBaseline(env: TestWorkflowEnvironment, count: number, prefi
       while (next < count) {
         const id = `${prefix}-${next++}`;
         const t0 = process.hrtime.bigint();
-        await env.client.workflow.signalWithStart('durabilityProbe', {
+        await client.workflow.signalWithStart('durabilityProbe', {
           taskQueue: TASK_QUEUE,
           workflowId: `bench/${id}`,
           args: [{ sleep: '1 hour', label: id }],
@@ -126,23 +132,29 @@ async function spawnGateway(temporalAddress: string, databaseUrl: string | undef
 
 export async function benchGateway(): Promise<void> {
   installBenchRuntime();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
-  });
+  const env = EXISTING_TEMPORAL
+    ? undefined
+    : await TestWorkflowEnvironment.createLocal({
+        server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
+      });
+  const address = EXISTING_TEMPORAL ?? env!.address;
+  const connection = EXISTING_TEMPORAL ? await Connection.connect({ address }) : undefined;
+  const client = env?.client ?? new Client({ connection });
+  const temporalKind = EXISTING_TEMPORAL ? `Temporal at ${EXISTING_TEMPORAL}` : 'Temporal dev server (SQLite)';
   const scratch = process.env.DATABASE_URL
     ? await createScratchSchema(process.env.DATABASE_URL, 'arxflow_bench')
     : undefined;
-  const gateway = await spawnGateway(env.address, scratch?.databaseUrl);
+  const gateway = await spawnGateway(address, scratch?.databaseUrl);
   try {
     const run = randomUUID().slice(0, 8);
-    await directBaseline(env, 200, `warm-direct-${run}`); // JIT, connections, server caches
+    await directBaseline(client, 200, `warm-direct-${run}`); // JIT, connections, server caches
     await throughGateway(gateway.url, 200, `warm-gateway-${run}`);
     const rounds: {
       direct: Awaited<ReturnType<typeof directBaseline>>;
       viaGateway: Awaited<ReturnType<typeof throughGateway>>;
     }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const direct = await directBaseline(env, WEBHOOKS, `direct-${run}-${round}`);
+      const direct = await directBaseline(client, WEBHOOKS, `direct-${run}-${round}`);
       const viaGateway = await throughGateway(gateway.url, WEBHOOKS, `gateway-${run}-${round}`);
       rounds.push({ direct, viaGateway });
     }
@@ -169,7 +181,7 @@ export async function benchGateway(): Promise<void> {
     const ratios = rounds.map(({ direct, viaGateway }) => +(viaGateway.perSecond / direct.perSecond).toFixed(3));
     const ratioToDirect = Math.min(...ratios);
     console.log(
-      `gateway benchmark: ${ROUNDS} rounds of ${WEBHOOKS} calls each way, ${CONNECTIONS} concurrent, gateway in its own process, deliveries in ${gateway.storeKind}, Temporal dev server (SQLite)`,
+      `gateway benchmark: ${ROUNDS} rounds of ${WEBHOOKS} calls each way, ${CONNECTIONS} concurrent, gateway in its own process, deliveries in ${gateway.storeKind}, ${temporalKind}`,
     );
     console.table(
       rows.map((r) => ({
@@ -187,6 +199,7 @@ export async function benchGateway(): Promise<void> {
       webhooks: WEBHOOKS,
       connections: CONNECTIONS,
       store: gateway.storeKind,
+      temporal: temporalKind,
       ratioToDirect,
       ratiosByRound: ratios,
       spread: +(Math.max(...ratios) - ratioToDirect).toFixed(3),
@@ -197,6 +210,7 @@ export async function benchGateway(): Promise<void> {
   } finally {
     await gateway.stop();
     await scratch?.drop();
-    await env.teardown();
+    await connection?.close();
+    await env?.teardown();
   }
 }
