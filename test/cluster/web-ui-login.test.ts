@@ -125,6 +125,19 @@ describeWithChromium('npm run cluster: login on the standalone Web UI (OIDC), id
     await arxflow(['funding', 'start', file, '--json'], 'gc-alex', 'operator');
     const workflowId = `funding-gate/${projectId}/M1`;
 
+    // Every refusal the page meets (401, 403), with what it said: a run sent back to the login
+    // page says which request refused it (the UI server, its API, or the codec server).
+    const refusals: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() !== 401 && response.status() !== 403) return;
+      void response
+        .text()
+        .catch(() => '')
+        .then((body) =>
+          refusals.push(`${response.status()} ${response.request().method()} ${response.url()} ${body.slice(0, 300)}`),
+        );
+    });
+
     // The Web UI sends a person without a session to its login page, then to the provider.
     await page.goto(state.webUiUrl);
     await page.getByRole('button', { name: /Continue to SSO/ }).click();
@@ -141,6 +154,9 @@ describeWithChromium('npm run cluster: login on the standalone Web UI (OIDC), id
     await page.waitForURL((url) => url.origin === state.webUiUrl && !/^\/(login|auth)/.test(url.pathname), {
       timeout: 30_000,
     });
+    // The landing page takes the session from the callback's cookies in its own scripts: let
+    // it finish before leaving it.
+    await page.waitForLoadState('networkidle');
 
     // The workflow's page, More Actions, Send a Signal, `decide`, someone else's name typed, Submit.
     await page.goto(`${state.webUiUrl}/namespaces/${state.namespace}/workflows/${encodeURIComponent(workflowId)}`);
@@ -151,7 +167,9 @@ describeWithChromium('npm run cluster: login on the standalone Web UI (OIDC), id
         .locator('body')
         .innerText()
         .catch(() => '(no body)');
-      throw new Error(`${(err as Error).message}\nthe page at ${page.url()} showed:\n${shown.slice(0, 3000)}`);
+      throw new Error(
+        `${(err as Error).message}\nthe page at ${page.url()} showed:\n${shown.slice(0, 3000)}\nrefused requests:\n${refusals.join('\n') || '(none)'}`,
+      );
     });
     await moreActions.click();
     await page.getByRole('menuitem', { name: /Send a Signal/i }).click();
