@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createScratchSchema } from '../db/scratch-schema';
 import { signGithub } from '../platform/webhook-signatures';
@@ -28,6 +29,8 @@ const ROUNDS = Number(process.env.BENCH_GATEWAY_ROUNDS ?? 3);
  * Temporal Server on PostgreSQL) instead of a dev server started for the run.
  */
 const EXISTING_TEMPORAL = process.env.BENCH_GATEWAY_TEMPORAL;
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these. */
+const CLOCK_TICKS_PER_SECOND = 100;
 /** Issue #17's aim: the webhook path at this share of the direct client's rate, in every round. */
 const AIM_RATIO = 0.9;
 
@@ -98,10 +101,13 @@ async function throughGateway(url: string, count: number, prefix: string) {
 
 /** Starts bench/gateway-server.ts as a child process; resolves with its URL, store kind and a stop function. */
 async function spawnGateway(temporalAddress: string, databaseUrl: string | undefined) {
+  // node itself (not the tsx launcher, a parent process): its CPU time is the gateway's.
   const child = spawn(
-    path.join(__dirname, '..', 'node_modules', '.bin', 'tsx'),
+    process.execPath,
     [
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
+      '--import',
+      'tsx',
       path.join(__dirname, 'gateway-server.ts'),
     ],
     {
@@ -123,6 +129,11 @@ async function spawnGateway(temporalAddress: string, databaseUrl: string | undef
   return {
     url: url!,
     storeKind: storeKind!,
+    /** CPU time the gateway process has used so far (user + system), in ms (Linux /proc). */
+    cpuMs: () => {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    },
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
@@ -151,11 +162,15 @@ export async function benchGateway(): Promise<void> {
     await throughGateway(gateway.url, 200, `warm-gateway-${run}`);
     const rounds: {
       direct: Awaited<ReturnType<typeof directBaseline>>;
-      viaGateway: Awaited<ReturnType<typeof throughGateway>>;
+      viaGateway: Awaited<ReturnType<typeof throughGateway>> & { gatewayCpuMsPerCall: number };
     }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const direct = await directBaseline(client, WEBHOOKS, `direct-${run}-${round}`);
-      const viaGateway = await throughGateway(gateway.url, WEBHOOKS, `gateway-${run}-${round}`);
+      const cpuBefore = gateway.cpuMs();
+      const viaGateway = {
+        ...(await throughGateway(gateway.url, WEBHOOKS, `gateway-${run}-${round}`)),
+        gatewayCpuMsPerCall: (gateway.cpuMs() - cpuBefore) / WEBHOOKS,
+      };
       rounds.push({ direct, viaGateway });
     }
     const rows = rounds.flatMap(({ direct, viaGateway }, round) => [
@@ -176,6 +191,7 @@ export async function benchGateway(): Promise<void> {
         p99Ms: viaGateway.p99,
         errors: viaGateway.errors,
         vsBaseline: viaGateway.perSecond / direct.perSecond,
+        gatewayCpuMsPerCall: +viaGateway.gatewayCpuMsPerCall.toFixed(2),
       },
     ]);
     const ratios = rounds.map(({ direct, viaGateway }) => +(viaGateway.perSecond / direct.perSecond).toFixed(3));
