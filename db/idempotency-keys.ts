@@ -36,7 +36,9 @@ export class IdempotencyKeys {
   /**
    * `runOnce` for many keys in ONE transaction: the effect runs once, for the keys never used
    * before (in the order given), and returns one result per such key, stored with it; keys
-   * used before are skipped. Answers the keys it ran for. Five statements whatever the count.
+   * used before are skipped. Answers the keys it ran for. Four statements of its own (BEGIN, the
+   * claims, the results, COMMIT) whatever the count; keys in one order, so two attempts of one
+   * batch wait on each other rather than deadlock.
    */
   async runOnceEach<T>(keys: string[], effect: (fresh: string[], tx: SqlExecutor) => Promise<T[]>): Promise<string[]> {
     return this.db.transaction(async (tx) => {
