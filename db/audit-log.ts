@@ -3,6 +3,8 @@ import { canonicalJson } from '../domain/canonical-json';
 import type { SqlDatabase, SqlExecutor } from './sql';
 
 export const GENESIS_HASH = '0'.repeat(64);
+/** Events per INSERT statement of `appendAll`. */
+const INSERT_ROWS = 1000;
 
 export interface AuditEntry {
   actor: string;
@@ -157,23 +159,26 @@ export class AuditLog {
       previous = event;
       return event;
     });
-    const columns = 9;
-    await tx.query(
-      `INSERT INTO audit_events (id, at, actor, action, subject, workflow_id, data, prev_hash, hash) VALUES ${events
-        .map((_, row) => `(${Array.from({ length: columns }, (_, col) => `$${row * columns + col + 1}`).join(', ')})`)
-        .join(', ')}`,
-      events.flatMap((event) => [
-        event.id,
-        event.at.toISOString(),
-        event.actor,
-        event.action,
-        event.subject,
-        event.workflowId,
-        JSON.stringify(event.data),
-        event.prevHash,
-        event.hash,
-      ]),
-    );
+    // Rows per INSERT: PostgreSQL takes at most 65,535 parameters in a statement (9 per row).
+    for (let from = 0; from < events.length; from += INSERT_ROWS) {
+      const rows = events.slice(from, from + INSERT_ROWS);
+      await tx.query(
+        `INSERT INTO audit_events (id, at, actor, action, subject, workflow_id, data, prev_hash, hash) VALUES ${rows
+          .map((_, row) => `(${Array.from({ length: 9 }, (_, col) => `$${row * 9 + col + 1}`).join(', ')})`)
+          .join(', ')}`,
+        rows.flatMap((event) => [
+          event.id,
+          event.at.toISOString(),
+          event.actor,
+          event.action,
+          event.subject,
+          event.workflowId,
+          JSON.stringify(event.data),
+          event.prevHash,
+          event.hash,
+        ]),
+      );
+    }
     await this.insertAnchor(tx, previous.id, previous.hash);
     return events;
   }

@@ -142,6 +142,19 @@ describe.each(storeBackends('audit anchors'))('audit chain anchors on %s', (_nam
     });
   });
 
+  it('appends a batch larger than one INSERT statement takes (2,500 events) as one unbroken stretch under one anchor', async () => {
+    const appended = await store.audit.appendAll(
+      Array.from({ length: 2500 }, (_, i) => ({
+        actor: 'system',
+        action: 'flood.step',
+        subject: 'alert/flood',
+        data: { i },
+      })),
+    );
+    expect(appended.map((e) => e.id)).toEqual(Array.from({ length: 2500 }, (_, i) => 6 + i));
+    expect(await store.audit.verify()).toMatchObject({ ok: true, checked: 2505, anchor: { sequence: 2505 } });
+  });
+
   it('detects the newest rows deleted (tail truncation)', async () => {
     await tamper(store, (tx) => tx.query('DELETE FROM audit_events WHERE id >= 4').then(() => undefined));
     expect(await store.audit.verify()).toMatchObject({
