@@ -131,8 +131,9 @@ export class AuditLog {
   }
 
   /**
-   * Appends events in order, one after another in the chain, in one statement and under one
-   * anchor: the last event's, which covers the others (each hash includes the one before).
+   * Appends events in order, one after another in the chain, in one INSERT per 1,000 events
+   * and under one anchor: the last event's, which covers the others (each hash includes the
+   * one before).
    * Pass `tx` to make it part of a caller's transaction.
    */
   async appendAll(entries: AuditEntry[], tx?: SqlExecutor): Promise<AuditEvent[]> {
