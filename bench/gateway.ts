@@ -11,7 +11,6 @@ import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createScratchSchema } from '../db/scratch-schema';
 import { signGithub } from '../platform/webhook-signatures';
@@ -20,6 +19,7 @@ import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { BENCH_SECRET as SECRET, BENCH_TASK_QUEUE as TASK_QUEUE } from './gateway-server';
 import { writeResults } from './results';
 import { installBenchRuntime } from './bench-runtime';
+import { processCpuMs } from './process-cpu';
 
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 3000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -29,8 +29,6 @@ const ROUNDS = Number(process.env.BENCH_GATEWAY_ROUNDS ?? 3);
  * Temporal Server on PostgreSQL) instead of a dev server started for the run.
  */
 const EXISTING_TEMPORAL = process.env.BENCH_GATEWAY_TEMPORAL;
-/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these. */
-const CLOCK_TICKS_PER_SECOND = 100;
 /** Issue #17's aim: the webhook path at this share of the direct client's rate, in every round. */
 const AIM_RATIO = 0.9;
 
@@ -130,10 +128,7 @@ async function spawnGateway(temporalAddress: string, databaseUrl: string | undef
     url: url!,
     storeKind: storeKind!,
     /** CPU time the gateway process has used so far (user + system), in ms (Linux /proc). */
-    cpuMs: () => {
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-    },
+    cpuMs: () => processCpuMs(child.pid!),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { openStore, type Store } from '../db/store';
@@ -24,6 +25,7 @@ import { FundingGate } from '../domain/funding/gate';
 import type { GateCarried } from '../domain/funding/gate-carried';
 import * as workflows from '../workflows';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { alertSearchAttributes } from '../workflows/alerts/alert-search-attributes';
 import { buildWorkflowBundle } from '../workers/bundle';
 import type { ResubmissionRequest } from '../domain/compliance/review-types';
 import { BlobStore } from '../db/blob-store';
@@ -63,6 +65,8 @@ interface Sample {
   args: unknown[] | ((dataDir: string) => unknown[] | Promise<unknown[]>);
   /** Data the run needs in the store first (a funded project). */
   prepare?: (store: Store) => Promise<void>;
+  /** Search attributes it starts with, as its starter sets them (the alert intake does). */
+  searchAttributes?: SearchAttributePair[];
   /** Messages sent while it runs, so the history covers its handlers too. */
   drive?: (handle: WorkflowHandle, store: Store) => Promise<void>;
   /**
@@ -139,6 +143,9 @@ function examplePlan(doorD3In?: number): Record<string, unknown> {
   return plan;
 }
 
+/** What the alert intake starts SAMPLE_ALERT's workflow with (client/api/alert-intake.ts). */
+const SAMPLE_ALERT_SEARCH_ATTRIBUTES = () =>
+  alertSearchAttributes({ status: 'triggered', severity: SAMPLE_ALERT.severity, service: SAMPLE_ALERT.service });
 const SAMPLE_ALERT: AlertEvent = {
   source: 'alertmanager',
   dedupKey: 'history-sample',
@@ -659,8 +666,10 @@ const SAMPLES: Record<WorkflowType | `${WorkflowType}-${string}`, Sample> = {
     },
   },
   alertEscalation: {
-    // Notified at level 1, a refused Web UI acknowledge (no role), acknowledged, resolved.
+    // Started as the intake starts it (its search attributes given), notified at level 1, a
+    // refused Web UI acknowledge (no role), acknowledged, resolved.
     args: [{ event: SAMPLE_ALERT, intakeId: 'history-sample-intake', policy: SAMPLE_POLICY }],
+    searchAttributes: SAMPLE_ALERT_SEARCH_ATTRIBUTES(),
     drive: async (handle) => {
       while ((await handle.query(workflows.alertStatusQuery)).level < 1)
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -854,6 +863,7 @@ const SAMPLES: Record<WorkflowType | `${WorkflowType}-${string}`, Sample> = {
     workflowType: 'alertEscalation',
     workflowId: 'alert/history-sample-continued',
     continuesAsNew: true,
+    searchAttributes: SAMPLE_ALERT_SEARCH_ATTRIBUTES(),
     args: [
       {
         event: { ...SAMPLE_ALERT, dedupKey: 'history-sample-continued' },
@@ -1010,6 +1020,7 @@ async function main(): Promise<void> {
           taskQueue,
           workflowId: sample.workflowId ?? `history-sample/${type}`,
           args: typeof sample.args === 'function' ? await sample.args(dataDir) : sample.args,
+          ...(sample.searchAttributes ? { typedSearchAttributes: sample.searchAttributes } : {}),
         });
         await sample.drive?.(handle, store);
         const recorded = sample.continuesAsNew

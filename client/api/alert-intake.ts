@@ -6,6 +6,7 @@ import { incidentKeyFor } from '../../domain/alerts/incident';
 import type { AlertEvent } from '../../domain/alerts/types';
 import type { AlertEscalationInput, SourceEventMessage } from '../../workflows/alerts/messages';
 import { sourceEventSignal } from '../../workflows/alerts/messages';
+import { alertSearchAttributes } from '../../workflows/alerts/alert-search-attributes';
 import { deployQueueWorkflowId, type DeployAlertSignal } from '../../domain/deploy/deploy-types';
 import { createLogger } from '../../platform/logger';
 import { deployAlertSignal } from '../../workflows/deploy/deploy-messages';
@@ -152,6 +153,13 @@ async function raise(
         args: [input],
         signal: sourceEventSignal,
         signalArgs: [message],
+        // Found by status, severity and service from its start, so the run need not upsert
+        // them (a new alert is triggered: AlertState.open). Ignored when the alert is open.
+        typedSearchAttributes: alertSearchAttributes({
+          status: 'triggered',
+          severity: event.severity,
+          service: event.service,
+        }),
       });
       return { ...raised, outcome: 'raised' };
     }

@@ -12,6 +12,7 @@ import { call, startGateway, TEST_SETTINGS, tokenFor } from '../support/gateway'
 import { freePort } from '../../scripts/ports';
 import { useDevServerWorld } from '../support/dev-server-world';
 import { clientConnectionOptions } from '../../platform/connection';
+import { AlertStatus, Service, Severity } from '../../workflows/search-attributes';
 
 const AM_TOKEN = 'am-token-0123456789abcdef';
 const EVENTS_TOKEN = 'events-token-0123456789abcdef';
@@ -246,6 +247,44 @@ describe('alert intake, Slack interactivity and silences on a dev server', () =>
       expect(await world.env.client.workflow.getHandle(alertWorkflowId(key)).result()).toMatchObject({
         status: 'resolved',
       });
+    });
+
+    it('starts an alert with its search attributes and one patch: its first task upserts none of them, a change does', async () => {
+      const key = pagerdutyDedupKey('R0UTING0KEY', 'attrs-api');
+      expect((await events(pdTrigger('attrs-api'))).status).toBe(202);
+      const view = await eventually(key, (v) => v.status === 'triggered');
+      const handle = world.env.client.workflow.getHandle(alertWorkflowId(key));
+      const attributes = async () => (await handle.describe()).typedSearchAttributes;
+      expect((await attributes()).get(AlertStatus)).toBe('triggered');
+      expect((await attributes()).get(Severity)).toBe('critical');
+      expect((await attributes()).get(Service)).toBe(view.service);
+
+      // Each patch asked and each upsert is an event and server work on every alert's path.
+      const history = (await handle.fetchHistory()).events ?? [];
+      const patches = history
+        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+        .map((e) => {
+          const data = e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!;
+          return (JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id;
+        });
+      expect(patches).toEqual(['alert-escalation-one-patch']);
+      const upserted = history.flatMap((e) =>
+        Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
+      );
+      expect(upserted).toEqual(['TemporalChangeVersion']); // the SDK's own, one per patch
+
+      expect(
+        (await events({ routing_key: 'R0UTING0KEY', event_action: 'acknowledge', dedup_key: 'attrs-api' })).status,
+      ).toBe(202);
+      await eventually(key, (v) => v.status === 'acknowledged');
+      // Upserted after the change is audited, in a later workflow task than the change itself.
+      for (const deadline = Date.now() + 15_000; (await attributes()).get(AlertStatus) !== 'acknowledged';) {
+        if (Date.now() > deadline) {
+          const events = (await handle.fetchHistory()).events ?? [];
+          throw new Error(`AlertStatus not upserted; history: ${events.map((e) => e.eventType).join(' ')}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     });
 
     it('generates a dedup_key for a trigger without one, and accepts a resolve of an alert that is not open', async () => {

@@ -207,7 +207,7 @@ describe('sync validation hooks (a real hook server)', () => {
       allowed: false,
       reasons: [`hook sleepy did not answer within ${HOOK_TIMEOUT_MS} ms`],
     });
-    // One beat as the wait starts, then one every 200 ms until the 500 ms timeout.
+    // One beat every 200 ms (a third of the heartbeat timeout) until the 500 ms timeout.
     expect(heartbeats).toBeGreaterThanOrEqual(2);
   });
 

@@ -30,10 +30,12 @@ import type { TimelineEntry } from '../../domain/alerts/types';
 import type { AlertActivities } from '../../activities/alerts';
 import type { NotificationActivities } from '../../activities/notifications/deliver';
 import { AuditTrail } from '../kit/audit-trail';
+import { upsertChangedSearchAttributes } from '../kit/search-attribute-upserts';
 import { wireOperatorMessages } from '../kit/operator-messages';
 import { parseWorkflowInput } from '../kit/workflow-input';
 import { now } from '../kit/time';
-import { AlertStatus, Service, Severity } from '../search-attributes';
+import { AlertStatus, Severity } from '../search-attributes';
+import { alertSearchAttributes } from './alert-search-attributes';
 import { incident } from './incident';
 import {
   acknowledgeSignal,
@@ -85,15 +87,20 @@ const SILENCE_RECHECK_MS = 5 * 60_000;
 export async function alertEscalation(input: AlertEscalationInput): Promise<AlertStatusView> {
   // Validates only: the run goes on with the input as it came (a run begun earlier replays with it).
   parseWorkflowInput(alertEscalationInputSchema, input, 'alertEscalation input');
+  // Runs begun since December 2026 ask one patch for the three below: each patch asked costs
+  // every new alert a marker and a TemporalChangeVersion upsert in its history (the SDK's core
+  // adds one per patch), which is server work on the alert path. Runs begun before ask the
+  // three one by one, as they did (their histories hold no marker of this one).
+  const current = patched('alert-escalation-one-patch');
   // Runs begun before the workflow kit audited once per change (see `audit`); decided once, here.
-  const kit = patched('alert-workflow-kit');
+  const kit = current || patched('alert-workflow-kit');
   // Runs begun before it never continued as new for a long history, and upserted the search
   // attributes after every change (also when neither had changed); decided once, here.
-  const bounded = patched('alert-bounded-history');
+  const bounded = current || patched('alert-bounded-history');
   // Runs begun before it let an escalate-now handled before the last send's result page that
   // step again (AlertState.startSending); decided once, here: a patch asked for later, after a
   // local activity, is not where a replay looks for its marker (a nondeterminism error).
-  const escalatesPastSending = patched('escalate-past-the-step-going-out');
+  const escalatesPastSending = current || patched('escalate-past-the-step-going-out');
   const carried = bounded ? input.carried : undefined;
   const alert = carried
     ? AlertState.resume(carried.state, { policies: input.policies })
@@ -170,15 +177,26 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
       },
     },
   );
-  upsertSearchAttributes([
-    { key: Severity, value: carried ? alert.state.severity : input.event.severity },
-    { key: AlertStatus, value: alert.status },
-    ...(input.event.service ? [{ key: Service, value: input.event.service }] : []),
-  ]);
+  const opening = alertSearchAttributes({
+    status: alert.status,
+    severity: carried ? alert.state.severity : input.event.severity,
+    service: input.event.service,
+  });
+  // The intake starts an alert with these: nothing to upsert then. Runs begun before the one
+  // patch upserted all of them here, held already or not.
+  if (current) upsertChangedSearchAttributes(opening);
+  else upsertSearchAttributes(opening);
   let published = searchedValues();
 
   let slackUpdatedFor: string | undefined = carried?.slackUpdatedFor;
   if (carried?.unaudited) await audit(); // what the previous run handed over unaudited, now
+  /**
+   * The version the last `afterChange` began at. A change made while it awaited (an
+   * acknowledge arriving while the incident started) wakes the loop again at once. Runs begun
+   * before the one patch counted from after it, and left such a change unaudited, unsearchable
+   * and its Slack message unchanged until the next change or deadline.
+   */
+  let handled: number | undefined;
   while (!alert.closed) {
     if (runFull()) {
       // Every message handled first; entries not audited yet go with the state (the next run audits them).
@@ -186,13 +204,14 @@ export async function alertEscalation(input: AlertEscalationInput): Promise<Aler
       if (!alert.closed) return continueAsNew<typeof alertEscalation>(continued());
       continue;
     }
-    const seen = alert.state.version;
+    const seen = current && handled !== undefined ? handled : alert.state.version;
     const woken = () => alert.state.version !== seen || runFull();
     const due = alert.nextDue();
     if (!due) await condition(woken);
     else if (due.at > now()) {
       if (!(await condition(woken, due.at - now()))) await carryOut(due);
     } else await carryOut(due);
+    handled = alert.state.version;
     await afterChange();
   }
   await afterChange();
