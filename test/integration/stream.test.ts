@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AuditEntry, AuditEvent } from '../../db/audit-log';
 import { registryEntry } from '../../client/api/registry';
+import { alertWorkflowId, pagerdutyDedupKey } from '../../domain/alerts/dedup';
 import { STREAM_AREAS, streamAreaReaders, type StreamEvent } from '../../domain/stream-topics';
 import { readServerSentEvents, type RawServerSentEvent } from '../../cli/stream-follow';
 import { AuditTailer, auditSourceOf } from '../../gateway/stream/audit-tailer';
@@ -222,6 +223,41 @@ describe('GET /v1/stream', () => {
       actor: 'ada',
       workflowId: 'funding-deposit/STREAM-DEP/wire-1',
       data: { amount: 50_000, currency: 'USD' },
+    });
+  });
+
+  it("carries a real alert's status changes as its workflow audits them: triggered, then resolved", async () => {
+    const stream = await subscribe('/v1/stream?topics=alerts', tokens.viewer);
+    await begun(stream);
+    const pagerduty = (action: 'trigger' | 'resolve') =>
+      call(`${world.url}/v1/events`, {
+        body: {
+          routing_key: 'STREAM0KEY',
+          event_action: action,
+          dedup_key: 'stream-disk',
+          ...(action === 'trigger' ? { payload: { summary: 'Disk 91%', source: 'db-1', severity: 'warning' } } : {}),
+        },
+      }); // loopback: this world's gateway has no intake token
+    expect((await pagerduty('trigger')).status).toBe(202);
+    const workflowId = alertWorkflowId(pagerdutyDedupKey('STREAM0KEY', 'stream-disk'));
+    const seen: StreamEvent[] = [];
+    const actions = () => seen.map((event) => event.action);
+    while (!actions().includes('alert.triggered')) {
+      const [received] = await stream.next(1, 60_000);
+      if (!received) throw new Error(`no alert.triggered on the stream; saw ${actions().join(', ')}`);
+      seen.push(dataOf(received));
+    }
+    expect((await pagerduty('resolve')).status).toBe(202);
+    while (!actions().includes('alert.resolved')) {
+      const [received] = await stream.next(1, 60_000);
+      if (!received) throw new Error(`no alert.resolved on the stream; saw ${actions().join(', ')}`);
+      seen.push(dataOf(received));
+    }
+    expect(seen.every((event) => event.workflowId === workflowId)).toBe(true);
+    expect(actions().indexOf('alert.triggered')).toBeLessThan(actions().indexOf('alert.resolved'));
+    expect(seen.find((event) => event.action === 'alert.resolved')).toMatchObject({
+      topic: expect.stringMatching(/^alerts\//),
+      data: { status: 'resolved' },
     });
   });
 
