@@ -162,9 +162,10 @@ export async function benchSync(): Promise<void> {
   const editor: Caller = { subject: 'bench-editor', roles: ['editor'] };
 
   /**
-   * One commit through the operations the gateway uses; its id. The message names the document:
-   * first commits of the same content, author and message in the same millisecond would have the
-   * same commit id in two documents (the id does not include the document).
+   * One commit through the operations the gateway uses; its id. The message names the document,
+   * but ids do not depend on that: the commit id includes the document (commitIdOf in
+   * domain/sync/content-hash.ts), so two documents' first commits of the same content, author and
+   * message in the same millisecond are two commits.
    */
   const commit = async (documentId: string, parent: string | undefined, n: number): Promise<string> => {
     const message = `bench: ${documentId} S202 at ${300 + n} sq ft`;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import fc from 'fast-check';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { slackClient, smtpTransport } from '../../activities/notifications/channels';
@@ -15,7 +16,7 @@ import { openStore, type Store } from '../../db/store';
 import { SyncStore } from '../../db/sync-store';
 import { commitIdOf } from '../../domain/sync/content-hash';
 import { applyJsonPatch } from '../../domain/sync/json-diff';
-import type { JsonValue, SyncConfig } from '../../domain/sync/sync-types';
+import type { JsonValue, SyncConfig, SyncLogEntry } from '../../domain/sync/sync-types';
 import { activityFailureOf } from '../support/activity-failure';
 import { startSlackApiServer } from '../support/slack-api-server';
 import { startSmtpServer, type SmtpTestServer } from '../support/smtp-server';
@@ -23,6 +24,29 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 import { syncBudget } from '../fixtures/sync-documents';
 
 const env = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+
+/**
+ * Valid budgets (the schema's fields) drawing line ids from a small pool, so successive versions
+ * share, add, drop, reorder and edit lines; at most 4 lines keeps each far under the 2,000-byte
+ * limit the activities below are configured with.
+ */
+const budgetVersion = (): fc.Arbitrary<JsonValue> =>
+  fc.record({
+    budgetId: fc.constant('B-1'),
+    currency: fc.constantFrom('USD', 'EUR'),
+    lines: fc.uniqueArray(
+      fc.record(
+        {
+          id: fc.constantFrom('L1', 'L2', 'L3', 'L4'),
+          description: fc.constantFrom('Site', 'Steel', 'Glass'),
+          amountCents: fc.nat(100_000),
+          category: fc.constantFrom('site', 'shell'),
+        },
+        { requiredKeys: ['id', 'description', 'amountCents'] },
+      ),
+      { selector: (line) => line.id, maxLength: 4 },
+    ),
+  });
 
 describe('sync activities (PGlite store, MockActivityEnvironment)', () => {
   let store: Store;
@@ -79,6 +103,20 @@ describe('sync activities (PGlite store, MockActivityEnvironment)', () => {
     if (prepared.kind !== 'commit') throw new Error(`expected a commit, got ${JSON.stringify(prepared)}`);
     return write(prepared.commit, input.head);
   }
+
+  /** Reverts a budget document to `target` on `head` and writes it (a revert takes the target's content). */
+  const revertTo = (documentId: string, target: string, head: string): Promise<SyncCommitSummary> =>
+    commit({
+      documentId,
+      kind: 'budget',
+      head,
+      contentHash: 'ignored for a revert',
+      metadata: null,
+      author: 'ana',
+      message: `Revert ${target}`,
+      at: at(),
+      revertOf: target,
+    });
 
   const budgetWith = (amounts: Record<string, number>) => {
     const budget = syncBudget(3);
@@ -236,18 +274,7 @@ describe('sync activities (PGlite store, MockActivityEnvironment)', () => {
     const v2 = await commit(
       await changeOf(documentId, budgetWith({ L1: 1 }), { head: v1.commitId, parent: v1.commitId, metadata: { v: 2 } }),
     );
-    const revert = (target: string, head: string) =>
-      commit({
-        documentId,
-        kind: 'budget',
-        head,
-        contentHash: 'ignored for a revert',
-        metadata: null,
-        author: 'ana',
-        message: `Revert ${target}`,
-        at: at(),
-        revertOf: target,
-      });
+    const revert = (target: string, head: string) => revertTo(documentId, target, head);
     const reverted = await revert(v1.commitId, v2.commitId);
     expect(reverted).toMatchObject({ parents: [v2.commitId], revertOf: v1.commitId, contentHash: v1.contentHash });
     expect((await sync.show(documentId))?.metadata).toEqual({ v: 1 });
@@ -255,6 +282,98 @@ describe('sync activities (PGlite store, MockActivityEnvironment)', () => {
     expect(restored.contentHash).toBe(v2.contentHash);
     expect((await sync.show(documentId))?.content).toEqual(budgetWith({ L1: 1 }));
     expect((await sync.log(documentId)).entries).toHaveLength(4);
+  });
+
+  // The unit property (test/unit/sync-json-diff.test.ts) only applies diffs forward and back; this
+  // one goes through the real revert (revertProposal in prepareSyncCommit, then writeSyncCommit)
+  // and the store, for random histories and a random earlier commit.
+  it('property: a revert to any earlier commit restores its content and metadata as a new commit on head, and a revert of that revert restores the head before it', async () => {
+    /** A revert is a new commit on the head it was made on, head moves onto it, and it shows `to`. */
+    const checkRevert = async (
+      documentId: string,
+      revert: SyncCommitSummary,
+      on: { head: SyncCommitSummary; content: JsonValue; metadata: JsonValue; logBefore: SyncLogEntry[] },
+      to: { target: SyncCommitSummary; content: JsonValue; metadata: JsonValue },
+    ) => {
+      // History is never rewritten: a new commit whose only parent is the head it was made on.
+      expect(on.logBefore.map((entry) => entry.commitId)).not.toContain(revert.commitId);
+      expect(revert).toMatchObject({
+        parents: [on.head.commitId],
+        revertOf: to.target.commitId,
+        contentHash: to.target.contentHash,
+        metadataHash: to.target.metadataHash,
+      });
+      expect(await sync.head(documentId)).toBe(revert.commitId);
+      const shown = await sync.show(documentId);
+      expect(shown?.content).toEqual(to.content);
+      expect(shown?.metadata).toEqual(to.metadata);
+      // The stored patches turn the head it was made on into the restored version.
+      const { patch, metadataPatch } = await patchesOf(revert);
+      expect(applyJsonPatch(on.content, patch)).toEqual(to.content);
+      expect(applyJsonPatch(on.metadata, metadataPatch)).toEqual(to.metadata);
+      // The log grows by exactly this commit; every earlier entry stays as it was.
+      const log = (await sync.log(documentId)).entries;
+      expect(log).toEqual([
+        {
+          commitId: revert.commitId,
+          parents: [on.head.commitId],
+          author: 'ana',
+          message: revert.message,
+          at: revert.at,
+          stats: revert.stats,
+        },
+        ...on.logBefore,
+      ]);
+      return log;
+    };
+
+    await fc.assert(
+      fc.asyncProperty(fc.array(budgetVersion(), { minLength: 2, maxLength: 5 }), fc.nat(), async (versions, pick) => {
+        const documentId = `revert-${randomUUID()}`; // a fresh document per run
+        const metadataOf = (i: number): JsonValue => ({ tool: 'estimator', version: i });
+        const commits: SyncCommitSummary[] = [];
+        for (const [i, content] of versions.entries()) {
+          const head = commits.at(-1)?.commitId ?? null;
+          const change = await changeOf(documentId, content, {
+            head,
+            ...(head === null ? {} : { parent: head }),
+            metadata: metadataOf(i),
+          });
+          commits.push(await commit(change));
+        }
+        const log = (await sync.log(documentId)).entries;
+        expect(log.map((entry) => entry.commitId)).toEqual(commits.map((c) => c.commitId).reverse());
+
+        const last = versions.length - 1;
+        const t = pick % last; // any commit before head
+        const head = commits[last]!;
+        const target = commits[t]!;
+        const reverted = await revertTo(documentId, target.commitId, head.commitId);
+        const afterRevert = await checkRevert(
+          documentId,
+          reverted,
+          { head, content: versions[last]!, metadata: metadataOf(last), logBefore: log },
+          { target, content: versions[t]!, metadata: metadataOf(t) },
+        );
+
+        // Revert the revert: back to the commit the first revert was made on.
+        const restored = await revertTo(documentId, head.commitId, reverted.commitId);
+        const afterRestore = await checkRevert(
+          documentId,
+          restored,
+          { head: reverted, content: versions[t]!, metadata: metadataOf(t), logBefore: afterRevert },
+          { target: head, content: versions[last]!, metadata: metadataOf(last) },
+        );
+        expect([afterRevert.length, afterRestore.length]).toEqual([versions.length + 1, versions.length + 2]);
+        // The revert of the revert undoes exactly what the revert did.
+        expect(restored.stats).toEqual({
+          added: reverted.stats.removed,
+          removed: reverted.stats.added,
+          changed: reverted.stats.changed,
+        });
+      }),
+      { numRuns: 15 },
+    );
   });
 
   it('writes a commit once; a head another writer moved is a final SyncHeadMoved', async () => {

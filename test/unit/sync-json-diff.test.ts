@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { compare } from 'fast-json-patch';
-import { idFieldsOf } from '../../domain/sync/document-kinds';
+import { documentContentIssues, idFieldsOf } from '../../domain/sync/document-kinds';
 import {
   applyJsonPatch,
   diffDocuments,
@@ -61,10 +61,54 @@ const planVersion = (): fc.Arbitrary<JsonValue> =>
     }),
   });
 
-const versionsOf: Record<Exclude<DocumentKind, 'schedule'>, () => fc.Arbitrary<JsonValue>> = {
+const TASK_IDS = ['T1', 'T2', 'T3', 'T4', 'T5'];
+const FIRST_DAY = Date.UTC(2024, 1, 20); // dates run across 29 February and month ends
+const dayOf = (offset: number) => new Date(FIRST_DAY + offset * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * Valid schedules (domain/sync/schedule-schema.ts): task ids from a small pool, in any order, so
+ * versions share, add, drop, reorder and edit tasks (the `tasks` array is id-keyed); real dates
+ * with end on or after start; dependsOn (absent, empty or a list in any order: a positional array
+ * inside an item) naming only lower-numbered tasks present, so there is never a cycle.
+ */
+const scheduleVersion = (): fc.Arbitrary<JsonValue> =>
+  fc
+    .uniqueArray(
+      fc.record({
+        id: fc.constantFrom(...TASK_IDS),
+        name: fc.constantFrom('Excavation', 'Foundations', 'Framing'),
+        startDay: fc.nat(30),
+        days: fc.nat(10),
+        dependsOn: fc.option(fc.shuffledSubarray(TASK_IDS), { nil: undefined }),
+      }),
+      { selector: (task) => task.id },
+    )
+    .map((tasks) => {
+      const present = new Set(tasks.map((task) => task.id));
+      return {
+        scheduleId: 'SCH-1',
+        tasks: tasks.map(({ id, name, startDay, days, dependsOn }) => ({
+          id,
+          name,
+          start: dayOf(startDay),
+          end: dayOf(startDay + days),
+          ...(dependsOn === undefined
+            ? {}
+            : {
+                dependsOn: dependsOn.filter(
+                  (other) => present.has(other) && TASK_IDS.indexOf(other) < TASK_IDS.indexOf(id),
+                ),
+              }),
+        })),
+      };
+    });
+
+/** Every kind: a kind added to DocumentKind without a generator here does not compile. */
+const versionsOf: Record<DocumentKind, () => fc.Arbitrary<JsonValue>> = {
   json: anyJson,
   budget: budgetVersion,
   plan: planVersion,
+  schedule: scheduleVersion,
 };
 
 // ---- examples ----------------------------------------------------------------------------
@@ -205,6 +249,30 @@ describe('RFC 6902 patch', () => {
 });
 
 // ---- properties --------------------------------------------------------------------------
+
+describe('generators', () => {
+  // The properties below are about documents a kind can hold: a generator that drifted from its
+  // schema would test the diff on content no commit could have. (The plan generator is only
+  // plan-shaped, for the diff of several id-keyed lists; syncExamplePlan covers valid plans.)
+  it.each(['budget', 'schedule'] as const)('the %s generator makes only valid documents of the kind', (kind) => {
+    fc.assert(
+      fc.property(versionsOf[kind](), (content) => {
+        expect(documentContentIssues(kind, content)).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('the schedule generator reaches reordered tasks, several dependencies of a task and 29 February', () => {
+    const samples = fc.sample(scheduleVersion(), { numRuns: 300, seed: 1 }) as unknown as {
+      tasks: { id: string; start: string; end: string; dependsOn?: string[] }[];
+    }[];
+    const ids = (sample: (typeof samples)[number]) => sample.tasks.map((task) => task.id);
+    expect(samples.some((sample) => ids(sample).join() !== [...ids(sample)].sort().join())).toBe(true);
+    expect(samples.some((sample) => sample.tasks.some((task) => (task.dependsOn ?? []).length > 1))).toBe(true);
+    expect(samples.some((sample) => sample.tasks.some((task) => task.end === '2024-02-29'))).toBe(true);
+  });
+});
 
 describe.each(Object.keys(versionsOf) as (keyof typeof versionsOf)[])('properties (%s)', (kind) => {
   const version = versionsOf[kind];

@@ -221,6 +221,110 @@ const disjointEdits = fc
     });
   });
 
+/** One edit of a plan: on a space of the base (by id), a new space at the end, or the plan's name. */
+type PlanEdit =
+  | { op: 'area'; id: string; value: number }
+  | { op: 'rename'; id: string; value: string }
+  | { op: 'use'; id: string; value: string }
+  | { op: 'exits'; id: string; value: string[] }
+  | { op: 'delete'; id: string }
+  | { op: 'add'; id: string; level: string }
+  | { op: 'name'; value: string };
+
+const space = (doc: Doc, id: string) => doc.spaces.find((item) => item.id === id)!;
+
+function applyPlanEdits(plan: JsonValue, edits: readonly PlanEdit[]): JsonValue {
+  return edited(plan, (doc) => {
+    for (const edit of edits) {
+      if (edit.op === 'name') doc.name = edit.value;
+      else if (edit.op === 'add')
+        doc.spaces.push({
+          id: edit.id,
+          level: edit.level,
+          name: 'Added',
+          use: 'storage-accessory',
+          areaSqft: 100,
+          areaBasis: 'gross',
+          exitDoors: [],
+          commonPathFt: 10,
+          travelDistanceFt: 20,
+        });
+      else if (edit.op === 'delete')
+        doc.spaces.splice(
+          doc.spaces.findIndex((item) => item.id === edit.id),
+          1,
+        );
+      else if (edit.op === 'area') space(doc, edit.id).areaSqft = edit.value;
+      else if (edit.op === 'rename') space(doc, edit.id).name = edit.value;
+      else if (edit.op === 'use') space(doc, edit.id).use = edit.value;
+      else space(doc, edit.id).exitDoors = edit.value;
+    }
+  });
+}
+
+const examplePlan = syncExamplePlan() as JsonValue;
+const planSpaces = (examplePlan as Doc).spaces;
+const planDoors = (examplePlan as unknown as { doors: Item[] }).doors;
+/** The doors of a space's level, in the plan's order: the only doors its exitDoors may name. */
+const doorsOn = (level: JsonValue) => planDoors.filter((door) => door.level === level).map((door) => door.id as string);
+
+const spaceEdit = (base: Item): fc.Arbitrary<PlanEdit> => {
+  const id = base.id as string;
+  return fc.oneof(
+    fc.record({ op: fc.constant('area' as const), id: fc.constant(id), value: fc.nat(10_000) }),
+    fc.record({ op: fc.constant('rename' as const), id: fc.constant(id), value: fc.constantFrom('Lab', 'Archive') }),
+    fc.record({
+      op: fc.constant('use' as const),
+      id: fc.constant(id),
+      value: fc.constantFrom('business', 'library-stacks'),
+    }),
+    // A positional array inside the item: a change of it is the whole array, still inside this space.
+    fc.record({
+      op: fc.constant('exits' as const),
+      id: fc.constant(id),
+      value: fc.shuffledSubarray(doorsOn(base.level!)),
+    }),
+    fc.constant<PlanEdit>({ op: 'delete', id }),
+  );
+};
+
+/**
+ * The example plan and two lists of edits to disjoint spaces (by id: a side's deletion moves the
+ * positions of the spaces the other side edits), spaces added at the end by each side, and the
+ * plan's name on one side at most. A plan must keep a space, so both sides deleting all four and
+ * adding none is not generated.
+ */
+const disjointPlanEdits = fc
+  .record({
+    owners: fc.array(fc.constantFrom('ours', 'theirs', 'nobody'), {
+      minLength: planSpaces.length,
+      maxLength: planSpaces.length,
+    }),
+    name: fc.constantFrom('ours', 'theirs', 'nobody'),
+    oursAdds: fc.nat(2),
+    theirsAdds: fc.nat(2),
+  })
+  .chain(({ owners, name, oursAdds, theirsAdds }) => {
+    const side = (owner: 'ours' | 'theirs', adds: number, prefix: string) =>
+      fc
+        .tuple(
+          fc.tuple(...planSpaces.filter((_, i) => owners[i] === owner).map(spaceEdit)),
+          fc.array(fc.constantFrom('L1', 'L2'), { minLength: adds, maxLength: adds }),
+          fc.constantFrom('Renamed by ours', 'Renamed by theirs'),
+        )
+        .map(([edits, levels, value]): PlanEdit[] => [
+          ...edits,
+          ...levels.map((level, i): PlanEdit => ({ op: 'add', id: `${prefix}${i}`, level })),
+          ...(name === owner ? [{ op: 'name', value } as PlanEdit] : []),
+        ]);
+    return fc.record({ ours: side('ours', oursAdds, 'A'), theirs: side('theirs', theirsAdds, 'B') });
+  })
+  .filter(({ ours, theirs }) => {
+    const deleted = [...ours, ...theirs].filter((edit) => edit.op === 'delete').length;
+    const added = [...ours, ...theirs].filter((edit) => edit.op === 'add').length;
+    return deleted < planSpaces.length || added > 0;
+  });
+
 describe('three-way merge of disjoint edits', () => {
   it('equals applying both sides edits one after the other', () => {
     fc.assert(
@@ -229,6 +333,22 @@ describe('three-way merge of disjoint edits', () => {
         const merged = mergedOf(threeWayMerge(base, applyEdits(base, ours), applyEdits(base, theirs), 'budget'));
         expect(merged).toEqual(expected);
         expect(documentContentIssues('budget', merged)).toEqual([]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  // Spaces are matched by id (PLAN_ID_FIELDS): edits to different spaces are different paths even
+  // when the other side's deletion or addition moved every position after it.
+  it('of a plan, to different spaces by id, equals applying both sides edits one after the other', () => {
+    fc.assert(
+      fc.property(disjointPlanEdits, ({ ours, theirs }) => {
+        const expected = applyPlanEdits(examplePlan, [...ours, ...theirs]);
+        const merged = mergedOf(
+          threeWayMerge(examplePlan, applyPlanEdits(examplePlan, ours), applyPlanEdits(examplePlan, theirs), 'plan'),
+        );
+        expect(merged).toEqual(expected);
+        expect(documentContentIssues('plan', merged)).toEqual([]);
       }),
       { numRuns: 500 },
     );
