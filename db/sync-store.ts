@@ -264,12 +264,20 @@ export class SyncStore {
       if (commitId !== undefined && !(await this.reaches(documentId, tip, commitId))) return undefined;
       return this.contentOf(documentId, commitId ?? tip);
     }
-    const head = await this.head(documentId);
-    const id = commitId ?? head;
-    if (id === undefined || head === undefined) return undefined;
-    // In head's history, or brought in by a merge commit (a merged branch's commits: its second parent's side).
-    if (!(await this.isAncestor(documentId, id)) && !(await this.reaches(documentId, head, id))) return undefined;
+    const id = commitId ?? (await this.head(documentId));
+    if (id === undefined || !(await this.inHeadHistory(documentId, id))) return undefined;
     return this.contentOf(documentId, id);
+  }
+
+  /**
+   * In the document's history: on head's first-parent chain, or brought in by a merge commit
+   * (a merged branch's commits: its second parent's side). What `show` shows and `revert`
+   * restores.
+   */
+  async inHeadHistory(documentId: string, commitId: string): Promise<boolean> {
+    if (await this.isAncestor(documentId, commitId)) return true;
+    const head = await this.head(documentId);
+    return head !== undefined && (await this.reaches(documentId, head, commitId));
   }
 
   private async contentOf(documentId: string, id: string): Promise<SyncCommitContent | undefined> {

@@ -122,7 +122,7 @@ async function staged(deps: PrepareDeps, input: PrepareCommitInput): Promise<Pro
 /** A revert restores an earlier commit's content and metadata (history is never rewritten). */
 async function revertProposal(store: SyncStore, input: PrepareCommitInput, revertOf: string): Promise<Proposal> {
   const target = await store.commit(input.documentId, revertOf);
-  if (!target || !(await store.isAncestor(input.documentId, revertOf))) {
+  if (!target || !(await store.inHeadHistory(input.documentId, revertOf))) {
     throw syncInputError(`commit ${revertOf} is not in the history of ${input.documentId}`);
   }
   return {

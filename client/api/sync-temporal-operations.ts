@@ -204,7 +204,8 @@ export class TemporalSyncOperations implements SyncOperations {
     const id = validate(documentIdSchema, documentId, 'documentId');
     const request = validate(revertBodySchema, body, 'revert');
     const store = await this.store();
-    await checkInHistory(store, id, request.commitId, 'commitId');
+    // Any version head reaches, a merged branch's commits too (as `show` finds them).
+    if (!(await store.inHeadHistory(id, request.commitId))) throw notInHistory(id, request.commitId, 'commitId');
     if ((await store.head(id)) === request.commitId) {
       const message = `${request.commitId} is the head: the document already has its content`;
       throw badInput(`commitId: ${message}`, [{ path: 'commitId', message }]);
@@ -442,9 +443,13 @@ async function branchTip(store: SyncStore, documentId: string, branch: string): 
 
 /** Refused naming `field` unless `commitId` is a commit in the document's history. */
 async function checkInHistory(store: SyncStore, documentId: string, commitId: string, field: string): Promise<void> {
-  if (await store.isAncestor(documentId, commitId)) return;
+  if (!(await store.isAncestor(documentId, commitId))) throw notInHistory(documentId, commitId, field);
+}
+
+/** Bad input naming `field`: `commitId` is no commit of the document's history. */
+function notInHistory(documentId: string, commitId: string, field: string) {
   const message = `${commitId} is not a commit in the history of ${documentId}`;
-  throw badInput(`${field}: ${message}`, [{ path: field, message }]);
+  return badInput(`${field}: ${message}`, [{ path: field, message }]);
 }
 
 /** Plain JSON within `max` bytes of canonical JSON, or refused naming `field`. */

@@ -210,6 +210,10 @@ describe('sync branches through the gateway and the CLI', () => {
     expect(await branchNames()).toEqual(['ff']);
     // Merged through the merge commit's second parent: head reaches it (not in head's first-parent log).
     expect((await cliJson(['show', DOC, b1])).content).toEqual(budget([150, 200, 300]));
+    // And it can be restored like any version head reaches: a new commit on head with its content.
+    const restored = await cliJson(['revert', DOC, b1]);
+    expect(restored.parents).toEqual([(await cliJson(['log', DOC])).commits[1].commitId]);
+    expect((await cliJson(['show', DOC])).content).toEqual(budget([150, 200, 300]));
 
     // Every step is in the audit chain under the document (the live stream's topic sync/<documentId>).
     const actions = (await world.store.audit.list({ limit: 5000 }))
