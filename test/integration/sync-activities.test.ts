@@ -21,32 +21,12 @@ import { activityFailureOf } from '../support/activity-failure';
 import { startSlackApiServer } from '../support/slack-api-server';
 import { startSmtpServer, type SmtpTestServer } from '../support/smtp-server';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
-import { syncBudget } from '../fixtures/sync-documents';
+import { syncBudget, syncBudgetVersion } from '../fixtures/sync-documents';
 
 const env = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
 
-/**
- * Valid budgets (the schema's fields) drawing line ids from a small pool, so successive versions
- * share, add, drop, reorder and edit lines; at most 4 lines keeps each far under the 2,000-byte
- * limit the activities below are configured with.
- */
-const budgetVersion = (): fc.Arbitrary<JsonValue> =>
-  fc.record({
-    budgetId: fc.constant('B-1'),
-    currency: fc.constantFrom('USD', 'EUR'),
-    lines: fc.uniqueArray(
-      fc.record(
-        {
-          id: fc.constantFrom('L1', 'L2', 'L3', 'L4'),
-          description: fc.constantFrom('Site', 'Steel', 'Glass'),
-          amountCents: fc.nat(100_000),
-          category: fc.constantFrom('site', 'shell'),
-        },
-        { requiredKeys: ['id', 'description', 'amountCents'] },
-      ),
-      { selector: (line) => line.id, maxLength: 4 },
-    ),
-  });
+/** Valid budgets of at most 4 lines: far under the 2,000-byte limit the activities below are configured with. */
+const budgetVersion = (): fc.Arbitrary<JsonValue> => syncBudgetVersion(4);
 
 describe('sync activities (PGlite store, MockActivityEnvironment)', () => {
   let store: Store;

@@ -13,7 +13,7 @@ import { isJsonContent } from '../../domain/sync/json-content';
 import { jsonEqual } from '../../domain/sync/json-equal';
 import { structuralChanges } from '../../domain/sync/structural-diff';
 import type { DocumentKind, JsonValue } from '../../domain/sync/sync-types';
-import { syncBudget, syncExamplePlan, syncPlan } from '../fixtures/sync-documents';
+import { syncBudget, syncBudgetVersion, syncExamplePlan, syncPlan } from '../fixtures/sync-documents';
 
 type Doc = Record<string, JsonValue> & { lines: Record<string, JsonValue>[] };
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
@@ -25,23 +25,7 @@ const anyJson = (): fc.Arbitrary<JsonValue> =>
   fc.jsonValue({ maxDepth: 4 }).filter(isJsonContent) as fc.Arbitrary<JsonValue>;
 
 /** Budgets drawing line ids from a small pool, so versions share, add, drop and reorder lines. */
-const budgetVersion = (): fc.Arbitrary<JsonValue> =>
-  fc.record({
-    budgetId: fc.constant('B-1'),
-    currency: fc.constantFrom('USD', 'EUR'),
-    lines: fc.uniqueArray(
-      fc.record(
-        {
-          id: fc.constantFrom('L1', 'L2', 'L3', 'L4', 'L5', 'L6'),
-          description: fc.constantFrom('Site', 'Steel', 'Glass'),
-          amountCents: fc.nat(1000),
-          category: fc.constantFrom('a', 'b'),
-        },
-        { requiredKeys: ['id', 'description', 'amountCents'] },
-      ),
-      { selector: (line) => line.id, maxLength: 6 },
-    ),
-  });
+const budgetVersion = (): fc.Arbitrary<JsonValue> => syncBudgetVersion(6);
 
 /** Plan-shaped documents (several id-keyed lists, a nested object, positional arrays inside items). */
 const planVersion = (): fc.Arbitrary<JsonValue> =>
