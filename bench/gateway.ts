@@ -186,11 +186,10 @@ export async function benchGateway(): Promise<void> {
       const direct = await directBaseline(client, WEBHOOKS, `direct-${run}-${round}`);
       const directPerCall = perCall(directCpu);
       const viaCpu = cpuNow();
-      const viaGateway = {
-        ...(await throughGateway(gateway.url, WEBHOOKS, `gateway-${run}-${round}`)),
-        gatewayCpuMsPerCall: (cpuNow().gateway - viaCpu.gateway) / WEBHOOKS,
-      };
-      cpu.push({ direct: directPerCall, viaGateway: perCall(viaCpu) });
+      const through = await throughGateway(gateway.url, WEBHOOKS, `gateway-${run}-${round}`);
+      const viaPerCall = perCall(viaCpu);
+      const viaGateway = { ...through, gatewayCpuMsPerCall: viaPerCall.gateway };
+      cpu.push({ direct: directPerCall, viaGateway: viaPerCall });
       rounds.push({ direct, viaGateway });
     }
     const rows = rounds.flatMap(({ direct, viaGateway }, round) => [

@@ -39,7 +39,7 @@ export function processesNamed(name: string): number[] {
 
 /**
  * CPU time of the processes named `name` (PostgreSQL's backends come and go with the pool's
- * connections): a snapshot now; `since` gives the CPU they used after an earlier snapshot,
+ * connections): a snapshot now; `sinceMs` gives the CPU they used after an earlier snapshot,
  * counting a process started meanwhile from zero (one that ended meanwhile is lost).
  */
 export function cpuOfProcessesNamed(name: string) {
