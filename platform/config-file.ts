@@ -2,14 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { configFileSchema, type ConfigFile } from '../domain/config-file';
 import { parseInput } from '../domain/validation';
-import { yamlDepthRefusal } from '../domain/yaml-depth';
+import { yamlTextRefusal } from '../domain/yaml-limits';
 
 /** Reads and checks the config file; a missing file is an empty config (no schedules, no webhooks). */
 export function loadConfigFile(file: string): ConfigFile {
   if (!existsSync(file)) return configFileSchema.parse({});
   let document: unknown;
   const text = readFileSync(file, 'utf8');
-  const tooDeep = yamlDepthRefusal(text);
+  const tooDeep = yamlTextRefusal(text);
   if (tooDeep) throw new Error(`${file}: not valid YAML: ${tooDeep}`);
   try {
     document = parse(text) ?? {};

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { yamlDepthRefusal } from '../../domain/yaml-depth';
+import { yamlTextRefusal } from '../../domain/yaml-limits';
 import { taskTriggerSchema, type TaskTrigger } from '../../domain/task-triggers';
 import { parseInput } from '../../domain/validation';
 import { openSettingsStore } from '../../db/settings-store';
@@ -126,7 +126,7 @@ function readDocument(file: string): unknown {
   } catch (err) {
     throw new CliError(`${file}: ${(err as Error).message}`, EXIT.badInput);
   }
-  const tooDeep = yamlDepthRefusal(text);
+  const tooDeep = yamlTextRefusal(text);
   if (tooDeep) throw new CliError(`${file}: not valid JSON or YAML: ${tooDeep}`, EXIT.badInput);
   try {
     return parseYaml(text);

@@ -1,7 +1,7 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
 import { InputError, issuesText, parseInput } from '../validation';
-import { yamlDepthRefusal } from '../yaml-depth';
+import { yamlTextRefusal } from '../yaml-limits';
 
 /**
  * Parses YAML text with a zod schema; an InputError names each bad field by its path and
@@ -9,7 +9,7 @@ import { yamlDepthRefusal } from '../yaml-depth';
  * editing a config file finds the spot. Boundary code only (config loading).
  */
 export function parseYamlInput<S extends z.ZodType>(schema: S, text: string, what: string): z.output<S> {
-  const tooDeep = yamlDepthRefusal(text);
+  const tooDeep = yamlTextRefusal(text);
   if (tooDeep) throw new InputError(`${what}: not valid YAML: ${tooDeep}`, [{ path: '(yaml)', message: tooDeep }]);
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: true });

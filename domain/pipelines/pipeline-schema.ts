@@ -2,7 +2,6 @@
 // and why, for every refusal at once (a user fixes the file in one go).
 import type { z } from 'zod';
 import { durationToMs } from '../durations';
-import { InputError } from '../validation';
 import { expressionRefusal, type ExpressionPlace } from './expressions';
 import { needsCycle } from './job-graph';
 import {
@@ -18,14 +17,11 @@ import { readYamlSource, sourceError, type FieldPath, type SourceIssue } from '.
 export const DEFAULT_PIPELINE_PATH = '.arxflow/pipeline.yml';
 export const DEFAULT_MAX_PARALLEL = 4;
 export const DEFAULT_JOB_TIMEOUT_MS = 30 * 60_000;
-/** The definition travels in the workflow history: a file far past any real pipeline is refused. */
-export const MAX_PIPELINE_FILE_CHARS = 1024 * 1024;
 
 /** Parses and checks a pipeline file; `fileName` is how errors name it (its path in the repository). */
 export function parsePipelineYaml(text: string, fileName: string): PipelineDefinition {
-  if (text.length > MAX_PIPELINE_FILE_CHARS) {
-    throw new InputError(`${fileName}: too large (${text.length} characters; at most ${MAX_PIPELINE_FILE_CHARS})`);
-  }
+  // A file far past any real pipeline (its definition travels in the workflow history) is refused
+  // by readYamlSource before it is parsed, as every YAML file arxflow reads is.
   const source = readYamlSource(text, fileName);
   const parsed = pipelineFileSchema.safeParse(source.value ?? {}, { reportInput: true }); // input: "required" or "must be a text"
   // Expressions are checked on the file as written, so their refusals come with zod's.

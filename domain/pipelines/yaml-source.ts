@@ -1,7 +1,7 @@
 // YAML read with its positions kept, so a refusal names `<file>:<line>:<col>` and the field's path.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { InputError } from '../validation';
-import { yamlDepthRefusal } from '../yaml-depth';
+import { yamlTextRefusal } from '../yaml-limits';
 
 export type FieldPath = readonly (string | number)[];
 
@@ -23,7 +23,7 @@ export interface YamlSource {
 
 /** Parses `text`; not valid YAML (a tab, an unclosed quote, a duplicate key) throws naming the spot. */
 export function readYamlSource(text: string, fileName: string): YamlSource {
-  const tooDeep = yamlDepthRefusal(text);
+  const tooDeep = yamlTextRefusal(text);
   if (tooDeep) throw new InputError(`${fileName}: not valid YAML: ${tooDeep}`, [{ path: '(yaml)', message: tooDeep }]);
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });

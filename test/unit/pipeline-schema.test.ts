@@ -243,7 +243,7 @@ describe('parsePipelineYaml: refusals name the file, line, column and field', ()
 
   it('refuses a file far larger than any pipeline before parsing it', () => {
     expect(refusalOf(`# ${'x'.repeat(1024 * 1024)}\njobs: {a: {steps: [{run: x}]}}`)).toBe(
-      `${FILE}: too large (1048609 characters; at most 1048576)`,
+      `${FILE}: not valid YAML: too large (1,048,609 characters; at most 1,048,576)`,
     );
   });
 

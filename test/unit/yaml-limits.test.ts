@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { MAX_YAML_DEPTH, yamlDepthRefusal } from '../../domain/yaml-depth';
+import { MAX_YAML_CHARS, MAX_YAML_DEPTH, yamlTextRefusal } from '../../domain/yaml-limits';
 import { parseThresholdsYaml } from '../../domain/quality/thresholds';
 import { parseEscalationYaml } from '../../domain/alerts/escalation-policy-schemas';
 import { parsePipelineYaml } from '../../domain/pipelines/pipeline-schema';
@@ -26,14 +26,14 @@ const aliasBomb = `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from(
       .join(',')}]`,
 ).join('\n')}\n`;
 
-describe('YAML nesting depth, before the parser', () => {
+describe('YAML size and nesting depth, before the parser', () => {
   let dir: string;
   beforeAll(() => (dir = mkdtempSync(path.join(tmpdir(), 'yaml-depth-'))));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each(Object.entries(deepFiles))('refuses %s nested past the limit, at once', (_name, text) => {
     const started = performance.now();
-    expect(yamlDepthRefusal(text)).toMatch(/^nested too deep \(more than 64 levels/);
+    expect(yamlTextRefusal(text)).toMatch(/^nested too deep \(more than 64 levels/);
     expect(() => parseThresholdsYaml(text, 'quality.yml')).toThrow(/quality\.yml: not valid YAML: nested too deep/);
     expect(() => parseEscalationYaml(text)).toThrow(InputError);
     expect(() => parsePipelineYaml(text, '.arxflow/pipeline.yml')).toThrow(
@@ -52,14 +52,37 @@ describe('YAML nesting depth, before the parser', () => {
       'test/fixtures/pipelines/full.yml',
       'examples/deploy/arxflow.config.yaml',
     ])
-      expect(yamlDepthRefusal(readFileSync(path.join(__dirname, '..', '..', file), 'utf8'))).toBeUndefined();
+      expect(yamlTextRefusal(readFileSync(path.join(__dirname, '..', '..', file), 'utf8'))).toBeUndefined();
     const atLimit = `${'['.repeat(MAX_YAML_DEPTH)}1${']'.repeat(MAX_YAML_DEPTH)}`;
-    expect(yamlDepthRefusal(atLimit)).toBeUndefined();
-    expect(yamlDepthRefusal(`[${atLimit}]`)).toMatch(/nested too deep/);
+    expect(yamlTextRefusal(atLimit)).toBeUndefined();
+    expect(yamlTextRefusal(`[${atLimit}]`)).toMatch(/nested too deep/);
     // Brackets inside quotes and comments are text, not nesting.
     const quoted = `a: "${'['.repeat(200)}"\nb: '${'{'.repeat(200)}'\n# ${'['.repeat(200)}\n`;
-    expect(yamlDepthRefusal(quoted)).toBeUndefined();
+    expect(yamlTextRefusal(quoted)).toBeUndefined();
     expect(parse(quoted)).toEqual({ a: '['.repeat(200), b: '{'.repeat(200) });
+  });
+
+  it('refuses a file over 1 MiB before parsing it, naming the file (a 5 MB schedule id once overflowed the stack in CI)', () => {
+    const config = parse(readFileSync(path.join(__dirname, '..', '..', 'arxflow.config.yaml'), 'utf8')) as {
+      schedules: { id: string }[];
+    };
+    config.schedules[0]!.id = 'x'.repeat(5 * 1024 * 1024);
+    const huge = JSON.stringify(config);
+    const tooLarge = `too large (${huge.length.toLocaleString('en-US')} characters; at most 1,048,576)`;
+    expect(yamlTextRefusal(huge)).toBe(tooLarge);
+    const file = path.join(dir, 'arxflow.config.yaml');
+    writeFileSync(file, huge);
+    expect(() => loadConfigFile(file)).toThrow(`${file}: not valid YAML: ${tooLarge}`);
+    expect(() => parseThresholdsYaml(huge, 'quality.yml')).toThrow(`quality.yml: not valid YAML: ${tooLarge}`);
+    expect(() => parseEscalationYaml(huge)).toThrow(InputError);
+    expect(() => parsePipelineYaml(huge, '.arxflow/pipeline.yml')).toThrow(
+      `.arxflow/pipeline.yml: not valid YAML: ${tooLarge}`,
+    );
+    // At the limit the text is parsed: the size is what was refused.
+    const atLimit = `a: "${'x'.repeat(MAX_YAML_CHARS - 6)}"\n`;
+    expect(atLimit.length).toBe(MAX_YAML_CHARS);
+    expect(yamlTextRefusal(atLimit)).toBeUndefined();
+    expect(yamlTextRefusal(`${atLimit} `)).toMatch(/^too large/);
   });
 
   it('refuses an alias bomb as bad YAML naming the file, not with yaml’s ReferenceError', () => {
