@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { processIdentity } from '../../platform/process-identity';
@@ -27,9 +27,14 @@ export async function clusterEnv(dataDir: string): Promise<Record<string, string
 }
 
 /** `npm run cluster -- <args>` (scripts/cluster.ts, what the npm script runs), to its exit. */
-export function runCluster(args: string[], env: Record<string, string>, timeoutMs = 600_000): Promise<ClusterRun> {
+export function runCluster(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 600_000,
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<ClusterRun> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       TSX,
       ['scripts/cluster.ts', ...args],
       { cwd: ROOT, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 10 * 1024 * 1024 },
@@ -38,15 +43,24 @@ export function runCluster(args: string[], env: Record<string, string>, timeoutM
         resolve({ status, stdout, stderr });
       },
     );
+    onSpawn?.(child);
   });
 }
+
+/**
+ * Starts still running, by data dir. A test's beforeAll can time out while its start goes on
+ * (the start's own limit is longer); the afterAll's stop must not run beside it, or the start
+ * launches the Web UI server after the stop has looked and leaves it running (seen once).
+ */
+const startsInFlight = new Map<string, ChildProcess>();
 
 /**
  * `npm run cluster -- <args>` for a test, which must start: its output, its state and who its
  * processes are (for stopTestCluster to check that none is left).
  */
 export async function startTestCluster(args: string[], env: Record<string, string>, dataDir: string) {
-  const started = await runCluster(args, env);
+  const started = await runCluster(args, env, undefined, (child) => startsInFlight.set(dataDir, child));
+  startsInFlight.delete(dataDir);
   if (started.status !== 0)
     throw new Error(`npm run cluster exited ${started.status}:\n${started.stdout}\n${started.stderr}`);
   return { started, state: readClusterState(dataDir), processes: identitiesOf(recordedPids(dataDir)) };
@@ -54,15 +68,27 @@ export async function startTestCluster(args: string[], env: Record<string, strin
 
 /**
  * `npm run cluster -- stop`, then the data dir removed (ARXFLOW_KEEP_CLUSTER_DIR=1 keeps it, and
- * its logs/, to read after a failure): the stop's exit status and which of `processes` still run.
+ * its logs/, to read after a failure): the stop's exit status and which of `processes` still run
+ * (when the start never returned them: the processes the cluster recorded, read before the stop).
+ * A start still running is ended first (SIGTERM, which tsx passes on), so it starts nothing more.
  */
 export async function stopTestCluster(
   env: Record<string, string>,
   dataDir: string,
-  processes: ReturnType<typeof identitiesOf>,
+  processes?: ReturnType<typeof identitiesOf>,
 ): Promise<{ status: number | null; left: number[] }> {
+  const start = startsInFlight.get(dataDir);
+  if (start && start.exitCode === null && start.signalCode === null) {
+    console.log(`npm run cluster (start) still running at the stop: ended first (data dir ${dataDir})`);
+    await new Promise((resolve) => {
+      start.once('exit', resolve);
+      start.kill('SIGTERM');
+    });
+  }
+  startsInFlight.delete(dataDir);
+  const known = processes ?? identitiesOf(recordedPids(dataDir));
   const stopped = await runCluster(['stop'], env, 120_000);
-  const left = stillRunning(processes);
+  const left = stillRunning(known);
   if (!process.env.ARXFLOW_KEEP_CLUSTER_DIR) rmSync(dataDir, { recursive: true, force: true });
   else console.log(`cluster data dir kept: ${dataDir}`);
   return { status: stopped.status, left };

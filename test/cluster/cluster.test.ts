@@ -33,7 +33,8 @@ describe('npm run cluster: arxflow on Temporal Server and PostgreSQL, two worker
   let env: Record<string, string>;
   let state: ReturnType<typeof readClusterState>;
   let store: Store;
-  let processesWhileRunning: ReturnType<typeof identitiesOf> = [];
+  // Unset when the start never returned: the stop then checks what the cluster recorded.
+  let processesWhileRunning: ReturnType<typeof identitiesOf> | undefined;
 
   beforeAll(async () => {
     // The shipped config file with a plan review team, as an operator configures one for reviews.
@@ -76,7 +77,7 @@ describe('npm run cluster: arxflow on Temporal Server and PostgreSQL, two worker
     const again = await runCluster([], env, 120_000);
     expect(again.status).toBe(0);
     expect(again.stdout).toMatch(/already running/);
-    expect(recordedPids(dataDir).sort()).toEqual(processesWhileRunning.map((p) => p.pid).sort());
+    expect(recordedPids(dataDir).sort()).toEqual(processesWhileRunning!.map((p) => p.pid).sort());
 
     // The CLI as a user runs it: a separate process, TEMPORAL_ADDRESS at the cluster.
     const health = await runArxflow(['health', '--json'], {

@@ -41,7 +41,8 @@ describeWithChromium('npm run cluster: login on the standalone Web UI (OIDC), id
   let client: Client;
   let browser: Browser;
   let page: Page;
-  let processesWhileRunning: ReturnType<typeof identitiesOf> = [];
+  // Unset when the start never returned: the stop then checks what the cluster recorded.
+  let processesWhileRunning: ReturnType<typeof identitiesOf> | undefined;
 
   beforeAll(async () => {
     env = await clusterEnv(dataDir);
