@@ -248,22 +248,22 @@ export async function benchAlerts(): Promise<void> {
         );
         const slowest = { ms: 0, key: '' };
         const intake: number[] = [];
-        const alertRun = async (key: string) => {
+        const alertRun = async (key: string, intakes: number[]) => {
           const t0 = performance.now();
           await post(key);
-          intake.push(performance.now() - t0); // the gateway's part: POST until its 202 (Temporal accepted)
+          intakes.push(performance.now() - t0); // the gateway's part: POST until its 202 (Temporal accepted)
           await slackMessageOf(key);
           const ms = performance.now() - t0;
           if (ms > slowest.ms) Object.assign(slowest, { ms, key });
           return ms;
         };
         const alerts = await profiled('alerts', devServerPid, () =>
-          driven(ALERTS, (i) => alertRun(`bench-${run}-${i}`)),
+          driven(ALERTS, (i) => alertRun(`bench-${run}-${i}`, intake)),
         );
         // The same offered load for both: the floor first, then the alert path.
         const ratePerSecond = +(PACED_RATE ?? floor.perSecond / 4).toFixed(1);
         const pacedFloor = await paced(PACED_ALERTS, ratePerSecond, (i) => floorRun(`bench-floorpaced-${run}-${i}`));
-        const pacedAlerts = await paced(PACED_ALERTS, ratePerSecond, (i) => alertRun(`bench-paced-${run}-${i}`));
+        const pacedAlerts = await paced(PACED_ALERTS, ratePerSecond, (i) => alertRun(`bench-paced-${run}-${i}`, []));
         const atRate = { ratePerSecond, runs: PACED_ALERTS, floor: pacedFloor, alerts: pacedAlerts };
         const perRun = {
           floor: await tasksOf(env.client, `bench/floor/bench-floor-${run}-0`),
