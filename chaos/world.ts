@@ -62,7 +62,11 @@ export interface ChaosWorld {
 
 export async function startChaosWorld(log: (line: string) => void, options: { workers?: number } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'arxflow-chaos-'));
-  const cleanups: (() => Promise<unknown> | unknown)[] = [() => rmSync(dir, { recursive: true, force: true })];
+  // ARXFLOW_KEEP_CHAOS_DIR=1 keeps the run's folder (its logs/ of workers and servers) to read after a failure.
+  const cleanups: (() => Promise<unknown> | unknown)[] = [
+    () =>
+      process.env.ARXFLOW_KEEP_CHAOS_DIR ? log(`folder kept: ${dir}`) : rmSync(dir, { recursive: true, force: true }),
+  ];
   const close = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
   };

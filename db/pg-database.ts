@@ -30,16 +30,24 @@ export async function openPostgres(databaseUrl: string, connectTimeoutMs = 5000)
     ...executor(pool),
     async transaction(work) {
       const client = await pool.connect();
+      // A checked-out client has no listener of the pool's: a connection lost mid-transaction
+      // (PostgreSQL stopped) emits 'error' on it, which unheard ends the process (the store-outage
+      // chaos scenario saw a worker die so). The pending statement fails with the same error;
+      // the client is dropped rather than pooled again.
+      let lost: Error | undefined;
+      const onError = (err: Error) => (lost = err);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work(executor(client));
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        if (!lost) await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(lost);
       }
     },
     async close() {

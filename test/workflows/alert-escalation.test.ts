@@ -129,7 +129,7 @@ describe('alertEscalation on the time-skipping server (real Slack stand-in and S
 
   it('retries a failing channel without posting twice, and a channel that keeps failing does not hold the others back', async () => {
     slack.failNext('chat.postMessage', 2, 'server_error');
-    smtp.rejectNext(5, 451); // every attempt of the email delivery
+    smtp.rejectNext(6, 451); // every attempt of the email delivery (deliverNotification tries 6 times)
     const view = await run(async (taskQueue) => {
       const handle = await start(taskQueue, alertEvent('flaky-1'));
       await world.env.sleep(2 * MIN);

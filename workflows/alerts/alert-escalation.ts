@@ -54,24 +54,28 @@ import {
   type SourceEventMessage,
 } from './messages';
 
-// Rewriting a posted message is cosmetic: a few tries, then the alert goes on without it.
+// Rewriting a posted message is cosmetic, but one left saying "firing" after the resolve misleads
+// whoever reads the channel: tries over about two minutes, longer than a store or Slack outage
+// the service rides out (4 tries in 14 s gave up during the store-outage chaos scenario's 30 s),
+// then the alert goes on without it.
 // Sends heartbeat (activities/heartbeat.ts): one cut off by a dead worker is retried elsewhere within seconds.
 const { updateSlackMessage } = proxyActivities<NotificationActivities>({
   startToCloseTimeout: '30 seconds',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 4 },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
 });
 // A short read on the worker's own store, before each notification: local, no server round trip.
 const { currentSilences } = proxyLocalActivities<AlertActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
-// A channel that keeps failing gives up after a few spaced tries, so it cannot hold the
-// other targets or the next level back; the failure is recorded on the alert.
+// A channel that keeps failing gives up after a few spaced tries over about a minute, so it
+// cannot hold the other targets or the next level back for long; the failure is recorded on the
+// alert. The minute outlasts a 30 s store outage (5 tries spanned exactly 30 s).
 const { deliverNotification } = proxyActivities<NotificationActivities>({
   startToCloseTimeout: '30 seconds',
   heartbeatTimeout: '10 seconds', // the send heartbeats: a dead worker is noticed within seconds
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6 },
 });
 
 /** A held step looks at the silences again this often: one expired early releases it within this. */
