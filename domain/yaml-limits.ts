@@ -9,8 +9,9 @@
  *
  * Depth: the parser recurses once per level: 1,000 levels overflow its stack, 10,000 of `[[[...`
  * took it 19 s on a loaded machine, and a run of such files once ended the process (V8 out of
- * memory compiling a RegExp right after the overflow). No arxflow file nests past a few dozen levels, so a deeper
- * one is refused as what it is, before it is parsed (found by the bad-input chaos scenario).
+ * memory compiling a RegExp right after the overflow). No arxflow file nests past a few dozen
+ * levels, so a deeper one is refused as what it is, before it is parsed (found by the bad-input
+ * chaos scenario).
  */
 
 /** Deeper than this is refused: far past any real config, pipeline or policy file. */
