@@ -10,6 +10,13 @@ import { checkoutWorkspace, ensureMirror } from '../../platform/git';
 import { workspaceOf } from './job-workspace';
 import type { RunStepInput, StepOutcome } from './pipeline-activity-types';
 import { groupAlive, terminateGroup, trackGroup, untrackGroup } from './process-groups';
+import {
+  forgetStepGroup,
+  leftoverStepGroup,
+  prepareStepGroupFile,
+  recordStepGroup,
+  stepGroupFile,
+} from './step-group-file';
 import { StepLogWriter } from './step-log';
 
 const HEARTBEAT_MS = 2_000;
@@ -36,7 +43,8 @@ interface StepHeartbeat {
  * Runs one step: `/bin/sh -c <run>` in the workspace as its own process group, output to the store
  * as it comes, heartbeats every 2 s. The step's timeout, the activity's cancellation and the worker's
  * exit all end the whole group (SIGTERM, SIGKILL after the grace). A group left behind by a worker that
- * died during an earlier attempt is killed before the step starts again from its beginning.
+ * died during an earlier attempt (found from a file beside the workspaces, else the last heartbeat) is
+ * killed before the step starts again from its beginning.
  */
 export async function runPipelineStep(deps: StepRunnerDeps, input: RunStepInput): Promise<StepOutcome> {
   const context = activityContext();
@@ -66,16 +74,15 @@ export async function runPipelineStep(deps: StepRunnerDeps, input: RunStepInput)
   }
 
   const writer = log(secretValues);
+  const groupFile = stepGroupFile(deps.dataDir, input.runId, input.jobId, input.stepIndex);
   if (attempt > 1) {
     const earlier = context?.info.heartbeatDetails as StepHeartbeat | undefined;
-    if (
-      earlier?.pid &&
-      earlier.host === hostname() &&
-      earlier.stepIndex === input.stepIndex &&
-      groupAlive(earlier.pid)
-    ) {
-      await terminateGroup(earlier.pid, deps.killGraceMs);
-    }
+    const fromHeartbeat =
+      earlier?.pid && earlier.host === hostname() && earlier.stepIndex === input.stepIndex && groupAlive(earlier.pid)
+        ? earlier.pid
+        : undefined;
+    const leftover = leftoverStepGroup(groupFile) ?? fromHeartbeat;
+    if (leftover !== undefined) await terminateGroup(leftover, deps.killGraceMs);
     await writer.note(`worker lost during this step: re-running it from the start (attempt ${attempt})`);
   }
   let workspace = input.workspace;
@@ -92,6 +99,7 @@ export async function runPipelineStep(deps: StepRunnerDeps, input: RunStepInput)
   const timeoutMs = Math.min(input.timeoutMs, input.step.timeoutMs ?? Infinity);
 
   const started = Date.now();
+  prepareStepGroupFile(groupFile);
   const child = spawn('/bin/sh', ['-c', command], {
     cwd: workspace,
     env,
@@ -106,6 +114,13 @@ export async function runPipelineStep(deps: StepRunnerDeps, input: RunStepInput)
     return { status: 'failed', exitCode: null, durationMs: 0, attempt };
   }
   trackGroup(pid);
+  try {
+    recordStepGroup(groupFile, pid); // in the spawn's tick: no await between them for a crash to fall into
+  } catch (err) {
+    await terminateGroup(pid, deps.killGraceMs);
+    untrackGroup(pid);
+    throw err;
+  }
   child.stdout.on('data', (data: Buffer) => writer.write('stdout', data));
   child.stderr.on('data', (data: Buffer) => writer.write('stderr', data));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -158,6 +173,7 @@ export async function runPipelineStep(deps: StepRunnerDeps, input: RunStepInput)
     clearInterval(heartbeats);
     clearTimeout(timer);
     untrackGroup(pid);
+    forgetStepGroup(groupFile, pid);
   }
 }
 

@@ -8,6 +8,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createPipelineActivities, type RunStepInput } from '../../activities/pipelines';
 import { groupMembers } from '../../activities/pipelines/process-groups';
+import { stepGroupFile } from '../../activities/pipelines/step-group-file';
 import { PipelineLogs } from '../../db/pipeline-logs';
 import { PipelineRuns } from '../../db/pipeline-runs';
 import { openStore, type Store } from '../../db/store';
@@ -81,6 +82,7 @@ describe('pipeline activities', () => {
       ...rest,
     };
   }
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const logText = async (runId: string) => (await logs.read(runId)).map((c) => c.text).join('');
   /** Live (not zombie) processes whose pid is in the file a step wrote. */
   const alive = (pidFile: string) => {
@@ -265,6 +267,32 @@ describe('pipeline activities', () => {
     const text = await logText(runId);
     expect(text).toContain('worker lost during this step: re-running it from the start (attempt 2)');
     expect(text.indexOf('worker lost')).toBeLessThan(text.indexOf('again'));
+  });
+
+  it('a retried attempt finds the group from the file its lost worker wrote at the spawn, when no heartbeat got out', async () => {
+    const runId = newRun();
+    const workspace = await prepared(runId);
+    // Attempt 1's worker "died" before any heartbeat reached the server: attempt 2 is given no details.
+    const first = new MockActivityEnvironment().run(
+      activities.runPipelineStep,
+      stepInput(runId, workspace, 'touch first-started; sleep 300; echo first-end'),
+    );
+    const recordFile = stepGroupFile(dataDir, runId, 'build', 0);
+    for (let i = 0; i < 200 && !existsSync(path.join(workspace, 'first-started')); i++) await sleep(50);
+    const firstGroup = (JSON.parse(readFileSync(recordFile, 'utf8')) as { pid: number }).pid;
+    expect(groupMembers(firstGroup).length).toBeGreaterThan(0);
+
+    const second = await new MockActivityEnvironment({ attempt: 2 }).run(
+      activities.runPipelineStep,
+      stepInput(runId, workspace, 'echo second'),
+    );
+    expect(second).toMatchObject({ status: 'succeeded', attempt: 2 });
+    expect(groupMembers(firstGroup)).toEqual([]);
+    expect(await first).toMatchObject({ status: 'failed', exitCode: null }); // ended by the retry's SIGTERM
+    const text = await logText(runId);
+    expect(text).not.toContain('first-end');
+    // Both attempts are over: the record is gone, not left to a third attempt to misread.
+    expect(existsSync(recordFile)).toBe(false);
   });
 
   it('kills the groups of steps still running when the worker process exits', async () => {
