@@ -23,23 +23,18 @@ export async function appendWorkflowEvent(store: Store, event: WorkflowEventReco
 
 /**
  * Appends transitions of the calling activity's workflow run to the audit chain, each exactly
- * once (keyed by run and sequence), in one transaction: the keys claimed in one statement, the
- * new events written in one and signed under one anchor (db/audit-log.ts `appendAll`).
+ * once (keyed by run and sequence), in one transaction shared with whatever other appends are
+ * waiting at that moment (db/audit-group-commit.ts).
  */
 export async function appendWorkflowEvents(store: Store, events: WorkflowEventRecord[]): Promise<void> {
   const { workflowExecution } = Context.current().info;
   const workflowId = workflowExecution?.workflowId ?? 'unknown';
-  const keyOf = (event: WorkflowEventRecord) =>
-    `${workflowId}/${workflowExecution?.runId ?? 'unknown'}/audit/${event.sequence}`;
-  const byKey = new Map(events.map((event) => [keyOf(event), event]));
-  await store.idempotency.runOnceEach([...byKey.keys()], (fresh, tx) =>
-    store.audit.appendAll(
-      fresh.map((key) => {
-        const event = byKey.get(key)!;
-        return { actor: event.actor, action: event.action, subject: event.subject, workflowId, data: event.data };
-      }),
-      tx,
-    ),
+  const runId = workflowExecution?.runId ?? 'unknown';
+  await store.auditWrites.appendOnce(
+    events.map((event) => ({
+      key: `${workflowId}/${runId}/audit/${event.sequence}`,
+      entry: { actor: event.actor, action: event.action, subject: event.subject, workflowId, data: event.data },
+    })),
   );
 }
 
@@ -48,7 +43,7 @@ export function createAuditActivities({ store }: AuditDeps) {
     /**
      * Appends the audit events of a workflow's transitions, each exactly once (keyed by run
      * and sequence), in one activity and one transaction: a burst of transitions costs one
-     * round trip and eight SQL statements.
+     * round trip and at most eight SQL statements (fewer when other appends share them).
      */
     async recordWorkflowEvents(events: WorkflowEventRecord[]): Promise<void> {
       await appendWorkflowEvents(store, events);

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { AuditGroupCommit } from './audit-group-commit';
 import { AuditLog, type AnchorKey } from './audit-log';
 import { resolveAuditKey } from './audit-key';
 import { IdempotencyKeys } from './idempotency-keys';
@@ -11,6 +12,8 @@ export interface Store {
   readonly db: SqlDatabase;
   readonly audit: AuditLog;
   readonly idempotency: IdempotencyKeys;
+  /** Exactly-once audit appends, concurrent callers committed together (db/audit-group-commit.ts). */
+  readonly auditWrites: AuditGroupCommit;
   /** Round trip to the database; throws when it is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -38,10 +41,12 @@ export async function openStore(location: StoreLocation, options: { auditKey?: A
     await db.close().catch(() => undefined);
     throw err;
   }
+  const idempotency = new IdempotencyKeys(db);
   return {
     db,
     audit,
-    idempotency: new IdempotencyKeys(db),
+    idempotency,
+    auditWrites: new AuditGroupCommit(idempotency, audit),
     async ping() {
       await db.query('SELECT 1');
     },
