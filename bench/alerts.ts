@@ -257,9 +257,14 @@ export async function benchAlerts(): Promise<void> {
           if (ms > slowest.ms) Object.assign(slowest, { ms, key });
           return ms;
         };
+        // One anchor per audit transaction: how many alerts' audit writes shared one (db/audit-group-commit.ts).
+        const anchors = async () =>
+          Number((await store.db.query<{ n: string | number }>('SELECT count(*) AS n FROM audit_anchors'))[0]!.n);
+        const anchorsBefore = await anchors();
         const alerts = await profiled('alerts', devServerPid, () =>
           driven(ALERTS, (i) => alertRun(`bench-${run}-${i}`, intake)),
         );
+        const auditTransactionsPerAlert = +(((await anchors()) - anchorsBefore) / ALERTS).toFixed(2);
         // The same offered load for both: the floor first, then the alert path.
         const ratePerSecond = +(PACED_RATE ?? floor.perSecond / 4).toFixed(1);
         const pacedFloor = await paced(PACED_ALERTS, ratePerSecond, (i) => floorRun(`bench-floorpaced-${run}-${i}`));
@@ -287,7 +292,7 @@ export async function benchAlerts(): Promise<void> {
         }
         const sortedIntake = intake.sort((a, b) => a - b);
         const intakeMs = { p50: percentile(sortedIntake, 50), p99: percentile(sortedIntake, 99) };
-        return { baseline, floor, alerts, atRate, perRun, intakeMs };
+        return { baseline, floor, alerts, atRate, perRun, intakeMs, auditTransactionsPerAlert };
       }),
     );
     const row = (name: string, r: typeof results.baseline | typeof results.alerts) => ({
@@ -315,7 +320,7 @@ export async function benchAlerts(): Promise<void> {
       `gateway intake (POST /v1/events until its 202, inside the alert path above): p50 ${results.intakeMs.p50.toFixed(1)} ms, p99 ${results.intakeMs.p99.toFixed(1)} ms`,
     );
     console.log(
-      `per run: floor ${JSON.stringify(results.perRun.floor)}; alert ${JSON.stringify(results.perRun.alert)}; tuning ${JSON.stringify(TUNING)}; server ${SERVER_ARGS.join(' ') || 'defaults'}`,
+      `per run: floor ${JSON.stringify(results.perRun.floor)}; alert ${JSON.stringify(results.perRun.alert)}; audit transactions per alert ${results.auditTransactionsPerAlert}; tuning ${JSON.stringify(TUNING)}; server ${SERVER_ARGS.join(' ') || 'defaults'}`,
     );
     const { atRate } = results;
     console.table([
