@@ -31,6 +31,7 @@ import { floorAlert, floorTrigger } from './alert-floor-workflow';
 import { postAlert, slackWatcher } from './alert-load';
 import { installBenchRuntime } from './bench-runtime';
 import { childProcessesNamed, processCpuMs } from './process-cpu';
+import { percentile } from './percentile';
 
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 1000);
 /** A folder: the main thread's CPU profile of each measured phase goes there (floor.cpuprofile, alerts.cpuprofile). */
@@ -108,10 +109,6 @@ async function tasksOf(client: TestWorkflowEnvironment['client'], workflowId: st
     markers: count('markerRecordedEventAttributes'),
     events: events.length,
   };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 function summary(latencies: number[], seconds: number) {

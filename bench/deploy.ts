@@ -37,6 +37,7 @@ import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { baselineActivities } from './deploy-baseline-workflow';
 import { writeResults } from './results';
 import { installBenchRuntime } from './bench-runtime';
+import { percentile } from './percentile';
 
 const RUNS = Number(process.env.BENCH_DEPLOY_RUNS ?? 10);
 const SERVICE = 'bench-web';
@@ -44,9 +45,6 @@ const EXAMPLE_DIR = path.resolve(__dirname, '..', 'examples', 'deploy');
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 const stats = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };

@@ -20,6 +20,7 @@ import { BENCH_SECRET as SECRET, BENCH_TASK_QUEUE as TASK_QUEUE } from './gatewa
 import { writeResults } from './results';
 import { installBenchRuntime } from './bench-runtime';
 import { childProcessesNamed, cpuOfProcessesNamed, processCpuMs } from './process-cpu';
+import { percentile } from './percentile';
 
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 3000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -31,10 +32,6 @@ const ROUNDS = Number(process.env.BENCH_GATEWAY_ROUNDS ?? 3);
 const EXISTING_TEMPORAL = process.env.BENCH_GATEWAY_TEMPORAL;
 /** Issue #17's aim: the webhook path at this share of the direct client's rate, in every round. */
 const AIM_RATIO = 0.9;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 /** N signalWithStart calls at a fixed concurrency, straight to Temporal. */
 async function directBaseline(client: Client, count: number, prefix: string) {

@@ -35,6 +35,7 @@ import {
   type TypeOutcome,
 } from './workflow-memory';
 import { installBenchRuntime } from './bench-runtime';
+import { percentile } from './percentile';
 
 const WORKFLOWS = Number(process.env.BENCH_MEMORY_WORKFLOWS ?? 100);
 const WARM_UP = 10;
@@ -233,9 +234,6 @@ async function cacheMetrics(port: number): Promise<{ hits: number; misses: numbe
       .reduce((total, line) => total + Number(line.split(' ').pop()), 0);
   return { hits: sum('sticky_cache_hit'), misses: sum('sticky_cache_miss'), size: sum('sticky_cache_size') };
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 export interface OpenRun {
   gates: number;

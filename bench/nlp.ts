@@ -9,12 +9,9 @@ import { localEngine } from '../domain/nlp/local-engine';
 import { toTranslation } from '../domain/nlp/translation';
 import { loadLabelledSet, score, scoreTable, type Answer } from '../test/support/nlp-labelled-set';
 import { writeResults } from './results';
+import { percentile } from './percentile';
 
 const ROUNDS = Number(process.env.BENCH_NLP_ROUNDS ?? 20);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 /** Each text timed alone, ROUNDS passes over the set after one warm-up pass; ms per text. */
 function timed(texts: readonly string[], work: (text: string, i: number) => unknown) {

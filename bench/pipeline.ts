@@ -27,13 +27,11 @@ import { createArxflowWorker } from '../workers/worker';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { benchQualityParsing } from './pipeline-quality';
 import { writeResults } from './results';
+import { percentile } from './percentile';
 
 const RUNS = Number(process.env.BENCH_PIPELINE_RUNS ?? 20);
 const SECRET = 'bench-github-webhook-secret-0123456789';
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 const stats = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };

@@ -35,6 +35,7 @@ import { installBenchRuntime } from './bench-runtime';
 import { writeResults } from './results';
 import { baselineCommit, baselineEntity } from './sync-baseline-workflow';
 import { editedPlan, planOfSize } from './sync-documents';
+import { percentile } from './percentile';
 
 const ONE_DOCUMENT_COMMITS = Number(process.env.BENCH_SYNC_COMMITS ?? 100);
 const DOCUMENTS = Number(process.env.BENCH_SYNC_DOCUMENTS ?? 100);
@@ -60,9 +61,6 @@ function planVersion(n: number): JsonValue {
   return plan as unknown as JsonValue;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 function stats(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
