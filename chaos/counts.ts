@@ -4,6 +4,9 @@ import {
   alertKeyOf,
   alertSummaryOf,
   applicantOf,
+  commitMessageOf,
+  COMMITS_PER_DOCUMENT,
+  documentIdOf,
   gateIdOf,
   planIdOf,
   RELEASED_PER_GATE,
@@ -121,19 +124,36 @@ async function ledgerRows(world: ChaosWorld, plan: WorkloadPlan) {
   return { ids, payouts, disbursements };
 }
 
+/** Every commit the plan makes, as `<documentId>|<message>`. */
+export function expectedCommits(plan: WorkloadPlan): string[] {
+  return range(plan.documents).flatMap((i) =>
+    range(COMMITS_PER_DOCUMENT).map((step) => `${documentIdOf(plan, i)}|${commitMessageOf(plan, i, step + 1)}`),
+  );
+}
+
+/** The commits in the documents' histories, read from the store's rows. */
+async function observedCommits(world: ChaosWorld, plan: WorkloadPlan): Promise<string[]> {
+  const rows = await world.store.db.query<{ document_id: string; message: string }>(
+    'SELECT document_id, message FROM sync_commits WHERE in_history AND document_id = ANY($1)',
+    [range(plan.documents).map((i) => documentIdOf(plan, i))],
+  );
+  return rows.map((row) => `${row.document_id}|${row.message}`);
+}
+
 export interface EffectCounts {
   counts: ChaosCount[];
   checks: { name: string; ok: boolean; detail?: string }[];
 }
 
-/** The scenario's table: workflows, ledger, emails, Slack; and the checks beyond counts. */
+/** The scenario's table: workflows, ledger, emails, Slack, document commits; and the checks beyond counts. */
 export async function countEffects(
   world: ChaosWorld,
   plan: WorkloadPlan,
   outcome: WorkloadOutcome,
 ): Promise<EffectCounts> {
-  const total = plan.funding + plan.alerts + plan.reviews;
-  const done = outcome.completed.funding + outcome.completed.alerts + outcome.completed.reviews;
+  const total = plan.funding + plan.alerts + plan.reviews + plan.documents;
+  const { completed } = outcome;
+  const done = completed.funding + completed.alerts + completed.reviews + completed.documents;
   const { ids, payouts, disbursements } = await ledgerRows(world, plan);
   const counts: ChaosCount[] = [
     { what: 'workflows completed as expected', expected: total, observed: done, duplicates: 0, lost: total - done },
@@ -149,6 +169,7 @@ export async function countEffects(
     ),
     tally('emails at the SMTP stand-in (one per Message-ID)', expectedEmails(plan), observedEmails(world)),
     tally('Slack messages at the Slack stand-in', expectedSlackPosts(plan), observedSlackPosts(world)),
+    tally('document commits in the store', expectedCommits(plan), await observedCommits(world, plan)),
   ];
   const repeated = repeatedEmails(world, plan);
   const alertTexts = world.slack.messages().filter((m) => /chaos-[0-9a-z]+-\d+/.test(m.text ?? ''));

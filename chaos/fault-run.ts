@@ -38,7 +38,7 @@ export async function runUnderFaults(options: {
     const plan = planWorkload(randomBytes(3).toString('hex').toUpperCase(), options.workflows);
     await seedWorkload(world, plan);
     log(
-      `${options.workflows} workflows: ${plan.funding} funding gates, ${plan.alerts} alerts, ${plan.reviews} compliance reviews`,
+      `${options.workflows} workflows: ${plan.funding} funding gates, ${plan.alerts} alerts, ${plan.reviews} compliance reviews, ${plan.documents} documents`,
     );
     const workloadStarted = Date.now();
     const done = runWorkload(world, plan, {

@@ -1,4 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { TemporalSyncOperations } from '../client/api/sync-temporal-operations';
+import { SyncStore } from '../db/sync-store';
 import { alertWorkflowId, pagerdutyDedupKey } from '../domain/alerts/dedup';
 import { complianceReviewId } from '../domain/compliance/review';
 import { fundingGateId } from '../domain/funding/gate-input';
@@ -20,7 +22,8 @@ import { sleep } from './worker-pool';
 
 /**
  * The mixed workload every fault scenario drives: funding gates to disbursement, alerts through
- * escalation and resolve, and compliance reviews (half with a corrections cycle). Each workflow
+ * escalation and resolve, compliance reviews (half with a corrections cycle), and versioned
+ * documents given three commits each, one on top of the other (data sync). Each workflow
  * is driven step by step the way a user would, every call retried until it lands (a dead server
  * or worker answers nothing for a while; the deadline bounds the wait). Updates carry an update
  * id, so a retried one that had landed is answered from the first, not applied twice.
@@ -31,13 +34,22 @@ export interface WorkloadPlan {
   funding: number;
   alerts: number;
   reviews: number;
+  /** Documents (one documentSync workflow each), COMMITS_PER_DOCUMENT commits to each. */
+  documents: number;
 }
 
 export function planWorkload(run: string, workflows: number): WorkloadPlan {
-  const funding = Math.round(workflows * 0.4);
-  const alerts = Math.round(workflows * 0.35);
-  return { run, funding, alerts, reviews: workflows - funding - alerts };
+  const funding = Math.round(workflows * 0.35);
+  const alerts = Math.round(workflows * 0.3);
+  const documents = Math.round(workflows * 0.1);
+  return { run, funding, alerts, documents, reviews: workflows - funding - alerts - documents };
 }
+
+export const COMMITS_PER_DOCUMENT = 3;
+export const documentIdOf = (plan: WorkloadPlan, i: number) => `chaos-${plan.run.toLowerCase()}-doc-${i}`;
+/** A commit's message names its document and step: how the store's rows are matched to the plan. */
+export const commitMessageOf = (plan: WorkloadPlan, i: number, step: number) => `${documentIdOf(plan, i)} step ${step}`;
+const EDITOR = { subject: 'chaos-editor', roles: ['editor'] };
 
 export const PROJECT = (plan: WorkloadPlan) => `CHAOS-${plan.run}`;
 export const gateIdOf = (plan: WorkloadPlan, i: number) => fundingGateId(gateInput(plan, i));
@@ -68,7 +80,7 @@ export const RELEASED_PER_GATE = 2_700_000;
 
 export interface WorkloadOutcome {
   /** Workflows that ended with the expected result, by kind. */
-  completed: { funding: number; alerts: number; reviews: number };
+  completed: { funding: number; alerts: number; reviews: number; documents: number };
   failures: string[];
   /** When the last workflow finished. */
   doneAt: number;
@@ -86,7 +98,7 @@ export async function runWorkload(
   options: { concurrency: number; deadline: number; log: (line: string) => void },
 ): Promise<WorkloadOutcome> {
   const outcome: WorkloadOutcome = {
-    completed: { funding: 0, alerts: 0, reviews: 0 },
+    completed: { funding: 0, alerts: 0, reviews: 0, documents: 0 },
     failures: [],
     doneAt: 0,
     retries: 0,
@@ -221,13 +233,52 @@ export async function runWorkload(
     outcome.completed.reviews += 1;
   }
 
+  const syncStore = new SyncStore(world.store.db);
+  const sync = new TemporalSyncOperations({ client, taskQueue: TASK_QUEUE, store: syncStore });
+
+  async function document(i: number) {
+    const documentId = documentIdOf(plan, i);
+    let parent: string | undefined;
+    for (let step = 1; step <= COMMITS_PER_DOCUMENT; step++) {
+      const message = commitMessageOf(plan, i, step);
+      const based = parent;
+      parent = await persist(`commit ${step} to ${documentId}`, async () => {
+        // A try that landed before its answer was lost: the commit is in the history (the
+        // client's checks would now refuse the first commit again for want of a parent).
+        const landed = (await syncStore.log(documentId)).entries.find((entry) => entry.message === message);
+        if (landed) return landed.commitId;
+        const result = await sync.commit(
+          documentId,
+          {
+            kind: 'json',
+            content: {
+              document: i,
+              step,
+              rooms: Array.from({ length: step }, (_, n) => ({ id: `R${n}`, area: 10 * n })),
+            },
+            message,
+            requestId: `${documentId}-${step}`,
+            ...(based === undefined ? {} : { parent: based }),
+          },
+          EDITOR,
+        );
+        if (result.outcome !== 'committed') throw new Error(`${documentId} step ${step}: ${result.outcome}`);
+        return result.commitId;
+      });
+    }
+    const head = await persist(`head of ${documentId}`, () => syncStore.head(documentId));
+    if (head !== parent) throw new Error(`${documentId}: head ${head}, expected the last commit ${parent}`);
+    outcome.completed.documents += 1;
+  }
+
   // Interleaved kinds, so every fault lands on a mix.
   const jobs: { name: string; run: () => Promise<void> }[] = [];
-  const most = Math.max(plan.funding, plan.alerts, plan.reviews);
+  const most = Math.max(plan.funding, plan.alerts, plan.reviews, plan.documents);
   for (let i = 0; i < most; i++) {
     if (i < plan.funding) jobs.push({ name: `funding ${i}`, run: () => funding(i) });
     if (i < plan.alerts) jobs.push({ name: `alert ${i}`, run: () => alert(i) });
     if (i < plan.reviews) jobs.push({ name: `review ${i}`, run: () => review(i) });
+    if (i < plan.documents) jobs.push({ name: `document ${i}`, run: () => document(i) });
   }
   let next = 0;
   let finished = 0;

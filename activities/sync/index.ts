@@ -2,6 +2,7 @@ import type { Store } from '../../db/store';
 import { SyncStore } from '../../db/sync-store';
 import { DEFAULT_SYNC_CONFIG } from '../../domain/sync/sync-config';
 import { SYNC_LIMITS, type SyncConfig } from '../../domain/sync/sync-types';
+import { heartbeating } from '../heartbeat';
 import { createNotificationActivities, type DeliveryRequest } from '../notifications/deliver';
 import { createSyncBranch, deleteSyncBranch, fastForwardSync, prepareSyncMerge } from './branches';
 import { notifySyncSubscribers } from './notify-sync-subscribers';
@@ -39,18 +40,24 @@ export function createSyncActivities(deps: SyncActivityDeps): SyncActivities {
   const config = deps.config ?? DEFAULT_SYNC_CONFIG;
   const notify = deps.notify ?? createNotificationActivities({ store: deps.store }).deliverNotification;
   const fetchImpl = deps.fetchImpl ?? fetch;
+  // The store's preparing and writing steps beat while they run (their pieces of CPU work take
+  // well under a second, even a 5 MB merge): a worker that dies in one is noticed by the
+  // heartbeat timeout, not after the minute of its start-to-close, with the document's writers
+  // waiting behind it (workflows/sync/sync-activities.ts).
   return {
     prepareSyncCommit: (input) =>
-      prepareSyncCommit(
-        { store, maxContentBytes: Math.min(config.maxContentBytes, SYNC_LIMITS.maxContentBytes) },
-        input,
+      heartbeating(() =>
+        prepareSyncCommit(
+          { store, maxContentBytes: Math.min(config.maxContentBytes, SYNC_LIMITS.maxContentBytes) },
+          input,
+        ),
       ),
     runSyncHooks: (input) => runSyncHooks({ store, fetchImpl }, input),
-    writeSyncCommit: (input) => writeSyncCommit(store, input),
+    writeSyncCommit: (input) => heartbeating(() => writeSyncCommit(store, input)),
     notifySyncSubscribers: (input) => notifySyncSubscribers({ store, config, notify }, input),
-    createSyncBranch: (input) => createSyncBranch(store, input),
-    deleteSyncBranch: (input) => deleteSyncBranch(store, input),
-    prepareSyncMerge: (input) => prepareSyncMerge(store, input),
-    fastForwardSync: (input) => fastForwardSync(store, input),
+    createSyncBranch: (input) => heartbeating(() => createSyncBranch(store, input)),
+    deleteSyncBranch: (input) => heartbeating(() => deleteSyncBranch(store, input)),
+    prepareSyncMerge: (input) => heartbeating(() => prepareSyncMerge(store, input)),
+    fastForwardSync: (input) => heartbeating(() => fastForwardSync(store, input)),
   };
 }

@@ -12,7 +12,7 @@ describe('chaos: store outage (size ci)', () => {
     const result = await storeOutageScenario.run({ size: 'ci', log: (line) => lines.push(line) });
 
     const { plan, counts } = ciWorkloadExpectation();
-    expect(plan).toEqual({ run: 'X', funding: 16, alerts: 14, reviews: 10 });
+    expect(plan).toEqual({ run: 'X', funding: 14, alerts: 12, reviews: 10, documents: 4 });
     const report = `${lines.join('\n')}\n${JSON.stringify(result, null, 2)}`;
     expect({ counts: result.counts, failedChecks: result.checks.filter((check) => !check.ok), report }).toEqual({
       counts,

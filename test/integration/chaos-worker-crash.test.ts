@@ -11,7 +11,7 @@ describe('chaos: worker crash (size ci)', () => {
 
     // The figures the ci size promises, worked out from the plan.
     const { plan, counts } = ciWorkloadExpectation();
-    expect(plan).toEqual({ run: 'X', funding: 16, alerts: 14, reviews: 10 });
+    expect(plan).toEqual({ run: 'X', funding: 14, alerts: 12, reviews: 10, documents: 4 });
     const report = `${lines.join('\n')}\n${JSON.stringify(result, null, 2)}`;
     expect({ counts: result.counts, report }).toEqual({
       counts,

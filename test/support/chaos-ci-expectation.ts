@@ -1,4 +1,4 @@
-import { planWorkload, withCorrections } from '../../chaos/workload';
+import { COMMITS_PER_DOCUMENT, planWorkload, withCorrections } from '../../chaos/workload';
 
 /**
  * The chaos workload at size ci (40 mixed workflows) and the effects it must leave, each count
@@ -16,6 +16,7 @@ export function ciWorkloadExpectation() {
       exact('ledger disbursement transactions', plan.funding),
       exact('emails at the SMTP stand-in (one per Message-ID)', 2 * plan.alerts + plan.reviews + corrections),
       exact('Slack messages at the Slack stand-in', 2 * plan.alerts),
+      exact('document commits in the store', COMMITS_PER_DOCUMENT * plan.documents),
     ],
   };
 }

@@ -10,9 +10,12 @@ const SYNC_INPUT_ERROR = 'SyncInputError';
 // Preparing a change reads the store and stages a merged content (idempotent by hash; the
 // commit id comes from workflow time, so a retry prepares the same commit). A store that
 // blinks is retried with backoff; one that stays down fails the writer's Update after a few
-// tries rather than holding every later change of the document behind it.
+// tries rather than holding every later change of the document behind it. It heartbeats
+// (activities/sync/index.ts): a worker killed mid-way is noticed within 10 s, not a minute
+// (the worker-crash chaos scenario found writers waiting out the minute).
 export const preparation = proxyActivities<SyncActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
@@ -44,9 +47,11 @@ export const hooks = proxyActivities<SyncActivities>({
 // The commit row and the head's compare-and-set: once the workflow decided to commit, it must
 // land. A write whose answer was lost may have moved the head already, and giving up then
 // would leave the workflow's head behind the store's; so it is retried until it lands
-// (idempotent on commitId: a retry that finds the head at the commit succeeds).
+// (idempotent on commitId: a retry that finds the head at the commit succeeds). It heartbeats
+// like preparing, so a lost worker's write is retried within 10 s.
 export const writes = proxyActivities<SyncActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
