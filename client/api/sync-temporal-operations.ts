@@ -88,8 +88,7 @@ export interface TemporalSyncDeps {
  * without a gateway. A change is checked here first (JSON, size, the kind's schema, the parent
  * in the document's history), its content staged by hash, and only then sent to the
  * document's workflow as the `commit` Update (started first if it is not running: one
- * workflow per document, USE_EXISTING), whose id is the request's id, so a retried request is
- * answered once. Reads (log, show, diff, documents) come from the store.
+ * workflow per document, USE_EXISTING), which answers a retried request id once. Reads (log, show, diff, documents) come from the store.
  */
 export class TemporalSyncOperations implements SyncOperations {
   constructor(private readonly deps: TemporalSyncDeps) {}
@@ -135,7 +134,7 @@ export class TemporalSyncOperations implements SyncOperations {
       ...(request.branch === undefined ? {} : { branch: request.branch }),
     };
     return this.send(id, (handle) =>
-      handle.executeUpdate(commitUpdate, { args: [change], updateId: change.requestId }),
+      handle.executeUpdate(commitUpdate, { args: [change], updateId: callUpdateId(change.requestId) }),
     );
   }
 
@@ -196,7 +195,9 @@ export class TemporalSyncOperations implements SyncOperations {
       branch: request.branch,
       message: request.message,
     };
-    return this.send(id, (handle) => handle.executeUpdate(mergeUpdate, { args: [merge], updateId: requestId }));
+    return this.send(id, (handle) =>
+      handle.executeUpdate(mergeUpdate, { args: [merge], updateId: callUpdateId(requestId) }),
+    );
   }
 
   async revert(documentId: string, body: RevertBody, caller: Caller): Promise<CommitOutcome> {
@@ -218,7 +219,9 @@ export class TemporalSyncOperations implements SyncOperations {
       commitId: request.commitId,
       ...(request.message === undefined ? {} : { message: request.message }),
     };
-    return this.send(id, (handle) => handle.executeUpdate(revertUpdate, { args: [revert], updateId: requestId }));
+    return this.send(id, (handle) =>
+      handle.executeUpdate(revertUpdate, { args: [revert], updateId: callUpdateId(requestId) }),
+    );
   }
 
   async head(documentId: string): Promise<DocumentSyncView> {
@@ -401,6 +404,17 @@ const REFUSED_FIELD = /^(kind|parent|commitId|content|contentBytes|metadata|mess
  * commit that landed in between), or an activity refused the change for good. About the input:
  * 400 naming the field; the store or a hook unreachable for too long: 503; else 422.
  */
+/**
+ * The Update id of one call carrying a commit, revert or merge. The workflow answers a repeated
+ * request id itself (it keeps the answers by request id, and a repeat arriving while the first
+ * runs waits for it), so the Update's own id is fresh on each call: Temporal keeps a failed
+ * Update's outcome under its id, and a change that failed as SyncUnavailable (the store down)
+ * would fail again on every retry of its request id, long after the store was back.
+ */
+function callUpdateId(requestId: string): string {
+  return `${requestId}:${randomUUID()}`;
+}
+
 function refusalOfUpdate(err: WorkflowUpdateFailedError): ApiError {
   const cause = err.cause;
   const reason = cause?.message ?? err.message;

@@ -300,7 +300,7 @@ describe('documentSync on the time-skipping server (real activities, PGlite)', (
     });
   });
 
-  it('an activity that keeps failing fails the Update as SyncUnavailable, which the API answers 503 (retry later), not 422', async () => {
+  it('an activity that keeps failing fails the Update as SyncUnavailable, which the API answers 503 (retry later, also under the same request id), not 422', async () => {
     const documentId = 'doc-store-failing';
     const content = { a: 'unreadable' };
     // A content row the activity cannot read: each attempt fails as a store that keeps failing would.
@@ -316,18 +316,31 @@ describe('documentSync on the time-skipping server (real activities, PGlite)', (
         taskQueue: 'unused (the document workflow runs)',
         store: sync(),
       });
-      const failure = await operations
-        .commit(documentId, { kind: 'json', content, message: 'unreadable' }, { subject: 'ed-eva', roles: ['editor'] })
-        .then(
-          () => undefined,
-          (err: unknown) => err,
-        );
+      const editor = { subject: 'ed-eva', roles: ['editor'] };
+      const body = { kind: 'json' as const, content, message: 'unreadable', requestId: 'retry-after-503' };
+      const failure = await operations.commit(documentId, body, editor).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       expect(failure).toBeInstanceOf(ApiError);
       expect(failure).toMatchObject({ status: 503, code: 'unavailable' });
       expect((failure as ApiError).message).toMatch(/^could not prepare the change: /);
       // Nothing entered the history, and the document takes the next change.
       expect(await handle.query(syncStatusQuery)).toMatchObject({ commits: 0, refused: [] });
-      committed(await commit(handle, { a: 'readable' }));
+      const next = committed(await commit(handle, { a: 'readable' }));
+      // The store "is back" (the row readable): the same request id, sent again, runs again and
+      // commits, rather than being answered the 503 its first Update failed with.
+      await world.store.db.transaction(async (tx) => {
+        await tx.exec('ALTER TABLE sync_contents DISABLE TRIGGER sync_contents_no_change');
+        await tx.query('UPDATE sync_contents SET canonical = $2 WHERE hash = $1', [
+          contentHash(content),
+          '{"a":"unreadable"}',
+        ]);
+        await tx.exec('ALTER TABLE sync_contents ENABLE TRIGGER sync_contents_no_change');
+      });
+      const retried = await operations.commit(documentId, { ...body, parent: next.commitId }, editor);
+      expect(retried).toMatchObject({ outcome: 'committed', parents: [next.commitId] });
+      expect(await handle.query(syncStatusQuery)).toMatchObject({ commits: 2 });
     });
   });
 
