@@ -88,7 +88,8 @@ export interface TemporalSyncDeps {
  * without a gateway. A change is checked here first (JSON, size, the kind's schema, the parent
  * in the document's history), its content staged by hash, and only then sent to the
  * document's workflow as the `commit` Update (started first if it is not running: one
- * workflow per document, USE_EXISTING), which answers a retried request id once. Reads (log, show, diff, documents) come from the store.
+ * workflow per document, USE_EXISTING), which answers a retried request id once. Reads (log,
+ * show, diff, documents) come from the store.
  */
 export class TemporalSyncOperations implements SyncOperations {
   constructor(private readonly deps: TemporalSyncDeps) {}
@@ -394,16 +395,6 @@ export class TemporalSyncOperations implements SyncOperations {
   }
 }
 
-/** Failure types of a refused Update that mean the input (400), not a rule (422). */
-const INPUT_FAILURES = new Set(['InvalidInput', 'SyncInputError']);
-/** A validator's refusal that starts with one of these fields (`parent: ...`) is bad input naming it. */
-const REFUSED_FIELD = /^(kind|parent|commitId|content|contentBytes|metadata|message|branch|name|at): /;
-
-/**
- * The Update failed: its validator refused (a rule the checks here could not see, such as a
- * commit that landed in between), or an activity refused the change for good. About the input:
- * 400 naming the field; the store or a hook unreachable for too long: 503; else 422.
- */
 /**
  * The Update id of one call carrying a commit, revert or merge. The workflow answers a repeated
  * request id itself (it keeps the answers by request id, and a repeat arriving while the first
@@ -415,6 +406,16 @@ function callUpdateId(requestId: string): string {
   return `${requestId}:${randomUUID()}`;
 }
 
+/** Failure types of a refused Update that mean the input (400), not a rule (422). */
+const INPUT_FAILURES = new Set(['InvalidInput', 'SyncInputError']);
+/** A validator's refusal that starts with one of these fields (`parent: ...`) is bad input naming it. */
+const REFUSED_FIELD = /^(kind|parent|commitId|content|contentBytes|metadata|message|branch|name|at): /;
+
+/**
+ * The Update failed: its validator refused (a rule the checks here could not see, such as a
+ * commit that landed in between), or an activity refused the change for good. About the input:
+ * 400 naming the field; the store or a hook unreachable for too long: 503; else 422.
+ */
 function refusalOfUpdate(err: WorkflowUpdateFailedError): ApiError {
   const cause = err.cause;
   const reason = cause?.message ?? err.message;
