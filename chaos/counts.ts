@@ -1,4 +1,5 @@
 import type { ChaosCount } from './scenario';
+import { tally } from './tally';
 import type { ChaosWorld } from './world';
 import {
   alertKeyOf,
@@ -11,36 +12,14 @@ import {
   planIdOf,
   RELEASED_PER_GATE,
   withCorrections,
+  WORKLOAD_KINDS,
+  type WorkloadFixtures,
   type WorkloadOutcome,
   type WorkloadPlan,
 } from './workload';
+import { countDeployments } from './deployments';
+import { countPipelines } from './pipelines';
 import { FIRST_LEVEL, SECOND_LEVEL } from './world';
-
-/**
- * Effects counted where they land, never from the workflows' own claims: ledger rows in
- * PostgreSQL, messages the SMTP stand-in accepted, chat.postMessage calls the Slack stand-in
- * answered ok. Each expected effect has a key; an observed effect is matched to its key, so a
- * key seen twice is a duplicate and a key never seen is lost.
- */
-export function tally(what: string, expectedKeys: string[], observedKeys: string[]): ChaosCount {
-  const seen = new Map<string, number>();
-  const expected = new Set(expectedKeys);
-  for (const key of observedKeys) if (expected.has(key)) seen.set(key, (seen.get(key) ?? 0) + 1);
-  let duplicates = 0;
-  let lost = 0;
-  for (const key of expected) {
-    const n = seen.get(key) ?? 0;
-    if (n === 0) lost += 1;
-    else duplicates += n - 1;
-  }
-  return {
-    what,
-    expected: expected.size,
-    observed: [...seen.values()].reduce((a, b) => a + b, 0),
-    duplicates,
-    lost,
-  };
-}
 
 const ALERT_TITLE = (plan: WorkloadPlan, i: number) => `[CRITICAL] ${alertSummaryOf(plan, i)}`;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -145,15 +124,17 @@ export interface EffectCounts {
   checks: { name: string; ok: boolean; detail?: string }[];
 }
 
-/** The scenario's table: workflows, ledger, emails, Slack, document commits; and the checks beyond counts. */
+/** The scenario's table: workflows, ledger, emails, Slack, document commits, pipelines, deployments; and the checks beyond counts. */
 export async function countEffects(
   world: ChaosWorld,
   plan: WorkloadPlan,
+  fixtures: WorkloadFixtures,
   outcome: WorkloadOutcome,
 ): Promise<EffectCounts> {
-  const total = plan.funding + plan.alerts + plan.reviews + plan.documents;
-  const { completed } = outcome;
-  const done = completed.funding + completed.alerts + completed.reviews + completed.documents;
+  const total = WORKLOAD_KINDS.reduce((sum, kind) => sum + plan[kind], 0);
+  const done = WORKLOAD_KINDS.reduce((sum, kind) => sum + outcome.completed[kind], 0);
+  const pipelines = await countPipelines(world, fixtures.pipelines);
+  const deployments = await countDeployments(world, fixtures.deployments);
   const { ids, payouts, disbursements } = await ledgerRows(world, plan);
   const counts: ChaosCount[] = [
     { what: 'workflows completed as expected', expected: total, observed: done, duplicates: 0, lost: total - done },
@@ -170,6 +151,8 @@ export async function countEffects(
     tally('emails at the SMTP stand-in (one per Message-ID)', expectedEmails(plan), observedEmails(world)),
     tally('Slack messages at the Slack stand-in', expectedSlackPosts(plan), observedSlackPosts(world)),
     tally('document commits in the store', expectedCommits(plan), await observedCommits(world, plan)),
+    ...pipelines.counts,
+    ...deployments.counts,
   ];
   const repeated = repeatedEmails(world, plan);
   const alertTexts = world.slack.messages().filter((m) => /chaos-[0-9a-z]+-\d+/.test(m.text ?? ''));
@@ -206,6 +189,8 @@ export async function countEffects(
       ok: audit.ok,
       ...(audit.ok ? {} : { detail: JSON.stringify(audit).slice(0, 200) }),
     },
+    ...pipelines.checks,
+    ...deployments.checks,
   ];
   return { counts, checks };
 }

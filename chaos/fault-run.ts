@@ -36,12 +36,12 @@ export async function runUnderFaults(options: {
   const world = await startChaosWorld(log);
   try {
     const plan = planWorkload(randomBytes(3).toString('hex').toUpperCase(), options.workflows);
-    await seedWorkload(world, plan);
+    const fixtures = await seedWorkload(world, plan);
     log(
-      `${options.workflows} workflows: ${plan.funding} funding gates, ${plan.alerts} alerts, ${plan.reviews} compliance reviews, ${plan.documents} documents`,
+      `${options.workflows} workflows: ${plan.funding} funding gates, ${plan.alerts} alerts, ${plan.reviews} compliance reviews, ${plan.documents} documents, ${plan.pipelines} pipeline runs, ${plan.deployments} deployment items`,
     );
     const workloadStarted = Date.now();
-    const done = runWorkload(world, plan, {
+    const done = runWorkload(world, plan, fixtures, {
       concurrency: options.concurrency,
       deadline: workloadStarted + options.timeoutMs,
       log,
@@ -53,7 +53,7 @@ export async function runUnderFaults(options: {
     );
     // Deliveries settle after the last result (e.g. a chat.update after resolve): give them a moment.
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const { counts, checks } = await countEffects(world, plan, outcome);
+    const { counts, checks } = await countEffects(world, plan, fixtures, outcome);
     const faultCount = Object.values(injection.faults).reduce((a, b) => a + b, 0);
     const allChecks = [
       ...checks,

@@ -1,4 +1,3 @@
-import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { TemporalSyncOperations } from '../client/api/sync-temporal-operations';
 import { SyncStore } from '../db/sync-store';
 import { alertWorkflowId, pagerdutyDedupKey } from '../domain/alerts/dedup';
@@ -17,13 +16,17 @@ import {
   complianceReview,
   resolveUpdate,
 } from '../workflows';
+import { ChaosDriver } from './driver';
+import { driveDeployment, prepareDeployments, stopDeployments, type DeploymentFixture } from './deployments';
+import { drivePipeline, preparePipelines, type PipelineFixture } from './pipelines';
 import { ROUTING_KEY, TASK_QUEUE, type ChaosWorld } from './world';
-import { sleep } from './worker-pool';
 
 /**
  * The mixed workload every fault scenario drives: funding gates to disbursement, alerts through
- * escalation and resolve, compliance reviews (half with a corrections cycle), and versioned
- * documents given three commits each, one on top of the other (data sync). Each workflow
+ * escalation and resolve, compliance reviews (half with a corrections cycle), versioned
+ * documents given three commits each, one on top of the other (data sync), pipeline runs of
+ * real step processes (chaos/pipelines.ts), and deployments on the local target
+ * (chaos/deployments.ts). Each workflow
  * is driven step by step the way a user would, every call retried until it lands (a dead server
  * or worker answers nothing for a while; the deadline bounds the wait). Updates carry an update
  * id, so a retried one that had landed is answered from the first, not applied twice.
@@ -36,13 +39,26 @@ export interface WorkloadPlan {
   reviews: number;
   /** Documents (one documentSync workflow each), COMMITS_PER_DOCUMENT commits to each. */
   documents: number;
+  /** Pipeline runs, one commit each. */
+  pipelines: number;
+  /** Deployment items (chaos/deployments.ts says what one is). */
+  deployments: number;
 }
 
 export function planWorkload(run: string, workflows: number): WorkloadPlan {
-  const funding = Math.round(workflows * 0.35);
-  const alerts = Math.round(workflows * 0.3);
+  const funding = Math.round(workflows * 0.3);
+  const alerts = Math.round(workflows * 0.25);
   const documents = Math.round(workflows * 0.1);
-  return { run, funding, alerts, documents, reviews: workflows - funding - alerts - documents };
+  const pipelines = Math.round(workflows * 0.1);
+  const deployments = Math.round(workflows * 0.05);
+  const reviews = workflows - funding - alerts - documents - pipelines - deployments;
+  return { run, funding, alerts, reviews, documents, pipelines, deployments };
+}
+
+/** What a workload needs beyond the world, made before it runs: the pipelines' repository, the deployments' services. */
+export interface WorkloadFixtures {
+  pipelines: PipelineFixture;
+  deployments: DeploymentFixture;
 }
 
 export const COMMITS_PER_DOCUMENT = 3;
@@ -80,7 +96,7 @@ export const RELEASED_PER_GATE = 2_700_000;
 
 export interface WorkloadOutcome {
   /** Workflows that ended with the expected result, by kind. */
-  completed: { funding: number; alerts: number; reviews: number; documents: number };
+  completed: Record<WorkloadKind, number>;
   failures: string[];
   /** When the last workflow finished. */
   doneAt: number;
@@ -88,58 +104,33 @@ export interface WorkloadOutcome {
   retries: number;
 }
 
-export async function seedWorkload(world: ChaosWorld, plan: WorkloadPlan): Promise<void> {
+export type WorkloadKind = Exclude<keyof WorkloadPlan, 'run'>;
+export const WORKLOAD_KINDS: WorkloadKind[] = ['funding', 'alerts', 'reviews', 'documents', 'pipelines', 'deployments'];
+
+/** The project's money, the pipelines' repository and the deployments' services; all undone when the world closes. */
+export async function seedWorkload(world: ChaosWorld, plan: WorkloadPlan): Promise<WorkloadFixtures> {
   await fundProject(world.store, PROJECT(plan), 1_000_000_000_000);
+  const pipelines = preparePipelines(world, plan.run, plan.pipelines);
+  world.onClose(() => pipelines.repo.remove());
+  const deployments = await prepareDeployments(world, plan.run, plan.deployments);
+  world.onClose(() => stopDeployments(deployments));
+  return { pipelines, deployments };
 }
 
 export async function runWorkload(
   world: ChaosWorld,
   plan: WorkloadPlan,
+  fixtures: WorkloadFixtures,
   options: { concurrency: number; deadline: number; log: (line: string) => void },
 ): Promise<WorkloadOutcome> {
-  const outcome: WorkloadOutcome = {
-    completed: { funding: 0, alerts: 0, reviews: 0, documents: 0 },
-    failures: [],
-    doneAt: 0,
-    retries: 0,
-  };
+  const completed = Object.fromEntries(WORKLOAD_KINDS.map((kind) => [kind, 0])) as Record<WorkloadKind, number>;
+  const outcome: WorkloadOutcome = { completed, failures: [], doneAt: 0, retries: 0 };
   const { client } = world;
-  const { deadline } = options;
-
-  /** Tries `call` until it succeeds or the deadline passes; each try bounded to `tryMs`. */
-  async function persist<T>(what: string, call: () => Promise<T>, tryMs = 15_000): Promise<T> {
-    let delay = 250;
-    for (;;) {
-      try {
-        return await bounded(call(), Math.min(deadline - Date.now(), tryMs));
-      } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) throw err;
-        if (Date.now() > deadline) throw new Error(`${what}: ${describe(err)}`);
-        outcome.retries += 1;
-        await sleep(delay);
-        delay = Math.min(delay * 2, 3000);
-      }
-    }
-  }
-  async function startOnce(what: string, start: () => Promise<unknown>): Promise<void> {
-    try {
-      await persist(what, start);
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // an earlier try landed
-    }
-  }
-  /** Polls a query until `ready` holds. */
-  async function waitFor<V>(what: string, query: () => Promise<V>, ready: (view: V) => boolean): Promise<V> {
-    for (;;) {
-      const view = await persist(what, query);
-      if (ready(view)) return view;
-      if (Date.now() > deadline) throw new Error(`${what}: not reached by the deadline`);
-      await sleep(500);
-    }
-  }
-  /** The result, asked again after a lost connection (a long poll cut by a server restart). */
-  const resultOf = <R>(handle: WorkflowHandle, what: string) =>
-    persist(what, () => handle.result() as Promise<R>, 60_000);
+  const driver = new ChaosDriver(options.deadline);
+  const persist = driver.persist.bind(driver);
+  const startOnce = driver.startOnce.bind(driver);
+  const waitFor = driver.waitFor.bind(driver);
+  const resultOf = driver.resultOf.bind(driver);
 
   async function funding(i: number) {
     const input = gateInput(plan, i);
@@ -157,7 +148,6 @@ export async function runWorkload(
       );
     const view = await resultOf<{ status: string; payment?: unknown }>(handle, `result of ${workflowId}`);
     if (view.status !== 'completed' || !view.payment) throw new Error(`${workflowId} ended ${view.status}`);
-    outcome.completed.funding += 1;
   }
 
   async function alert(i: number) {
@@ -197,7 +187,6 @@ export async function runWorkload(
     );
     const view = await resultOf<{ status: string }>(handle, `result of ${workflowId}`);
     if (view.status !== 'resolved') throw new Error(`${workflowId} ended ${view.status}`);
-    outcome.completed.alerts += 1;
   }
 
   async function review(i: number) {
@@ -230,7 +219,6 @@ export async function runWorkload(
     );
     const view = await resultOf<{ status: string }>(handle, `result of ${workflowId}`);
     if (view.status !== 'approved') throw new Error(`${workflowId} ended ${view.status}`);
-    outcome.completed.reviews += 1;
   }
 
   const syncStore = new SyncStore(world.store.db);
@@ -268,18 +256,29 @@ export async function runWorkload(
     }
     const head = await persist(`head of ${documentId}`, () => syncStore.head(documentId));
     if (head !== parent) throw new Error(`${documentId}: head ${head}, expected the last commit ${parent}`);
-    outcome.completed.documents += 1;
   }
 
   // Interleaved kinds, so every fault lands on a mix.
   const jobs: { name: string; run: () => Promise<void> }[] = [];
-  const most = Math.max(plan.funding, plan.alerts, plan.reviews, plan.documents);
-  for (let i = 0; i < most; i++) {
-    if (i < plan.funding) jobs.push({ name: `funding ${i}`, run: () => funding(i) });
-    if (i < plan.alerts) jobs.push({ name: `alert ${i}`, run: () => alert(i) });
-    if (i < plan.reviews) jobs.push({ name: `review ${i}`, run: () => review(i) });
-    if (i < plan.documents) jobs.push({ name: `document ${i}`, run: () => document(i) });
-  }
+  const drive: Record<WorkloadKind, (i: number) => Promise<void>> = {
+    funding,
+    alerts: alert,
+    reviews: review,
+    documents: document,
+    pipelines: (i) => drivePipeline(world, fixtures.pipelines, i, driver),
+    deployments: (i) => driveDeployment(world, fixtures.deployments, i, driver),
+  };
+  const most = Math.max(...WORKLOAD_KINDS.map((kind) => plan[kind]));
+  for (let i = 0; i < most; i++)
+    for (const kind of WORKLOAD_KINDS)
+      if (i < plan[kind])
+        jobs.push({
+          name: `${kind} ${i}`,
+          run: async () => {
+            await drive[kind](i);
+            outcome.completed[kind] += 1;
+          },
+        });
   let next = 0;
   let finished = 0;
   await Promise.all(
@@ -297,22 +296,6 @@ export async function runWorkload(
     }),
   );
   outcome.doneAt = Date.now();
+  outcome.retries = driver.retries;
   return outcome;
-}
-
-/** An error with its causes (the client's "Failed to start Workflow" says why only in its cause). */
-function describe(err: unknown): string {
-  const parts: string[] = [];
-  for (let e = err as { message?: string; cause?: unknown } | undefined; e && parts.length < 4; e = e.cause as typeof e)
-    parts.push(String(e.message ?? e));
-  return parts.join(': ');
-}
-
-/** `promise`, or a timeout error after `ms` (the call itself runs on and is ignored). */
-function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(ms / 1000)} s`)), Math.max(ms, 0));
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

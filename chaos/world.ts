@@ -57,6 +57,8 @@ export interface ChaosWorld {
   gateway: { app: FastifyInstance; url: string };
   /** SIGKILL of the dev server, then a new one on the same port and SQLite file. */
   killAndRestartDevServer(pauseMs?: number): Promise<void>;
+  /** Adds to what `close()` undoes (first the last added), e.g. a workload's processes outside the workers. */
+  onClose(cleanup: () => Promise<unknown> | unknown): void;
   close(): Promise<void>;
 }
 
@@ -147,6 +149,7 @@ export async function startChaosWorld(log: (line: string) => void, options: { wo
         devServer = await startDevServer(devServerOptions);
         world.devServer = devServer;
       },
+      onClose: (cleanup) => cleanups.push(cleanup),
       close,
     };
     return world;

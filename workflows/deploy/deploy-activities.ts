@@ -40,23 +40,25 @@ export const rollbacks = proxyActivities<DeployActivities>({
 
 /**
  * Health checks: the config's own timeout bounds them (a failing check is an answer,
- * `ok: false`, not an error); they heartbeat every round, so only a lost worker runs them
- * again, once.
+ * `ok: false`, not an error); they heartbeat every round, so what runs them again is a lost
+ * worker, and that is no verdict on the version: a few tries, so two workers lost in a row
+ * (the worker-crash chaos scenario kills them every few seconds) never roll a healthy version back.
  */
 export function healthChecks(timeoutMs: number) {
   return proxyActivities<DeployActivities>({
     startToCloseTimeout: timeoutMs + 60_000,
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
-    retry: { initialInterval: '1 second', maximumAttempts: 2, nonRetryableErrorTypes: ['InvalidInput'] },
+    retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput'] },
   });
 }
 
 // Smoke tests: a handful of HTTP requests, each bounded by its own latency limit; a failing
-// test is an answer. They heartbeat, so a lost worker is noticed in seconds and runs them again, once.
+// test is an answer. They heartbeat, so a lost worker is noticed in seconds and runs them
+// again, a few times like the health checks.
 export const smokeTests = proxyActivities<DeployActivities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '1 second', maximumAttempts: 2, nonRetryableErrorTypes: ['InvalidInput'] },
+  retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput'] },
 });
 
 /**
