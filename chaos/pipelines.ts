@@ -86,7 +86,19 @@ export async function drivePipeline(
     world.client.workflow.getHandle(workflowId),
     `result of ${workflowId}`,
   );
-  if (view.status !== 'succeeded') throw new Error(`${workflowId} ended ${view.status}: ${view.error ?? ''}`);
+  if (view.status !== 'succeeded') throw new Error(`${workflowId} ended ${view.status}: ${whyNot(view)}`);
+}
+
+/** The run's error, or its jobs that did not succeed with their reasons and steps. */
+function whyNot(view: PipelineRunView): string {
+  if (view.error) return view.error;
+  return view.jobs
+    .filter((job) => job.status !== 'succeeded')
+    .map((job) => {
+      const steps = job.steps.map((step) => `${step.name} ${step.status} x${step.attempts ?? 1}`).join(', ');
+      return `job ${job.id} ${job.status} (${job.reason ?? 'no reason'}; steps: ${steps})`;
+    })
+    .join('; ');
 }
 
 /**

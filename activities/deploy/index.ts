@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DeploymentRecords, type RecordedOutcome } from '../../db/deployment-records';
+import { patientDatabase, STORE_OUTAGE_PATIENCE } from '../../db/patient-database';
 import { QualityResults } from '../../db/quality-results';
 import type { Store } from '../../db/store';
 import type { EscalationConfig } from '../../domain/alerts/escalation-policy';
@@ -32,32 +33,35 @@ export interface DeployActivityDeps {
  * targets make a no-op (they are idempotent), and then records it.
  */
 export function createDeployActivities(deps: DeployActivityDeps): DeployActivities {
-  const records = new DeploymentRecords(deps.store.db);
-  const quality = new QualityResults(deps.store.db);
+  // A target change gives up after a few tries and the deployment rolls back; a store outage is
+  // no reason to: it is waited out, under the change's heartbeat.
+  const db = patientDatabase(deps.store.db, STORE_OUTAGE_PATIENCE);
+  const records = new DeploymentRecords(db);
+  const quality = new QualityResults(db);
   const target = (request: TargetRequest) => targetFor({ dataDir: deps.dataDir }, request);
 
   async function recorded(
     request: TargetRequest,
     change: (target: DeployTarget) => Promise<Omit<RecordedOutcome, 'serving'>>,
   ): Promise<TargetOutcome> {
-    const existing = await records.get(request.workflowId, request.stage);
-    if (existing) return { changed: false, ...existing.outcome };
-    const outcome = await heartbeating(() =>
-      refusalsFinal(async () => {
+    return heartbeating(async () => {
+      const existing = await records.get(request.workflowId, request.stage);
+      if (existing) return { changed: false, ...existing.outcome };
+      const outcome = await refusalsFinal(async () => {
         const t = target(request);
         const made = await change(t);
         return { ...made, serving: await t.serving() };
-      }),
-    );
-    const { record, inserted } = await records.record({
-      workflowId: request.workflowId,
-      stage: request.stage,
-      service: request.service,
-      environment: request.environment,
-      version: request.version,
-      outcome,
+      });
+      const { record, inserted } = await records.record({
+        workflowId: request.workflowId,
+        stage: request.stage,
+        service: request.service,
+        environment: request.environment,
+        version: request.version,
+        outcome,
+      });
+      return { changed: inserted, ...record.outcome };
     });
-    return { changed: inserted, ...record.outcome };
   }
 
   return {

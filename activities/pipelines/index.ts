@@ -3,6 +3,7 @@ import { PipelineRuns } from '../../db/pipeline-runs';
 import type { PipelineDefinition, PipelineRunView } from '../../domain/pipelines/pipeline-types';
 import { heartbeating } from '../heartbeat';
 import { LocalCacheStore, type CacheStore } from './cache-store';
+import { patientDatabase, STORE_OUTAGE_PATIENCE } from '../../db/patient-database';
 import { finishJob, prepareJob, removeWorkspace } from './job-workspace';
 import { loadPipelineDefinition } from './load-definition';
 import type {
@@ -33,12 +34,15 @@ const DEFAULT_KILL_GRACE_MS = 5_000;
 export function createPipelineActivities(
   deps: PipelineActivityDeps & { cacheStore?: CacheStore; stepLogMaxBytes?: number },
 ) {
-  const runs = new PipelineRuns(deps.store.db);
-  const logs = new PipelineLogs(deps.store.db);
+  // Job and step activities give up after a few tries (their own failures end a job); a store
+  // outage is waited out under their heartbeats instead of failing the job.
+  const db = patientDatabase(deps.store.db, STORE_OUTAGE_PATIENCE);
+  const runs = new PipelineRuns(db);
+  const logs = new PipelineLogs(db);
   const jobDeps = {
     dataDir: deps.dataDir,
     logs,
-    cacheStore: deps.cacheStore ?? new LocalCacheStore(deps.store.db, deps.dataDir),
+    cacheStore: deps.cacheStore ?? new LocalCacheStore(db, deps.dataDir),
     cacheMaxBytes: deps.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
   };
   const stepDeps = {

@@ -60,12 +60,25 @@ export const storeOutageScenario: ChaosScenario = {
             {
               name: '/readyz answered 503 (not ready) while the store was down',
               ok: during.length > 0 && notReady.length === during.length,
-              detail: `${notReady.length} of ${during.length} probes from 10 s into the outage; store check: ${notReady[0]?.store ?? '-'}`,
+              detail: `${notReady.length} of ${during.length} probes from 10 s into the outage; store check: ${notReady[0]?.store ?? '-'}${
+                notReady.length < during.length
+                  ? `; others: ${during
+                      .filter((r) => r.status !== 503)
+                      .map((r) => `${r.status} ${r.store ?? ''}`)
+                      .join('; ')}`
+                  : ''
+              }`,
             },
             {
               name: '/readyz ready again after the store returned',
               ok: readyAgain !== undefined,
-              detail: readyAgain ? `${((readyAgain.at - backAt) / 1000).toFixed(1)} s after` : 'never',
+              detail: readyAgain
+                ? `${((readyAgain.at - backAt) / 1000).toFixed(1)} s after`
+                : `never; after: ${readyz
+                    .filter((r) => r.at > backAt)
+                    .slice(-3)
+                    .map((r) => `${r.status} ${r.store ?? ''}`)
+                    .join('; ')}`,
             },
           ],
         };
