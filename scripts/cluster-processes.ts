@@ -1,11 +1,11 @@
 // The cluster's background processes: started detached (they outlive `npm run cluster`), each
-// recorded in `<data dir>/pids/<name>.pid` with its identity (start time + command line,
+// recorded in `<data dir>/pids/<name>.pid` with its identity (its start time,
 // platform/process-identity.ts), so `stop` never signals a process that later got the same pid.
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processIdentity } from '../platform/process-identity';
+import { processIdentity, processStartIdentity } from '../platform/process-identity';
 
 interface PidRecord {
   name: string;
@@ -39,7 +39,10 @@ export function startDetached(
   child.unref();
   const pid = child.pid;
   if (!pid) throw new Error(`cannot start ${name}: ${command} did not start`);
-  const identity = processIdentity(pid) ?? '';
+  // By start time alone: read right after the spawn, the child may not have exec'd its program
+  // yet, and its command line would still be node's (a CI run then took a running UI server for
+  // one that had exited, and left it behind).
+  const identity = processStartIdentity(pid) ?? '';
   const record: PidRecord = { name, pid, identity, logFile };
   writeFileSync(path.join(pidsDir, `${name}.pid`), `${JSON.stringify(record)}\n`);
   return { name, pid, logFile };
@@ -101,8 +104,10 @@ function records(pidsDir: string): PidRecord[] {
   });
 }
 
+/** Its start time as recorded; a record written before start times alone has the command line too. */
 function isSame(record: PidRecord): boolean {
-  return !!record.identity && processIdentity(record.pid) === record.identity;
+  if (!record.identity) return false;
+  return processStartIdentity(record.pid) === record.identity || processIdentity(record.pid) === record.identity;
 }
 
 function signal(pid: number, name: NodeJS.Signals) {
