@@ -4,9 +4,9 @@ import { pipelineRunId, type PipelineRunInput, type PipelineRunView } from '../d
 import { repoKeyOf } from '../domain/pipelines/repo-key';
 import { listProcesses } from '../platform/process-identity';
 import { createGitRepo, type GitRepo } from '../test/support/git-repo';
-import { pipelineRun } from '../workflows';
+import { pipelineRun, pipelineStatusQuery } from '../workflows';
 import { tally } from './tally';
-import type { ChaosDriver } from './driver';
+import { ChaosDriver } from './driver';
 import type { ChaosCount } from './scenario';
 import { TASK_QUEUE, type ChaosWorld } from './world';
 
@@ -158,13 +158,19 @@ export async function countPipelines(
   };
 }
 
-/** Of the steps marked more than once (`runId|job|step`), those whose run view shows a single attempt. */
+/**
+ * Of the steps marked more than once (`runId|job|step`), those whose run view shows a single
+ * attempt (asked by query, bounded: a run that never ended must not hold the count).
+ */
 async function rerunsWithoutRetry(world: ChaosWorld, keys: string[]): Promise<string[]> {
+  const driver = new ChaosDriver(Date.now() + 30_000);
   const unexplained: string[] = [];
   for (const key of keys) {
     const [runId, job, step] = key.split('|') as [string, string, string];
-    const view: PipelineRunView = await world.client.workflow.getHandle(runId).result();
-    const attempts = view.jobs.find((j) => j.id === job)?.steps.find((s) => s.name === step)?.attempts ?? 1;
+    const view = await driver
+      .persist(`status of ${runId}`, () => world.client.workflow.getHandle(runId).query(pipelineStatusQuery))
+      .catch(() => undefined);
+    const attempts = view?.jobs.find((j) => j.id === job)?.steps.find((s) => s.name === step)?.attempts ?? 1;
     if (attempts < 2) unexplained.push(key);
   }
   return unexplained;
