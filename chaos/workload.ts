@@ -26,9 +26,9 @@ import { ROUTING_KEY, TASK_QUEUE, type ChaosWorld } from './world';
  * escalation and resolve, compliance reviews (half with a corrections cycle), versioned
  * documents given three commits each, one on top of the other (data sync), pipeline runs of
  * real step processes (chaos/pipelines.ts), and deployments on the local target
- * (chaos/deployments.ts). Each workflow
- * is driven step by step the way a user would, every call retried until it lands (a dead server
- * or worker answers nothing for a while; the deadline bounds the wait). Updates carry an update
+ * (chaos/deployments.ts). Each workflow is driven step by step the way a user would, every call
+ * retried until it lands (chaos/driver.ts: a dead server or worker answers nothing for a while;
+ * the deadline bounds the wait). Updates carry an update
  * id, so a retried one that had landed is answered from the first, not applied twice.
  * Expected effects are derived here from the plan, never from the workflows' own claims.
  */
