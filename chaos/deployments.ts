@@ -70,8 +70,6 @@ export interface DeploymentFixture {
   configDir: string;
   /** One service per item, as the config file's `deployments:` section would give it. */
   services: ServiceConfig[];
-  /** The world's workers stopped (stopDeployments needs no deployment in flight). */
-  stopWorkers(): Promise<void>;
 }
 
 const serviceNameOf = (run: string, i: number) => `chaos-${run.toLowerCase()}-web-${i}`;
@@ -104,21 +102,9 @@ export async function prepareDeployments(world: ChaosWorld, run: string, count: 
   );
   // The config file's own check, so the deployments get what `npm start` would have read.
   const config = deploymentsConfigSchema.parse({ services });
-  return {
-    dataDir: workerDataDir(world),
-    configDir,
-    services: config.services,
-    stopWorkers: () => world.workers.stopAll(),
-  };
-}
-
-/**
- * The chaos world's workers run with ARXFLOW_DATA_DIR = <world.dir>/worker-data (chaos/world.ts)
- * and build their local targets from it (workers/main.ts, activities/deploy/target-for.ts):
- * what they started is looked for there.
- */
-function workerDataDir(world: ChaosWorld): string {
-  return path.join(world.dir, 'worker-data');
+  // The workers build their local targets from their data dir (workers/main.ts,
+  // activities/deploy/target-for.ts): what they started is looked for there.
+  return { dataDir: world.workerDataDir, configDir, services: config.services };
 }
 
 /** Item i: 1.0.0, then 1.1.0, each started and waited for through calls that survive dead workers and servers. */
@@ -300,8 +286,8 @@ function runningProblem(name: string, target: LocalTarget): string | undefined {
  * one still deploying (a run stopped at its deadline) could otherwise start a release after
  * this. The world is closing anyway, and WorkerPool.stopAll again in close() finds them stopped.
  */
-export async function stopDeployments(fixture: DeploymentFixture): Promise<void> {
-  await fixture.stopWorkers();
+export async function stopDeployments(world: ChaosWorld, fixture: DeploymentFixture): Promise<void> {
+  await world.workers.stopAll();
   const left = await Promise.all(
     fixture.services.map(async (service) => {
       const target = targetOf(fixture, service);

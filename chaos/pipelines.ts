@@ -114,8 +114,8 @@ export async function countPipelines(
 ): Promise<{ counts: ChaosCount[]; checks: { name: string; ok: boolean; detail?: string }[] }> {
   const runIds = fixture.shas.map((_, i) => pipelineRunIdOf(fixture, i));
   const jobKeys = runIds.flatMap((runId) => Object.keys(PIPELINE_STEPS).map((job) => `${runId}|${job}`));
-  const stepKeys = jobKeys.flatMap((job) =>
-    PIPELINE_STEPS[job.slice(job.lastIndexOf('|') + 1)]!.map((step) => `${job}|${step}`),
+  const stepKeys = runIds.flatMap((runId) =>
+    Object.entries(PIPELINE_STEPS).flatMap(([job, steps]) => steps.map((step) => `${runId}|${job}|${step}`)),
   );
   const events = await world.store.db.query<{ action: string; run_id: string; job_id: string | null; status: string }>(
     `SELECT action, data->>'runId' AS run_id, data->>'jobId' AS job_id, data->>'status' AS status FROM audit_events

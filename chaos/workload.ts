@@ -113,7 +113,7 @@ export async function seedWorkload(world: ChaosWorld, plan: WorkloadPlan): Promi
   const pipelines = preparePipelines(world, plan.run, plan.pipelines);
   world.onClose(() => pipelines.repo.remove());
   const deployments = await prepareDeployments(world, plan.run, plan.deployments);
-  world.onClose(() => stopDeployments(deployments));
+  world.onClose(() => stopDeployments(world, deployments));
   return { pipelines, deployments };
 }
 

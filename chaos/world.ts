@@ -46,6 +46,8 @@ policies:
  */
 export interface ChaosWorld {
   dir: string;
+  /** The workers' ARXFLOW_DATA_DIR (pipeline workspaces, local deploy targets). */
+  workerDataDir: string;
   postgres: PostgresCluster;
   store: Store;
   client: Client;
@@ -99,6 +101,7 @@ export async function startChaosWorld(log: (line: string) => void, options: { wo
     const slack = await startSlackApiServer({ token: SLACK_TOKEN });
     cleanups.push(() => slack.close());
 
+    const workerDataDir = path.join(dir, 'worker-data');
     const logDir = path.join(dir, 'logs');
     mkdirSync(logDir, { recursive: true });
     const workers = new WorkerPool(
@@ -107,7 +110,7 @@ export async function startChaosWorld(log: (line: string) => void, options: { wo
         TEMPORAL_ADDRESS: devServer.address,
         ARXFLOW_TASK_QUEUE: TASK_QUEUE,
         DATABASE_URL: postgres.databaseUrl,
-        ARXFLOW_DATA_DIR: path.join(dir, 'worker-data'),
+        ARXFLOW_DATA_DIR: workerDataDir,
         ARXFLOW_AUDIT_KEY: AUDIT_KEY,
         ARXFLOW_IDENTITY_KEYS: TEST_IDENTITY_KEYS,
         SLACK_BOT_TOKEN: SLACK_TOKEN,
@@ -129,6 +132,7 @@ export async function startChaosWorld(log: (line: string) => void, options: { wo
 
     const world: ChaosWorld = {
       dir,
+      workerDataDir,
       postgres,
       store,
       client,
