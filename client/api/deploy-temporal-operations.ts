@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import { WorkflowUpdateFailedError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
 import {
   DEPLOYMENT_WORKFLOW_TYPE,
   deploymentWorkflowId,
@@ -126,14 +131,7 @@ export class TemporalDeployOperations implements DeployOperations {
     const { status } = await translate(() =>
       withinDeadline(client, () => client.workflow.getHandle(workflowId).describe()),
     );
-    if (status.name !== 'RUNNING') {
-      const view = await this.query(workflowId).catch(() => undefined);
-      throw new ApiError(
-        `deployment ${workflowId} has ended (${view?.status ?? status.name.toLowerCase()})`,
-        409,
-        'ended',
-      );
-    }
+    if (status.name !== 'RUNNING') throw await this.ended(workflowId, status.name);
     try {
       return await client.workflow
         .getHandle(workflowId)
@@ -143,8 +141,20 @@ export class TemporalDeployOperations implements DeployOperations {
       if (err instanceof WorkflowUpdateFailedError) {
         throw new ApiError(`${action} refused: ${err.cause?.message ?? err.message}`, 409, 'refused');
       }
+      // It ended between the look above and the Update ("workflow execution already completed").
+      if (err instanceof WorkflowNotFoundError) throw await this.ended(workflowId, 'COMPLETED');
       return translate(() => Promise.reject(err));
     }
+  }
+
+  /** 409: the deployment has ended, with the status its view gives (else Temporal's). */
+  private async ended(workflowId: string, temporalStatus: string): Promise<ApiError> {
+    const view = await this.query(workflowId).catch(() => undefined);
+    return new ApiError(
+      `deployment ${workflowId} has ended (${view?.status ?? temporalStatus.toLowerCase()})`,
+      409,
+      'ended',
+    );
   }
 
   private async client(): Promise<Client> {
