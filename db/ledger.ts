@@ -184,10 +184,13 @@ export class Ledger {
     if (!/^[A-Z]{3}$/.test(currency))
       throw new LedgerError('InvalidPosting', `currency "${currency}" is not an ISO 4217 code`);
     if (id.trim() === '') throw new LedgerError('InvalidAccountId', 'a ledger account id must not be empty');
-    await runner.query(
-      'INSERT INTO ledger_accounts (id, kind, currency) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
-      [id, kind, currency],
-    );
+    // No conflict target: with `ON CONFLICT (id)` only the primary key arbitrates, and two
+    // concurrent inserts of one new id can still collide on the (id, currency) unique index.
+    await runner.query('INSERT INTO ledger_accounts (id, kind, currency) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+      id,
+      kind,
+      currency,
+    ]);
     const [account] = await runner.query<LedgerAccount>(
       'SELECT id, kind, currency FROM ledger_accounts WHERE id = $1',
       [id],

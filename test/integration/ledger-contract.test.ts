@@ -68,6 +68,20 @@ describe.each(backends)('ledger contract on %s', (_name, createBackend) => {
     await expect(ledger.balance('project/NOPE/funding')).rejects.toMatchObject({ code: 'UnknownAccount' });
   });
 
+  it('creates an account once when many callers create it at the same moment', async () => {
+    // Two inserts of one new id race on both of the table's unique indexes; each caller must
+    // end with the one account, never with a unique-constraint error.
+    const ids = Array.from({ length: 20 }, (_, i) => ledgerAccounts.payeePayable(`race-${i}`));
+    const created = await Promise.all(
+      ids.flatMap((id) => Array.from({ length: 8 }, () => ledger.ensureAccount(id, 'payable', 'USD'))),
+    );
+    expect(created).toHaveLength(160);
+    expect(new Set(created.map((account) => account.id))).toEqual(new Set(ids));
+    expect(
+      await store.db.query('SELECT id FROM ledger_accounts WHERE id = ANY($1::text[])', [ids]).then((r) => r.length),
+    ).toBe(20);
+  });
+
   it('deposits from an external account: the funding balance rises, the external one goes negative', async () => {
     const funding = await fundedProject('DEP1', 250_000);
     expect(await ledger.balance(funding)).toBe(250_000);
