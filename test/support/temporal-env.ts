@@ -16,6 +16,7 @@ import { sharedWorkflowBundle } from './bundle';
 import { openTestStore } from './pglite-template';
 import { parseSettings } from '../../domain/settings';
 import { codecsFor, dataConverterOf, type ArxflowCodecs } from '../../platform/codec/data-converter';
+import { clientConnectionOptions } from '../../platform/connection';
 
 /** The identity stamp key of every test process (workers, gateway clients, codec server). */
 export const TEST_IDENTITY_KEYS = 'test:cCbXKMMlccQzV6qW6zZ4ciaLeNcDmDYfXtKINvyrYPE=';
@@ -40,7 +41,11 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env =
     executable.type === 'existing-path'
       ? await timeSkippingEnvOn(await startJavaTestServer(executable.path))
-      : await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } }); // the SDK's download (internet)
+      : await createEnvironment({
+          server: { type: 'time-skipping', executable },
+          namespace: 'default',
+          supportsTimeSkipping: true,
+        }); // the SDK's download (internet)
   const { IndexedValueType } = temporal.api.enums.v1;
   const indexedTypes: Record<string, number> = {
     KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
@@ -56,9 +61,34 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 
 /** Temporal CLI dev server (in memory, free port) with arxflow's search attributes: visibility, Web UI, real timers. */
 export function startDevServerEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
-    server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
+  return createEnvironment({
+    server: { type: 'dev-server', executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
+    supportsTimeSkipping: false,
   });
+}
+
+type EnvironmentOptions = {
+  server:
+    | { type: 'existing' }
+    | { type: 'time-skipping'; executable: unknown }
+    | { type: 'dev-server'; executable: unknown; searchAttributes: unknown };
+  address?: string;
+  namespace?: string;
+  supportsTimeSkipping: boolean;
+};
+
+/**
+ * The SDK's own constructor path for every environment (`create`, private in its typings; its
+ * public `createLocal` takes no connection options), with the client connection options of
+ * production: a retry whose connection closed during its backoff ends the call instead of
+ * throwing "Channel has been shut down" from a timer, which jest blamed on whatever test file
+ * ran next in the worker (seen in CI after a teardown closed a connection mid-retry).
+ */
+function createEnvironment(opts: EnvironmentOptions): Promise<TestWorkflowEnvironment> {
+  const sdk = TestWorkflowEnvironment as unknown as {
+    create(opts: EnvironmentOptions & { connectionOptions: object }): Promise<TestWorkflowEnvironment>;
+  };
+  return sdk.create({ ...opts, connectionOptions: clientConnectionOptions() });
 }
 
 /** A fresh task queue per test, so tests in one file never pick up each other's tasks. */
@@ -148,19 +178,10 @@ async function startJavaTestServer(executablePath: string): Promise<RunningTestS
 
 /** A time-skipping environment on a server we started; its teardown also stops the server. */
 async function timeSkippingEnvOn(server: RunningTestServer): Promise<TestWorkflowEnvironment> {
-  // `create` is the SDK's own constructor path for every environment (private in its typings):
-  // an existing server, with the time-skipping test service.
-  const sdk = TestWorkflowEnvironment as unknown as {
-    create(opts: {
-      server: { type: 'existing' };
-      address: string;
-      namespace: string;
-      supportsTimeSkipping: boolean;
-    }): Promise<TestWorkflowEnvironment>;
-  };
   let env: TestWorkflowEnvironment;
   try {
-    env = await sdk.create({
+    // An existing server, with the time-skipping test service.
+    env = await createEnvironment({
       server: { type: 'existing' },
       address: server.address,
       namespace: 'default',
