@@ -17,6 +17,7 @@ import {
   stagesOf,
   startDeployment,
   startTestService,
+  resultOf,
   statusWhen,
   withWorker,
   type TestService,
@@ -117,7 +118,7 @@ describe('deployment queue and steering on the time-skipping server', () => {
       expect(held.progress!.nextMeasurementAt).toBeUndefined();
       await handle.executeUpdate(resumeUpdate, ops);
       await handle.executeUpdate(promoteUpdate, ops);
-      return handle.result();
+      return resultOf(handle, 60_000);
     });
     expect(view.status).toBe('succeeded');
     expect(stagesOf(view)).toEqual([
