@@ -1,7 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
 import net from 'node:net';
 
-/** A port the OS just handed out as free (tests, so they can run beside `npm start`). */
+/**
+ * A port free right now, for a server this process is about to start (tests, so they can run
+ * beside `npm start`). Taken below the kernel's ephemeral range where there is room: a port
+ * the kernel hands out for `listen(0)` is one it also hands out as the local port of outgoing
+ * connections, and on a busy machine one of those took such a port before its server bound it
+ * (the dev server's UI: "bind: address already in use", in CI). Below the range only another
+ * caller of freePort could take it; each process walks the range from a random place of its
+ * own, so two processes rarely ask for the same port at once.
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const range = portsBelowEphemeral();
+  if (range) {
+    const [low, high] = range;
+    for (let tries = 0; tries < 200; tries++) {
+      walk = walk === undefined || walk + 1 >= high ? low + randomInt(high - low) : walk + 1;
+      if (await canListen(walk, host)) return walk;
+    }
+  }
+  return kernelPort(host);
+}
+
+let walk: number | undefined;
+
+/** Lowest port handed out: clear of the well-known and registered ports services here use (5432, 7233, 9090, ...). */
+const LOWEST = 20_000;
+
+/** [LOWEST, start of the ephemeral range), when the kernel says where that starts and it leaves room. */
+function portsBelowEphemeral(): [number, number] | undefined {
+  try {
+    const start = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(start) && start - LOWEST >= 2_000 ? [LOWEST, start] : undefined;
+  } catch {
+    return undefined; // not Linux: the kernel's choice
+  }
+}
+
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+function kernelPort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
