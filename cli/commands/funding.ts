@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { z } from 'zod';
 import type { GateStatusView } from '../../domain/funding/gate';
-import { fundingGateId } from '../../domain/funding/gate-input';
+import { fundingGateId, keySegment } from '../../domain/funding/gate-input';
 import { formatMoney } from '../../domain/funding/money';
 import { depositInputSchema } from '../../domain/funding/deposit';
 import { parseInput } from '../../domain/validation';
@@ -89,7 +90,7 @@ export function registerFundingCommands(program: Command): void {
     .option('--json', 'print the status query result as JSON')
     .action(async (projectId: string, milestoneId: string, options: { json?: boolean }) => {
       const status = await withCliContext((ctx) =>
-        ctx.operations.query(fundingGateId({ projectId, milestoneId }), 'status', ctx.caller),
+        ctx.operations.query(gateId(projectId, milestoneId), 'status', ctx.caller),
       );
       if (options.json) print(status as Record<string, unknown>, true);
       else printGateStatus(status as GateStatusView);
@@ -123,15 +124,14 @@ export function registerFundingCommands(program: Command): void {
           milestoneId: string,
           options: ActingOptions & { amount: string[]; reason?: string; comment?: string },
         ) => {
+          const id = gateId(projectId, milestoneId);
           const body = {
             decision: verb === 'request-changes' ? 'request_changes' : verb,
             ...(options.reason ? { reasonCode: options.reason } : {}),
             ...(options.comment ? { comment: options.comment } : {}),
             ...(options.amount.length ? { approvedAmounts: parseAmounts(options.amount) } : {}),
           };
-          const result = await withCliContext((ctx) =>
-            ctx.operations.update(fundingGateId({ projectId, milestoneId }), 'decide', body, acting(ctx, options)),
-          );
+          const result = await withCliContext((ctx) => ctx.operations.update(id, 'decide', body, acting(ctx, options)));
           print(options.json ? { result } : summarize(result as GateStatusView), !!options.json);
         },
       );
@@ -149,12 +149,13 @@ export function registerFundingCommands(program: Command): void {
     .option('--role <role>', 'a role (direct mode; repeatable)', repeatable, [] as string[])
     .option('--json', 'print JSON')
     .action(async (projectId: string, milestoneId: string, options: ActingOptions & { body: string }) => {
+      const id = gateId(projectId, milestoneId);
       const body = jsonOption(options.body, '--body');
       // The API's own check of its shape, here before anything is sent, even through an unreachable
       // gateway (exit 2 naming the field); what the gate's rules refuse exits 1.
       parseInput(registryEntry('fundingGate')!.updates.submitEvidence!.body, body, 'evidence');
       const result = await withCliContext((ctx) =>
-        ctx.operations.update(fundingGateId({ projectId, milestoneId }), 'submitEvidence', body, acting(ctx, options)),
+        ctx.operations.update(id, 'submitEvidence', body, acting(ctx, options)),
       );
       print(options.json ? { result } : summarize(result as GateStatusView), !!options.json);
     });
@@ -171,13 +172,28 @@ export function registerFundingCommands(program: Command): void {
       .option('--role <role>', 'a role (direct mode; repeatable)', repeatable, [] as string[])
       .option('--json', 'print JSON')
       .action(async (projectId: string, milestoneId: string, options: ActingOptions & { reason: string }) => {
-        const id = fundingGateId({ projectId, milestoneId });
+        const id = gateId(projectId, milestoneId);
         const result = await withCliContext((ctx) =>
           ctx.operations.update(id, verb, { reason: options.reason }, acting(ctx, options)),
         );
         print(options.json ? { result } : summarize(result as GateStatusView), !!options.json);
       });
   }
+}
+
+/**
+ * The gate's workflow id from the command line's two ids, each checked first (exit 2 naming it):
+ * an id that cannot be part of one (`--as`, after a `--`) would otherwise be looked up and
+ * reported as a gate not found.
+ */
+function gateId(projectId: string, milestoneId: string): string {
+  return fundingGateId(
+    parseInput(
+      z.object({ projectId: keySegment, milestoneId: keySegment }),
+      { projectId, milestoneId },
+      'funding gate',
+    ),
+  );
 }
 
 /** `funding program ...` and `funding payee ...`: what admins decide for a project's draws. */

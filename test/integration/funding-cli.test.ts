@@ -186,6 +186,16 @@ describe('a construction draw through the CLI and the gateway', () => {
     expect(refused.stderr).toMatch(/admin/);
   });
 
+  it('refuses a gate id that cannot be one with exit 2 naming it, before asking the gateway (found by the bad-input fuzz)', async () => {
+    // After `--` every word is an argument: `--as` became the project id and was reported as a gate not found.
+    const result = await arxflow(['funding', 'approve', '--', '--as', '0x10'], await as('lender-lee', 'signatory'));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/projectId: letters, digits/);
+    const status = await arxflow(['funding', 'status', 'CLI', '../M1'], await as('gc-alex', 'operator'));
+    expect(status.status).toBe(2);
+    expect(status.stderr).toMatch(/milestoneId/);
+  });
+
   it('refuses a malformed draw file with exit 2 and starts nothing', async () => {
     const file = path.join(dir, 'bad.json');
     writeFileSync(
