@@ -8,22 +8,26 @@ import net from 'node:net';
  * the kernel hands out for `listen(0)` is one it also hands out as the local port of outgoing
  * connections, and on a busy machine one of those took such a port before its server bound it
  * (the dev server's UI: "bind: address already in use", in CI). Below the range only another
- * caller of freePort could take it; each process walks the range from a random place of its
- * own, so two processes rarely ask for the same port at once.
+ * caller of freePort could take it. Each pick is random, not the next one up: servers open
+ * neighbours of their port (the dev server does), and a walk handed those out next.
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const range = portsBelowEphemeral();
   if (range) {
     const [low, high] = range;
     for (let tries = 0; tries < 200; tries++) {
-      walk = walk === undefined || walk + 1 >= high ? low + randomInt(high - low) : walk + 1;
-      if (await canListen(walk, host)) return walk;
+      const port = low + randomInt(high - low);
+      if (handedOut.has(port) || !(await canListen(port, host))) continue;
+      handedOut.add(port);
+      if (handedOut.size > 1_000) handedOut.delete(handedOut.values().next().value!);
+      return port;
     }
   }
   return kernelPort(host);
 }
 
-let walk: number | undefined;
+/** Ports this process handed out lately: not handed out again while their server may still be starting. */
+const handedOut = new Set<number>();
 
 /** Lowest port handed out: clear of the well-known and registered ports services here use (5432, 7233, 9090, ...). */
 const LOWEST = 20_000;

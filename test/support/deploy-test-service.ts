@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import { freePort } from '../../scripts/ports';
 import path from 'node:path';
 import { groupAlive } from '../../activities/pipelines/process-groups';
 import type { LocalTargetConfig } from '../../domain/deploy/deploy-types';
@@ -44,26 +44,14 @@ export function writeExampleTarball(root: string, release: TestRelease): string 
 }
 
 /**
- * Distinct loopback ports below Linux's ephemeral range (32768..60999), free when picked:
- * a slot is bound long after it is chosen, and meanwhile the client connections of health
- * checks and analysis load take ephemeral ports, which could take one the OS had handed out
- * as free (seen in the example's end-to-end test).
+ * Distinct free loopback ports (freePort's: below the ephemeral range, never one this process
+ * handed out already): a slot is bound long after it is chosen, and meanwhile the client
+ * connections of health checks and analysis load take ephemeral ports.
  */
 export async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await isFree(port)) ports.add(port);
-  }
-  return [...ports];
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
+  const ports: number[] = [];
+  while (ports.length < count) ports.push(await freePort());
+  return ports;
 }
 
 /** A `local` target config for example-web: the public port and both slots on free ports, node as this test runs it. */

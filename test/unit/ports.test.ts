@@ -11,29 +11,24 @@ const listen = (port: number) =>
 const close = (server: net.Server) => new Promise((resolve) => server.close(resolve));
 
 describe('freePort', () => {
-  it('hands out ports below the kernel ephemeral range, never one in use, and a server can listen on them', async () => {
+  it('hands out ports below the kernel ephemeral range, and a server can listen on them', async () => {
     const ephemeralStart = Number(
       readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
     );
-    const first = await freePort();
-    expect(first).toBeGreaterThanOrEqual(20_000);
-    expect(first).toBeLessThan(ephemeralStart);
-    // The ports the walk would give next are taken: it steps past them.
-    const taken = [first, first + 1, first + 2].filter((port) => port < ephemeralStart);
-    const held = await Promise.all(taken.map(listen));
-    try {
-      const next = await freePort();
-      expect(taken).not.toContain(next);
-      expect(next).toBeLessThan(ephemeralStart);
-      await close(await listen(next));
-    } finally {
-      await Promise.all(held.map(close));
+    for (let i = 0; i < 20; i++) {
+      const port = await freePort();
+      expect(port).toBeGreaterThanOrEqual(20_000);
+      expect(port).toBeLessThan(ephemeralStart);
+      await close(await listen(port));
     }
   });
 
-  it('does not hand out the same port twice in a row', async () => {
-    const ports = [];
-    for (let i = 0; i < 50; i++) ports.push(await freePort());
-    expect(new Set(ports).size).toBe(50);
+  it('never hands out a port twice in a row, nor the neighbour of the last one', async () => {
+    const ports: number[] = [];
+    for (let i = 0; i < 200; i++) ports.push(await freePort());
+    expect(new Set(ports).size).toBe(200);
+    // Random picks, not a walk: a server opens neighbours of its port (the dev server does).
+    const neighbours = ports.slice(1).filter((port, i) => Math.abs(port - ports[i]!) <= 3).length;
+    expect(neighbours).toBeLessThan(3);
   });
 });
