@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
+import { listenError } from '../platform/ports';
 
 /**
  * A port free right now, for a server this process is about to start (tests, so they can run
@@ -17,7 +18,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     const [low, high] = range;
     for (let tries = 0; tries < 200; tries++) {
       const port = low + randomInt(high - low);
-      if (handedOut.has(port) || !(await canListen(port, host))) continue;
+      if (handedOut.has(port) || (await listenError(port, host))) continue;
       handedOut.add(port);
       if (handedOut.size > 1_000) handedOut.delete(handedOut.values().next().value!);
       return port;
@@ -40,14 +41,6 @@ function portsBelowEphemeral(): [number, number] | undefined {
   } catch {
     return undefined; // not Linux: the kernel's choice
   }
-}
-
-function canListen(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
-  });
 }
 
 function kernelPort(host: string): Promise<number> {
