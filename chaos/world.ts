@@ -7,6 +7,7 @@ import { AnchorKey } from '../db/audit-log';
 import { openStore, type Store } from '../db/store';
 import { parseEscalationYaml } from '../domain/alerts/escalation-policy-schemas';
 import { codecsFor, dataConverterOf } from '../platform/codec/data-converter';
+import { clientConnectionOptions } from '../platform/connection';
 import { startDevServer, type RunningDevServer } from '../scripts/dev-server';
 import { freePort } from '../scripts/ports';
 import { temporalCliExecutable } from '../scripts/temporal-tools';
@@ -91,7 +92,10 @@ export async function startChaosWorld(log: (line: string) => void, options: { wo
     };
     let devServer = await startDevServer(devServerOptions);
     cleanups.push(() => world.devServer.stop());
-    const connection = await Connection.connect({ address: devServer.address });
+    // Production's client options: the driver abandons a call that takes too long and tries
+    // again; one abandoned in a retry's backoff must not throw from the SDK's timer once this
+    // connection closes ("Channel has been shut down", seen failing chaos-worker-crash in CI).
+    const connection = await Connection.connect({ address: devServer.address, ...clientConnectionOptions() });
     cleanups.push(() => connection.close());
     const codecs = codecsFor(TEST_SETTINGS);
     const client = new Client({ connection, namespace: 'default', dataConverter: dataConverterOf(codecs) });

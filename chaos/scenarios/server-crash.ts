@@ -32,7 +32,8 @@ export const serverCrashScenario: ChaosScenario = {
         let count = 0;
         let lastBack: number | undefined;
         while (!finished && count < kills) {
-          await Promise.race([sleep(between(8_000, 20_000)), done]);
+          // Mid-run: the CI-sized workload is done in about 13 s here, so its kill comes sooner.
+          await Promise.race([sleep(size === 'ci' ? between(2_000, 6_000) : between(8_000, 20_000)), done]);
           if (finished) break;
           const pauseMs = between(1_000, 5_000);
           log(`SIGKILL of the dev server (${count + 1} of ${kills}), back after ${(pauseMs / 1000).toFixed(1)} s`);
