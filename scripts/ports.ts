@@ -9,8 +9,8 @@ import { listenError } from '../platform/ports';
  * the kernel hands out for `listen(0)` is one it also hands out as the local port of outgoing
  * connections, and on a busy machine one of those took such a port before its server bound it
  * (the dev server's UI: "bind: address already in use", in CI). Below the range only another
- * caller of freePort could take it. Each pick is random, not the next one up: servers open
- * neighbours of their port (the dev server does), and a walk handed those out next.
+ * caller of freePort could take it. Each pick is random, not the next one up: a walk up the
+ * range once handed a chaos worker a metrics port already in use (by what, not found).
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const range = portsBelowEphemeral();

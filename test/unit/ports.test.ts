@@ -27,7 +27,7 @@ describe('freePort', () => {
     const ports: number[] = [];
     for (let i = 0; i < 200; i++) ports.push(await freePort());
     expect(new Set(ports).size).toBe(200);
-    // Random picks, not a walk: a server opens neighbours of its port (the dev server does).
+    // Random picks, not a walk up the range (a walk once handed out a port already in use).
     const neighbours = ports.slice(1).filter((port, i) => Math.abs(port - ports[i]!) <= 3).length;
     expect(neighbours).toBeLessThan(3);
   });
