@@ -1,4 +1,4 @@
-import { readlinkSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { createLocalTarget, type LocalTarget } from '../activities/deploy/local/local-target';
@@ -11,7 +11,7 @@ import {
   type LocalTargetConfig,
   type ServiceConfig,
 } from '../domain/deploy/deploy-types';
-import { commandLineOf } from '../platform/process-identity';
+import { commandLineOf, workingDirOf } from '../platform/process-identity';
 import {
   exampleLocalTargetConfig,
   freePorts,
@@ -315,15 +315,7 @@ function ownProcessesLeftIn(dir: string): number[] {
 }
 
 function startedFrom(root: string, pid: number): boolean {
-  return cwdOf(pid).startsWith(`${root}${path.sep}`) || commandLineOf(pid).includes(path.join(root, 'run'));
-}
-
-function cwdOf(pid: number): string {
-  try {
-    return readlinkSync(`/proc/${pid}/cwd`);
-  } catch {
-    return ''; // gone, or not ours to read
-  }
+  return workingDirOf(pid).startsWith(`${root}${path.sep}`) || commandLineOf(pid).includes(path.join(root, 'run'));
 }
 
 /** The folder with symlinks resolved, as /proc shows a process's cwd. */

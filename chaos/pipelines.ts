@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { pipelineRunId, type PipelineRunInput, type PipelineRunView } from '../domain/pipelines/pipeline-types';
 import { repoKeyOf } from '../domain/pipelines/repo-key';
-import { listProcesses } from '../platform/process-identity';
+import { listProcesses, workingDirOf } from '../platform/process-identity';
 import { createGitRepo, type GitRepo } from '../test/support/git-repo';
 import { pipelineRun, pipelineStatusQuery } from '../workflows';
 import { tally } from './tally';
@@ -18,7 +18,11 @@ import { TASK_QUEUE, type ChaosWorld } from './world';
  * job's end and the run's end, which must be recorded exactly once.
  */
 
-/** Unusual sleep lengths name this workload's step processes among the machine's (none may outlive its run). */
+/**
+ * An unusual sleep length names the workload's step processes among the machine's (none may outlive
+ * its run); their working directory, a workspace in the world's worker data, tells this world's from
+ * those of a chaos run beside it (the suite runs two test files at a time).
+ */
 const STEP_SLEEP = 'sleep 0.73';
 export const PIPELINE_STEPS: Record<string, string[]> = { build: ['compile', 'test'], package: ['pack'] };
 
@@ -126,7 +130,10 @@ export async function countPipelines(
   const marks = existsSync(fixture.marks) ? readFileSync(fixture.marks, 'utf8').split('\n').filter(Boolean) : [];
   const rerun = [...countBy(marks).entries()].filter(([, n]) => n > 1).map(([key]) => key);
   const unexplained = await rerunsWithoutRetry(world, rerun);
-  const left = listProcesses().filter((entry) => entry.args.includes(STEP_SLEEP));
+  const workspaces = `${realpathSync(world.workerDataDir)}${path.sep}`;
+  const left = listProcesses().filter(
+    (entry) => entry.args.includes(STEP_SLEEP) && workingDirOf(entry.pid).startsWith(workspaces),
+  );
   return {
     counts: [
       tally(

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 /**
  * Who a pid is, so a pid written down earlier is not mistaken for another process that later got
@@ -78,6 +78,18 @@ export function listProcesses(): ProcessEntry[] {
       const match = /^\s*(\d+)\s+(\d+)\s(.*)$/.exec(line);
       return match ? [{ pid: Number(match[1]), ppid: Number(match[2]), args: match[3]!.trim() }] : [];
     });
+}
+
+/**
+ * A live pid's working directory as /proc resolves it (symlinks followed), or '' when it is gone,
+ * not ours to read, or there is no /proc: how a test tells its own child processes from another's.
+ */
+export function workingDirOf(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return '';
+  }
 }
 
 function hasProc(): boolean {
