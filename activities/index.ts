@@ -30,6 +30,8 @@ export interface ActivityDeps {
   slack?: WebClient;
   /** nodemailer over SMTP_URL; unset: emails go to the outbox. */
   email?: { transport: Transporter; from: string };
+  /** ARXFLOW_WEBHOOK_SIGNING_SECRETS: sign notifications POSTed to webhook targets; unset: unsigned. */
+  webhookSigningSecrets?: readonly string[];
   /**
    * Pipeline workspaces, mirrors, build caches and kept files live under `<dataDir>/pipelines/`
    * (the worker's data dir). Unset: a folder of this process under the system's temp dir, for
@@ -51,7 +53,12 @@ export interface ActivityDeps {
 /** All activities of the arxflow task queue, bound to their dependencies (real ones in tests too). */
 export function createActivities(deps: ActivityDeps) {
   const dataDir = path.resolve(deps.dataDir ?? path.join(tmpdir(), `arxflow-activities-${process.pid}`));
-  const notifications = createNotificationActivities({ store: deps.store, slack: deps.slack, email: deps.email });
+  const notifications = createNotificationActivities({
+    store: deps.store,
+    slack: deps.slack,
+    email: deps.email,
+    webhookSigningSecrets: deps.webhookSigningSecrets,
+  });
   return {
     ...createHealthActivities(deps),
     ...createAuditActivities(deps),

@@ -72,6 +72,14 @@ const environmentSchema = lazySchema(() =>
       .optional()
       .or(z.literal('').transform(() => undefined)),
     ARXFLOW_EMAIL_FROM: z.string().trim().min(3).default('arxflow <arxflow@localhost>'),
+    // Comma-separated: while a receiver rotates, both secrets sign (one v1 each), the new one first.
+    ARXFLOW_WEBHOOK_SIGNING_SECRETS: z
+      .string()
+      .trim()
+      .transform((value) => value.split(',').map((secret) => secret.trim()))
+      .pipe(z.array(z.string().min(16, 'each secret must be at least 16 characters')))
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
     ARXFLOW_ALERTMANAGER_TOKEN: optionalText,
     ARXFLOW_EVENTS_TOKEN: optionalText,
     ARXFLOW_METRICS_TOKEN: optionalText,
@@ -131,6 +139,8 @@ export interface Settings {
   slack: { botToken?: string; signingSecret?: string; apiUrl?: string };
   /** Unset smtpUrl: emails go to the outbox. */
   email: { smtpUrl?: string; from: string };
+  /** Sign every notification POSTed to a webhook target (`x-arxflow-signature`); unset: sent unsigned. */
+  webhookSigningSecrets?: string[];
   /** Bearer tokens of the alert intake routes; a source without one accepts loopback callers only. */
   alertTokens: { alertmanager?: string; events?: string; metrics?: string };
   /** Whoever changed a project's funding program or payees may not decide its draws for this long. */
@@ -178,6 +188,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     identity: { keys: e.ARXFLOW_IDENTITY_KEYS, ui: e.ARXFLOW_UI_IDENTITY },
     slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL },
     email: { smtpUrl: e.SMTP_URL, from: e.ARXFLOW_EMAIL_FROM },
+    ...(e.ARXFLOW_WEBHOOK_SIGNING_SECRETS ? { webhookSigningSecrets: e.ARXFLOW_WEBHOOK_SIGNING_SECRETS } : {}),
     alertTokens: {
       alertmanager: e.ARXFLOW_ALERTMANAGER_TOKEN,
       events: e.ARXFLOW_EVENTS_TOKEN,

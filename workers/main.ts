@@ -158,9 +158,15 @@ if (require.main === module) {
   });
 }
 
-/** Slack and email clients from the settings; a channel without settings falls back to the outbox. */
-export function notificationChannels(settings: Settings): Pick<ActivityDeps, 'slack' | 'email'> {
+/**
+ * Slack and email clients from the settings (a channel without settings falls back to the
+ * outbox), and the secrets that sign webhook notifications.
+ */
+export function notificationChannels(
+  settings: Settings,
+): Pick<ActivityDeps, 'slack' | 'email' | 'webhookSigningSecrets'> {
   return {
+    ...(settings.webhookSigningSecrets ? { webhookSigningSecrets: settings.webhookSigningSecrets } : {}),
     ...(settings.slack.botToken
       ? { slack: slackClient({ token: settings.slack.botToken, apiUrl: settings.slack.apiUrl }) }
       : {}),

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { NotificationDeliveries, type DeliveryChannel } from '../../db/notification-deliveries';
 import { queueNotification } from '../../db/notification-outbox';
 import type { Store } from '../../db/store';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, signTimestamped } from '../../platform/webhook-signatures';
 import { heartbeating } from '../heartbeat';
 import { plainText, slackBlocks, type NotificationMessage, type NotificationTarget } from './channels';
 import { deliveryMetadata, findSlackPost } from './slack-post-lookup';
@@ -30,6 +31,12 @@ export interface NotificationDeps {
   /** Unset: emails go to the outbox. */
   email?: { transport: Transporter; from: string };
   fetchImpl?: typeof fetch;
+  /**
+   * Set: each webhook POST carries `x-arxflow-signature: t=<unix>,v1=<hex>` (one v1 per secret),
+   * the scheme arxflow's own webhook routes and the data sync hooks use, so a receiver can tell
+   * arxflow's notifications from anyone else's POST. Unset: sent unsigned.
+   */
+  webhookSigningSecrets?: readonly string[];
 }
 
 /**
@@ -42,7 +49,13 @@ export interface NotificationDeps {
  * A send heartbeats while it waits on the channel (an SMTP server can hold a connection
  * for minutes), so a workflow's heartbeat timeout finds a dead worker in seconds.
  */
-export function createNotificationActivities({ store, slack, email, fetchImpl = fetch }: NotificationDeps) {
+export function createNotificationActivities({
+  store,
+  slack,
+  email,
+  fetchImpl = fetch,
+  webhookSigningSecrets,
+}: NotificationDeps) {
   const deliveries = new NotificationDeliveries(store.db);
 
   async function toOutbox(request: DeliveryRequest, channel: 'slack' | 'email', recipient: string) {
@@ -96,10 +109,14 @@ export function createNotificationActivities({ store, slack, email, fetchImpl = 
         return { channel: 'email', ref: { messageId: sent.messageId } };
       }
       case 'webhook': {
+        const body = JSON.stringify({ key: request.key, ...message });
+        const signature = webhookSigningSecrets?.length
+          ? { [SIGNATURE_HEADER.timestamped]: signTimestamped(body, webhookSigningSecrets, Date.now() / 1000) }
+          : {};
         const response = await fetchImpl(target.to, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-arxflow-delivery': request.key },
-          body: JSON.stringify({ key: request.key, ...message }),
+          headers: { 'content-type': 'application/json', [DELIVERY_HEADER.timestamped]: request.key, ...signature },
+          body,
           signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
         });
         if (!response.ok) throw new Error(`webhook ${target.to} answered ${response.status}`);

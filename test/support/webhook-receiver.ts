@@ -5,6 +5,8 @@ export interface ReceivedDelivery {
   path: string;
   delivery: string | undefined;
   signature: string | undefined;
+  /** x-arxflow-signature (the timestamped scheme arxflow signs its own notifications with). */
+  arxflowSignature: string | undefined;
   body: Buffer;
   answered: number;
 }
@@ -27,6 +29,7 @@ export async function startWebhookReceiver() {
         path,
         delivery: req.headers['x-arxflow-delivery'] as string | undefined,
         signature: req.headers['x-hub-signature-256'] as string | undefined,
+        arxflowSignature: req.headers['x-arxflow-signature'] as string | undefined,
         body: Buffer.concat(chunks),
         answered,
       });
