@@ -18,6 +18,7 @@ import type { Violation } from '../domain/compliance/violation';
 import type { JsonValue } from '../domain/sync/sync-types';
 import { fieldIssues, InputError, issuesText } from '../domain/validation';
 import { renderReportPdf } from './compliance-pdf';
+import { heartbeating } from './heartbeat';
 
 export interface PlanCheckRequest {
   planId: string;
@@ -71,7 +72,7 @@ export function createComplianceActivities({ store }: { store: Store }) {
     return `${execution?.workflowId ?? 'unknown'}/${execution?.runId ?? 'unknown'}`;
   };
 
-  return {
+  const work = {
     async checkSubmittedPlan(request: PlanCheckRequest): Promise<PlanCheckOutcome> {
       let submitted = request.plan;
       if (request.planRef) {
@@ -185,6 +186,14 @@ export function createComplianceActivities({ store }: { store: Store }) {
       });
       return key;
     },
+  };
+  // Each beats while it works (activities/heartbeat.ts): a task lost with its worker or a
+  // restarted server is run again after the workflow's heartbeat timeout, not its start-to-close.
+  return {
+    checkSubmittedPlan: (request: PlanCheckRequest) => heartbeating(() => work.checkSubmittedPlan(request)),
+    unknownPlanElements: (request: ElementsRequest) => heartbeating(() => work.unknownPlanElements(request)),
+    storeComplianceReports: (request: ReportRequest) => heartbeating(() => work.storeComplianceReports(request)),
+    exportPermitRecord: (request: ExportRequest) => heartbeating(() => work.exportPermitRecord(request)),
   };
 }
 

@@ -74,10 +74,13 @@ const { notify } = proxyActivities<FundingGateActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 // Checking is CPU only (10,000 spaces in milliseconds); reports render a PDF. A plan that
-// does not parse is returned as problems, so every failure here is worth a retry.
+// does not parse is returned as problems, so every failure here is worth a retry. They beat:
+// a task lost with a worker or a restarted dev server ran out the 2 minutes before (chaos
+// server-crash: one review waited 2 min); now it is retried 30 s after its last beat.
 const { checkSubmittedPlan, storeComplianceReports, exportPermitRecord, unknownPlanElements } =
   proxyActivities<ComplianceActivities>({
     startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '2 seconds', maximumInterval: '2 minutes' },
   });
 

@@ -39,9 +39,10 @@ export { pipelinePullRequestSignal, pipelineStatusQuery, pipelineSupersededSigna
 
 // Loading the definition fetches the repository (network, a busy disk): retried, but a file
 // that does not parse, or is not there, will not be fixed by a retry: final, and the run
-// fails with the line named.
+// fails with the line named. It beats while it fetches, so a lost worker or task costs 30 s, not 10 minutes.
 const { loadPipelineDefinition } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
     maximumInterval: '1 minute',
