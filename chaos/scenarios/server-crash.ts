@@ -32,8 +32,9 @@ export const serverCrashScenario: ChaosScenario = {
         let count = 0;
         let lastBack: number | undefined;
         while (!finished && count < kills) {
-          // Mid-run: the CI-sized workload is done in about 13 s here, so its kill comes sooner.
-          await Promise.race([sleep(size === 'ci' ? between(2_000, 6_000) : between(8_000, 20_000)), done]);
+          // Mid-run: the CI-sized workload is done in about 13 s here, the full one in about 55 s
+          // (2026-12-03; at 8-20 s apart the third kill came after it, and the run had 2 of 3).
+          await Promise.race([sleep(size === 'ci' ? between(2_000, 6_000) : between(4_000, 10_000)), done]);
           if (finished) break;
           const pauseMs = between(1_000, 5_000);
           log(`SIGKILL of the dev server (${count + 1} of ${kills}), back after ${(pauseMs / 1000).toFixed(1)} s`);
