@@ -20,6 +20,33 @@ async function eventSizes(handle: WorkflowHandle): Promise<{ type: string; bytes
     .sort((a, b) => b.bytes - a.bytes);
 }
 
+/**
+ * What a run waits on: its pending activities (attempts, last failures) and its last events,
+ * so an overrun in CI says where the review stood instead of only that the test timed out.
+ */
+async function whereItWaits(handle: WorkflowHandle): Promise<string> {
+  const { raw } = await handle.describe();
+  const pending = (raw.pendingActivities ?? []).map((activity) => ({
+    type: activity.activityType?.name,
+    state: temporal.api.enums.v1.PendingActivityState[activity.state ?? 0],
+    attempt: activity.attempt,
+    lastFailure: activity.lastFailure?.message,
+  }));
+  const events = ((await handle.fetchHistory()).events ?? [])
+    .slice(-12)
+    .map((event) => temporal.api.enums.v1.EventType[event.eventType ?? 0]);
+  return `pending activities ${JSON.stringify(pending)}; last events ${events.join(', ')}`;
+}
+
+/** `step`, or an error naming it and where the run waits when it takes longer than `ms`. */
+async function within<T>(handle: WorkflowHandle, step: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const outcome = await Promise.race([work.then((value) => ({ value })), late]).finally(() => clearTimeout(timer));
+  if (outcome !== 'late') return outcome.value;
+  throw new Error(`${step}: nothing after ${ms} ms; ${await whereItWaits(handle)}`);
+}
+
 async function statusOf(url: string, token: string, planId: string): Promise<ReviewStatusView> {
   const review = `${url}/v1/workflows/${encodeURIComponent(complianceReviewId(planId))}`;
   return (await call(`${review}/queries/status`, { token })).json.result as ReviewStatusView;
@@ -130,31 +157,53 @@ describe('a 100,000-space plan through a compliance review', () => {
     expect(started.status).toBeLessThan(300);
 
     mark('review started');
-    const inReview = await waitFor(world.url, portal, 'LARGE-1', (view) => view.status === 'in_review');
+    // Each step below has a budget well inside the test's: one that overruns fails naming itself.
+    const handle = world.env.client.workflow.getHandle(complianceReviewId('LARGE-1'));
+    const inReview = await within(
+      handle,
+      'the check',
+      40_000,
+      waitFor(world.url, portal, 'LARGE-1', (view) => view.status === 'in_review'),
+    );
     mark('plan checked');
     expect(inReview.cycles[0]!.check).toMatchObject({ compliant: true, violations: [] });
 
     const review = `${world.url}/v1/workflows/${encodeURIComponent(complianceReviewId('LARGE-1'))}`;
     // Too many elements to keep in the review: an unknown one is found in the stored list when the decision is taken.
-    const unknownElement = await call(`${review}/updates/reviewDecision`, {
-      token: reviewer,
-      body: { decision: 'approve', comments: [{ element: 'S-NOPE', comment: 'checked' }] },
-    });
+    const unknownElement = await within(
+      handle,
+      'the decision naming S-NOPE',
+      15_000,
+      call(`${review}/updates/reviewDecision`, {
+        token: reviewer,
+        body: { decision: 'approve', comments: [{ element: 'S-NOPE', comment: 'checked' }] },
+      }),
+    );
     expect(unknownElement.status).toBe(200);
-    const refused = await waitFor(world.url, portal, 'LARGE-1', (view) => view.refused.length > 0);
+    const refused = await within(
+      handle,
+      'the refusal',
+      15_000,
+      waitFor(world.url, portal, 'LARGE-1', (view) => view.refused.length > 0),
+    );
     expect(refused.status).toBe('in_review');
     expect(refused.refused[0]).toMatchObject({ actor: 'rev-ray', message: 'decide' });
     expect(refused.refused[0]!.reason).toContain('"S-NOPE"');
     expect(refused.cycles[0]!.decision).toBeUndefined();
+    mark('unknown element refused');
 
-    const approved = await call(`${review}/updates/reviewDecision`, {
-      token: reviewer,
-      body: { decision: 'approve', comments: [{ element: `S${SPACES - 1}`, comment: 'last office checked' }] },
-    });
+    const approved = await within(
+      handle,
+      'the approval',
+      15_000,
+      call(`${review}/updates/reviewDecision`, {
+        token: reviewer,
+        body: { decision: 'approve', comments: [{ element: `S${SPACES - 1}`, comment: 'last office checked' }] },
+      }),
+    );
     expect(approved.status).toBe(200);
     mark('decisions taken');
-    const handle = world.env.client.workflow.getHandle(complianceReviewId('LARGE-1'));
-    const result = (await handle.result()) as ReviewStatusView;
+    const result = (await within(handle, 'closing', 25_000, handle.result())) as ReviewStatusView;
     mark('review closed');
     expect(result.status).toBe('approved');
     expect(result.cycles[0]!.decision).toMatchObject({ actor: 'rev-ray', decision: 'approve' });
