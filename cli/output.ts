@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import type { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import { ApiError } from '../client/api/errors';
 import { InputError } from '../domain/validation';
+import { InputFileRefusal, readInputFile } from '../platform/input-file';
 
 /** Exit codes shared by every command: 0 done, 1 refused or failed, 2 bad input. */
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
@@ -124,13 +124,22 @@ export function jsonOption(text: string | undefined, option: string): unknown {
   }
 }
 
+/**
+ * The text of a file named on the command line. Missing, unreadable, not a regular file (a
+ * directory, /dev/zero, a pipe) or over the size limit: exit 2 naming the file, nothing read.
+ */
+export function readFileArgument(file: string): string {
+  try {
+    return readInputFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const problem =
+      code === 'ENOENT' ? 'no such file' : err instanceof InputFileRefusal ? err.message : (err as Error).message;
+    throw new CliError(`${file}: ${problem}`, EXIT.badInput);
+  }
+}
+
 /** A JSON file named on the command line; unreadable or not JSON: exit 2 naming the file. */
 export function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CliError(`${file}: ${(err as Error).message}`, EXIT.badInput);
-  }
-  return jsonOption(text, file);
+  return jsonOption(readFileArgument(file), file);
 }

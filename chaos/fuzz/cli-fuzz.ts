@@ -7,7 +7,7 @@
  * crash, no hang over 10 s; a case refused as bad input (exit 2) writes no store row. The CLI goes
  * through the fuzzed gateway (ARXFLOW_URL); Temporal directly is pointed at a closed port.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -60,7 +60,7 @@ export function cliCommands(): CliCommand[] {
   return out;
 }
 
-type FileValue = { file: Buffer | 'missing' | 'directory' | '/dev/null'; label: string };
+type FileValue = { file: Buffer | 'missing' | 'directory' | '/dev/null' | '/dev/zero' | 'named pipe'; label: string };
 type Value = string | FileValue;
 
 interface CliCase {
@@ -68,6 +68,9 @@ interface CliCase {
   args: Value[];
   options: [string, Value | undefined][];
 }
+
+/** A FIFO in the cases' folder that nothing writes to: a command that opened it to read would wait forever. */
+const NAMED_PIPE = 'named-pipe';
 
 const isFileArg = (name: string) => /file|\.json|path/i.test(name);
 const numberish = fc.constantFrom('NaN', '1e400', '-1', '-0.5', '0', '1.5', '9007199254740993', 'Infinity', '0x10', '');
@@ -96,6 +99,9 @@ function fileValue(command: string): fc.Arbitrary<FileValue> {
         { file: 'missing', label: '(no such file)' },
         { file: 'directory', label: '(a directory)' },
         { file: '/dev/null', label: '/dev/null' },
+        // Endless or never ending: read whole, /dev/zero aborted the process (std::bad_alloc).
+        { file: '/dev/zero', label: '/dev/zero' },
+        { file: 'named pipe', label: '(a named pipe nobody writes to)' },
       ),
       weight: 1,
     },
@@ -142,7 +148,8 @@ function argvOf(command: CliCommand, c: CliCase, dir: string, n: number, forChil
     }
     if (value.file === 'missing') return path.join(dir, 'no-such-file.json');
     if (value.file === 'directory') return dir;
-    if (value.file === '/dev/null') return '/dev/null';
+    if (value.file === '/dev/null' || value.file === '/dev/zero') return value.file;
+    if (value.file === 'named pipe') return path.join(dir, NAMED_PIPE);
     const file = path.join(dir, `case-${n}-${i}.json`);
     writeFileSync(file, value.file);
     return file;
@@ -303,6 +310,7 @@ export async function fuzzCli(
   const dir = path.join(world.dir, 'cli');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'arxflow.config.yaml'), 'schedules: []\n');
+  execFileSync('mkfifo', [path.join(dir, NAMED_PIPE)]);
   const env = {
     ARXFLOW_URL: world.url,
     ARXFLOW_TOKEN: world.token,

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseBenchResults } from '../../domain/quality/bench-results';
 import { mergeCoverage } from '../../domain/quality/coverage-files';
@@ -8,7 +7,7 @@ import { mergeTestReports, parseJUnitReport } from '../../domain/quality/junit-r
 import { patchCoverage } from '../../domain/quality/patch-coverage';
 import { parseThresholdsYaml } from '../../domain/quality/thresholds';
 import { checkFigures } from '../../domain/quality/verdict-markdown';
-import { CliError, EXIT, print, printTable } from '../output';
+import { CliError, EXIT, print, printTable, readFileArgument } from '../output';
 
 interface EvaluateOptions {
   coverage: string[];
@@ -68,32 +67,24 @@ export function registerQualityCommands(program: Command): Command {
 
 /** Reads and parses every file first (any bad one: exit 2, nothing evaluated), then evaluates. */
 function evaluateFiles(options: EvaluateOptions) {
-  const thresholds = parseThresholdsYaml(readReport(options.thresholds), options.thresholds);
+  const thresholds = parseThresholdsYaml(readFileArgument(options.thresholds), options.thresholds);
   const coverage = options.coverage.length
-    ? mergeCoverage(options.coverage.map((file) => parseCoverageReport(readReport(file), file)))
+    ? mergeCoverage(options.coverage.map((file) => parseCoverageReport(readFileArgument(file), file)))
     : undefined;
   const tests = options.junit.length
-    ? mergeTestReports(options.junit.map((file) => parseJUnitReport(readReport(file), file)))
+    ? mergeTestReports(options.junit.map((file) => parseJUnitReport(readFileArgument(file), file)))
     : undefined;
-  const bench = options.bench === undefined ? undefined : parseBenchResults(readReport(options.bench), options.bench);
+  const bench =
+    options.bench === undefined ? undefined : parseBenchResults(readFileArgument(options.bench), options.bench);
   const baseline =
-    options.baseline === undefined ? undefined : parseBenchResults(readReport(options.baseline), options.baseline);
+    options.baseline === undefined
+      ? undefined
+      : parseBenchResults(readFileArgument(options.baseline), options.baseline);
   if (options.diff !== undefined && !coverage)
     throw new CliError('--diff: patch coverage needs a --coverage report (lcov or Cobertura)', EXIT.badInput);
   const patch =
     options.diff === undefined || !coverage
       ? undefined
-      : patchCoverage(readReport(options.diff), coverage, options.diff);
+      : patchCoverage(readFileArgument(options.diff), coverage, options.diff);
   return evaluateQuality({ coverage, tests, bench, baseline, patch, thresholds });
-}
-
-function readReport(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : (err as Error).message;
-    throw new CliError(`${file}: ${problem}`, EXIT.badInput);
-  }
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { yamlTextRefusal } from '../../domain/yaml-limits';
@@ -10,7 +9,7 @@ import { StoreTriggerOperations } from '../../client/api/store-trigger-operation
 import type { TriggerOperations } from '../../client/api/trigger-operations';
 import type { ReplayTriggerActionResult } from '../../workflows/replay-trigger-action';
 import { withCliContext } from '../context';
-import { CliError, EXIT, print, printTable } from '../output';
+import { CliError, EXIT, print, printTable, readFileArgument } from '../output';
 import { waitForOutcome } from '../watch';
 
 /**
@@ -120,12 +119,7 @@ async function withTriggerOperations<T>(work: (operations: TriggerOperations) =>
 
 /** A JSON or YAML file (JSON is YAML); unreadable or malformed is bad input. */
 function readDocument(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CliError(`${file}: ${(err as Error).message}`, EXIT.badInput);
-  }
+  const text = readFileArgument(file);
   const tooDeep = yamlTextRefusal(text);
   if (tooDeep) throw new CliError(`${file}: not valid JSON or YAML: ${tooDeep}`, EXIT.badInput);
   try {

@@ -11,7 +11,11 @@ import { FILE_FORMATS } from '../../chaos/fuzz/file-fuzz';
 describe('chaos: bad input (size ci)', () => {
   it('answers every malformed request, command line and file without a 5xx, hang, crash, write or start', async () => {
     const lines: string[] = [];
-    const result = await runBadInput('ci', (line) => lines.push(line));
+    const result = await runBadInput('ci', (line) => {
+      // The seed straight to stderr: jest holds console output until the file ends, and a crash of its worker loses it.
+      if (lines.length === 0) process.stderr.write(`chaos-bad-input: ${line}\n`);
+      lines.push(line);
+    });
     const report = `${lines.join('\n')}\n${JSON.stringify(result, null, 2)}`;
     // Where the time went, in the suite's output whether it passes or not (the bound is 10 s a case).
     console.log(

@@ -86,7 +86,13 @@ describe('arxflow compliance', () => {
   });
 
   it.each([
-    ['a missing file', () => path.join(dir, 'missing.json'), /missing\.json: ENOENT/],
+    ['a missing file', () => path.join(dir, 'missing.json'), /missing\.json: no such file$/],
+    ['a directory', () => dir, /: a directory, not a file$/],
+    [
+      '/dev/zero (once read until the process aborted)',
+      () => '/dev/zero',
+      / \/dev\/zero: a character device, not a file$/,
+    ],
     ['a file that is not JSON', () => file('bad.json', '{"schemaVersion": 1,'), /bad\.json: not valid JSON/],
     [
       'a plan with a negative area',

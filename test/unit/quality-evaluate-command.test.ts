@@ -95,6 +95,12 @@ describe('arxflow quality evaluate (in process)', () => {
         /bad\.yml: coverage\.lines: .* \(line 2\)$/,
       ],
       [['--coverage', fixture('node-lcov.info'), '--thresholds', dir], /a directory, not a file$/],
+      // Read whole before: /dev/zero as thresholds aborted the process (std::bad_alloc) in the bad-input chaos run.
+      [
+        ['--coverage', fixture('node-lcov.info'), '--thresholds', '/dev/zero'],
+        /^\/dev\/zero: a character device, not a file$/,
+      ],
+      [['--junit', '/dev/zero', '--thresholds', thresholds], /^\/dev\/zero: a character device, not a file$/],
       [['--diff', file('d.diff', ''), '--thresholds', thresholds], /^--diff: patch coverage needs a --coverage report/],
       [['--coverage', fixture('node-lcov.info')], /thresholds/],
     ];
