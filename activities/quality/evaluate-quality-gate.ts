@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { benchBaseline, parseBenchResults } from '../../domain/quality/bench-results';
 import { mergeCoverage, percentOf } from '../../domain/quality/coverage-files';
@@ -14,6 +14,7 @@ import { remediationText } from '../../domain/quality/verdict-markdown';
 import { InputError } from '../../domain/validation';
 import { QualityResults, type QualityMetrics, type Remediation, type RemediationState } from '../../db/quality-results';
 import { diffBetween, GitError } from '../../platform/git';
+import { INPUT_FILE_MAX_BYTES } from '../../platform/input-file';
 import { parseActivityInput } from '../activity-input';
 import { heartbeating } from '../heartbeat';
 import { createNotificationActivities } from '../notifications/deliver';
@@ -143,7 +144,9 @@ interface Judged {
 
 /**
  * A report the run kept, by its ref. Refs come from finishPipelineJob (or an API caller): only
- * files under <dataDir>/pipelines are read. A file that is gone will not come back: InvalidReport.
+ * files under <dataDir>/pipelines are read. A file that is gone will not come back, nor will one
+ * over the size limit of every named file (a step can write gigabytes): InvalidReport, before
+ * reading it, where reading would fail past V8's longest string on every attempt.
  */
 async function readStoredFile(dataDir: string, file: StoredFile): Promise<string> {
   const root = path.resolve(dataDir, 'pipelines');
@@ -154,6 +157,13 @@ async function readStoredFile(dataDir: string, file: StoredFile): Promise<string
       'InvalidInput',
     );
   try {
+    const { size } = await stat(ref);
+    if (size > INPUT_FILE_MAX_BYTES)
+      throw ApplicationFailure.nonRetryable(
+        `${file.path}: ${size} bytes, over the limit of ${INPUT_FILE_MAX_BYTES}`,
+        'InvalidReport',
+        { file: file.path },
+      );
     return await readFile(ref, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')

@@ -1,6 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { smtpTransport } from '../../activities/notifications/channels';
@@ -10,6 +10,7 @@ import { QualityResults } from '../../db/quality-results';
 import { openStore, type Store } from '../../db/store';
 import { createGitRepo, type GitRepo } from '../support/git-repo';
 import { startSmtpServer } from '../support/smtp-server';
+import { INPUT_FILE_MAX_BYTES } from '../../platform/input-file';
 import { storeBackends } from '../support/store-backends';
 import { activityFailureOf } from '../support/activity-failure';
 
@@ -364,6 +365,17 @@ describe.each(storeBackends('quality activities'))(
       expect([missing.type, missing.message]).toEqual([
         'InvalidReport',
         expect.stringMatching(/coverage\/lcov\.info: the stored report is gone/),
+      ]);
+      // A report over the limit is final before it is read (sparse: no disk, and no memory unless read).
+      const huge = { path: 'coverage/lcov.info', ref: path.join(dataDir, 'pipelines', 'files', 'huge.info'), bytes: 0 };
+      mkdirSync(path.dirname(huge.ref), { recursive: true });
+      writeFileSync(huge.ref, '');
+      truncateSync(huge.ref, INPUT_FILE_MAX_BYTES + 1);
+      const over = await failureOf(run(gate(), input({ reports: { coverage: [huge], junit: [], bench: [] } })));
+      expect([over.type, over.nonRetryable, over.message]).toEqual([
+        'InvalidReport',
+        true,
+        `coverage/lcov.info: ${INPUT_FILE_MAX_BYTES + 1} bytes, over the limit of ${INPUT_FILE_MAX_BYTES}`,
       ]);
     });
 
