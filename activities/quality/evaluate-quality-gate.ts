@@ -145,8 +145,8 @@ interface Judged {
 /**
  * A report the run kept, by its ref. Refs come from finishPipelineJob (or an API caller): only
  * files under <dataDir>/pipelines are read. A file that is gone will not come back, nor will one
- * over the size limit of every named file (a step can write gigabytes): InvalidReport, before
- * reading it, where reading would fail past V8's longest string on every attempt.
+ * shrink that is over the size limit of every named file: InvalidReport, before it is read (a step
+ * can write gigabytes; past V8's longest string, 512 MiB, the read failed on every attempt).
  */
 async function readStoredFile(dataDir: string, file: StoredFile): Promise<string> {
   const root = path.resolve(dataDir, 'pipelines');
