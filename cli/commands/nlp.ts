@@ -8,6 +8,7 @@ import { nlpAuditEntry, type NlpAuditBody } from '../../domain/nlp/nlp-audit';
 import { ENGINES, type Engine, type Translation } from '../../domain/nlp/nlp-types';
 import { withCliContext, type CliContext } from '../context';
 import { CliError, EXIT, print } from '../output';
+import { stdinLines } from '../stdin-lines';
 import { withDeploys } from './deploy';
 import { withPipelines } from './pipelines';
 import { syncOperationsIn } from './sync';
@@ -52,7 +53,7 @@ export function registerNlpCommands(program: Command): void {
         return;
       }
       // One answer per line, in order, as each line arrives (lookups are skipped: scripts and evaluation).
-      for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+      for await (const line of stdinLines(process.stdin)) {
         const translation = await translate(line, { engine });
         if (options.json) console.log(JSON.stringify(translation));
         else printTranslation(translation, false);

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { pagerdutyDedupKey } from '../../domain/alerts/dedup';
 import { drawRequest, setUpFundingProject } from '../fixtures/funding-gate';
 import { NLP_AUDIT_ACTION } from '../../domain/nlp/nlp-audit';
+import { STDIN_LINE_MAX_CHARS } from '../../cli/stdin-lines';
 import { runArxflowInProcess } from '../support/cli-in-process';
 import { ARXFLOW_BIN, type ArxflowResult } from '../support/cli-process';
 import { useDevServerWorld } from '../support/dev-server-world';
@@ -110,6 +111,34 @@ describe('arxflow nlp (CLI)', () => {
       ['deploy.status', 'arxflow deploy status billing'],
     ]);
     expect(lines[0].args).toEqual({ projectId: 'PROJ-7', milestoneId: 'M3', amount: 1250000 });
+  });
+
+  it('translate --stdin refuses a line without end (/dev/zero) with exit 2 naming it, not holding it until memory runs out', async () => {
+    const zero = openSync('/dev/zero', 'r');
+    try {
+      const child = spawn(process.execPath, [ARXFLOW_BIN, 'nlp', 'translate', '--stdin'], {
+        env: { ...process.env, ...offline() },
+        stdio: [zero, 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (chunk) => (stderr += chunk));
+      const status = await new Promise((resolve) => child.on('close', resolve));
+      expect({ status, stderr: stderr.trim() }).toEqual({
+        status: 2,
+        stderr: `arxflow: stdin: line 1 is longer than ${STDIN_LINE_MAX_CHARS} characters`,
+      });
+    } finally {
+      closeSync(zero);
+    }
+    // The lines before a long one are answered; the long one is refused naming its number.
+    const long = await arxflowWithStdin(
+      ['nlp', 'translate', '--stdin', '--json'],
+      `deploy status of billing\r\n${'x'.repeat(STDIN_LINE_MAX_CHARS + 1)}\n`,
+      offline(),
+    );
+    expect(long.status).toBe(2);
+    expect(JSON.parse(long.stdout).command).toBe('arxflow deploy status billing');
+    expect(long.stderr.trim()).toBe(`arxflow: stdin: line 2 is longer than ${STDIN_LINE_MAX_CHARS} characters`);
   });
 
   it('lookup: the open alert ids of the service named, from the running gateway', async () => {
