@@ -3,7 +3,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import { ApiError } from '../client/api/errors';
 import { InputError } from '../domain/validation';
-import { InputFileRefusal, readInputFile } from '../platform/input-file';
+import { readInputFile } from '../platform/input-file';
 
 /** Exit codes shared by every command: 0 done, 1 refused or failed, 2 bad input. */
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
@@ -132,9 +132,7 @@ export function readFileArgument(file: string): string {
   try {
     return readInputFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT' ? 'no such file' : err instanceof InputFileRefusal ? err.message : (err as Error).message;
+    const problem = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new CliError(`${file}: ${problem}`, EXIT.badInput);
   }
 }

@@ -144,9 +144,9 @@ interface Judged {
 
 /**
  * A report the run kept, by its ref. Refs come from finishPipelineJob (or an API caller): only
- * files under <dataDir>/pipelines are read. A file that is gone will not come back, nor will one
- * shrink that is over the size limit of every named file: InvalidReport, before it is read (a step
- * can write gigabytes; past V8's longest string, 512 MiB, the read failed on every attempt).
+ * files under <dataDir>/pipelines are read. A file that is gone will not come back, and one over
+ * the size limit of every named file will not shrink: InvalidReport, the latter before it is read
+ * (a step can write gigabytes; past V8's longest string, 512 MiB, the read failed on every attempt).
  */
 async function readStoredFile(dataDir: string, file: StoredFile): Promise<string> {
   const root = path.resolve(dataDir, 'pipelines');
