@@ -157,6 +157,7 @@ async function readStoredFile(dataDir: string, file: StoredFile): Promise<string
       'InvalidInput',
     );
   try {
+    // Not readInputFile: that reads synchronously, and a worker's other activities would wait out a large report.
     const { size } = await stat(ref);
     if (size > INPUT_FILE_MAX_BYTES)
       throw ApplicationFailure.nonRetryable(

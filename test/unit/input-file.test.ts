@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfigFile } from '../../platform/config-file';
 import { INPUT_FILE_MAX_BYTES, InputFileRefusal, readInputFile } from '../../platform/input-file';
-
-const BIN = path.resolve(__dirname, '..', '..', 'bin', 'arxflow.js');
+import { ARXFLOW_BIN } from '../support/cli-process';
 
 // A file a user names is read only when it is a regular file within the limit: /dev/zero as a
 // CLI file once made the bad-input chaos run's jest worker read until it aborted (std::bad_alloc).
@@ -74,7 +73,7 @@ describe('readInputFile', () => {
       [fifo, 'a named pipe, not a file'],
     ];
     for (const [file, problem] of cases) {
-      const child = spawnSync(process.execPath, [BIN, 'compliance', 'check', file], {
+      const child = spawnSync(process.execPath, [ARXFLOW_BIN, 'compliance', 'check', file], {
         encoding: 'utf8',
         timeout: 60_000,
         env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1', ARXFLOW_URL: 'http://127.0.0.1:1' },
