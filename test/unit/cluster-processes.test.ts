@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { processIdentity } from '../../platform/process-identity';
+import { commandLineOf, processIdentity } from '../../platform/process-identity';
 import { isRunning, runningProcesses, startDetached } from '../../scripts/cluster-processes';
 
 // npm run cluster's processes are recorded when spawned, before the child has exec'd its
@@ -49,9 +49,12 @@ describe('cluster processes recorded at spawn', () => {
     const child = start('older', 'exec sleep 30');
     const file = path.join(pids(), 'older.pid');
     const record = JSON.parse(readFileSync(file, 'utf8')) as { identity: string };
-    // Once it runs `sleep 30`, its full identity is what an older npm run cluster wrote.
-    for (let tries = 0; tries < 100 && !processIdentity(child.pid)?.includes('sleep 30'); tries++)
+    // Once it runs `sleep 30`, its full identity is what an older npm run cluster wrote. Its
+    // command line is exactly `sleep 30` only after the shell's exec: `/bin/sh -c exec sleep 30`
+    // holds the words too, and a CI run recorded the shell's line, which the exec then changed.
+    for (let tries = 0; tries < 250 && commandLineOf(child.pid).join(' ') !== 'sleep 30'; tries++)
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    expect(commandLineOf(child.pid)).toEqual(['sleep', '30']);
     writeFileSync(file, JSON.stringify({ ...record, identity: processIdentity(child.pid) }));
     expect(isRunning(pids(), 'older')).toBe(true);
     writeFileSync(file, JSON.stringify({ ...record, identity: 'start 1 sleep 30' }));
