@@ -10,6 +10,7 @@ import { resolveCode } from '../domain/compliance/resolve';
 import { InputError } from '../domain/validation';
 import { version } from '../package.json';
 import { ReviewNotFoundError, type ReviewStatusAnswer } from './review-status';
+import { MCP_MESSAGE_MAX_BYTES, stdinMessages } from './stdin-messages';
 
 export interface McpDeps {
   /** Looks a review up through Temporal; opened on first use, so the engine tools work without a server. */
@@ -79,14 +80,26 @@ function createComplianceMcpServer(deps: McpDeps): McpServer {
   return server;
 }
 
-/** Runs the server on stdin/stdout until the client closes it. Nothing else may write to stdout. */
+/**
+ * Runs the server on stdin/stdout until the client closes it; a message too long or cut off is
+ * an InputError naming stdin. Nothing else may write to stdout.
+ */
 export async function runStdioMcpServer(deps: McpDeps): Promise<void> {
   const server = createComplianceMcpServer(deps);
-  const closed = new Promise<void>((resolve) => {
+  const messages = stdinMessages(process.stdin);
+  const closed = new Promise<void>((resolve, reject) => {
     server.server.onclose = resolve;
+    messages.once('error', reject);
   });
-  await server.connect(new StdioServerTransport());
-  await closed;
+  // One message more than stdinMessages lets through: the SDK's buffer never refuses one first.
+  await server.connect(
+    new StdioServerTransport(messages, process.stdout, { maxBufferSize: MCP_MESSAGE_MAX_BYTES + 1 }),
+  );
+  try {
+    await closed;
+  } finally {
+    await server.close();
+  }
 }
 
 async function answer(work: () => unknown): Promise<CallToolResult> {
