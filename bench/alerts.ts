@@ -20,18 +20,17 @@ import { openStore } from '../db/store';
 import { alertWorkflowId, pagerdutyDedupKey } from '../domain/alerts/dedup';
 import { parseEscalationYaml } from '../domain/alerts/escalation-policy-schemas';
 import { parseSettings } from '../domain/settings';
-import { temporalCliExecutable } from '../scripts/temporal-tools';
 import { startSlackApiServer } from '../test/support/slack-api-server';
 import { buildWorkflowBundle } from '../workers/bundle';
 import { createLogger } from '../platform/logger';
 import { createArxflowWorker } from '../workers/worker';
-import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { writeResults } from './results';
 import { floorAlert, floorTrigger } from './alert-floor-workflow';
 import { postAlert, slackWatcher } from './alert-load';
 import { installBenchRuntime } from './bench-runtime';
 import { childProcessesNamed, processCpuMs } from './process-cpu';
 import { percentile } from './percentile';
+import { localDevServerOptions } from '../scripts/dev-server';
 
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 1000);
 /** A folder: the main thread's CPU profile of each measured phase goes there (floor.cpuprofile, alerts.cpuprofile). */
@@ -151,11 +150,7 @@ export async function driven(count: number, job: (i: number) => Promise<number>)
 export async function benchAlerts(): Promise<void> {
   installBenchRuntime();
   const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: temporalCliExecutable(),
-      searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES,
-      extraArgs: SERVER_ARGS,
-    },
+    server: localDevServerOptions(SERVER_ARGS),
   });
   const [devServerPid] = childProcessesNamed('temporal');
   if (devServerPid === undefined) throw new Error('alerts bench: the Temporal dev server process was not found');

@@ -29,15 +29,14 @@ import {
   type ServiceConfig,
 } from '../domain/deploy/deploy-types';
 import { freePort } from '../scripts/ports';
-import { temporalCliExecutable } from '../scripts/temporal-tools';
 import { buildWorkflowBundle } from '../workers/bundle';
 import { createArxflowWorker } from '../workers/worker';
 import { deployAlertSignal, deploymentStatusQuery } from '../workflows/deploy/deploy-messages';
-import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { baselineActivities } from './deploy-baseline-workflow';
 import { writeResults } from './results';
 import { installBenchRuntime } from './bench-runtime';
 import { percentile } from './percentile';
+import { localDevServerOptions } from '../scripts/dev-server';
 
 const RUNS = Number(process.env.BENCH_DEPLOY_RUNS ?? 10);
 const SERVICE = 'bench-web';
@@ -161,7 +160,7 @@ export async function benchDeploy(): Promise<void> {
   const dataDir = path.join(dir, 'data');
   const config = await serviceConfig();
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
+    server: localDevServerOptions(),
   });
   const store = await openStore({ inMemory: true });
   const taskQueue = `bench-deploy-${process.pid}`;

@@ -14,13 +14,12 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createScratchSchema } from '../db/scratch-schema';
 import { signGithub } from '../platform/webhook-signatures';
-import { temporalCliExecutable } from '../scripts/temporal-tools';
-import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { BENCH_SECRET as SECRET, BENCH_TASK_QUEUE as TASK_QUEUE } from './gateway-server';
 import { writeResults } from './results';
 import { installBenchRuntime } from './bench-runtime';
 import { childProcessesNamed, cpuOfProcessesNamed, processCpuMs } from './process-cpu';
 import { percentile } from './percentile';
+import { localDevServerOptions } from '../scripts/dev-server';
 
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 3000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -138,7 +137,7 @@ export async function benchGateway(): Promise<void> {
   const env = EXISTING_TEMPORAL
     ? undefined
     : await TestWorkflowEnvironment.createLocal({
-        server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
+        server: localDevServerOptions(),
       });
   const address = EXISTING_TEMPORAL ?? env!.address;
   const connection = EXISTING_TEMPORAL ? await Connection.connect({ address }) : undefined;

@@ -19,15 +19,14 @@ import { parseSettings } from '../domain/settings';
 import { buildGateway } from '../gateway/server';
 import { createLogger } from '../platform/logger';
 import { createAuthenticator } from '../platform/tokens';
-import { temporalCliExecutable } from '../scripts/temporal-tools';
 import { createGitRepo } from '../test/support/git-repo';
 import { githubEventHeaders, githubPipelineSource } from '../test/support/github-webhooks';
 import { buildWorkflowBundle } from '../workers/bundle';
 import { createArxflowWorker } from '../workers/worker';
-import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { benchQualityParsing } from './pipeline-quality';
 import { writeResults } from './results';
 import { percentile } from './percentile';
+import { localDevServerOptions } from '../scripts/dev-server';
 
 const RUNS = Number(process.env.BENCH_PIPELINE_RUNS ?? 20);
 const SECRET = 'bench-github-webhook-secret-0123456789';
@@ -60,7 +59,7 @@ export async function benchPipeline(): Promise<void> {
 `;
   const repo = createGitRepo({ '.arxflow/pipeline.yml': pipeline });
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
+    server: localDevServerOptions(),
   });
   const store = await openStore({ inMemory: true });
   const taskQueue = `bench-pipeline-${process.pid}`;

@@ -27,15 +27,14 @@ import type { DocumentKind, JsonValue } from '../domain/sync/sync-types';
 import { buildGateway } from '../gateway/server';
 import { createLogger } from '../platform/logger';
 import { createAuthenticator, createToken } from '../platform/tokens';
-import { temporalCliExecutable } from '../scripts/temporal-tools';
 import { buildWorkflowBundle } from '../workers/bundle';
 import { createArxflowWorker } from '../workers/worker';
-import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { installBenchRuntime } from './bench-runtime';
 import { writeResults } from './results';
 import { baselineCommit, baselineEntity } from './sync-baseline-workflow';
 import { editedPlan, planOfSize } from './sync-documents';
 import { percentile } from './percentile';
+import { localDevServerOptions } from '../scripts/dev-server';
 
 const ONE_DOCUMENT_COMMITS = Number(process.env.BENCH_SYNC_COMMITS ?? 100);
 const DOCUMENTS = Number(process.env.BENCH_SYNC_DOCUMENTS ?? 100);
@@ -125,7 +124,7 @@ export async function benchSync(): Promise<void> {
 
   installBenchRuntime();
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
+    server: localDevServerOptions(),
   });
   const scratch = process.env.DATABASE_URL
     ? await createScratchSchema(process.env.DATABASE_URL, 'arxflow_bench')

@@ -5,7 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { removeDevServerPidFile, writeDevServerPidFile } from './dev-server-pid';
 import { listProcesses, processIdentity } from '../platform/process-identity';
-import type { ServerExecutable } from './temporal-tools';
+import { temporalCliExecutable, type ServerExecutable } from './temporal-tools';
 import { spawnTiedChild } from './tied-child';
 
 export interface DevServerOptions {
@@ -45,6 +45,37 @@ export function searchAttributeFlags(): string[] {
 }
 
 /**
+ * Dynamic config of every dev server arxflow starts (`npm start`, the tests, the benches, the
+ * chaos worlds). The history service reads each new task (an activity or workflow task to hand
+ * to a worker) through a queue reader limited to 20 reads a second per shard, and the dev
+ * server has one shard: past a burst, every hop of a workflow waited up to 50 ms for its read,
+ * both processes idle. A sync commit (an Update and four activities) took 400 ms, 45 ms at
+ * 1,000 (bench/sync.ts; the same with a bare four-activity Update outside arxflow). The cluster
+ * sets the same (config/temporal/dynamicconfig/development-postgres.yaml).
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = { 'history.transferProcessorMaxPollRPS': 1000 } as const;
+
+/** `--dynamic-config-value key=value` flags for DEV_SERVER_DYNAMIC_CONFIG. */
+export function devServerDynamicConfigFlags(): string[] {
+  return Object.entries(DEV_SERVER_DYNAMIC_CONFIG).flatMap(([key, value]) => [
+    '--dynamic-config-value',
+    `${key}=${JSON.stringify(value)}`,
+  ]);
+}
+
+/**
+ * The server options of `TestWorkflowEnvironment.createLocal` for an in-memory dev server of a
+ * bench or a script: the CLI, arxflow's search attributes, DEV_SERVER_DYNAMIC_CONFIG, `extraArgs`.
+ */
+export function localDevServerOptions(extraArgs: string[] = []) {
+  return {
+    executable: temporalCliExecutable(),
+    searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES,
+    extraArgs: [...devServerDynamicConfigFlags(), ...extraArgs],
+  };
+}
+
+/**
  * Runs `temporal server start-dev` on a SQLite file in the data dir, so open workflows
  * survive a restart. The server ends with this process, even on kill -9 (scripts/tied-child.ts),
  * and is recorded in `<dataDir>/temporal.pid` (scripts/dev-server-pid.ts). Without a CLI binary,
@@ -77,6 +108,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
       '--log-level',
       'warn',
       ...searchAttributeFlags(),
+      ...devServerDynamicConfigFlags(),
       ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
     ],
     logFile,
@@ -129,7 +161,10 @@ async function startSdkDevServer(
       uiPort: options.uiPort,
       namespace: options.namespace,
       searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES,
-      extraArgs: options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : [],
+      extraArgs: [
+        ...devServerDynamicConfigFlags(),
+        ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
+      ],
     },
   });
   const pid = listProcesses().find((entry) => entry.ppid === process.pid && entry.args.includes(where.dbFilename))?.pid;

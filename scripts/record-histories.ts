@@ -24,7 +24,6 @@ import { fundingGateInputSchema, type FundingGateInput } from '../domain/funding
 import { FundingGate } from '../domain/funding/gate';
 import type { GateCarried } from '../domain/funding/gate-carried';
 import * as workflows from '../workflows';
-import { ARXFLOW_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { alertSearchAttributes } from '../workflows/alerts/alert-search-attributes';
 import { buildWorkflowBundle } from '../workers/bundle';
 import type { ResubmissionRequest } from '../domain/compliance/review-types';
@@ -40,7 +39,6 @@ import { createGitRepo, type GitRepo } from '../test/support/git-repo';
 import { repoKeyOf } from '../domain/pipelines/repo-key';
 import type { PipelineRunInput } from '../domain/pipelines/pipeline-types';
 import type { QualityGateInput } from '../activities/quality';
-import { temporalCliExecutable } from './temporal-tools';
 import type { DeploymentInput } from '../domain/deploy/deploy-types';
 import * as deployMessages from '../workflows/deploy/deploy-messages';
 import { recordingKubectl, type RecordingKubectl } from '../test/support/recording-kubectl';
@@ -54,6 +52,7 @@ import {
   mergeUpdate,
   revertUpdate,
 } from '../workflows/sync/sync-messages';
+import { localDevServerOptions } from './dev-server';
 
 type Exports = typeof workflows;
 type WorkflowType = {
@@ -992,7 +991,7 @@ async function main(): Promise<void> {
   const samples = selectedSamples(process.argv.slice(2));
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
+    server: localDevServerOptions(),
   });
   const store = await openStore({ inMemory: true });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'arxflow-histories-'));

@@ -11,7 +11,8 @@ import { createArxflowWorker } from '../../workers/worker';
 import type { Store } from '../../db/store';
 import type { ActivityDeps } from '../../activities';
 import { ARXFLOW_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import { temporalCliExecutable, testServerExecutable } from '../../scripts/temporal-tools';
+import { testServerExecutable } from '../../scripts/temporal-tools';
+import { localDevServerOptions } from '../../scripts/dev-server';
 import { sharedWorkflowBundle } from './bundle';
 import { openTestStore } from './pglite-template';
 import { parseSettings } from '../../domain/settings';
@@ -62,7 +63,7 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 /** Temporal CLI dev server (in memory, free port) with arxflow's search attributes: visibility, Web UI, real timers. */
 export function startDevServerEnv(): Promise<TestWorkflowEnvironment> {
   return createEnvironment({
-    server: { type: 'dev-server', executable: temporalCliExecutable(), searchAttributes: ARXFLOW_SEARCH_ATTRIBUTES },
+    server: { type: 'dev-server', ...localDevServerOptions() },
     supportsTimeSkipping: false,
   });
 }
@@ -71,7 +72,7 @@ type EnvironmentOptions = {
   server:
     | { type: 'existing' }
     | { type: 'time-skipping'; executable: unknown }
-    | { type: 'dev-server'; executable: unknown; searchAttributes: unknown };
+    | { type: 'dev-server'; executable: unknown; searchAttributes: unknown; extraArgs: string[] };
   address?: string;
   namespace?: string;
   supportsTimeSkipping: boolean;
