@@ -91,7 +91,7 @@ export async function runStdioMcpServer(deps: McpDeps): Promise<void> {
     server.server.onclose = resolve;
     messages.once('error', reject);
   });
-  // One message more than stdinMessages lets through: the SDK's buffer never refuses one first.
+  // Room for the longest line stdinMessages passes and its newline: the SDK's buffer never refuses first.
   await server.connect(
     new StdioServerTransport(messages, process.stdout, { maxBufferSize: MCP_MESSAGE_MAX_BYTES + 1 }),
   );

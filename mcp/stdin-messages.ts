@@ -24,10 +24,8 @@ async function* messagesOf(input: AsyncIterable<Buffer>, maxBytes: number): Asyn
   let held: Buffer[] = [];
   let heldBytes = 0;
   let number = 1;
-  const tooLong = () =>
-    new InputError(`stdin: message ${number} is longer than ${maxBytes} bytes`, [
-      { path: 'stdin', message: `message ${number} is longer than ${maxBytes} bytes` },
-    ]);
+  const refusal = (problem: string) => new InputError(`stdin: ${problem}`, [{ path: 'stdin', message: problem }]);
+  const tooLong = () => refusal(`message ${number} is longer than ${maxBytes} bytes`);
   for await (const chunk of input) {
     let start = 0;
     for (let end = chunk.indexOf(0x0a); end !== -1; end = chunk.indexOf(0x0a, start)) {
@@ -44,8 +42,5 @@ async function* messagesOf(input: AsyncIterable<Buffer>, maxBytes: number): Asyn
       if (heldBytes > maxBytes) throw tooLong();
     }
   }
-  if (heldBytes > 0)
-    throw new InputError(`stdin: message ${number} ends without a newline`, [
-      { path: 'stdin', message: `message ${number} ends without a newline` },
-    ]);
+  if (heldBytes > 0) throw refusal(`message ${number} ends without a newline`);
 }
