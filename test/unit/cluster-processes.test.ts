@@ -51,7 +51,8 @@ describe('cluster processes recorded at spawn', () => {
     const record = JSON.parse(readFileSync(file, 'utf8')) as { identity: string };
     // Once it runs `sleep 30`, its full identity is what an older npm run cluster wrote. Its
     // command line is exactly `sleep 30` only after the shell's exec: `/bin/sh -c exec sleep 30`
-    // holds the words too, and a CI run recorded the shell's line, which the exec then changed.
+    // holds the words too, and a record of the shell's line no longer matches once the exec
+    // changed it (the likely cause of a CI failure here, not reproduced).
     for (let tries = 0; tries < 250 && commandLineOf(child.pid).join(' ') !== 'sleep 30'; tries++)
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
     expect(commandLineOf(child.pid)).toEqual(['sleep', '30']);
